@@ -1,0 +1,35 @@
+#pragma once
+// A tradable contract and the exchange filters every order on it must pass. Validation names the
+// failing filter with Binance's names (PRICE_FILTER, LOT_SIZE, MIN_NOTIONAL), so a refusal reads
+// the same whether keel or the exchange produced it.
+
+#include <optional>
+#include <string>
+
+#include "keel/model/decimal.h"
+#include "keel/model/status.h"
+
+namespace keel {
+
+struct Instrument {
+  std::string symbol;
+  Decimal tick_size;     // PRICE_FILTER tickSize
+  Decimal step_size;     // LOT_SIZE stepSize
+  Decimal min_qty;       // LOT_SIZE minQty
+  Decimal min_notional;  // MIN_NOTIONAL notional
+
+  // The instrument's own consistency: a symbol, positive tick and step, non-negative minimums.
+  Status Validate() const;
+
+  Status ValidatePrice(Decimal price) const;
+  Status ValidateQuantity(Decimal qty) const;
+  // price: the limit price, or for a market order the mark price it will be valued at.
+  // Reduce-only orders are exempt from MIN_NOTIONAL, as on Binance (-4164 "unless you choose
+  // reduce only").
+  Status ValidateOrder(Decimal qty, Decimal price, bool reduce_only) const;
+
+  Result<Decimal> RoundPrice(Decimal price, Rounding rounding) const { return price.RoundTo(tick_size, rounding); }
+  Result<Decimal> RoundQuantity(Decimal qty, Rounding rounding) const { return qty.RoundTo(step_size, rounding); }
+};
+
+}  // namespace keel

@@ -1,0 +1,68 @@
+#pragma once
+// A set of changes the store applies atomically: all of them or none. The engine is the single
+// writer and builds one batch per event it handles.
+//
+// Every order and position change is journaled by the store itself, in the same transaction, with
+// the provenance given here: a state change cannot be written without its journal entry.
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "keel/store/records.h"
+
+namespace keel {
+
+struct Provenance {
+  Source source = Source::kEngine;
+  std::optional<TimeMs> exchange_ms;
+  std::string reason;
+};
+
+class WriteBatch {
+ public:
+  struct PutInstrumentOp { Instrument instrument; };
+  struct PutIntentOp { IntentRecord intent; };
+  // Inserts, or updates the order with the same client_order_id. An update must be a legal
+  // lifecycle transition, or the whole batch is refused with kConflict.
+  struct PutOrderOp { OrderRecord order; Provenance provenance; };
+  // Inserts the open position for (symbol, position_side), or updates it if one is open.
+  struct PutOpenPositionOp { PositionRecord position; Provenance provenance; };
+  // Closes the open position for (symbol, position_side); kNotFound if none is open.
+  struct ClosePositionOp {
+    std::string symbol;
+    PositionSide position_side;
+    TimeMs closed_ms;
+    std::string exit_reason;
+    Provenance provenance;
+  };
+  struct RecordIncidentOp { IncidentRecord incident; };
+  struct AppendJournalOp { JournalEntry entry; };
+  using Op = std::variant<PutInstrumentOp, PutIntentOp, PutOrderOp, PutOpenPositionOp, ClosePositionOp,
+                          RecordIncidentOp, AppendJournalOp>;
+
+  // local_ms: keel's clock when the batch is built; stamped on every journal entry it produces.
+  explicit WriteBatch(TimeMs local_ms) : local_ms_(local_ms) {}
+
+  WriteBatch& PutInstrument(Instrument instrument);
+  WriteBatch& PutIntent(IntentRecord intent);
+  WriteBatch& PutOrder(OrderRecord order, Provenance provenance);
+  WriteBatch& PutOpenPosition(PositionRecord position, Provenance provenance);
+  WriteBatch& ClosePosition(std::string symbol, PositionSide position_side, TimeMs closed_ms, std::string exit_reason,
+                            Provenance provenance);
+  WriteBatch& RecordIncident(IncidentRecord incident);
+  WriteBatch& AppendJournal(JournalEntry entry);
+
+  TimeMs local_ms() const { return local_ms_; }
+  const std::vector<Op>& ops() const { return ops_; }
+  bool empty() const { return ops_.empty(); }
+  // Intents, orders and positions are written with full durability (fsync before commit returns).
+  bool needs_full_durability() const;
+
+ private:
+  TimeMs local_ms_;
+  std::vector<Op> ops_;
+};
+
+}  // namespace keel
