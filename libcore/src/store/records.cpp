@@ -33,12 +33,12 @@ Result<IncidentKind> parse_incident_kind(std::string_view t) {
   return detail::parse_enum(kIncidentKinds, t, "incident kind");
 }
 
-WriteBatch& WriteBatch::PutInstrument(Instrument instrument) {
-  ops_.emplace_back(PutInstrumentOp{std::move(instrument)});
+WriteBatch& WriteBatch::PutInstrument(Instrument instrument, Provenance provenance) {
+  ops_.emplace_back(PutInstrumentOp{std::move(instrument), std::move(provenance)});
   return *this;
 }
-WriteBatch& WriteBatch::PutIntent(IntentRecord intent) {
-  ops_.emplace_back(PutIntentOp{std::move(intent)});
+WriteBatch& WriteBatch::PutIntent(IntentRecord intent, Provenance provenance) {
+  ops_.emplace_back(PutIntentOp{std::move(intent), std::move(provenance)});
   return *this;
 }
 WriteBatch& WriteBatch::PutOrder(OrderRecord order, Provenance provenance) {

@@ -233,12 +233,24 @@ template <typename T, typename Decode>
 Result<std::vector<T>> run_query(const Db& db, const char* columns, const char* table, const Query& q,
                                  const std::string& order_key, const std::optional<std::int64_t>& limit,
                                  Decode decode) {
+  // order_key may name several columns ("a, b"): the direction applies to each of them.
+  auto ordered = [&](const char* direction) {
+    std::string out;
+    std::size_t start = 0;
+    while (start < order_key.size()) {
+      std::size_t end = order_key.find(',', start);
+      if (end == std::string::npos) end = order_key.size();
+      out += (out.empty() ? "" : ", ") + order_key.substr(start, end - start) + " " + direction;
+      start = end + 1;
+    }
+    return out;
+  };
   std::string sql = std::string("SELECT ") + columns + " FROM " + table + q.where;
   if (limit) {
-    sql = "SELECT * FROM (" + sql + " ORDER BY " + order_key + " DESC LIMIT " + std::to_string(*limit) +
-          ") ORDER BY " + order_key + " ASC";
+    sql = "SELECT * FROM (" + sql + " ORDER BY " + ordered("DESC") + " LIMIT " + std::to_string(*limit) +
+          ") ORDER BY " + ordered("ASC");
   } else {
-    sql += " ORDER BY " + order_key + " ASC";
+    sql += " ORDER BY " + ordered("ASC");
   }
   Stmt s;
   KEEL_RETURN_IF_ERROR(s.Prepare(db, sql));
@@ -323,7 +335,7 @@ struct SqliteStore::Impl {
     s.Bind(4, op.instrument.min_qty);
     s.Bind(5, op.instrument.min_notional);
     KEEL_RETURN_IF_ERROR(s.Run().WithContext("writing instrument " + op.instrument.symbol));
-    return JournalChange(t, Provenance{Source::kRest, std::nullopt, ""}, "instrument", op.instrument.symbol,
+    return JournalChange(t, op.provenance, "instrument", op.instrument.symbol,
                          op.instrument.symbol, "upsert", ToJson(op.instrument));
   }
 
@@ -350,8 +362,7 @@ struct SqliteStore::Impl {
         return Status::Conflict("intent " + i.client_order_id + " already exists: client order ids are never reused");
       return st.WithContext("writing intent " + i.client_order_id);
     }
-    return JournalChange(t, Provenance{Source::kEngine, std::nullopt, i.reason}, "intent", i.client_order_id,
-                         i.symbol, "intent", ToJson(i));
+    return JournalChange(t, op.provenance, "intent", i.client_order_id, i.symbol, "intent", ToJson(i));
   }
 
   Status Apply(TimeMs t, const WriteBatch::PutOrderOp& op) {
@@ -567,7 +578,7 @@ Result<std::vector<IntentRecord>> SqliteStore::Intents(const RecordFilter& f) {
   if (f.since_ms) q.AddInt("created_ms >= ?", *f.since_ms);
   return run_query<IntentRecord>(impl_->db,
                                  "client_order_id, purpose, symbol, side, position_side, qty, price, reason, created_ms",
-                                 "intents", q, "created_ms, client_order_id", f.limit, decode_intent);
+                                 "intents", q, "created_ms,client_order_id", f.limit, decode_intent);
 }
 
 Result<std::vector<OrderRecord>> SqliteStore::Orders(const OrderFilter& f) {
@@ -577,7 +588,7 @@ Result<std::vector<OrderRecord>> SqliteStore::Orders(const OrderFilter& f) {
   if (f.since_ms) q.AddInt("updated_ms >= ?", *f.since_ms);
   if (f.state) q.AddText("state = ?", to_string(*f.state));
   if (f.open_only) q.AddClause("state NOT IN ('Filled', 'Canceled', 'Expired', 'Rejected')");
-  return run_query<OrderRecord>(impl_->db, kOrderColumns, "orders", q, "updated_ms, client_order_id", f.limit,
+  return run_query<OrderRecord>(impl_->db, kOrderColumns, "orders", q, "updated_ms,client_order_id", f.limit,
                                 decode_order);
 }
 
@@ -596,7 +607,7 @@ Result<std::vector<PositionRecord>> SqliteStore::Positions(const PositionFilter&
   if (f.symbol) q.AddText("symbol = ?", *f.symbol);
   if (f.since_ms) q.AddInt("(closed_ms IS NULL OR closed_ms >= ?)", *f.since_ms);
   if (f.state) q.AddText("state = ?", to_string(*f.state));
-  return run_query<PositionRecord>(impl_->db, kPositionColumns, "positions", q, "opened_ms, id", f.limit,
+  return run_query<PositionRecord>(impl_->db, kPositionColumns, "positions", q, "opened_ms,id", f.limit,
                                    decode_position);
 }
 

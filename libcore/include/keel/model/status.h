@@ -96,11 +96,13 @@ class [[nodiscard]] Result {
 
   T& value() & { check(); return *value_; }
   const T& value() const& { check(); return *value_; }
-  T&& value() && { check(); return std::move(*value_); }
+  // On a temporary Result the value is moved out, so `for (auto& x : *f())` cannot dangle.
+  T value() && { check(); return std::move(*value_); }
   T* operator->() { check(); return &*value_; }
   const T* operator->() const { check(); return &*value_; }
   T& operator*() & { check(); return *value_; }
   const T& operator*() const& { check(); return *value_; }
+  T operator*() && { check(); return std::move(*value_); }
 
  private:
   void check() const;

@@ -22,8 +22,8 @@ struct Provenance {
 
 class WriteBatch {
  public:
-  struct PutInstrumentOp { Instrument instrument; };
-  struct PutIntentOp { IntentRecord intent; };
+  struct PutInstrumentOp { Instrument instrument; Provenance provenance; };
+  struct PutIntentOp { IntentRecord intent; Provenance provenance; };
   // Inserts, or updates the order with the same client_order_id. An update must be a legal
   // lifecycle transition, or the whole batch is refused with kConflict.
   struct PutOrderOp { OrderRecord order; Provenance provenance; };
@@ -45,8 +45,9 @@ class WriteBatch {
   // local_ms: keel's clock when the batch is built; stamped on every journal entry it produces.
   explicit WriteBatch(TimeMs local_ms) : local_ms_(local_ms) {}
 
-  WriteBatch& PutInstrument(Instrument instrument);
-  WriteBatch& PutIntent(IntentRecord intent);
+  WriteBatch& PutInstrument(Instrument instrument, Provenance provenance);
+  // Fails the batch with kConflict if the client order id was ever used before.
+  WriteBatch& PutIntent(IntentRecord intent, Provenance provenance);
   WriteBatch& PutOrder(OrderRecord order, Provenance provenance);
   WriteBatch& PutOpenPosition(PositionRecord position, Provenance provenance);
   WriteBatch& ClosePosition(std::string symbol, PositionSide position_side, TimeMs closed_ms, std::string exit_reason,

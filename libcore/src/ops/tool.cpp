@@ -1,0 +1,123 @@
+#include "keel/ops/tool.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "keel/store/sqlite_store.h"
+
+namespace keel::ops {
+namespace {
+
+// Resolves --config/--account/--store into a config (if any) and a store path.
+Status resolve_account(const ToolSpec& spec, ToolContext& ctx) {
+  const CommonOptions& c = ctx.common;
+  std::string config_path = c.config_path;
+  if (config_path.empty() && !c.account.empty()) config_path = account_config_path(c.account);
+  if (!config_path.empty()) {
+    auto config = LoadAccountConfig(config_path);
+    if (!config.ok()) return config.status();
+    if (!c.account.empty() && config->account_name != c.account) {
+      return Status::InvalidInput("--account " + c.account + " does not match account.name \"" +
+                                  config->account_name + "\" in " + config_path);
+    }
+    ctx.config = std::move(config).value();
+    ctx.store_path = ctx.config->store_path;
+  }
+  if (!c.store_path.empty()) ctx.store_path = c.store_path;
+  if (spec.store != StoreAccess::kNone && ctx.store_path.empty()) {
+    return Status::InvalidInput(spec.store_flag ? "no state store given: use --config FILE, --account NAME or --store PATH"
+                                                : "no account given: use --config FILE or --account NAME");
+  }
+  return Status::Ok();
+}
+
+Status open_store(const ToolSpec& spec, ToolContext& ctx) {
+  if (spec.store == StoreAccess::kNone) return Status::Ok();
+  if (spec.store == StoreAccess::kReadOnly) {
+    auto store = SqliteStore::OpenReader(ctx.store_path);
+    if (!store.ok()) return store.status();
+    ctx.store = std::move(store).value();
+  } else {
+    auto store = SqliteStore::OpenWriter(ctx.store_path);
+    if (!store.ok()) return store.status();
+    ctx.store = std::move(store).value();
+  }
+  return Status::Ok();
+}
+
+void print_error(const std::string& tool, const std::string& message) {
+  // Multi-line messages (config validation) keep one finding per line, each prefixed.
+  std::size_t start = 0;
+  while (start <= message.size()) {
+    const std::size_t end = message.find('\n', start);
+    std::cerr << tool << ": " << message.substr(start, end - start) << '\n';
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+}
+
+}  // namespace
+
+CLI::Validator NonNegativeInteger() {
+  return CLI::Validator(
+      [](const std::string& value) -> std::string {
+        bool digits = !value.empty() && value.size() <= 18;
+        for (char c : value) digits = digits && c >= '0' && c <= '9';
+        return digits ? std::string() : "expected a whole number >= 0, got '" + value + "'";
+      },
+      "N>=0");
+}
+
+std::string account_config_path(const std::string& account) {
+  const char* dir = std::getenv("KEEL_CONFIG_DIR");
+  return std::string(dir && *dir ? dir : "/etc/keel") + "/" + account + ".toml";
+}
+
+int RunTool(const ToolSpec& spec, int argc, char** argv, const AddFlags& add_flags, const ToolBody& body) {
+  CLI::App app(spec.summary, spec.name);
+  app.set_help_flag("-h,--help", "Print this help and exit");
+  app.footer(
+      "Exit codes: 0 all clear, 1 findings, 2 usage/configuration/store error, 3 exchange or network failure, "
+      "4 action not verified.");
+  CommonOptions common;
+  app.add_option("--config", common.config_path, "Account config file (TOML)")->type_name("FILE");
+  app.add_option("--account", common.account,
+                 "Account name; without --config reads $KEEL_CONFIG_DIR/NAME.toml (default /etc/keel)")
+      ->type_name("NAME");
+  if (spec.store_flag) {
+    app.add_option("--store", common.store_path, "State store file, instead of the one in the config")
+        ->type_name("PATH");
+  }
+  app.add_flag("--json", common.json, "Print one JSON document instead of tables");
+  add_flags(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return kExitAllClear;
+  } catch (const CLI::CallForAllHelp&) {
+    std::cout << app.help("", CLI::AppFormatMode::All);
+    return kExitAllClear;
+  } catch (const CLI::ParseError& e) {
+    print_error(spec.name, std::string(e.what()) + " (see --help)");
+    return kExitUsage;
+  }
+
+  SystemClock clock;
+  ToolContext ctx{spec, common, std::nullopt, nullptr, "", std::cout, clock};
+  Status s = resolve_account(spec, ctx);
+  if (s.ok()) s = open_store(spec, ctx);
+  if (!s.ok()) {
+    print_error(spec.name, s.message());
+    return exit_code_for(s);
+  }
+  auto code = body(ctx);
+  std::cout.flush();
+  if (!code.ok()) {
+    print_error(spec.name, code.status().message());
+    return exit_code_for(code.status());
+  }
+  return *code;
+}
+
+}  // namespace keel::ops

@@ -1,0 +1,101 @@
+#include <doctest/doctest.h>
+
+#include "keel/store/invariants.h"
+
+using namespace keel;
+
+namespace {
+
+constexpr TimeMs kNow = 1'000'000;
+
+OrderRecord stop(const char* id, OrderState state, const char* symbol = "BTCUSDT",
+                 PositionSide side = PositionSide::kLong) {
+  OrderRecord o;
+  o.client_order_id = id;
+  o.symbol = symbol;
+  o.position_side = side;
+  o.side = Side::kSell;
+  o.type = OrderType::kStopMarket;
+  o.purpose = OrderPurpose::kStop;
+  o.state = state;
+  return o;
+}
+
+PositionRecord open_position(const char* symbol, PositionSide side, TimeMs opened, std::optional<std::string> stop_id) {
+  PositionRecord p;
+  p.symbol = symbol;
+  p.position_side = side;
+  p.opened_ms = opened;
+  p.stop_client_order_id = std::move(stop_id);
+  return p;
+}
+
+std::vector<std::string> lines(const InvariantSnapshot& s) {
+  InvariantOptions opt;
+  opt.now_ms = kNow;
+  std::vector<std::string> out;
+  for (const auto& f : FindInvariantViolations(s, opt)) out.push_back(f.kind + " " + f.subject + ": " + f.message);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a healthy snapshot has no findings") {
+  InvariantSnapshot s;
+  s.orders = {stop("s1", OrderState::kNew), stop("s2", OrderState::kPartiallyFilled, "ETHUSDT", PositionSide::kShort)};
+  s.open_positions = {open_position("BTCUSDT", PositionSide::kLong, 0, "s1"),
+                      open_position("ETHUSDT", PositionSide::kShort, 0, "s2"),
+                      // opened 5 s ago: still inside the 10 s grace period, no stop yet
+                      open_position("SOLUSDT", PositionSide::kBoth, kNow - 5'000, std::nullopt)};
+  IntentRecord young;
+  young.client_order_id = "k-young";
+  young.created_ms = kNow - 1'000;
+  s.intents = {young};
+  CHECK(lines(s).empty());
+}
+
+TEST_CASE("each invariant violation is found and named") {
+  InvariantSnapshot s;
+  s.integrity_problems = {"row 3 missing from index orders_by_time"};
+  s.journal_gaps = {JournalGap{4, 7}};
+  s.orders = {stop("s-cancelled", OrderState::kCanceled), stop("s-eth", OrderState::kNew, "ETHUSDT"),
+              stop("s-pending", OrderState::kPendingNew, "SOLUSDT", PositionSide::kShort)};
+  OrderRecord tp = stop("tp", OrderState::kNew, "XRPUSDT", PositionSide::kBoth);
+  tp.purpose = OrderPurpose::kTakeProfit;
+  s.orders.push_back(tp);
+  s.open_positions = {
+      open_position("BTCUSDT", PositionSide::kLong, 0, "s-cancelled"),
+      open_position("BTCUSDT", PositionSide::kLong, 0, std::nullopt),
+      open_position("BTCUSDT", PositionSide::kBoth, kNow - 1, std::nullopt),
+      open_position("AVLUSDT", PositionSide::kBoth, 0, std::nullopt),
+      open_position("DOGEUSDT", PositionSide::kLong, 0, "gone"),
+      open_position("BCHUSDT", PositionSide::kLong, 0, "s-eth"),
+      open_position("SOLUSDT", PositionSide::kShort, 0, "s-pending"),
+      open_position("XRPUSDT", PositionSide::kBoth, 0, "tp"),
+  };
+  IntentRecord old;
+  old.client_order_id = "k-9-e";
+  old.purpose = OrderPurpose::kEntry;
+  old.symbol = "ETHUSDT";
+  old.side = Side::kBuy;
+  old.qty = Decimal::Parse("0.3").value();
+  old.created_ms = 0;
+  s.intents = {old};
+  CHECK(lines(s) == std::vector<std::string>{
+                        "integrity store: row 3 missing from index orders_by_time",
+                        "journal-gap journal: journal entries 5..6 are missing",
+                        "terminal-stop BTCUSDT/LONG: its stop s-cancelled is Canceled: the position is unprotected",
+                        "unprotected-position BTCUSDT/LONG: open since 1970-01-01T00:00:00.000Z with no protective stop",
+                        "unprotected-position AVLUSDT/BOTH: open since 1970-01-01T00:00:00.000Z with no protective stop",
+                        "unprotected-position DOGEUSDT/LONG: open since 1970-01-01T00:00:00.000Z; its stop gone is "
+                        "not in the store",
+                        "stop-mismatch BCHUSDT/LONG: its stop s-eth is on ETHUSDT/LONG",
+                        "unprotected-position SOLUSDT/SHORT: open since 1970-01-01T00:00:00.000Z; its stop s-pending "
+                        "is PendingNew, not confirmed working",
+                        "stop-mismatch XRPUSDT/BOTH: its stop tp has purpose take-profit, not a stop",
+                        "duplicate-open-position BTCUSDT/LONG: 2 open positions, expected at most 1",
+                        "mixed-position-mode BTCUSDT: open positions in both one-way (BOTH) and hedge (LONG/SHORT) mode",
+                        "unresolved-intent k-9-e: entry BUY 0.3 ETHUSDT intended at 1970-01-01T00:00:00.000Z has no "
+                        "order: settle it by client order id",
+                    });
+}

@@ -1,0 +1,330 @@
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "keel/store/invariants.h"
+#include "keel/store/record_json.h"
+#include "keel/store/sqlite_store.h"
+#include "temp_dir.h"
+
+using namespace keel;
+
+namespace {
+
+Decimal D(const char* t) { return Decimal::Parse(t).value(); }
+
+OrderRecord order(const char* id, OrderPurpose purpose, OrderState state, TimeMs t) {
+  OrderRecord o;
+  o.client_order_id = id;
+  o.symbol = "BTCUSDT";
+  o.side = purpose == OrderPurpose::kEntry ? Side::kBuy : Side::kSell;
+  o.position_side = PositionSide::kLong;
+  o.type = purpose == OrderPurpose::kEntry ? OrderType::kMarket : OrderType::kStopMarket;
+  o.purpose = purpose;
+  o.state = state;
+  o.qty = D("0.010");
+  o.filled_qty = Decimal();
+  o.reduce_only = purpose != OrderPurpose::kEntry;
+  o.created_ms = o.updated_ms = t;
+  return o;
+}
+
+IntentRecord intent(const char* id, TimeMs t) {
+  IntentRecord i;
+  i.client_order_id = id;
+  i.purpose = OrderPurpose::kEntry;
+  i.symbol = "BTCUSDT";
+  i.side = Side::kBuy;
+  i.position_side = PositionSide::kLong;
+  i.qty = D("0.010");
+  i.reason = "signal";
+  i.created_ms = t;
+  return i;
+}
+
+PositionRecord position(TimeMs t) {
+  PositionRecord p;
+  p.symbol = "BTCUSDT";
+  p.position_side = PositionSide::kLong;
+  p.qty = D("0.010");
+  p.entry_price = D("96250.5");
+  p.opened_ms = t;
+  return p;
+}
+
+void raw(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  INFO(sql << ": " << (err ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+const Provenance kStream{Source::kStream, 1000, "ORDER_TRADE_UPDATE"};
+const Provenance kSignal{Source::kEngine, std::nullopt, "signal"};
+const Provenance kExchangeInfo{Source::kRest, std::nullopt, "exchangeInfo"};
+
+}  // namespace
+
+TEST_CASE("records written in a batch read back exactly, each change journaled") {
+  test::TempDir dir;
+  auto store = SqliteStore::OpenWriter(dir.file("s.db"));
+  REQUIRE(store.ok());
+  CHECK(*(*store)->SchemaVersion() == StateStore::kSchemaVersion);
+
+  OrderRecord entry = order("k-1-e", OrderPurpose::kEntry, OrderState::kPendingNew, 100);
+  WriteBatch b1(100);
+  b1.PutInstrument(Instrument{"BTCUSDT", D("0.1"), D("0.001"), D("0.001"), D("100")}, kExchangeInfo)
+      .PutIntent(intent("k-1-e", 100), kSignal)
+      .PutOrder(entry, Provenance{Source::kEngine, std::nullopt, "sent"});
+  REQUIRE((*store)->Write(b1).ok());
+
+  entry.state = OrderState::kFilled;
+  entry.exchange_order_id = "8389765";
+  entry.filled_qty = entry.qty;
+  entry.avg_price = D("96250.5");
+  entry.exchange_updated_ms = 150;
+  entry.updated_ms = 160;
+  OrderRecord stop = order("k-1-s", OrderPurpose::kStop, OrderState::kNew, 170);
+  stop.stop_price = D("94300");
+  PositionRecord p = position(160);
+  p.stop_client_order_id = "k-1-s";
+  WriteBatch b2(170);
+  b2.PutOrder(entry, kStream).PutOrder(stop, kStream).PutOpenPosition(p, kStream);
+  REQUIRE((*store)->Write(b2).ok());
+
+  auto got = (*store)->Order("k-1-e");
+  REQUIRE(got.ok());
+  REQUIRE(got->has_value());
+  CHECK(ToJson(**got) == ToJson(entry));
+  auto positions = (*store)->Positions(PositionFilter{});
+  REQUIRE(positions->size() == 1);
+  CHECK((*positions)[0].stop_client_order_id == std::optional<std::string>("k-1-s"));
+  CHECK((*positions)[0].qty == D("0.010"));
+  CHECK((*(*store)->Instruments())[0].tick_size == D("0.1"));
+
+  auto journal = (*store)->Journal(RecordFilter{});
+  REQUIRE(journal.ok());
+  std::vector<std::string> events;
+  for (const auto& j : *journal) events.push_back(j.entity + " " + j.entity_id + " " + j.event);
+  CHECK(events == std::vector<std::string>{
+                      "instrument BTCUSDT upsert: exchangeInfo",
+                      "intent k-1-e intent: signal",
+                      "order k-1-e insert: sent",
+                      "order k-1-e PendingNew->Filled: ORDER_TRADE_UPDATE",
+                      "order k-1-s insert: ORDER_TRADE_UPDATE",
+                      "position BTCUSDT/LONG open: ORDER_TRADE_UPDATE",
+                  });
+  CHECK((*journal)[3].exchange_ms == std::optional<TimeMs>(1000));
+  CHECK((*journal)[3].source == Source::kStream);
+  CHECK(is_valid_json((*journal)[3].payload));
+  CHECK((*store)->JournalGaps()->empty());
+  CHECK((*store)->IntegrityProblems()->empty());
+
+  WriteBatch close(300);
+  stop.state = OrderState::kCanceled;
+  close.PutOrder(stop, kStream).ClosePosition("BTCUSDT", PositionSide::kLong, 300, "take-profit", kStream);
+  REQUIRE((*store)->Write(close).ok());
+  auto closed = (*store)->Positions(PositionFilter{});
+  CHECK((*closed)[0].state == PositionState::kClosed);
+  CHECK((*closed)[0].closed_ms == std::optional<TimeMs>(300));
+  CHECK((*closed)[0].exit_reason == std::optional<std::string>("take-profit"));
+  WriteBatch again(310);
+  again.ClosePosition("BTCUSDT", PositionSide::kLong, 310, "x", kStream);
+  CHECK((*store)->Write(again).IsNotFound());
+}
+
+TEST_CASE("a batch is all or nothing; an illegal transition or reused client id refuses it whole") {
+  test::TempDir dir;
+  auto store = SqliteStore::OpenWriter(dir.file("s.db")).value();
+  WriteBatch b1(100);
+  b1.PutOrder(order("k-1-e", OrderPurpose::kEntry, OrderState::kCanceled, 100), kStream);
+  REQUIRE(store->Write(b1).ok());
+
+  WriteBatch b2(200);
+  b2.PutIntent(intent("k-2-e", 200), kSignal)
+      .PutOrder(order("k-1-e", OrderPurpose::kEntry, OrderState::kPendingAmend, 200), kStream);
+  Status s = store->Write(b2);
+  CHECK(s.IsConflict());
+  CHECK(s.message() == "order k-1-e: illegal order transition Canceled -> PendingAmend (terminal state is final)");
+  CHECK(store->Intents(RecordFilter{})->empty());  // the intent in the same batch was rolled back
+  CHECK((*store->Order("k-1-e"))->state == OrderState::kCanceled);
+  CHECK(store->Journal(RecordFilter{})->size() == 1);
+
+  WriteBatch b3(300);
+  b3.PutIntent(intent("k-3-e", 300), kSignal);
+  REQUIRE(store->Write(b3).ok());
+  WriteBatch b4(400);
+  b4.PutIntent(intent("k-3-e", 400), kSignal);
+  CHECK(store->Write(b4).message() == "intent k-3-e already exists: client order ids are never reused");
+
+  // A position may not name a stop the store does not have (foreign key).
+  PositionRecord p = position(500);
+  p.stop_client_order_id = "nope";
+  WriteBatch b5(500);
+  b5.PutOpenPosition(p, kStream);
+  CHECK(!store->Write(b5).ok());
+  CHECK(store->Positions(PositionFilter{})->empty());
+
+  // Refreshing a terminal order's data without changing its state is allowed.
+  OrderRecord refreshed = order("k-1-e", OrderPurpose::kEntry, OrderState::kCanceled, 600);
+  refreshed.exchange_order_id = "42";
+  WriteBatch b6(600);
+  b6.PutOrder(refreshed, kStream);
+  REQUIRE(store->Write(b6).ok());
+  CHECK((*store->Order("k-1-e"))->exchange_order_id == std::optional<std::string>("42"));
+}
+
+TEST_CASE("one writer per store; readers work beside it; a missing store is never created") {
+  test::TempDir dir;
+  const std::string path = dir.file("s.db");
+  CHECK(SqliteStore::OpenReader(path).status().IsNotFound());
+  CHECK(SqliteStore::OpenReader(path).status().message() == "state store " + path + " does not exist");
+  CHECK(!test::file_exists(path));
+
+  auto writer = SqliteStore::OpenWriter(path);
+  REQUIRE(writer.ok());
+  auto second = SqliteStore::OpenWriter(path);
+  REQUIRE(!second.ok());
+  CHECK(second.status().IsConflict());
+  CHECK(second.status().message() == "store " + path + " already has a writer (pid " + std::to_string(::getpid()) +
+                                         "); one writer per account: stop it or send the request to it");
+
+  WriteBatch b(100);
+  b.PutIntent(intent("k-1-e", 100), kSignal);
+  REQUIRE((*writer)->Write(b).ok());
+  auto reader = SqliteStore::OpenReader(path);
+  REQUIRE(reader.ok());
+  CHECK((*reader)->Intents(RecordFilter{})->size() == 1);
+  CHECK((*reader)->Write(b).IsConflict());  // read-only
+
+  writer->reset();
+  CHECK(SqliteStore::OpenWriter(path).ok());  // the lock went with the writer
+}
+
+TEST_CASE("the journal is append-only") {
+  test::TempDir dir;
+  const std::string path = dir.file("s.db");
+  {
+    auto store = SqliteStore::OpenWriter(path).value();
+    WriteBatch b(100);
+    JournalEntry e;
+    e.entity = "operator";
+    e.entity_id = "alice";
+    e.event = "note";
+    e.payload = R"({"text":"paused for maintenance"})";
+    b.AppendJournal(e);
+    REQUIRE(store->Write(b).ok());
+    WriteBatch bad(101);
+    e.payload = "{not json";
+    bad.AppendJournal(e);
+    CHECK(store->Write(bad).IsInvalidInput());
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  CHECK(sqlite3_exec(db, "DELETE FROM journal", nullptr, nullptr, nullptr) != SQLITE_OK);
+  CHECK(std::string(sqlite3_errmsg(db)) == "journal is append-only");
+  CHECK(sqlite3_exec(db, "UPDATE journal SET event = 'x'", nullptr, nullptr, nullptr) != SQLITE_OK);
+  sqlite3_close(db);
+}
+
+TEST_CASE("filters: symbol, since, state, open only, and limit keeps the newest") {
+  test::TempDir dir;
+  auto store = SqliteStore::OpenWriter(dir.file("s.db")).value();
+  WriteBatch b(0);
+  for (int i = 0; i < 5; ++i) {
+    OrderRecord o = order(("k-" + std::to_string(i)).c_str(), OrderPurpose::kEntry,
+                          i % 2 ? OrderState::kNew : OrderState::kFilled, 100 * (i + 1));
+    if (i == 4) o.symbol = "ETHUSDT";
+    b.PutOrder(o, kStream);
+  }
+  REQUIRE(store->Write(b).ok());
+  auto ids = [&](const OrderFilter& f) {
+    std::vector<std::string> out;
+    for (const auto& o : *store->Orders(f)) out.push_back(o.client_order_id);
+    return out;
+  };
+  OrderFilter f;
+  CHECK(ids(f) == std::vector<std::string>{"k-0", "k-1", "k-2", "k-3", "k-4"});
+  f.limit = 2;
+  CHECK(ids(f) == std::vector<std::string>{"k-3", "k-4"});
+  f = OrderFilter{};
+  f.symbol = "ETHUSDT";
+  CHECK(ids(f) == std::vector<std::string>{"k-4"});
+  f = OrderFilter{};
+  f.since_ms = 300;
+  CHECK(ids(f) == std::vector<std::string>{"k-2", "k-3", "k-4"});
+  f = OrderFilter{};
+  f.state = OrderState::kNew;
+  CHECK(ids(f) == std::vector<std::string>{"k-1", "k-3"});
+  f = OrderFilter{};
+  f.open_only = true;
+  f.limit = 1;
+  CHECK(ids(f) == std::vector<std::string>{"k-3"});
+  f = OrderFilter{};
+  f.limit = -1;
+  CHECK(store->Orders(f).status().IsInvalidInput());
+}
+
+TEST_CASE("a version 1 store is migrated: positions get their stop linked, incidents appear") {
+  test::TempDir dir;
+  const std::string path = dir.file("v1.db");
+  REQUIRE(SqliteStore::CreateAtSchemaVersion(path, 1).ok());
+  // What keel at schema 1 wrote: an open position, its working stop, an older cancelled stop.
+  raw(path,
+      "INSERT INTO orders VALUES ('old-s','1','BTCUSDT','SELL','LONG','STOP_MARKET',NULL,'stop','Canceled','0.01',"
+      "NULL,'94000','0',NULL,1,0,NULL,NULL,10,20);"
+      "INSERT INTO orders VALUES ('new-s','2','BTCUSDT','SELL','LONG','STOP_MARKET',NULL,'stop','New','0.01',"
+      "NULL,'94300','0',NULL,1,0,NULL,NULL,30,40);"
+      "INSERT INTO orders VALUES ('eth-s','3','ETHUSDT','BUY','SHORT','STOP_MARKET',NULL,'stop','New','0.5',"
+      "NULL,'3200','0',NULL,1,0,NULL,NULL,30,40);"
+      "INSERT INTO positions (symbol, position_side, qty, entry_price, state, opened_ms) "
+      "VALUES ('BTCUSDT','LONG','0.01','96250.5','open',25);"
+      "INSERT INTO positions (symbol, position_side, qty, entry_price, state, opened_ms, closed_ms) "
+      "VALUES ('SOLUSDT','LONG','1','150','closed',5,9);");
+  CHECK(SqliteStore::OpenReader(path).status().message() ==
+        "store " + path + " has schema version 1; this keel reads version 2: open it once with a writer "
+                          "(keel-traderd) to migrate it");
+  {
+    auto store = SqliteStore::OpenWriter(path);
+    REQUIRE_MESSAGE(store.ok(), store.status().ToString());
+    CHECK(*(*store)->SchemaVersion() == 2);
+    auto positions = (*store)->Positions(PositionFilter{});
+    REQUIRE(positions.ok());
+    REQUIRE(positions->size() == 2);
+    CHECK((*positions)[0].stop_client_order_id == std::nullopt);  // SOLUSDT was closed
+    CHECK((*positions)[1].stop_client_order_id == std::optional<std::string>("new-s"));
+    IncidentRecord inc;
+    inc.kind = IncidentKind::kMismatch;
+    inc.symbol = "BTCUSDT";
+    inc.detail = "after migration";
+    inc.action = "reported";
+    WriteBatch b(50);
+    b.RecordIncident(inc);
+    REQUIRE((*store)->Write(b).ok());
+    CHECK((*store)->Incidents(RecordFilter{})->size() == 1);
+    InvariantOptions opt;
+    opt.now_ms = 100;
+    CHECK(CheckStoreInvariants(**store, opt)->empty());
+  }
+  CHECK(SqliteStore::OpenReader(path).ok());
+}
+
+TEST_CASE("a store from a newer keel is refused, not downgraded") {
+  test::TempDir dir;
+  const std::string path = dir.file("new.db");
+  { REQUIRE(SqliteStore::OpenWriter(path).ok()); }
+  raw(path, "PRAGMA user_version = 3");
+  auto w = SqliteStore::OpenWriter(path);
+  REQUIRE(!w.ok());
+  CHECK(w.status().message() == "store " + path +
+                                    " has schema version 3, newer than this keel understands (2); refusing to open "
+                                    "it: upgrade keel");
+  CHECK(!SqliteStore::OpenReader(path).ok());
+  test::write_file(dir.file("empty.db"), "");
+  CHECK(SqliteStore::OpenReader(dir.file("empty.db")).status().message() ==
+        dir.file("empty.db") + " is not a keel state store (schema version 0)");
+}
