@@ -280,9 +280,12 @@ Status validate_limit(const std::optional<std::int64_t>& limit) {
 }  // namespace
 
 struct SqliteStore::Impl {
-  Db db;
+  // Destroyed in reverse order: the statement is finalized, then the connection closed, and only
+  // then is the writer lock released.
   std::optional<WriterLock> lock;  // held by writers only
+  Db db;
   bool full_sync = true;
+  std::unique_ptr<Stmt> journal_insert;
 
   Status SetDurability(bool full) {
     if (full == full_sync) return Status::Ok();
@@ -292,10 +295,19 @@ struct SqliteStore::Impl {
   }
 
   Status Journal(const JournalEntry& e) {
-    Stmt s;
-    KEEL_RETURN_IF_ERROR(s.Prepare(db,
-                                   "INSERT INTO journal (local_ms, exchange_ms, source, entity, entity_id, symbol, "
-                                   "event, payload) VALUES (?,?,?,?,?,?,?,?)"));
+    // The hottest statement in the store: prepared once per connection.
+    if (!journal_insert) {
+      journal_insert = std::make_unique<Stmt>();
+      Status prepared = journal_insert->Prepare(db,
+                                                "INSERT INTO journal (local_ms, exchange_ms, source, entity, "
+                                                "entity_id, symbol, event, payload) VALUES (?,?,?,?,?,?,?,?)");
+      if (!prepared.ok()) {
+        journal_insert.reset();
+        return prepared;
+      }
+    }
+    Stmt& s = *journal_insert;
+    s.Reset();
     s.Bind(1, e.local_ms);
     s.Bind(2, e.exchange_ms);
     s.Bind(3, std::string_view(to_string(e.source)));
