@@ -13,6 +13,7 @@
 #include <string>
 
 #include "keel/store/sqlite_store.h"
+#include "order_from_intent.h"
 
 using namespace keel;
 
@@ -73,16 +74,7 @@ class Writer {
   }
 
   OrderRecord Order(const IntentRecord& i, OrderType type) {
-    OrderRecord o;
-    o.client_order_id = i.client_order_id;
-    o.symbol = i.symbol;
-    o.side = i.side;
-    o.position_side = i.position_side;
-    o.type = type;
-    o.purpose = i.purpose;
-    o.qty = i.qty;
-    o.reduce_only = i.purpose != OrderPurpose::kEntry;
-    o.created_ms = o.updated_ms = Now();
+    OrderRecord o = test::order_from_intent(i, type, Now());
     WriteBatch b(o.created_ms);
     b.PutOrder(o, Provenance{Source::kEngine, std::nullopt, "sent"});
     must(store_.Write(b), "writing order");

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "keel/store/sqlite_store.h"
+#include "order_from_intent.h"
 
 using namespace keel;
 
@@ -42,25 +43,6 @@ IntentRecord intent(const std::string& id, OrderPurpose purpose, const char* sym
 
 Provenance decided(const IntentRecord& i) { return Provenance{Source::kEngine, std::nullopt, i.reason}; }
 
-// The order as sent: no exchange order id until the exchange acknowledges it.
-OrderRecord order_from(const IntentRecord& i, OrderType type, TimeMs t) {
-  OrderRecord o;
-  o.client_order_id = i.client_order_id;
-  o.symbol = i.symbol;
-  o.side = i.side;
-  o.position_side = i.position_side;
-  o.type = type;
-  o.purpose = i.purpose;
-  o.state = OrderState::kPendingNew;
-  o.qty = i.qty;
-  o.filled_qty = Decimal();
-  o.reduce_only = i.purpose != OrderPurpose::kEntry && i.purpose != OrderPurpose::kGrid;
-  o.created_ms = t;
-  o.updated_ms = t;
-  if (type == OrderType::kLimit) o.time_in_force = TimeInForce::kGtc;
-  return o;
-}
-
 Status write(SqliteStore& store, WriteBatch& b) {
   Status s = store.Write(b);
   if (!s.ok()) std::cerr << "keel-store-fixture: " << s.ToString() << '\n';
@@ -74,7 +56,7 @@ Status open_protected(SqliteStore& store, const char* symbol, PositionSide ps, S
   const Provenance rest{Source::kRest, t + 40, "placement acknowledged"};
   const Provenance stream{Source::kStream, t + 90, "ORDER_TRADE_UPDATE"};
   IntentRecord ei = intent("kdemo-" + tag + "-e", OrderPurpose::kEntry, symbol, side, ps, qty, t, "signal");
-  OrderRecord eo = order_from(ei, OrderType::kMarket, t + 5);
+  OrderRecord eo = test::order_from_intent(ei, OrderType::kMarket, t + 5);
   WriteBatch b1(t);
   b1.PutIntent(ei, decided(ei)).PutOrder(eo, Provenance{Source::kEngine, std::nullopt, "sent"});
   KEEL_RETURN_IF_ERROR(write(store, b1));
@@ -106,7 +88,7 @@ Status open_protected(SqliteStore& store, const char* symbol, PositionSide ps, S
   b3.PutOrder(eo, stream).PutOpenPosition(p, stream).PutIntent(si, decided(si));
   KEEL_RETURN_IF_ERROR(write(store, b3));
 
-  OrderRecord so = order_from(si, OrderType::kStopMarket, t + 97);
+  OrderRecord so = test::order_from_intent(si, OrderType::kStopMarket, t + 97);
   so.exchange_order_id = "9" + tag;
   so.stop_price = D(stop);
   so.state = OrderState::kNew;
@@ -153,8 +135,7 @@ Status demo(SqliteStore& store) {
   IntentRecord gi = intent("kdemo-4-g", OrderPurpose::kGrid, "BTCUSDT", Side::kBuy, PositionSide::kLong, "0.005",
                            kT0 + 2'000'000, "grid level 1");
   gi.price = D("95000");
-  OrderRecord go = order_from(gi, OrderType::kLimit, kT0 + 2'000'005);
-  go.price = gi.price;
+  OrderRecord go = test::order_from_intent(gi, OrderType::kLimit, kT0 + 2'000'005);
   go.time_in_force = TimeInForce::kGtx;
   WriteBatch g1(kT0 + 2'000'005);
   g1.PutIntent(gi, decided(gi)).PutOrder(go, Provenance{Source::kEngine, std::nullopt, "sent"});
