@@ -156,6 +156,12 @@ TEST_CASE("the store is found through --config or --account, and a bad config is
   CHECK(mismatch.err == "keel-state-inspect: --account live does not match account.name \"demo\" in " +
                             f.dir.file("demo.toml") + "\n");
 
+  RunResult traversal = f.inspect({"--account", "../etc/passwd"});
+  CHECK(traversal.exit_code == 2);
+  CHECK(traversal.err ==
+        "keel-state-inspect: --account: found \"../etc/passwd\", expected 1-32 characters of letters, digits, '-' or "
+        "'_'\n");
+
   write_file(f.dir.file("bad.toml"), "[account]\nname = \"demo\"\n[exchange]\nkind = \"ftx\"\n[store]\npath = 3\n");
   RunResult bad = f.inspect({"--config", f.dir.file("bad.toml")});
   CHECK(bad.exit_code == 2);

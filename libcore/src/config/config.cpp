@@ -101,13 +101,17 @@ class Validator {
   std::vector<std::string> problems_;
 };
 
-bool valid_account_name(const std::string& name) {
-  if (name.size() > 32) return false;
+}  // namespace
+
+bool is_valid_account_name(std::string_view name) {
+  if (name.empty() || name.size() > 32) return false;
   for (char c : name)
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
       return false;
   return true;
 }
+
+namespace {
 
 bool has_scheme(const std::string& url, std::initializer_list<const char*> schemes) {
   for (const char* s : schemes) {
@@ -159,7 +163,7 @@ Result<AccountConfig> ParseAccountConfig(std::string_view toml_text, const std::
   AccountConfig c;
   c.source = source;
   if (auto name = v.String(root, "account", "name", true)) {
-    if (!valid_account_name(*name)) {
+    if (!is_valid_account_name(*name)) {
       v.Problem("account.name", "found \"" + *name + "\", expected 1-32 characters of letters, digits, '-' or '_'");
     }
     c.account_name = *name;

@@ -11,6 +11,10 @@ namespace {
 // Resolves --config/--account/--store into a config (if any) and a store path.
 Status resolve_account(const ToolSpec& spec, ToolContext& ctx) {
   const CommonOptions& c = ctx.common;
+  if (!c.account.empty() && !is_valid_account_name(c.account)) {
+    return Status::InvalidInput("--account: found \"" + c.account +
+                                "\", expected 1-32 characters of letters, digits, '-' or '_'");
+  }
   std::string config_path = c.config_path;
   if (config_path.empty() && !c.account.empty()) config_path = account_config_path(c.account);
   if (!config_path.empty()) {

@@ -46,6 +46,9 @@ struct AccountConfig {
   std::string store_path;  // absolute, or relative to the working directory when read from text
 };
 
+// 1-32 letters, digits, '-' or '_': an account name is used in file names and client order ids.
+bool is_valid_account_name(std::string_view name);
+
 // Parses and validates. source names the text in messages; relative paths resolve against base_dir
 // (empty: left as written).
 Result<AccountConfig> ParseAccountConfig(std::string_view toml_text, const std::string& source,
