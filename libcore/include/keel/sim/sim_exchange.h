@@ -1,0 +1,206 @@
+#pragma once
+// The simulated exchange: markets, accounts, matching, positions and the algo (conditional) order
+// service, with the rules and error codes of Binance USD-M. It knows nothing of HTTP or JSON; the
+// server and in-process tests drive the same object.
+//
+// Threading: single-threaded. Every call first brings the markets to the injected clock's now, so
+// a test on a ManualClock controls time exactly. Errors are Status::Exchange with the venue's code
+// and HTTP status.
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "keel/sim/sim_config.h"
+#include "keel/sim/sim_types.h"
+
+namespace keel::sim {
+
+class SimExchange {
+ public:
+  // Builds markets from the config (loading replay files); fails on a bad replay file.
+  static Result<std::unique_ptr<SimExchange>> Create(SimConfig config, const Clock& clock);
+  SimExchange(const SimExchange&) = delete;
+  SimExchange& operator=(const SimExchange&) = delete;
+
+  const SimConfig& config() const { return config_; }
+  TimeMs now() const { return clock_.NowMs(); }
+
+  // Brings every market to now: price steps, algo triggers, resting-order fills, listen-key expiry.
+  void Advance();
+
+  // ---- accounts ----
+  std::optional<AccountId> FindAccountByKey(std::string_view api_key) const;
+  const SimAccountSpec& account_spec(AccountId id) const;
+  bool dual_side_position(AccountId id) const;
+  Status SetDualSidePosition(AccountId id, bool dual);
+  Result<int> SetLeverage(AccountId id, const std::string& symbol, int leverage);
+  Status SetMarginType(AccountId id, const std::string& symbol, const std::string& margin_type);
+  int leverage(AccountId id, const std::string& symbol) const;
+  std::string margin_type(AccountId id, const std::string& symbol) const;  // "cross" | "isolated"
+  // Every (symbol, side) the account has a position row for, including flat ones it has traded.
+  std::vector<SimPosition> Positions(AccountId id) const;
+  SimPosition Position(AccountId id, const std::string& symbol, PositionSide side) const;
+  AccountSummary Summary(AccountId id) const;
+  std::vector<SimTrade> Trades(AccountId id, const std::string& symbol) const;
+
+  // ---- orders (matching engine) ----
+  Result<SimOrder> PlaceOrder(AccountId id, const NewOrderRequest& request);
+  Result<SimOrder> ModifyOrder(AccountId id, const ModifyRequest& request);
+  Result<SimOrder> CancelOrder(AccountId id, const std::string& symbol, const OrderRef& ref);
+  Result<SimOrder> QueryOrder(AccountId id, const std::string& symbol, const OrderRef& ref) const;
+  // Open orders, oldest first; all symbols when symbol is empty.
+  std::vector<SimOrder> OpenOrders(AccountId id, const std::string& symbol) const;
+  std::vector<SimOrder> AllOrders(AccountId id, const std::string& symbol) const;
+  // Cancels every open order on the symbol; returns how many.
+  Result<int> CancelAllOrders(AccountId id, const std::string& symbol);
+
+  // ---- algo (conditional) orders ----
+  Result<SimAlgoOrder> PlaceAlgoOrder(AccountId id, const NewAlgoOrderRequest& request);
+  Result<SimAlgoOrder> CancelAlgoOrder(AccountId id, const OrderRef& ref);
+  Result<SimAlgoOrder> QueryAlgoOrder(AccountId id, const OrderRef& ref) const;
+  std::vector<SimAlgoOrder> OpenAlgoOrders(AccountId id, const std::string& symbol) const;
+  std::vector<SimAlgoOrder> AllAlgoOrders(AccountId id, const std::string& symbol) const;
+  Result<int> CancelAllAlgoOrders(AccountId id, const std::string& symbol);
+
+  // ---- user-data stream keys ----
+  // Returns the account's active key, extended, or a new one.
+  std::string CreateListenKey(AccountId id);
+  Status KeepAliveListenKey(AccountId id, const std::string& key);
+  Status DeleteListenKey(AccountId id, const std::string& key);
+  std::optional<AccountId> AccountForListenKey(const std::string& key) const;
+  // Expires the key now, as the exchange does after 60 minutes without keepalive.
+  Status ExpireListenKey(const std::string& key);
+
+  // ---- markets ----
+  const Market* FindMarket(const std::string& symbol) const;
+  std::vector<const Market*> Markets() const;
+  Status MovePrice(const std::string& symbol, Decimal percent, TimeMs over_ms);
+
+  // ---- exchange-side acts (faults) ----
+  // Cancels (or expires) a resting order as the exchange would on its own, with that reason.
+  Result<SimOrder> ExchangeCancel(AccountId id, const std::string& symbol, const OrderRef& ref, bool expire,
+                                  const std::string& reason);
+  // Fills a resting order now at its price: all of what remains, or qty of it.
+  Result<SimOrder> ExchangeFill(AccountId id, const std::string& symbol, const OrderRef& ref,
+                                const std::optional<Decimal>& qty);
+
+  // ---- events, in the order the exchange emits them ----
+  std::vector<UserEvent> TakeUserEvents();
+  std::vector<MarketEvent> TakeMarketEvents();
+  // Market events pile up unless someone takes them; in-process users that do not want them say so.
+  void set_market_events(bool enabled) { market_events_enabled_ = enabled; }
+
+  struct Counters {
+    std::int64_t orders_placed = 0;
+    std::int64_t orders_rejected = 0;
+    std::int64_t algo_orders_placed = 0;
+    std::int64_t algo_orders_triggered = 0;
+    std::int64_t fills = 0;
+    std::int64_t cancels = 0;
+    std::int64_t modifications = 0;
+  };
+  const Counters& counters() const { return counters_; }
+
+ private:
+  struct OrderKey {
+    AccountId account;
+    std::int64_t order_id;
+    bool operator==(const OrderKey& o) const { return account == o.account && order_id == o.order_id; }
+  };
+  struct RestingBook {
+    std::map<Decimal, std::deque<OrderKey>, std::greater<Decimal>> bids;
+    std::map<Decimal, std::deque<OrderKey>> asks;
+  };
+  struct ListenKey {
+    std::string key;
+    TimeMs expires_at = 0;
+  };
+  struct Account {
+    SimAccountSpec spec;
+    Decimal wallet;
+    bool dual_side = false;
+    std::map<std::string, int> leverage;
+    std::map<std::string, std::string> margin_type;
+    std::map<std::pair<std::string, PositionSide>, SimPosition> positions;
+    std::unordered_map<std::int64_t, SimOrder> orders;           // every order ever, by id
+    std::set<std::int64_t> open_orders;                          // ids, oldest first
+    std::map<std::pair<std::string, std::string>, std::int64_t> open_by_client_id;  // (symbol, cid)
+    std::unordered_map<std::int64_t, SimAlgoOrder> algos;
+    std::set<std::int64_t> open_algos;
+    std::map<std::string, std::int64_t> open_algo_by_client_id;
+    std::vector<SimTrade> trades;
+    std::optional<ListenKey> listen_key;
+  };
+  struct SymbolState {
+    std::unique_ptr<Market> market;
+    RestingBook book;
+    TimeMs last_mark_event = 0;
+    std::int64_t next_agg_id = 1;
+  };
+
+  SimExchange(SimConfig config, const Clock& clock);
+
+  // sim_exchange.cpp
+  Account& account(AccountId id) { return accounts_.at(static_cast<std::size_t>(id)); }
+  const Account& account(AccountId id) const { return accounts_.at(static_cast<std::size_t>(id)); }
+  SymbolState* symbol_state(const std::string& symbol);
+  Result<SimOrder*> FindOpenOrder(Account& a, const std::string& symbol, const OrderRef& ref);
+  std::string RandomId(std::size_t length);
+  void EmitUser(AccountId id, decltype(UserEvent::body) body);
+  void EmitMarket(decltype(MarketEvent::body) body);
+  void AdvanceMarket(SymbolState& s, TimeMs now);
+
+  // sim_orders.cpp
+  Status ValidateQuantity(const SimInstrument& inst, Decimal qty, bool market) const;
+  Status ValidatePrice(const SimInstrument& inst, Decimal price) const;
+  Result<PositionSide> ResolvePositionSide(const Account& a, const std::optional<PositionSide>& requested) const;
+  Status CheckReduceOnly(const Account& a, const std::string& symbol, PositionSide ps, Side side, Decimal qty) const;
+  Status CheckMargin(AccountId id, const std::string& symbol, Decimal qty, Decimal price) const;
+  bool Increases(const Account& a, const std::string& symbol, PositionSide ps, Side side) const;
+  // Places an order that passed validation: takes liquidity, rests or expires, emitting events.
+  SimOrder& Submit(AccountId id, SimOrder order);
+  void Rest(AccountId id, SimOrder& order);
+  void Unrest(AccountId id, const SimOrder& order);
+  void Close(AccountId id, SimOrder& order, OrderStatus status, const char* execution_type, const std::string& reason);
+
+  // sim_fills.cpp
+  // Applies one fill; returns the quantity actually filled (a reduce-only order is capped at what it
+  // can reduce). Emits ACCOUNT_UPDATE then ORDER_TRADE_UPDATE, as the exchange does.
+  Decimal Fill(AccountId id, SimOrder& order, Decimal price, Decimal qty, bool maker);
+  Decimal Reducible(const Account& a, const SimOrder& order) const;
+  void MatchResting(SymbolState& s);
+  void OnOrderFinished(AccountId id, const SimOrder& order);
+
+  // sim_algo.cpp
+  void TriggerAlgos(SymbolState& s);
+  void Trigger(AccountId id, SimAlgoOrder& algo);
+  void EmitAlgo(AccountId id, const SimAlgoOrder& algo, const std::string& reason = "");
+
+  SimConfig config_;
+  const Clock& clock_;
+  std::vector<Account> accounts_;
+  std::map<std::string, SymbolState> symbols_;
+  std::mt19937_64 rng_;
+  std::int64_t next_order_id_ = 8'389'765'000LL;
+  std::int64_t next_algo_id_ = 2'146'760LL;
+  std::int64_t next_trade_id_ = 698'759LL;
+  std::vector<UserEvent> user_events_;
+  std::vector<MarketEvent> market_events_;
+  bool market_events_enabled_ = true;
+  Counters counters_;
+};
+
+// newClientOrderId / clientAlgoId: ^[\.A-Z\:/a-z0-9_-]{1,36}$ (else -4015).
+bool is_valid_client_order_id(const std::string& id);
+
+// A Binance error as a Status: Exchange category, the venue code, HTTP 400 unless said otherwise.
+Status venue_error(int code, std::string message, int http_status = 400);
+
+}  // namespace keel::sim

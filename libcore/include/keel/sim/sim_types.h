@@ -1,0 +1,234 @@
+#pragma once
+// The simulated exchange's records and events, in the exchange's own terms (Binance USD-M) but free
+// of any wire format: the REST and stream codecs turn them into JSON, in-process users read them
+// directly.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "keel/model/decimal.h"
+#include "keel/model/order_kind.h"
+#include "keel/model/order_status.h"
+#include "keel/model/side.h"
+#include "keel/model/time.h"
+#include "keel/sim/market.h"
+
+namespace keel::sim {
+
+using AccountId = int;
+
+enum class WorkingType { kContractPrice, kMarkPrice };
+const char* to_string(WorkingType type);
+Result<WorkingType> parse_working_type(std::string_view text);
+
+// The algo service's lifecycle (ALGO_UPDATE "X", algoStatus).
+enum class AlgoStatus { kNew, kCanceled, kTriggering, kTriggered, kFinished, kRejected, kExpired };
+const char* to_string(AlgoStatus status);
+bool is_open(AlgoStatus status);
+
+struct SimOrder {
+  std::int64_t order_id = 0;
+  std::string client_order_id;
+  std::string symbol;
+  Side side = Side::kBuy;
+  PositionSide position_side = PositionSide::kBoth;
+  OrderType type = OrderType::kLimit;
+  OrderType orig_type = OrderType::kLimit;  // a triggered algo order keeps its conditional type here
+  TimeInForce time_in_force = TimeInForce::kGtc;
+  Decimal orig_qty;
+  Decimal price;       // 0 for market orders, as the exchange reports it
+  Decimal avg_price;   // 0 until filled
+  Decimal executed_qty;
+  Decimal cum_quote;
+  Decimal stop_price;  // the trigger price of a triggered algo order, else 0
+  OrderStatus status = OrderStatus::kNew;
+  bool reduce_only = false;
+  bool close_position = false;
+  WorkingType working_type = WorkingType::kContractPrice;
+  TimeMs time = 0;         // created
+  TimeMs update_time = 0;
+  int modifications = 0;
+  std::optional<std::int64_t> algo_id;  // set when this order came from a triggered algo order
+};
+
+struct SimAlgoOrder {
+  std::int64_t algo_id = 0;
+  std::string client_algo_id;
+  std::string symbol;
+  Side side = Side::kBuy;
+  PositionSide position_side = PositionSide::kBoth;
+  OrderType type = OrderType::kStopMarket;
+  TimeInForce time_in_force = TimeInForce::kGtc;
+  Decimal quantity;  // 0 with closePosition
+  Decimal price;     // limit price for STOP / TAKE_PROFIT, else 0
+  Decimal trigger_price;
+  WorkingType working_type = WorkingType::kContractPrice;
+  bool close_position = false;
+  bool reduce_only = false;
+  bool price_protect = false;
+  AlgoStatus status = AlgoStatus::kNew;
+  TimeMs create_time = 0;
+  TimeMs update_time = 0;
+  TimeMs trigger_time = 0;
+  std::optional<std::int64_t> actual_order_id;  // the matching-engine order once triggered
+  Decimal executed_qty;
+  Decimal avg_price;
+};
+
+struct SimPosition {
+  std::string symbol;
+  PositionSide position_side = PositionSide::kBoth;
+  Decimal amount;        // signed: negative is short
+  Decimal entry_price;   // 0 when flat
+  Decimal accumulated_realized;  // "cr": realized PnL before fees, over the position's life
+  int leverage = 20;
+  TimeMs update_time = 0;
+};
+
+struct SimTrade {
+  std::int64_t id = 0;
+  std::int64_t order_id = 0;
+  std::string symbol;
+  Side side = Side::kBuy;
+  PositionSide position_side = PositionSide::kBoth;
+  Decimal price;
+  Decimal qty;
+  Decimal quote_qty;
+  Decimal commission;  // in USDT, positive is paid
+  Decimal realized_pnl;
+  bool maker = false;
+  TimeMs time = 0;
+};
+
+// Requests, already typed. Optional fields are the ones the exchange lets a caller leave out.
+struct NewOrderRequest {
+  std::string symbol;
+  Side side = Side::kBuy;
+  std::optional<PositionSide> position_side;
+  OrderType type = OrderType::kLimit;
+  std::optional<TimeInForce> time_in_force;
+  std::optional<Decimal> quantity;
+  std::optional<Decimal> price;
+  std::optional<bool> reduce_only;
+  std::optional<std::string> client_order_id;
+};
+
+struct NewAlgoOrderRequest {
+  std::string symbol;
+  Side side = Side::kBuy;
+  std::optional<PositionSide> position_side;
+  OrderType type = OrderType::kStopMarket;
+  std::optional<TimeInForce> time_in_force;
+  std::optional<Decimal> quantity;
+  std::optional<Decimal> price;
+  std::optional<Decimal> trigger_price;
+  WorkingType working_type = WorkingType::kContractPrice;
+  bool close_position = false;
+  std::optional<bool> reduce_only;
+  bool price_protect = false;
+  std::optional<std::string> client_algo_id;
+};
+
+// An order named by the exchange's id or the client's; the exchange's id wins when both are given.
+struct OrderRef {
+  std::optional<std::int64_t> order_id;
+  std::optional<std::string> client_order_id;
+};
+
+struct ModifyRequest {
+  std::string symbol;
+  OrderRef ref;
+  Side side = Side::kBuy;
+  Decimal quantity;
+  Decimal price;
+};
+
+// The account's totals, as /fapi/v3/account reports them (USDT only).
+struct AccountSummary {
+  Decimal wallet_balance;
+  Decimal unrealized_pnl;
+  Decimal position_initial_margin;
+  Decimal open_order_initial_margin;
+  Decimal maint_margin;
+  Decimal available_balance;
+  TimeMs update_time = 0;
+};
+
+// ---- events ----
+
+// ORDER_TRADE_UPDATE. execution_type: NEW, TRADE, CANCELED, EXPIRED, AMENDMENT.
+struct OrderUpdate {
+  SimOrder order;
+  std::string execution_type;
+  Decimal last_qty;
+  Decimal last_price;
+  Decimal commission;
+  std::int64_t trade_id = 0;
+  bool maker = false;
+  Decimal realized_pnl;
+  std::string expiry_reason;  // "er"
+};
+
+struct AlgoUpdate {
+  SimAlgoOrder algo;
+  std::string failure_reason;  // "rm"
+};
+
+// ACCOUNT_UPDATE. reason: ORDER, FUNDING_FEE, ... Positions are the ones that changed.
+struct AccountUpdate {
+  std::string reason;
+  Decimal wallet_balance;
+  Decimal cross_wallet_balance;
+  Decimal balance_change;  // except PnL and commission
+  std::vector<SimPosition> positions;
+};
+
+struct ListenKeyExpired {
+  std::string listen_key;
+};
+
+struct UserEvent {
+  AccountId account = 0;
+  TimeMs event_time = 0;        // E
+  TimeMs transaction_time = 0;  // T
+  std::variant<OrderUpdate, AlgoUpdate, AccountUpdate, ListenKeyExpired> body;
+  const char* type_name() const;  // "ORDER_TRADE_UPDATE", ...
+};
+
+struct BookTickerUpdate {
+  std::string symbol;
+  std::int64_t update_id = 0;
+  Quote quote;
+};
+
+struct MarkPriceUpdate {
+  std::string symbol;
+  Decimal mark_price;
+  Decimal index_price;
+  Decimal funding_rate;
+  TimeMs next_funding_time = 0;
+};
+
+struct AggTradeUpdate {
+  std::string symbol;
+  std::int64_t aggregate_id = 0;
+  Decimal price;
+  Decimal qty;
+  std::int64_t first_trade_id = 0;
+  std::int64_t last_trade_id = 0;
+  bool buyer_is_maker = false;
+};
+
+struct MarketEvent {
+  TimeMs event_time = 0;
+  TimeMs transaction_time = 0;
+  std::variant<BookTickerUpdate, MarkPriceUpdate, AggTradeUpdate> body;
+  const std::string& symbol() const;
+  // The stream name suffix: "bookTicker", "markPrice", "aggTrade".
+  const char* stream_kind() const;
+};
+
+}  // namespace keel::sim

@@ -1,0 +1,228 @@
+// SimExchange: the algo (conditional) order service. Since 2025-12-09 Binance USD-M keeps
+// STOP/STOP_MARKET/TAKE_PROFIT/TAKE_PROFIT_MARKET orders here; on trigger each becomes a regular
+// order in the matching engine.
+#include <algorithm>
+
+#include "keel/sim/sim_exchange.h"
+
+namespace keel::sim {
+namespace {
+
+bool fires(const SimAlgoOrder& a, Decimal price) {
+  const bool stop = a.type == OrderType::kStop || a.type == OrderType::kStopMarket;
+  const bool buy = a.side == Side::kBuy;
+  // STOP: a BUY fires at or above the trigger, a SELL at or below. TAKE_PROFIT: the reverse.
+  if (stop) return buy ? price >= a.trigger_price : price <= a.trigger_price;
+  return buy ? price <= a.trigger_price : price >= a.trigger_price;
+}
+
+}  // namespace
+
+Result<SimAlgoOrder> SimExchange::PlaceAlgoOrder(AccountId id, const NewAlgoOrderRequest& r) {
+  Advance();
+  SymbolState* s = symbol_state(r.symbol);
+  if (!s) return venue_error(-1121, "Invalid symbol.");
+  const SimInstrument& inst = s->market->instrument();
+  Account& a = account(id);
+  const bool market_type = r.type == OrderType::kStopMarket || r.type == OrderType::kTakeProfitMarket;
+  if (!market_type && r.type != OrderType::kStop && r.type != OrderType::kTakeProfit)
+    return venue_error(-1116, "Invalid orderType.");
+  if (!r.trigger_price)
+    return venue_error(-1102, "Mandatory parameter 'triggerPrice' was not sent, was empty/null, or malformed.");
+  KEEL_RETURN_IF_ERROR(ValidatePrice(inst, *r.trigger_price));
+  auto ps = ResolvePositionSide(a, r.position_side);
+  if (!ps.ok()) return ps.status();
+  if (a.dual_side && r.reduce_only) return venue_error(-1106, "Parameter 'reduceOnly' sent when not required.");
+  if (r.close_position) {
+    if (!market_type) return venue_error(-1106, "Parameter 'closePosition' sent when not required.");
+    if (r.quantity) return venue_error(-1106, "Parameter 'quantity' sent when not required.");
+    if (r.reduce_only) return venue_error(-1106, "Parameter 'reduceOnly' sent when not required.");
+  } else {
+    if (!r.quantity)
+      return venue_error(-1102, "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.");
+    KEEL_RETURN_IF_ERROR(ValidateQuantity(inst, *r.quantity, market_type));
+  }
+  if (!market_type) {
+    if (!r.price) return venue_error(-1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed.");
+    KEEL_RETURN_IF_ERROR(ValidatePrice(inst, *r.price));
+  } else if (r.price) {
+    return venue_error(-1106, "Parameter 'price' sent when not required.");
+  }
+  std::string client_id = r.client_algo_id.value_or("");
+  if (r.client_algo_id && !is_valid_client_order_id(client_id)) return venue_error(-4015, "Client order id is not valid.");
+  if (client_id.empty()) client_id = RandomId(22);
+  if (a.open_algo_by_client_id.count(client_id)) return venue_error(-4116, "ClientOrderId is duplicated.");
+  int open_on_symbol = 0;
+  for (std::int64_t aid : a.open_algos) open_on_symbol += a.algos.at(aid).symbol == r.symbol;
+  if (open_on_symbol >= config_.limits.max_open_algo_orders) return venue_error(-4045, "Reach max stop order limit.");
+
+  SimAlgoOrder algo;
+  algo.algo_id = next_algo_id_++;
+  algo.client_algo_id = client_id;
+  algo.symbol = r.symbol;
+  algo.side = r.side;
+  algo.position_side = *ps;
+  algo.type = r.type;
+  algo.time_in_force = r.time_in_force.value_or(TimeInForce::kGtc);
+  algo.quantity = r.quantity.value_or(Decimal());
+  algo.price = r.price.value_or(Decimal());
+  algo.trigger_price = *r.trigger_price;
+  algo.working_type = r.working_type;
+  algo.close_position = r.close_position;
+  algo.reduce_only = r.reduce_only.value_or(false);
+  algo.price_protect = r.price_protect;
+  algo.create_time = algo.update_time = now();
+  const Decimal reference = algo.working_type == WorkingType::kMarkPrice ? s->market->mark() : s->market->last();
+  if (fires(algo, reference)) return venue_error(-2021, "Order would immediately trigger.");
+
+  a.algos.emplace(algo.algo_id, algo);
+  a.open_algos.insert(algo.algo_id);
+  a.open_algo_by_client_id[client_id] = algo.algo_id;
+  ++counters_.algo_orders_placed;
+  EmitAlgo(id, algo);
+  return algo;
+}
+
+void SimExchange::EmitAlgo(AccountId id, const SimAlgoOrder& algo, const std::string& reason) {
+  EmitUser(id, AlgoUpdate{algo, reason});
+}
+
+void SimExchange::TriggerAlgos(SymbolState& s) {
+  for (std::size_t i = 0; i < accounts_.size(); ++i) {
+    Account& a = accounts_[i];
+    std::vector<std::int64_t> firing;
+    for (std::int64_t aid : a.open_algos) {
+      const SimAlgoOrder& algo = a.algos.at(aid);
+      if (algo.symbol != s.market->symbol() || algo.status != AlgoStatus::kNew) continue;
+      const Decimal price = algo.working_type == WorkingType::kMarkPrice ? s.market->mark() : s.market->last();
+      if (fires(algo, price)) firing.push_back(aid);
+    }
+    for (std::int64_t aid : firing) Trigger(static_cast<AccountId>(i), a.algos.at(aid));
+  }
+}
+
+void SimExchange::Trigger(AccountId id, SimAlgoOrder& algo) {
+  Account& a = account(id);
+  a.open_algos.erase(algo.algo_id);
+  a.open_algo_by_client_id.erase(algo.client_algo_id);
+  algo.status = AlgoStatus::kTriggering;
+  algo.trigger_time = algo.update_time = now();
+  ++counters_.algo_orders_triggered;
+  EmitAlgo(id, algo);
+
+  SimOrder o;
+  o.symbol = algo.symbol;
+  o.side = algo.side;
+  o.position_side = algo.position_side;
+  o.reduce_only = algo.reduce_only || algo.close_position;
+  o.close_position = algo.close_position;
+  Decimal qty = algo.quantity;
+  if (o.reduce_only) {
+    const Decimal reducible = Reducible(a, o);
+    if (algo.close_position || qty > reducible) qty = reducible;
+    if (qty.is_zero()) {
+      // Nothing left to close: the system cancels it.
+      algo.status = AlgoStatus::kExpired;
+      algo.update_time = now();
+      EmitAlgo(id, algo, "position closed");
+      return;
+    }
+  } else if (Increases(a, o.symbol, o.position_side, o.side)) {
+    const Decimal valuation = algo.price.is_positive() ? algo.price : FindMarket(o.symbol)->mark();
+    if (!CheckMargin(id, o.symbol, qty, valuation).ok()) {
+      algo.status = AlgoStatus::kRejected;
+      algo.update_time = now();
+      EmitAlgo(id, algo, "Margin is insufficient.");
+      return;
+    }
+  }
+  o.order_id = next_order_id_++;
+  o.client_order_id = a.open_by_client_id.count({o.symbol, algo.client_algo_id}) ? RandomId(22) : algo.client_algo_id;
+  const bool market_type = algo.type == OrderType::kStopMarket || algo.type == OrderType::kTakeProfitMarket;
+  o.type = market_type ? OrderType::kMarket : OrderType::kLimit;
+  o.orig_type = algo.type;
+  o.time_in_force = algo.time_in_force;
+  o.orig_qty = qty;
+  o.price = algo.price;
+  o.stop_price = algo.trigger_price;
+  o.working_type = algo.working_type;
+  o.time = o.update_time = now();
+  o.algo_id = algo.algo_id;
+  algo.actual_order_id = o.order_id;
+  algo.status = AlgoStatus::kTriggered;
+  EmitAlgo(id, algo);
+  ++counters_.orders_placed;
+  Submit(id, std::move(o));
+}
+
+Result<SimAlgoOrder> SimExchange::CancelAlgoOrder(AccountId id, const OrderRef& ref) {
+  Advance();
+  Account& a = account(id);
+  std::optional<std::int64_t> aid = ref.order_id;
+  if (!aid && ref.client_order_id) {
+    auto it = a.open_algo_by_client_id.find(*ref.client_order_id);
+    if (it != a.open_algo_by_client_id.end()) aid = it->second;
+  }
+  if (!ref.order_id && !ref.client_order_id)
+    return venue_error(-1102, "Mandatory parameter 'algoId' was not sent, was empty/null, or malformed.");
+  if (!aid || !a.open_algos.count(*aid)) return venue_error(-2011, "Unknown order sent.");
+  SimAlgoOrder& algo = a.algos.at(*aid);
+  a.open_algos.erase(*aid);
+  a.open_algo_by_client_id.erase(algo.client_algo_id);
+  algo.status = AlgoStatus::kCanceled;
+  algo.update_time = now();
+  ++counters_.cancels;
+  EmitAlgo(id, algo);
+  return algo;
+}
+
+Result<SimAlgoOrder> SimExchange::QueryAlgoOrder(AccountId id, const OrderRef& ref) const {
+  const Account& a = account(id);
+  if (ref.order_id) {
+    auto it = a.algos.find(*ref.order_id);
+    if (it == a.algos.end()) return venue_error(-2013, "Order does not exist.");
+    return it->second;
+  }
+  if (!ref.client_order_id)
+    return venue_error(-1102, "Mandatory parameter 'algoId' was not sent, was empty/null, or malformed.");
+  const SimAlgoOrder* latest = nullptr;
+  for (const auto& [aid, algo] : a.algos)
+    if (algo.client_algo_id == *ref.client_order_id && (!latest || algo.algo_id > latest->algo_id)) latest = &algo;
+  if (!latest) return venue_error(-2013, "Order does not exist.");
+  return *latest;
+}
+
+std::vector<SimAlgoOrder> SimExchange::OpenAlgoOrders(AccountId id, const std::string& symbol) const {
+  const Account& a = account(id);
+  std::vector<SimAlgoOrder> out;
+  for (std::int64_t aid : a.open_algos) {
+    const SimAlgoOrder& algo = a.algos.at(aid);
+    if (symbol.empty() || algo.symbol == symbol) out.push_back(algo);
+  }
+  return out;
+}
+
+std::vector<SimAlgoOrder> SimExchange::AllAlgoOrders(AccountId id, const std::string& symbol) const {
+  std::vector<SimAlgoOrder> out;
+  for (const auto& [aid, algo] : account(id).algos)
+    if (symbol.empty() || algo.symbol == symbol) out.push_back(algo);
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.algo_id < y.algo_id; });
+  return out;
+}
+
+Result<int> SimExchange::CancelAllAlgoOrders(AccountId id, const std::string& symbol) {
+  Advance();
+  if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
+  std::vector<std::int64_t> ids;
+  for (std::int64_t aid : account(id).open_algos)
+    if (account(id).algos.at(aid).symbol == symbol) ids.push_back(aid);
+  for (std::int64_t aid : ids) {
+    OrderRef ref;
+    ref.order_id = aid;
+    auto cancelled = CancelAlgoOrder(id, ref);
+    if (!cancelled.ok()) return cancelled.status();
+  }
+  return static_cast<int>(ids.size());
+}
+
+}  // namespace keel::sim

@@ -1,0 +1,282 @@
+// SimExchange: construction, accounts, listen keys, markets and the event queues.
+#include "keel/sim/sim_exchange.h"
+
+#include <algorithm>
+
+#include "keel/sim/position_math.h"
+
+namespace keel::sim {
+
+SimExchange::SimExchange(SimConfig config, const Clock& clock)
+    : config_(std::move(config)), clock_(clock), rng_(config_.seed) {}
+
+Result<std::unique_ptr<SimExchange>> SimExchange::Create(SimConfig config, const Clock& clock) {
+  if (config.accounts.empty()) return Status::InvalidInput("the simulator needs at least one account");
+  std::unique_ptr<SimExchange> ex(new SimExchange(std::move(config), clock));
+  const TimeMs start = clock.NowMs();
+  for (const auto& inst : ex->config_.instruments) {
+    std::unique_ptr<PricePath> path;
+    if (inst.replay_csv) {
+      auto replay = ReplayPath::Load(*inst.replay_csv, inst.filters.tick_size, start);
+      if (!replay.ok()) return replay.status();
+      path = std::move(replay).value();
+    } else {
+      path = std::make_unique<RandomWalkPath>(inst.initial_price, inst.filters.tick_size, inst.max_step_ticks,
+                                              inst.min_price, symbol_seed(ex->config_.seed, inst.filters.symbol),
+                                              start, ex->config_.step_ms);
+    }
+    SymbolState s;
+    s.market = std::make_unique<Market>(inst, std::move(path), start);
+    ex->symbols_.emplace(inst.filters.symbol, std::move(s));
+  }
+  for (const auto& spec : ex->config_.accounts) {
+    Account a;
+    a.spec = spec;
+    a.wallet = spec.initial_balance;
+    ex->accounts_.push_back(std::move(a));
+  }
+  return ex;
+}
+
+void SimExchange::Advance() {
+  const TimeMs t = now();
+  for (auto& [symbol, s] : symbols_) AdvanceMarket(s, t);
+  for (std::size_t i = 0; i < accounts_.size(); ++i) {
+    auto& key = accounts_[i].listen_key;
+    if (key && key->expires_at <= t) {
+      EmitUser(static_cast<AccountId>(i), ListenKeyExpired{key->key});
+      key.reset();
+    }
+  }
+}
+
+void SimExchange::AdvanceMarket(SymbolState& s, TimeMs t) {
+  const Decimal mark_before = s.market->mark();
+  if (s.market->AdvanceTo(t)) {
+    EmitMarket(BookTickerUpdate{s.market->symbol(), s.market->update_id(), s.market->quote()});
+    EmitMarket(AggTradeUpdate{s.market->symbol(), s.next_agg_id++, s.market->last(),
+                              s.market->instrument().filters.min_qty, next_trade_id_, next_trade_id_, false});
+    ++next_trade_id_;
+  }
+  if (s.market->mark() != mark_before || t - s.last_mark_event >= 1000) {
+    s.last_mark_event = t;
+    // Funding every 8 hours (00:00, 08:00, 16:00 UTC); the rate is the common 0.01%.
+    const TimeMs eight_hours = 8 * 3'600'000;
+    EmitMarket(MarkPriceUpdate{s.market->symbol(), s.market->mark(), s.market->last(),
+                               Decimal::Parse("0.0001").value(), (t / eight_hours + 1) * eight_hours});
+  }
+  TriggerAlgos(s);
+  MatchResting(s);
+}
+
+SimExchange::SymbolState* SimExchange::symbol_state(const std::string& symbol) {
+  auto it = symbols_.find(symbol);
+  return it == symbols_.end() ? nullptr : &it->second;
+}
+
+std::optional<AccountId> SimExchange::FindAccountByKey(std::string_view api_key) const {
+  for (std::size_t i = 0; i < accounts_.size(); ++i)
+    if (accounts_[i].spec.api_key == api_key) return static_cast<AccountId>(i);
+  return std::nullopt;
+}
+
+const SimAccountSpec& SimExchange::account_spec(AccountId id) const { return account(id).spec; }
+bool SimExchange::dual_side_position(AccountId id) const { return account(id).dual_side; }
+
+Status SimExchange::SetDualSidePosition(AccountId id, bool dual) {
+  Advance();
+  Account& a = account(id);
+  if (a.dual_side == dual) return venue_error(-4059, "No need to change position side.");
+  if (!a.open_orders.empty() || !a.open_algos.empty())
+    return venue_error(-4067, "Position side cannot be changed if there exists open orders.");
+  for (const auto& [key, p] : a.positions)
+    if (!p.amount.is_zero()) return venue_error(-4068, "Position side cannot be changed if there exists position.");
+  a.dual_side = dual;
+  return Status::Ok();
+}
+
+Result<int> SimExchange::SetLeverage(AccountId id, const std::string& symbol, int leverage) {
+  if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
+  if (leverage < 1 || leverage > 125) return venue_error(-4028, "Leverage " + std::to_string(leverage) + " is not valid");
+  account(id).leverage[symbol] = leverage;
+  return leverage;
+}
+
+Status SimExchange::SetMarginType(AccountId id, const std::string& symbol, const std::string& margin_type) {
+  if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
+  std::string wanted;
+  if (margin_type == "ISOLATED") wanted = "isolated";
+  else if (margin_type == "CROSSED") wanted = "cross";
+  else return venue_error(-1116, "Invalid marginType.");
+  if (this->margin_type(id, symbol) == wanted) return venue_error(-4046, "No need to change margin type.");
+  account(id).margin_type[symbol] = wanted;
+  return Status::Ok();
+}
+
+int SimExchange::leverage(AccountId id, const std::string& symbol) const {
+  const auto& l = account(id).leverage;
+  auto it = l.find(symbol);
+  return it == l.end() ? config_.default_leverage : it->second;
+}
+
+std::string SimExchange::margin_type(AccountId id, const std::string& symbol) const {
+  const auto& m = account(id).margin_type;
+  auto it = m.find(symbol);
+  return it == m.end() ? "cross" : it->second;
+}
+
+std::vector<SimPosition> SimExchange::Positions(AccountId id) const {
+  std::vector<SimPosition> out;
+  for (const auto& [key, p] : account(id).positions) {
+    SimPosition copy = p;
+    copy.leverage = leverage(id, p.symbol);
+    out.push_back(copy);
+  }
+  return out;
+}
+
+SimPosition SimExchange::Position(AccountId id, const std::string& symbol, PositionSide side) const {
+  const auto& positions = account(id).positions;
+  auto it = positions.find({symbol, side});
+  SimPosition p;
+  if (it != positions.end()) p = it->second;
+  p.symbol = symbol;
+  p.position_side = side;
+  p.leverage = leverage(id, symbol);
+  return p;
+}
+
+AccountSummary SimExchange::Summary(AccountId id) const {
+  const Account& a = account(id);
+  AccountSummary s;
+  s.wallet_balance = a.wallet;
+  const Decimal mmr = Decimal::Parse("0.004").value();
+  for (const auto& [key, p] : a.positions) {
+    if (p.amount.is_zero()) continue;
+    const Market* m = FindMarket(p.symbol);
+    const Decimal mark = m->mark();
+    s.unrealized_pnl = s.unrealized_pnl.Add(UnrealizedPnl(p.amount, p.entry_price, mark).value()).value();
+    const Decimal notional = p.amount.abs().Mul(mark, Rounding::kUp).value();
+    const Decimal lev = Decimal::FromInteger(leverage(id, p.symbol)).value();
+    s.position_initial_margin = s.position_initial_margin.Add(notional.Div(lev, Rounding::kUp).value()).value();
+    s.maint_margin = s.maint_margin.Add(notional.Mul(mmr, Rounding::kUp).value()).value();
+    s.update_time = std::max(s.update_time, p.update_time);
+  }
+  for (std::int64_t order_id : a.open_orders) {
+    const SimOrder& o = a.orders.at(order_id);
+    if (o.reduce_only || o.type != OrderType::kLimit) continue;
+    const Decimal remaining = o.orig_qty.Sub(o.executed_qty).value();
+    const Decimal lev = Decimal::FromInteger(leverage(id, o.symbol)).value();
+    s.open_order_initial_margin =
+        s.open_order_initial_margin.Add(remaining.Mul(o.price, Rounding::kUp).value().Div(lev, Rounding::kUp).value())
+            .value();
+  }
+  s.available_balance = s.wallet_balance.Add(s.unrealized_pnl)
+                            .value()
+                            .Sub(s.position_initial_margin)
+                            .value()
+                            .Sub(s.open_order_initial_margin)
+                            .value();
+  return s;
+}
+
+std::vector<SimTrade> SimExchange::Trades(AccountId id, const std::string& symbol) const {
+  std::vector<SimTrade> out;
+  for (const auto& t : account(id).trades)
+    if (symbol.empty() || t.symbol == symbol) out.push_back(t);
+  return out;
+}
+
+std::string SimExchange::RandomId(std::size_t length) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string out(length, ' ');
+  for (auto& c : out) c = kAlphabet[rng_() % (sizeof(kAlphabet) - 1)];
+  return out;
+}
+
+std::string SimExchange::CreateListenKey(AccountId id) {
+  Advance();
+  Account& a = account(id);
+  if (!a.listen_key) a.listen_key = ListenKey{RandomId(64), 0};
+  a.listen_key->expires_at = now() + config_.listen_key_validity_ms;
+  return a.listen_key->key;
+}
+
+Status SimExchange::KeepAliveListenKey(AccountId id, const std::string& key) {
+  Advance();
+  Account& a = account(id);
+  if (!a.listen_key || (!key.empty() && a.listen_key->key != key))
+    return venue_error(-1125, "This listenKey does not exist. Please use POST /fapi/v1/listenKey to recreate listenKey");
+  a.listen_key->expires_at = now() + config_.listen_key_validity_ms;
+  return Status::Ok();
+}
+
+Status SimExchange::DeleteListenKey(AccountId id, const std::string& key) {
+  Account& a = account(id);
+  if (a.listen_key && (key.empty() || a.listen_key->key == key)) a.listen_key.reset();
+  return Status::Ok();
+}
+
+std::optional<AccountId> SimExchange::AccountForListenKey(const std::string& key) const {
+  for (std::size_t i = 0; i < accounts_.size(); ++i)
+    if (accounts_[i].listen_key && accounts_[i].listen_key->key == key && accounts_[i].listen_key->expires_at > now())
+      return static_cast<AccountId>(i);
+  return std::nullopt;
+}
+
+Status SimExchange::ExpireListenKey(const std::string& key) {
+  for (std::size_t i = 0; i < accounts_.size(); ++i) {
+    auto& k = accounts_[i].listen_key;
+    if (k && k->key == key) {
+      EmitUser(static_cast<AccountId>(i), ListenKeyExpired{k->key});
+      k.reset();
+      return Status::Ok();
+    }
+  }
+  return Status::NotFound("no active listen key " + key);
+}
+
+const Market* SimExchange::FindMarket(const std::string& symbol) const {
+  auto it = symbols_.find(symbol);
+  return it == symbols_.end() ? nullptr : it->second.market.get();
+}
+
+std::vector<const Market*> SimExchange::Markets() const {
+  std::vector<const Market*> out;
+  for (const auto& [symbol, s] : symbols_) out.push_back(s.market.get());
+  return out;
+}
+
+Status SimExchange::MovePrice(const std::string& symbol, Decimal percent, TimeMs over_ms) {
+  SymbolState* s = symbol_state(symbol);
+  if (!s) return Status::NotFound("no symbol " + symbol);
+  Advance();
+  KEEL_RETURN_IF_ERROR(s->market->Move(percent, now(), over_ms));
+  EmitMarket(BookTickerUpdate{symbol, s->market->update_id(), s->market->quote()});
+  TriggerAlgos(*s);
+  MatchResting(*s);
+  return Status::Ok();
+}
+
+void SimExchange::EmitUser(AccountId id, decltype(UserEvent::body) body) {
+  UserEvent e;
+  e.account = id;
+  e.event_time = now();
+  e.transaction_time = now();
+  e.body = std::move(body);
+  user_events_.push_back(std::move(e));
+}
+
+void SimExchange::EmitMarket(decltype(MarketEvent::body) body) {
+  if (!market_events_enabled_) return;
+  MarketEvent e;
+  e.event_time = now();
+  e.transaction_time = now();
+  e.body = std::move(body);
+  market_events_.push_back(std::move(e));
+}
+
+std::vector<UserEvent> SimExchange::TakeUserEvents() { return std::exchange(user_events_, {}); }
+std::vector<MarketEvent> SimExchange::TakeMarketEvents() { return std::exchange(market_events_, {}); }
+
+}  // namespace keel::sim

@@ -1,0 +1,374 @@
+// SimExchange: placing, modifying, cancelling and querying regular (matching-engine) orders.
+#include "keel/sim/sim_exchange.h"
+
+namespace keel::sim {
+namespace {
+
+
+Status mandatory(const char* param) {
+  return venue_error(-1102, std::string("Mandatory parameter '") + param +
+                                "' was not sent, was empty/null, or malformed.");
+}
+
+Status not_required(const char* param) {
+  return venue_error(-1106, std::string("Parameter '") + param + "' sent when not required.");
+}
+
+int signed_of(Side side) { return side == Side::kBuy ? 1 : -1; }
+
+}  // namespace
+
+Status SimExchange::ValidateQuantity(const SimInstrument& inst, Decimal qty, bool market) const {
+  if (!qty.is_positive()) return venue_error(-4003, "Quantity less than or equal to zero.");
+  if (qty.fractional_digits() > inst.quantity_precision)
+    return venue_error(-1111, "Precision is over the maximum defined for this asset.");
+  if (qty < inst.filters.min_qty) return venue_error(-4004, "Quantity less than min quantity.");
+  const Decimal max = market ? inst.market_max_qty : inst.max_qty;
+  if (max.is_positive() && qty > max) return venue_error(-4005, "Quantity greater than max quantity.");
+  if (!qty.IsMultipleOf(inst.filters.step_size)) return venue_error(-4023, "Qty not increased by step size.");
+  return Status::Ok();
+}
+
+Status SimExchange::ValidatePrice(const SimInstrument& inst, Decimal price) const {
+  if (!price.is_positive()) return venue_error(-4001, "Price less than 0.");
+  if (price.fractional_digits() > inst.price_precision)
+    return venue_error(-1111, "Precision is over the maximum defined for this asset.");
+  if (price < inst.min_price) return venue_error(-4013, "Price less than min price.");
+  if (inst.max_price.is_positive() && price > inst.max_price) return venue_error(-4002, "Price greater than max price.");
+  // PRICE_FILTER: (price - minPrice) % tickSize == 0
+  if (!price.Sub(inst.min_price).value().IsMultipleOf(inst.filters.tick_size))
+    return venue_error(-4014, "Price not increased by tick size.");
+  return Status::Ok();
+}
+
+Result<PositionSide> SimExchange::ResolvePositionSide(const Account& a, const std::optional<PositionSide>& requested) const {
+  if (!a.dual_side) {
+    if (requested && *requested != PositionSide::kBoth)
+      return venue_error(-4061, "Order's position side does not match user's setting.");
+    return PositionSide::kBoth;
+  }
+  if (!requested || *requested == PositionSide::kBoth)
+    return venue_error(-4061, "Order's position side does not match user's setting.");
+  return *requested;
+}
+
+bool SimExchange::Increases(const Account& a, const std::string& symbol, PositionSide ps, Side side) const {
+  if (ps == PositionSide::kLong) return side == Side::kBuy;
+  if (ps == PositionSide::kShort) return side == Side::kSell;
+  auto it = a.positions.find({symbol, ps});
+  const Decimal amount = it == a.positions.end() ? Decimal() : it->second.amount;
+  return amount.is_zero() || amount.sign() == signed_of(side);
+}
+
+Status SimExchange::CheckReduceOnly(const Account& a, const std::string& symbol, PositionSide ps, Side side,
+                                    Decimal qty) const {
+  auto it = a.positions.find({symbol, ps});
+  const Decimal amount = it == a.positions.end() ? Decimal() : it->second.amount;
+  // Nothing to reduce, or the order would add to the position.
+  if (amount.is_zero() || amount.sign() == signed_of(side)) return venue_error(-2022, "ReduceOnly Order is rejected.");
+  // Closing a hedge-mode leg for more than it holds is refused too (one-way reduce-only orders are
+  // capped at the position instead, when they fill).
+  if (ps != PositionSide::kBoth && qty > amount.abs()) return venue_error(-2022, "ReduceOnly Order is rejected.");
+  return Status::Ok();
+}
+
+Status SimExchange::CheckMargin(AccountId id, const std::string& symbol, Decimal qty, Decimal price) const {
+  const Decimal lev = Decimal::FromInteger(leverage(id, symbol)).value();
+  auto notional = qty.Mul(price, Rounding::kUp);
+  if (!notional.ok()) return venue_error(-2019, "Margin is insufficient.");
+  const Decimal required = notional->Div(lev, Rounding::kUp).value();
+  if (required > Summary(id).available_balance) return venue_error(-2019, "Margin is insufficient.");
+  return Status::Ok();
+}
+
+Result<SimOrder> SimExchange::PlaceOrder(AccountId id, const NewOrderRequest& r) {
+  Advance();
+  SymbolState* s = symbol_state(r.symbol);
+  auto reject = [&](Status st) -> Result<SimOrder> {
+    ++counters_.orders_rejected;
+    return st;
+  };
+  if (!s) return reject(venue_error(-1121, "Invalid symbol."));
+  if (is_conditional(r.type))
+    return reject(venue_error(
+        -4120, "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead."));
+  const SimInstrument& inst = s->market->instrument();
+  Account& a = account(id);
+  const bool market = r.type == OrderType::kMarket;
+  if (!r.quantity) return reject(mandatory("quantity"));
+  if (!market && !r.price) return reject(mandatory("price"));
+  if (!market && !r.time_in_force) return reject(mandatory("timeInForce"));
+  if (market && r.price) return reject(not_required("price"));
+  auto ps = ResolvePositionSide(a, r.position_side);
+  if (!ps.ok()) return reject(ps.status());
+  if (a.dual_side && r.reduce_only) return reject(not_required("reduceOnly"));
+  std::string client_id = r.client_order_id.value_or("");
+  if (r.client_order_id && !is_valid_client_order_id(client_id)) return reject(venue_error(-4015, "Client order id is not valid."));
+  if (client_id.empty()) client_id = RandomId(22);
+  if (a.open_by_client_id.count({r.symbol, client_id})) return reject(venue_error(-4116, "ClientOrderId is duplicated."));
+  Status q = ValidateQuantity(inst, *r.quantity, market);
+  if (!q.ok()) return reject(q);
+  if (!market) {
+    Status p = ValidatePrice(inst, *r.price);
+    if (!p.ok()) return reject(p);
+  }
+  int open_on_symbol = 0;
+  for (std::int64_t oid : a.open_orders) open_on_symbol += a.orders.at(oid).symbol == r.symbol;
+  if (open_on_symbol >= config_.limits.max_open_orders) return reject(venue_error(-2025, "Reach max open order limit."));
+
+  const bool reduce_only = r.reduce_only.value_or(false);
+  const bool increases = !reduce_only && Increases(a, r.symbol, *ps, r.side);
+  if (reduce_only || (*ps != PositionSide::kBoth && !increases)) {
+    Status ro = CheckReduceOnly(a, r.symbol, *ps, r.side, *r.quantity);
+    if (!ro.ok()) return reject(ro);
+  }
+  const TimeInForce tif = market ? TimeInForce::kGtc : *r.time_in_force;
+  if (!market && tif == TimeInForce::kGtx && s->market->WouldTake(r.side, *r.price)) {
+    return reject(venue_error(
+        -5022, "Due to the order could not be executed as maker, the Post Only order will be rejected. The order will "
+               "not be recorded in the order history"));
+  }
+  const Decimal valuation = market ? s->market->mark() : *r.price;
+  if (increases) {
+    const Decimal notional = r.quantity->Mul(valuation, Rounding::kDown).value();
+    if (notional < inst.filters.min_notional) {
+      return reject(venue_error(-4164, "Order's notional must be no smaller than " + inst.filters.min_notional.ToString() +
+                                           " (unless you choose reduce only)."));
+    }
+    Status m = CheckMargin(id, r.symbol, *r.quantity, valuation);
+    if (!m.ok()) return reject(m);
+  }
+  if (!market && tif == TimeInForce::kFok) {
+    Decimal available;
+    for (const auto& f : s->market->Take(r.side, *r.quantity, r.price)) available = available.Add(f.qty).value();
+    if (available < *r.quantity) {
+      return reject(venue_error(-5021, "Due to the order could not be filled immediately, the FOK order has been "
+                                       "rejected. The order will not be recorded in the order history"));
+    }
+  }
+
+  SimOrder o;
+  o.order_id = next_order_id_++;
+  o.client_order_id = client_id;
+  o.symbol = r.symbol;
+  o.side = r.side;
+  o.position_side = *ps;
+  o.type = r.type;
+  o.orig_type = r.type;
+  o.time_in_force = tif;
+  o.orig_qty = *r.quantity;
+  o.price = market ? Decimal() : *r.price;
+  o.reduce_only = reduce_only;
+  o.time = o.update_time = now();
+  ++counters_.orders_placed;
+  return Submit(id, std::move(o));
+}
+
+SimOrder& SimExchange::Submit(AccountId id, SimOrder order) {
+  Account& a = account(id);
+  SymbolState& s = *symbol_state(order.symbol);
+  auto [it, inserted] = a.orders.emplace(order.order_id, std::move(order));
+  SimOrder& o = it->second;
+  a.open_orders.insert(o.order_id);
+  a.open_by_client_id[{o.symbol, o.client_order_id}] = o.order_id;
+  EmitUser(id, OrderUpdate{o, "NEW", {}, {}, {}, 0, false, {}, ""});
+
+  const bool market = o.type == OrderType::kMarket;
+  const bool takes = market || (o.time_in_force != TimeInForce::kGtx && s.market->WouldTake(o.side, o.price));
+  if (takes) {
+    const std::optional<Decimal> limit = market ? std::nullopt : std::optional<Decimal>(o.price);
+    for (const auto& f : s.market->Take(o.side, o.orig_qty, limit)) {
+      if (o.status != OrderStatus::kNew && o.status != OrderStatus::kPartiallyFilled) break;
+      const Decimal filled = Fill(id, o, f.price, f.qty, false);
+      if (filled < f.qty) break;  // a reduce-only order capped at its position
+    }
+  }
+  if (o.status == OrderStatus::kNew || o.status == OrderStatus::kPartiallyFilled) {
+    if (market || o.time_in_force == TimeInForce::kIoc || o.time_in_force == TimeInForce::kFok) {
+      // What the book could not absorb expires, as the exchange does for market and IOC orders.
+      Close(id, o, OrderStatus::kExpired, "EXPIRED", "");
+    } else if (o.reduce_only && Reducible(a, o).is_zero()) {
+      Close(id, o, OrderStatus::kExpired, "EXPIRED", "");
+    } else {
+      Rest(id, o);
+    }
+  }
+  return o;
+}
+
+void SimExchange::Rest(AccountId id, SimOrder& order) {
+  RestingBook& book = symbol_state(order.symbol)->book;
+  const OrderKey key{id, order.order_id};
+  if (order.side == Side::kBuy) book.bids[order.price].push_back(key);
+  else book.asks[order.price].push_back(key);
+}
+
+void SimExchange::Unrest(AccountId id, const SimOrder& order) {
+  RestingBook& book = symbol_state(order.symbol)->book;
+  const OrderKey key{id, order.order_id};
+  auto remove = [&](auto& side) {
+    auto level = side.find(order.price);
+    if (level == side.end()) return;
+    auto& q = level->second;
+    q.erase(std::remove(q.begin(), q.end(), key), q.end());
+    if (q.empty()) side.erase(level);
+  };
+  if (order.side == Side::kBuy) remove(book.bids);
+  else remove(book.asks);
+}
+
+void SimExchange::Close(AccountId id, SimOrder& order, OrderStatus status, const char* execution_type,
+                        const std::string& reason) {
+  Account& a = account(id);
+  Unrest(id, order);
+  a.open_orders.erase(order.order_id);
+  a.open_by_client_id.erase({order.symbol, order.client_order_id});
+  order.status = status;
+  order.update_time = now();
+  EmitUser(id, OrderUpdate{order, execution_type, {}, {}, {}, 0, false, {}, reason});
+  OnOrderFinished(id, order);
+}
+
+Result<SimOrder*> SimExchange::FindOpenOrder(Account& a, const std::string& symbol, const OrderRef& ref) {
+  if (!ref.order_id && !ref.client_order_id) return mandatory("orderId");
+  std::int64_t id = 0;
+  if (ref.order_id) {
+    id = *ref.order_id;
+  } else {
+    auto it = a.open_by_client_id.find({symbol, *ref.client_order_id});
+    if (it == a.open_by_client_id.end()) return venue_error(-2011, "Unknown order sent.");
+    id = it->second;
+  }
+  auto it = a.orders.find(id);
+  if (it == a.orders.end() || it->second.symbol != symbol || !a.open_orders.count(id))
+    return venue_error(-2011, "Unknown order sent.");
+  return &it->second;
+}
+
+Result<SimOrder> SimExchange::CancelOrder(AccountId id, const std::string& symbol, const OrderRef& ref) {
+  Advance();
+  if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
+  auto order = FindOpenOrder(account(id), symbol, ref);
+  if (!order.ok()) return order.status();
+  Close(id, **order, OrderStatus::kCanceled, "CANCELED", "");
+  ++counters_.cancels;
+  return **order;
+}
+
+Result<int> SimExchange::CancelAllOrders(AccountId id, const std::string& symbol) {
+  Advance();
+  if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
+  Account& a = account(id);
+  std::vector<std::int64_t> ids;
+  for (std::int64_t oid : a.open_orders)
+    if (a.orders.at(oid).symbol == symbol) ids.push_back(oid);
+  for (std::int64_t oid : ids) Close(id, a.orders.at(oid), OrderStatus::kCanceled, "CANCELED", "");
+  counters_.cancels += static_cast<std::int64_t>(ids.size());
+  return static_cast<int>(ids.size());
+}
+
+Result<SimOrder> SimExchange::QueryOrder(AccountId id, const std::string& symbol, const OrderRef& ref) const {
+  if (!FindMarket(symbol)) return venue_error(-1121, "Invalid symbol.");
+  if (!ref.order_id && !ref.client_order_id) return mandatory("orderId");
+  const Account& a = account(id);
+  if (ref.order_id) {
+    auto it = a.orders.find(*ref.order_id);
+    if (it == a.orders.end() || it->second.symbol != symbol) return venue_error(-2013, "Order does not exist.");
+    return it->second;
+  }
+  const SimOrder* latest = nullptr;
+  for (const auto& [oid, o] : a.orders)
+    if (o.symbol == symbol && o.client_order_id == *ref.client_order_id && (!latest || o.order_id > latest->order_id))
+      latest = &o;
+  if (!latest) return venue_error(-2013, "Order does not exist.");
+  return *latest;
+}
+
+std::vector<SimOrder> SimExchange::OpenOrders(AccountId id, const std::string& symbol) const {
+  const Account& a = account(id);
+  std::vector<SimOrder> out;
+  for (std::int64_t oid : a.open_orders) {
+    const SimOrder& o = a.orders.at(oid);
+    if (symbol.empty() || o.symbol == symbol) out.push_back(o);
+  }
+  return out;
+}
+
+std::vector<SimOrder> SimExchange::AllOrders(AccountId id, const std::string& symbol) const {
+  std::vector<SimOrder> out;
+  for (const auto& [oid, o] : account(id).orders)
+    if (o.symbol == symbol) out.push_back(o);
+  std::sort(out.begin(), out.end(), [](const SimOrder& x, const SimOrder& y) { return x.order_id < y.order_id; });
+  return out;
+}
+
+Result<SimOrder> SimExchange::ModifyOrder(AccountId id, const ModifyRequest& r) {
+  Advance();
+  SymbolState* s = symbol_state(r.symbol);
+  if (!s) return venue_error(-1121, "Invalid symbol.");
+  Account& a = account(id);
+  auto found = FindOpenOrder(a, r.symbol, r.ref);
+  if (!found.ok()) {
+    if (found.status().venue_code() == -2011) return venue_error(-2013, "Order does not exist.");
+    return found.status();
+  }
+  SimOrder& o = **found;
+  if (o.type != OrderType::kLimit) return venue_error(-1116, "Invalid orderType.");
+  if (r.side != o.side) return venue_error(-1102, "Mandatory parameter 'side' was not sent, was empty/null, or malformed.");
+  if (r.quantity == o.orig_qty && r.price == o.price) return venue_error(-5027, "No need to modify the order.");
+  const SimInstrument& inst = s->market->instrument();
+  KEEL_RETURN_IF_ERROR(ValidateQuantity(inst, r.quantity, false));
+  KEEL_RETURN_IF_ERROR(ValidatePrice(inst, r.price));
+  if (o.modifications >= 10000) return venue_error(-5026, "Exceed maximum modify order limit.");
+  ++counters_.modifications;
+  // The documented cases where a modification cancels the order instead.
+  if ((o.executed_qty.is_positive() && r.quantity <= o.executed_qty) ||
+      (o.time_in_force == TimeInForce::kGtx && s->market->WouldTake(o.side, r.price))) {
+    Close(id, o, OrderStatus::kCanceled, "CANCELED", "");
+    return o;
+  }
+  Unrest(id, o);
+  o.orig_qty = r.quantity;
+  o.price = r.price;
+  ++o.modifications;
+  o.update_time = now();
+  EmitUser(id, OrderUpdate{o, "AMENDMENT", {}, {}, {}, 0, false, {}, ""});
+  if (s->market->WouldTake(o.side, o.price)) {
+    const Decimal remaining = o.orig_qty.Sub(o.executed_qty).value();
+    for (const auto& f : s->market->Take(o.side, remaining, o.price)) {
+      if (Fill(id, o, f.price, f.qty, false) < f.qty) break;
+      if (o.status == OrderStatus::kFilled) break;
+    }
+  }
+  if (o.status == OrderStatus::kNew || o.status == OrderStatus::kPartiallyFilled) Rest(id, o);  // at the back
+  return o;
+}
+
+Result<SimOrder> SimExchange::ExchangeCancel(AccountId id, const std::string& symbol, const OrderRef& ref, bool expire,
+                                             const std::string& reason) {
+  Advance();
+  if (!symbol_state(symbol)) return Status::NotFound("no symbol " + symbol);
+  auto order = FindOpenOrder(account(id), symbol, ref);
+  if (!order.ok()) return Status::NotFound("no open order " + symbol + " " + order.status().message());
+  Close(id, **order, expire ? OrderStatus::kExpired : OrderStatus::kCanceled, expire ? "EXPIRED" : "CANCELED", reason);
+  return **order;
+}
+
+Result<SimOrder> SimExchange::ExchangeFill(AccountId id, const std::string& symbol, const OrderRef& ref,
+                                           const std::optional<Decimal>& qty) {
+  Advance();
+  SymbolState* s = symbol_state(symbol);
+  if (!s) return Status::NotFound("no symbol " + symbol);
+  auto order = FindOpenOrder(account(id), symbol, ref);
+  if (!order.ok()) return Status::NotFound("no open order " + symbol + " " + order.status().message());
+  SimOrder& o = **order;
+  const Decimal remaining = o.orig_qty.Sub(o.executed_qty).value();
+  const Decimal amount = qty ? *qty : remaining;
+  if (!amount.is_positive() || amount > remaining)
+    return Status::InvalidInput("fill quantity must be above 0 and at most the remaining " + remaining.ToString());
+  const Decimal price = o.type == OrderType::kMarket ? s->market->last() : o.price;
+  Fill(id, o, price, amount, true);
+  return o;
+}
+
+}  // namespace keel::sim

@@ -1,0 +1,63 @@
+#include "keel/sim/sim_types.h"
+
+#include <regex>
+
+#include "keel/model/enum_names.h"
+#include "keel/sim/sim_exchange.h"
+
+namespace keel::sim {
+namespace {
+
+constexpr detail::EnumNames<WorkingType, 2> kWorkingTypes{
+    {{WorkingType::kContractPrice, "CONTRACT_PRICE"}, {WorkingType::kMarkPrice, "MARK_PRICE"}}};
+
+constexpr detail::EnumNames<AlgoStatus, 7> kAlgoStatuses{{{AlgoStatus::kNew, "NEW"},
+                                                          {AlgoStatus::kCanceled, "CANCELED"},
+                                                          {AlgoStatus::kTriggering, "TRIGGERING"},
+                                                          {AlgoStatus::kTriggered, "TRIGGERED"},
+                                                          {AlgoStatus::kFinished, "FINISHED"},
+                                                          {AlgoStatus::kRejected, "REJECTED"},
+                                                          {AlgoStatus::kExpired, "EXPIRED"}}};
+
+}  // namespace
+
+const char* to_string(WorkingType t) { return detail::enum_name(kWorkingTypes, t); }
+Result<WorkingType> parse_working_type(std::string_view t) {
+  return detail::parse_enum(kWorkingTypes, t, "workingType");
+}
+const char* to_string(AlgoStatus s) { return detail::enum_name(kAlgoStatuses, s); }
+bool is_open(AlgoStatus s) {
+  return s == AlgoStatus::kNew || s == AlgoStatus::kTriggering || s == AlgoStatus::kTriggered;
+}
+
+const char* UserEvent::type_name() const {
+  switch (body.index()) {
+    case 0: return "ORDER_TRADE_UPDATE";
+    case 1: return "ALGO_UPDATE";
+    case 2: return "ACCOUNT_UPDATE";
+    default: return "listenKeyExpired";
+  }
+}
+
+const std::string& MarketEvent::symbol() const {
+  return std::visit([](const auto& b) -> const std::string& { return b.symbol; }, body);
+}
+
+const char* MarketEvent::stream_kind() const {
+  switch (body.index()) {
+    case 0: return "bookTicker";
+    case 1: return "markPrice";
+    default: return "aggTrade";
+  }
+}
+
+bool is_valid_client_order_id(const std::string& id) {
+  static const std::regex kPattern("^[\\.A-Z\\:/a-z0-9_-]{1,36}$");
+  return std::regex_match(id, kPattern);
+}
+
+Status venue_error(int code, std::string message, int http_status) {
+  return Status::Exchange(std::move(message), code, http_status);
+}
+
+}  // namespace keel::sim
