@@ -27,6 +27,7 @@ Result<std::unique_ptr<SimExchange>> SimExchange::Create(SimConfig config, const
     }
     SymbolState s;
     s.market = std::make_unique<Market>(inst, std::move(path), start);
+    s.last_match_step = start / ex->config_.step_ms;
     ex->symbols_.emplace(inst.filters.symbol, std::move(s));
   }
   for (const auto& spec : ex->config_.accounts) {
@@ -66,7 +67,13 @@ void SimExchange::AdvanceMarket(SymbolState& s, TimeMs t) {
                                Decimal::Parse("0.0001").value(), (t / eight_hours + 1) * eight_hours});
   }
   TriggerAlgos(s);
-  MatchResting(s);
+  // The book's depth refills once per market step, so resting orders fill at most once a step
+  // however often the exchange is polled.
+  const TimeMs step = t / config_.step_ms;
+  if (step > s.last_match_step) {
+    s.last_match_step = step;
+    MatchResting(s);
+  }
 }
 
 SimExchange::SymbolState* SimExchange::symbol_state(const std::string& symbol) {

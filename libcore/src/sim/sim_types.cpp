@@ -1,6 +1,5 @@
 #include "keel/sim/sim_types.h"
 
-#include <regex>
 
 #include "keel/model/enum_names.h"
 #include "keel/sim/sim_exchange.h"
@@ -52,8 +51,13 @@ const char* MarketEvent::stream_kind() const {
 }
 
 bool is_valid_client_order_id(const std::string& id) {
-  static const std::regex kPattern("^[\\.A-Z\\:/a-z0-9_-]{1,36}$");
-  return std::regex_match(id, kPattern);
+  if (id.empty() || id.size() > 36) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == ':' || c == '/' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
 }
 
 Status venue_error(int code, std::string message, int http_status) {

@@ -142,6 +142,7 @@ class SimExchange {
     std::unique_ptr<Market> market;
     RestingBook book;
     TimeMs last_mark_event = 0;
+    TimeMs last_match_step = 0;
     std::int64_t next_agg_id = 1;
   };
 
