@@ -266,6 +266,7 @@ Status SimExchange::MovePrice(const std::string& symbol, Decimal percent, TimeMs
 }
 
 void SimExchange::EmitUser(AccountId id, decltype(UserEvent::body) body) {
+  ++account(id).version;
   UserEvent e;
   e.account = id;
   e.event_time = now();

@@ -37,6 +37,9 @@ class SimExchange {
 
   // ---- accounts ----
   std::optional<AccountId> FindAccountByKey(std::string_view api_key) const;
+  std::size_t account_count() const { return accounts_.size(); }
+  // Grows with every change to the account's orders, positions or balance (each emits an event).
+  std::uint64_t state_version(AccountId id) const { return account(id).version; }
   const SimAccountSpec& account_spec(AccountId id) const;
   bool dual_side_position(AccountId id) const;
   Status SetDualSidePosition(AccountId id, bool dual);
@@ -137,6 +140,7 @@ class SimExchange {
     std::map<std::string, std::int64_t> open_algo_by_client_id;
     std::vector<SimTrade> trades;
     std::optional<ListenKey> listen_key;
+    std::uint64_t version = 0;
   };
   struct SymbolState {
     std::unique_ptr<Market> market;

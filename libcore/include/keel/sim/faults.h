@@ -1,0 +1,56 @@
+#pragma once
+// What the simulator can be told to do wrong, on command (control endpoint) or from a scenario
+// file. The REST layer consults it for transport, acknowledgement and stale-read faults; the event
+// outbox for stream faults; exchange-side acts go straight to SimExchange.
+
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keel/model/time.h"
+
+namespace keel::sim {
+
+// A placement (POST /fapi/v1/order or /fapi/v1/algoOrder) that fails in transport: with a 503
+// ("unknown execution status") or no answer at all, before the order was accepted (nothing
+// happened) or after (the order exists, the caller just does not know).
+struct PlacementFault {
+  enum class When { kBeforeAccept, kAfterAccept };
+  enum class How { kServerError, kTimeout };
+  When when = When::kAfterAccept;
+  How how = How::kTimeout;
+  int count = 1;
+};
+
+// Drops the next `count` user events of a type, optionally only those with an execution type or
+// algo status ("ORDER_TRADE_UPDATE" + "CANCELED").
+struct DropRule {
+  std::string event_type;
+  std::string detail;  // execution type (x) or algo status (X); empty matches any
+  int count = 1;
+};
+
+struct StreamFaults {
+  TimeMs delay_ms = 0;         // every user event arrives this much later
+  int drop_per_mille = 0;      // drop this fraction of user events, at random (seeded)
+  std::vector<DropRule> drop_rules;
+  int duplicate_next = 0;      // send the next N user events twice
+  int reorder_next = 0;        // swap each of the next N user events with the one after it
+};
+
+struct FaultState {
+  TimeMs stale_reads_ms = 0;   // positions, orders and open orders answer from this long ago
+  int minimal_ack_next = 0;    // the next N placements answer without side, quantity or status (-1: all)
+  std::deque<PlacementFault> placement;
+  int rate_limit_next = 0;     // the next N requests get 429 -1003
+  StreamFaults stream;
+
+  // Consumes one use of the first placement fault, if any.
+  std::optional<PlacementFault> TakePlacementFault();
+  bool TakeMinimalAck();
+  bool TakeRateLimit();
+  void Clear();
+};
+
+}  // namespace keel::sim

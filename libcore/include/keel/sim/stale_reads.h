@@ -1,0 +1,42 @@
+#pragma once
+// The memory behind the stale-read fault: snapshots of each account's positions and orders, taken
+// whenever they change, so that a read can be answered as of N ms ago (seed 004: a REST position
+// read 100 ms after a close still showed the position).
+
+#include <deque>
+#include <map>
+#include <vector>
+
+#include "keel/sim/sim_exchange.h"
+
+namespace keel::sim {
+
+struct AccountSnapshot {
+  TimeMs taken_at = 0;
+  std::vector<SimPosition> positions;
+  std::vector<SimOrder> orders;       // every order, for queries by id
+  std::vector<SimOrder> open_orders;
+  std::vector<SimAlgoOrder> open_algo_orders;
+};
+
+class StaleReads {
+ public:
+  // Starts remembering from now (a fresh snapshot of every account).
+  void Start(const SimExchange& ex, TimeMs now);
+  void Stop();
+  bool active() const { return active_; }
+  // Takes a snapshot of every account that changed since the last one.
+  void Observe(const SimExchange& ex, TimeMs now);
+  // The newest snapshot taken at or before t, else the oldest one kept.
+  const AccountSnapshot* At(AccountId id, TimeMs t) const;
+  // Forgets snapshots no read at lag_ms can need any more.
+  void Trim(TimeMs now, TimeMs lag_ms);
+
+ private:
+  void Take(const SimExchange& ex, AccountId id, TimeMs now);
+  bool active_ = false;
+  std::map<AccountId, std::deque<AccountSnapshot>> history_;
+  std::map<AccountId, std::uint64_t> seen_version_;
+};
+
+}  // namespace keel::sim

@@ -1,0 +1,55 @@
+#include "keel/sim/stale_reads.h"
+
+namespace keel::sim {
+
+void StaleReads::Start(const SimExchange& ex, TimeMs now) {
+  Stop();
+  active_ = true;
+  for (std::size_t i = 0; i < ex.account_count(); ++i) Take(ex, static_cast<AccountId>(i), now);
+}
+
+void StaleReads::Stop() {
+  active_ = false;
+  history_.clear();
+  seen_version_.clear();
+}
+
+void StaleReads::Take(const SimExchange& ex, AccountId id, TimeMs now) {
+  AccountSnapshot s;
+  s.taken_at = now;
+  s.positions = ex.Positions(id);
+  for (const Market* m : ex.Markets()) {
+    auto all = ex.AllOrders(id, m->symbol());
+    s.orders.insert(s.orders.end(), all.begin(), all.end());
+  }
+  s.open_orders = ex.OpenOrders(id, "");
+  s.open_algo_orders = ex.OpenAlgoOrders(id, "");
+  history_[id].push_back(std::move(s));
+  seen_version_[id] = ex.state_version(id);
+}
+
+void StaleReads::Observe(const SimExchange& ex, TimeMs now) {
+  if (!active_) return;
+  for (std::size_t i = 0; i < ex.account_count(); ++i) {
+    const auto id = static_cast<AccountId>(i);
+    if (seen_version_[id] != ex.state_version(id)) Take(ex, id, now);
+  }
+}
+
+const AccountSnapshot* StaleReads::At(AccountId id, TimeMs t) const {
+  auto it = history_.find(id);
+  if (it == history_.end() || it->second.empty()) return nullptr;
+  const AccountSnapshot* best = &it->second.front();
+  for (const auto& s : it->second)
+    if (s.taken_at <= t) best = &s;
+  return best;
+}
+
+void StaleReads::Trim(TimeMs now, TimeMs lag_ms) {
+  for (auto& [id, snaps] : history_) {
+    // Keep the newest snapshot at or before now - lag, and everything after it.
+    while (snaps.size() > 1 && snaps[1].taken_at <= now - lag_ms) snaps.pop_front();
+  }
+}
+
+}  // namespace keel::sim
