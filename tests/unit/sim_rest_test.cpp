@@ -1,0 +1,267 @@
+// The simulator's REST API in memory: requests signed here, exactly as a client signs them.
+#include <doctest/doctest.h>
+
+#include <rapidjson/document.h>
+
+#include "keel/net/hmac.h"
+#include "keel/sim/binance_rest.h"
+#include "sim_fixture.h"
+
+using namespace keel;
+using namespace keel::sim;
+using keel::net::HttpRequest;
+using keel::net::HttpResponse;
+using keel::sim::test::D;
+
+namespace {
+
+struct RestFixture : keel::sim::test::SimFixture {
+  FaultState faults;
+  StaleReads stale;
+  BinanceRestApi api{*ex, faults, stale};
+
+  // Signs like ccxt (everything in the query for GET/DELETE, in the body for POST/PUT) unless
+  // in_query says otherwise.
+  HttpResponse Send(const std::string& method, const std::string& path, std::string params, bool sign = true,
+                    const std::string& key = "key-a", const std::string& secret = "secret-a",
+                    std::optional<bool> in_query = std::nullopt) {
+    HttpRequest r;
+    r.method = method;
+    if (sign) {
+      params += (params.empty() ? "" : "&") + std::string("timestamp=") + std::to_string(clock.NowMs());
+      params += "&signature=" + net::hmac_sha256_hex(secret, params);
+    }
+    const bool query = in_query.value_or(method == "GET" || method == "DELETE");
+    r.target = path + (query && !params.empty() ? "?" + params : "");
+    if (!query) r.body = params;
+    if (!key.empty()) r.headers.emplace_back("X-MBX-APIKEY", key);
+    return api.Handle(r);
+  }
+  static rapidjson::Document Json(const HttpResponse& r) {
+    rapidjson::Document d;
+    d.Parse(r.body.c_str());
+    REQUIRE_MESSAGE(!d.HasParseError(), r.body);
+    return d;
+  }
+  static int Code(const HttpResponse& r) {
+    auto d = Json(r);
+    REQUIRE_MESSAGE(d.IsObject(), r.body);
+    REQUIRE_MESSAGE(d.HasMember("code"), r.body);
+    return d["code"].GetInt();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("public market data needs no key and answers in the exchange's shapes") {
+  RestFixture f;
+  HttpResponse ping = f.Send("GET", "/fapi/v1/ping", "", false, "");
+  CHECK(ping.status == 200);
+  CHECK(ping.body == "{}");
+  CHECK(ping.header("X-MBX-USED-WEIGHT-1M") == "1");
+  auto info = RestFixture::Json(f.Send("GET", "/fapi/v1/exchangeInfo", "", false, ""));
+  CHECK(info["symbols"][0]["symbol"] == "TESTUSDT");
+  CHECK(info["symbols"][0]["contractType"] == "PERPETUAL");
+  CHECK(info["symbols"][0]["filters"][0]["tickSize"] == "0.1");
+  CHECK(info["symbols"][0]["filters"][5]["notional"] == "5");
+  CHECK(info["rateLimits"][0]["limit"] == 2400);
+  auto book = RestFixture::Json(f.Send("GET", "/fapi/v1/ticker/bookTicker", "symbol=TESTUSDT", false, ""));
+  CHECK(book["bidPrice"] == "99.9");
+  CHECK(book["askPrice"] == "100.1");
+  auto all = RestFixture::Json(f.Send("GET", "/fapi/v1/premiumIndex", "", false, ""));
+  CHECK(all.IsArray());
+  CHECK(all[0]["markPrice"] == "100.00000000");
+  CHECK(RestFixture::Code(f.Send("GET", "/fapi/v1/depth", "symbol=NOPE", false, "")) == -1121);
+  HttpResponse unknown = f.Send("GET", "/fapi/v1/nothing", "", false, "");
+  CHECK(unknown.status == 404);
+  CHECK(unknown.body == R"({"code":-5000,"msg":"Path /fapi/v1/nothing, Method GET is invalid"})");
+  CHECK(f.Send("PATCH", "/fapi/v1/order", "", false, "").status == 405);
+}
+
+TEST_CASE("signed requests: key, signature and timing are checked as the exchange checks them") {
+  RestFixture f;
+  CHECK(f.Send("GET", "/fapi/v3/account", "", true, "").body == R"({"code":-2014,"msg":"API-key format invalid."})");
+  HttpResponse bad_key = f.Send("GET", "/fapi/v3/account", "", true, "nope");
+  CHECK(bad_key.status == 401);
+  CHECK(RestFixture::Code(bad_key) == -2015);
+  HttpResponse bad_sig = f.Send("GET", "/fapi/v3/account", "", true, "key-a", "wrong-secret");
+  CHECK(bad_sig.status == 400);
+  CHECK(bad_sig.body == R"({"code":-1022,"msg":"Signature for this request is not valid."})");
+  CHECK(RestFixture::Code(f.Send("GET", "/fapi/v3/account", "", false)) == -1102);
+  // Timestamps: more than 1 s ahead, or older than recvWindow.
+  const std::string ahead = "timestamp=" + std::to_string(f.clock.NowMs() + 1500);
+  HttpRequest r;
+  r.method = "GET";
+  r.target = "/fapi/v3/account?" + ahead + "&signature=" + net::hmac_sha256_hex("secret-a", ahead);
+  r.headers.emplace_back("X-MBX-APIKEY", "key-a");
+  CHECK(f.api.Handle(r).body ==
+        R"({"code":-1021,"msg":"Timestamp for this request was 1000ms ahead of the server's time."})");
+  const std::string old = "recvWindow=2000&timestamp=" + std::to_string(f.clock.NowMs() - 2500);
+  r.target = "/fapi/v3/account?" + old + "&signature=" + net::hmac_sha256_hex("secret-a", old);
+  CHECK(RestFixture::Code(f.api.Handle(r)) == -1021);
+  // Both parameter layouts: everything in the query even for POST (npm binance), or a form body.
+  HttpResponse in_query = f.Send("POST", "/fapi/v1/leverage", "symbol=TESTUSDT&leverage=5", true, "key-a", "secret-a", true);
+  CHECK(in_query.body == R"({"leverage":5,"maxNotionalValue":"1000000","symbol":"TESTUSDT"})");
+  HttpResponse in_body = f.Send("POST", "/fapi/v1/leverage", "symbol=TESTUSDT&leverage=7");
+  CHECK(RestFixture::Json(in_body)["leverage"] == 7);
+  // A mixed request signs query + body with nothing between them (the documented example).
+  r.method = "POST";
+  const std::string q = "symbol=TESTUSDT", b = "leverage=9&timestamp=" + std::to_string(f.clock.NowMs());
+  r.target = "/fapi/v1/leverage?" + q;
+  r.body = b + "&signature=" + net::hmac_sha256_hex("secret-a", q + b);
+  CHECK(RestFixture::Json(f.api.Handle(r))["leverage"] == 9);
+}
+
+TEST_CASE("orders over REST: ACK and RESULT responses, errors with their codes, queries and cancels") {
+  RestFixture f;
+  auto ack = RestFixture::Json(
+      f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&type=MARKET&quantity=0.5&newClientOrderId=k-1"));
+  CHECK(ack["status"] == "NEW");
+  CHECK(ack["executedQty"] == "0.000");
+  CHECK(ack["clientOrderId"] == "k-1");
+  HttpResponse placed = f.Send("POST", "/fapi/v1/order",
+                               "symbol=TESTUSDT&side=BUY&type=MARKET&quantity=0.5&newOrderRespType=RESULT");
+  auto result = RestFixture::Json(placed);
+  CHECK(result["status"] == "FILLED");
+  CHECK(result["avgPrice"] == "100.10000");
+  CHECK(result["cumQuote"] == "50.05000000");
+  CHECK(placed.header("X-MBX-ORDER-COUNT-10S") == "2");
+  CHECK(placed.header("X-MBX-ORDER-COUNT-1M") == "2");
+  auto query = RestFixture::Json(f.Send("GET", "/fapi/v1/order", "symbol=TESTUSDT&origClientOrderId=k-1"));
+  CHECK(query["status"] == "FILLED");
+  CHECK(query.HasMember("time"));
+  CHECK(f.Send("GET", "/fapi/v1/order", "symbol=TESTUSDT&orderId=1").body ==
+        R"({"code":-2013,"msg":"Order does not exist."})");
+  CHECK(f.Send("DELETE", "/fapi/v1/order", "symbol=TESTUSDT&orderId=1").body ==
+        R"({"code":-2011,"msg":"Unknown order sent."})");
+  CHECK(RestFixture::Code(f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&type=STOP_MARKET&quantity=1")) ==
+        -4120);
+  CHECK(RestFixture::Code(f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=LONG&type=MARKET&quantity=1")) ==
+        -1117);
+  CHECK(RestFixture::Code(f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&type=MARKET")) == -1102);
+  CHECK(RestFixture::Code(f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&type=MARKET&quantity=1e")) ==
+        -1100);
+  CHECK(RestFixture::Json(f.Send("POST", "/fapi/v1/order",
+                                 "symbol=TESTUSDT&side=SELL&type=LIMIT&quantity=1&price=101&timeInForce=GTX"))["status"] ==
+        "NEW");
+  CHECK(RestFixture::Code(f.Send("POST", "/fapi/v1/order",
+                                 "symbol=TESTUSDT&side=SELL&type=LIMIT&quantity=1&price=99.9&timeInForce=GTX")) == -5022);
+}
+
+TEST_CASE("limit orders: open orders, modify over PUT, cancel all") {
+  RestFixture f;
+  auto o = RestFixture::Json(f.Send("POST", "/fapi/v1/order",
+                                    "symbol=TESTUSDT&side=BUY&type=LIMIT&quantity=1&price=95&timeInForce=GTC"));
+  const std::string id = std::to_string(o["orderId"].GetInt64());
+  auto open = RestFixture::Json(f.Send("GET", "/fapi/v1/openOrders", "symbol=TESTUSDT"));
+  REQUIRE(open.Size() == 1);
+  CHECK(open[0]["price"] == "95.0");
+  auto modified =
+      RestFixture::Json(f.Send("PUT", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&orderId=" + id + "&quantity=2&price=96"));
+  CHECK(modified["origQty"] == "2.000");
+  CHECK(modified["price"] == "96.0");
+  CHECK(RestFixture::Code(f.Send("PUT", "/fapi/v1/order",
+                                 "symbol=TESTUSDT&side=BUY&orderId=" + id + "&quantity=2&price=96")) == -5027);
+  CHECK(f.Send("DELETE", "/fapi/v1/allOpenOrders", "symbol=TESTUSDT").body ==
+        R"({"code":200,"msg":"The operation of cancel all open order is done."})");
+  CHECK(RestFixture::Json(f.Send("GET", "/fapi/v1/openOrders", "")).Size() == 0);
+}
+
+TEST_CASE("algo orders over REST, and the position and account views") {
+  RestFixture f;
+  f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&type=MARKET&quantity=1");
+  auto algo = RestFixture::Json(f.Send(
+      "POST", "/fapi/v1/algoOrder",
+      "algoType=CONDITIONAL&symbol=TESTUSDT&side=SELL&type=STOP_MARKET&triggerPrice=95&closePosition=true&clientAlgoId=k-s"));
+  CHECK(algo["algoStatus"] == "NEW");
+  CHECK(algo["orderType"] == "STOP_MARKET");
+  CHECK(algo["triggerPrice"] == "95.0");
+  CHECK(RestFixture::Code(f.Send("POST", "/fapi/v1/algoOrder",
+                                 "algoType=VP&symbol=TESTUSDT&side=SELL&type=STOP_MARKET&triggerPrice=95")) == -1100);
+  CHECK(RestFixture::Json(f.Send("GET", "/fapi/v1/openAlgoOrders", "symbol=TESTUSDT")).Size() == 1);
+  auto risk = RestFixture::Json(f.Send("GET", "/fapi/v3/positionRisk", ""));
+  REQUIRE(risk.Size() == 1);
+  CHECK(risk[0]["positionAmt"] == "1.000");
+  CHECK(risk[0]["entryPrice"] == "100.1");
+  auto v2 = RestFixture::Json(f.Send("GET", "/fapi/v2/positionRisk", "symbol=TESTUSDT"));
+  CHECK(v2[0]["leverage"] == "10");
+  CHECK(v2[0]["marginType"] == "cross");
+  auto account = RestFixture::Json(f.Send("GET", "/fapi/v3/account", ""));
+  CHECK(account["assets"][0]["asset"] == "USDT");
+  CHECK(account["positions"].Size() == 1);
+  CHECK(RestFixture::Json(f.Send("GET", "/fapi/v1/userTrades", "symbol=TESTUSDT")).Size() == 1);
+  REQUIRE(f.ex->MovePrice("TESTUSDT", D("-6"), 0).ok());
+  CHECK(RestFixture::Json(f.Send("GET", "/fapi/v3/positionRisk", "")).Size() == 0);
+  CHECK(RestFixture::Json(f.Send("GET", "/fapi/v1/algoOrder", "clientAlgoId=k-s"))["algoStatus"] == "FINISHED");
+  CHECK(f.Send("POST", "/fapi/v1/positionSide/dual", "dualSidePosition=true").body == R"({"code":200,"msg":"success"})");
+  CHECK(f.Send("GET", "/fapi/v1/positionSide/dual", "").body == R"({"dualSidePosition":true})");
+}
+
+TEST_CASE("placement faults: a timeout or 5xx after acceptance leaves a real order behind") {
+  RestFixture f;
+  f.faults.placement.push_back(PlacementFault{PlacementFault::When::kAfterAccept, PlacementFault::How::kTimeout, 1});
+  HttpResponse lost = f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&type=MARKET&quantity=1&newClientOrderId=k-lost");
+  CHECK(lost.delivery == HttpResponse::Delivery::kNoResponse);
+  CHECK(RestFixture::Json(f.Send("GET", "/fapi/v1/order", "symbol=TESTUSDT&origClientOrderId=k-lost"))["status"] ==
+        "FILLED");
+  f.faults.placement.push_back(PlacementFault{PlacementFault::When::kBeforeAccept, PlacementFault::How::kServerError, 1});
+  HttpResponse refused = f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&type=MARKET&quantity=1&newClientOrderId=k-503");
+  CHECK(refused.status == 503);
+  CHECK(RestFixture::Code(refused) == -1000);
+  CHECK(RestFixture::Code(f.Send("GET", "/fapi/v1/order", "symbol=TESTUSDT&origClientOrderId=k-503")) == -2013);
+  f.faults.minimal_ack_next = 1;
+  auto minimal = RestFixture::Json(f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=SELL&type=MARKET&quantity=1"));
+  CHECK(minimal.HasMember("orderId"));
+  CHECK(!minimal.HasMember("side"));
+  CHECK(!minimal.HasMember("status"));
+  CHECK(!minimal.HasMember("origQty"));
+  CHECK(f.api.request_counts().at("POST /fapi/v1/order").at("no response") == 1);
+  CHECK(f.api.request_counts().at("POST /fapi/v1/order").at("503") == 1);
+}
+
+TEST_CASE("stale reads: the position endpoint answers as of N ms ago (seed 004)") {
+  RestFixture f;
+  f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&type=MARKET&quantity=1");
+  f.faults.stale_reads_ms = 2000;
+  f.Send("GET", "/fapi/v1/ping", "", false, "");  // the fault starts remembering here
+  f.clock.Advance(500);
+  f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=SELL&type=MARKET&quantity=1&reduceOnly=true");
+  f.clock.Advance(100);
+  CHECK(f.PositionAmount() == D("0"));
+  auto ghost = RestFixture::Json(f.Send("GET", "/fapi/v3/positionRisk", ""));
+  REQUIRE(ghost.Size() == 1);  // closed 100 ms ago, still shown
+  CHECK(ghost[0]["positionAmt"] == "1.000");
+  f.clock.Advance(2000);
+  CHECK(RestFixture::Json(f.Send("GET", "/fapi/v3/positionRisk", "")).Size() == 0);
+  f.faults.stale_reads_ms = 0;
+  f.Send("GET", "/fapi/v1/ping", "", false, "");
+  CHECK(!f.stale.active());
+}
+
+TEST_CASE("rate limits: weight per minute, then 429, then a 418 ban with Retry-After") {
+  SimConfig config = keel::sim::test::TestConfig();
+  config.limits.request_weight_1m = 10;
+  RestFixture f;
+  // A fresh API over a limited config.
+  keel::sim::test::SimFixture small(config);
+  FaultState faults;
+  StaleReads stale;
+  BinanceRestApi api(*small.ex, faults, stale);
+  HttpRequest r;
+  r.method = "GET";
+  r.target = "/fapi/v1/time";
+  for (int i = 0; i < 10; ++i) CHECK(api.Handle(r).status == 200);
+  HttpResponse limited = api.Handle(r);
+  CHECK(limited.status == 429);
+  CHECK(limited.header("Retry-After") != "");
+  CHECK(limited.body.find("\"code\":-1003") != std::string::npos);
+  for (int i = 0; i < 3; ++i) api.Handle(r);
+  HttpResponse banned = api.Handle(r);
+  CHECK(banned.status == 418);
+  CHECK(banned.header("Retry-After") == "120");
+  small.clock.Advance(121'000);
+  CHECK(api.Handle(r).status == 200);
+  f.faults.rate_limit_next = 1;
+  CHECK(f.Send("GET", "/fapi/v1/time", "", false, "").status == 429);
+  CHECK(f.Send("GET", "/fapi/v1/time", "", false, "").status == 200);
+}
