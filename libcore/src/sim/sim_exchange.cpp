@@ -87,6 +87,18 @@ std::optional<AccountId> SimExchange::FindAccountByKey(std::string_view api_key)
   return std::nullopt;
 }
 
+std::optional<AccountId> SimExchange::FindAccountByName(std::string_view name) const {
+  for (std::size_t i = 0; i < accounts_.size(); ++i)
+    if (accounts_[i].spec.name == name) return static_cast<AccountId>(i);
+  return std::nullopt;
+}
+
+std::optional<std::string> SimExchange::ActiveListenKey(AccountId id) const {
+  const auto& key = account(id).listen_key;
+  if (!key) return std::nullopt;
+  return key->key;
+}
+
 const SimAccountSpec& SimExchange::account_spec(AccountId id) const { return account(id).spec; }
 bool SimExchange::dual_side_position(AccountId id) const { return account(id).dual_side; }
 

@@ -37,6 +37,8 @@ class SimExchange {
 
   // ---- accounts ----
   std::optional<AccountId> FindAccountByKey(std::string_view api_key) const;
+  std::optional<AccountId> FindAccountByName(std::string_view name) const;
+  std::optional<std::string> ActiveListenKey(AccountId id) const;
   std::size_t account_count() const { return accounts_.size(); }
   // Grows with every change to the account's orders, positions or balance (each emits an event).
   std::uint64_t state_version(AccountId id) const { return account(id).version; }

@@ -1,0 +1,65 @@
+#pragma once
+// The whole simulated venue behind one object: the exchange, its faults, the stream outbox, the
+// Binance REST API and the control endpoint. keel-exchange-sim serves it over sockets; scenario
+// tests drive it in process on a ManualClock. Single-threaded.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keel/net/http_message.h"
+#include "keel/sim/binance_rest.h"
+#include "keel/sim/event_outbox.h"
+#include "keel/sim/sim_command.h"
+#include "keel/sim/sim_exchange.h"
+#include "keel/sim/stale_reads.h"
+
+namespace keel::sim {
+
+class SimVenue {
+ public:
+  static Result<std::unique_ptr<SimVenue>> Create(SimConfig config, const Clock& clock);
+
+  SimExchange& exchange() { return *exchange_; }
+  FaultState& faults() { return faults_; }
+  const EventOutbox& outbox() const { return outbox_; }
+
+  // Routes /_sim/… to the control endpoint, anything else to the exchange API.
+  net::HttpResponse HandleHttp(const net::HttpRequest& request);
+  // Brings the exchange to now, runs due scenario steps, and moves new events into the outbox.
+  void Tick();
+  std::vector<UserEvent> TakeDueUserEvents();
+  std::vector<MarketEvent> TakeMarketEvents() { return exchange_->TakeMarketEvents(); }
+
+  Status Apply(const SimCommand& command);
+  // Timed steps (at_ms after now) from a TOML file: [[step]] at_ms = 1000, fault = "…", …
+  Status LoadScenario(const std::string& path);
+  Status LoadScenarioText(const std::string& toml_text, const std::string& source);
+  // Set by {"fault":"disconnect"}; the server closes every stream connection and clears it.
+  bool TakeDisconnectRequest();
+  // Scenario steps that could not be applied, oldest first.
+  const std::vector<std::string>& scenario_errors() const { return scenario_errors_; }
+
+  // Counters as one JSON document (also printed at exit).
+  std::string CountersJson() const;
+  void CountStreamMessages(std::int64_t sent) { stream_messages_sent_ += sent; }
+
+ private:
+  SimVenue(std::unique_ptr<SimExchange> exchange, const Clock& clock);
+  net::HttpResponse HandleControl(const net::HttpRequest& request);
+  void Collect();
+
+  std::unique_ptr<SimExchange> exchange_;
+  const Clock& clock_;
+  FaultState faults_;
+  StaleReads stale_;
+  EventOutbox outbox_;
+  BinanceRestApi rest_;
+  std::vector<std::pair<TimeMs, SimCommand>> scenario_;  // sorted by time
+  bool disconnect_requested_ = false;
+  std::int64_t stream_messages_sent_ = 0;
+  std::int64_t control_calls_ = 0;
+  std::vector<std::string> scenario_errors_;
+};
+
+}  // namespace keel::sim
