@@ -37,6 +37,9 @@ const char* reason_phrase(int status) {
     case 408: return "Request Timeout";
     case 413: return "Payload Too Large";
     case 418: return "I'm a teapot";
+    case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
+    case 505: return "HTTP Version Not Supported";
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 502: return "Bad Gateway";
