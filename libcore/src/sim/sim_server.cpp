@@ -1,0 +1,85 @@
+#include "keel/sim/sim_server.h"
+
+#include "keel/model/json_writer.h"
+#include "keel/store/export.h"
+
+namespace keel::sim {
+
+SimServer::~SimServer() { Stop(); }
+
+Result<std::unique_ptr<SimServer>> SimServer::Start(SimConfig config, const SimServerOptions& options,
+                                                    net::EventLoop& loop, const Clock& clock) {
+  std::unique_ptr<SimServer> server(new SimServer());
+  auto venue = SimVenue::Create(std::move(config), clock);
+  if (!venue.ok()) return venue.status();
+  server->venue_ = std::move(venue).value();
+  if (options.scenario_file) KEEL_RETURN_IF_ERROR(server->venue_->LoadScenario(*options.scenario_file));
+
+  SimServer* self = server.get();
+  net::HttpServer::Options http_options;
+  http_options.host = options.host;
+  http_options.port = options.rest_port;
+  auto http = net::HttpServer::Start(loop, http_options, [self](const net::HttpRequest& request) {
+    net::HttpResponse response = self->venue_->HandleHttp(request);
+    self->Deliver();  // events caused by this request go out at once, not at the next tick
+    return response;
+  });
+  if (!http.ok()) return http.status().WithContext("REST port");
+  server->http_ = std::move(http).value();
+
+  net::WsServer::Callbacks callbacks;
+  callbacks.on_open = [self](net::WsServer::ConnectionId id, const std::string& target) -> Status {
+    auto session = StreamSession::Open(target, self->venue_->exchange());
+    if (!session.ok()) return session.status();
+    self->sessions_.emplace(id, std::move(session).value());
+    return Status::Ok();
+  };
+  callbacks.on_text = [self](net::WsServer::ConnectionId id, const std::string& text) {
+    auto it = self->sessions_.find(id);
+    if (it == self->sessions_.end()) return;
+    if (auto reply = it->second.OnText(text)) self->ws_->Send(id, *reply);
+  };
+  callbacks.on_close = [self](net::WsServer::ConnectionId id) { self->sessions_.erase(id); };
+  net::WsServer::Options ws_options;
+  ws_options.host = options.host;
+  ws_options.port = options.ws_port;
+  auto ws = net::WsServer::Start(loop, ws_options, std::move(callbacks));
+  if (!ws.ok()) return ws.status().WithContext("stream port");
+  server->ws_ = std::move(ws).value();
+
+  loop.Every(options.tick_ms, [self] {
+    self->venue_->Tick();
+    self->Deliver();
+  });
+  if (options.port_file) {
+    JsonWriter w;
+    w.StartObject().Key("rest_port").Int(server->rest_port()).Key("ws_port").Int(server->ws_port()).EndObject();
+    KEEL_RETURN_IF_ERROR(WriteFileAtomically(*options.port_file, w.str() + "\n").WithContext("--port-file"));
+  }
+  return server;
+}
+
+void SimServer::Deliver() {
+  if (venue_->TakeDisconnectRequest()) ws_->CloseAll("disconnect requested by the control endpoint");
+  const SimExchange& ex = venue_->exchange();
+  std::int64_t sent = 0;
+  const auto market = venue_->TakeMarketEvents();
+  const auto user = venue_->TakeDueUserEvents();
+  std::vector<net::WsServer::ConnectionId> finished;
+  for (auto& [id, session] : sessions_) {
+    for (const auto& e : market)
+      if (auto frame = session.Render(e, ex)) sent += ws_->Send(id, *frame);
+    for (const auto& e : user)
+      if (auto frame = session.Render(e, ex)) sent += ws_->Send(id, *frame);
+    if (session.closing()) finished.push_back(id);
+  }
+  for (auto id : finished) ws_->Close(id, "listenKeyExpired");
+  venue_->CountStreamMessages(sent);
+}
+
+void SimServer::Stop() {
+  if (http_) http_->Stop();
+  if (ws_) ws_->Stop();
+}
+
+}  // namespace keel::sim
