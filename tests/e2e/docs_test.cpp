@@ -13,7 +13,7 @@ using namespace keel::test;
 
 namespace {
 
-const char* kBinaries[] = {"keel-state-inspect"};
+const char* kBinaries[] = {"keel-state-inspect", "keel-exchange-sim"};
 
 std::set<std::string> flags_in_help(const std::string& help) {
   std::set<std::string> flags;

@@ -1,0 +1,12 @@
+# fish completion for keel-exchange-sim
+complete -c keel-exchange-sim -l config -r -F -d 'Simulator TOML'
+complete -c keel-exchange-sim -l host -x -d 'Address to bind'
+complete -c keel-exchange-sim -l rest-port -x -d 'REST and control port (0: free)'
+complete -c keel-exchange-sim -l ws-port -x -d 'Stream port (0: free)'
+complete -c keel-exchange-sim -l api-key -x -d 'API key of the first account'
+complete -c keel-exchange-sim -l api-secret -x -d 'Its secret'
+complete -c keel-exchange-sim -l seed -x -d 'Seed of the price paths'
+complete -c keel-exchange-sim -l scenario -r -F -d 'Timed fault and act steps'
+complete -c keel-exchange-sim -l port-file -r -F -d 'Write the ports here once serving'
+complete -c keel-exchange-sim -l tick-ms -x -d 'How often prices move and streams flush'
+complete -c keel-exchange-sim -s h -l help -d 'Print help'
