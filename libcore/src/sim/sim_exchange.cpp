@@ -34,6 +34,7 @@ Result<std::unique_ptr<SimExchange>> SimExchange::Create(SimConfig config, const
     Account a;
     a.spec = spec;
     a.wallet = spec.initial_balance;
+    a.wallet_time = start;
     ex->accounts_.push_back(std::move(a));
   }
   return ex;
@@ -169,6 +170,7 @@ AccountSummary SimExchange::Summary(AccountId id) const {
   const Account& a = account(id);
   AccountSummary s;
   s.wallet_balance = a.wallet;
+  s.update_time = a.wallet_time;
   const Decimal mmr = Decimal::Parse("0.004").value();
   for (const auto& [key, p] : a.positions) {
     if (p.amount.is_zero()) continue;

@@ -34,6 +34,7 @@ Decimal SimExchange::Fill(AccountId id, SimOrder& o, Decimal price, Decimal qty,
   const PositionChange change = ApplyFill(p.amount, p.entry_price, signed_qty, price).value();
   const Decimal commission = Commission(price, qty, maker ? config_.maker_fee : config_.taker_fee).value();
   a.wallet = a.wallet.Add(change.realized_pnl).value().Sub(commission).value();
+  a.wallet_time = now();
   p.amount = change.amount;
   p.entry_price = change.entry_price;
   p.accumulated_realized = p.accumulated_realized.Add(change.realized_pnl).value();

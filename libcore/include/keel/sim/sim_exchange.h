@@ -130,6 +130,7 @@ class SimExchange {
   struct Account {
     SimAccountSpec spec;
     Decimal wallet;
+    TimeMs wallet_time = 0;  // last balance change: the funding at start, then every fill
     bool dual_side = false;
     std::map<std::string, int> leverage;
     std::map<std::string, std::string> margin_type;
