@@ -6,6 +6,7 @@ Market::Market(const SimInstrument& instrument, std::unique_ptr<PricePath> path,
     : instrument_(instrument), path_(std::move(path)), now_(start_ms) {
   last_ = Clamp(path_->PriceAt(start_ms));
   mark_ = last_;
+  quote_ = ComputeQuote();
 }
 
 Decimal Market::Clamp(Decimal price) const {
@@ -38,7 +39,10 @@ void Market::Recompute(TimeMs t, bool snap_mark) {
     const Decimal gap = last_.Sub(mark_).value();
     mark_ = Clamp(mark_.Add(gap.Div(Decimal::FromInteger(4).value(), Rounding::kNearest).value()).value());
   }
-  if (last_ != before) ++update_id_;
+  if (last_ != before) {
+    ++update_id_;
+    quote_ = ComputeQuote();
+  }
 }
 
 bool Market::AdvanceTo(TimeMs t) {
@@ -53,7 +57,7 @@ bool Market::AdvanceTo(TimeMs t) {
   return last_ != before;
 }
 
-Quote Market::quote() const {
+Quote Market::ComputeQuote() const {
   const Decimal tick = instrument_.filters.tick_size;
   const std::int64_t below = instrument_.spread_ticks / 2;
   Quote q;

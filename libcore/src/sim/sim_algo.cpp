@@ -137,7 +137,7 @@ void SimExchange::Trigger(AccountId id, SimAlgoOrder& algo) {
     }
   }
   o.order_id = next_order_id_++;
-  o.client_order_id = a.open_by_client_id.count({o.symbol, algo.client_algo_id}) ? RandomId(22) : algo.client_algo_id;
+  o.client_order_id = a.open_by_client_id.count(client_key(o.symbol, algo.client_algo_id)) ? RandomId(22) : algo.client_algo_id;
   const bool market_type = algo.type == OrderType::kStopMarket || algo.type == OrderType::kTakeProfitMarket;
   o.type = market_type ? OrderType::kMarket : OrderType::kLimit;
   o.orig_type = algo.type;

@@ -118,7 +118,17 @@ Status SimExchange::SetDualSidePosition(AccountId id, bool dual) {
 Result<int> SimExchange::SetLeverage(AccountId id, const std::string& symbol, int leverage) {
   if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
   if (leverage < 1 || leverage > 125) return venue_error(-4028, "Leverage " + std::to_string(leverage) + " is not valid");
-  account(id).leverage[symbol] = leverage;
+  Account& a = account(id);
+  a.leverage[symbol] = leverage;
+  // Resting orders on the symbol now reserve margin at the new leverage.
+  std::vector<std::int64_t> ids;
+  for (const auto& [order_id, reservation] : a.reserved)
+    if (a.orders.at(order_id).symbol == symbol) ids.push_back(order_id);
+  for (std::int64_t order_id : ids) {
+    const Decimal notional = a.reserved.at(order_id).notional;
+    Release(id, a.orders.at(order_id), std::nullopt);
+    Reserve(id, a.orders.at(order_id), notional);
+  }
   return leverage;
 }
 
@@ -183,15 +193,7 @@ AccountSummary SimExchange::Summary(AccountId id) const {
     s.maint_margin = s.maint_margin.Add(notional.Mul(mmr, Rounding::kUp).value()).value();
     s.update_time = std::max(s.update_time, p.update_time);
   }
-  for (std::int64_t order_id : a.open_orders) {
-    const SimOrder& o = a.orders.at(order_id);
-    if (o.reduce_only || o.type != OrderType::kLimit) continue;
-    const Decimal remaining = o.orig_qty.Sub(o.executed_qty).value();
-    const Decimal lev = Decimal::FromInteger(leverage(id, o.symbol)).value();
-    s.open_order_initial_margin =
-        s.open_order_initial_margin.Add(remaining.Mul(o.price, Rounding::kUp).value().Div(lev, Rounding::kUp).value())
-            .value();
-  }
+  s.open_order_initial_margin = a.open_order_margin;
   s.available_balance = s.wallet_balance.Add(s.unrealized_pnl)
                             .value()
                             .Sub(s.position_initial_margin)

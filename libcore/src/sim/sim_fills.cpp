@@ -70,10 +70,10 @@ Decimal SimExchange::Fill(AccountId id, SimOrder& o, Decimal price, Decimal qty,
   SymbolState& s = *symbol_state(o.symbol);
   EmitMarket(AggTradeUpdate{o.symbol, s.next_agg_id++, price, qty, t.id, t.id, maker == (o.side == Side::kBuy)});
 
+  Release(id, o, qty);  // a resting order's reservation shrinks with each fill
   if (o.status == OrderStatus::kFilled) {
     Unrest(id, o);
-    a.open_orders.erase(o.order_id);
-    a.open_by_client_id.erase({o.symbol, o.client_order_id});
+    MarkDone(a, o);
     OnOrderFinished(id, o);
   }
   if (p.amount.is_zero()) {

@@ -105,16 +105,15 @@ Result<SimOrder> SimExchange::PlaceOrder(AccountId id, const NewOrderRequest& r)
   std::string client_id = r.client_order_id.value_or("");
   if (r.client_order_id && !is_valid_client_order_id(client_id)) return reject(venue_error(-4015, "Client order id is not valid."));
   if (client_id.empty()) client_id = RandomId(22);
-  if (a.open_by_client_id.count({r.symbol, client_id})) return reject(venue_error(-4116, "ClientOrderId is duplicated."));
+  if (a.open_by_client_id.count(client_key(r.symbol, client_id))) return reject(venue_error(-4116, "ClientOrderId is duplicated."));
   Status q = ValidateQuantity(inst, *r.quantity, market);
   if (!q.ok()) return reject(q);
   if (!market) {
     Status p = ValidatePrice(inst, *r.price);
     if (!p.ok()) return reject(p);
   }
-  int open_on_symbol = 0;
-  for (std::int64_t oid : a.open_orders) open_on_symbol += a.orders.at(oid).symbol == r.symbol;
-  if (open_on_symbol >= config_.limits.max_open_orders) return reject(venue_error(-2025, "Reach max open order limit."));
+  if (a.open_count[r.symbol] >= config_.limits.max_open_orders)
+    return reject(venue_error(-2025, "Reach max open order limit."));
 
   const bool reduce_only = r.reduce_only.value_or(false);
   const bool increases = !reduce_only && Increases(a, r.symbol, *ps, r.side);
@@ -169,8 +168,7 @@ SimOrder& SimExchange::Submit(AccountId id, SimOrder order) {
   SymbolState& s = *symbol_state(order.symbol);
   auto [it, inserted] = a.orders.emplace(order.order_id, std::move(order));
   SimOrder& o = it->second;
-  a.open_orders.insert(o.order_id);
-  a.open_by_client_id[{o.symbol, o.client_order_id}] = o.order_id;
+  MarkOpen(a, o);
   EmitUser(id, OrderUpdate{o, "NEW", {}, {}, {}, 0, false, {}, ""});
 
   const bool market = o.type == OrderType::kMarket;
@@ -196,7 +194,41 @@ SimOrder& SimExchange::Submit(AccountId id, SimOrder order) {
   return o;
 }
 
+void SimExchange::MarkOpen(Account& a, const SimOrder& order) {
+  a.open_orders.insert(order.order_id);
+  a.open_by_client_id[client_key(order.symbol, order.client_order_id)] = order.order_id;
+  ++a.open_count[order.symbol];
+}
+
+void SimExchange::MarkDone(Account& a, const SimOrder& order) {
+  if (a.open_orders.erase(order.order_id)) --a.open_count[order.symbol];
+  a.open_by_client_id.erase(client_key(order.symbol, order.client_order_id));
+}
+
+void SimExchange::Reserve(AccountId id, const SimOrder& order, Decimal notional) {
+  Account& a = account(id);
+  const Decimal lev = Decimal::FromInteger(leverage(id, order.symbol)).value();
+  const Decimal margin = notional.Div(lev, Rounding::kUp).value();
+  a.reserved[order.order_id] = Account::Reservation{notional, margin};
+  a.open_order_margin = a.open_order_margin.Add(margin).value();
+}
+
+void SimExchange::Release(AccountId id, const SimOrder& order, const std::optional<Decimal>& filled_qty) {
+  Account& a = account(id);
+  auto it = a.reserved.find(order.order_id);
+  if (it == a.reserved.end()) return;
+  const Account::Reservation old = it->second;
+  a.open_order_margin = a.open_order_margin.Sub(old.margin).value();
+  a.reserved.erase(it);
+  if (!filled_qty) return;
+  // A fill shrinks the reservation to what still rests.
+  Decimal left = old.notional.Sub(filled_qty->Mul(order.price, Rounding::kUp).value()).value();
+  if (left.is_positive()) Reserve(id, order, left);
+}
+
 void SimExchange::Rest(AccountId id, SimOrder& order) {
+  if (!order.reduce_only && order.type == OrderType::kLimit)
+    Reserve(id, order, order.orig_qty.Sub(order.executed_qty).value().Mul(order.price, Rounding::kUp).value());
   RestingBook& book = symbol_state(order.symbol)->book;
   const OrderKey key{id, order.order_id};
   if (order.side == Side::kBuy) book.bids[order.price].push_back(key);
@@ -204,6 +236,7 @@ void SimExchange::Rest(AccountId id, SimOrder& order) {
 }
 
 void SimExchange::Unrest(AccountId id, const SimOrder& order) {
+  Release(id, order, std::nullopt);
   RestingBook& book = symbol_state(order.symbol)->book;
   const OrderKey key{id, order.order_id};
   auto remove = [&](auto& side) {
@@ -221,8 +254,7 @@ void SimExchange::Close(AccountId id, SimOrder& order, OrderStatus status, const
                         const std::string& reason) {
   Account& a = account(id);
   Unrest(id, order);
-  a.open_orders.erase(order.order_id);
-  a.open_by_client_id.erase({order.symbol, order.client_order_id});
+  MarkDone(a, order);
   order.status = status;
   order.update_time = now();
   EmitUser(id, OrderUpdate{order, execution_type, {}, {}, {}, 0, false, {}, reason});
@@ -235,7 +267,7 @@ Result<SimOrder*> SimExchange::FindOpenOrder(Account& a, const std::string& symb
   if (ref.order_id) {
     id = *ref.order_id;
   } else {
-    auto it = a.open_by_client_id.find({symbol, *ref.client_order_id});
+    auto it = a.open_by_client_id.find(client_key(symbol, *ref.client_order_id));
     if (it == a.open_by_client_id.end()) return venue_error(-2011, "Unknown order sent.");
     id = it->second;
   }

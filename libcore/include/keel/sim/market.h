@@ -36,7 +36,7 @@ class Market {
   const std::string& symbol() const { return instrument_.filters.symbol; }
   Decimal last() const { return last_; }
   Decimal mark() const { return mark_; }
-  Quote quote() const;
+  const Quote& quote() const { return quote_; }
   std::int64_t update_id() const { return update_id_; }
 
   // The fills a taker order gets walking the book: at most qty, at prices no worse than limit
@@ -58,8 +58,10 @@ class Market {
   SimInstrument instrument_;
   std::unique_ptr<PricePath> path_;
   TimeMs now_;
+  Quote ComputeQuote() const;
   Decimal last_;
   Decimal mark_;
+  Quote quote_;  // recomputed whenever the last price changes
   std::int64_t update_id_ = 1;
   // Accumulated operator moves: completed ones in base_offset_, one possibly in progress.
   Decimal base_offset_;

@@ -137,7 +137,16 @@ class SimExchange {
     std::map<std::pair<std::string, PositionSide>, SimPosition> positions;
     std::unordered_map<std::int64_t, SimOrder> orders;           // every order ever, by id
     std::set<std::int64_t> open_orders;                          // ids, oldest first
-    std::map<std::pair<std::string, std::string>, std::int64_t> open_by_client_id;  // (symbol, cid)
+    std::unordered_map<std::string, std::int64_t> open_by_client_id;  // by client_key(symbol, cid)
+    std::map<std::string, int> open_count;  // per symbol, for MAX_NUM_ORDERS
+    // Notional reserved by resting orders that would add exposure, per order and per symbol, kept
+    // incrementally so that the margin check costs the same with 10 or 10,000 resting orders.
+    struct Reservation {
+      Decimal notional;
+      Decimal margin;  // notional / leverage, rounded up
+    };
+    std::unordered_map<std::int64_t, Reservation> reserved;
+    Decimal open_order_margin;  // the sum of every reservation's margin
     std::unordered_map<std::int64_t, SimAlgoOrder> algos;
     std::set<std::int64_t> open_algos;
     std::map<std::string, std::int64_t> open_algo_by_client_id;
@@ -154,6 +163,15 @@ class SimExchange {
   };
 
   SimExchange(SimConfig config, const Clock& clock);
+
+  // "SYMBOL\x1fclientOrderId": client ids are unique among a symbol's open orders.
+  static std::string client_key(const std::string& symbol, const std::string& client_order_id) {
+    std::string key;
+    key.reserve(symbol.size() + 1 + client_order_id.size());
+    key.append(symbol).push_back('\x1f');
+    key.append(client_order_id);
+    return key;
+  }
 
   // sim_exchange.cpp
   Account& account(AccountId id) { return accounts_.at(static_cast<std::size_t>(id)); }
@@ -175,6 +193,10 @@ class SimExchange {
   // Places an order that passed validation: takes liquidity, rests or expires, emitting events.
   SimOrder& Submit(AccountId id, SimOrder order);
   void Rest(AccountId id, SimOrder& order);
+  void MarkOpen(Account& a, const SimOrder& order);
+  void MarkDone(Account& a, const SimOrder& order);
+  void Release(AccountId id, const SimOrder& order, const std::optional<Decimal>& filled_qty);
+  void Reserve(AccountId id, const SimOrder& order, Decimal notional);
   void Unrest(AccountId id, const SimOrder& order);
   void Close(AccountId id, SimOrder& order, OrderStatus status, const char* execution_type, const std::string& reason);
 
