@@ -109,6 +109,20 @@ TEST_CASE("market streams: combined URL, SUBSCRIBE on the split paths, bookTicke
   CHECK(!nowhere.ok());
 }
 
+TEST_CASE("the disconnect fault closes every stream connection; clients may reconnect") {
+  SimProcess sim;
+  REQUIRE(sim.ready());
+  WsClient a(sim.ws_port(), "/public/ws"), b(sim.ws_port(), "/stream?streams=btcusdt@aggTrade");
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  HttpClient control(sim.rest_port());
+  CHECK(control.Send("POST", "/_sim/command", {}, R"({"fault":"disconnect"})").body == R"({"ok":true})");
+  CHECK(a.WaitClosed());
+  CHECK(b.WaitClosed());
+  WsClient again(sim.ws_port(), "/public/ws");
+  CHECK(again.ok());
+}
+
 TEST_CASE("a placement that times out after acceptance: no answer, but the order exists") {
   SimProcess sim;
   REQUIRE(sim.ready());

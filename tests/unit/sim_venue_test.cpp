@@ -112,6 +112,17 @@ TEST_CASE("stream delay, duplicates and reordering") {
   CHECK(f.venue->outbox().counters().reordered == 1);
 }
 
+TEST_CASE("random stream drops: none at 0, all at 1000 per mille, counted") {
+  VenueFixture f;
+  REQUIRE(f.Control(R"({"fault":"stream_drop","per_mille":1000})").status == 200);
+  f.Order("symbol=TESTUSDT&side=BUY&type=MARKET&quantity=1");
+  CHECK(f.Delivered().empty());
+  CHECK(f.venue->outbox().counters().dropped == 3);
+  REQUIRE(f.Control(R"({"fault":"stream_drop","per_mille":0})").status == 200);
+  f.Order("symbol=TESTUSDT&side=SELL&type=MARKET&quantity=1");
+  CHECK(f.Delivered().size() == 3);
+}
+
 TEST_CASE("a scenario file runs its steps at their times; a step that cannot apply is reported") {
   VenueFixture f;
   REQUIRE(f.venue
