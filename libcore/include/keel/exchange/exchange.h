@@ -1,0 +1,99 @@
+#pragma once
+// The exchange port: everything keel's engine, safety rules and tools need from a venue, in keel's
+// model. Binance (and later Bybit) adapters implement it; nothing above it knows a wire format.
+//
+// Outcomes are explicit: a placement whose answer was lost is kUnknownOutcome (it may have been
+// accepted), never "not found"; an order the venue does not know is kNotFound. Every report carries
+// the venue's own timestamp so that older observations can be told from newer ones.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keel/model/decimal.h"
+#include "keel/model/instrument.h"
+#include "keel/model/order_kind.h"
+#include "keel/model/order_status.h"
+#include "keel/model/side.h"
+#include "keel/model/time.h"
+
+namespace keel {
+
+// A stop or take-profit lives in the venue's conditional-order service (Binance's algo orders
+// since 2025-12-09); regular orders in its matching engine. Keel asks for both kinds everywhere.
+enum class OrderBook { kRegular, kConditional };
+
+struct OrderReport {
+  OrderBook book = OrderBook::kRegular;
+  std::string client_order_id;    // clientOrderId / clientAlgoId
+  std::string exchange_order_id;  // orderId / algoId
+  std::string symbol;
+  Side side = Side::kBuy;
+  PositionSide position_side = PositionSide::kBoth;
+  OrderType type = OrderType::kLimit;
+  OrderStatus status = OrderStatus::kNew;  // conditional: NEW until triggered, then the outcome
+  Decimal qty;            // 0 for a closePosition stop
+  Decimal price;          // 0 for market orders
+  Decimal trigger_price;  // conditional orders
+  Decimal filled_qty;
+  Decimal avg_price;
+  bool reduce_only = false;
+  bool close_position = false;
+  TimeMs update_time = 0;  // the venue's
+};
+
+struct PositionReport {
+  std::string symbol;
+  PositionSide position_side = PositionSide::kBoth;
+  Decimal amount;  // signed: negative is short
+  Decimal entry_price;
+  TimeMs update_time = 0;  // the venue's
+};
+
+// Everything open on the account, read in one go. as_of is the venue's time of the reads.
+struct AccountReport {
+  std::vector<PositionReport> positions;  // non-zero only
+  std::vector<OrderReport> open_orders;   // regular and conditional
+  TimeMs as_of = 0;
+};
+
+struct PlaceOrder {
+  OrderBook book = OrderBook::kRegular;
+  std::string client_order_id;  // deterministic, carries the account's prefix
+  std::string symbol;
+  Side side = Side::kBuy;
+  PositionSide position_side = PositionSide::kBoth;
+  OrderType type = OrderType::kMarket;
+  std::optional<TimeInForce> time_in_force;
+  std::optional<Decimal> qty;            // absent only for a closePosition stop
+  std::optional<Decimal> price;
+  std::optional<Decimal> trigger_price;  // conditional orders
+  bool reduce_only = false;              // one-way mode only: hedge mode closes by position side
+  bool close_position = false;
+  bool mark_price_trigger = true;        // workingType MARK_PRICE (else CONTRACT_PRICE)
+};
+
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+
+  virtual Result<std::vector<Instrument>> Instruments() = 0;
+  // Places an order. The report is complete: a venue that answers with a minimal acknowledgement is
+  // asked for the order before this returns. kUnknownOutcome when the answer was lost.
+  virtual Result<OrderReport> Place(const PlaceOrder& order) = 0;
+  virtual Result<OrderReport> Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) = 0;
+  // kNotFound when the venue does not know the order.
+  virtual Result<OrderReport> Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) = 0;
+  // Non-zero positions of every symbol, in a handful of calls whatever the number of symbols.
+  virtual Result<std::vector<PositionReport>> Positions() = 0;
+  // Every open order, regular and conditional, of every symbol.
+  virtual Result<std::vector<OrderReport>> OpenOrders() = 0;
+  // Positions and open orders together.
+  virtual Result<AccountReport> Account();
+  // true when the account is in hedge mode (LONG/SHORT positions).
+  virtual Result<bool> HedgeMode() = 0;
+};
+
+const char* to_string(OrderBook book);
+
+}  // namespace keel

@@ -1,0 +1,62 @@
+#pragma once
+// How adapters send HTTP requests. The outcome of a failed request is reported precisely, because
+// for an order it decides everything:
+//   kTransport       nothing was sent (connection refused, DNS, TLS handshake): safe to retry;
+//   kUnknownOutcome  the request may have reached the venue (timeout, reset after sending).
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "keel/model/status.h"
+#include "keel/model/time.h"
+#include "keel/net/http_message.h"
+
+namespace keel::net {
+
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  // request.target is the path and query; the transport adds its base URL.
+  virtual Result<HttpResponse> Send(const HttpRequest& request, TimeMs timeout_ms) = 0;
+};
+
+// libcurl, one easy handle reused so the connection stays alive between requests. TLS certificates
+// are verified (against ca_path when given: a bundle file or a directory). Not thread-safe: one
+// transport per thread.
+class CurlTransport final : public HttpTransport {
+ public:
+  static Result<std::unique_ptr<CurlTransport>> Create(const std::string& base_url,
+                                                       const std::optional<std::string>& ca_path);
+  ~CurlTransport() override;
+  Result<HttpResponse> Send(const HttpRequest& request, TimeMs timeout_ms) override;
+  // Connections opened so far (1 while keep-alive holds).
+  long connections_opened() const { return connections_; }
+
+ private:
+  CurlTransport() = default;
+  void* curl_ = nullptr;
+  std::string base_url_;
+  long connections_ = 0;
+};
+
+// Calls a handler in process (a SimVenue in scenario tests). A response the handler marks
+// kNoResponse becomes kUnknownOutcome, as a client's timeout would; kClose becomes kUnknownOutcome too
+// (the request was received).
+class InMemoryTransport final : public HttpTransport {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  explicit InMemoryTransport(Handler handler) : handler_(std::move(handler)) {}
+  Result<HttpResponse> Send(const HttpRequest& request, TimeMs timeout_ms) override;
+  // Make the next n requests fail before reaching the handler (a network that is down).
+  void FailNext(int n) { fail_next_ = n; }
+  long requests() const { return requests_; }
+
+ private:
+  Handler handler_;
+  int fail_next_ = 0;
+  long requests_ = 0;
+};
+
+}  // namespace keel::net
