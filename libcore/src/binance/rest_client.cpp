@@ -1,0 +1,101 @@
+#include "keel/binance/rest_client.h"
+
+#include <rapidjson/document.h>
+
+#include "keel/binance/errors.h"
+#include "keel/net/hmac.h"
+
+namespace keel::binance {
+
+RestClient::RestClient(net::HttpTransport& transport, std::string api_key, Secret secret, const Clock& clock,
+                       std::function<void(TimeMs)> sleep, RestOptions options)
+    : transport_(transport),
+      api_key_(std::move(api_key)),
+      secret_(std::move(secret)),
+      clock_(clock),
+      sleep_(std::move(sleep)),
+      options_(options) {}
+
+Status RestClient::WaitForLimits() {
+  const TimeMs now = clock_.NowMs();
+  if (blocked_until_ > now) {
+    return Status::Exchange("rate limited by the exchange: not sending until " + format_utc(blocked_until_),
+                            kTooManyRequests, 429, blocked_until_ - now);
+  }
+  if (used_weight_ >= options_.weight_pause_at && now / 60'000 == weight_minute_) {
+    // Close to the limit: wait for the next minute rather than be refused (and risk a ban).
+    sleep_((now / 60'000 + 1) * 60'000 - now);
+    used_weight_ = 0;
+  }
+  return Status::Ok();
+}
+
+Result<std::string> RestClient::Send(const std::string& method, const std::string& path, const std::string& query,
+                                     const std::string& body, bool with_key) {
+  KEEL_RETURN_IF_ERROR(WaitForLimits());
+  net::HttpRequest request;
+  request.method = method;
+  request.target = query.empty() ? path : path + "?" + query;
+  request.body = body;
+  if (with_key) request.headers.emplace_back("X-MBX-APIKEY", api_key_);
+  ++requests_;
+  auto response = transport_.Send(request, options_.timeout_ms);
+  if (!response.ok()) return response.status();
+  const std::string weight = response->header("X-MBX-USED-WEIGHT-1M");
+  if (!weight.empty() && weight.size() < 9 && weight.find_first_not_of("0123456789") == std::string::npos) {
+    used_weight_ = std::stoi(weight);
+    weight_minute_ = clock_.NowMs() / 60'000;
+  }
+  if (response->status >= 200 && response->status < 300) return std::move(response->body);
+  Status error = ErrorFromResponse(*response, method + " " + path);
+  if (IsRateLimited(error)) {
+    blocked_until_ = clock_.NowMs() + (error.retry_after_ms() > 0 ? error.retry_after_ms() : 60'000);
+  }
+  return error;
+}
+
+Result<std::string> RestClient::Public(const std::string& method, const std::string& path, const net::Params& params) {
+  return Send(method, path, params.Encode(), "", false);
+}
+
+Result<std::string> RestClient::WithKey(const std::string& method, const std::string& path, const net::Params& params) {
+  const std::string encoded = params.Encode();
+  const bool in_query = method == "GET" || method == "DELETE";
+  return Send(method, path, in_query ? encoded : "", in_query ? "" : encoded, true);
+}
+
+Result<std::string> RestClient::Signed(const std::string& method, const std::string& path, const net::Params& params) {
+  if (!synced_) KEEL_RETURN_IF_ERROR(SyncTime());
+  auto attempt = [&]() -> Result<std::string> {
+    net::Params p = params;
+    p.Add("recvWindow", std::to_string(options_.recv_window_ms));
+    p.Add("timestamp", std::to_string(clock_.NowMs() + offset_ms_));
+    std::string payload = p.Encode();
+    payload += "&signature=" + net::hmac_sha256_hex(secret_.reveal(), payload);
+    const bool in_query = method == "GET" || method == "DELETE";
+    return Send(method, path, in_query ? payload : "", in_query ? "" : payload, true);
+  };
+  auto result = attempt();
+  if (!result.ok() && IsClockSkew(result.status())) {
+    // The clock drifted: measure again and retry once (the request was refused, not executed).
+    KEEL_RETURN_IF_ERROR(SyncTime());
+    return attempt();
+  }
+  return result;
+}
+
+Status RestClient::SyncTime() {
+  const TimeMs before = clock_.NowMs();
+  auto body = Send("GET", "/fapi/v1/time", "", "", false);
+  if (!body.ok()) return body.status().WithContext("syncing with the server time");
+  const TimeMs after = clock_.NowMs();
+  rapidjson::Document d;
+  d.Parse(body->c_str());
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("serverTime") || !d["serverTime"].IsInt64())
+    return Status::InvalidInput("GET /fapi/v1/time: expected {\"serverTime\":<ms>}");
+  offset_ms_ = d["serverTime"].GetInt64() - (before + after) / 2;
+  synced_ = true;
+  return Status::Ok();
+}
+
+}  // namespace keel::binance
