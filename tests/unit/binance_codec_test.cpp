@@ -1,0 +1,138 @@
+// The Binance codec on documented payloads (tests/fixtures/binance, see SOURCES.md there).
+#include <doctest/doctest.h>
+
+#include "keel/binance/codec.h"
+#include "keel/binance/errors.h"
+#include "subprocess.h"
+#include "temp_dir.h"
+
+using namespace keel;
+using namespace keel::binance;
+
+namespace {
+std::string fixture(const std::string& name) {
+  return keel::test::read_file(keel::test::source_path("tests/fixtures/binance/" + name));
+}
+Decimal D(const char* t) { return Decimal::Parse(t).value(); }
+}  // namespace
+
+TEST_CASE("a documented order response decodes exactly") {
+  auto o = ParseOrder(fixture("order_new.json"));
+  REQUIRE_MESSAGE(o.ok(), o.status().ToString());
+  CHECK(o->book == OrderBook::kRegular);
+  CHECK(o->exchange_order_id == "22542179");
+  CHECK(o->client_order_id == "testOrder");
+  CHECK(o->symbol == "BTCUSDT");
+  CHECK(o->status == OrderStatus::kNew);
+  CHECK(o->side == Side::kBuy);
+  CHECK(o->position_side == PositionSide::kShort);
+  CHECK(o->type == OrderType::kLimit);
+  CHECK(o->qty == D("10"));
+  CHECK(o->filled_qty == D("0"));
+  CHECK(o->update_time == 1566818724722);
+  CHECK(!IsMinimalAck(fixture("order_new.json")));
+}
+
+TEST_CASE("a missing or unknown side is an error, never a default (seed 001)") {
+  std::string json = fixture("order_new.json");
+  const std::string without_side = json.replace(json.find("\"side\":\"BUY\","), 13, "");
+  auto o = ParseOrder(without_side);
+  REQUIRE(!o.ok());
+  CHECK(o.status().message() == "order field \"side\": missing");
+  std::string unknown = fixture("order_new.json");
+  unknown.replace(unknown.find("\"side\":\"BUY\""), 12, "\"side\":\"unknown\"");
+  CHECK(ParseOrder(unknown).status().message() ==
+        "order field \"side\": side: got 'unknown', expected BUY|SELL");
+  CHECK(IsMinimalAck(R"({"orderId":1,"symbol":"AVLUSDT","clientOrderId":"k-1","updateTime":5})"));
+  CHECK(!IsMinimalAck(R"({"code":-2013,"msg":"Order does not exist."})"));
+}
+
+TEST_CASE("a documented algo order decodes into the conditional book") {
+  auto o = ParseAlgoOrder(fixture("algo_order.json"));
+  REQUIRE_MESSAGE(o.ok(), o.status().ToString());
+  CHECK(o->book == OrderBook::kConditional);
+  CHECK(o->exchange_order_id == "2146760");
+  CHECK(o->client_order_id == "6B2I9XVcJpCjqPAJ4YoFX7");
+  CHECK(o->type == OrderType::kTakeProfit);
+  CHECK(o->status == OrderStatus::kNew);
+  CHECK(o->trigger_price == D("750"));
+  CHECK(o->qty == D("0.01"));
+  CHECK(!o->close_position);
+  CHECK(o->update_time == 1750485492076);
+}
+
+TEST_CASE("positions, exchangeInfo and stream events decode from documented payloads") {
+  auto positions = ParsePositionRisk(fixture("position_risk_v3.json"));
+  REQUIRE(positions.ok());
+  REQUIRE(positions->size() == 1);
+  CHECK((*positions)[0].symbol == "ADAUSDT");
+  CHECK((*positions)[0].amount == D("30"));
+  CHECK((*positions)[0].entry_price == D("0.385"));
+  CHECK((*positions)[0].update_time == 1720736417660);
+  CHECK(ParsePositionRisk(R"([{"symbol":"X","positionSide":"BOTH","positionAmt":"0","entryPrice":"0","updateTime":0}])")
+            ->empty());
+
+  auto instruments = ParseExchangeInfo(fixture("exchange_info.json"));
+  REQUIRE_MESSAGE(instruments.ok(), instruments.status().ToString());
+  REQUIRE(instruments->size() == 1);  // the quarterly contract is not a perpetual
+  CHECK((*instruments)[0].tick_size == D("0.1"));
+  CHECK((*instruments)[0].step_size == D("0.001"));
+  CHECK((*instruments)[0].min_notional == D("5"));
+
+  auto trade = ParseUserDataEvent(fixture("order_trade_update.json"));
+  REQUIRE(trade.ok());
+  const auto& u = std::get<OrderUpdateEvent>(*trade);
+  CHECK(u.event_time == 1700000000100);
+  CHECK(u.transaction_time == 1700000000099);
+  CHECK(u.execution_type == "NEW");
+  CHECK(u.order.client_order_id == "cid1");
+  CHECK(u.order.side == Side::kBuy);
+  CHECK(u.order.qty == D("0.01"));
+  CHECK(u.order.price == D("59000"));
+
+  auto account = ParseUserDataEvent(fixture("account_update.json"));
+  REQUIRE(account.ok());
+  const auto& a = std::get<AccountUpdateEvent>(*account);
+  CHECK(a.reason == "ORDER");
+  REQUIRE(a.positions.size() == 1);
+  CHECK(a.positions[0].amount == D("0.01"));
+  CHECK(a.positions[0].entry_price == D("60000"));
+  CHECK(a.positions[0].update_time == 1564745798938);
+
+  auto expired = ParseUserDataEvent(fixture("listen_key_expired.json"));
+  REQUIRE(expired.ok());
+  CHECK(std::holds_alternative<ListenKeyExpiredEvent>(*expired));
+  auto combined = ParseUserDataEvent(R"({"stream":"k","data":)" + fixture("account_update.json") + "}");
+  CHECK(std::holds_alternative<AccountUpdateEvent>(*combined));
+  CHECK(std::get<IgnoredEvent>(*ParseUserDataEvent(R"({"e":"TRADE_LITE","E":1})")).type == "TRADE_LITE");
+  CHECK(!ParseUserDataEvent("{").ok());
+}
+
+TEST_CASE("error answers keep the venue code and say what keel may conclude") {
+  net::HttpResponse r;
+  r.status = 400;
+  r.body = R"({"code":-2013,"msg":"Order does not exist."})";
+  Status s = ErrorFromResponse(r, "GET /fapi/v1/order");
+  CHECK(s.IsNotFound());
+  CHECK(s.message().find("-2013") != std::string::npos);
+  r.body = R"({"code":-2022,"msg":"ReduceOnly Order is rejected."})";
+  s = ErrorFromResponse(r, "POST /fapi/v1/order");
+  CHECK(s.IsExchange());
+  CHECK(*s.venue_code() == kReduceOnlyRejected);
+  r.status = 503;
+  r.body = R"({"code":-1000,"msg":"Unknown error, please check your request or try again later."})";
+  CHECK(ErrorFromResponse(r, "POST /fapi/v1/order").IsUnknownOutcome());
+  r.status = 429;
+  r.body = R"({"code":-1003,"msg":"Too many requests"})";
+  r.headers = {{"Retry-After", "7"}};
+  s = ErrorFromResponse(r, "GET /fapi/v1/openOrders");
+  CHECK(IsRateLimited(s));
+  CHECK(s.retry_after_ms() == 7000);
+  r.status = 400;
+  r.headers.clear();
+  r.body = R"({"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."})";
+  CHECK(IsClockSkew(ErrorFromResponse(r, "GET /fapi/v3/account")));
+  r.body = "<html>bad gateway</html>";
+  r.status = 502;
+  CHECK(ErrorFromResponse(r, "GET /x").IsUnknownOutcome());
+}
