@@ -1,0 +1,36 @@
+#pragma once
+// The Binance USD-M adapter: keel's Exchange port over the REST client.
+//   - Stops and take-profits go through the algo order service (/fapi/v1/algoOrder, clientAlgoId,
+//     triggerPrice); the order endpoint refuses them (-4120) since 2025-12-09.
+//   - Every "open orders" view includes the open algo orders, or a position's stop looks missing.
+//   - A placement is never retried: a lost answer (timeout, 5xx) is kUnknownOutcome and the caller
+//     settles it by client order id. A minimal acknowledgement is completed by querying the order.
+//   - The whole account is read with the all-symbol endpoints: three calls, whatever the number of
+//     symbols.
+
+#include <memory>
+
+#include "keel/binance/rest_client.h"
+#include "keel/exchange/exchange.h"
+
+namespace keel::binance {
+
+class BinanceExchange final : public Exchange {
+ public:
+  explicit BinanceExchange(std::unique_ptr<RestClient> client) : client_(std::move(client)) {}
+
+  Result<std::vector<Instrument>> Instruments() override;
+  Result<OrderReport> Place(const PlaceOrder& order) override;
+  Result<OrderReport> Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;
+  Result<OrderReport> Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;
+  Result<std::vector<PositionReport>> Positions() override;
+  Result<std::vector<OrderReport>> OpenOrders() override;
+  Result<bool> HedgeMode() override;
+
+  RestClient& client() { return *client_; }
+
+ private:
+  std::unique_ptr<RestClient> client_;
+};
+
+}  // namespace keel::binance

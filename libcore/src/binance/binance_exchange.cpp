@@ -1,0 +1,106 @@
+#include "keel/binance/binance_exchange.h"
+
+#include "keel/binance/codec.h"
+
+namespace keel::binance {
+namespace {
+
+const char* path_for(OrderBook book) { return book == OrderBook::kRegular ? "/fapi/v1/order" : "/fapi/v1/algoOrder"; }
+const char* client_id_param(OrderBook book, bool placing) {
+  if (book == OrderBook::kConditional) return "clientAlgoId";
+  return placing ? "newClientOrderId" : "origClientOrderId";
+}
+
+Result<OrderReport> decode(OrderBook book, const std::string& body) {
+  return book == OrderBook::kRegular ? ParseOrder(body) : ParseAlgoOrder(body);
+}
+
+}  // namespace
+
+Result<std::vector<Instrument>> BinanceExchange::Instruments() {
+  auto body = client_->Public("GET", "/fapi/v1/exchangeInfo", net::Params());
+  if (!body.ok()) return body.status();
+  return ParseExchangeInfo(*body);
+}
+
+Result<OrderReport> BinanceExchange::Place(const PlaceOrder& o) {
+  if ((o.book == OrderBook::kConditional) != is_conditional(o.type)) {
+    return Status::InvalidInput(std::string("order type ") + to_string(o.type) + " belongs in the " +
+                                (is_conditional(o.type) ? "conditional" : "regular") + " book");
+  }
+  if (o.client_order_id.empty()) return Status::InvalidInput("an order needs a client order id");
+  net::Params p;
+  if (o.book == OrderBook::kConditional) p.Add("algoType", "CONDITIONAL");
+  p.Add("symbol", o.symbol);
+  p.Add("side", to_string(o.side));
+  p.Add("positionSide", to_string(o.position_side));
+  p.Add("type", to_string(o.type));
+  if (o.time_in_force) p.Add("timeInForce", to_string(*o.time_in_force));
+  if (o.qty) p.Add("quantity", o.qty->ToString());
+  if (o.price) p.Add("price", o.price->ToString());
+  if (o.trigger_price) p.Add("triggerPrice", o.trigger_price->ToString());
+  if (o.book == OrderBook::kConditional) p.Add("workingType", o.mark_price_trigger ? "MARK_PRICE" : "CONTRACT_PRICE");
+  if (o.close_position) p.Add("closePosition", "true");
+  if (o.reduce_only && o.position_side == PositionSide::kBoth) p.Add("reduceOnly", "true");
+  p.Add(client_id_param(o.book, true), o.client_order_id);
+  if (o.book == OrderBook::kRegular) p.Add("newOrderRespType", "RESULT");
+  auto body = client_->Signed("POST", path_for(o.book), p);
+  if (!body.ok()) {
+    if (body.status().IsUnknownOutcome()) {
+      return body.status().WithContext("placing " + o.client_order_id + " " + o.symbol +
+                                       ": outcome unknown, settle it by client order id");
+    }
+    return body.status().WithContext("placing " + o.client_order_id + " " + o.symbol);
+  }
+  if (IsMinimalAck(*body)) {
+    // The answer names the order but not what it is: ask, never assume (seed 001).
+    return Query(o.book, o.symbol, o.client_order_id);
+  }
+  return decode(o.book, *body);
+}
+
+Result<OrderReport> BinanceExchange::Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) {
+  net::Params p;
+  if (book == OrderBook::kRegular) p.Add("symbol", symbol);
+  p.Add(client_id_param(book, false), client_order_id);
+  auto body = client_->Signed("DELETE", path_for(book), p);
+  if (!body.ok()) return body.status().WithContext("cancelling " + client_order_id + " " + symbol);
+  return decode(book, *body);
+}
+
+Result<OrderReport> BinanceExchange::Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) {
+  net::Params p;
+  if (book == OrderBook::kRegular) p.Add("symbol", symbol);
+  p.Add(client_id_param(book, false), client_order_id);
+  auto body = client_->Signed("GET", path_for(book), p);
+  if (!body.ok()) return body.status().WithContext("querying " + client_order_id + " " + symbol);
+  return decode(book, *body);
+}
+
+Result<std::vector<PositionReport>> BinanceExchange::Positions() {
+  auto body = client_->Signed("GET", "/fapi/v3/positionRisk", net::Params());
+  if (!body.ok()) return body.status().WithContext("reading positions");
+  return ParsePositionRisk(*body);
+}
+
+Result<std::vector<OrderReport>> BinanceExchange::OpenOrders() {
+  auto regular = client_->Signed("GET", "/fapi/v1/openOrders", net::Params());
+  if (!regular.ok()) return regular.status().WithContext("reading open orders");
+  auto orders = ParseOrders(*regular);
+  if (!orders.ok()) return orders.status();
+  auto algo = client_->Signed("GET", "/fapi/v1/openAlgoOrders", net::Params());
+  if (!algo.ok()) return algo.status().WithContext("reading open algo orders");
+  auto algos = ParseAlgoOrders(*algo);
+  if (!algos.ok()) return algos.status();
+  std::vector<OrderReport> all = std::move(orders).value();
+  for (auto& a : *algos) all.push_back(std::move(a));
+  return all;
+}
+
+Result<bool> BinanceExchange::HedgeMode() {
+  auto body = client_->Signed("GET", "/fapi/v1/positionSide/dual", net::Params());
+  if (!body.ok()) return body.status().WithContext("reading the position mode");
+  return ParseDualSidePosition(*body);
+}
+
+}  // namespace keel::binance

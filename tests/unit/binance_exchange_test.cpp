@@ -1,0 +1,105 @@
+// The Binance adapter against the in-process simulator, over the in-memory transport.
+#include <doctest/doctest.h>
+
+#include "keel/binance/binance_exchange.h"
+#include "keel/sim/sim_venue.h"
+#include "sim_fixture.h"
+
+using namespace keel;
+using namespace keel::sim;
+using keel::sim::test::D;
+
+namespace {
+
+struct AdapterFixture {
+  ManualClock clock{1'795'165'200'000};
+  std::unique_ptr<SimVenue> venue;
+  std::unique_ptr<net::InMemoryTransport> transport;
+  std::unique_ptr<binance::BinanceExchange> exchange;
+  AdapterFixture() {
+    venue = SimVenue::Create(keel::sim::test::TestConfig(), clock).value();
+    venue->exchange().set_market_events(false);
+    transport = std::make_unique<net::InMemoryTransport>([this](const net::HttpRequest& r) { return venue->HandleHttp(r); });
+    exchange = std::make_unique<binance::BinanceExchange>(std::make_unique<binance::RestClient>(
+        *transport, "key-a", Secret("secret-a"), clock, [this](TimeMs ms) { clock.Advance(ms); }));
+  }
+  PlaceOrder Market(Side side, const char* qty, const std::string& cid) {
+    PlaceOrder o;
+    o.client_order_id = cid;
+    o.symbol = "TESTUSDT";
+    o.side = side;
+    o.type = OrderType::kMarket;
+    o.qty = D(qty);
+    return o;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the adapter places, reads and cancels through the exchange's own endpoints") {
+  AdapterFixture f;
+  auto instruments = f.exchange->Instruments();
+  REQUIRE(instruments.ok());
+  CHECK((*instruments)[0].symbol == "TESTUSDT");
+  auto filled = f.exchange->Place(f.Market(Side::kBuy, "2", "k-1-e"));
+  REQUIRE_MESSAGE(filled.ok(), filled.status().ToString());
+  CHECK(filled->status == OrderStatus::kFilled);
+  CHECK(filled->filled_qty == D("2"));
+  auto positions = f.exchange->Positions();
+  REQUIRE(positions->size() == 1);
+  CHECK((*positions)[0].amount == D("2"));
+
+  PlaceOrder stop;
+  stop.book = OrderBook::kConditional;
+  stop.client_order_id = "k-1-s";
+  stop.symbol = "TESTUSDT";
+  stop.side = Side::kSell;
+  stop.type = OrderType::kStopMarket;
+  stop.trigger_price = D("95");
+  stop.close_position = true;
+  auto placed = f.exchange->Place(stop);
+  REQUIRE_MESSAGE(placed.ok(), placed.status().ToString());
+  CHECK(placed->book == OrderBook::kConditional);
+  PlaceOrder resting = f.Market(Side::kBuy, "1", "k-2-g");
+  resting.type = OrderType::kLimit;
+  resting.time_in_force = TimeInForce::kGtc;
+  resting.price = D("90");
+  REQUIRE(f.exchange->Place(resting).ok());
+  auto open = f.exchange->OpenOrders();
+  REQUIRE(open.ok());
+  REQUIRE(open->size() == 2);  // the regular order and the stop from the algo service
+  CHECK((*open)[0].client_order_id == "k-2-g");
+  CHECK((*open)[1].client_order_id == "k-1-s");
+  CHECK(f.exchange->Cancel(OrderBook::kConditional, "TESTUSDT", "k-1-s")->status == OrderStatus::kCanceled);
+  CHECK(f.exchange->Cancel(OrderBook::kRegular, "TESTUSDT", "k-2-g")->status == OrderStatus::kCanceled);
+  CHECK(f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "nope").status().IsNotFound());
+  CHECK(f.exchange->Cancel(OrderBook::kRegular, "TESTUSDT", "k-2-g").status().IsNotFound());
+  CHECK(!*f.exchange->HedgeMode());
+  auto wrong_book = stop;
+  wrong_book.book = OrderBook::kRegular;
+  CHECK(f.exchange->Place(wrong_book).status().IsInvalidInput());
+}
+
+TEST_CASE("a minimal acknowledgement is completed by a query, not by defaults (seed 001)") {
+  AdapterFixture f;
+  f.venue->faults().minimal_ack_next = 1;
+  auto o = f.exchange->Place(f.Market(Side::kSell, "3", "k-avl-1"));
+  REQUIRE_MESSAGE(o.ok(), o.status().ToString());
+  CHECK(o->side == Side::kSell);  // known from the exchange, not invented
+  CHECK(o->qty == D("3"));
+  CHECK(o->status == OrderStatus::kFilled);
+}
+
+TEST_CASE("a lost answer is an unknown outcome, and the order is then found by client id") {
+  AdapterFixture f;
+  f.venue->faults().placement.push_back(PlacementFault{PlacementFault::When::kAfterAccept, PlacementFault::How::kServerError, 1});
+  auto o = f.exchange->Place(f.Market(Side::kBuy, "1", "k-lost"));
+  REQUIRE(!o.ok());
+  CHECK(o.status().IsUnknownOutcome());
+  CHECK(o.status().message().find("settle it by client order id") != std::string::npos);
+  auto settled = f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "k-lost");
+  REQUIRE(settled.ok());
+  CHECK(settled->status == OrderStatus::kFilled);
+  f.transport->FailNext(1);
+  CHECK(f.exchange->Positions().status().IsTransport());
+}
