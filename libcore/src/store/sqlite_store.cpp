@@ -456,13 +456,15 @@ struct SqliteStore::Impl {
   Status Apply(TimeMs t, const WriteBatch::ClosePositionOp& op) {
     Stmt s;
     KEEL_RETURN_IF_ERROR(s.Prepare(db,
-                                   "UPDATE positions SET state = 'closed', closed_ms = ?, exit_reason = ? "
+                                   "UPDATE positions SET state = 'closed', closed_ms = ?, exit_reason = ?, "
+                                   "exchange_updated_ms = COALESCE(?, exchange_updated_ms) "
                                    "WHERE symbol = ? AND position_side = ? AND state = 'open' RETURNING " +
                                        std::string(kPositionColumns)));
     s.Bind(1, op.closed_ms);
     s.Bind(2, std::string_view(op.exit_reason));
-    s.Bind(3, std::string_view(op.symbol));
-    s.Bind(4, std::string_view(to_string(op.position_side)));
+    s.Bind(3, op.provenance.exchange_ms);
+    s.Bind(4, std::string_view(op.symbol));
+    s.Bind(5, std::string_view(to_string(op.position_side)));
     const std::string key = position_key(op.symbol, op.position_side);
     auto row = s.Step();
     if (!row.ok()) return row.status().WithContext("closing position " + key);

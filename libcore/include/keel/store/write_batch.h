@@ -29,7 +29,8 @@ class WriteBatch {
   struct PutOrderOp { OrderRecord order; Provenance provenance; };
   // Inserts the open position for (symbol, position_side), or updates it if one is open.
   struct PutOpenPositionOp { PositionRecord position; Provenance provenance; };
-  // Closes the open position for (symbol, position_side); kNotFound if none is open.
+  // Closes the open position for (symbol, position_side); kNotFound if none is open. The
+  // provenance's exchange time, when given, becomes the position's exchange_updated_ms.
   struct ClosePositionOp {
     std::string symbol;
     PositionSide position_side;
