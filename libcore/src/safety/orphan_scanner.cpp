@@ -1,0 +1,90 @@
+#include "keel/safety/orphan_scanner.h"
+
+#include <algorithm>
+
+#include "keel/safety/client_ids.h"
+
+namespace keel {
+namespace {
+
+bool wanted(const OrphanOptions& o, const std::string& symbol) {
+  return o.symbols.empty() || std::find(o.symbols.begin(), o.symbols.end(), symbol) != o.symbols.end();
+}
+
+Side closing_side(const PositionReport& p) {
+  if (p.position_side == PositionSide::kLong) return Side::kSell;
+  if (p.position_side == PositionSide::kShort) return Side::kBuy;
+  return p.amount.is_negative() ? Side::kBuy : Side::kSell;
+}
+
+std::string describe(const PositionReport& p) {
+  return std::string(p.amount.is_negative() ? "short " : "long ") + p.amount.abs().ToString() + " @ " +
+         p.entry_price.ToString();
+}
+
+}  // namespace
+
+const char* to_string(OrphanKind kind) {
+  switch (kind) {
+    case OrphanKind::kUntrackedPosition: return "untracked-position";
+    case OrphanKind::kUnprotectedPosition: return "unprotected-position";
+    case OrphanKind::kUnknownOrder: return "unknown-order";
+    case OrphanKind::kForeignOrder: return "foreign-order";
+  }
+  return "?";
+}
+
+bool HasRestingStop(const PositionReport& position, const std::vector<OrderReport>& open_orders) {
+  const Side closing = closing_side(position);
+  for (const auto& o : open_orders) {
+    if (o.symbol != position.symbol || o.side != closing || o.book != OrderBook::kConditional) continue;
+    if (o.position_side != position.position_side) continue;
+    if (o.type != OrderType::kStopMarket && o.type != OrderType::kStop) continue;
+    if (o.reduce_only || o.close_position || position.position_side != PositionSide::kBoth) return true;
+  }
+  return false;
+}
+
+OrphanScan ScanForOrphans(const AccountReport& exchange, const StoreView& store, const OrphanOptions& options) {
+  OrphanScan scan;
+  for (const auto& p : exchange.positions) {
+    if (!wanted(options, p.symbol) || p.amount.is_zero()) continue;
+    const std::string key = p.symbol + "/" + to_string(p.position_side);
+    const TimeMs newest = store.NewestPositionTime(p.symbol, p.position_side);
+    const PositionRecord* tracked = store.OpenPosition(p.symbol, p.position_side);
+    if (!tracked && IsStaleObservation(p.update_time, newest)) {
+      scan.ignored.push_back(key + ": exchange read (updated " + format_utc(p.update_time) +
+                             ") is not newer than the close keel applied (" + format_utc(newest) + "): stale");
+      continue;
+    }
+    if (options.now - p.update_time < options.grace_ms) {
+      scan.ignored.push_back(key + ": opened or changed " + std::to_string(options.now - p.update_time) +
+                             " ms ago, inside the grace period");
+      continue;
+    }
+    if (!tracked) {
+      scan.findings.push_back({OrphanKind::kUntrackedPosition, p.symbol, p.position_side, p.amount, p.entry_price, "",
+                               OrderBook::kRegular, describe(p) + " on the exchange, not in keel's store"});
+    }
+    if (!HasRestingStop(p, exchange.open_orders)) {
+      scan.findings.push_back({OrphanKind::kUnprotectedPosition, p.symbol, p.position_side, p.amount, p.entry_price,
+                               "", OrderBook::kRegular, describe(p) + " with no resting protective stop"});
+    }
+  }
+  for (const auto& o : exchange.open_orders) {
+    if (!wanted(options, o.symbol)) continue;
+    const std::string what = std::string(to_string(o.type)) + " " + to_string(o.side) + " " + o.qty.ToString() +
+                             (o.price.is_positive() ? " @ " + o.price.ToString() : "") +
+                             (o.trigger_price.is_positive() ? " trigger " + o.trigger_price.ToString() : "");
+    if (!IsOwnClientOrderId(options.account, o.client_order_id)) {
+      scan.findings.push_back({OrphanKind::kForeignOrder, o.symbol, o.position_side, Decimal(), Decimal(),
+                               o.client_order_id, o.book, what + " not placed by keel (left alone)"});
+    } else if (!store.Order(o.client_order_id)) {
+      scan.findings.push_back({OrphanKind::kUnknownOrder, o.symbol, o.position_side, Decimal(), Decimal(),
+                               o.client_order_id, o.book, what + " has keel's prefix but is not in the store"});
+    }
+  }
+  return scan;
+}
+
+}  // namespace keel
