@@ -97,6 +97,14 @@ Result<std::vector<OrderReport>> BinanceExchange::OpenOrders() {
   return all;
 }
 
+Result<Decimal> BinanceExchange::MarkPrice(const std::string& symbol) {
+  net::Params p;
+  p.Add("symbol", symbol);
+  auto body = client_->Public("GET", "/fapi/v1/premiumIndex", p);
+  if (!body.ok()) return body.status().WithContext("reading the mark price of " + symbol);
+  return ParseMarkPrice(*body);
+}
+
 Result<bool> BinanceExchange::HedgeMode() {
   auto body = client_->Signed("GET", "/fapi/v1/positionSide/dual", net::Params());
   if (!body.ok()) return body.status().WithContext("reading the position mode");

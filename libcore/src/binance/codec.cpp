@@ -250,6 +250,15 @@ Result<bool> ParseDualSidePosition(std::string_view json) {
   return dual;
 }
 
+Result<Decimal> ParseMarkPrice(std::string_view json) {
+  auto d = parse(json, "premiumIndex");
+  if (!d.ok()) return d.status();
+  Fields f(*d, "premiumIndex");
+  const Decimal mark = f.Dec("markPrice");
+  if (!f.status().ok()) return f.status();
+  return mark;
+}
+
 Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
   auto d = parse(json, "user-data event");
   if (!d.ok()) return d.status();

@@ -3,6 +3,9 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <unistd.h>
+
+#include "keel/exchange/connect.h"
 #include "keel/store/sqlite_store.h"
 
 namespace keel::ops {
@@ -39,6 +42,10 @@ Status open_store(const ToolSpec& spec, ToolContext& ctx) {
   if (spec.store == StoreAccess::kNone) return Status::Ok();
   if (spec.store == StoreAccess::kReadOnly) {
     auto store = SqliteStore::OpenReader(ctx.store_path);
+    if (!store.ok() && store.status().IsNotFound() && spec.needs_exchange) {
+      return store.status().WithContext("keel has no state for this account yet (run keel-traderd, or give an "
+                                        "action flag to create it)");
+    }
     if (!store.ok()) return store.status();
     ctx.store = std::move(store).value();
   } else {
@@ -70,6 +77,26 @@ CLI::Validator NonNegativeInteger() {
         return digits ? std::string() : "expected a whole number >= 0, got '" + value + "'";
       },
       "N>=0");
+}
+
+Status ToolContext::OpenWriter() {
+  store.reset();
+  auto writer = SqliteStore::OpenWriter(store_path);
+  if (!writer.ok()) return writer.status();
+  store = std::move(writer).value();
+  return Status::Ok();
+}
+
+Status ToolContext::Confirm(bool yes, const std::string& action) {
+  if (yes) return Status::Ok();
+  if (!::isatty(STDIN_FILENO)) {
+    return Status::InvalidInput("refusing to " + action + " without --yes: standard input is not a terminal");
+  }
+  std::cerr << spec.name << ": about to " << action << ". Proceed? [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer == "y" || answer == "Y" || answer == "yes") return Status::Ok();
+  return Status::InvalidInput("not confirmed: nothing changed");
 }
 
 std::string account_config_path(const std::string& account) {
@@ -108,9 +135,16 @@ int RunTool(const ToolSpec& spec, int argc, char** argv, const AddFlags& add_fla
   }
 
   SystemClock clock;
-  ToolContext ctx{spec, common, std::nullopt, nullptr, "", std::cout, clock};
+  ToolContext ctx{spec, common, std::nullopt, nullptr, "", std::cout, clock, nullptr};
   Status s = resolve_account(spec, ctx);
+  if (s.ok() && spec.needs_exchange && !ctx.config)
+    s = Status::InvalidInput("this tool talks to the exchange: use --config FILE or --account NAME");
   if (s.ok()) s = open_store(spec, ctx);
+  if (s.ok() && spec.needs_exchange) {
+    auto exchange = ConnectExchange(*ctx.config, clock);
+    if (exchange.ok()) ctx.exchange = std::move(exchange).value();
+    else s = exchange.status();
+  }
   if (!s.ok()) {
     print_error(spec.name, s.message());
     return exit_code_for(s);

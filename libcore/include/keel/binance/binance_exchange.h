@@ -18,6 +18,9 @@ namespace keel::binance {
 class BinanceExchange final : public Exchange {
  public:
   explicit BinanceExchange(std::unique_ptr<RestClient> client) : client_(std::move(client)) {}
+  // Owns the transport the client sends through.
+  BinanceExchange(std::unique_ptr<net::HttpTransport> transport, std::unique_ptr<RestClient> client)
+      : transport_(std::move(transport)), client_(std::move(client)) {}
 
   Result<std::vector<Instrument>> Instruments() override;
   Result<OrderReport> Place(const PlaceOrder& order) override;
@@ -26,10 +29,12 @@ class BinanceExchange final : public Exchange {
   Result<std::vector<PositionReport>> Positions() override;
   Result<std::vector<OrderReport>> OpenOrders() override;
   Result<bool> HedgeMode() override;
+  Result<Decimal> MarkPrice(const std::string& symbol) override;
 
   RestClient& client() { return *client_; }
 
  private:
+  std::unique_ptr<net::HttpTransport> transport_;  // declared first: the client refers to it
   std::unique_ptr<RestClient> client_;
 };
 

@@ -26,6 +26,8 @@ bool IsMinimalAck(std::string_view json);
 // /fapi/v2 or /fapi/v3 positionRisk rows; flat rows are left out.
 Result<std::vector<PositionReport>> ParsePositionRisk(std::string_view json);
 Result<bool> ParseDualSidePosition(std::string_view json);
+// /fapi/v1/premiumIndex?symbol= : its markPrice.
+Result<Decimal> ParseMarkPrice(std::string_view json);
 
 // ---- user-data stream ----
 struct OrderUpdateEvent {

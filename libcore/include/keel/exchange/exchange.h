@@ -92,6 +92,8 @@ class Exchange {
   virtual Result<AccountReport> Account();
   // true when the account is in hedge mode (LONG/SHORT positions).
   virtual Result<bool> HedgeMode() = 0;
+  // The price the venue values positions and MARK_PRICE triggers at.
+  virtual Result<Decimal> MarkPrice(const std::string& symbol) = 0;
 };
 
 const char* to_string(OrderBook book);

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "keel/config/config.h"
+#include "keel/exchange/exchange.h"
 #include "keel/model/time.h"
 #include "keel/ops/exit_code.h"
 #include "keel/store/state_store.h"
@@ -29,6 +30,8 @@ struct ToolSpec {
   StoreAccess store = StoreAccess::kNone;
   // Tools that can work on a bare store file (no account config) offer --store PATH.
   bool store_flag = false;
+  // Tools that read or act on the exchange get a connected Exchange (needs --config or --account).
+  bool needs_exchange = false;
 };
 
 struct CommonOptions {
@@ -46,6 +49,15 @@ struct ToolContext {
   std::string store_path;
   std::ostream& out;
   const Clock& clock;
+  std::unique_ptr<Exchange> exchange;
+
+  const std::string& account() const { return config->account_name; }
+  // Reopens the store as its writer (creating it if it does not exist yet), for a tool asked to
+  // change something. Fails with kConflict naming the pid when another writer (a daemon) holds it.
+  Status OpenWriter();
+  // The confirmation rule: --yes confirms; on a terminal the operator is asked; with no terminal
+  // and no --yes the action is refused (kInvalidInput, exit 2, nothing changed).
+  Status Confirm(bool yes, const std::string& action);
 };
 
 using AddFlags = std::function<void(CLI::App&)>;
