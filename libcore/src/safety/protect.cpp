@@ -1,0 +1,117 @@
+#include "keel/safety/protect.h"
+
+#include "keel/safety/client_ids.h"
+
+namespace keel {
+
+Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const std::string& account,
+                                      const PositionReport& p, const Instrument& instrument, Decimal stop_pct,
+                                      TimeMs now) {
+  if (!stop_pct.is_positive() || stop_pct >= Decimal::FromInteger(100).value())
+    return Status::InvalidInput("--stop-pct: expected a percentage above 0 and below 100, got " + stop_pct.ToString());
+  auto mark = ex.MarkPrice(p.symbol);
+  if (!mark.ok()) return mark.status();
+  const bool long_position = p.position_side == PositionSide::kLong ||
+                             (p.position_side == PositionSide::kBoth && p.amount.is_positive());
+  const Decimal hundred = Decimal::FromInteger(100).value();
+  const Decimal base = long_position ? std::min(p.entry_price, *mark) : std::max(p.entry_price, *mark);
+  const Decimal factor = long_position ? hundred.Sub(stop_pct).value() : hundred.Add(stop_pct).value();
+  auto raw = base.Mul(factor, Rounding::kNearest);
+  if (!raw.ok()) return raw.status();
+  auto scaled = raw->Div(hundred, long_position ? Rounding::kDown : Rounding::kUp);
+  if (!scaled.ok()) return scaled.status();
+  auto trigger = instrument.RoundPrice(*scaled, long_position ? Rounding::kFloor : Rounding::kCeiling);
+  if (!trigger.ok()) return trigger.status();
+  if (!trigger->is_positive()) return Status::InvalidInput("the stop for " + p.symbol + " would be at or below zero");
+
+  PlaceOrder stop;
+  stop.book = OrderBook::kConditional;
+  stop.client_order_id = MakeClientOrderId(account, OrderPurpose::kEmergencyStop, p.symbol, now);
+  stop.symbol = p.symbol;
+  stop.side = long_position ? Side::kSell : Side::kBuy;
+  stop.position_side = p.position_side;
+  stop.type = OrderType::kStopMarket;
+  stop.trigger_price = *trigger;
+  stop.close_position = true;
+  stop.mark_price_trigger = true;
+
+  IntentRecord intent{stop.client_order_id, OrderPurpose::kEmergencyStop, p.symbol, stop.side, p.position_side,
+                      p.amount.abs(), *trigger, "protect an unprotected position", now};
+  OrderRecord order;
+  order.client_order_id = stop.client_order_id;
+  order.symbol = p.symbol;
+  order.side = stop.side;
+  order.position_side = p.position_side;
+  order.type = OrderType::kStopMarket;
+  order.purpose = OrderPurpose::kEmergencyStop;
+  order.state = OrderState::kPendingNew;
+  order.qty = p.amount.abs();
+  order.stop_price = *trigger;
+  order.reduce_only = true;
+  order.close_position = true;
+  order.created_ms = order.updated_ms = now;
+  {
+    WriteBatch b(now);
+    b.PutIntent(intent, Provenance{Source::kOperator, std::nullopt, "protect"})
+        .PutOrder(order, Provenance{Source::kOperator, std::nullopt, "sending stop"});
+    KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("recording the stop intent"));
+  }
+  auto placed = ex.Place(stop);
+  if (!placed.ok()) {
+    // Leave the order PendingNew when the outcome is unknown: it is settled by client order id.
+    if (!placed.status().IsUnknownOutcome()) {
+      order.state = OrderState::kRejected;
+      order.updated_ms = now;
+      WriteBatch b(now);
+      b.PutOrder(order, Provenance{Source::kRest, std::nullopt, placed.status().message()});
+      Status recorded = store.Write(b);
+      if (!recorded.ok()) return recorded.WithContext("recording a refused stop");
+    }
+    return placed.status().WithContext("protecting " + p.symbol);
+  }
+  ProtectResult r;
+  r.stop = *placed;
+  r.trigger_price = *trigger;
+  order.state = state_for(placed->status);
+  order.exchange_order_id = placed->exchange_order_id;
+  order.exchange_created_ms = placed->update_time;
+  order.exchange_updated_ms = placed->update_time;
+  PositionFilter f;
+  f.symbol = p.symbol;
+  f.state = PositionState::kOpen;
+  auto open = store.Positions(f);
+  if (!open.ok()) return open.status();
+  PositionRecord position;
+  r.adopted = true;
+  for (const auto& mine : *open)
+    if (mine.position_side == p.position_side) {
+      position = mine;
+      r.adopted = false;
+    }
+  position.symbol = p.symbol;
+  position.position_side = p.position_side;
+  if (r.adopted) {
+    position.qty = p.amount;
+    position.entry_price = p.entry_price;
+    position.opened_ms = now;
+    position.exchange_updated_ms = p.update_time;
+  }
+  position.stop_client_order_id = stop.client_order_id;
+  WriteBatch b(now);
+  b.PutOrder(order, Provenance{Source::kRest, placed->update_time, "stop acknowledged"})
+      .PutOpenPosition(position, Provenance{Source::kOperator, p.update_time,
+                                            r.adopted ? "adopted with a protective stop" : "protective stop attached"});
+  IncidentRecord incident;
+  incident.kind = r.adopted ? IncidentKind::kOrphanPosition : IncidentKind::kUnprotectedPosition;
+  incident.symbol = p.symbol;
+  incident.position_side = p.position_side;
+  incident.client_order_id = stop.client_order_id;
+  incident.detail = std::string(r.adopted ? "untracked " : "") + "position " + p.amount.ToString() + " @ " +
+                    p.entry_price.ToString() + " without a stop";
+  incident.action = "protected: STOP_MARKET closePosition at " + trigger->ToString() + (r.adopted ? ", adopted" : "");
+  b.RecordIncident(incident);
+  KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("recording the stop"));
+  return r;
+}
+
+}  // namespace keel
