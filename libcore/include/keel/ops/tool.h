@@ -14,51 +14,10 @@
 #include <optional>
 #include <string>
 
-#include "keel/config/config.h"
-#include "keel/exchange/exchange.h"
-#include "keel/model/time.h"
 #include "keel/ops/exit_code.h"
-#include "keel/store/state_store.h"
+#include "keel/ops/tool_context.h"
 
 namespace keel::ops {
-
-enum class StoreAccess { kNone, kReadOnly, kWriter };
-
-struct ToolSpec {
-  std::string name;     // "keel-state-inspect"
-  std::string summary;  // one line for --help
-  StoreAccess store = StoreAccess::kNone;
-  // Tools that can work on a bare store file (no account config) offer --store PATH.
-  bool store_flag = false;
-  // Tools that read or act on the exchange get a connected Exchange (needs --config or --account).
-  bool needs_exchange = false;
-};
-
-struct CommonOptions {
-  std::string config_path;
-  std::string account;
-  std::string store_path;
-  bool json = false;
-};
-
-struct ToolContext {
-  const ToolSpec& spec;
-  CommonOptions common;
-  std::optional<AccountConfig> config;
-  std::unique_ptr<StateStore> store;
-  std::string store_path;
-  std::ostream& out;
-  const Clock& clock;
-  std::unique_ptr<Exchange> exchange;
-
-  const std::string& account() const { return config->account_name; }
-  // Reopens the store as its writer (creating it if it does not exist yet), for a tool asked to
-  // change something. Fails with kConflict naming the pid when another writer (a daemon) holds it.
-  Status OpenWriter();
-  // The confirmation rule: --yes confirms; on a terminal the operator is asked; with no terminal
-  // and no --yes the action is refused (kInvalidInput, exit 2, nothing changed).
-  Status Confirm(bool yes, const std::string& action);
-};
 
 using AddFlags = std::function<void(CLI::App&)>;
 // Returns the exit code when it ran to the end (0 clear, 1 findings, 4 not verified), or the error.

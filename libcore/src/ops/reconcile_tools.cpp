@@ -1,0 +1,156 @@
+// keel-reconcile, keel-cancel-ghosts and keel-close-position as library calls.
+#include <chrono>
+#include <ostream>
+#include <thread>
+
+#include "keel/model/json_writer.h"
+#include "keel/ops/exit_code.h"
+#include "keel/ops/safety_tools.h"
+#include "keel/ops/table.h"
+#include "keel/safety/ghost_sweep.h"
+#include "keel/safety/safe_close.h"
+
+namespace keel::ops {
+
+Result<int> RunReconcile(ToolContext& ctx, const ReconcileOptions& o) {
+  auto account = ctx.exchange->Account();
+  if (!account.ok()) return account.status().WithContext("reading the account from the exchange");
+  auto instruments = ctx.exchange->Instruments();
+  if (!instruments.ok()) return instruments.status();
+  auto view = LoadStoreView(*ctx.store);
+  if (!view.ok()) return view.status();
+  keel::ReconcileOptions options;
+  options.account = ctx.account();
+  options.now = ctx.clock.NowMs();
+  options.grace_ms = o.grace_ms;
+  for (const auto& i : *instruments) options.step_sizes[i.symbol] = i.step_size;
+  Reconciliation r = Reconcile(*account, *view, options);
+  std::vector<Mismatch> shown;
+  for (const auto& m : r.mismatches)
+    if (o.kinds.empty() || o.kinds.count(m.kind)) shown.push_back(m);
+
+  std::vector<Mismatch> fixed;
+  if (o.fix && !shown.empty()) {
+    std::set<MismatchKind> fix = o.kinds;
+    if (fix.empty())
+      fix = {MismatchKind::kStoreOpenExchangeFlat, MismatchKind::kExchangeOpenStoreFlat, MismatchKind::kQuantity,
+             MismatchKind::kSide};
+    KEEL_RETURN_IF_ERROR(ctx.Confirm(o.yes, "fix " + std::to_string(shown.size()) + " mismatch(es) in the store"));
+    KEEL_RETURN_IF_ERROR(ctx.OpenWriter());
+    auto applied = ApplyReconcileFixes(*ctx.store, shown, fix, ctx.clock.NowMs());
+    if (!applied.ok()) return applied.status();
+    fixed = std::move(applied).value();
+  }
+  auto was_fixed = [&](const Mismatch& m) {
+    for (const auto& f : fixed)
+      if (f.kind == m.kind && f.symbol == m.symbol && f.position_side == m.position_side) return true;
+    return false;
+  };
+  if (ctx.common.json) {
+    JsonWriter w(true);
+    w.StartObject().Key("mismatches").StartArray();
+    for (const auto& m : shown) {
+      w.StartObject().Key("kind").String(to_string(m.kind)).Key("symbol").String(m.symbol);
+      w.Key("position_side").String(to_string(m.position_side));
+      w.Key("store_amount").Number(m.store_amount).Key("exchange_amount").Number(m.exchange_amount);
+      if (m.client_order_id.empty()) w.Key("client_order_id").Null();
+      else w.Key("client_order_id").String(m.client_order_id);
+      w.Key("detail").String(m.detail).Key("fixed").Bool(was_fixed(m)).EndObject();
+    }
+    w.EndArray().Key("ignored").StartArray();
+    for (const auto& i : r.ignored) w.String(i);
+    w.EndArray().EndObject();
+    ctx.out << w.str() << '\n';
+  } else if (shown.empty()) {
+    ctx.out << "store and exchange agree\n";
+  } else {
+    Table t({"KIND", "SYMBOL", "SIDE", "ORDER", "DETAIL", "FIXED"});
+    for (const auto& m : shown)
+      t.AddRow({to_string(m.kind), m.symbol, to_string(m.position_side), m.client_order_id.empty() ? "-" : m.client_order_id,
+                m.detail, was_fixed(m) ? "yes" : "no"});
+    t.Print(ctx.out);
+  }
+  return shown.empty() ? kExitAllClear : kExitFindings;
+}
+
+Result<int> RunCancelGhosts(ToolContext& ctx, const CancelGhostsOptions& o) {
+  auto open = ctx.exchange->OpenOrders();
+  if (!open.ok()) return open.status().WithContext("reading open orders from the exchange");
+  auto view = LoadStoreView(*ctx.store);
+  if (!view.ok()) return view.status();
+  if (o.cancel) {
+    KEEL_RETURN_IF_ERROR(ctx.Confirm(o.yes, "settle ghost orders in the store and cancel keel's unknown orders"));
+    KEEL_RETURN_IF_ERROR(ctx.OpenWriter());
+  }
+  GhostSweepOptions options;
+  options.account = ctx.account();
+  options.cancel_unknown = o.cancel;
+  options.now = ctx.clock.NowMs();
+  const auto outcomes = SweepGhosts(*ctx.exchange, o.cancel ? ctx.store.get() : nullptr, *view, *open, options);
+  bool failed = false;
+  for (const auto& g : outcomes) failed |= !g.ok;
+  if (ctx.common.json) {
+    JsonWriter w(true);
+    w.StartObject().Key("ghosts").StartArray();
+    for (const auto& g : outcomes) {
+      w.StartObject().Key("client_order_id").String(g.client_order_id).Key("symbol").String(g.symbol);
+      w.Key("book").String(to_string(g.book)).Key("where").String(g.store_only ? "store-only" : "exchange-only");
+      w.Key("action").String(g.action).Key("ok").Bool(g.ok).EndObject();
+    }
+    w.EndArray().EndObject();
+    ctx.out << w.str() << '\n';
+  } else if (outcomes.empty()) {
+    ctx.out << "no ghosts: the store's open orders and keel's open orders on the exchange match\n";
+  } else {
+    Table t({"ORDER", "SYMBOL", "BOOK", "WHERE", "ACTION"});
+    for (const auto& g : outcomes)
+      t.AddRow({g.client_order_id, g.symbol, to_string(g.book), g.store_only ? "store only" : "exchange only", g.action});
+    t.Print(ctx.out);
+  }
+  if (failed) {
+    for (const auto& g : outcomes)
+      if (!g.ok) return Status::Transport(g.client_order_id + ": " + g.action);
+  }
+  return outcomes.empty() ? kExitAllClear : kExitFindings;
+}
+
+Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& o) {
+  if (o.symbol.empty()) return Status::InvalidInput("SYMBOL: expected the symbol to close, e.g. BTCUSDT");
+  KEEL_RETURN_IF_ERROR(ctx.Confirm(o.yes, "close the " + o.symbol + " position at market"));
+  KEEL_RETURN_IF_ERROR(ctx.OpenWriter());
+  SafeCloseOptions options;
+  options.account = ctx.account();
+  options.symbol = o.symbol;
+  options.position_side = o.position_side;
+  options.verify_attempts = o.verify_attempts;
+  options.verify_interval_ms = o.verify_interval_ms;
+  options.now = [&ctx] { return ctx.clock.NowMs(); };
+  options.sleep = [](TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
+  auto r = SafeClose(*ctx.exchange, ctx.store.get(), options);
+  if (!r.ok()) return r.status();
+  if (ctx.common.json) {
+    JsonWriter w(true);
+    w.StartObject().Key("symbol").String(o.symbol).Key("position_side").String(to_string(r->position_side));
+    w.Key("was_flat").Bool(r->was_flat).Key("closed_amount").Number(r->closed_amount);
+    w.Key("close_side").String(r->was_flat ? "" : to_string(r->close_side));
+    w.Key("close_order");
+    if (r->close_order) {
+      w.StartObject().Key("client_order_id").String(r->close_order->client_order_id);
+      w.Key("status").String(to_string(r->close_order->status)).Key("filled_qty").Number(r->close_order->filled_qty);
+      w.Key("avg_price").Number(r->close_order->avg_price).EndObject();
+    } else {
+      w.Null();
+    }
+    w.Key("verified_flat").Bool(r->verified_flat).Key("cancelled").StartArray();
+    for (const auto& c : r->cancelled) w.String(c);
+    w.EndArray().Key("steps").StartArray();
+    for (const auto& s : r->steps) w.String(s);
+    w.EndArray().EndObject();
+    ctx.out << w.str() << '\n';
+  } else {
+    for (const auto& s : r->steps) ctx.out << s << '\n';
+  }
+  return r->verified_flat ? kExitAllClear : kExitNotVerified;
+}
+
+}  // namespace keel::ops

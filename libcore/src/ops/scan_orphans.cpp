@@ -1,0 +1,153 @@
+#include <chrono>
+#include <map>
+#include <ostream>
+#include <thread>
+
+#include "keel/model/json_writer.h"
+#include "keel/ops/exit_code.h"
+#include "keel/ops/safety_tools.h"
+#include "keel/ops/table.h"
+#include "keel/safety/orphan_scanner.h"
+#include "keel/safety/protect.h"
+#include "keel/safety/safe_close.h"
+
+namespace keel::ops {
+namespace {
+
+struct Action {
+  std::string symbol;
+  PositionSide position_side;
+  std::string action;
+  bool ok;
+  std::string detail;
+};
+
+void sleep_ms(TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+}  // namespace
+
+Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
+  if (o.protect && !o.stop_pct) return Status::InvalidInput("--protect needs --stop-pct P (the stop's distance in %)");
+  if (o.stop_pct && !o.protect) return Status::InvalidInput("--stop-pct is used with --protect only");
+  auto account = ctx.exchange->Account();
+  if (!account.ok()) return account.status().WithContext("reading the account from the exchange");
+  auto view = LoadStoreView(*ctx.store);
+  if (!view.ok()) return view.status();
+  OrphanOptions options;
+  options.account = ctx.account();
+  options.now = ctx.clock.NowMs();
+  options.grace_ms = o.grace_ms;
+  options.symbols = o.symbols;
+  const OrphanScan scan = ScanForOrphans(*account, *view, options);
+
+  // Each orphan position once, with what is wrong with it.
+  std::map<std::pair<std::string, PositionSide>, std::pair<bool, bool>> positions;  // untracked, unprotected
+  for (const auto& f : scan.findings) {
+    if (f.kind == OrphanKind::kUntrackedPosition) positions[{f.symbol, f.position_side}].first = true;
+    if (f.kind == OrphanKind::kUnprotectedPosition) positions[{f.symbol, f.position_side}].second = true;
+  }
+  std::vector<Action> actions;
+  if ((o.protect || o.close) && !positions.empty()) {
+    KEEL_RETURN_IF_ERROR(ctx.Confirm(o.yes, std::string(o.protect ? "protect " : "close ") +
+                                               std::to_string(positions.size()) + " orphan position(s)"));
+    KEEL_RETURN_IF_ERROR(ctx.OpenWriter());
+    std::map<std::string, Instrument> instruments;
+    if (o.protect) {
+      auto all = ctx.exchange->Instruments();
+      if (!all.ok()) return all.status();
+      for (const auto& i : *all) instruments[i.symbol] = i;
+    }
+    for (const auto& [key, problems] : positions) {
+      const auto& [symbol, side] = key;
+      const PositionReport* p = nullptr;
+      for (const auto& candidate : account->positions)
+        if (candidate.symbol == symbol && candidate.position_side == side) p = &candidate;
+      if (!p) continue;
+      if (o.close) {
+        SafeCloseOptions close;
+        close.account = ctx.account();
+        close.symbol = symbol;
+        close.position_side = side;
+        close.now = [&ctx] { return ctx.clock.NowMs(); };
+        close.sleep = sleep_ms;
+        close.reason = "orphan closed by keel-scan-orphans --close";
+        auto closed = SafeClose(*ctx.exchange, ctx.store.get(), close);
+        if (!closed.ok()) actions.push_back({symbol, side, "close", false, closed.status().message()});
+        else actions.push_back({symbol, side, "close", closed->verified_flat, closed->steps.back()});
+        continue;
+      }
+      if (!problems.second) {
+        // Untracked but already protected: adopt it so keel tracks it from now on.
+        PositionRecord adopt;
+        adopt.symbol = symbol;
+        adopt.position_side = side;
+        adopt.qty = p->amount;
+        adopt.entry_price = p->entry_price;
+        adopt.opened_ms = ctx.clock.NowMs();
+        adopt.exchange_updated_ms = p->update_time;
+        WriteBatch b(ctx.clock.NowMs());
+        b.PutOpenPosition(adopt, Provenance{Source::kOperator, p->update_time, "adopted by keel-scan-orphans"});
+        Status s = ctx.store->Write(b);
+        actions.push_back({symbol, side, "adopt", s.ok(), s.ok() ? "tracked from now on (it has a stop)" : s.message()});
+        continue;
+      }
+      auto inst = instruments.find(symbol);
+      if (inst == instruments.end()) {
+        actions.push_back({symbol, side, "protect", false, "no instrument " + symbol + " on the exchange"});
+        continue;
+      }
+      auto protected_ = ProtectPosition(*ctx.exchange, *ctx.store, ctx.account(), *p, inst->second, *o.stop_pct,
+                                        ctx.clock.NowMs());
+      if (!protected_.ok()) {
+        actions.push_back({symbol, side, "protect", false, protected_.status().message()});
+      } else {
+        actions.push_back({symbol, side, "protect", protected_->stop.status == OrderStatus::kNew,
+                           "STOP_MARKET closePosition at " + protected_->trigger_price.ToString() + " (" +
+                               protected_->stop.client_order_id + ")" + (protected_->adopted ? ", adopted" : "")});
+      }
+    }
+  }
+
+  if (ctx.common.json) {
+    JsonWriter w(true);
+    w.StartObject().Key("findings").StartArray();
+    for (const auto& f : scan.findings) {
+      w.StartObject();
+      w.Key("kind").String(to_string(f.kind)).Key("symbol").String(f.symbol);
+      w.Key("position_side").String(to_string(f.position_side));
+      if (f.kind == OrphanKind::kUntrackedPosition || f.kind == OrphanKind::kUnprotectedPosition) {
+        w.Key("amount").Number(f.amount).Key("entry_price").Number(f.entry_price);
+      } else {
+        w.Key("client_order_id").String(f.client_order_id).Key("book").String(to_string(f.book));
+      }
+      w.Key("detail").String(f.detail).EndObject();
+    }
+    w.EndArray().Key("ignored").StartArray();
+    for (const auto& i : scan.ignored) w.String(i);
+    w.EndArray().Key("actions").StartArray();
+    for (const auto& a : actions) {
+      w.StartObject().Key("symbol").String(a.symbol).Key("position_side").String(to_string(a.position_side));
+      w.Key("action").String(a.action).Key("ok").Bool(a.ok).Key("detail").String(a.detail).EndObject();
+    }
+    w.EndArray().EndObject();
+    ctx.out << w.str() << '\n';
+  } else if (scan.findings.empty()) {
+    ctx.out << "no orphans: every position on the exchange is tracked and protected, every order accounted for\n";
+  } else {
+    Table t({"KIND", "SYMBOL", "SIDE", "DETAIL"});
+    for (const auto& f : scan.findings) t.AddRow({to_string(f.kind), f.symbol, to_string(f.position_side), f.detail});
+    t.Print(ctx.out);
+    if (!actions.empty()) {
+      ctx.out << '\n';
+      Table a({"ACTION", "SYMBOL", "SIDE", "RESULT", "DETAIL"});
+      for (const auto& x : actions)
+        a.AddRow({x.action, x.symbol, to_string(x.position_side), x.ok ? "ok" : "FAILED", x.detail});
+      a.Print(ctx.out);
+    }
+  }
+  for (const auto& a : actions)
+    if (!a.ok) return kExitNotVerified;
+  return scan.findings.empty() ? kExitAllClear : kExitFindings;
+}
+
+}  // namespace keel::ops
