@@ -43,8 +43,10 @@ Status open_store(const ToolSpec& spec, ToolContext& ctx) {
   if (spec.store == StoreAccess::kReadOnly) {
     auto store = SqliteStore::OpenReader(ctx.store_path);
     if (!store.ok() && store.status().IsNotFound() && spec.needs_exchange) {
-      return store.status().WithContext("keel has no state for this account yet (run keel-traderd, or give an "
-                                        "action flag to create it)");
+      // An account keel has never traded: nothing is tracked, and a read-only run creates nothing.
+      std::cerr << spec.name << ": no state store at " << ctx.store_path
+                << " yet: keel tracks nothing for this account\n";
+      store = SqliteStore::OpenEmptyInMemory();
     }
     if (!store.ok()) return store.status();
     ctx.store = std::move(store).value();

@@ -550,6 +550,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenReader(const std::string& 
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl), path));
 }
 
+Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenEmptyInMemory() {
+  auto impl = std::make_unique<Impl>();
+  KEEL_RETURN_IF_ERROR(impl->db.Open(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+  KEEL_RETURN_IF_ERROR(sqlite::Migrate(impl->db, kSchemaVersion));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl), ":memory:"));
+}
+
 Status SqliteStore::CreateAtSchemaVersion(const std::string& path, int version) {
   if (file_exists(path)) return Status::Conflict(path + " already exists");
   Db db;

@@ -21,6 +21,8 @@ class SqliteStore final : public StateStore {
   // Read-only. The file must exist (a missing store is kNotFound, never created) and carry
   // kSchemaVersion.
   static Result<std::unique_ptr<SqliteStore>> OpenReader(const std::string& path);
+  // An empty store in memory, for a read-only run over an account keel has no store for yet.
+  static Result<std::unique_ptr<SqliteStore>> OpenEmptyInMemory();
   // Creates a new store at an older schema version, as an older keel would have. For migration
   // tests; fails if the file exists.
   static Status CreateAtSchemaVersion(const std::string& path, int version);

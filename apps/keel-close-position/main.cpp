@@ -1,0 +1,29 @@
+// keel-close-position: close one position safely and verify it is flat.
+#include "keel/model/side.h"
+#include "keel/ops/safety_tools.h"
+#include "keel/ops/tool.h"
+
+int main(int argc, char** argv) {
+  using namespace keel;
+  using namespace keel::ops;
+  ToolSpec spec{"keel-close-position",
+                "Close one position safely: the side is taken from the exchange's position read just before sending, "
+                "the close is reduce-only, its outcome is settled by client order id, and the position is verified "
+                "flat before its protective orders are cancelled.",
+                StoreAccess::kReadOnly, /*store_flag=*/false, /*needs_exchange=*/true};
+  ClosePositionOptions o;
+  std::string side;
+  auto add_flags = [&](CLI::App& app) {
+    app.add_option("symbol", o.symbol, "The symbol whose position to close, e.g. BTCUSDT")->required();
+    app.add_option("--position-side", side, "LONG or SHORT, when hedge mode holds both")
+        ->type_name("LONG|SHORT")->check(CLI::IsMember({"LONG", "SHORT"}));
+    app.add_flag("--yes", o.yes, "Do not ask for confirmation (needed without a terminal)");
+    app.add_option("--verify-attempts", o.verify_attempts, "Reads of the position before giving up (default 10)")
+        ->type_name("N")->check(CLI::Range(1, 100));
+  };
+  auto body = [&](ToolContext& ctx) -> Result<int> {
+    if (!side.empty()) o.position_side = parse_position_side(side).value();
+    return RunClosePosition(ctx, o);
+  };
+  return RunTool(spec, argc, argv, add_flags, body);
+}
