@@ -222,9 +222,11 @@ TEST_CASE("placement faults: a timeout or 5xx after acceptance leaves a real ord
 TEST_CASE("stale reads: the position endpoint answers as of N ms ago (seed 004)") {
   RestFixture f;
   f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&type=MARKET&quantity=1");
+  f.clock.Advance(300);
   f.faults.stale_reads_ms = 2000;
-  f.Send("GET", "/fapi/v1/ping", "", false, "");  // the fault starts remembering here
-  f.clock.Advance(500);
+  // Opened 300 ms ago: a replica 2 s behind has not seen it yet.
+  CHECK(RestFixture::Json(f.Send("GET", "/fapi/v3/positionRisk", "")).Size() == 0);
+  f.clock.Advance(3000);
   f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=SELL&type=MARKET&quantity=1&reduceOnly=true");
   f.clock.Advance(100);
   CHECK(f.PositionAmount() == D("0"));

@@ -478,7 +478,9 @@ Body position_risk(Call& c, bool v2) {
     symbol = *s;
   }
   std::vector<SimPosition> held;
-  if (const AccountSnapshot* snap = c.Stale()) held = snap->positions;
+  const std::vector<SimPosition>* old =
+      c.faults.stale_reads_ms > 0 ? c.stale.PositionsAt(c.account, c.now - c.faults.stale_reads_ms) : nullptr;
+  if (old) held = *old;
   else held = c.ex.Positions(c.account);
   std::vector<SimPosition> rows;
   if (v2) {
@@ -720,6 +722,7 @@ HttpResponse BinanceRestApi::Handle(const HttpRequest& request) {
   if (faults_.stale_reads_ms > 0 && !stale_.active()) stale_.Start(ex_, ex_.now());
   if (faults_.stale_reads_ms <= 0 && stale_.active()) stale_.Stop();
   stale_.Observe(ex_, ex_.now());
+  stale_.ObservePositions(ex_, ex_.now());
   const TimeMs now = ex_.now();
   const std::string ip = request.remote_address.empty() ? "127.0.0.1" : request.remote_address;
 
@@ -777,6 +780,7 @@ HttpResponse BinanceRestApi::Handle(const HttpRequest& request) {
 
   Body result = endpoint->handler(c);
   stale_.Observe(ex_, ex_.now());
+  stale_.ObservePositions(ex_, ex_.now());
   if (faults_.stale_reads_ms > 0) stale_.Trim(ex_.now(), faults_.stale_reads_ms);
   if (c.counts_orders && c.account >= 0) {
     response.headers.emplace_back("X-MBX-ORDER-COUNT-10S", std::to_string(limiter_.orders_10s(c.account, now)));

@@ -59,6 +59,7 @@ void SimVenue::Tick() {
   }
   exchange_->Advance();
   stale_.Observe(*exchange_, now);
+  stale_.ObservePositions(*exchange_, now);
   Collect();
 }
 

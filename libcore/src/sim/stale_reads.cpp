@@ -1,6 +1,38 @@
 #include "keel/sim/stale_reads.h"
 
+#include <algorithm>
+
 namespace keel::sim {
+
+void StaleReads::ObservePositions(const SimExchange& ex, TimeMs now) {
+  for (std::size_t i = 0; i < ex.account_count(); ++i) {
+    const auto id = static_cast<AccountId>(i);
+    auto& history = positions_[id];
+    const std::uint64_t version = ex.state_version(id);
+    if (history.empty() || positions_version_[id] != version) {
+      positions_version_[id] = version;
+      auto now_positions = ex.Positions(id);
+      if (history.empty() || history.back().positions.size() != now_positions.size() ||
+          !std::equal(now_positions.begin(), now_positions.end(), history.back().positions.begin(),
+                      [](const SimPosition& a, const SimPosition& b) {
+                        return a.amount == b.amount && a.entry_price == b.entry_price && a.update_time == b.update_time;
+                      })) {
+        history.push_back(PositionRecord{now, std::move(now_positions)});
+      }
+    }
+    // A minute of history, and always the newest record before it.
+    while (history.size() > 1 && history[1].at <= now - 60'000) history.pop_front();
+  }
+}
+
+const std::vector<SimPosition>* StaleReads::PositionsAt(AccountId id, TimeMs t) const {
+  auto it = positions_.find(id);
+  if (it == positions_.end() || it->second.empty()) return nullptr;
+  const std::vector<SimPosition>* best = &it->second.front().positions;
+  for (const auto& r : it->second)
+    if (r.at <= t) best = &r.positions;
+  return best;
+}
 
 void StaleReads::Start(const SimExchange& ex, TimeMs now) {
   Stop();

@@ -21,6 +21,12 @@ struct AccountSnapshot {
 
 class StaleReads {
  public:
+  // Positions are remembered always (the last minute of them): a lagging replica answers from
+  // before the moment the fault was switched on. Orders are remembered while the fault is on.
+  void ObservePositions(const SimExchange& ex, TimeMs now);
+  // The positions as they were at t (the newest record at or before t), or nullptr if none is kept.
+  const std::vector<SimPosition>* PositionsAt(AccountId id, TimeMs t) const;
+
   // Starts remembering from now (a fresh snapshot of every account).
   void Start(const SimExchange& ex, TimeMs now);
   void Stop();
@@ -34,6 +40,12 @@ class StaleReads {
 
  private:
   void Take(const SimExchange& ex, AccountId id, TimeMs now);
+  struct PositionRecord {
+    TimeMs at;
+    std::vector<SimPosition> positions;
+  };
+  std::map<AccountId, std::deque<PositionRecord>> positions_;
+  std::map<AccountId, std::uint64_t> positions_version_;
   bool active_ = false;
   std::map<AccountId, std::deque<AccountSnapshot>> history_;
   std::map<AccountId, std::uint64_t> seen_version_;
