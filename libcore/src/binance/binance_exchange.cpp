@@ -53,8 +53,18 @@ Result<OrderReport> BinanceExchange::Place(const PlaceOrder& o) {
     return body.status().WithContext("placing " + o.client_order_id + " " + o.symbol);
   }
   if (IsMinimalAck(*body)) {
-    // The answer names the order but not what it is: ask, never assume (seed 001).
-    return Query(o.book, o.symbol, o.client_order_id);
+    // The answer names the order but not what it is: ask, never assume (seed 001). The order was
+    // acknowledged, so "does not exist" here is a read that lags, not a fact: ask again, boundedly.
+    for (int attempt = 1;; ++attempt) {
+      auto found = Query(o.book, o.symbol, o.client_order_id);
+      if (found.ok() || !found.status().IsNotFound()) return found;
+      if (attempt == kAckQueryAttempts) {
+        return Status::UnknownOutcome("placing " + o.client_order_id + " " + o.symbol +
+                                      ": acknowledged, but not visible by query after " +
+                                      std::to_string(kAckQueryAttempts) + " tries: settle it by client order id");
+      }
+      client_->Sleep(kAckQueryIntervalMs);
+    }
   }
   return decode(o.book, *body);
 }

@@ -108,7 +108,9 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, TimeMs time
 Result<HttpResponse> InMemoryTransport::Send(const HttpRequest& request, TimeMs timeout_ms) {
   ++requests_;
   const std::string what = request.method + " " + request.path();
-  if (fail_next_ > 0) {
+  if (fail_next_ > 0 && fail_after_ > 0) {
+    --fail_after_;
+  } else if (fail_next_ > 0) {
     --fail_next_;
     return Status::Transport(what + " not sent: network unreachable");
   }

@@ -24,6 +24,23 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
   SafeCloseResult r;
   auto position = read_position(ex, o.symbol, o.position_side);
   if (!position.ok()) return position.status().WithContext("reading " + o.symbol + " before closing");
+  if (!*position && store) {
+    // The exchange reads flat but keel holds the position open: a REST read that has not seen the
+    // position yet is not proof it is gone (seed 001). Look again before concluding.
+    PositionFilter f;
+    f.symbol = o.symbol;
+    f.state = PositionState::kOpen;
+    auto mine = store->Positions(f);
+    bool tracked = false;
+    if (mine.ok())
+      for (const auto& p : *mine) tracked |= !o.position_side || p.position_side == *o.position_side;
+    for (int i = 0; tracked && !*position && i < o.settle_attempts; ++i) {
+      r.steps.push_back("the exchange reads " + o.symbol + " flat but keel holds it open: reading again");
+      o.sleep(o.settle_interval_ms);
+      position = read_position(ex, o.symbol, o.position_side);
+      if (!position.ok()) return position.status().WithContext("reading " + o.symbol + " before closing");
+    }
+  }
   if (!*position) {
     r.was_flat = true;
     r.verified_flat = true;

@@ -94,6 +94,7 @@ struct BinanceRestApi::Call {
   // Positions and orders as of the stale-read lag, when that fault is on.
   const AccountSnapshot* Stale() const {
     if (faults.stale_reads_ms <= 0 || !stale.active()) return nullptr;
+    if (faults.stale_scope == FaultState::StaleScope::kPositions) return nullptr;
     return stale.At(account, now - faults.stale_reads_ms);
   }
 };
@@ -478,8 +479,8 @@ Body position_risk(Call& c, bool v2) {
     symbol = *s;
   }
   std::vector<SimPosition> held;
-  const std::vector<SimPosition>* old =
-      c.faults.stale_reads_ms > 0 ? c.stale.PositionsAt(c.account, c.now - c.faults.stale_reads_ms) : nullptr;
+  const bool lagging = c.faults.stale_reads_ms > 0 && c.faults.stale_scope != FaultState::StaleScope::kOrders;
+  const std::vector<SimPosition>* old = lagging ? c.stale.PositionsAt(c.account, c.now - c.faults.stale_reads_ms) : nullptr;
   if (old) held = *old;
   else held = c.ex.Positions(c.account);
   std::vector<SimPosition> rows;

@@ -86,6 +86,11 @@ Status SimVenue::Apply(const SimCommand& c) {
     if (c.what == "stale_reads") {
       auto ms = c.Int("ms", 0);
       if (!ms.ok()) return ms.status();
+      const std::string what = c.Get("what").value_or("all");
+      if (what == "all") faults_.stale_scope = FaultState::StaleScope::kAll;
+      else if (what == "positions") faults_.stale_scope = FaultState::StaleScope::kPositions;
+      else if (what == "orders") faults_.stale_scope = FaultState::StaleScope::kOrders;
+      else return Status::InvalidInput("fault stale_reads: what is all, positions or orders");
       faults_.stale_reads_ms = *ms;
       if (*ms > 0) stale_.Start(*exchange_, clock_.NowMs());
       else stale_.Stop();

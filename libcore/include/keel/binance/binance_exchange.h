@@ -33,6 +33,9 @@ class BinanceExchange final : public Exchange {
 
   RestClient& client() { return *client_; }
 
+  static constexpr int kAckQueryAttempts = 10;
+  static constexpr TimeMs kAckQueryIntervalMs = 500;
+
  private:
   std::unique_ptr<net::HttpTransport> transport_;  // declared first: the client refers to it
   std::unique_ptr<RestClient> client_;

@@ -35,6 +35,8 @@ class RestClient {
   Result<std::string> Signed(const std::string& method, const std::string& path, const net::Params& params);
 
   Status SyncTime();
+  // Waits the way this client waits (a virtual clock in tests).
+  void Sleep(TimeMs ms) { sleep_(ms); }
   TimeMs time_offset_ms() const { return offset_ms_; }
   int used_weight() const { return used_weight_; }
   long requests_sent() const { return requests_; }

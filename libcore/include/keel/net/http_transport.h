@@ -49,13 +49,18 @@ class InMemoryTransport final : public HttpTransport {
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
   explicit InMemoryTransport(Handler handler) : handler_(std::move(handler)) {}
   Result<HttpResponse> Send(const HttpRequest& request, TimeMs timeout_ms) override;
-  // Make the next n requests fail before reaching the handler (a network that is down).
-  void FailNext(int n) { fail_next_ = n; }
+  // Make n requests fail before reaching the handler (a network that is down), after `after` more
+  // have gone through.
+  void FailNext(int n, int after = 0) {
+    fail_next_ = n;
+    fail_after_ = after;
+  }
   long requests() const { return requests_; }
 
  private:
   Handler handler_;
   int fail_next_ = 0;
+  int fail_after_ = 0;
   long requests_ = 0;
 };
 

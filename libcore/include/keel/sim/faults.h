@@ -41,6 +41,8 @@ struct StreamFaults {
 
 struct FaultState {
   TimeMs stale_reads_ms = 0;   // positions, orders and open orders answer from this long ago
+  enum class StaleScope { kAll, kPositions, kOrders };
+  StaleScope stale_scope = StaleScope::kAll;  // which of them lag
   int minimal_ack_next = 0;    // the next N placements answer without side, quantity or status (-1: all)
   std::deque<PlacementFault> placement;
   int rate_limit_next = 0;     // the next N requests get 429 -1003

@@ -3,7 +3,8 @@
 // (a TOML table): a fault to switch on, an exchange-side act, or a reset. Both spellings are the same
 // set of keys, documented in keel-exchange-sim(1):
 //
-//   {"fault":"stale_reads","ms":2000}                 position/order reads answer from 2 s ago (0: off)
+//   {"fault":"stale_reads","ms":2000,"what":"all"}    position/order reads answer from 2 s ago (0: off);
+//                                                      what: all | positions | orders
 //   {"fault":"placement","when":"after","how":"timeout","count":1}   when: before|after, how: timeout|5xx
 //   {"fault":"minimal_ack","count":1}                  placements answer without side/qty/status (-1: all)
 //   {"fault":"rate_limit","count":3}                   the next 3 requests get 429 -1003

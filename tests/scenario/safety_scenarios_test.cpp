@@ -1,0 +1,285 @@
+// The incidents of the seeds, made to happen in the simulator, and keel's safety core against them.
+#include <sstream>
+
+#include "harness.h"
+#include "keel/ops/exit_code.h"
+#include "keel/ops/safety_tools.h"
+#include "keel/safety/client_ids.h"
+#include "keel/safety/ghost_sweep.h"
+#include "keel/safety/orphan_scanner.h"
+#include "keel/safety/protect.h"
+#include "keel/safety/reconciler.h"
+#include "keel/safety/safe_close.h"
+#include "keel/store/invariants.h"
+
+using namespace keel;
+using namespace keel::scenario;
+
+namespace {
+
+// Records what keel's daemon would have recorded for a position it opened.
+void RecordOpen(Scenario& s, const std::string& symbol, Decimal amount, Decimal entry, TimeMs exchange_time) {
+  PositionRecord p;
+  p.symbol = symbol;
+  p.qty = amount;
+  p.entry_price = entry;
+  p.opened_ms = s.clock.NowMs();
+  p.exchange_updated_ms = exchange_time;
+  WriteBatch b(s.clock.NowMs());
+  b.PutOpenPosition(p, Provenance{Source::kStream, exchange_time, "ACCOUNT_UPDATE"});
+  REQUIRE(s.store->Write(b).ok());
+}
+
+SafeCloseOptions CloseOptions(Scenario& s, const std::string& symbol) {
+  SafeCloseOptions o;
+  o.account = s.account;
+  o.symbol = symbol;
+  o.now = s.Now();
+  o.sleep = s.Sleeper();
+  return o;
+}
+
+OrphanScan Scan(Scenario& s) {
+  auto account = s.exchange->Account();
+  REQUIRE(account.ok());
+  auto view = LoadStoreView(*s.store);
+  REQUIRE(view.ok());
+  OrphanOptions o;
+  o.account = s.account;
+  o.now = s.clock.NowMs();
+  return ScanForOrphans(*account, *view, o);
+}
+
+}  // namespace
+
+TEST_CASE("scenario 1 (seed 001): an ack without side and a REST position 4 s behind: one close, right side, flat") {
+  Scenario s;
+  // keel's entry: the placement answer is minimal (no side, no quantity, no status)...
+  REQUIRE(s.Control(R"({"fault":"minimal_ack","count":1})").ok());
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":4000,"what":"positions"})").ok());
+  PlaceOrder entry;
+  entry.client_order_id = MakeClientOrderId(s.account, OrderPurpose::kEntry, "AVLUSDT", s.clock.NowMs());
+  entry.symbol = "AVLUSDT";
+  entry.side = Side::kBuy;
+  entry.type = OrderType::kMarket;
+  entry.qty = D("86");
+  auto placed = s.exchange->Place(entry);
+  REQUIRE_MESSAGE(placed.ok(), placed.status().ToString());
+  CHECK(placed->side == Side::kBuy);  // ...so the adapter asked, instead of assuming
+  CHECK(placed->filled_qty == D("86"));
+  RecordOpen(s, "AVLUSDT", D("86"), placed->avg_price, placed->update_time);
+
+  // A second later the REST position read still shows nothing (it lags 4 s); the close must not
+  // conclude "flat", and must not guess a side.
+  s.Wait(1000);
+  CHECK(s.exchange->Positions()->empty());
+  auto closed = SafeClose(*s.exchange, s.store.get(), CloseOptions(s, "AVLUSDT"));
+  REQUIRE_MESSAGE(closed.ok(), closed.status().ToString());
+  CHECK(!closed->was_flat);
+  CHECK(closed->close_side == Side::kSell);
+  CHECK(closed->closed_amount == D("86"));
+  CHECK(closed->verified_flat);
+  CHECK(s.ExchangeAmount("AVLUSDT") == D("0"));  // closed, never doubled
+  CHECK(s.OrdersPlaced() == 2);                   // the entry and one close
+  InvariantOptions inv;
+  inv.now_ms = s.clock.NowMs();
+  CHECK(CheckStoreInvariants(*s.store, inv)->empty());
+}
+
+TEST_CASE("scenario 2 (seed 004): a stale positionRisk right after a close is not a ghost orphan") {
+  Scenario s;
+  PlaceOrder entry;
+  entry.client_order_id = MakeClientOrderId(s.account, OrderPurpose::kEntry, "BTCUSDT", s.clock.NowMs());
+  entry.symbol = "BTCUSDT";
+  entry.side = Side::kBuy;
+  entry.type = OrderType::kMarket;
+  entry.qty = D("0.010");
+  auto placed = s.exchange->Place(entry);
+  REQUIRE(placed.ok());
+  RecordOpen(s, "BTCUSDT", D("0.010"), placed->avg_price, placed->update_time);
+  s.Wait(30'000);
+  auto closed = SafeClose(*s.exchange, s.store.get(), CloseOptions(s, "BTCUSDT"));
+  REQUIRE(closed.ok());
+  REQUIRE(closed->verified_flat);
+  // 100 ms later, a REST read that lags 2 s shows the position again.
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":2000})").ok());
+  s.Wait(100);
+  auto ghost = s.exchange->Positions();
+  REQUIRE(ghost->size() == 1);
+  const OrphanScan scan = Scan(s);
+  CHECK(scan.findings.empty());
+  REQUIRE(scan.ignored.size() == 1);
+  CHECK(scan.ignored[0].find("stale") != std::string::npos);
+  CHECK(s.OrdersPlaced() == 2);  // no emergency stop for a ghost, no wasted call
+}
+
+TEST_CASE("scenario 3: a position opened outside keel is reported, protected, and then clean") {
+  Scenario s;
+  REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.500&newClientOrderId=web_8Hs2kd91").status == 200);
+  s.Wait(11'000);  // past the grace period
+  OrphanScan first = Scan(s);
+  REQUIRE(first.findings.size() == 2);
+  CHECK(first.findings[0].kind == OrphanKind::kUntrackedPosition);
+  CHECK(first.findings[1].kind == OrphanKind::kUnprotectedPosition);
+  auto position = (*s.exchange->Positions())[0];
+  Instrument eth;
+  for (const auto& i : *s.exchange->Instruments())
+    if (i.symbol == "ETHUSDT") eth = i;
+  auto protected_ = ProtectPosition(*s.exchange, *s.store, s.account, position, eth, D("2"), s.clock.NowMs());
+  REQUIRE_MESSAGE(protected_.ok(), protected_.status().ToString());
+  CHECK(protected_->adopted);
+  CHECK(protected_->stop.side == Side::kBuy);  // a short is protected by a buy stop above
+  CHECK(protected_->trigger_price > position.entry_price);
+  CHECK(Scan(s).findings.empty());
+  // The stop is real: a move through it closes the position.
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"ETHUSDT","percent":"3"})").ok());
+  s.Wait(2000);
+  CHECK(s.ExchangeAmount("ETHUSDT") == D("0"));
+}
+
+TEST_CASE("scenario 4: open in the store, flat on the exchange: reconcile --fix closes it with the evidence") {
+  Scenario s;
+  RecordOpen(s, "SOLUSDT", D("12"), D("150"), s.clock.NowMs() - 60'000);
+  s.Wait(11'000);
+  auto account = s.exchange->Account();
+  auto view = LoadStoreView(*s.store);
+  ReconcileOptions o;
+  o.account = s.account;
+  o.now = s.clock.NowMs();
+  Reconciliation r = Reconcile(*account, *view, o);
+  REQUIRE(r.mismatches.size() == 1);
+  CHECK(r.mismatches[0].kind == MismatchKind::kStoreOpenExchangeFlat);
+  auto applied = ApplyReconcileFixes(*s.store, r.mismatches, {MismatchKind::kStoreOpenExchangeFlat}, s.clock.NowMs());
+  REQUIRE(applied.ok());
+  CHECK(applied->size() == 1);
+  PositionFilter closed;
+  closed.state = PositionState::kClosed;
+  auto positions = s.store->Positions(closed);
+  REQUIRE(positions->size() == 1);
+  CHECK((*positions)[0].exit_reason == std::optional<std::string>("reconciled: flat on the exchange"));
+  RecordFilter journal;
+  journal.symbol = "SOLUSDT";
+  auto entries = s.store->Journal(journal);
+  bool evidence = false;
+  for (const auto& e : *entries)
+    evidence |= e.entity == "reconcile" && e.payload.find("\"before\":{") != std::string::npos &&
+                e.payload.find("\"after\":null") != std::string::npos;
+  CHECK(evidence);
+  CHECK(s.store->Incidents(RecordFilter{})->size() == 1);
+  auto again = LoadStoreView(*s.store);
+  CHECK(Reconcile(*s.exchange->Account(), *again, o).mismatches.empty());
+}
+
+TEST_CASE("scenario 5: the exchange cancelled keel's order unseen; a foreign order in the same symbol is left alone") {
+  Scenario s;
+  PlaceOrder limit;
+  limit.client_order_id = MakeClientOrderId(s.account, OrderPurpose::kEntry, "BTCUSDT", s.clock.NowMs());
+  limit.symbol = "BTCUSDT";
+  limit.side = Side::kBuy;
+  limit.type = OrderType::kLimit;
+  limit.time_in_force = TimeInForce::kGtx;
+  limit.qty = D("0.010");
+  limit.price = D("90000.00");
+  auto placed = s.exchange->Place(limit);
+  REQUIRE(placed.ok());
+  OrderRecord mine;
+  mine.client_order_id = limit.client_order_id;
+  mine.exchange_order_id = placed->exchange_order_id;
+  mine.symbol = "BTCUSDT";
+  mine.side = Side::kBuy;
+  mine.type = OrderType::kLimit;
+  mine.purpose = OrderPurpose::kEntry;
+  mine.state = OrderState::kNew;
+  mine.qty = D("0.010");
+  mine.price = D("90000.00");
+  WriteBatch b(s.clock.NowMs());
+  b.PutOrder(mine, Provenance{Source::kRest, placed->update_time, "ack"});
+  REQUIRE(s.store->Write(b).ok());
+  REQUIRE(s.OutsideOrder("symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=0.010&price=89000.00&timeInForce=GTC&"
+                         "newClientOrderId=web_foreign1").status == 200);
+  // Seed 000: the exchange cancels the entry and the stream loses the event.
+  REQUIRE(s.Control(R"({"fault":"stream_drop_next","event":"ORDER_TRADE_UPDATE","detail":"CANCELED"})").ok());
+  REQUIRE(s.Control(R"({"act":"cancel","symbol":"BTCUSDT","clientOrderId":")" + limit.client_order_id + "\"}").ok());
+
+  auto open = s.exchange->OpenOrders();
+  REQUIRE(open->size() == 1);  // only the foreign one
+  auto view = LoadStoreView(*s.store);
+  GhostSweepOptions o;
+  o.account = s.account;
+  o.cancel_unknown = true;
+  o.now = s.clock.NowMs();
+  const auto outcomes = SweepGhosts(*s.exchange, s.store.get(), *view, *open, o);
+  REQUIRE(outcomes.size() == 1);
+  CHECK(outcomes[0].client_order_id == limit.client_order_id);
+  CHECK(outcomes[0].action.rfind("settled Canceled", 0) == 0);
+  CHECK((*s.store->Order(limit.client_order_id))->state == OrderState::kCanceled);
+  // The slot is free by construction: an amend of that order would now be refused by the store.
+  mine.state = OrderState::kPendingAmend;
+  WriteBatch amend(s.clock.NowMs());
+  amend.PutOrder(mine, Provenance{Source::kEngine, std::nullopt, "amend"});
+  CHECK(s.store->Write(amend).IsConflict());
+  auto still = s.exchange->OpenOrders();
+  REQUIRE(still->size() == 1);
+  CHECK((*still)[0].client_order_id == "web_foreign1");
+}
+
+TEST_CASE("an acknowledged order that order reads do not show yet is an unknown outcome, never a guess") {
+  Scenario s;
+  REQUIRE(s.Control(R"({"fault":"minimal_ack","count":1})").ok());
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":60000,"what":"orders"})").ok());
+  PlaceOrder entry;
+  entry.client_order_id = MakeClientOrderId(s.account, OrderPurpose::kEntry, "XRPUSDT", s.clock.NowMs());
+  entry.symbol = "XRPUSDT";
+  entry.side = Side::kSell;
+  entry.type = OrderType::kMarket;
+  entry.qty = D("100");
+  const TimeMs start = s.clock.NowMs();
+  auto placed = s.exchange->Place(entry);
+  REQUIRE(!placed.ok());
+  CHECK(placed.status().IsUnknownOutcome());
+  CHECK(s.clock.NowMs() - start == 9 * binance::BinanceExchange::kAckQueryIntervalMs);
+  CHECK(s.OrdersPlaced() == 1);  // asked ten times, placed once
+}
+
+TEST_CASE("scenario 6: the close is accepted but its answer is lost: no second close, settled by client id") {
+  Scenario s;
+  REQUIRE(s.OutsideOrder("symbol=BNBUSDT&side=BUY&type=MARKET&quantity=2.00").status == 200);
+  RecordOpen(s, "BNBUSDT", D("2"), D("652.46"), s.clock.NowMs());
+  REQUIRE(s.Control(R"({"fault":"placement","when":"after","how":"timeout"})").ok());
+  const std::int64_t before = s.OrdersPlaced();
+  auto closed = SafeClose(*s.exchange, s.store.get(), CloseOptions(s, "BNBUSDT"));
+  REQUIRE_MESSAGE(closed.ok(), closed.status().ToString());
+  CHECK(closed->verified_flat);
+  REQUIRE(closed->close_order);
+  CHECK(closed->close_order->status == OrderStatus::kFilled);
+  CHECK(s.OrdersPlaced() == before + 1);
+  CHECK(s.ExchangeAmount("BNBUSDT") == D("0"));
+  bool settled = false;
+  for (const auto& step : closed->steps) settled |= step.find("settling by client order id") != std::string::npos;
+  CHECK(settled);
+}
+
+TEST_CASE("scenario 7: the network fails in the middle of a scan: exit 3, nothing changed in the store") {
+  Scenario s;
+  REQUIRE(s.OutsideOrder("symbol=DOGEUSDT&side=BUY&type=MARKET&quantity=1000").status == 200);
+  s.Wait(11'000);
+  const auto journal_before = s.store->Journal(RecordFilter{})->size();
+  s.transport->FailNext(1, 1);  // positions read fine, then the open-order read fails
+  ops::ToolSpec spec{"keel-scan-orphans", "", ops::StoreAccess::kReadOnly, false, true};
+  std::ostringstream out;
+  AccountConfig config;
+  config.account_name = s.account;
+  ops::ToolContext ctx{spec, {}, config, std::move(s.store), s.dir.file("demo.db"), out, s.clock, nullptr};
+  ctx.exchange = std::move(s.exchange);
+  ops::ScanOrphansOptions o;
+  o.protect = true;
+  o.stop_pct = D("2");
+  o.yes = true;
+  auto result = ops::RunScanOrphans(ctx, o);
+  REQUIRE(!result.ok());
+  CHECK(result.status().IsTransport());
+  CHECK(ops::exit_code_for(result.status()) == ops::kExitExchange);
+  CHECK(out.str().empty());
+  CHECK(ctx.store->Journal(RecordFilter{})->size() == journal_before);
+  CHECK(s.venue->exchange().OpenAlgoOrders(0, "").empty());  // no stop was placed
+}
