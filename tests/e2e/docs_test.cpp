@@ -13,7 +13,8 @@ using namespace keel::test;
 
 namespace {
 
-const char* kBinaries[] = {"keel-state-inspect", "keel-exchange-sim"};
+const char* kBinaries[] = {"keel-state-inspect", "keel-exchange-sim", "keel-scan-orphans", "keel-reconcile",
+                           "keel-cancel-ghosts", "keel-close-position"};
 
 std::set<std::string> flags_in_help(const std::string& help) {
   std::set<std::string> flags;

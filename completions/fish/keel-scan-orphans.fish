@@ -1,0 +1,11 @@
+# fish completion for keel-scan-orphans
+complete -c keel-scan-orphans -l config -r -F -d 'Account config file (TOML)'
+complete -c keel-scan-orphans -l account -x -a '(ls (set -q KEEL_CONFIG_DIR; and echo $KEEL_CONFIG_DIR; or echo /etc/keel) 2>/dev/null | string replace -r "\.toml\$" "")' -d 'Account name'
+complete -c keel-scan-orphans -l json -d 'Print one JSON document'
+complete -c keel-scan-orphans -l symbol -x -d 'Only this symbol (repeatable)'
+complete -c keel-scan-orphans -l protect -d 'Place a stop under each unprotected position'
+complete -c keel-scan-orphans -l stop-pct -x -d 'The stop distance in %'
+complete -c keel-scan-orphans -l close -d 'Close each orphan position'
+complete -c keel-scan-orphans -l yes -d 'Do not ask for confirmation'
+complete -c keel-scan-orphans -l grace-ms -x -d 'Grace for new positions'
+complete -c keel-scan-orphans -s h -l help -d 'Print help'
