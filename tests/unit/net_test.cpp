@@ -12,6 +12,11 @@ TEST_CASE("HMAC-SHA256 matches Binance's documented test vector") {
   const std::string payload =
       "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000&timeInForce=GTC&recvWindow=5000&timestamp=1591702613943";
   CHECK(hmac_sha256_hex(secret, payload) == "3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9");
+  const HmacSha256 keyed(secret);
+  CHECK(keyed.Hex(payload) == "3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9");
+  CHECK(keyed.Hex(payload) == keyed.Hex(payload));  // the precomputed state is reused, not consumed
+  const std::string long_key(100, 'k');             // keys longer than a block are hashed first
+  CHECK(HmacSha256(long_key).Hex("abc") == hmac_sha256_hex(long_key, "abc"));
   CHECK(signatures_equal("3C661234ab", "3c661234AB"));
   CHECK(!signatures_equal("3c661234ab", "3c661234ac"));
   CHECK(!signatures_equal("3c66", "3c661234ab"));

@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 
+#include <cstring>
+
 namespace keel::binance {
 namespace {
 
@@ -9,45 +11,109 @@ using Value = rapidjson::Value;
 
 constexpr unsigned kParseFlags = rapidjson::kParseNumbersAsStringsFlag;
 
-Result<rapidjson::Document> parse(std::string_view json, const char* what) {
-  rapidjson::Document d;
-  d.Parse<kParseFlags>(json.data(), json.size());
-  if (d.HasParseError()) return Status::InvalidInput(std::string(what) + ": not valid JSON");
-  return d;
-}
+// One parsed document: parsed in place from its own copy of the text, its values allocated from a
+// buffer on the stack first, so a typical event costs one small copy and no heap pool.
+class JsonDoc {
+ public:
+  JsonDoc(std::string_view json, const char* what)
+      : pool_(buffer_, sizeof(buffer_)),
+        stack_pool_(stack_buffer_, sizeof(stack_buffer_)),
+        doc_(&pool_, sizeof(stack_buffer_) / 2, &stack_pool_),
+        what_(what) {
+    // In-place parsing writes into the text: parse a copy, on the stack when it is event-sized.
+    char* text = small_text_;
+    if (json.size() >= sizeof(small_text_)) {
+      large_text_.assign(json.data(), json.size());
+      text = large_text_.data();
+    } else {
+      std::memcpy(small_text_, json.data(), json.size());
+      small_text_[json.size()] = '\0';
+    }
+    doc_.ParseInsitu<kParseFlags>(text);
+  }
+  JsonDoc(const JsonDoc&) = delete;
+  JsonDoc& operator=(const JsonDoc&) = delete;
+  Status status() const {
+    return doc_.HasParseError() ? Status::InvalidInput(std::string(what_) + ": not valid JSON") : Status::Ok();
+  }
+  const Value& root() const { return doc_; }
+
+ private:
+  using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
+                                             rapidjson::MemoryPoolAllocator<>>;
+  char small_text_[2048];
+  std::string large_text_;
+  char buffer_[4096];
+  char stack_buffer_[1024];  // the parser's own stack
+  rapidjson::MemoryPoolAllocator<> pool_;
+  rapidjson::MemoryPoolAllocator<> stack_pool_;
+  Document doc_;
+  const char* what_;
+};
 
 // Reads fields of one JSON object, remembering the first problem.
 class Fields {
  public:
-  Fields(const Value& v, std::string what) : v_(v), what_(std::move(what)) {
+  // what names the object in messages; it must outlive the Fields.
+  Fields(const Value& v, std::string_view what) : v_(v), what_(what) {
     if (!v_.IsObject()) Fail("", "expected an object");
   }
-  const Value* Find(const char* key) const {
-    if (!v_.IsObject()) return nullptr;
-    auto it = v_.FindMember(key);
-    return it == v_.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
+  // Binance sends an object's fields in a stable order and keel reads them mostly in that order:
+  // the search starts where the last one ended, so a read costs one or two comparisons, not a scan.
+  const Value* Find(const char* key) { return Find(key, std::strlen(key)); }
+  const Value* Find(const char* key, std::size_t length) {
+    if (!v_.IsObject() || v_.MemberCount() == 0) return nullptr;
+    const std::size_t n = v_.MemberCount();
+    auto begin = v_.MemberBegin();
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = (cursor_ + k) % n;
+      const auto& m = begin[static_cast<rapidjson::SizeType>(i)];
+      if (m.name.GetStringLength() == length && std::memcmp(m.name.GetString(), key, length) == 0) {
+        cursor_ = i + 1;
+        return m.value.IsNull() ? nullptr : &m.value;
+      }
+    }
+    return nullptr;
   }
-  std::string Str(const char* key, bool required = true) {
-    const Value* f = Find(key);
+  template <std::size_t N>
+  std::string_view Str(const char (&key)[N], bool required = true) {
+    return Str(key, N - 1, required);
+  }
+  std::string_view Str(const char* key, std::size_t length, bool required) {
+    const Value* f = Find(key, length);
     if (!f) {
       if (required) Fail(key, "missing");
-      return "";
+      return {};
     }
-    if (!f->IsString()) return Fail(key, "expected a string or number"), "";
-    return std::string(f->GetString(), f->GetStringLength());
+    if (!f->IsString()) return Fail(key, "expected a string or number"), std::string_view();
+    return std::string_view(f->GetString(), f->GetStringLength());
   }
-  Decimal Dec(const char* key, bool required = true) {
-    const std::string s = Str(key, required);
+  template <std::size_t N>
+  Decimal Dec(const char (&key)[N], bool required = true) {
+    return Dec(key, N - 1, required);
+  }
+  Decimal Dec(const char* key, std::size_t length, bool required) {
+    const std::string_view s = Str(key, length, required);
     if (s.empty()) return Decimal();
     auto d = Decimal::Parse(s);
     if (!d.ok()) return Fail(key, d.status().message()), Decimal();
     return *d;
   }
-  std::int64_t Int(const char* key, bool required = true) {
-    const std::string s = Str(key, required);
+  template <std::size_t N>
+  std::int64_t Int(const char (&key)[N], bool required = true) {
+    return Int(key, N - 1, required);
+  }
+  std::int64_t Int(const char* key, std::size_t length, bool required) {
+    const std::string_view s = Str(key, length, required);
     if (s.empty()) return 0;
-    if (s.find_first_not_of("-0123456789") != std::string::npos || s.size() > 19) return Fail(key, "expected an integer"), 0;
-    return std::stoll(s);
+    std::size_t i = s[0] == '-' ? 1 : 0;
+    if (i == s.size() || s.size() > 19) return Fail(key, "expected an integer"), 0;
+    std::int64_t v = 0;
+    for (; i < s.size(); ++i) {
+      if (s[i] < '0' || s[i] > '9') return Fail(key, "expected an integer"), 0;
+      v = v * 10 + (s[i] - '0');
+    }
+    return s[0] == '-' ? -v : v;
   }
   bool Bool(const char* key, bool required = true) {
     const Value* f = Find(key);
@@ -60,9 +126,9 @@ class Fields {
       return std::string_view(f->GetString()) == "true";
     return Fail(key, "expected true or false"), false;
   }
-  template <typename E>
-  E Enum(const char* key, Result<E> (*parse_fn)(std::string_view)) {
-    const std::string s = Str(key);
+  template <typename E, std::size_t N>
+  E Enum(const char (&key)[N], Result<E> (*parse_fn)(std::string_view)) {
+    const std::string_view s = Str(key, N - 1, true);
     if (!status_.ok()) return E{};
     auto e = parse_fn(s);
     if (!e.ok()) return Fail(key, e.status().message()), E{};
@@ -73,14 +139,16 @@ class Fields {
  private:
   void Fail(const char* key, const std::string& why) {
     if (status_.ok())
-      status_ = Status::InvalidInput(what_ + (key[0] ? std::string(" field \"") + key + "\"" : std::string()) + ": " + why);
+      status_ = Status::InvalidInput(std::string(what_) + (key[0] ? std::string(" field \"") + key + "\"" : std::string()) +
+                                     ": " + why);
   }
   const Value& v_;
-  std::string what_;
+  std::string_view what_;
+  std::size_t cursor_ = 0;
   Status status_;
 };
 
-OrderStatus algo_to_order_status(const std::string& s, bool& known) {
+OrderStatus algo_to_order_status(std::string_view s, bool& known) {
   known = true;
   if (s == "NEW" || s == "TRIGGERING" || s == "TRIGGERED") return OrderStatus::kNew;
   if (s == "FINISHED") return OrderStatus::kFilled;
@@ -130,21 +198,22 @@ Result<OrderReport> algo_from(const Value& v) {
   o.reduce_only = f.Bool("reduceOnly");
   o.close_position = f.Bool("closePosition");
   o.update_time = f.Int("updateTime");
-  const std::string status = f.Str("algoStatus");
+  const std::string_view status = f.Str("algoStatus");
   if (!f.status().ok()) return f.status();
   bool known = false;
   o.status = algo_to_order_status(status, known);
-  if (!known) return Status::InvalidInput("algo order field \"algoStatus\": unknown value '" + status + "'");
+  if (!known)
+    return Status::InvalidInput("algo order field \"algoStatus\": unknown value '" + std::string(status) + "'");
   return o;
 }
 
 template <typename F>
 auto parse_array(std::string_view json, const char* what, F&& one) -> Result<std::vector<OrderReport>> {
-  auto d = parse(json, what);
-  if (!d.ok()) return d.status();
-  if (!d->IsArray()) return Status::InvalidInput(std::string(what) + ": expected an array");
+  JsonDoc doc(json, what);
+  KEEL_RETURN_IF_ERROR(doc.status());
+  if (!doc.root().IsArray()) return Status::InvalidInput(std::string(what) + ": expected an array");
   std::vector<OrderReport> out;
-  for (const auto& v : d->GetArray()) {
+  for (const auto& v : doc.root().GetArray()) {
     auto o = one(v);
     if (!o.ok()) return o.status();
     out.push_back(std::move(o).value());
@@ -155,25 +224,28 @@ auto parse_array(std::string_view json, const char* what, F&& one) -> Result<std
 }  // namespace
 
 Result<std::vector<Instrument>> ParseExchangeInfo(std::string_view json) {
-  auto d = parse(json, "exchangeInfo");
-  if (!d.ok()) return d.status();
-  if (!d->IsObject() || !d->HasMember("symbols") || !(*d)["symbols"].IsArray())
+  // exchangeInfo is large: its values go to the heap pool past the first few kilobytes.
+  JsonDoc doc(json, "exchangeInfo");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  const Value& d = doc.root();
+  if (!d.IsObject() || !d.HasMember("symbols") || !d["symbols"].IsArray())
     return Status::InvalidInput("exchangeInfo: expected an object with a symbols array");
   std::vector<Instrument> out;
-  for (const auto& s : (*d)["symbols"].GetArray()) {
+  for (const auto& s : d["symbols"].GetArray()) {
     Fields f(s, "exchangeInfo symbol");
     Instrument i;
     i.symbol = f.Str("symbol");
-    const std::string status = f.Str("status");
-    const std::string contract = f.Str("contractType", false);
+    const std::string_view status = f.Str("status");
+    const std::string_view contract = f.Str("contractType", false);
     if (!f.status().ok()) return f.status();
     if (status != "TRADING" || contract != "PERPETUAL") continue;  // keel trades live perpetuals only
     bool tick = false, lot = false, notional = false;
     if (!s.HasMember("filters") || !s["filters"].IsArray())
       return Status::InvalidInput("exchangeInfo symbol " + i.symbol + ": no filters");
     for (const auto& filter : s["filters"].GetArray()) {
-      Fields ff(filter, "exchangeInfo " + i.symbol + " filter");
-      const std::string type = ff.Str("filterType");
+      const std::string what = "exchangeInfo " + i.symbol + " filter";
+      Fields ff(filter, what);
+      const std::string_view type = ff.Str("filterType");
       if (type == "PRICE_FILTER") {
         i.tick_size = ff.Dec("tickSize");
         tick = true;
@@ -196,17 +268,17 @@ Result<std::vector<Instrument>> ParseExchangeInfo(std::string_view json) {
 }
 
 Result<OrderReport> ParseOrder(std::string_view json) {
-  auto d = parse(json, "order");
-  if (!d.ok()) return d.status();
-  return order_from(*d);
+  JsonDoc doc(json, "order");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  return order_from(doc.root());
 }
 
 Result<std::vector<OrderReport>> ParseOrders(std::string_view json) { return parse_array(json, "orders", order_from); }
 
 Result<OrderReport> ParseAlgoOrder(std::string_view json) {
-  auto d = parse(json, "algo order");
-  if (!d.ok()) return d.status();
-  return algo_from(*d);
+  JsonDoc doc(json, "algo order");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  return algo_from(doc.root());
 }
 
 Result<std::vector<OrderReport>> ParseAlgoOrders(std::string_view json) {
@@ -214,20 +286,21 @@ Result<std::vector<OrderReport>> ParseAlgoOrders(std::string_view json) {
 }
 
 bool IsMinimalAck(std::string_view json) {
-  auto d = parse(json, "acknowledgement");
-  if (!d.ok() || !d->IsObject()) return false;
-  const bool names_order = d->HasMember("orderId") || d->HasMember("algoId");
-  const bool regular_complete = d->HasMember("side") && d->HasMember("status") && d->HasMember("origQty");
-  const bool algo_complete = d->HasMember("side") && d->HasMember("algoStatus") && d->HasMember("quantity");
+  JsonDoc doc(json, "acknowledgement");
+  if (!doc.status().ok() || !doc.root().IsObject()) return false;
+  const Value& d = doc.root();
+  const bool names_order = d.HasMember("orderId") || d.HasMember("algoId");
+  const bool regular_complete = d.HasMember("side") && d.HasMember("status") && d.HasMember("origQty");
+  const bool algo_complete = d.HasMember("side") && d.HasMember("algoStatus") && d.HasMember("quantity");
   return names_order && !regular_complete && !algo_complete;
 }
 
 Result<std::vector<PositionReport>> ParsePositionRisk(std::string_view json) {
-  auto d = parse(json, "positionRisk");
-  if (!d.ok()) return d.status();
-  if (!d->IsArray()) return Status::InvalidInput("positionRisk: expected an array");
+  JsonDoc doc(json, "positionRisk");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  if (!doc.root().IsArray()) return Status::InvalidInput("positionRisk: expected an array");
   std::vector<PositionReport> out;
-  for (const auto& row : d->GetArray()) {
+  for (const auto& row : doc.root().GetArray()) {
     Fields f(row, "positionRisk row");
     PositionReport p;
     p.symbol = f.Str("symbol");
@@ -242,30 +315,30 @@ Result<std::vector<PositionReport>> ParsePositionRisk(std::string_view json) {
 }
 
 Result<bool> ParseDualSidePosition(std::string_view json) {
-  auto d = parse(json, "positionSide/dual");
-  if (!d.ok()) return d.status();
-  Fields f(*d, "positionSide/dual");
+  JsonDoc doc(json, "positionSide/dual");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  Fields f(doc.root(), "positionSide/dual");
   const bool dual = f.Bool("dualSidePosition");
   if (!f.status().ok()) return f.status();
   return dual;
 }
 
 Result<Decimal> ParseMarkPrice(std::string_view json) {
-  auto d = parse(json, "premiumIndex");
-  if (!d.ok()) return d.status();
-  Fields f(*d, "premiumIndex");
+  JsonDoc doc(json, "premiumIndex");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  Fields f(doc.root(), "premiumIndex");
   const Decimal mark = f.Dec("markPrice");
   if (!f.status().ok()) return f.status();
   return mark;
 }
 
 Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
-  auto d = parse(json, "user-data event");
-  if (!d.ok()) return d.status();
-  const Value* v = d.operator->();
+  JsonDoc doc(json, "user-data event");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  const Value* v = &doc.root();
   if (v->IsObject() && v->HasMember("stream") && v->HasMember("data")) v = &(*v)["data"];
   Fields f(*v, "user-data event");
-  const std::string type = f.Str("e");
+  const std::string_view type = f.Str("e");
   const TimeMs event_time = f.Int("E");
   if (!f.status().ok()) return f.status();
   if (type == "ORDER_TRADE_UPDATE") {
@@ -355,7 +428,7 @@ Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
     e.listen_key = f.Str("listenKey", false);
     return UserDataEvent(e);
   }
-  return UserDataEvent(IgnoredEvent{type});
+  return UserDataEvent(IgnoredEvent{std::string(type)});
 }
 
 }  // namespace keel::binance

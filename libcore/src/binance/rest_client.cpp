@@ -12,6 +12,7 @@ RestClient::RestClient(net::HttpTransport& transport, std::string api_key, Secre
     : transport_(transport),
       api_key_(std::move(api_key)),
       secret_(std::move(secret)),
+      signer_(secret_.reveal()),
       clock_(clock),
       sleep_(std::move(sleep)),
       options_(options) {}
@@ -71,7 +72,7 @@ Result<std::string> RestClient::Signed(const std::string& method, const std::str
     p.Add("recvWindow", std::to_string(options_.recv_window_ms));
     p.Add("timestamp", std::to_string(clock_.NowMs() + offset_ms_));
     std::string payload = p.Encode();
-    payload += "&signature=" + net::hmac_sha256_hex(secret_.reveal(), payload);
+    payload += "&signature=" + signer_.Hex(payload);
     const bool in_query = method == "GET" || method == "DELETE";
     return Send(method, path, in_query ? payload : "", in_query ? "" : payload, true);
   };

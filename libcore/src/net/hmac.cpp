@@ -5,6 +5,58 @@
 
 namespace keel::net {
 
+struct HmacSha256::Impl {
+  EVP_MD_CTX* inner = nullptr;  // SHA-256 state after (key ^ ipad)
+  EVP_MD_CTX* outer = nullptr;  // SHA-256 state after (key ^ opad)
+  EVP_MD_CTX* work = nullptr;
+};
+
+HmacSha256::HmacSha256(std::string_view key) : impl_(std::make_unique<Impl>()) {
+  unsigned char block[64] = {};
+  if (key.size() > sizeof(block)) {
+    unsigned int n = 0;
+    EVP_Digest(key.data(), key.size(), block, &n, EVP_sha256(), nullptr);
+  } else {
+    std::copy(key.begin(), key.end(), block);
+  }
+  unsigned char ipad[64], opad[64];
+  for (int i = 0; i < 64; ++i) {
+    ipad[i] = static_cast<unsigned char>(block[i] ^ 0x36);
+    opad[i] = static_cast<unsigned char>(block[i] ^ 0x5c);
+  }
+  impl_->inner = EVP_MD_CTX_new();
+  impl_->outer = EVP_MD_CTX_new();
+  impl_->work = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(impl_->inner, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(impl_->inner, ipad, sizeof(ipad));
+  EVP_DigestInit_ex(impl_->outer, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(impl_->outer, opad, sizeof(opad));
+}
+
+HmacSha256::~HmacSha256() {
+  EVP_MD_CTX_free(impl_->inner);
+  EVP_MD_CTX_free(impl_->outer);
+  EVP_MD_CTX_free(impl_->work);
+}
+
+std::string HmacSha256::Hex(std::string_view payload) const {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_MD_CTX_copy_ex(impl_->work, impl_->inner);
+  EVP_DigestUpdate(impl_->work, payload.data(), payload.size());
+  EVP_DigestFinal_ex(impl_->work, digest, &n);
+  EVP_MD_CTX_copy_ex(impl_->work, impl_->outer);
+  EVP_DigestUpdate(impl_->work, digest, n);
+  EVP_DigestFinal_ex(impl_->work, digest, &n);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(static_cast<std::size_t>(n) * 2, '0');
+  for (unsigned int i = 0; i < n; ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 15];
+  }
+  return out;
+}
+
 std::string hmac_sha256_hex(std::string_view key, std::string_view payload) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

@@ -12,6 +12,7 @@
 
 #include "keel/config/config.h"
 #include "keel/model/time.h"
+#include "keel/net/hmac.h"
 #include "keel/net/http_transport.h"
 #include "keel/net/query_string.h"
 
@@ -49,6 +50,7 @@ class RestClient {
   net::HttpTransport& transport_;
   std::string api_key_;
   Secret secret_;
+  net::HmacSha256 signer_;
   const Clock& clock_;
   std::function<void(TimeMs)> sleep_;
   RestOptions options_;

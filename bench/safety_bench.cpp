@@ -1,0 +1,119 @@
+// Figures for the adapter and the runbook tools:
+//   - decode ns/message for ORDER_TRADE_UPDATE and ACCOUNT_UPDATE (documented payloads);
+//   - HMAC-SHA256 signing ns for a typical order payload;
+//   - keel-scan-orphans and keel-reconcile over an account trading 200 symbols, against
+//     keel-exchange-sim on loopback: wall time including process start, and REST calls used.
+//   keel-safety-bench [symbols]
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "bench_clock.h"
+#include "http_client.h"
+#include "keel/binance/codec.h"
+#include "keel/net/hmac.h"
+#include "sim_process.h"
+#include "subprocess.h"
+
+using namespace keel;
+
+namespace {
+
+void decode() {
+  const std::string trade = keel::test::read_file(keel::test::source_path("tests/fixtures/binance/order_trade_update.json"));
+  const std::string account = keel::test::read_file(keel::test::source_path("tests/fixtures/binance/account_update.json"));
+  for (const auto& [name, json] : {std::pair<const char*, const std::string*>{"ORDER_TRADE_UPDATE", &trade},
+                                   {"ACCOUNT_UPDATE", &account}}) {
+    const int n = 200'000;
+    std::size_t ok = 0;
+    const double t0 = bench::now_seconds();
+    for (int i = 0; i < n; ++i) ok += binance::ParseUserDataEvent(*json).ok();
+    const double ns = (bench::now_seconds() - t0) * 1e9 / n;
+    bench::keep(ok);
+    std::printf("decode %-20s %8.0f ns/message  (target <= 1000)\n", name, ns);
+  }
+}
+
+void hmac() {
+  const std::string payload =
+      "symbol=BTCUSDT&side=BUY&positionSide=BOTH&type=LIMIT&timeInForce=GTC&quantity=0.010&price=96250.1&"
+      "newClientOrderId=kdemo-emwor0dc0-BTCUSDT&newOrderRespType=RESULT&recvWindow=5000&timestamp=1795165200000";
+  const int n = 500'000;
+  std::size_t bytes = 0;
+  const net::HmacSha256 signer("keel-demo-secret");
+  double t0 = bench::now_seconds();
+  for (int i = 0; i < n; ++i) bytes += signer.Hex(payload).size();
+  std::printf("HMAC-SHA256 sign, %zu-byte payload, keyed once: %6.0f ns  (target <= 1000)\n", payload.size(),
+              (bench::now_seconds() - t0) * 1e9 / n);
+  t0 = bench::now_seconds();
+  for (int i = 0; i < n; ++i) bytes += net::hmac_sha256_hex("keel-demo-secret", payload).size();
+  bench::keep(bytes);
+  std::printf("HMAC-SHA256 sign, %zu-byte payload, keyed each time: %6.0f ns\n", payload.size(),
+              (bench::now_seconds() - t0) * 1e9 / n);
+}
+
+long rest_calls(keel::test::HttpClient& http) {
+  const std::string c = http.Send("GET", "/_sim/counters").body;
+  long total = 0;
+  const auto requests = c.find("\"requests\"");
+  const auto end = c.find("\"exchange\"");
+  for (std::size_t at = requests; (at = c.find("\": ", at)) != std::string::npos && at < end; ++at) {
+    const char next = c[at + 3];
+    if (next >= '0' && next <= '9') total += std::stol(c.substr(at + 3));
+  }
+  return total;
+}
+
+void account_tools(int symbols) {
+  keel::test::TempDir dir;
+  std::string sim = "[limits]\nenforce = false\nmax_open_orders = 100000\n[[account]]\nname = \"bench\"\n"
+                    "api_key = \"keel-demo-key\"\napi_secret = \"keel-demo-secret\"\nbalance = \"100000000\"\n";
+  for (int i = 0; i < symbols; ++i) {
+    sim += "[[instrument]]\nsymbol = \"S" + std::to_string(i) + "USDT\"\ntick_size = \"0.01\"\nstep_size = \"0.1\"\n"
+           "min_qty = \"0.1\"\nmax_qty = \"1000000\"\nmarket_max_qty = \"100000\"\nmin_notional = \"5\"\n"
+           "min_price = \"0.01\"\nmax_price = \"100000\"\ninitial_price = \"10.00\"\ndepth_per_level = \"10000\"\n"
+           "base_asset = \"S" + std::to_string(i) + "\"\n";
+  }
+  keel::test::write_file(dir.file("sim.toml"), sim);
+  keel::test::SimProcess process({"--config", dir.file("sim.toml")});
+  if (!process.ready()) {
+    std::fprintf(stderr, "safety bench: the simulator did not start\n");
+    std::exit(1);
+  }
+  keel::test::HttpClient http(process.rest_port(), 30'000);
+  for (int i = 0; i < symbols; ++i) {
+    const std::string s = "S" + std::to_string(i) + "USDT";
+    keel::test::SendSigned(http, "POST", "/fapi/v1/order", "symbol=" + s + "&side=BUY&type=MARKET&quantity=10",
+                           "keel-demo-key", "keel-demo-secret");
+    keel::test::SendSigned(http, "POST", "/fapi/v1/order",
+                           "symbol=" + s + "&side=SELL&type=LIMIT&timeInForce=GTC&quantity=1&price=20.00",
+                           "keel-demo-key", "keel-demo-secret");
+  }
+  keel::test::write_file(dir.file("bench.toml"),
+                         "[account]\nname = \"bench\"\n[exchange]\nkind = \"binance-usdm\"\nrest_url = \"http://127.0.0.1:" +
+                             std::to_string(process.rest_port()) + "\"\nws_url = \"ws://127.0.0.1:" +
+                             std::to_string(process.ws_port()) +
+                             "\"\napi_key_env = \"KEEL_API_KEY\"\napi_secret_env = \"KEEL_API_SECRET\"\n[store]\n"
+                             "path = \"bench.db\"\n");
+  for (const char* tool : {"keel-scan-orphans", "keel-reconcile"}) {
+    const long before = rest_calls(http);
+    const double t0 = bench::now_seconds();
+    auto r = keel::test::run({keel::test::bin(tool), "--config", dir.file("bench.toml"), "--json"},
+                             {{"KEEL_API_KEY", "keel-demo-key"}, {"KEEL_API_SECRET", "keel-demo-secret"}});
+    const double ms = (bench::now_seconds() - t0) * 1e3;
+    const long calls = rest_calls(http) - before;  // control calls are not counted as requests
+    std::printf("%-18s over %d symbols: %6.0f ms wall incl. process start, %ld REST calls, exit %d  "
+                "(target < 500 ms, a handful of calls)\n",
+                tool, symbols, ms, calls, r.exit_code);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int symbols = argc > 1 ? std::atoi(argv[1]) : 200;
+  decode();
+  hmac();
+  account_tools(symbols);
+  return 0;
+}
