@@ -1,0 +1,122 @@
+#include "keel/net/ws_client.h"
+
+#define ASIO_STANDALONE
+#include <websocketpp/client.hpp>
+#include <websocketpp/config/asio_client.hpp>
+#include <websocketpp/config/asio_no_tls_client.hpp>
+
+namespace keel::net {
+
+using PlainClient = websocketpp::client<websocketpp::config::asio_client>;
+using TlsClient = websocketpp::client<websocketpp::config::asio_tls_client>;
+
+struct WsClient::Impl {
+  EventLoop& loop;
+  Callbacks callbacks;
+  std::optional<std::string> ca_path;
+  std::unique_ptr<PlainClient> plain;
+  std::unique_ptr<TlsClient> tls;
+  // Clients replaced by a reconnect: their handlers may still be queued on the loop.
+  std::vector<std::unique_ptr<PlainClient>> retired_plain;
+  std::vector<std::unique_ptr<TlsClient>> retired_tls;
+  websocketpp::connection_hdl hdl;
+  bool is_open = false;
+  bool tls_active = false;
+
+  Impl(EventLoop& l, Callbacks c, std::optional<std::string> ca) : loop(l), callbacks(std::move(c)), ca_path(std::move(ca)) {}
+
+  template <typename Client>
+  void Setup(Client& client) {
+    client.clear_access_channels(websocketpp::log::alevel::all);
+    client.clear_error_channels(websocketpp::log::elevel::all);
+    websocketpp::lib::error_code ec;
+    client.init_asio(static_cast<asio::io_context*>(loop.native()), ec);
+    client.set_open_handler([this](websocketpp::connection_hdl) {
+      is_open = true;
+      if (callbacks.on_open) callbacks.on_open();
+    });
+    client.set_message_handler([this](websocketpp::connection_hdl, typename Client::message_ptr msg) {
+      if (msg->get_opcode() == websocketpp::frame::opcode::text && callbacks.on_text) callbacks.on_text(msg->get_payload());
+    });
+    client.set_fail_handler([this, &client](websocketpp::connection_hdl h) {
+      is_open = false;
+      websocketpp::lib::error_code get_ec;
+      auto con = client.get_con_from_hdl(h, get_ec);
+      std::string reason = "connection failed";
+      if (!get_ec) {
+        reason += ": " + con->get_ec().message();
+        if (con->get_response_code() != websocketpp::http::status_code::uninitialized)
+          reason += " (HTTP " + std::to_string(static_cast<int>(con->get_response_code())) + ")";
+      }
+      if (callbacks.on_close) callbacks.on_close(reason);
+    });
+    client.set_close_handler([this, &client](websocketpp::connection_hdl h) {
+      is_open = false;
+      websocketpp::lib::error_code get_ec;
+      auto con = client.get_con_from_hdl(h, get_ec);
+      std::string reason = "closed";
+      if (!get_ec && !con->get_remote_close_reason().empty()) reason += ": " + con->get_remote_close_reason();
+      if (callbacks.on_close) callbacks.on_close(reason);
+    });
+  }
+};
+
+WsClient::WsClient(EventLoop& loop, Callbacks callbacks, std::optional<std::string> ca_path)
+    : impl_(std::make_unique<Impl>(loop, std::move(callbacks), std::move(ca_path))) {}
+
+WsClient::~WsClient() { Close("client destroyed"); }
+
+Status WsClient::Connect(const std::string& url) {
+  websocketpp::lib::error_code ec;
+  if (url.rfind("wss://", 0) == 0) {
+    impl_->tls_active = true;
+    if (impl_->tls) impl_->retired_tls.push_back(std::move(impl_->tls));
+    impl_->tls = std::make_unique<TlsClient>();
+    impl_->Setup(*impl_->tls);
+    auto ca = impl_->ca_path;
+    impl_->tls->set_tls_init_handler([ca](websocketpp::connection_hdl) {
+      auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+      ctx->set_verify_mode(asio::ssl::verify_peer);
+      asio::error_code ca_ec;
+      if (ca) ctx->load_verify_file(*ca, ca_ec);
+      else ctx->set_default_verify_paths(ca_ec);
+      return ctx;
+    });
+    auto con = impl_->tls->get_connection(url, ec);
+    if (ec) return Status::InvalidInput("websocket URL " + url + ": " + ec.message());
+    impl_->hdl = con->get_handle();
+    impl_->tls->connect(con);
+  } else if (url.rfind("ws://", 0) == 0) {
+    impl_->tls_active = false;
+    if (impl_->plain) impl_->retired_plain.push_back(std::move(impl_->plain));
+    impl_->plain = std::make_unique<PlainClient>();
+    impl_->Setup(*impl_->plain);
+    auto con = impl_->plain->get_connection(url, ec);
+    if (ec) return Status::InvalidInput("websocket URL " + url + ": " + ec.message());
+    impl_->hdl = con->get_handle();
+    impl_->plain->connect(con);
+  } else {
+    return Status::InvalidInput("websocket URL " + url + ": expected ws:// or wss://");
+  }
+  return Status::Ok();
+}
+
+bool WsClient::Send(const std::string& text) {
+  if (!impl_->is_open) return false;
+  websocketpp::lib::error_code ec;
+  if (impl_->tls_active) impl_->tls->send(impl_->hdl, text, websocketpp::frame::opcode::text, ec);
+  else impl_->plain->send(impl_->hdl, text, websocketpp::frame::opcode::text, ec);
+  return !ec;
+}
+
+void WsClient::Close(const std::string& reason) {
+  if (!impl_->is_open) return;
+  websocketpp::lib::error_code ec;
+  if (impl_->tls_active) impl_->tls->close(impl_->hdl, websocketpp::close::status::normal, reason, ec);
+  else impl_->plain->close(impl_->hdl, websocketpp::close::status::normal, reason, ec);
+  impl_->is_open = false;
+}
+
+bool WsClient::open() const { return impl_->is_open; }
+
+}  // namespace keel::net
