@@ -1,0 +1,84 @@
+#pragma once
+// Binance USD-M's user-data stream, kept alive: a listen key created over REST, the connection on
+// the current split path (<ws_url>/private/ws?listenKey=K), a keepalive every 30 minutes, a new key
+// and connection on listenKeyExpired, and a reconnect with jittered exponential back-off after any
+// close. After every (re)connect a REST snapshot of positions and open orders is taken and handed
+// over, so nothing that happened while disconnected goes unseen; events carry the exchange's E and T
+// for the consumer to order observations.
+//
+// Runs on the EventLoop's thread; the REST calls it makes (listen keys, snapshots) block that thread
+// briefly. Handlers run on the loop's thread.
+
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "keel/binance/codec.h"
+#include "keel/binance/rest_client.h"
+#include "keel/exchange/exchange.h"
+#include "keel/net/ws_client.h"
+
+namespace keel::binance {
+
+struct UserStreamOptions {
+  std::string ws_url;  // the stream base: wss://fstream.binance.com, or ws://127.0.0.1:PORT
+  std::optional<std::string> ca_path;
+  TimeMs keepalive_ms = 30 * 60 * 1000;
+  TimeMs backoff_initial_ms = 1000;
+  TimeMs backoff_max_ms = 30'000;
+  std::uint64_t jitter_seed = 0;  // 0: seeded from the clock
+};
+
+struct UserStreamHandler {
+  std::function<void(const UserDataEvent&)> on_event;
+  std::function<void(const AccountReport&)> on_snapshot;  // after every (re)connect
+  // What the stream is doing, one line each: "live", "reconnecting in 1200 ms: closed", errors.
+  std::function<void(const std::string&)> on_state;
+};
+
+class UserDataStream {
+ public:
+  UserDataStream(net::EventLoop& loop, Exchange& exchange, RestClient& rest, UserStreamOptions options,
+                 UserStreamHandler handler);
+  ~UserDataStream();
+  UserDataStream(const UserDataStream&) = delete;
+  UserDataStream& operator=(const UserDataStream&) = delete;
+
+  // Creates the listen key and connects. Errors here are the caller's (no key, no URL).
+  Status Start();
+  void Stop();
+
+  const std::string& listen_key() const { return listen_key_; }
+  int connects() const { return connects_; }
+  int snapshots() const { return snapshots_; }
+  int reconnects_scheduled() const { return reconnects_; }
+
+ private:
+  Status CreateKey();
+  void Connect();
+  void OnOpen();
+  void OnText(const std::string& text);
+  void OnClose(const std::string& reason);
+  void ScheduleReconnect(const std::string& reason);
+  void KeepAlive();
+  void State(const std::string& line);
+
+  net::EventLoop& loop_;
+  Exchange& exchange_;
+  RestClient& rest_;
+  UserStreamOptions options_;
+  UserStreamHandler handler_;
+  std::unique_ptr<net::WsClient> ws_;
+  std::string listen_key_;
+  std::mt19937_64 rng_;
+  int attempt_ = 0;
+  int connects_ = 0;
+  int snapshots_ = 0;
+  int reconnects_ = 0;
+  bool stopped_ = true;
+  bool renewing_key_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // timers check it before acting
+};
+
+}  // namespace keel::binance

@@ -1,0 +1,156 @@
+#include "keel/binance/user_stream.h"
+
+#include <rapidjson/document.h>
+
+#include <chrono>
+
+#include "keel/binance/errors.h"
+
+namespace keel::binance {
+
+UserDataStream::UserDataStream(net::EventLoop& loop, Exchange& exchange, RestClient& rest, UserStreamOptions options,
+                               UserStreamHandler handler)
+    : loop_(loop),
+      exchange_(exchange),
+      rest_(rest),
+      options_(std::move(options)),
+      handler_(std::move(handler)),
+      rng_(options_.jitter_seed ? options_.jitter_seed
+                                : static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
+  while (!options_.ws_url.empty() && options_.ws_url.back() == '/') options_.ws_url.pop_back();
+}
+
+UserDataStream::~UserDataStream() {
+  *alive_ = false;
+  Stop();
+}
+
+void UserDataStream::State(const std::string& line) {
+  if (handler_.on_state) handler_.on_state(line);
+}
+
+Status UserDataStream::CreateKey() {
+  auto body = rest_.WithKey("POST", "/fapi/v1/listenKey", net::Params());
+  if (!body.ok()) return body.status().WithContext("creating a listen key");
+  rapidjson::Document d;
+  d.Parse(body->c_str());
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("listenKey") || !d["listenKey"].IsString())
+    return Status::InvalidInput("POST /fapi/v1/listenKey: expected {\"listenKey\":\"...\"}");
+  listen_key_ = d["listenKey"].GetString();
+  return Status::Ok();
+}
+
+Status UserDataStream::Start() {
+  if (options_.ws_url.empty()) return Status::InvalidInput("the user-data stream needs exchange.ws_url");
+  stopped_ = false;
+  KEEL_RETURN_IF_ERROR(CreateKey());
+  std::weak_ptr<bool> alive = alive_;
+  loop_.Every(options_.keepalive_ms, [this, alive] {
+    if (auto a = alive.lock(); a && *a && !stopped_) KeepAlive();
+  });
+  Connect();
+  return Status::Ok();
+}
+
+void UserDataStream::Stop() {
+  stopped_ = true;
+  if (ws_) ws_->Close("stopping");
+}
+
+void UserDataStream::Connect() {
+  if (stopped_) return;
+  net::WsClient::Callbacks callbacks;
+  callbacks.on_open = [this] { OnOpen(); };
+  callbacks.on_text = [this](const std::string& text) { OnText(text); };
+  callbacks.on_close = [this](const std::string& reason) { OnClose(reason); };
+  if (!ws_) ws_ = std::make_unique<net::WsClient>(loop_, std::move(callbacks), options_.ca_path);
+  Status s = ws_->Connect(options_.ws_url + "/private/ws?listenKey=" + listen_key_);
+  if (!s.ok()) ScheduleReconnect(s.message());
+}
+
+void UserDataStream::OnOpen() {
+  ++connects_;
+  attempt_ = 0;
+  State("live");
+  // Whatever happened while not connected is in this snapshot; the stream covers what follows.
+  auto snapshot = exchange_.Account();
+  if (!snapshot.ok()) {
+    State("snapshot after connecting failed: " + snapshot.status().message() + ": reconnecting");
+    ws_->Close("snapshot failed");
+    return;
+  }
+  ++snapshots_;
+  if (handler_.on_snapshot) handler_.on_snapshot(*snapshot);
+}
+
+void UserDataStream::OnText(const std::string& text) {
+  auto event = ParseUserDataEvent(text);
+  if (!event.ok()) {
+    State("undecodable user-data event: " + event.status().message());
+    return;
+  }
+  if (std::holds_alternative<ListenKeyExpiredEvent>(*event)) {
+    // The key is gone: a new key, then a new connection (from OnClose).
+    State("listen key expired: creating a new one");
+    renewing_key_ = true;
+  }
+  if (handler_.on_event) handler_.on_event(*event);
+  if (renewing_key_ && ws_ && ws_->open()) ws_->Close("listen key expired");
+}
+
+void UserDataStream::OnClose(const std::string& reason) {
+  if (stopped_) return;
+  if (renewing_key_) {
+    renewing_key_ = false;
+    Status s = CreateKey();
+    if (!s.ok()) {
+      ScheduleReconnect(s.message());
+      return;
+    }
+    Connect();
+    return;
+  }
+  ScheduleReconnect(reason);
+}
+
+void UserDataStream::ScheduleReconnect(const std::string& reason) {
+  if (stopped_) return;
+  ++reconnects_;
+  TimeMs delay = options_.backoff_initial_ms;
+  for (int i = 0; i < attempt_ && delay < options_.backoff_max_ms; ++i) delay *= 2;
+  if (delay > options_.backoff_max_ms) delay = options_.backoff_max_ms;
+  // +-20% jitter, so that many clients do not come back in the same instant.
+  delay = delay * static_cast<TimeMs>(800 + rng_() % 401) / 1000;
+  ++attempt_;
+  State("reconnecting in " + std::to_string(delay) + " ms: " + reason);
+  std::weak_ptr<bool> alive = alive_;
+  loop_.After(delay, [this, alive] {
+    auto a = alive.lock();
+    if (!a || !*a || stopped_) return;
+    // The key may have lapsed while we were away: extend it, or make a new one.
+    net::Params p;
+    p.Add("listenKey", listen_key_);
+    auto kept = rest_.WithKey("PUT", "/fapi/v1/listenKey", p);
+    if (!kept.ok()) {
+      Status s = CreateKey();
+      if (!s.ok()) {
+        ScheduleReconnect(s.message());
+        return;
+      }
+    }
+    Connect();
+  });
+}
+
+void UserDataStream::KeepAlive() {
+  net::Params p;
+  p.Add("listenKey", listen_key_);
+  auto kept = rest_.WithKey("PUT", "/fapi/v1/listenKey", p);
+  if (kept.ok()) return;
+  State("listen key keepalive failed: " + kept.status().message() + ": creating a new key");
+  renewing_key_ = true;
+  if (ws_ && ws_->open()) ws_->Close("listen key lost");
+  else OnClose("listen key lost");
+}
+
+}  // namespace keel::binance

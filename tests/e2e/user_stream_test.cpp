@@ -1,0 +1,86 @@
+// keel's user-data stream client against keel-exchange-sim: events with exchange times, a REST
+// snapshot after every (re)connect, recovery from a dropped connection and from listen-key expiry.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "http_client.h"
+#include "keel/binance/binance_exchange.h"
+#include "keel/binance/user_stream.h"
+#include "sim_process.h"
+
+using namespace keel;
+using namespace keel::test;
+
+TEST_CASE("the user-data stream stays alive through a disconnect and a listen-key expiry, snapshotting each time") {
+  SimProcess sim;
+  REQUIRE(sim.ready());
+  auto transport = net::CurlTransport::Create("http://127.0.0.1:" + std::to_string(sim.rest_port()), std::nullopt);
+  REQUIRE(transport.ok());
+  SystemClock clock;
+  auto rest = std::make_unique<binance::RestClient>(**transport, "keel-demo-key", Secret("keel-demo-secret"), clock,
+                                                    [](TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); });
+  binance::RestClient& rest_ref = *rest;
+  binance::BinanceExchange exchange(std::move(rest));
+
+  net::EventLoop loop;
+  std::vector<std::string> events;
+  std::vector<std::string> states;
+  int snapshot_positions = -1;
+  binance::UserStreamOptions options;
+  options.ws_url = "ws://127.0.0.1:" + std::to_string(sim.ws_port());
+  options.backoff_initial_ms = 100;
+  options.jitter_seed = 7;
+  binance::UserStreamHandler handler;
+  handler.on_event = [&](const binance::UserDataEvent& e) {
+    if (auto* o = std::get_if<binance::OrderUpdateEvent>(&e)) {
+      CHECK(o->event_time > 0);
+      CHECK(o->transaction_time > 0);
+      events.push_back("ORDER_TRADE_UPDATE " + o->execution_type);
+    } else if (auto* a = std::get_if<binance::AccountUpdateEvent>(&e)) {
+      events.push_back("ACCOUNT_UPDATE " + a->reason);
+    } else if (std::holds_alternative<binance::ListenKeyExpiredEvent>(e)) {
+      events.push_back("listenKeyExpired");
+    }
+  };
+  handler.on_snapshot = [&](const AccountReport& r) { snapshot_positions = static_cast<int>(r.positions.size()); };
+  handler.on_state = [&](const std::string& s) { states.push_back(s); };
+  binance::UserDataStream stream(loop, exchange, rest_ref, options, handler);
+  REQUIRE(stream.Start().ok());
+  const std::string first_key = stream.listen_key();
+
+  HttpClient control(sim.rest_port());
+  loop.After(400, [&] {
+    PlaceOrder o;
+    o.client_order_id = "kdemo-stream-1";
+    o.symbol = "BTCUSDT";
+    o.side = Side::kBuy;
+    o.type = OrderType::kMarket;
+    o.qty = Decimal::Parse("0.010").value();
+    REQUIRE(exchange.Place(o).ok());
+  });
+  loop.After(900, [&] { control.Send("POST", "/_sim/command", {}, R"({"fault":"disconnect"})"); });
+  loop.After(1800, [&] {
+    CHECK(snapshot_positions == 1);  // the reconnect's snapshot holds the position
+    control.Send("POST", "/_sim/command", {}, R"({"fault":"expire_listen_key"})");
+  });
+  loop.After(2800, [&] {
+    stream.Stop();
+    loop.Stop();
+  });
+  loop.Run();
+
+  INFO("states: " << [&] { std::string all; for (auto& s : states) all += s + " | "; return all; }());
+  CHECK(stream.connects() == 3);  // first, after the disconnect, after the key expired
+  CHECK(stream.snapshots() == 3);
+  CHECK(stream.listen_key() != first_key);
+  REQUIRE(events.size() >= 4);
+  CHECK(events[0] == "ORDER_TRADE_UPDATE NEW");
+  CHECK(events[1] == "ACCOUNT_UPDATE ORDER");
+  CHECK(events[2] == "ORDER_TRADE_UPDATE TRADE");
+  CHECK(events.back() == "listenKeyExpired");
+  bool reconnected = false;
+  for (const auto& s : states) reconnected |= s.rfind("reconnecting in ", 0) == 0;
+  CHECK(reconnected);
+}
