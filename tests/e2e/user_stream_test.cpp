@@ -84,3 +84,45 @@ TEST_CASE("the user-data stream stays alive through a disconnect and a listen-ke
   for (const auto& s : states) reconnected |= s.rfind("reconnecting in ", 0) == 0;
   CHECK(reconnected);
 }
+
+#include "keel/binance/market_stream.h"
+
+TEST_CASE("market streams: bookTicker and markPrice for the symbols asked, again after a disconnect") {
+  SimProcess sim;
+  REQUIRE(sim.ready());
+  net::EventLoop loop;
+  int books = 0, marks = 0;
+  std::string last_symbol;
+  binance::MarketStreamOptions options;
+  options.ws_url = "ws://127.0.0.1:" + std::to_string(sim.ws_port());
+  options.symbols = {"BTCUSDT", "ETHUSDT"};
+  options.backoff_initial_ms = 100;
+  binance::MarketStreamHandler handler;
+  handler.on_book_ticker = [&](const binance::BookTickerEvent& e) {
+    ++books;
+    last_symbol = e.symbol;
+    CHECK(e.bid < e.ask);
+  };
+  handler.on_mark_price = [&](const binance::MarkPriceEvent& e) {
+    ++marks;
+    CHECK(e.mark_price.is_positive());
+  };
+  binance::MarketDataStream stream(loop, options, handler);
+  REQUIRE(stream.Start().ok());
+  HttpClient control(sim.rest_port());
+  int books_before_disconnect = 0;
+  loop.After(1500, [&] {
+    books_before_disconnect = books;
+    control.Send("POST", "/_sim/command", {}, R"({"fault":"disconnect"})");
+  });
+  loop.After(3500, [&] {
+    stream.Stop();
+    loop.Stop();
+  });
+  loop.Run();
+  CHECK(books_before_disconnect > 0);
+  CHECK(books > books_before_disconnect);  // flowing again after the reconnect
+  CHECK(marks > 0);
+  CHECK((last_symbol == "BTCUSDT" || last_symbol == "ETHUSDT"));
+  CHECK(stream.connects() == 4);  // two channels, each twice
+}

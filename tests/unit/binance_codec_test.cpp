@@ -136,3 +136,22 @@ TEST_CASE("error answers keep the venue code and say what keel may conclude") {
   r.status = 502;
   CHECK(ErrorFromResponse(r, "GET /x").IsUnknownOutcome());
 }
+
+TEST_CASE("documented market stream payloads decode; SUBSCRIBE replies are recognised") {
+  auto book = ParseMarketDataEvent(fixture("book_ticker_stream.json"));
+  REQUIRE_MESSAGE(book.ok(), book.status().ToString());
+  const auto& b = std::get<BookTickerEvent>(*book);
+  CHECK(b.symbol == "BTCUSDT");
+  CHECK(b.bid == D("25.3519"));
+  CHECK(b.ask == D("25.3652"));
+  CHECK(b.event_time == 1568014460893);
+  CHECK(b.transaction_time == 1568014460891);
+  auto mark = ParseMarketDataEvent(R"({"stream":"btcusdt@markPrice","data":)" + fixture("mark_price_stream.json") + "}");
+  REQUIRE(mark.ok());
+  const auto& m = std::get<MarkPriceEvent>(*mark);
+  CHECK(m.mark_price == D("11794.15"));
+  CHECK(m.index_price == D("11784.62659091"));
+  CHECK(std::holds_alternative<SubscriptionReply>(*ParseMarketDataEvent(R"({"result":null,"id":1})")));
+  CHECK(std::get<IgnoredEvent>(*ParseMarketDataEvent(R"({"e":"aggTrade","E":1})")).type == "aggTrade");
+  CHECK(!ParseMarketDataEvent(R"({"e":"bookTicker","E":1,"s":"X"})").ok());
+}

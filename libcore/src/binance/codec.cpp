@@ -332,6 +332,42 @@ Result<Decimal> ParseMarkPrice(std::string_view json) {
   return mark;
 }
 
+Result<MarketDataEvent> ParseMarketDataEvent(std::string_view json) {
+  JsonDoc doc(json, "market event");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  const Value* v = &doc.root();
+  if (v->IsObject() && v->HasMember("stream") && v->HasMember("data")) v = &(*v)["data"];
+  if (v->IsObject() && v->HasMember("result") && v->HasMember("id")) {
+    const Value& id = (*v)["id"];
+    return MarketDataEvent(SubscriptionReply{id.IsString() ? std::string(id.GetString(), id.GetStringLength()) : ""});
+  }
+  Fields f(*v, "market event");
+  const std::string_view type = f.Str("e");
+  if (!f.status().ok()) return f.status();
+  if (type == "bookTicker") {
+    BookTickerEvent e;
+    e.event_time = f.Int("E");
+    e.transaction_time = f.Int("T", false);
+    e.symbol = f.Str("s");
+    e.bid = f.Dec("b");
+    e.bid_qty = f.Dec("B");
+    e.ask = f.Dec("a");
+    e.ask_qty = f.Dec("A");
+    if (!f.status().ok()) return f.status();
+    return MarketDataEvent(e);
+  }
+  if (type == "markPriceUpdate") {
+    MarkPriceEvent e;
+    e.event_time = f.Int("E");
+    e.symbol = f.Str("s");
+    e.mark_price = f.Dec("p");
+    e.index_price = f.Dec("i", false);
+    if (!f.status().ok()) return f.status();
+    return MarketDataEvent(e);
+  }
+  return MarketDataEvent(IgnoredEvent{std::string(type)});
+}
+
 Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
   JsonDoc doc(json, "user-data event");
   KEEL_RETURN_IF_ERROR(doc.status());

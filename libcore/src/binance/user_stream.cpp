@@ -15,8 +15,9 @@ UserDataStream::UserDataStream(net::EventLoop& loop, Exchange& exchange, RestCli
       rest_(rest),
       options_(std::move(options)),
       handler_(std::move(handler)),
-      rng_(options_.jitter_seed ? options_.jitter_seed
-                                : static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
+      backoff_(options_.backoff_initial_ms, options_.backoff_max_ms,
+               options_.jitter_seed ? options_.jitter_seed
+                                    : static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
   while (!options_.ws_url.empty() && options_.ws_url.back() == '/') options_.ws_url.pop_back();
 }
 
@@ -70,7 +71,7 @@ void UserDataStream::Connect() {
 
 void UserDataStream::OnOpen() {
   ++connects_;
-  attempt_ = 0;
+  backoff_.Reset();
   State("live");
   // Whatever happened while not connected is in this snapshot; the stream covers what follows.
   auto snapshot = exchange_.Account();
@@ -116,12 +117,7 @@ void UserDataStream::OnClose(const std::string& reason) {
 void UserDataStream::ScheduleReconnect(const std::string& reason) {
   if (stopped_) return;
   ++reconnects_;
-  TimeMs delay = options_.backoff_initial_ms;
-  for (int i = 0; i < attempt_ && delay < options_.backoff_max_ms; ++i) delay *= 2;
-  if (delay > options_.backoff_max_ms) delay = options_.backoff_max_ms;
-  // +-20% jitter, so that many clients do not come back in the same instant.
-  delay = delay * static_cast<TimeMs>(800 + rng_() % 401) / 1000;
-  ++attempt_;
+  const TimeMs delay = backoff_.Next();
   State("reconnecting in " + std::to_string(delay) + " ms: " + reason);
   std::weak_ptr<bool> alive = alive_;
   loop_.After(delay, [this, alive] {

@@ -63,4 +63,27 @@ using UserDataEvent =
 // Accepts a raw event or a combined-stream frame ({"stream":…,"data":…}).
 Result<UserDataEvent> ParseUserDataEvent(std::string_view json);
 
+// ---- market streams ----
+struct BookTickerEvent {
+  TimeMs event_time = 0;
+  TimeMs transaction_time = 0;
+  std::string symbol;
+  Decimal bid;
+  Decimal bid_qty;
+  Decimal ask;
+  Decimal ask_qty;
+};
+struct MarkPriceEvent {
+  TimeMs event_time = 0;
+  std::string symbol;
+  Decimal mark_price;
+  Decimal index_price;
+};
+struct SubscriptionReply {
+  std::string id;  // the request's id, as text
+};
+using MarketDataEvent = std::variant<BookTickerEvent, MarkPriceEvent, SubscriptionReply, IgnoredEvent>;
+// <symbol>@bookTicker and <symbol>@markPrice payloads (raw or combined), and SUBSCRIBE replies.
+Result<MarketDataEvent> ParseMarketDataEvent(std::string_view json);
+
 }  // namespace keel::binance

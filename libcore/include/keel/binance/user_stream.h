@@ -11,12 +11,12 @@
 
 #include <functional>
 #include <memory>
-#include <random>
 #include <string>
 
 #include "keel/binance/codec.h"
 #include "keel/binance/rest_client.h"
 #include "keel/exchange/exchange.h"
+#include "keel/net/backoff.h"
 #include "keel/net/ws_client.h"
 
 namespace keel::binance {
@@ -71,8 +71,7 @@ class UserDataStream {
   UserStreamHandler handler_;
   std::unique_ptr<net::WsClient> ws_;
   std::string listen_key_;
-  std::mt19937_64 rng_;
-  int attempt_ = 0;
+  net::Backoff backoff_;
   int connects_ = 0;
   int snapshots_ = 0;
   int reconnects_ = 0;
