@@ -65,10 +65,17 @@ class Fields {
     if (!v_.IsObject() || v_.MemberCount() == 0) return nullptr;
     const std::size_t n = v_.MemberCount();
     auto begin = v_.MemberBegin();
-    for (std::size_t k = 0; k < n; ++k) {
-      const std::size_t i = (cursor_ + k) % n;
+    std::size_t i = cursor_ < n ? cursor_ : 0;
+    for (std::size_t k = 0; k < n; ++k, ++i) {
+      if (i == n) i = 0;
       const auto& m = begin[static_cast<rapidjson::SizeType>(i)];
-      if (m.name.GetStringLength() == length && std::memcmp(m.name.GetString(), key, length) == 0) {
+      if (m.name.GetStringLength() != length) continue;
+      const char* name = m.name.GetString();
+      // Binance's stream keys are one or two characters: compare those without a call.
+      const bool same = length == 1   ? name[0] == key[0]
+                        : length == 2 ? name[0] == key[0] && name[1] == key[1]
+                                      : std::memcmp(name, key, length) == 0;
+      if (same) {
         cursor_ = i + 1;
         return m.value.IsNull() ? nullptr : &m.value;
       }
@@ -399,12 +406,12 @@ Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
     e.last_qty = of.Dec("l");
     e.order.filled_qty = of.Dec("z");
     e.last_price = of.Dec("L");
+    e.order.update_time = of.Int("T");  // fields read in the order the exchange sends them
     e.order.reduce_only = of.Bool("R");
     e.order.position_side = of.Enum("ps", parse_position_side);
     e.order.close_position = of.Bool("cp", false);
-    e.order.update_time = of.Int("T");
     if (!of.status().ok()) return of.status();
-    return UserDataEvent(e);
+    return UserDataEvent(std::move(e));
   }
   if (type == "ACCOUNT_UPDATE") {
     AccountUpdateEvent e;
@@ -426,10 +433,10 @@ Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
         p.position_side = pf.Enum("ps", parse_position_side);
         p.update_time = e.transaction_time;
         if (!pf.status().ok()) return pf.status();
-        e.positions.push_back(p);
+        e.positions.push_back(std::move(p));
       }
     }
-    return UserDataEvent(e);
+    return UserDataEvent(std::move(e));
   }
   if (type == "ALGO_UPDATE") {
     AlgoUpdateEvent e;
@@ -456,7 +463,7 @@ Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
     bool known = false;
     e.order.status = algo_to_order_status(e.algo_status, known);
     if (!known) return Status::InvalidInput("ALGO_UPDATE.o field \"X\": unknown value '" + e.algo_status + "'");
-    return UserDataEvent(e);
+    return UserDataEvent(std::move(e));
   }
   if (type == "listenKeyExpired") {
     ListenKeyExpiredEvent e;
