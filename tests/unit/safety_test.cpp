@@ -1,0 +1,145 @@
+// The safety core's decisions as pure functions over snapshots.
+#include <doctest/doctest.h>
+
+#include "keel/safety/client_ids.h"
+#include "keel/safety/orphan_scanner.h"
+#include "keel/safety/reconciler.h"
+
+using namespace keel;
+
+namespace {
+
+Decimal D(const char* t) { return Decimal::Parse(t).value(); }
+constexpr TimeMs kNow = 1'795'165'200'000;
+
+PositionReport position(const char* symbol, const char* amount, TimeMs updated, PositionSide side = PositionSide::kBoth) {
+  return PositionReport{symbol, side, D(amount), D("100"), updated};
+}
+
+OrderReport stop_for(const char* symbol, Side side, const std::string& cid, bool close_position = true) {
+  OrderReport o;
+  o.book = OrderBook::kConditional;
+  o.client_order_id = cid;
+  o.symbol = symbol;
+  o.side = side;
+  o.type = OrderType::kStopMarket;
+  o.close_position = close_position;
+  o.reduce_only = !close_position;
+  return o;
+}
+
+std::vector<std::string> kinds(const OrphanScan& scan) {
+  std::vector<std::string> out;
+  for (const auto& f : scan.findings) out.push_back(std::string(to_string(f.kind)) + " " + f.symbol);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("client order ids carry the account prefix and stay within Binance's 36 characters") {
+  const std::string id = MakeClientOrderId("demo", OrderPurpose::kClose, "1000SHIBUSDT", kNow);
+  CHECK(id.rfind("kdemo-c", 0) == 0);
+  CHECK(id.size() <= 36);
+  CHECK(MakeClientOrderId("a-very-long-account-name-here", OrderPurpose::kEmergencyStop, "SOMEVERYLONGSYMBOLUSDT", kNow)
+            .size() <= 36);
+  CHECK(IsOwnClientOrderId("demo", id));
+  CHECK(!IsOwnClientOrderId("demo2", id));
+  CHECK(!IsOwnClientOrderId("demo", "web_8Hs2kd91"));
+  CHECK(MakeClientOrderId("demo", OrderPurpose::kStop, "BTCUSDT", kNow) ==
+        MakeClientOrderId("demo", OrderPurpose::kStop, "BTCUSDT", kNow));  // deterministic
+}
+
+TEST_CASE("orphan scan: classes, grace, protection, and the stale-read guard") {
+  AccountReport ex;
+  ex.positions = {position("BTCUSDT", "0.010", kNow - 60'000), position("ETHUSDT", "-1", kNow - 60'000),
+                  position("SOLUSDT", "5", kNow - 2'000), position("XRPUSDT", "100", kNow - 60'000)};
+  ex.open_orders = {stop_for("ETHUSDT", Side::kBuy, "kdemo-x1-ETHUSDT"),  // protects the short
+                    stop_for("XRPUSDT", Side::kBuy, "kdemo-x2-XRPUSDT"),  // wrong side: protects nothing
+                    stop_for("BNBUSDT", Side::kSell, "web_123")};
+  StoreView store;
+  PositionRecord tracked;
+  tracked.symbol = "ETHUSDT";
+  tracked.qty = D("-1");
+  store.open_positions = {tracked};
+  OrderRecord known;
+  known.client_order_id = "kdemo-x1-ETHUSDT";
+  store.open_orders = {known};
+  OrphanOptions o;
+  o.account = "demo";
+  o.now = kNow;
+  const OrphanScan scan = ScanForOrphans(ex, store, o);
+  CHECK(kinds(scan) == std::vector<std::string>{"untracked-position BTCUSDT", "unprotected-position BTCUSDT",
+                                                "untracked-position XRPUSDT", "unprotected-position XRPUSDT",
+                                                "unknown-order XRPUSDT", "foreign-order BNBUSDT"});
+  REQUIRE(scan.ignored.size() == 1);
+  CHECK(scan.ignored[0].find("SOLUSDT/BOTH: opened or changed 2000 ms ago") == 0);
+
+  // A position keel saw close at T: a read updated at or before T is stale, a later one is real.
+  store.newest_position_time[{"BTCUSDT", PositionSide::kBoth}] = kNow - 60'000;
+  CHECK(kinds(ScanForOrphans(ex, store, o))[0] == "untracked-position XRPUSDT");
+  store.newest_position_time[{"BTCUSDT", PositionSide::kBoth}] = kNow - 60'001;
+  CHECK(kinds(ScanForOrphans(ex, store, o))[0] == "untracked-position BTCUSDT");
+  o.symbols = {"ETHUSDT"};
+  CHECK(ScanForOrphans(ex, store, o).findings.empty());
+}
+
+TEST_CASE("a resting stop protects only on the closing side of its own position") {
+  const PositionReport longp = position("BTCUSDT", "1", 0);
+  CHECK(HasRestingStop(longp, {stop_for("BTCUSDT", Side::kSell, "a")}));
+  CHECK(HasRestingStop(longp, {stop_for("BTCUSDT", Side::kSell, "a", false)}));  // reduce-only
+  CHECK(!HasRestingStop(longp, {stop_for("BTCUSDT", Side::kBuy, "a")}));
+  CHECK(!HasRestingStop(longp, {stop_for("ETHUSDT", Side::kSell, "a")}));
+  OrderReport plain_stop = stop_for("BTCUSDT", Side::kSell, "a");
+  plain_stop.close_position = false;  // neither reduce-only nor closePosition: it could open a short
+  CHECK(!HasRestingStop(longp, {plain_stop}));
+  OrderReport limit = stop_for("BTCUSDT", Side::kSell, "a");
+  limit.book = OrderBook::kRegular;
+  limit.type = OrderType::kLimit;
+  CHECK(!HasRestingStop(longp, {limit}));
+  const PositionReport hedge_short = position("BTCUSDT", "-1", 0, PositionSide::kShort);
+  OrderReport hedge_stop = stop_for("BTCUSDT", Side::kBuy, "a", false);
+  hedge_stop.reduce_only = false;  // hedge mode closes by position side
+  hedge_stop.position_side = PositionSide::kShort;
+  CHECK(HasRestingStop(hedge_short, {hedge_stop}));
+}
+
+TEST_CASE("reconcile: every kind, quantities exact after step rounding, stale and young ignored") {
+  AccountReport ex;
+  ex.positions = {position("BTCUSDT", "0.0100", kNow - 60'000), position("ETHUSDT", "0.011", kNow - 60'000),
+                  position("SOLUSDT", "-3", kNow - 60'000), position("XRPUSDT", "10", kNow - 60'000),
+                  position("DOGEUSDT", "7", kNow - 60'000)};
+  OrderReport mine_on_exchange;
+  mine_on_exchange.client_order_id = "kdemo-g1-BTCUSDT";
+  mine_on_exchange.symbol = "BTCUSDT";
+  ex.open_orders = {mine_on_exchange};
+  StoreView store;
+  auto open = [](const char* symbol, const char* qty, TimeMs opened) {
+    PositionRecord p;
+    p.symbol = symbol;
+    p.qty = D(qty);
+    p.opened_ms = opened;
+    return p;
+  };
+  store.open_positions = {open("BTCUSDT", "0.01", 0), open("ETHUSDT", "0.010", 0), open("SOLUSDT", "3", 0),
+                          open("BNBUSDT", "1", 0), open("ADAUSDT", "5", kNow - 1000)};
+  store.newest_position_time[{"DOGEUSDT", PositionSide::kBoth}] = kNow - 30'000;  // closed after that read
+  OrderRecord ghost;
+  ghost.client_order_id = "kdemo-e9-ETHUSDT";
+  ghost.symbol = "ETHUSDT";
+  store.open_orders = {ghost};
+  ReconcileOptions o;
+  o.account = "demo";
+  o.now = kNow;
+  o.step_sizes = {{"BTCUSDT", D("0.001")}, {"ETHUSDT", D("0.001")}};
+  const Reconciliation r = Reconcile(ex, store, o);
+  std::vector<std::string> found;
+  for (const auto& m : r.mismatches) found.push_back(std::string(to_string(m.kind)) + " " + m.symbol);
+  CHECK(found == std::vector<std::string>{"quantity ETHUSDT", "side SOLUSDT", "exchange-open-store-flat XRPUSDT",
+                                          "store-open-exchange-flat BNBUSDT", "order-exchange-only BTCUSDT",
+                                          "order-store-only ETHUSDT"});
+  REQUIRE(r.ignored.size() == 2);
+  CHECK(r.ignored[0].rfind("DOGEUSDT/BOTH", 0) == 0);  // stale
+  CHECK(r.ignored[1].rfind("ADAUSDT/BOTH", 0) == 0);   // young
+  CHECK(to_string(*parse_mismatch_kind("quantity")) == std::string("quantity"));
+  CHECK(!parse_mismatch_kind("qty").ok());
+}
