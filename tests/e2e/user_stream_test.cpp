@@ -7,6 +7,7 @@
 
 #include "http_client.h"
 #include "keel/binance/binance_exchange.h"
+#include "keel/binance/market_stream.h"
 #include "keel/binance/user_stream.h"
 #include "sim_process.h"
 
@@ -85,7 +86,6 @@ TEST_CASE("the user-data stream stays alive through a disconnect and a listen-ke
   CHECK(reconnected);
 }
 
-#include "keel/binance/market_stream.h"
 
 TEST_CASE("market streams: bookTicker and markPrice for the symbols asked, again after a disconnect") {
   SimProcess sim;

@@ -1,6 +1,7 @@
 #include "keel/safety/protect.h"
 
 #include "keel/safety/client_ids.h"
+#include "keel/safety/sent_order.h"
 
 namespace keel {
 
@@ -37,19 +38,7 @@ Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const std
 
   IntentRecord intent{stop.client_order_id, OrderPurpose::kEmergencyStop, p.symbol, stop.side, p.position_side,
                       p.amount.abs(), *trigger, "protect an unprotected position", now};
-  OrderRecord order;
-  order.client_order_id = stop.client_order_id;
-  order.symbol = p.symbol;
-  order.side = stop.side;
-  order.position_side = p.position_side;
-  order.type = OrderType::kStopMarket;
-  order.purpose = OrderPurpose::kEmergencyStop;
-  order.state = OrderState::kPendingNew;
-  order.qty = p.amount.abs();
-  order.stop_price = *trigger;
-  order.reduce_only = true;
-  order.close_position = true;
-  order.created_ms = order.updated_ms = now;
+  OrderRecord order = PendingRecordOf(stop, OrderPurpose::kEmergencyStop, p.amount.abs(), now);
   {
     WriteBatch b(now);
     b.PutIntent(intent, Provenance{Source::kOperator, std::nullopt, "protect"})

@@ -1,6 +1,7 @@
 #include "keel/safety/safe_close.h"
 
 #include "keel/safety/client_ids.h"
+#include "keel/safety/sent_order.h"
 
 namespace keel {
 namespace {
@@ -67,17 +68,7 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
     if (store) {
       IntentRecord intent{close.client_order_id, OrderPurpose::kClose, o.symbol, r.close_side, p.position_side,
                           p.amount.abs(), std::nullopt, o.reason, o.now()};
-      OrderRecord pending;
-      pending.client_order_id = close.client_order_id;
-      pending.symbol = o.symbol;
-      pending.side = r.close_side;
-      pending.position_side = p.position_side;
-      pending.type = OrderType::kMarket;
-      pending.purpose = OrderPurpose::kClose;
-      pending.state = OrderState::kPendingNew;
-      pending.qty = p.amount.abs();
-      pending.reduce_only = true;
-      pending.created_ms = pending.updated_ms = o.now();
+      const OrderRecord pending = PendingRecordOf(close, OrderPurpose::kClose, p.amount.abs(), o.now());
       WriteBatch b(o.now());
       b.PutIntent(intent, Provenance{Source::kOperator, std::nullopt, o.reason})
           .PutOrder(pending, Provenance{Source::kOperator, std::nullopt, "sending close"});

@@ -1,0 +1,13 @@
+#pragma once
+// The store's record of an order keel is about to send: written with its intent before the send,
+// PendingNew until the exchange's answer (or a query by client order id) settles it.
+
+#include "keel/exchange/exchange.h"
+#include "keel/store/records.h"
+
+namespace keel {
+
+// qty: the amount the order concerns (for a closePosition stop, the position's size).
+OrderRecord PendingRecordOf(const PlaceOrder& order, OrderPurpose purpose, Decimal qty, TimeMs now);
+
+}  // namespace keel
