@@ -153,9 +153,9 @@ Body depth(Call& c) {
 
 // ---- orders ----
 
-Result<NewOrderRequest> new_order_request(Call& c, const std::string& symbol) {
-  NewOrderRequest r;
-  r.symbol = symbol;
+// What every placement names, regular or conditional: side, type, positionSide, timeInForce.
+template <typename Request>
+Status read_order_basics(Call& c, Request& r) {
   auto side_text = c.Req("side");
   if (!side_text.ok()) return side_text.status();
   auto side = parse_side(*side_text);
@@ -173,6 +173,13 @@ Result<NewOrderRequest> new_order_request(Call& c, const std::string& symbol) {
   auto tif = c.OptEnum("timeInForce", parse_time_in_force, -1115, "Invalid timeInForce.");
   if (!tif.ok()) return tif.status();
   r.time_in_force = *tif;
+  return Status::Ok();
+}
+
+Result<NewOrderRequest> new_order_request(Call& c, const std::string& symbol) {
+  NewOrderRequest r;
+  r.symbol = symbol;
+  KEEL_RETURN_IF_ERROR(read_order_basics(c, r));
   auto qty = c.OptDecimal("quantity");
   if (!qty.ok()) return qty.status();
   r.quantity = *qty;
@@ -369,23 +376,7 @@ Body post_algo_order(Call& c) {
   if (!symbol.ok()) return symbol.status();
   NewAlgoOrderRequest r;
   r.symbol = *symbol;
-  auto side_text = c.Req("side");
-  if (!side_text.ok()) return side_text.status();
-  auto side = parse_side(*side_text);
-  if (!side.ok()) return venue_error(-1117, "Invalid side.");
-  r.side = *side;
-  auto type_text = c.Req("type");
-  if (!type_text.ok()) return type_text.status();
-  auto type = parse_order_type(*type_text);
-  if (!type.ok()) return venue_error(-1116, "Invalid orderType.");
-  r.type = *type;
-  auto ps = c.OptEnum("positionSide", parse_position_side, -1100,
-                      "Illegal characters found in parameter 'positionSide'; legal range is 'BOTH|LONG|SHORT'.");
-  if (!ps.ok()) return ps.status();
-  r.position_side = *ps;
-  auto tif = c.OptEnum("timeInForce", parse_time_in_force, -1115, "Invalid timeInForce.");
-  if (!tif.ok()) return tif.status();
-  r.time_in_force = *tif;
+  KEEL_RETURN_IF_ERROR(read_order_basics(c, r));
   auto wt = c.OptEnum("workingType", parse_working_type, -1100,
                       "Illegal characters found in parameter 'workingType'; legal range is 'MARK_PRICE|CONTRACT_PRICE'.");
   if (!wt.ok()) return wt.status();
