@@ -49,7 +49,6 @@ void StaleReads::Stop() {
 void StaleReads::Take(const SimExchange& ex, AccountId id, TimeMs now) {
   AccountSnapshot s;
   s.taken_at = now;
-  s.positions = ex.Positions(id);
   for (const Market* m : ex.Markets()) {
     auto all = ex.AllOrders(id, m->symbol());
     s.orders.insert(s.orders.end(), all.begin(), all.end());

@@ -1,7 +1,7 @@
 #pragma once
-// The memory behind the stale-read fault: snapshots of each account's positions and orders, taken
-// whenever they change, so that a read can be answered as of N ms ago (seed 004: a REST position
-// read 100 ms after a close still showed the position).
+// The memory behind the stale-read fault, so that a read can be answered as of N ms ago (seed 004:
+// a REST position read 100 ms after a close still showed the position): a minute of each account's
+// positions, always, and snapshots of its orders while the fault is on.
 
 #include <deque>
 #include <map>
@@ -13,7 +13,6 @@ namespace keel::sim {
 
 struct AccountSnapshot {
   TimeMs taken_at = 0;
-  std::vector<SimPosition> positions;
   std::vector<SimOrder> orders;       // every order, for queries by id
   std::vector<SimOrder> open_orders;
   std::vector<SimAlgoOrder> open_algo_orders;
