@@ -328,3 +328,29 @@ TEST_CASE("a store from a newer keel is refused, not downgraded") {
   CHECK(SqliteStore::OpenReader(dir.file("empty.db")).status().message() ==
         dir.file("empty.db") + " is not a keel state store (schema version 0)");
 }
+
+TEST_CASE("a position's exchange time never moves backwards") {
+  test::TempDir dir;
+  auto store = SqliteStore::OpenWriter(dir.file("s.db")).value();
+  PositionRecord p = position(100);
+  p.exchange_updated_ms = 5000;
+  WriteBatch open(100);
+  open.PutOpenPosition(p, kStream);
+  REQUIRE(store->Write(open).ok());
+  WriteBatch close(200);
+  close.ClosePosition("BTCUSDT", PositionSide::kLong, 200, "reconciled",
+                      Provenance{Source::kRest, 1000, "an older read"});
+  REQUIRE(store->Write(close).ok());
+  CHECK((*store->Positions(PositionFilter{}))[0].exchange_updated_ms == std::optional<TimeMs>(5000));
+
+  p.exchange_updated_ms = std::nullopt;
+  WriteBatch reopen(300);
+  reopen.PutOpenPosition(p, kStream);
+  REQUIRE(store->Write(reopen).ok());
+  WriteBatch no_time(400);
+  no_time.ClosePosition("BTCUSDT", PositionSide::kLong, 400, "closed", Provenance{Source::kOperator, std::nullopt, ""});
+  REQUIRE(store->Write(no_time).ok());
+  PositionFilter closed;
+  closed.state = PositionState::kClosed;
+  CHECK((*store->Positions(closed))[1].exchange_updated_ms == std::nullopt);  // none known, none invented
+}

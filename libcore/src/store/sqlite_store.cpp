@@ -457,7 +457,7 @@ struct SqliteStore::Impl {
     Stmt s;
     KEEL_RETURN_IF_ERROR(s.Prepare(db,
                                    "UPDATE positions SET state = 'closed', closed_ms = ?, exit_reason = ?, "
-                                   "exchange_updated_ms = COALESCE(?, exchange_updated_ms) "
+                                   "exchange_updated_ms = NULLIF(MAX(COALESCE(?, 0), COALESCE(exchange_updated_ms, 0)), 0) "
                                    "WHERE symbol = ? AND position_side = ? AND state = 'open' RETURNING " +
                                        std::string(kPositionColumns)));
     s.Bind(1, op.closed_ms);

@@ -50,7 +50,8 @@ struct PositionReport {
   TimeMs update_time = 0;  // the venue's
 };
 
-// Everything open on the account, read in one go. as_of is the venue's time of the reads.
+// Everything open on the account, read in one go. as_of is the newest venue timestamp among the
+// rows read (0 when nothing is open): a lower bound of when the reads happened, not their time.
 struct AccountReport {
   std::vector<PositionReport> positions;  // non-zero only
   std::vector<OrderReport> open_orders;   // regular and conditional

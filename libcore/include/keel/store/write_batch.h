@@ -30,7 +30,8 @@ class WriteBatch {
   // Inserts the open position for (symbol, position_side), or updates it if one is open.
   struct PutOpenPositionOp { PositionRecord position; Provenance provenance; };
   // Closes the open position for (symbol, position_side); kNotFound if none is open. The
-  // provenance's exchange time, when given, becomes the position's exchange_updated_ms.
+  // provenance's exchange time, when newer, becomes the position's exchange_updated_ms: an exchange
+  // time never moves backwards (the stale-read guard compares against it).
   struct ClosePositionOp {
     std::string symbol;
     PositionSide position_side;
