@@ -8,9 +8,9 @@
 #include <string>
 
 #include "keel/binance/binance_exchange.h"
-#include "keel/net/hmac.h"
 #include "keel/sim/sim_venue.h"
 #include "keel/store/sqlite_store.h"
+#include "signed_request.h"
 #include "temp_dir.h"
 
 namespace keel::scenario {
@@ -53,14 +53,8 @@ struct Scenario {
 
   // An order placed by someone else (the website, another bot): not keel's client id prefix.
   net::HttpResponse OutsideOrder(const std::string& params) {
-    std::string p = params + "&timestamp=" + std::to_string(clock.NowMs());
-    p += "&signature=" + net::hmac_sha256_hex("keel-demo-secret", p);
-    net::HttpRequest r;
-    r.method = "POST";
-    r.target = "/fapi/v1/order";
-    r.body = p;
-    r.headers.emplace_back("X-MBX-APIKEY", "keel-demo-key");
-    return venue->HandleHttp(r);
+    return venue->HandleHttp(
+        test::SignedRequest("POST", "/fapi/v1/order", params, clock.NowMs(), "keel-demo-key", "keel-demo-secret"));
   }
   Status Control(const std::string& json) {
     auto c = sim::ParseSimCommandJson(json);

@@ -10,7 +10,7 @@
 
 #include <chrono>
 
-#include "keel/net/hmac.h"
+#include "signed_request.h"
 
 namespace keel::test {
 
@@ -122,8 +122,7 @@ HttpReply SendSigned(HttpClient& client, const std::string& method, const std::s
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  params += (params.empty() ? "" : "&") + std::string("timestamp=") + std::to_string(now);
-  params += "&signature=" + net::hmac_sha256_hex(secret, params);
+  params = SignedPayload(std::move(params), now, secret);
   const std::vector<std::pair<std::string, std::string>> headers = {{"X-MBX-APIKEY", key}};
   if (method == "GET" || method == "DELETE") return client.Send(method, path + "?" + params, headers);
   return client.Send(method, path, headers, params);

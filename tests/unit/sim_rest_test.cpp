@@ -5,6 +5,7 @@
 
 #include "keel/net/hmac.h"
 #include "keel/sim/binance_rest.h"
+#include "signed_request.h"
 #include "sim_fixture.h"
 
 using namespace keel;
@@ -25,13 +26,10 @@ struct RestFixture : keel::sim::test::SimFixture {
   HttpResponse Send(const std::string& method, const std::string& path, std::string params, bool sign = true,
                     const std::string& key = "key-a", const std::string& secret = "secret-a",
                     std::optional<bool> in_query = std::nullopt) {
+    const bool query = in_query.value_or(method == "GET" || method == "DELETE");
+    if (sign) return api.Handle(keel::test::SignedRequest(method, path, params, clock.NowMs(), key, secret, query));
     HttpRequest r;
     r.method = method;
-    if (sign) {
-      params += (params.empty() ? "" : "&") + std::string("timestamp=") + std::to_string(clock.NowMs());
-      params += "&signature=" + net::hmac_sha256_hex(secret, params);
-    }
-    const bool query = in_query.value_or(method == "GET" || method == "DELETE");
     r.target = path + (query && !params.empty() ? "?" + params : "");
     if (!query) r.body = params;
     if (!key.empty()) r.headers.emplace_back("X-MBX-APIKEY", key);

@@ -1,7 +1,7 @@
 // The venue in process: control commands, scenario steps, stream faults and stream sessions.
 #include <doctest/doctest.h>
 
-#include "keel/net/hmac.h"
+#include "signed_request.h"
 #include "keel/sim/binance_stream.h"
 #include "keel/sim/sim_venue.h"
 #include "sim_fixture.h"
@@ -30,14 +30,8 @@ struct VenueFixture {
     return venue->HandleHttp(r);
   }
   net::HttpResponse Order(const std::string& params) {
-    std::string p = params + "&timestamp=" + std::to_string(clock.NowMs());
-    p += "&signature=" + net::hmac_sha256_hex("secret-a", p);
-    net::HttpRequest r;
-    r.method = "POST";
-    r.target = "/fapi/v1/order";
-    r.body = p;
-    r.headers.emplace_back("X-MBX-APIKEY", "key-a");
-    return venue->HandleHttp(r);
+    return venue->HandleHttp(
+        keel::test::SignedRequest("POST", "/fapi/v1/order", params, clock.NowMs(), "key-a", "secret-a"));
   }
   std::vector<std::string> Delivered() {
     std::vector<std::string> out;
@@ -103,12 +97,15 @@ TEST_CASE("stream delay, duplicates and reordering") {
                                                   "ORDER_TRADE_UPDATE TRADE"});
   REQUIRE(f.Control(R"({"fault":"stream_delay","ms":0})").status == 200);
   REQUIRE(f.Control(R"({"fault":"stream_duplicate","count":1})").status == 200);
-  REQUIRE(f.Control(R"({"fault":"stream_reorder","count":1})").status == 200);
   f.Order("symbol=TESTUSDT&side=SELL&type=MARKET&quantity=1");
-  // NEW twice, then ACCOUNT_UPDATE and TRADE swapped... the first pair (the duplicate NEWs) swaps.
   CHECK(f.Delivered() == std::vector<std::string>{"ORDER_TRADE_UPDATE NEW", "ORDER_TRADE_UPDATE NEW",
                                                   "ACCOUNT_UPDATE", "ORDER_TRADE_UPDATE TRADE"});
   CHECK(f.venue->outbox().counters().duplicated == 1);
+  // Reordering swaps an event with the next: the order's NEW now arrives after the position.
+  REQUIRE(f.Control(R"({"fault":"stream_reorder","count":1})").status == 200);
+  f.Order("symbol=TESTUSDT&side=BUY&type=MARKET&quantity=1");
+  CHECK(f.Delivered() == std::vector<std::string>{"ACCOUNT_UPDATE", "ORDER_TRADE_UPDATE NEW",
+                                                  "ORDER_TRADE_UPDATE TRADE"});
   CHECK(f.venue->outbox().counters().reordered == 1);
 }
 
