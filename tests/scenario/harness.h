@@ -8,6 +8,7 @@
 #include <string>
 
 #include "keel/binance/binance_exchange.h"
+#include "keel/safety/protect.h"
 #include "keel/sim/sim_venue.h"
 #include "keel/store/sqlite_store.h"
 #include "signed_request.h"
@@ -49,6 +50,15 @@ struct Scenario {
   }
   std::function<TimeMs()> Now() {
     return [this] { return clock.NowMs(); };
+  }
+
+  ProtectOptions Protect(Decimal stop_pct) {
+    ProtectOptions o;
+    o.account = account;
+    o.stop_pct = stop_pct;
+    o.now = clock.NowMs();
+    o.settle.sleep = Sleeper();
+    return o;
   }
 
   // An order placed by someone else (the website, another bot): not keel's client id prefix.

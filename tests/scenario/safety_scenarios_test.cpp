@@ -125,7 +125,7 @@ TEST_CASE("scenario 3: a position opened outside keel is reported, protected, an
   Instrument eth;
   for (const auto& i : *s.exchange->Instruments())
     if (i.symbol == "ETHUSDT") eth = i;
-  auto protected_ = ProtectPosition(*s.exchange, *s.store, s.account, position, eth, D("2"), s.clock.NowMs());
+  auto protected_ = ProtectPosition(*s.exchange, *s.store, position, eth, s.Protect(D("2")));
   REQUIRE_MESSAGE(protected_.ok(), protected_.status().ToString());
   CHECK(protected_->adopted);
   CHECK(protected_->stop.side == Side::kBuy);  // a short is protected by a buy stop above
@@ -282,4 +282,61 @@ TEST_CASE("scenario 7: the network fails in the middle of a scan: exit 3, nothin
   CHECK(out.str().empty());
   CHECK(ctx.store->Journal(RecordFilter{})->size() == journal_before);
   CHECK(s.venue->exchange().OpenAlgoOrders(0, "").empty());  // no stop was placed
+}
+
+TEST_CASE("scenario: a stop accepted but answered 408 is settled, not refused; no scan or sweep cancels it") {
+  for (const char* how : {"408", "-1007", "-1006", "garbled", "5xx", "timeout"}) {
+    CAPTURE(how);
+    Scenario s;
+    REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.500&newClientOrderId=web_1").status == 200);
+    s.Wait(11'000);
+    REQUIRE(s.Control(std::string(R"({"fault":"placement","when":"after","how":")") + how + "\"}").ok());
+    auto position = (*s.exchange->Positions())[0];
+    Instrument eth;
+    for (const auto& i : *s.exchange->Instruments())
+      if (i.symbol == "ETHUSDT") eth = i;
+    auto protected_ = ProtectPosition(*s.exchange, *s.store, position, eth, s.Protect(D("2")));
+    REQUIRE_MESSAGE(protected_.ok(), protected_.status().ToString());  // found by client order id
+    CHECK(protected_->stop.status == OrderStatus::kNew);
+    const std::string stop_id = protected_->stop.client_order_id;
+    CHECK((*s.store->Order(stop_id))->state == OrderState::kNew);
+    CHECK(Scan(s).findings.empty());
+    auto view = LoadStoreView(*s.store);
+    GhostSweepOptions o;
+    o.account = s.account;
+    o.cancel_unknown = true;
+    o.now = s.clock.NowMs();
+    CHECK(SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->OpenOrders(), o).empty());
+    CHECK(s.venue->exchange().OpenAlgoOrders(0, "ETHUSDT").size() == 1);  // the stop still protects
+  }
+}
+
+TEST_CASE("scenario: a stop whose outcome stays unknown is left PendingNew, then settled by the ghost sweep") {
+  Scenario s;
+  REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.500&newClientOrderId=web_1").status == 200);
+  s.Wait(11'000);
+  REQUIRE(s.Control(R"({"fault":"placement","when":"after","how":"408"})").ok());
+  auto position = (*s.exchange->Positions())[0];
+  Instrument eth;
+  for (const auto& i : *s.exchange->Instruments())
+    if (i.symbol == "ETHUSDT") eth = i;
+  s.transport->FailNext(5, 2);  // the mark price and the placement go through; every settling query fails
+  auto protected_ = ProtectPosition(*s.exchange, *s.store, position, eth, s.Protect(D("2")));
+  REQUIRE(!protected_.ok());
+  CHECK(protected_.status().IsUnknownOutcome());
+  auto orders = s.store->Orders(OrderFilter{});
+  REQUIRE(orders->size() == 1);
+  CHECK((*orders)[0].state == OrderState::kPendingNew);  // never "Rejected": it may rest on the exchange
+  // The next scan does not call it unknown; the sweep settles it from the exchange's list.
+  CHECK(Scan(s).findings.size() == 1);  // the store does not track the position yet; its stop is known
+  auto view = LoadStoreView(*s.store);
+  GhostSweepOptions o;
+  o.account = s.account;
+  o.cancel_unknown = true;
+  o.now = s.clock.NowMs();
+  const auto outcomes = SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->OpenOrders(), o);
+  REQUIRE(outcomes.size() == 1);
+  CHECK(outcomes[0].action.rfind("settled New", 0) == 0);
+  CHECK((*s.store->Order((*orders)[0].client_order_id))->state == OrderState::kNew);
+  CHECK(s.venue->exchange().OpenAlgoOrders(0, "ETHUSDT").size() == 1);
 }

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "keel/binance/binance_exchange.h"
+#include "keel/binance/errors.h"
 #include "keel/sim/sim_venue.h"
 #include "sim_fixture.h"
 
@@ -102,4 +103,50 @@ TEST_CASE("a lost answer is an unknown outcome, and the order is then found by c
   CHECK(settled->status == OrderStatus::kFilled);
   f.transport->FailNext(1);
   CHECK(f.exchange->Positions().status().IsTransport());
+}
+
+TEST_CASE("an answer that does not tell the outcome is an unknown outcome, never a rejection") {
+  using How = PlacementFault::How;
+  for (How how : {How::kTimeout, How::kServerError, How::kRequestTimeout408, How::kUnexpectedResponse1006,
+                  How::kBackendTimeout1007, How::kGarbled}) {
+    for (auto when : {PlacementFault::When::kBeforeAccept, PlacementFault::When::kAfterAccept}) {
+      AdapterFixture f;
+      f.venue->faults().placement.push_back(PlacementFault{when, how, 1});
+      auto o = f.exchange->Place(f.Market(Side::kBuy, "1", "k-unsure"));
+      REQUIRE(!o.ok());
+      CHECK_MESSAGE(o.status().IsUnknownOutcome(), o.status().ToString());
+      CHECK(o.status().message().find("settle it by client order id") != std::string::npos);
+      // Whatever happened is found by client order id afterwards.
+      auto found = f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "k-unsure");
+      CHECK(found.ok() == (when == PlacementFault::When::kAfterAccept));
+    }
+  }
+}
+
+TEST_CASE("an acknowledgement followed by a failed query is an unknown outcome") {
+  AdapterFixture f;
+  f.venue->faults().minimal_ack_next = 1;
+  PlaceOrder bid = f.Market(Side::kBuy, "1", "k-bid");
+  bid.type = OrderType::kLimit;
+  bid.time_in_force = TimeInForce::kGtc;
+  bid.price = D("90");
+  REQUIRE(f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "x").status().IsNotFound());  // time synced
+  f.transport->FailNext(1, 1);  // the placement goes through, the query after its minimal ack does not
+  auto o = f.exchange->Place(bid);
+  REQUIRE(!o.ok());
+  CHECK_MESSAGE(o.status().IsUnknownOutcome(), o.status().ToString());
+  CHECK(o.status().message().find("the query for it failed") != std::string::npos);
+  CHECK(f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "k-bid")->status == OrderStatus::kNew);
+}
+
+TEST_CASE("a definite refusal is a rejection: the order was not placed") {
+  AdapterFixture f;
+  auto tiny = f.exchange->Place(f.Market(Side::kBuy, "0.001", "k-tiny"));  // notional 0.1 < MIN_NOTIONAL 5
+  REQUIRE(!tiny.ok());
+  CHECK(tiny.status().IsExchange());
+  CHECK(binance::IsDefiniteRejection(tiny.status()));
+  f.transport->FailNext(1);
+  auto unsent = f.exchange->Place(f.Market(Side::kBuy, "1", "k-unsent"));
+  CHECK(unsent.status().IsTransport());
+  CHECK(binance::IsDefiniteRejection(unsent.status()));
 }

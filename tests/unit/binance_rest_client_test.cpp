@@ -89,3 +89,32 @@ TEST_CASE("rate limits: a pause before the limit, and no request at all during a
   f.clock.Advance(61'000);
   CHECK(client.Public("GET", "/fapi/v1/time", net::Params()).ok());
 }
+
+TEST_CASE("error answers: what proves a refusal and what leaves the outcome unknown") {
+  auto answer = [](int status, const std::string& body) {
+    net::HttpResponse r;
+    r.status = status;
+    r.body = body;
+    return binance::ErrorFromResponse(r, "POST /fapi/v1/order");
+  };
+  // Binance's documented "execution status unknown" codes, whatever the HTTP status they come with.
+  CHECK(answer(408, R"({"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."})")
+            .IsUnknownOutcome());
+  CHECK(answer(400, R"({"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."})")
+            .IsUnknownOutcome());
+  CHECK(answer(400, R"({"code":-1006,"msg":"An unexpected response was received from the message bus. Execution status unknown."})")
+            .IsUnknownOutcome());
+  CHECK(answer(408, "").IsUnknownOutcome());
+  CHECK(answer(503, R"({"code":-1000,"msg":"Unknown error, please check your request or try again later."})")
+            .IsUnknownOutcome());
+  CHECK(answer(502, "<html><center><h1>502 Bad Gateway</h1></center></html>").IsUnknownOutcome());
+  CHECK(answer(403, "<html>Forbidden</html>").IsUnknownOutcome());  // not the venue's answer
+  // Definite refusals keep the venue code.
+  Status min_notional = answer(400, R"({"code":-4164,"msg":"Order's notional must be no smaller than 5 (unless you choose reduce only)."})");
+  CHECK(min_notional.IsExchange());
+  CHECK(min_notional.venue_code() == std::optional<int>(-4164));
+  CHECK(binance::IsDefiniteRejection(min_notional));
+  CHECK(answer(429, "").IsExchange());  // a rate-limit refusal is a refusal, body or not
+  CHECK(answer(400, R"({"code":-2013,"msg":"Order does not exist."})").IsNotFound());
+  CHECK(!binance::IsDefiniteRejection(answer(408, "")));
+}

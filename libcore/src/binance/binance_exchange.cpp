@@ -1,6 +1,7 @@
 #include "keel/binance/binance_exchange.h"
 
 #include "keel/binance/codec.h"
+#include "keel/binance/errors.h"
 
 namespace keel::binance {
 namespace {
@@ -45,28 +46,43 @@ Result<OrderReport> BinanceExchange::Place(const PlaceOrder& o) {
   p.Add(client_id_param(o.book, true), o.client_order_id);
   if (o.book == OrderBook::kRegular) p.Add("newOrderRespType", "RESULT");
   auto body = client_->Signed("POST", path_for(o.book), p);
+  const std::string what = "placing " + o.client_order_id + " " + o.symbol;
+  const std::string settle = ": outcome unknown, settle it by client order id";
   if (!body.ok()) {
-    if (body.status().IsUnknownOutcome()) {
-      return body.status().WithContext("placing " + o.client_order_id + " " + o.symbol +
-                                       ": outcome unknown, settle it by client order id");
-    }
-    return body.status().WithContext("placing " + o.client_order_id + " " + o.symbol);
+    // Only a definite refusal means "not placed"; anything else may have been executed.
+    if (IsDefiniteRejection(body.status())) return body.status().WithContext(what);
+    return Status::UnknownOutcome(what + ": " + body.status().message() + settle);
   }
+  Result<OrderReport> placed = Status::Internal("unset");
   if (IsMinimalAck(*body)) {
     // The answer names the order but not what it is: ask, never assume (seed 001). The order was
     // acknowledged, so "does not exist" here is a read that lags, not a fact: ask again, boundedly.
     for (int attempt = 1;; ++attempt) {
-      auto found = Query(o.book, o.symbol, o.client_order_id);
-      if (found.ok() || !found.status().IsNotFound()) return found;
+      placed = Query(o.book, o.symbol, o.client_order_id);
+      if (placed.ok() || !placed.status().IsNotFound()) break;
       if (attempt == kAckQueryAttempts) {
-        return Status::UnknownOutcome("placing " + o.client_order_id + " " + o.symbol +
-                                      ": acknowledged, but not visible by query after " +
-                                      std::to_string(kAckQueryAttempts) + " tries: settle it by client order id");
+        return Status::UnknownOutcome(what + ": acknowledged, but not visible by query after " +
+                                      std::to_string(kAckQueryAttempts) + " tries" + settle);
       }
       client_->Sleep(kAckQueryIntervalMs);
     }
+    if (!placed.ok()) {
+      return Status::UnknownOutcome(what + ": acknowledged, but the query for it failed (" +
+                                    placed.status().message() + ")" + settle);
+    }
+  } else {
+    placed = decode(o.book, *body);
+    if (!placed.ok()) {
+      // A success status with an answer keel cannot read: the order may well exist.
+      return Status::UnknownOutcome(what + ": the exchange answered success but the answer could not be read (" +
+                                    placed.status().message() + ")" + settle);
+    }
   }
-  return decode(o.book, *body);
+  if (placed->client_order_id != o.client_order_id) {
+    return Status::UnknownOutcome(what + ": the answer names another order (" + placed->client_order_id + ")" +
+                                  settle);
+  }
+  return placed;
 }
 
 Result<OrderReport> BinanceExchange::Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) {

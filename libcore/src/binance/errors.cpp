@@ -6,11 +6,13 @@ namespace keel::binance {
 
 Status ErrorFromResponse(const net::HttpResponse& response, const std::string& what) {
   int code = 0;
+  bool venue_body = false;
   std::string message;
   rapidjson::Document d;
   d.Parse(response.body.c_str(), response.body.size());
   if (!d.HasParseError() && d.IsObject() && d.HasMember("code") && d["code"].IsInt()) {
     code = d["code"].GetInt();
+    venue_body = true;
     if (d.HasMember("msg") && d["msg"].IsString()) message = d["msg"].GetString();
   } else {
     message = "HTTP " + std::to_string(response.status) + " without a Binance error body";
@@ -24,11 +26,19 @@ Status ErrorFromResponse(const net::HttpResponse& response, const std::string& w
     Status s = Status::Exchange(text, code, response.status, retry_after_ms);
     return Status::NotFound(s.ToString());
   }
-  if (response.status >= 500) {
+  // The venue says it does not know what happened, or something between keel and the venue
+  // answered instead of it: the request may have been executed.
+  const bool status_unknown = code == kUnexpectedResponse || code == kBackendTimeout;
+  const bool rate_limited = response.status == 429 || response.status == 418;  // refused, body or not
+  if (response.status >= 500 || response.status == 408 || status_unknown || (!venue_body && !rate_limited)) {
     return Status::UnknownOutcome(text + " [venue_code=" + std::to_string(code) + " http=" +
-                                  std::to_string(response.status) + "]");
+                                  std::to_string(response.status) + "]: execution status unknown");
   }
   return Status::Exchange(text, code, response.status, retry_after_ms);
+}
+
+bool IsDefiniteRejection(const Status& status) {
+  return status.IsExchange() || status.IsTransport() || status.IsInvalidInput();
 }
 
 bool IsRateLimited(const Status& status) {

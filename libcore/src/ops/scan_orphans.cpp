@@ -29,6 +29,7 @@ void sleep_ms(TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds
 Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
   if (o.protect && !o.stop_pct) return Status::InvalidInput("--protect needs --stop-pct P (the stop's distance in %)");
   if (o.stop_pct && !o.protect) return Status::InvalidInput("--stop-pct is used with --protect only");
+  if (o.stop_pct) KEEL_RETURN_IF_ERROR(ValidateStopPct(*o.stop_pct));
   auto account = ctx.exchange->Account();
   if (!account.ok()) return account.status().WithContext("reading the account from the exchange");
   auto view = LoadStoreView(*ctx.store);
@@ -96,8 +97,12 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
         actions.push_back({symbol, side, "protect", false, "no instrument " + symbol + " on the exchange"});
         continue;
       }
-      auto protected_ = ProtectPosition(*ctx.exchange, *ctx.store, ctx.account(), *p, inst->second, *o.stop_pct,
-                                        ctx.clock.NowMs());
+      ProtectOptions protect;
+      protect.account = ctx.account();
+      protect.stop_pct = *o.stop_pct;
+      protect.now = ctx.clock.NowMs();
+      protect.settle.sleep = sleep_ms;
+      auto protected_ = ProtectPosition(*ctx.exchange, *ctx.store, *p, inst->second, protect);
       if (!protected_.ok()) {
         actions.push_back({symbol, side, "protect", false, protected_.status().message()});
       } else {

@@ -1,6 +1,6 @@
 #include "keel/safety/ghost_sweep.h"
 
-#include <set>
+#include <map>
 
 #include "keel/safety/client_ids.h"
 
@@ -8,7 +8,8 @@ namespace keel {
 namespace {
 
 Status record_settlement(StateStore& store, const OrderRecord& before, OrderState state, const OrderReport* report,
-                         const std::string& why, TimeMs now) {
+                         const std::string& why, TimeMs now,
+                         const std::string& found = "not open on the exchange") {
   OrderRecord after = before;
   after.state = state;
   after.updated_ms = now;
@@ -25,7 +26,7 @@ Status record_settlement(StateStore& store, const OrderRecord& before, OrderStat
   incident.symbol = before.symbol;
   incident.position_side = before.position_side;
   incident.client_order_id = before.client_order_id;
-  incident.detail = std::string(to_string(before.state)) + " in the store, not open on the exchange";
+  incident.detail = std::string(to_string(before.state)) + " in the store, " + found;
   incident.action = "settled " + std::string(to_string(state)) + ": " + why;
   b.RecordIncident(incident);
   return store.Write(b);
@@ -36,11 +37,28 @@ Status record_settlement(StateStore& store, const OrderRecord& before, OrderStat
 std::vector<GhostOutcome> SweepGhosts(Exchange& exchange, StateStore* store, const StoreView& view,
                                       const std::vector<OrderReport>& open_on_exchange, const GhostSweepOptions& o) {
   std::vector<GhostOutcome> out;
-  std::set<std::string> open_ids;
-  for (const auto& x : open_on_exchange) open_ids.insert(x.client_order_id);
+  std::map<std::string, const OrderReport*> open_ids;
+  for (const auto& x : open_on_exchange) open_ids[x.client_order_id] = &x;
 
   for (const auto& mine : view.open_orders) {
-    if (open_ids.count(mine.client_order_id)) continue;
+    auto listed = open_ids.find(mine.client_order_id);
+    if (listed != open_ids.end()) {
+      // An order whose placement outcome keel never learned, now seen resting: it was accepted.
+      if (mine.state != OrderState::kPendingNew) continue;
+      const OrderReport& x = *listed->second;
+      GhostOutcome g{mine.client_order_id, mine.symbol, x.book, true, "", true};
+      const OrderState state = state_for(x.status);
+      g.action = "settled " + std::string(to_string(state)) + " (PendingNew in the store, open on the exchange)";
+      if (store) {
+        Status s = record_settlement(*store, mine, state, &x, "found open on the exchange", o.now,
+                                     "placement outcome was unknown");
+        if (!s.ok()) g.ok = false, g.action = "error recording " + std::string(to_string(state)) + ": " + s.message();
+      } else {
+        g.action = "would be " + g.action;
+      }
+      out.push_back(g);
+      continue;
+    }
     GhostOutcome g{mine.client_order_id, mine.symbol,
                    is_conditional(mine.type) ? OrderBook::kConditional : OrderBook::kRegular, true, "", true};
     auto report = exchange.Query(g.book, mine.symbol, mine.client_order_id);

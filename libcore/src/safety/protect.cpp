@@ -5,11 +5,18 @@
 
 namespace keel {
 
-Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const std::string& account,
-                                      const PositionReport& p, const Instrument& instrument, Decimal stop_pct,
-                                      TimeMs now) {
+Status ValidateStopPct(Decimal stop_pct) {
   if (!stop_pct.is_positive() || stop_pct >= Decimal::FromInteger(100).value())
     return Status::InvalidInput("--stop-pct: expected a percentage above 0 and below 100, got " + stop_pct.ToString());
+  return Status::Ok();
+}
+
+Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const PositionReport& p,
+                                      const Instrument& instrument, const ProtectOptions& options) {
+  const std::string& account = options.account;
+  const Decimal stop_pct = options.stop_pct;
+  const TimeMs now = options.now;
+  KEEL_RETURN_IF_ERROR(ValidateStopPct(stop_pct));
   auto mark = ex.MarkPrice(p.symbol);
   if (!mark.ok()) return mark.status();
   const bool long_position = p.position_side == PositionSide::kLong ||
@@ -23,7 +30,10 @@ Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const std
   if (!scaled.ok()) return scaled.status();
   auto trigger = instrument.RoundPrice(*scaled, long_position ? Rounding::kFloor : Rounding::kCeiling);
   if (!trigger.ok()) return trigger.status();
-  if (!trigger->is_positive()) return Status::InvalidInput("the stop for " + p.symbol + " would be at or below zero");
+  if (!trigger->is_positive()) {
+    return Status::InvalidInput("the stop for " + p.symbol + " at " + stop_pct.ToString() +
+                                "% would be at or below zero after rounding to the tick " + instrument.tick_size.ToString());
+  }
 
   PlaceOrder stop;
   stop.book = OrderBook::kConditional;
@@ -46,8 +56,13 @@ Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const std
     KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("recording the stop intent"));
   }
   auto placed = ex.Place(stop);
+  if (!placed.ok() && placed.status().IsUnknownOutcome()) {
+    auto settled = SettleByClientId(ex, OrderBook::kConditional, p.symbol, stop.client_order_id, options.settle);
+    if (settled.ok()) placed = std::move(settled);
+    else placed = settled.status().WithContext("the stop's placement answer was lost");
+  }
   if (!placed.ok()) {
-    // Leave the order PendingNew when the outcome is unknown: it is settled by client order id.
+    // Leave the order PendingNew when the outcome is unknown: it is settled by client order id later.
     if (!placed.status().IsUnknownOutcome()) {
       order.state = OrderState::kRejected;
       order.updated_ms = now;

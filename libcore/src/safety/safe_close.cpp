@@ -2,6 +2,7 @@
 
 #include "keel/safety/client_ids.h"
 #include "keel/safety/sent_order.h"
+#include "keel/safety/settle.h"
 
 namespace keel {
 namespace {
@@ -82,17 +83,13 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
     } else if (placed.status().IsUnknownOutcome()) {
       r.steps.push_back("close " + close.client_order_id + ": answer lost (" + placed.status().message() +
                         "); settling by client order id, no second close");
-      for (int i = 0; i < o.settle_attempts && !r.close_order; ++i) {
-        auto found = ex.Query(OrderBook::kRegular, o.symbol, close.client_order_id);
-        if (found.ok()) {
-          r.close_order = *found;
-          r.steps.push_back("close " + close.client_order_id + " found: " + to_string(found->status));
-        } else if (i + 1 < o.settle_attempts) {
-          o.sleep(o.settle_interval_ms);
-        } else {
-          r.steps.push_back("close " + close.client_order_id + " not found after " +
-                            std::to_string(o.settle_attempts) + " queries: " + found.status().message());
-        }
+      auto found = SettleByClientId(ex, OrderBook::kRegular, o.symbol, close.client_order_id,
+                                    SettleOptions{o.settle_attempts, o.settle_interval_ms, o.sleep});
+      if (found.ok()) {
+        r.close_order = *found;
+        r.steps.push_back("close " + close.client_order_id + " found: " + to_string(found->status));
+      } else {
+        r.steps.push_back(found.status().message());
       }
     } else {
       r.steps.push_back("close " + close.client_order_id + " refused: " + placed.status().message());

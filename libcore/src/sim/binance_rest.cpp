@@ -200,31 +200,41 @@ Result<bool> wants_result(Call& c) {
   return Call::Illegal("newOrderRespType", "ACK|RESULT");
 }
 
+// The answer a placement fault gives instead of the real one (c.delivery and c.http_status set).
+Body fault_answer(Call& c, PlacementFault::How how, const std::string& real_answer) {
+  switch (how) {
+    case PlacementFault::How::kTimeout:
+      c.delivery = HttpResponse::Delivery::kNoResponse;
+      return std::string();
+    case PlacementFault::How::kServerError:
+      c.http_status = 503;
+      return std::string(R"({"code":-1000,"msg":"Unknown error, please check your request or try again later."})");
+    case PlacementFault::How::kRequestTimeout408:
+      c.http_status = 408;
+      return std::string(R"({"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."})");
+    case PlacementFault::How::kUnexpectedResponse1006:
+      c.http_status = 400;
+      return std::string(R"({"code":-1006,"msg":"An unexpected response was received from the message bus. Execution status unknown."})");
+    case PlacementFault::How::kBackendTimeout1007:
+      c.http_status = 400;
+      return std::string(R"({"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."})");
+    case PlacementFault::How::kGarbled:
+      return real_answer.empty() ? std::string("{\"orderId\":") : real_answer.substr(0, real_answer.size() / 2);
+  }
+  return std::string();
+}
+
 // Placement with the transport and acknowledgement faults around it.
 template <typename Place, typename Write>
 Body place_with_faults(Call& c, Place&& place, Write&& write) {
   auto fault = c.faults.TakePlacementFault();
-  if (fault && fault->when == PlacementFault::When::kBeforeAccept) {
-    c.delivery = fault->how == PlacementFault::How::kTimeout ? HttpResponse::Delivery::kNoResponse
-                                                             : HttpResponse::Delivery::kRespond;
-    if (fault->how == PlacementFault::How::kServerError) {
-      c.http_status = 503;
-      return std::string(R"({"code":-1000,"msg":"Unknown error, please check your request or try again later."})");
-    }
-    return std::string();
-  }
+  if (fault && fault->when == PlacementFault::When::kBeforeAccept) return fault_answer(c, fault->how, "");
   auto placed = place();
   if (!placed.ok()) return placed.status();
-  if (fault) {
-    // Accepted, but the caller will not learn it.
-    if (fault->how == PlacementFault::How::kTimeout) {
-      c.delivery = HttpResponse::Delivery::kNoResponse;
-      return std::string();
-    }
-    c.http_status = 503;
-    return std::string(R"({"code":-1000,"msg":"Unknown error, please check your request or try again later."})");
-  }
-  return json([&](JsonWriter& w) { write(w, *placed); });
+  std::string answer = json([&](JsonWriter& w) { write(w, *placed); });
+  // Accepted, but the caller will not learn it.
+  if (fault) return fault_answer(c, fault->how, answer);
+  return answer;
 }
 
 Body post_order(Call& c) {

@@ -101,9 +101,18 @@ Status SimVenue::Apply(const SimCommand& c) {
       const std::string when = c.Get("when").value_or("after");
       const std::string how = c.Get("how").value_or("timeout");
       if (when != "before" && when != "after") return Status::InvalidInput("fault placement: when is before or after");
-      if (how != "timeout" && how != "5xx") return Status::InvalidInput("fault placement: how is timeout or 5xx");
+      static const std::pair<const char*, PlacementFault::How> kHows[] = {
+          {"timeout", PlacementFault::How::kTimeout},
+          {"5xx", PlacementFault::How::kServerError},
+          {"408", PlacementFault::How::kRequestTimeout408},
+          {"-1006", PlacementFault::How::kUnexpectedResponse1006},
+          {"-1007", PlacementFault::How::kBackendTimeout1007},
+          {"garbled", PlacementFault::How::kGarbled}};
+      bool known = false;
+      for (const auto& [name, value] : kHows)
+        if (how == name) f.how = value, known = true;
+      if (!known) return Status::InvalidInput("fault placement: how is timeout, 5xx, 408, -1006, -1007 or garbled");
       f.when = when == "before" ? PlacementFault::When::kBeforeAccept : PlacementFault::When::kAfterAccept;
-      f.how = how == "timeout" ? PlacementFault::How::kTimeout : PlacementFault::How::kServerError;
       auto n = count("count");
       if (!n.ok()) return n.status();
       f.count = static_cast<int>(*n);

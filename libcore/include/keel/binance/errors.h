@@ -11,6 +11,8 @@
 namespace keel::binance {
 
 inline constexpr int kUnknownError = -1000;       // with 503: execution status unknown
+inline constexpr int kUnexpectedResponse = -1006; // "execution status unknown"
+inline constexpr int kBackendTimeout = -1007;     // "Send status unknown; execution status unknown."
 inline constexpr int kTooManyRequests = -1003;
 inline constexpr int kInvalidTimestamp = -1021;
 inline constexpr int kInvalidSignature = -1022;
@@ -23,11 +25,17 @@ inline constexpr int kMinNotional = -4164;
 inline constexpr int kPostOnlyRejected = -5022;
 
 // The Status for an HTTP answer that is not a success:
-//   -2011 / -2013                     kNotFound (the venue does not know that order)
-//   5xx (incl. 503 -1000)             kUnknownOutcome (the request may have been executed)
-//   anything else                     kExchange
+//   -2011 / -2013                          kNotFound (the venue does not know that order)
+//   5xx, 408, -1006, -1007 (any HTTP)      kUnknownOutcome (the request may have been executed)
+//   4xx without a Binance error body       kUnknownOutcome (a proxy's page is no answer of the venue's)
+//   anything else                          kExchange: a definite answer, the request was refused
 // Retry-After (seconds) is kept in retry_after_ms.
 Status ErrorFromResponse(const net::HttpResponse& response, const std::string& what);
+
+// True only for an answer that proves a request was not executed: the venue refused it (kExchange,
+// including a rate-limit refusal), or it was never sent (kTransport, or refused by keel before
+// sending). Everything else about a placement is an unknown outcome, settled by client order id.
+bool IsDefiniteRejection(const Status& status);
 
 bool IsRateLimited(const Status& status);   // 429 or 418
 bool IsClockSkew(const Status& status);     // -1021

@@ -2,11 +2,14 @@
 // Puts a protective stop under a position that has none: a STOP_MARKET closePosition order in the
 // conditional book, triggered on the mark price stop_pct percent beyond the worse of entry and mark
 // (so it cannot trigger at once), rounded away from the price to the tick. The store records the
-// intent, the stop, and the position (adopted if it was untracked) naming its stop.
+// intent, the stop, and the position (adopted if it was untracked) naming its stop. A stop whose
+// placement answer is lost is looked up by client order id before anything is concluded; one that
+// stays unknown is left PendingNew in the store, never recorded as refused.
 
 #include <string>
 
 #include "keel/exchange/exchange.h"
+#include "keel/safety/settle.h"
 #include "keel/store/state_store.h"
 
 namespace keel {
@@ -17,8 +20,17 @@ struct ProtectResult {
   bool adopted = false;  // the store had no record of the position
 };
 
-Result<ProtectResult> ProtectPosition(Exchange& exchange, StateStore& store, const std::string& account,
-                                      const PositionReport& position, const Instrument& instrument, Decimal stop_pct,
-                                      TimeMs now);
+struct ProtectOptions {
+  std::string account;
+  Decimal stop_pct;  // the stop's distance in percent: 0 < P < 100
+  TimeMs now = 0;
+  SettleOptions settle;
+};
+
+// kInvalidInput when P is out of range: checked before anything is read or sent.
+Status ValidateStopPct(Decimal stop_pct);
+
+Result<ProtectResult> ProtectPosition(Exchange& exchange, StateStore& store, const PositionReport& position,
+                                      const Instrument& instrument, const ProtectOptions& options);
 
 }  // namespace keel

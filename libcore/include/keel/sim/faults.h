@@ -12,12 +12,13 @@
 
 namespace keel::sim {
 
-// A placement (POST /fapi/v1/order or /fapi/v1/algoOrder) that fails in transport: with a 503
-// ("unknown execution status") or no answer at all, before the order was accepted (nothing
-// happened) or after (the order exists, the caller just does not know).
+// A placement (POST /fapi/v1/order or /fapi/v1/algoOrder) whose answer does not tell the outcome,
+// before the order was accepted (nothing happened) or after (the order exists, the caller just does
+// not know): no answer at all, a 503 -1000, an HTTP 408, a -1006 or -1007 ("execution status
+// unknown"), or an HTTP 200 whose body is cut off.
 struct PlacementFault {
   enum class When { kBeforeAccept, kAfterAccept };
-  enum class How { kServerError, kTimeout };
+  enum class How { kServerError, kTimeout, kRequestTimeout408, kUnexpectedResponse1006, kBackendTimeout1007, kGarbled };
   When when = When::kAfterAccept;
   How how = How::kTimeout;
   int count = 1;

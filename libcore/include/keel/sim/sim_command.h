@@ -5,7 +5,8 @@
 //
 //   {"fault":"stale_reads","ms":2000,"what":"all"}    position/order reads answer from 2 s ago (0: off);
 //                                                      what: all | positions | orders
-//   {"fault":"placement","when":"after","how":"timeout","count":1}   when: before|after, how: timeout|5xx
+//   {"fault":"placement","when":"after","how":"timeout","count":1}   when: before|after,
+//                                                     how: timeout|5xx|408|-1006|-1007|garbled
 //   {"fault":"minimal_ack","count":1}                  placements answer without side/qty/status (-1: all)
 //   {"fault":"rate_limit","count":3}                   the next 3 requests get 429 -1003
 //   {"fault":"stream_delay","ms":500}
