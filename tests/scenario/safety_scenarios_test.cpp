@@ -340,3 +340,43 @@ TEST_CASE("scenario: a stop whose outcome stays unknown is left PendingNew, then
   CHECK((*s.store->Order((*orders)[0].client_order_id))->state == OrderState::kNew);
   CHECK(s.venue->exchange().OpenAlgoOrders(0, "ETHUSDT").size() == 1);
 }
+
+TEST_CASE("scenario: an algo cancel answered with the REST acknowledgement is a success") {
+  Scenario s;
+  REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500&newClientOrderId=web_1").status == 200);
+  s.Wait(11'000);
+  auto position = (*s.exchange->Positions())[0];
+  Instrument eth;
+  for (const auto& i : *s.exchange->Instruments())
+    if (i.symbol == "ETHUSDT") eth = i;
+  auto protected_ = ProtectPosition(*s.exchange, *s.store, position, eth, s.Protect(D("2")));
+  REQUIRE(protected_.ok());
+  auto closed = SafeClose(*s.exchange, s.store.get(), CloseOptions(s, "ETHUSDT"));
+  REQUIRE_MESSAGE(closed.ok(), closed.status().ToString());
+  CHECK(closed->verified_flat);
+  REQUIRE(closed->cancelled.size() == 1);
+  CHECK(closed->cancelled[0] == protected_->stop.client_order_id);
+  for (const auto& step : closed->steps) CHECK(step.find("could not cancel") == std::string::npos);
+  CHECK((*s.store->Order(protected_->stop.client_order_id))->state == OrderState::kCanceled);
+  CHECK(s.venue->exchange().OpenAlgoOrders(0, "").empty());
+
+  // keel-cancel-ghosts --cancel on a keel stop the store does not know: "cancelled", not an error.
+  PlaceOrder stray;
+  stray.book = OrderBook::kConditional;
+  stray.client_order_id = MakeClientOrderId(s.account, OrderPurpose::kStop, "BTCUSDT", s.clock.NowMs());
+  stray.symbol = "BTCUSDT";
+  stray.side = Side::kSell;
+  stray.type = OrderType::kStopMarket;
+  stray.qty = D("0.010");
+  stray.trigger_price = D("1000.00");
+  REQUIRE(s.exchange->Place(stray).ok());
+  auto view = LoadStoreView(*s.store);
+  GhostSweepOptions o;
+  o.account = s.account;
+  o.cancel_unknown = true;
+  o.now = s.clock.NowMs();
+  const auto outcomes = SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->OpenOrders(), o);
+  REQUIRE(outcomes.size() == 1);
+  CHECK(outcomes[0].ok);
+  CHECK(outcomes[0].action == "cancelled");
+}

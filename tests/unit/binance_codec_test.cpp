@@ -155,3 +155,25 @@ TEST_CASE("documented market stream payloads decode; SUBSCRIBE replies are recog
   CHECK(std::get<IgnoredEvent>(*ParseMarketDataEvent(R"({"e":"aggTrade","E":1})")).type == "aggTrade");
   CHECK(!ParseMarketDataEvent(R"({"e":"bookTicker","E":1,"s":"X"})").ok());
 }
+
+TEST_CASE("the algo cancel answer: the REST acknowledgement, or the whole order") {
+  auto ack = ParseAlgoCancel(fixture("algo_cancel.json"));
+  REQUIRE_MESSAGE(ack.ok(), ack.status().ToString());
+  CHECK(ack->book == OrderBook::kConditional);
+  CHECK(ack->exchange_order_id == "2146760");
+  CHECK(ack->client_order_id == "6B2I9XVcJpCjqPAJ4YoFX7");
+  CHECK(!ack->order);
+  // The code as a number, as a client could re-encode it.
+  CHECK(ParseAlgoCancel(R"({"algoId":1,"clientAlgoId":"a","code":200,"msg":"success"})").ok());
+  // The whole algo object (a WebSocket API answer).
+  auto full = ParseAlgoCancel(fixture("algo_order.json"));
+  REQUIRE_MESSAGE(full.ok(), full.status().ToString());
+  REQUIRE(full->order);
+  CHECK(full->order->type == OrderType::kTakeProfit);
+  // Another code is the venue's refusal, with its code kept.
+  auto refused = ParseAlgoCancel(R"({"algoId":1,"clientAlgoId":"a","code":"-2011","msg":"Unknown order sent."})");
+  REQUIRE(!refused.ok());
+  CHECK(refused.status().IsExchange());
+  CHECK(refused.status().venue_code() == std::optional<int>(-2011));
+  CHECK(ParseAlgoCancel(R"({"code":"200","msg":"success"})").status().IsInvalidInput());  // names no order
+}

@@ -71,8 +71,17 @@ TEST_CASE("the adapter places, reads and cancels through the exchange's own endp
   REQUIRE(open->size() == 2);  // the regular order and the stop from the algo service
   CHECK((*open)[0].client_order_id == "k-2-g");
   CHECK((*open)[1].client_order_id == "k-1-s");
-  CHECK(f.exchange->Cancel(OrderBook::kConditional, "TESTUSDT", "k-1-s")->status == OrderStatus::kCanceled);
-  CHECK(f.exchange->Cancel(OrderBook::kRegular, "TESTUSDT", "k-2-g")->status == OrderStatus::kCanceled);
+  // The REST algo cancel answers an acknowledgement only: a success, with no order made up from it.
+  auto algo_cancel = f.exchange->Cancel(OrderBook::kConditional, "TESTUSDT", "k-1-s");
+  REQUIRE_MESSAGE(algo_cancel.ok(), algo_cancel.status().ToString());
+  CHECK(algo_cancel->client_order_id == "k-1-s");
+  CHECK(algo_cancel->exchange_order_id == placed->exchange_order_id);
+  CHECK(!algo_cancel->order);
+  CHECK(f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "k-1-s")->status == OrderStatus::kCanceled);
+  auto regular_cancel = f.exchange->Cancel(OrderBook::kRegular, "TESTUSDT", "k-2-g");
+  REQUIRE(regular_cancel.ok());
+  REQUIRE(regular_cancel->order);
+  CHECK(regular_cancel->order->status == OrderStatus::kCanceled);
   CHECK(f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "nope").status().IsNotFound());
   CHECK(f.exchange->Cancel(OrderBook::kRegular, "TESTUSDT", "k-2-g").status().IsNotFound());
   CHECK(!*f.exchange->HedgeMode());

@@ -85,13 +85,30 @@ Result<OrderReport> BinanceExchange::Place(const PlaceOrder& o) {
   return placed;
 }
 
-Result<OrderReport> BinanceExchange::Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) {
+Result<CancelReport> BinanceExchange::Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) {
   net::Params p;
   if (book == OrderBook::kRegular) p.Add("symbol", symbol);
   p.Add(client_id_param(book, false), client_order_id);
+  const std::string what = "cancelling " + client_order_id + " " + symbol;
   auto body = client_->Signed("DELETE", path_for(book), p);
-  if (!body.ok()) return body.status().WithContext("cancelling " + client_order_id + " " + symbol);
-  return decode(book, *body);
+  if (!body.ok()) return body.status().WithContext(what);
+  Result<CancelReport> report = Status::Internal("unset");
+  if (book == OrderBook::kConditional) {
+    report = ParseAlgoCancel(*body);
+  } else {
+    auto order = ParseOrder(*body);
+    if (order.ok()) report = CancelReport{book, order->client_order_id, order->exchange_order_id, *order};
+    else report = order.status();
+  }
+  if (!report.ok()) {
+    if (report.status().IsExchange()) return report.status().WithContext(what);
+    return Status::UnknownOutcome(what + ": the exchange answered success but the answer could not be read (" +
+                                  report.status().message() + "): query the order to learn its state");
+  }
+  if (report->client_order_id != client_order_id) {
+    return Status::UnknownOutcome(what + ": the answer names another order (" + report->client_order_id + ")");
+  }
+  return report;
 }
 
 Result<OrderReport> BinanceExchange::Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) {

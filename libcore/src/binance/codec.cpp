@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include <charconv>
 #include <cstring>
 
 namespace keel::binance {
@@ -290,6 +291,34 @@ Result<OrderReport> ParseAlgoOrder(std::string_view json) {
 
 Result<std::vector<OrderReport>> ParseAlgoOrders(std::string_view json) {
   return parse_array(json, "algo orders", algo_from);
+}
+
+Result<CancelReport> ParseAlgoCancel(std::string_view json) {
+  JsonDoc doc(json, "algo cancel");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  const Value& d = doc.root();
+  CancelReport r;
+  r.book = OrderBook::kConditional;
+  if (d.IsObject() && d.HasMember("algoStatus")) {
+    auto order = algo_from(d);
+    if (!order.ok()) return order.status();
+    r.client_order_id = order->client_order_id;
+    r.exchange_order_id = order->exchange_order_id;
+    r.order = std::move(order).value();
+    return r;
+  }
+  Fields f(d, "algo cancel");
+  r.exchange_order_id = f.Str("algoId");
+  r.client_order_id = f.Str("clientAlgoId");
+  const std::string_view code = f.Str("code");
+  const std::string_view msg = f.Str("msg", false);
+  if (!f.status().ok()) return f.status();
+  if (code != "200") {
+    int venue_code = 0;
+    std::from_chars(code.data(), code.data() + code.size(), venue_code);  // 0 when not a number
+    return Status::Exchange("algo cancel answered code " + std::string(code) + ": " + std::string(msg), venue_code, 200);
+  }
+  return r;
 }
 
 bool IsMinimalAck(std::string_view json) {

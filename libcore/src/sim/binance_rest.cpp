@@ -413,22 +413,30 @@ Body post_algo_order(Call& c) {
       [&](JsonWriter& w, const SimAlgoOrder& a) { binance::WriteAlgoOrder(w, a, inst(c, a.symbol)); });
 }
 
-Body algo_order(Call& c, bool cancel) {
+Body get_algo_order(Call& c) {
   auto ref = c.Ref("algoId", "clientAlgoId");
   if (!ref.ok()) return ref.status();
-  Result<SimAlgoOrder> a = cancel ? c.ex.CancelAlgoOrder(c.account, *ref) : c.ex.QueryAlgoOrder(c.account, *ref);
+  Result<SimAlgoOrder> a = c.ex.QueryAlgoOrder(c.account, *ref);
   if (!a.ok()) return a.status();
-  if (!cancel) {
-    if (const AccountSnapshot* snap = c.Stale()) {
-      // A stale read still shows an algo order that was open then.
-      for (const auto& old : snap->open_algo_orders)
-        if (old.algo_id == a->algo_id) return json([&](JsonWriter& w) { binance::WriteAlgoOrder(w, old, inst(c, old.symbol)); });
-    }
+  if (const AccountSnapshot* snap = c.Stale()) {
+    // A stale read still shows an algo order that was open then.
+    for (const auto& old : snap->open_algo_orders)
+      if (old.algo_id == a->algo_id) return json([&](JsonWriter& w) { binance::WriteAlgoOrder(w, old, inst(c, old.symbol)); });
   }
   return json([&](JsonWriter& w) { binance::WriteAlgoOrder(w, *a, inst(c, a->symbol)); });
 }
-Body get_algo_order(Call& c) { return algo_order(c, false); }
-Body delete_algo_order(Call& c) { return algo_order(c, true); }
+
+// The REST answer is an acknowledgement, not the order (USD-M "Cancel Algo Order (TRADE)").
+Body delete_algo_order(Call& c) {
+  auto ref = c.Ref("algoId", "clientAlgoId");
+  if (!ref.ok()) return ref.status();
+  Result<SimAlgoOrder> a = c.ex.CancelAlgoOrder(c.account, *ref);
+  if (!a.ok()) return a.status();
+  return json([&](JsonWriter& w) {
+    w.StartObject().Key("algoId").Int(a->algo_id).Key("clientAlgoId").String(a->client_algo_id);
+    w.Key("code").String("200").Key("msg").String("success").EndObject();
+  });
+}
 
 Body get_open_algo_orders(Call& c) {
   std::string symbol;

@@ -24,7 +24,7 @@ class BinanceExchange final : public Exchange {
 
   Result<std::vector<Instrument>> Instruments() override;
   Result<OrderReport> Place(const PlaceOrder& order) override;
-  Result<OrderReport> Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;
+  Result<CancelReport> Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;
   Result<OrderReport> Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;
   Result<std::vector<PositionReport>> Positions() override;
   Result<std::vector<OrderReport>> OpenOrders() override;

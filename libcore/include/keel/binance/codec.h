@@ -19,6 +19,10 @@ Result<std::vector<OrderReport>> ParseOrders(std::string_view json);
 // An algo (conditional) order object.
 Result<OrderReport> ParseAlgoOrder(std::string_view json);
 Result<std::vector<OrderReport>> ParseAlgoOrders(std::string_view json);
+// DELETE /fapi/v1/algoOrder: the REST acknowledgement {"algoId","clientAlgoId","code":"200",
+// "msg":"success"} (code a string or a number), or the whole algo order as the WebSocket API's
+// algoOrder.cancel answers. An acknowledgement with another code is that venue error.
+Result<CancelReport> ParseAlgoCancel(std::string_view json);
 // True when a placement answer names the order but leaves out what the order is (side, quantity or
 // status): the order must be queried, never completed by defaults.
 bool IsMinimalAck(std::string_view json);

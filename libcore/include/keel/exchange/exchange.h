@@ -42,6 +42,16 @@ struct OrderReport {
   TimeMs update_time = 0;  // the venue's
 };
 
+// What a successful cancel proves: the order it names is cancelled. Binance answers a regular
+// cancel with the whole order, but a conditional one over REST with an acknowledgement only
+// ({"algoId","clientAlgoId","code":"200","msg":"success"}); nothing is made up for what it omits.
+struct CancelReport {
+  OrderBook book = OrderBook::kRegular;
+  std::string client_order_id;
+  std::string exchange_order_id;
+  std::optional<OrderReport> order;  // when the answer carried the order
+};
+
 struct PositionReport {
   std::string symbol;
   PositionSide position_side = PositionSide::kBoth;
@@ -82,7 +92,9 @@ class Exchange {
   // Places an order. The report is complete: a venue that answers with a minimal acknowledgement is
   // asked for the order before this returns. kUnknownOutcome when the answer was lost.
   virtual Result<OrderReport> Place(const PlaceOrder& order) = 0;
-  virtual Result<OrderReport> Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) = 0;
+  // kNotFound when the venue does not know the order (or it is no longer open); kUnknownOutcome
+  // when the answer was lost or unreadable (it may have been cancelled).
+  virtual Result<CancelReport> Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) = 0;
   // kNotFound when the venue does not know the order.
   virtual Result<OrderReport> Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) = 0;
   // Non-zero positions of every symbol, in a handful of calls whatever the number of symbols.
