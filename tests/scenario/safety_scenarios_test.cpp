@@ -10,6 +10,7 @@
 #include "keel/safety/protect.h"
 #include "keel/safety/reconciler.h"
 #include "keel/safety/safe_close.h"
+#include "keel/safety/sent_order.h"
 #include "keel/store/invariants.h"
 
 using namespace keel;
@@ -379,4 +380,48 @@ TEST_CASE("scenario: an algo cancel answered with the REST acknowledgement is a 
   REQUIRE(outcomes.size() == 1);
   CHECK(outcomes[0].ok);
   CHECK(outcomes[0].action == "cancelled");
+}
+
+TEST_CASE("scenario: a triggered stop refused by the matching engine (algo REJECTED after NEW) is recorded") {
+  Scenario s;
+  // An entry stop far too large for the account's margin: accepted by the algo service, refused
+  // when it triggers.
+  PlaceOrder stop;
+  stop.book = OrderBook::kConditional;
+  stop.client_order_id = MakeClientOrderId(s.account, OrderPurpose::kEntry, "BTCUSDT", s.clock.NowMs());
+  stop.symbol = "BTCUSDT";
+  stop.side = Side::kBuy;
+  stop.type = OrderType::kStopMarket;
+  stop.qty = D("50.000");
+  const Decimal mark = *s.exchange->MarkPrice("BTCUSDT");
+  stop.trigger_price = mark.Mul(D("1.01"), Rounding::kNearest)->RoundTo(D("0.10"), Rounding::kCeiling).value();
+  auto placed = s.exchange->Place(stop);
+  REQUIRE_MESSAGE(placed.ok(), placed.status().ToString());
+  OrderRecord mine = PendingRecordOf(stop, OrderPurpose::kEntry, D("50.000"), s.clock.NowMs());
+  mine.state = OrderState::kNew;
+  WriteBatch b(s.clock.NowMs());
+  b.PutOrder(mine, Provenance{Source::kRest, placed->update_time, "ack"});
+  REQUIRE(s.store->Write(b).ok());
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"2"})").ok());
+  s.Wait(1000);
+  REQUIRE(s.venue->exchange().QueryAlgoOrder(0, sim::OrderRef{std::nullopt, stop.client_order_id})->status ==
+          sim::AlgoStatus::kRejected);
+
+  ops::ToolSpec spec{"keel-cancel-ghosts", "", ops::StoreAccess::kReadOnly, false, true};
+  std::ostringstream out;
+  AccountConfig config;
+  config.account_name = s.account;
+  ops::ToolContext ctx{spec, {}, config, std::move(s.store), s.dir.file("demo.db"), out, s.clock, nullptr};
+  ctx.exchange = std::move(s.exchange);
+  ops::CancelGhostsOptions o;
+  o.cancel = true;
+  o.yes = true;
+  auto first = ops::RunCancelGhosts(ctx, o);
+  REQUIRE_MESSAGE(first.ok(), first.status().ToString());
+  CHECK(*first == ops::kExitFindings);  // settled: a finding, not a store conflict
+  CHECK((*ctx.store->Order(stop.client_order_id))->state == OrderState::kRejected);
+  out.str("");
+  auto second = ops::RunCancelGhosts(ctx, o);
+  REQUIRE(second.ok());
+  CHECK(*second == ops::kExitAllClear);
 }

@@ -85,10 +85,10 @@ TEST_CASE("positions, exchangeInfo and stream events decode from documented payl
   CHECK(u.event_time == 1700000000100);
   CHECK(u.transaction_time == 1700000000099);
   CHECK(u.execution_type == "NEW");
-  CHECK(u.order.client_order_id == "cid1");
-  CHECK(u.order.side == Side::kBuy);
-  CHECK(u.order.qty == D("0.01"));
-  CHECK(u.order.price == D("59000"));
+  CHECK(u.client_order_id == "cid1");
+  CHECK(u.side == Side::kBuy);
+  CHECK(u.qty == D("0.01"));
+  CHECK(u.price == D("59000"));
 
   auto account = ParseUserDataEvent(fixture("account_update.json"));
   REQUIRE(account.ok());
@@ -176,4 +176,84 @@ TEST_CASE("the algo cancel answer: the REST acknowledgement, or the whole order"
   CHECK(refused.status().IsExchange());
   CHECK(refused.status().venue_code() == std::optional<int>(-2011));
   CHECK(ParseAlgoCancel(R"({"code":"200","msg":"success"})").status().IsInvalidInput());  // names no order
+}
+
+namespace {
+AlgoUpdateEvent Algo(const std::string& json) {
+  auto e = ParseUserDataEvent(json);
+  REQUIRE_MESSAGE(e.ok(), e.status().ToString());
+  REQUIRE(std::holds_alternative<AlgoUpdateEvent>(*e));
+  return std::get<AlgoUpdateEvent>(*e);
+}
+std::string WithStatus(std::string json, const std::string& status) {
+  const auto at = json.find("\"X\":\"CANCELED\"");
+  return json.replace(at, 14, "\"X\":\"" + status + "\"");
+}
+}  // namespace
+
+TEST_CASE("ALGO_UPDATE, the documented example: every field kept, the reason too") {
+  const AlgoUpdateEvent e = Algo(fixture("algo_update.json"));
+  CHECK(e.recognized());
+  CHECK(e.client_order_id == "Q5xaq5EGKgXXa0fD7fs0Ip");
+  CHECK(e.exchange_order_id == "2148719");
+  CHECK(e.type == std::optional<OrderType>(OrderType::kTakeProfit));
+  CHECK(e.algo_status == "CANCELED");
+  CHECK(e.status == std::optional<OrderStatus>(OrderStatus::kCanceled));
+  CHECK(e.reason == "Reduce Only reject");
+  CHECK(e.executed_qty == std::optional<Decimal>(D("0")));
+  CHECK(e.Report()->status == OrderStatus::kCanceled);
+}
+
+TEST_CASE("ALGO_UPDATE: each algo status in keel's terms; FINISHED decided by the executed quantity") {
+  for (const char* working : {"NEW", "TRIGGERING", "TRIGGERED"})
+    CHECK(Algo(WithStatus(fixture("algo_update.json"), working)).status == std::optional<OrderStatus>(OrderStatus::kNew));
+  CHECK(Algo(WithStatus(fixture("algo_update.json"), "EXPIRED")).status ==
+        std::optional<OrderStatus>(OrderStatus::kExpired));
+
+  const AlgoUpdateEvent filled = Algo(fixture("algo_update_finished_filled.json"));
+  CHECK(filled.status == std::optional<OrderStatus>(OrderStatus::kFilled));
+  CHECK(filled.actual_order_id == "8886774");
+  CHECK(filled.Report()->filled_qty == D("0.01"));
+  CHECK(filled.Report()->avg_price == D("750"));
+
+  // "FINISHED: filled or canceled in the matching engine": nothing executed is a cancel, not a fill.
+  const AlgoUpdateEvent none = Algo(fixture("algo_update_finished_canceled.json"));
+  CHECK(none.status == std::optional<OrderStatus>(OrderStatus::kCanceled));
+  CHECK(none.Report()->filled_qty == D("0"));
+
+  // Without aq there is nothing to decide from: no status, and Report() says to ask.
+  std::string no_aq = fixture("algo_update_finished_filled.json");
+  no_aq.erase(no_aq.find("\"aq\":\"0.01000\","), 15);
+  const AlgoUpdateEvent undecided = Algo(no_aq);
+  CHECK(undecided.recognized());
+  CHECK(!undecided.status);
+  CHECK(undecided.Report().status().message().find("query the order") != std::string::npos);
+
+  const AlgoUpdateEvent rejected = Algo(fixture("algo_update_rejected.json"));
+  CHECK(rejected.status == std::optional<OrderStatus>(OrderStatus::kRejected));
+  CHECK(rejected.reason == "Margin is insufficient.");
+
+  const AlgoUpdateEvent expired = Algo(fixture("algo_update_expired_close_position.json"));
+  CHECK(expired.status == std::optional<OrderStatus>(OrderStatus::kExpired));
+  CHECK(expired.time_in_force == "GTE_GTC");
+  CHECK(expired.close_position);
+
+  // A status added next year is carried, not dropped, and not guessed.
+  const AlgoUpdateEvent future = Algo(WithStatus(fixture("algo_update.json"), "PAUSED"));
+  CHECK(!future.recognized());
+  CHECK(!future.status);
+  CHECK(future.unrecognized == std::vector<std::string>{"X=PAUSED"});
+  CHECK(!future.Report().ok());
+}
+
+TEST_CASE("DecideAlgoStatus: a closePosition order is filled by any execution") {
+  bool known = false;
+  CHECK(DecideAlgoStatus("FINISHED", D("0.5"), D("0"), true, known) == std::optional<OrderStatus>(OrderStatus::kFilled));
+  CHECK(DecideAlgoStatus("FINISHED", D("0.5"), D("1"), false, known) ==
+        std::optional<OrderStatus>(OrderStatus::kCanceled));
+  CHECK(known);
+  CHECK(!DecideAlgoStatus("FINISHED", std::nullopt, D("1"), false, known));
+  CHECK(known);
+  CHECK(!DecideAlgoStatus("SOMETHING", std::nullopt, D("1"), false, known));
+  CHECK(!known);
 }

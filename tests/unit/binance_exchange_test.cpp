@@ -159,3 +159,53 @@ TEST_CASE("a definite refusal is a rejection: the order was not placed") {
   CHECK(unsent.status().IsTransport());
   CHECK(binance::IsDefiniteRejection(unsent.status()));
 }
+
+namespace {
+// A long of 2 TESTUSDT with a reduce-only STOP (limit) sell triggered at 97 with limit price
+// `limit`; then the price falls 5 % so that it triggers.
+OrderReport TriggeredStop(AdapterFixture& f, const char* limit) {
+  REQUIRE(f.exchange->Place(f.Market(Side::kBuy, "2", "k-long")).ok());
+  PlaceOrder stop;
+  stop.book = OrderBook::kConditional;
+  stop.client_order_id = "k-stop";
+  stop.symbol = "TESTUSDT";
+  stop.side = Side::kSell;
+  stop.type = OrderType::kStop;
+  stop.time_in_force = TimeInForce::kGtc;
+  stop.qty = D("2");
+  stop.price = D(limit);
+  stop.trigger_price = D("97");
+  stop.reduce_only = true;
+  stop.mark_price_trigger = false;
+  auto placed = f.exchange->Place(stop);
+  REQUIRE_MESSAGE(placed.ok(), placed.status().ToString());
+  REQUIRE(f.venue->exchange().MovePrice("TESTUSDT", D("-5"), 0).ok());
+  return *placed;
+}
+}  // namespace
+
+TEST_CASE("FINISHED is decided by the actual order: filled") {
+  AdapterFixture f;
+  TriggeredStop(f, "90");  // the triggered sell at 90 takes the bid: filled
+  auto q = f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "k-stop");
+  REQUIRE_MESSAGE(q.ok(), q.status().ToString());
+  CHECK(q->status == OrderStatus::kFilled);
+  CHECK(q->filled_qty == D("2"));
+}
+
+TEST_CASE("FINISHED is decided by the actual order: cancelled in the matching engine, never called filled") {
+  AdapterFixture f;
+  TriggeredStop(f, "150");  // the triggered sell at 150 rests...
+  auto resting = f.venue->exchange().OpenOrders(0, "TESTUSDT");
+  REQUIRE(resting.size() == 1);
+  OrderRef ref;
+  ref.order_id = resting[0].order_id;
+  REQUIRE(f.venue->exchange().ExchangeCancel(0, "TESTUSDT", ref, false, "test").ok());  // ...and is cancelled
+  REQUIRE(f.venue->exchange().QueryAlgoOrder(0, OrderRef{std::nullopt, std::string("k-stop")})->status ==
+          AlgoStatus::kFinished);
+  auto q = f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "k-stop");
+  REQUIRE_MESSAGE(q.ok(), q.status().ToString());
+  CHECK(q->status == OrderStatus::kCanceled);
+  CHECK(q->filled_qty == D("0"));
+  CHECK(f.venue->exchange().Position(0, "TESTUSDT", PositionSide::kBoth).amount == D("2"));  // still open
+}

@@ -48,14 +48,17 @@ TEST_CASE("order types, time in force and statuses: Binance USD-M's documented v
                                {OrderType::kStopMarket, "STOP_MARKET"},
                                {OrderType::kTakeProfit, "TAKE_PROFIT"},
                                {OrderType::kTakeProfitMarket, "TAKE_PROFIT_MARKET"},
-                               {OrderType::kTrailingStopMarket, "TRAILING_STOP_MARKET"}},
+                               {OrderType::kTrailingStopMarket, "TRAILING_STOP_MARKET"},
+                               {OrderType::kLiquidation, "LIQUIDATION"},
+                               {OrderType::kAdl, "ADL"}},
                               parse_order_type);
   check_round_trip<TimeInForce>({{TimeInForce::kGtc, "GTC"},
                                  {TimeInForce::kIoc, "IOC"},
                                  {TimeInForce::kFok, "FOK"},
                                  {TimeInForce::kGtx, "GTX"},
                                  {TimeInForce::kGtd, "GTD"},
-                                 {TimeInForce::kRpi, "RPI"}},
+                                 {TimeInForce::kRpi, "RPI"},
+                                 {TimeInForce::kGteGtc, "GTE_GTC"}},
                                 parse_time_in_force);
   check_round_trip<OrderStatus>({{OrderStatus::kNew, "NEW"},
                                  {OrderStatus::kPartiallyFilled, "PARTIALLY_FILLED"},
@@ -63,10 +66,25 @@ TEST_CASE("order types, time in force and statuses: Binance USD-M's documented v
                                  {OrderStatus::kCanceled, "CANCELED"},
                                  {OrderStatus::kRejected, "REJECTED"},
                                  {OrderStatus::kExpired, "EXPIRED"},
-                                 {OrderStatus::kExpiredInMatch, "EXPIRED_IN_MATCH"}},
+                                 {OrderStatus::kExpiredInMatch, "EXPIRED_IN_MATCH"},
+                                 {OrderStatus::kNewInsurance, "NEW_INSURANCE"},
+                                 {OrderStatus::kNewAdl, "NEW_ADL"}},
                                 parse_order_status);
-  check_rejects(parse_order_type, {"", "limit", "Market", "STOPMARKET", "LIQUIDATION"});
-  check_rejects(parse_time_in_force, {"", "PostOnly", "gtc", "GTE_GTC"});
+  check_rejects(parse_order_type, {"", "limit", "Market", "STOPMARKET", "liquidation"});
+  check_rejects(parse_time_in_force, {"", "PostOnly", "gtc", "GTE"});
+  // Which types live in the conditional book, and which only the exchange places.
+  for (OrderType t : {OrderType::kStop, OrderType::kStopMarket, OrderType::kTakeProfit, OrderType::kTakeProfitMarket,
+                      OrderType::kTrailingStopMarket})
+    CHECK(is_conditional(t));
+  for (OrderType t : {OrderType::kLimit, OrderType::kMarket, OrderType::kLiquidation, OrderType::kAdl})
+    CHECK(!is_conditional(t));
+  CHECK(is_exchange_generated(OrderType::kLiquidation));
+  CHECK(is_exchange_generated(OrderType::kAdl));
+  CHECK(!is_exchange_generated(OrderType::kMarket));
+  // A liquidation in progress is not over; every other documented end is.
+  CHECK(!is_terminal(OrderStatus::kNewInsurance));
+  CHECK(!is_terminal(OrderStatus::kNewAdl));
+  CHECK(is_terminal(OrderStatus::kExpiredInMatch));
   check_rejects(parse_order_status, {"", "Cancelled", "CANCELLED", "NEW ", "Untriggered"});
   CHECK(is_conditional(OrderType::kStopMarket));
   CHECK(is_conditional(OrderType::kTrailingStopMarket));

@@ -17,17 +17,18 @@ TEST_CASE("the lifecycle allows exactly the legal transitions") {
 
       {S::kNew, S::kNew},                  {S::kNew, S::kPartiallyFilled},        {S::kNew, S::kFilled},
       {S::kNew, S::kPendingCancel},        {S::kNew, S::kPendingAmend},           {S::kNew, S::kCanceled},
-      {S::kNew, S::kExpired},
+      {S::kNew, S::kExpired},              {S::kNew, S::kRejected},  // a triggered stop refused by the engine
 
       {S::kPartiallyFilled, S::kPartiallyFilled}, {S::kPartiallyFilled, S::kFilled},
       {S::kPartiallyFilled, S::kPendingCancel},   {S::kPartiallyFilled, S::kPendingAmend},
       {S::kPartiallyFilled, S::kCanceled},        {S::kPartiallyFilled, S::kExpired},
 
       {S::kPendingCancel, S::kNew},        {S::kPendingCancel, S::kPartiallyFilled}, {S::kPendingCancel, S::kFilled},
-      {S::kPendingCancel, S::kCanceled},   {S::kPendingCancel, S::kExpired},
+      {S::kPendingCancel, S::kCanceled},   {S::kPendingCancel, S::kExpired},      {S::kPendingCancel, S::kRejected},
 
       {S::kPendingAmend, S::kNew},         {S::kPendingAmend, S::kPartiallyFilled}, {S::kPendingAmend, S::kFilled},
       {S::kPendingAmend, S::kPendingCancel}, {S::kPendingAmend, S::kCanceled},    {S::kPendingAmend, S::kExpired},
+      {S::kPendingAmend, S::kRejected},
   };
   int legal_seen = 0;
   for (S from : kAllOrderStates) {

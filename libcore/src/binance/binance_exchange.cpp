@@ -115,9 +115,26 @@ Result<OrderReport> BinanceExchange::Query(OrderBook book, const std::string& sy
   net::Params p;
   if (book == OrderBook::kRegular) p.Add("symbol", symbol);
   p.Add(client_id_param(book, false), client_order_id);
+  const std::string what = "querying " + client_order_id + " " + symbol;
   auto body = client_->Signed("GET", path_for(book), p);
-  if (!body.ok()) return body.status().WithContext("querying " + client_order_id + " " + symbol);
-  return decode(book, *body);
+  if (!body.ok()) return body.status().WithContext(what);
+  if (book == OrderBook::kRegular) return ParseOrder(*body);
+  auto detail = ParseAlgoOrderDetail(*body);
+  if (!detail.ok()) return detail.status().WithContext(what);
+  if (detail->decided) return std::move(detail->order);
+  // FINISHED: its triggered order ended in the matching engine, filled or cancelled. Ask that
+  // order; never assume it filled.
+  if (detail->actual_order_id.empty()) {
+    return Status::InvalidInput(what + ": FINISHED without an actualOrderId: its outcome cannot be read");
+  }
+  net::Params actual;
+  actual.Add("symbol", symbol);
+  actual.Add("orderId", detail->actual_order_id);
+  auto actual_body = client_->Signed("GET", "/fapi/v1/order", actual);
+  if (!actual_body.ok()) return actual_body.status().WithContext(what + ": its actual order " + detail->actual_order_id);
+  auto actual_order = ParseOrder(*actual_body);
+  if (!actual_order.ok()) return actual_order.status().WithContext(what + ": its actual order");
+  return DecideFinishedByActualOrder(detail->order, *actual_order);
 }
 
 Result<std::vector<PositionReport>> BinanceExchange::Positions() {

@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -156,17 +157,6 @@ class Fields {
   Status status_;
 };
 
-OrderStatus algo_to_order_status(std::string_view s, bool& known) {
-  known = true;
-  if (s == "NEW" || s == "TRIGGERING" || s == "TRIGGERED") return OrderStatus::kNew;
-  if (s == "FINISHED") return OrderStatus::kFilled;
-  if (s == "CANCELED") return OrderStatus::kCanceled;
-  if (s == "EXPIRED") return OrderStatus::kExpired;
-  if (s == "REJECTED") return OrderStatus::kRejected;
-  known = false;
-  return OrderStatus::kRejected;
-}
-
 Result<OrderReport> order_from(const Value& v) {
   Fields f(v, "order");
   OrderReport o;
@@ -190,9 +180,10 @@ Result<OrderReport> order_from(const Value& v) {
   return o;
 }
 
-Result<OrderReport> algo_from(const Value& v) {
+Result<AlgoOrderDetail> algo_detail_from(const Value& v) {
   Fields f(v, "algo order");
-  OrderReport o;
+  AlgoOrderDetail d;
+  OrderReport& o = d.order;
   o.book = OrderBook::kConditional;
   o.exchange_order_id = f.Str("algoId");
   o.client_order_id = f.Str("clientAlgoId");
@@ -201,18 +192,35 @@ Result<OrderReport> algo_from(const Value& v) {
   o.position_side = f.Enum("positionSide", parse_position_side);
   o.type = f.Enum("orderType", parse_order_type);
   o.qty = f.Dec("quantity");
-  o.price = f.Dec("price", false);
+  d.algo_status = std::string(f.Str("algoStatus"));
+  d.actual_order_id = std::string(f.Str("actualOrderId", false));
   o.trigger_price = f.Dec("triggerPrice");
+  o.price = f.Dec("price", false);
   o.reduce_only = f.Bool("reduceOnly");
   o.close_position = f.Bool("closePosition");
   o.update_time = f.Int("updateTime");
-  const std::string_view status = f.Str("algoStatus");
+  // Not in the documented REST answers; read when a venue (or the WebSocket API) sends it.
+  std::optional<Decimal> executed;
+  if (f.Find("executedQty")) executed = f.Dec("executedQty");
+  if (f.Find("avgPrice")) o.avg_price = f.Dec("avgPrice");
   if (!f.status().ok()) return f.status();
+  if (executed) o.filled_qty = *executed;
   bool known = false;
-  o.status = algo_to_order_status(status, known);
-  if (!known)
-    return Status::InvalidInput("algo order field \"algoStatus\": unknown value '" + std::string(status) + "'");
-  return o;
+  auto status = DecideAlgoStatus(d.algo_status, executed, o.qty, o.close_position, known);
+  if (!known) return Status::InvalidInput("algo order field \"algoStatus\": unknown value '" + d.algo_status + "'");
+  d.decided = status.has_value();
+  if (status) o.status = *status;
+  return d;
+}
+
+Result<OrderReport> algo_from(const Value& v) {
+  auto d = algo_detail_from(v);
+  if (!d.ok()) return d.status();
+  if (!d->decided) {
+    return Status::InvalidInput("algo order " + d->order.client_order_id +
+                                ": FINISHED without an executed quantity: ask for its actual order " + d->actual_order_id);
+  }
+  return std::move(d->order);
 }
 
 template <typename F>
@@ -230,6 +238,68 @@ auto parse_array(std::string_view json, const char* what, F&& one) -> Result<std
 }
 
 }  // namespace
+
+bool OrderUpdateEvent::exchange_generated() const {
+  if (type && is_exchange_generated(*type)) return true;
+  return client_order_id.rfind("autoclose-", 0) == 0 || client_order_id.rfind("adl_autoclose", 0) == 0 ||
+         client_order_id.rfind("settlement_autoclose-", 0) == 0 || execution_type == "CALCULATED";
+}
+
+Result<OrderReport> OrderUpdateEvent::Report() const {
+  if (!recognized()) {
+    std::string what;
+    for (const auto& u : unrecognized) what += (what.empty() ? "" : ", ") + u;
+    return Status::InvalidInput("ORDER_TRADE_UPDATE " + client_order_id + " " + symbol + ": unknown " + what);
+  }
+  OrderReport o;
+  o.book = OrderBook::kRegular;
+  o.client_order_id = client_order_id;
+  o.exchange_order_id = exchange_order_id;
+  o.symbol = symbol;
+  o.side = side;
+  o.position_side = position_side;
+  o.type = *type;
+  o.status = *status;
+  o.qty = qty;
+  o.price = price;
+  o.trigger_price = trigger_price;
+  o.filled_qty = filled_qty;
+  o.avg_price = avg_price;
+  o.reduce_only = reduce_only;
+  o.close_position = close_position;
+  o.update_time = trade_time ? trade_time : transaction_time;
+  return o;
+}
+
+Result<OrderReport> AlgoUpdateEvent::Report() const {
+  if (!recognized()) {
+    std::string what;
+    for (const auto& u : unrecognized) what += (what.empty() ? "" : ", ") + u;
+    return Status::InvalidInput("ALGO_UPDATE " + client_order_id + " " + symbol + ": unknown " + what);
+  }
+  if (!status) {
+    return Status::InvalidInput("ALGO_UPDATE " + client_order_id + " " + symbol + ": " + algo_status +
+                                " without an executed quantity: query the order");
+  }
+  OrderReport o;
+  o.book = OrderBook::kConditional;
+  o.client_order_id = client_order_id;
+  o.exchange_order_id = exchange_order_id;
+  o.symbol = symbol;
+  o.side = side;
+  o.position_side = position_side;
+  o.type = *type;
+  o.status = *status;
+  o.qty = qty;
+  o.price = price;
+  o.trigger_price = trigger_price;
+  o.filled_qty = executed_qty.value_or(Decimal());
+  o.avg_price = avg_price;
+  o.reduce_only = reduce_only;
+  o.close_position = close_position;
+  o.update_time = transaction_time;
+  return o;
+}
 
 Result<std::vector<Instrument>> ParseExchangeInfo(std::string_view json) {
   // exchangeInfo is large: its values go to the heap pool past the first few kilobytes.
@@ -291,6 +361,43 @@ Result<OrderReport> ParseAlgoOrder(std::string_view json) {
 
 Result<std::vector<OrderReport>> ParseAlgoOrders(std::string_view json) {
   return parse_array(json, "algo orders", algo_from);
+}
+
+Result<AlgoOrderDetail> ParseAlgoOrderDetail(std::string_view json) {
+  JsonDoc doc(json, "algo order");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  return algo_detail_from(doc.root());
+}
+
+std::optional<OrderStatus> DecideAlgoStatus(std::string_view s, const std::optional<Decimal>& executed, Decimal qty,
+                                            bool close_position, bool& known) {
+  known = true;
+  if (s == "NEW" || s == "TRIGGERING" || s == "TRIGGERED") return OrderStatus::kNew;
+  if (s == "CANCELED") return OrderStatus::kCanceled;
+  if (s == "EXPIRED") return OrderStatus::kExpired;
+  if (s == "REJECTED") return OrderStatus::kRejected;
+  if (s == "FINISHED") {
+    if (!executed) return std::nullopt;
+    if (executed->is_positive() && (close_position || *executed >= qty)) return OrderStatus::kFilled;
+    return OrderStatus::kCanceled;  // ended with less than it asked for, or nothing
+  }
+  known = false;
+  return std::nullopt;
+}
+
+OrderReport DecideFinishedByActualOrder(const OrderReport& algo, const OrderReport& actual) {
+  OrderReport decided = algo;
+  decided.filled_qty = actual.filled_qty;
+  decided.avg_price = actual.avg_price;
+  decided.update_time = std::max(algo.update_time, actual.update_time);
+  switch (actual.status) {
+    case OrderStatus::kFilled: decided.status = OrderStatus::kFilled; break;
+    case OrderStatus::kRejected: decided.status = OrderStatus::kRejected; break;
+    case OrderStatus::kExpired:
+    case OrderStatus::kExpiredInMatch: decided.status = OrderStatus::kExpired; break;
+    default: decided.status = OrderStatus::kCanceled; break;  // FINISHED is final: nothing works on
+  }
+  return decided;
 }
 
 Result<CancelReport> ParseAlgoCancel(std::string_view json) {
@@ -420,26 +527,36 @@ Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
     const Value* o = f.Find("o");
     if (!o) return Status::InvalidInput("ORDER_TRADE_UPDATE field \"o\": missing");
     Fields of(*o, "ORDER_TRADE_UPDATE.o");
-    e.order.book = OrderBook::kRegular;
-    e.order.symbol = of.Str("s");
-    e.order.client_order_id = of.Str("c");
-    e.order.side = of.Enum("S", parse_side);
-    e.order.type = of.Enum("o", parse_order_type);
-    e.order.qty = of.Dec("q");
-    e.order.price = of.Dec("p");
-    e.order.avg_price = of.Dec("ap");
-    e.order.trigger_price = of.Dec("sp", false);
+    // Fields are read in the order the exchange sends them.
+    e.symbol = of.Str("s");
+    e.client_order_id = of.Str("c");
+    e.side = of.Enum("S", parse_side);
+    e.type_text = of.Str("o");
+    e.qty = of.Dec("q");
+    e.price = of.Dec("p");
+    e.avg_price = of.Dec("ap");
+    e.trigger_price = of.Dec("sp", false);
     e.execution_type = of.Str("x");
-    e.order.status = of.Enum("X", parse_order_status);
-    e.order.exchange_order_id = of.Str("i");
+    e.status_text = of.Str("X");
+    e.exchange_order_id = of.Str("i");
     e.last_qty = of.Dec("l");
-    e.order.filled_qty = of.Dec("z");
+    e.filled_qty = of.Dec("z");
     e.last_price = of.Dec("L");
-    e.order.update_time = of.Int("T");  // fields read in the order the exchange sends them
-    e.order.reduce_only = of.Bool("R");
-    e.order.position_side = of.Enum("ps", parse_position_side);
-    e.order.close_position = of.Bool("cp", false);
+    e.trade_time = of.Int("T");
+    e.reduce_only = of.Bool("R");
+    e.position_side = of.Enum("ps", parse_position_side);
+    e.close_position = of.Bool("cp", false);
+    e.realized_profit = of.Dec("rp", false);
+    e.expiry_reason = of.Str("er", false);
     if (!of.status().ok()) return of.status();
+    if (auto t = parse_order_type(e.type_text); t.ok()) e.type = *t;
+    else e.unrecognized.push_back("o=" + e.type_text);
+    if (auto st = parse_order_status(e.status_text); st.ok()) e.status = *st;
+    else e.unrecognized.push_back("X=" + e.status_text);
+    static constexpr std::string_view kExecutionTypes[] = {"NEW", "CANCELED", "CALCULATED", "EXPIRED", "TRADE",
+                                                           "AMENDMENT"};
+    if (std::find(std::begin(kExecutionTypes), std::end(kExecutionTypes), e.execution_type) == std::end(kExecutionTypes))
+      e.unrecognized.push_back("x=" + e.execution_type);
     return UserDataEvent(std::move(e));
   }
   if (type == "ACCOUNT_UPDATE") {
@@ -474,24 +591,29 @@ Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
     const Value* o = f.Find("o");
     if (!o) return Status::InvalidInput("ALGO_UPDATE field \"o\": missing");
     Fields of(*o, "ALGO_UPDATE.o");
-    e.order.book = OrderBook::kConditional;
-    e.order.client_order_id = of.Str("caid");
-    e.order.exchange_order_id = of.Str("aid");
-    e.order.type = of.Enum("o", parse_order_type);
-    e.order.symbol = of.Str("s");
-    e.order.side = of.Enum("S", parse_side);
-    e.order.position_side = of.Enum("ps", parse_position_side);
-    e.order.qty = of.Dec("q");
+    e.client_order_id = of.Str("caid");
+    e.exchange_order_id = of.Str("aid");
+    e.type_text = of.Str("o");
+    e.symbol = of.Str("s");
+    e.side = of.Enum("S", parse_side);
+    e.position_side = of.Enum("ps", parse_position_side);
+    e.time_in_force = of.Str("f", false);
+    e.qty = of.Dec("q");
     e.algo_status = of.Str("X");
-    e.order.trigger_price = of.Dec("tp");
-    e.order.price = of.Dec("p", false);
-    e.order.reduce_only = of.Bool("R", false);
-    e.order.close_position = of.Bool("cp", false);
-    e.order.update_time = e.transaction_time;
+    e.actual_order_id = of.Str("ai", false);
+    e.avg_price = of.Dec("ap", false);
+    if (of.Find("aq")) e.executed_qty = of.Dec("aq");
+    e.trigger_price = of.Dec("tp");
+    e.price = of.Dec("p", false);
+    e.close_position = of.Bool("cp", false);
+    e.reduce_only = of.Bool("R", false);
+    e.reason = of.Str("rm", false);
     if (!of.status().ok()) return of.status();
+    if (auto t = parse_order_type(e.type_text); t.ok()) e.type = *t;
+    else e.unrecognized.push_back("o=" + e.type_text);
     bool known = false;
-    e.order.status = algo_to_order_status(e.algo_status, known);
-    if (!known) return Status::InvalidInput("ALGO_UPDATE.o field \"X\": unknown value '" + e.algo_status + "'");
+    e.status = DecideAlgoStatus(e.algo_status, e.executed_qty, e.qty, e.close_position, known);
+    if (!known) e.unrecognized.push_back("X=" + e.algo_status);
     return UserDataEvent(std::move(e));
   }
   if (type == "listenKeyExpired") {

@@ -74,20 +74,32 @@ void UserDataStream::OnOpen() {
   backoff_.Reset();
   State("live");
   // Whatever happened while not connected is in this snapshot; the stream covers what follows.
-  auto snapshot = exchange_.Account();
-  if (!snapshot.ok()) {
-    State("snapshot after connecting failed: " + snapshot.status().message() + ": reconnecting");
+  Status s = TakeSnapshot();
+  if (!s.ok()) {
+    State("snapshot after connecting failed: " + s.message() + ": reconnecting");
     ws_->Close("snapshot failed");
-    return;
   }
+}
+
+Status UserDataStream::TakeSnapshot() {
+  auto snapshot = exchange_.Account();
+  if (!snapshot.ok()) return snapshot.status();
   ++snapshots_;
   if (handler_.on_snapshot) handler_.on_snapshot(*snapshot);
+  return Status::Ok();
 }
 
 void UserDataStream::OnText(const std::string& text) {
   auto event = ParseUserDataEvent(text);
   if (!event.ok()) {
-    State("undecodable user-data event: " + event.status().message());
+    // Something happened that keel cannot read: what it changed is read by REST instead, so that
+    // nothing is silently lost. If that fails too, reconnecting takes a snapshot anyway.
+    State("undecodable user-data event (" + event.status().message() + "): reading the account by REST");
+    Status s = TakeSnapshot();
+    if (!s.ok()) {
+      State("snapshot after an undecodable event failed: " + s.message() + ": reconnecting");
+      if (ws_ && ws_->open()) ws_->Close("snapshot failed");
+    }
     return;
   }
   if (std::holds_alternative<ListenKeyExpiredEvent>(*event)) {

@@ -13,28 +13,33 @@ constexpr detail::EnumNames<Side, 2> kSides{{{Side::kBuy, "BUY"}, {Side::kSell, 
 constexpr detail::EnumNames<PositionSide, 3> kPositionSides{
     {{PositionSide::kBoth, "BOTH"}, {PositionSide::kLong, "LONG"}, {PositionSide::kShort, "SHORT"}}};
 
-constexpr detail::EnumNames<OrderType, 7> kOrderTypes{{{OrderType::kLimit, "LIMIT"},
+constexpr detail::EnumNames<OrderType, 9> kOrderTypes{{{OrderType::kLimit, "LIMIT"},
                                                        {OrderType::kMarket, "MARKET"},
                                                        {OrderType::kStop, "STOP"},
                                                        {OrderType::kStopMarket, "STOP_MARKET"},
                                                        {OrderType::kTakeProfit, "TAKE_PROFIT"},
                                                        {OrderType::kTakeProfitMarket, "TAKE_PROFIT_MARKET"},
-                                                       {OrderType::kTrailingStopMarket, "TRAILING_STOP_MARKET"}}};
+                                                       {OrderType::kTrailingStopMarket, "TRAILING_STOP_MARKET"},
+                                                       {OrderType::kLiquidation, "LIQUIDATION"},
+                                                       {OrderType::kAdl, "ADL"}}};
 
-constexpr detail::EnumNames<TimeInForce, 6> kTimeInForces{{{TimeInForce::kGtc, "GTC"},
+constexpr detail::EnumNames<TimeInForce, 7> kTimeInForces{{{TimeInForce::kGtc, "GTC"},
                                                            {TimeInForce::kIoc, "IOC"},
                                                            {TimeInForce::kFok, "FOK"},
                                                            {TimeInForce::kGtx, "GTX"},
                                                            {TimeInForce::kGtd, "GTD"},
-                                                           {TimeInForce::kRpi, "RPI"}}};
+                                                           {TimeInForce::kRpi, "RPI"},
+                                                           {TimeInForce::kGteGtc, "GTE_GTC"}}};
 
-constexpr detail::EnumNames<OrderStatus, 7> kOrderStatuses{{{OrderStatus::kNew, "NEW"},
+constexpr detail::EnumNames<OrderStatus, 9> kOrderStatuses{{{OrderStatus::kNew, "NEW"},
                                                             {OrderStatus::kPartiallyFilled, "PARTIALLY_FILLED"},
                                                             {OrderStatus::kFilled, "FILLED"},
                                                             {OrderStatus::kCanceled, "CANCELED"},
                                                             {OrderStatus::kRejected, "REJECTED"},
                                                             {OrderStatus::kExpired, "EXPIRED"},
-                                                            {OrderStatus::kExpiredInMatch, "EXPIRED_IN_MATCH"}}};
+                                                            {OrderStatus::kExpiredInMatch, "EXPIRED_IN_MATCH"},
+                                                            {OrderStatus::kNewInsurance, "NEW_INSURANCE"},
+                                                            {OrderStatus::kNewAdl, "NEW_ADL"}}};
 
 constexpr detail::EnumNames<OrderPurpose, 6> kPurposes{{{OrderPurpose::kEntry, "entry"},
                                                        {OrderPurpose::kStop, "stop"},
@@ -68,11 +73,35 @@ Result<OrderPurpose> parse_order_purpose(std::string_view t) {
 }
 
 bool is_conditional(OrderType type) {
-  return type != OrderType::kLimit && type != OrderType::kMarket;
+  switch (type) {
+    case OrderType::kStop:
+    case OrderType::kStopMarket:
+    case OrderType::kTakeProfit:
+    case OrderType::kTakeProfitMarket:
+    case OrderType::kTrailingStopMarket: return true;
+    case OrderType::kLimit:
+    case OrderType::kMarket:
+    case OrderType::kLiquidation:
+    case OrderType::kAdl: return false;
+  }
+  return false;
 }
 
+bool is_exchange_generated(OrderType type) { return type == OrderType::kLiquidation || type == OrderType::kAdl; }
+
 bool is_terminal(OrderStatus status) {
-  return status != OrderStatus::kNew && status != OrderStatus::kPartiallyFilled;
+  switch (status) {
+    case OrderStatus::kNew:
+    case OrderStatus::kPartiallyFilled:
+    case OrderStatus::kNewInsurance:
+    case OrderStatus::kNewAdl: return false;
+    case OrderStatus::kFilled:
+    case OrderStatus::kCanceled:
+    case OrderStatus::kRejected:
+    case OrderStatus::kExpired:
+    case OrderStatus::kExpiredInMatch: return true;
+  }
+  return true;
 }
 
 bool is_protective(OrderPurpose purpose) {

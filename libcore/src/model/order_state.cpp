@@ -25,21 +25,24 @@ constexpr unsigned kLegalTargets[] = {
     bit(OrderState::kNew) | bit(OrderState::kPartiallyFilled) | bit(OrderState::kFilled) |
         bit(OrderState::kPendingCancel) | bit(OrderState::kCanceled) | bit(OrderState::kExpired) |
         bit(OrderState::kRejected),
-    // New
+    // New. Rejected too: a conditional order's triggered order can be refused by the matching
+    // engine (algo REJECTED after NEW, e.g. on a margin check).
     bit(OrderState::kNew) | bit(OrderState::kPartiallyFilled) | bit(OrderState::kFilled) |
         bit(OrderState::kPendingCancel) | bit(OrderState::kPendingAmend) | bit(OrderState::kCanceled) |
-        bit(OrderState::kExpired),
+        bit(OrderState::kExpired) | bit(OrderState::kRejected),
     // PartiallyFilled
     bit(OrderState::kPartiallyFilled) | bit(OrderState::kFilled) | bit(OrderState::kPendingCancel) |
         bit(OrderState::kPendingAmend) | bit(OrderState::kCanceled) | bit(OrderState::kExpired),
     // Filled: terminal
     0,
-    // PendingCancel: confirmed, overtaken by a fill or expiry, or refused (back to working).
+    // PendingCancel: confirmed, overtaken by a fill, expiry or a triggered order's rejection, or
+    // refused (back to working).
     bit(OrderState::kNew) | bit(OrderState::kPartiallyFilled) | bit(OrderState::kFilled) |
-        bit(OrderState::kCanceled) | bit(OrderState::kExpired),
+        bit(OrderState::kCanceled) | bit(OrderState::kExpired) | bit(OrderState::kRejected),
     // PendingAmend: confirmed or refused (back to working), overtaken, or a cancel sent meanwhile.
     bit(OrderState::kNew) | bit(OrderState::kPartiallyFilled) | bit(OrderState::kFilled) |
-        bit(OrderState::kPendingCancel) | bit(OrderState::kCanceled) | bit(OrderState::kExpired),
+        bit(OrderState::kPendingCancel) | bit(OrderState::kCanceled) | bit(OrderState::kExpired) |
+        bit(OrderState::kRejected),
     // Canceled, Expired, Rejected: terminal
     0,
     0,
@@ -65,7 +68,9 @@ bool is_confirmed_working(OrderState state) {
 
 OrderState state_for(OrderStatus status) {
   switch (status) {
-    case OrderStatus::kNew: return OrderState::kNew;
+    case OrderStatus::kNew:
+    case OrderStatus::kNewInsurance:
+    case OrderStatus::kNewAdl: return OrderState::kNew;
     case OrderStatus::kPartiallyFilled: return OrderState::kPartiallyFilled;
     case OrderStatus::kFilled: return OrderState::kFilled;
     case OrderStatus::kCanceled: return OrderState::kCanceled;

@@ -4,7 +4,8 @@
 // and connection on listenKeyExpired, and a reconnect with jittered exponential back-off after any
 // close. After every (re)connect a REST snapshot of positions and open orders is taken and handed
 // over, so nothing that happened while disconnected goes unseen; events carry the exchange's E and T
-// for the consumer to order observations.
+// for the consumer to order observations. An event that cannot be decoded at all is not dropped
+// silently: a REST snapshot is taken in its place.
 //
 // Runs on the EventLoop's thread; the REST calls it makes (listen keys, snapshots) block that thread
 // briefly. Handlers run on the loop's thread.
@@ -58,6 +59,8 @@ class UserDataStream {
   Status CreateKey();
   void Connect();
   void OnOpen();
+  // A REST snapshot of positions and open orders, handed to on_snapshot.
+  Status TakeSnapshot();
   void OnText(const std::string& text);
   void OnClose(const std::string& reason);
   void ScheduleReconnect(const std::string& reason);

@@ -16,6 +16,8 @@ enum class OrderStatus {
   kRejected,
   kExpired,
   kExpiredInMatch,  // expired by self-trade prevention
+  kNewInsurance,    // a liquidation order taken over by the insurance fund (liquidation in progress)
+  kNewAdl,          // a liquidation order filled by auto-deleveraging the counterparty
 };
 
 const char* to_string(OrderStatus status);
