@@ -35,11 +35,11 @@ TEST_CASE("the user-data stream stays alive through a disconnect and a listen-ke
   options.jitter_seed = 7;
   binance::UserStreamHandler handler;
   handler.on_event = [&](const binance::UserDataEvent& e) {
-    if (auto* o = std::get_if<binance::OrderUpdateEvent>(&e)) {
+    if (auto* o = std::get_if<OrderEvent>(&e)) {
       CHECK(o->event_time > 0);
       CHECK(o->transaction_time > 0);
-      events.push_back("ORDER_TRADE_UPDATE " + o->execution_type);
-    } else if (auto* a = std::get_if<binance::AccountUpdateEvent>(&e)) {
+      if (o->venue_event == "ORDER_TRADE_UPDATE") events.push_back("ORDER_TRADE_UPDATE " + o->venue_execution);
+    } else if (auto* a = std::get_if<PositionEvent>(&e)) {
       events.push_back("ACCOUNT_UPDATE " + a->reason);
     } else if (std::holds_alternative<binance::ListenKeyExpiredEvent>(e)) {
       events.push_back("listenKeyExpired");

@@ -81,10 +81,10 @@ TEST_CASE("positions, exchangeInfo and stream events decode from documented payl
 
   auto trade = ParseUserDataEvent(fixture("order_trade_update.json"));
   REQUIRE(trade.ok());
-  const auto& u = std::get<OrderUpdateEvent>(*trade);
+  const auto& u = std::get<OrderEvent>(*trade);
   CHECK(u.event_time == 1700000000100);
   CHECK(u.transaction_time == 1700000000099);
-  CHECK(u.execution_type == "NEW");
+  CHECK(u.venue_execution == "NEW");
   CHECK(u.client_order_id == "cid1");
   CHECK(u.side == Side::kBuy);
   CHECK(u.qty == D("0.01"));
@@ -92,7 +92,7 @@ TEST_CASE("positions, exchangeInfo and stream events decode from documented payl
 
   auto account = ParseUserDataEvent(fixture("account_update.json"));
   REQUIRE(account.ok());
-  const auto& a = std::get<AccountUpdateEvent>(*account);
+  const auto& a = std::get<PositionEvent>(*account);
   CHECK(a.reason == "ORDER");
   REQUIRE(a.positions.size() == 1);
   CHECK(a.positions[0].amount == D("0.01"));
@@ -103,7 +103,7 @@ TEST_CASE("positions, exchangeInfo and stream events decode from documented payl
   REQUIRE(expired.ok());
   CHECK(std::holds_alternative<ListenKeyExpiredEvent>(*expired));
   auto combined = ParseUserDataEvent(R"({"stream":"k","data":)" + fixture("account_update.json") + "}");
-  CHECK(std::holds_alternative<AccountUpdateEvent>(*combined));
+  CHECK(std::holds_alternative<PositionEvent>(*combined));
   CHECK(std::get<IgnoredEvent>(*ParseUserDataEvent(R"({"e":"TRADE_LITE","E":1})")).type == "TRADE_LITE");
   CHECK(!ParseUserDataEvent("{").ok());
 }
@@ -179,11 +179,12 @@ TEST_CASE("the algo cancel answer: the REST acknowledgement, or the whole order"
 }
 
 namespace {
-AlgoUpdateEvent Algo(const std::string& json) {
+OrderEvent Algo(const std::string& json) {
   auto e = ParseUserDataEvent(json);
   REQUIRE_MESSAGE(e.ok(), e.status().ToString());
-  REQUIRE(std::holds_alternative<AlgoUpdateEvent>(*e));
-  return std::get<AlgoUpdateEvent>(*e);
+  REQUIRE(std::holds_alternative<OrderEvent>(*e));
+  CHECK(std::get<OrderEvent>(*e).book == OrderBook::kConditional);
+  return std::get<OrderEvent>(*e);
 }
 std::string WithStatus(std::string json, const std::string& status) {
   const auto at = json.find("\"X\":\"CANCELED\"");
@@ -192,15 +193,15 @@ std::string WithStatus(std::string json, const std::string& status) {
 }  // namespace
 
 TEST_CASE("ALGO_UPDATE, the documented example: every field kept, the reason too") {
-  const AlgoUpdateEvent e = Algo(fixture("algo_update.json"));
+  const OrderEvent e = Algo(fixture("algo_update.json"));
   CHECK(e.recognized());
   CHECK(e.client_order_id == "Q5xaq5EGKgXXa0fD7fs0Ip");
   CHECK(e.exchange_order_id == "2148719");
   CHECK(e.type == std::optional<OrderType>(OrderType::kTakeProfit));
-  CHECK(e.algo_status == "CANCELED");
+  CHECK(e.venue_status == "CANCELED");
   CHECK(e.status == std::optional<OrderStatus>(OrderStatus::kCanceled));
   CHECK(e.reason == "Reduce Only reject");
-  CHECK(e.executed_qty == std::optional<Decimal>(D("0")));
+  CHECK(e.filled_qty == D("0"));
   CHECK(e.Report()->status == OrderStatus::kCanceled);
 }
 
@@ -210,36 +211,36 @@ TEST_CASE("ALGO_UPDATE: each algo status in keel's terms; FINISHED decided by th
   CHECK(Algo(WithStatus(fixture("algo_update.json"), "EXPIRED")).status ==
         std::optional<OrderStatus>(OrderStatus::kExpired));
 
-  const AlgoUpdateEvent filled = Algo(fixture("algo_update_finished_filled.json"));
+  const OrderEvent filled = Algo(fixture("algo_update_finished_filled.json"));
   CHECK(filled.status == std::optional<OrderStatus>(OrderStatus::kFilled));
   CHECK(filled.actual_order_id == "8886774");
   CHECK(filled.Report()->filled_qty == D("0.01"));
   CHECK(filled.Report()->avg_price == D("750"));
 
   // "FINISHED: filled or canceled in the matching engine": nothing executed is a cancel, not a fill.
-  const AlgoUpdateEvent none = Algo(fixture("algo_update_finished_canceled.json"));
+  const OrderEvent none = Algo(fixture("algo_update_finished_canceled.json"));
   CHECK(none.status == std::optional<OrderStatus>(OrderStatus::kCanceled));
   CHECK(none.Report()->filled_qty == D("0"));
 
   // Without aq there is nothing to decide from: no status, and Report() says to ask.
   std::string no_aq = fixture("algo_update_finished_filled.json");
   no_aq.erase(no_aq.find("\"aq\":\"0.01000\","), 15);
-  const AlgoUpdateEvent undecided = Algo(no_aq);
+  const OrderEvent undecided = Algo(no_aq);
   CHECK(undecided.recognized());
   CHECK(!undecided.status);
   CHECK(undecided.Report().status().message().find("query the order") != std::string::npos);
 
-  const AlgoUpdateEvent rejected = Algo(fixture("algo_update_rejected.json"));
+  const OrderEvent rejected = Algo(fixture("algo_update_rejected.json"));
   CHECK(rejected.status == std::optional<OrderStatus>(OrderStatus::kRejected));
   CHECK(rejected.reason == "Margin is insufficient.");
 
-  const AlgoUpdateEvent expired = Algo(fixture("algo_update_expired_close_position.json"));
+  const OrderEvent expired = Algo(fixture("algo_update_expired_close_position.json"));
   CHECK(expired.status == std::optional<OrderStatus>(OrderStatus::kExpired));
   CHECK(expired.time_in_force == "GTE_GTC");
   CHECK(expired.close_position);
 
   // A status added next year is carried, not dropped, and not guessed.
-  const AlgoUpdateEvent future = Algo(WithStatus(fixture("algo_update.json"), "PAUSED"));
+  const OrderEvent future = Algo(WithStatus(fixture("algo_update.json"), "PAUSED"));
   CHECK(!future.recognized());
   CHECK(!future.status);
   CHECK(future.unrecognized == std::vector<std::string>{"X=PAUSED"});

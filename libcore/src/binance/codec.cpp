@@ -239,68 +239,6 @@ auto parse_array(std::string_view json, const char* what, F&& one) -> Result<std
 
 }  // namespace
 
-bool OrderUpdateEvent::exchange_generated() const {
-  if (type && is_exchange_generated(*type)) return true;
-  return client_order_id.rfind("autoclose-", 0) == 0 || client_order_id.rfind("adl_autoclose", 0) == 0 ||
-         client_order_id.rfind("settlement_autoclose-", 0) == 0 || execution_type == "CALCULATED";
-}
-
-Result<OrderReport> OrderUpdateEvent::Report() const {
-  if (!recognized()) {
-    std::string what;
-    for (const auto& u : unrecognized) what += (what.empty() ? "" : ", ") + u;
-    return Status::InvalidInput("ORDER_TRADE_UPDATE " + client_order_id + " " + symbol + ": unknown " + what);
-  }
-  OrderReport o;
-  o.book = OrderBook::kRegular;
-  o.client_order_id = client_order_id;
-  o.exchange_order_id = exchange_order_id;
-  o.symbol = symbol;
-  o.side = side;
-  o.position_side = position_side;
-  o.type = *type;
-  o.status = *status;
-  o.qty = qty;
-  o.price = price;
-  o.trigger_price = trigger_price;
-  o.filled_qty = filled_qty;
-  o.avg_price = avg_price;
-  o.reduce_only = reduce_only;
-  o.close_position = close_position;
-  o.update_time = trade_time ? trade_time : transaction_time;
-  return o;
-}
-
-Result<OrderReport> AlgoUpdateEvent::Report() const {
-  if (!recognized()) {
-    std::string what;
-    for (const auto& u : unrecognized) what += (what.empty() ? "" : ", ") + u;
-    return Status::InvalidInput("ALGO_UPDATE " + client_order_id + " " + symbol + ": unknown " + what);
-  }
-  if (!status) {
-    return Status::InvalidInput("ALGO_UPDATE " + client_order_id + " " + symbol + ": " + algo_status +
-                                " without an executed quantity: query the order");
-  }
-  OrderReport o;
-  o.book = OrderBook::kConditional;
-  o.client_order_id = client_order_id;
-  o.exchange_order_id = exchange_order_id;
-  o.symbol = symbol;
-  o.side = side;
-  o.position_side = position_side;
-  o.type = *type;
-  o.status = *status;
-  o.qty = qty;
-  o.price = price;
-  o.trigger_price = trigger_price;
-  o.filled_qty = executed_qty.value_or(Decimal());
-  o.avg_price = avg_price;
-  o.reduce_only = reduce_only;
-  o.close_position = close_position;
-  o.update_time = transaction_time;
-  return o;
-}
-
 Result<std::vector<Instrument>> ParseExchangeInfo(std::string_view json) {
   // exchangeInfo is large: its values go to the heap pool past the first few kilobytes.
   JsonDoc doc(json, "exchangeInfo");
@@ -521,9 +459,11 @@ Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
   const TimeMs event_time = f.Int("E");
   if (!f.status().ok()) return f.status();
   if (type == "ORDER_TRADE_UPDATE") {
-    OrderUpdateEvent e;
+    OrderEvent e;
+    e.venue_event = "ORDER_TRADE_UPDATE";
     e.event_time = event_time;
     e.transaction_time = f.Int("T");
+    e.book = OrderBook::kRegular;
     const Value* o = f.Find("o");
     if (!o) return Status::InvalidInput("ORDER_TRADE_UPDATE field \"o\": missing");
     Fields of(*o, "ORDER_TRADE_UPDATE.o");
@@ -531,36 +471,44 @@ Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
     e.symbol = of.Str("s");
     e.client_order_id = of.Str("c");
     e.side = of.Enum("S", parse_side);
-    e.type_text = of.Str("o");
+    e.venue_type = of.Str("o");
+    e.time_in_force = of.Str("f", false);
     e.qty = of.Dec("q");
     e.price = of.Dec("p");
     e.avg_price = of.Dec("ap");
     e.trigger_price = of.Dec("sp", false);
-    e.execution_type = of.Str("x");
-    e.status_text = of.Str("X");
+    e.venue_execution = of.Str("x");
+    e.venue_status = of.Str("X");
     e.exchange_order_id = of.Str("i");
     e.last_qty = of.Dec("l");
     e.filled_qty = of.Dec("z");
     e.last_price = of.Dec("L");
-    e.trade_time = of.Int("T");
+    const TimeMs trade_time = of.Int("T");
     e.reduce_only = of.Bool("R");
     e.position_side = of.Enum("ps", parse_position_side);
     e.close_position = of.Bool("cp", false);
     e.realized_profit = of.Dec("rp", false);
     e.expiry_reason = of.Str("er", false);
     if (!of.status().ok()) return of.status();
-    if (auto t = parse_order_type(e.type_text); t.ok()) e.type = *t;
-    else e.unrecognized.push_back("o=" + e.type_text);
-    if (auto st = parse_order_status(e.status_text); st.ok()) e.status = *st;
-    else e.unrecognized.push_back("X=" + e.status_text);
+    if (trade_time) e.transaction_time = trade_time;
+    if (auto t = parse_order_type(e.venue_type); t.ok()) e.type = *t;
+    else e.unrecognized.push_back("o=" + e.venue_type);
+    if (auto st = parse_order_status(e.venue_status); st.ok()) e.status = *st;
+    else e.unrecognized.push_back("X=" + e.venue_status);
     static constexpr std::string_view kExecutionTypes[] = {"NEW", "CANCELED", "CALCULATED", "EXPIRED", "TRADE",
                                                            "AMENDMENT"};
-    if (std::find(std::begin(kExecutionTypes), std::end(kExecutionTypes), e.execution_type) == std::end(kExecutionTypes))
-      e.unrecognized.push_back("x=" + e.execution_type);
+    if (std::find(std::begin(kExecutionTypes), std::end(kExecutionTypes), e.venue_execution) == std::end(kExecutionTypes))
+      e.unrecognized.push_back("x=" + e.venue_execution);
+    // Liquidation ("autoclose-…"), ADL ("adl_autoclose") and settlement orders are the exchange's.
+    const std::string& c = e.client_order_id;
+    e.exchange_generated = (e.type && is_exchange_generated(*e.type)) || e.venue_execution == "CALCULATED" ||
+                           c.rfind("autoclose-", 0) == 0 || c.rfind("adl_autoclose", 0) == 0 ||
+                           c.rfind("settlement_autoclose-", 0) == 0;
     return UserDataEvent(std::move(e));
   }
   if (type == "ACCOUNT_UPDATE") {
-    AccountUpdateEvent e;
+    PositionEvent e;
+    e.venue_event = "ACCOUNT_UPDATE";
     e.event_time = event_time;
     e.transaction_time = f.Int("T");
     const Value* a = f.Find("a");
@@ -585,35 +533,39 @@ Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
     return UserDataEvent(std::move(e));
   }
   if (type == "ALGO_UPDATE") {
-    AlgoUpdateEvent e;
+    OrderEvent e;
+    e.venue_event = "ALGO_UPDATE";
     e.event_time = event_time;
     e.transaction_time = f.Int("T");
+    e.book = OrderBook::kConditional;
     const Value* o = f.Find("o");
     if (!o) return Status::InvalidInput("ALGO_UPDATE field \"o\": missing");
     Fields of(*o, "ALGO_UPDATE.o");
     e.client_order_id = of.Str("caid");
     e.exchange_order_id = of.Str("aid");
-    e.type_text = of.Str("o");
+    e.venue_type = of.Str("o");
     e.symbol = of.Str("s");
     e.side = of.Enum("S", parse_side);
     e.position_side = of.Enum("ps", parse_position_side);
     e.time_in_force = of.Str("f", false);
     e.qty = of.Dec("q");
-    e.algo_status = of.Str("X");
+    e.venue_status = of.Str("X");
     e.actual_order_id = of.Str("ai", false);
     e.avg_price = of.Dec("ap", false);
-    if (of.Find("aq")) e.executed_qty = of.Dec("aq");
+    std::optional<Decimal> executed;
+    if (of.Find("aq")) executed = of.Dec("aq");
     e.trigger_price = of.Dec("tp");
     e.price = of.Dec("p", false);
     e.close_position = of.Bool("cp", false);
     e.reduce_only = of.Bool("R", false);
     e.reason = of.Str("rm", false);
     if (!of.status().ok()) return of.status();
-    if (auto t = parse_order_type(e.type_text); t.ok()) e.type = *t;
-    else e.unrecognized.push_back("o=" + e.type_text);
+    e.filled_qty = executed.value_or(Decimal());
+    if (auto t = parse_order_type(e.venue_type); t.ok()) e.type = *t;
+    else e.unrecognized.push_back("o=" + e.venue_type);
     bool known = false;
-    e.status = DecideAlgoStatus(e.algo_status, e.executed_qty, e.qty, e.close_position, known);
-    if (!known) e.unrecognized.push_back("X=" + e.algo_status);
+    e.status = DecideAlgoStatus(e.venue_status, executed, e.qty, e.close_position, known);
+    if (!known) e.unrecognized.push_back("X=" + e.venue_status);
     return UserDataEvent(std::move(e));
   }
   if (type == "listenKeyExpired") {

@@ -12,13 +12,14 @@ constexpr detail::EnumNames<Source, 4> kSources{
 constexpr detail::EnumNames<PositionState, 2> kPositionStates{
     {{PositionState::kOpen, "open"}, {PositionState::kClosed, "closed"}}};
 
-constexpr detail::EnumNames<IncidentKind, 7> kIncidentKinds{{{IncidentKind::kOrphanPosition, "orphan-position"},
+constexpr detail::EnumNames<IncidentKind, 8> kIncidentKinds{{{IncidentKind::kOrphanPosition, "orphan-position"},
                                                             {IncidentKind::kUnprotectedPosition, "unprotected-position"},
                                                             {IncidentKind::kUnknownOrder, "unknown-order"},
                                                             {IncidentKind::kForeignOrder, "foreign-order"},
                                                             {IncidentKind::kMismatch, "mismatch"},
                                                             {IncidentKind::kGhostOrder, "ghost-order"},
-                                                            {IncidentKind::kIllegalTransition, "illegal-transition"}}};
+                                                            {IncidentKind::kIllegalTransition, "illegal-transition"},
+                                                            {IncidentKind::kLiquidation, "liquidation"}}};
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "keel/exchange/exchange.h"
+#include "keel/exchange/stream_events.h"
 
 namespace keel::binance {
 
@@ -59,85 +60,9 @@ Result<bool> ParseDualSidePosition(std::string_view json);
 Result<Decimal> ParseMarkPrice(std::string_view json);
 
 // ---- user-data stream ----
-// Stream events keep every value as the exchange sent it; the typed ones are set only when keel
-// knows the value. An event with a value keel does not know (a type, status or execution type added
-// next year) is still delivered, never dropped: its consumer journals it, applies what it can (a
-// fill has its side and quantities) and reads the symbol by REST.
-
-// ORDER_TRADE_UPDATE.
-struct OrderUpdateEvent {
-  TimeMs event_time = 0;          // E
-  TimeMs transaction_time = 0;    // T
-  std::string symbol;             // s
-  std::string client_order_id;    // c: "autoclose-…" liquidation, "adl_autoclose" ADL, "settlement_autoclose-…"
-  std::string exchange_order_id;  // i
-  Side side = Side::kBuy;         // S: required, never defaulted (a missing side fails the event)
-  PositionSide position_side = PositionSide::kBoth;  // ps: required
-  std::string type_text;          // o as sent: LIMIT, MARKET, LIQUIDATION, ADL, …
-  std::optional<OrderType> type;
-  std::string status_text;        // X as sent: NEW, FILLED, NEW_INSURANCE, NEW_ADL, …
-  std::optional<OrderStatus> status;
-  std::string execution_type;     // x as sent: NEW, TRADE, CANCELED, EXPIRED, AMENDMENT, CALCULATED (liquidation)
-  std::string expiry_reason;      // er as sent ("0"… "11" today); empty when absent
-  Decimal qty;                    // q
-  Decimal price;                  // p
-  Decimal avg_price;              // ap
-  Decimal trigger_price;          // sp
-  Decimal last_qty;               // l
-  Decimal filled_qty;             // z
-  Decimal last_price;             // L
-  Decimal realized_profit;        // rp
-  TimeMs trade_time = 0;          // o.T
-  bool reduce_only = false;       // R
-  bool close_position = false;    // cp
-  // "X=NEW_SOMETHING": the values keel does not know. Empty for a fully understood event.
-  std::vector<std::string> unrecognized;
-
-  bool recognized() const { return unrecognized.empty(); }
-  bool is_fill() const { return last_qty.is_positive(); }
-  // Liquidation or ADL: an order the exchange placed on the account's behalf.
-  bool exchange_generated() const;
-  // The order as a report; kInvalidInput naming what keel does not know when not recognized().
-  Result<OrderReport> Report() const;
-};
-
-struct AccountUpdateEvent {
-  TimeMs event_time = 0;
-  TimeMs transaction_time = 0;
-  std::string reason;  // a.m: ORDER, FUNDING_FEE, ...
-  std::vector<PositionReport> positions;  // including the ones that went flat
-};
-// ALGO_UPDATE.
-struct AlgoUpdateEvent {
-  TimeMs event_time = 0;                 // E
-  TimeMs transaction_time = 0;           // T
-  std::string client_order_id;           // caid
-  std::string exchange_order_id;         // aid
-  std::string symbol;                    // s
-  Side side = Side::kBuy;                // S: required
-  PositionSide position_side = PositionSide::kBoth;  // ps: required
-  std::string type_text;                 // o as sent: STOP_MARKET, TAKE_PROFIT, …
-  std::optional<OrderType> type;
-  std::string time_in_force;             // f as sent: GTC, GTE_GTC (closePosition orders), …
-  Decimal qty;                           // q (0 for closePosition)
-  std::string algo_status;               // X as sent: NEW, TRIGGERING, TRIGGERED, FINISHED, CANCELED, …
-  std::optional<OrderStatus> status;     // decided (DecideAlgoStatus with aq); nullopt: ask the exchange
-  std::string actual_order_id;           // ai: the matching-engine order once triggered
-  Decimal avg_price;                     // ap
-  std::optional<Decimal> executed_qty;   // aq
-  Decimal trigger_price;                 // tp
-  Decimal price;                         // p
-  bool reduce_only = false;              // R
-  bool close_position = false;           // cp
-  std::string reason;                    // rm: why it was refused or cancelled
-  std::vector<std::string> unrecognized; // values keel does not know ("o=NEW_TYPE", "X=…")
-
-  bool recognized() const { return unrecognized.empty(); }
-  // The algo order as a report; kInvalidInput when its type is unknown or its status undecided
-  // (FINISHED without aq: query the order, the adapter decides it by its actual order).
-  Result<OrderReport> Report() const;
-};
-
+// ORDER_TRADE_UPDATE and ALGO_UPDATE become OrderEvents, ACCOUNT_UPDATE a PositionEvent (the
+// exchange port's stream events: every value kept as sent, the typed ones set when keel knows them).
+// An ALGO_UPDATE's status is decided with DecideAlgoStatus from its "aq".
 struct ListenKeyExpiredEvent {
   TimeMs event_time = 0;
   std::string listen_key;
@@ -145,8 +70,7 @@ struct ListenKeyExpiredEvent {
 struct IgnoredEvent {
   std::string type;  // an event keel does not use (TRADE_LITE, ACCOUNT_CONFIG_UPDATE, ...)
 };
-using UserDataEvent =
-    std::variant<OrderUpdateEvent, AccountUpdateEvent, AlgoUpdateEvent, ListenKeyExpiredEvent, IgnoredEvent>;
+using UserDataEvent = std::variant<OrderEvent, PositionEvent, ListenKeyExpiredEvent, IgnoredEvent>;
 
 // Accepts a raw event or a combined-stream frame ({"stream":…,"data":…}).
 Result<UserDataEvent> ParseUserDataEvent(std::string_view json);

@@ -100,6 +100,7 @@ enum class IncidentKind {
   kMismatch,             // store and exchange disagree
   kGhostOrder,           // order open in one place only
   kIllegalTransition,    // an observation that would have broken the order lifecycle
+  kLiquidation,          // the exchange liquidated or auto-deleveraged (part of) a position
 };
 const char* to_string(IncidentKind kind);
 Result<IncidentKind> parse_incident_kind(std::string_view text);

@@ -1,0 +1,275 @@
+#include "keel/engine/event_applier.h"
+
+#include <algorithm>
+
+#include "keel/model/json_writer.h"
+
+namespace keel {
+namespace {
+
+std::string key_of(const std::string& symbol, PositionSide side) { return symbol + "/" + to_string(side); }
+
+void add_read(ApplyResult& r, const std::string& symbol) {
+  if (std::find(r.rest_reads.begin(), r.rest_reads.end(), symbol) == r.rest_reads.end()) r.rest_reads.push_back(symbol);
+}
+
+// The event as the venue sent it, for the journal.
+std::string payload_of(const OrderEvent& e) {
+  JsonWriter w;
+  w.StartObject().Key("book").String(to_string(e.book)).Key("client_order_id").String(e.client_order_id);
+  w.Key("exchange_order_id").String(e.exchange_order_id).Key("symbol").String(e.symbol);
+  w.Key("side").String(to_string(e.side)).Key("position_side").String(to_string(e.position_side));
+  w.Key("type").String(e.venue_type).Key("status").String(e.venue_status);
+  w.Key("execution").String(e.venue_execution).Key("time_in_force").String(e.time_in_force);
+  w.Key("qty").Number(e.qty).Key("price").Number(e.price).Key("trigger_price").Number(e.trigger_price);
+  w.Key("filled_qty").Number(e.filled_qty).Key("avg_price").Number(e.avg_price);
+  w.Key("last_qty").Number(e.last_qty).Key("last_price").Number(e.last_price);
+  w.Key("reduce_only").Bool(e.reduce_only).Key("close_position").Bool(e.close_position);
+  if (!e.expiry_reason.empty()) w.Key("expiry_reason").String(e.expiry_reason);
+  if (!e.reason.empty()) w.Key("reason").String(e.reason);
+  if (!e.actual_order_id.empty()) w.Key("actual_order_id").String(e.actual_order_id);
+  w.Key("exchange_generated").Bool(e.exchange_generated);
+  w.Key("unrecognized").StartArray();
+  for (const auto& u : e.unrecognized) w.String(u);
+  w.EndArray().Key("event_time").Int(e.event_time).EndObject();
+  return w.str();
+}
+
+std::string payload_of(const PositionEvent& e) {
+  JsonWriter w;
+  w.StartObject().Key("reason").String(e.reason).Key("positions").StartArray();
+  for (const auto& p : e.positions) {
+    w.StartObject().Key("symbol").String(p.symbol).Key("position_side").String(to_string(p.position_side));
+    w.Key("amount").Number(p.amount).Key("entry_price").Number(p.entry_price).EndObject();
+  }
+  w.EndArray().Key("event_time").Int(e.event_time).EndObject();
+  return w.str();
+}
+
+void journal_event(WriteBatch& b, const std::string& venue_event, TimeMs exchange_ms, const std::string& id,
+                   const std::string& symbol, std::string payload) {
+  JournalEntry j;
+  j.source = Source::kStream;
+  j.exchange_ms = exchange_ms;
+  j.entity = "stream";
+  j.entity_id = id;
+  j.symbol = symbol;
+  j.event = venue_event;
+  j.payload = std::move(payload);
+  b.AppendJournal(std::move(j));
+}
+
+Result<std::optional<PositionRecord>> open_position(StateStore& store, const std::string& symbol, PositionSide side) {
+  PositionFilter f;
+  f.symbol = symbol;
+  f.state = PositionState::kOpen;
+  auto open = store.Positions(f);
+  if (!open.ok()) return open.status();
+  for (const auto& p : *open)
+    if (p.position_side == side) return std::optional<PositionRecord>(p);
+  return std::optional<PositionRecord>();
+}
+
+// The newest exchange time the store applied to (symbol, side), open or closed.
+Result<TimeMs> newest_position_time(StateStore& store, const std::string& symbol, PositionSide side) {
+  PositionFilter f;
+  f.symbol = symbol;
+  auto all = store.Positions(f);
+  if (!all.ok()) return all.status();
+  TimeMs newest = 0;
+  for (const auto& p : *all)
+    if (p.position_side == side) newest = std::max(newest, p.exchange_updated_ms.value_or(0));
+  return newest;
+}
+
+// The order's own record: its lifecycle, if the event says something keel understands.
+Status apply_to_order(StateStore& store, const OrderEvent& e, TimeMs now, WriteBatch& b, ApplyResult& r) {
+  auto found = store.Order(e.client_order_id);
+  if (!found.ok()) return found.status();
+  if (!*found) return Status::Ok();  // not keel's, or not known to this store
+  const OrderRecord& mine = **found;
+  if (!e.recognized() || !e.status) {
+    r.notes.push_back(e.client_order_id + ": " + e.venue_status + " not applied (not understood): reading by REST");
+    add_read(r, e.symbol);
+    return Status::Ok();
+  }
+  if (mine.exchange_updated_ms && e.transaction_time < *mine.exchange_updated_ms) {
+    r.notes.push_back(e.client_order_id + ": older than what the store holds: ignored");
+    return Status::Ok();
+  }
+  OrderRecord next = mine;
+  next.state = state_for(*e.status);
+  next.filled_qty = e.filled_qty;
+  if (e.avg_price.is_positive()) next.avg_price = e.avg_price;
+  if (!e.exchange_order_id.empty()) next.exchange_order_id = e.exchange_order_id;
+  next.exchange_updated_ms = e.transaction_time;
+  if (!next.exchange_created_ms) next.exchange_created_ms = e.transaction_time;
+  next.updated_ms = now;
+  if (next.state == mine.state && next.filled_qty == mine.filled_qty && is_terminal(mine.state)) return Status::Ok();
+  Status legal = mine.state == next.state ? Status::Ok() : check_transition(mine.state, next.state);
+  if (!legal.ok()) {
+    IncidentRecord i;
+    i.kind = IncidentKind::kIllegalTransition;
+    i.symbol = e.symbol;
+    i.position_side = e.position_side;
+    i.client_order_id = e.client_order_id;
+    i.detail = e.venue_event + " " + e.venue_status + ": " + legal.message();
+    i.action = "not applied; reading by REST";
+    b.RecordIncident(i);
+    add_read(r, e.symbol);
+    r.notes.push_back(e.client_order_id + ": " + legal.message());
+    return Status::Ok();
+  }
+  b.PutOrder(next, Provenance{Source::kStream, e.transaction_time, e.venue_event + " " + e.venue_status});
+  r.notes.push_back(e.client_order_id + ": " + to_string(mine.state) + " -> " + to_string(next.state));
+  return Status::Ok();
+}
+
+// A weighted entry price after adding `add` at `price` to `qty` at `entry` (same sign).
+Result<Decimal> blended_entry(Decimal qty, Decimal entry, Decimal add, Decimal price) {
+  auto held = qty.abs().Mul(entry, Rounding::kNearest);
+  auto added = add.abs().Mul(price, Rounding::kNearest);
+  if (!held.ok() || !added.ok()) return Status::InvalidInput("entry price overflow");
+  auto total = held->Add(*added);
+  auto size = qty.abs().Add(add.abs());
+  if (!total.ok() || !size.ok()) return Status::InvalidInput("entry price overflow");
+  return total->Div(*size, Rounding::kNearest);
+}
+
+// The fill's effect on the store's position.
+Status apply_fill(StateStore& store, const OrderEvent& e, bool keels_order, bool reduce_only, TimeMs now,
+                  WriteBatch& b, ApplyResult& r) {
+  const std::string key = key_of(e.symbol, e.position_side);
+  auto newest = newest_position_time(store, e.symbol, e.position_side);
+  if (!newest.ok()) return newest.status();
+  if (e.transaction_time < *newest) {
+    r.notes.push_back(key + ": fill older than the position keel holds: already counted");
+    return Status::Ok();
+  }
+  if (e.transaction_time == *newest) {
+    // The exchange reports a fill's position change (ACCOUNT_UPDATE) with the same time: it is
+    // probably counted already, but two trades in one millisecond would look the same. Ask.
+    r.notes.push_back(key + ": fill at the time of the last position report: reading by REST");
+    add_read(r, e.symbol);
+    return Status::Ok();
+  }
+  auto held = open_position(store, e.symbol, e.position_side);
+  if (!held.ok()) return held.status();
+  const Decimal delta = e.side == Side::kBuy ? e.last_qty : e.last_qty.negated();
+  const std::string why = e.exchange_generated ? (e.venue_type == "ADL" || e.venue_status == "NEW_ADL" ? "auto-deleveraged"
+                                                                                                       : "liquidated")
+                                               : "filled " + e.client_order_id;
+  if (!*held) {
+    if (keels_order && !reduce_only) {
+      PositionRecord opened;
+      opened.symbol = e.symbol;
+      opened.position_side = e.position_side;
+      opened.qty = delta;
+      opened.entry_price = e.last_price;
+      opened.opened_ms = now;
+      opened.exchange_updated_ms = e.transaction_time;
+      b.PutOpenPosition(opened, Provenance{Source::kStream, e.transaction_time, why});
+      r.notes.push_back(key + ": opened " + delta.ToString() + " @ " + e.last_price.ToString());
+    } else {
+      r.notes.push_back(key + ": fill on a position the store does not track: reading by REST");
+      add_read(r, e.symbol);
+    }
+    return Status::Ok();
+  }
+  PositionRecord p = **held;
+  auto after = p.qty.Add(delta);
+  if (!after.ok()) return after.status();
+  if (after->is_zero()) {
+    b.ClosePosition(e.symbol, e.position_side, now, why, Provenance{Source::kStream, e.transaction_time, why});
+    r.notes.push_back(key + ": closed (" + why + ")");
+  } else if (after->sign() != p.qty.sign()) {
+    // Turned over: the new side's entry price is not in the event.
+    r.notes.push_back(key + ": the fill turns the position over: reading by REST");
+    add_read(r, e.symbol);
+    return Status::Ok();
+  } else {
+    if (after->abs() > p.qty.abs()) {
+      auto entry = blended_entry(p.qty, p.entry_price, delta, e.last_price);
+      if (!entry.ok()) return entry.status();
+      p.entry_price = *entry;
+    }
+    p.qty = *after;
+    p.exchange_updated_ms = e.transaction_time;
+    b.PutOpenPosition(p, Provenance{Source::kStream, e.transaction_time, why});
+    r.notes.push_back(key + ": now " + after->ToString() + " (" + why + ")");
+  }
+  if (e.exchange_generated) {
+    IncidentRecord i;
+    i.kind = IncidentKind::kLiquidation;
+    i.symbol = e.symbol;
+    i.position_side = e.position_side;
+    i.client_order_id = e.client_order_id;
+    i.detail = e.venue_type + " " + e.venue_status + " " + to_string(e.side) + " " + e.last_qty.ToString() + " @ " +
+               e.last_price.ToString();
+    i.action = after->is_zero() ? "position closed in the store" : "position reduced in the store";
+    b.RecordIncident(i);
+    add_read(r, e.symbol);  // a liquidation touches margin and every order on the symbol
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ApplyResult> ApplyOrderEvent(StateStore& store, const OrderEvent& e, TimeMs now) {
+  ApplyResult r;
+  WriteBatch b(now);
+  journal_event(b, e.venue_event, e.transaction_time, e.client_order_id, e.symbol, payload_of(e));
+  if (!e.recognized()) add_read(r, e.symbol);
+  KEEL_RETURN_IF_ERROR(apply_to_order(store, e, now, b, r));
+  if (e.is_fill() && e.book == OrderBook::kRegular) {
+    auto mine = store.Order(e.client_order_id);
+    if (!mine.ok()) return mine.status();
+    const bool keels = mine->has_value();
+    const bool reduce_only = keels ? (*mine)->reduce_only : e.reduce_only;
+    KEEL_RETURN_IF_ERROR(apply_fill(store, e, keels, reduce_only, now, b, r));
+  }
+  KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("applying " + e.venue_event + " " + e.client_order_id));
+  return r;
+}
+
+Result<ApplyResult> ApplyPositionEvent(StateStore& store, const PositionEvent& e, TimeMs now) {
+  ApplyResult r;
+  WriteBatch b(now);
+  journal_event(b, e.venue_event, e.transaction_time, e.reason, e.positions.empty() ? "" : e.positions[0].symbol,
+                payload_of(e));
+  for (const auto& p : e.positions) {
+    const std::string key = key_of(p.symbol, p.position_side);
+    auto newest = newest_position_time(store, p.symbol, p.position_side);
+    if (!newest.ok()) return newest.status();
+    if (p.update_time < *newest) {  // the stream is ordered: only an older report is out of date
+      r.notes.push_back(key + ": older than the position keel holds: ignored");
+      continue;
+    }
+    auto held = open_position(store, p.symbol, p.position_side);
+    if (!held.ok()) return held.status();
+    const std::string why = e.venue_event + " " + e.reason;
+    if (p.amount.is_zero()) {
+      if (*held) {
+        b.ClosePosition(p.symbol, p.position_side, now, "flat on the exchange (" + e.reason + ")",
+                        Provenance{Source::kStream, p.update_time, why});
+        r.notes.push_back(key + ": closed");
+      }
+      continue;
+    }
+    if (!*held) {
+      r.untracked.push_back(key);
+      r.notes.push_back(key + ": " + p.amount.ToString() + " on the exchange, not in the store");
+      continue;
+    }
+    PositionRecord next = **held;
+    next.qty = p.amount;
+    next.entry_price = p.entry_price;
+    next.exchange_updated_ms = p.update_time;
+    b.PutOpenPosition(next, Provenance{Source::kStream, p.update_time, why});
+    r.notes.push_back(key + ": now " + p.amount.ToString());
+  }
+  KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("applying " + e.venue_event));
+  return r;
+}
+
+}  // namespace keel
