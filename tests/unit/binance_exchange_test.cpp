@@ -209,3 +209,37 @@ TEST_CASE("FINISHED is decided by the actual order: cancelled in the matching en
   CHECK(q->filled_qty == D("0"));
   CHECK(f.venue->exchange().Position(0, "TESTUSDT", PositionSide::kBoth).amount == D("2"));  // still open
 }
+
+TEST_CASE("hedge mode: a close is a closing pair, refused before sending otherwise") {
+  AdapterFixture f;
+  REQUIRE(f.venue->exchange().SetDualSidePosition(0, true).ok());
+  PlaceOrder open_long = f.Market(Side::kBuy, "2", "k-long");
+  open_long.position_side = PositionSide::kLong;
+  REQUIRE(f.exchange->Place(open_long).ok());
+  const long sent = f.transport->requests();
+  PlaceOrder wrong = f.Market(Side::kBuy, "2", "k-wrong-close");  // BUY on LONG would add, not close
+  wrong.position_side = PositionSide::kLong;
+  wrong.reduce_only = true;
+  auto refused = f.exchange->Place(wrong);
+  REQUIRE(!refused.ok());
+  CHECK(refused.status().IsInvalidInput());
+  CHECK(refused.status().message().find("a close is SELL LONG") != std::string::npos);
+  CHECK(f.transport->requests() == sent);  // nothing was sent
+  PlaceOrder stop;  // the same rule for a closePosition stop
+  stop.book = OrderBook::kConditional;
+  stop.client_order_id = "k-wrong-stop";
+  stop.symbol = "TESTUSDT";
+  stop.side = Side::kBuy;
+  stop.position_side = PositionSide::kLong;
+  stop.type = OrderType::kStopMarket;
+  stop.trigger_price = D("95");
+  stop.close_position = true;
+  CHECK(f.exchange->Place(stop).status().IsInvalidInput());
+
+  PlaceOrder right = f.Market(Side::kSell, "2", "k-close");
+  right.position_side = PositionSide::kLong;
+  right.reduce_only = true;  // not sent in hedge mode (the venue would refuse it), held to the pair instead
+  auto closed = f.exchange->Place(right);
+  REQUIRE_MESSAGE(closed.ok(), closed.status().ToString());
+  CHECK(f.venue->exchange().Position(0, "TESTUSDT", PositionSide::kLong).amount == D("0"));
+}

@@ -30,6 +30,16 @@ Result<OrderReport> BinanceExchange::Place(const PlaceOrder& o) {
                                 (is_conditional(o.type) ? "conditional" : "regular") + " book");
   }
   if (o.client_order_id.empty()) return Status::InvalidInput("an order needs a client order id");
+  if ((o.reduce_only || o.close_position) && o.position_side != PositionSide::kBoth) {
+    // Hedge mode: reduceOnly cannot be sent, so only the side pair makes an order a close. Anything
+    // else would open or add to the other leg.
+    const Side closing = o.position_side == PositionSide::kLong ? Side::kSell : Side::kBuy;
+    if (o.side != closing) {
+      return Status::InvalidInput(std::string("refusing ") + to_string(o.side) + " on the " + to_string(o.position_side) +
+                                  " leg of " + o.symbol + " as a close: in hedge mode a close is " + to_string(closing) +
+                                  " " + to_string(o.position_side));
+    }
+  }
   net::Params p;
   if (o.book == OrderBook::kConditional) p.Add("algoType", "CONDITIONAL");
   p.Add("symbol", o.symbol);

@@ -65,7 +65,7 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
     close.position_side = p.position_side;
     close.type = OrderType::kMarket;
     close.qty = p.amount.abs();
-    close.reduce_only = p.position_side == PositionSide::kBoth;
+    close.reduce_only = true;  // one-way: reduceOnly; hedge: the adapter holds it to the closing pair
     if (store) {
       IntentRecord intent{close.client_order_id, OrderPurpose::kClose, o.symbol, r.close_side, p.position_side,
                           p.amount.abs(), std::nullopt, o.reason, o.now()};

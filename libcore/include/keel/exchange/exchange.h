@@ -79,7 +79,9 @@ struct PlaceOrder {
   std::optional<Decimal> qty;            // absent only for a closePosition stop
   std::optional<Decimal> price;
   std::optional<Decimal> trigger_price;  // conditional orders
-  bool reduce_only = false;              // one-way mode only: hedge mode closes by position side
+  // May only reduce the position. One-way mode sends reduceOnly; hedge mode cannot (the venue
+  // refuses it there), so the adapter instead requires a closing pair: SELL on LONG, BUY on SHORT.
+  bool reduce_only = false;
   bool close_position = false;
   bool mark_price_trigger = true;        // workingType MARK_PRICE (else CONTRACT_PRICE)
 };
