@@ -33,7 +33,8 @@ TEST_CASE("REST over a real socket: keep-alive, signatures, weights, errors as J
   HttpClient http(sim.rest_port());
   HttpReply info = http.Send("GET", "/fapi/v1/exchangeInfo");
   CHECK(info.status == 200);
-  CHECK(Json(info.body)["symbols"].Size() == 10);
+  CHECK(Json(info.body)["symbols"].Size() == 11);
+  CHECK(std::string(Json(info.body)["symbols"][10]["symbol"].GetString()) == "币安人生USDT");
   CHECK(info.header("X-MBX-USED-WEIGHT-1M") == "1");
   HttpReply placed = SendSigned(http, "POST", "/fapi/v1/order",
                                 "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010&newOrderRespType=RESULT&"

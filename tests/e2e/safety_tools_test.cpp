@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "http_client.h"
+#include "keel/model/utf8.h"
 #include "sim_process.h"
 #include "subprocess.h"
 
@@ -139,4 +140,46 @@ TEST_CASE("the tools fail cleanly: no exchange is exit 3, a bad config exit 2") 
   RunResult no_account = run({bin("keel-close-position"), "BTCUSDT"});
   CHECK(no_account.exit_code == 2);
   CHECK(has(no_account.err, "use --config FILE or --account NAME"));
+}
+
+TEST_CASE("e2e: a perpetual named in Chinese characters is scanned, protected, reconciled and closed like any other") {
+  Desk d;
+  const std::string symbol = "币安人生USDT";
+  std::string encoded;
+  for (unsigned char c : symbol) {
+    static const char* hex = "0123456789ABCDEF";
+    if (c < 0x80) encoded += static_cast<char>(c);
+    else encoded += std::string("%") + hex[c >> 4] + hex[c & 15];
+  }
+  d.Outside("symbol=" + encoded + "&side=BUY&type=MARKET&quantity=1000&newClientOrderId=web_cn1");
+  RunResult scan = d.Tool("keel-scan-orphans", {"--grace-ms", "0"});
+  INFO(scan.out << scan.err);
+  CHECK(scan.exit_code == 1);
+  // The table is aligned in terminal cells: both rows' DETAIL starts where the header's does.
+  std::vector<std::string> lines;
+  for (std::size_t start = 0, end; (end = scan.out.find('\n', start)) != std::string::npos; start = end + 1)
+    lines.push_back(scan.out.substr(start, end - start));
+  REQUIRE(lines.size() == 3);
+  auto detail_column = [](const std::string& line, const std::string& from) {
+    return keel::display_width(line.substr(0, line.find(from)));
+  };
+  CHECK(detail_column(lines[0], "DETAIL") == detail_column(lines[1], "long "));
+  CHECK(detail_column(lines[0], "DETAIL") == detail_column(lines[2], "long "));
+  RunResult json = d.Tool("keel-scan-orphans", {"--grace-ms", "0", "--json", "--symbol", symbol});
+  CHECK(has(json.out, "\"symbol\": \"币安人生USDT\""));
+  RunResult protect = d.Tool("keel-scan-orphans", {"--grace-ms", "0", "--protect", "--stop-pct", "5", "--yes"});
+  INFO(protect.out << protect.err);
+  CHECK(protect.exit_code == 1);
+  CHECK(has(protect.out, "protect  币安人生USDT  BOTH  ok"));
+  CHECK(d.Tool("keel-scan-orphans", {"--grace-ms", "0"}).exit_code == 0);
+  RunResult reconcile = d.Tool("keel-reconcile", {});
+  INFO(reconcile.out << reconcile.err);
+  CHECK(reconcile.exit_code == 0);
+  RunResult close = d.Tool("keel-close-position", {symbol, "--yes"});
+  INFO(close.out << close.err);
+  CHECK(close.exit_code == 0);
+  RunResult inspect = run({bin("keel-state-inspect"), "--config", d.config, "positions", "--symbol", symbol, "--json"});
+  CHECK(inspect.exit_code == 0);
+  CHECK(has(inspect.out, "\"state\": \"closed\""));
+  CHECK(run({bin("keel-state-inspect"), "--config", d.config, "--check"}).exit_code == 0);
 }

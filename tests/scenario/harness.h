@@ -52,6 +52,14 @@ struct Scenario {
     return [this] { return clock.NowMs(); };
   }
 
+  Instrument InstrumentOf(const std::string& symbol) {
+    auto all = exchange->Instruments();
+    REQUIRE(all.ok());
+    auto found = all->Find(symbol);
+    REQUIRE_MESSAGE(found.ok(), found.status().ToString());
+    return *found;
+  }
+
   ProtectOptions Protect(Decimal stop_pct) {
     ProtectOptions o;
     o.account = account;

@@ -123,9 +123,7 @@ TEST_CASE("scenario 3: a position opened outside keel is reported, protected, an
   CHECK(first.findings[0].kind == OrphanKind::kUntrackedPosition);
   CHECK(first.findings[1].kind == OrphanKind::kUnprotectedPosition);
   auto position = (*s.exchange->Positions())[0];
-  Instrument eth;
-  for (const auto& i : *s.exchange->Instruments())
-    if (i.symbol == "ETHUSDT") eth = i;
+  const Instrument eth = s.InstrumentOf("ETHUSDT");
   auto protected_ = ProtectPosition(*s.exchange, *s.store, position, eth, s.Protect(D("2")));
   REQUIRE_MESSAGE(protected_.ok(), protected_.status().ToString());
   CHECK(protected_->adopted);
@@ -293,9 +291,7 @@ TEST_CASE("scenario: a stop accepted but answered 408 is settled, not refused; n
     s.Wait(11'000);
     REQUIRE(s.Control(std::string(R"({"fault":"placement","when":"after","how":")") + how + "\"}").ok());
     auto position = (*s.exchange->Positions())[0];
-    Instrument eth;
-    for (const auto& i : *s.exchange->Instruments())
-      if (i.symbol == "ETHUSDT") eth = i;
+    const Instrument eth = s.InstrumentOf("ETHUSDT");
     auto protected_ = ProtectPosition(*s.exchange, *s.store, position, eth, s.Protect(D("2")));
     REQUIRE_MESSAGE(protected_.ok(), protected_.status().ToString());  // found by client order id
     CHECK(protected_->stop.status == OrderStatus::kNew);
@@ -318,9 +314,7 @@ TEST_CASE("scenario: a stop whose outcome stays unknown is left PendingNew, then
   s.Wait(11'000);
   REQUIRE(s.Control(R"({"fault":"placement","when":"after","how":"408"})").ok());
   auto position = (*s.exchange->Positions())[0];
-  Instrument eth;
-  for (const auto& i : *s.exchange->Instruments())
-    if (i.symbol == "ETHUSDT") eth = i;
+  const Instrument eth = s.InstrumentOf("ETHUSDT");
   s.transport->FailNext(5, 2);  // the mark price and the placement go through; every settling query fails
   auto protected_ = ProtectPosition(*s.exchange, *s.store, position, eth, s.Protect(D("2")));
   REQUIRE(!protected_.ok());
@@ -347,9 +341,7 @@ TEST_CASE("scenario: an algo cancel answered with the REST acknowledgement is a 
   REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500&newClientOrderId=web_1").status == 200);
   s.Wait(11'000);
   auto position = (*s.exchange->Positions())[0];
-  Instrument eth;
-  for (const auto& i : *s.exchange->Instruments())
-    if (i.symbol == "ETHUSDT") eth = i;
+  const Instrument eth = s.InstrumentOf("ETHUSDT");
   auto protected_ = ProtectPosition(*s.exchange, *s.store, position, eth, s.Protect(D("2")));
   REQUIRE(protected_.ok());
   auto closed = SafeClose(*s.exchange, s.store.get(), CloseOptions(s, "ETHUSDT"));

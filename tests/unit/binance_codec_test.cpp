@@ -72,12 +72,19 @@ TEST_CASE("positions, exchangeInfo and stream events decode from documented payl
   CHECK(ParsePositionRisk(R"([{"symbol":"X","positionSide":"BOTH","positionAmt":"0","entryPrice":"0","updateTime":0}])")
             ->empty());
 
-  auto instruments = ParseExchangeInfo(fixture("exchange_info.json"));
+  auto instruments = ParseExchangeInfo(fixture("exchange_info_docs.json"));
   REQUIRE_MESSAGE(instruments.ok(), instruments.status().ToString());
-  REQUIRE(instruments->size() == 1);  // the quarterly contract is not a perpetual
-  CHECK((*instruments)[0].tick_size == D("0.1"));
-  CHECK((*instruments)[0].step_size == D("0.001"));
-  CHECK((*instruments)[0].min_notional == D("5"));
+  REQUIRE(instruments->instruments.size() == 1);
+  const Instrument& blz = instruments->instruments[0];
+  CHECK(blz.symbol == "BLZUSDT");
+  CHECK(blz.tick_size == D("0.0001"));
+  CHECK(blz.step_size == D("1"));
+  CHECK(blz.min_qty == D("1"));
+  CHECK(blz.min_notional == D("5"));
+  CHECK(blz.max_qty == std::optional<Decimal>(D("10000000")));
+  CHECK(blz.market_max_qty == std::optional<Decimal>(D("590119")));
+  CHECK(blz.MaxMarketQuantity() == std::optional<Decimal>(D("590119")));
+  CHECK(instruments->skipped.empty());
 
   auto trade = ParseUserDataEvent(fixture("order_trade_update.json"));
   REQUIRE(trade.ok());
@@ -257,4 +264,30 @@ TEST_CASE("DecideAlgoStatus: a closePosition order is filled by any execution") 
   CHECK(known);
   CHECK(!DecideAlgoStatus("SOMETHING", std::nullopt, D("1"), false, known));
   CHECK(!known);
+}
+
+TEST_CASE("exchangeInfo: a non-ASCII symbol is an instrument; what keel cannot model is skipped and counted") {
+  auto listed = ParseExchangeInfo(fixture("exchange_info_listed.json"));
+  REQUIRE_MESSAGE(listed.ok(), listed.status().ToString());
+  REQUIRE(listed->instruments.size() == 2);
+  CHECK(listed->instruments[1].symbol == "币安人生USDT");
+  REQUIRE(listed->skipped.size() == 3);
+  CHECK(listed->skipped[0].symbol == "BLZUSDT_260327");
+  CHECK(listed->skipped[0].reason == "contractType CURRENT_QUARTER");
+  CHECK(listed->skipped[1].reason == "status SETTLING");
+  CHECK(listed->skipped[2].reason.find("MIN_NOTIONAL") != std::string::npos);
+  // Acting on a skipped symbol fails with the reason; on one the exchange does not list, with its name.
+  CHECK(listed->Find("币安人生USDT").ok());
+  CHECK(listed->Find("OLDUSDT").status().IsInvalidInput());
+  CHECK(listed->Find("OLDUSDT").status().message() == "OLDUSDT is listed, but keel cannot trade it: status SETTLING");
+  CHECK(listed->Find("NOSUCHUSDT").status().IsNotFound());
+  CHECK(listed->Lists("OLDUSDT"));
+  CHECK(!listed->Lists("NOSUCHUSDT"));
+  // A symbol that is not even valid text is skipped too, not a failure of the whole list.
+  std::string broken = fixture("exchange_info_listed.json");
+  broken.replace(broken.find("NEWUSDT"), 7, "new usd");
+  auto still = ParseExchangeInfo(broken);
+  REQUIRE(still.ok());
+  CHECK(still->instruments.size() == 2);
+  CHECK(ParseExchangeInfo(R"({"symbols":{}})").status().IsInvalidInput());
 }

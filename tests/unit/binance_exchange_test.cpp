@@ -41,7 +41,7 @@ TEST_CASE("the adapter places, reads and cancels through the exchange's own endp
   AdapterFixture f;
   auto instruments = f.exchange->Instruments();
   REQUIRE(instruments.ok());
-  CHECK((*instruments)[0].symbol == "TESTUSDT");
+  CHECK(instruments->instruments[0].symbol == "TESTUSDT");
   auto filled = f.exchange->Place(f.Market(Side::kBuy, "2", "k-1-e"));
   REQUIRE_MESSAGE(filled.ok(), filled.status().ToString());
   CHECK(filled->status == OrderStatus::kFilled);

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "keel/model/instrument.h"
+#include "keel/model/utf8.h"
 
 using namespace keel;
 
@@ -39,7 +40,31 @@ TEST_CASE("an instrument must itself be consistent") {
   i.symbol = "btc-usdt";
   CHECK(!i.Validate().ok());
   i.symbol = "";
-  CHECK(i.Validate().message() == "instrument: empty symbol");
+  CHECK(i.Validate().message() == "instrument: symbol: empty");
+  // Symbols are UTF-8: Binance lists TRADING perpetuals named in Chinese characters.
+  i = kBtc;
+  i.symbol = "币安人生USDT";
+  CHECK(i.Validate().ok());
+  i.symbol = "BTCUSDT_260327";  // a delivery contract's name
+  CHECK(i.Validate().ok());
+  i.symbol = "\xe5\xb8USDT";  // a cut UTF-8 sequence
+  CHECK(i.Validate().message() == "instrument: symbol: not valid UTF-8");
+  for (const char* bad : {"BTC USDT", "btcusdt", "BTC/USDT", "BTC\nUSDT"}) {
+    i.symbol = bad;
+    CHECK_MESSAGE(!i.Validate().ok(), bad);
+  }
   CHECK(kBtc.RoundPrice(D("65000.17"), Rounding::kDown)->ToString() == "65000.1");
   CHECK(kBtc.RoundQuantity(D("0.0129"), Rounding::kDown)->ToString() == "0.012");
+}
+
+TEST_CASE("UTF-8: validation and terminal width") {
+  CHECK(is_valid_utf8("币安人生USDT"));
+  CHECK(is_valid_utf8(""));
+  CHECK(!is_valid_utf8("\xc0\xaf"));          // overlong '/'
+  CHECK(!is_valid_utf8("\xed\xa0\x80"));      // a surrogate
+  CHECK(!is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  CHECK(!is_valid_utf8("\x80"));
+  CHECK(display_width("BTCUSDT") == 7);
+  CHECK(display_width("币安人生USDT") == 12);  // four wide characters and four narrow ones
+  CHECK(display_width("e\xcc\x81") == 1);      // e + a combining acute
 }

@@ -1,6 +1,8 @@
 // The safety core's decisions as pure functions over snapshots.
 #include <doctest/doctest.h>
 
+#include <regex>
+
 #include "keel/safety/client_ids.h"
 #include "keel/safety/orphan_scanner.h"
 #include "keel/safety/reconciler.h"
@@ -36,25 +38,48 @@ std::vector<std::string> kinds(const OrphanScan& scan) {
 
 }  // namespace
 
-TEST_CASE("client order ids carry the account prefix and stay within Binance's 36 characters") {
+TEST_CASE("client order ids: the account's prefix, Binance's character set, at most 36 characters") {
+  const std::regex binance_allowed(R"(^[\.A-Z\:/a-z0-9_-]{1,36}$)");
   const std::string id = MakeClientOrderId("demo", OrderPurpose::kClose, "1000SHIBUSDT", kNow);
-  CHECK(id.rfind("kdemo-c", 0) == 0);
-  CHECK(id.size() <= 36);
-  CHECK(MakeClientOrderId("a-very-long-account-name-here", OrderPurpose::kEmergencyStop, "SOMEVERYLONGSYMBOLUSDT", kNow)
-            .size() <= 36);
-  CHECK(IsOwnClientOrderId("demo", id));
-  CHECK(!IsOwnClientOrderId("demo2", id));
-  CHECK(!IsOwnClientOrderId("demo", "web_8Hs2kd91"));
+  CHECK(id.rfind("kdemo.c", 0) == 0);
+  CHECK(std::regex_match(id, binance_allowed));
+  for (const std::string account : {"demo", "a", "a-very-long-account-name-of-32ch", "prod_eu-1"}) {
+    for (const std::string symbol : {"BTCUSDT", "1000000MOGUSDT", "币安人生USDT", "BTCUSDT_260327", "X"}) {
+      const std::string made = MakeClientOrderId(account, OrderPurpose::kEmergencyStop, symbol, kNow);
+      CHECK_MESSAGE(std::regex_match(made, binance_allowed), made);
+      CHECK(IsOwnClientOrderId(account, made));
+    }
+  }
+  // A non-ASCII symbol gets a hashed tag: Binance refuses anything else (-4015).
+  const std::string cn = MakeClientOrderId("demo", OrderPurpose::kStop, "币安人生USDT", kNow);
+  CHECK(cn.substr(cn.rfind('.') + 1).size() == 8);
+  CHECK(cn != MakeClientOrderId("demo", OrderPurpose::kStop, "币安人生USDC", kNow));
   CHECK(MakeClientOrderId("demo", OrderPurpose::kStop, "BTCUSDT", kNow) ==
         MakeClientOrderId("demo", OrderPurpose::kStop, "BTCUSDT", kNow));  // deterministic
+  CHECK(!IsOwnClientOrderId("demo", "web_8Hs2kd91"));
+}
+
+TEST_CASE("client order id prefixes: unique per account, and none is the start of another's") {
+  // The old scheme ("kdemo-") made account "demo" claim every order of account "demo-x".
+  const std::vector<std::string> accounts = {"demo", "demo-x", "demo_x", "demox", "Demo", "d",
+                                             "a-very-long-account-name-of-32ch", "a-very-long-account-name-of-32c2",
+                                             "abcdefghijkl", "abcdefghijklm"};
+  for (const auto& a : accounts) {
+    for (const auto& b : accounts) {
+      if (a == b) continue;
+      const std::string theirs = MakeClientOrderId(b, OrderPurpose::kStop, "BTCUSDT", kNow);
+      CHECK_MESSAGE(!IsOwnClientOrderId(a, theirs), a, " claims ", theirs);
+      CHECK(ClientIdPrefix(a) != ClientIdPrefix(b));
+    }
+  }
 }
 
 TEST_CASE("orphan scan: classes, grace, protection, and the stale-read guard") {
   AccountReport ex;
   ex.positions = {position("BTCUSDT", "0.010", kNow - 60'000), position("ETHUSDT", "-1", kNow - 60'000),
                   position("SOLUSDT", "5", kNow - 2'000), position("XRPUSDT", "100", kNow - 60'000)};
-  ex.open_orders = {stop_for("ETHUSDT", Side::kBuy, "kdemo-x1-ETHUSDT"),  // protects the short
-                    stop_for("XRPUSDT", Side::kBuy, "kdemo-x2-XRPUSDT"),  // wrong side: protects nothing
+  ex.open_orders = {stop_for("ETHUSDT", Side::kBuy, "kdemo.x1.ETHUSDT"),  // protects the short
+                    stop_for("XRPUSDT", Side::kBuy, "kdemo.x2.XRPUSDT"),  // wrong side: protects nothing
                     stop_for("BNBUSDT", Side::kSell, "web_123")};
   StoreView store;
   PositionRecord tracked;
@@ -62,7 +87,7 @@ TEST_CASE("orphan scan: classes, grace, protection, and the stale-read guard") {
   tracked.qty = D("-1");
   store.open_positions = {tracked};
   OrderRecord known;
-  known.client_order_id = "kdemo-x1-ETHUSDT";
+  known.client_order_id = "kdemo.x1.ETHUSDT";
   store.open_orders = {known};
   OrphanOptions o;
   o.account = "demo";
@@ -109,7 +134,7 @@ TEST_CASE("reconcile: every kind, quantities exact after step rounding, stale an
                   position("SOLUSDT", "-3", kNow - 60'000), position("XRPUSDT", "10", kNow - 60'000),
                   position("DOGEUSDT", "7", kNow - 60'000)};
   OrderReport mine_on_exchange;
-  mine_on_exchange.client_order_id = "kdemo-g1-BTCUSDT";
+  mine_on_exchange.client_order_id = "kdemo.g1.BTCUSDT";
   mine_on_exchange.symbol = "BTCUSDT";
   ex.open_orders = {mine_on_exchange};
   StoreView store;
@@ -124,7 +149,7 @@ TEST_CASE("reconcile: every kind, quantities exact after step rounding, stale an
                           open("BNBUSDT", "1", 0), open("ADAUSDT", "5", kNow - 1000)};
   store.newest_position_time[{"DOGEUSDT", PositionSide::kBoth}] = kNow - 30'000;  // closed after that read
   OrderRecord ghost;
-  ghost.client_order_id = "kdemo-e9-ETHUSDT";
+  ghost.client_order_id = "kdemo.e9.ETHUSDT";
   ghost.symbol = "ETHUSDT";
   store.open_orders = {ghost};
   ReconcileOptions o;

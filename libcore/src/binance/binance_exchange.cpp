@@ -18,7 +18,7 @@ Result<OrderReport> decode(OrderBook book, const std::string& body) {
 
 }  // namespace
 
-Result<std::vector<Instrument>> BinanceExchange::Instruments() {
+Result<InstrumentList> BinanceExchange::Instruments() {
   auto body = client_->Public("GET", "/fapi/v1/exchangeInfo", net::Params());
   if (!body.ok()) return body.status();
   return ParseExchangeInfo(*body);

@@ -239,46 +239,67 @@ auto parse_array(std::string_view json, const char* what, F&& one) -> Result<std
 
 }  // namespace
 
-Result<std::vector<Instrument>> ParseExchangeInfo(std::string_view json) {
+namespace {
+
+// One exchangeInfo symbol: the instrument, or why keel cannot model it.
+Result<Instrument> instrument_from(const Value& s) {
+  Fields f(s, "exchangeInfo symbol");
+  Instrument i;
+  i.symbol = f.Str("symbol");
+  const std::string_view status = f.Str("status");
+  const std::string_view contract = f.Str("contractType", false);
+  if (!f.status().ok()) return f.status();
+  KEEL_RETURN_IF_ERROR(ValidateSymbol(i.symbol));
+  if (status != "TRADING") return Status::InvalidInput("status " + std::string(status));
+  // TRADIFI_PERPETUAL: a perpetual on a traditional-finance underlying (XAUUSDT), traded the same way.
+  if (contract != "PERPETUAL" && contract != "TRADIFI_PERPETUAL")
+    return Status::InvalidInput("contractType " + std::string(contract.empty() ? "missing" : contract));
+  if (!s.HasMember("filters") || !s["filters"].IsArray()) return Status::InvalidInput("no filters");
+  bool tick = false, lot = false, notional = false;
+  for (const auto& filter : s["filters"].GetArray()) {
+    Fields ff(filter, "filter");
+    const std::string_view type = ff.Str("filterType");
+    if (type == "PRICE_FILTER") {
+      i.tick_size = ff.Dec("tickSize");
+      tick = true;
+    } else if (type == "LOT_SIZE") {
+      i.step_size = ff.Dec("stepSize");
+      i.min_qty = ff.Dec("minQty");
+      if (ff.Find("maxQty")) i.max_qty = ff.Dec("maxQty");
+      lot = true;
+    } else if (type == "MARKET_LOT_SIZE") {
+      if (ff.Find("maxQty")) i.market_max_qty = ff.Dec("maxQty");
+    } else if (type == "MIN_NOTIONAL") {
+      i.min_notional = ff.Dec("notional");
+      notional = true;
+    }
+    if (!ff.status().ok()) return ff.status();
+  }
+  if (!tick || !lot || !notional) return Status::InvalidInput("PRICE_FILTER, LOT_SIZE and MIN_NOTIONAL are required");
+  KEEL_RETURN_IF_ERROR(i.Validate());
+  return i;
+}
+
+}  // namespace
+
+Result<InstrumentList> ParseExchangeInfo(std::string_view json) {
   // exchangeInfo is large: its values go to the heap pool past the first few kilobytes.
   JsonDoc doc(json, "exchangeInfo");
   KEEL_RETURN_IF_ERROR(doc.status());
   const Value& d = doc.root();
   if (!d.IsObject() || !d.HasMember("symbols") || !d["symbols"].IsArray())
     return Status::InvalidInput("exchangeInfo: expected an object with a symbols array");
-  std::vector<Instrument> out;
+  InstrumentList out;
   for (const auto& s : d["symbols"].GetArray()) {
-    Fields f(s, "exchangeInfo symbol");
-    Instrument i;
-    i.symbol = f.Str("symbol");
-    const std::string_view status = f.Str("status");
-    const std::string_view contract = f.Str("contractType", false);
-    if (!f.status().ok()) return f.status();
-    if (status != "TRADING" || contract != "PERPETUAL") continue;  // keel trades live perpetuals only
-    bool tick = false, lot = false, notional = false;
-    if (!s.HasMember("filters") || !s["filters"].IsArray())
-      return Status::InvalidInput("exchangeInfo symbol " + i.symbol + ": no filters");
-    for (const auto& filter : s["filters"].GetArray()) {
-      const std::string what = "exchangeInfo " + i.symbol + " filter";
-      Fields ff(filter, what);
-      const std::string_view type = ff.Str("filterType");
-      if (type == "PRICE_FILTER") {
-        i.tick_size = ff.Dec("tickSize");
-        tick = true;
-      } else if (type == "LOT_SIZE") {
-        i.step_size = ff.Dec("stepSize");
-        i.min_qty = ff.Dec("minQty");
-        lot = true;
-      } else if (type == "MIN_NOTIONAL") {
-        i.min_notional = ff.Dec("notional");
-        notional = true;
-      }
-      if (!ff.status().ok()) return ff.status();
+    auto i = instrument_from(s);
+    if (i.ok()) {
+      out.instruments.push_back(std::move(i).value());
+      continue;
     }
-    if (!tick || !lot || !notional)
-      return Status::InvalidInput("exchangeInfo symbol " + i.symbol + ": PRICE_FILTER, LOT_SIZE and MIN_NOTIONAL are required");
-    KEEL_RETURN_IF_ERROR(i.Validate());
-    out.push_back(i);
+    std::string symbol = "(unnamed)";
+    if (s.IsObject() && s.HasMember("symbol") && s["symbol"].IsString())
+      symbol.assign(s["symbol"].GetString(), s["symbol"].GetStringLength());
+    out.skipped.push_back({symbol, i.status().message()});
   }
   return out;
 }

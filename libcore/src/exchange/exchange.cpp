@@ -4,6 +4,22 @@ namespace keel {
 
 const char* to_string(OrderBook book) { return book == OrderBook::kRegular ? "regular" : "conditional"; }
 
+Result<Instrument> InstrumentList::Find(const std::string& symbol) const {
+  for (const auto& i : instruments)
+    if (i.symbol == symbol) return i;
+  for (const auto& s : skipped)
+    if (s.symbol == symbol) return Status::InvalidInput(symbol + " is listed, but keel cannot trade it: " + s.reason);
+  return Status::NotFound("the exchange does not list " + symbol);
+}
+
+bool InstrumentList::Lists(const std::string& symbol) const {
+  for (const auto& i : instruments)
+    if (i.symbol == symbol) return true;
+  for (const auto& s : skipped)
+    if (s.symbol == symbol) return true;
+  return false;
+}
+
 Result<AccountReport> Exchange::Account() {
   AccountReport report;
   auto positions = Positions();

@@ -1,14 +1,26 @@
 #include "keel/model/instrument.h"
 
+#include "keel/model/utf8.h"
+
 namespace keel {
 
-Status Instrument::Validate() const {
-  if (symbol.empty()) return Status::InvalidInput("instrument: empty symbol");
-  for (char c : symbol) {
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
-      return Status::InvalidInput("instrument " + symbol + ": symbol must be upper-case letters and digits");
+Status ValidateSymbol(std::string_view symbol) {
+  if (symbol.empty()) return Status::InvalidInput("symbol: empty");
+  if (symbol.size() > 64) return Status::InvalidInput("symbol: longer than 64 bytes");
+  if (!is_valid_utf8(symbol)) return Status::InvalidInput("symbol: not valid UTF-8");
+  for (unsigned char c : symbol) {
+    if (c < 0x80 && !((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+      return Status::InvalidInput("symbol \"" + std::string(symbol) +
+                                  "\": expected upper-case letters, digits and '_' (non-ASCII letters allowed)");
     }
   }
+  return Status::Ok();
+}
+
+std::optional<Decimal> Instrument::MaxMarketQuantity() const { return market_max_qty ? market_max_qty : max_qty; }
+
+Status Instrument::Validate() const {
+  KEEL_RETURN_IF_ERROR(ValidateSymbol(symbol).WithContext("instrument"));
   if (!tick_size.is_positive())
     return Status::InvalidInput("instrument " + symbol + ": tickSize must be positive, got " + tick_size.ToString());
   if (!step_size.is_positive())

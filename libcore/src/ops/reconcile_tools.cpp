@@ -23,7 +23,7 @@ Result<int> RunReconcile(ToolContext& ctx, const ReconcileOptions& o) {
   options.account = ctx.account();
   options.now = ctx.clock.NowMs();
   options.grace_ms = o.grace_ms;
-  for (const auto& i : *instruments) options.step_sizes[i.symbol] = i.step_size;
+  for (const auto& i : instruments->instruments) options.step_sizes[i.symbol] = i.step_size;
   Reconciliation r = Reconcile(*account, *view, options);
   std::vector<Mismatch> shown;
   for (const auto& m : r.mismatches)

@@ -52,11 +52,11 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
     KEEL_RETURN_IF_ERROR(ctx.Confirm(o.yes, std::string(o.protect ? "protect " : "close ") +
                                                std::to_string(positions.size()) + " orphan position(s)"));
     KEEL_RETURN_IF_ERROR(ctx.OpenWriter());
-    std::map<std::string, Instrument> instruments;
+    InstrumentList instruments;
     if (o.protect) {
       auto all = ctx.exchange->Instruments();
       if (!all.ok()) return all.status();
-      for (const auto& i : *all) instruments[i.symbol] = i;
+      instruments = std::move(all).value();
     }
     for (const auto& [key, problems] : positions) {
       const auto& [symbol, side] = key;
@@ -92,9 +92,9 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
         actions.push_back({symbol, side, "adopt", s.ok(), s.ok() ? "tracked from now on (it has a stop)" : s.message()});
         continue;
       }
-      auto inst = instruments.find(symbol);
-      if (inst == instruments.end()) {
-        actions.push_back({symbol, side, "protect", false, "no instrument " + symbol + " on the exchange"});
+      auto inst = instruments.Find(symbol);
+      if (!inst.ok()) {
+        actions.push_back({symbol, side, "protect", false, inst.status().message()});
         continue;
       }
       ProtectOptions protect;
@@ -102,7 +102,7 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
       protect.stop_pct = *o.stop_pct;
       protect.now = ctx.clock.NowMs();
       protect.settle.sleep = sleep_ms;
-      auto protected_ = ProtectPosition(*ctx.exchange, *ctx.store, *p, inst->second, protect);
+      auto protected_ = ProtectPosition(*ctx.exchange, *ctx.store, *p, *inst, protect);
       if (!protected_.ok()) {
         actions.push_back({symbol, side, "protect", false, protected_.status().message()});
       } else {

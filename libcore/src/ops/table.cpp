@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "keel/model/utf8.h"
+
 namespace keel::ops {
 
 void Table::Print(std::ostream& out) const {
@@ -10,15 +12,17 @@ void Table::Print(std::ostream& out) const {
     return;
   }
   std::vector<std::size_t> width(headers_.size(), 0);
-  for (std::size_t c = 0; c < headers_.size(); ++c) width[c] = headers_[c].size();
+  // Columns are measured in terminal cells, not bytes: "币安人生USDT" is 16 bytes and 12 cells.
+  for (std::size_t c = 0; c < headers_.size(); ++c) width[c] = display_width(headers_[c]);
   for (const auto& row : rows_)
-    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], display_width(row[c]));
   auto print_row = [&](const std::vector<std::string>& cells) {
     std::string line;
     for (std::size_t c = 0; c < width.size(); ++c) {
       const std::string cell = c < cells.size() ? cells[c] : "";
       line += cell;
-      if (c + 1 < width.size()) line += std::string(width[c] - cell.size() + 2, ' ');
+      if (c + 1 < width.size()) line += std::string(width[c] - display_width(cell) + 2, ' ');
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << '\n';

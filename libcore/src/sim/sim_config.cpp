@@ -42,6 +42,10 @@ constexpr Row kDefaults[] = {
     {"BNBUSDT", "BNB", "0.010", "0.01", "0.01", "100000", "2000", "5", "6.600", "100000", 3, 2, "652.450", 10, "75"},
     {"ADAUSDT", "ADA", "0.00010", "1", "1", "10000000", "3000000", "5", "0.01740", "20", 5, 0, "0.72150", 3, "60000"},
     {"LINKUSDT", "LINK", "0.001", "0.01", "0.01", "2000000", "50000", "20", "0.460", "300", 3, 2, "18.520", 6, "2500"},
+    // Live exchangeInfo lists TRADING perpetuals named in Chinese characters: keel must read, track
+    // and act on them like any other.
+    {"币安人生USDT", "币安人生", "0.00001", "1", "1", "50000000", "2000000", "5", "0.00010", "200", 5, 0, "0.15320", 3,
+     "100000"},
 };
 
 Status bad(const std::string& source, const std::string& key, const std::string& what) {

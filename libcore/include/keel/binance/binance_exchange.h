@@ -22,7 +22,7 @@ class BinanceExchange final : public Exchange {
   BinanceExchange(std::unique_ptr<net::HttpTransport> transport, std::unique_ptr<RestClient> client)
       : transport_(std::move(transport)), client_(std::move(client)) {}
 
-  Result<std::vector<Instrument>> Instruments() override;
+  Result<InstrumentList> Instruments() override;
   Result<OrderReport> Place(const PlaceOrder& order) override;
   Result<CancelReport> Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;
   Result<OrderReport> Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;

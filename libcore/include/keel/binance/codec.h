@@ -12,7 +12,10 @@
 
 namespace keel::binance {
 
-Result<std::vector<Instrument>> ParseExchangeInfo(std::string_view json);
+// Every listed symbol: TRADING perpetuals with the filters keel needs become instruments; any other
+// (another status or contract type, a filter missing or malformed, a symbol keel cannot read) is
+// skipped with its reason. Only a document that is not exchangeInfo at all is an error.
+Result<InstrumentList> ParseExchangeInfo(std::string_view json);
 
 // A regular order object (new, query, cancel, modify responses and openOrders rows).
 Result<OrderReport> ParseOrder(std::string_view json);

@@ -42,6 +42,24 @@ struct OrderReport {
   TimeMs update_time = 0;  // the venue's
 };
 
+// A listed contract keel does not model (not a trading perpetual, a filter missing or malformed):
+// skipped and counted, never a reason to fail the whole list. Acting on it fails, naming why.
+struct SkippedInstrument {
+  std::string symbol;
+  std::string reason;
+};
+
+// Every contract the venue lists: the ones keel can trade, and the others with the reason.
+struct InstrumentList {
+  std::vector<Instrument> instruments;
+  std::vector<SkippedInstrument> skipped;
+
+  // kNotFound naming the symbol when the venue does not list it at all; kInvalidInput with the
+  // reason when it is listed but skipped.
+  Result<Instrument> Find(const std::string& symbol) const;
+  bool Lists(const std::string& symbol) const;
+};
+
 // What a successful cancel proves: the order it names is cancelled. Binance answers a regular
 // cancel with the whole order, but a conditional one over REST with an acknowledgement only
 // ({"algoId","clientAlgoId","code":"200","msg":"success"}); nothing is made up for what it omits.
@@ -90,7 +108,7 @@ class Exchange {
  public:
   virtual ~Exchange() = default;
 
-  virtual Result<std::vector<Instrument>> Instruments() = 0;
+  virtual Result<InstrumentList> Instruments() = 0;
   // Places an order. The report is complete: a venue that answers with a minimal acknowledgement is
   // asked for the order before this returns. kUnknownOutcome when the answer was lost.
   virtual Result<OrderReport> Place(const PlaceOrder& order) = 0;

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "keel/model/decimal.h"
 #include "keel/model/status.h"
@@ -12,17 +13,22 @@
 namespace keel {
 
 struct Instrument {
-  std::string symbol;
+  std::string symbol;    // UTF-8: upper-case ASCII letters and digits, and non-ASCII letters ("币安人生USDT")
   Decimal tick_size;     // PRICE_FILTER tickSize
   Decimal step_size;     // LOT_SIZE stepSize
   Decimal min_qty;       // LOT_SIZE minQty
   Decimal min_notional;  // MIN_NOTIONAL notional
+  std::optional<Decimal> max_qty = std::nullopt;         // LOT_SIZE maxQty; absent: not published
+  std::optional<Decimal> market_max_qty = std::nullopt;  // MARKET_LOT_SIZE maxQty: a larger market order is refused (-4005)
 
   // The instrument's own consistency: a symbol, positive tick and step, non-negative minimums.
   Status Validate() const;
 
   Status ValidatePrice(Decimal price) const;
   Status ValidateQuantity(Decimal qty) const;
+  // The largest quantity one market order may have (MARKET_LOT_SIZE maxQty, else LOT_SIZE maxQty);
+  // nullopt when the exchange publishes neither.
+  std::optional<Decimal> MaxMarketQuantity() const;
   // price: the limit price, or for a market order the mark price it will be valued at.
   // Reduce-only orders are exempt from MIN_NOTIONAL, as on Binance (-4164 "unless you choose
   // reduce only").
@@ -31,5 +37,10 @@ struct Instrument {
   Result<Decimal> RoundPrice(Decimal price, Rounding rounding) const { return price.RoundTo(tick_size, rounding); }
   Result<Decimal> RoundQuantity(Decimal qty, Rounding rounding) const { return qty.RoundTo(step_size, rounding); }
 };
+
+// A symbol as keel accepts it anywhere (config, flags, exchange data): non-empty well-formed UTF-8
+// of at most 64 bytes whose ASCII characters are upper-case letters, digits or '_' (delivery
+// contracts: "BTCUSDT_260327").
+Status ValidateSymbol(std::string_view symbol);
 
 }  // namespace keel

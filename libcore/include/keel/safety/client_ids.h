@@ -1,9 +1,22 @@
 #pragma once
-// Client order ids carry the account's prefix, so keel tells its own orders from anyone else's on
-// the exchange (another bot's, or one placed by hand on the website), and ids are deterministic:
-// the same purpose, symbol and time give the same id, so a retried decision cannot place twice.
+// Client order ids carry the account's tag, so keel tells its own orders from anyone else's on the
+// exchange (another bot's, or one placed by hand on the website), and ids are deterministic: the
+// same purpose, symbol and time give the same id, so a retried decision cannot place twice.
 //
-//   k<account, up to 12 chars>-<purpose letter><base36 ms>-<symbol, up to 12 chars>   (<= 36 chars)
+//   k<tag>.<purpose letter><base36 ms>.<symbol tag>        at most 36 characters of
+//                                                         [A-Za-z0-9_.-], Binance's allowed set
+//
+//   tag         the account name when it has 12 characters or fewer; a longer name becomes its first
+//               4 characters followed by 8 base36 characters of a 64-bit hash of the
+//               whole name. Account names never contain '.', so "k<tag>." is never the start of
+//               another account's prefix: "kdemo." does not begin "kdemo-x.".
+//   symbol tag  the symbol when it is at most 12 characters of A-Z, 0-9 and '_'; otherwise (longer,
+//               or not ASCII, like "币安人生USDT") 'x' and 7 lower-case base36 characters of a hash
+//               of the symbol. Exchange symbols are upper case, so the two forms never meet.
+//
+// Two accounts with the same tag would see each other's orders as their own: every account's name
+// must be unique (it is also its config file's and store's name), and the hashed form of long names
+// makes a collision of two distinct names a 1-in-10^12 event.
 
 #include <string>
 
@@ -12,6 +25,7 @@
 
 namespace keel {
 
+// "k<tag>." for the account.
 std::string ClientIdPrefix(const std::string& account);
 std::string MakeClientOrderId(const std::string& account, OrderPurpose purpose, const std::string& symbol, TimeMs at);
 bool IsOwnClientOrderId(const std::string& account, const std::string& client_order_id);

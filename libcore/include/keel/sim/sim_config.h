@@ -67,7 +67,8 @@ struct SimConfig {
   const SimInstrument* Find(const std::string& symbol) const;
 };
 
-// Ten USD-M perpetuals with filters as the exchange publishes them, and one demo account
+// Eleven USD-M perpetuals with filters as the exchange publishes them (one named in Chinese
+// characters, "币安人生USDT", as live exchangeInfo has), and one demo account
 // (key "keel-demo-key", secret "keel-demo-secret", 10,000 USDT).
 SimConfig DefaultSimConfig();
 
