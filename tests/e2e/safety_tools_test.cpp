@@ -45,6 +45,11 @@ struct Desk {
     HttpClient http(sim.rest_port());
     return http.Send("GET", "/_sim/counters").body;
   }
+  // The requests the exchange received, per endpoint and answer (reading counters is not one).
+  std::string Requests() {
+    const std::string all = Counters();
+    return all.substr(0, all.find("\"exchange\""));
+  }
 };
 
 void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
@@ -182,4 +187,63 @@ TEST_CASE("e2e: a perpetual named in Chinese characters is scanned, protected, r
   CHECK(inspect.exit_code == 0);
   CHECK(has(inspect.out, "\"state\": \"closed\""));
   CHECK(run({bin("keel-state-inspect"), "--config", d.config, "--check"}).exit_code == 0);
+}
+
+TEST_CASE("e2e: a destructive run on an account without a store is refused (exit 2); --protect may create it") {
+  Desk d;
+  d.Outside("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010");
+  // A stop with this account's prefix: with an empty store it would look unknown, and be cancelled.
+  HttpClient http(d.sim.rest_port());
+  REQUIRE(SendSigned(http, "POST", "/fapi/v1/algoOrder",
+                     "algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=80000.00&"
+                     "closePosition=true&workingType=MARK_PRICE&clientAlgoId=klive.s1.BTCUSDT",
+                     kKey, kSecret)
+              .status == 200);
+  const std::string before = d.Requests();
+  for (const auto& args : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"keel-cancel-ghosts", {"--cancel", "--yes"}},
+           {"keel-reconcile", {"--fix", "--yes"}},
+           {"keel-scan-orphans", {"--close", "--yes", "--grace-ms", "0"}}}) {
+    RunResult refused = d.Tool(args.first, args.second);
+    INFO(args.first << ": " << refused.out << refused.err);
+    CHECK(refused.exit_code == 2);
+    CHECK(has(refused.err, "has no state store"));
+    CHECK(has(refused.err, "keel-scan-orphans --protect"));  // how to create it deliberately
+  }
+  CHECK(d.Requests() == before);  // nothing was read, sent or cancelled
+  CHECK(!file_exists(d.dir.file("live.db")));
+  // Read-only runs still work on an empty view, and say so.
+  RunResult look = d.Tool("keel-cancel-ghosts", {});
+  CHECK(look.exit_code == 1);
+  CHECK(has(look.err, "no state store"));
+  // --protect only adds protection: it may create the store.
+  RunResult protect = d.Tool("keel-scan-orphans", {"--grace-ms", "0", "--protect", "--stop-pct", "2", "--yes"});
+  INFO(protect.out << protect.err);
+  CHECK(file_exists(d.dir.file("live.db")));
+}
+
+TEST_CASE("e2e: bad input is refused before any call: stop distance, symbol, position side") {
+  Desk d;
+  d.Outside("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500");
+  const std::string before = d.Requests();
+  for (const char* pct : {"-5", "0", "100", "1000", "abc"}) {
+    RunResult r = d.Tool("keel-scan-orphans", {"--protect", "--stop-pct", pct, "--yes"});
+    INFO(pct << ": " << r.err);
+    CHECK(r.exit_code == 2);
+  }
+  CHECK(d.Requests() == before);
+  RunResult lower = d.Tool("keel-close-position", {"ethusdt", "--yes"});
+  CHECK(lower.exit_code == 2);
+  CHECK(has(lower.err, "upper-case"));
+  CHECK(d.Requests() == before);
+  RunResult typo = d.Tool("keel-close-position", {"NOSUCHUSDT", "--yes"});
+  CHECK(typo.exit_code == 2);
+  CHECK(has(typo.err, "does not list NOSUCHUSDT"));
+  RunResult scan_typo = d.Tool("keel-scan-orphans", {"--symbol", "NOSUCHUSDT"});
+  CHECK(scan_typo.exit_code == 2);
+  CHECK(has(scan_typo.err, "does not list NOSUCHUSDT"));
+  RunResult leg = d.Tool("keel-close-position", {"ETHUSDT", "--position-side", "LONG", "--yes"});
+  CHECK(leg.exit_code == 2);
+  CHECK(has(leg.err, "one-way mode"));
+  CHECK(has(d.Counters(), "\"orders_placed\": 1"));  // only the outside entry: nothing was sent
 }

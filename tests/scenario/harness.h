@@ -4,6 +4,7 @@
 // and lets the venue move, so a whole incident runs in milliseconds, the same way every time.
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,9 +28,11 @@ struct Scenario {
   std::unique_ptr<SqliteStore> store;
   const std::string account = "demo";
 
-  Scenario() {
+  // tweak changes the simulator's default venue (an instrument's filters, the balance) first.
+  explicit Scenario(const std::function<void(sim::SimConfig&)>& tweak = {}) {
     sim::SimConfig config = sim::DefaultSimConfig();
     for (auto& i : config.instruments) i.max_step_ticks = 0;  // prices move only when a scenario moves them
+    if (tweak) tweak(config);
     venue = sim::SimVenue::Create(config, clock).value();
     venue->exchange().set_market_events(false);
     transport = std::make_unique<net::InMemoryTransport>([this](const net::HttpRequest& r) { return venue->HandleHttp(r); });

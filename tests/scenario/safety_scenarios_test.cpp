@@ -249,8 +249,8 @@ TEST_CASE("scenario 6: the close is accepted but its answer is lost: no second c
   auto closed = SafeClose(*s.exchange, s.store.get(), CloseOptions(s, "BNBUSDT"));
   REQUIRE_MESSAGE(closed.ok(), closed.status().ToString());
   CHECK(closed->verified_flat);
-  REQUIRE(closed->close_order);
-  CHECK(closed->close_order->status == OrderStatus::kFilled);
+  REQUIRE(closed->close_orders.size() == 1);
+  CHECK(closed->close_orders[0].status == OrderStatus::kFilled);
   CHECK(s.OrdersPlaced() == before + 1);
   CHECK(s.ExchangeAmount("BNBUSDT") == D("0"));
   bool settled = false;
@@ -416,4 +416,74 @@ TEST_CASE("scenario: a triggered stop refused by the matching engine (algo REJEC
   auto second = ops::RunCancelGhosts(ctx, o);
   REQUIRE(second.ok());
   CHECK(*second == ops::kExitAllClear);
+}
+
+TEST_CASE("scenario: a close larger than MARKET_LOT_SIZE goes out in reduce-only chunks, each its own intent") {
+  Scenario s([](sim::SimConfig& c) {
+    for (auto& i : c.instruments)
+      if (i.filters.symbol == "BTCUSDT") i.market_max_qty = D("0.050");
+  });
+  REQUIRE(s.OutsideOrder("symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=IOC&price=97000.00&quantity=0.120").status == 200);
+  REQUIRE(s.ExchangeAmount("BTCUSDT") == D("0.120"));
+  RecordOpen(s, "BTCUSDT", D("0.120"), D("96250"), s.clock.NowMs());
+  const std::int64_t before = s.OrdersPlaced();
+  auto closed = SafeClose(*s.exchange, s.store.get(), CloseOptions(s, "BTCUSDT"));
+  REQUIRE_MESSAGE(closed.ok(), closed.status().ToString());
+  CHECK(closed->verified_flat);
+  REQUIRE(closed->close_orders.size() == 3);  // 0.05 + 0.05 + 0.02
+  CHECK(closed->close_orders[0].qty == D("0.05"));
+  CHECK(closed->close_orders[2].qty == D("0.02"));
+  CHECK(s.OrdersPlaced() == before + 3);
+  CHECK(s.ExchangeAmount("BTCUSDT") == D("0"));
+  CHECK(s.store->Intents(RecordFilter{})->size() == 3);
+  InvariantOptions inv;
+  inv.now_ms = s.clock.NowMs();
+  CHECK(CheckStoreInvariants(*s.store, inv)->empty());
+}
+
+TEST_CASE("scenario: a leg that does not exist, or a symbol the exchange does not list, is refused before any order") {
+  Scenario s;
+  REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500").status == 200);
+  SafeCloseOptions o = CloseOptions(s, "ETHUSDT");
+  o.position_side = PositionSide::kLong;  // the account is in one-way mode
+  auto wrong_leg = SafeClose(*s.exchange, s.store.get(), o);
+  REQUIRE(!wrong_leg.ok());
+  CHECK(wrong_leg.status().IsInvalidInput());
+  CHECK(wrong_leg.status().message().find("one-way mode") != std::string::npos);
+  CHECK(ops::exit_code_for(wrong_leg.status()) == ops::kExitUsage);
+  auto typo = SafeClose(*s.exchange, s.store.get(), CloseOptions(s, "NOSUCHUSDT"));
+  REQUIRE(!typo.ok());
+  CHECK(typo.status().message().find("does not list NOSUCHUSDT") != std::string::npos);
+  CHECK(ops::exit_code_for(typo.status()) == ops::kExitUsage);
+  CHECK(!SafeClose(*s.exchange, s.store.get(), CloseOptions(s, "ethusdt")).ok());
+  CHECK(s.OrdersPlaced() == 1);  // only the outside entry
+  CHECK(s.ExchangeAmount("ETHUSDT") == D("0.5"));
+}
+
+TEST_CASE("scenario: flat is proven by a read newer than the fill; a read that stays behind proves nothing") {
+  Scenario s;
+  REQUIRE(s.OutsideOrder("symbol=SOLUSDT&side=SELL&type=MARKET&quantity=12").status == 200);
+  s.Wait(11'000);
+  auto position = (*s.exchange->Positions())[0];
+  auto protected_ = ProtectPosition(*s.exchange, *s.store, position, s.InstrumentOf("SOLUSDT"), s.Protect(D("3")));
+  REQUIRE(protected_.ok());
+  // Position reads lag 20 s: they show the position (it is older than that), and after the close
+  // they keep showing it for 20 s more.
+  s.Wait(30'000);
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":20000,"what":"positions"})").ok());
+  SafeCloseOptions o = CloseOptions(s, "SOLUSDT");
+  o.verify_attempts = 3;
+  auto closed = SafeClose(*s.exchange, s.store.get(), o);
+  REQUIRE_MESSAGE(closed.ok(), closed.status().ToString());
+  CHECK(s.ExchangeAmount("SOLUSDT") == D("0"));  // the close did fill...
+  CHECK(!closed->verified_flat);                  // ...but no read proves it: not claimed
+  CHECK(closed->cancelled.empty());               // and the stop stays until it is proven
+  CHECK(s.venue->exchange().OpenAlgoOrders(0, "SOLUSDT").size() == 1);
+  // Once reads catch up, a run proves it and cleans up.
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":0})").ok());
+  auto again = SafeClose(*s.exchange, s.store.get(), CloseOptions(s, "SOLUSDT"));
+  REQUIRE_MESSAGE(again.ok(), again.status().ToString());
+  CHECK(again->was_flat);
+  CHECK(again->verified_flat);
+  CHECK(again->cancelled.size() == 1);
 }

@@ -153,6 +153,15 @@ Result<std::vector<PositionReport>> BinanceExchange::Positions() {
   return ParsePositionRisk(*body);
 }
 
+Result<std::vector<PositionReport>> BinanceExchange::PositionRows(const std::string& symbol) {
+  // v2 answers every row of the symbol, flat ones with their last update; v3 leaves flat ones out.
+  net::Params p;
+  p.Add("symbol", symbol);
+  auto body = client_->Signed("GET", "/fapi/v2/positionRisk", p);
+  if (!body.ok()) return body.status().WithContext("reading the position of " + symbol);
+  return ParsePositionRisk(*body, /*include_flat=*/true);
+}
+
 Result<std::vector<OrderReport>> BinanceExchange::OpenOrders() {
   auto regular = client_->Signed("GET", "/fapi/v1/openOrders", net::Params());
   if (!regular.ok()) return regular.status().WithContext("reading open orders");

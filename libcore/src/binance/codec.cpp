@@ -397,7 +397,7 @@ bool IsMinimalAck(std::string_view json) {
   return names_order && !regular_complete && !algo_complete;
 }
 
-Result<std::vector<PositionReport>> ParsePositionRisk(std::string_view json) {
+Result<std::vector<PositionReport>> ParsePositionRisk(std::string_view json, bool include_flat) {
   JsonDoc doc(json, "positionRisk");
   KEEL_RETURN_IF_ERROR(doc.status());
   if (!doc.root().IsArray()) return Status::InvalidInput("positionRisk: expected an array");
@@ -411,7 +411,7 @@ Result<std::vector<PositionReport>> ParsePositionRisk(std::string_view json) {
     p.entry_price = f.Dec("entryPrice");
     p.update_time = f.Int("updateTime");
     if (!f.status().ok()) return f.status();
-    if (!p.amount.is_zero()) out.push_back(p);
+    if (include_flat || !p.amount.is_zero()) out.push_back(p);
   }
   return out;
 }

@@ -13,6 +13,7 @@
 namespace keel::ops {
 
 Result<int> RunReconcile(ToolContext& ctx, const ReconcileOptions& o) {
+  if (o.fix) KEEL_RETURN_IF_ERROR(ctx.RequireStore("fix the store"));
   auto account = ctx.exchange->Account();
   if (!account.ok()) return account.status().WithContext("reading the account from the exchange");
   auto instruments = ctx.exchange->Instruments();
@@ -36,7 +37,7 @@ Result<int> RunReconcile(ToolContext& ctx, const ReconcileOptions& o) {
       fix = {MismatchKind::kStoreOpenExchangeFlat, MismatchKind::kExchangeOpenStoreFlat, MismatchKind::kQuantity,
              MismatchKind::kSide};
     KEEL_RETURN_IF_ERROR(ctx.Confirm(o.yes, "fix " + std::to_string(shown.size()) + " mismatch(es) in the store"));
-    KEEL_RETURN_IF_ERROR(ctx.OpenWriter());
+    KEEL_RETURN_IF_ERROR(ctx.OpenWriter(StoreCreation::kMustExist, "fix the store"));
     auto applied = ApplyReconcileFixes(*ctx.store, shown, fix, ctx.clock.NowMs());
     if (!applied.ok()) return applied.status();
     fixed = std::move(applied).value();
@@ -74,13 +75,14 @@ Result<int> RunReconcile(ToolContext& ctx, const ReconcileOptions& o) {
 }
 
 Result<int> RunCancelGhosts(ToolContext& ctx, const CancelGhostsOptions& o) {
+  if (o.cancel) KEEL_RETURN_IF_ERROR(ctx.RequireStore("cancel keel's unknown orders"));
   auto open = ctx.exchange->OpenOrders();
   if (!open.ok()) return open.status().WithContext("reading open orders from the exchange");
   auto view = LoadStoreView(*ctx.store);
   if (!view.ok()) return view.status();
   if (o.cancel) {
     KEEL_RETURN_IF_ERROR(ctx.Confirm(o.yes, "settle ghost orders in the store and cancel keel's unknown orders"));
-    KEEL_RETURN_IF_ERROR(ctx.OpenWriter());
+    KEEL_RETURN_IF_ERROR(ctx.OpenWriter(StoreCreation::kMustExist, "cancel keel's unknown orders"));
   }
   GhostSweepOptions options;
   options.account = ctx.account();
@@ -116,8 +118,11 @@ Result<int> RunCancelGhosts(ToolContext& ctx, const CancelGhostsOptions& o) {
 
 Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& o) {
   if (o.symbol.empty()) return Status::InvalidInput("SYMBOL: expected the symbol to close, e.g. BTCUSDT");
+  KEEL_RETURN_IF_ERROR(ValidateSymbol(o.symbol).WithContext("SYMBOL"));
   KEEL_RETURN_IF_ERROR(ctx.Confirm(o.yes, "close the " + o.symbol + " position at market"));
-  KEEL_RETURN_IF_ERROR(ctx.OpenWriter());
+  // The close needs no store: its side comes from the exchange and it is verified there. An account
+  // keel never tracked is closed store-less, and nothing is created for it.
+  if (!ctx.store_missing) KEEL_RETURN_IF_ERROR(ctx.OpenWriter(StoreCreation::kMustExist, "close " + o.symbol));
   SafeCloseOptions options;
   options.account = ctx.account();
   options.symbol = o.symbol;
@@ -126,21 +131,20 @@ Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& o) {
   options.verify_interval_ms = o.verify_interval_ms;
   options.now = [&ctx] { return ctx.clock.NowMs(); };
   options.sleep = [](TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
-  auto r = SafeClose(*ctx.exchange, ctx.store.get(), options);
+  auto r = SafeClose(*ctx.exchange, ctx.store_missing ? nullptr : ctx.store.get(), options);
   if (!r.ok()) return r.status();
   if (ctx.common.json) {
     JsonWriter w(true);
     w.StartObject().Key("symbol").String(o.symbol).Key("position_side").String(to_string(r->position_side));
     w.Key("was_flat").Bool(r->was_flat).Key("closed_amount").Number(r->closed_amount);
     w.Key("close_side").String(r->was_flat ? "" : to_string(r->close_side));
-    w.Key("close_order");
-    if (r->close_order) {
-      w.StartObject().Key("client_order_id").String(r->close_order->client_order_id);
-      w.Key("status").String(to_string(r->close_order->status)).Key("filled_qty").Number(r->close_order->filled_qty);
-      w.Key("avg_price").Number(r->close_order->avg_price).EndObject();
-    } else {
-      w.Null();
+    w.Key("close_orders").StartArray();
+    for (const auto& c : r->close_orders) {
+      w.StartObject().Key("client_order_id").String(c.client_order_id);
+      w.Key("status").String(to_string(c.status)).Key("filled_qty").Number(c.filled_qty);
+      w.Key("avg_price").Number(c.avg_price).EndObject();
     }
+    w.EndArray();
     w.Key("verified_flat").Bool(r->verified_flat).Key("cancelled").StartArray();
     for (const auto& c : r->cancelled) w.String(c);
     w.EndArray().Key("steps").StartArray();

@@ -30,6 +30,15 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
   if (o.protect && !o.stop_pct) return Status::InvalidInput("--protect needs --stop-pct P (the stop's distance in %)");
   if (o.stop_pct && !o.protect) return Status::InvalidInput("--stop-pct is used with --protect only");
   if (o.stop_pct) KEEL_RETURN_IF_ERROR(ValidateStopPct(*o.stop_pct));
+  for (const auto& symbol : o.symbols) KEEL_RETURN_IF_ERROR(ValidateSymbol(symbol).WithContext("--symbol"));
+  if (o.close) KEEL_RETURN_IF_ERROR(ctx.RequireStore("close orphan positions"));
+  if (!o.symbols.empty()) {
+    // A typo must not read as "no orphans": every symbol asked about must be one the exchange lists.
+    auto listed = ctx.exchange->Instruments();
+    if (!listed.ok()) return listed.status().WithContext("reading the exchange's symbols");
+    for (const auto& symbol : o.symbols)
+      if (!listed->Lists(symbol)) return Status::InvalidInput("--symbol: the exchange does not list " + symbol);
+  }
   auto account = ctx.exchange->Account();
   if (!account.ok()) return account.status().WithContext("reading the account from the exchange");
   auto view = LoadStoreView(*ctx.store);
@@ -51,7 +60,8 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
   if ((o.protect || o.close) && !positions.empty()) {
     KEEL_RETURN_IF_ERROR(ctx.Confirm(o.yes, std::string(o.protect ? "protect " : "close ") +
                                                std::to_string(positions.size()) + " orphan position(s)"));
-    KEEL_RETURN_IF_ERROR(ctx.OpenWriter());
+    KEEL_RETURN_IF_ERROR(ctx.OpenWriter(o.close ? StoreCreation::kMustExist : StoreCreation::kMayCreate,
+                                        o.close ? "close orphan positions" : "protect orphan positions"));
     InstrumentList instruments;
     if (o.protect) {
       auto all = ctx.exchange->Instruments();

@@ -45,8 +45,9 @@ Status open_store(const ToolSpec& spec, ToolContext& ctx) {
     if (!store.ok() && store.status().IsNotFound() && spec.needs_exchange) {
       // An account keel has never traded: nothing is tracked, and a read-only run creates nothing.
       std::cerr << spec.name << ": no state store at " << ctx.store_path
-                << " yet: keel tracks nothing for this account\n";
+                << " yet: keel tracks nothing for this account (read-only: nothing is created)\n";
       store = SqliteStore::OpenEmptyInMemory();
+      ctx.store_missing = store.ok();
     }
     if (!store.ok()) return store.status();
     ctx.store = std::move(store).value();
@@ -81,11 +82,26 @@ CLI::Validator NonNegativeInteger() {
       "N>=0");
 }
 
-Status ToolContext::OpenWriter() {
+Status ToolContext::OpenWriter(StoreCreation creation, const std::string& action) {
+  if (creation == StoreCreation::kMustExist) KEEL_RETURN_IF_ERROR(RequireStore(action));
   store.reset();
   auto writer = SqliteStore::OpenWriter(store_path);
   if (!writer.ok()) return writer.status();
   store = std::move(writer).value();
+  store_missing = false;
+  return Status::Ok();
+}
+
+Status ToolContext::RequireStore(const std::string& action) const {
+  if (store_missing) {
+    return Status::InvalidInput(
+        "refusing to " + action + ": account \"" + (config ? config->account_name : std::string("?")) +
+        "\" has no state store at " + store_path +
+        ". With an empty store every keel order looks unknown and every position untracked, so this would act on "
+        "all of them. If --account/--config is wrong, fix it. If this account is right and keel has never tracked it, "
+        "create its store deliberately first, by protecting what is open: keel-scan-orphans --protect --stop-pct P "
+        "(or by starting keel-traderd on it)");
+  }
   return Status::Ok();
 }
 

@@ -1,5 +1,7 @@
 #include "keel/safety/safe_close.h"
 
+#include <algorithm>
+
 #include "keel/safety/client_ids.h"
 #include "keel/safety/sent_order.h"
 #include "keel/safety/settle.h"
@@ -20,56 +22,242 @@ Result<std::optional<PositionReport>> read_position(Exchange& ex, const std::str
   return std::optional<PositionReport>(matching.front());
 }
 
+// The request against the account's position mode: a leg that does not exist is refused, never
+// read as "already flat".
+Status check_position_mode(Exchange& ex, const SafeCloseOptions& o) {
+  if (!o.position_side) return Status::Ok();
+  auto hedge = ex.HedgeMode();
+  if (!hedge.ok()) return hedge.status().WithContext("reading the account's position mode");
+  if (!*hedge && *o.position_side != PositionSide::kBoth) {
+    return Status::InvalidInput(std::string("--position-side ") + to_string(*o.position_side) +
+                                ": the account is in one-way mode, where positions have no LONG or SHORT leg: "
+                                "leave --position-side out");
+  }
+  if (*hedge && *o.position_side == PositionSide::kBoth) {
+    return Status::InvalidInput("--position-side BOTH: the account is in hedge mode: name the leg, LONG or SHORT");
+  }
+  return Status::Ok();
+}
+
+// The store's open record of the position asked about: the leg named, or the only one.
+std::optional<PositionRecord> tracked_position(StateStore* store, const std::string& symbol,
+                                               const std::optional<PositionSide>& side) {
+  if (!store) return std::nullopt;
+  PositionFilter f;
+  f.symbol = symbol;
+  f.state = PositionState::kOpen;
+  auto mine = store->Positions(f);
+  if (!mine.ok()) return std::nullopt;
+  std::optional<PositionRecord> found;
+  for (const auto& p : *mine) {
+    if (side && p.position_side != *side) continue;
+    if (found) return std::nullopt;  // both legs and none named: the read decides
+    found = p;
+  }
+  return found;
+}
+
+Status record_order(StateStore* store, const std::string& client_order_id, const OrderReport& report, TimeMs now,
+                    const std::string& why) {
+  if (!store) return Status::Ok();
+  auto existing = store->Order(client_order_id);
+  if (!existing.ok()) return existing.status();
+  if (!*existing) return Status::Ok();
+  OrderRecord rec = **existing;
+  const OrderState next = state_for(report.status);
+  if (next == rec.state && rec.filled_qty == report.filled_qty) return Status::Ok();
+  rec.state = next;
+  rec.exchange_order_id = report.exchange_order_id;
+  rec.filled_qty = report.filled_qty;
+  if (report.avg_price.is_positive()) rec.avg_price = report.avg_price;
+  rec.exchange_updated_ms = report.update_time;
+  rec.updated_ms = now;
+  WriteBatch b(now);
+  b.PutOrder(rec, Provenance{Source::kRest, report.update_time, why});
+  return store->Write(b);
+}
+
+Status record_refused(StateStore* store, const std::string& client_order_id, TimeMs now, const std::string& why) {
+  if (!store) return Status::Ok();
+  auto existing = store->Order(client_order_id);
+  if (!existing.ok()) return existing.status();
+  if (!*existing) return Status::Ok();
+  OrderRecord rec = **existing;
+  rec.state = OrderState::kRejected;
+  rec.updated_ms = now;
+  WriteBatch b(now);
+  b.PutOrder(rec, Provenance{Source::kRest, std::nullopt, why});
+  return store->Write(b);
+}
+
+// A row of this leg newer than `after` (the last fill), read again while the reads lag. nullopt:
+// no such read came within the attempts.
+Result<std::optional<PositionReport>> fresh_row(Exchange& ex, const SafeCloseOptions& o, PositionSide side,
+                                                TimeMs after, SafeCloseResult& r) {
+  for (int i = 0; i < o.verify_attempts; ++i) {
+    if (i > 0) o.sleep(o.verify_interval_ms);
+    auto rows = ex.PositionRows(o.symbol);
+    if (!rows.ok()) {
+      r.steps.push_back("position read failed: " + rows.status().message());
+      continue;
+    }
+    for (const auto& row : *rows) {
+      if (row.position_side != side) continue;
+      if (row.update_time >= after) return std::optional<PositionReport>(row);
+      r.steps.push_back("position read " + std::to_string(i + 1) + " is older than the fill (" +
+                        format_utc(row.update_time) + " < " + format_utc(after) + "): reading again");
+    }
+  }
+  return std::optional<PositionReport>();
+}
+
+// The close order's final word: its answer if terminal, else asked for until it is.
+Result<OrderReport> known_outcome(Exchange& ex, const SafeCloseOptions& o, const PlaceOrder& close,
+                                  Result<OrderReport> placed, SafeCloseResult& r) {
+  if (!placed.ok() && placed.status().IsUnknownOutcome()) {
+    r.steps.push_back("close " + close.client_order_id + ": answer lost (" + placed.status().message() +
+                      "); settling by client order id, no second close");
+    placed = SettleByClientId(ex, OrderBook::kRegular, o.symbol, close.client_order_id,
+                              SettleOptions{o.settle_attempts, o.settle_interval_ms, o.sleep});
+    if (!placed.ok()) return placed;
+    r.steps.push_back("close " + close.client_order_id + " found: " + to_string(placed->status));
+  }
+  if (!placed.ok()) return placed;
+  for (int i = 0; !is_terminal(placed->status) && i < o.settle_attempts; ++i) {
+    o.sleep(o.settle_interval_ms);
+    auto again = ex.Query(OrderBook::kRegular, o.symbol, close.client_order_id);
+    if (again.ok()) placed = std::move(again);
+  }
+  if (!is_terminal(placed->status)) {
+    return Status::UnknownOutcome("close " + close.client_order_id + " still " + to_string(placed->status) +
+                                  " after " + std::to_string(o.settle_attempts) + " queries");
+  }
+  return placed;
+}
+
+void cancel_protection(Exchange& ex, StateStore* store, const SafeCloseOptions& o, SafeCloseResult& r) {
+  // The position is gone: its protective orders (keel's) would only open a new one.
+  auto open = ex.OpenOrders();
+  if (!open.ok()) {
+    r.steps.push_back("could not list open orders to cancel the stops: " + open.status().message());
+    return;
+  }
+  for (const auto& x : *open) {
+    if (x.symbol != o.symbol || x.position_side != r.position_side) continue;
+    if (!(x.reduce_only || x.close_position || x.book == OrderBook::kConditional)) continue;
+    if (!IsOwnClientOrderId(o.account, x.client_order_id)) continue;
+    auto cancelled = ex.Cancel(x.book, x.symbol, x.client_order_id);
+    if (!cancelled.ok() && !cancelled.status().IsNotFound()) {
+      r.steps.push_back("could not cancel " + x.client_order_id + ": " + cancelled.status().message());
+      continue;
+    }
+    r.cancelled.push_back(x.client_order_id);
+    if (!store) continue;
+    auto rec = store->Order(x.client_order_id);
+    if (rec.ok() && *rec && !is_terminal((*rec)->state)) {
+      OrderRecord updated = **rec;
+      updated.state = OrderState::kCanceled;
+      updated.updated_ms = o.now();
+      WriteBatch b(o.now());
+      b.PutOrder(updated, Provenance{Source::kRest, std::nullopt, "protective order of a closed position"});
+      Status s = store->Write(b);
+      if (!s.ok()) r.steps.push_back("recording the cancel of " + x.client_order_id + " failed: " + s.message());
+    }
+  }
+  if (!r.cancelled.empty()) r.steps.push_back("cancelled " + std::to_string(r.cancelled.size()) + " protective order(s)");
+}
+
 }  // namespace
 
 Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeCloseOptions& o) {
   SafeCloseResult r;
+  KEEL_RETURN_IF_ERROR(ValidateSymbol(o.symbol));
+  auto listed = ex.Instruments();
+  if (!listed.ok()) return listed.status().WithContext("reading the exchange's symbols");
+  if (!listed->Lists(o.symbol)) {
+    return Status::NotFound("the exchange does not list " + o.symbol + ": nothing was sent (check the symbol)");
+  }
+  KEEL_RETURN_IF_ERROR(check_position_mode(ex, o));
+  // The largest market order the exchange accepts; a symbol keel cannot model may still be closed.
+  auto instrument = listed->Find(o.symbol);
+  const std::optional<Decimal> chunk_max = instrument.ok() ? instrument->MaxMarketQuantity() : std::nullopt;
+
   auto position = read_position(ex, o.symbol, o.position_side);
   if (!position.ok()) return position.status().WithContext("reading " + o.symbol + " before closing");
-  if (!*position && store) {
-    // The exchange reads flat but keel holds the position open: a REST read that has not seen the
-    // position yet is not proof it is gone (seed 001). Look again before concluding.
-    PositionFilter f;
-    f.symbol = o.symbol;
-    f.state = PositionState::kOpen;
-    auto mine = store->Positions(f);
-    bool tracked = false;
-    if (mine.ok())
-      for (const auto& p : *mine) tracked |= !o.position_side || p.position_side == *o.position_side;
-    for (int i = 0; tracked && !*position && i < o.settle_attempts; ++i) {
-      r.steps.push_back("the exchange reads " + o.symbol + " flat but keel holds it open: reading again");
-      o.sleep(o.settle_interval_ms);
-      position = read_position(ex, o.symbol, o.position_side);
-      if (!position.ok()) return position.status().WithContext("reading " + o.symbol + " before closing");
-    }
+  const std::optional<PositionRecord> mine = tracked_position(store, o.symbol, o.position_side);
+  // The exchange reads flat but keel holds the position open: a REST read that has not seen the
+  // position yet is not proof it is gone (seed 001). Look again before concluding.
+  for (int i = 0; !*position && mine && i < o.settle_attempts; ++i) {
+    r.steps.push_back("the exchange reads " + o.symbol + " flat but keel holds it open: reading again");
+    o.sleep(o.settle_interval_ms);
+    position = read_position(ex, o.symbol, o.position_side);
+    if (!position.ok()) return position.status().WithContext("reading " + o.symbol + " before closing");
   }
   if (!*position) {
     r.was_flat = true;
+    r.position_side = mine ? mine->position_side : o.position_side.value_or(PositionSide::kBoth);
+    if (!mine) {
+      r.verified_flat = true;  // nothing open on the exchange, nothing open in keel's record
+      r.steps.push_back(o.symbol + " is already flat on the exchange: nothing to close");
+      return r;
+    }
+    // keel holds it open: flat is proven only by a read newer than what keel last applied to it.
+    const TimeMs known = mine->exchange_updated_ms.value_or(0);
+    auto row = fresh_row(ex, o, r.position_side, known + 1, r);
+    if (!row.ok()) return row.status();
+    if (!*row || !(*row)->amount.is_zero()) {
+      r.steps.push_back("ALERT: keel holds " + o.symbol + " open and the exchange reads it flat, but no read newer "
+                        "than keel's record proves it: left as it is (see keel-reconcile)");
+      return r;
+    }
     r.verified_flat = true;
-    r.position_side = o.position_side.value_or(PositionSide::kBoth);
-    r.steps.push_back(o.symbol + " is already flat on the exchange: nothing to close");
-  } else {
-    const PositionReport& p = **position;
-    r.position_side = p.position_side;
-    r.closed_amount = p.amount;
-    if (p.position_side == PositionSide::kLong) r.close_side = Side::kSell;
-    else if (p.position_side == PositionSide::kShort) r.close_side = Side::kBuy;
-    else r.close_side = p.amount.is_negative() ? Side::kBuy : Side::kSell;
-    r.steps.push_back("exchange position " + o.symbol + "/" + to_string(p.position_side) + " " + p.amount.ToString() +
-                      ": close with " + to_string(r.close_side) + " " + p.amount.abs().ToString() + " reduce-only");
+    r.flat_as_of = (*row)->update_time;
+    r.steps.push_back(o.symbol + " is already flat on the exchange (read of " + format_utc(r.flat_as_of) +
+                      ", newer than keel's record): nothing to close");
+    cancel_protection(ex, store, o, r);
+    WriteBatch b(o.now());
+    b.ClosePosition(o.symbol, r.position_side, o.now(), o.reason,
+                    Provenance{Source::kRest, r.flat_as_of, "proven flat: a position read newer than keel's record"});
+    KEEL_RETURN_IF_ERROR(store->Write(b));
+    return r;
+  }
 
+  const PositionReport& p = **position;
+  r.position_side = p.position_side;
+  r.closed_amount = p.amount;
+  if (p.position_side == PositionSide::kLong) r.close_side = Side::kSell;
+  else if (p.position_side == PositionSide::kShort) r.close_side = Side::kBuy;
+  else r.close_side = p.amount.is_negative() ? Side::kBuy : Side::kSell;
+  r.steps.push_back("exchange position " + o.symbol + "/" + to_string(p.position_side) + " " + p.amount.ToString() +
+                    ": close with " + to_string(r.close_side) + " " + p.amount.abs().ToString() + " reduce-only" +
+                    (chunk_max && p.amount.abs() > *chunk_max
+                         ? " in orders of at most " + chunk_max->ToString() + " (MARKET_LOT_SIZE)"
+                         : std::string()));
+
+  Decimal remaining = p.amount.abs();
+  TimeMs last_id_time = 0;
+  // One more order than the chunks need covers a partial fill; a close that keeps falling short
+  // stops there and is reported, never retried without end.
+  int orders_left = 2;
+  if (chunk_max && chunk_max->is_positive()) {
+    const std::int64_t chunks = (remaining.units() - 1) / chunk_max->units() + 1;
+    orders_left += static_cast<int>(std::min<std::int64_t>(chunks, 1000));
+  }
+  while (remaining.is_positive() && orders_left-- > 0) {
     PlaceOrder close;
-    close.client_order_id = MakeClientOrderId(o.account, OrderPurpose::kClose, o.symbol, o.now());
+    // Each order is its own intent with its own id: the ids are made from distinct milliseconds.
+    last_id_time = std::max(o.now(), last_id_time + 1);
+    close.client_order_id = MakeClientOrderId(o.account, OrderPurpose::kClose, o.symbol, last_id_time);
     close.symbol = o.symbol;
     close.side = r.close_side;
     close.position_side = p.position_side;
     close.type = OrderType::kMarket;
-    close.qty = p.amount.abs();
+    close.qty = chunk_max && remaining > *chunk_max ? *chunk_max : remaining;
     close.reduce_only = true;  // one-way: reduceOnly; hedge: the adapter holds it to the closing pair
     if (store) {
       IntentRecord intent{close.client_order_id, OrderPurpose::kClose, o.symbol, r.close_side, p.position_side,
-                          p.amount.abs(), std::nullopt, o.reason, o.now()};
-      const OrderRecord pending = PendingRecordOf(close, OrderPurpose::kClose, p.amount.abs(), o.now());
+                          *close.qty, std::nullopt, o.reason, o.now()};
+      const OrderRecord pending = PendingRecordOf(close, OrderPurpose::kClose, *close.qty, o.now());
       WriteBatch b(o.now());
       b.PutIntent(intent, Provenance{Source::kOperator, std::nullopt, o.reason})
           .PutOrder(pending, Provenance{Source::kOperator, std::nullopt, "sending close"});
@@ -77,115 +265,53 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
     }
     auto placed = ex.Place(close);
     r.sent = true;
-    if (placed.ok()) {
-      r.close_order = *placed;
-      r.steps.push_back("close " + close.client_order_id + " answered " + to_string(placed->status));
-    } else if (placed.status().IsUnknownOutcome()) {
-      r.steps.push_back("close " + close.client_order_id + ": answer lost (" + placed.status().message() +
-                        "); settling by client order id, no second close");
-      auto found = SettleByClientId(ex, OrderBook::kRegular, o.symbol, close.client_order_id,
-                                    SettleOptions{o.settle_attempts, o.settle_interval_ms, o.sleep});
-      if (found.ok()) {
-        r.close_order = *found;
-        r.steps.push_back("close " + close.client_order_id + " found: " + to_string(found->status));
-      } else {
-        r.steps.push_back(found.status().message());
-      }
-    } else {
+    if (!placed.ok() && !placed.status().IsUnknownOutcome()) {
       r.steps.push_back("close " + close.client_order_id + " refused: " + placed.status().message());
-      if (store) {
-        OrderRecord rejected;
-        auto existing = store->Order(close.client_order_id);
-        if (existing.ok() && *existing) {
-          rejected = **existing;
-          rejected.state = OrderState::kRejected;
-          rejected.updated_ms = o.now();
-          WriteBatch b(o.now());
-          b.PutOrder(rejected, Provenance{Source::kRest, std::nullopt, placed.status().message()});
-          KEEL_RETURN_IF_ERROR(store->Write(b));
-        }
-      }
+      KEEL_RETURN_IF_ERROR(record_refused(store, close.client_order_id, o.now(), placed.status().message()));
       if (!placed.status().IsExchange()) return placed.status().WithContext("closing " + o.symbol);
+      break;
     }
-    if (store && r.close_order) {
-      auto existing = store->Order(close.client_order_id);
-      if (existing.ok() && *existing) {
-        OrderRecord rec = **existing;
-        rec.state = state_for(r.close_order->status);
-        rec.exchange_order_id = r.close_order->exchange_order_id;
-        rec.filled_qty = r.close_order->filled_qty;
-        if (r.close_order->avg_price.is_positive()) rec.avg_price = r.close_order->avg_price;
-        rec.exchange_updated_ms = r.close_order->update_time;
-        rec.updated_ms = o.now();
-        WriteBatch b(o.now());
-        b.PutOrder(rec, Provenance{Source::kRest, r.close_order->update_time, "close answered"});
-        KEEL_RETURN_IF_ERROR(store->Write(b));
-      }
+    if (placed.ok()) r.steps.push_back("close " + close.client_order_id + " answered " + to_string(placed->status));
+    auto outcome = known_outcome(ex, o, close, std::move(placed), r);
+    if (!outcome.ok()) {
+      // Not knowing what the last close did, keel sends nothing more: it would be a guess.
+      r.steps.push_back(outcome.status().message() + ": no further close is sent");
+      break;
     }
-    // Verify: the position must read flat; a read can be stale, so look again before concluding.
-    for (int i = 0; i < o.verify_attempts; ++i) {
-      auto now_position = read_position(ex, o.symbol, p.position_side);
-      if (now_position.ok() && !*now_position) {
-        r.verified_flat = true;
-        r.steps.push_back("verified flat on read " + std::to_string(i + 1));
-        break;
-      }
-      if (!now_position.ok()) r.steps.push_back("verification read failed: " + now_position.status().message());
-      if (i + 1 < o.verify_attempts) o.sleep(o.verify_interval_ms);
+    r.close_orders.push_back(*outcome);
+    KEEL_RETURN_IF_ERROR(record_order(store, close.client_order_id, *outcome, o.now(), "close answered"));
+    auto row = fresh_row(ex, o, p.position_side, outcome->update_time, r);
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      r.steps.push_back("no position read newer than the fill of " + close.client_order_id + " came: cannot prove flat");
+      break;
     }
-    if (!r.verified_flat) {
-      r.steps.push_back("ALERT: " + o.symbol + " still open after " + std::to_string(o.verify_attempts) +
-                        " verification reads");
+    if ((*row)->amount.is_zero()) {
+      r.verified_flat = true;
+      r.flat_as_of = (*row)->update_time;
+      r.steps.push_back("verified flat: a position read of " + format_utc((*row)->update_time) +
+                        " is newer than the fill");
+      break;
     }
+    if ((*row)->amount.sign() != p.amount.sign()) {
+      r.steps.push_back("the position turned over to " + (*row)->amount.ToString() + ": stopping");
+      break;
+    }
+    remaining = (*row)->amount.abs();
+    r.steps.push_back(o.symbol + "/" + to_string(p.position_side) + " still " + (*row)->amount.ToString() +
+                      " after " + close.client_order_id + ": closing the rest");
   }
-
-  if (r.verified_flat) {
-    // The position is gone: its protective orders (keel's) would only open a new one.
-    auto open = ex.OpenOrders();
-    if (!open.ok()) {
-      r.steps.push_back("could not list open orders to cancel the stops: " + open.status().message());
-    } else {
-      for (const auto& x : *open) {
-        if (x.symbol != o.symbol || x.position_side != r.position_side) continue;
-        if (!(x.reduce_only || x.close_position || x.book == OrderBook::kConditional)) continue;
-        if (!IsOwnClientOrderId(o.account, x.client_order_id)) continue;
-        auto cancelled = ex.Cancel(x.book, x.symbol, x.client_order_id);
-        if (cancelled.ok() || cancelled.status().IsNotFound()) {
-          r.cancelled.push_back(x.client_order_id);
-          if (store) {
-            auto rec = store->Order(x.client_order_id);
-            if (rec.ok() && *rec && !is_terminal((*rec)->state)) {
-              OrderRecord updated = **rec;
-              updated.state = OrderState::kCanceled;
-              updated.updated_ms = o.now();
-              WriteBatch b(o.now());
-              b.PutOrder(updated, Provenance{Source::kRest, std::nullopt, "protective order of a closed position"});
-              KEEL_RETURN_IF_ERROR(store->Write(b));
-            }
-          }
-        } else {
-          r.steps.push_back("could not cancel " + x.client_order_id + ": " + cancelled.status().message());
-        }
-      }
-      if (!r.cancelled.empty()) r.steps.push_back("cancelled " + std::to_string(r.cancelled.size()) + " protective order(s)");
-    }
-    if (store) {
-      PositionFilter f;
-      f.symbol = o.symbol;
-      f.state = PositionState::kOpen;
-      auto open_in_store = store->Positions(f);
-      if (open_in_store.ok()) {
-        for (const auto& mine : *open_in_store) {
-          if (mine.position_side != r.position_side) continue;
-          WriteBatch b(o.now());
-          b.ClosePosition(o.symbol, r.position_side, o.now(), o.reason,
-                          Provenance{Source::kOperator,
-                                     r.close_order ? std::optional<TimeMs>(r.close_order->update_time) : std::nullopt,
-                                     "verified flat"});
-          KEEL_RETURN_IF_ERROR(store->Write(b));
-        }
-      }
-    }
+  if (!r.verified_flat) {
+    r.steps.push_back("ALERT: " + o.symbol + " is not proven flat after " + std::to_string(r.close_orders.size()) +
+                      " close order(s)");
+    return r;
+  }
+  cancel_protection(ex, store, o, r);
+  if (tracked_position(store, o.symbol, r.position_side)) {
+    WriteBatch b(o.now());
+    b.ClosePosition(o.symbol, r.position_side, o.now(), o.reason,
+                    Provenance{Source::kRest, r.flat_as_of, "proven flat: a position read newer than the fill"});
+    KEEL_RETURN_IF_ERROR(store->Write(b));
   }
   return r;
 }

@@ -503,6 +503,7 @@ Body position_risk(Call& c, bool v2) {
         SimPosition p = c.ex.Position(c.account, m->symbol(), side);
         p.amount = Decimal();
         p.entry_price = Decimal();
+        if (old) p.update_time = 0;  // a lagging read knows nothing of what came after it
         for (const auto& h : held)
           if (h.symbol == p.symbol && h.position_side == side) p = h;
         rows.push_back(p);

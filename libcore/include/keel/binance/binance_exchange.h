@@ -27,6 +27,7 @@ class BinanceExchange final : public Exchange {
   Result<CancelReport> Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;
   Result<OrderReport> Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;
   Result<std::vector<PositionReport>> Positions() override;
+  Result<std::vector<PositionReport>> PositionRows(const std::string& symbol) override;
   Result<std::vector<OrderReport>> OpenOrders() override;
   Result<bool> HedgeMode() override;
   Result<Decimal> MarkPrice(const std::string& symbol) override;

@@ -56,8 +56,8 @@ Result<CancelReport> ParseAlgoCancel(std::string_view json);
 // status): the order must be queried, never completed by defaults.
 bool IsMinimalAck(std::string_view json);
 
-// /fapi/v2 or /fapi/v3 positionRisk rows; flat rows are left out.
-Result<std::vector<PositionReport>> ParsePositionRisk(std::string_view json);
+// /fapi/v2 or /fapi/v3 positionRisk rows; flat rows are left out unless include_flat.
+Result<std::vector<PositionReport>> ParsePositionRisk(std::string_view json, bool include_flat = false);
 Result<bool> ParseDualSidePosition(std::string_view json);
 // /fapi/v1/premiumIndex?symbol= : its markPrice.
 Result<Decimal> ParseMarkPrice(std::string_view json);

@@ -119,6 +119,9 @@ class Exchange {
   virtual Result<OrderReport> Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) = 0;
   // Non-zero positions of every symbol, in a handful of calls whatever the number of symbols.
   virtual Result<std::vector<PositionReport>> Positions() = 0;
+  // Every position row the venue keeps for one symbol, flat ones included, each with the venue's
+  // update time: how keel proves a position flat as of a moment (a flat row newer than the fill).
+  virtual Result<std::vector<PositionReport>> PositionRows(const std::string& symbol) = 0;
   // Every open order, regular and conditional, of every symbol.
   virtual Result<std::vector<OrderReport>> OpenOrders() = 0;
   // Positions and open orders together.

@@ -17,6 +17,11 @@ namespace keel::ops {
 
 enum class StoreAccess { kNone, kReadOnly, kWriter };
 
+// Whether an action may create the account's store when it has none. Only actions that add
+// protection may: with an empty store every keel order on the exchange looks unknown and every
+// position untracked, so a cancel, close or fix run on the wrong --account would act on all of them.
+enum class StoreCreation { kMayCreate, kMustExist };
+
 struct ToolSpec {
   std::string name;     // "keel-state-inspect"
   std::string summary;  // one line for --help
@@ -43,11 +48,17 @@ struct ToolContext {
   std::ostream& out;
   const Clock& clock;
   std::unique_ptr<Exchange> exchange;
+  // True when the account has no store and `store` is an empty stand-in for a read-only run.
+  bool store_missing = false;
 
   const std::string& account() const { return config->account_name; }
-  // Reopens the store as its writer (creating it if it does not exist yet), for a tool asked to
-  // change something. Fails with kConflict naming the pid when another writer (a daemon) holds it.
-  Status OpenWriter();
+  // Reopens the store as its writer, for a tool asked to change something. Fails with kConflict
+  // naming the pid when another writer (a daemon) holds it. When the account has no store:
+  // kMayCreate creates it; kMustExist refuses (kInvalidInput, exit 2) with how to create it
+  // deliberately, naming `action`.
+  Status OpenWriter(StoreCreation creation, const std::string& action);
+  // The same refusal as OpenWriter(kMustExist), checked before anything is read or sent.
+  Status RequireStore(const std::string& action) const;
   // The confirmation rule: --yes confirms; on a terminal the operator is asked; with no terminal
   // and no --yes the action is refused (kInvalidInput, exit 2, nothing changed).
   Status Confirm(bool yes, const std::string& action);

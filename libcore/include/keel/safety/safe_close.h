@@ -1,12 +1,17 @@
 #pragma once
 // Closing one position safely (seeds 001 and 002):
-//   1. read the position from the exchange just before sending; the close side comes from it
+//   1. refuse what cannot be right before anything is sent: a symbol the exchange does not list, a
+//      LONG/SHORT leg on a one-way account (or no leg named when hedge mode holds both);
+//   2. read the position from the exchange just before sending; the close side comes from it
 //      (LONG -> SELL, SHORT -> BUY; in one-way mode from the sign of positionAmt), never from memory;
-//   2. write the intent, then send one reduce-only market order (hedge mode: by position side);
-//   3. a lost answer is settled by querying the client order id; a second close is never sent;
-//   4. verify the position is flat, with bounded retries (a stale read is not the last word);
-//   5. cancel the position's remaining protective orders (keel's only);
-//   6. record the close in the store. Not flat after the retries: alert, and the caller exits 4.
+//   3. close with reduce-only market orders, each at most the symbol's MARKET_LOT_SIZE maxQty (a
+//      larger one is refused, -4005) and each its own intent, written before it is sent;
+//   4. a lost answer is settled by querying the client order id; an order is never sent twice, and
+//      the next chunk is sent only once the previous one's fill is known;
+//   5. flat is proven, not assumed: the last close's fill is known (answer or query) and a position
+//      read newer than that fill shows the position flat; a stale read is read again, boundedly;
+//   6. only then are the position's protective orders (keel's) cancelled and the close recorded.
+//      Not proven flat: alert, and the caller exits 4.
 
 #include <functional>
 #include <optional>
@@ -22,29 +27,31 @@ struct SafeCloseOptions {
   std::string account;
   std::string symbol;
   std::optional<PositionSide> position_side;  // required when hedge mode holds both legs
-  int verify_attempts = 10;
+  int verify_attempts = 10;                   // position reads after each close order
   TimeMs verify_interval_ms = 1000;
-  int settle_attempts = 5;
+  int settle_attempts = 5;                    // queries of a close order whose outcome is not known yet
   TimeMs settle_interval_ms = 1000;
-  std::function<TimeMs()> now;           // keel's clock
+  std::function<TimeMs()> now;                // keel's clock
   std::function<void(TimeMs)> sleep;
   std::string reason = "closed by operator";
 };
 
 struct SafeCloseResult {
   bool was_flat = false;        // nothing to close when asked
-  bool sent = false;            // a close order was sent
-  bool verified_flat = false;
-  std::optional<OrderReport> close_order;
+  bool sent = false;            // at least one close order was sent
+  bool verified_flat = false;   // proven flat by a read newer than the last fill
+  std::vector<OrderReport> close_orders;  // one per chunk, as the exchange last reported each
   PositionSide position_side = PositionSide::kBoth;
   Side close_side = Side::kSell;
   Decimal closed_amount;        // signed amount the position had
+  TimeMs flat_as_of = 0;        // the venue's time of the read that proved it flat
   std::vector<std::string> cancelled;  // protective orders cancelled afterwards
   std::vector<std::string> steps;      // what happened, one line each, for the log and --json
 };
 
-// store may be null (no record kept). Errors: kInvalidInput for an ambiguous request, exchange or
-// transport errors when the position cannot be read or the close not sent.
+// store may be null (no record kept). Errors: kInvalidInput for a request that cannot be right
+// (exit 2), kNotFound for a symbol the exchange does not list (exit 2), exchange or transport errors
+// when the position cannot be read or the close not sent.
 Result<SafeCloseResult> SafeClose(Exchange& exchange, StateStore* store, const SafeCloseOptions& options);
 
 }  // namespace keel
