@@ -1,4 +1,5 @@
 // The incidents of the seeds, made to happen in the simulator, and keel's safety core against them.
+#include <map>
 #include <sstream>
 
 #include "harness.h"
@@ -205,9 +206,9 @@ TEST_CASE("scenario 5: the exchange cancelled keel's order unseen; a foreign ord
   auto view = LoadStoreView(*s.store);
   GhostSweepOptions o;
   o.account = s.account;
-  o.cancel_unknown = true;
+  o.act = true;
   o.now = s.clock.NowMs();
-  const auto outcomes = SweepGhosts(*s.exchange, s.store.get(), *view, *open, o);
+  const auto outcomes = SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->Account(), o);
   REQUIRE(outcomes.size() == 1);
   CHECK(outcomes[0].client_order_id == limit.client_order_id);
   CHECK(outcomes[0].action.rfind("settled Canceled", 0) == 0);
@@ -301,9 +302,9 @@ TEST_CASE("scenario: a stop accepted but answered 408 is settled, not refused; n
     auto view = LoadStoreView(*s.store);
     GhostSweepOptions o;
     o.account = s.account;
-    o.cancel_unknown = true;
+    o.act = true;
     o.now = s.clock.NowMs();
-    CHECK(SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->OpenOrders(), o).empty());
+    CHECK(SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->Account(), o).empty());
     CHECK(s.venue->exchange().OpenAlgoOrders(0, "ETHUSDT").size() == 1);  // the stop still protects
   }
 }
@@ -327,9 +328,9 @@ TEST_CASE("scenario: a stop whose outcome stays unknown is left PendingNew, then
   auto view = LoadStoreView(*s.store);
   GhostSweepOptions o;
   o.account = s.account;
-  o.cancel_unknown = true;
+  o.act = true;
   o.now = s.clock.NowMs();
-  const auto outcomes = SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->OpenOrders(), o);
+  const auto outcomes = SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->Account(), o);
   REQUIRE(outcomes.size() == 1);
   CHECK(outcomes[0].action.rfind("settled New", 0) == 0);
   CHECK((*s.store->Order((*orders)[0].client_order_id))->state == OrderState::kNew);
@@ -366,9 +367,9 @@ TEST_CASE("scenario: an algo cancel answered with the REST acknowledgement is a 
   auto view = LoadStoreView(*s.store);
   GhostSweepOptions o;
   o.account = s.account;
-  o.cancel_unknown = true;
+  o.act = true;
   o.now = s.clock.NowMs();
-  const auto outcomes = SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->OpenOrders(), o);
+  const auto outcomes = SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->Account(), o);
   REQUIRE(outcomes.size() == 1);
   CHECK(outcomes[0].ok);
   CHECK(outcomes[0].action == "cancelled");
@@ -486,4 +487,54 @@ TEST_CASE("scenario: flat is proven by a read newer than the fill; a read that s
   CHECK(again->was_flat);
   CHECK(again->verified_flat);
   CHECK(again->cancelled.size() == 1);
+}
+
+TEST_CASE("scenario: the last stop of an open position is adopted by the ghost sweep, never cancelled") {
+  Scenario s;
+  REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500").status == 200);
+  RecordOpen(s, "ETHUSDT", D("0.5"), D("3120.25"), s.clock.NowMs());
+  // keel's stop is on the exchange but its record is not in this store (restored from an old copy).
+  PlaceOrder stop;
+  stop.book = OrderBook::kConditional;
+  stop.client_order_id = MakeClientOrderId(s.account, OrderPurpose::kStop, "ETHUSDT", s.clock.NowMs());
+  stop.symbol = "ETHUSDT";
+  stop.side = Side::kSell;
+  stop.type = OrderType::kStopMarket;
+  stop.qty = D("0.500");
+  stop.reduce_only = true;
+  stop.trigger_price = D("3000.00");
+  REQUIRE(s.exchange->Place(stop).ok());
+  // And a keel entry order nobody needs.
+  PlaceOrder bid;
+  bid.client_order_id = MakeClientOrderId(s.account, OrderPurpose::kEntry, "ETHUSDT", s.clock.NowMs() + 1);
+  bid.symbol = "ETHUSDT";
+  bid.side = Side::kBuy;
+  bid.type = OrderType::kLimit;
+  bid.time_in_force = TimeInForce::kGtc;
+  bid.qty = D("0.010");
+  bid.price = D("2900.00");
+  REQUIRE(s.exchange->Place(bid).ok());
+  s.Wait(11'000);
+  CHECK(Scan(s).findings.size() == 2);  // both keel orders are unknown to the store
+
+  auto view = LoadStoreView(*s.store);
+  GhostSweepOptions o;
+  o.account = s.account;
+  o.act = true;
+  o.now = s.clock.NowMs();
+  const auto outcomes = SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->Account(), o);
+  REQUIRE(outcomes.size() == 2);
+  std::map<std::string, std::string> action;
+  for (const auto& g : outcomes) action[g.client_order_id] = g.action;
+  CHECK(action[stop.client_order_id] == "adopted: it protects open position ETHUSDT/BOTH");
+  CHECK(action[bid.client_order_id] == "cancelled");
+  CHECK(s.venue->exchange().OpenAlgoOrders(0, "ETHUSDT").size() == 1);  // the stop still protects
+  CHECK(s.venue->exchange().OpenOrders(0, "ETHUSDT").empty());
+  PositionFilter open;
+  open.state = PositionState::kOpen;
+  CHECK((*s.store->Positions(open))[0].stop_client_order_id == std::optional<std::string>(stop.client_order_id));
+  CHECK(Scan(s).findings.empty());
+  InvariantOptions inv;
+  inv.now_ms = s.clock.NowMs();
+  CHECK(CheckStoreInvariants(*s.store, inv)->empty());
 }

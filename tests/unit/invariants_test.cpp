@@ -14,10 +14,12 @@ OrderRecord stop(const char* id, OrderState state, const char* symbol = "BTCUSDT
   o.client_order_id = id;
   o.symbol = symbol;
   o.position_side = side;
-  o.side = Side::kSell;
+  o.side = side == PositionSide::kShort ? Side::kBuy : Side::kSell;  // the closing side of its leg
   o.type = OrderType::kStopMarket;
   o.purpose = OrderPurpose::kStop;
   o.state = state;
+  o.close_position = true;
+  o.reduce_only = true;
   return o;
 }
 
@@ -97,5 +99,31 @@ TEST_CASE("each invariant violation is found and named") {
                         "mixed-position-mode BTCUSDT: open positions in both one-way (BOTH) and hedge (LONG/SHORT) mode",
                         "unresolved-intent k-9-e: entry BUY 0.3 ETHUSDT intended at 1970-01-01T00:00:00.000Z has no "
                         "order: settle it by client order id",
+                    });
+}
+
+TEST_CASE("--check holds the position's stops to the protection rule: they must close it, and all of it") {
+  const Decimal one = Decimal::Parse("1").value();
+  InvariantSnapshot s;
+  OrderRecord wrong_side = stop("s-wrong", OrderState::kNew, "BTCUSDT", PositionSide::kBoth);
+  wrong_side.side = Side::kBuy;  // would add to a long, not close it
+  OrderRecord small = stop("s-small", OrderState::kNew, "ETHUSDT", PositionSide::kBoth);
+  small.close_position = false;
+  small.qty = Decimal::Parse("0.4").value();
+  OrderRecord plain = stop("s-plain", OrderState::kNew, "SOLUSDT", PositionSide::kBoth);
+  plain.close_position = plain.reduce_only = false;
+  plain.qty = one;
+  s.orders = {wrong_side, small, plain};
+  for (auto [symbol, id] : {std::pair{"BTCUSDT", "s-wrong"}, {"ETHUSDT", "s-small"}, {"SOLUSDT", "s-plain"}}) {
+    PositionRecord p = open_position(symbol, PositionSide::kBoth, 0, std::string(id));
+    p.qty = one;
+    s.open_positions.push_back(p);
+  }
+  CHECK(lines(s) == std::vector<std::string>{
+                        "stop-mismatch BTCUSDT/BOTH: its stop s-wrong (BUY, reduce-only) would not close a position of 1",
+                        "partially-protected-position ETHUSDT/BOTH: open since 1970-01-01T00:00:00.000Z; its stops "
+                        "close 0.4 of 1",
+                        "stop-mismatch SOLUSDT/BOTH: its stop s-plain (SELL, not reduce-only) would not close a "
+                        "position of 1",
                     });
 }

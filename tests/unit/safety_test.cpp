@@ -108,24 +108,66 @@ TEST_CASE("orphan scan: classes, grace, protection, and the stale-read guard") {
   CHECK(ScanForOrphans(ex, store, o).findings.empty());
 }
 
-TEST_CASE("a resting stop protects only on the closing side of its own position") {
+TEST_CASE("protection must cover: closePosition, or reduce-only on the closing side for the position's size") {
+  auto cover = [](const PositionReport& p, std::vector<OrderReport> orders) {
+    return RestingCoverage(p, orders).coverage;
+  };
   const PositionReport longp = position("BTCUSDT", "1", 0);
-  CHECK(HasRestingStop(longp, {stop_for("BTCUSDT", Side::kSell, "a")}));
-  CHECK(HasRestingStop(longp, {stop_for("BTCUSDT", Side::kSell, "a", false)}));  // reduce-only
-  CHECK(!HasRestingStop(longp, {stop_for("BTCUSDT", Side::kBuy, "a")}));
-  CHECK(!HasRestingStop(longp, {stop_for("ETHUSDT", Side::kSell, "a")}));
+  CHECK(cover(longp, {stop_for("BTCUSDT", Side::kSell, "a")}) == Coverage::kFull);  // closePosition
+  OrderReport reduce = stop_for("BTCUSDT", Side::kSell, "a", false);
+  reduce.qty = D("1");
+  CHECK(cover(longp, {reduce}) == Coverage::kFull);
+  OrderReport small = reduce;
+  small.qty = D("0.4");
+  CHECK(cover(longp, {small}) == Coverage::kPartial);  // a reduce-only stop for less than the position
+  OrderReport other = small;
+  other.client_order_id = "b";
+  other.qty = D("0.6");
+  CHECK(cover(longp, {small, other}) == Coverage::kFull);  // laddered stops add up
+  CHECK(cover(longp, {stop_for("BTCUSDT", Side::kBuy, "a")}) == Coverage::kNone);   // the opening side
+  CHECK(cover(longp, {stop_for("ETHUSDT", Side::kSell, "a")}) == Coverage::kNone);  // another symbol
   OrderReport plain_stop = stop_for("BTCUSDT", Side::kSell, "a");
   plain_stop.close_position = false;  // neither reduce-only nor closePosition: it could open a short
-  CHECK(!HasRestingStop(longp, {plain_stop}));
+  plain_stop.qty = D("1");
+  CHECK(cover(longp, {plain_stop}) == Coverage::kNone);
   OrderReport limit = stop_for("BTCUSDT", Side::kSell, "a");
   limit.book = OrderBook::kRegular;
   limit.type = OrderType::kLimit;
-  CHECK(!HasRestingStop(longp, {limit}));
+  CHECK(cover(longp, {limit}) == Coverage::kNone);
+  OrderReport take_profit = stop_for("BTCUSDT", Side::kSell, "a");
+  take_profit.type = OrderType::kTakeProfitMarket;  // closes, but at a profit: no stop-loss
+  CHECK(cover(longp, {take_profit}) == Coverage::kNone);
+  // Hedge mode: the leg must match, and a closing pair counts without the reduceOnly flag.
   const PositionReport hedge_short = position("BTCUSDT", "-1", 0, PositionSide::kShort);
   OrderReport hedge_stop = stop_for("BTCUSDT", Side::kBuy, "a", false);
-  hedge_stop.reduce_only = false;  // hedge mode closes by position side
+  hedge_stop.reduce_only = false;
   hedge_stop.position_side = PositionSide::kShort;
-  CHECK(HasRestingStop(hedge_short, {hedge_stop}));
+  hedge_stop.qty = D("1");
+  CHECK(cover(hedge_short, {hedge_stop}) == Coverage::kFull);
+  hedge_stop.position_side = PositionSide::kLong;  // a stop on the other leg
+  CHECK(cover(hedge_short, {hedge_stop}) == Coverage::kNone);
+}
+
+TEST_CASE("the scanner reports partial cover as its own finding") {
+  AccountReport ex;
+  ex.positions = {position("BTCUSDT", "1", kNow - 60'000)};
+  OrderReport small = stop_for("BTCUSDT", Side::kSell, "kdemo.s1.BTCUSDT", false);
+  small.qty = D("0.4");
+  ex.open_orders = {small};
+  StoreView store;
+  PositionRecord tracked;
+  tracked.symbol = "BTCUSDT";
+  tracked.qty = D("1");
+  store.open_positions = {tracked};
+  OrderRecord known;
+  known.client_order_id = "kdemo.s1.BTCUSDT";
+  store.open_orders = {known};
+  OrphanOptions o;
+  o.account = "demo";
+  o.now = kNow;
+  const OrphanScan scan = ScanForOrphans(ex, store, o);
+  CHECK(kinds(scan) == std::vector<std::string>{"partially-protected-position BTCUSDT"});
+  CHECK(scan.findings[0].detail.find("close only 0.4") != std::string::npos);
 }
 
 TEST_CASE("reconcile: every kind, quantities exact after step rounding, stale and young ignored") {

@@ -76,8 +76,8 @@ Result<int> RunReconcile(ToolContext& ctx, const ReconcileOptions& o) {
 
 Result<int> RunCancelGhosts(ToolContext& ctx, const CancelGhostsOptions& o) {
   if (o.cancel) KEEL_RETURN_IF_ERROR(ctx.RequireStore("cancel keel's unknown orders"));
-  auto open = ctx.exchange->OpenOrders();
-  if (!open.ok()) return open.status().WithContext("reading open orders from the exchange");
+  auto account = ctx.exchange->Account();
+  if (!account.ok()) return account.status().WithContext("reading the account from the exchange");
   auto view = LoadStoreView(*ctx.store);
   if (!view.ok()) return view.status();
   if (o.cancel) {
@@ -86,9 +86,9 @@ Result<int> RunCancelGhosts(ToolContext& ctx, const CancelGhostsOptions& o) {
   }
   GhostSweepOptions options;
   options.account = ctx.account();
-  options.cancel_unknown = o.cancel;
+  options.act = o.cancel;
   options.now = ctx.clock.NowMs();
-  const auto outcomes = SweepGhosts(*ctx.exchange, o.cancel ? ctx.store.get() : nullptr, *view, *open, options);
+  const auto outcomes = SweepGhosts(*ctx.exchange, ctx.store.get(), *view, *account, options);
   bool failed = false;
   for (const auto& g : outcomes) failed |= !g.ok;
   if (ctx.common.json) {

@@ -54,7 +54,8 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
   std::map<std::pair<std::string, PositionSide>, std::pair<bool, bool>> positions;  // untracked, unprotected
   for (const auto& f : scan.findings) {
     if (f.kind == OrphanKind::kUntrackedPosition) positions[{f.symbol, f.position_side}].first = true;
-    if (f.kind == OrphanKind::kUnprotectedPosition) positions[{f.symbol, f.position_side}].second = true;
+    if (f.kind == OrphanKind::kUnprotectedPosition || f.kind == OrphanKind::kPartiallyProtectedPosition)
+      positions[{f.symbol, f.position_side}].second = true;
   }
   std::vector<Action> actions;
   if ((o.protect || o.close) && !positions.empty()) {
@@ -130,7 +131,8 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
       w.StartObject();
       w.Key("kind").String(to_string(f.kind)).Key("symbol").String(f.symbol);
       w.Key("position_side").String(to_string(f.position_side));
-      if (f.kind == OrphanKind::kUntrackedPosition || f.kind == OrphanKind::kUnprotectedPosition) {
+      if (f.kind == OrphanKind::kUntrackedPosition || f.kind == OrphanKind::kUnprotectedPosition ||
+          f.kind == OrphanKind::kPartiallyProtectedPosition) {
         w.Key("amount").Number(f.amount).Key("entry_price").Number(f.entry_price);
       } else {
         w.Key("client_order_id").String(f.client_order_id).Key("book").String(to_string(f.book));

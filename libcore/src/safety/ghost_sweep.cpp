@@ -2,7 +2,9 @@
 
 #include <map>
 
+#include "keel/model/protection.h"
 #include "keel/safety/client_ids.h"
+#include "keel/safety/sent_order.h"
 
 namespace keel {
 namespace {
@@ -32,13 +34,53 @@ Status record_settlement(StateStore& store, const OrderRecord& before, OrderStat
   return store.Write(b);
 }
 
+const PositionReport* CoveredPosition(const OrderReport& x, const std::vector<PositionReport>& positions) {
+  if (x.book != OrderBook::kConditional) return nullptr;
+  const StopOrder stop{x.client_order_id, x.symbol, x.position_side, x.side, x.type, x.qty, x.reduce_only,
+                       x.close_position};
+  for (const auto& p : positions)
+    if (!p.amount.is_zero() && ProtectsPosition(stop, p.symbol, p.position_side, p.amount)) return &p;
+  return nullptr;
+}
+
+// Records a keel stop found on the exchange and, when the store tracks its position without a
+// working stop, names it as that position's stop.
+Status adopt_stop(StateStore& store, const StoreView& view, const OrderReport& x, const PositionReport& covered,
+                  TimeMs now) {
+  const Decimal qty = x.close_position ? covered.amount.abs() : x.qty;
+  const OrderRecord record = AdoptedRecordOf(x, OrderPurpose::kStop, qty, now);
+  WriteBatch b(now);
+  b.PutOrder(record, Provenance{Source::kRest, x.update_time, "adopted: keel's stop found on the exchange"});
+  std::string linked = "position untracked in the store (see keel-scan-orphans)";
+  if (const PositionRecord* mine = view.OpenPosition(covered.symbol, covered.position_side)) {
+    const OrderRecord* current = mine->stop_client_order_id ? view.Order(*mine->stop_client_order_id) : nullptr;
+    if (!current || !is_confirmed_working(current->state)) {
+      PositionRecord p = *mine;
+      p.stop_client_order_id = x.client_order_id;
+      b.PutOpenPosition(p, Provenance{Source::kRest, x.update_time, "stop adopted"});
+      linked = "named the position's stop";
+    } else {
+      linked = "the position keeps its stop " + current->client_order_id;
+    }
+  }
+  IncidentRecord incident;
+  incident.kind = IncidentKind::kUnknownOrder;
+  incident.symbol = x.symbol;
+  incident.position_side = x.position_side;
+  incident.client_order_id = x.client_order_id;
+  incident.detail = "keel-prefixed stop on the exchange, unknown to the store, protecting an open position";
+  incident.action = "adopted; " + linked;
+  b.RecordIncident(incident);
+  return store.Write(b);
+}
+
 }  // namespace
 
 std::vector<GhostOutcome> SweepGhosts(Exchange& exchange, StateStore* store, const StoreView& view,
-                                      const std::vector<OrderReport>& open_on_exchange, const GhostSweepOptions& o) {
+                                      const AccountReport& exchange_state, const GhostSweepOptions& o) {
   std::vector<GhostOutcome> out;
   std::map<std::string, const OrderReport*> open_ids;
-  for (const auto& x : open_on_exchange) open_ids[x.client_order_id] = &x;
+  for (const auto& x : exchange_state.open_orders) open_ids[x.client_order_id] = &x;
 
   for (const auto& mine : view.open_orders) {
     auto listed = open_ids.find(mine.client_order_id);
@@ -49,7 +91,7 @@ std::vector<GhostOutcome> SweepGhosts(Exchange& exchange, StateStore* store, con
       GhostOutcome g{mine.client_order_id, mine.symbol, x.book, true, "", true};
       const OrderState state = state_for(x.status);
       g.action = "settled " + std::string(to_string(state)) + " (PendingNew in the store, open on the exchange)";
-      if (store) {
+      if (store && o.act) {
         Status s = record_settlement(*store, mine, state, &x, "found open on the exchange", o.now,
                                      "placement outcome was unknown");
         if (!s.ok()) g.ok = false, g.action = "error recording " + std::string(to_string(state)) + ": " + s.message();
@@ -83,7 +125,7 @@ std::vector<GhostOutcome> SweepGhosts(Exchange& exchange, StateStore* store, con
       continue;
     }
     g.action = "settled " + std::string(to_string(state)) + " (" + why + ")";
-    if (store) {
+    if (store && o.act) {
       Status s = record_settlement(*store, mine, state, report.ok() ? &*report : nullptr, why, o.now);
       if (!s.ok()) {
         g.ok = false;
@@ -95,32 +137,76 @@ std::vector<GhostOutcome> SweepGhosts(Exchange& exchange, StateStore* store, con
     out.push_back(g);
   }
 
-  for (const auto& x : open_on_exchange) {
+  for (const auto& x : exchange_state.open_orders) {
     if (!IsOwnClientOrderId(o.account, x.client_order_id) || view.Order(x.client_order_id)) continue;
     GhostOutcome g{x.client_order_id, x.symbol, x.book, false, "reported", true};
-    if (o.cancel_unknown) {
+    // The store may know it as finished while the exchange lists it open: the store is wrong, and a
+    // cancel could take a live stop away. Left to a person.
+    if (store) {
+      auto known = store->Order(x.client_order_id);
+      if (!known.ok()) {
+        g.ok = false;
+        g.action = "error reading the store: " + known.status().message();
+        out.push_back(g);
+        continue;
+      }
+      if (*known) {
+        g.action = std::string("open on the exchange but ") + to_string((*known)->state) +
+                   " in the store: left alone, check it by hand";
+        out.push_back(g);
+        continue;
+      }
+    }
+    if (const PositionReport* covered = CoveredPosition(x, exchange_state.positions)) {
+      // A stop of an open position, maybe its last one: adopted, never cancelled.
+      const std::string key = covered->symbol + "/" + to_string(covered->position_side);
+      if (!o.act || !store) {
+        g.action = "would adopt: it protects open position " + key;
+      } else {
+        Status s = adopt_stop(*store, view, x, *covered, o.now);
+        g.action = s.ok() ? "adopted: it protects open position " + key : "error adopting: " + s.message();
+        g.ok = s.ok();
+      }
+      out.push_back(g);
+      continue;
+    }
+    if (!o.act) {
+      out.push_back(g);
+      continue;
+    }
+    // Asked before cancelling: it may have filled or ended since the list was read.
+    auto current = exchange.Query(x.book, x.symbol, x.client_order_id);
+    if (!current.ok() && !current.status().IsNotFound()) {
+      g.ok = false;
+      g.action = "error querying before the cancel: " + current.status().message();
+      out.push_back(g);
+      continue;
+    }
+    if (!current.ok() || is_terminal(current->status)) {
+      g.action = current.ok() ? std::string("already ") + to_string(current->status) : std::string("already gone");
+    } else {
       auto cancelled = exchange.Cancel(x.book, x.symbol, x.client_order_id);
       if (cancelled.ok() || cancelled.status().IsNotFound()) {
         g.action = cancelled.ok() ? "cancelled" : "already gone";
-        if (store) {
-          IncidentRecord incident;
-          incident.kind = IncidentKind::kUnknownOrder;
-          incident.symbol = x.symbol;
-          incident.position_side = x.position_side;
-          incident.client_order_id = x.client_order_id;
-          incident.detail = "keel-prefixed order on the exchange, unknown to the store";
-          incident.action = g.action;
-          WriteBatch b(o.now);
-          b.RecordIncident(incident);
-          Status s = store->Write(b);
-          if (!s.ok()) {
-            g.ok = false;
-            g.action += "; recording it failed: " + s.message();
-          }
-        }
       } else {
         g.ok = false;
         g.action = "error cancelling: " + cancelled.status().message();
+      }
+    }
+    if (g.ok && store) {
+      IncidentRecord incident;
+      incident.kind = IncidentKind::kUnknownOrder;
+      incident.symbol = x.symbol;
+      incident.position_side = x.position_side;
+      incident.client_order_id = x.client_order_id;
+      incident.detail = "keel-prefixed order on the exchange, unknown to the store";
+      incident.action = g.action;
+      WriteBatch b(o.now);
+      b.RecordIncident(incident);
+      Status s = store->Write(b);
+      if (!s.ok()) {
+        g.ok = false;
+        g.action += "; recording it failed: " + s.message();
       }
     }
     out.push_back(g);

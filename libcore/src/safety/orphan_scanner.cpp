@@ -11,12 +11,6 @@ bool wanted(const OrphanOptions& o, const std::string& symbol) {
   return o.symbols.empty() || std::find(o.symbols.begin(), o.symbols.end(), symbol) != o.symbols.end();
 }
 
-Side closing_side(const PositionReport& p) {
-  if (p.position_side == PositionSide::kLong) return Side::kSell;
-  if (p.position_side == PositionSide::kShort) return Side::kBuy;
-  return p.amount.is_negative() ? Side::kBuy : Side::kSell;
-}
-
 std::string describe(const PositionReport& p) {
   return std::string(p.amount.is_negative() ? "short " : "long ") + p.amount.abs().ToString() + " @ " +
          p.entry_price.ToString();
@@ -28,21 +22,25 @@ const char* to_string(OrphanKind kind) {
   switch (kind) {
     case OrphanKind::kUntrackedPosition: return "untracked-position";
     case OrphanKind::kUnprotectedPosition: return "unprotected-position";
+    case OrphanKind::kPartiallyProtectedPosition: return "partially-protected-position";
     case OrphanKind::kUnknownOrder: return "unknown-order";
     case OrphanKind::kForeignOrder: return "foreign-order";
   }
   return "?";
 }
 
-bool HasRestingStop(const PositionReport& position, const std::vector<OrderReport>& open_orders) {
-  const Side closing = closing_side(position);
+std::vector<StopOrder> StopsAmong(const std::vector<OrderReport>& open_orders) {
+  std::vector<StopOrder> stops;
   for (const auto& o : open_orders) {
-    if (o.symbol != position.symbol || o.side != closing || o.book != OrderBook::kConditional) continue;
-    if (o.position_side != position.position_side) continue;
-    if (o.type != OrderType::kStopMarket && o.type != OrderType::kStop) continue;
-    if (o.reduce_only || o.close_position || position.position_side != PositionSide::kBoth) return true;
+    if (o.book != OrderBook::kConditional) continue;  // a triggered stop's market order protects nothing more
+    stops.push_back(StopOrder{o.client_order_id, o.symbol, o.position_side, o.side, o.type, o.qty, o.reduce_only,
+                              o.close_position});
   }
-  return false;
+  return stops;
+}
+
+CoverageReport RestingCoverage(const PositionReport& p, const std::vector<OrderReport>& open_orders) {
+  return CoverageOf(p.symbol, p.position_side, p.amount, StopsAmong(open_orders));
 }
 
 OrphanScan ScanForOrphans(const AccountReport& exchange, const StoreView& store, const OrphanOptions& options) {
@@ -66,9 +64,14 @@ OrphanScan ScanForOrphans(const AccountReport& exchange, const StoreView& store,
       scan.findings.push_back({OrphanKind::kUntrackedPosition, p.symbol, p.position_side, p.amount, p.entry_price, "",
                                OrderBook::kRegular, describe(p) + " on the exchange, not in keel's store"});
     }
-    if (!HasRestingStop(p, exchange.open_orders)) {
+    const CoverageReport cover = RestingCoverage(p, exchange.open_orders);
+    if (cover.coverage == Coverage::kNone) {
       scan.findings.push_back({OrphanKind::kUnprotectedPosition, p.symbol, p.position_side, p.amount, p.entry_price,
-                               "", OrderBook::kRegular, describe(p) + " with no resting protective stop"});
+                               "", OrderBook::kRegular, describe(p) + " with no resting stop that closes it"});
+    } else if (cover.coverage == Coverage::kPartial) {
+      scan.findings.push_back({OrphanKind::kPartiallyProtectedPosition, p.symbol, p.position_side, p.amount,
+                               p.entry_price, "", OrderBook::kRegular,
+                               describe(p) + ": resting reduce-only stops close only " + cover.covered.ToString()});
     }
   }
   for (const auto& o : exchange.open_orders) {

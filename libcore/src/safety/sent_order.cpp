@@ -24,4 +24,27 @@ OrderRecord PendingRecordOf(const PlaceOrder& order, OrderPurpose purpose, Decim
   return r;
 }
 
+OrderRecord AdoptedRecordOf(const OrderReport& order, OrderPurpose purpose, Decimal qty, TimeMs now) {
+  OrderRecord r;
+  r.client_order_id = order.client_order_id;
+  r.exchange_order_id = order.exchange_order_id;
+  r.symbol = order.symbol;
+  r.side = order.side;
+  r.position_side = order.position_side;
+  r.type = order.type;
+  r.purpose = purpose;
+  r.state = state_for(order.status);
+  r.qty = qty;
+  if (order.price.is_positive()) r.price = order.price;
+  if (order.trigger_price.is_positive()) r.stop_price = order.trigger_price;
+  r.filled_qty = order.filled_qty;
+  if (order.avg_price.is_positive()) r.avg_price = order.avg_price;
+  r.reduce_only = order.reduce_only || order.close_position;
+  r.close_position = order.close_position;
+  r.exchange_created_ms = order.update_time;
+  r.exchange_updated_ms = order.update_time;
+  r.created_ms = r.updated_ms = now;
+  return r;
+}
+
 }  // namespace keel

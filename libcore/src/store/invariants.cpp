@@ -1,5 +1,7 @@
 #include "keel/store/invariants.h"
 
+#include "keel/model/protection.h"
+
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -9,6 +11,10 @@ namespace keel {
 namespace {
 
 std::string key_of(const std::string& symbol, PositionSide side) { return symbol + "/" + to_string(side); }
+
+StopOrder working_stop(const OrderRecord& o) {
+  return StopOrder{o.client_order_id, o.symbol, o.position_side, o.side, o.type, o.qty, o.reduce_only, o.close_position};
+}
 
 }  // namespace
 
@@ -46,15 +52,44 @@ std::vector<Finding> FindInvariantViolations(const InvariantSnapshot& s, const I
     if (stop.symbol != p.symbol || stop.position_side != p.position_side) {
       findings.push_back({"stop-mismatch", key,
                           "its stop " + stop_id + " is on " + key_of(stop.symbol, stop.position_side)});
-    } else if (is_terminal(stop.state)) {
+      continue;
+    }
+    if (is_terminal(stop.state)) {
       findings.push_back({"terminal-stop", key,
                           "its stop " + stop_id + " is " + to_string(stop.state) + ": the position is unprotected"});
-    } else if (!is_protective(stop.purpose)) {
+      continue;
+    }
+    if (!is_protective(stop.purpose)) {
       findings.push_back({"stop-mismatch", key,
                           "its stop " + stop_id + " has purpose " + to_string(stop.purpose) + ", not a stop"});
-    } else if (!is_confirmed_working(stop.state) && past_grace) {
-      findings.push_back({"unprotected-position", key,
-                          since + "; its stop " + stop_id + " is " + to_string(stop.state) + ", not confirmed working"});
+      continue;
+    }
+    if (!is_confirmed_working(stop.state)) {
+      if (past_grace) {
+        findings.push_back({"unprotected-position", key,
+                            since + "; its stop " + stop_id + " is " + to_string(stop.state) + ", not confirmed working"});
+      }
+      continue;
+    }
+    // The same rule as the orphan scanner's (model/protection.h), over the stops the store holds
+    // working for this position.
+    std::vector<StopOrder> working;
+    for (const auto& o : s.orders) {
+      if (o.symbol != p.symbol || !is_confirmed_working(o.state) || !is_protective(o.purpose)) continue;
+      working.push_back(StopOrder{o.client_order_id, o.symbol, o.position_side, o.side, o.type, o.qty, o.reduce_only,
+                                  o.close_position});
+    }
+    if (!ProtectsPosition(working_stop(stop), p.symbol, p.position_side, p.qty)) {
+      findings.push_back({"stop-mismatch", key,
+                          "its stop " + stop_id + " (" + to_string(stop.side) + ", " +
+                              (stop.reduce_only || stop.close_position ? "reduce-only" : "not reduce-only") +
+                              ") would not close a position of " + p.qty.ToString()});
+      continue;
+    }
+    const CoverageReport cover = CoverageOf(p.symbol, p.position_side, p.qty, working);
+    if (cover.coverage == Coverage::kPartial && past_grace) {
+      findings.push_back({"partially-protected-position", key,
+                          since + "; its stops close " + cover.covered.ToString() + " of " + p.qty.abs().ToString()});
     }
   }
   for (const auto& [key, count] : open_count) {

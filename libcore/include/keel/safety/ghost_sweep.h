@@ -2,7 +2,9 @@
 // Orders that exist on one side only. An order the store holds open but the exchange no longer
 // lists is settled by asking the exchange about it by client order id (filled, cancelled, expired;
 // never guessed), and the store records the outcome. A keel-prefixed order on the exchange that the
-// store does not know is cancelled when asked. Foreign orders are never touched.
+// store does not know is asked about first (it may have just ended); if it is a stop that protects
+// an open position it is adopted, never cancelled: it may be that position's last stop. Only what is
+// left is cancelled, and only when asked. Foreign orders are never touched.
 
 #include <string>
 #include <vector>
@@ -17,18 +19,21 @@ struct GhostOutcome {
   std::string symbol;
   OrderBook book = OrderBook::kRegular;
   bool store_only = true;  // else: on the exchange only
-  std::string action;      // "settled Filled", "cancelled", "found open (race)", "reported", "error: …"
+  std::string action;      // "settled Filled", "adopted: …", "cancelled", "found open (race)", "reported", "error: …"
   bool ok = true;          // false when the exchange could not be asked or the change not recorded
 };
 
 struct GhostSweepOptions {
   std::string account;
-  bool cancel_unknown = false;  // cancel keel-prefixed exchange orders the store does not know
+  // Record settlements and adoptions, and cancel keel-prefixed exchange orders the store does not
+  // know and no position needs. Without it the sweep only reports what it would do.
+  bool act = false;
   TimeMs now = 0;
 };
 
-// store may be null for a read-only run (nothing is written).
+// store: read always, written only when options.act. exchange_state: the positions and open orders
+// read just before.
 std::vector<GhostOutcome> SweepGhosts(Exchange& exchange, StateStore* store, const StoreView& view,
-                                      const std::vector<OrderReport>& open_on_exchange, const GhostSweepOptions& options);
+                                      const AccountReport& exchange_state, const GhostSweepOptions& options);
 
 }  // namespace keel

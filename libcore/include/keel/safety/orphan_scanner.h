@@ -3,8 +3,9 @@
 // and one store read; the tools and the daemon act on its findings.
 //
 // Findings:
-//   untracked-position   a position the store has no open record of
-//   unprotected-position a position with no resting protective stop on the exchange
+//   untracked-position            a position the store has no open record of
+//   unprotected-position          no resting stop on the exchange covers it (model/protection.h)
+//   partially-protected-position  resting reduce-only stops cover less than all of it
 //   unknown-order        an order with keel's prefix that the store does not know
 //   foreign-order        an order without keel's prefix: reported, never touched
 // A position younger than the grace period (by exchange time) is not a finding yet, and a REST
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "keel/exchange/exchange.h"
+#include "keel/model/protection.h"
 #include "keel/safety/store_view.h"
 
 namespace keel {
@@ -25,7 +27,13 @@ struct OrphanOptions {
   std::vector<std::string> symbols;  // empty: every symbol
 };
 
-enum class OrphanKind { kUntrackedPosition, kUnprotectedPosition, kUnknownOrder, kForeignOrder };
+enum class OrphanKind {
+  kUntrackedPosition,
+  kUnprotectedPosition,
+  kPartiallyProtectedPosition,
+  kUnknownOrder,
+  kForeignOrder,
+};
 const char* to_string(OrphanKind kind);
 
 struct OrphanFinding {
@@ -44,10 +52,10 @@ struct OrphanScan {
   std::vector<std::string> ignored;  // stale or in-grace observations, explained
 };
 
-// True when the exchange has a resting stop that would close (part of) this position: a
-// conditional STOP/STOP_MARKET (or TAKE_PROFIT*, which also closes) on the closing side, reduce-only
-// or closePosition.
-bool HasRestingStop(const PositionReport& position, const std::vector<OrderReport>& open_orders);
+// The stops among an exchange order list, as the protection rule reads them.
+std::vector<StopOrder> StopsAmong(const std::vector<OrderReport>& open_orders);
+// How much of this position the exchange's resting stops close (model/protection.h).
+CoverageReport RestingCoverage(const PositionReport& position, const std::vector<OrderReport>& open_orders);
 
 OrphanScan ScanForOrphans(const AccountReport& exchange, const StoreView& store, const OrphanOptions& options);
 

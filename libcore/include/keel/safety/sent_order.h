@@ -1,6 +1,7 @@
 #pragma once
 // The store's record of an order keel is about to send: written with its intent before the send,
-// PendingNew until the exchange's answer (or a query by client order id) settles it.
+// PendingNew until the exchange's answer (or a query by client order id) settles it. And the record
+// of one keel finds already on the exchange.
 
 #include "keel/exchange/exchange.h"
 #include "keel/store/records.h"
@@ -9,5 +10,9 @@ namespace keel {
 
 // qty: the amount the order concerns (for a closePosition stop, the position's size).
 OrderRecord PendingRecordOf(const PlaceOrder& order, OrderPurpose purpose, Decimal qty, TimeMs now);
+
+// The record of a keel order found on the exchange that the store did not know (adopted), as the
+// exchange reports it. qty: as for PendingRecordOf.
+OrderRecord AdoptedRecordOf(const OrderReport& order, OrderPurpose purpose, Decimal qty, TimeMs now);
 
 }  // namespace keel

@@ -1,0 +1,53 @@
+#pragma once
+// When a stop protects a position. One rule, used by the orphan scanner (on what the exchange
+// lists), by keel-state-inspect --check (on what the store records) and by the ghost sweep:
+//
+//   a stop (STOP, STOP_MARKET or TRAILING_STOP_MARKET) on the same symbol, on the closing side
+//   (SELL for a long, BUY for a short), on the position's own leg (BOTH in one-way mode, LONG or
+//   SHORT in hedge mode), that is closePosition, or reduce-only for part of the position.
+//   In hedge mode a closing pair can only reduce, so it counts without the reduceOnly flag (the
+//   venue refuses that flag there).
+//
+// closePosition covers all of it; reduce-only stops cover the sum of their quantities: all of the
+// position (kFull), less (kPartial), or nothing (kNone). A stop that is neither could open a
+// position the other way when it fires: it protects nothing.
+
+#include <string>
+#include <vector>
+
+#include "keel/model/decimal.h"
+#include "keel/model/order_kind.h"
+#include "keel/model/side.h"
+
+namespace keel {
+
+struct StopOrder {
+  std::string client_order_id;
+  std::string symbol;
+  PositionSide position_side = PositionSide::kBoth;
+  Side side = Side::kSell;
+  OrderType type = OrderType::kStopMarket;
+  Decimal qty;  // ignored for closePosition
+  bool reduce_only = false;
+  bool close_position = false;
+};
+
+enum class Coverage { kNone, kPartial, kFull };
+const char* to_string(Coverage coverage);
+
+struct CoverageReport {
+  Coverage coverage = Coverage::kNone;
+  Decimal covered;                       // the quantity the stops close (the whole position for kFull)
+  std::vector<std::string> covering;     // client order ids of the stops that count
+};
+
+// The side that closes a position: SELL for a long (LONG, or BOTH with a positive amount).
+Side ClosingSide(PositionSide position_side, Decimal amount);
+
+// True when this one stop would close (part of) the position when it fires.
+bool ProtectsPosition(const StopOrder& stop, const std::string& symbol, PositionSide position_side, Decimal amount);
+
+CoverageReport CoverageOf(const std::string& symbol, PositionSide position_side, Decimal amount,
+                          const std::vector<StopOrder>& stops);
+
+}  // namespace keel
