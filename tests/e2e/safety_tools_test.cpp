@@ -247,3 +247,16 @@ TEST_CASE("e2e: bad input is refused before any call: stop distance, symbol, pos
   CHECK(has(leg.err, "one-way mode"));
   CHECK(has(d.Counters(), "\"orders_placed\": 1"));  // only the outside entry: nothing was sent
 }
+
+TEST_CASE("e2e: a position inside the grace period is listed as not judged, never summed up as protected") {
+  Desk d;
+  d.Outside("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500&newClientOrderId=web_young");
+  RunResult scan = d.Tool("keel-scan-orphans", {"--grace-ms", "60000"});
+  INFO(scan.out << scan.err);
+  CHECK(scan.exit_code == 0);
+  CHECK(!has(scan.out, "every position"));
+  CHECK(has(scan.out, "1 position(s) not judged"));
+  CHECK(has(scan.out, "ETHUSDT/BOTH: not judged yet, opened or changed"));
+  RunResult json = d.Tool("keel-scan-orphans", {"--grace-ms", "60000", "--json"});
+  CHECK(has(json.out, "not judged yet"));
+}

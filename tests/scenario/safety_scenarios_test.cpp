@@ -137,9 +137,17 @@ TEST_CASE("scenario 3: a position opened outside keel is reported, protected, an
   CHECK(s.ExchangeAmount("ETHUSDT") == D("0"));
 }
 
-TEST_CASE("scenario 4: open in the store, flat on the exchange: reconcile --fix closes it with the evidence") {
+TEST_CASE("scenario 4: open in the store, flat on the exchange: reconcile --fix closes it with its own evidence") {
   Scenario s;
-  RecordOpen(s, "SOLUSDT", D("12"), D("150"), s.clock.NowMs() - 60'000);
+  // SOLUSDT was opened and closed on the exchange while keel did not look; the store still holds it.
+  REQUIRE(s.OutsideOrder("symbol=SOLUSDT&side=BUY&type=MARKET&quantity=12").status == 200);
+  RecordOpen(s, "SOLUSDT", D("12"), D("150"), s.venue->exchange().Position(0, "SOLUSDT", PositionSide::kBoth).update_time);
+  s.Wait(5'000);
+  REQUIRE(s.OutsideOrder("symbol=SOLUSDT&side=SELL&type=MARKET&quantity=12&reduceOnly=true").status == 200);
+  const TimeMs sol_flat_at = s.venue->exchange().Position(0, "SOLUSDT", PositionSide::kBoth).update_time;
+  // Another symbol moves later: its time must not become SOLUSDT's evidence.
+  s.Wait(20'000);
+  REQUIRE(s.OutsideOrder("symbol=XRPUSDT&side=BUY&type=MARKET&quantity=100").status == 200);
   s.Wait(11'000);
   auto account = s.exchange->Account();
   auto view = LoadStoreView(*s.store);
@@ -147,9 +155,16 @@ TEST_CASE("scenario 4: open in the store, flat on the exchange: reconcile --fix 
   o.account = s.account;
   o.now = s.clock.NowMs();
   Reconciliation r = Reconcile(*account, *view, o);
-  REQUIRE(r.mismatches.size() == 1);
-  CHECK(r.mismatches[0].kind == MismatchKind::kStoreOpenExchangeFlat);
-  auto applied = ApplyReconcileFixes(*s.store, r.mismatches, {MismatchKind::kStoreOpenExchangeFlat}, s.clock.NowMs());
+  std::vector<Mismatch> sol;
+  for (const auto& m : r.mismatches)
+    if (m.symbol == "SOLUSDT") sol.push_back(m);
+  REQUIRE(sol.size() == 1);
+  CHECK(sol[0].kind == MismatchKind::kStoreOpenExchangeFlat);
+  CHECK(sol[0].exchange_time == 0);  // no evidence in the account-wide read
+  CHECK(ApplyReconcileFixes(*s.store, sol, {MismatchKind::kStoreOpenExchangeFlat}, s.clock.NowMs())->empty());
+  REQUIRE(AttachFlatEvidence(*s.exchange, *view, sol).ok());
+  CHECK(sol[0].exchange_time == sol_flat_at);  // its own flat row, not XRPUSDT's newer time
+  auto applied = ApplyReconcileFixes(*s.store, sol, {MismatchKind::kStoreOpenExchangeFlat}, s.clock.NowMs());
   REQUIRE(applied.ok());
   CHECK(applied->size() == 1);
   PositionFilter closed;
@@ -157,6 +172,7 @@ TEST_CASE("scenario 4: open in the store, flat on the exchange: reconcile --fix 
   auto positions = s.store->Positions(closed);
   REQUIRE(positions->size() == 1);
   CHECK((*positions)[0].exit_reason == std::optional<std::string>("reconciled: flat on the exchange"));
+  CHECK((*positions)[0].exchange_updated_ms == std::optional<TimeMs>(sol_flat_at));
   RecordFilter journal;
   journal.symbol = "SOLUSDT";
   auto entries = s.store->Journal(journal);
@@ -165,9 +181,31 @@ TEST_CASE("scenario 4: open in the store, flat on the exchange: reconcile --fix 
     evidence |= e.entity == "reconcile" && e.payload.find("\"before\":{") != std::string::npos &&
                 e.payload.find("\"after\":null") != std::string::npos;
   CHECK(evidence);
-  CHECK(s.store->Incidents(RecordFilter{})->size() == 1);
+  // SOLUSDT reopens after its close but before XRPUSDT's time: a real row the guard must not hide.
+  REQUIRE(s.OutsideOrder("symbol=SOLUSDT&side=BUY&type=MARKET&quantity=3").status == 200);
   auto again = LoadStoreView(*s.store);
-  CHECK(Reconcile(*s.exchange->Account(), *again, o).mismatches.empty());
+  CHECK(!IsStaleObservation(s.venue->exchange().Position(0, "SOLUSDT", PositionSide::kBoth).update_time,
+                            again->NewestPositionTime("SOLUSDT", PositionSide::kBoth)));
+}
+
+TEST_CASE("scenario: a flat read no newer than keel's record proves nothing; --fix leaves the position") {
+  Scenario s;
+  // The store holds a position the exchange has never had (a lagging replica would read like this).
+  RecordOpen(s, "LINKUSDT", D("40"), D("18.52"), s.clock.NowMs() - 60'000);
+  s.Wait(11'000);
+  auto view = LoadStoreView(*s.store);
+  ReconcileOptions o;
+  o.account = s.account;
+  o.now = s.clock.NowMs();
+  Reconciliation r = Reconcile(*s.exchange->Account(), *view, o);
+  REQUIRE(r.mismatches.size() == 1);
+  REQUIRE(AttachFlatEvidence(*s.exchange, *view, r.mismatches).ok());
+  CHECK(r.mismatches[0].exchange_time == 0);
+  CHECK(r.mismatches[0].detail.find("not proven") != std::string::npos);
+  CHECK(ApplyReconcileFixes(*s.store, r.mismatches, {MismatchKind::kStoreOpenExchangeFlat}, s.clock.NowMs())->empty());
+  PositionFilter open;
+  open.state = PositionState::kOpen;
+  CHECK(s.store->Positions(open)->size() == 1);
 }
 
 TEST_CASE("scenario 5: the exchange cancelled keel's order unseen; a foreign order in the same symbol is left alone") {

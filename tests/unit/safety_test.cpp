@@ -97,7 +97,7 @@ TEST_CASE("orphan scan: classes, grace, protection, and the stale-read guard") {
                                                 "untracked-position XRPUSDT", "unprotected-position XRPUSDT",
                                                 "unknown-order XRPUSDT", "foreign-order BNBUSDT"});
   REQUIRE(scan.ignored.size() == 1);
-  CHECK(scan.ignored[0].find("SOLUSDT/BOTH: opened or changed 2000 ms ago") == 0);
+  CHECK(scan.ignored[0] == "SOLUSDT/BOTH: not judged yet, opened or changed 2000 ms ago (grace period 10000 ms)");
 
   // A position keel saw close at T: a read updated at or before T is stale, a later one is real.
   store.newest_position_time[{"BTCUSDT", PositionSide::kBoth}] = kNow - 60'000;

@@ -38,6 +38,9 @@ Result<int> RunReconcile(ToolContext& ctx, const ReconcileOptions& o) {
              MismatchKind::kSide};
     KEEL_RETURN_IF_ERROR(ctx.Confirm(o.yes, "fix " + std::to_string(shown.size()) + " mismatch(es) in the store"));
     KEEL_RETURN_IF_ERROR(ctx.OpenWriter(StoreCreation::kMustExist, "fix the store"));
+    if (fix.count(MismatchKind::kStoreOpenExchangeFlat)) {
+      KEEL_RETURN_IF_ERROR(AttachFlatEvidence(*ctx.exchange, *view, shown));
+    }
     auto applied = ApplyReconcileFixes(*ctx.store, shown, fix, ctx.clock.NowMs());
     if (!applied.ok()) return applied.status();
     fixed = std::move(applied).value();
@@ -62,14 +65,20 @@ Result<int> RunReconcile(ToolContext& ctx, const ReconcileOptions& o) {
     for (const auto& i : r.ignored) w.String(i);
     w.EndArray().EndObject();
     ctx.out << w.str() << '\n';
-  } else if (shown.empty()) {
-    ctx.out << "store and exchange agree\n";
   } else {
-    Table t({"KIND", "SYMBOL", "SIDE", "ORDER", "DETAIL", "FIXED"});
-    for (const auto& m : shown)
-      t.AddRow({to_string(m.kind), m.symbol, to_string(m.position_side), m.client_order_id.empty() ? "-" : m.client_order_id,
-                m.detail, was_fixed(m) ? "yes" : "no"});
-    t.Print(ctx.out);
+    if (shown.empty() && r.ignored.empty()) {
+      ctx.out << "store and exchange agree\n";
+    } else if (shown.empty()) {
+      ctx.out << "store and exchange agree on what was compared; " << r.ignored.size() << " not compared:\n";
+    } else {
+      Table t({"KIND", "SYMBOL", "SIDE", "ORDER", "DETAIL", "FIXED"});
+      for (const auto& m : shown)
+        t.AddRow({to_string(m.kind), m.symbol, to_string(m.position_side),
+                  m.client_order_id.empty() ? "-" : m.client_order_id, m.detail, was_fixed(m) ? "yes" : "no"});
+      t.Print(ctx.out);
+      if (!r.ignored.empty()) ctx.out << "\nnot compared:\n";
+    }
+    for (const auto& i : r.ignored) ctx.out << "  " << i << '\n';
   }
   return shown.empty() ? kExitAllClear : kExitFindings;
 }

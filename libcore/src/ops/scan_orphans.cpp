@@ -148,12 +148,19 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
     }
     w.EndArray().EndObject();
     ctx.out << w.str() << '\n';
-  } else if (scan.findings.empty()) {
-    ctx.out << "no orphans: every position on the exchange is tracked and protected, every order accounted for\n";
   } else {
-    Table t({"KIND", "SYMBOL", "SIDE", "DETAIL"});
-    for (const auto& f : scan.findings) t.AddRow({to_string(f.kind), f.symbol, to_string(f.position_side), f.detail});
-    t.Print(ctx.out);
+    if (scan.findings.empty() && scan.ignored.empty()) {
+      ctx.out << "no orphans: every position on the exchange is tracked and protected, every order accounted for\n";
+    } else if (scan.findings.empty()) {
+      // What was not judged is said, never summed up as "every position is protected".
+      ctx.out << "no orphans among what was judged; " << scan.ignored.size() << " position(s) not judged:\n";
+    } else {
+      Table t({"KIND", "SYMBOL", "SIDE", "DETAIL"});
+      for (const auto& f : scan.findings) t.AddRow({to_string(f.kind), f.symbol, to_string(f.position_side), f.detail});
+      t.Print(ctx.out);
+      if (!scan.ignored.empty()) ctx.out << "\nnot judged:\n";
+    }
+    for (const auto& i : scan.ignored) ctx.out << "  " << i << '\n';
     if (!actions.empty()) {
       ctx.out << '\n';
       Table a({"ACTION", "SYMBOL", "SIDE", "RESULT", "DETAIL"});

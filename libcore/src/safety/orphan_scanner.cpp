@@ -51,13 +51,13 @@ OrphanScan ScanForOrphans(const AccountReport& exchange, const StoreView& store,
     const TimeMs newest = store.NewestPositionTime(p.symbol, p.position_side);
     const PositionRecord* tracked = store.OpenPosition(p.symbol, p.position_side);
     if (!tracked && IsStaleObservation(p.update_time, newest)) {
-      scan.ignored.push_back(key + ": exchange read (updated " + format_utc(p.update_time) +
+      scan.ignored.push_back(key + ": not judged, the exchange's read (updated " + format_utc(p.update_time) +
                              ") is not newer than the close keel applied (" + format_utc(newest) + "): stale");
       continue;
     }
     if (options.now - p.update_time < options.grace_ms) {
-      scan.ignored.push_back(key + ": opened or changed " + std::to_string(options.now - p.update_time) +
-                             " ms ago, inside the grace period");
+      scan.ignored.push_back(key + ": not judged yet, opened or changed " + std::to_string(options.now - p.update_time) +
+                             " ms ago (grace period " + std::to_string(options.grace_ms) + " ms)");
       continue;
     }
     if (!tracked) {

@@ -37,7 +37,7 @@ Reconciliation Reconcile(const AccountReport& exchange, const StoreView& store, 
     const PositionRecord* mine = store.OpenPosition(p.symbol, p.position_side);
     const TimeMs newest = store.NewestPositionTime(p.symbol, p.position_side);
     if (IsStaleObservation(p.update_time, newest)) {
-      r.ignored.push_back(key + ": exchange read (updated " + format_utc(p.update_time) +
+      r.ignored.push_back(key + ": not compared, the exchange's read (updated " + format_utc(p.update_time) +
                           ") is not newer than what keel applied (" + format_utc(newest) + "): stale");
       continue;
     }
@@ -63,13 +63,14 @@ Reconciliation Reconcile(const AccountReport& exchange, const StoreView& store, 
     if (on_exchange.count({mine.symbol, mine.position_side})) continue;
     const std::string key = mine.symbol + "/" + to_string(mine.position_side);
     if (o.now - mine.opened_ms < o.grace_ms) {
-      r.ignored.push_back(key + ": opened in the store " + std::to_string(o.now - mine.opened_ms) +
-                          " ms ago, inside the grace period");
+      r.ignored.push_back(key + ": not compared yet, opened in the store " + std::to_string(o.now - mine.opened_ms) +
+                          " ms ago (grace period " + std::to_string(o.grace_ms) + " ms)");
       continue;
     }
+    // No evidence time yet: the account-wide read has no row for a flat position, and another
+    // symbol's time would make the stale-read guard hide this one's next real row.
     r.mismatches.push_back({MismatchKind::kStoreOpenExchangeFlat, mine.symbol, mine.position_side, mine.qty, Decimal(),
-                            Decimal(), exchange.as_of, "",
-                            "open in the store (" + mine.qty.ToString() + "), flat on the exchange"});
+                            Decimal(), 0, "", "open in the store (" + mine.qty.ToString() + "), flat on the exchange"});
   }
   std::set<std::string> exchange_ids;
   for (const auto& x : exchange.open_orders) {
@@ -89,6 +90,29 @@ Reconciliation Reconcile(const AccountReport& exchange, const StoreView& store, 
   return r;
 }
 
+Status AttachFlatEvidence(Exchange& exchange, const StoreView& store, std::vector<Mismatch>& mismatches) {
+  for (auto& m : mismatches) {
+    if (m.kind != MismatchKind::kStoreOpenExchangeFlat) continue;
+    auto rows = exchange.PositionRows(m.symbol);
+    if (!rows.ok()) return rows.status().WithContext("reading the evidence for " + m.symbol);
+    const TimeMs known = store.NewestPositionTime(m.symbol, m.position_side);
+    m.exchange_time = 0;
+    for (const auto& row : *rows) {
+      if (row.position_side != m.position_side) continue;
+      if (!row.amount.is_zero()) {
+        m.detail += "; its own row now shows " + row.amount.ToString() + ": not fixed";
+      } else if (IsStaleObservation(row.update_time, known)) {
+        m.detail += "; its flat row (" + format_utc(row.update_time) + ") is not newer than keel's record (" +
+                    format_utc(known) + "): not proven, not fixed";
+      } else {
+        m.exchange_time = row.update_time;
+        m.detail += "; flat since " + format_utc(row.update_time);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<Mismatch>> ApplyReconcileFixes(StateStore& store, const std::vector<Mismatch>& mismatches,
                                                   const std::set<MismatchKind>& fix, TimeMs now) {
   std::vector<Mismatch> applied;
@@ -97,6 +121,7 @@ Result<std::vector<Mismatch>> ApplyReconcileFixes(StateStore& store, const std::
   for (const auto& m : mismatches) {
     if (!fix.count(m.kind)) continue;
     if (m.kind == MismatchKind::kOrderStoreOnly || m.kind == MismatchKind::kOrderExchangeOnly) continue;
+    if (m.exchange_time == 0) continue;  // no evidence of its own: nothing is changed
     const Provenance evidence{Source::kRest, m.exchange_time ? std::optional<TimeMs>(m.exchange_time) : std::nullopt,
                               std::string("reconcile ") + to_string(m.kind)};
     WriteBatch b(now);

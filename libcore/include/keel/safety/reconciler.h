@@ -3,7 +3,10 @@
 // after rounding both to the instrument's step (a tolerance like 0.01 is wrong for most symbols).
 //
 // Kinds, and what "fix" does for each (every fix journaled with the state before and after):
-//   store-open-exchange-flat  close the store's position, with the exchange's evidence
+//   store-open-exchange-flat  close the store's position, with that position's own evidence: a flat
+//                             row of it newer than keel's record (AttachFlatEvidence); without such
+//                             a read nothing is changed (a lagging read shows the row from before
+//                             the open, seed 004)
 //   exchange-open-store-flat  adopt the exchange's position into the store
 //   quantity                  take the exchange's quantity and entry price
 //   side                      take the exchange's side (sign), quantity and entry price
@@ -38,7 +41,7 @@ struct Mismatch {
   Decimal store_amount;     // signed
   Decimal exchange_amount;  // signed
   Decimal exchange_entry_price;
-  TimeMs exchange_time = 0;
+  TimeMs exchange_time = 0;  // the venue's time of this position's own evidence; 0: none
   std::string client_order_id;  // order kinds
   std::string detail;
 };
@@ -57,8 +60,14 @@ struct Reconciliation {
 
 Reconciliation Reconcile(const AccountReport& exchange, const StoreView& store, const ReconcileOptions& options);
 
+// Reads each store-open-exchange-flat position's own row (flat rows included) and keeps, as its
+// evidence, a flat row newer than what keel applied to it; the others keep exchange_time 0 and a
+// detail saying why. One read per such mismatch.
+Status AttachFlatEvidence(Exchange& exchange, const StoreView& store, std::vector<Mismatch>& mismatches);
+
 // Applies the fixes for the mismatches whose kind is in `fix`, in one batch per mismatch, each with
-// a journal entry holding the position before and after and an incident. Returns the ones applied.
+// a journal entry holding the position before and after and an incident. A position mismatch
+// without evidence (exchange_time 0) is not applied. Returns the ones applied.
 Result<std::vector<Mismatch>> ApplyReconcileFixes(StateStore& store, const std::vector<Mismatch>& mismatches,
                                                   const std::set<MismatchKind>& fix, TimeMs now);
 
