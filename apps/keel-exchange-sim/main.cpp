@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   app.add_option("--scenario", scenario, "TOML file of timed fault and act steps")->type_name("FILE");
   app.add_option("--port-file", port_file, "Write {\"rest_port\":…,\"ws_port\":…} here once serving")->type_name("FILE");
   app.add_option("--tick-ms", options.tick_ms, "How often prices move and streams flush (default 10)")->type_name("MS");
+  app.add_flag("--legacy-ws-paths", options.legacy_ws_paths,
+               "Also serve the /ws, /ws/<x> and /stream paths Binance retired on 2026-04-23, for older clients");
   app.footer("Exit codes: 0 stopped cleanly, 2 usage or configuration error, 3 cannot listen.\n"
              "Control endpoint: GET /_sim/counters, GET /_sim/health, POST /_sim/command on the REST port.");
   try {

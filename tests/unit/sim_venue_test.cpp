@@ -162,15 +162,25 @@ TEST_CASE("stream sessions: every path form, subscriptions, framing, and listen-
   VenueFixture f;
   SimExchange& ex = f.venue->exchange();
   const std::string key = ex.CreateListenKey(0);
-  for (const std::string& target : {"/ws/" + key, "/private/ws?listenKey=" + key, "/private/stream?listenKey=" + key}) {
+  for (const std::string& target :
+       {"/private/ws?listenKey=" + key, "/private/stream?listenKey=" + key, "/private/ws/" + key}) {
     auto s = StreamSession::Open(target, ex);
     REQUIRE_MESSAGE(s.ok(), target);
     CHECK(s->account() == std::optional<AccountId>(0));
   }
-  CHECK(!StreamSession::Open("/ws/nosuchkey", ex).ok());
+  CHECK(!StreamSession::Open("/private/ws?listenKey=nosuchkey", ex).ok());
   CHECK(!StreamSession::Open("/private/ws", ex).ok());
   CHECK(!StreamSession::Open("/api/v3", ex).ok());
-  auto combined = StreamSession::Open("/stream?streams=testusdt@bookTicker/testusdt@markPrice", ex);
+  CHECK(!StreamSession::Open("/market/ws?listenKey=" + key, ex).ok());  // user data is on /private only
+  // The legacy paths were retired on 2026-04-23: refused unless asked for.
+  auto retired = StreamSession::Open("/ws/" + key, ex);
+  REQUIRE(!retired.ok());
+  CHECK(retired.status().message().find("retired on 2026-04-23") != std::string::npos);
+  CHECK(!StreamSession::Open("/stream?streams=testusdt@bookTicker", ex).ok());
+  StreamOptions legacy;
+  legacy.legacy_paths = true;
+  CHECK(StreamSession::Open("/ws/" + key, ex, legacy)->account() == std::optional<AccountId>(0));
+  auto combined = StreamSession::Open("/stream?streams=testusdt@bookTicker/testusdt@markPrice", ex, legacy);
   REQUIRE(combined.ok());
   CHECK(combined->subscriptions() == std::set<std::string>{"testusdt@bookticker", "testusdt@markprice"});
   auto bucket = StreamSession::Open("/public/ws/0", ex);
@@ -181,6 +191,10 @@ TEST_CASE("stream sessions: every path form, subscriptions, framing, and listen-
         std::optional<std::string>(R"({"result":["testusdt@bookticker"],"id":2})"));
   CHECK(bucket->OnText("{") == std::optional<std::string>(R"({"error":{"code":2,"msg":"Invalid JSON"},"id":null})"));
   CHECK(StreamSession::Open("/market/stream/3?streams=testusdt@aggTrade", ex).ok());
+  // Several raw streams in one path.
+  auto several = StreamSession::Open("/market/ws/testusdt@markPrice/testusdt@aggTrade", ex);
+  REQUIRE(several.ok());
+  CHECK(several->subscriptions() == std::set<std::string>{"testusdt@markprice", "testusdt@aggtrade"});
 
   MarketEvent book;
   book.event_time = 1;
@@ -191,6 +205,34 @@ TEST_CASE("stream sessions: every path form, subscriptions, framing, and listen-
   auto framed = combined->Render(book, ex);
   REQUIRE(framed);
   CHECK(framed->rfind(R"({"stream":"testusdt@bookTicker","data":{"e":"bookTicker")", 0) == 0);
+  // bookTicker belongs on /public: subscribed on /market it is acknowledged and stays silent.
+  auto wrong = StreamSession::Open("/market/ws", ex);
+  REQUIRE(wrong.ok());
+  CHECK(wrong->OnText(R"({"method":"SUBSCRIBE","params":["testusdt@bookTicker"],"id":3})") ==
+        std::optional<std::string>(R"({"result":null,"id":3})"));
+  CHECK(!wrong->Render(book, ex));
+  CHECK(std::string(StreamCategory("bookTicker")) == "public");
+  CHECK(std::string(StreamCategory("markPrice")) == "market");
+
+  // The events filter on /private keeps only the types asked for.
+  auto only_orders = StreamSession::Open("/private/ws?listenKey=" + key + "&events=ORDER_TRADE_UPDATE", ex);
+  REQUIRE(only_orders.ok());
+  REQUIRE(ex.PlaceOrder(0, [] {
+    NewOrderRequest r;
+    r.symbol = "TESTUSDT";
+    r.side = Side::kBuy;
+    r.type = OrderType::kMarket;
+    r.quantity = D("1");
+    return r;
+  }()).ok());
+  int orders = 0, accounts = 0;
+  for (const auto& e : ex.TakeUserEvents()) {
+    if (!only_orders->Render(e, ex)) continue;
+    orders += std::holds_alternative<OrderUpdate>(e.body);
+    accounts += std::holds_alternative<AccountUpdate>(e.body);
+  }
+  CHECK(orders > 0);
+  CHECK(accounts == 0);
 
   auto user = StreamSession::Open("/private/ws?listenKey=" + key, ex);
   REQUIRE(user.ok());
@@ -201,5 +243,11 @@ TEST_CASE("stream sessions: every path form, subscriptions, framing, and listen-
   auto expired = user->Render(events[0], ex);
   REQUIRE(expired);
   CHECK(expired->find(R"("e":"listenKeyExpired")") != std::string::npos);
-  CHECK(user->closing());
+  CHECK(expired->find(R"("E":")") != std::string::npos);  // a string, as in the documented example
+  // The socket stays open, but nothing more arrives on it.
+  CHECK(user->expired());
+  UserEvent later;
+  later.account = 0;
+  later.body = AccountUpdate{"ORDER", D("1"), D("1"), D("0"), {}};
+  CHECK(!user->Render(later, ex));
 }

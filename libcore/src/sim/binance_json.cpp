@@ -417,7 +417,9 @@ std::string UserEventJson(const UserEvent& e, const SimExchange& ex) {
   JsonWriter w;
   w.StartObject();
   w.Key("e").String(e.type_name());
-  w.Key("E").Int(e.event_time);
+  // The documented listenKeyExpired example has E as a string; every other event a number.
+  if (std::holds_alternative<ListenKeyExpired>(e.body)) w.Key("E").String(std::to_string(e.event_time));
+  else w.Key("E").Int(e.event_time);
   if (const auto* u = std::get_if<OrderUpdate>(&e.body)) {
     const SimOrder& o = u->order;
     const SimInstrument& i = instrument_of(ex, o.symbol);

@@ -29,7 +29,14 @@ std::string error_reply(const std::string& message, const std::string& id_json) 
 
 }  // namespace
 
-Result<StreamSession> StreamSession::Open(const std::string& target, const SimExchange& exchange) {
+const char* StreamCategory(std::string_view kind) {
+  const std::string k = lower(std::string(kind));
+  if (k == "bookticker" || k.rfind("depth", 0) == 0 || k == "trade" || k.rfind("rpidepth", 0) == 0) return "public";
+  return "market";
+}
+
+Result<StreamSession> StreamSession::Open(const std::string& target, const SimExchange& exchange,
+                                          const StreamOptions& options) {
   const auto q = target.find('?');
   const std::string path = q == std::string::npos ? target : target.substr(0, q);
   auto params = net::Params::Parse(q == std::string::npos ? std::string() : target.substr(q + 1));
@@ -43,19 +50,27 @@ Result<StreamSession> StreamSession::Open(const std::string& target, const SimEx
     start = end + 1;
   }
   StreamSession s;
-  std::string category;
   if (!parts.empty() && (parts[0] == "public" || parts[0] == "market" || parts[0] == "private")) {
-    category = parts[0];
+    s.category_ = parts[0];
     parts.erase(parts.begin());
+  } else if (!options.legacy_paths) {
+    return Status::NotFound("no stream at " + path +
+                            ": the legacy /ws and /stream paths were retired on 2026-04-23; use /public/…, /market/… "
+                            "or /private/… (or start keel-exchange-sim with --legacy-ws-paths)");
   }
   if (parts.empty() || (parts[0] != "ws" && parts[0] != "stream"))
-    return Status::NotFound("no stream at " + path + ": expected /ws, /stream, /public/…, /market/… or /private/…");
+    return Status::NotFound("no stream at " + path + ": expected /public/…, /market/… or /private/…");
   s.combined_ = parts[0] == "stream";
-  if (parts.size() > 2 || (parts.size() == 2 && is_number(parts[1]) == false && category == "private"))
-    return Status::NotFound("no stream at " + path);
-  if (parts.size() == 2 && !is_number(parts[1])) {
-    if (is_stream_name(parts[1])) s.streams_.insert(lower(parts[1]));
-    else s.listen_key_ = parts[1];
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    if (is_number(part) && i + 1 == parts.size()) continue;  // a client's bucket number
+    if (is_stream_name(part) && s.category_ != "private") {
+      s.streams_.insert(lower(part));  // several raw streams may share one path
+    } else if (!is_stream_name(part) && !s.listen_key_ && (s.category_ == "private" || s.category_.empty())) {
+      s.listen_key_ = part;
+    } else {
+      return Status::NotFound("no stream at " + path);
+    }
   }
   if (auto streams = params->Get("streams")) {
     std::size_t start = 0;
@@ -71,7 +86,17 @@ Result<StreamSession> StreamSession::Open(const std::string& target, const SimEx
     }
   }
   if (auto key = params->Get("listenKey")) s.listen_key_ = *key;
-  if (category == "private" && !s.listen_key_) return Status::InvalidInput("/private streams need ?listenKey=");
+  if (auto events = params->Get("events")) {
+    for (std::size_t start = 0; start <= events->size();) {
+      std::size_t end = events->find_first_of("/,", start);
+      if (end == std::string::npos) end = events->size();
+      if (end > start) s.events_.insert(events->substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  if (s.category_ == "private" && !s.listen_key_) return Status::InvalidInput("/private streams need ?listenKey=");
+  if (s.listen_key_ && s.category_ != "private" && !s.category_.empty())
+    return Status::NotFound("user data is served on /private only");
   if (s.listen_key_) {
     s.account_ = exchange.AccountForListenKey(*s.listen_key_);
     if (!s.account_) return Status::NotFound("listen key does not exist or expired");
@@ -120,6 +145,8 @@ std::string StreamSession::Frame(const std::string& stream, const std::string& p
 
 std::optional<std::string> StreamSession::Render(const MarketEvent& event, const SimExchange& exchange) {
   if (streams_.empty()) return std::nullopt;
+  // A subscription on the wrong category was acknowledged; it stays silent.
+  if (!category_.empty() && category_ != StreamCategory(event.stream_kind())) return std::nullopt;
   const std::string base = lower(event.symbol()) + "@" + lower(event.stream_kind());
   std::string name;
   if (streams_.count(base)) {
@@ -144,10 +171,13 @@ std::optional<std::string> StreamSession::Render(const MarketEvent& event, const
 }
 
 std::optional<std::string> StreamSession::Render(const UserEvent& event, const SimExchange& exchange) {
-  if (!account_ || event.account != *account_) return std::nullopt;
+  if (!account_ || event.account != *account_ || expired_) return std::nullopt;
   if (std::holds_alternative<ListenKeyExpired>(event.body)) {
     if (std::get<ListenKeyExpired>(event.body).listen_key != *listen_key_) return std::nullopt;
-    closing_ = true;
+    // The socket stays open; nothing more arrives on it (USD-M "User Data Stream Expired").
+    expired_ = true;
+  } else if (!events_.empty() && !events_.count(event.type_name())) {
+    return std::nullopt;
   }
   return Frame(*listen_key_, binance::UserEventJson(event, exchange));
 }

@@ -28,8 +28,10 @@ Result<std::unique_ptr<SimServer>> SimServer::Start(SimConfig config, const SimS
   server->http_ = std::move(http).value();
 
   net::WsServer::Callbacks callbacks;
-  callbacks.on_open = [self](net::WsServer::ConnectionId id, const std::string& target) -> Status {
-    auto session = StreamSession::Open(target, self->venue_->exchange());
+  StreamOptions stream_options;
+  stream_options.legacy_paths = options.legacy_ws_paths;
+  callbacks.on_open = [self, stream_options](net::WsServer::ConnectionId id, const std::string& target) -> Status {
+    auto session = StreamSession::Open(target, self->venue_->exchange(), stream_options);
     if (!session.ok()) return session.status();
     self->sessions_.emplace(id, std::move(session).value());
     return Status::Ok();
@@ -65,15 +67,12 @@ void SimServer::Deliver() {
   std::int64_t sent = 0;
   const auto market = venue_->TakeMarketEvents();
   const auto user = venue_->TakeDueUserEvents();
-  std::vector<net::WsServer::ConnectionId> finished;
   for (auto& [id, session] : sessions_) {
     for (const auto& e : market)
       if (auto frame = session.Render(e, ex)) sent += ws_->Send(id, *frame);
     for (const auto& e : user)
       if (auto frame = session.Render(e, ex)) sent += ws_->Send(id, *frame);
-    if (session.closing()) finished.push_back(id);
   }
-  for (auto id : finished) ws_->Close(id, "listenKeyExpired");
   venue_->CountStreamMessages(sent);
 }
 

@@ -22,6 +22,7 @@ struct SimServerOptions {
   std::optional<std::string> port_file;  // {"rest_port":…,"ws_port":…}, written once serving
   std::optional<std::string> scenario_file;
   TimeMs tick_ms = 10;
+  bool legacy_ws_paths = false;  // also serve /ws, /ws/<x> and /stream (retired on 2026-04-23)
 };
 
 class SimServer {
