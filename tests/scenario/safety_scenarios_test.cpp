@@ -32,6 +32,35 @@ void RecordOpen(Scenario& s, const std::string& symbol, Decimal amount, Decimal 
   REQUIRE(s.store->Write(b).ok());
 }
 
+// keel's reduce-only stop for the whole of an open one-way position, placed and recorded as the
+// daemon would (a GTC order: it does not expire with its position, unlike a closePosition one).
+OrderReport ReduceOnlyStop(Scenario& s, const std::string& symbol, Side side, Decimal qty, Decimal trigger) {
+  PlaceOrder stop;
+  stop.book = OrderBook::kConditional;
+  stop.client_order_id = MakeClientOrderId(s.account, OrderPurpose::kStop, symbol, s.clock.NowMs());
+  stop.symbol = symbol;
+  stop.side = side;
+  stop.type = OrderType::kStopMarket;
+  stop.qty = qty;
+  stop.reduce_only = true;
+  stop.trigger_price = trigger;
+  auto placed = s.exchange->Place(stop);
+  REQUIRE_MESSAGE(placed.ok(), placed.status().ToString());
+  OrderRecord record = PendingRecordOf(stop, OrderPurpose::kStop, qty, s.clock.NowMs());
+  record.state = OrderState::kNew;
+  WriteBatch b(s.clock.NowMs());
+  b.PutOrder(record, Provenance{Source::kRest, placed->update_time, "stop acknowledged"});
+  PositionFilter open;
+  open.symbol = symbol;
+  open.state = PositionState::kOpen;
+  for (auto p : *s.store->Positions(open)) {
+    p.stop_client_order_id = stop.client_order_id;
+    b.PutOpenPosition(p, Provenance{Source::kEngine, std::nullopt, "stop attached"});
+  }
+  REQUIRE(s.store->Write(b).ok());
+  return *placed;
+}
+
 SafeCloseOptions CloseOptions(Scenario& s, const std::string& symbol) {
   SafeCloseOptions o;
   o.account = s.account;
@@ -378,18 +407,15 @@ TEST_CASE("scenario: a stop whose outcome stays unknown is left PendingNew, then
 TEST_CASE("scenario: an algo cancel answered with the REST acknowledgement is a success") {
   Scenario s;
   REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500&newClientOrderId=web_1").status == 200);
-  s.Wait(11'000);
-  auto position = (*s.exchange->Positions())[0];
-  const Instrument eth = s.InstrumentOf("ETHUSDT");
-  auto protected_ = ProtectPosition(*s.exchange, *s.store, position, eth, s.Protect(D("2")));
-  REQUIRE(protected_.ok());
+  RecordOpen(s, "ETHUSDT", D("0.5"), D("3120.25"), s.clock.NowMs());
+  const OrderReport stop = ReduceOnlyStop(s, "ETHUSDT", Side::kSell, D("0.500"), D("3000.00"));
   auto closed = SafeClose(*s.exchange, s.store.get(), CloseOptions(s, "ETHUSDT"));
   REQUIRE_MESSAGE(closed.ok(), closed.status().ToString());
   CHECK(closed->verified_flat);
   REQUIRE(closed->cancelled.size() == 1);
-  CHECK(closed->cancelled[0] == protected_->stop.client_order_id);
+  CHECK(closed->cancelled[0] == stop.client_order_id);
   for (const auto& step : closed->steps) CHECK(step.find("could not cancel") == std::string::npos);
-  CHECK((*s.store->Order(protected_->stop.client_order_id))->state == OrderState::kCanceled);
+  CHECK((*s.store->Order(stop.client_order_id))->state == OrderState::kCanceled);
   CHECK(s.venue->exchange().OpenAlgoOrders(0, "").empty());
 
   // keel-cancel-ghosts --cancel on a keel stop the store does not know: "cancelled", not an error.
@@ -502,10 +528,8 @@ TEST_CASE("scenario: a leg that does not exist, or a symbol the exchange does no
 TEST_CASE("scenario: flat is proven by a read newer than the fill; a read that stays behind proves nothing") {
   Scenario s;
   REQUIRE(s.OutsideOrder("symbol=SOLUSDT&side=SELL&type=MARKET&quantity=12").status == 200);
-  s.Wait(11'000);
-  auto position = (*s.exchange->Positions())[0];
-  auto protected_ = ProtectPosition(*s.exchange, *s.store, position, s.InstrumentOf("SOLUSDT"), s.Protect(D("3")));
-  REQUIRE(protected_.ok());
+  RecordOpen(s, "SOLUSDT", D("-12"), D("150"), s.venue->exchange().Position(0, "SOLUSDT", PositionSide::kBoth).update_time);
+  const OrderReport stop = ReduceOnlyStop(s, "SOLUSDT", Side::kBuy, D("12"), D("160.0000"));
   // Position reads lag 20 s: they show the position (it is older than that), and after the close
   // they keep showing it for 20 s more.
   s.Wait(30'000);
@@ -524,7 +548,10 @@ TEST_CASE("scenario: flat is proven by a read newer than the fill; a read that s
   REQUIRE_MESSAGE(again.ok(), again.status().ToString());
   CHECK(again->was_flat);
   CHECK(again->verified_flat);
-  CHECK(again->cancelled.size() == 1);
+  CHECK(again->cancelled == std::vector<std::string>{stop.client_order_id});
+  InvariantOptions inv;
+  inv.now_ms = s.clock.NowMs();
+  CHECK(CheckStoreInvariants(*s.store, inv)->empty());
 }
 
 TEST_CASE("scenario: the last stop of an open position is adopted by the ghost sweep, never cancelled") {
@@ -575,4 +602,20 @@ TEST_CASE("scenario: the last stop of an open position is adopted by the ghost s
   InvariantOptions inv;
   inv.now_ms = s.clock.NowMs();
   CHECK(CheckStoreInvariants(*s.store, inv)->empty());
+}
+
+TEST_CASE("scenario: a closePosition stop the exchange expires with its position is recorded, not left open") {
+  Scenario s;
+  REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500&newClientOrderId=web_1").status == 200);
+  s.Wait(11'000);
+  auto position = (*s.exchange->Positions())[0];
+  auto protected_ = ProtectPosition(*s.exchange, *s.store, position, s.InstrumentOf("ETHUSDT"), s.Protect(D("2")));
+  REQUIRE(protected_.ok());
+  auto closed = SafeClose(*s.exchange, s.store.get(), CloseOptions(s, "ETHUSDT"));
+  REQUIRE_MESSAGE(closed.ok(), closed.status().ToString());
+  CHECK(closed->verified_flat);
+  CHECK(closed->cancelled.empty());  // nothing left to cancel: the exchange expired it (GTE_GTC)
+  CHECK((*s.store->Order(protected_->stop.client_order_id))->state == OrderState::kExpired);
+  auto view = LoadStoreView(*s.store);
+  CHECK(view->open_orders.empty());
 }

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "sim_fixture.h"
 
 using namespace keel;
@@ -107,4 +109,23 @@ TEST_CASE("a stop with nothing left to close expires; MARK_PRICE triggers on the
   }
   CHECK(g.ex->QueryAlgoOrder(g.alice, OrderRef{s.algo_id, std::nullopt})->status == AlgoStatus::kFinished);
   CHECK(g.PositionAmount() == D("0"));
+}
+
+TEST_CASE("closePosition orders are GTE_GTC and expire when their position closes") {
+  SimFixture f;
+  f.Place(f.Market(Side::kBuy, "1"));
+  SimAlgoOrder stop = f.ex->PlaceAlgoOrder(f.alice, StopMarket(Side::kSell, "90")).value();
+  CHECK(stop.time_in_force == TimeInForce::kGteGtc);
+  auto with_qty = StopMarket(Side::kSell, "90");
+  with_qty.close_position = false;
+  with_qty.quantity = D("1");
+  with_qty.reduce_only = true;
+  CHECK(f.ex->PlaceAlgoOrder(f.alice, with_qty)->time_in_force == TimeInForce::kGtc);
+  f.Events();
+  f.Place(f.Market(Side::kSell, "1"));  // the position closes by hand
+  const auto events = f.Events();
+  CHECK(std::find(events.begin(), events.end(), "ALGO_UPDATE EXPIRED") != events.end());
+  CHECK(f.ex->QueryAlgoOrder(f.alice, OrderRef{stop.algo_id, std::nullopt})->status == AlgoStatus::kExpired);
+  // The reduce-only stop with a quantity is not GTE_GTC: it stays, and expires only if it fires.
+  CHECK(f.ex->OpenAlgoOrders(f.alice, "TESTUSDT").size() == 1);
 }

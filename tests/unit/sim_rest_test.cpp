@@ -4,6 +4,7 @@
 #include <rapidjson/document.h>
 
 #include "keel/net/hmac.h"
+#include "keel/sim/binance_json.h"
 #include "keel/sim/binance_rest.h"
 #include "signed_request.h"
 #include "sim_fixture.h"
@@ -264,4 +265,30 @@ TEST_CASE("rate limits: weight per minute, then 429, then a 418 ban with Retry-A
   f.faults.rate_limit_next = 1;
   CHECK(f.Send("GET", "/fapi/v1/time", "", false, "").status == 429);
   CHECK(f.Send("GET", "/fapi/v1/time", "", false, "").status == 200);
+}
+
+TEST_CASE("GTE_GTC is the exchange's own: refused from a client, reported on closePosition orders") {
+  RestFixture f;
+  CHECK(f.Code(f.Send("POST", "/fapi/v1/order",
+                      "symbol=TESTUSDT&side=BUY&type=LIMIT&timeInForce=GTE_GTC&quantity=1&price=90")) == -1115);
+  REQUIRE(f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&type=MARKET&quantity=1").status == 200);
+  auto stop = RestFixture::Json(f.Send("POST", "/fapi/v1/algoOrder",
+                                       "algoType=CONDITIONAL&symbol=TESTUSDT&side=SELL&type=STOP_MARKET&"
+                                       "triggerPrice=90&closePosition=true&workingType=MARK_PRICE"));
+  CHECK(std::string(stop["timeInForce"].GetString()) == "GTE_GTC");
+}
+
+TEST_CASE("ACCOUNT_UPDATE's mt follows the symbol's margin type") {
+  RestFixture f;
+  REQUIRE(f.Send("POST", "/fapi/v1/marginType", "symbol=TESTUSDT&marginType=ISOLATED").status == 200);
+  f.ex->TakeUserEvents();
+  REQUIRE(f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&type=MARKET&quantity=1").status == 200);
+  bool seen = false;
+  for (const auto& e : f.ex->TakeUserEvents()) {
+    if (!std::holds_alternative<AccountUpdate>(e.body)) continue;
+    const std::string json = binance::UserEventJson(e, *f.ex);
+    CHECK(json.find(R"("mt":"isolated")") != std::string::npos);
+    seen = true;
+  }
+  CHECK(seen);
 }

@@ -165,6 +165,23 @@ void cancel_protection(Exchange& ex, StateStore* store, const SafeCloseOptions& 
     }
   }
   if (!r.cancelled.empty()) r.steps.push_back("cancelled " + std::to_string(r.cancelled.size()) + " protective order(s)");
+  // The exchange ends some itself (a closePosition stop expires with its position): what the store
+  // still holds open for this position is asked about and recorded as the exchange reports it.
+  if (!store) return;
+  OrderFilter f;
+  f.symbol = o.symbol;
+  f.open_only = true;
+  auto held = store->Orders(f);
+  if (!held.ok()) return;
+  for (const auto& mine : *held) {
+    if (mine.position_side != r.position_side || !is_protective(mine.purpose)) continue;
+    if (std::find(r.cancelled.begin(), r.cancelled.end(), mine.client_order_id) != r.cancelled.end()) continue;
+    const OrderBook book = is_conditional(mine.type) ? OrderBook::kConditional : OrderBook::kRegular;
+    auto now_state = ex.Query(book, o.symbol, mine.client_order_id);
+    if (!now_state.ok() || !is_terminal(now_state->status)) continue;
+    Status s = record_order(store, mine.client_order_id, *now_state, o.now(), "ended by the exchange with its position");
+    if (s.ok()) r.steps.push_back(mine.client_order_id + " was " + to_string(now_state->status) + " by the exchange");
+  }
 }
 
 }  // namespace

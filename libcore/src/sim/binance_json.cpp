@@ -515,7 +515,7 @@ std::string UserEventJson(const UserEvent& e, const SimExchange& ex) {
       w.Key("bep").String(p.entry_price.Format(std::max(1, i.price_precision)));
       w.Key("cr").String(money(p.accumulated_realized));
       w.Key("up").String(money(UnrealizedPnl(p.amount, p.entry_price, m.mark()).value()));
-      w.Key("mt").String("cross");
+      w.Key("mt").String(ex.margin_type(e.account, p.symbol));
       w.Key("iw").String("0");
       w.Key("ps").String(to_string(p.position_side));
       w.EndObject();

@@ -172,6 +172,8 @@ Status read_order_basics(Call& c, Request& r) {
   r.position_side = *ps;
   auto tif = c.OptEnum("timeInForce", parse_time_in_force, -1115, "Invalid timeInForce.");
   if (!tif.ok()) return tif.status();
+  // GTE_GTC is the exchange's own for closePosition orders; no client may ask for it.
+  if (*tif == TimeInForce::kGteGtc) return venue_error(-1115, "Invalid timeInForce.");
   r.time_in_force = *tif;
   return Status::Ok();
 }

@@ -63,7 +63,9 @@ Result<SimAlgoOrder> SimExchange::PlaceAlgoOrder(AccountId id, const NewAlgoOrde
   algo.side = r.side;
   algo.position_side = *ps;
   algo.type = r.type;
-  algo.time_in_force = r.time_in_force.value_or(TimeInForce::kGtc);
+  // A closePosition order lives as long as its position: the exchange marks it GTE_GTC and
+  // expires it when the position closes.
+  algo.time_in_force = r.close_position ? TimeInForce::kGteGtc : r.time_in_force.value_or(TimeInForce::kGtc);
   algo.quantity = r.quantity.value_or(Decimal());
   algo.price = r.price.value_or(Decimal());
   algo.trigger_price = *r.trigger_price;
@@ -81,6 +83,24 @@ Result<SimAlgoOrder> SimExchange::PlaceAlgoOrder(AccountId id, const NewAlgoOrde
   ++counters_.algo_orders_placed;
   EmitAlgo(id, algo);
   return algo;
+}
+
+void SimExchange::ExpirePositionAlgos(AccountId id, const std::string& symbol, PositionSide position_side) {
+  Account& a = account(id);
+  std::vector<std::int64_t> ending;
+  for (std::int64_t aid : a.open_algos) {
+    const SimAlgoOrder& algo = a.algos.at(aid);
+    if (algo.symbol == symbol && algo.position_side == position_side && algo.time_in_force == TimeInForce::kGteGtc)
+      ending.push_back(aid);
+  }
+  for (std::int64_t aid : ending) {
+    SimAlgoOrder& algo = a.algos.at(aid);
+    a.open_algos.erase(aid);
+    a.open_algo_by_client_id.erase(algo.client_algo_id);
+    algo.status = AlgoStatus::kExpired;
+    algo.update_time = now();
+    EmitAlgo(id, algo, "position closed");
+  }
 }
 
 void SimExchange::EmitAlgo(AccountId id, const SimAlgoOrder& algo, const std::string& reason) {

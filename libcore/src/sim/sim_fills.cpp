@@ -84,6 +84,7 @@ Decimal SimExchange::Fill(AccountId id, SimOrder& o, Decimal price, Decimal qty,
       if (other.symbol == o.symbol && other.position_side == o.position_side && other.reduce_only) stale.push_back(oid);
     }
     for (std::int64_t oid : stale) Close(id, a.orders.at(oid), OrderStatus::kExpired, "EXPIRED", "");
+    ExpirePositionAlgos(id, o.symbol, o.position_side);
   }
   return qty;
 }

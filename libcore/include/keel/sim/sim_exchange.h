@@ -212,6 +212,8 @@ class SimExchange {
   void TriggerAlgos(SymbolState& s);
   void Trigger(AccountId id, SimAlgoOrder& algo);
   void EmitAlgo(AccountId id, const SimAlgoOrder& algo, const std::string& reason = "");
+  // The system's cancel of GTE_GTC (closePosition) orders when their position closes: EXPIRED.
+  void ExpirePositionAlgos(AccountId id, const std::string& symbol, PositionSide position_side);
 
   SimConfig config_;
   const Clock& clock_;
