@@ -246,7 +246,7 @@ TEST_CASE("scenario 5: the exchange cancelled keel's order unseen; a foreign ord
   limit.type = OrderType::kLimit;
   limit.time_in_force = TimeInForce::kGtx;
   limit.qty = D("0.010");
-  limit.price = D("90000.00");
+  limit.price = D("93000.00");
   auto placed = s.exchange->Place(limit);
   REQUIRE(placed.ok());
   OrderRecord mine;
@@ -258,11 +258,11 @@ TEST_CASE("scenario 5: the exchange cancelled keel's order unseen; a foreign ord
   mine.purpose = OrderPurpose::kEntry;
   mine.state = OrderState::kNew;
   mine.qty = D("0.010");
-  mine.price = D("90000.00");
+  mine.price = D("93000.00");
   WriteBatch b(s.clock.NowMs());
   b.PutOrder(mine, Provenance{Source::kRest, placed->update_time, "ack"});
   REQUIRE(s.store->Write(b).ok());
-  REQUIRE(s.OutsideOrder("symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=0.010&price=89000.00&timeInForce=GTC&"
+  REQUIRE(s.OutsideOrder("symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=0.010&price=92000.00&timeInForce=GTC&"
                          "newClientOrderId=web_foreign1").status == 200);
   // Seed 000: the exchange cancels the entry and the stream loses the event.
   REQUIRE(s.Control(R"({"fault":"stream_drop_next","event":"ORDER_TRADE_UPDATE","detail":"CANCELED"})").ok());
@@ -577,7 +577,7 @@ TEST_CASE("scenario: the last stop of an open position is adopted by the ghost s
   bid.type = OrderType::kLimit;
   bid.time_in_force = TimeInForce::kGtc;
   bid.qty = D("0.010");
-  bid.price = D("2900.00");
+  bid.price = D("3000.00");
   REQUIRE(s.exchange->Place(bid).ok());
   s.Wait(11'000);
   CHECK(Scan(s).findings.size() == 2);  // both keel orders are unknown to the store

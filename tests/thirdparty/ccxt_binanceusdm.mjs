@@ -42,11 +42,11 @@ try {
   const bid = ticker['BTC/USDT:USDT'].bid;
   check(bid > 0, 'fetchBidsAsks', ticker);
 
-  const limitPrice = exchange.priceToPrecision('BTC/USDT:USDT', bid * 0.95);
+  const limitPrice = exchange.priceToPrecision('BTC/USDT:USDT', bid * 0.97);
   const limit = await exchange.createOrder('BTC/USDT:USDT', 'limit', 'buy', 0.01, limitPrice);
   check(limit.status === 'open' && limit.id, 'createOrder limit', limit);
 
-  const newPrice = exchange.priceToPrecision('BTC/USDT:USDT', bid * 0.94);
+  const newPrice = exchange.priceToPrecision('BTC/USDT:USDT', bid * 0.96);
   const edited = await exchange.editOrder(limit.id, 'BTC/USDT:USDT', 'limit', 'buy', 0.02, newPrice);
   check(edited.amount === 0.02 && edited.price === Number(newPrice), 'editOrder', edited);
 

@@ -64,7 +64,7 @@ TEST_CASE("the adapter places, reads and cancels through the exchange's own endp
   PlaceOrder resting = f.Market(Side::kBuy, "1", "k-2-g");
   resting.type = OrderType::kLimit;
   resting.time_in_force = TimeInForce::kGtc;
-  resting.price = D("90");
+  resting.price = D("96");
   REQUIRE(f.exchange->Place(resting).ok());
   auto open = f.exchange->OpenOrders();
   REQUIRE(open.ok());
@@ -138,7 +138,7 @@ TEST_CASE("an acknowledgement followed by a failed query is an unknown outcome")
   PlaceOrder bid = f.Market(Side::kBuy, "1", "k-bid");
   bid.type = OrderType::kLimit;
   bid.time_in_force = TimeInForce::kGtc;
-  bid.price = D("90");
+  bid.price = D("96");
   REQUIRE(f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "x").status().IsNotFound());  // time synced
   f.transport->FailNext(1, 1);  // the placement goes through, the query after its minimal ack does not
   auto o = f.exchange->Place(bid);

@@ -268,3 +268,25 @@ TEST_CASE("listen keys: one per account, extended by keepalive, expired after an
   CHECK(*f.ex->KeepAliveListenKey(f.alice, key).venue_code() == -1125);
   CHECK(f.ex->CreateListenKey(f.alice) != key);
 }
+
+TEST_CASE("price bands and leverage brackets, in the exchange's codes") {
+  SimConfig config = keel::sim::test::TestConfig();
+  config.instruments[0].percent_price_up = D("1.05");
+  config.instruments[0].percent_price_down = D("0.95");
+  SimFixture f(config);
+  // PERCENT_PRICE around the mark (100): above 105 is -4016, below 95 is -4024.
+  CHECK(f.Rejected(f.Limit(Side::kSell, "1", "105.1")) == -4016);
+  CHECK(f.Rejected(f.Limit(Side::kBuy, "1", "94.9")) == -4024);
+  CHECK(f.Place(f.Limit(Side::kBuy, "1", "95.0")).status == OrderStatus::kNew);
+  // Brackets: 75x at most, and a position is capped by what its leverage allows.
+  const auto& brackets = f.ex->FindMarket("TESTUSDT")->instrument().brackets;
+  REQUIRE(brackets.size() == 10);
+  CHECK(brackets[1].cum == D("25"));  // 5000 * (0.01 - 0.005): the maintenance margin is continuous
+  CHECK(f.ex->SetLeverage(f.alice, "TESTUSDT", 76).status().venue_code() == std::optional<int>(-4028));
+  REQUIRE(f.ex->SetLeverage(f.alice, "TESTUSDT", 75).ok());
+  CHECK(f.ex->max_notional(f.alice, "TESTUSDT") == D("5000"));
+  CHECK(f.Rejected(f.Market(Side::kBuy, "51")) == -2027);  // 5,100 notional above the 75x cap of 5,000
+  REQUIRE(f.ex->SetLeverage(f.alice, "TESTUSDT", 10).ok());
+  CHECK(f.ex->max_notional(f.alice, "TESTUSDT") == D("1000000"));
+  CHECK(f.ex->maintenance_margin("TESTUSDT", D("10000")) == D("75"));  // 10,000 * 0.01 - 25
+}

@@ -29,6 +29,10 @@ inline SimConfig TestConfig() {
   i.spread_ticks = 2;
   i.levels = 5;
   i.depth_per_level = D("1");
+  // Wide price bands: these tests rest orders 10 % from the price; sim_exchange_test checks the
+  // exchange's own 5 % bands.
+  i.percent_price_up = D("1.5");
+  i.percent_price_down = D("0.5");
   c.instruments.push_back(i);
   c.accounts.push_back(SimAccountSpec{"alice", "key-a", "secret-a", D("10000")});
   c.accounts.push_back(SimAccountSpec{"bob", "key-b", "secret-b", D("10000")});

@@ -100,7 +100,7 @@ TEST_CASE("signed requests: key, signature and timing are checked as the exchang
   CHECK(RestFixture::Code(f.api.Handle(r)) == -1021);
   // Both parameter layouts: everything in the query even for POST (npm binance), or a form body.
   HttpResponse in_query = f.Send("POST", "/fapi/v1/leverage", "symbol=TESTUSDT&leverage=5", true, "key-a", "secret-a", true);
-  CHECK(in_query.body == R"({"leverage":5,"maxNotionalValue":"1000000","symbol":"TESTUSDT"})");
+  CHECK(in_query.body == R"({"leverage":5,"maxNotionalValue":"10000000","symbol":"TESTUSDT"})");
   HttpResponse in_body = f.Send("POST", "/fapi/v1/leverage", "symbol=TESTUSDT&leverage=7");
   CHECK(RestFixture::Json(in_body)["leverage"] == 7);
   // A mixed request signs query + body with nothing between them (the documented example).
@@ -291,4 +291,25 @@ TEST_CASE("ACCOUNT_UPDATE's mt follows the symbol's margin type") {
     seen = true;
   }
   CHECK(seen);
+}
+
+TEST_CASE("weights as documented: modify costs no IP weight but counts on the order limits; depth by limit") {
+  RestFixture f;
+  auto weight = [](const HttpResponse& r) { return std::stoi(r.header("X-MBX-USED-WEIGHT-1M")); };
+  HttpResponse placed = f.Send("POST", "/fapi/v1/order",
+                               "symbol=TESTUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=95&"
+                               "newClientOrderId=w1");
+  REQUIRE(placed.status == 200);
+  CHECK(placed.header("X-MBX-ORDER-COUNT-1M") == "1");
+  HttpResponse modified = f.Send("PUT", "/fapi/v1/order", "symbol=TESTUSDT&origClientOrderId=w1&side=BUY&quantity=1&price=96");
+  REQUIRE(modified.status == 200);
+  CHECK(weight(modified) == weight(placed));              // 0 IP weight
+  CHECK(modified.header("X-MBX-ORDER-COUNT-1M") == "2");  // but an order on the limits
+  int before = weight(modified);
+  for (auto [limit, cost] : {std::pair{"5", 2}, {"50", 2}, {"100", 5}, {"500", 10}, {"1000", 20}}) {
+    HttpResponse depth = f.Send("GET", "/fapi/v1/depth", std::string("symbol=TESTUSDT&limit=") + limit, false, "");
+    CHECK_MESSAGE(weight(depth) == before + cost, limit);
+    before = weight(depth);
+  }
+  CHECK(weight(f.Send("GET", "/fapi/v1/depth", "symbol=TESTUSDT", false, "")) == before + 10);
 }

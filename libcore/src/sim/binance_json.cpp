@@ -96,7 +96,7 @@ void WritePositionRisk(JsonWriter& w, const SimExchange& ex, AccountId id, const
   const Decimal notional = p.amount.Mul(mark, Rounding::kNearest).value();
   const Decimal lev = Decimal::FromInteger(ex.leverage(id, p.symbol)).value();
   const Decimal initial = notional.abs().Div(lev, Rounding::kUp).value();
-  const Decimal maint = notional.abs().Mul(Decimal::Parse("0.004").value(), Rounding::kUp).value();
+  const Decimal maint = ex.maintenance_margin(p.symbol, notional.abs());
   w.StartObject();
   w.Key("symbol").String(p.symbol);
   w.Key("positionSide").String(to_string(p.position_side));
@@ -111,7 +111,7 @@ void WritePositionRisk(JsonWriter& w, const SimExchange& ex, AccountId id, const
   w.Key("isolatedWallet").String("0");
   if (v2) {
     w.Key("leverage").String(std::to_string(ex.leverage(id, p.symbol)));
-    w.Key("maxNotionalValue").String("1000000");
+    w.Key("maxNotionalValue").String(ex.max_notional(id, p.symbol).ToString());
     w.Key("marginType").String(ex.margin_type(id, p.symbol));
     w.Key("isAutoAddMargin").String("false");
   } else {
@@ -190,12 +190,12 @@ void WriteAccount(JsonWriter& w, const SimExchange& ex, AccountId id, bool v2) {
     w.Key("notional").String(money(notional));
     w.Key("isolatedWallet").String("0");
     w.Key("initialMargin").String(money(initial_margin));
-    w.Key("maintMargin").String(money(notional.abs().Mul(Decimal::Parse("0.004").value(), Rounding::kUp).value()));
+    w.Key("maintMargin").String(money(ex.maintenance_margin(p.symbol, notional.abs())));
     if (v2) {
       w.Key("leverage").String(std::to_string(p.leverage));
       w.Key("isolated").Bool(false);
       w.Key("entryPrice").String(p.entry_price.Format(std::max(1, inst.price_precision)));
-      w.Key("maxNotional").String("1000000");
+      w.Key("maxNotional").String(ex.max_notional(id, p.symbol).ToString());
       w.Key("bidNotional").String("0");
       w.Key("askNotional").String("0");
     }
@@ -302,8 +302,8 @@ void WriteExchangeInfo(JsonWriter& w, const SimExchange& ex) {
     w.Key("limit").Int(ex.config().limits.max_open_algo_orders).EndObject();
     w.StartObject().Key("filterType").String("MIN_NOTIONAL").Key("notional").String(f.min_notional.ToString());
     w.EndObject();
-    w.StartObject().Key("filterType").String("PERCENT_PRICE").Key("multiplierUp").String("1.0500");
-    w.Key("multiplierDown").String("0.9500").Key("multiplierDecimal").String("4").EndObject();
+    w.StartObject().Key("filterType").String("PERCENT_PRICE").Key("multiplierUp").String(i.percent_price_up.Format(4));
+    w.Key("multiplierDown").String(i.percent_price_down.Format(4)).Key("multiplierDecimal").String("4").EndObject();
     w.EndArray();
     w.Key("orderTypes").StartArray();
     for (const char* t : {"LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET",
@@ -396,19 +396,21 @@ void WriteDepth(JsonWriter& w, const Market& m, int limit, TimeMs now) {
   w.EndObject();
 }
 
-void WriteLeverageBracket(JsonWriter& w, const SimExchange& ex, AccountId id, const Market& m) {
+void WriteLeverageBracket(JsonWriter& w, const SimExchange&, AccountId, const Market& m) {
   w.StartObject();
   w.Key("symbol").String(m.symbol());
   w.Key("notionalCoef").Int(1);
   w.Key("brackets").StartArray();
-  w.StartObject();
-  w.Key("bracket").Int(1);
-  w.Key("initialLeverage").Int(std::max(125, ex.leverage(id, m.symbol())));
-  w.Key("notionalCap").Int(50000);
-  w.Key("notionalFloor").Int(0);
-  w.Key("maintMarginRatio").String("0.004");
-  w.Key("cum").String("0.0");
-  w.EndObject();
+  for (const LeverageBracket& b : m.instrument().brackets) {
+    w.StartObject();
+    w.Key("bracket").Int(b.bracket);
+    w.Key("initialLeverage").Int(b.initial_leverage);
+    w.Key("notionalCap").Int(b.notional_cap.units() / Decimal::kUnitsPerOne);
+    w.Key("notionalFloor").Int(b.notional_floor.units() / Decimal::kUnitsPerOne);
+    w.Key("maintMarginRatio").String(b.maint_margin_ratio.ToString());
+    w.Key("cum").String(b.cum.Format(1));
+    w.EndObject();
+  }
   w.EndArray();
   w.EndObject();
 }

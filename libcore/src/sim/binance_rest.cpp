@@ -551,7 +551,7 @@ Body post_leverage(Call& c) {
   auto set = c.ex.SetLeverage(c.account, *symbol, static_cast<int>(**lev));
   if (!set.ok()) return set.status();
   return json([&](JsonWriter& w) {
-    w.StartObject().Key("leverage").Int(*set).Key("maxNotionalValue").String("1000000");
+    w.StartObject().Key("leverage").Int(*set).Key("maxNotionalValue").String(c.ex.max_notional(c.account, *symbol).ToString());
     w.Key("symbol").String(*symbol).EndObject();
   });
 }
@@ -639,7 +639,7 @@ const Endpoint kEndpoints[] = {
     {"GET", "/fapi/v1/premiumIndex", Security::kNone, 1, 10, premium_index},
     {"GET", "/fapi/v1/depth", Security::kNone, 5, 0, depth},
     {"POST", "/fapi/v1/order", Security::kSigned, 0, 0, post_order},
-    {"PUT", "/fapi/v1/order", Security::kSigned, 1, 0, put_order},
+    {"PUT", "/fapi/v1/order", Security::kSigned, 0, 0, put_order},  // 0 IP weight; counts on the order limits
     {"DELETE", "/fapi/v1/order", Security::kSigned, 1, 0, delete_order},
     {"GET", "/fapi/v1/order", Security::kSigned, 1, 0, get_order},
     {"GET", "/fapi/v1/openOrder", Security::kSigned, 1, 0, get_open_order},
@@ -670,6 +670,15 @@ const Endpoint kEndpoints[] = {
     {"GET", "/sapi/v1/capital/config/getall", Security::kSigned, 10, 0, empty_list},
     {"GET", "/sapi/v1/margin/allPairs", Security::kApiKey, 1, 0, empty_list},
 };
+
+// GET /fapi/v1/depth weighs by limit: 5, 10, 20, 50 -> 2; 100 -> 5; 500 (default) -> 10; 1000 -> 20.
+int DepthWeight(const std::optional<std::string>& limit) {
+  const std::string l = limit.value_or("500");
+  if (l == "5" || l == "10" || l == "20" || l == "50") return 2;
+  if (l == "100") return 5;
+  if (l == "1000") return 20;
+  return 10;
+}
 
 // Takes "signature=<hex>" out of raw (it must be the last parameter); returns what was signed.
 bool cut_signature(std::string_view raw, std::string& signed_part, std::string& signature) {
@@ -778,14 +787,14 @@ HttpResponse BinanceRestApi::Handle(const HttpRequest& request) {
                                      "polling the API.",
                                  -1003, 429, 60'000));
   }
-  const int weight = (endpoint->weight_all && !c.Opt("symbol")) ? endpoint->weight_all : endpoint->weight;
+  int weight = (endpoint->weight_all && !c.Opt("symbol")) ? endpoint->weight_all : endpoint->weight;
+  if (endpoint->handler == depth) weight = DepthWeight(c.Opt("limit"));
   const LimitVerdict verdict = limiter_.ChargeWeight(ip, weight, now);
   if (!verdict.allowed)
     return fail(Status::Exchange(verdict.message, verdict.code, verdict.http_status, verdict.retry_after_s * 1000));
   Status auth = authenticate(c, endpoint->security);
   if (!auth.ok()) return fail(auth);
-  if (endpoint->method == std::string("POST") &&
-      (endpoint->handler == post_order || endpoint->handler == post_algo_order)) {
+  if (endpoint->handler == post_order || endpoint->handler == post_algo_order || endpoint->handler == put_order) {
     const LimitVerdict orders = limiter_.ChargeOrder(c.account, now);
     if (!orders.allowed)
       return fail(Status::Exchange(orders.message, orders.code, orders.http_status, orders.retry_after_s * 1000));

@@ -14,6 +14,10 @@ Result<std::unique_ptr<SimExchange>> SimExchange::Create(SimConfig config, const
   if (config.accounts.empty()) return Status::InvalidInput("the simulator needs at least one account");
   std::unique_ptr<SimExchange> ex(new SimExchange(std::move(config), clock));
   const TimeMs start = clock.NowMs();
+  for (auto& inst : ex->config_.instruments) {
+    if (inst.brackets.empty())
+      inst.brackets = DefaultBrackets(inst.filters.symbol == "BTCUSDT" || inst.filters.symbol == "ETHUSDT");
+  }
   for (const auto& inst : ex->config_.instruments) {
     std::unique_ptr<PricePath> path;
     if (inst.replay_csv) {
@@ -117,8 +121,17 @@ Status SimExchange::SetDualSidePosition(AccountId id, bool dual) {
 
 Result<int> SimExchange::SetLeverage(AccountId id, const std::string& symbol, int leverage) {
   if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
-  if (leverage < 1 || leverage > 125) return venue_error(-4028, "Leverage " + std::to_string(leverage) + " is not valid");
+  const auto& brackets = FindMarket(symbol)->instrument().brackets;
+  if (leverage < 1 || leverage > MaxLeverage(brackets))
+    return venue_error(-4028, "Leverage " + std::to_string(leverage) + " is not valid");
   Account& a = account(id);
+  for (PositionSide side : {PositionSide::kBoth, PositionSide::kLong, PositionSide::kShort}) {
+    auto held = a.positions.find({symbol, side});
+    if (held == a.positions.end() || held->second.amount.is_zero()) continue;
+    const Decimal notional = held->second.amount.abs().Mul(FindMarket(symbol)->mark(), Rounding::kUp).value();
+    if (notional > MaxNotionalAt(brackets, leverage))
+      return venue_error(-2027, "Exceeded the maximum allowable position at current leverage.");
+  }
   a.leverage[symbol] = leverage;
   // Resting orders on the symbol now reserve margin at the new leverage.
   std::vector<std::int64_t> ids;
@@ -176,12 +189,19 @@ SimPosition SimExchange::Position(AccountId id, const std::string& symbol, Posit
   return p;
 }
 
+Decimal SimExchange::max_notional(AccountId id, const std::string& symbol) const {
+  return MaxNotionalAt(FindMarket(symbol)->instrument().brackets, leverage(id, symbol));
+}
+
+Decimal SimExchange::maintenance_margin(const std::string& symbol, Decimal notional) const {
+  return MaintenanceMargin(FindMarket(symbol)->instrument().brackets, notional);
+}
+
 AccountSummary SimExchange::Summary(AccountId id) const {
   const Account& a = account(id);
   AccountSummary s;
   s.wallet_balance = a.wallet;
   s.update_time = a.wallet_time;
-  const Decimal mmr = Decimal::Parse("0.004").value();
   for (const auto& [key, p] : a.positions) {
     if (p.amount.is_zero()) continue;
     const Market* m = FindMarket(p.symbol);
@@ -190,7 +210,7 @@ AccountSummary SimExchange::Summary(AccountId id) const {
     const Decimal notional = p.amount.abs().Mul(mark, Rounding::kUp).value();
     const Decimal lev = Decimal::FromInteger(leverage(id, p.symbol)).value();
     s.position_initial_margin = s.position_initial_margin.Add(notional.Div(lev, Rounding::kUp).value()).value();
-    s.maint_margin = s.maint_margin.Add(notional.Mul(mmr, Rounding::kUp).value()).value();
+    s.maint_margin = s.maint_margin.Add(maintenance_margin(p.symbol, notional)).value();
     s.update_time = std::max(s.update_time, p.update_time);
   }
   s.open_order_initial_margin = a.open_order_margin;

@@ -81,6 +81,28 @@ Status SimExchange::CheckMargin(AccountId id, const std::string& symbol, Decimal
   return Status::Ok();
 }
 
+Status SimExchange::CheckPriceBand(const Market& m, Decimal price) const {
+  // PERCENT_PRICE, relative to the mark price.
+  const SimInstrument& inst = m.instrument();
+  const Decimal cap = m.mark().Mul(inst.percent_price_up, Rounding::kDown).value();
+  const Decimal floor = m.mark().Mul(inst.percent_price_down, Rounding::kUp).value();
+  if (price > cap) return venue_error(-4016, "Limit price can't be higher than " + cap.ToString() + ".");
+  if (price < floor) return venue_error(-4024, "Limit price can't be lower than " + floor.ToString() + ".");
+  return Status::Ok();
+}
+
+Status SimExchange::CheckNotionalCap(AccountId id, const std::string& symbol, PositionSide ps, Decimal qty,
+                                     Decimal price) const {
+  const Account& a = account(id);
+  Decimal held;
+  auto it = a.positions.find({symbol, ps});
+  if (it != a.positions.end()) held = it->second.amount.abs();
+  const Decimal after = held.Add(qty).value().Mul(price, Rounding::kUp).value();
+  const Decimal cap = MaxNotionalAt(FindMarket(symbol)->instrument().brackets, leverage(id, symbol));
+  if (after > cap) return venue_error(-2027, "Exceeded the maximum allowable position at current leverage.");
+  return Status::Ok();
+}
+
 Result<SimOrder> SimExchange::PlaceOrder(AccountId id, const NewOrderRequest& r) {
   Advance();
   SymbolState* s = symbol_state(r.symbol);
@@ -110,6 +132,7 @@ Result<SimOrder> SimExchange::PlaceOrder(AccountId id, const NewOrderRequest& r)
   if (!q.ok()) return reject(q);
   if (!market) {
     Status p = ValidatePrice(inst, *r.price);
+    if (p.ok()) p = CheckPriceBand(*s->market, *r.price);
     if (!p.ok()) return reject(p);
   }
   if (a.open_count[r.symbol] >= config_.limits.max_open_orders)
@@ -134,6 +157,8 @@ Result<SimOrder> SimExchange::PlaceOrder(AccountId id, const NewOrderRequest& r)
       return reject(venue_error(-4164, "Order's notional must be no smaller than " + inst.filters.min_notional.ToString() +
                                            " (unless you choose reduce only)."));
     }
+    Status cap = CheckNotionalCap(id, r.symbol, *ps, *r.quantity, valuation);
+    if (!cap.ok()) return reject(cap);
     Status m = CheckMargin(id, r.symbol, *r.quantity, valuation);
     if (!m.ok()) return reject(m);
   }
@@ -351,6 +376,7 @@ Result<SimOrder> SimExchange::ModifyOrder(AccountId id, const ModifyRequest& r) 
   const SimInstrument& inst = s->market->instrument();
   KEEL_RETURN_IF_ERROR(ValidateQuantity(inst, r.quantity, false));
   KEEL_RETURN_IF_ERROR(ValidatePrice(inst, r.price));
+  KEEL_RETURN_IF_ERROR(CheckPriceBand(*s->market, r.price));
   if (o.modifications >= 10000) return venue_error(-5026, "Exceed maximum modify order limit.");
   ++counters_.modifications;
   // The documented cases where a modification cancels the order instead.

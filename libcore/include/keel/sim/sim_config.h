@@ -11,6 +11,7 @@
 #include "keel/model/decimal.h"
 #include "keel/model/instrument.h"
 #include "keel/model/time.h"
+#include "keel/sim/leverage_brackets.h"
 
 namespace keel::sim {
 
@@ -34,6 +35,10 @@ struct SimInstrument {
   Decimal depth_per_level;
   // Replay this CSV (time_ms,price per line) instead of the random walk.
   std::optional<std::string> replay_csv;
+  // PERCENT_PRICE: a limit price above mark * up is refused (-4016), below mark * down too (-4024).
+  Decimal percent_price_up = Decimal::Parse("1.05").value();
+  Decimal percent_price_down = Decimal::Parse("0.95").value();
+  std::vector<LeverageBracket> brackets;  // empty: DefaultBrackets for the symbol
 };
 
 struct SimAccountSpec {
@@ -63,6 +68,10 @@ struct SimConfig {
   Decimal taker_fee = Decimal::Parse("0.0005").value();
   int default_leverage = 20;
   TimeMs listen_key_validity_ms = 60 * 60 * 1000;
+  // Funding: every interval (at its multiples of epoch time) each position pays or receives
+  // amount * mark * rate (a long pays when the rate is positive). 0: no funding.
+  TimeMs funding_interval_ms = 8 * 60 * 60 * 1000;
+  Decimal funding_rate = Decimal::Parse("0.0001").value();
 
   const SimInstrument* Find(const std::string& symbol) const;
 };

@@ -48,6 +48,10 @@ class SimExchange {
   Result<int> SetLeverage(AccountId id, const std::string& symbol, int leverage);
   Status SetMarginType(AccountId id, const std::string& symbol, const std::string& margin_type);
   int leverage(AccountId id, const std::string& symbol) const;
+  // maxNotionalValue: the largest position notional the account's leverage allows on the symbol.
+  Decimal max_notional(AccountId id, const std::string& symbol) const;
+  // The maintenance margin of a position of this notional on the symbol (its leverage bracket).
+  Decimal maintenance_margin(const std::string& symbol, Decimal notional) const;
   std::string margin_type(AccountId id, const std::string& symbol) const;  // "cross" | "isolated"
   // Every (symbol, side) the account has a position row for, including flat ones it has traded.
   std::vector<SimPosition> Positions(AccountId id) const;
@@ -189,6 +193,10 @@ class SimExchange {
   Result<PositionSide> ResolvePositionSide(const Account& a, const std::optional<PositionSide>& requested) const;
   Status CheckReduceOnly(const Account& a, const std::string& symbol, PositionSide ps, Side side, Decimal qty) const;
   Status CheckMargin(AccountId id, const std::string& symbol, Decimal qty, Decimal price) const;
+  // PERCENT_PRICE around the mark: -4016 above, -4024 below.
+  Status CheckPriceBand(const Market& market, Decimal price) const;
+  // The position after adding qty, against maxNotionalValue at the account's leverage (-2027).
+  Status CheckNotionalCap(AccountId id, const std::string& symbol, PositionSide ps, Decimal qty, Decimal price) const;
   bool Increases(const Account& a, const std::string& symbol, PositionSide ps, Side side) const;
   // Places an order that passed validation: takes liquidity, rests or expires, emitting events.
   SimOrder& Submit(AccountId id, SimOrder order);
