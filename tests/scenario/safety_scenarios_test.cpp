@@ -1,9 +1,13 @@
 // The incidents of the seeds, made to happen in the simulator, and keel's safety core against them.
+#include <algorithm>
 #include <map>
 #include <sstream>
 
 #include "harness.h"
+#include "keel/binance/codec.h"
+#include "keel/engine/event_applier.h"
 #include "keel/ops/exit_code.h"
+#include "keel/sim/binance_json.h"
 #include "keel/ops/safety_tools.h"
 #include "keel/safety/client_ids.h"
 #include "keel/safety/ghost_sweep.h"
@@ -618,4 +622,41 @@ TEST_CASE("scenario: a closePosition stop the exchange expires with its position
   CHECK((*s.store->Order(protected_->stop.client_order_id))->state == OrderState::kExpired);
   auto view = LoadStoreView(*s.store);
   CHECK(view->open_orders.empty());
+}
+
+TEST_CASE("scenario: a liquidation whose ACCOUNT_UPDATE is lost still closes keel's record of the position") {
+  Scenario s;
+  REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500").status == 200);
+  RecordOpen(s, "ETHUSDT", D("0.5"), D("3120.25"), s.venue->exchange().Position(0, "ETHUSDT", PositionSide::kBoth).update_time);
+  s.Wait(1000);
+  REQUIRE(s.Control(R"({"fault":"stream_drop_next","event":"ACCOUNT_UPDATE","count":5})").ok());
+  REQUIRE(s.Control(R"({"act":"liquidate","account":"demo","symbol":"ETHUSDT"})").ok());
+  s.clock.Advance(10);
+  s.venue->Tick();
+  // What the stream delivers, as the exchange's JSON, through keel's own codec and applier.
+  std::vector<std::string> symbols_to_read;
+  int applied = 0;
+  for (const auto& e : s.venue->TakeDueUserEvents()) {
+    auto parsed = binance::ParseUserDataEvent(sim::binance::UserEventJson(e, s.venue->exchange()));
+    REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
+    if (const auto* o = std::get_if<OrderEvent>(&*parsed)) {
+      auto r = ApplyOrderEvent(*s.store, *o, s.clock.NowMs());
+      REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+      symbols_to_read.insert(symbols_to_read.end(), r->rest_reads.begin(), r->rest_reads.end());
+      ++applied;
+    } else {
+      CHECK(!std::holds_alternative<PositionEvent>(*parsed));  // every ACCOUNT_UPDATE was dropped
+    }
+  }
+  CHECK(applied >= 2);  // the autoclose order's NEW and its CALCULATED fill
+  PositionFilter open;
+  open.state = PositionState::kOpen;
+  CHECK(s.store->Positions(open)->empty());
+  PositionFilter closed;
+  closed.state = PositionState::kClosed;
+  CHECK((*s.store->Positions(closed))[0].exit_reason == std::optional<std::string>("liquidated"));
+  CHECK(std::find(symbols_to_read.begin(), symbols_to_read.end(), "ETHUSDT") != symbols_to_read.end());
+  bool incident = false;
+  for (const auto& i : *s.store->Incidents(RecordFilter{})) incident |= i.kind == IncidentKind::kLiquidation;
+  CHECK(incident);
 }

@@ -243,8 +243,9 @@ TEST_CASE("exchange-side acts: cancel, expire with a reason, fill now") {
   auto expired = f.ex->ExchangeCancel(f.alice, "TESTUSDT", OrderRef{b.order_id, std::nullopt}, true, "GTD expired");
   CHECK(expired->status == OrderStatus::kExpired);
   auto events = f.ex->TakeUserEvents();
-  REQUIRE(events.size() == 3);
-  CHECK(std::get<OrderUpdate>(events[2].body).expiry_reason == "GTD expired");
+  REQUIRE(events.size() == 4);  // TRADE_LITE, ACCOUNT_UPDATE and ORDER_TRADE_UPDATE for the fill; the expiry
+  CHECK(std::holds_alternative<TradeLite>(events[0].body));
+  CHECK(std::get<OrderUpdate>(events[3].body).expiry_reason == "GTD expired");
   CHECK(f.ex->ExchangeCancel(f.alice, "TESTUSDT", OrderRef{b.order_id, std::nullopt}, false, "").status().IsNotFound());
   CHECK(f.ex->ExchangeFill(f.alice, "TESTUSDT", OrderRef{a.order_id, std::nullopt}, D("5")).status().IsInvalidInput());
 }

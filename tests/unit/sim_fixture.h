@@ -87,6 +87,7 @@ struct SimFixture {
   std::vector<std::string> Events() {
     std::vector<std::string> out;
     for (const auto& e : ex->TakeUserEvents()) {
+      if (std::holds_alternative<TradeLite>(e.body)) continue;  // told again by ORDER_TRADE_UPDATE
       std::string line = e.type_name();
       if (auto* o = std::get_if<OrderUpdate>(&e.body))
         line += " " + o->execution_type + " " + to_string(o->order.status) +

@@ -93,18 +93,18 @@ TEST_CASE("stream delay, duplicates and reordering") {
   f.clock.Advance(299);
   CHECK(f.Delivered().empty());
   f.clock.Advance(1);
-  CHECK(f.Delivered() == std::vector<std::string>{"ORDER_TRADE_UPDATE NEW", "ACCOUNT_UPDATE",
+  CHECK(f.Delivered() == std::vector<std::string>{"ORDER_TRADE_UPDATE NEW", "TRADE_LITE", "ACCOUNT_UPDATE",
                                                   "ORDER_TRADE_UPDATE TRADE"});
   REQUIRE(f.Control(R"({"fault":"stream_delay","ms":0})").status == 200);
   REQUIRE(f.Control(R"({"fault":"stream_duplicate","count":1})").status == 200);
   f.Order("symbol=TESTUSDT&side=SELL&type=MARKET&quantity=1");
-  CHECK(f.Delivered() == std::vector<std::string>{"ORDER_TRADE_UPDATE NEW", "ORDER_TRADE_UPDATE NEW",
+  CHECK(f.Delivered() == std::vector<std::string>{"ORDER_TRADE_UPDATE NEW", "ORDER_TRADE_UPDATE NEW", "TRADE_LITE",
                                                   "ACCOUNT_UPDATE", "ORDER_TRADE_UPDATE TRADE"});
   CHECK(f.venue->outbox().counters().duplicated == 1);
-  // Reordering swaps an event with the next: the order's NEW now arrives after the position.
+  // Reordering swaps an event with the next: the order's NEW now arrives after its trade.
   REQUIRE(f.Control(R"({"fault":"stream_reorder","count":1})").status == 200);
   f.Order("symbol=TESTUSDT&side=BUY&type=MARKET&quantity=1");
-  CHECK(f.Delivered() == std::vector<std::string>{"ACCOUNT_UPDATE", "ORDER_TRADE_UPDATE NEW",
+  CHECK(f.Delivered() == std::vector<std::string>{"TRADE_LITE", "ORDER_TRADE_UPDATE NEW", "ACCOUNT_UPDATE",
                                                   "ORDER_TRADE_UPDATE TRADE"});
   CHECK(f.venue->outbox().counters().reordered == 1);
 }
@@ -114,10 +114,10 @@ TEST_CASE("random stream drops: none at 0, all at 1000 per mille, counted") {
   REQUIRE(f.Control(R"({"fault":"stream_drop","per_mille":1000})").status == 200);
   f.Order("symbol=TESTUSDT&side=BUY&type=MARKET&quantity=1");
   CHECK(f.Delivered().empty());
-  CHECK(f.venue->outbox().counters().dropped == 3);
+  CHECK(f.venue->outbox().counters().dropped == 4);
   REQUIRE(f.Control(R"({"fault":"stream_drop","per_mille":0})").status == 200);
   f.Order("symbol=TESTUSDT&side=SELL&type=MARKET&quantity=1");
-  CHECK(f.Delivered().size() == 3);
+  CHECK(f.Delivered().size() == 4);
 }
 
 TEST_CASE("a scenario file runs its steps at their times; a step that cannot apply is reported") {

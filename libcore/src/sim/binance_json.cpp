@@ -526,6 +526,41 @@ std::string UserEventJson(const UserEvent& e, const SimExchange& ex) {
     w.EndObject();
   } else if (const auto* k = std::get_if<ListenKeyExpired>(&e.body)) {
     w.Key("listenKey").String(k->listen_key);
+  } else if (const auto* t = std::get_if<TradeLite>(&e.body)) {
+    const SimInstrument& i = instrument_of(ex, t->order.symbol);
+    w.Key("T").Int(e.transaction_time);
+    w.Key("s").String(t->order.symbol);
+    w.Key("q").String(qty(t->order.orig_qty, i));
+    w.Key("p").String(t->order.price.is_zero() ? std::string("0") : px(t->order.price, i));
+    w.Key("m").Bool(t->maker);
+    w.Key("c").String(t->order.client_order_id);
+    w.Key("S").String(to_string(t->order.side));
+    w.Key("L").String(px(t->last_price, i));
+    w.Key("l").String(qty(t->last_qty, i));
+    w.Key("t").Int(t->trade_id);
+    w.Key("i").Int(t->order.order_id);
+  } else if (const auto* m = std::get_if<MarginCall>(&e.body)) {
+    w.Key("cw").String(money(m->cross_wallet_balance));
+    w.Key("p").StartArray();
+    for (const SimPosition& p : m->positions) {
+      const Market& market = *ex.FindMarket(p.symbol);
+      const SimInstrument& i = market.instrument();
+      const Decimal notional = p.amount.abs().Mul(market.mark(), Rounding::kUp).value();
+      w.StartObject().Key("s").String(p.symbol).Key("ps").String(to_string(p.position_side));
+      w.Key("pa").String(qty(p.amount, i));
+      w.Key("mt").String(ex.margin_type(e.account, p.symbol) == "isolated" ? "ISOLATED" : "CROSSED");
+      w.Key("iw").String("0").Key("mp").String(money(market.mark()));
+      w.Key("up").String(money(UnrealizedPnl(p.amount, p.entry_price, market.mark()).value()));
+      w.Key("mm").String(money(ex.maintenance_margin(p.symbol, notional))).EndObject();
+    }
+    w.EndArray();
+  } else if (const auto* c = std::get_if<AccountConfigUpdate>(&e.body)) {
+    w.Key("T").Int(e.transaction_time);
+    w.Key("ac").StartObject().Key("s").String(c->symbol).Key("l").Int(c->leverage).EndObject();
+  } else if (const auto* r = std::get_if<TriggerReject>(&e.body)) {
+    w.Key("T").Int(e.transaction_time);
+    w.Key("or").StartObject().Key("s").String(r->symbol).Key("i").Int(r->order_id).Key("r").String(r->reason);
+    w.EndObject();
   }
   w.EndObject();
   return w.str();

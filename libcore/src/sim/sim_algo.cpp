@@ -153,6 +153,7 @@ void SimExchange::Trigger(AccountId id, SimAlgoOrder& algo) {
       algo.status = AlgoStatus::kRejected;
       algo.update_time = now();
       EmitAlgo(id, algo, "Margin is insufficient.");
+      EmitUser(id, TriggerReject{algo.symbol, algo.algo_id, "Margin is insufficient."});
       return;
     }
   }

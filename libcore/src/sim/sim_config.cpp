@@ -123,6 +123,8 @@ void read_instrument(Reader& r, const toml::table& t, const std::string& path, c
   set(i.max_price, "max_price");
   set(i.initial_price, "initial_price");
   set(i.depth_per_level, "depth_per_level");
+  set(i.percent_price_up, "percent_price_up");
+  set(i.percent_price_down, "percent_price_down");
   if (auto v = r.Int(t, path, "max_step_ticks", 0, 1'000'000)) i.max_step_ticks = static_cast<int>(*v);
   if (auto v = r.Int(t, path, "spread_ticks", 1, 1'000'000)) i.spread_ticks = static_cast<int>(*v);
   if (auto v = r.Int(t, path, "levels", 1, 1000)) i.levels = static_cast<int>(*v);
@@ -181,9 +183,13 @@ Result<SimConfig> ParseSimConfig(std::string_view toml_text, const std::string& 
   Reader r(source);
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
-    if (k != "seed" && k != "step_ms" && k != "limits" && k != "account" && k != "instrument" && k != "default_leverage")
-      r.Problem(k, "unknown key, expected seed, step_ms, default_leverage, [limits], [[account]] or [[instrument]]");
+    if (k != "seed" && k != "step_ms" && k != "limits" && k != "account" && k != "instrument" &&
+        k != "default_leverage" && k != "funding_interval_ms" && k != "funding_rate")
+      r.Problem(k, "unknown key, expected seed, step_ms, default_leverage, funding_interval_ms, funding_rate, [limits], "
+                   "[[account]] or [[instrument]]");
   }
+  if (auto v = r.Int(root, "", "funding_interval_ms", 0, 7 * 86'400'000LL)) c.funding_interval_ms = *v;
+  if (auto v = r.Dec(root, "", "funding_rate", false)) c.funding_rate = *v;
   if (auto v = r.Int(root, "", "seed", 0, INT64_MAX)) c.seed = static_cast<std::uint64_t>(*v);
   if (auto v = r.Int(root, "", "step_ms", 1, 3'600'000)) c.step_ms = *v;
   if (auto v = r.Int(root, "", "default_leverage", 1, 125)) c.default_leverage = static_cast<int>(*v);

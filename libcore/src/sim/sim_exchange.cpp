@@ -34,6 +34,7 @@ Result<std::unique_ptr<SimExchange>> SimExchange::Create(SimConfig config, const
     s.last_match_step = start / ex->config_.step_ms;
     ex->symbols_.emplace(inst.filters.symbol, std::move(s));
   }
+  if (ex->config_.funding_interval_ms > 0) ex->last_funding_slot_ = start / ex->config_.funding_interval_ms;
   for (const auto& spec : ex->config_.accounts) {
     Account a;
     a.spec = spec;
@@ -45,15 +46,27 @@ Result<std::unique_ptr<SimExchange>> SimExchange::Create(SimConfig config, const
 }
 
 void SimExchange::Advance() {
+  if (advancing_) return;
+  advancing_ = true;
   const TimeMs t = now();
   for (auto& [symbol, s] : symbols_) AdvanceMarket(s, t);
+  if (config_.funding_interval_ms > 0) {
+    for (TimeMs slot = last_funding_slot_ + 1; slot <= t / config_.funding_interval_ms; ++slot)
+      PayFunding(slot * config_.funding_interval_ms);
+    last_funding_slot_ = std::max(last_funding_slot_, t / config_.funding_interval_ms);
+  }
+  RunCountdowns(t);
   for (std::size_t i = 0; i < accounts_.size(); ++i) {
+    bool holds = false;
+    for (const auto& [key, p] : accounts_[i].positions) holds |= !p.amount.is_zero();
+    if (holds) CheckLiquidation(static_cast<AccountId>(i));
     auto& key = accounts_[i].listen_key;
     if (key && key->expires_at <= t) {
       EmitUser(static_cast<AccountId>(i), ListenKeyExpired{key->key});
       key.reset();
     }
   }
+  advancing_ = false;
 }
 
 void SimExchange::AdvanceMarket(SymbolState& s, TimeMs t) {
@@ -66,10 +79,9 @@ void SimExchange::AdvanceMarket(SymbolState& s, TimeMs t) {
   }
   if (s.market->mark() != mark_before || t - s.last_mark_event >= 1000) {
     s.last_mark_event = t;
-    // Funding every 8 hours (00:00, 08:00, 16:00 UTC); the rate is the common 0.01%.
-    const TimeMs eight_hours = 8 * 3'600'000;
-    EmitMarket(MarkPriceUpdate{s.market->symbol(), s.market->mark(), s.market->last(),
-                               Decimal::Parse("0.0001").value(), (t / eight_hours + 1) * eight_hours});
+    const TimeMs interval = config_.funding_interval_ms > 0 ? config_.funding_interval_ms : 8 * 3'600'000;
+    EmitMarket(MarkPriceUpdate{s.market->symbol(), s.market->mark(), s.market->last(), config_.funding_rate,
+                               (t / interval + 1) * interval});
   }
   TriggerAlgos(s);
   // The book's depth refills once per market step, so resting orders fill at most once a step
@@ -142,6 +154,7 @@ Result<int> SimExchange::SetLeverage(AccountId id, const std::string& symbol, in
     Release(id, a.orders.at(order_id), std::nullopt);
     Reserve(id, a.orders.at(order_id), notional);
   }
+  EmitUser(id, AccountConfigUpdate{symbol, leverage});
   return leverage;
 }
 

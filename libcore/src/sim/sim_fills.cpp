@@ -13,7 +13,8 @@ Decimal SimExchange::Reducible(const Account& a, const SimOrder& o) const {
   return amount.abs();
 }
 
-Decimal SimExchange::Fill(AccountId id, SimOrder& o, Decimal price, Decimal qty, bool maker) {
+Decimal SimExchange::Fill(AccountId id, SimOrder& o, Decimal price, Decimal qty, bool maker, const char* execution_type,
+                          std::optional<OrderStatus> reported_status) {
   Account& a = account(id);
   const Decimal remaining = o.orig_qty.Sub(o.executed_qty).value();
   if (qty > remaining) qty = remaining;
@@ -63,10 +64,16 @@ Decimal SimExchange::Fill(AccountId id, SimOrder& o, Decimal price, Decimal qty,
   t.time = now();
   a.trades.push_back(t);
   ++counters_.fills;
+  if (!change.realized_pnl.is_zero()) a.income.push_back({o.symbol, "REALIZED_PNL", change.realized_pnl, now(), next_tran_id_++, t.id});
+  if (commission.is_positive()) a.income.push_back({o.symbol, "COMMISSION", commission.negated(), now(), next_tran_id_++, t.id});
 
-  // The exchange reports the position first, then the order's trade (same T and E).
+  // TRADE_LITE first (it is the exchange's fast path), then the position, then the order's trade
+  // (same T and E).
+  if (std::string_view(execution_type) == "TRADE") EmitUser(id, TradeLite{o, qty, price, t.id, maker});
   EmitUser(id, AccountUpdate{"ORDER", a.wallet, a.wallet, Decimal(), {p}});
-  EmitUser(id, OrderUpdate{o, "TRADE", qty, price, commission, t.id, maker, change.realized_pnl, ""});
+  SimOrder reported = o;
+  if (reported_status) reported.status = *reported_status;
+  EmitUser(id, OrderUpdate{reported, execution_type, qty, price, commission, t.id, maker, change.realized_pnl, ""});
   SymbolState& s = *symbol_state(o.symbol);
   EmitMarket(AggTradeUpdate{o.symbol, s.next_agg_id++, price, qty, t.id, t.id, maker == (o.side == Side::kBuy)});
 

@@ -34,7 +34,11 @@ const char* UserEvent::type_name() const {
     case 0: return "ORDER_TRADE_UPDATE";
     case 1: return "ALGO_UPDATE";
     case 2: return "ACCOUNT_UPDATE";
-    default: return "listenKeyExpired";
+    case 3: return "listenKeyExpired";
+    case 4: return "TRADE_LITE";
+    case 5: return "MARGIN_CALL";
+    case 6: return "ACCOUNT_CONFIG_UPDATE";
+    default: return "CONDITIONAL_ORDER_TRIGGER_REJECT";
   }
 }
 

@@ -196,6 +196,23 @@ Status SimVenue::Apply(const SimCommand& c) {
       auto done = exchange_->ExchangeCancel(*id, *symbol, ref, c.what == "expire", c.Get("reason").value_or(""));
       return done.ok() ? Status::Ok() : done.status();
     }
+    if (c.what == "liquidate" || c.what == "adl") {
+      auto id = account_of();
+      if (!id.ok()) return id.status();
+      auto symbol = c.Required("symbol");
+      if (!symbol.ok()) return symbol.status();
+      auto side = parse_position_side(c.Get("position_side").value_or("BOTH"));
+      if (!side.ok()) return Status::InvalidInput("act " + c.what + ": position_side: " + side.status().message());
+      std::optional<Decimal> qty;
+      if (auto q = c.Get("qty")) {
+        auto d = Decimal::Parse(*q);
+        if (!d.ok() || !d->is_positive()) return Status::InvalidInput("act " + c.what + ": qty: expected a positive number");
+        qty = *d;
+      }
+      auto done = c.what == "adl" ? exchange_->AutoDeleverage(*id, *symbol, *side, qty)
+                                  : exchange_->Liquidate(*id, *symbol, *side);
+      return done.ok() ? Status::Ok() : done.status();
+    }
     return Status::InvalidInput("unknown act \"" + c.what + "\"");
   }
   return Status::InvalidInput("unknown command \"" + c.verb + "\"");
@@ -287,6 +304,7 @@ std::string SimVenue::CountersJson() const {
   w.Key("fills").Int(x.fills);
   w.Key("cancels").Int(x.cancels);
   w.Key("modifications").Int(x.modifications);
+  w.Key("liquidations").Int(x.liquidations);
   w.EndObject();
   const auto& o = outbox_.counters();
   w.Key("user_events").StartObject();

@@ -100,6 +100,22 @@ class SimExchange {
   Result<SimOrder> ExchangeFill(AccountId id, const std::string& symbol, const OrderRef& ref,
                                 const std::optional<Decimal>& qty);
 
+  // ---- risk: liquidation, auto-deleveraging, funding ----
+  // Liquidates a position at the mark price, as the exchange does when margin runs out (checked at
+  // every step: cross positions when the margin balance falls to the maintenance margin, an
+  // isolated one when its own margin does): the symbol's open orders expire (er 5), and an
+  // "autoclose-…" LIQUIDATION order closes the position (x CALCULATED; X NEW_INSURANCE when the loss
+  // goes beyond the wallet and the insurance fund takes the rest, else FILLED). kNotFound when flat.
+  Result<SimOrder> Liquidate(AccountId id, const std::string& symbol, PositionSide side);
+  // Auto-deleverages qty of a position (all of it when nullopt) at the mark: an "adl_autoclose" ADL
+  // order, x CALCULATED, X NEW_ADL.
+  Result<SimOrder> AutoDeleverage(AccountId id, const std::string& symbol, PositionSide side,
+                                  const std::optional<Decimal>& qty);
+  std::vector<SimIncome> Income(AccountId id) const;
+  // countdownCancelAll: every open order on the symbol is cancelled unless this is called again
+  // within countdown_ms; 0 switches it off.
+  Status SetCountdown(AccountId id, const std::string& symbol, TimeMs countdown_ms);
+
   // ---- events, in the order the exchange emits them ----
   std::vector<UserEvent> TakeUserEvents();
   std::vector<MarketEvent> TakeMarketEvents();
@@ -114,6 +130,7 @@ class SimExchange {
     std::int64_t fills = 0;
     std::int64_t cancels = 0;
     std::int64_t modifications = 0;
+    std::int64_t liquidations = 0;  // liquidation and ADL orders
   };
   const Counters& counters() const { return counters_; }
 
@@ -157,6 +174,9 @@ class SimExchange {
     std::vector<SimTrade> trades;
     std::optional<ListenKey> listen_key;
     std::uint64_t version = 0;
+    std::vector<SimIncome> income;
+    bool margin_called = false;  // MARGIN_CALL sent and the ratio not back down since
+    std::map<std::string, TimeMs> countdown;  // countdownCancelAll deadline per symbol
   };
   struct SymbolState {
     std::unique_ptr<Market> market;
@@ -210,11 +230,21 @@ class SimExchange {
 
   // sim_fills.cpp
   // Applies one fill; returns the quantity actually filled (a reduce-only order is capped at what it
-  // can reduce). Emits ACCOUNT_UPDATE then ORDER_TRADE_UPDATE, as the exchange does.
-  Decimal Fill(AccountId id, SimOrder& order, Decimal price, Decimal qty, bool maker);
+  // can reduce). Emits TRADE_LITE (for a TRADE), ACCOUNT_UPDATE then ORDER_TRADE_UPDATE, as the
+  // exchange does. execution_type and reported_status: what the event says (a liquidation is
+  // CALCULATED, its status NEW_INSURANCE or NEW_ADL).
+  Decimal Fill(AccountId id, SimOrder& order, Decimal price, Decimal qty, bool maker, const char* execution_type = "TRADE",
+               std::optional<OrderStatus> reported_status = std::nullopt);
   Decimal Reducible(const Account& a, const SimOrder& order) const;
   void MatchResting(SymbolState& s);
   void OnOrderFinished(AccountId id, const SimOrder& order);
+
+  // sim_risk.cpp
+  void PayFunding(TimeMs at);
+  void CheckLiquidation(AccountId id);
+  void RunCountdowns(TimeMs now);
+  Result<SimOrder> CloseByExchange(AccountId id, const std::string& symbol, PositionSide side,
+                                   const std::optional<Decimal>& qty, bool adl);
 
   // sim_algo.cpp
   void TriggerAlgos(SymbolState& s);
@@ -231,9 +261,12 @@ class SimExchange {
   std::int64_t next_order_id_ = 8'389'765'000LL;
   std::int64_t next_algo_id_ = 2'146'760LL;
   std::int64_t next_trade_id_ = 698'759LL;
+  std::int64_t next_tran_id_ = 9'689'322'392LL;
+  TimeMs last_funding_slot_ = 0;
   std::vector<UserEvent> user_events_;
   std::vector<MarketEvent> market_events_;
   bool market_events_enabled_ = true;
+  bool advancing_ = false;  // Advance is not re-entered by what it sets off
   Counters counters_;
 };
 

@@ -190,12 +190,52 @@ struct ListenKeyExpired {
   std::string listen_key;
 };
 
+// TRADE_LITE: a fill, told early and briefly.
+struct TradeLite {
+  SimOrder order;
+  Decimal last_qty;
+  Decimal last_price;
+  std::int64_t trade_id = 0;
+  bool maker = false;
+};
+
+// MARGIN_CALL: the account's margin ratio is high; positions at risk of liquidation.
+struct MarginCall {
+  Decimal cross_wallet_balance;
+  std::vector<SimPosition> positions;
+};
+
+// ACCOUNT_CONFIG_UPDATE: a symbol's leverage changed.
+struct AccountConfigUpdate {
+  std::string symbol;
+  int leverage = 0;
+};
+
+// CONDITIONAL_ORDER_TRIGGER_REJECT: a triggered conditional order the matching engine refused.
+struct TriggerReject {
+  std::string symbol;
+  std::int64_t order_id = 0;
+  std::string reason;
+};
+
 struct UserEvent {
   AccountId account = 0;
   TimeMs event_time = 0;        // E
   TimeMs transaction_time = 0;  // T
-  std::variant<OrderUpdate, AlgoUpdate, AccountUpdate, ListenKeyExpired> body;
+  std::variant<OrderUpdate, AlgoUpdate, AccountUpdate, ListenKeyExpired, TradeLite, MarginCall, AccountConfigUpdate,
+               TriggerReject>
+      body;
   const char* type_name() const;  // "ORDER_TRADE_UPDATE", ...
+};
+
+// One row of the income history (GET /fapi/v1/income).
+struct SimIncome {
+  std::string symbol;  // "" for transfers
+  std::string type;    // REALIZED_PNL, COMMISSION, FUNDING_FEE, INSURANCE_CLEAR, TRANSFER
+  Decimal income;      // signed, USDT
+  TimeMs time = 0;
+  std::int64_t tran_id = 0;
+  std::int64_t trade_id = 0;  // 0 when not from a trade
 };
 
 struct BookTickerUpdate {
