@@ -3,7 +3,10 @@
 
 #include <rapidjson/document.h>
 
+#include <set>
+
 #include "keel/net/hmac.h"
+#include "keel/net/query_string.h"
 #include "keel/sim/binance_json.h"
 #include "keel/sim/binance_rest.h"
 #include "signed_request.h"
@@ -312,4 +315,59 @@ TEST_CASE("weights as documented: modify costs no IP weight but counts on the or
     before = weight(depth);
   }
   CHECK(weight(f.Send("GET", "/fapi/v1/depth", "symbol=TESTUSDT", false, "")) == before + 10);
+}
+
+TEST_CASE("batchOrders place, modify and cancel several orders, each answered on its own") {
+  RestFixture f;
+  const std::string batch = net::percent_encode(
+      R"([{"symbol":"TESTUSDT","side":"BUY","type":"LIMIT","timeInForce":"GTC","quantity":"1","price":"95","newClientOrderId":"b1"},)"
+      R"({"symbol":"TESTUSDT","side":"BUY","type":"LIMIT","timeInForce":"GTC","quantity":"1","price":"95.05","newClientOrderId":"b2"}])");
+  HttpResponse placed = f.Send("POST", "/fapi/v1/batchOrders", "batchOrders=" + batch);
+  REQUIRE_MESSAGE(placed.status == 200, placed.body);
+  CHECK(placed.header("X-MBX-ORDER-COUNT-1M") == "2");  // each order counts
+  auto answers = RestFixture::Json(placed);
+  REQUIRE(answers.Size() == 2);
+  CHECK(std::string(answers[0]["clientOrderId"].GetString()) == "b1");
+  CHECK(answers[1]["code"].GetInt() == -1111);  // more decimals than the symbol has: that item alone fails
+  const std::string modify = net::percent_encode(
+      R"([{"symbol":"TESTUSDT","origClientOrderId":"b1","side":"BUY","quantity":"2","price":"96"}])");
+  auto modified = RestFixture::Json(f.Send("PUT", "/fapi/v1/batchOrders", "batchOrders=" + modify));
+  CHECK(std::string(modified[0]["origQty"].GetString()) == "2.000");
+  auto cancelled = RestFixture::Json(f.Send(
+      "DELETE", "/fapi/v1/batchOrders", "symbol=TESTUSDT&origClientOrderIdList=" + net::percent_encode(R"(["b1","nope"])")));
+  REQUIRE(cancelled.Size() == 2);
+  CHECK(std::string(cancelled[0]["status"].GetString()) == "CANCELED");
+  CHECK(cancelled[1]["code"].GetInt() == -2011);
+  CHECK(f.Code(f.Send("POST", "/fapi/v1/batchOrders", "batchOrders=" + net::percent_encode("[1,2]"))) == -1130);
+}
+
+TEST_CASE("klines, income, commissionRate and countdownCancelAll") {
+  RestFixture f;
+  REQUIRE(f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&type=MARKET&quantity=2").status == 200);
+  f.clock.Advance(61'000);
+  REQUIRE(f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=SELL&type=MARKET&quantity=2").status == 200);
+  HttpResponse k = f.Send("GET", "/fapi/v1/klines", "symbol=TESTUSDT&interval=1m&limit=10", false, "");
+  CHECK(k.header("X-MBX-USED-WEIGHT-1M") == "1");
+  auto bars = RestFixture::Json(k);
+  REQUIRE(bars.Size() == 2);  // the minute of the buy, and the one of the sell
+  CHECK(bars[0].Size() == 12);
+  CHECK(std::string(bars[0][5].GetString()) == "2.000");  // the buy's volume
+  CHECK(bars[1][0].GetInt64() - bars[0][0].GetInt64() == 60'000);
+  CHECK(RestFixture::Json(f.Send("GET", "/fapi/v1/klines", "symbol=TESTUSDT&interval=1h", false, "")).Size() == 1);
+  CHECK(f.Code(f.Send("GET", "/fapi/v1/klines", "symbol=TESTUSDT&interval=7m", false, "")) == -1120);
+
+  auto income = RestFixture::Json(f.Send("GET", "/fapi/v1/income", "symbol=TESTUSDT"));
+  std::set<std::string> types;
+  for (const auto& row : income.GetArray()) types.insert(row["incomeType"].GetString());
+  CHECK(types == std::set<std::string>{"COMMISSION", "REALIZED_PNL"});
+  auto fees = RestFixture::Json(f.Send("GET", "/fapi/v1/commissionRate", "symbol=TESTUSDT"));
+  CHECK(std::string(fees["makerCommissionRate"].GetString()) == "0.0002");
+  CHECK(std::string(fees["takerCommissionRate"].GetString()) == "0.0005");
+
+  REQUIRE(f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=95").status == 200);
+  auto countdown = RestFixture::Json(f.Send("POST", "/fapi/v1/countdownCancelAll", "symbol=TESTUSDT&countdownTime=5000"));
+  CHECK(std::string(countdown["countdownTime"].GetString()) == "5000");
+  f.clock.Advance(5'001);
+  f.ex->Advance();
+  CHECK(f.ex->OpenOrders(f.alice, "TESTUSDT").empty());
 }

@@ -1,7 +1,9 @@
 #include "keel/sim/binance_rest.h"
 
+#include <algorithm>
 #include <functional>
 
+#include "binance_rest_call.h"
 #include "keel/model/json_writer.h"
 #include "keel/net/hmac.h"
 #include "keel/net/query_string.h"
@@ -15,107 +17,19 @@ using net::Params;
 
 enum class Security { kNone, kApiKey, kSigned };
 
-struct BinanceRestApi::Call {
-  const HttpRequest& request;
-  Params params;
-  AccountId account = -1;
-  TimeMs now = 0;
-  HttpResponse::Delivery delivery = HttpResponse::Delivery::kRespond;
-  int http_status = 200;
-  bool counts_orders = false;
-  SimExchange& ex;
-  FaultState& faults;
-  StaleReads& stale;
-  RateLimiter& limiter;
+namespace rest {
 
-  std::optional<std::string> Opt(const char* name) const {
-    auto v = params.Get(name);
-    if (v && v->empty()) return std::nullopt;
-    return v;
-  }
-  Result<std::string> Req(const char* name) const {
-    auto v = Opt(name);
-    if (!v) return venue_error(-1102, std::string("Mandatory parameter '") + name +
-                                          "' was not sent, was empty/null, or malformed.");
-    return *v;
-  }
-  static Status Illegal(const char* name, const char* range) {
-    return venue_error(-1100, std::string("Illegal characters found in parameter '") + name + "'; legal range is '" +
-                                  range + "'.");
-  }
-  Result<std::optional<Decimal>> OptDecimal(const char* name) const {
-    auto v = Opt(name);
-    if (!v) return std::optional<Decimal>();
-    auto d = Decimal::Parse(*v);
-    if (!d.ok() || d->is_negative()) return Illegal(name, "^([0-9]{1,20})(\\.[0-9]{1,20})?$");
-    return std::optional<Decimal>(*d);
-  }
-  Result<std::optional<std::int64_t>> OptInt(const char* name) const {
-    auto v = Opt(name);
-    if (!v) return std::optional<std::int64_t>();
-    if (v->empty() || v->size() > 18 || v->find_first_not_of("0123456789") != std::string::npos)
-      return Illegal(name, "^[0-9]{1,18}$");
-    return std::optional<std::int64_t>(std::stoll(*v));
-  }
-  Result<std::optional<bool>> OptBool(const char* name) const {
-    auto v = Opt(name);
-    if (!v) return std::optional<bool>();
-    if (*v == "true" || *v == "TRUE" || *v == "True") return std::optional<bool>(true);
-    if (*v == "false" || *v == "FALSE" || *v == "False") return std::optional<bool>(false);
-    return Illegal(name, "true|false");
-  }
-  template <typename E>
-  Result<std::optional<E>> OptEnum(const char* name, Result<E> (*parse)(std::string_view), int code,
-                                   const char* message) const {
-    auto v = Opt(name);
-    if (!v) return std::optional<E>();
-    auto e = parse(*v);
-    if (!e.ok()) return venue_error(code, message);
-    return std::optional<E>(*e);
-  }
-  // The symbol, required and known.
-  Result<std::string> Symbol() const {
-    auto s = Req("symbol");
-    if (!s.ok()) return s.status();
-    if (!ex.FindMarket(*s)) return venue_error(-1121, "Invalid symbol.");
-    return *s;
-  }
-  Result<OrderRef> Ref(const char* id_name, const char* client_name) const {
-    OrderRef ref;
-    auto id = OptInt(id_name);
-    if (!id.ok()) return id.status();
-    ref.order_id = *id;
-    ref.client_order_id = Opt(client_name);
-    if (!ref.order_id && !ref.client_order_id)
-      return venue_error(-1102, std::string("Mandatory parameter '") + id_name +
-                                    "' was not sent, was empty/null, or malformed.");
-    return ref;
-  }
-  // Positions and orders as of the stale-read lag, when that fault is on.
-  const AccountSnapshot* Stale() const {
-    if (faults.stale_reads_ms <= 0 || !stale.active()) return nullptr;
-    if (faults.stale_scope == FaultState::StaleScope::kPositions) return nullptr;
-    return stale.At(account, now - faults.stale_reads_ms);
-  }
-};
+const SimInstrument& inst(Call& c, const std::string& symbol) { return c.ex.FindMarket(symbol)->instrument(); }
+
+}  // namespace rest
 
 namespace {
 
-using Call = BinanceRestApi::Call;
-using Body = Result<std::string>;
-
-template <typename F>
-std::string json(F&& fill) {
-  JsonWriter w;
-  fill(w);
-  return w.str();
-}
+using namespace rest;
 
 std::string ok_message(const char* message) {
   return json([&](JsonWriter& w) { w.StartObject().Key("code").Int(200).Key("msg").String(message).EndObject(); });
 }
-
-const SimInstrument& inst(Call& c, const std::string& symbol) { return c.ex.FindMarket(symbol)->instrument(); }
 
 // ---- market data ----
 
@@ -178,7 +92,7 @@ Status read_order_basics(Call& c, Request& r) {
   return Status::Ok();
 }
 
-Result<NewOrderRequest> new_order_request(Call& c, const std::string& symbol) {
+Result<NewOrderRequest> read_new_order(Call& c, const std::string& symbol) {
   NewOrderRequest r;
   r.symbol = symbol;
   KEEL_RETURN_IF_ERROR(read_order_basics(c, r));
@@ -243,7 +157,7 @@ Body post_order(Call& c) {
   c.counts_orders = true;
   auto symbol = c.Symbol();
   if (!symbol.ok()) return symbol.status();
-  auto r = new_order_request(c, *symbol);
+  auto r = read_new_order(c, *symbol);
   if (!r.ok()) return r.status();
   auto result = wants_result(c);
   if (!result.ok()) return result.status();
@@ -256,14 +170,11 @@ Body post_order(Call& c) {
       });
 }
 
-Body put_order(Call& c) {
-  c.counts_orders = true;
-  auto symbol = c.Symbol();
-  if (!symbol.ok()) return symbol.status();
+Result<ModifyRequest> read_modify(Call& c, const std::string& symbol) {
   auto ref = c.Ref("orderId", "origClientOrderId");
   if (!ref.ok()) return ref.status();
   ModifyRequest m;
-  m.symbol = *symbol;
+  m.symbol = symbol;
   m.ref = *ref;
   auto side_text = c.Req("side");
   if (!side_text.ok()) return side_text.status();
@@ -278,7 +189,16 @@ Body put_order(Call& c) {
   if (!*price) return c.Req("price").status();
   m.quantity = **qty;
   m.price = **price;
-  auto o = c.ex.ModifyOrder(c.account, m);
+  return m;
+}
+
+Body put_order(Call& c) {
+  c.counts_orders = true;
+  auto symbol = c.Symbol();
+  if (!symbol.ok()) return symbol.status();
+  auto m = read_modify(c, *symbol);
+  if (!m.ok()) return m.status();
+  auto o = c.ex.ModifyOrder(c.account, *m);
   if (!o.ok()) return o.status();
   return json([&](JsonWriter& w) { binance::WriteOrder(w, *o, inst(c, o->symbol), false, false); });
 }
@@ -615,6 +535,28 @@ Body delete_listen_key(Call& c) {
   return std::string("{}");
 }
 
+Body countdown_cancel_all(Call& c) {
+  auto symbol = c.Symbol();
+  if (!symbol.ok()) return symbol.status();
+  auto ms = c.OptInt("countdownTime");
+  if (!ms.ok()) return ms.status();
+  if (!*ms) return c.Req("countdownTime").status();
+  KEEL_RETURN_IF_ERROR(c.ex.SetCountdown(c.account, *symbol, **ms));
+  return json([&](JsonWriter& w) {
+    w.StartObject().Key("symbol").String(*symbol).Key("countdownTime").String(std::to_string(**ms)).EndObject();
+  });
+}
+
+Body commission_rate(Call& c) {
+  auto symbol = c.Symbol();
+  if (!symbol.ok()) return symbol.status();
+  const SimConfig& config = c.ex.config();
+  return json([&](JsonWriter& w) {
+    w.StartObject().Key("symbol").String(*symbol).Key("makerCommissionRate").String(config.maker_fee.ToString());
+    w.Key("takerCommissionRate").String(config.taker_fee.ToString()).EndObject();
+  });
+}
+
 // Spot-host endpoints that ccxt calls while loading markets with keys set; USD-M has no such
 // data, so they answer empty lists.
 Body empty_list(Call&) { return std::string("[]"); }
@@ -638,6 +580,7 @@ const Endpoint kEndpoints[] = {
     {"GET", "/fapi/v1/ticker/24hr", Security::kNone, 1, 40, ticker_24h},
     {"GET", "/fapi/v1/premiumIndex", Security::kNone, 1, 10, premium_index},
     {"GET", "/fapi/v1/depth", Security::kNone, 5, 0, depth},
+    {"GET", "/fapi/v1/klines", Security::kNone, 5, 0, rest::klines},
     {"POST", "/fapi/v1/order", Security::kSigned, 0, 0, post_order},
     {"PUT", "/fapi/v1/order", Security::kSigned, 0, 0, put_order},  // 0 IP weight; counts on the order limits
     {"DELETE", "/fapi/v1/order", Security::kSigned, 1, 0, delete_order},
@@ -646,6 +589,10 @@ const Endpoint kEndpoints[] = {
     {"GET", "/fapi/v1/openOrders", Security::kSigned, 1, 40, get_open_orders},
     {"GET", "/fapi/v1/allOrders", Security::kSigned, 5, 0, get_all_orders},
     {"DELETE", "/fapi/v1/allOpenOrders", Security::kSigned, 1, 0, delete_all_open_orders},
+    {"POST", "/fapi/v1/batchOrders", Security::kSigned, 5, 0, rest::post_batch_orders},
+    {"PUT", "/fapi/v1/batchOrders", Security::kSigned, 5, 0, rest::put_batch_orders},
+    {"DELETE", "/fapi/v1/batchOrders", Security::kSigned, 1, 0, rest::delete_batch_orders},
+    {"POST", "/fapi/v1/countdownCancelAll", Security::kSigned, 10, 0, countdown_cancel_all},
     {"POST", "/fapi/v1/algoOrder", Security::kSigned, 0, 0, post_algo_order},
     {"GET", "/fapi/v1/algoOrder", Security::kSigned, 1, 0, get_algo_order},
     {"DELETE", "/fapi/v1/algoOrder", Security::kSigned, 1, 0, delete_algo_order},
@@ -659,6 +606,8 @@ const Endpoint kEndpoints[] = {
     {"GET", "/fapi/v2/balance", Security::kSigned, 5, 0, balance},
     {"GET", "/fapi/v3/balance", Security::kSigned, 5, 0, balance},
     {"GET", "/fapi/v1/userTrades", Security::kSigned, 5, 0, user_trades},
+    {"GET", "/fapi/v1/income", Security::kSigned, 30, 0, rest::income},
+    {"GET", "/fapi/v1/commissionRate", Security::kSigned, 20, 0, commission_rate},
     {"POST", "/fapi/v1/leverage", Security::kSigned, 1, 0, post_leverage},
     {"POST", "/fapi/v1/marginType", Security::kSigned, 1, 0, post_margin_type},
     {"GET", "/fapi/v1/positionSide/dual", Security::kSigned, 30, 0, get_dual},
@@ -732,6 +681,11 @@ std::string error_body(const Status& s) {
 
 }  // namespace
 
+namespace rest {
+Result<NewOrderRequest> new_order_request(Call& c, const std::string& symbol) { return read_new_order(c, symbol); }
+Result<ModifyRequest> modify_request(Call& c, const std::string& symbol) { return read_modify(c, symbol); }
+}  // namespace rest
+
 BinanceRestApi::BinanceRestApi(SimExchange& exchange, FaultState& faults, StaleReads& stale)
     : ex_(exchange), faults_(faults), stale_(stale), limiter_(exchange.config().limits) {}
 
@@ -789,15 +743,25 @@ HttpResponse BinanceRestApi::Handle(const HttpRequest& request) {
   }
   int weight = (endpoint->weight_all && !c.Opt("symbol")) ? endpoint->weight_all : endpoint->weight;
   if (endpoint->handler == depth) weight = DepthWeight(c.Opt("limit"));
+  if (endpoint->handler == rest::klines) weight = rest::KlinesWeight(c.Opt("limit"));
   const LimitVerdict verdict = limiter_.ChargeWeight(ip, weight, now);
   if (!verdict.allowed)
     return fail(Status::Exchange(verdict.message, verdict.code, verdict.http_status, verdict.retry_after_s * 1000));
   Status auth = authenticate(c, endpoint->security);
   if (!auth.ok()) return fail(auth);
-  if (endpoint->handler == post_order || endpoint->handler == post_algo_order || endpoint->handler == put_order) {
-    const LimitVerdict orders = limiter_.ChargeOrder(c.account, now);
-    if (!orders.allowed)
-      return fail(Status::Exchange(orders.message, orders.code, orders.http_status, orders.retry_after_s * 1000));
+  if (endpoint->handler == post_order || endpoint->handler == post_algo_order || endpoint->handler == put_order ||
+      endpoint->handler == rest::post_batch_orders || endpoint->handler == rest::put_batch_orders) {
+    // Each order of a batch counts on the order limits.
+    int count = 1;
+    if (endpoint->handler == rest::post_batch_orders || endpoint->handler == rest::put_batch_orders) {
+      const std::string list = c.Opt("batchOrders").value_or("");
+      count = std::max<int>(1, static_cast<int>(std::count(list.begin(), list.end(), '{')));
+    }
+    for (int i = 0; i < count; ++i) {
+      const LimitVerdict orders = limiter_.ChargeOrder(c.account, now);
+      if (!orders.allowed)
+        return fail(Status::Exchange(orders.message, orders.code, orders.http_status, orders.retry_after_s * 1000));
+    }
   }
 
   Body result = endpoint->handler(c);

@@ -43,6 +43,7 @@ void Market::Recompute(TimeMs t, bool snap_mark) {
     ++update_id_;
     quote_ = ComputeQuote();
   }
+  klines_.Price(t, last_);
 }
 
 bool Market::AdvanceTo(TimeMs t) {

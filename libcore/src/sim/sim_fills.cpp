@@ -75,6 +75,7 @@ Decimal SimExchange::Fill(AccountId id, SimOrder& o, Decimal price, Decimal qty,
   if (reported_status) reported.status = *reported_status;
   EmitUser(id, OrderUpdate{reported, execution_type, qty, price, commission, t.id, maker, change.realized_pnl, ""});
   SymbolState& s = *symbol_state(o.symbol);
+  s.market->RecordTrade(now(), price, qty);
   EmitMarket(AggTradeUpdate{o.symbol, s.next_agg_id++, price, qty, t.id, t.id, maker == (o.side == Side::kBuy)});
 
   Release(id, o, qty);  // a resting order's reservation shrinks with each fill

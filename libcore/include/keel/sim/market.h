@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "keel/model/side.h"
+#include "keel/sim/klines.h"
 #include "keel/sim/price_path.h"
 #include "keel/sim/sim_config.h"
 
@@ -50,6 +51,10 @@ class Market {
   // linearly over over_ms from now. The mark follows at once too for an immediate move.
   Status Move(Decimal percent, TimeMs now, TimeMs over_ms);
 
+  // The candlesticks; fills are recorded here by the exchange.
+  const KlineHistory& klines() const { return klines_; }
+  void RecordTrade(TimeMs t, Decimal price, Decimal qty) { klines_.Trade(t, price, qty); }
+
  private:
   Decimal Offset(TimeMs t) const;
   Decimal Clamp(Decimal price) const;
@@ -68,6 +73,7 @@ class Market {
   Decimal moving_offset_;
   TimeMs move_start_ = 0;
   TimeMs move_end_ = 0;
+  KlineHistory klines_;
 };
 
 }  // namespace keel::sim
