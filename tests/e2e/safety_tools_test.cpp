@@ -260,3 +260,24 @@ TEST_CASE("e2e: a position inside the grace period is listed as not judged, neve
   RunResult json = d.Tool("keel-scan-orphans", {"--grace-ms", "60000", "--json"});
   CHECK(has(json.out, "not judged yet"));
 }
+
+TEST_CASE("e2e: at exchange distance (latency fault) the tools read the account in one batch, one request each") {
+  Desk d;
+  d.Outside("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500&newClientOrderId=web_far");
+  d.Control(R"({"fault":"latency","ms":80,"jitter_ms":20})");
+  const std::string before = d.Requests();
+  RunResult scan = d.Tool("keel-scan-orphans", {"--grace-ms", "0", "--json"});
+  INFO(scan.out << scan.err);
+  CHECK(scan.exit_code == 1);
+  CHECK(has(scan.out, "untracked-position"));
+  const std::string after = d.Requests();
+  // One time sync and the three account reads, sent together; nothing read twice.
+  for (const char* endpoint : {"GET /fapi/v1/time", "GET /fapi/v3/positionRisk", "GET /fapi/v1/openOrders",
+                               "GET /fapi/v1/openAlgoOrders"}) {
+    CHECK_MESSAGE(has(after, std::string("\"") + endpoint + "\": {\n      \"200\": 1"), endpoint, "\n", after);
+  }
+  RunResult reconcile = d.Tool("keel-reconcile", {});
+  CHECK(reconcile.exit_code == 1);
+  CHECK(has(reconcile.out, "exchange-open-store-flat"));
+  CHECK(has(d.Requests(), "\"GET /fapi/v1/exchangeInfo\": {\n      \"200\": 1"));
+}

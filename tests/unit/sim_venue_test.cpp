@@ -251,3 +251,21 @@ TEST_CASE("stream sessions: every path form, subscriptions, framing, and listen-
   later.body = AccountUpdate{"ORDER", D("1"), D("1"), D("0"), {}};
   CHECK(!user->Render(later, ex));
 }
+
+TEST_CASE("the latency fault: every REST answer and stream event leaves a network distance later, in order") {
+  VenueFixture f;
+  REQUIRE(f.Control(R"({"fault":"latency","ms":50,"jitter_ms":10})").status == 200);
+  for (int i = 0; i < 20; ++i) {
+    net::HttpResponse r = f.Order("symbol=TESTUSDT&side=BUY&type=MARKET&quantity=0.1");
+    REQUIRE(r.status == 200);
+    CHECK(r.delay_ms >= 50);
+    CHECK(r.delay_ms <= 60);
+  }
+  CHECK(f.Control(R"({"fault":"latency","ms":0})").delay_ms == 0);  // the control endpoint is never delayed
+  CHECK(f.Delivered().empty());  // the events are on their way
+  f.clock.Advance(60);
+  const auto events = f.Delivered();
+  CHECK(events.size() == 20 * 4);  // NEW, TRADE_LITE, ACCOUNT_UPDATE, TRADE each, none lost
+  CHECK(events.front() == "ORDER_TRADE_UPDATE NEW");
+  CHECK(f.Control(R"({"fault":"latency","ms":-1})").status == 400);
+}

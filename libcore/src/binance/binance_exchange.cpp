@@ -176,6 +176,41 @@ Result<std::vector<OrderReport>> BinanceExchange::OpenOrders() {
   return all;
 }
 
+Result<Exchange::AccountAndListing> BinanceExchange::ReadTogether(bool instruments) {
+  std::vector<RestClient::Call> calls = {{"GET", "/fapi/v3/positionRisk", net::Params(), true},
+                                         {"GET", "/fapi/v1/openOrders", net::Params(), true},
+                                         {"GET", "/fapi/v1/openAlgoOrders", net::Params(), true}};
+  if (instruments) calls.push_back({"GET", "/fapi/v1/exchangeInfo", net::Params(), false});
+  auto bodies = client_->SendAll(calls);
+  const char* what[] = {"reading positions", "reading open orders", "reading open algo orders",
+                        "reading the exchange's symbols"};
+  for (std::size_t i = 0; i < bodies.size(); ++i)
+    if (!bodies[i].ok()) return bodies[i].status().WithContext(what[i]);
+  auto positions = ParsePositionRisk(*bodies[0]);
+  if (!positions.ok()) return positions.status();
+  auto orders = ParseOrders(*bodies[1]);
+  if (!orders.ok()) return orders.status();
+  auto algos = ParseAlgoOrders(*bodies[2]);
+  if (!algos.ok()) return algos.status();
+  std::vector<OrderReport> all = std::move(orders).value();
+  for (auto& a : *algos) all.push_back(std::move(a));
+  AccountAndListing out{AccountReportOf(std::move(positions).value(), std::move(all)), {}};
+  if (instruments) {
+    auto listed = ParseExchangeInfo(*bodies[3]);
+    if (!listed.ok()) return listed.status();
+    out.instruments = std::move(listed).value();
+  }
+  return out;
+}
+
+Result<AccountReport> BinanceExchange::Account() {
+  auto both = ReadTogether(false);
+  if (!both.ok()) return both.status();
+  return std::move(both->account);
+}
+
+Result<Exchange::AccountAndListing> BinanceExchange::AccountAndInstruments() { return ReadTogether(true); }
+
 Result<Decimal> BinanceExchange::MarkPrice(const std::string& symbol) {
   net::Params p;
   p.Add("symbol", symbol);

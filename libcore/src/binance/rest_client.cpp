@@ -31,16 +31,18 @@ Status RestClient::WaitForLimits() {
   return Status::Ok();
 }
 
-Result<std::string> RestClient::Send(const std::string& method, const std::string& path, const std::string& query,
-                                     const std::string& body, bool with_key) {
-  KEEL_RETURN_IF_ERROR(WaitForLimits());
+net::HttpRequest RestClient::Build(const std::string& method, const std::string& path, const std::string& query,
+                                   const std::string& body, bool with_key) const {
   net::HttpRequest request;
   request.method = method;
   request.target = query.empty() ? path : path + "?" + query;
   request.body = body;
   if (with_key) request.headers.emplace_back("X-MBX-APIKEY", api_key_);
-  ++requests_;
-  auto response = transport_.Send(request, options_.timeout_ms);
+  return request;
+}
+
+Result<std::string> RestClient::Interpret(const std::string& method, const std::string& path,
+                                          Result<net::HttpResponse> response) {
   if (!response.ok()) return response.status();
   const std::string weight = response->header("X-MBX-USED-WEIGHT-1M");
   if (!weight.empty() && weight.size() < 9 && weight.find_first_not_of("0123456789") == std::string::npos) {
@@ -55,6 +57,63 @@ Result<std::string> RestClient::Send(const std::string& method, const std::strin
   return error;
 }
 
+Result<std::string> RestClient::Send(const std::string& method, const std::string& path, const std::string& query,
+                                     const std::string& body, bool with_key) {
+  KEEL_RETURN_IF_ERROR(WaitForLimits());
+  ++requests_;
+  return Interpret(method, path, transport_.Send(Build(method, path, query, body, with_key), options_.timeout_ms));
+}
+
+net::HttpRequest RestClient::BuildSigned(const Call& call) const {
+  net::Params p = call.params;
+  p.Add("recvWindow", std::to_string(options_.recv_window_ms));
+  p.Add("timestamp", std::to_string(clock_.NowMs() + offset_ms_));
+  std::string payload = p.Encode();
+  payload += "&signature=" + signer_.Hex(payload);
+  const bool in_query = call.method == "GET" || call.method == "DELETE";
+  return Build(call.method, call.path, in_query ? payload : "", in_query ? "" : payload, true);
+}
+
+std::vector<Result<std::string>> RestClient::SendAll(const std::vector<Call>& calls) {
+  std::vector<Result<std::string>> out;
+  Status limits = WaitForLimits();
+  if (!limits.ok()) {
+    for (std::size_t i = 0; i < calls.size(); ++i) out.push_back(limits);
+    return out;
+  }
+  const bool measure = !synced_;
+  std::vector<net::HttpRequest> requests;
+  if (measure) requests.push_back(Build("GET", "/fapi/v1/time", "", "", false));
+  for (const auto& c : calls)
+    requests.push_back(c.sign ? BuildSigned(c) : Build(c.method, c.path, c.params.Encode(), "", false));
+  const TimeMs before = clock_.NowMs();
+  auto responses = transport_.SendAll(requests, options_.timeout_ms);
+  const TimeMs after = clock_.NowMs();
+  requests_ += static_cast<long>(requests.size());
+  std::size_t first = 0;
+  if (measure) {
+    auto time = Interpret("GET", "/fapi/v1/time", std::move(responses[0]));
+    if (time.ok()) {
+      rapidjson::Document d;
+      d.Parse(time->c_str());
+      if (!d.HasParseError() && d.IsObject() && d.HasMember("serverTime") && d["serverTime"].IsInt64()) {
+        offset_ms_ = d["serverTime"].GetInt64() - (before + after) / 2;
+        synced_ = true;
+      }
+    }
+    first = 1;
+  }
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    auto body = Interpret(calls[i].method, calls[i].path, std::move(responses[first + i]));
+    if (!body.ok() && IsClockSkew(body.status())) {
+      // Refused for the clock, so not executed: again, alone, with the measured offset.
+      body = Signed(calls[i].method, calls[i].path, calls[i].params);
+    }
+    out.push_back(std::move(body));
+  }
+  return out;
+}
+
 Result<std::string> RestClient::Public(const std::string& method, const std::string& path, const net::Params& params) {
   return Send(method, path, params.Encode(), "", false);
 }
@@ -67,14 +126,11 @@ Result<std::string> RestClient::WithKey(const std::string& method, const std::st
 
 Result<std::string> RestClient::Signed(const std::string& method, const std::string& path, const net::Params& params) {
   if (!synced_) KEEL_RETURN_IF_ERROR(SyncTime());
+  const Call call{method, path, params, true};
   auto attempt = [&]() -> Result<std::string> {
-    net::Params p = params;
-    p.Add("recvWindow", std::to_string(options_.recv_window_ms));
-    p.Add("timestamp", std::to_string(clock_.NowMs() + offset_ms_));
-    std::string payload = p.Encode();
-    payload += "&signature=" + signer_.Hex(payload);
-    const bool in_query = method == "GET" || method == "DELETE";
-    return Send(method, path, in_query ? payload : "", in_query ? "" : payload, true);
+    KEEL_RETURN_IF_ERROR(WaitForLimits());
+    ++requests_;
+    return Interpret(method, path, transport_.Send(BuildSigned(call), options_.timeout_ms));
   };
   auto result = attempt();
   if (!result.ok() && IsClockSkew(result.status())) {

@@ -113,14 +113,14 @@ Status apply_to_order(StateStore& store, const OrderEvent& e, TimeMs now, WriteB
     i.symbol = e.symbol;
     i.position_side = e.position_side;
     i.client_order_id = e.client_order_id;
-    i.detail = e.venue_event + " " + e.venue_status + ": " + legal.message();
+    i.detail = std::string(e.venue_event) + " " + e.venue_status + ": " + legal.message();
     i.action = "not applied; reading by REST";
     b.RecordIncident(i);
     add_read(r, e.symbol);
     r.notes.push_back(e.client_order_id + ": " + legal.message());
     return Status::Ok();
   }
-  b.PutOrder(next, Provenance{Source::kStream, e.transaction_time, e.venue_event + " " + e.venue_status});
+  b.PutOrder(next, Provenance{Source::kStream, e.transaction_time, std::string(e.venue_event) + " " + e.venue_status});
   r.notes.push_back(e.client_order_id + ": " + to_string(mine.state) + " -> " + to_string(next.state));
   return Status::Ok();
 }
@@ -218,7 +218,7 @@ Status apply_fill(StateStore& store, const OrderEvent& e, bool keels_order, bool
 Result<ApplyResult> ApplyOrderEvent(StateStore& store, const OrderEvent& e, TimeMs now) {
   ApplyResult r;
   WriteBatch b(now);
-  journal_event(b, e.venue_event, e.transaction_time, e.client_order_id, e.symbol, payload_of(e));
+  journal_event(b, std::string(e.venue_event), e.transaction_time, e.client_order_id, e.symbol, payload_of(e));
   if (!e.recognized()) add_read(r, e.symbol);
   KEEL_RETURN_IF_ERROR(apply_to_order(store, e, now, b, r));
   if (e.is_fill() && e.book == OrderBook::kRegular) {
@@ -228,14 +228,14 @@ Result<ApplyResult> ApplyOrderEvent(StateStore& store, const OrderEvent& e, Time
     const bool reduce_only = keels ? (*mine)->reduce_only : e.reduce_only;
     KEEL_RETURN_IF_ERROR(apply_fill(store, e, keels, reduce_only, now, b, r));
   }
-  KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("applying " + e.venue_event + " " + e.client_order_id));
+  KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("applying " + std::string(e.venue_event) + " " + e.client_order_id));
   return r;
 }
 
 Result<ApplyResult> ApplyPositionEvent(StateStore& store, const PositionEvent& e, TimeMs now) {
   ApplyResult r;
   WriteBatch b(now);
-  journal_event(b, e.venue_event, e.transaction_time, e.reason, e.positions.empty() ? "" : e.positions[0].symbol,
+  journal_event(b, std::string(e.venue_event), e.transaction_time, e.reason, e.positions.empty() ? "" : e.positions[0].symbol,
                 payload_of(e));
   for (const auto& p : e.positions) {
     const std::string key = key_of(p.symbol, p.position_side);
@@ -247,7 +247,7 @@ Result<ApplyResult> ApplyPositionEvent(StateStore& store, const PositionEvent& e
     }
     auto held = open_position(store, p.symbol, p.position_side);
     if (!held.ok()) return held.status();
-    const std::string why = e.venue_event + " " + e.reason;
+    const std::string why = std::string(e.venue_event) + " " + e.reason;
     if (p.amount.is_zero()) {
       if (*held) {
         b.ClosePosition(p.symbol, p.position_side, now, "flat on the exchange (" + e.reason + ")",
@@ -268,7 +268,7 @@ Result<ApplyResult> ApplyPositionEvent(StateStore& store, const PositionEvent& e
     b.PutOpenPosition(next, Provenance{Source::kStream, p.update_time, why});
     r.notes.push_back(key + ": now " + p.amount.ToString());
   }
-  KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("applying " + e.venue_event));
+  KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("applying " + std::string(e.venue_event)));
   return r;
 }
 

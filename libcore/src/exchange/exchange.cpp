@@ -20,17 +20,29 @@ bool InstrumentList::Lists(const std::string& symbol) const {
   return false;
 }
 
-Result<AccountReport> Exchange::Account() {
+Result<Exchange::AccountAndListing> Exchange::AccountAndInstruments() {
+  auto account = Account();
+  if (!account.ok()) return account.status();
+  auto instruments = Instruments();
+  if (!instruments.ok()) return instruments.status();
+  return AccountAndListing{std::move(account).value(), std::move(instruments).value()};
+}
+
+AccountReport AccountReportOf(std::vector<PositionReport> positions, std::vector<OrderReport> orders) {
   AccountReport report;
+  report.positions = std::move(positions);
+  report.open_orders = std::move(orders);
+  for (const auto& p : report.positions) report.as_of = std::max(report.as_of, p.update_time);
+  for (const auto& o : report.open_orders) report.as_of = std::max(report.as_of, o.update_time);
+  return report;
+}
+
+Result<AccountReport> Exchange::Account() {
   auto positions = Positions();
   if (!positions.ok()) return positions.status();
   auto orders = OpenOrders();
   if (!orders.ok()) return orders.status();
-  report.positions = std::move(positions).value();
-  report.open_orders = std::move(orders).value();
-  for (const auto& p : report.positions) report.as_of = std::max(report.as_of, p.update_time);
-  for (const auto& o : report.open_orders) report.as_of = std::max(report.as_of, o.update_time);
-  return report;
+  return AccountReportOf(std::move(positions).value(), std::move(orders).value());
 }
 
 }  // namespace keel

@@ -6,10 +6,10 @@ Result<OrderReport> OrderEvent::Report() const {
   if (!recognized()) {
     std::string what;
     for (const auto& u : unrecognized) what += (what.empty() ? "" : ", ") + u;
-    return Status::InvalidInput(venue_event + " " + client_order_id + " " + symbol + ": unknown " + what);
+    return Status::InvalidInput(std::string(venue_event) + " " + client_order_id + " " + symbol + ": unknown " + what);
   }
   if (!type || !status) {
-    return Status::InvalidInput(venue_event + " " + client_order_id + " " + symbol + ": " + venue_status +
+    return Status::InvalidInput(std::string(venue_event) + " " + client_order_id + " " + symbol + ": " + venue_status +
                                 " cannot be decided from the event: query the order");
   }
   OrderReport o;

@@ -29,64 +29,9 @@ std::size_t write_header(char* data, std::size_t size, std::size_t n, void* out)
   return size * n;
 }
 
-}  // namespace
-
-Result<std::unique_ptr<CurlTransport>> CurlTransport::Create(const std::string& base_url,
-                                                             const std::optional<std::string>& ca_path) {
-  std::call_once(curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  std::unique_ptr<CurlTransport> t(new CurlTransport());
-  CURL* curl = curl_easy_init();
-  if (!curl) return Status::Internal("curl_easy_init failed");
-  t->curl_ = curl;
-  t->base_url_ = base_url;
-  while (!t->base_url_.empty() && t->base_url_.back() == '/') t->base_url_.pop_back();
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (ca_path) {
-    if (!ca_path->empty() && ca_path->back() == '/') curl_easy_setopt(curl, CURLOPT_CAPATH, ca_path->c_str());
-    else curl_easy_setopt(curl, CURLOPT_CAINFO, ca_path->c_str());
-  }
-  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, write_header);
-  return t;
-}
-
-CurlTransport::~CurlTransport() {
-  if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
-}
-
-Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, TimeMs timeout_ms) {
-  CURL* curl = static_cast<CURL*>(curl_);
-  const std::string url = base_url_ + request.target;
-  HttpResponse response;
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<TimeMs>(timeout_ms, 5000)));
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-  if (request.method == "GET") {
-    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-  } else {
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
-  }
-  curl_slist* headers = nullptr;
-  for (const auto& [k, v] : request.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
-  if (request.method != "GET") headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
-  headers = curl_slist_append(headers, "Expect:");
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  const CURLcode rc = curl_easy_perform(curl);
-  curl_slist_free_all(headers);
-  long opened = 0;
-  curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &opened);
-  connections_ += opened;
-  const std::string what = request.method + " " + request.path();
+// What a failed transfer means for the request: never sent, or sent with the outcome unknown.
+Status transfer_error(CURLcode rc, const std::string& what, TimeMs timeout_ms) {
   switch (rc) {
-    case CURLE_OK: break;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
@@ -99,10 +44,141 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, TimeMs time
     default:
       return Status::UnknownOutcome(what + ": " + curl_easy_strerror(rc) + " after sending");
   }
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  response.status = static_cast<int>(status);
-  return response;
+}
+
+}  // namespace
+
+std::vector<Result<HttpResponse>> HttpTransport::SendAll(const std::vector<HttpRequest>& requests, TimeMs timeout_ms) {
+  std::vector<Result<HttpResponse>> out;
+  out.reserve(requests.size());
+  for (const auto& r : requests) out.push_back(Send(r, timeout_ms));
+  return out;
+}
+
+Result<std::unique_ptr<CurlTransport>> CurlTransport::Create(const std::string& base_url,
+                                                             const std::optional<std::string>& ca_path) {
+  std::call_once(curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::unique_ptr<CurlTransport> t(new CurlTransport());
+  t->multi_ = curl_multi_init();
+  if (!t->multi_) return Status::Internal("curl_multi_init failed");
+  t->base_url_ = base_url;
+  while (!t->base_url_.empty() && t->base_url_.back() == '/') t->base_url_.pop_back();
+  t->ca_path_ = ca_path;
+  if (!t->EasyHandle(0)) return Status::Internal("curl_easy_init failed");
+  return t;
+}
+
+CurlTransport::~CurlTransport() {
+  for (void* e : easy_) curl_easy_cleanup(static_cast<CURL*>(e));
+  if (multi_) curl_multi_cleanup(static_cast<CURLM*>(multi_));
+}
+
+void* CurlTransport::EasyHandle(std::size_t i) {
+  while (easy_.size() <= i) {
+    CURL* curl = curl_easy_init();
+    if (!curl) return nullptr;
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (ca_path_) {
+      if (!ca_path_->empty() && ca_path_->back() == '/') curl_easy_setopt(curl, CURLOPT_CAPATH, ca_path_->c_str());
+      else curl_easy_setopt(curl, CURLOPT_CAINFO, ca_path_->c_str());
+    }
+    curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, write_header);
+    easy_.push_back(curl);
+  }
+  return easy_[i];
+}
+
+Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, TimeMs timeout_ms) {
+  return std::move(SendAll({request}, timeout_ms)[0]);
+}
+
+std::vector<Result<HttpResponse>> CurlTransport::SendAll(const std::vector<HttpRequest>& requests, TimeMs timeout_ms) {
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  const std::size_t n = requests.size();
+  std::vector<HttpResponse> responses(n);
+  std::vector<std::string> urls(n);
+  std::vector<curl_slist*> header_lists(n, nullptr);
+  std::vector<CURLcode> codes(n, CURLE_OK);
+  std::vector<bool> done(n, false);
+  std::vector<Result<HttpResponse>> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    const HttpRequest& request = requests[i];
+    CURL* curl = static_cast<CURL*>(EasyHandle(i));
+    if (!curl) {
+      for (std::size_t k = 0; k < n; ++k) out.push_back(Status::Internal("curl_easy_init failed"));
+      return out;
+    }
+    urls[i] = base_url_ + request.target;
+    curl_easy_setopt(curl, CURLOPT_URL, urls[i].c_str());
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &responses[i].body);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &responses[i].headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms));
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<TimeMs>(timeout_ms, 5000)));
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (request.method == "GET") {
+      curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    } else {
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+    }
+    curl_slist* headers = nullptr;
+    for (const auto& [k, v] : request.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+    if (request.method != "GET") headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
+    headers = curl_slist_append(headers, "Expect:");
+    header_lists[i] = headers;
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_PRIVATE, reinterpret_cast<void*>(i));
+    curl_multi_add_handle(multi, curl);
+  }
+  int running = static_cast<int>(n);
+  while (running > 0) {
+    if (curl_multi_perform(multi, &running) != CURLM_OK) break;
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      void* index = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &index);
+      const auto i = reinterpret_cast<std::size_t>(index);
+      codes[i] = msg->data.result;
+      done[i] = true;
+    }
+    if (running > 0) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+  }
+  // Messages left after the last perform.
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    void* index = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &index);
+    const auto i = reinterpret_cast<std::size_t>(index);
+    codes[i] = msg->data.result;
+    done[i] = true;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    CURL* curl = static_cast<CURL*>(easy_[i]);
+    long opened = 0;
+    curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &opened);
+    connections_ += opened;
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_multi_remove_handle(multi, curl);
+    curl_slist_free_all(header_lists[i]);
+    const std::string what = requests[i].method + " " + requests[i].path();
+    if (!done[i]) {
+      out.push_back(Status::UnknownOutcome(what + ": the transfer did not finish"));
+    } else if (codes[i] != CURLE_OK) {
+      out.push_back(transfer_error(codes[i], what, timeout_ms));
+    } else {
+      responses[i].status = static_cast<int>(status);
+      out.push_back(std::move(responses[i]));
+    }
+  }
+  return out;
 }
 
 Result<HttpResponse> InMemoryTransport::Send(const HttpRequest& request, TimeMs timeout_ms) {

@@ -42,6 +42,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Process() {
+    if (delaying_) return;  // the answer before must leave first; the rest waits in in_
     if (stalled_) {
       // After an unanswered request nothing more is answered on this connection.
       in_.clear();
@@ -71,6 +72,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
         closing_ = true;
         in_.clear();
         break;
+      }
+      if (r.delay_ms > 0) {
+        // Held back, as a distant exchange's answer would be; what follows on this connection is
+        // answered after it, in order.
+        delaying_ = true;
+        const bool keep_alive = p.keep_alive;
+        auto self = shared_from_this();
+        auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), std::chrono::milliseconds(r.delay_ms));
+        timer->async_wait([this, self, timer, keep_alive, bytes = SerializeHttpResponse(r, p.keep_alive)](
+                              const asio::error_code& ec) mutable {
+          delaying_ = false;
+          if (ec || !socket_.is_open()) return;
+          Queue(std::move(bytes));
+          if (!keep_alive) {
+            closing_ = true;
+            if (!writing_ && out_.empty()) Close();
+            return;
+          }
+          Process();
+        });
+        return;
       }
       Queue(SerializeHttpResponse(r, p.keep_alive));
       if (!p.keep_alive) {
@@ -118,6 +140,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;
   bool closing_ = false;
   bool stalled_ = false;
+  bool delaying_ = false;
 };
 
 }  // namespace

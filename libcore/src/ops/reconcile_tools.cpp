@@ -14,10 +14,10 @@ namespace keel::ops {
 
 Result<int> RunReconcile(ToolContext& ctx, const ReconcileOptions& o) {
   if (o.fix) KEEL_RETURN_IF_ERROR(ctx.RequireStore("fix the store"));
-  auto account = ctx.exchange->Account();
-  if (!account.ok()) return account.status().WithContext("reading the account from the exchange");
-  auto instruments = ctx.exchange->Instruments();
-  if (!instruments.ok()) return instruments.status();
+  auto read = ctx.exchange->AccountAndInstruments();  // one round trip for the whole picture
+  if (!read.ok()) return read.status().WithContext("reading the account from the exchange");
+  const AccountReport* account = &read->account;
+  const InstrumentList* instruments = &read->instruments;
   auto view = LoadStoreView(*ctx.store);
   if (!view.ok()) return view.status();
   keel::ReconcileOptions options;

@@ -32,15 +32,21 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
   if (o.stop_pct) KEEL_RETURN_IF_ERROR(ValidateStopPct(*o.stop_pct));
   for (const auto& symbol : o.symbols) KEEL_RETURN_IF_ERROR(ValidateSymbol(symbol).WithContext("--symbol"));
   if (o.close) KEEL_RETURN_IF_ERROR(ctx.RequireStore("close orphan positions"));
-  if (!o.symbols.empty()) {
-    // A typo must not read as "no orphans": every symbol asked about must be one the exchange lists.
-    auto listed = ctx.exchange->Instruments();
-    if (!listed.ok()) return listed.status().WithContext("reading the exchange's symbols");
-    for (const auto& symbol : o.symbols)
-      if (!listed->Lists(symbol)) return Status::InvalidInput("--symbol: the exchange does not list " + symbol);
+  // The instruments are needed to check --symbol and to place stops: read them with the account,
+  // in the same round trip.
+  Result<Exchange::AccountAndListing> read = Status::Internal("unread");
+  if (!o.symbols.empty() || o.protect) {
+    read = ctx.exchange->AccountAndInstruments();
+  } else {
+    auto only = ctx.exchange->Account();
+    read = only.ok() ? Result<Exchange::AccountAndListing>(Exchange::AccountAndListing{std::move(only).value(), {}})
+                     : Result<Exchange::AccountAndListing>(only.status());
   }
-  auto account = ctx.exchange->Account();
-  if (!account.ok()) return account.status().WithContext("reading the account from the exchange");
+  if (!read.ok()) return read.status().WithContext("reading the account from the exchange");
+  // A typo must not read as "no orphans": every symbol asked about must be one the exchange lists.
+  for (const auto& symbol : o.symbols)
+    if (!read->instruments.Lists(symbol)) return Status::InvalidInput("--symbol: the exchange does not list " + symbol);
+  const AccountReport* account = &read->account;
   auto view = LoadStoreView(*ctx.store);
   if (!view.ok()) return view.status();
   OrphanOptions options;
@@ -63,12 +69,7 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
                                                std::to_string(positions.size()) + " orphan position(s)"));
     KEEL_RETURN_IF_ERROR(ctx.OpenWriter(o.close ? StoreCreation::kMustExist : StoreCreation::kMayCreate,
                                         o.close ? "close orphan positions" : "protect orphan positions"));
-    InstrumentList instruments;
-    if (o.protect) {
-      auto all = ctx.exchange->Instruments();
-      if (!all.ok()) return all.status();
-      instruments = std::move(all).value();
-    }
+    const InstrumentList& instruments = read->instruments;
     for (const auto& [key, problems] : positions) {
       const auto& [symbol, side] = key;
       const PositionReport* p = nullptr;

@@ -29,7 +29,14 @@ void EventOutbox::Push(std::vector<UserEvent> events, TimeMs now, StreamFaults& 
       ++counters_.dropped;
       continue;
     }
-    const TimeMs due = now + faults.delay_ms;
+    TimeMs due = now + faults.delay_ms;
+    if (faults.latency.ms > 0 || faults.latency.jitter_ms > 0) {
+      const TimeMs jitter =
+          faults.latency.jitter_ms > 0 ? static_cast<TimeMs>(rng_() % static_cast<std::uint64_t>(faults.latency.jitter_ms + 1)) : 0;
+      // One connection: a later event never overtakes an earlier one.
+      due = std::max(due + faults.latency.ms + jitter, last_latency_due_);
+      last_latency_due_ = due;
+    }
     if (faults.duplicate_next > 0) {
       --faults.duplicate_next;
       ++counters_.duplicated;

@@ -123,8 +123,9 @@ void read_instrument(Reader& r, const toml::table& t, const std::string& path, c
   set(i.max_price, "max_price");
   set(i.initial_price, "initial_price");
   set(i.depth_per_level, "depth_per_level");
-  set(i.percent_price_up, "percent_price_up");
-  set(i.percent_price_down, "percent_price_down");
+  // Optional even for a new symbol: the exchange's common 5 % bands by default.
+  if (auto v = r.Dec(t, path, "percent_price_up", false)) i.percent_price_up = *v;
+  if (auto v = r.Dec(t, path, "percent_price_down", false)) i.percent_price_down = *v;
   if (auto v = r.Int(t, path, "max_step_ticks", 0, 1'000'000)) i.max_step_ticks = static_cast<int>(*v);
   if (auto v = r.Int(t, path, "spread_ticks", 1, 1'000'000)) i.spread_ticks = static_cast<int>(*v);
   if (auto v = r.Int(t, path, "levels", 1, 1000)) i.levels = static_cast<int>(*v);

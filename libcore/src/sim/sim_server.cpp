@@ -65,7 +65,14 @@ void SimServer::Deliver() {
   if (venue_->TakeDisconnectRequest()) ws_->CloseAll("disconnect requested by the control endpoint");
   const SimExchange& ex = venue_->exchange();
   std::int64_t sent = 0;
-  const auto market = venue_->TakeMarketEvents();
+  // Market events travel the same distance as everything else.
+  const TimeMs now = venue_->exchange().now();
+  for (auto& e : venue_->TakeMarketEvents()) held_market_.emplace_back(now + venue_->latency_ms(), std::move(e));
+  std::vector<MarketEvent> market;
+  while (!held_market_.empty() && held_market_.front().first <= now) {
+    market.push_back(std::move(held_market_.front().second));
+    held_market_.pop_front();
+  }
   const auto user = venue_->TakeDueUserEvents();
   for (auto& [id, session] : sessions_) {
     for (const auto& e : market)

@@ -39,8 +39,13 @@ Result<std::unique_ptr<SimVenue>> SimVenue::Create(SimConfig config, const Clock
 }
 
 net::HttpResponse SimVenue::HandleHttp(const net::HttpRequest& request) {
-  net::HttpResponse response =
-      request.path().rfind("/_sim/", 0) == 0 ? HandleControl(request) : rest_.Handle(request);
+  const bool control = request.path().rfind("/_sim/", 0) == 0;
+  net::HttpResponse response = control ? HandleControl(request) : rest_.Handle(request);
+  const Latency& l = faults_.latency();
+  if (!control && (l.ms > 0 || l.jitter_ms > 0)) {
+    // The exchange acted now; its answer reaches the client one network distance later.
+    response.delay_ms = l.ms + (l.jitter_ms > 0 ? static_cast<long>(latency_rng_() % static_cast<std::uint64_t>(l.jitter_ms + 1)) : 0);
+  }
   Collect();
   return response;
 }
@@ -130,6 +135,16 @@ Status SimVenue::Apply(const SimCommand& c) {
     if (c.what == "stream_duplicate") return set_count(faults_.stream.duplicate_next, "count");
     if (c.what == "stream_reorder") return set_count(faults_.stream.reorder_next, "count");
     if (c.what == "stream_drop") return set_count(faults_.stream.drop_per_mille, "per_mille");
+    if (c.what == "latency") {
+      auto ms = c.Int("ms", 0);
+      if (!ms.ok()) return ms.status();
+      auto jitter = c.Int("jitter_ms", 0);
+      if (!jitter.ok()) return jitter.status();
+      if (*ms < 0 || *jitter < 0 || *ms > 60'000 || *jitter > 60'000)
+        return Status::InvalidInput("fault latency: ms and jitter_ms are 0..60000");
+      faults_.latency() = Latency{*ms, *jitter};
+      return Status::Ok();
+    }
     if (c.what == "stream_delay") {
       auto ms = c.Int("ms", 0);
       if (!ms.ok()) return ms.status();

@@ -6,7 +6,7 @@
 //   - A placement is never retried: a lost answer (timeout, 5xx) is kUnknownOutcome and the caller
 //     settles it by client order id. A minimal acknowledgement is completed by querying the order.
 //   - The whole account is read with the all-symbol endpoints: three calls, whatever the number of
-//     symbols.
+//     symbols, sent in parallel (four with exchangeInfo): about one round trip.
 
 #include <memory>
 
@@ -30,6 +30,8 @@ class BinanceExchange final : public Exchange {
   Result<std::vector<PositionReport>> PositionRows(const std::string& symbol) override;
   Result<std::vector<OrderReport>> OpenOrders() override;
   Result<bool> HedgeMode() override;
+  Result<AccountReport> Account() override;
+  Result<AccountAndListing> AccountAndInstruments() override;
   Result<Decimal> MarkPrice(const std::string& symbol) override;
 
   RestClient& client() { return *client_; }
@@ -40,6 +42,8 @@ class BinanceExchange final : public Exchange {
  private:
   std::unique_ptr<net::HttpTransport> transport_;  // declared first: the client refers to it
   std::unique_ptr<RestClient> client_;
+  // positionRisk, openOrders, openAlgoOrders (and exchangeInfo) in one parallel batch.
+  Result<AccountAndListing> ReadTogether(bool instruments);
 };
 
 }  // namespace keel::binance

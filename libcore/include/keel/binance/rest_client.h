@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "keel/config/config.h"
 #include "keel/model/time.h"
@@ -35,6 +36,18 @@ class RestClient {
   Result<std::string> WithKey(const std::string& method, const std::string& path, const net::Params& params);
   Result<std::string> Signed(const std::string& method, const std::string& path, const net::Params& params);
 
+  // Independent requests in parallel (about one round trip for all of them), answered in order.
+  // Before the server time is known, a GET /fapi/v1/time goes in the same batch and the signed ones
+  // carry the host's clock; any refused for the clock (-1021) is signed again with the measured
+  // offset and retried alone (refused means not executed). Use for reads only.
+  struct Call {
+    std::string method;
+    std::string path;
+    net::Params params;
+    bool sign = true;  // else public
+  };
+  std::vector<Result<std::string>> SendAll(const std::vector<Call>& calls);
+
   Status SyncTime();
   // Waits the way this client waits (a virtual clock in tests).
   void Sleep(TimeMs ms) { sleep_(ms); }
@@ -45,6 +58,11 @@ class RestClient {
  private:
   Result<std::string> Send(const std::string& method, const std::string& path, const std::string& query,
                            const std::string& body, bool with_key);
+  net::HttpRequest Build(const std::string& method, const std::string& path, const std::string& query,
+                         const std::string& body, bool with_key) const;
+  net::HttpRequest BuildSigned(const Call& call) const;
+  // The body of a success, or the error an answer means; records the used weight and bans.
+  Result<std::string> Interpret(const std::string& method, const std::string& path, Result<net::HttpResponse> response);
   Status WaitForLimits();
 
   net::HttpTransport& transport_;

@@ -124,8 +124,15 @@ class Exchange {
   virtual Result<std::vector<PositionReport>> PositionRows(const std::string& symbol) = 0;
   // Every open order, regular and conditional, of every symbol.
   virtual Result<std::vector<OrderReport>> OpenOrders() = 0;
-  // Positions and open orders together.
+  // Positions and open orders together. Adapters read them in parallel: about one round trip.
   virtual Result<AccountReport> Account();
+  // The account and the instrument list together (reconcile, a scan that checks symbols or
+  // protects): one round trip where the adapter can.
+  struct AccountAndListing {
+    AccountReport account;
+    InstrumentList instruments;
+  };
+  virtual Result<AccountAndListing> AccountAndInstruments();
   // true when the account is in hedge mode (LONG/SHORT positions).
   virtual Result<bool> HedgeMode() = 0;
   // The price the venue values positions and MARK_PRICE triggers at.
@@ -133,5 +140,7 @@ class Exchange {
 };
 
 const char* to_string(OrderBook book);
+// The report of positions and open orders, as_of the newest venue time among them.
+AccountReport AccountReportOf(std::vector<PositionReport> positions, std::vector<OrderReport> orders);
 
 }  // namespace keel

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "keel/exchange/exchange.h"
@@ -14,7 +15,9 @@
 namespace keel {
 
 struct OrderEvent {
-  std::string venue_event;        // "ORDER_TRADE_UPDATE", "ALGO_UPDATE", …
+  // "ORDER_TRADE_UPDATE", "ALGO_UPDATE", …: a name with static storage (decoding allocates nothing
+  // for it).
+  std::string_view venue_event;
   TimeMs event_time = 0;          // when the venue sent it
   TimeMs transaction_time = 0;    // when it happened in the venue's engine
   OrderBook book = OrderBook::kRegular;
@@ -55,7 +58,7 @@ struct OrderEvent {
 };
 
 struct PositionEvent {
-  std::string venue_event;  // "ACCOUNT_UPDATE", …
+  std::string_view venue_event;  // "ACCOUNT_UPDATE", …: static storage, as above
   TimeMs event_time = 0;
   TimeMs transaction_time = 0;
   std::string reason;       // as sent: ORDER, FUNDING_FEE, ADL, INSURANCE_CLEAR, …

@@ -29,6 +29,9 @@ struct HttpResponse {
   // Fault injection: do not answer at all (the client times out), or close without answering.
   enum class Delivery { kRespond, kNoResponse, kClose };
   Delivery delivery = Delivery::kRespond;
+  // Fault injection: the answer leaves this many milliseconds later (network distance). A server
+  // on a socket honours it; in-memory transports answer at once.
+  long delay_ms = 0;
 
   std::string header(const std::string& name) const;
 };

@@ -40,6 +40,7 @@ class EventOutbox {
   std::vector<Entry> queue_;
   std::mt19937_64 rng_;
   std::uint64_t next_seq_ = 0;
+  TimeMs last_latency_due_ = 0;
   Counters counters_;
 };
 

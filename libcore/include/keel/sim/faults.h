@@ -32,8 +32,16 @@ struct DropRule {
   int count = 1;
 };
 
+// Network distance: every REST answer and every stream event leaves latency_ms later, plus a
+// uniform 0..jitter_ms (stream events keep their order, as on one connection).
+struct Latency {
+  TimeMs ms = 0;
+  TimeMs jitter_ms = 0;
+};
+
 struct StreamFaults {
   TimeMs delay_ms = 0;         // every user event arrives this much later
+  Latency latency;
   int drop_per_mille = 0;      // drop this fraction of user events, at random (seeded)
   std::vector<DropRule> drop_rules;
   int duplicate_next = 0;      // send the next N user events twice
@@ -41,6 +49,7 @@ struct StreamFaults {
 };
 
 struct FaultState {
+  Latency& latency() { return stream.latency; }
   TimeMs stale_reads_ms = 0;   // positions, orders and open orders answer from this long ago
   enum class StaleScope { kAll, kPositions, kOrders };
   StaleScope stale_scope = StaleScope::kAll;  // which of them lag

@@ -7,6 +7,7 @@
 //                                                      what: all | positions | orders
 //   {"fault":"placement","when":"after","how":"timeout","count":1}   when: before|after,
 //                                                     how: timeout|5xx|408|-1006|-1007|garbled
+//   {"fault":"latency","ms":50,"jitter_ms":5}         every answer and stream event that much later
 //   {"fault":"minimal_ack","count":1}                  placements answer without side/qty/status (-1: all)
 //   {"fault":"rate_limit","count":3}                   the next 3 requests get 429 -1003
 //   {"fault":"stream_delay","ms":500}

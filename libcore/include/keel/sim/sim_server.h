@@ -3,6 +3,7 @@
 // its streams on another, all on one event loop thread. Every tick_ms the venue is brought to the
 // wall clock and due events go out to the stream connections that carry them.
 
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,7 @@ class SimServer {
   std::unique_ptr<net::HttpServer> http_;
   std::unique_ptr<net::WsServer> ws_;
   std::map<net::WsServer::ConnectionId, StreamSession> sessions_;
+  std::deque<std::pair<TimeMs, MarketEvent>> held_market_;  // due time, event
 };
 
 }  // namespace keel::sim

@@ -4,6 +4,7 @@
 // tests drive it in process on a ManualClock. Single-threaded.
 
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@ class SimVenue {
   void Tick();
   std::vector<UserEvent> TakeDueUserEvents();
   std::vector<MarketEvent> TakeMarketEvents() { return exchange_->TakeMarketEvents(); }
+  // The network distance the latency fault sets (SimServer holds market events back by it).
+  TimeMs latency_ms() const { return faults_.stream.latency.ms; }
 
   Status Apply(const SimCommand& command);
   // Timed steps (at_ms after now) from a TOML file: [[step]] at_ms = 1000, fault = "…", …
@@ -60,6 +63,7 @@ class SimVenue {
   std::int64_t stream_messages_sent_ = 0;
   std::int64_t control_calls_ = 0;
   std::vector<std::string> scenario_errors_;
+  std::mt19937_64 latency_rng_{0x1a7e};  // the REST answers' jitter
 };
 
 }  // namespace keel::sim
