@@ -20,7 +20,7 @@ using namespace keel;
 namespace {
 
 void decode() {
-  const std::string trade = keel::test::read_file(keel::test::source_path("tests/fixtures/binance/order_trade_update.json"));
+  const std::string trade = keel::test::read_file(keel::test::source_path("tests/fixtures/binance/order_trade_update_docs.json"));
   const std::string account = keel::test::read_file(keel::test::source_path("tests/fixtures/binance/account_update.json"));
   for (const auto& [name, json] : {std::pair<const char*, const std::string*>{"ORDER_TRADE_UPDATE", &trade},
                                    {"ACCOUNT_UPDATE", &account}}) {

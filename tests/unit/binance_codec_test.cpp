@@ -26,7 +26,8 @@ TEST_CASE("a documented order response decodes exactly") {
   CHECK(o->status == OrderStatus::kNew);
   CHECK(o->side == Side::kBuy);
   CHECK(o->position_side == PositionSide::kShort);
-  CHECK(o->type == OrderType::kLimit);
+  CHECK(o->type == OrderType::kTrailingStopMarket);
+  CHECK(o->trigger_price == D("9300"));
   CHECK(o->qty == D("10"));
   CHECK(o->filled_qty == D("0"));
   CHECK(o->update_time == 1566818724722);
@@ -86,29 +87,37 @@ TEST_CASE("positions, exchangeInfo and stream events decode from documented payl
   CHECK(blz.MaxMarketQuantity() == std::optional<Decimal>(D("590119")));
   CHECK(instruments->skipped.empty());
 
-  auto trade = ParseUserDataEvent(fixture("order_trade_update.json"));
+  auto trade = ParseUserDataEvent(fixture("order_trade_update_docs.json"));
   REQUIRE(trade.ok());
   const auto& u = std::get<OrderEvent>(*trade);
-  CHECK(u.event_time == 1700000000100);
-  CHECK(u.transaction_time == 1700000000099);
+  CHECK(u.event_time == 1568879465651);
+  CHECK(u.transaction_time == 1568879465650);
   CHECK(u.venue_execution == "NEW");
-  CHECK(u.client_order_id == "cid1");
-  CHECK(u.side == Side::kBuy);
-  CHECK(u.qty == D("0.01"));
-  CHECK(u.price == D("59000"));
+  CHECK(u.client_order_id == "TEST");
+  CHECK(u.side == Side::kSell);
+  CHECK(u.qty == D("0.001"));
+  CHECK(u.trigger_price == D("7103.04"));
 
+  // The page's example mixes a one-way row with a hedge pair; each row is carried as sent.
   auto account = ParseUserDataEvent(fixture("account_update.json"));
   REQUIRE(account.ok());
   const auto& a = std::get<PositionEvent>(*account);
   CHECK(a.reason == "ORDER");
-  REQUIRE(a.positions.size() == 1);
-  CHECK(a.positions[0].amount == D("0.01"));
-  CHECK(a.positions[0].entry_price == D("60000"));
-  CHECK(a.positions[0].update_time == 1564745798938);
+  CHECK(a.transaction_time == 1564745798938);
+  REQUIRE(a.positions.size() == 3);
+  CHECK(a.positions[0].position_side == PositionSide::kBoth);
+  CHECK(a.positions[0].amount == D("0"));
+  CHECK(a.positions[1].position_side == PositionSide::kLong);
+  CHECK(a.positions[1].amount == D("20"));
+  CHECK(a.positions[1].entry_price == D("6563.665"));
+  CHECK(a.positions[2].position_side == PositionSide::kShort);
+  CHECK(a.positions[2].amount == D("-10"));
+  CHECK(a.positions[2].entry_price == D("6563.86"));
+  CHECK(a.positions[2].update_time == 1564745798938);
 
-  auto expired = ParseUserDataEvent(fixture("listen_key_expired.json"));
-  REQUIRE(expired.ok());
-  CHECK(std::holds_alternative<ListenKeyExpiredEvent>(*expired));
+  auto expired = ParseUserDataEvent(fixture("listen_key_expired.json"));  // "E" as a string, as published
+  REQUIRE_MESSAGE(expired.ok(), expired.status().ToString());
+  CHECK(std::get<ListenKeyExpiredEvent>(*expired).event_time == 1736996475556);
   auto combined = ParseUserDataEvent(R"({"stream":"k","data":)" + fixture("account_update.json") + "}");
   CHECK(std::holds_alternative<PositionEvent>(*combined));
   CHECK(std::get<IgnoredEvent>(*ParseUserDataEvent(R"({"e":"TRADE_LITE","E":1})")).type == "TRADE_LITE");
@@ -148,7 +157,7 @@ TEST_CASE("documented market stream payloads decode; SUBSCRIBE replies are recog
   auto book = ParseMarketDataEvent(fixture("book_ticker_stream.json"));
   REQUIRE_MESSAGE(book.ok(), book.status().ToString());
   const auto& b = std::get<BookTickerEvent>(*book);
-  CHECK(b.symbol == "BTCUSDT");
+  CHECK(b.symbol == "BNBUSDT");
   CHECK(b.bid == D("25.3519"));
   CHECK(b.ask == D("25.3652"));
   CHECK(b.event_time == 1568014460893);

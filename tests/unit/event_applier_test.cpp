@@ -162,9 +162,10 @@ TEST_CASE("keel's own order moves through its lifecycle; an older or illegal obs
 TEST_CASE("a fill reported by ACCOUNT_UPDATE first is not counted twice") {
   Store s;
   s.Open("BTCUSDT", PositionSide::kBoth, "0.010");
-  auto account = binance::ParseUserDataEvent(fixture("account_update.json"));  // BTCUSDT BOTH 0.010 at T
+  auto account = binance::ParseUserDataEvent(fixture("account_update.json"));
   REQUIRE(account.ok());
   PositionEvent pe = std::get<PositionEvent>(*account);
+  pe.positions.resize(1);  // the page's one-way row (BTCUSDT BOTH); its hedge pair is another account's shape
   pe.transaction_time = pe.positions[0].update_time = kBefore + 1000;  // the fixture predates the store
   pe.positions[0].amount = D("0.025");
   REQUIRE(ApplyPositionEvent(*s.store, pe, kNow).ok());
