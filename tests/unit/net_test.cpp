@@ -7,7 +7,7 @@
 using namespace keel::net;
 
 TEST_CASE("HMAC-SHA256 matches Binance's documented test vector") {
-  // ../shared/protocol/binance-usdm.md, "Doc test vector (HMAC)".
+  // USD-M docs, General Info: "SIGNED Endpoint Examples for POST /fapi/v1/order - HMAC Keys".
   const std::string secret = "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9";
   const std::string payload =
       "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000&timeInForce=GTC&recvWindow=5000&timestamp=1591702613943";

@@ -210,3 +210,31 @@ TEST_CASE("reconcile: every kind, quantities exact after step rounding, stale an
   CHECK(to_string(*parse_mismatch_kind("quantity")) == std::string("quantity"));
   CHECK(!parse_mismatch_kind("qty").ok());
 }
+
+TEST_CASE("reconcile: a read no newer than keel's record confirms it when they agree, and cannot overrule it") {
+  // An unchanged position keeps the exchange time of its last change, which is what keel applied:
+  // every later read has that same time. It agrees, and is compared, not set aside as stale.
+  AccountReport ex;
+  ex.positions = {position("BTCUSDT", "0.01", kNow - 60'000), position("ETHUSDT", "0.02", kNow - 60'000),
+                  position("SOLUSDT", "4", kNow - 60'000)};
+  StoreView store;
+  for (const auto& [symbol, qty] : {std::pair<const char*, const char*>{"BTCUSDT", "0.01"}, {"ETHUSDT", "0.01"},
+                                    {"SOLUSDT", "3"}}) {
+    PositionRecord p;
+    p.symbol = symbol;
+    p.qty = D(qty);
+    store.open_positions.push_back(p);
+  }
+  store.newest_position_time[{"BTCUSDT", PositionSide::kBoth}] = kNow - 60'000;  // the same moment
+  store.newest_position_time[{"ETHUSDT", PositionSide::kBoth}] = kNow - 60'000;  // same moment, other quantity
+  store.newest_position_time[{"SOLUSDT", PositionSide::kBoth}] = kNow - 90'000;  // the read is newer
+  ReconcileOptions o;
+  o.account = "demo";
+  o.now = kNow;
+  const Reconciliation r = Reconcile(ex, store, o);
+  REQUIRE(r.mismatches.size() == 1);
+  CHECK(r.mismatches[0].kind == MismatchKind::kQuantity);
+  CHECK(r.mismatches[0].symbol == "SOLUSDT");
+  REQUIRE(r.ignored.size() == 1);
+  CHECK(r.ignored[0].rfind("ETHUSDT/BOTH: not compared", 0) == 0);
+}

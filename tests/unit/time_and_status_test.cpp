@@ -27,7 +27,7 @@ TEST_CASE("times print as ISO 8601 UTC and parse the ways operators type them") 
   }
 }
 
-TEST_CASE("Status carries category, message and venue codes; exit codes follow DESIGN.md") {
+TEST_CASE("Status carries category, message and venue codes; exit codes follow docs/architecture.md") {
   Status ok;
   CHECK(ok.ok());
   CHECK(ok.ToString() == "ok");

@@ -35,29 +35,29 @@ Reconciliation Reconcile(const AccountReport& exchange, const StoreView& store, 
     on_exchange.insert({p.symbol, p.position_side});
     const std::string key = p.symbol + "/" + to_string(p.position_side);
     const PositionRecord* mine = store.OpenPosition(p.symbol, p.position_side);
+    Mismatch m{MismatchKind::kExchangeOpenStoreFlat, p.symbol, p.position_side, Decimal(), p.amount,
+               p.entry_price, p.update_time, "", ""};
+    if (!mine) {
+      m.detail = "open on the exchange (" + p.amount.ToString() + " @ " + p.entry_price.ToString() + "), flat in the store";
+    } else {
+      m.store_amount = mine->qty;
+      m.detail = "store holds " + mine->qty.ToString() + ", exchange " + p.amount.ToString();
+      if (mine->qty.sign() != p.amount.sign()) {
+        m.kind = MismatchKind::kSide;
+      } else if (rounded(mine->qty, p.symbol, o) != rounded(p.amount, p.symbol, o)) {
+        m.kind = MismatchKind::kQuantity;
+      } else {
+        continue;  // they agree, whatever the read's age: an unchanged position keeps its old time
+      }
+    }
+    // A read no newer than what keel applied cannot overrule it (seed 004): it is reported, not a mismatch.
     const TimeMs newest = store.NewestPositionTime(p.symbol, p.position_side);
     if (IsStaleObservation(p.update_time, newest)) {
       r.ignored.push_back(key + ": not compared, the exchange's read (updated " + format_utc(p.update_time) +
                           ") is not newer than what keel applied (" + format_utc(newest) + "): stale");
       continue;
     }
-    Mismatch m{MismatchKind::kExchangeOpenStoreFlat, p.symbol, p.position_side, Decimal(), p.amount,
-               p.entry_price, p.update_time, "", ""};
-    if (!mine) {
-      m.detail = "open on the exchange (" + p.amount.ToString() + " @ " + p.entry_price.ToString() + "), flat in the store";
-      r.mismatches.push_back(m);
-      continue;
-    }
-    m.store_amount = mine->qty;
-    if (mine->qty.sign() != p.amount.sign()) {
-      m.kind = MismatchKind::kSide;
-      m.detail = "store holds " + mine->qty.ToString() + ", exchange " + p.amount.ToString();
-      r.mismatches.push_back(m);
-    } else if (rounded(mine->qty, p.symbol, o) != rounded(p.amount, p.symbol, o)) {
-      m.kind = MismatchKind::kQuantity;
-      m.detail = "store holds " + mine->qty.ToString() + ", exchange " + p.amount.ToString();
-      r.mismatches.push_back(m);
-    }
+    r.mismatches.push_back(m);
   }
   for (const auto& mine : store.open_positions) {
     if (on_exchange.count({mine.symbol, mine.position_side})) continue;

@@ -2,7 +2,7 @@
 // The one runner every keel tool goes through. A tool declares what it needs (a read-only store, a
 // writer, later an exchange client) and its own flags; the runner parses the command line, loads
 // the account's config, opens what was declared, runs the tool's body and turns any error into one
-// clear line on stderr and the exit code of DESIGN.md. Library code never exits; only this does.
+// clear line on stderr and the exit code of docs/architecture.md. Library code never exits; only this does.
 //
 // Included by apps only: it brings in CLI11.
 

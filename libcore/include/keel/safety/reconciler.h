@@ -55,7 +55,7 @@ struct ReconcileOptions {
 
 struct Reconciliation {
   std::vector<Mismatch> mismatches;
-  std::vector<std::string> ignored;  // stale or in-grace observations, explained
+  std::vector<std::string> ignored;  // stale reads that disagree with the store, young store positions; explained
 };
 
 Reconciliation Reconcile(const AccountReport& exchange, const StoreView& store, const ReconcileOptions& options);
