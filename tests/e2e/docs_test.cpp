@@ -1,10 +1,13 @@
 // Every keel binary documents every flag it accepts: in its man page and in its bash, zsh and fish
 // completions. The list of flags comes from the binary's own --help, so a new flag without
-// documentation fails here.
+// documentation fails here. And the written documentation stands alone and stays true: its links
+// resolve inside the repository, and every test docs/incidents.md names as proof exists.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "subprocess.h"
 #include "temp_dir.h"
@@ -52,4 +55,66 @@ TEST_CASE("man page and completions cover every flag of every binary") {
     RunResult syntax = run({"/bin/bash", "-n", source_path("completions/bash/" + name)});
     CHECK_MESSAGE(syntax.exit_code == 0, syntax.err);
   }
+}
+
+namespace {
+
+std::vector<std::string> markdown_files() {
+  std::vector<std::string> files = {source_path("README.md")};
+  for (const auto& entry : std::filesystem::directory_iterator(source_path("docs")))
+    if (entry.path().extension() == ".md") files.push_back(entry.path().string());
+  return files;
+}
+
+std::set<std::string> test_case_names() {
+  std::set<std::string> names;
+  const std::regex test_case(R"re(TEST_CASE\("([^"]*)"\))re");
+  for (const char* dir : {"tests/unit", "tests/scenario", "tests/e2e"}) {
+    for (const auto& entry : std::filesystem::directory_iterator(source_path(dir))) {
+      if (entry.path().extension() != ".cpp") continue;
+      const std::string text = read_file(entry.path().string());
+      for (auto it = std::sregex_iterator(text.begin(), text.end(), test_case); it != std::sregex_iterator(); ++it)
+        names.insert((*it)[1]);
+    }
+  }
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("the documentation stands alone: links resolve in the repository, nothing points outside it") {
+  const std::regex link(R"(\]\(([^)#\s]+))");
+  const auto files = markdown_files();
+  CHECK(files.size() >= 4);  // README and docs/: README, architecture, incidents, runbook
+  for (const auto& file : files) {
+    const std::string text = read_file(file);
+    CHECK_MESSAGE(text.find("../shared") == std::string::npos, file);
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), link); it != std::sregex_iterator(); ++it) {
+      const std::string target = (*it)[1];
+      if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) continue;
+      const auto resolved = std::filesystem::path(file).parent_path() / target;
+      CHECK_MESSAGE(std::filesystem::exists(resolved), file << " links to " << target);
+    }
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(source_path("man")))
+    CHECK_MESSAGE(read_file(entry.path().string()).find("../shared") == std::string::npos, entry.path().string());
+}
+
+TEST_CASE("every test docs/incidents.md cites as proof exists") {
+  const std::set<std::string> tests = test_case_names();
+  REQUIRE(tests.size() > 100);
+  std::istringstream lines(read_file(source_path("docs/incidents.md")));
+  const std::regex quoted("`([^`]+)`");
+  std::size_t cited = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("| ", 0) != 0 || line.rfind("|---", 0) == 0) continue;
+    // The last cell of each row is the proof.
+    const std::string trimmed = line.substr(0, line.find_last_not_of(" |") + 1);
+    const std::string proof = trimmed.substr(trimmed.rfind('|') + 1);
+    for (auto it = std::sregex_iterator(proof.begin(), proof.end(), quoted); it != std::sregex_iterator(); ++it) {
+      ++cited;
+      CHECK_MESSAGE(tests.count((*it)[1]) == 1, "docs/incidents.md cites a test that does not exist: " << (*it)[1]);
+    }
+  }
+  CHECK(cited >= 25);
 }
