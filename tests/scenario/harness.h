@@ -9,6 +9,7 @@
 #include <string>
 
 #include "keel/binance/binance_exchange.h"
+#include "keel/ops/tool_context.h"
 #include "keel/safety/protect.h"
 #include "keel/sim/sim_venue.h"
 #include "keel/store/sqlite_store.h"
@@ -27,6 +28,7 @@ struct Scenario {
   test::TempDir dir;
   std::unique_ptr<SqliteStore> store;
   const std::string account = "demo";
+  std::unique_ptr<ops::ToolSpec> tool_spec;  // outlives the contexts ToolContextFor makes
 
   // tweak changes the simulator's default venue (an instrument's filters, the balance) first.
   explicit Scenario(const std::function<void(sim::SimConfig&)>& tweak = {}) {
@@ -39,6 +41,17 @@ struct Scenario {
     exchange = std::make_unique<binance::BinanceExchange>(std::make_unique<binance::RestClient>(
         *transport, "keel-demo-key", Secret("keel-demo-secret"), clock, [this](TimeMs ms) { Wait(ms); }));
     store = SqliteStore::OpenWriter(dir.file("demo.db")).value();
+  }
+
+  // The scenario's store and exchange handed to a tool's body, as the runner would hand them (a
+  // read-only store; the body reopens it as writer when it acts). The scenario no longer holds them.
+  ops::ToolContext ToolContextFor(const std::string& tool, std::ostream& out) {
+    tool_spec = std::make_unique<ops::ToolSpec>(ops::ToolSpec{tool, "", ops::StoreAccess::kReadOnly, false, true});
+    AccountConfig config;
+    config.account_name = account;
+    ops::ToolContext ctx{*tool_spec, {}, config, std::move(store), dir.file("demo.db"), out, clock, nullptr};
+    ctx.exchange = std::move(exchange);
+    return ctx;
   }
 
   void Wait(TimeMs ms) {

@@ -336,12 +336,8 @@ TEST_CASE("scenario 7: the network fails in the middle of a scan: exit 3, nothin
   s.Wait(11'000);
   const auto journal_before = s.store->Journal(RecordFilter{})->size();
   s.transport->FailNext(1, 1);  // positions read fine, then the open-order read fails
-  ops::ToolSpec spec{"keel-scan-orphans", "", ops::StoreAccess::kReadOnly, false, true};
   std::ostringstream out;
-  AccountConfig config;
-  config.account_name = s.account;
-  ops::ToolContext ctx{spec, {}, config, std::move(s.store), s.dir.file("demo.db"), out, s.clock, nullptr};
-  ctx.exchange = std::move(s.exchange);
+  ops::ToolContext ctx = s.ToolContextFor("keel-scan-orphans", out);
   ops::ScanOrphansOptions o;
   o.protect = true;
   o.stop_pct = D("2");
@@ -468,12 +464,8 @@ TEST_CASE("scenario: a triggered stop refused by the matching engine (algo REJEC
   REQUIRE(s.venue->exchange().QueryAlgoOrder(0, sim::OrderRef{std::nullopt, stop.client_order_id})->status ==
           sim::AlgoStatus::kRejected);
 
-  ops::ToolSpec spec{"keel-cancel-ghosts", "", ops::StoreAccess::kReadOnly, false, true};
   std::ostringstream out;
-  AccountConfig config;
-  config.account_name = s.account;
-  ops::ToolContext ctx{spec, {}, config, std::move(s.store), s.dir.file("demo.db"), out, s.clock, nullptr};
-  ctx.exchange = std::move(s.exchange);
+  ops::ToolContext ctx = s.ToolContextFor("keel-cancel-ghosts", out);
   ops::CancelGhostsOptions o;
   o.cancel = true;
   o.yes = true;

@@ -30,6 +30,38 @@ OrderReport stop_for(const char* symbol, Side side, const std::string& cid, bool
   return o;
 }
 
+PositionRecord open_record(const char* symbol, const char* qty, TimeMs opened = 0) {
+  PositionRecord p;
+  p.symbol = symbol;
+  p.qty = D(qty);
+  p.opened_ms = opened;
+  return p;
+}
+
+// A store that tracks one position and knows one order.
+StoreView tracking(const char* symbol, const char* qty, const char* order_id) {
+  StoreView store;
+  store.open_positions = {open_record(symbol, qty)};
+  OrderRecord known;
+  known.client_order_id = order_id;
+  store.open_orders = {known};
+  return store;
+}
+
+OrphanOptions scan_options() {
+  OrphanOptions o;
+  o.account = "demo";
+  o.now = kNow;
+  return o;
+}
+
+ReconcileOptions reconcile_options() {
+  ReconcileOptions o;
+  o.account = "demo";
+  o.now = kNow;
+  return o;
+}
+
 std::vector<std::string> kinds(const OrphanScan& scan) {
   std::vector<std::string> out;
   for (const auto& f : scan.findings) out.push_back(std::string(to_string(f.kind)) + " " + f.symbol);
@@ -81,17 +113,8 @@ TEST_CASE("orphan scan: classes, grace, protection, and the stale-read guard") {
   ex.open_orders = {stop_for("ETHUSDT", Side::kBuy, "kdemo.x1.ETHUSDT"),  // protects the short
                     stop_for("XRPUSDT", Side::kBuy, "kdemo.x2.XRPUSDT"),  // wrong side: protects nothing
                     stop_for("BNBUSDT", Side::kSell, "web_123")};
-  StoreView store;
-  PositionRecord tracked;
-  tracked.symbol = "ETHUSDT";
-  tracked.qty = D("-1");
-  store.open_positions = {tracked};
-  OrderRecord known;
-  known.client_order_id = "kdemo.x1.ETHUSDT";
-  store.open_orders = {known};
-  OrphanOptions o;
-  o.account = "demo";
-  o.now = kNow;
+  StoreView store = tracking("ETHUSDT", "-1", "kdemo.x1.ETHUSDT");
+  OrphanOptions o = scan_options();
   const OrphanScan scan = ScanForOrphans(ex, store, o);
   CHECK(kinds(scan) == std::vector<std::string>{"untracked-position BTCUSDT", "unprotected-position BTCUSDT",
                                                 "untracked-position XRPUSDT", "unprotected-position XRPUSDT",
@@ -154,17 +177,8 @@ TEST_CASE("the scanner reports partial cover as its own finding") {
   OrderReport small = stop_for("BTCUSDT", Side::kSell, "kdemo.s1.BTCUSDT", false);
   small.qty = D("0.4");
   ex.open_orders = {small};
-  StoreView store;
-  PositionRecord tracked;
-  tracked.symbol = "BTCUSDT";
-  tracked.qty = D("1");
-  store.open_positions = {tracked};
-  OrderRecord known;
-  known.client_order_id = "kdemo.s1.BTCUSDT";
-  store.open_orders = {known};
-  OrphanOptions o;
-  o.account = "demo";
-  o.now = kNow;
+  const StoreView store = tracking("BTCUSDT", "1", "kdemo.s1.BTCUSDT");
+  OrphanOptions o = scan_options();
   const OrphanScan scan = ScanForOrphans(ex, store, o);
   CHECK(kinds(scan) == std::vector<std::string>{"partially-protected-position BTCUSDT"});
   CHECK(scan.findings[0].detail.find("close only 0.4") != std::string::npos);
@@ -180,23 +194,14 @@ TEST_CASE("reconcile: every kind, quantities exact after step rounding, stale an
   mine_on_exchange.symbol = "BTCUSDT";
   ex.open_orders = {mine_on_exchange};
   StoreView store;
-  auto open = [](const char* symbol, const char* qty, TimeMs opened) {
-    PositionRecord p;
-    p.symbol = symbol;
-    p.qty = D(qty);
-    p.opened_ms = opened;
-    return p;
-  };
-  store.open_positions = {open("BTCUSDT", "0.01", 0), open("ETHUSDT", "0.010", 0), open("SOLUSDT", "3", 0),
-                          open("BNBUSDT", "1", 0), open("ADAUSDT", "5", kNow - 1000)};
+  store.open_positions = {open_record("BTCUSDT", "0.01"), open_record("ETHUSDT", "0.010"), open_record("SOLUSDT", "3"),
+                          open_record("BNBUSDT", "1"), open_record("ADAUSDT", "5", kNow - 1000)};
   store.newest_position_time[{"DOGEUSDT", PositionSide::kBoth}] = kNow - 30'000;  // closed after that read
   OrderRecord ghost;
   ghost.client_order_id = "kdemo.e9.ETHUSDT";
   ghost.symbol = "ETHUSDT";
   store.open_orders = {ghost};
-  ReconcileOptions o;
-  o.account = "demo";
-  o.now = kNow;
+  ReconcileOptions o = reconcile_options();
   o.step_sizes = {{"BTCUSDT", D("0.001")}, {"ETHUSDT", D("0.001")}};
   const Reconciliation r = Reconcile(ex, store, o);
   std::vector<std::string> found;
@@ -218,20 +223,11 @@ TEST_CASE("reconcile: a read no newer than keel's record confirms it when they a
   ex.positions = {position("BTCUSDT", "0.01", kNow - 60'000), position("ETHUSDT", "0.02", kNow - 60'000),
                   position("SOLUSDT", "4", kNow - 60'000)};
   StoreView store;
-  for (const auto& [symbol, qty] : {std::pair<const char*, const char*>{"BTCUSDT", "0.01"}, {"ETHUSDT", "0.01"},
-                                    {"SOLUSDT", "3"}}) {
-    PositionRecord p;
-    p.symbol = symbol;
-    p.qty = D(qty);
-    store.open_positions.push_back(p);
-  }
+  store.open_positions = {open_record("BTCUSDT", "0.01"), open_record("ETHUSDT", "0.01"), open_record("SOLUSDT", "3")};
   store.newest_position_time[{"BTCUSDT", PositionSide::kBoth}] = kNow - 60'000;  // the same moment
   store.newest_position_time[{"ETHUSDT", PositionSide::kBoth}] = kNow - 60'000;  // same moment, other quantity
   store.newest_position_time[{"SOLUSDT", PositionSide::kBoth}] = kNow - 90'000;  // the read is newer
-  ReconcileOptions o;
-  o.account = "demo";
-  o.now = kNow;
-  const Reconciliation r = Reconcile(ex, store, o);
+  const Reconciliation r = Reconcile(ex, store, reconcile_options());
   REQUIRE(r.mismatches.size() == 1);
   CHECK(r.mismatches[0].kind == MismatchKind::kQuantity);
   CHECK(r.mismatches[0].symbol == "SOLUSDT");

@@ -135,9 +135,7 @@ std::vector<Result<HttpResponse>> CurlTransport::SendAll(const std::vector<HttpR
     curl_easy_setopt(curl, CURLOPT_PRIVATE, reinterpret_cast<void*>(i));
     curl_multi_add_handle(multi, curl);
   }
-  int running = static_cast<int>(n);
-  while (running > 0) {
-    if (curl_multi_perform(multi, &running) != CURLM_OK) break;
+  const auto collect_finished = [&] {
     int left = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
@@ -147,18 +145,14 @@ std::vector<Result<HttpResponse>> CurlTransport::SendAll(const std::vector<HttpR
       codes[i] = msg->data.result;
       done[i] = true;
     }
+  };
+  int running = static_cast<int>(n);
+  while (running > 0) {
+    if (curl_multi_perform(multi, &running) != CURLM_OK) break;
+    collect_finished();
     if (running > 0) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
   }
-  // Messages left after the last perform.
-  int left = 0;
-  while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
-    if (msg->msg != CURLMSG_DONE) continue;
-    void* index = nullptr;
-    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &index);
-    const auto i = reinterpret_cast<std::size_t>(index);
-    codes[i] = msg->data.result;
-    done[i] = true;
-  }
+  collect_finished();  // messages left after the last perform
   for (std::size_t i = 0; i < n; ++i) {
     CURL* curl = static_cast<CURL*>(easy_[i]);
     long opened = 0;

@@ -9,6 +9,18 @@
 namespace keel {
 namespace {
 
+IncidentRecord OrderIncident(IncidentKind kind, const std::string& symbol, PositionSide position_side,
+                             const std::string& client_order_id, std::string detail, std::string action) {
+  IncidentRecord incident;
+  incident.kind = kind;
+  incident.symbol = symbol;
+  incident.position_side = position_side;
+  incident.client_order_id = client_order_id;
+  incident.detail = std::move(detail);
+  incident.action = std::move(action);
+  return incident;
+}
+
 Status record_settlement(StateStore& store, const OrderRecord& before, OrderState state, const OrderReport* report,
                          const std::string& why, TimeMs now,
                          const std::string& found = "not open on the exchange") {
@@ -23,14 +35,9 @@ Status record_settlement(StateStore& store, const OrderRecord& before, OrderStat
   }
   WriteBatch b(now);
   b.PutOrder(after, Provenance{Source::kRest, report ? std::optional<TimeMs>(report->update_time) : std::nullopt, why});
-  IncidentRecord incident;
-  incident.kind = IncidentKind::kGhostOrder;
-  incident.symbol = before.symbol;
-  incident.position_side = before.position_side;
-  incident.client_order_id = before.client_order_id;
-  incident.detail = std::string(to_string(before.state)) + " in the store, " + found;
-  incident.action = "settled " + std::string(to_string(state)) + ": " + why;
-  b.RecordIncident(incident);
+  b.RecordIncident(OrderIncident(IncidentKind::kGhostOrder, before.symbol, before.position_side, before.client_order_id,
+                                 std::string(to_string(before.state)) + " in the store, " + found,
+                                 "settled " + std::string(to_string(state)) + ": " + why));
   return store.Write(b);
 }
 
@@ -63,14 +70,9 @@ Status adopt_stop(StateStore& store, const StoreView& view, const OrderReport& x
       linked = "the position keeps its stop " + current->client_order_id;
     }
   }
-  IncidentRecord incident;
-  incident.kind = IncidentKind::kUnknownOrder;
-  incident.symbol = x.symbol;
-  incident.position_side = x.position_side;
-  incident.client_order_id = x.client_order_id;
-  incident.detail = "keel-prefixed stop on the exchange, unknown to the store, protecting an open position";
-  incident.action = "adopted; " + linked;
-  b.RecordIncident(incident);
+  b.RecordIncident(OrderIncident(IncidentKind::kUnknownOrder, x.symbol, x.position_side, x.client_order_id,
+                                 "keel-prefixed stop on the exchange, unknown to the store, protecting an open position",
+                                 "adopted; " + linked));
   return store.Write(b);
 }
 
@@ -194,15 +196,9 @@ std::vector<GhostOutcome> SweepGhosts(Exchange& exchange, StateStore* store, con
       }
     }
     if (g.ok && store) {
-      IncidentRecord incident;
-      incident.kind = IncidentKind::kUnknownOrder;
-      incident.symbol = x.symbol;
-      incident.position_side = x.position_side;
-      incident.client_order_id = x.client_order_id;
-      incident.detail = "keel-prefixed order on the exchange, unknown to the store";
-      incident.action = g.action;
       WriteBatch b(o.now);
-      b.RecordIncident(incident);
+      b.RecordIncident(OrderIncident(IncidentKind::kUnknownOrder, x.symbol, x.position_side, x.client_order_id,
+                                     "keel-prefixed order on the exchange, unknown to the store", g.action));
       Status s = store->Write(b);
       if (!s.ok()) {
         g.ok = false;
