@@ -12,6 +12,7 @@
 #include "keel/ops/tool_context.h"
 #include "keel/safety/protect.h"
 #include "keel/sim/sim_venue.h"
+#include "keel/store/invariants.h"
 #include "keel/store/sqlite_store.h"
 #include "signed_request.h"
 #include "temp_dir.h"
@@ -52,6 +53,17 @@ struct Scenario {
     ops::ToolContext ctx{*tool_spec, {}, config, std::move(store), dir.file("demo.db"), out, clock, nullptr};
     ctx.exchange = std::move(exchange);
     return ctx;
+  }
+
+  // The store's invariant findings at the scenario's time, one line each: empty when all hold.
+  std::string InvariantFindings() {
+    InvariantOptions options;
+    options.now_ms = clock.NowMs();
+    auto findings = CheckStoreInvariants(*store, options);
+    if (!findings.ok()) return findings.status().ToString();
+    std::string text;
+    for (const auto& f : *findings) text += f.kind + " " + f.subject + ": " + f.message + "\n";
+    return text;
   }
 
   void Wait(TimeMs ms) {

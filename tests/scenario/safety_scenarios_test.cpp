@@ -16,7 +16,6 @@
 #include "keel/safety/reconciler.h"
 #include "keel/safety/safe_close.h"
 #include "keel/safety/sent_order.h"
-#include "keel/store/invariants.h"
 
 using namespace keel;
 using namespace keel::scenario;
@@ -85,6 +84,19 @@ OrphanScan Scan(Scenario& s) {
   return ScanForOrphans(*account, *view, o);
 }
 
+// One ghost sweep that acts, over the store and the exchange as they are now.
+std::vector<GhostOutcome> Sweep(Scenario& s) {
+  auto account = s.exchange->Account();
+  REQUIRE(account.ok());
+  auto view = LoadStoreView(*s.store);
+  REQUIRE(view.ok());
+  GhostSweepOptions o;
+  o.account = s.account;
+  o.act = true;
+  o.now = s.clock.NowMs();
+  return SweepGhosts(*s.exchange, s.store.get(), *view, *account, o);
+}
+
 }  // namespace
 
 TEST_CASE("scenario 1 (seed 001): an ack without side and a REST position 4 s behind: one close, right side, flat") {
@@ -116,9 +128,7 @@ TEST_CASE("scenario 1 (seed 001): an ack without side and a REST position 4 s be
   CHECK(closed->verified_flat);
   CHECK(s.ExchangeAmount("AVLUSDT") == D("0"));  // closed, never doubled
   CHECK(s.OrdersPlaced() == 2);                   // the entry and one close
-  InvariantOptions inv;
-  inv.now_ms = s.clock.NowMs();
-  CHECK(CheckStoreInvariants(*s.store, inv)->empty());
+  CHECK(s.InvariantFindings() == "");
 }
 
 TEST_CASE("scenario 2 (seed 004): a stale positionRisk right after a close is not a ghost orphan") {
@@ -274,12 +284,7 @@ TEST_CASE("scenario 5: the exchange cancelled keel's order unseen; a foreign ord
 
   auto open = s.exchange->OpenOrders();
   REQUIRE(open->size() == 1);  // only the foreign one
-  auto view = LoadStoreView(*s.store);
-  GhostSweepOptions o;
-  o.account = s.account;
-  o.act = true;
-  o.now = s.clock.NowMs();
-  const auto outcomes = SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->Account(), o);
+  const auto outcomes = Sweep(s);
   REQUIRE(outcomes.size() == 1);
   CHECK(outcomes[0].client_order_id == limit.client_order_id);
   CHECK(outcomes[0].action.rfind("settled Canceled", 0) == 0);
@@ -366,12 +371,7 @@ TEST_CASE("scenario: a stop accepted but answered 408 is settled, not refused; n
     const std::string stop_id = protected_->stop.client_order_id;
     CHECK((*s.store->Order(stop_id))->state == OrderState::kNew);
     CHECK(Scan(s).findings.empty());
-    auto view = LoadStoreView(*s.store);
-    GhostSweepOptions o;
-    o.account = s.account;
-    o.act = true;
-    o.now = s.clock.NowMs();
-    CHECK(SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->Account(), o).empty());
+    CHECK(Sweep(s).empty());
     CHECK(s.venue->exchange().OpenAlgoOrders(0, "ETHUSDT").size() == 1);  // the stop still protects
   }
 }
@@ -392,12 +392,7 @@ TEST_CASE("scenario: a stop whose outcome stays unknown is left PendingNew, then
   CHECK((*orders)[0].state == OrderState::kPendingNew);  // never "Rejected": it may rest on the exchange
   // The next scan does not call it unknown; the sweep settles it from the exchange's list.
   CHECK(Scan(s).findings.size() == 1);  // the store does not track the position yet; its stop is known
-  auto view = LoadStoreView(*s.store);
-  GhostSweepOptions o;
-  o.account = s.account;
-  o.act = true;
-  o.now = s.clock.NowMs();
-  const auto outcomes = SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->Account(), o);
+  const auto outcomes = Sweep(s);
   REQUIRE(outcomes.size() == 1);
   CHECK(outcomes[0].action.rfind("settled New", 0) == 0);
   CHECK((*s.store->Order((*orders)[0].client_order_id))->state == OrderState::kNew);
@@ -428,12 +423,7 @@ TEST_CASE("scenario: an algo cancel answered with the REST acknowledgement is a 
   stray.qty = D("0.010");
   stray.trigger_price = D("1000.00");
   REQUIRE(s.exchange->Place(stray).ok());
-  auto view = LoadStoreView(*s.store);
-  GhostSweepOptions o;
-  o.account = s.account;
-  o.act = true;
-  o.now = s.clock.NowMs();
-  const auto outcomes = SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->Account(), o);
+  const auto outcomes = Sweep(s);
   REQUIRE(outcomes.size() == 1);
   CHECK(outcomes[0].ok);
   CHECK(outcomes[0].action == "cancelled");
@@ -497,9 +487,7 @@ TEST_CASE("scenario: a close larger than MARKET_LOT_SIZE goes out in reduce-only
   CHECK(s.OrdersPlaced() == before + 3);
   CHECK(s.ExchangeAmount("BTCUSDT") == D("0"));
   CHECK(s.store->Intents(RecordFilter{})->size() == 3);
-  InvariantOptions inv;
-  inv.now_ms = s.clock.NowMs();
-  CHECK(CheckStoreInvariants(*s.store, inv)->empty());
+  CHECK(s.InvariantFindings() == "");
 }
 
 TEST_CASE("scenario: a leg that does not exist, or a symbol the exchange does not list, is refused before any order") {
@@ -545,9 +533,7 @@ TEST_CASE("scenario: flat is proven by a read newer than the fill; a read that s
   CHECK(again->was_flat);
   CHECK(again->verified_flat);
   CHECK(again->cancelled == std::vector<std::string>{stop.client_order_id});
-  InvariantOptions inv;
-  inv.now_ms = s.clock.NowMs();
-  CHECK(CheckStoreInvariants(*s.store, inv)->empty());
+  CHECK(s.InvariantFindings() == "");
 }
 
 TEST_CASE("scenario: the last stop of an open position is adopted by the ghost sweep, never cancelled") {
@@ -578,12 +564,7 @@ TEST_CASE("scenario: the last stop of an open position is adopted by the ghost s
   s.Wait(11'000);
   CHECK(Scan(s).findings.size() == 2);  // both keel orders are unknown to the store
 
-  auto view = LoadStoreView(*s.store);
-  GhostSweepOptions o;
-  o.account = s.account;
-  o.act = true;
-  o.now = s.clock.NowMs();
-  const auto outcomes = SweepGhosts(*s.exchange, s.store.get(), *view, *s.exchange->Account(), o);
+  const auto outcomes = Sweep(s);
   REQUIRE(outcomes.size() == 2);
   std::map<std::string, std::string> action;
   for (const auto& g : outcomes) action[g.client_order_id] = g.action;
@@ -595,9 +576,7 @@ TEST_CASE("scenario: the last stop of an open position is adopted by the ghost s
   open.state = PositionState::kOpen;
   CHECK((*s.store->Positions(open))[0].stop_client_order_id == std::optional<std::string>(stop.client_order_id));
   CHECK(Scan(s).findings.empty());
-  InvariantOptions inv;
-  inv.now_ms = s.clock.NowMs();
-  CHECK(CheckStoreInvariants(*s.store, inv)->empty());
+  CHECK(s.InvariantFindings() == "");
 }
 
 TEST_CASE("scenario: a closePosition stop the exchange expires with its position is recorded, not left open") {
