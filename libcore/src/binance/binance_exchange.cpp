@@ -16,6 +16,24 @@ Result<OrderReport> decode(OrderBook book, const std::string& body) {
   return book == OrderBook::kRegular ? ParseOrder(body) : ParseAlgoOrder(body);
 }
 
+// The account-wide reads (all symbols in one call each).
+const RestClient::Call kPositionsCall{"GET", "/fapi/v3/positionRisk", net::Params(), true};
+const RestClient::Call kOpenOrdersCall{"GET", "/fapi/v1/openOrders", net::Params(), true};
+const RestClient::Call kOpenAlgoOrdersCall{"GET", "/fapi/v1/openAlgoOrders", net::Params(), true};
+
+// The regular and the conditional book's open orders as one list.
+Result<std::vector<OrderReport>> OpenOrdersOf(const Result<std::string>& regular, const Result<std::string>& algo) {
+  if (!regular.ok()) return regular.status().WithContext("reading open orders");
+  if (!algo.ok()) return algo.status().WithContext("reading open algo orders");
+  auto orders = ParseOrders(*regular);
+  if (!orders.ok()) return orders.status();
+  auto algos = ParseAlgoOrders(*algo);
+  if (!algos.ok()) return algos.status();
+  std::vector<OrderReport> all = std::move(orders).value();
+  for (auto& a : *algos) all.push_back(std::move(a));
+  return all;
+}
+
 }  // namespace
 
 Result<InstrumentList> BinanceExchange::Instruments() {
@@ -148,7 +166,7 @@ Result<OrderReport> BinanceExchange::Query(OrderBook book, const std::string& sy
 }
 
 Result<std::vector<PositionReport>> BinanceExchange::Positions() {
-  auto body = client_->Signed("GET", "/fapi/v3/positionRisk", net::Params());
+  auto body = client_->Signed(kPositionsCall.method, kPositionsCall.path, kPositionsCall.params);
   if (!body.ok()) return body.status().WithContext("reading positions");
   return ParsePositionRisk(*body);
 }
@@ -163,39 +181,22 @@ Result<std::vector<PositionReport>> BinanceExchange::PositionRows(const std::str
 }
 
 Result<std::vector<OrderReport>> BinanceExchange::OpenOrders() {
-  auto regular = client_->Signed("GET", "/fapi/v1/openOrders", net::Params());
-  if (!regular.ok()) return regular.status().WithContext("reading open orders");
-  auto orders = ParseOrders(*regular);
-  if (!orders.ok()) return orders.status();
-  auto algo = client_->Signed("GET", "/fapi/v1/openAlgoOrders", net::Params());
-  if (!algo.ok()) return algo.status().WithContext("reading open algo orders");
-  auto algos = ParseAlgoOrders(*algo);
-  if (!algos.ok()) return algos.status();
-  std::vector<OrderReport> all = std::move(orders).value();
-  for (auto& a : *algos) all.push_back(std::move(a));
-  return all;
+  auto bodies = client_->SendAll({kOpenOrdersCall, kOpenAlgoOrdersCall});
+  return OpenOrdersOf(bodies[0], bodies[1]);
 }
 
 Result<Exchange::AccountAndListing> BinanceExchange::ReadTogether(bool instruments) {
-  std::vector<RestClient::Call> calls = {{"GET", "/fapi/v3/positionRisk", net::Params(), true},
-                                         {"GET", "/fapi/v1/openOrders", net::Params(), true},
-                                         {"GET", "/fapi/v1/openAlgoOrders", net::Params(), true}};
+  std::vector<RestClient::Call> calls = {kPositionsCall, kOpenOrdersCall, kOpenAlgoOrdersCall};
   if (instruments) calls.push_back({"GET", "/fapi/v1/exchangeInfo", net::Params(), false});
   auto bodies = client_->SendAll(calls);
-  const char* what[] = {"reading positions", "reading open orders", "reading open algo orders",
-                        "reading the exchange's symbols"};
-  for (std::size_t i = 0; i < bodies.size(); ++i)
-    if (!bodies[i].ok()) return bodies[i].status().WithContext(what[i]);
+  if (!bodies[0].ok()) return bodies[0].status().WithContext("reading positions");
   auto positions = ParsePositionRisk(*bodies[0]);
   if (!positions.ok()) return positions.status();
-  auto orders = ParseOrders(*bodies[1]);
+  auto orders = OpenOrdersOf(bodies[1], bodies[2]);
   if (!orders.ok()) return orders.status();
-  auto algos = ParseAlgoOrders(*bodies[2]);
-  if (!algos.ok()) return algos.status();
-  std::vector<OrderReport> all = std::move(orders).value();
-  for (auto& a : *algos) all.push_back(std::move(a));
-  AccountAndListing out{AccountReportOf(std::move(positions).value(), std::move(all)), {}};
+  AccountAndListing out{AccountReportOf(std::move(positions).value(), std::move(orders).value()), {}};
   if (instruments) {
+    if (!bodies[3].ok()) return bodies[3].status().WithContext("reading the exchange's symbols");
     auto listed = ParseExchangeInfo(*bodies[3]);
     if (!listed.ok()) return listed.status();
     out.instruments = std::move(listed).value();

@@ -92,15 +92,11 @@ std::vector<Result<std::string>> RestClient::SendAll(const std::vector<Call>& ca
   requests_ += static_cast<long>(requests.size());
   std::size_t first = 0;
   if (measure) {
+    // The calls beside it were signed with the host's clock; a -1021 among them is sent again
+    // below. A time answer that fails leaves the client unsynced: the next signed call syncs alone
+    // and reports the failure there.
     auto time = Interpret("GET", "/fapi/v1/time", std::move(responses[0]));
-    if (time.ok()) {
-      rapidjson::Document d;
-      d.Parse(time->c_str());
-      if (!d.HasParseError() && d.IsObject() && d.HasMember("serverTime") && d["serverTime"].IsInt64()) {
-        offset_ms_ = d["serverTime"].GetInt64() - (before + after) / 2;
-        synced_ = true;
-      }
-    }
+    if (time.ok()) (void)ApplyServerTime(*time, before, after);
     first = 1;
   }
   for (std::size_t i = 0; i < calls.size(); ++i) {
@@ -145,9 +141,12 @@ Status RestClient::SyncTime() {
   const TimeMs before = clock_.NowMs();
   auto body = Send("GET", "/fapi/v1/time", "", "", false);
   if (!body.ok()) return body.status().WithContext("syncing with the server time");
-  const TimeMs after = clock_.NowMs();
+  return ApplyServerTime(*body, before, clock_.NowMs()).WithContext("syncing with the server time");
+}
+
+Status RestClient::ApplyServerTime(const std::string& body, TimeMs before, TimeMs after) {
   rapidjson::Document d;
-  d.Parse(body->c_str());
+  d.Parse(body.c_str(), body.size());
   if (d.HasParseError() || !d.IsObject() || !d.HasMember("serverTime") || !d["serverTime"].IsInt64())
     return Status::InvalidInput("GET /fapi/v1/time: expected {\"serverTime\":<ms>}");
   offset_ms_ = d["serverTime"].GetInt64() - (before + after) / 2;

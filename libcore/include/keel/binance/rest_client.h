@@ -63,6 +63,8 @@ class RestClient {
   net::HttpRequest BuildSigned(const Call& call) const;
   // The body of a success, or the error an answer means; records the used weight and bans.
   Result<std::string> Interpret(const std::string& method, const std::string& path, Result<net::HttpResponse> response);
+  // Takes the offset from a GET /fapi/v1/time answer sent at `before` and received at `after`.
+  Status ApplyServerTime(const std::string& body, TimeMs before, TimeMs after);
   Status WaitForLimits();
 
   net::HttpTransport& transport_;
