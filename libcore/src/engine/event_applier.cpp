@@ -59,29 +59,6 @@ void journal_event(WriteBatch& b, const std::string& venue_event, TimeMs exchang
   b.AppendJournal(std::move(j));
 }
 
-Result<std::optional<PositionRecord>> open_position(StateStore& store, const std::string& symbol, PositionSide side) {
-  PositionFilter f;
-  f.symbol = symbol;
-  f.state = PositionState::kOpen;
-  auto open = store.Positions(f);
-  if (!open.ok()) return open.status();
-  for (const auto& p : *open)
-    if (p.position_side == side) return std::optional<PositionRecord>(p);
-  return std::optional<PositionRecord>();
-}
-
-// The newest exchange time the store applied to (symbol, side), open or closed.
-Result<TimeMs> newest_position_time(StateStore& store, const std::string& symbol, PositionSide side) {
-  PositionFilter f;
-  f.symbol = symbol;
-  auto all = store.Positions(f);
-  if (!all.ok()) return all.status();
-  TimeMs newest = 0;
-  for (const auto& p : *all)
-    if (p.position_side == side) newest = std::max(newest, p.exchange_updated_ms.value_or(0));
-  return newest;
-}
-
 // The order's own record: its lifecycle, if the event says something keel understands.
 Status apply_to_order(StateStore& store, const OrderEvent& e, TimeMs now, WriteBatch& b, ApplyResult& r) {
   auto found = store.Order(e.client_order_id);
@@ -140,7 +117,7 @@ Result<Decimal> blended_entry(Decimal qty, Decimal entry, Decimal add, Decimal p
 Status apply_fill(StateStore& store, const OrderEvent& e, bool keels_order, bool reduce_only, TimeMs now,
                   WriteBatch& b, ApplyResult& r) {
   const std::string key = key_of(e.symbol, e.position_side);
-  auto newest = newest_position_time(store, e.symbol, e.position_side);
+  auto newest = NewestPositionTimeOf(store, e.symbol, e.position_side);
   if (!newest.ok()) return newest.status();
   if (e.transaction_time < *newest) {
     r.notes.push_back(key + ": fill older than the position keel holds: already counted");
@@ -153,7 +130,7 @@ Status apply_fill(StateStore& store, const OrderEvent& e, bool keels_order, bool
     add_read(r, e.symbol);
     return Status::Ok();
   }
-  auto held = open_position(store, e.symbol, e.position_side);
+  auto held = OpenPositionOf(store, e.symbol, e.position_side);
   if (!held.ok()) return held.status();
   const Decimal delta = e.side == Side::kBuy ? e.last_qty : e.last_qty.negated();
   const std::string why = e.exchange_generated ? (e.venue_type == "ADL" || e.venue_status == "NEW_ADL" ? "auto-deleveraged"
@@ -239,13 +216,13 @@ Result<ApplyResult> ApplyPositionEvent(StateStore& store, const PositionEvent& e
                 payload_of(e));
   for (const auto& p : e.positions) {
     const std::string key = key_of(p.symbol, p.position_side);
-    auto newest = newest_position_time(store, p.symbol, p.position_side);
+    auto newest = NewestPositionTimeOf(store, p.symbol, p.position_side);
     if (!newest.ok()) return newest.status();
     if (p.update_time < *newest) {  // the stream is ordered: only an older report is out of date
       r.notes.push_back(key + ": older than the position keel holds: ignored");
       continue;
     }
-    auto held = open_position(store, p.symbol, p.position_side);
+    auto held = OpenPositionOf(store, p.symbol, p.position_side);
     if (!held.ok()) return held.status();
     const std::string why = std::string(e.venue_event) + " " + e.reason;
     if (p.amount.is_zero()) {

@@ -24,15 +24,9 @@ IncidentRecord OrderIncident(IncidentKind kind, const std::string& symbol, Posit
 Status record_settlement(StateStore& store, const OrderRecord& before, OrderState state, const OrderReport* report,
                          const std::string& why, TimeMs now,
                          const std::string& found = "not open on the exchange") {
-  OrderRecord after = before;
-  after.state = state;
+  OrderRecord after = report ? UpdatedRecordOf(before, *report, now) : before;
+  after.state = state;  // decided by the caller: the report's, or what its absence means
   after.updated_ms = now;
-  if (report) {
-    after.filled_qty = report->filled_qty;
-    if (report->avg_price.is_positive()) after.avg_price = report->avg_price;
-    if (!report->exchange_order_id.empty()) after.exchange_order_id = report->exchange_order_id;
-    after.exchange_updated_ms = report->update_time;
-  }
   WriteBatch b(now);
   b.PutOrder(after, Provenance{Source::kRest, report ? std::optional<TimeMs>(report->update_time) : std::nullopt, why});
   b.RecordIncident(OrderIncident(IncidentKind::kGhostOrder, before.symbol, before.position_side, before.client_order_id,

@@ -76,22 +76,12 @@ Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const Pos
   ProtectResult r;
   r.stop = *placed;
   r.trigger_price = *trigger;
-  order.state = state_for(placed->status);
-  order.exchange_order_id = placed->exchange_order_id;
+  order = UpdatedRecordOf(order, *placed, now);
   order.exchange_created_ms = placed->update_time;
-  order.exchange_updated_ms = placed->update_time;
-  PositionFilter f;
-  f.symbol = p.symbol;
-  f.state = PositionState::kOpen;
-  auto open = store.Positions(f);
-  if (!open.ok()) return open.status();
-  PositionRecord position;
-  r.adopted = true;
-  for (const auto& mine : *open)
-    if (mine.position_side == p.position_side) {
-      position = mine;
-      r.adopted = false;
-    }
+  auto held = OpenPositionOf(store, p.symbol, p.position_side);
+  if (!held.ok()) return held.status();
+  r.adopted = !held->has_value();
+  PositionRecord position = held->value_or(PositionRecord{});
   position.symbol = p.symbol;
   position.position_side = p.position_side;
   if (r.adopted) {

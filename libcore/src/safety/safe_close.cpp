@@ -40,21 +40,17 @@ Status check_position_mode(Exchange& ex, const SafeCloseOptions& o) {
 }
 
 // The store's open record of the position asked about: the leg named, or the only one.
-std::optional<PositionRecord> tracked_position(StateStore* store, const std::string& symbol,
-                                               const std::optional<PositionSide>& side) {
-  if (!store) return std::nullopt;
+Result<std::optional<PositionRecord>> tracked_position(StateStore* store, const std::string& symbol,
+                                                       const std::optional<PositionSide>& side) {
+  if (!store) return std::optional<PositionRecord>();
+  if (side) return OpenPositionOf(*store, symbol, *side);
   PositionFilter f;
   f.symbol = symbol;
   f.state = PositionState::kOpen;
   auto mine = store->Positions(f);
-  if (!mine.ok()) return std::nullopt;
-  std::optional<PositionRecord> found;
-  for (const auto& p : *mine) {
-    if (side && p.position_side != *side) continue;
-    if (found) return std::nullopt;  // both legs and none named: the read decides
-    found = p;
-  }
-  return found;
+  if (!mine.ok()) return mine.status();
+  if (mine->size() != 1) return std::optional<PositionRecord>();  // both legs and none named: the read decides
+  return std::optional<PositionRecord>(mine->front());
 }
 
 Status record_order(StateStore* store, const std::string& client_order_id, const OrderReport& report, TimeMs now,
@@ -63,17 +59,10 @@ Status record_order(StateStore* store, const std::string& client_order_id, const
   auto existing = store->Order(client_order_id);
   if (!existing.ok()) return existing.status();
   if (!*existing) return Status::Ok();
-  OrderRecord rec = **existing;
-  const OrderState next = state_for(report.status);
-  if (next == rec.state && rec.filled_qty == report.filled_qty) return Status::Ok();
-  rec.state = next;
-  rec.exchange_order_id = report.exchange_order_id;
-  rec.filled_qty = report.filled_qty;
-  if (report.avg_price.is_positive()) rec.avg_price = report.avg_price;
-  rec.exchange_updated_ms = report.update_time;
-  rec.updated_ms = now;
+  const OrderRecord& rec = **existing;
+  if (state_for(report.status) == rec.state && rec.filled_qty == report.filled_qty) return Status::Ok();
   WriteBatch b(now);
-  b.PutOrder(rec, Provenance{Source::kRest, report.update_time, why});
+  b.PutOrder(UpdatedRecordOf(rec, report, now), Provenance{Source::kRest, report.update_time, why});
   return store->Write(b);
 }
 
@@ -201,7 +190,9 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
 
   auto position = read_position(ex, o.symbol, o.position_side);
   if (!position.ok()) return position.status().WithContext("reading " + o.symbol + " before closing");
-  const std::optional<PositionRecord> mine = tracked_position(store, o.symbol, o.position_side);
+  auto tracked = tracked_position(store, o.symbol, o.position_side);
+  if (!tracked.ok()) return tracked.status().WithContext("reading keel's record of " + o.symbol);
+  const std::optional<PositionRecord> mine = std::move(tracked).value();
   // The exchange reads flat but keel holds the position open: a REST read that has not seen the
   // position yet is not proof it is gone (seed 001). Look again before concluding.
   for (int i = 0; !*position && mine && i < o.settle_attempts; ++i) {
@@ -324,7 +315,9 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
     return r;
   }
   cancel_protection(ex, store, o, r);
-  if (tracked_position(store, o.symbol, r.position_side)) {
+  auto still_held = tracked_position(store, o.symbol, r.position_side);
+  if (!still_held.ok()) return still_held.status().WithContext("recording the close of " + o.symbol);
+  if (*still_held) {
     WriteBatch b(o.now());
     b.ClosePosition(o.symbol, r.position_side, o.now(), o.reason,
                     Provenance{Source::kRest, r.flat_as_of, "proven flat: a position read newer than the fill"});

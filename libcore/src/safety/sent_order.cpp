@@ -47,4 +47,15 @@ OrderRecord AdoptedRecordOf(const OrderReport& order, OrderPurpose purpose, Deci
   return r;
 }
 
+OrderRecord UpdatedRecordOf(const OrderRecord& before, const OrderReport& report, TimeMs now) {
+  OrderRecord r = before;
+  r.state = state_for(report.status);
+  if (!report.exchange_order_id.empty()) r.exchange_order_id = report.exchange_order_id;
+  r.filled_qty = report.filled_qty;
+  if (report.avg_price.is_positive()) r.avg_price = report.avg_price;
+  r.exchange_updated_ms = report.update_time;
+  r.updated_ms = now;
+  return r;
+}
+
 }  // namespace keel

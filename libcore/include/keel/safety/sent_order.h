@@ -15,4 +15,8 @@ OrderRecord PendingRecordOf(const PlaceOrder& order, OrderPurpose purpose, Decim
 // exchange reports it. qty: as for PendingRecordOf.
 OrderRecord AdoptedRecordOf(const OrderReport& order, OrderPurpose purpose, Decimal qty, TimeMs now);
 
+// keel's record of an order brought up to what the exchange reports of it: its lifecycle state, the
+// exchange's id, the fill and the exchange's time. now: keel's time of the change.
+OrderRecord UpdatedRecordOf(const OrderRecord& before, const OrderReport& report, TimeMs now);
+
 }  // namespace keel

@@ -59,4 +59,10 @@ class StateStore {
   virtual Result<std::vector<JournalGap>> JournalGaps() = 0;
 };
 
+// The store's open record of (symbol, position side), if it holds one.
+Result<std::optional<PositionRecord>> OpenPositionOf(StateStore& store, const std::string& symbol, PositionSide side);
+// The newest exchange time the store applied to (symbol, position side), from its positions open or
+// closed; 0 when it has none. What the stale-read guard compares an observation against.
+Result<TimeMs> NewestPositionTimeOf(StateStore& store, const std::string& symbol, PositionSide side);
+
 }  // namespace keel
