@@ -143,7 +143,11 @@ void cancel_protection(Exchange& ex, StateStore* store, const SafeCloseOptions& 
     r.cancelled.push_back(x.client_order_id);
     if (!store) continue;
     auto rec = store->Order(x.client_order_id);
-    if (rec.ok() && *rec && !is_terminal((*rec)->state)) {
+    if (!rec.ok()) {
+      r.steps.push_back("reading keel's record of " + x.client_order_id + " failed: " + rec.status().message());
+      continue;
+    }
+    if (*rec && !is_terminal((*rec)->state)) {
       OrderRecord updated = **rec;
       updated.state = OrderState::kCanceled;
       updated.updated_ms = o.now();
@@ -161,15 +165,23 @@ void cancel_protection(Exchange& ex, StateStore* store, const SafeCloseOptions& 
   f.symbol = o.symbol;
   f.open_only = true;
   auto held = store->Orders(f);
-  if (!held.ok()) return;
+  if (!held.ok()) {
+    r.steps.push_back("reading keel's open orders for " + o.symbol + " failed: " + held.status().message());
+    return;
+  }
   for (const auto& mine : *held) {
     if (mine.position_side != r.position_side || !is_protective(mine.purpose)) continue;
     if (std::find(r.cancelled.begin(), r.cancelled.end(), mine.client_order_id) != r.cancelled.end()) continue;
     const OrderBook book = is_conditional(mine.type) ? OrderBook::kConditional : OrderBook::kRegular;
     auto now_state = ex.Query(book, o.symbol, mine.client_order_id);
-    if (!now_state.ok() || !is_terminal(now_state->status)) continue;
+    if (!now_state.ok()) {
+      r.steps.push_back("could not ask about " + mine.client_order_id + ": " + now_state.status().message());
+      continue;
+    }
+    if (!is_terminal(now_state->status)) continue;
     Status s = record_order(store, mine.client_order_id, *now_state, o.now(), "ended by the exchange with its position");
     if (s.ok()) r.steps.push_back(mine.client_order_id + " was " + to_string(now_state->status) + " by the exchange");
+    else r.steps.push_back("recording the end of " + mine.client_order_id + " failed: " + s.message());
   }
 }
 
