@@ -37,8 +37,7 @@ Status record_settlement(StateStore& store, const OrderRecord& before, OrderStat
 
 const PositionReport* CoveredPosition(const OrderReport& x, const std::vector<PositionReport>& positions) {
   if (x.book != OrderBook::kConditional) return nullptr;
-  const StopOrder stop{x.client_order_id, x.symbol, x.position_side, x.side, x.type, x.qty, x.reduce_only,
-                       x.close_position};
+  const StopOrder stop = StopOrderOf(x);
   for (const auto& p : positions)
     if (!p.amount.is_zero() && ProtectsPosition(stop, p.symbol, p.position_side, p.amount)) return &p;
   return nullptr;

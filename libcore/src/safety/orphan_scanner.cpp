@@ -33,8 +33,7 @@ std::vector<StopOrder> StopsAmong(const std::vector<OrderReport>& open_orders) {
   std::vector<StopOrder> stops;
   for (const auto& o : open_orders) {
     if (o.book != OrderBook::kConditional) continue;  // a triggered stop's market order protects nothing more
-    stops.push_back(StopOrder{o.client_order_id, o.symbol, o.position_side, o.side, o.type, o.qty, o.reduce_only,
-                              o.close_position});
+    stops.push_back(StopOrderOf(o));
   }
   return stops;
 }

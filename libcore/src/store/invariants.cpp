@@ -12,10 +12,6 @@ namespace {
 
 std::string key_of(const std::string& symbol, PositionSide side) { return symbol + "/" + to_string(side); }
 
-StopOrder working_stop(const OrderRecord& o) {
-  return StopOrder{o.client_order_id, o.symbol, o.position_side, o.side, o.type, o.qty, o.reduce_only, o.close_position};
-}
-
 }  // namespace
 
 std::vector<Finding> FindInvariantViolations(const InvariantSnapshot& s, const InvariantOptions& opt) {
@@ -76,10 +72,9 @@ std::vector<Finding> FindInvariantViolations(const InvariantSnapshot& s, const I
     std::vector<StopOrder> working;
     for (const auto& o : s.orders) {
       if (o.symbol != p.symbol || !is_confirmed_working(o.state) || !is_protective(o.purpose)) continue;
-      working.push_back(StopOrder{o.client_order_id, o.symbol, o.position_side, o.side, o.type, o.qty, o.reduce_only,
-                                  o.close_position});
+      working.push_back(StopOrderOf(o));
     }
-    if (!ProtectsPosition(working_stop(stop), p.symbol, p.position_side, p.qty)) {
+    if (!ProtectsPosition(StopOrderOf(stop), p.symbol, p.position_side, p.qty)) {
       findings.push_back({"stop-mismatch", key,
                           "its stop " + stop_id + " (" + to_string(stop.side) + ", " +
                               (stop.reduce_only || stop.close_position ? "reduce-only" : "not reduce-only") +

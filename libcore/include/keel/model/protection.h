@@ -32,6 +32,12 @@ struct StopOrder {
   bool close_position = false;
 };
 
+// The stop-relevant fields of an exchange order report or a store order record, which name them alike.
+template <typename Order>
+StopOrder StopOrderOf(const Order& o) {
+  return StopOrder{o.client_order_id, o.symbol, o.position_side, o.side, o.type, o.qty, o.reduce_only, o.close_position};
+}
+
 enum class Coverage { kNone, kPartial, kFull };
 const char* to_string(Coverage coverage);
 
