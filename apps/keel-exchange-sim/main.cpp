@@ -24,11 +24,19 @@ int main(int argc, char** argv) {
   auto* secret = app.add_option("--api-secret", api_secret, "Its secret (default keel-demo-secret)")->type_name("S");
   key->needs(secret);
   secret->needs(key);
-  app.add_option("--seed", seed, "Seed of the price paths (same seed, same prices)")->type_name("N")
+  app.add_option("--seed", seed, "Seed of the price paths (same seed, same prices)")
+      ->type_name("N")
+      ->check([](const std::string& v) {
+        return !v.empty() && v.find_first_not_of("0123456789") == std::string::npos
+                   ? std::string()
+                   : "expected a whole number >= 0, got '" + v + "'";
+      })
       ->each([&](const std::string&) { seed_given = true; });
   app.add_option("--scenario", scenario, "TOML file of timed fault and act steps")->type_name("FILE");
   app.add_option("--port-file", port_file, "Write {\"rest_port\":…,\"ws_port\":…} here once serving")->type_name("FILE");
-  app.add_option("--tick-ms", options.tick_ms, "How often prices move and streams flush (default 10)")->type_name("MS");
+  app.add_option("--tick-ms", options.tick_ms, "How often prices move and streams flush, 1 to 1000 (default 10)")
+      ->type_name("MS")
+      ->check(CLI::Range(1, 1000));
   app.add_flag("--legacy-ws-paths", options.legacy_ws_paths,
                "Also serve the /ws, /ws/<x> and /stream paths Binance retired on 2026-04-23, for older clients");
   app.footer("Exit codes: 0 stopped cleanly, 2 usage or configuration error, 3 cannot listen.\n"
