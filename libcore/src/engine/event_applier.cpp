@@ -117,26 +117,24 @@ Result<Decimal> blended_entry(Decimal qty, Decimal entry, Decimal add, Decimal p
 Status apply_fill(StateStore& store, const OrderEvent& e, bool keels_order, bool reduce_only, TimeMs now,
                   WriteBatch& b, ApplyResult& r) {
   const std::string key = key_of(e.symbol, e.position_side);
-  auto newest = NewestPositionTimeOf(store, e.symbol, e.position_side);
-  if (!newest.ok()) return newest.status();
-  if (e.transaction_time < *newest) {
+  auto held = HeldPositionOf(store, e.symbol, e.position_side);
+  if (!held.ok()) return held.status();
+  if (e.transaction_time < held->newest_exchange_ms) {
     r.notes.push_back(key + ": fill older than the position keel holds: already counted");
     return Status::Ok();
   }
-  if (e.transaction_time == *newest) {
+  if (e.transaction_time == held->newest_exchange_ms) {
     // The exchange reports a fill's position change (ACCOUNT_UPDATE) with the same time: it is
     // probably counted already, but two trades in one millisecond would look the same. Ask.
     r.notes.push_back(key + ": fill at the time of the last position report: reading by REST");
     add_read(r, e.symbol);
     return Status::Ok();
   }
-  auto held = OpenPositionOf(store, e.symbol, e.position_side);
-  if (!held.ok()) return held.status();
   const Decimal delta = e.side == Side::kBuy ? e.last_qty : e.last_qty.negated();
   const std::string why = e.exchange_generated ? (e.venue_type == "ADL" || e.venue_status == "NEW_ADL" ? "auto-deleveraged"
                                                                                                        : "liquidated")
                                                : "filled " + e.client_order_id;
-  if (!*held) {
+  if (!held->open) {
     if (keels_order && !reduce_only) {
       PositionRecord opened;
       opened.symbol = e.symbol;
@@ -153,7 +151,7 @@ Status apply_fill(StateStore& store, const OrderEvent& e, bool keels_order, bool
     }
     return Status::Ok();
   }
-  PositionRecord p = **held;
+  PositionRecord p = *held->open;
   auto after = p.qty.Add(delta);
   if (!after.ok()) return after.status();
   if (after->is_zero()) {
@@ -216,29 +214,27 @@ Result<ApplyResult> ApplyPositionEvent(StateStore& store, const PositionEvent& e
                 payload_of(e));
   for (const auto& p : e.positions) {
     const std::string key = key_of(p.symbol, p.position_side);
-    auto newest = NewestPositionTimeOf(store, p.symbol, p.position_side);
-    if (!newest.ok()) return newest.status();
-    if (p.update_time < *newest) {  // the stream is ordered: only an older report is out of date
+    auto held = HeldPositionOf(store, p.symbol, p.position_side);
+    if (!held.ok()) return held.status();
+    if (p.update_time < held->newest_exchange_ms) {  // the stream is ordered: only an older report is out of date
       r.notes.push_back(key + ": older than the position keel holds: ignored");
       continue;
     }
-    auto held = OpenPositionOf(store, p.symbol, p.position_side);
-    if (!held.ok()) return held.status();
     const std::string why = std::string(e.venue_event) + " " + e.reason;
     if (p.amount.is_zero()) {
-      if (*held) {
+      if (held->open) {
         b.ClosePosition(p.symbol, p.position_side, now, "flat on the exchange (" + e.reason + ")",
                         Provenance{Source::kStream, p.update_time, why});
         r.notes.push_back(key + ": closed");
       }
       continue;
     }
-    if (!*held) {
+    if (!held->open) {
       r.untracked.push_back(key);
       r.notes.push_back(key + ": " + p.amount.ToString() + " on the exchange, not in the store");
       continue;
     }
-    PositionRecord next = **held;
+    PositionRecord next = *held->open;
     next.qty = p.amount;
     next.entry_price = p.entry_price;
     next.exchange_updated_ms = p.update_time;

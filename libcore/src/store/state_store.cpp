@@ -15,15 +15,18 @@ Result<std::optional<PositionRecord>> OpenPositionOf(StateStore& store, const st
   return std::optional<PositionRecord>();
 }
 
-Result<TimeMs> NewestPositionTimeOf(StateStore& store, const std::string& symbol, PositionSide side) {
+Result<HeldPosition> HeldPositionOf(StateStore& store, const std::string& symbol, PositionSide side) {
   PositionFilter f;
   f.symbol = symbol;
   auto all = store.Positions(f);
   if (!all.ok()) return all.status();
-  TimeMs newest = 0;
-  for (const auto& p : *all)
-    if (p.position_side == side) newest = std::max(newest, p.exchange_updated_ms.value_or(0));
-  return newest;
+  HeldPosition held;
+  for (auto& p : *all) {
+    if (p.position_side != side) continue;
+    held.newest_exchange_ms = std::max(held.newest_exchange_ms, p.exchange_updated_ms.value_or(0));
+    if (p.state == PositionState::kOpen) held.open = std::move(p);
+  }
+  return held;
 }
 
 }  // namespace keel

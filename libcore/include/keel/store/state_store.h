@@ -61,8 +61,13 @@ class StateStore {
 
 // The store's open record of (symbol, position side), if it holds one.
 Result<std::optional<PositionRecord>> OpenPositionOf(StateStore& store, const std::string& symbol, PositionSide side);
-// The newest exchange time the store applied to (symbol, position side), from its positions open or
-// closed; 0 when it has none. What the stale-read guard compares an observation against.
-Result<TimeMs> NewestPositionTimeOf(StateStore& store, const std::string& symbol, PositionSide side);
+// What the store holds for (symbol, position side), in one read: its open record, if any, and the
+// newest exchange time applied to it, open or closed (0 when none), which is what the stale-read
+// guard compares an observation against.
+struct HeldPosition {
+  std::optional<PositionRecord> open;
+  TimeMs newest_exchange_ms = 0;
+};
+Result<HeldPosition> HeldPositionOf(StateStore& store, const std::string& symbol, PositionSide side);
 
 }  // namespace keel
