@@ -60,19 +60,15 @@ void journal_event(WriteBatch& b, const std::string& venue_event, TimeMs exchang
 }
 
 // The order's own record: its lifecycle, if the event says something keel understands.
-Status apply_to_order(StateStore& store, const OrderEvent& e, TimeMs now, WriteBatch& b, ApplyResult& r) {
-  auto found = store.Order(e.client_order_id);
-  if (!found.ok()) return found.status();
-  if (!*found) return Status::Ok();  // not keel's, or not known to this store
-  const OrderRecord& mine = **found;
+void apply_to_order(const OrderRecord& mine, const OrderEvent& e, TimeMs now, WriteBatch& b, ApplyResult& r) {
   if (!e.recognized() || !e.status) {
     r.notes.push_back(e.client_order_id + ": " + e.venue_status + " not applied (not understood): reading by REST");
     add_read(r, e.symbol);
-    return Status::Ok();
+    return;
   }
   if (mine.exchange_updated_ms && e.transaction_time < *mine.exchange_updated_ms) {
     r.notes.push_back(e.client_order_id + ": older than what the store holds: ignored");
-    return Status::Ok();
+    return;
   }
   OrderRecord next = mine;
   next.state = state_for(*e.status);
@@ -82,7 +78,7 @@ Status apply_to_order(StateStore& store, const OrderEvent& e, TimeMs now, WriteB
   next.exchange_updated_ms = e.transaction_time;
   if (!next.exchange_created_ms) next.exchange_created_ms = e.transaction_time;
   next.updated_ms = now;
-  if (next.state == mine.state && next.filled_qty == mine.filled_qty && is_terminal(mine.state)) return Status::Ok();
+  if (next.state == mine.state && next.filled_qty == mine.filled_qty && is_terminal(mine.state)) return;
   Status legal = mine.state == next.state ? Status::Ok() : check_transition(mine.state, next.state);
   if (!legal.ok()) {
     IncidentRecord i;
@@ -95,11 +91,10 @@ Status apply_to_order(StateStore& store, const OrderEvent& e, TimeMs now, WriteB
     b.RecordIncident(i);
     add_read(r, e.symbol);
     r.notes.push_back(e.client_order_id + ": " + legal.message());
-    return Status::Ok();
+    return;
   }
   b.PutOrder(next, Provenance{Source::kStream, e.transaction_time, std::string(e.venue_event) + " " + e.venue_status});
   r.notes.push_back(e.client_order_id + ": " + to_string(mine.state) + " -> " + to_string(next.state));
-  return Status::Ok();
 }
 
 // A weighted entry price after adding `add` at `price` to `qty` at `entry` (same sign).
@@ -195,10 +190,10 @@ Result<ApplyResult> ApplyOrderEvent(StateStore& store, const OrderEvent& e, Time
   WriteBatch b(now);
   journal_event(b, std::string(e.venue_event), e.transaction_time, e.client_order_id, e.symbol, payload_of(e));
   if (!e.recognized()) add_read(r, e.symbol);
-  KEEL_RETURN_IF_ERROR(apply_to_order(store, e, now, b, r));
+  auto mine = store.Order(e.client_order_id);  // none: not keel's, or not known to this store
+  if (!mine.ok()) return mine.status();
+  if (*mine) apply_to_order(**mine, e, now, b, r);
   if (e.is_fill() && e.book == OrderBook::kRegular) {
-    auto mine = store.Order(e.client_order_id);
-    if (!mine.ok()) return mine.status();
     const bool keels = mine->has_value();
     const bool reduce_only = keels ? (*mine)->reduce_only : e.reduce_only;
     KEEL_RETURN_IF_ERROR(apply_fill(store, e, keels, reduce_only, now, b, r));
