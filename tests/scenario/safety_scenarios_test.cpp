@@ -37,16 +37,23 @@ void RecordOpen(Scenario& s, const std::string& symbol, Decimal amount, Decimal 
 
 // keel's reduce-only stop for the whole of an open one-way position, placed and recorded as the
 // daemon would (a GTC order: it does not expire with its position, unlike a closePosition one).
-OrderReport ReduceOnlyStop(Scenario& s, const std::string& symbol, Side side, Decimal qty, Decimal trigger) {
+// A keel STOP_MARKET in the conditional book, with a client id of the scenario's account.
+PlaceOrder StopMarket(Scenario& s, OrderPurpose purpose, const std::string& symbol, Side side, Decimal qty,
+                      Decimal trigger, bool reduce_only) {
   PlaceOrder stop;
   stop.book = OrderBook::kConditional;
-  stop.client_order_id = MakeClientOrderId(s.account, OrderPurpose::kStop, symbol, s.clock.NowMs());
+  stop.client_order_id = MakeClientOrderId(s.account, purpose, symbol, s.clock.NowMs());
   stop.symbol = symbol;
   stop.side = side;
   stop.type = OrderType::kStopMarket;
   stop.qty = qty;
-  stop.reduce_only = true;
+  stop.reduce_only = reduce_only;
   stop.trigger_price = trigger;
+  return stop;
+}
+
+OrderReport ReduceOnlyStop(Scenario& s, const std::string& symbol, Side side, Decimal qty, Decimal trigger) {
+  const PlaceOrder stop = StopMarket(s, OrderPurpose::kStop, symbol, side, qty, trigger, true);
   auto placed = s.exchange->Place(stop);
   REQUIRE_MESSAGE(placed.ok(), placed.status().ToString());
   OrderRecord record = PendingRecordOf(stop, OrderPurpose::kStop, qty, s.clock.NowMs());
@@ -414,15 +421,8 @@ TEST_CASE("scenario: an algo cancel answered with the REST acknowledgement is a 
   CHECK(s.venue->exchange().OpenAlgoOrders(0, "").empty());
 
   // keel-cancel-ghosts --cancel on a keel stop the store does not know: "cancelled", not an error.
-  PlaceOrder stray;
-  stray.book = OrderBook::kConditional;
-  stray.client_order_id = MakeClientOrderId(s.account, OrderPurpose::kStop, "BTCUSDT", s.clock.NowMs());
-  stray.symbol = "BTCUSDT";
-  stray.side = Side::kSell;
-  stray.type = OrderType::kStopMarket;
-  stray.qty = D("0.010");
-  stray.trigger_price = D("1000.00");
-  REQUIRE(s.exchange->Place(stray).ok());
+  REQUIRE(s.exchange->Place(StopMarket(s, OrderPurpose::kStop, "BTCUSDT", Side::kSell, D("0.010"), D("1000.00"), false))
+              .ok());
   const auto outcomes = Sweep(s);
   REQUIRE(outcomes.size() == 1);
   CHECK(outcomes[0].ok);
@@ -433,15 +433,10 @@ TEST_CASE("scenario: a triggered stop refused by the matching engine (algo REJEC
   Scenario s;
   // An entry stop far too large for the account's margin: accepted by the algo service, refused
   // when it triggers.
-  PlaceOrder stop;
-  stop.book = OrderBook::kConditional;
-  stop.client_order_id = MakeClientOrderId(s.account, OrderPurpose::kEntry, "BTCUSDT", s.clock.NowMs());
-  stop.symbol = "BTCUSDT";
-  stop.side = Side::kBuy;
-  stop.type = OrderType::kStopMarket;
-  stop.qty = D("50.000");
   const Decimal mark = *s.exchange->MarkPrice("BTCUSDT");
-  stop.trigger_price = mark.Mul(D("1.01"), Rounding::kNearest)->RoundTo(D("0.10"), Rounding::kCeiling).value();
+  const PlaceOrder stop =
+      StopMarket(s, OrderPurpose::kEntry, "BTCUSDT", Side::kBuy, D("50.000"),
+                 mark.Mul(D("1.01"), Rounding::kNearest)->RoundTo(D("0.10"), Rounding::kCeiling).value(), false);
   auto placed = s.exchange->Place(stop);
   REQUIRE_MESSAGE(placed.ok(), placed.status().ToString());
   OrderRecord mine = PendingRecordOf(stop, OrderPurpose::kEntry, D("50.000"), s.clock.NowMs());
@@ -541,15 +536,7 @@ TEST_CASE("scenario: the last stop of an open position is adopted by the ghost s
   REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500").status == 200);
   RecordOpen(s, "ETHUSDT", D("0.5"), D("3120.25"), s.clock.NowMs());
   // keel's stop is on the exchange but its record is not in this store (restored from an old copy).
-  PlaceOrder stop;
-  stop.book = OrderBook::kConditional;
-  stop.client_order_id = MakeClientOrderId(s.account, OrderPurpose::kStop, "ETHUSDT", s.clock.NowMs());
-  stop.symbol = "ETHUSDT";
-  stop.side = Side::kSell;
-  stop.type = OrderType::kStopMarket;
-  stop.qty = D("0.500");
-  stop.reduce_only = true;
-  stop.trigger_price = D("3000.00");
+  const PlaceOrder stop = StopMarket(s, OrderPurpose::kStop, "ETHUSDT", Side::kSell, D("0.500"), D("3000.00"), true);
   REQUIRE(s.exchange->Place(stop).ok());
   // And a keel entry order nobody needs.
   PlaceOrder bid;
