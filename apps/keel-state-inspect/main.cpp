@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
 
   ToolSpec spec{"keel-state-inspect",
                 "Read, check and export a keel state store (read-only).\n"
-                "Views: summary (default), orders, positions, intents, journal, incidents.",
+                "Views: summary (default), orders, positions, intents, journal, incidents, signals.",
                 StoreAccess::kReadOnly, /*store_flag=*/true};
 
   std::string view = "summary";
@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
   InvariantOptions invariants;
 
   auto add_flags = [&](CLI::App& app) {
-    app.add_option("view", view, "summary | orders | positions | intents | journal | incidents")
-        ->check(CLI::IsMember({"summary", "orders", "positions", "intents", "journal", "incidents"}));
+    app.add_option("view", view, "summary | orders | positions | intents | journal | incidents | signals")
+        ->check(CLI::IsMember({"summary", "orders", "positions", "intents", "journal", "incidents", "signals"}));
     app.add_option("--symbol", symbol, "Only this symbol (e.g. BTCUSDT)")->type_name("SYMBOL");
     app.add_option("--since", since, "Only records since TIME: epoch ms, ISO 8601 UTC, or an age (15m, 2h, 7d)")
         ->type_name("TIME");

@@ -1,5 +1,5 @@
 # fish completion for keel-state-inspect
-set -l views summary orders positions intents journal incidents
+set -l views summary orders positions intents journal incidents signals
 complete -c keel-state-inspect -f -n "not __fish_seen_subcommand_from $views" -a "$views"
 complete -c keel-state-inspect -l config -r -F -d 'Account config file (TOML)'
 complete -c keel-state-inspect -l account -x -a '(ls (set -q KEEL_CONFIG_DIR; and echo $KEEL_CONFIG_DIR; or echo /etc/keel) 2>/dev/null | string replace -r "\.toml\$" "")' -d 'Account name'

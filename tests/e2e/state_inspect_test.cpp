@@ -87,7 +87,7 @@ TEST_CASE("--export writes the whole store as one JSON document, atomically") {
   const std::string doc = read_file(out);
   CHECK(keel::is_valid_json(doc));
   CHECK(doc.find("\"format\": \"keel-state-export\"") != std::string::npos);
-  CHECK(doc.find("\"schema_version\": 2") != std::string::npos);
+  CHECK(doc.find("\"schema_version\": 3") != std::string::npos);
   for (const char* section : {"instruments", "positions", "orders", "intents", "journal", "incidents"})
     CHECK(doc.find(std::string("\"") + section + "\": [") != std::string::npos);
   // No temporary file is left beside it.
@@ -113,7 +113,7 @@ TEST_CASE("bad input gets one clear line and exit 2; a missing store is never cr
        "keel-state-inspect: --state: order state: got 'Open', expected PendingNew|New|PartiallyFilled|Filled|"
        "PendingCancel|PendingAmend|Canceled|Expired|Rejected or open\n"},
       {{"intents", "--state", "open", "--store", f.store},
-       "keel-state-inspect: --state applies to the orders and positions views only\n"},
+       "keel-state-inspect: --state applies to the orders, positions and signals views only\n"},
       {{"--since", "yesterday", "--store", f.store},
        "keel-state-inspect: --since: invalid time 'yesterday': expected epoch milliseconds, an ISO 8601 UTC time "
        "(2026-11-21T18:35:00Z) or an age such as 90s, 15m, 2h, 7d\n"},

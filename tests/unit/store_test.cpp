@@ -286,12 +286,12 @@ TEST_CASE("a version 1 store is migrated: positions get their stop linked, incid
       "INSERT INTO positions (symbol, position_side, qty, entry_price, state, opened_ms, closed_ms) "
       "VALUES ('SOLUSDT','LONG','1','150','closed',5,9);");
   CHECK(SqliteStore::OpenReader(path).status().message() ==
-        "store " + path + " has schema version 1; this keel reads version 2: open it once with a writer "
+        "store " + path + " has schema version 1; this keel reads version 3: open it once with a writer "
                           "(keel-traderd) to migrate it");
   {
     auto store = SqliteStore::OpenWriter(path);
     REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-    CHECK(*(*store)->SchemaVersion() == 2);
+    CHECK(*(*store)->SchemaVersion() == 3);
     auto positions = (*store)->Positions(PositionFilter{});
     REQUIRE(positions.ok());
     REQUIRE(positions->size() == 2);
@@ -317,11 +317,11 @@ TEST_CASE("a store from a newer keel is refused, not downgraded") {
   test::TempDir dir;
   const std::string path = dir.file("new.db");
   { REQUIRE(SqliteStore::OpenWriter(path).ok()); }
-  raw(path, "PRAGMA user_version = 3");
+  raw(path, "PRAGMA user_version = 4");
   auto w = SqliteStore::OpenWriter(path);
   REQUIRE(!w.ok());
   CHECK(w.status().message() == "store " + path +
-                                    " has schema version 3, newer than this keel understands (2); refusing to open "
+                                    " has schema version 4, newer than this keel understands (3); refusing to open "
                                     "it: upgrade keel");
   CHECK(!SqliteStore::OpenReader(path).ok());
   test::write_file(dir.file("empty.db"), "");
@@ -353,4 +353,71 @@ TEST_CASE("a position's exchange time never moves backwards") {
   PositionFilter closed;
   closed.state = PositionState::kClosed;
   CHECK((*store->Positions(closed))[1].exchange_updated_ms == std::nullopt);  // none known, none invented
+}
+
+TEST_CASE("signals: written, updated by id, journaled, and read unfinished only") {
+  test::TempDir dir;
+  auto store = SqliteStore::OpenWriter(dir.file("s.db")).value();
+  SignalRecord a;
+  a.id = "sig-1";
+  a.symbol = "BTCUSDT";
+  a.action = "open";
+  a.origin = "socket";
+  a.payload = R"({"id":"sig-1","symbol":"BTCUSDT","side":"LONG","notional":"100"})";
+  a.state = SignalState::kEntering;
+  a.detail = "entry sent";
+  a.position_side = PositionSide::kBoth;
+  a.entry_client_order_id = "kdemo.e1.BTCUSDT";
+  a.entry_attempts = 1;
+  a.received_ms = 10;
+  a.updated_ms = 10;
+  SignalRecord b = a;
+  b.id = "sig-2";
+  b.state = SignalState::kRejected;
+  b.detail = "qty: expected a positive decimal";
+  b.position_side.reset();
+  b.entry_client_order_id.reset();
+  b.entry_attempts = 0;
+  b.received_ms = 20;
+  WriteBatch w(30);
+  w.PutSignal(a, Provenance{Source::kEngine, std::nullopt, "signal received"});
+  w.PutSignal(b, Provenance{Source::kEngine, std::nullopt, "signal refused"});
+  REQUIRE(store->Write(w).ok());
+  a.state = SignalState::kOpen;
+  a.stop_client_order_id = "kdemo.s1.BTCUSDT";
+  a.updated_ms = 40;
+  WriteBatch w2(40);
+  w2.PutSignal(a, Provenance{Source::kStream, 39, "entry filled"});
+  REQUIRE(store->Write(w2).ok());
+
+  auto one = store->Signal("sig-1");
+  REQUIRE(one.ok());
+  REQUIRE(one->has_value());
+  CHECK(ToJson(**one) == ToJson(a));
+  CHECK(!store->Signal("nope")->has_value());
+  auto all = store->Signals(SignalFilter{});
+  REQUIRE(all->size() == 2);
+  CHECK((*all)[0].id == "sig-1");
+  SignalFilter unfinished;
+  unfinished.unfinished_only = true;
+  auto open = store->Signals(unfinished);
+  REQUIRE(open->size() == 1);
+  CHECK((*open)[0].id == "sig-1");
+  RecordFilter journal;
+  journal.symbol = "BTCUSDT";
+  auto entries = store->Journal(journal).value();
+  REQUIRE(entries.size() == 3);
+  CHECK(entries[2].entity == "signal");
+  CHECK(entries[2].event == "open: entry filled");
+  CHECK(entries[2].exchange_ms == std::optional<TimeMs>(39));
+}
+
+TEST_CASE("a version 2 store gains the signals table when a writer opens it") {
+  test::TempDir dir;
+  const std::string path = dir.file("v2.db");
+  REQUIRE(SqliteStore::CreateAtSchemaVersion(path, 2).ok());
+  auto store = SqliteStore::OpenWriter(path);
+  REQUIRE_MESSAGE(store.ok(), store.status().ToString());
+  CHECK(*(*store)->SchemaVersion() == 3);
+  CHECK((*store)->Signals(SignalFilter{})->empty());
 }

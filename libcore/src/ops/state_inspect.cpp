@@ -11,12 +11,13 @@
 namespace keel::ops {
 namespace {
 
-constexpr detail::EnumNames<InspectView, 6> kViews{{{InspectView::kSummary, "summary"},
+constexpr detail::EnumNames<InspectView, 7> kViews{{{InspectView::kSummary, "summary"},
                                                    {InspectView::kOrders, "orders"},
                                                    {InspectView::kPositions, "positions"},
                                                    {InspectView::kIntents, "intents"},
                                                    {InspectView::kJournal, "journal"},
-                                                   {InspectView::kIncidents, "incidents"}}};
+                                                   {InspectView::kIncidents, "incidents"},
+                                                   {InspectView::kSignals, "signals"}}};
 
 std::string opt(const std::optional<Decimal>& d) { return d ? d->ToString() : "-"; }
 std::string opt(const std::optional<std::string>& s) { return s ? *s : "-"; }
@@ -54,6 +55,14 @@ Result<PositionFilter> position_filter(const InspectOptions& o) {
     f.state = *s;
   }
   return f;
+}
+
+// The signals view's --state: one signal state or "unfinished"; filtered after reading.
+Result<std::optional<SignalState>> signal_state_filter(const InspectOptions& o) {
+  if (!o.state || *o.state == "unfinished") return std::optional<SignalState>();
+  auto s = parse_signal_state(*o.state);
+  if (!s.ok()) return Status::InvalidInput("--state: " + s.status().message() + " or unfinished");
+  return std::optional<SignalState>(*s);
 }
 
 template <typename T>
@@ -202,6 +211,27 @@ Result<int> view(StateStore& store, const InspectOptions& o, std::ostream& out) 
       t.Print(out);
       return kExitAllClear;
     }
+    case InspectView::kSignals: {
+      auto state = signal_state_filter(o);
+      if (!state.ok()) return state.status();
+      SignalFilter f;
+      static_cast<RecordFilter&>(f) = base_filter(o);
+      f.unfinished_only = o.state && *o.state == "unfinished";
+      auto read = store.Signals(f);
+      if (!read.ok()) return read.status();
+      std::vector<SignalRecord> rows;
+      for (auto& r : *read)
+        if (!*state || r.state == **state) rows.push_back(std::move(r));
+      if (o.json) { json_array(w, "signals", rows); break; }
+      Table t({"ID", "SYMBOL", "ACTION", "STATE", "SIDE", "ENTRY", "STOP", "TAKE PROFIT", "RECEIVED", "DETAIL"});
+      for (const auto& r : rows) {
+        t.AddRow({r.id, r.symbol, r.action, to_string(r.state), r.position_side ? to_string(*r.position_side) : "-",
+                  opt(r.entry_client_order_id), opt(r.stop_client_order_id), opt(r.take_profit_client_order_id),
+                  format_utc(r.received_ms), r.detail});
+      }
+      t.Print(out);
+      return kExitAllClear;
+    }
     case InspectView::kIncidents: {
       auto rows = store.Incidents(base_filter(o));
       if (!rows.ok()) return rows.status();
@@ -242,8 +272,8 @@ Result<int> check(StateStore& store, const InspectOptions& o, std::ostream& out)
 Result<InspectView> parse_inspect_view(std::string_view text) { return detail::parse_enum(kViews, text, "view"); }
 
 Status ValidateInspectOptions(const InspectOptions& o) {
-  if (o.state && o.view != InspectView::kOrders && o.view != InspectView::kPositions)
-    return Status::InvalidInput("--state applies to the orders and positions views only");
+  if (o.state && o.view != InspectView::kOrders && o.view != InspectView::kPositions && o.view != InspectView::kSignals)
+    return Status::InvalidInput("--state applies to the orders, positions and signals views only");
   if (o.limit && *o.limit < 0) return Status::InvalidInput("--limit: expected a number >= 0");
   if (o.mode != InspectMode::kView && o.view != InspectView::kSummary)
     return Status::InvalidInput("--check and --export read the whole store: give no view with them");
@@ -253,6 +283,10 @@ Status ValidateInspectOptions(const InspectOptions& o) {
   }
   if (o.state && o.view == InspectView::kPositions) {
     auto f = position_filter(o);
+    if (!f.ok()) return f.status();
+  }
+  if (o.view == InspectView::kSignals) {
+    auto f = signal_state_filter(o);
     if (!f.ok()) return f.status();
   }
   return Status::Ok();

@@ -39,6 +39,8 @@ Result<std::string> ExportStoreJson(StateStore& store, TimeMs exported_ms) {
   if (!journal.ok()) return journal.status();
   auto incidents = store.Incidents(RecordFilter{});
   if (!incidents.ok()) return incidents.status();
+  auto signals = store.Signals(SignalFilter{});
+  if (!signals.ok()) return signals.status();
 
   JsonWriter w(true);
   w.StartObject();
@@ -51,6 +53,7 @@ Result<std::string> ExportStoreJson(StateStore& store, TimeMs exported_ms) {
   write_array(w, "intents", *intents);
   write_array(w, "journal", *journal);
   write_array(w, "incidents", *incidents);
+  write_array(w, "signals", *signals);
   w.EndObject();
   return w.str() + "\n";
 }

@@ -97,4 +97,25 @@ void WriteJson(JsonWriter& w, const IncidentRecord& v) {
   w.EndObject();
 }
 
+void WriteJson(JsonWriter& w, const SignalRecord& v) {
+  w.StartObject();
+  w.Key("id").String(v.id);
+  w.Key("symbol").String(v.symbol);
+  w.Key("action").String(v.action);
+  w.Key("origin").String(v.origin);
+  w.Key("state").String(to_string(v.state));
+  w.Key("detail").String(v.detail);
+  if (v.position_side) w.Key("position_side").String(to_string(*v.position_side));
+  else w.Key("position_side").Null();
+  w.Key("entry_client_order_id").String(v.entry_client_order_id);
+  w.Key("stop_client_order_id").String(v.stop_client_order_id);
+  w.Key("take_profit_client_order_id").String(v.take_profit_client_order_id);
+  w.Key("entry_attempts").Int(v.entry_attempts);
+  w.Key("received_ms").Int(v.received_ms);
+  w.Key("updated_ms").Int(v.updated_ms);
+  w.Key("signal");
+  if (v.payload.empty()) w.Null(); else w.Raw(v.payload);
+  w.EndObject();
+}
+
 }  // namespace keel

@@ -21,7 +21,25 @@ constexpr detail::EnumNames<IncidentKind, 8> kIncidentKinds{{{IncidentKind::kOrp
                                                             {IncidentKind::kIllegalTransition, "illegal-transition"},
                                                             {IncidentKind::kLiquidation, "liquidation"}}};
 
+constexpr detail::EnumNames<SignalState, 8> kSignalStates{{{SignalState::kRejected, "rejected"},
+                                                            {SignalState::kEntering, "entering"},
+                                                            {SignalState::kOpen, "open"},
+                                                            {SignalState::kClosing, "closing"},
+                                                            {SignalState::kClosed, "closed"},
+                                                            {SignalState::kRolledBack, "rolled-back"},
+                                                            {SignalState::kFailed, "failed"},
+                                                            {SignalState::kUnresolved, "unresolved"}}};
+
 }  // namespace
+
+const char* to_string(SignalState v) { return detail::enum_name(kSignalStates, v); }
+Result<SignalState> parse_signal_state(std::string_view t) {
+  return detail::parse_enum(kSignalStates, t, "signal state");
+}
+bool is_final(SignalState s) {
+  return s == SignalState::kRejected || s == SignalState::kClosed || s == SignalState::kRolledBack ||
+         s == SignalState::kFailed;
+}
 
 const char* to_string(Source v) { return detail::enum_name(kSources, v); }
 Result<Source> parse_source(std::string_view t) { return detail::parse_enum(kSources, t, "source"); }
@@ -56,6 +74,10 @@ WriteBatch& WriteBatch::ClosePosition(std::string symbol, PositionSide position_
       ClosePositionOp{std::move(symbol), position_side, closed_ms, std::move(exit_reason), std::move(provenance)});
   return *this;
 }
+WriteBatch& WriteBatch::PutSignal(SignalRecord signal, Provenance provenance) {
+  ops_.emplace_back(PutSignalOp{std::move(signal), std::move(provenance)});
+  return *this;
+}
 WriteBatch& WriteBatch::RecordIncident(IncidentRecord incident) {
   ops_.emplace_back(RecordIncidentOp{std::move(incident)});
   return *this;
@@ -68,7 +90,8 @@ WriteBatch& WriteBatch::AppendJournal(JournalEntry entry) {
 bool WriteBatch::needs_full_durability() const {
   for (const auto& op : ops_) {
     if (std::holds_alternative<PutIntentOp>(op) || std::holds_alternative<PutOrderOp>(op) ||
-        std::holds_alternative<PutOpenPositionOp>(op) || std::holds_alternative<ClosePositionOp>(op)) {
+        std::holds_alternative<PutOpenPositionOp>(op) || std::holds_alternative<ClosePositionOp>(op) ||
+        std::holds_alternative<PutSignalOp>(op)) {
       return true;
     }
   }

@@ -110,7 +110,29 @@ CREATE INDEX incidents_by_time ON incidents (local_ms);
 CREATE INDEX journal_by_symbol ON journal (symbol, seq);
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2};
+// Version 3: the daemon's signals, each with the orders of its trade.
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE signals (
+  id                          TEXT PRIMARY KEY,
+  symbol                      TEXT NOT NULL,
+  action                      TEXT NOT NULL CHECK (action IN ('open', 'close')),
+  origin                      TEXT NOT NULL,
+  payload                     TEXT NOT NULL,
+  state                       TEXT NOT NULL,
+  detail                      TEXT NOT NULL,
+  position_side               TEXT CHECK (position_side IN ('BOTH', 'LONG', 'SHORT')),
+  entry_client_order_id       TEXT,
+  stop_client_order_id        TEXT,
+  take_profit_client_order_id TEXT,
+  entry_attempts              INTEGER NOT NULL,
+  received_ms                 INTEGER NOT NULL,
+  updated_ms                  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX signals_by_time ON signals (received_ms);
+CREATE INDEX signals_by_state ON signals (state);
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3};
 constexpr int kLatest = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
 }  // namespace

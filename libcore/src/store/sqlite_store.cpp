@@ -196,6 +196,31 @@ Result<IncidentRecord> decode_incident(const Stmt& s) {
   return i;
 }
 
+constexpr const char* kSignalColumns =
+    "id, symbol, action, origin, payload, state, detail, position_side, entry_client_order_id, stop_client_order_id, "
+    "take_profit_client_order_id, entry_attempts, received_ms, updated_ms";
+
+Result<SignalRecord> decode_signal(const Stmt& s) {
+  SignalRecord r;
+  r.id = s.Text(0);
+  RowDecoder d(s, "signals", r.id);
+  r.symbol = s.Text(1);
+  r.action = s.Text(2);
+  r.origin = s.Text(3);
+  r.payload = s.Text(4);
+  r.state = d.Enum(5, "state", parse_signal_state);
+  r.detail = s.Text(6);
+  r.position_side = d.OptEnum(7, "position_side", parse_position_side);
+  r.entry_client_order_id = s.OptText(8);
+  r.stop_client_order_id = s.OptText(9);
+  r.take_profit_client_order_id = s.OptText(10);
+  r.entry_attempts = static_cast<int>(s.Int(11));
+  r.received_ms = s.Int(12);
+  r.updated_ms = s.Int(13);
+  if (!d.status().ok()) return d.status();
+  return r;
+}
+
 Result<Instrument> decode_instrument(const Stmt& s) {
   Instrument i;
   i.symbol = s.Text(0);
@@ -375,6 +400,39 @@ struct SqliteStore::Impl {
       return st.WithContext("writing intent " + i.client_order_id);
     }
     return JournalChange(t, op.provenance, "intent", i.client_order_id, i.symbol, "intent", ToJson(i));
+  }
+
+  Status Apply(TimeMs t, const WriteBatch::PutSignalOp& op) {
+    const SignalRecord& r = op.signal;
+    if (r.id.empty() || r.symbol.empty()) return Status::InvalidInput("signal needs an id and a symbol");
+    Stmt s;
+    KEEL_RETURN_IF_ERROR(s.Prepare(
+        db, std::string("INSERT INTO signals (") + kSignalColumns +
+                ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET symbol = excluded.symbol, "
+                "action = excluded.action, origin = excluded.origin, payload = excluded.payload, "
+                "state = excluded.state, detail = excluded.detail, position_side = excluded.position_side, "
+                "entry_client_order_id = excluded.entry_client_order_id, "
+                "stop_client_order_id = excluded.stop_client_order_id, "
+                "take_profit_client_order_id = excluded.take_profit_client_order_id, "
+                "entry_attempts = excluded.entry_attempts, received_ms = excluded.received_ms, "
+                "updated_ms = excluded.updated_ms"));
+    s.Bind(1, std::string_view(r.id));
+    s.Bind(2, std::string_view(r.symbol));
+    s.Bind(3, std::string_view(r.action));
+    s.Bind(4, std::string_view(r.origin));
+    s.Bind(5, std::string_view(r.payload));
+    s.Bind(6, std::string_view(to_string(r.state)));
+    s.Bind(7, std::string_view(r.detail));
+    if (r.position_side) s.Bind(8, std::string_view(to_string(*r.position_side)));
+    else s.BindNull(8);
+    s.Bind(9, r.entry_client_order_id);
+    s.Bind(10, r.stop_client_order_id);
+    s.Bind(11, r.take_profit_client_order_id);
+    s.Bind(12, std::int64_t{r.entry_attempts});
+    s.Bind(13, r.received_ms);
+    s.Bind(14, r.updated_ms);
+    KEEL_RETURN_IF_ERROR(s.Run().WithContext("writing signal " + r.id));
+    return JournalChange(t, op.provenance, "signal", r.id, r.symbol, to_string(r.state), ToJson(r));
   }
 
   Status Apply(TimeMs t, const WriteBatch::PutOrderOp& op) {
@@ -650,6 +708,24 @@ Result<std::vector<IncidentRecord>> SqliteStore::Incidents(const RecordFilter& f
   return run_query<IncidentRecord>(impl_->db,
                                    "id, local_ms, kind, symbol, position_side, client_order_id, detail, action",
                                    "incidents", q, "id", f.limit, decode_incident);
+}
+
+Result<std::vector<SignalRecord>> SqliteStore::Signals(const SignalFilter& f) {
+  KEEL_RETURN_IF_ERROR(validate_limit(f.limit));
+  Query q;
+  if (f.symbol) q.AddText("symbol = ?", *f.symbol);
+  if (f.since_ms) q.AddInt("updated_ms >= ?", *f.since_ms);
+  if (f.unfinished_only) q.AddClause("state NOT IN ('rejected', 'closed', 'rolled-back', 'failed')");
+  return run_query<SignalRecord>(impl_->db, kSignalColumns, "signals", q, "received_ms,id", f.limit, decode_signal);
+}
+
+Result<std::optional<SignalRecord>> SqliteStore::Signal(const std::string& id) {
+  Query q;
+  q.AddText("id = ?", id);
+  auto rows = run_query<SignalRecord>(impl_->db, kSignalColumns, "signals", q, "id", std::nullopt, decode_signal);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<SignalRecord>();
+  return std::optional<SignalRecord>(rows->front());
 }
 
 Result<int> SqliteStore::SchemaVersion() { return sqlite::ReadSchemaVersion(impl_->db); }

@@ -12,7 +12,7 @@
 
 namespace keel::ops {
 
-enum class InspectView { kSummary, kOrders, kPositions, kIntents, kJournal, kIncidents };
+enum class InspectView { kSummary, kOrders, kPositions, kIntents, kJournal, kIncidents, kSignals };
 Result<InspectView> parse_inspect_view(std::string_view text);
 
 enum class InspectMode { kView, kCheck, kExport };
@@ -22,7 +22,8 @@ struct InspectOptions {
   InspectMode mode = InspectMode::kView;
   std::optional<std::string> symbol;
   std::optional<TimeMs> since_ms;
-  // orders: a lifecycle state (New, Filled, ...) or "open" (not terminal); positions: open | closed.
+  // orders: a lifecycle state (New, Filled, ...) or "open" (not terminal); positions: open | closed;
+  // signals: a signal state (entering, open, rejected, ...) or "unfinished".
   std::optional<std::string> state;
   std::optional<std::int64_t> limit;
   bool json = false;

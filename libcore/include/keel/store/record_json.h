@@ -14,6 +14,7 @@ void WriteJson(JsonWriter& w, const OrderRecord& v);
 void WriteJson(JsonWriter& w, const PositionRecord& v);
 void WriteJson(JsonWriter& w, const JournalEntry& v);
 void WriteJson(JsonWriter& w, const IncidentRecord& v);
+void WriteJson(JsonWriter& w, const SignalRecord& v);
 
 template <typename T>
 std::string ToJson(const T& v) {

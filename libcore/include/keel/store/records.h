@@ -105,6 +105,40 @@ enum class IncidentKind {
 const char* to_string(IncidentKind kind);
 Result<IncidentKind> parse_incident_kind(std::string_view text);
 
+// A trading signal the daemon received, and how far it got. Kept whether it was taken or refused:
+// a signal id is acted on once, ever (a resent id is ignored, across restarts too), and after a
+// crash the daemon finds each trade's orders through it.
+enum class SignalState {
+  kRejected,    // refused before anything was sent (bad field, risk limit, paused); detail says why
+  kEntering,    // entry intent written; the entry is being placed, worked or verified
+  kOpen,        // entry filled and verified; the stop (and take-profit) resting or being placed
+  kClosing,     // a close was asked for or an exit is filling
+  kClosed,      // flat again: closed by an exit, a close signal, a flatten or the exchange
+  kRolledBack,  // the stop could not be placed; the position was closed and proven flat
+  kFailed,      // ended without a position and without a fill (entry refused, expired, cancelled)
+  kUnresolved,  // an outcome keel could not settle (rollback not verified, …): an operator must look
+};
+const char* to_string(SignalState state);
+Result<SignalState> parse_signal_state(std::string_view text);
+bool is_final(SignalState state);
+
+struct SignalRecord {
+  std::string id;        // the sender's id: the key
+  std::string symbol;
+  std::string action;    // "open" | "close"
+  std::string origin;    // "socket" | "spool:<file name>" | "ctl"
+  std::string payload;   // the signal as keel understood it, one JSON object
+  SignalState state = SignalState::kEntering;
+  std::string detail;    // the latest outcome, one line (a rejection names the field or the limit)
+  std::optional<PositionSide> position_side;  // the leg the trade holds
+  std::optional<std::string> entry_client_order_id;
+  std::optional<std::string> stop_client_order_id;
+  std::optional<std::string> take_profit_client_order_id;
+  int entry_attempts = 0;  // entry orders placed for it (a replacement is another)
+  TimeMs received_ms = 0;  // local
+  TimeMs updated_ms = 0;   // local
+};
+
 struct IncidentRecord {
   std::int64_t id = 0;  // assigned by the store
   TimeMs local_ms = 0;

@@ -31,6 +31,10 @@ struct PositionFilter : RecordFilter {
   std::optional<PositionState> state;
 };
 
+struct SignalFilter : RecordFilter {
+  bool unfinished_only = false;  // not in a final state
+};
+
 struct JournalGap {
   std::int64_t after_seq;   // last seq present before the gap (0 if the journal starts late)
   std::int64_t before_seq;  // first seq present after it
@@ -41,7 +45,7 @@ class StateStore {
   virtual ~StateStore() = default;
 
   // The schema version this build writes.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   virtual Status Write(const WriteBatch& batch) = 0;
 
@@ -52,6 +56,9 @@ class StateStore {
   virtual Result<std::vector<PositionRecord>> Positions(const PositionFilter& filter) = 0;
   virtual Result<std::vector<JournalEntry>> Journal(const RecordFilter& filter) = 0;
   virtual Result<std::vector<IncidentRecord>> Incidents(const RecordFilter& filter) = 0;
+  // Oldest first by received time; since_ms filters on the last update.
+  virtual Result<std::vector<SignalRecord>> Signals(const SignalFilter& filter) = 0;
+  virtual Result<std::optional<SignalRecord>> Signal(const std::string& id) = 0;
 
   virtual Result<int> SchemaVersion() = 0;
   // The storage engine's own consistency check; an empty list means intact.

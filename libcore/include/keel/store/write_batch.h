@@ -39,10 +39,12 @@ class WriteBatch {
     std::string exit_reason;
     Provenance provenance;
   };
+  // Inserts the signal, or updates the one with the same id.
+  struct PutSignalOp { SignalRecord signal; Provenance provenance; };
   struct RecordIncidentOp { IncidentRecord incident; };
   struct AppendJournalOp { JournalEntry entry; };
   using Op = std::variant<PutInstrumentOp, PutIntentOp, PutOrderOp, PutOpenPositionOp, ClosePositionOp,
-                          RecordIncidentOp, AppendJournalOp>;
+                          PutSignalOp, RecordIncidentOp, AppendJournalOp>;
 
   // local_ms: keel's clock when the batch is built; stamped on every journal entry it produces.
   explicit WriteBatch(TimeMs local_ms) : local_ms_(local_ms) {}
@@ -54,6 +56,7 @@ class WriteBatch {
   WriteBatch& PutOpenPosition(PositionRecord position, Provenance provenance);
   WriteBatch& ClosePosition(std::string symbol, PositionSide position_side, TimeMs closed_ms, std::string exit_reason,
                             Provenance provenance);
+  WriteBatch& PutSignal(SignalRecord signal, Provenance provenance);
   WriteBatch& RecordIncident(IncidentRecord incident);
   WriteBatch& AppendJournal(JournalEntry entry);
 
