@@ -108,7 +108,7 @@ TEST_CASE("bad input gets one clear line and exit 2; a missing store is never cr
   const Case cases[] = {
       {{"--bogus"}, "keel-state-inspect: The following argument was not expected: --bogus (see --help)\n"},
       {{"trades"},
-       "keel-state-inspect: view: trades not in {summary,orders,positions,intents,journal,incidents} (see --help)\n"},
+       "keel-state-inspect: view: trades not in {summary,orders,positions,intents,journal,incidents,signals} (see --help)\n"},
       {{"orders", "--state", "Open", "--store", f.store},
        "keel-state-inspect: --state: order state: got 'Open', expected PendingNew|New|PartiallyFilled|Filled|"
        "PendingCancel|PendingAmend|Canceled|Expired|Rejected or open\n"},
