@@ -1,0 +1,59 @@
+#pragma once
+// A trading signal, as a bot sends it to keel-traderd (control socket or spool file), one JSON
+// object:
+//
+//   {"id":"s-42","symbol":"BTCUSDT","side":"LONG","notional":"100","entry":"market",
+//    "stop_loss":{"pct":"1"},"take_profit":{"price":"99000"},"ttl_s":60}
+//   {"id":"s-43","symbol":"BTCUSDT","action":"close"}
+//
+// Numbers may be JSON numbers or decimal strings; they are read exactly (never through a double).
+// Exactly one of qty and notional; exactly one of pct and price in each level. A stop-loss is
+// required: keel never opens a position it cannot protect. A field keel does not know is refused,
+// like a value it does not know: a misspelt "take_proft" would otherwise be a take-profit silently
+// not placed. Every refusal names the field and what was expected.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "keel/model/decimal.h"
+#include "keel/model/side.h"
+#include "keel/model/status.h"
+
+namespace keel {
+
+enum class SignalAction { kOpen, kClose };
+enum class EntryKind { kMarket, kMaker };
+const char* to_string(SignalAction action);
+const char* to_string(EntryKind kind);
+
+// A stop-loss or take-profit level: a distance from the entry price in percent, or a price.
+struct PriceLevel {
+  std::optional<Decimal> pct;    // 0 < pct < 100
+  std::optional<Decimal> price;  // > 0
+};
+
+struct Signal {
+  std::string id;      // 1-64 characters of A-Z a-z 0-9 and . _ - :
+  std::string symbol;  // as the exchange spells it: upper-case letters and digits
+  SignalAction action = SignalAction::kOpen;
+  // open only:
+  PositionSide direction = PositionSide::kLong;  // kLong or kShort
+  std::optional<Decimal> qty;       // contracts
+  std::optional<Decimal> notional;  // quote currency (USDT)
+  EntryKind entry = EntryKind::kMarket;
+  PriceLevel stop_loss;
+  std::optional<PriceLevel> take_profit;
+  std::optional<int> ttl_s;  // how long the signal stays valid: the entry's time limit (1..86400)
+};
+
+// kInvalidInput "<field>: expected …, found …" for the first field that is wrong.
+Result<Signal> ParseSignal(std::string_view json);
+// The signal as one JSON object, in the form ParseSignal reads (numbers as decimal strings).
+std::string SignalJson(const Signal& signal);
+
+// The price a level puts a stop or take-profit at for a position entered at `entry` in
+// `direction`: pct below (long stop, short take-profit) or above the entry. Not rounded to a tick.
+Result<Decimal> LevelPrice(const PriceLevel& level, Decimal entry, PositionSide direction, bool is_stop);
+
+}  // namespace keel

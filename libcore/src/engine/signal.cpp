@@ -1,0 +1,182 @@
+#include "keel/engine/signal.h"
+
+#include "keel/model/json_fields.h"
+#include "keel/model/json_writer.h"
+
+namespace keel {
+namespace {
+
+bool valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool valid_symbol(const std::string& s) {
+  if (s.empty() || s.size() > 32) return false;
+  for (char c : s)
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
+std::string quoted(const std::string& s) { return "\"" + (s.size() > 40 ? s.substr(0, 40) + "…" : s) + "\""; }
+
+Result<PriceLevel> ReadLevel(JsonFields& level) {
+  PriceLevel out;
+  auto pct = level.Number("pct");
+  if (!pct.ok()) return pct.status();
+  auto price = level.Number("price");
+  if (!price.ok()) return price.status();
+  KEEL_RETURN_IF_ERROR(level.RejectUnknown());
+  const std::string& at = level.path();
+  if (pct->has_value() == price->has_value()) {
+    return Status::InvalidInput(at.substr(0, at.size() - 1) + ": expected exactly one of pct and price");
+  }
+  if (*pct) {
+    const Decimal hundred = Decimal::FromInteger(100).value();
+    if (!(**pct).is_positive() || **pct >= hundred)
+      return Status::InvalidInput(at + "pct: expected a percentage above 0 and below 100, found " + (**pct).ToString());
+    out.pct = **pct;
+  } else {
+    if (!(**price).is_positive())
+      return Status::InvalidInput(at + "price: expected a price above 0, found " + (**price).ToString());
+    out.price = **price;
+  }
+  return out;
+}
+
+void WriteLevel(JsonWriter& w, const char* key, const PriceLevel& level) {
+  w.Key(key).StartObject();
+  if (level.pct) w.Key("pct").Number(*level.pct);
+  if (level.price) w.Key("price").Number(*level.price);
+  w.EndObject();
+}
+
+}  // namespace
+
+const char* to_string(SignalAction a) { return a == SignalAction::kOpen ? "open" : "close"; }
+const char* to_string(EntryKind k) { return k == EntryKind::kMarket ? "market" : "maker"; }
+
+Result<Signal> ParseSignal(std::string_view json) {
+  auto fields = JsonFields::Parse(json, "signal");
+  if (!fields.ok()) return fields.status();
+  JsonFields& f = *fields;
+  Signal s;
+
+  auto id = f.String("id");
+  if (!id.ok()) return id.status();
+  if (!*id) return Status::InvalidInput("id: required");
+  if (!valid_id(**id))
+    return Status::InvalidInput("id: expected 1-64 characters of A-Z a-z 0-9 . _ - :, found " + quoted(**id));
+  s.id = **id;
+
+  auto symbol = f.String("symbol");
+  if (!symbol.ok()) return symbol.status();
+  if (!*symbol) return Status::InvalidInput("symbol: required");
+  if (!valid_symbol(**symbol))
+    return Status::InvalidInput("symbol: expected the exchange's symbol in capitals (BTCUSDT), found " + quoted(**symbol));
+  s.symbol = **symbol;
+
+  auto action = f.String("action");
+  if (!action.ok()) return action.status();
+  if (*action && **action != "open" && **action != "close")
+    return Status::InvalidInput("action: expected open or close, found " + quoted(**action));
+  s.action = (*action && **action == "close") ? SignalAction::kClose : SignalAction::kOpen;
+
+  if (s.action == SignalAction::kClose) {
+    // A close names only what to close; anything else would be a signal misread.
+    KEEL_RETURN_IF_ERROR(f.RejectUnknown());
+    return s;
+  }
+
+  auto side = f.String("side");
+  if (!side.ok()) return side.status();
+  if (!*side) return Status::InvalidInput("side: required (LONG or SHORT)");
+  if (**side == "LONG") s.direction = PositionSide::kLong;
+  else if (**side == "SHORT") s.direction = PositionSide::kShort;
+  else return Status::InvalidInput("side: expected LONG or SHORT, found " + quoted(**side));
+
+  auto qty = f.Number("qty");
+  if (!qty.ok()) return qty.status();
+  auto notional = f.Number("notional");
+  if (!notional.ok()) return notional.status();
+  if (qty->has_value() == notional->has_value())
+    return Status::InvalidInput("qty, notional: expected exactly one of them");
+  if (*qty && !(**qty).is_positive())
+    return Status::InvalidInput("qty: expected a quantity above 0, found " + (**qty).ToString());
+  if (*notional && !(**notional).is_positive())
+    return Status::InvalidInput("notional: expected an amount above 0, found " + (**notional).ToString());
+  s.qty = *qty;
+  s.notional = *notional;
+
+  auto entry = f.String("entry");
+  if (!entry.ok()) return entry.status();
+  if (*entry) {
+    if (**entry == "market") s.entry = EntryKind::kMarket;
+    else if (**entry == "maker") s.entry = EntryKind::kMaker;
+    else return Status::InvalidInput("entry: expected market or maker, found " + quoted(**entry));
+  }
+
+  auto stop = f.Object("stop_loss");
+  if (!stop.ok()) return stop.status();
+  if (!*stop) return Status::InvalidInput("stop_loss: required ({\"pct\":…} or {\"price\":…}): keel opens no position without a stop");
+  auto stop_level = ReadLevel(**stop);
+  if (!stop_level.ok()) return stop_level.status();
+  s.stop_loss = *stop_level;
+
+  auto tp = f.Object("take_profit");
+  if (!tp.ok()) return tp.status();
+  if (*tp) {
+    auto tp_level = ReadLevel(**tp);
+    if (!tp_level.ok()) return tp_level.status();
+    s.take_profit = *tp_level;
+  }
+
+  auto ttl = f.Integer("ttl_s");
+  if (!ttl.ok()) return ttl.status();
+  if (*ttl) {
+    if (**ttl < 1 || **ttl > 86'400)
+      return Status::InvalidInput("ttl_s: expected seconds from 1 to 86400, found " + std::to_string(**ttl));
+    s.ttl_s = static_cast<int>(**ttl);
+  }
+  KEEL_RETURN_IF_ERROR(f.RejectUnknown());
+  return s;
+}
+
+std::string SignalJson(const Signal& s) {
+  JsonWriter w;
+  w.StartObject();
+  w.Key("id").String(s.id);
+  w.Key("symbol").String(s.symbol);
+  w.Key("action").String(to_string(s.action));
+  if (s.action == SignalAction::kOpen) {
+    w.Key("side").String(s.direction == PositionSide::kLong ? "LONG" : "SHORT");
+    if (s.qty) w.Key("qty").Number(*s.qty);
+    if (s.notional) w.Key("notional").Number(*s.notional);
+    w.Key("entry").String(to_string(s.entry));
+    WriteLevel(w, "stop_loss", s.stop_loss);
+    if (s.take_profit) WriteLevel(w, "take_profit", *s.take_profit);
+    if (s.ttl_s) w.Key("ttl_s").Int(*s.ttl_s);
+  }
+  w.EndObject();
+  return w.str();
+}
+
+Result<Decimal> LevelPrice(const PriceLevel& level, Decimal entry, PositionSide direction, bool is_stop) {
+  if (level.price) return *level.price;
+  if (!level.pct) return Status::InvalidInput("a level needs pct or price");
+  // A long's stop is below its entry and its take-profit above; a short's the other way round.
+  const bool below = (direction == PositionSide::kLong) == is_stop;
+  const Decimal hundred = Decimal::FromInteger(100).value();
+  auto factor = below ? hundred.Sub(*level.pct) : hundred.Add(*level.pct);
+  if (!factor.ok()) return factor.status();
+  auto scaled = entry.Mul(*factor, Rounding::kNearest);
+  if (!scaled.ok()) return scaled.status();
+  return scaled->Div(hundred, Rounding::kNearest);
+}
+
+}  // namespace keel

@@ -1,0 +1,130 @@
+#include <doctest/doctest.h>
+
+#include "keel/engine/risk_limits.h"
+#include "keel/engine/signal.h"
+
+using namespace keel;
+
+namespace {
+Decimal D(const char* t) { return Decimal::Parse(t).value(); }
+std::string Refusal(const std::string& json) {
+  auto s = ParseSignal(json);
+  if (s.ok()) return "accepted";
+  CHECK(s.status().category() == ErrorCategory::kInvalidInput);
+  return s.status().message();
+}
+}  // namespace
+
+TEST_CASE("a signal is read exactly: numbers from their text, every field kept") {
+  auto s = ParseSignal(R"({"id":"s-42","symbol":"BTCUSDT","side":"LONG","notional":100.1,"entry":"maker",
+      "stop_loss":{"pct":"1"},"take_profit":{"price":"99000.5"},"ttl_s":60})");
+  REQUIRE_MESSAGE(s.ok(), s.status().ToString());
+  CHECK(s->id == "s-42");
+  CHECK(s->action == SignalAction::kOpen);
+  CHECK(s->direction == PositionSide::kLong);
+  CHECK(s->notional == std::optional<Decimal>(D("100.1")));
+  CHECK(!s->qty);
+  CHECK(s->entry == EntryKind::kMaker);
+  CHECK(s->stop_loss.pct == std::optional<Decimal>(D("1")));
+  CHECK(s->take_profit->price == std::optional<Decimal>(D("99000.5")));
+  CHECK(s->ttl_s == std::optional<int>(60));
+  // Written back in the form it is read in.
+  CHECK(SignalJson(*s) ==
+        R"({"id":"s-42","symbol":"BTCUSDT","action":"open","side":"LONG","notional":"100.1","entry":"maker",)"
+        R"("stop_loss":{"pct":"1"},"take_profit":{"price":"99000.5"},"ttl_s":60})");
+  CHECK(ParseSignal(SignalJson(*s)).ok());
+
+  auto close = ParseSignal(R"({"id":"c-1","symbol":"ETHUSDT","action":"close"})");
+  REQUIRE(close.ok());
+  CHECK(close->action == SignalAction::kClose);
+  auto market = ParseSignal(R"({"id":"m","symbol":"ETHUSDT","side":"SHORT","qty":"0.5","stop_loss":{"price":3300}})");
+  REQUIRE(market.ok());
+  CHECK(market->entry == EntryKind::kMarket);
+  CHECK(market->direction == PositionSide::kShort);
+}
+
+TEST_CASE("a bad signal is refused with the field named and what was expected") {
+  const std::string ok_tail = R"("symbol":"BTCUSDT","side":"LONG","qty":"0.01","stop_loss":{"pct":"1"})";
+  CHECK(Refusal("{nope") .rfind("signal: not JSON", 0) == 0);
+  CHECK(Refusal("[1]") == "signal: expected one JSON object");
+  CHECK(Refusal("{" + ok_tail + "}") == "id: required");
+  CHECK(Refusal(R"({"id":"a b",)" + ok_tail + "}") ==
+        "id: expected 1-64 characters of A-Z a-z 0-9 . _ - :, found \"a b\"");
+  CHECK(Refusal(R"({"id":"x","symbol":"btcusdt","side":"LONG","qty":"1","stop_loss":{"pct":"1"}})") ==
+        "symbol: expected the exchange's symbol in capitals (BTCUSDT), found \"btcusdt\"");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","qty":"1","stop_loss":{"pct":"1"}})") ==
+        "side: required (LONG or SHORT)");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"BUY","qty":"1","stop_loss":{"pct":"1"}})") ==
+        "side: expected LONG or SHORT, found \"BUY\"");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","stop_loss":{"pct":"1"}})") ==
+        "qty, notional: expected exactly one of them");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","notional":"5","stop_loss":{"pct":"1"}})") ==
+        "qty, notional: expected exactly one of them");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"-1","stop_loss":{"pct":"1"}})") ==
+        "qty: expected a quantity above 0, found -1");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"0.000000001","stop_loss":{"pct":"1"}})") ==
+        "qty: expected a decimal number with at most 8 decimal places, found \"0.000000001\"");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":true,"stop_loss":{"pct":"1"}})") ==
+        "qty: expected a decimal number, found true");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1"})") ==
+        "stop_loss: required ({\"pct\":…} or {\"price\":…}): keel opens no position without a stop");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"100"}})") ==
+        "stop_loss.pct: expected a percentage above 0 and below 100, found 100");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1","price":"5"}})") ==
+        "stop_loss: expected exactly one of pct and price");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pc":"1"}})") ==
+        "stop_loss.pc: not a field keel knows");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"take_proft":{"pct":"2"}})") ==
+        "take_proft: not a field keel knows");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"entry":"limit"})") ==
+        "entry: expected market or maker, found \"limit\"");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"ttl_s":0})") ==
+        "ttl_s: expected seconds from 1 to 86400, found 0");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"ttl_s":1.5})") ==
+        "ttl_s: expected a whole number, found \"1.5\"");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","action":"close","side":"LONG"})") ==
+        "side: not a field keel knows");
+  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","action":"flatten"})") ==
+        "action: expected open or close, found \"flatten\"");
+}
+
+TEST_CASE("a level's price: percent below or above the entry by direction and kind") {
+  PriceLevel one_pct{D("1"), std::nullopt};
+  CHECK(LevelPrice(one_pct, D("100"), PositionSide::kLong, true).value() == D("99"));
+  CHECK(LevelPrice(one_pct, D("100"), PositionSide::kLong, false).value() == D("101"));
+  CHECK(LevelPrice(one_pct, D("100"), PositionSide::kShort, true).value() == D("101"));
+  CHECK(LevelPrice(one_pct, D("100"), PositionSide::kShort, false).value() == D("99"));
+  PriceLevel fixed{std::nullopt, D("95.5")};
+  CHECK(LevelPrice(fixed, D("100"), PositionSide::kLong, true).value() == D("95.5"));
+}
+
+TEST_CASE("risk limits: the refusal names the limit as the config spells it") {
+  RiskLimits limits;
+  limits.account.max_position_notional = D("1000");
+  limits.account.max_open_orders = 6;
+  limits.account.max_signals_per_minute = 3;
+  limits.symbols["BTCUSDT"].max_position_notional = D("300");
+  RiskExposure exposure;
+  exposure.account_notional = D("800");
+  exposure.notional["BTCUSDT"] = D("250");
+  exposure.account_open_orders = 2;
+  SignalRate rate;
+  const TimeMs t = 1'000'000;
+
+  auto st = CheckRiskLimits(limits, exposure, rate, RiskRequest{"BTCUSDT", D("100"), 2}, t);
+  CHECK(st.category() == ErrorCategory::kConflict);
+  CHECK(st.message() ==
+        "risk limit daemon.risk.symbols.BTCUSDT.max_position_notional = 300: the trade would bring the notional to 350");
+  st = CheckRiskLimits(limits, exposure, rate, RiskRequest{"ETHUSDT", D("250"), 2}, t);
+  CHECK(st.message() ==
+        "risk limit daemon.risk.max_position_notional = 1000: the trade would bring the notional to 1050");
+  CHECK(CheckRiskLimits(limits, exposure, rate, RiskRequest{"ETHUSDT", D("200"), 2}, t).ok());
+  st = CheckRiskLimits(limits, exposure, rate, RiskRequest{"ETHUSDT", D("10"), 5}, t);
+  CHECK(st.message() == "risk limit daemon.risk.max_open_orders = 6: the trade would bring the open orders to 7");
+
+  for (int i = 0; i < 3; ++i) rate.Record("ETHUSDT", t + i);
+  st = CheckRiskLimits(limits, exposure, rate, RiskRequest{"ETHUSDT", D("10"), 2}, t + 10);
+  CHECK(st.message() == "risk limit daemon.risk.max_signals_per_minute = 3: this would be signal 4 in the last minute");
+  // A minute later the window has moved on.
+  CHECK(CheckRiskLimits(limits, exposure, rate, RiskRequest{"ETHUSDT", D("10"), 2}, t + 60'003).ok());
+}
