@@ -57,7 +57,7 @@ x = 1
   REQUIRE(!c.ok());
   CHECK(c.status().IsInvalidInput());
   CHECK(c.status().message() ==
-        "bad.toml: alerts: unknown section or key, expected one of [account], [exchange], [store]\n"
+        "bad.toml: alerts: unknown section or key, expected one of [account], [exchange], [store], [daemon], [[alert]]\n"
         "bad.toml: exchange.ca_pth: unknown key, expected one of api_key_env, api_key_file, api_secret_env, "
         "api_secret_file, ca_path, kind, rest_url, ws_url\n"
         "bad.toml: account.name: found \"demo account!\", expected 1-32 characters of letters, digits, '-' or '_'\n"
@@ -125,4 +125,115 @@ TEST_CASE("secrets: a file readable by others is refused with the fix; values ne
   test::write_file(dir.file("empty.txt"), "\n", 0600);
   SecretSource empty{"exchange.api_key", std::nullopt, dir.file("empty.txt")};
   CHECK(LoadSecret(empty).status().message() == "exchange.api_key_file: " + dir.file("empty.txt") + " is empty");
+}
+
+TEST_CASE("[daemon] defaults: socket beside the store, metrics on loopback, grace 3 s, protect orphans") {
+  auto c = ParseAccountConfig(kValid, "demo.toml", "/etc/keel");
+  REQUIRE(c.ok());
+  const DaemonConfig& d = c->daemon;
+  CHECK(d.control_socket == "/etc/keel/demo.sock");
+  CHECK(!d.spool_dir);
+  CHECK(d.metrics_listen == std::optional<std::string>("127.0.0.1:9464"));
+  CHECK(d.protect_grace_ms == 3000);
+  CHECK(d.orphan_scan_interval_ms == 60'000);
+  CHECK(d.reconcile_interval_ms == 300'000);
+  CHECK(d.reconcile_policy == ReconcilePolicy::kFix);
+  CHECK(d.orphan_policy == OrphanPolicy::kProtect);
+  CHECK(d.protect_stop_pct == Decimal::FromInteger(2).value());
+  CHECK(d.alerts.empty());
+  CHECK(!d.risk.account.max_open_orders);
+}
+
+TEST_CASE("[daemon], its risk limits and [[alert]] sinks are read") {
+  const std::string text = std::string(kValid) + R"(
+[daemon]
+control_socket = "run/demo.sock"
+spool_dir = "spool"
+metrics_listen = "9100"
+protect_grace_ms = 1500
+orphan_scan_interval_s = 30
+reconcile_policy = "report"
+orphan_policy = "report"
+protect_stop_pct = "1.5"
+auto_replace_cancelled_orders = false
+[daemon.risk]
+max_position_notional = "5000"
+max_open_orders = 40
+max_signals_per_minute = 30
+[daemon.risk.symbols.BTCUSDT]
+max_position_notional = 1000
+[[alert]]
+kind = "webhook"
+url = "https://hooks.example/T000"
+format = "slack"
+min_interval_s = 60
+[[alert]]
+kind = "exec"
+command = ["/usr/local/bin/page", "--team", "trading"]
+)";
+  auto c = ParseAccountConfig(text, "demo.toml", "/etc/keel");
+  REQUIRE_MESSAGE(c.ok(), c.status().message());
+  const DaemonConfig& d = c->daemon;
+  CHECK(d.control_socket == "/etc/keel/run/demo.sock");
+  CHECK(d.spool_dir == std::optional<std::string>("/etc/keel/spool"));
+  CHECK(d.metrics_listen == std::optional<std::string>("127.0.0.1:9100"));
+  CHECK(d.protect_grace_ms == 1500);
+  CHECK(d.orphan_scan_interval_ms == 30'000);
+  CHECK(d.reconcile_policy == ReconcilePolicy::kReport);
+  CHECK(d.orphan_policy == OrphanPolicy::kReport);
+  CHECK(d.protect_stop_pct == Decimal::Parse("1.5").value());
+  CHECK(!d.auto_replace_cancelled_orders);
+  CHECK(d.risk.account.max_position_notional == std::optional<Decimal>(Decimal::FromInteger(5000).value()));
+  CHECK(d.risk.account.max_open_orders == std::optional<int>(40));
+  CHECK(d.risk.account.max_signals_per_minute == std::optional<int>(30));
+  CHECK(d.risk.symbols.at("BTCUSDT").max_position_notional ==
+        std::optional<Decimal>(Decimal::FromInteger(1000).value()));
+  REQUIRE(d.alerts.size() == 2);
+  CHECK(d.alerts[0].kind == AlertSinkConfig::Kind::kWebhook);
+  CHECK(d.alerts[0].format == AlertSinkConfig::Format::kSlack);
+  CHECK(d.alerts[0].min_interval_ms == 60'000);
+  CHECK(d.alerts[1].kind == AlertSinkConfig::Kind::kExec);
+  CHECK(d.alerts[1].command == std::vector<std::string>{"/usr/local/bin/page", "--team", "trading"});
+}
+
+TEST_CASE("every [daemon] problem is reported at once, naming the key") {
+  const std::string text = std::string(kValid) + R"(
+[daemon]
+protect_grace = 10
+protect_grace_ms = -5
+metrics_listen = "localhost:http"
+reconcile_policy = "close"
+protect_stop_pct = 0.5
+rest_workers = 0
+[daemon.risk]
+max_open_orders = "ten"
+max_position = 1
+[daemon.risk.symbols.ETHUSDT]
+max_position_notional = "-1"
+[[alert]]
+kind = "webhook"
+format = "telegram"
+[[alert]]
+kind = "exec"
+command = ["page"]
+)";
+  auto c = ParseAccountConfig(text, "d.toml", "");
+  REQUIRE(!c.ok());
+  CHECK(c.status().message() ==
+        "d.toml: alert[1].url: missing, expected the webhook's http:// or https:// URL\n"
+        "d.toml: alert[1].chat_id: missing, expected the Telegram chat id (format = \"telegram\")\n"
+        "d.toml: alert[2].command: expected an array of strings, the first an absolute path ([\"/usr/local/bin/page\"])\n"
+        "d.toml: daemon.protect_grace: unknown key, expected one of auto_replace_cancelled_orders, "
+        "cancel_entries_on_shutdown, control_socket, metrics_listen, orphan_policy, orphan_scan_interval_s, "
+        "protect_grace_ms, protect_stop_pct, reconcile_interval_s, reconcile_policy, rest_workers, risk, "
+        "signal_ttl_s, spool_dir, stream_down_alert_s\n"
+        "d.toml: daemon.metrics_listen: found \"localhost:http\", expected HOST:PORT, a port (loopback), or \"off\"\n"
+        "d.toml: daemon.protect_grace_ms: found -5, expected an integer from 0 to 600000\n"
+        "d.toml: daemon.reconcile_policy: found \"close\", expected fix or report\n"
+        "d.toml: daemon.protect_stop_pct: found float 0.5, expected a decimal as a string (\"2.5\")\n"
+        "d.toml: daemon.rest_workers: found 0, expected an integer from 1 to 32\n"
+        "d.toml: daemon.risk.max_position: unknown key, expected one of max_open_orders, max_position_notional, "
+        "max_signals_per_minute, symbols\n"
+        "d.toml: daemon.risk.max_open_orders: found string \"ten\", expected an integer from 1 to 10000\n"
+        "d.toml: daemon.risk.symbols.ETHUSDT.max_position_notional: found -1, expected above 0");
 }

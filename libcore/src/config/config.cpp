@@ -11,97 +11,9 @@
 #include <toml++/toml.h>
 #include <vector>
 
+#include "config_validator.h"
+
 namespace keel {
-namespace {
-
-// The keys each section accepts; anything else is reported.
-const std::map<std::string, std::set<std::string>>& known_keys() {
-  static const std::map<std::string, std::set<std::string>> keys{
-      {"account", {"name"}},
-      {"exchange",
-       {"kind", "rest_url", "ws_url", "api_key_env", "api_key_file", "api_secret_env", "api_secret_file", "ca_path"}},
-      {"store", {"path"}},
-  };
-  return keys;
-}
-
-std::string describe(const toml::node& node) {
-  std::ostringstream out;
-  switch (node.type()) {
-    case toml::node_type::string: out << "string \"" << *node.as_string() << '"'; break;
-    case toml::node_type::integer: out << "integer " << *node.as_integer(); break;
-    case toml::node_type::floating_point: out << "float " << *node.as_floating_point(); break;
-    case toml::node_type::boolean: out << "boolean " << (*node.as_boolean() ? "true" : "false"); break;
-    case toml::node_type::table: out << "a table"; break;
-    case toml::node_type::array: out << "an array"; break;
-    default: out << "a date/time"; break;
-  }
-  return out.str();
-}
-
-class Validator {
- public:
-  explicit Validator(std::string source) : source_(std::move(source)) {}
-
-  void Problem(const std::string& key, const std::string& text) { problems_.push_back(source_ + ": " + key + ": " + text); }
-
-  // A string value; "missing" is reported when required.
-  std::optional<std::string> String(const toml::table& root, const std::string& section, const std::string& key,
-                                    bool required) {
-    const std::string path = section + "." + key;
-    const toml::node* node = root.at_path(path).node();
-    if (!node) {
-      if (required) Problem(path, "missing, expected a string");
-      return std::nullopt;
-    }
-    if (!node->is_string()) {
-      Problem(path, "found " + describe(*node) + ", expected a string");
-      return std::nullopt;
-    }
-    std::string value = **node->as_string();
-    if (value.empty()) {
-      Problem(path, "found an empty string, expected a value");
-      return std::nullopt;
-    }
-    return value;
-  }
-
-  void UnknownKeys(const toml::table& root) {
-    for (const auto& [key, node] : root) {
-      const std::string name(key.str());
-      auto section = known_keys().find(name);
-      if (section == known_keys().end()) {
-        Problem(name, "unknown section or key, expected one of [account], [exchange], [store]");
-        continue;
-      }
-      if (!node.is_table()) {
-        Problem(name, "found " + describe(node) + ", expected a table [" + name + "]");
-        continue;
-      }
-      for (const auto& [sub, sub_node] : *node.as_table()) {
-        (void)sub_node;
-        if (!section->second.count(std::string(sub.str()))) {
-          std::string expected;
-          for (const auto& k : section->second) expected += (expected.empty() ? "" : ", ") + k;
-          Problem(name + "." + std::string(sub.str()), "unknown key, expected one of " + expected);
-        }
-      }
-    }
-  }
-
-  Status Finish() const {
-    if (problems_.empty()) return Status::Ok();
-    std::string message;
-    for (const auto& p : problems_) message += (message.empty() ? "" : "\n") + p;
-    return Status::InvalidInput(message);
-  }
-
- private:
-  std::string source_;
-  std::vector<std::string> problems_;
-};
-
-}  // namespace
 
 bool is_valid_account_name(std::string_view name) {
   if (name.empty() || name.size() > 32) return false;
@@ -121,12 +33,7 @@ bool has_scheme(const std::string& url, std::initializer_list<const char*> schem
   return false;
 }
 
-std::string resolve(const std::string& base_dir, const std::string& path) {
-  if (base_dir.empty() || path.empty() || path[0] == '/') return path;
-  return base_dir + "/" + path;
-}
-
-SecretSource secret_source(Validator& v, const toml::table& root, const std::string& name) {
+SecretSource secret_source(ConfigValidator& v, const toml::table& root, const std::string& name) {
   SecretSource s;
   s.key_path = "exchange." + name;
   s.env = v.String(root, "exchange", name + "_env", false);
@@ -158,8 +65,8 @@ Result<AccountConfig> ParseAccountConfig(std::string_view toml_text, const std::
     return Status::InvalidInput(source + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) +
                                 ": TOML syntax error: " + std::string(e.description()));
   }
-  Validator v(source);
-  v.UnknownKeys(root);
+  ConfigValidator v(source);
+  v.UnknownSections(root);
   AccountConfig c;
   c.source = source;
   if (auto name = v.String(root, "account", "name", true)) {
@@ -183,12 +90,13 @@ Result<AccountConfig> ParseAccountConfig(std::string_view toml_text, const std::
       v.Problem("exchange.ws_url", "found \"" + *url + "\", expected a ws:// or wss:// URL");
     c.ws_url = *url;
   }
-  if (auto ca = v.String(root, "exchange", "ca_path", false)) c.ca_path = resolve(base_dir, *ca);
+  if (auto ca = v.String(root, "exchange", "ca_path", false)) c.ca_path = ResolveConfigPath(base_dir, *ca);
   c.api_key = secret_source(v, root, "api_key");
   c.api_secret = secret_source(v, root, "api_secret");
-  if (c.api_key.file) c.api_key.file = resolve(base_dir, *c.api_key.file);
-  if (c.api_secret.file) c.api_secret.file = resolve(base_dir, *c.api_secret.file);
-  if (auto path = v.String(root, "store", "path", true)) c.store_path = resolve(base_dir, *path);
+  if (c.api_key.file) c.api_key.file = ResolveConfigPath(base_dir, *c.api_key.file);
+  if (c.api_secret.file) c.api_secret.file = ResolveConfigPath(base_dir, *c.api_secret.file);
+  if (auto path = v.String(root, "store", "path", true)) c.store_path = ResolveConfigPath(base_dir, *path);
+  c.daemon = ParseDaemonSection(v, root, c.store_path, base_dir);
   KEEL_RETURN_IF_ERROR(v.Finish());
   return c;
 }

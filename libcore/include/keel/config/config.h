@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "keel/config/daemon_config.h"
 #include "keel/model/status.h"
 
 namespace keel {
@@ -44,6 +45,7 @@ struct AccountConfig {
   SecretSource api_key;
   SecretSource api_secret;
   std::string store_path;  // absolute, or relative to the working directory when read from text
+  DaemonConfig daemon;     // [daemon] and [[alert]]: keel-traderd's settings, defaults when absent
 };
 
 // 1-32 letters, digits, '-' or '_': an account name is used in file names and client order ids.
