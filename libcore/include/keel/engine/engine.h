@@ -1,0 +1,192 @@
+#pragma once
+// keel-traderd's engine: the one thread that turns signals into protected positions and keeps the
+// store true to the exchange. Everything it does is a task on its EngineLoop: stream events,
+// REST results (from RestWorkers), timers, signals and operator commands. Domain state has no
+// locks and there is no "syncing" flag: a close event is applied the moment it arrives.
+//
+// A trade (one signal) goes: entry placed (intent first) -> fill verified from the stream, an order
+// query and a position read, with bounded retries -> protective stop placed (conditional book,
+// closePosition, mark-price trigger) and confirmed -> take-profit. A stop that cannot be placed is
+// a rollback through SafeClose (side from the exchange position, proven flat) and an alert. When an
+// exit fills the other is cancelled; an exit's id is cleared the moment its order is terminal.
+//
+// Watched all the time: a position without covering protection longer than protect_grace_ms is
+// given a stop and alerted; a position keel does not track (seen on the stream or in a scan) is
+// alerted and, by policy, protected, never closed on its own.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "keel/config/daemon_config.h"
+#include "keel/engine/alert.h"
+#include "keel/engine/engine_loop.h"
+#include "keel/engine/engine_store.h"
+#include "keel/engine/risk_limits.h"
+#include "keel/engine/signal.h"
+#include "keel/exchange/stream_events.h"
+#include "keel/store/state_store.h"
+
+namespace keel {
+
+struct EngineSettings {
+  std::string account;
+  DaemonConfig daemon;
+  // How long REST work waits between retries (workers block; the engine never does). Real sleep in
+  // the daemon; the scenario's clock in tests.
+  std::function<void(TimeMs)> sleep;
+  int verify_attempts = 10;         // entry fill verification: order query + position read
+  TimeMs verify_interval_ms = 500;
+  int settle_attempts = 5;          // an unknown placement outcome: queries by client order id
+  TimeMs settle_interval_ms = 1000;
+  TimeMs watch_interval_ms = 250;   // how often protection is checked
+};
+
+// The answer to a signal or an operator command: the tools' exit code and one JSON object.
+struct EngineReply {
+  int exit_code = 0;
+  std::string json;
+};
+using ReplyFn = std::function<void(EngineReply)>;
+
+struct EngineCounters {
+  std::int64_t signals_taken = 0;
+  std::int64_t signals_rejected = 0;
+  std::int64_t signals_duplicate = 0;
+  std::int64_t orders_placed = 0;
+  std::int64_t orders_rejected = 0;
+  std::int64_t orders_unknown = 0;
+  std::int64_t cancels = 0;
+  std::int64_t rollbacks = 0;
+  std::int64_t protections_repaired = 0;
+  std::int64_t orphans = 0;
+  std::int64_t mismatches = 0;
+  std::int64_t stream_events = 0;
+  std::int64_t rest_jobs = 0;
+  std::int64_t unprotected_ms = 0;  // summed over positions past the grace period
+};
+
+class Engine {
+ public:
+  Engine(EngineSettings settings, StateStore& store, const Clock& clock, EngineLoop& loop, RestWorkers& workers,
+         AlertSink& alerts);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // The start-up sequence: load the store, read the exchange, reconcile by policy, settle orders
+  // whose outcome was unknown, protect every open position lacking protection; then stream events
+  // queued meanwhile are applied in order and signals are taken. done runs on the engine thread.
+  void Start(std::function<void(Status)> done);
+  bool ready() const { return ready_; }
+
+  // The private stream, decoded (engine thread).
+  void OnOrderEvent(const OrderEvent& event);
+  void OnPositionEvent(const PositionEvent& event);
+  // A REST snapshot taken after a (re)connect: merged by exchange time.
+  void OnSnapshot(const AccountReport& snapshot);
+  void OnStreamState(bool live, const std::string& detail);
+  // Market data.
+  void OnBookTicker(const std::string& symbol, Decimal bid, Decimal ask);
+  void OnMarkPrice(const std::string& symbol, Decimal mark);
+
+  // Signals (socket, spool, keel-ctl) and operator commands. reply runs on the engine thread.
+  void SubmitSignal(const std::string& json, const std::string& origin, ReplyFn reply);
+  void Pause(ReplyFn reply);
+  void Resume(ReplyFn reply);
+  void Flatten(std::optional<std::string> symbol, ReplyFn reply);
+  void StatusReport(ReplyFn reply);
+  // Stop taking signals, cancel resting entries if configured, let in-flight work finish; done
+  // runs on the engine thread when nothing is left in flight.
+  void Shutdown(std::function<void()> done);
+
+  const EngineCounters& counters() const { return counters_; }
+  const std::vector<Alert>& recent_alerts() const { return recent_alerts_; }
+  bool paused() const { return paused_; }
+  // Every line the engine logged, newest last (bounded), for status and tests.
+  const std::vector<std::string>& log() const { return log_; }
+
+ private:
+  struct Trade;
+  struct StartupReport;
+
+  // start-up
+  void FinishStart(Result<StartupReport> report, std::function<void(Status)> done);
+  void RestoreTrades();
+  // signals
+  Status CheckSignal(const Signal& s, Decimal& qty_out, Decimal& reference_price_out);
+  void Reject(const std::string& id, const std::string& symbol, const std::string& origin, const std::string& payload,
+              const Status& why, const ReplyFn& reply);
+  void OpenTrade(const Signal& s, Decimal qty, const std::string& origin, ReplyFn reply);
+  void CloseTrade(const Signal& s, const std::string& origin, ReplyFn reply);
+  // the open pipeline
+  void OnEntryPlaced(const std::string& signal_id, Result<OrderReport> placed);
+  void VerifyEntry(const std::string& signal_id);
+  void OnEntryVerified(const std::string& signal_id, Result<std::pair<OrderReport, PositionReport>> verified);
+  void PlaceExit(const std::string& signal_id, OrderPurpose purpose);
+  void OnExitPlaced(const std::string& signal_id, OrderPurpose purpose, const std::string& client_order_id,
+                    Result<OrderReport> placed);
+  void Rollback(const std::string& signal_id, const std::string& why);
+  // exits and closes
+  void AfterOrderChange(const std::string& client_order_id);
+  void AfterPositionChange(const std::string& symbol, PositionSide side);
+  void CancelOrder(OrderBook book, const std::string& symbol, const std::string& client_order_id,
+                   const std::string& why);
+  // protection and orphans
+  void WatchProtection();
+  void Repair(const PositionRecord& position);
+  void HandleUntracked(const std::string& key);
+  void ResyncSymbols(const std::vector<std::string>& symbols);
+  void ApplyStreamResult(const Result<struct ApplyResult>& result, const std::string& what);
+  // helpers
+  Trade* TradeOf(const std::string& signal_id);
+  Trade* TradeByOrder(const std::string& client_order_id);
+  Trade* ActiveTradeOn(const std::string& symbol, PositionSide leg);
+  PositionSide LegFor(PositionSide direction) const;
+  std::string NewClientId(OrderPurpose purpose, const std::string& symbol);
+  Status SaveSignal(Trade& t, const std::string& detail, Provenance provenance, WriteBatch* batch = nullptr);
+  void RaiseAlert(AlertKind kind, const std::string& subject, const std::string& symbol, const std::string& message);
+  void Log(const std::string& line);
+  template <typename R>
+  void OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> done);
+  void MaybeFinishShutdown();
+
+  EngineSettings settings_;
+  StateStore& store_;
+  const Clock& clock_;
+  EngineLoop& loop_;
+  RestWorkers& workers_;
+  AlertSink& alerts_;
+  EngineStore worker_store_;
+
+  bool ready_ = false;
+  bool paused_ = false;
+  bool shutting_down_ = false;
+  bool hedge_mode_ = false;
+  std::function<void()> on_shutdown_done_;
+  int jobs_in_flight_ = 0;
+  std::vector<std::function<void()>> queued_events_;  // stream events that arrived before ready
+
+  std::map<std::string, Instrument> instruments_;
+  std::map<std::string, Decimal> marks_;
+  std::map<std::string, std::pair<Decimal, Decimal>> books_;  // bid, ask
+  std::map<std::string, std::unique_ptr<Trade>> trades_;     // active (unfinished) signals by id
+  std::map<std::string, TimeMs> unprotected_since_;          // "SYMBOL/SIDE"
+  std::set<std::string> repairing_;                          // "SYMBOL/SIDE" with a stop on its way
+  std::set<std::string> resyncing_;                          // symbols being read by REST
+  std::map<std::string, TimeMs> last_client_id_ms_;
+  SignalRate signal_rate_;
+  TimerId watch_timer_ = 0;
+  bool stream_live_ = false;
+  TimeMs stream_down_since_ = 0;
+
+  EngineCounters counters_;
+  std::vector<Alert> recent_alerts_;
+  std::vector<std::string> log_;
+};
+
+}  // namespace keel

@@ -1,0 +1,86 @@
+#pragma once
+// What the engine runs on: one thread that takes tasks in order (stream events, REST results,
+// timers, signals, operator commands), and a pool of REST workers whose results come back to that
+// thread as tasks. Production runs them on Asio and threads (daemon/); scenarios and benchmarks on
+// VirtualLoop and InlineWorkers, where a whole incident takes milliseconds on a ManualClock.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <deque>
+
+#include "keel/exchange/exchange.h"
+#include "keel/model/time.h"
+
+namespace keel {
+
+using TimerId = std::uint64_t;
+
+class EngineLoop {
+ public:
+  virtual ~EngineLoop() = default;
+  // Queues fn to run on the engine thread after everything queued before it. Any thread.
+  virtual void Post(std::function<void()> fn) = 0;
+  // Runs fn on the engine thread after delay_ms; engine thread only.
+  virtual TimerId After(TimeMs delay_ms, std::function<void()> fn) = 0;
+  virtual void CancelTimer(TimerId id) = 0;
+  // True on the engine thread.
+  virtual bool OnLoopThread() const = 0;
+};
+
+// Runs REST work off the engine thread. Each worker owns its own Exchange (a connection and its
+// clock offset); a job must hand its result back with EngineLoop::Post.
+class RestWorkers {
+ public:
+  virtual ~RestWorkers() = default;
+  virtual void Submit(std::function<void(Exchange&)> job) = 0;
+  // Jobs submitted and not yet finished.
+  virtual int InFlight() const = 0;
+};
+
+// The engine's loop on a ManualClock: tasks run in order; timers fire when the clock reaches them.
+// Single-threaded: the test or benchmark thread is the engine thread.
+class VirtualLoop final : public EngineLoop {
+ public:
+  explicit VirtualLoop(ManualClock& clock) : clock_(clock) {}
+  void Post(std::function<void()> fn) override { tasks_.push_back(std::move(fn)); }
+  TimerId After(TimeMs delay_ms, std::function<void()> fn) override;
+  void CancelTimer(TimerId id) override { timers_.erase(id); }
+  bool OnLoopThread() const override { return true; }
+
+  // Runs queued tasks (and the ones they queue) until none is left. Returns how many ran.
+  int RunReady();
+  // Fires the timers due at the clock's time, then runs what they queued.
+  int FireDue();
+  // The earliest timer's due time, or 0 when none is set.
+  TimeMs NextDue() const;
+  bool idle() const { return tasks_.empty(); }
+
+ private:
+  ManualClock& clock_;
+  std::deque<std::function<void()>> tasks_;
+  struct Timer {
+    TimeMs due;
+    std::function<void()> fn;
+  };
+  std::map<TimerId, Timer> timers_;
+  TimerId next_id_ = 1;
+};
+
+// Runs each job at once on the calling thread, with one Exchange. Results still come back through
+// the loop's queue, so the engine sees them as later tasks, as in production.
+class InlineWorkers final : public RestWorkers {
+ public:
+  explicit InlineWorkers(Exchange& exchange) : exchange_(exchange) {}
+  void Submit(std::function<void(Exchange&)> job) override;
+  int InFlight() const override { return in_flight_; }
+  std::int64_t submitted() const { return submitted_; }
+
+ private:
+  Exchange& exchange_;
+  int in_flight_ = 0;
+  std::int64_t submitted_ = 0;
+};
+
+}  // namespace keel

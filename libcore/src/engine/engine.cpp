@@ -1,0 +1,300 @@
+// The engine's core: start-up, the stream, timers and the helpers every part uses.
+#include "keel/engine/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include "engine_trade.h"
+#include "keel/engine/event_applier.h"
+#include "keel/model/json_writer.h"
+#include "keel/safety/client_ids.h"
+#include "keel/safety/ghost_sweep.h"
+#include "keel/safety/reconciler.h"
+#include "keel/safety/store_view.h"
+
+namespace keel {
+
+const char* to_string(AlertKind k) {
+  switch (k) {
+    case AlertKind::kUnprotectedPosition: return "unprotected-position";
+    case AlertKind::kRollback: return "rollback";
+    case AlertKind::kRollbackFailed: return "rollback-failed";
+    case AlertKind::kOrphan: return "orphan";
+    case AlertKind::kReconcileMismatch: return "reconcile-mismatch";
+    case AlertKind::kBreaker: return "breaker";
+    case AlertKind::kStreamDown: return "stream-down";
+    case AlertKind::kUnknownOutcome: return "unknown-outcome";
+    case AlertKind::kLiquidation: return "liquidation";
+    case AlertKind::kEntryFailed: return "entry-failed";
+  }
+  return "unknown";
+}
+
+const char* Engine::Trade::PhaseName(Phase p) {
+  switch (p) {
+    case Phase::kEntering: return "entering";
+    case Phase::kProtecting: return "protecting";
+    case Phase::kProtected: return "protected";
+    case Phase::kClosing: return "closing";
+  }
+  return "unknown";
+}
+
+struct Engine::StartupReport {
+  bool hedge_mode = false;
+  InstrumentList instruments;
+  AccountReport account;
+  std::vector<std::string> lines;
+};
+
+Engine::Engine(EngineSettings settings, StateStore& store, const Clock& clock, EngineLoop& loop, RestWorkers& workers,
+               AlertSink& alerts)
+    : settings_(std::move(settings)),
+      store_(store),
+      clock_(clock),
+      loop_(loop),
+      workers_(workers),
+      alerts_(alerts),
+      worker_store_(store, loop) {}
+
+Engine::~Engine() {
+  if (watch_timer_) loop_.CancelTimer(watch_timer_);
+}
+
+void Engine::Log(const std::string& line) {
+  spdlog::info("{}", line);
+  log_.push_back(format_utc(clock_.NowMs()) + " " + line);
+  if (log_.size() > 2000) log_.erase(log_.begin(), log_.begin() + 1000);
+}
+
+void Engine::RaiseAlert(AlertKind kind, const std::string& subject, const std::string& symbol,
+                        const std::string& message) {
+  Alert a;
+  a.kind = kind;
+  a.key = std::string(to_string(kind)) + " " + subject;
+  a.symbol = symbol;
+  a.message = message;
+  a.at = clock_.NowMs();
+  spdlog::warn("alert kind={} subject={} {}", to_string(kind), subject, message);
+  recent_alerts_.push_back(a);
+  if (recent_alerts_.size() > 200) recent_alerts_.erase(recent_alerts_.begin(), recent_alerts_.begin() + 100);
+  alerts_.Raise(a);
+}
+
+PositionSide Engine::LegFor(PositionSide direction) const { return hedge_mode_ ? direction : PositionSide::kBoth; }
+
+std::string Engine::NewClientId(OrderPurpose purpose, const std::string& symbol) {
+  // Ids are deterministic in (purpose, symbol, ms): two in one millisecond take the next one.
+  const std::string key = std::string(to_string(purpose)) + "/" + symbol;
+  TimeMs at = clock_.NowMs();
+  auto it = last_client_id_ms_.find(key);
+  if (it != last_client_id_ms_.end() && at <= it->second) at = it->second + 1;
+  last_client_id_ms_[key] = at;
+  return MakeClientOrderId(settings_.account, purpose, symbol, at);
+}
+
+Engine::Trade* Engine::TradeOf(const std::string& id) {
+  auto it = trades_.find(id);
+  return it == trades_.end() ? nullptr : it->second.get();
+}
+
+Engine::Trade* Engine::TradeByOrder(const std::string& cid) {
+  for (auto& [id, t] : trades_) {
+    const auto& r = t->record;
+    if (r.entry_client_order_id == cid || r.stop_client_order_id == cid || r.take_profit_client_order_id == cid)
+      return t.get();
+  }
+  return nullptr;
+}
+
+Engine::Trade* Engine::ActiveTradeOn(const std::string& symbol, PositionSide leg) {
+  for (auto& [id, t] : trades_)
+    if (t->signal.symbol == symbol && t->leg == leg) return t.get();
+  return nullptr;
+}
+
+Status Engine::SaveSignal(Trade& t, const std::string& detail, Provenance provenance, WriteBatch* batch) {
+  t.record.detail = detail;
+  t.record.updated_ms = clock_.NowMs();
+  if (batch) {
+    batch->PutSignal(t.record, std::move(provenance));
+    return Status::Ok();
+  }
+  WriteBatch b(clock_.NowMs());
+  b.PutSignal(t.record, std::move(provenance));
+  Status st = store_.Write(b);
+  if (!st.ok()) Log("store error saving signal " + t.record.id + ": " + st.message());
+  return st;
+}
+
+// ---- start-up ----
+
+void Engine::Start(std::function<void(Status)> done) {
+  Log("starting: reading the exchange and reconciling the store (policy " +
+      std::string(to_string(settings_.daemon.reconcile_policy)) + ")");
+  const std::string account = settings_.account;
+  const TimeMs grace = settings_.daemon.protect_grace_ms;
+  const bool fix = settings_.daemon.reconcile_policy == ReconcilePolicy::kFix;
+  OnWorker<Result<StartupReport>>(
+      [this, account, grace, fix](Exchange& ex) -> Result<StartupReport> {
+        StartupReport r;
+        auto hedge = ex.HedgeMode();
+        if (!hedge.ok()) return hedge.status().WithContext("reading the position mode");
+        r.hedge_mode = *hedge;
+        auto both = ex.AccountAndInstruments();
+        if (!both.ok()) return both.status().WithContext("reading the account");
+        r.instruments = std::move(both->instruments);
+        r.account = std::move(both->account);
+        // Orders whose outcome the store does not know (a crash between intent and answer) are
+        // settled by client order id; keel stops the store lost are adopted.
+        auto view = LoadStoreView(worker_store_);
+        if (!view.ok()) return view.status();
+        GhostSweepOptions sweep;
+        sweep.account = account;
+        sweep.act = true;
+        sweep.now = clock_.NowMs();
+        for (const auto& g : SweepGhosts(ex, &worker_store_, *view, r.account, sweep)) {
+          r.lines.push_back("order " + g.client_order_id + " " + g.symbol + ": " + g.action);
+        }
+        // Reconcile by policy, with each flat position's own evidence.
+        view = LoadStoreView(worker_store_);
+        if (!view.ok()) return view.status();
+        ReconcileOptions ro;
+        ro.account = account;
+        ro.now = clock_.NowMs();
+        ro.grace_ms = grace;
+        for (const auto& i : r.instruments.instruments) ro.step_sizes[i.symbol] = i.step_size;
+        auto rec = Reconcile(r.account, *view, ro);
+        KEEL_RETURN_IF_ERROR(AttachFlatEvidence(ex, *view, rec.mismatches));
+        for (const auto& m : rec.mismatches) r.lines.push_back(std::string("mismatch ") + to_string(m.kind) + " " + m.symbol + ": " + m.detail);
+        if (fix) {
+          auto applied = ApplyReconcileFixes(worker_store_, rec.mismatches,
+                                             {MismatchKind::kStoreOpenExchangeFlat, MismatchKind::kExchangeOpenStoreFlat,
+                                              MismatchKind::kQuantity, MismatchKind::kSide},
+                                             clock_.NowMs());
+          if (!applied.ok()) return applied.status();
+          for (const auto& m : *applied) r.lines.push_back(std::string("fixed ") + to_string(m.kind) + " " + m.symbol);
+        }
+        return r;
+      },
+      [this, done](Result<StartupReport> r) { FinishStart(std::move(r), done); });
+}
+
+void Engine::FinishStart(Result<StartupReport> report, std::function<void(Status)> done) {
+  if (!report.ok()) {
+    Log("start-up failed: " + report.status().message());
+    done(report.status());
+    return;
+  }
+  hedge_mode_ = report->hedge_mode;
+  for (const auto& i : report->instruments.instruments) instruments_[i.symbol] = i;
+  for (const auto& line : report->lines) Log("start-up: " + line);
+  RestoreTrades();
+  ready_ = true;
+  Log("ready: " + std::to_string(trades_.size()) + " active trade(s), " + (hedge_mode_ ? "hedge" : "one-way") +
+      " mode, " + std::to_string(queued_events_.size()) + " stream event(s) queued during start-up");
+  // Stream events that arrived meanwhile, in the order they arrived.
+  auto queued = std::move(queued_events_);
+  queued_events_.clear();
+  for (auto& fn : queued) fn();
+  WatchProtection();  // protects what start-up found unprotected at once, then every interval
+  done(Status::Ok());
+}
+
+// ---- the stream ----
+
+void Engine::ApplyStreamResult(const Result<ApplyResult>& r, const std::string& what) {
+  if (!r.ok()) {
+    Log("store error applying " + what + ": " + r.status().message());
+    return;
+  }
+  for (const auto& note : r->notes) Log("stream: " + note);
+  if (!r->rest_reads.empty()) ResyncSymbols(r->rest_reads);
+  for (const auto& key : r->untracked) HandleUntracked(key);
+}
+
+void Engine::OnOrderEvent(const OrderEvent& e) {
+  if (!ready_) {
+    queued_events_.push_back([this, e] { OnOrderEvent(e); });
+    return;
+  }
+  ++counters_.stream_events;
+  auto r = ApplyOrderEvent(store_, e, clock_.NowMs());
+  ApplyStreamResult(r, std::string(e.venue_event) + " " + e.client_order_id);
+  AfterOrderChange(e.client_order_id);
+}
+
+void Engine::OnPositionEvent(const PositionEvent& e) {
+  if (!ready_) {
+    queued_events_.push_back([this, e] { OnPositionEvent(e); });
+    return;
+  }
+  ++counters_.stream_events;
+  auto r = ApplyPositionEvent(store_, e, clock_.NowMs());
+  ApplyStreamResult(r, std::string(e.venue_event) + " " + e.reason);
+  for (const auto& p : e.positions) AfterPositionChange(p.symbol, p.position_side);
+}
+
+void Engine::OnSnapshot(const AccountReport& snapshot) {
+  if (!ready_) return;  // start-up reads the account itself
+  std::set<std::string> symbols;
+  for (const auto& p : snapshot.positions) symbols.insert(p.symbol);
+  for (const auto& o : snapshot.open_orders) symbols.insert(o.symbol);
+  auto view = LoadStoreView(store_);
+  if (view.ok()) {
+    for (const auto& p : view->open_positions) symbols.insert(p.symbol);
+    for (const auto& o : view->open_orders) symbols.insert(o.symbol);
+  }
+  Log("stream snapshot: " + std::to_string(snapshot.positions.size()) + " position(s), " +
+      std::to_string(snapshot.open_orders.size()) + " open order(s)");
+  ResyncSymbols(std::vector<std::string>(symbols.begin(), symbols.end()));
+}
+
+void Engine::OnStreamState(bool live, const std::string& detail) {
+  const TimeMs now = clock_.NowMs();
+  if (live) {
+    if (!stream_live_ && stream_down_since_) Log("stream live again after " + std::to_string(now - stream_down_since_) + " ms");
+    stream_live_ = true;
+    stream_down_since_ = 0;
+    return;
+  }
+  if (stream_live_ || !stream_down_since_) stream_down_since_ = now;
+  stream_live_ = false;
+  Log("stream down: " + detail);
+}
+
+void Engine::OnBookTicker(const std::string& symbol, Decimal bid, Decimal ask) { books_[symbol] = {bid, ask}; }
+void Engine::OnMarkPrice(const std::string& symbol, Decimal mark) { marks_[symbol] = mark; }
+
+// ---- shutdown ----
+
+void Engine::Shutdown(std::function<void()> done) {
+  shutting_down_ = true;
+  on_shutdown_done_ = std::move(done);
+  Log("shutting down: no new signals; " + std::to_string(jobs_in_flight_) + " REST job(s) in flight");
+  if (watch_timer_) {
+    loop_.CancelTimer(watch_timer_);
+    watch_timer_ = 0;
+  }
+  if (settings_.daemon.cancel_entries_on_shutdown) {
+    OrderFilter open;
+    open.open_only = true;
+    auto orders = store_.Orders(open);
+    if (orders.ok()) {
+      for (const auto& o : *orders) {
+        if (o.purpose == OrderPurpose::kEntry && o.state != OrderState::kPendingNew && o.state != OrderState::kPendingCancel)
+          CancelOrder(OrderBook::kRegular, o.symbol, o.client_order_id, "shutdown: resting entries are cancelled");
+      }
+    }
+  }
+  MaybeFinishShutdown();
+}
+
+void Engine::MaybeFinishShutdown() {
+  if (!shutting_down_ || jobs_in_flight_ > 0 || !on_shutdown_done_) return;
+  auto done = std::move(on_shutdown_done_);
+  on_shutdown_done_ = nullptr;
+  Log("shut down: nothing in flight; positions keep their exchange-side stops");
+  done();
+}
+
+}  // namespace keel

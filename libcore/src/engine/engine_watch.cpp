@@ -1,0 +1,332 @@
+// What the engine does after the exchange moves: exits, closes, protection, orphans, resyncs.
+#include "engine_trade.h"
+#include "keel/model/protection.h"
+#include "keel/safety/orphan_scanner.h"
+#include "keel/safety/protect.h"
+#include "keel/safety/reconciler.h"
+#include "keel/safety/store_view.h"
+
+namespace keel {
+namespace {
+
+std::string KeyOf(const std::string& symbol, PositionSide side) { return symbol + "/" + to_string(side); }
+
+bool SplitKey(const std::string& key, std::string& symbol, PositionSide& side) {
+  const auto slash = key.find('/');
+  if (slash == std::string::npos) return false;
+  auto s = parse_position_side(key.substr(slash + 1));
+  if (!s.ok()) return false;
+  symbol = key.substr(0, slash);
+  side = *s;
+  return true;
+}
+
+}  // namespace
+
+void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::string& cid, const std::string& why) {
+  Log("cancel " + cid + " " + symbol + " reason=" + why);
+  ++counters_.cancels;
+  OnWorker<Result<CancelReport>>(
+      [book, symbol, cid](Exchange& ex) { return ex.Cancel(book, symbol, cid); },
+      [this, book, symbol, cid](Result<CancelReport> r) {
+        if (r.ok()) {
+          // The stream reports the cancel; a record the stream has not moved is settled here.
+          auto rec = store_.Order(cid);
+          if (rec.ok() && *rec && !is_terminal((*rec)->state)) {
+            OrderRecord after = **rec;
+            after.state = OrderState::kCanceled;
+            after.updated_ms = clock_.NowMs();
+            WriteBatch b(clock_.NowMs());
+            b.PutOrder(after, Provenance{Source::kRest, std::nullopt, "cancelled"});
+            (void)store_.Write(b);
+          }
+          Log("cancelled " + cid);
+        } else if (r.status().IsNotFound()) {
+          // Already gone (filled, expired or cancelled): one targeted query settles it, never a
+          // second cancel (seed 000).
+          OnWorker<Result<OrderReport>>(
+              [book, symbol, cid](Exchange& ex) { return ex.Query(book, symbol, cid); },
+              [this, cid](Result<OrderReport> q) {
+                if (q.ok()) {
+                  auto rec = store_.Order(cid);
+                  if (rec.ok() && *rec && !is_terminal((*rec)->state)) {
+                    OrderRecord after = **rec;
+                    WriteBatch b(clock_.NowMs());
+                    const OrderState to = state_for(q->status);
+                    if (check_transition(after.state, to).ok()) {
+                      after.state = to;
+                      after.filled_qty = q->filled_qty;
+                      after.updated_ms = clock_.NowMs();
+                      b.PutOrder(after, Provenance{Source::kRest, q->update_time, "settled after unknown-order cancel"});
+                      (void)store_.Write(b);
+                    }
+                  }
+                  Log(cid + " was already " + to_string(q->status));
+                } else {
+                  Log(cid + ": cancel answered unknown order and the query failed: " + q.status().message());
+                }
+                AfterOrderChange(cid);
+              });
+        } else {
+          Log("cancel " + cid + " failed: " + r.status().message());
+        }
+      });
+}
+
+void Engine::AfterOrderChange(const std::string& cid) {
+  Trade* t = TradeByOrder(cid);
+  if (!t) return;
+  auto rec = store_.Order(cid);
+  if (!rec.ok() || !*rec) return;
+  const OrderRecord& o = **rec;
+  const std::string id = t->record.id;
+  if (t->record.entry_client_order_id == cid) {
+    if (t->phase != Trade::Phase::kEntering) return;
+    if (o.state == OrderState::kFilled) {
+      VerifyEntry(id);
+    } else if ((o.state == OrderState::kCanceled || o.state == OrderState::kExpired) && o.filled_qty.is_zero()) {
+      t->record.state = SignalState::kFailed;
+      SaveSignal(*t, std::string("entry ") + to_string(o.state) + " by the exchange without a fill",
+                 Provenance{Source::kStream, o.exchange_updated_ms, "entry ended"});
+      Log("signal " + id + ": entry " + cid + " " + to_string(o.state) + " without a fill");
+      trades_.erase(id);
+    } else if (is_terminal(o.state) && o.filled_qty.is_positive()) {
+      VerifyEntry(id);  // partly filled, then ended: the part is the position
+    }
+    return;
+  }
+  if (!is_terminal(o.state)) return;
+  // An exit ended: its id is cleared at once (seed 003), and when it filled, the other is cancelled.
+  const bool was_stop = t->record.stop_client_order_id == cid;
+  if (was_stop) t->record.stop_client_order_id.reset();
+  else t->record.take_profit_client_order_id.reset();
+  std::string detail = std::string(was_stop ? "stop " : "take-profit ") + cid + " " + to_string(o.state);
+  if (o.state == OrderState::kFilled) {
+    t->phase = Trade::Phase::kClosing;
+    t->record.state = SignalState::kClosing;
+    const auto other = was_stop ? t->record.take_profit_client_order_id : t->record.stop_client_order_id;
+    if (other) {
+      auto other_rec = store_.Order(*other);
+      if (other_rec.ok() && *other_rec && !is_terminal((*other_rec)->state)) {
+        CancelOrder(OrderBook::kConditional, t->signal.symbol, *other, "the other exit filled");
+        detail += "; cancelling " + *other;
+      }
+    }
+  }
+  SaveSignal(*t, detail, Provenance{Source::kStream, o.exchange_updated_ms, "exit ended"});
+  Log("signal " + id + ": " + detail);
+  AfterPositionChange(t->signal.symbol, t->leg);
+}
+
+void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
+  Trade* t = ActiveTradeOn(symbol, side);
+  if (!t || t->phase == Trade::Phase::kEntering) return;
+  auto held = OpenPositionOf(store_, symbol, side);
+  if (!held.ok() || *held) return;
+  // Flat: the trade is over. Exits still resting are cancelled.
+  const std::string id = t->record.id;
+  for (const auto& cid : {t->record.stop_client_order_id, t->record.take_profit_client_order_id}) {
+    if (!cid) continue;
+    auto rec = store_.Order(*cid);
+    if (rec.ok() && *rec && !is_terminal((*rec)->state)) CancelOrder(OrderBook::kConditional, symbol, *cid, "position closed");
+  }
+  PositionFilter closed;
+  closed.symbol = symbol;
+  closed.state = PositionState::kClosed;
+  closed.limit = 1;
+  std::string reason = "flat on the exchange";
+  if (auto last = store_.Positions(closed); last.ok() && !last->empty() && last->back().exit_reason)
+    reason = *last->back().exit_reason;
+  if (reason == "liquidated" || reason == "auto-deleveraged") {
+    RaiseAlert(AlertKind::kLiquidation, KeyOf(symbol, side), symbol,
+               symbol + " " + to_string(side) + " was " + reason + " by the exchange (signal " + id + "); its exits are cancelled");
+  }
+  if (t->record.state != SignalState::kRolledBack && t->record.state != SignalState::kUnresolved) {
+    t->record.state = SignalState::kClosed;
+    SaveSignal(*t, "closed: " + reason, Provenance{Source::kEngine, std::nullopt, "position closed"});
+  }
+  Log("signal " + id + ": " + symbol + " closed (" + reason + ")");
+  // A rollback in flight finishes the trade itself.
+  if (t->record.state == SignalState::kClosed) trades_.erase(id);
+}
+
+// ---- protection ----
+
+void Engine::WatchProtection() {
+  watch_timer_ = 0;
+  if (shutting_down_) return;
+  const TimeMs now = clock_.NowMs();
+  PositionFilter open;
+  open.state = PositionState::kOpen;
+  auto positions = store_.Positions(open);
+  OrderFilter orders;
+  orders.open_only = true;
+  auto open_orders = store_.Orders(orders);
+  if (positions.ok() && open_orders.ok()) {
+    std::vector<StopOrder> stops;
+    for (const auto& o : *open_orders)
+      if (is_protective(o.purpose) && is_confirmed_working(o.state)) stops.push_back(StopOrderOf(o));
+    std::set<std::string> seen;
+    for (const auto& p : *positions) {
+      const std::string key = KeyOf(p.symbol, p.position_side);
+      seen.insert(key);
+      if (CoverageOf(p.symbol, p.position_side, p.qty, stops).coverage == Coverage::kFull) {
+        unprotected_since_.erase(key);
+        continue;
+      }
+      auto since = unprotected_since_.emplace(key, std::max(p.opened_ms, now - settings_.watch_interval_ms)).first->second;
+      const TimeMs age = now - since;
+      if (age <= settings_.daemon.protect_grace_ms) continue;
+      counters_.unprotected_ms += settings_.watch_interval_ms;
+      if (repairing_.count(key)) continue;
+      RaiseAlert(AlertKind::kUnprotectedPosition, key, p.symbol,
+                 key + " " + p.qty.ToString() + " has had no covering stop for " + std::to_string(age) + " ms: placing one");
+      Repair(p);
+    }
+    for (auto it = unprotected_since_.begin(); it != unprotected_since_.end();)
+      it = seen.count(it->first) ? std::next(it) : unprotected_since_.erase(it);
+  } else {
+    Log("store error reading positions for the protection watch");
+  }
+  watch_timer_ = loop_.After(settings_.watch_interval_ms, [this] { WatchProtection(); });
+}
+
+void Engine::Repair(const PositionRecord& p) {
+  const std::string key = KeyOf(p.symbol, p.position_side);
+  if (repairing_.count(key)) return;
+  ++counters_.protections_repaired;
+  Trade* t = ActiveTradeOn(p.symbol, p.position_side);
+  if (t && t->phase != Trade::Phase::kEntering && t->phase != Trade::Phase::kClosing) {
+    t->record.stop_client_order_id.reset();
+    PlaceExit(t->record.id, OrderPurpose::kStop);  // the trade's own stop level
+    return;
+  }
+  repairing_.insert(key);
+  auto inst = instruments_.find(p.symbol);
+  if (inst == instruments_.end()) {
+    Log("cannot protect " + key + ": the exchange does not list " + p.symbol);
+    repairing_.erase(key);
+    return;
+  }
+  ProtectOptions o;
+  o.account = settings_.account;
+  o.stop_pct = settings_.daemon.protect_stop_pct;
+  o.now = clock_.NowMs();
+  o.settle = SettleOptions{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
+  const Instrument instrument = inst->second;
+  const std::string symbol = p.symbol;
+  const PositionSide side = p.position_side;
+  Log("protect " + key + " stop_pct=" + o.stop_pct.ToString() + " reason=unprotected");
+  OnWorker<Result<ProtectResult>>(
+      [this, symbol, side, instrument, o](Exchange& ex) -> Result<ProtectResult> {
+        auto rows = ex.PositionRows(symbol);
+        if (!rows.ok()) return rows.status();
+        for (const auto& row : *rows) {
+          if (row.position_side != side) continue;
+          if (row.amount.is_zero()) return Status::NotFound(symbol + " is flat on the exchange");
+          return ProtectPosition(ex, worker_store_, row, instrument, o);
+        }
+        return Status::NotFound(symbol + " has no " + std::string(to_string(side)) + " row");
+      },
+      [this, key](Result<ProtectResult> r) {
+        repairing_.erase(key);
+        if (r.ok()) Log("protected " + key + " with " + r->stop.client_order_id + " at " + r->trigger_price.ToString() +
+                        (r->adopted ? " (adopted)" : ""));
+        else Log("protect " + key + ": " + r.status().message());
+      });
+}
+
+void Engine::HandleUntracked(const std::string& key) {
+  std::string symbol;
+  PositionSide side = PositionSide::kBoth;
+  if (!SplitKey(key, symbol, side)) return;
+  if (Trade* t = ActiveTradeOn(symbol, side); t && t->phase == Trade::Phase::kEntering) return;  // ours, being verified
+  if (repairing_.count(key)) return;
+  ++counters_.orphans;
+  const bool protect = settings_.daemon.orphan_policy == OrphanPolicy::kProtect;
+  RaiseAlert(AlertKind::kOrphan, key, symbol,
+             key + " is open on the exchange and keel did not open it" + (protect ? ": protecting it (never closed on its own)" : ""));
+  if (!protect) return;
+  PositionRecord p;
+  p.symbol = symbol;
+  p.position_side = side;
+  Repair(p);
+}
+
+void Engine::ResyncSymbols(const std::vector<std::string>& symbols) {
+  std::vector<std::string> wanted;
+  for (const auto& s : symbols)
+    if (resyncing_.insert(s).second) wanted.push_back(s);
+  if (wanted.empty()) return;
+  Log("resync by REST: " + std::to_string(wanted.size()) + " symbol(s)");
+  struct Read {
+    AccountReport account;
+    std::vector<Mismatch> evidence;  // store-open-exchange-flat with their own rows read
+  };
+  const std::string account = settings_.account;
+  const TimeMs grace = settings_.daemon.protect_grace_ms;
+  OnWorker<Result<Read>>(
+      [this, account, grace](Exchange& ex) -> Result<Read> {
+        Read r;
+        auto a = ex.Account();
+        if (!a.ok()) return a.status();
+        r.account = std::move(*a);
+        auto view = LoadStoreView(worker_store_);
+        if (!view.ok()) return view.status();
+        ReconcileOptions ro;
+        ro.account = account;
+        ro.now = clock_.NowMs();
+        ro.grace_ms = grace;
+        auto rec = Reconcile(r.account, *view, ro);
+        for (auto& m : rec.mismatches)
+          if (m.kind == MismatchKind::kStoreOpenExchangeFlat) r.evidence.push_back(m);
+        KEEL_RETURN_IF_ERROR(AttachFlatEvidence(ex, *view, r.evidence));
+        return r;
+      },
+      [this, wanted, account, grace](Result<Read> r) {
+        for (const auto& s : wanted) resyncing_.erase(s);
+        if (!r.ok()) {
+          Log("resync failed: " + r.status().message());
+          return;
+        }
+        // Judged against the store as it is now: events applied while the read was on its way
+        // are newer than it, and the stale-read guard keeps them (seed 004).
+        auto view = LoadStoreView(store_);
+        if (!view.ok()) return;
+        ReconcileOptions ro;
+        ro.account = account;
+        ro.now = clock_.NowMs();
+        ro.grace_ms = grace;
+        for (const auto& [sym, inst] : instruments_) ro.step_sizes[sym] = inst.step_size;
+        auto rec = Reconcile(r->account, *view, ro);
+        std::vector<Mismatch> fix;
+        for (auto& m : rec.mismatches) {
+          if (std::find(wanted.begin(), wanted.end(), m.symbol) == wanted.end()) continue;
+          if (m.kind == MismatchKind::kOrderStoreOnly || m.kind == MismatchKind::kOrderExchangeOnly) continue;
+          if (m.kind == MismatchKind::kStoreOpenExchangeFlat) {
+            for (const auto& e : r->evidence)
+              if (e.symbol == m.symbol && e.position_side == m.position_side &&
+                  !IsStaleObservation(e.exchange_time, view->NewestPositionTime(m.symbol, m.position_side)))
+                m.exchange_time = e.exchange_time;
+          }
+          ++counters_.mismatches;
+          Log(std::string("resync mismatch ") + to_string(m.kind) + " " + m.symbol + ": " + m.detail);
+          fix.push_back(m);
+        }
+        if (fix.empty()) return;
+        if (settings_.daemon.reconcile_policy == ReconcilePolicy::kFix) {
+          auto applied = ApplyReconcileFixes(store_, fix,
+                                             {MismatchKind::kStoreOpenExchangeFlat, MismatchKind::kExchangeOpenStoreFlat,
+                                              MismatchKind::kQuantity, MismatchKind::kSide},
+                                             clock_.NowMs());
+          if (!applied.ok()) Log("store error applying resync fixes: " + applied.status().message());
+        }
+        for (const auto& m : fix) {
+          RaiseAlert(AlertKind::kReconcileMismatch, std::string(to_string(m.kind)) + " " + m.symbol, m.symbol,
+                     std::string(to_string(m.kind)) + " " + m.symbol + ": " + m.detail);
+          AfterPositionChange(m.symbol, m.position_side);
+        }
+      });
+}
+
+}  // namespace keel
