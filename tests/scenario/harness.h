@@ -30,6 +30,10 @@ struct Scenario {
   std::unique_ptr<SqliteStore> store;
   const std::string account = "demo";
   std::unique_ptr<ops::ToolSpec> tool_spec;  // outlives the contexts ToolContextFor makes
+  // Where the venue's stream events go while the clock moves; unset, they are dropped (the tools
+  // have no stream).
+  std::function<void(std::vector<sim::UserEvent>)> user_event_sink;
+  std::function<void(std::vector<sim::MarketEvent>)> market_event_sink;
 
   // tweak changes the simulator's default venue (an instrument's filters, the balance) first.
   explicit Scenario(const std::function<void(sim::SimConfig&)>& tweak = {}) {
@@ -70,7 +74,9 @@ struct Scenario {
     for (TimeMs left = ms; left > 0; left -= 50) {
       clock.Advance(left < 50 ? left : 50);
       venue->Tick();
-      venue->TakeDueUserEvents();
+      auto events = venue->TakeDueUserEvents();
+      if (user_event_sink) user_event_sink(std::move(events));
+      if (market_event_sink) market_event_sink(venue->TakeMarketEvents());
     }
   }
   std::function<void(TimeMs)> Sleeper() {

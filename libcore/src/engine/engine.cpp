@@ -108,7 +108,7 @@ Engine::Trade* Engine::TradeByOrder(const std::string& cid) {
 
 Engine::Trade* Engine::ActiveTradeOn(const std::string& symbol, PositionSide leg) {
   for (auto& [id, t] : trades_)
-    if (t->signal.symbol == symbol && t->leg == leg) return t.get();
+    if (!t->finished && t->signal.symbol == symbol && t->leg == leg) return t.get();
   return nullptr;
 }
 

@@ -17,6 +17,9 @@ struct Engine::Trade {
   Phase phase = Phase::kEntering;
   bool verify_in_flight = false;
   bool take_profit_done = false;  // placed, refused or skipped: not tried again
+  // Flat and recorded as closed; kept only until its exits' orders have ended, so that their ids
+  // are cleared when they do.
+  bool finished = false;
 
   static const char* PhaseName(Phase phase);
 };

@@ -101,21 +101,33 @@ void Engine::AfterOrderChange(const std::string& cid) {
   if (was_stop) t->record.stop_client_order_id.reset();
   else t->record.take_profit_client_order_id.reset();
   std::string detail = std::string(was_stop ? "stop " : "take-profit ") + cid + " " + to_string(o.state);
-  if (o.state == OrderState::kFilled) {
+  if (o.state == OrderState::kFilled && !t->finished) {
     t->phase = Trade::Phase::kClosing;
     t->record.state = SignalState::kClosing;
-    const auto other = was_stop ? t->record.take_profit_client_order_id : t->record.stop_client_order_id;
-    if (other) {
-      auto other_rec = store_.Order(*other);
-      if (other_rec.ok() && *other_rec && !is_terminal((*other_rec)->state)) {
-        CancelOrder(OrderBook::kConditional, t->signal.symbol, *other, "the other exit filled");
-        detail += "; cancelling " + *other;
-      }
-    }
+    ScheduleExitCleanup(id, "the other exit filled");
   }
   SaveSignal(*t, detail, Provenance{Source::kStream, o.exchange_updated_ms, "exit ended"});
   Log("signal " + id + ": " + detail);
+  if (t->finished) return ForgetIfDone(id);
   AfterPositionChange(t->signal.symbol, t->leg);
+}
+
+void Engine::ScheduleExitCleanup(const std::string& id, const std::string& why) {
+  loop_.After(1000, [this, id, why] {
+    Trade* t = TradeOf(id);
+    if (!t) return;
+    for (const auto& cid : {t->record.stop_client_order_id, t->record.take_profit_client_order_id}) {
+      if (!cid) continue;
+      auto rec = store_.Order(*cid);
+      if (rec.ok() && *rec && !is_terminal((*rec)->state) && (*rec)->state != OrderState::kPendingCancel)
+        CancelOrder(OrderBook::kConditional, t->signal.symbol, *cid, why);
+    }
+  });
+}
+
+void Engine::ForgetIfDone(const std::string& id) {
+  Trade* t = TradeOf(id);
+  if (t && t->finished && !t->record.stop_client_order_id && !t->record.take_profit_client_order_id) trades_.erase(id);
 }
 
 void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
@@ -123,13 +135,10 @@ void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
   if (!t || t->phase == Trade::Phase::kEntering) return;
   auto held = OpenPositionOf(store_, symbol, side);
   if (!held.ok() || *held) return;
-  // Flat: the trade is over. Exits still resting are cancelled.
+  // Flat: the trade is over. Exits still resting after a moment are cancelled.
   const std::string id = t->record.id;
-  for (const auto& cid : {t->record.stop_client_order_id, t->record.take_profit_client_order_id}) {
-    if (!cid) continue;
-    auto rec = store_.Order(*cid);
-    if (rec.ok() && *rec && !is_terminal((*rec)->state)) CancelOrder(OrderBook::kConditional, symbol, *cid, "position closed");
-  }
+  t->finished = true;
+  ScheduleExitCleanup(id, "position closed");
   PositionFilter closed;
   closed.symbol = symbol;
   closed.state = PositionState::kClosed;
@@ -147,7 +156,7 @@ void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
   }
   Log("signal " + id + ": " + symbol + " closed (" + reason + ")");
   // A rollback in flight finishes the trade itself.
-  if (t->record.state == SignalState::kClosed) trades_.erase(id);
+  if (t->record.state == SignalState::kClosed) ForgetIfDone(id);
 }
 
 // ---- protection ----

@@ -70,6 +70,13 @@ void apply_to_order(const OrderRecord& mine, const OrderEvent& e, TimeMs now, Wr
     r.notes.push_back(e.client_order_id + ": older than what the store holds: ignored");
     return;
   }
+  // An order already ended (often known first from the placement's own answer) hears of its
+  // earlier states from the stream in the same millisecond: they are not news, and not illegal.
+  if (is_terminal(mine.state) && mine.exchange_updated_ms && e.transaction_time == *mine.exchange_updated_ms &&
+      !is_terminal(state_for(*e.status))) {
+    r.notes.push_back(e.client_order_id + ": " + e.venue_status + " at the time it ended: already past");
+    return;
+  }
   OrderRecord next = mine;
   next.state = state_for(*e.status);
   next.filled_qty = e.filled_qty;

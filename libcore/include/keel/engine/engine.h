@@ -134,6 +134,10 @@ class Engine {
   // exits and closes
   void AfterOrderChange(const std::string& client_order_id);
   void AfterPositionChange(const std::string& symbol, PositionSide side);
+  // After a short wait, cancels the trade's exits that have not ended by themselves (the exchange
+  // expires a closePosition order when the position goes flat; a cancel sent first is wasted).
+  void ScheduleExitCleanup(const std::string& signal_id, const std::string& why);
+  void ForgetIfDone(const std::string& signal_id);
   void CancelOrder(OrderBook book, const std::string& symbol, const std::string& client_order_id,
                    const std::string& why);
   // protection and orphans
