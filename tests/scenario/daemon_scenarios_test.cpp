@@ -75,3 +75,93 @@ TEST_CASE("daemon: a signal seen before is ignored; bad ones are refused naming 
   CHECK(Contains(tiny.json, "below the exchange's minimum notional"));
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("daemon seed 001: minimal ack, lagging REST, a refused stop -> rolled back on the right side, never doubled") {
+  DaemonScenario s;
+  s.Start();
+  REQUIRE(s.Control(R"({"fault":"minimal_ack","count":-1})").ok());
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":1000,"what":"positions"})").ok());
+  // A stop above the market for a long: the exchange refuses it (-2021, would trigger at once).
+  auto reply = s.Signal(R"({"id":"avl-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010",
+      "stop_loss":{"price":"97000"}})");
+  CHECK(reply.exit_code == 0);
+  s.Run(10'000);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("BTCUSDT") == D("0"));
+  // Never doubled: the venue filled one entry and one close of the same size, nothing else.
+  CHECK(s.venue->exchange().counters().orders_placed == 2);
+  auto sig = s.SignalOf("avl-1");
+  CHECK(sig->state == SignalState::kRolledBack);
+  CHECK(Contains(sig->detail, "verified flat"));
+  CHECK(s.alerts.Count(AlertKind::kRollback) == 1);
+  CHECK(s.OpenPositions().empty());
+  // The close was a reduce-only SELL: the side came from the exchange's position.
+  bool sold = false;
+  for (const auto& o : s.store->Orders(OrderFilter{}).value())
+    if (o.purpose == OrderPurpose::kClose) sold = o.side == Side::kSell && o.reduce_only;
+  CHECK(sold);
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("daemon: a position opened by hand is seen from the stream at once and protected, never closed") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(500);
+  REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500").status == 200);
+  s.Run(200);
+  INFO(s.EngineLog());
+  CHECK(s.alerts.Count(AlertKind::kOrphan) == 1);
+  auto positions = s.OpenPositions();
+  REQUIRE(positions.size() == 1);
+  CHECK(positions[0].symbol == "ETHUSDT");
+  CHECK(positions[0].stop_client_order_id.has_value());
+  CHECK(s.VenueOpenAlgoOrders("ETHUSDT") == 1);
+  CHECK(s.ExchangeAmount("ETHUSDT") == D("0.5"));  // protected, not closed
+  s.Run(5000);
+  CHECK(s.alerts.Count(AlertKind::kUnprotectedPosition) == 0);
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("daemon: a liquidation closes the store's position, cancels its exits and alerts") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(1000);
+  REQUIRE(s.Signal(R"({"id":"liq-1","symbol":"ETHUSDT","side":"LONG","qty":"0.500","stop_loss":{"pct":"5"},
+      "take_profit":{"pct":"5"}})").exit_code == 0);
+  s.Run(2000);
+  REQUIRE(s.VenueOpenAlgoOrders("ETHUSDT") == 2);
+  REQUIRE(s.Control(R"({"act":"liquidate","account":"demo","symbol":"ETHUSDT"})").ok());
+  s.Run(3000);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("ETHUSDT") == D("0"));
+  CHECK(s.OpenPositions().empty());
+  CHECK(s.VenueOpenAlgoOrders("ETHUSDT") == 0);
+  CHECK(s.alerts.Count(AlertKind::kLiquidation) == 1);
+  auto sig = s.SignalOf("liq-1");
+  CHECK(sig->state == SignalState::kClosed);
+  CHECK(!sig->stop_client_order_id);
+  CHECK(!sig->take_profit_client_order_id);
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("daemon seed 004: a stale REST read after a close resurrects nothing and places no emergency stop") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(1000);
+  REQUIRE(s.Signal(R"({"id":"g-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"},
+      "take_profit":{"pct":"1"}})").exit_code == 0);
+  s.Run(2000);
+  REQUIRE(s.SignalOf("g-1")->state == SignalState::kOpen);
+  // From here REST position reads lag 20 s: they still show the position after it closes.
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":20000,"what":"positions"})").ok());
+  const auto intents_before = s.store->Intents(RecordFilter{})->size();
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"2"})").ok());
+  s.Run(10'000);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("BTCUSDT") == D("0"));
+  CHECK(s.OpenPositions().empty());  // no ghost position
+  CHECK(s.store->Intents(RecordFilter{})->size() == intents_before);  // no emergency stop, no close order
+  CHECK(s.alerts.raised.empty());
+  CHECK(s.SignalOf("g-1")->state == SignalState::kClosed);
+  CHECK(s.InvariantFindings() == "");
+}

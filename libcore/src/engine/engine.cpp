@@ -218,6 +218,12 @@ void Engine::OnOrderEvent(const OrderEvent& e) {
     return;
   }
   ++counters_.stream_events;
+  if (e.exchange_generated && e.is_fill()) {
+    const std::string key = e.symbol + "/" + to_string(e.position_side);
+    RaiseAlert(AlertKind::kLiquidation, key, e.symbol,
+               key + ": the exchange " + (e.venue_type == "ADL" ? "auto-deleveraged" : "liquidated") + " " +
+                   e.last_qty.ToString() + " @ " + e.last_price.ToString() + " (" + e.client_order_id + ")");
+  }
   auto r = ApplyOrderEvent(store_, e, clock_.NowMs());
   ApplyStreamResult(r, std::string(e.venue_event) + " " + e.client_order_id);
   AfterOrderChange(e.client_order_id);

@@ -551,6 +551,7 @@ void Engine::Rollback(const std::string& id, const std::string& why) {
   Trade* t = TradeOf(id);
   if (!t) return;
   ++counters_.rollbacks;
+  t->close_in_flight = true;
   t->phase = Trade::Phase::kClosing;
   t->record.state = SignalState::kClosing;
   SaveSignal(*t, "rolling back: " + why, Provenance{Source::kEngine, std::nullopt, "rollback"});
@@ -572,6 +573,7 @@ void Engine::Rollback(const std::string& id, const std::string& why) {
       [this, id, why](Result<SafeCloseResult> r) {
         Trade* tr = TradeOf(id);
         if (!tr) return;
+        tr->close_in_flight = false;
         const std::string symbol = tr->signal.symbol;
         if (r.ok() && (r->verified_flat || r->was_flat)) {
           tr->record.state = SignalState::kRolledBack;
@@ -587,7 +589,9 @@ void Engine::Rollback(const std::string& id, const std::string& why) {
           RaiseAlert(AlertKind::kRollbackFailed, id, symbol,
                      "signal " + id + ": rollback on " + symbol + " not verified: " + detail + " (keel-close-position)");
         }
-        trades_.erase(id);
+        tr->finished = true;
+        ScheduleExitCleanup(id, "rolled back");
+        ForgetIfDone(id);
       });
 }
 
@@ -638,6 +642,7 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
   for (auto& [id, t] : trades_) {
     if (symbol && t->signal.symbol != *symbol) continue;
     t->phase = Trade::Phase::kClosing;
+    t->close_in_flight = true;
   }
   auto results = std::make_shared<std::vector<std::string>>();
   auto worst = std::make_shared<int>(0);
@@ -675,6 +680,8 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
           Log("flatten " + line);
           results->push_back(line);
           *worst = std::max(*worst, code);
+          for (auto& [tid, t] : trades_)
+            if (t->signal.symbol == leg.symbol) t->close_in_flight = false;
           AfterPositionChange(leg.symbol, leg.side.value_or(PositionSide::kBoth));
           if (--*left > 0) return;
           reply(ReplyOf(*worst, *worst == 0 ? "flat" : "not-verified", "", "flatten", [&](JsonWriter& w) {

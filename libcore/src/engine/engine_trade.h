@@ -20,6 +20,8 @@ struct Engine::Trade {
   // Flat and recorded as closed; kept only until its exits' orders have ended, so that their ids
   // are cleared when they do.
   bool finished = false;
+  // A rollback or flatten (SafeClose) is on its way: its own result closes the trade.
+  bool close_in_flight = false;
 
   static const char* PhaseName(Phase phase);
 };

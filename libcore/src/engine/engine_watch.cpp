@@ -132,7 +132,7 @@ void Engine::ForgetIfDone(const std::string& id) {
 
 void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
   Trade* t = ActiveTradeOn(symbol, side);
-  if (!t || t->phase == Trade::Phase::kEntering) return;
+  if (!t || t->phase == Trade::Phase::kEntering || t->close_in_flight) return;
   auto held = OpenPositionOf(store_, symbol, side);
   if (!held.ok() || *held) return;
   // Flat: the trade is over. Exits still resting after a moment are cancelled.
@@ -146,10 +146,6 @@ void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
   std::string reason = "flat on the exchange";
   if (auto last = store_.Positions(closed); last.ok() && !last->empty() && last->back().exit_reason)
     reason = *last->back().exit_reason;
-  if (reason == "liquidated" || reason == "auto-deleveraged") {
-    RaiseAlert(AlertKind::kLiquidation, KeyOf(symbol, side), symbol,
-               symbol + " " + to_string(side) + " was " + reason + " by the exchange (signal " + id + "); its exits are cancelled");
-  }
   if (t->record.state != SignalState::kRolledBack && t->record.state != SignalState::kUnresolved) {
     t->record.state = SignalState::kClosed;
     SaveSignal(*t, "closed: " + reason, Provenance{Source::kEngine, std::nullopt, "position closed"});
