@@ -80,6 +80,12 @@ void Engine::RaiseAlert(AlertKind kind, const std::string& subject, const std::s
   alerts_.Raise(a);
 }
 
+std::vector<std::string> Engine::ListedSymbols() const {
+  std::vector<std::string> out;
+  for (const auto& [symbol, i] : instruments_) out.push_back(symbol);
+  return out;
+}
+
 PositionSide Engine::LegFor(PositionSide direction) const { return hedge_mode_ ? direction : PositionSide::kBoth; }
 
 std::string Engine::NewClientId(OrderPurpose purpose, const std::string& symbol) {

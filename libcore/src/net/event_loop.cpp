@@ -31,6 +31,7 @@ struct EventLoop::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
   std::vector<std::unique_ptr<Repeating>> repeating;  // owned here: alive as long as the loop
   std::unique_ptr<asio::signal_set> signals;
+  std::vector<std::unique_ptr<asio::signal_set>> other_signals;
 };
 
 EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {}
@@ -66,6 +67,22 @@ void EventLoop::OnTerminationSignal(std::function<void(int)> fn) {
   impl_->signals->async_wait([fn = std::move(fn)](const asio::error_code& ec, int signal) {
     if (!ec) fn(signal);
   });
+}
+
+namespace {
+void wait_signal(asio::signal_set* set, std::function<void()> fn) {
+  set->async_wait([set, fn](const asio::error_code& ec, int) {
+    if (ec) return;
+    fn();
+    wait_signal(set, fn);
+  });
+}
+}  // namespace
+
+void EventLoop::OnSignal(int signo, std::function<void()> fn) {
+  auto set = std::make_unique<asio::signal_set>(impl_->io, signo);
+  wait_signal(set.get(), std::move(fn));
+  impl_->other_signals.push_back(std::move(set));
 }
 
 void* EventLoop::native() { return &impl_->io; }

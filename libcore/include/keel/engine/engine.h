@@ -105,6 +105,8 @@ class Engine {
   void Shutdown(std::function<void()> done);
 
   const EngineCounters& counters() const { return counters_; }
+  // The symbols the exchange lists for trading (known once started).
+  std::vector<std::string> ListedSymbols() const;
   const std::vector<Alert>& recent_alerts() const { return recent_alerts_; }
   bool paused() const { return paused_; }
   // Every line the engine logged, newest last (bounded), for status and tests.

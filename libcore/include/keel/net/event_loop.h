@@ -26,6 +26,8 @@ class EventLoop {
   void After(TimeMs delay_ms, std::function<void()> fn);
   // Calls fn on SIGINT or SIGTERM.
   void OnTerminationSignal(std::function<void(int)> fn);
+  // Calls fn every time the process receives signo (SIGHUP).
+  void OnSignal(int signo, std::function<void()> fn);
 
   // The asio::io_context, for the .cpp files that build sockets on this loop.
   void* native();

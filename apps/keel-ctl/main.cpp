@@ -1,0 +1,134 @@
+// keel-ctl: talks to a running keel-traderd over its control socket. One request, one answer; the
+// exit code is the daemon's (the tools' codes), 3 when no daemon answers.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include <unistd.h>
+
+#include "keel/config/config.h"
+#include "keel/model/json_fields.h"
+#include "keel/model/json_writer.h"
+#include "keel/net/line_server.h"
+#include "keel/ops/exit_code.h"
+#include "keel/ops/tool.h"
+
+using namespace keel;
+
+namespace {
+
+int Fail(const std::string& message, int code) {
+  std::cerr << "keel-ctl: " << message << "\n";
+  return code;
+}
+
+// The answer for a person: its result and detail, and for status the trades and positions.
+void PrintHuman(const std::string& answer) {
+  auto f = JsonFields::Parse(answer, "answer");
+  if (!f.ok()) {
+    std::cout << answer << "\n";
+    return;
+  }
+  auto result = f->String("result");
+  auto detail = f->String("detail");
+  std::cout << (result.ok() && *result ? **result : "?");
+  if (detail.ok() && *detail) std::cout << ": " << **detail;
+  std::cout << "\n";
+  if (result.ok() && *result && **result == "status") std::cout << answer << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"keel-ctl: talk to a running keel-traderd (status, signal, pause, resume, flatten)"};
+  app.require_subcommand(1);
+  std::string config_path, account;
+  bool json = false;
+  int timeout_ms = 30'000;
+  app.add_option("--config", config_path, "the account's TOML config (names the control socket)");
+  app.add_option("--account", account, "the account; reads $KEEL_CONFIG_DIR/NAME.toml (default /etc/keel)");
+  app.add_flag("--json", json, "print the daemon's answer as one JSON document");
+  app.add_option("--timeout-ms", timeout_ms, "how long to wait for the answer")->check(CLI::Range(100, 600'000));
+
+  auto* status = app.add_subcommand("status", "what the daemon holds: trades, positions, orders, counters, alerts");
+  auto* pause = app.add_subcommand("pause", "take no new entries (protection and exits go on)");
+  auto* resume = app.add_subcommand("resume", "take signals again");
+  auto* flatten = app.add_subcommand("flatten", "close every position (or one symbol's), verified flat");
+  std::string flatten_symbol;
+  bool yes = false;
+  flatten->add_option("symbol", flatten_symbol, "only this symbol (BTCUSDT)");
+  flatten->add_flag("--yes", yes, "do not ask for confirmation");
+  auto* signal = app.add_subcommand("signal", "send a trading signal");
+  std::string id, symbol, side, entry = "market";
+  std::string qty, notional, stop_pct, stop_price, tp_pct, tp_price;
+  int ttl_s = 0;
+  signal->add_option("--id", id, "the signal's id (default: ctl-<time>)");
+  signal->add_option("--symbol", symbol, "BTCUSDT")->required();
+  signal->add_option("--side", side, "LONG or SHORT")->required()->check(CLI::IsMember({"LONG", "SHORT"}));
+  signal->add_option("--qty", qty, "contracts");
+  signal->add_option("--notional", notional, "quote currency (USDT)");
+  signal->add_option("--entry", entry, "market (maker comes later)")->check(CLI::IsMember({"market", "maker"}));
+  signal->add_option("--stop-pct", stop_pct, "stop-loss distance in percent");
+  signal->add_option("--stop-price", stop_price, "stop-loss price");
+  signal->add_option("--tp-pct", tp_pct, "take-profit distance in percent");
+  signal->add_option("--tp-price", tp_price, "take-profit price");
+  signal->add_option("--ttl-s", ttl_s, "how long the signal stays valid")->check(CLI::Range(1, 86'400));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return e.get_exit_code() == 0 ? app.exit(e) : (app.exit(e), ops::kExitUsage);
+  }
+  if (config_path.empty() && account.empty()) return Fail("no account given: use --config FILE or --account NAME", 2);
+  if (config_path.empty()) config_path = ops::account_config_path(account);
+  auto config = LoadAccountConfig(config_path);
+  if (!config.ok()) return Fail(config.status().message(), ops::kExitUsage);
+
+  JsonWriter w;
+  w.StartObject();
+  if (*status) {
+    w.Key("cmd").String("status");
+  } else if (*pause) {
+    w.Key("cmd").String("pause");
+  } else if (*resume) {
+    w.Key("cmd").String("resume");
+  } else if (*flatten) {
+    if (!yes) {
+      if (!::isatty(0)) return Fail("flatten closes positions: add --yes (no terminal to ask on)", ops::kExitUsage);
+      std::cerr << "Close " << (flatten_symbol.empty() ? "every position" : flatten_symbol) << " of account "
+                << config->account_name << "? [y/N] ";
+      std::string answer;
+      std::getline(std::cin, answer);
+      if (answer != "y" && answer != "Y" && answer != "yes") return Fail("not confirmed: nothing done", ops::kExitUsage);
+    }
+    w.Key("cmd").String("flatten");
+    if (!flatten_symbol.empty()) w.Key("symbol").String(flatten_symbol);
+  } else if (*signal) {
+    if (qty.empty() == notional.empty()) return Fail("signal: give exactly one of --qty and --notional", ops::kExitUsage);
+    if (stop_pct.empty() == stop_price.empty())
+      return Fail("signal: give exactly one of --stop-pct and --stop-price (keel opens nothing without a stop)", ops::kExitUsage);
+    if (!tp_pct.empty() && !tp_price.empty()) return Fail("signal: give at most one of --tp-pct and --tp-price", ops::kExitUsage);
+    if (id.empty()) id = "ctl-" + std::to_string(SystemClock().NowMs());
+    w.Key("cmd").String("signal").Key("origin").String("keel-ctl");
+    w.Key("signal").StartObject().Key("id").String(id).Key("symbol").String(symbol).Key("side").String(side);
+    if (!qty.empty()) w.Key("qty").String(qty);
+    if (!notional.empty()) w.Key("notional").String(notional);
+    w.Key("entry").String(entry);
+    w.Key("stop_loss").StartObject().Key(stop_pct.empty() ? "price" : "pct").String(stop_pct.empty() ? stop_price : stop_pct).EndObject();
+    if (!tp_pct.empty() || !tp_price.empty())
+      w.Key("take_profit").StartObject().Key(tp_pct.empty() ? "price" : "pct").String(tp_pct.empty() ? tp_price : tp_pct).EndObject();
+    if (ttl_s) w.Key("ttl_s").Int(ttl_s);
+    w.EndObject();
+  }
+  w.EndObject();
+  auto answer = net::RequestLine(config->daemon.control_socket, w.str(), timeout_ms);
+  if (!answer.ok()) return Fail(answer.status().message(), ops::kExitExchange);
+  auto fields = JsonFields::Parse(*answer, "answer");
+  int code = ops::kExitExchange;
+  if (fields.ok()) {
+    auto c = fields->Integer("exit_code");
+    if (c.ok() && *c) code = static_cast<int>(**c);
+  }
+  if (json) std::cout << *answer << "\n";
+  else PrintHuman(*answer);
+  return code;
+}

@@ -1,0 +1,25 @@
+// keel-traderd: the execution daemon. Everything is in libkeel (ops/traderd.h).
+#include <CLI/CLI.hpp>
+
+#include "keel/ops/exit_code.h"
+#include "keel/ops/tool.h"
+#include "keel/ops/traderd.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"keel-traderd: turns trading signals into protected positions and keeps the store true to the exchange"};
+  keel::ops::TraderdOptions options;
+  std::string account;
+  app.add_option("--config", options.config_path, "the account's TOML config");
+  app.add_option("--account", account, "the account; reads $KEEL_CONFIG_DIR/NAME.toml (default /etc/keel)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return e.get_exit_code() == 0 ? app.exit(e) : (app.exit(e), keel::ops::kExitUsage);
+  }
+  if (options.config_path.empty() && account.empty()) {
+    std::cerr << "keel-traderd: no account given: use --config FILE or --account NAME\n";
+    return keel::ops::kExitUsage;
+  }
+  if (options.config_path.empty()) options.config_path = keel::ops::account_config_path(account);
+  return keel::ops::RunTraderd(options);
+}

@@ -1,0 +1,57 @@
+#pragma once
+// The engine's loop and REST workers in production: the loop is the daemon's Asio event loop (one
+// thread), the workers are threads, each with its own connected Exchange.
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "keel/engine/engine_loop.h"
+#include "keel/net/event_loop.h"
+
+namespace keel {
+
+class AsioEngineLoop final : public EngineLoop {
+ public:
+  explicit AsioEngineLoop(net::EventLoop& loop) : loop_(loop) {}
+  void Post(std::function<void()> fn) override { loop_.Post(std::move(fn)); }
+  TimerId After(TimeMs delay_ms, std::function<void()> fn) override;
+  void CancelTimer(TimerId id) override { cancelled_.insert(id); }
+  bool OnLoopThread() const override { return std::this_thread::get_id() == thread_; }
+  // Called on the loop's thread once it runs.
+  void MarkLoopThread() { thread_ = std::this_thread::get_id(); }
+
+ private:
+  net::EventLoop& loop_;
+  std::thread::id thread_;
+  TimerId next_id_ = 1;
+  std::set<TimerId> cancelled_;  // engine thread only
+};
+
+class ThreadWorkers final : public RestWorkers {
+ public:
+  // One Exchange per worker, made by make_exchange (each its own connection).
+  ThreadWorkers(std::vector<std::unique_ptr<Exchange>> exchanges);
+  ~ThreadWorkers() override;
+  void Submit(std::function<void(Exchange&)> job) override;
+  int InFlight() const override;
+  // Finishes the jobs already taken and stops the threads.
+  void Stop();
+
+ private:
+  void Run(Exchange& exchange);
+  std::vector<std::unique_ptr<Exchange>> exchanges_;
+  std::vector<std::thread> threads_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void(Exchange&)>> jobs_;
+  int running_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace keel

@@ -1,0 +1,258 @@
+#include "keel/ops/traderd.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <csignal>
+#include <thread>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "keel/binance/binance_exchange.h"
+#include "keel/binance/market_stream.h"
+#include "keel/binance/user_stream.h"
+#include "keel/engine/engine.h"
+#include "keel/engine/runtime.h"
+#include "keel/exchange/connect.h"
+#include "keel/model/json_fields.h"
+#include "keel/model/json_writer.h"
+#include "keel/net/line_server.h"
+#include "keel/ops/exit_code.h"
+#include "keel/store/sqlite_store.h"
+
+namespace keel::ops {
+namespace {
+
+// Alerts go to the log until [[alert]] sinks are wired.
+struct LogAlerts final : AlertSink {
+  void Raise(const Alert&) override {}
+};
+
+std::string ErrorReply(const std::string& detail) {
+  JsonWriter w;
+  w.StartObject().Key("result").String("error").Key("detail").String(detail).Key("exit_code").Int(2).EndObject();
+  return w.str();
+}
+
+// The engine's reply with its exit code inside, as one line.
+std::string WithExitCode(const EngineReply& r) {
+  std::string json = r.json;
+  if (!json.empty() && json.back() == '}') {
+    json.pop_back();
+    json += std::string(json.size() > 1 ? "," : "") + "\"exit_code\":" + std::to_string(r.exit_code) + "}";
+  }
+  return json;
+}
+
+// One control request: {"cmd":"status"}, {"cmd":"signal","signal":{…}}, {"cmd":"pause"},
+// {"cmd":"resume"}, {"cmd":"flatten","symbol":"BTCUSDT"}.
+void HandleControl(Engine& engine, const std::string& line, net::LineReply reply) {
+  auto fields = JsonFields::Parse(line, "request");
+  if (!fields.ok()) return reply(ErrorReply(fields.status().message()));
+  auto cmd = fields->String("cmd");
+  if (!cmd.ok() || !*cmd) return reply(ErrorReply("cmd: required (status, signal, pause, resume, flatten)"));
+  auto answer = [reply](EngineReply r) { reply(WithExitCode(r)); };
+  if (**cmd == "status") return engine.StatusReport(answer);
+  if (**cmd == "pause") return engine.Pause(answer);
+  if (**cmd == "resume") return engine.Resume(answer);
+  if (**cmd == "flatten") {
+    auto symbol = fields->String("symbol");
+    if (!symbol.ok()) return reply(ErrorReply(symbol.status().message()));
+    return engine.Flatten(*symbol, answer);
+  }
+  if (**cmd == "signal") {
+    // The signal object as sent, re-read by the engine's own parser.
+    const auto start = line.find("\"signal\"");
+    const auto brace = start == std::string::npos ? std::string::npos : line.find('{', start);
+    if (brace == std::string::npos) return reply(ErrorReply("signal: expected an object"));
+    int depth = 0;
+    bool in_string = false;
+    std::size_t end = brace;
+    for (; end < line.size(); ++end) {
+      const char c = line[end];
+      if (in_string) {
+        if (c == '\\') ++end;
+        else if (c == '"') in_string = false;
+      } else if (c == '"') in_string = true;
+      else if (c == '{') ++depth;
+      else if (c == '}' && --depth == 0) break;
+    }
+    if (end >= line.size()) return reply(ErrorReply("signal: unterminated object"));
+    auto origin = fields->String("origin");
+    return engine.SubmitSignal(line.substr(brace, end - brace + 1),
+                               origin.ok() && *origin ? "socket:" + **origin : std::string("socket"), answer);
+  }
+  reply(ErrorReply("cmd: expected status, signal, pause, resume or flatten, found \"" + **cmd + "\""));
+}
+
+bool MakeDir(const std::string& path) { return ::mkdir(path.c_str(), 0700) == 0 || errno == EEXIST; }
+
+// Signal files dropped in the spool directory: taken by renaming them into processing/ (atomic:
+// a file is taken once), then moved to done/ or rejected/ with the answer beside it.
+void ScanSpool(Engine& engine, const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    // Writers create "name.tmp" or ".name" and rename to "name.json" when complete.
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0 && name[0] != '.') names.push_back(name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    const std::string taken = dir + "/processing/" + name;
+    if (::rename((dir + "/" + name).c_str(), taken.c_str()) != 0) continue;
+    std::ifstream in(taken);
+    std::stringstream text;
+    text << in.rdbuf();
+    engine.SubmitSignal(text.str(), "spool:" + name, [dir, name, taken](EngineReply r) {
+      const std::string to = dir + (r.exit_code == 0 ? "/done/" : "/rejected/") + name;
+      if (::rename(taken.c_str(), to.c_str()) != 0) spdlog::error("spool: cannot move {} to {}", taken, to);
+      std::ofstream(to + ".reply") << WithExitCode(r) << "\n";
+      spdlog::info("spool file={} exit_code={} reply={}", name, r.exit_code, r.json);
+    });
+  }
+}
+
+}  // namespace
+
+int RunTraderd(const TraderdOptions& options) {
+  auto config = LoadAccountConfig(options.config_path);
+  if (!config.ok()) {
+    std::cerr << "keel-traderd: " << config.status().message() << "\n";
+    return kExitUsage;
+  }
+  const AccountConfig& c = *config;
+  const DaemonConfig& d = c.daemon;
+  auto store = SqliteStore::OpenWriter(c.store_path);
+  if (!store.ok()) {
+    std::cerr << "keel-traderd: " << store.status().message() << "\n";
+    return kExitUsage;
+  }
+  SystemClock clock;
+  std::vector<std::unique_ptr<Exchange>> exchanges;
+  for (int i = 0; i < d.rest_workers + 1; ++i) {
+    auto ex = ConnectExchange(c, clock);
+    if (!ex.ok()) {
+      std::cerr << "keel-traderd: " << ex.status().message() << "\n";
+      return exit_code_for(ex.status());
+    }
+    exchanges.push_back(std::move(ex).value());
+  }
+  std::unique_ptr<Exchange> stream_exchange = std::move(exchanges.back());
+  exchanges.pop_back();
+  auto* binance_stream_exchange = dynamic_cast<binance::BinanceExchange*>(stream_exchange.get());
+
+  net::EventLoop loop;
+  AsioEngineLoop engine_loop(loop);
+  ThreadWorkers workers(std::move(exchanges));
+  LogAlerts alerts;
+  EngineSettings settings;
+  settings.account = c.account_name;
+  settings.daemon = d;
+  settings.sleep = [](TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
+  Engine engine(settings, **store, clock, engine_loop, workers, alerts);
+
+  net::LineServer control(loop, [&engine](const std::string& line, net::LineReply reply, net::LinePush) {
+    HandleControl(engine, line, std::move(reply));
+  });
+  Status listening = control.Listen(d.control_socket);
+  if (!listening.ok()) {
+    std::cerr << "keel-traderd: daemon.control_socket: " << listening.message() << "\n";
+    return kExitUsage;
+  }
+  if (d.spool_dir) {
+    for (const char* sub : {"", "/processing", "/done", "/rejected"}) {
+      if (!MakeDir(*d.spool_dir + sub)) {
+        std::cerr << "keel-traderd: daemon.spool_dir: cannot create " << *d.spool_dir + sub << "\n";
+        return kExitUsage;
+      }
+    }
+  }
+
+  binance::UserStreamHandler user_handler;
+  user_handler.on_event = [&engine](const binance::UserDataEvent& e) {
+    if (const auto* o = std::get_if<OrderEvent>(&e)) engine.OnOrderEvent(*o);
+    else if (const auto* p = std::get_if<PositionEvent>(&e)) engine.OnPositionEvent(*p);
+  };
+  user_handler.on_snapshot = [&engine](const AccountReport& a) { engine.OnSnapshot(a); };
+  user_handler.on_state = [&engine](const std::string& s) { engine.OnStreamState(s == "live", s); };
+  binance::UserStreamOptions uso;
+  uso.ws_url = c.ws_url;
+  uso.ca_path = c.ca_path;
+  std::unique_ptr<binance::UserDataStream> user_stream;
+  std::unique_ptr<binance::MarketDataStream> market_stream;
+
+  int exit_code = 0;
+  bool stopping = false;
+  auto stop = [&](const char* why) {
+    if (stopping) return;
+    stopping = true;
+    spdlog::info("{}: shutting down", why);
+    engine.Shutdown([&] {
+      if (user_stream) user_stream->Stop();
+      if (market_stream) market_stream->Stop();
+      control.Close();
+      loop.Stop();
+    });
+  };
+  loop.OnTerminationSignal([&](int sig) { stop(sig == SIGTERM ? "SIGTERM" : "SIGINT"); });
+  loop.OnSignal(SIGHUP, [&] {
+    auto again = LoadAccountConfig(options.config_path);
+    if (!again.ok()) spdlog::error("SIGHUP: config not reloaded: {}", again.status().message());
+    else spdlog::info("SIGHUP: config read; live reload of [daemon] settings is not wired yet");
+  });
+  loop.Post([&] {
+    engine_loop.MarkLoopThread();
+    if (binance_stream_exchange) {
+      user_stream = std::make_unique<binance::UserDataStream>(loop, *stream_exchange, binance_stream_exchange->client(),
+                                                              uso, user_handler);
+      Status st = user_stream->Start();
+      if (!st.ok()) spdlog::error("user-data stream not started: {}", st.message());
+    }
+    engine.Start([&](Status st) {
+      if (!st.ok()) {
+        std::cerr << "keel-traderd: start-up failed: " << st.message() << "\n";
+        exit_code = exit_code_for(st);
+        stop("start-up failed");
+        return;
+      }
+      // Market data (mark and best prices) for every listed symbol while they are few; on a venue
+      // listing hundreds, for the symbols the risk config names.
+      std::vector<std::string> symbols = engine.ListedSymbols();
+      if (symbols.size() > 50) {
+        symbols.clear();
+        for (const auto& [sym, limit] : settings.daemon.risk.symbols) symbols.push_back(sym);
+      }
+      binance::MarketStreamOptions mso;
+      mso.ws_url = c.ws_url;
+      mso.ca_path = c.ca_path;
+      mso.symbols = symbols;
+      if (!symbols.empty()) {
+        binance::MarketStreamHandler mh;
+        mh.on_book_ticker = [&engine](const binance::BookTickerEvent& b) { engine.OnBookTicker(b.symbol, b.bid, b.ask); };
+        mh.on_mark_price = [&engine](const binance::MarkPriceEvent& m) { engine.OnMarkPrice(m.symbol, m.mark_price); };
+        market_stream = std::make_unique<binance::MarketDataStream>(loop, mso, mh);
+        Status ms = market_stream->Start();
+        if (!ms.ok()) spdlog::error("market streams not started: {}", ms.message());
+      }
+      spdlog::info("keel-traderd ready account={} control_socket={}", settings.account, settings.daemon.control_socket);
+      std::cout << "keel-traderd: ready, account " << settings.account << ", control socket "
+                << settings.daemon.control_socket << std::endl;
+    });
+    if (d.spool_dir) loop.Every(500, [&engine, dir = *d.spool_dir, &stopping] {
+      if (!stopping && engine.ready()) ScanSpool(engine, dir);
+    });
+  });
+  loop.Run();
+  workers.Stop();
+  return exit_code;
+}
+
+}  // namespace keel::ops
