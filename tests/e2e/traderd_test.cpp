@@ -1,0 +1,89 @@
+// keel-traderd and keel-ctl as real processes against keel-exchange-sim over loopback.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include "sim_process.h"
+#include "subprocess.h"
+#include "temp_dir.h"
+
+using namespace keel;
+
+namespace {
+
+std::string Bin(const char* name) { return std::string(KEEL_BIN_DIR) + "/" + name; }
+
+std::string WriteConfig(const test::TempDir& dir, const test::SimProcess& sim) {
+  const std::string path = dir.file("demo.toml");
+  std::ofstream(path) << "[account]\nname = \"demo\"\n[exchange]\nkind = \"binance-usdm\"\n"
+                      << "rest_url = \"http://127.0.0.1:" << sim.rest_port() << "\"\n"
+                      << "ws_url = \"ws://127.0.0.1:" << sim.ws_port() << "\"\n"
+                      << "api_key_env = \"KEEL_API_KEY\"\napi_secret_env = \"KEEL_API_SECRET\"\n"
+                      << "[store]\npath = \"demo.db\"\n[daemon]\nmetrics_listen = \"off\"\n";
+  return path;
+}
+
+int WaitExit(pid_t pid, int timeout_ms) {
+  for (int waited = 0; waited < timeout_ms; waited += 20) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -2;
+}
+
+}  // namespace
+
+TEST_CASE("keel-traderd: a keel-ctl signal becomes a protected position; SIGTERM stops it cleanly") {
+  ::setenv("KEEL_API_KEY", "keel-demo-key", 1);
+  ::setenv("KEEL_API_SECRET", "keel-demo-secret", 1);
+  test::SimProcess sim;
+  REQUIRE(sim.ready());
+  test::TempDir dir;
+  const std::string config = WriteConfig(dir, sim);
+  test::Child daemon({Bin("keel-traderd"), "--config", config});
+  REQUIRE_MESSAGE(daemon.WaitForLine("keel-traderd: ready, account demo, control socket " + dir.file("demo.sock"), 15'000),
+                  daemon.output());
+
+  // A second daemon for the same account is refused: the store has one writer.
+  auto second = test::run({Bin("keel-traderd"), "--config", config});
+  CHECK(second.exit_code == 2);
+  CHECK(second.err.find("keel-traderd: ") == 0);
+
+  auto sent = test::run({Bin("keel-ctl"), "--config", config, "signal", "--id", "e2e-1", "--symbol", "BTCUSDT",
+                         "--side", "LONG", "--qty", "0.010", "--stop-pct", "1", "--tp-pct", "2"});
+  INFO(sent.out << sent.err);
+  CHECK(sent.exit_code == 0);
+  CHECK(sent.out == "accepted: entry sent\n");
+  std::string status;
+  for (int i = 0; i < 100; ++i) {
+    status = test::run({Bin("keel-ctl"), "--config", config, "--json", "status"}).out;
+    if (status.find("\"phase\":\"protected\"") != std::string::npos &&
+        status.find("take-profit") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  INFO(status);
+  CHECK(status.find("\"phase\":\"protected\"") != std::string::npos);
+  CHECK(status.find("\"stop_client_order_id\":\"kdemo.s") != std::string::npos);
+
+  auto again = test::run({Bin("keel-ctl"), "--config", config, "signal", "--id", "e2e-1", "--symbol", "BTCUSDT",
+                          "--side", "LONG", "--qty", "0.010", "--stop-pct", "1"});
+  CHECK(again.exit_code == 1);
+  CHECK(again.out.find("duplicate: signal e2e-1 was seen before") == 0);
+
+  ::kill(daemon.pid(), SIGTERM);
+  CHECK(WaitExit(daemon.pid(), 10'000) == 0);
+  auto check = test::run({Bin("keel-state-inspect"), "--config", config, "--check"});
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 0);
+  // No daemon: keel-ctl says so and exits 3.
+  auto none = test::run({Bin("keel-ctl"), "--config", config, "status"});
+  CHECK(none.exit_code == 3);
+  CHECK(none.err.find("keel-ctl: no daemon listens on " + dir.file("demo.sock")) == 0);
+}
