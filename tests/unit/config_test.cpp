@@ -215,14 +215,16 @@ kind = "webhook"
 format = "telegram"
 [[alert]]
 kind = "exec"
+format = "xml"
 command = ["page"]
 )";
   auto c = ParseAccountConfig(text, "d.toml", "");
   REQUIRE(!c.ok());
   CHECK(c.status().message() ==
-        "d.toml: alert[1].url: missing, expected the webhook's http:// or https:// URL\n"
-        "d.toml: alert[1].chat_id: missing, expected the Telegram chat id (format = \"telegram\")\n"
-        "d.toml: alert[2].command: expected an array of strings, the first an absolute path ([\"/usr/local/bin/page\"])\n"
+        "d.toml: alert[0].url: missing, expected the webhook's http:// or https:// URL\n"
+        "d.toml: alert[0].chat_id: missing, expected the Telegram chat id (format = \"telegram\")\n"
+        "d.toml: alert[1].format: found \"xml\", expected json, slack or telegram\n"
+        "d.toml: alert[1].command: expected an array of strings, the first an absolute path ([\"/usr/local/bin/page\"])\n"
         "d.toml: daemon.protect_grace: unknown key, expected one of auto_replace_cancelled_orders, "
         "cancel_entries_on_shutdown, control_socket, metrics_listen, orphan_policy, orphan_scan_interval_s, "
         "protect_grace_ms, protect_stop_pct, reconcile_interval_s, reconcile_policy, rest_workers, risk, "

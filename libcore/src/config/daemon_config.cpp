@@ -81,26 +81,25 @@ std::vector<AlertSinkConfig> alerts(ConfigValidator& v, const toml::table& root)
   }
   for (std::size_t i = 0; i < list->size(); ++i) {
     const toml::table& t = *list->get(i)->as_table();
-    const std::string path = "alert[" + std::to_string(i + 1) + "]";
+    // The same path finds the value (toml++ reads "alert[0].url") and names it in messages.
+    const std::string path = "alert[" + std::to_string(i) + "]";
     v.UnknownKeys(t, path, kAlertKeys);
-    toml::table wrapper;  // lets the validator read this table by dotted path
-    wrapper.insert("a", t);
     AlertSinkConfig a;
     a.label = path;
-    auto kind = v.ChoiceAt(wrapper, "a.kind", {"webhook", "exec"});
+    auto kind = v.ChoiceAt(root, path + ".kind", {"webhook", "exec"});
     if (!t.get("kind")) v.Problem(path + ".kind", "missing, expected webhook or exec");
-    auto format = v.ChoiceAt(wrapper, "a.format", {"json", "slack", "telegram"});
+    auto format = v.ChoiceAt(root, path + ".format", {"json", "slack", "telegram"});
     if (format) a.format = *format == "slack" ? AlertSinkConfig::Format::kSlack
                            : *format == "telegram" ? AlertSinkConfig::Format::kTelegram
                                                    : AlertSinkConfig::Format::kJson;
-    if (auto s = v.IntegerAt(wrapper, "a.min_interval_s", 0, 86'400)) a.min_interval_ms = *s * 1000;
+    if (auto s = v.IntegerAt(root, path + ".min_interval_s", 0, 86'400)) a.min_interval_ms = *s * 1000;
     if (kind && *kind == "webhook") {
       a.kind = AlertSinkConfig::Kind::kWebhook;
-      if (auto url = v.StringAt(wrapper, "a.url", false)) a.url = *url;
+      if (auto url = v.StringAt(root, path + ".url", false)) a.url = *url;
       if (a.url.rfind("http://", 0) != 0 && a.url.rfind("https://", 0) != 0)
         v.Problem(path + ".url", a.url.empty() ? "missing, expected the webhook's http:// or https:// URL"
                                                : "found \"" + a.url + "\", expected an http:// or https:// URL");
-      if (auto chat = v.StringAt(wrapper, "a.chat_id", false)) a.chat_id = *chat;
+      if (auto chat = v.StringAt(root, path + ".chat_id", false)) a.chat_id = *chat;
       if (a.format == AlertSinkConfig::Format::kTelegram && a.chat_id.empty())
         v.Problem(path + ".chat_id", "missing, expected the Telegram chat id (format = \"telegram\")");
       if (t.get("command")) v.Problem(path + ".command", "only for kind = \"exec\"");

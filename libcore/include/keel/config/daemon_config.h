@@ -54,7 +54,7 @@ struct AlertSinkConfig {
   std::string chat_id;
   std::vector<std::string> command;
   TimeMs min_interval_ms = 300'000;
-  std::string label;  // "alert[1]", for messages
+  std::string label;  // "alert[0]" for the first [[alert]], for messages
 };
 
 struct DaemonConfig {
