@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "keel/config/config.h"
+#include "keel/engine/signal.h"
 #include "keel/model/json_fields.h"
 #include "keel/model/json_writer.h"
 #include "keel/net/line_server.h"
@@ -108,16 +109,21 @@ int main(int argc, char** argv) {
       return Fail("signal: give exactly one of --stop-pct and --stop-price (keel opens nothing without a stop)", ops::kExitUsage);
     if (!tp_pct.empty() && !tp_price.empty()) return Fail("signal: give at most one of --tp-pct and --tp-price", ops::kExitUsage);
     if (id.empty()) id = "ctl-" + std::to_string(SystemClock().NowMs());
-    w.Key("cmd").String("signal").Key("origin").String("keel-ctl");
-    w.Key("signal").StartObject().Key("id").String(id).Key("symbol").String(symbol).Key("side").String(side);
-    if (!qty.empty()) w.Key("qty").String(qty);
-    if (!notional.empty()) w.Key("notional").String(notional);
-    w.Key("entry").String(entry);
-    w.Key("stop_loss").StartObject().Key(stop_pct.empty() ? "price" : "pct").String(stop_pct.empty() ? stop_price : stop_pct).EndObject();
+    JsonWriter sig;
+    sig.StartObject().Key("id").String(id).Key("symbol").String(symbol).Key("side").String(side);
+    if (!qty.empty()) sig.Key("qty").String(qty);
+    if (!notional.empty()) sig.Key("notional").String(notional);
+    sig.Key("entry").String(entry);
+    sig.Key("stop_loss").StartObject().Key(stop_pct.empty() ? "price" : "pct").String(stop_pct.empty() ? stop_price : stop_pct).EndObject();
     if (!tp_pct.empty() || !tp_price.empty())
-      w.Key("take_profit").StartObject().Key(tp_pct.empty() ? "price" : "pct").String(tp_pct.empty() ? tp_price : tp_pct).EndObject();
-    if (ttl_s) w.Key("ttl_s").Int(ttl_s);
-    w.EndObject();
+      sig.Key("take_profit").StartObject().Key(tp_pct.empty() ? "price" : "pct").String(tp_pct.empty() ? tp_price : tp_pct).EndObject();
+    if (ttl_s) sig.Key("ttl_s").Int(ttl_s);
+    sig.EndObject();
+    // Checked here by the daemon's own reader: a typo is refused before anything is sent or recorded.
+    auto checked = ParseSignal(sig.str());
+    if (!checked.ok()) return Fail("signal: " + checked.status().message(), ops::kExitUsage);
+    w.Key("cmd").String("signal").Key("origin").String("keel-ctl");
+    w.Key("signal").Raw(sig.str());
   }
   w.EndObject();
   auto answer = net::RequestLine(config->daemon.control_socket, w.str(), timeout_ms);

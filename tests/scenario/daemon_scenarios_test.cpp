@@ -165,3 +165,20 @@ TEST_CASE("daemon seed 004: a stale REST read after a close resurrects nothing a
   CHECK(s.SignalOf("g-1")->state == SignalState::kClosed);
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("daemon: a reload takes new risk limits at once and names what needs a restart") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(1000);
+  DaemonConfig next;
+  next.control_socket = "/elsewhere.sock";
+  next.metrics_listen.reset();
+  next.risk.account.max_position_notional = D("100");
+  auto restart = s.engine->Reconfigure(next);
+  CHECK(restart == std::vector<std::string>{"daemon.control_socket: changed, takes effect after a restart"});
+  auto refused = s.Signal(R"({"id":"r-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"}})");
+  CHECK(refused.exit_code == 2);
+  CHECK(Contains(refused.json, "risk limit daemon.risk.max_position_notional = 100: the trade would bring the notional to"));
+  CHECK(s.SignalOf("r-1")->state == SignalState::kRejected);
+  CHECK(s.ExchangeAmount("BTCUSDT") == D("0"));
+}

@@ -60,6 +60,23 @@ Engine::~Engine() {
   if (watch_timer_) loop_.CancelTimer(watch_timer_);
 }
 
+EngineReply ReplyOf(int code, const std::string& result, const std::string& id, const std::string& detail,
+                    const std::function<void(JsonWriter&)>& more) {
+  JsonWriter w;
+  w.StartObject().Key("result").String(result);
+  if (!id.empty()) w.Key("id").String(id);
+  w.Key("detail").String(detail);
+  if (more) more(w);
+  w.EndObject();
+  return EngineReply{code, w.str()};
+}
+
+bool Engine::WriteOrLog(const WriteBatch& batch, const std::string& what) {
+  Status st = store_.Write(batch);
+  if (!st.ok()) Log("store error " + what + ": " + st.message());
+  return st.ok();
+}
+
 void Engine::Log(const std::string& line) {
   spdlog::info("{}", line);
   log_.push_back(format_utc(clock_.NowMs()) + " " + line);
@@ -127,9 +144,7 @@ Status Engine::SaveSignal(Trade& t, const std::string& detail, Provenance proven
   }
   WriteBatch b(clock_.NowMs());
   b.PutSignal(t.record, std::move(provenance));
-  Status st = store_.Write(b);
-  if (!st.ok()) Log("store error saving signal " + t.record.id + ": " + st.message());
-  return st;
+  return WriteOrLog(b, "saving signal " + t.record.id) ? Status::Ok() : Status::Storage("signal " + t.record.id + " not saved");
 }
 
 // ---- start-up ----

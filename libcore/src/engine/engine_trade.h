@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "keel/engine/engine.h"
+#include "keel/model/json_writer.h"
 
 namespace keel {
 
@@ -12,7 +13,6 @@ struct Engine::Trade {
   SignalRecord record;  // as last saved
   Signal signal;
   PositionSide leg = PositionSide::kBoth;
-  Decimal qty;          // ordered
   Decimal entry_price;  // the verified fill's average price
   Phase phase = Phase::kEntering;
   bool verify_in_flight = false;
@@ -26,6 +26,10 @@ struct Engine::Trade {
   static const char* PhaseName(Phase phase);
 };
 
+
+// An answer to a signal or command: {"result":…,"id":…,"detail":…} plus what `more` writes.
+EngineReply ReplyOf(int code, const std::string& result, const std::string& id, const std::string& detail,
+                    const std::function<void(JsonWriter&)>& more = {});
 
 // REST work: runs on a worker, its result comes back to the engine thread.
 template <typename R>

@@ -30,15 +30,16 @@ void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::s
       [book, symbol, cid](Exchange& ex) { return ex.Cancel(book, symbol, cid); },
       [this, book, symbol, cid](Result<CancelReport> r) {
         if (r.ok()) {
-          // The stream reports the cancel; a record the stream has not moved is settled here.
-          auto rec = store_.Order(cid);
-          if (rec.ok() && *rec && !is_terminal((*rec)->state)) {
+          // The stream reports the cancel too; a record it has not moved yet is settled here.
+          if (r->order) {
+            RecordOrderReport(*r->order, "cancelled");
+          } else if (auto rec = store_.Order(cid); rec.ok() && *rec && !is_terminal((*rec)->state)) {
             OrderRecord after = **rec;
             after.state = OrderState::kCanceled;
             after.updated_ms = clock_.NowMs();
             WriteBatch b(clock_.NowMs());
             b.PutOrder(after, Provenance{Source::kRest, std::nullopt, "cancelled"});
-            (void)store_.Write(b);
+            WriteOrLog(b, "recording the cancel of " + cid);
           }
           Log("cancelled " + cid);
         } else if (r.status().IsNotFound()) {
@@ -48,19 +49,7 @@ void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::s
               [book, symbol, cid](Exchange& ex) { return ex.Query(book, symbol, cid); },
               [this, cid](Result<OrderReport> q) {
                 if (q.ok()) {
-                  auto rec = store_.Order(cid);
-                  if (rec.ok() && *rec && !is_terminal((*rec)->state)) {
-                    OrderRecord after = **rec;
-                    WriteBatch b(clock_.NowMs());
-                    const OrderState to = state_for(q->status);
-                    if (check_transition(after.state, to).ok()) {
-                      after.state = to;
-                      after.filled_qty = q->filled_qty;
-                      after.updated_ms = clock_.NowMs();
-                      b.PutOrder(after, Provenance{Source::kRest, q->update_time, "settled after unknown-order cancel"});
-                      (void)store_.Write(b);
-                    }
-                  }
+                  RecordOrderReport(*q, "settled after an unknown-order cancel");
                   Log(cid + " was already " + to_string(q->status));
                 } else {
                   Log(cid + ": cancel answered unknown order and the query failed: " + q.status().message());

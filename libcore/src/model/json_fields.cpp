@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <charconv>
 
@@ -110,6 +112,13 @@ Result<std::optional<JsonFields>> JsonFields::Object(const char* name) {
   if (!p) return std::optional<JsonFields>();
   if (!V(p).IsObject()) return WrongType(name, "an object");
   return std::optional<JsonFields>(JsonFields(doc_, p, path_ + name + "."));
+}
+
+std::string JsonFields::Text() const {
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> w(out);
+  V(value_).Accept(w);
+  return std::string(out.GetString(), out.GetSize());
 }
 
 Status JsonFields::RejectUnknown() const {

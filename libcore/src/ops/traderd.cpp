@@ -57,35 +57,25 @@ void HandleControl(Engine& engine, const std::string& line, net::LineReply reply
   auto cmd = fields->String("cmd");
   if (!cmd.ok() || !*cmd) return reply(ErrorReply("cmd: required (status, signal, pause, resume, flatten)"));
   auto answer = [reply](EngineReply r) { reply(WithExitCode(r)); };
-  if (**cmd == "status") return engine.StatusReport(answer);
-  if (**cmd == "pause") return engine.Pause(answer);
-  if (**cmd == "resume") return engine.Resume(answer);
   if (**cmd == "flatten") {
     auto symbol = fields->String("symbol");
     if (!symbol.ok()) return reply(ErrorReply(symbol.status().message()));
+    if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
     return engine.Flatten(*symbol, answer);
   }
+  if (**cmd == "status" || **cmd == "pause" || **cmd == "resume") {
+    if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
+    if (**cmd == "status") return engine.StatusReport(answer);
+    return **cmd == "pause" ? engine.Pause(answer) : engine.Resume(answer);
+  }
   if (**cmd == "signal") {
-    // The signal object as sent, re-read by the engine's own parser.
-    const auto start = line.find("\"signal\"");
-    const auto brace = start == std::string::npos ? std::string::npos : line.find('{', start);
-    if (brace == std::string::npos) return reply(ErrorReply("signal: expected an object"));
-    int depth = 0;
-    bool in_string = false;
-    std::size_t end = brace;
-    for (; end < line.size(); ++end) {
-      const char c = line[end];
-      if (in_string) {
-        if (c == '\\') ++end;
-        else if (c == '"') in_string = false;
-      } else if (c == '"') in_string = true;
-      else if (c == '{') ++depth;
-      else if (c == '}' && --depth == 0) break;
-    }
-    if (end >= line.size()) return reply(ErrorReply("signal: unterminated object"));
+    auto signal = fields->Object("signal");
+    if (!signal.ok()) return reply(ErrorReply(signal.status().message()));
+    if (!*signal) return reply(ErrorReply("signal: required, the signal object"));
     auto origin = fields->String("origin");
-    return engine.SubmitSignal(line.substr(brace, end - brace + 1),
-                               origin.ok() && *origin ? "socket:" + **origin : std::string("socket"), answer);
+    if (!origin.ok()) return reply(ErrorReply(origin.status().message()));
+    if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
+    return engine.SubmitSignal((*signal)->Text(), *origin ? "socket:" + **origin : std::string("socket"), answer);
   }
   reply(ErrorReply("cmd: expected status, signal, pause, resume or flatten, found \"" + **cmd + "\""));
 }
@@ -118,6 +108,20 @@ void ScanSpool(Engine& engine, const std::string& dir) {
       spdlog::info("spool file={} exit_code={} reply={}", name, r.exit_code, r.json);
     });
   }
+}
+
+// Files a previous run took but did not answer (it died) go back to be read again: a signal id
+// is acted on once, so one that was in fact taken is answered "duplicate".
+void ReturnUnanswered(const std::string& dir) {
+  DIR* d = ::opendir((dir + "/processing").c_str());
+  if (!d) return;
+  while (dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    if (::rename((dir + "/processing/" + name).c_str(), (dir + "/" + name).c_str()) == 0)
+      spdlog::warn("spool: {} was taken by a run that ended before answering: read again", name);
+  }
+  ::closedir(d);
 }
 
 }  // namespace
@@ -174,6 +178,7 @@ int RunTraderd(const TraderdOptions& options) {
         return kExitUsage;
       }
     }
+    ReturnUnanswered(*d.spool_dir);
   }
 
   binance::UserStreamHandler user_handler;
@@ -205,8 +210,11 @@ int RunTraderd(const TraderdOptions& options) {
   loop.OnTerminationSignal([&](int sig) { stop(sig == SIGTERM ? "SIGTERM" : "SIGINT"); });
   loop.OnSignal(SIGHUP, [&] {
     auto again = LoadAccountConfig(options.config_path);
-    if (!again.ok()) spdlog::error("SIGHUP: config not reloaded: {}", again.status().message());
-    else spdlog::info("SIGHUP: config read; live reload of [daemon] settings is not wired yet");
+    if (!again.ok()) return spdlog::error("SIGHUP: config not reloaded, the running one stays: {}", again.status().message());
+    if (again->account_name != c.account_name || again->rest_url != c.rest_url || again->ws_url != c.ws_url ||
+        again->store_path != c.store_path || again->exchange_kind != c.exchange_kind)
+      return spdlog::error("SIGHUP: config not reloaded: the account, exchange or store changed; restart keel-traderd for that");
+    for (const auto& line : engine.Reconfigure(again->daemon)) spdlog::warn("SIGHUP: {}", line);
   });
   loop.Post([&] {
     engine_loop.MarkLoopThread();

@@ -100,6 +100,9 @@ class Engine {
   void Resume(ReplyFn reply);
   void Flatten(std::optional<std::string> symbol, ReplyFn reply);
   void StatusReport(ReplyFn reply);
+  // SIGHUP: takes the [daemon] settings that can change while running (grace, intervals, policies,
+  // stop distance, risk limits, alerts). Returns one line per setting that needs a restart instead.
+  std::vector<std::string> Reconfigure(const DaemonConfig& next);
   // Stop taking signals, cancel resting entries if configured, let in-flight work finish; done
   // runs on the engine thread when nothing is left in flight.
   void Shutdown(std::function<void()> done);
@@ -120,9 +123,10 @@ class Engine {
   void FinishStart(Result<StartupReport> report, std::function<void(Status)> done);
   void RestoreTrades();
   // signals
-  Status CheckSignal(const Signal& s, Decimal& qty_out, Decimal& reference_price_out);
-  void Reject(const std::string& id, const std::string& symbol, const std::string& origin, const std::string& payload,
-              const Status& why, const ReplyFn& reply);
+  // The quantity to enter, rounded to the step, or why the signal is refused.
+  Status CheckSignal(const Signal& s, Decimal& qty_out);
+  void Reject(const std::string& id, const std::string& symbol, const std::string& action, const std::string& origin,
+              const std::string& payload, const Status& why, const ReplyFn& reply);
   void OpenTrade(const Signal& s, Decimal qty, const std::string& origin, ReplyFn reply);
   void CloseTrade(const Signal& s, const std::string& origin, ReplyFn reply);
   // the open pipeline
@@ -133,6 +137,8 @@ class Engine {
   void OnExitPlaced(const std::string& signal_id, OrderPurpose purpose, const std::string& client_order_id,
                     Result<OrderReport> placed);
   void Rollback(const std::string& signal_id, const std::string& why);
+  void RecordOrderReport(const OrderReport& report, const std::string& why);
+  void RecordRefusedOrder(const std::string& client_order_id, const std::string& why);
   // exits and closes
   void AfterOrderChange(const std::string& client_order_id);
   void AfterPositionChange(const std::string& symbol, PositionSide side);
@@ -154,6 +160,8 @@ class Engine {
   Trade* ActiveTradeOn(const std::string& symbol, PositionSide leg);
   PositionSide LegFor(PositionSide direction) const;
   std::string NewClientId(OrderPurpose purpose, const std::string& symbol);
+  // Writes the batch; a failure is logged with `what` and returned as false.
+  bool WriteOrLog(const WriteBatch& batch, const std::string& what);
   Status SaveSignal(Trade& t, const std::string& detail, Provenance provenance, WriteBatch* batch = nullptr);
   void RaiseAlert(AlertKind kind, const std::string& subject, const std::string& symbol, const std::string& message);
   void Log(const std::string& line);

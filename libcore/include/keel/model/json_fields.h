@@ -31,6 +31,10 @@ class JsonFields {
   Result<std::optional<JsonFields>> Object(const char* name);
   bool Has(const char* name) const;
 
+  // This object as JSON text (numbers keep their digits, written as strings), to hand a nested
+  // object to a reader of its own.
+  std::string Text() const;
+
   // kInvalidInput naming the first field that was never asked for.
   Status RejectUnknown() const;
   // "stop_loss." for a nested object, "" at the top.

@@ -11,7 +11,6 @@ namespace keel::ops {
 
 struct TraderdOptions {
   std::string config_path;
-  bool log_json = false;
 };
 
 // Returns the process exit code: 0 after a clean shutdown, 2 for a configuration or store problem

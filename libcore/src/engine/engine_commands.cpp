@@ -1,0 +1,197 @@
+// Operator commands (flatten, pause, resume, status) and the trades restored at start-up.
+#include "engine_trade.h"
+#include "keel/model/json_writer.h"
+#include "keel/ops/exit_code.h"
+#include "keel/safety/safe_close.h"
+#include "keel/store/record_json.h"
+
+namespace keel {
+
+void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
+  if (!ready_) return reply(ReplyOf(3, "refused", "", "the daemon is starting"));
+  if (symbol && !instruments_.count(*symbol))
+    return reply(ReplyOf(2, "refused", "", "symbol: " + *symbol + " is not a perpetual the exchange lists for trading"));
+  PositionFilter open;
+  open.state = PositionState::kOpen;
+  if (symbol) open.symbol = symbol;
+  auto positions = store_.Positions(open);
+  if (!positions.ok()) return reply(ReplyOf(2, "error", "", positions.status().message()));
+  // The store's positions, and a read of the exchange for the named symbol (the store may not know
+  // one), are closed one leg at a time by SafeClose: side from the exchange, verified flat.
+  struct Leg { std::string symbol; std::optional<PositionSide> side; };
+  std::vector<Leg> legs;
+  for (const auto& p : *positions) legs.push_back({p.symbol, hedge_mode_ ? std::optional<PositionSide>(p.position_side) : std::nullopt});
+  if (symbol && legs.empty()) legs.push_back({*symbol, std::nullopt});
+  if (legs.empty()) return reply(ReplyOf(0, "flat", "", "no open position in the store"));
+  for (auto& [id, t] : trades_) {
+    if (symbol && t->signal.symbol != *symbol) continue;
+    t->phase = Trade::Phase::kClosing;
+    t->close_in_flight = true;
+  }
+  auto results = std::make_shared<std::vector<std::string>>();
+  auto worst = std::make_shared<int>(0);
+  auto left = std::make_shared<int>(static_cast<int>(legs.size()));
+  const Clock* clock = &clock_;
+  for (const auto& leg : legs) {
+    SafeCloseOptions o;
+    o.account = settings_.account;
+    o.symbol = leg.symbol;
+    o.position_side = leg.side;
+    o.verify_attempts = settings_.verify_attempts;
+    o.verify_interval_ms = settings_.verify_interval_ms;
+    o.settle_attempts = settings_.settle_attempts;
+    o.settle_interval_ms = settings_.settle_interval_ms;
+    o.now = [clock] { return clock->NowMs(); };
+    o.sleep = settings_.sleep;
+    o.reason = "flatten";
+    Log("flatten " + leg.symbol + (leg.side ? std::string("/") + to_string(*leg.side) : std::string()) + " reason=operator");
+    OnWorker<Result<SafeCloseResult>>(
+        [this, o](Exchange& ex) { return SafeClose(ex, &worker_store_, o); },
+        [this, leg, results, worst, left, reply](Result<SafeCloseResult> r) {
+          std::string line = leg.symbol + ": ";
+          int code = 0;
+          if (!r.ok()) {
+            code = ops::exit_code_for(r.status());
+            line += r.status().message();
+          } else if (r->was_flat) {
+            line += "already flat";
+          } else if (r->verified_flat) {
+            line += "closed " + r->closed_amount.ToString() + ", verified flat";
+          } else {
+            code = 4;
+            line += "close sent, not verified flat";
+          }
+          Log("flatten " + line);
+          results->push_back(line);
+          *worst = std::max(*worst, code);
+          for (auto& [tid, t] : trades_)
+            if (t->signal.symbol == leg.symbol) t->close_in_flight = false;
+          AfterPositionChange(leg.symbol, leg.side.value_or(PositionSide::kBoth));
+          if (--*left > 0) return;
+          reply(ReplyOf(*worst, *worst == 0 ? "flat" : "not-verified", "", "flatten", [&](JsonWriter& w) {
+            w.Key("legs").StartArray();
+            for (const auto& l : *results) w.String(l);
+            w.EndArray();
+          }));
+        });
+  }
+}
+
+// ---- start-up: trades that were under way ----
+
+void Engine::RestoreTrades() {
+  SignalFilter f;
+  f.unfinished_only = true;
+  auto signals = store_.Signals(f);
+  if (!signals.ok()) {
+    Log("store error reading unfinished signals: " + signals.status().message());
+    return;
+  }
+  for (const auto& r : *signals) {
+    if (r.action != "open") continue;
+    auto s = ParseSignal(r.payload);
+    if (!s.ok()) {
+      Log("signal " + r.id + ": stored payload unreadable: " + s.status().message());
+      continue;
+    }
+    auto t = std::make_unique<Trade>();
+    t->record = r;
+    t->signal = *s;
+    t->leg = r.position_side.value_or(LegFor(s->direction));
+    auto held = OpenPositionOf(store_, r.symbol, t->leg);
+    if (held.ok() && *held) t->entry_price = (*held)->entry_price;
+    if (r.state == SignalState::kEntering) t->phase = Trade::Phase::kEntering;
+    else if (r.state == SignalState::kClosing) t->phase = Trade::Phase::kClosing;
+    else t->phase = r.stop_client_order_id ? Trade::Phase::kProtected : Trade::Phase::kProtecting;
+    t->take_profit_done = !s->take_profit || r.take_profit_client_order_id.has_value();
+    Log("restored signal " + r.id + " (" + to_string(r.state) + ")");
+    const std::string id = r.id;
+    const SignalState state = r.state;
+    trades_[id] = std::move(t);
+    if (state == SignalState::kEntering) VerifyEntry(id);
+  }
+}
+
+// ---- operator commands ----
+
+void Engine::Pause(ReplyFn reply) {
+  paused_ = true;
+  Log("paused by operator: no new entries");
+  reply(ReplyOf(0, "paused", "", "no new entries until resume; protection and exits go on"));
+}
+
+void Engine::Resume(ReplyFn reply) {
+  paused_ = false;
+  Log("resumed by operator");
+  reply(ReplyOf(0, "resumed", "", "taking signals"));
+}
+
+void Engine::StatusReport(ReplyFn reply) {
+  PositionFilter open;
+  open.state = PositionState::kOpen;
+  auto positions = store_.Positions(open);
+  OrderFilter orders;
+  orders.open_only = true;
+  auto open_orders = store_.Orders(orders);
+  JsonWriter w;
+  w.StartObject().Key("result").String("status");
+  w.Key("account").String(settings_.account);
+  w.Key("ready").Bool(ready_).Key("paused").Bool(paused_).Key("shutting_down").Bool(shutting_down_);
+  w.Key("hedge_mode").Bool(hedge_mode_).Key("stream_live").Bool(stream_live_);
+  w.Key("now_ms").Int(clock_.NowMs());
+  w.Key("trades").StartArray();
+  for (const auto& [id, t] : trades_) {
+    w.StartObject().Key("id").String(id).Key("symbol").String(t->signal.symbol);
+    w.Key("phase").String(Trade::PhaseName(t->phase)).Key("detail").String(t->record.detail).EndObject();
+  }
+  w.EndArray();
+  w.Key("positions").StartArray();
+  if (positions.ok())
+    for (const auto& p : *positions) WriteJson(w, p);
+  w.EndArray();
+  w.Key("open_orders").StartArray();
+  if (open_orders.ok())
+    for (const auto& o : *open_orders) WriteJson(w, o);
+  w.EndArray();
+  const auto& c = counters_;
+  w.Key("counters").StartObject();
+  w.Key("signals_taken").Int(c.signals_taken).Key("signals_rejected").Int(c.signals_rejected);
+  w.Key("signals_duplicate").Int(c.signals_duplicate).Key("orders_placed").Int(c.orders_placed);
+  w.Key("orders_rejected").Int(c.orders_rejected).Key("orders_unknown").Int(c.orders_unknown);
+  w.Key("cancels").Int(c.cancels).Key("rollbacks").Int(c.rollbacks);
+  w.Key("protections_repaired").Int(c.protections_repaired).Key("orphans").Int(c.orphans);
+  w.Key("mismatches").Int(c.mismatches).Key("stream_events").Int(c.stream_events).Key("rest_jobs").Int(c.rest_jobs);
+  w.EndObject();
+  w.Key("alerts").StartArray();
+  const std::size_t from = recent_alerts_.size() > 20 ? recent_alerts_.size() - 20 : 0;
+  for (std::size_t i = from; i < recent_alerts_.size(); ++i) {
+    const Alert& a = recent_alerts_[i];
+    w.StartObject().Key("kind").String(to_string(a.kind)).Key("symbol").String(a.symbol);
+    w.Key("message").String(a.message).Key("at_ms").Int(a.at).EndObject();
+  }
+  w.EndArray().EndObject();
+  const bool store_ok = positions.ok() && open_orders.ok();
+  reply(EngineReply{store_ok ? 0 : 2, w.str()});
+}
+
+std::vector<std::string> Engine::Reconfigure(const DaemonConfig& next) {
+  std::vector<std::string> restart;
+  const DaemonConfig& now = settings_.daemon;
+  if (next.control_socket != now.control_socket) restart.push_back("daemon.control_socket");
+  if (next.spool_dir != now.spool_dir) restart.push_back("daemon.spool_dir");
+  if (next.metrics_listen != now.metrics_listen) restart.push_back("daemon.metrics_listen");
+  if (next.rest_workers != now.rest_workers) restart.push_back("daemon.rest_workers");
+  DaemonConfig applied = next;
+  applied.control_socket = now.control_socket;
+  applied.spool_dir = now.spool_dir;
+  applied.metrics_listen = now.metrics_listen;
+  applied.rest_workers = now.rest_workers;
+  settings_.daemon = applied;
+  Log("config reloaded: grace " + std::to_string(applied.protect_grace_ms) + " ms, reconcile policy " +
+      to_string(applied.reconcile_policy) + ", orphan policy " + to_string(applied.orphan_policy) +
+      (restart.empty() ? std::string() : ", " + std::to_string(restart.size()) + " setting(s) need a restart"));
+  for (auto& key : restart) key += ": changed, takes effect after a restart";
+  return restart;
+}
+
+}  // namespace keel

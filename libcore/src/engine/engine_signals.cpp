@@ -1,0 +1,179 @@
+// Signals in: parsed, checked against the instruments, the open trades and the risk limits,
+// recorded taken or refused (an id is acted on once), then handed to the open or the close.
+#include "engine_trade.h"
+#include "keel/model/json_fields.h"
+#include "keel/model/json_writer.h"
+
+namespace keel {
+
+// ---- signals ----
+
+void Engine::SubmitSignal(const std::string& json, const std::string& origin, ReplyFn reply) {
+  // Transient refusals are not recorded: the same signal may be sent again once they pass.
+  if (!ready_) return reply(ReplyOf(3, "refused", "", "the daemon is starting: signals are taken once it is ready"));
+  if (shutting_down_) return reply(ReplyOf(3, "refused", "", "the daemon is shutting down"));
+  auto parsed = ParseSignal(json);
+  if (!parsed.ok()) {
+    // Recorded under its id when it has one: an id is acted on once, refused or not.
+    std::string id, symbol = "?", action = "open";
+    if (auto fields = JsonFields::Parse(json, "signal"); fields.ok()) {
+      if (auto i = fields->String("id"); i.ok() && *i && !(*i)->empty() && (*i)->size() <= 64) id = **i;
+      if (auto s = fields->String("symbol"); s.ok() && *s && !(*s)->empty()) symbol = (*s)->substr(0, 32);
+      if (auto a = fields->String("action"); a.ok() && *a && **a == "close") action = "close";
+    }
+    if (!id.empty()) {
+      auto seen = store_.Signal(id);
+      if (seen.ok() && seen->has_value()) {
+        ++counters_.signals_duplicate;
+        return reply(ReplyOf(1, "duplicate", id, "signal " + id + " was seen before (" + to_string((*seen)->state) + "): ignored"));
+      }
+      JsonWriter raw;
+      raw.StartObject().Key("unparsed").String(json.substr(0, 4096)).EndObject();
+      return Reject(id, symbol, action, origin, raw.str(), parsed.status(), reply);
+    }
+    ++counters_.signals_rejected;
+    Log("signal refused (no id): " + parsed.status().message());
+    return reply(ReplyOf(2, "rejected", "", parsed.status().message()));
+  }
+  const Signal& s = *parsed;
+  auto seen = store_.Signal(s.id);
+  if (!seen.ok()) return reply(ReplyOf(2, "error", s.id, seen.status().message()));
+  if (seen->has_value()) {
+    ++counters_.signals_duplicate;
+    Log("signal " + s.id + " seen before (" + to_string((*seen)->state) + "): ignored");
+    return reply(ReplyOf(1, "duplicate", s.id, "signal " + s.id + " was seen before (" + to_string((*seen)->state) + "): ignored"));
+  }
+  if (s.action == SignalAction::kClose) return CloseTrade(s, origin, reply);
+  if (paused_) return reply(ReplyOf(2, "refused", s.id, "paused: no new entries (keel-ctl resume)"));
+  Decimal qty;
+  Status ok = CheckSignal(s, qty);
+  if (!ok.ok()) return Reject(s.id, s.symbol, "open", origin, SignalJson(s), ok, reply);
+  OpenTrade(s, qty, origin, reply);
+}
+
+void Engine::Reject(const std::string& id, const std::string& symbol, const std::string& action,
+                    const std::string& origin, const std::string& payload, const Status& why, const ReplyFn& reply) {
+  ++counters_.signals_rejected;
+  SignalRecord r;
+  r.id = id;
+  r.symbol = symbol;
+  r.action = action;
+  r.origin = origin;
+  r.payload = payload;
+  r.state = SignalState::kRejected;
+  r.detail = why.message();
+  r.received_ms = r.updated_ms = clock_.NowMs();
+  WriteBatch b(clock_.NowMs());
+  b.PutSignal(r, Provenance{Source::kEngine, std::nullopt, "signal refused"});
+  WriteOrLog(b, "recording refused signal " + id);
+  Log("signal " + id + " refused: " + why.message());
+  reply(ReplyOf(2, "rejected", id, why.message()));
+}
+
+Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
+  if (s.entry == EntryKind::kMaker)
+    return Status::InvalidInput("entry: maker entries are not available yet in this keel; use market");
+  auto inst = instruments_.find(s.symbol);
+  if (inst == instruments_.end())
+    return Status::InvalidInput("symbol: " + s.symbol + " is not a perpetual the exchange lists for trading");
+  const Instrument& instrument = inst->second;
+  const PositionSide leg = LegFor(s.direction);
+  if (Trade* t = ActiveTradeOn(s.symbol, leg))
+    return Status::Conflict("symbol: " + s.symbol + " already has an active trade (signal " + t->record.id + ", " +
+                            Trade::PhaseName(t->phase) + ")");
+  auto held = OpenPositionOf(store_, s.symbol, leg);
+  if (!held.ok()) return held.status();
+  if (*held)
+    return Status::Conflict("symbol: " + s.symbol + " already has an open " + to_string(leg) + " position of " +
+                            (*held)->qty.ToString() + ": close it first");
+  // The price the size is worked out at: the side of the book the entry takes, else the mark.
+  Decimal reference;
+  auto book = books_.find(s.symbol);
+  auto mark = marks_.find(s.symbol);
+  if (book != books_.end()) reference = s.direction == PositionSide::kLong ? book->second.second : book->second.first;
+  else if (mark != marks_.end()) reference = mark->second;
+  if (s.qty) {
+    qty = *s.qty;
+  } else {
+    if (!reference.is_positive())
+      return Status::Conflict("notional: no price for " + s.symbol + " yet (no market data): give qty instead");
+    auto raw = s.notional->Div(reference, Rounding::kDown);
+    if (!raw.ok()) return raw.status();
+    qty = *raw;
+  }
+  auto rounded = instrument.RoundQuantity(qty, Rounding::kDown);
+  if (!rounded.ok()) return rounded.status();
+  if (*rounded < instrument.min_qty || !rounded->is_positive())
+    return Status::InvalidInput((s.qty ? "qty: " : "notional: ") + s.symbol + " needs at least " +
+                                instrument.min_qty.ToString() + " (step " + instrument.step_size.ToString() + "), the signal gives " +
+                                qty.ToString());
+  if (*rounded != qty && s.qty)
+    return Status::InvalidInput("qty: " + qty.ToString() + " is not a multiple of " + s.symbol + "'s step " +
+                                instrument.step_size.ToString());
+  qty = *rounded;
+  Decimal notional;
+  if (reference.is_positive()) {
+    auto n = qty.Mul(reference, Rounding::kUp);
+    if (!n.ok()) return n.status();
+    notional = *n;
+    if (notional < instrument.min_notional)
+      return Status::InvalidInput((s.qty ? "qty: " : "notional: ") + qty.ToString() + " " + s.symbol + " is worth " +
+                                  notional.ToString() + ", below the exchange's minimum notional " +
+                                  instrument.min_notional.ToString());
+  }
+  // Risk: what the account holds now (positions at the mark, else entry) and the orders resting.
+  RiskExposure exposure;
+  PositionFilter open;
+  open.state = PositionState::kOpen;
+  auto positions = store_.Positions(open);
+  if (!positions.ok()) return positions.status();
+  for (const auto& p : *positions) {
+    auto m = marks_.find(p.symbol);
+    auto v = p.qty.abs().Mul(m != marks_.end() ? m->second : p.entry_price, Rounding::kUp);
+    if (!v.ok()) return v.status();
+    exposure.notional[p.symbol] = exposure.notional[p.symbol].Add(*v).value();
+    exposure.account_notional = exposure.account_notional.Add(*v).value();
+  }
+  OrderFilter orders;
+  orders.open_only = true;
+  auto open_orders = store_.Orders(orders);
+  if (!open_orders.ok()) return open_orders.status();
+  for (const auto& o : *open_orders) {
+    ++exposure.account_open_orders;
+    ++exposure.open_orders[o.symbol];
+  }
+  const int added_orders = 1 + (s.take_profit ? 1 : 0) + (s.entry == EntryKind::kMaker ? 1 : 0);
+  KEEL_RETURN_IF_ERROR(CheckRiskLimits(settings_.daemon.risk, exposure, signal_rate_,
+                                       RiskRequest{s.symbol, notional, added_orders}, clock_.NowMs()));
+  return Status::Ok();
+}
+
+// ---- close signals, flatten ----
+
+void Engine::CloseTrade(const Signal& s, const std::string& origin, ReplyFn reply) {
+  SignalRecord r;
+  r.id = s.id;
+  r.symbol = s.symbol;
+  r.action = "close";
+  r.origin = origin;
+  r.payload = SignalJson(s);
+  r.state = SignalState::kClosing;
+  r.detail = "closing " + s.symbol;
+  r.received_ms = r.updated_ms = clock_.NowMs();
+  WriteBatch b(clock_.NowMs());
+  b.PutSignal(r, Provenance{Source::kEngine, std::nullopt, "close signal taken"});
+  Status st = store_.Write(b);
+  if (!st.ok()) return reply(ReplyOf(2, "error", s.id, st.message()));
+  ++counters_.signals_taken;
+  Flatten(s.symbol, [this, r, reply](EngineReply result) mutable {
+    r.state = result.exit_code == 0 ? SignalState::kClosed : SignalState::kUnresolved;
+    r.detail = result.exit_code == 0 ? "closed" : "close not verified (exit " + std::to_string(result.exit_code) + ")";
+    r.updated_ms = clock_.NowMs();
+    WriteBatch done(clock_.NowMs());
+    done.PutSignal(r, Provenance{Source::kEngine, std::nullopt, "close signal done"});
+    WriteOrLog(done, "recording close signal " + r.id);
+    reply(std::move(result));
+  });
+}
+
+}  // namespace keel
