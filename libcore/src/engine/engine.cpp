@@ -159,7 +159,7 @@ void Engine::Start(std::function<void(Status)> done) {
       [this, account, grace, fix](Exchange& ex) -> Result<StartupReport> {
         StartupReport r;
         auto hedge = ex.HedgeMode();
-        if (!hedge.ok()) return hedge.status().WithContext("reading the position mode");
+        if (!hedge.ok()) return hedge.status();  // the adapter names what it was reading
         r.hedge_mode = *hedge;
         auto both = ex.AccountAndInstruments();
         if (!both.ok()) return both.status().WithContext("reading the account");
