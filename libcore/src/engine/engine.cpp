@@ -71,6 +71,20 @@ EngineReply ReplyOf(int code, const std::string& result, const std::string& id, 
   return EngineReply{code, w.str()};
 }
 
+Status Engine::ReadOpen(std::vector<PositionRecord>& positions, std::vector<OrderRecord>& orders) {
+  PositionFilter open;
+  open.state = PositionState::kOpen;
+  auto p = store_.Positions(open);
+  if (!p.ok()) return p.status();
+  OrderFilter working;
+  working.open_only = true;
+  auto o = store_.Orders(working);
+  if (!o.ok()) return o.status();
+  positions = std::move(*p);
+  orders = std::move(*o);
+  return Status::Ok();
+}
+
 bool Engine::WriteOrLog(const WriteBatch& batch, const std::string& what) {
   Status st = store_.Write(batch);
   if (!st.ok()) Log("store error " + what + ": " + st.message());

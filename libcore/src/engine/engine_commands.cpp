@@ -31,19 +31,8 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
   auto results = std::make_shared<std::vector<std::string>>();
   auto worst = std::make_shared<int>(0);
   auto left = std::make_shared<int>(static_cast<int>(legs.size()));
-  const Clock* clock = &clock_;
   for (const auto& leg : legs) {
-    SafeCloseOptions o;
-    o.account = settings_.account;
-    o.symbol = leg.symbol;
-    o.position_side = leg.side;
-    o.verify_attempts = settings_.verify_attempts;
-    o.verify_interval_ms = settings_.verify_interval_ms;
-    o.settle_attempts = settings_.settle_attempts;
-    o.settle_interval_ms = settings_.settle_interval_ms;
-    o.now = [clock] { return clock->NowMs(); };
-    o.sleep = settings_.sleep;
-    o.reason = "flatten";
+    const SafeCloseOptions o = CloseOptions(leg.symbol, leg.side, "flatten");
     Log("flatten " + leg.symbol + (leg.side ? std::string("/") + to_string(*leg.side) : std::string()) + " reason=operator");
     OnWorker<Result<SafeCloseResult>>(
         [this, o](Exchange& ex) { return SafeClose(ex, &worker_store_, o); },
@@ -127,12 +116,9 @@ void Engine::Resume(ReplyFn reply) {
 }
 
 void Engine::StatusReport(ReplyFn reply) {
-  PositionFilter open;
-  open.state = PositionState::kOpen;
-  auto positions = store_.Positions(open);
-  OrderFilter orders;
-  orders.open_only = true;
-  auto open_orders = store_.Orders(orders);
+  std::vector<PositionRecord> positions;
+  std::vector<OrderRecord> open_orders;
+  const Status read = ReadOpen(positions, open_orders);
   JsonWriter w;
   w.StartObject().Key("result").String("status");
   w.Key("account").String(settings_.account);
@@ -146,12 +132,10 @@ void Engine::StatusReport(ReplyFn reply) {
   }
   w.EndArray();
   w.Key("positions").StartArray();
-  if (positions.ok())
-    for (const auto& p : *positions) WriteJson(w, p);
+  for (const auto& p : positions) WriteJson(w, p);
   w.EndArray();
   w.Key("open_orders").StartArray();
-  if (open_orders.ok())
-    for (const auto& o : *open_orders) WriteJson(w, o);
+  for (const auto& o : open_orders) WriteJson(w, o);
   w.EndArray();
   const auto& c = counters_;
   w.Key("counters").StartObject();
@@ -170,8 +154,8 @@ void Engine::StatusReport(ReplyFn reply) {
     w.Key("message").String(a.message).Key("at_ms").Int(a.at).EndObject();
   }
   w.EndArray().EndObject();
-  const bool store_ok = positions.ok() && open_orders.ok();
-  reply(EngineReply{store_ok ? 0 : 2, w.str()});
+  if (!read.ok()) Log("store error reading the status: " + read.message());
+  reply(EngineReply{read.ok() ? 0 : 2, w.str()});
 }
 
 std::vector<std::string> Engine::Reconfigure(const DaemonConfig& next) {

@@ -380,6 +380,23 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
     PlaceExit(id, OrderPurpose::kTakeProfit);
 }
 
+SafeCloseOptions Engine::CloseOptions(const std::string& symbol, std::optional<PositionSide> leg,
+                                      const std::string& reason) const {
+  SafeCloseOptions o;
+  o.account = settings_.account;
+  o.symbol = symbol;
+  o.position_side = leg;
+  o.verify_attempts = settings_.verify_attempts;
+  o.verify_interval_ms = settings_.verify_interval_ms;
+  o.settle_attempts = settings_.settle_attempts;
+  o.settle_interval_ms = settings_.settle_interval_ms;
+  const Clock* clock = &clock_;
+  o.now = [clock] { return clock->NowMs(); };
+  o.sleep = settings_.sleep;
+  o.reason = reason;
+  return o;
+}
+
 void Engine::Rollback(const std::string& id, const std::string& why) {
   Trade* t = TradeOf(id);
   if (!t) return;
@@ -389,18 +406,8 @@ void Engine::Rollback(const std::string& id, const std::string& why) {
   t->record.state = SignalState::kClosing;
   SaveSignal(*t, "rolling back: " + why, Provenance{Source::kEngine, std::nullopt, "rollback"});
   Log("signal " + id + ": rolling back " + t->signal.symbol + ": " + why);
-  SafeCloseOptions o;
-  o.account = settings_.account;
-  o.symbol = t->signal.symbol;
-  if (hedge_mode_) o.position_side = t->leg;
-  o.verify_attempts = settings_.verify_attempts;
-  o.verify_interval_ms = settings_.verify_interval_ms;
-  o.settle_attempts = settings_.settle_attempts;
-  o.settle_interval_ms = settings_.settle_interval_ms;
-  const Clock* clock = &clock_;
-  o.now = [clock] { return clock->NowMs(); };
-  o.sleep = settings_.sleep;
-  o.reason = "rollback of signal " + id + ": " + why;
+  const SafeCloseOptions o = CloseOptions(t->signal.symbol, hedge_mode_ ? std::optional<PositionSide>(t->leg) : std::nullopt,
+                                          "rollback of signal " + id + ": " + why);
   OnWorker<Result<SafeCloseResult>>(
       [this, o](Exchange& ex) { return SafeClose(ex, &worker_store_, o); },
       [this, id, why](Result<SafeCloseResult> r) {

@@ -123,22 +123,21 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
   }
   // Risk: what the account holds now (positions at the mark, else entry) and the orders resting.
   RiskExposure exposure;
-  PositionFilter open;
-  open.state = PositionState::kOpen;
-  auto positions = store_.Positions(open);
-  if (!positions.ok()) return positions.status();
-  for (const auto& p : *positions) {
+  std::vector<PositionRecord> positions;
+  std::vector<OrderRecord> open_orders;
+  KEEL_RETURN_IF_ERROR(ReadOpen(positions, open_orders));
+  for (const auto& p : positions) {
     auto m = marks_.find(p.symbol);
     auto v = p.qty.abs().Mul(m != marks_.end() ? m->second : p.entry_price, Rounding::kUp);
     if (!v.ok()) return v.status();
-    exposure.notional[p.symbol] = exposure.notional[p.symbol].Add(*v).value();
-    exposure.account_notional = exposure.account_notional.Add(*v).value();
+    auto symbol_total = exposure.notional[p.symbol].Add(*v);
+    auto account_total = exposure.account_notional.Add(*v);
+    if (!symbol_total.ok()) return symbol_total.status();
+    if (!account_total.ok()) return account_total.status();
+    exposure.notional[p.symbol] = *symbol_total;
+    exposure.account_notional = *account_total;
   }
-  OrderFilter orders;
-  orders.open_only = true;
-  auto open_orders = store_.Orders(orders);
-  if (!open_orders.ok()) return open_orders.status();
-  for (const auto& o : *open_orders) {
+  for (const auto& o : open_orders) {
     ++exposure.account_open_orders;
     ++exposure.open_orders[o.symbol];
   }

@@ -150,18 +150,15 @@ void Engine::WatchProtection() {
   watch_timer_ = 0;
   if (shutting_down_) return;
   const TimeMs now = clock_.NowMs();
-  PositionFilter open;
-  open.state = PositionState::kOpen;
-  auto positions = store_.Positions(open);
-  OrderFilter orders;
-  orders.open_only = true;
-  auto open_orders = store_.Orders(orders);
-  if (positions.ok() && open_orders.ok()) {
+  std::vector<PositionRecord> positions;
+  std::vector<OrderRecord> open_orders;
+  Status read = ReadOpen(positions, open_orders);
+  if (read.ok()) {
     std::vector<StopOrder> stops;
-    for (const auto& o : *open_orders)
+    for (const auto& o : open_orders)
       if (is_protective(o.purpose) && is_confirmed_working(o.state)) stops.push_back(StopOrderOf(o));
     std::set<std::string> seen;
-    for (const auto& p : *positions) {
+    for (const auto& p : positions) {
       const std::string key = KeyOf(p.symbol, p.position_side);
       seen.insert(key);
       if (CoverageOf(p.symbol, p.position_side, p.qty, stops).coverage == Coverage::kFull) {
@@ -180,7 +177,7 @@ void Engine::WatchProtection() {
     for (auto it = unprotected_since_.begin(); it != unprotected_since_.end();)
       it = seen.count(it->first) ? std::next(it) : unprotected_since_.erase(it);
   } else {
-    Log("store error reading positions for the protection watch");
+    Log("store error reading positions for the protection watch: " + read.message());
   }
   watch_timer_ = loop_.After(settings_.watch_interval_ms, [this] { WatchProtection(); });
 }

@@ -29,6 +29,7 @@
 #include "keel/engine/risk_limits.h"
 #include "keel/engine/signal.h"
 #include "keel/exchange/stream_events.h"
+#include "keel/safety/safe_close.h"
 #include "keel/store/state_store.h"
 
 namespace keel {
@@ -137,6 +138,11 @@ class Engine {
   void OnExitPlaced(const std::string& signal_id, OrderPurpose purpose, const std::string& client_order_id,
                     Result<OrderReport> placed);
   void Rollback(const std::string& signal_id, const std::string& why);
+  // SafeClose's settings for one leg (nullopt: the only one), with the engine's retries and clock.
+  SafeCloseOptions CloseOptions(const std::string& symbol, std::optional<PositionSide> leg,
+                                const std::string& reason) const;
+  // The store's open positions and not-terminal orders.
+  Status ReadOpen(std::vector<PositionRecord>& positions, std::vector<OrderRecord>& orders);
   void RecordOrderReport(const OrderReport& report, const std::string& why);
   void RecordRefusedOrder(const std::string& client_order_id, const std::string& why);
   // exits and closes
