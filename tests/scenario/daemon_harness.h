@@ -28,8 +28,6 @@ struct DaemonScenario : Scenario {
   std::unique_ptr<InlineWorkers> workers;
   RecordingAlerts alerts;
   std::unique_ptr<Engine> engine;
-  bool stream_up = true;
-  std::vector<std::string> stream_log;  // decode problems, for failure messages
 
   explicit DaemonScenario(const std::function<void(sim::SimConfig&)>& tweak = {},
                           const std::function<void(EngineSettings&)>& settings_tweak = {})
@@ -37,7 +35,6 @@ struct DaemonScenario : Scenario {
     venue->exchange().set_market_events(true);
     workers = std::make_unique<InlineWorkers>(*exchange);
     user_event_sink = [this](std::vector<sim::UserEvent> events) {
-      if (!stream_up) return;  // a stream that is down delivers nothing; the snapshot on reconnect does
       for (auto& e : events) {
         std::string json = sim::binance::UserEventJson(e, venue->exchange());
         loop.Post([this, json] { Deliver(json); });
@@ -67,7 +64,7 @@ struct DaemonScenario : Scenario {
   void Deliver(const std::string& json) {
     auto parsed = binance::ParseUserDataEvent(json);
     if (!parsed.ok()) {
-      stream_log.push_back(parsed.status().message());
+      FAIL_CHECK("the venue sent an event keel's codec cannot read: " << parsed.status().ToString());
       return;
     }
     if (auto* o = std::get_if<OrderEvent>(&*parsed)) engine->OnOrderEvent(*o);

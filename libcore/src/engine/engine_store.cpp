@@ -14,11 +14,7 @@ R EngineStore::OnEngine(std::function<R(StateStore&)> fn) {
 }
 
 Status EngineStore::Write(const WriteBatch& batch) {
-  return OnEngine<Status>([&](StateStore& s) {
-    Status st = s.Write(batch);
-    if (st.ok() && on_write_) on_write_(batch);
-    return st;
-  });
+  return OnEngine<Status>([&](StateStore& s) { return s.Write(batch); });
 }
 Result<std::vector<Instrument>> EngineStore::Instruments() {
   return OnEngine<Result<std::vector<Instrument>>>([](StateStore& s) { return s.Instruments(); });

@@ -30,17 +30,12 @@ class EngineStore final : public StateStore {
   Result<std::vector<std::string>> IntegrityProblems() override;
   Result<std::vector<JournalGap>> JournalGaps() override;
 
-  // Called after every write made through this proxy, on the engine thread: how the engine learns
-  // of what a worker's safety function recorded.
-  void OnWrite(std::function<void(const WriteBatch&)> fn) { on_write_ = std::move(fn); }
-
  private:
   template <typename R>
   R OnEngine(std::function<R(StateStore&)> fn);
 
   StateStore& store_;
   EngineLoop& loop_;
-  std::function<void(const WriteBatch&)> on_write_;
 };
 
 }  // namespace keel
