@@ -160,6 +160,32 @@ TEST_CASE("a definite refusal is a rejection: the order was not placed") {
   CHECK(binance::IsDefiniteRejection(unsent.status()));
 }
 
+TEST_CASE("an amend moves a resting post-only order; an order no longer open is not found, never amended") {
+  AdapterFixture f;
+  PlaceOrder maker = f.Market(Side::kBuy, "1", "k-mk-1");
+  maker.type = OrderType::kLimit;
+  maker.time_in_force = TimeInForce::kGtx;
+  maker.price = D("99.9");
+  REQUIRE(f.exchange->Place(maker).ok());
+  auto moved = f.exchange->Amend(AmendOrder{"k-mk-1", "TESTUSDT", Side::kBuy, D("1"), D("99.8")});
+  REQUIRE_MESSAGE(moved.ok(), moved.status().ToString());
+  CHECK(moved->status == OrderStatus::kNew);
+  CHECK(moved->price == D("99.8"));
+  // The same values again: -5027, a refusal, not a lost answer.
+  auto same = f.exchange->Amend(AmendOrder{"k-mk-1", "TESTUSDT", Side::kBuy, D("1"), D("99.8")});
+  CHECK(same.status().IsExchange());
+  CHECK(same.status().venue_code() == std::optional<int>(-5027));
+  // A post-only order moved across the book is cancelled instead (the documented rule).
+  auto crossed = f.exchange->Amend(AmendOrder{"k-mk-1", "TESTUSDT", Side::kBuy, D("1"), D("100.1")});
+  REQUIRE(crossed.ok());
+  CHECK(crossed->status == OrderStatus::kCanceled);
+  // Cancelled: -2013 "Order does not exist." is kNotFound, the ghost path's signal.
+  auto ghost = f.exchange->Amend(AmendOrder{"k-mk-1", "TESTUSDT", Side::kBuy, D("1"), D("99.7")});
+  CHECK(ghost.status().IsNotFound());
+  f.transport->FailNext(1);
+  CHECK(f.exchange->Amend(AmendOrder{"k-mk-1", "TESTUSDT", Side::kBuy, D("1"), D("99.7")}).status().IsTransport());
+}
+
 namespace {
 // A long of 2 TESTUSDT with a reduce-only STOP (limit) sell triggered at 97 with limit price
 // `limit`; then the price falls 5 % so that it triggers.

@@ -139,6 +139,30 @@ Result<CancelReport> BinanceExchange::Cancel(OrderBook book, const std::string& 
   return report;
 }
 
+Result<OrderReport> BinanceExchange::Amend(const AmendOrder& a) {
+  net::Params p;
+  p.Add("symbol", a.symbol);
+  p.Add("side", to_string(a.side));
+  p.Add("quantity", a.qty.ToString());
+  p.Add("price", a.price.ToString());
+  p.Add("origClientOrderId", a.client_order_id);
+  const std::string what = "amending " + a.client_order_id + " " + a.symbol + " to " + a.qty.ToString() + " @ " +
+                           a.price.ToString();
+  auto body = client_->Signed("PUT", "/fapi/v1/order", p);
+  if (!body.ok()) {
+    if (IsDefiniteRejection(body.status()) || body.status().IsNotFound()) return body.status().WithContext(what);
+    return Status::UnknownOutcome(what + ": " + body.status().message() + ": query the order to learn its state");
+  }
+  auto order = ParseOrder(*body);
+  if (!order.ok()) {
+    return Status::UnknownOutcome(what + ": the exchange answered success but the answer could not be read (" +
+                                  order.status().message() + "): query the order to learn its state");
+  }
+  if (order->client_order_id != a.client_order_id)
+    return Status::UnknownOutcome(what + ": the answer names another order (" + order->client_order_id + ")");
+  return order;
+}
+
 Result<OrderReport> BinanceExchange::Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) {
   net::Params p;
   if (book == OrderBook::kRegular) p.Add("symbol", symbol);

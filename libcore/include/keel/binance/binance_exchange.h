@@ -25,6 +25,7 @@ class BinanceExchange final : public Exchange {
   Result<InstrumentList> Instruments() override;
   Result<OrderReport> Place(const PlaceOrder& order) override;
   Result<CancelReport> Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;
+  Result<OrderReport> Amend(const AmendOrder& amend) override;
   Result<OrderReport> Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;
   Result<std::vector<PositionReport>> Positions() override;
   Result<std::vector<PositionReport>> PositionRows(const std::string& symbol) override;

@@ -104,6 +104,17 @@ struct PlaceOrder {
   bool mark_price_trigger = true;        // workingType MARK_PRICE (else CONTRACT_PRICE)
 };
 
+// A new price and quantity for a resting LIMIT order in the regular book (Binance: PUT
+// /fapi/v1/order, where side, quantity and price are all required). The venue loses the order's
+// queue priority; a post-only (GTX) order whose new price would cross is cancelled instead.
+struct AmendOrder {
+  std::string client_order_id;
+  std::string symbol;
+  Side side = Side::kBuy;
+  Decimal qty;    // the order's whole quantity, filled part included
+  Decimal price;
+};
+
 class Exchange {
  public:
   virtual ~Exchange() = default;
@@ -115,6 +126,10 @@ class Exchange {
   // kNotFound when the venue does not know the order (or it is no longer open); kUnknownOutcome
   // when the answer was lost or unreadable (it may have been cancelled).
   virtual Result<CancelReport> Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) = 0;
+  // kNotFound when the venue does not know the order or it is no longer open: a ghost, to be asked
+  // about once by Query, never amended again (seed 000). kUnknownOutcome when the answer was lost
+  // or unreadable (the amend may have been applied).
+  virtual Result<OrderReport> Amend(const AmendOrder& amend) = 0;
   // kNotFound when the venue does not know the order.
   virtual Result<OrderReport> Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) = 0;
   // Non-zero positions of every symbol, in a handful of calls whatever the number of symbols.
