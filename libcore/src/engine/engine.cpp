@@ -54,7 +54,11 @@ Engine::Engine(EngineSettings settings, StateStore& store, const Clock& clock, E
       loop_(loop),
       workers_(workers),
       alerts_(alerts),
-      worker_store_(store, loop) {}
+      worker_store_(store, loop) {
+  GuardLimits limits;
+  limits.enabled = settings_.daemon.auto_replace_cancelled_orders;
+  guard_.set_limits(limits);
+}
 
 Engine::~Engine() {
   if (watch_timer_) loop_.CancelTimer(watch_timer_);
@@ -303,7 +307,10 @@ void Engine::OnStreamState(bool live, const std::string& detail) {
   Log("stream down: " + detail);
 }
 
-void Engine::OnBookTicker(const std::string& symbol, Decimal bid, Decimal ask) { books_[symbol] = {bid, ask}; }
+void Engine::OnBookTicker(const std::string& symbol, Decimal bid, Decimal ask) {
+  books_[symbol] = {bid, ask};
+  FollowBook(symbol);
+}
 void Engine::OnMarkPrice(const std::string& symbol, Decimal mark) { marks_[symbol] = mark; }
 
 // ---- shutdown ----

@@ -93,6 +93,17 @@ void Engine::RestoreTrades() {
     else if (r.state == SignalState::kClosing) t->phase = Trade::Phase::kClosing;
     else t->phase = r.stop_client_order_id ? Trade::Phase::kProtected : Trade::Phase::kProtecting;
     t->take_profit_done = !s->take_profit || r.take_profit_client_order_id.has_value();
+    t->entry_side = s->direction == PositionSide::kLong ? Side::kBuy : Side::kSell;
+    if (r.entry_client_order_id) {
+      if (auto entry = store_.Order(*r.entry_client_order_id); entry.ok() && *entry) t->entry_qty = (*entry)->qty;
+    }
+    if (t->maker() && r.state == SignalState::kEntering) {
+      // The time limit counts from when the signal was taken, not from the restart.
+      t->deadline_ms = r.received_ms + 1000 * static_cast<TimeMs>(s->ttl_s.value_or(settings_.daemon.signal_ttl_s));
+      const TimeMs left = std::max<TimeMs>(0, t->deadline_ms - clock_.NowMs());
+      const std::string tid = r.id;
+      t->deadline_timer = loop_.After(left, [this, tid] { EntryTimeLimit(tid); });
+    }
     Log("restored signal " + r.id + " (" + to_string(r.state) + ")");
     const std::string id = r.id;
     const SignalState state = r.state;
@@ -171,6 +182,9 @@ std::vector<std::string> Engine::Reconfigure(const DaemonConfig& next) {
   applied.metrics_listen = now.metrics_listen;
   applied.rest_workers = now.rest_workers;
   settings_.daemon = applied;
+  GuardLimits limits = guard_.limits();
+  limits.enabled = applied.auto_replace_cancelled_orders;
+  guard_.set_limits(limits);
   Log("config reloaded: grace " + std::to_string(applied.protect_grace_ms) + " ms, reconcile policy " +
       to_string(applied.reconcile_policy) + ", orphan policy " + to_string(applied.orphan_policy) +
       (restart.empty() ? std::string() : ", " + std::to_string(restart.size()) + " setting(s) need a restart"));

@@ -1,6 +1,7 @@
 // The atomic open: entry -> verified fill -> stop -> take-profit; a rollback through SafeClose
 // when the stop cannot be placed.
 #include "engine_trade.h"
+#include "keel/engine/maker_quote.h"
 #include "keel/ops/exit_code.h"
 #include "keel/safety/safe_close.h"
 #include "keel/safety/sent_order.h"
@@ -18,15 +19,8 @@ void Engine::OpenTrade(const Signal& s, Decimal qty, const std::string& origin, 
   auto t = std::make_unique<Trade>();
   t->signal = s;
   t->leg = LegFor(s.direction);
-  PlaceOrder entry;
-  entry.book = OrderBook::kRegular;
-  entry.client_order_id = NewClientId(OrderPurpose::kEntry, s.symbol);
-  entry.symbol = s.symbol;
-  entry.side = OpeningSide(s.direction);
-  entry.position_side = t->leg;
-  entry.type = OrderType::kMarket;
-  entry.qty = qty;
-
+  t->entry_qty = qty;
+  t->entry_side = OpeningSide(s.direction);
   SignalRecord& r = t->record;
   r.id = s.id;
   r.symbol = s.symbol;
@@ -35,32 +29,72 @@ void Engine::OpenTrade(const Signal& s, Decimal qty, const std::string& origin, 
   r.payload = SignalJson(s);
   r.state = SignalState::kEntering;
   r.position_side = t->leg;
-  r.entry_client_order_id = entry.client_order_id;
-  r.entry_attempts = 1;
   r.received_ms = now;
+  if (t->maker()) t->deadline_ms = now + 1000 * static_cast<TimeMs>(s.ttl_s.value_or(settings_.daemon.signal_ttl_s));
   WriteBatch b(now);
-  SaveSignal(*t, "entry " + entry.client_order_id + " sent: " + to_string(entry.side) + " " + qty.ToString() + " MARKET",
-             Provenance{Source::kEngine, std::nullopt, "signal taken"}, &b);
-  b.PutIntent(IntentRecord{entry.client_order_id, OrderPurpose::kEntry, s.symbol, entry.side, t->leg, qty, std::nullopt,
-                           "signal " + s.id, now},
-              Provenance{Source::kEngine, std::nullopt, "entry of signal " + s.id});
-  b.PutOrder(PendingRecordOf(entry, OrderPurpose::kEntry, qty, now),
-             Provenance{Source::kEngine, std::nullopt, "sending entry of signal " + s.id});
-  Status st = store_.Write(b);
-  if (!st.ok()) {
-    Log("store error taking signal " + s.id + ": " + st.message());
-    return reply(ReplyOf(2, "error", s.id, "the store refused the signal's intent: " + st.message()));
+  auto entry = SendEntry(*t, "signal taken", b);
+  if (!entry.ok()) {
+    Log("signal " + s.id + " not taken: " + entry.status().message());
+    return reply(ReplyOf(2, "error", s.id, entry.status().message()));
   }
   ++counters_.signals_taken;
   signal_rate_.Record(s.symbol, now);
   const std::string id = s.id;
-  Log("signal " + id + " taken: entry " + entry.client_order_id + " " + s.symbol + " " + to_string(entry.side) + " " +
-      qty.ToString() + " reason=signal");
+  Log("signal " + id + " taken: entry " + entry->client_order_id + " " + s.symbol + " " + to_string(entry->side) + " " +
+      qty.ToString() + " " + to_string(entry->type) + (entry->price ? " @ " + entry->price->ToString() : std::string()) +
+      " reason=signal");
+  if (t->maker()) t->deadline_timer = loop_.After(t->deadline_ms - now, [this, id] { EntryTimeLimit(id); });
   trades_[id] = std::move(t);
   reply(ReplyOf(0, "accepted", id, "entry sent", [&](JsonWriter& w) {
-    w.Key("entry_client_order_id").String(entry.client_order_id).Key("qty").Number(qty);
+    w.Key("entry_client_order_id").String(entry->client_order_id).Key("qty").Number(qty);
   }));
+  SubmitEntry(id, *entry);
+}
+
+Result<PlaceOrder> Engine::SendEntry(Trade& t, const std::string& why, WriteBatch& b) {
+  const Signal& s = t.signal;
+  PlaceOrder entry;
+  entry.book = OrderBook::kRegular;
+  entry.client_order_id = NewClientId(OrderPurpose::kEntry, s.symbol);
+  entry.symbol = s.symbol;
+  entry.side = t.entry_side;
+  entry.position_side = t.leg;
+  entry.qty = t.entry_qty;
+  if (t.maker()) {
+    // Post-only at the best price of its own side: it rests as a maker or is refused, never takes.
+    auto book = books_.find(s.symbol);
+    if (book == books_.end()) return Status::Conflict("entry: no order book price for " + s.symbol + " yet");
+    auto price = MakerPrice(entry.side, book->second.first, book->second.second, instruments_.at(s.symbol));
+    if (!price.ok()) return price.status().WithContext("entry");
+    entry.type = OrderType::kLimit;
+    entry.time_in_force = TimeInForce::kGtx;
+    entry.price = *price;
+    t.maker_price = *price;
+  } else {
+    entry.type = OrderType::kMarket;
+  }
+  const TimeMs now = clock_.NowMs();
+  t.record.entry_client_order_id = entry.client_order_id;
+  ++t.record.entry_attempts;
+  t.ghost = false;
+  t.entry_resting = false;
+  t.last_amend_ms = 0;
+  SaveSignal(t, "entry " + entry.client_order_id + " sent: " + to_string(entry.side) + " " + t.entry_qty.ToString() + " " +
+                    to_string(entry.type) + (entry.price ? " @ " + entry.price->ToString() : std::string()),
+             Provenance{Source::kEngine, std::nullopt, why}, &b);
+  b.PutIntent(IntentRecord{entry.client_order_id, OrderPurpose::kEntry, s.symbol, entry.side, t.leg, t.entry_qty,
+                           entry.price, "signal " + s.id, now},
+              Provenance{Source::kEngine, std::nullopt, "entry of signal " + s.id});
+  b.PutOrder(PendingRecordOf(entry, OrderPurpose::kEntry, t.entry_qty, now),
+             Provenance{Source::kEngine, std::nullopt, "sending entry of signal " + s.id});
+  Status st = store_.Write(b);
+  if (!st.ok()) return Status::Storage("the store refused the entry's intent: " + st.message());
+  return entry;
+}
+
+void Engine::SubmitEntry(const std::string& id, const PlaceOrder& entry) {
   SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
+  const std::string cid = entry.client_order_id;
   OnWorker<Result<OrderReport>>(
       [entry, settle](Exchange& ex) {
         auto placed = ex.Place(entry);
@@ -68,7 +102,7 @@ void Engine::OpenTrade(const Signal& s, Decimal qty, const std::string& origin, 
           return SettleByClientId(ex, OrderBook::kRegular, entry.symbol, entry.client_order_id, settle);
         return placed;
       },
-      [this, id](Result<OrderReport> placed) { OnEntryPlaced(id, std::move(placed)); });
+      [this, id, cid](Result<OrderReport> placed) { OnEntryPlaced(id, cid, std::move(placed)); });
 }
 
 // Brings the store's record of a keel order up to an exchange report, unless the record already
@@ -102,23 +136,35 @@ void Engine::RecordRefusedOrder(const std::string& cid, const std::string& why) 
   WriteOrLog(b, "recording " + cid + " as refused");
 }
 
-void Engine::OnEntryPlaced(const std::string& id, Result<OrderReport> placed) {
+void Engine::OnEntryPlaced(const std::string& id, const std::string& cid, Result<OrderReport> placed) {
   Trade* t = TradeOf(id);
-  if (!t) return;
-  const std::string cid = *t->record.entry_client_order_id;
   if (placed.ok()) {
     ++counters_.orders_placed;
     RecordOrderReport(*placed, "entry placed");
-    Log("entry " + cid + " placed: " + to_string(placed->status));
+  } else if (!placed.status().IsUnknownOutcome()) {
+    ++counters_.orders_rejected;
+    RecordRefusedOrder(cid, "refused: " + placed.status().message());
+  }
+  if (!t || t->record.entry_client_order_id != cid) return;
+  if (placed.ok()) {
+    Log("entry " + cid + " placed: " + to_string(placed->status) +
+        (t->maker() ? " @ " + placed->price.ToString() : std::string()));
     const bool dead = placed->status == OrderStatus::kCanceled || placed->status == OrderStatus::kExpired ||
                       placed->status == OrderStatus::kRejected;
     if (dead && placed->filled_qty.is_zero()) {
-      t->record.state = SignalState::kFailed;
-      SaveSignal(*t, std::string("entry ended ") + to_string(placed->status) + " without a fill",
-                 Provenance{Source::kRest, placed->update_time, "entry ended"});
-      RaiseAlert(AlertKind::kEntryFailed, id, t->signal.symbol, "signal " + id + ": entry " + cid + " ended " + to_string(placed->status));
-      trades_.erase(id);
-      return;
+      if (t->maker())
+        return ReplaceEntry(id, std::string("the post-only entry ended ") + to_string(placed->status), *placed);
+      RaiseAlert(AlertKind::kEntryFailed, id, t->signal.symbol,
+                 "signal " + id + ": entry " + cid + " ended " + to_string(placed->status));
+      return EndEntry(id, std::string("entry ended ") + to_string(placed->status) + " without a fill",
+                      Provenance{Source::kRest, placed->update_time, "entry ended"});
+    }
+    const bool working = placed->status == OrderStatus::kNew || placed->status == OrderStatus::kPartiallyFilled;
+    if (t->maker() && working) {
+      t->entry_resting = true;
+      t->maker_price = placed->price;
+      // A resting maker entry waits for its fill on the stream; a part already filled is protected now.
+      if (placed->status == OrderStatus::kNew) return;
     }
     VerifyEntry(id);
     return;
@@ -132,12 +178,29 @@ void Engine::OnEntryPlaced(const std::string& id, Result<OrderReport> placed) {
     loop_.After(5000, [this, id] { VerifyEntry(id); });
     return;
   }
-  ++counters_.orders_rejected;
-  RecordRefusedOrder(cid, "refused: " + placed.status().message());
-  t->record.state = SignalState::kFailed;
-  SaveSignal(*t, "entry refused by the exchange: " + placed.status().message(),
-             Provenance{Source::kRest, std::nullopt, "entry refused"});
+  // A post-only order the book had already crossed (-5022): it never existed; a new one at the
+  // book's new price is a replacement like any other.
+  if (t->maker() && placed.status().venue_code() == std::optional<int>(-5022)) {
+    OrderReport refused;  // what -5022 states: this order was refused, nothing of it exists
+    refused.client_order_id = cid;
+    refused.symbol = t->signal.symbol;
+    refused.side = t->entry_side;
+    refused.status = OrderStatus::kRejected;
+    return ReplaceEntry(id, "the post-only entry would have taken liquidity (" + placed.status().message() + ")", refused);
+  }
   RaiseAlert(AlertKind::kEntryFailed, id, t->signal.symbol, "signal " + id + ": entry refused: " + placed.status().message());
+  EndEntry(id, "entry refused by the exchange: " + placed.status().message(),
+           Provenance{Source::kRest, std::nullopt, "entry refused"});
+}
+
+void Engine::EndEntry(const std::string& id, const std::string& detail, Provenance provenance) {
+  Trade* t = TradeOf(id);
+  if (!t) return;
+  if (t->deadline_timer) loop_.CancelTimer(t->deadline_timer);
+  t->record.state = SignalState::kFailed;
+  SaveSignal(*t, detail, std::move(provenance));
+  Log("signal " + id + ": " + detail);
+  guard_.Forget(id);
   trades_.erase(id);
 }
 
@@ -152,11 +215,19 @@ void Engine::VerifyEntry(const std::string& id) {
                                                                   : Decimal::FromInteger(-1).value();
   // What the stream already proved saves the order query.
   std::optional<OrderReport> known;
-  if (auto rec = store_.Order(cid); rec.ok() && *rec && (*rec)->state == OrderState::kFilled) {
+  const bool maker = t->maker();
+  // A maker entry is protected from its first fill on (a closePosition stop covers what follows);
+  // while it rests unfilled there is nothing to verify yet.
+  auto usable = [maker](OrderStatus st, const Decimal& filled) {
+    return st == OrderStatus::kFilled || (maker && st == OrderStatus::kPartiallyFilled && filled.is_positive());
+  };
+  if (auto rec = store_.Order(cid); rec.ok() && *rec &&
+      ((*rec)->state == OrderState::kFilled ||
+       (maker && (*rec)->state == OrderState::kPartiallyFilled && (*rec)->filled_qty.is_positive()))) {
     OrderReport r;
     r.client_order_id = cid;
     r.symbol = symbol;
-    r.status = OrderStatus::kFilled;
+    r.status = (*rec)->state == OrderState::kFilled ? OrderStatus::kFilled : OrderStatus::kPartiallyFilled;
     r.qty = (*rec)->qty;
     r.filled_qty = (*rec)->filled_qty;
     r.avg_price = (*rec)->avg_price.value_or(Decimal());
@@ -173,7 +244,7 @@ void Engine::VerifyEntry(const std::string& id) {
         std::optional<OrderReport> order = known;
         for (int i = 0; i < attempts; ++i) {
           if (i > 0) sleep(interval);
-          if (!order || order->status != OrderStatus::kFilled) {
+          if (!order || !usable(order->status, order->filled_qty)) {
             auto q = ex.Query(OrderBook::kRegular, symbol, cid);
             if (!q.ok()) {
               last = q.status().IsNotFound() ? "the exchange does not show the order yet" : q.status().message();
@@ -183,7 +254,8 @@ void Engine::VerifyEntry(const std::string& id) {
             const bool ended = q->status == OrderStatus::kCanceled || q->status == OrderStatus::kExpired ||
                                q->status == OrderStatus::kRejected;
             if (ended && q->filled_qty.is_zero()) return std::make_pair(*q, PositionReport{});
-            if (q->status != OrderStatus::kFilled && !ended) {
+            if (maker && q->status == OrderStatus::kNew) return std::make_pair(*q, PositionReport{});
+            if (!usable(q->status, q->filled_qty) && !ended) {
               last = std::string("order ") + to_string(q->status);
               continue;
             }
@@ -222,12 +294,20 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
   const PositionReport& row = v->second;
   RecordOrderReport(order, "entry verified");
   if (row.amount.is_zero()) {
-    t->record.state = SignalState::kFailed;
-    SaveSignal(*t, std::string("entry ended ") + to_string(order.status) + " without a fill",
-               Provenance{Source::kRest, order.update_time, "entry ended"});
-    trades_.erase(id);
-    return;
+    if (t->maker() && order.status == OrderStatus::kNew) {
+      // Resting, nothing filled yet (a restart, or a fill the stream reported and then took back):
+      // it waits for its fill, its time limit or the venue's cancel.
+      t->entry_resting = true;
+      t->maker_price = order.price;
+      return;
+    }
+    if (t->maker() && !t->expiring && order.status != OrderStatus::kFilled)
+      return ReplaceEntry(id, std::string("the entry ended ") + to_string(order.status) + " without a fill", order);
+    return EndEntry(id, std::string("entry ended ") + to_string(order.status) + " without a fill" +
+                            (t->expiring ? " within its time limit" : ""),
+                    Provenance{Source::kRest, order.update_time, "entry ended"});
   }
+  t->entry_resting = order.status == OrderStatus::kNew || order.status == OrderStatus::kPartiallyFilled;
   // The position: the stream's record when it has one (it is at least as new), else this read.
   auto held = OpenPositionOf(store_, t->signal.symbol, t->leg);
   if (held.ok() && !*held) {

@@ -71,8 +71,6 @@ void Engine::Reject(const std::string& id, const std::string& symbol, const std:
 }
 
 Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
-  if (s.entry == EntryKind::kMaker)
-    return Status::InvalidInput("entry: maker entries are not available yet in this keel; use market");
   auto inst = instruments_.find(s.symbol);
   if (inst == instruments_.end())
     return Status::InvalidInput("symbol: " + s.symbol + " is not a perpetual the exchange lists for trading");
@@ -89,6 +87,8 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
   // The price the size is worked out at: the side of the book the entry takes, else the mark.
   Decimal reference;
   auto book = books_.find(s.symbol);
+  if (s.entry == EntryKind::kMaker && book == books_.end())
+    return Status::Conflict("entry: no order book price for " + s.symbol + " yet (no market data): a maker entry rests at it");
   auto mark = marks_.find(s.symbol);
   if (book != books_.end()) reference = s.direction == PositionSide::kLong ? book->second.second : book->second.first;
   else if (mark != marks_.end()) reference = mark->second;

@@ -22,6 +22,22 @@ struct Engine::Trade {
   bool finished = false;
   // A rollback or flatten (SafeClose) is on its way: its own result closes the trade.
   bool close_in_flight = false;
+  // The entry order as sent, and while it rests on the exchange (a maker entry: until it fills, its
+  // time limit cancels it, or the venue does).
+  Decimal entry_qty;
+  Side entry_side = Side::kBuy;
+  bool entry_resting = false;
+  Decimal maker_price;
+  TimeMs deadline_ms = 0;         // a maker entry's time limit (the signal's ttl_s)
+  TimerId deadline_timer = 0;
+  bool amend_in_flight = false;
+  TimeMs last_amend_ms = 0;
+  // The entry answered "unknown order": it is not amended again; one query settles it.
+  bool ghost = false;
+  bool replace_in_flight = false;  // the guard's reads or a replacement on their way
+  bool expiring = false;           // the time limit is cancelling the entry
+
+  bool maker() const { return signal.entry == EntryKind::kMaker; }
 
   static const char* PhaseName(Phase phase);
 };

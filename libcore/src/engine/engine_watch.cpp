@@ -42,6 +42,7 @@ void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::s
             WriteOrLog(b, "recording the cancel of " + cid);
           }
           Log("cancelled " + cid);
+          AfterOrderChange(cid);
         } else if (r.status().IsNotFound()) {
           // Already gone (filled, expired or cancelled): one targeted query settles it, never a
           // second cancel (seed 000).
@@ -70,15 +71,24 @@ void Engine::AfterOrderChange(const std::string& cid) {
   const OrderRecord& o = **rec;
   const std::string id = t->record.id;
   if (t->record.entry_client_order_id == cid) {
+    if (is_terminal(o.state)) {
+      t->entry_resting = false;
+      if (t->finished) return ForgetIfDone(id);
+    }
     if (t->phase != Trade::Phase::kEntering) return;
-    if (o.state == OrderState::kFilled) {
-      VerifyEntry(id);
-    } else if ((o.state == OrderState::kCanceled || o.state == OrderState::kExpired) && o.filled_qty.is_zero()) {
-      t->record.state = SignalState::kFailed;
-      SaveSignal(*t, std::string("entry ") + to_string(o.state) + " by the exchange without a fill",
+    const bool ended = o.state == OrderState::kCanceled || o.state == OrderState::kExpired || o.state == OrderState::kRejected;
+    if (o.state == OrderState::kFilled || (t->maker() && o.state == OrderState::kPartiallyFilled)) {
+      VerifyEntry(id);  // a maker entry is protected from its first fill on
+    } else if (ended && o.filled_qty.is_zero()) {
+      if (t->maker() && !t->expiring) {
+        // The venue ended a resting maker entry (seed 000): the slot is free, no amend follows;
+        // a new one only through the guard, which asks the exchange first.
+        ReplaceEntry(id, std::string("the exchange ended the entry ") + to_string(o.state), std::nullopt);
+      } else {
+        EndEntry(id, std::string("entry ") + cid + " " + to_string(o.state) +
+                         (t->expiring ? " at its time limit" : " by the exchange") + " without a fill",
                  Provenance{Source::kStream, o.exchange_updated_ms, "entry ended"});
-      Log("signal " + id + ": entry " + cid + " " + to_string(o.state) + " without a fill");
-      trades_.erase(id);
+      }
     } else if (is_terminal(o.state) && o.filled_qty.is_positive()) {
       VerifyEntry(id);  // partly filled, then ended: the part is the position
     }
@@ -105,6 +115,11 @@ void Engine::ScheduleExitCleanup(const std::string& id, const std::string& why) 
   loop_.After(1000, [this, id, why] {
     Trade* t = TradeOf(id);
     if (!t) return;
+    // A maker entry still resting after the trade ended would open it again.
+    if (t->entry_resting && t->record.entry_client_order_id && !t->expiring) {
+      t->expiring = true;
+      CancelOrder(OrderBook::kRegular, t->signal.symbol, *t->record.entry_client_order_id, why);
+    }
     for (const auto& cid : {t->record.stop_client_order_id, t->record.take_profit_client_order_id}) {
       if (!cid) continue;
       auto rec = store_.Order(*cid);
@@ -116,7 +131,11 @@ void Engine::ScheduleExitCleanup(const std::string& id, const std::string& why) 
 
 void Engine::ForgetIfDone(const std::string& id) {
   Trade* t = TradeOf(id);
-  if (t && t->finished && !t->record.stop_client_order_id && !t->record.take_profit_client_order_id) trades_.erase(id);
+  if (t && t->finished && !t->entry_resting && !t->record.stop_client_order_id && !t->record.take_profit_client_order_id) {
+    if (t->deadline_timer) loop_.CancelTimer(t->deadline_timer);
+    guard_.Forget(id);
+    trades_.erase(id);
+  }
 }
 
 void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {

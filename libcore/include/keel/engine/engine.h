@@ -26,6 +26,7 @@
 #include "keel/engine/alert.h"
 #include "keel/engine/engine_loop.h"
 #include "keel/engine/engine_store.h"
+#include "keel/engine/replacement_guard.h"
 #include "keel/engine/risk_limits.h"
 #include "keel/engine/signal.h"
 #include "keel/exchange/stream_events.h"
@@ -62,6 +63,9 @@ struct EngineCounters {
   std::int64_t orders_rejected = 0;
   std::int64_t orders_unknown = 0;
   std::int64_t cancels = 0;
+  std::int64_t amends = 0;
+  std::int64_t replacements = 0;
+  std::int64_t ghosts = 0;           // amends or cancels answered "unknown order"
   std::int64_t rollbacks = 0;
   std::int64_t protections_repaired = 0;
   std::int64_t orphans = 0;
@@ -131,7 +135,27 @@ class Engine {
   void OpenTrade(const Signal& s, Decimal qty, const std::string& origin, ReplyFn reply);
   void CloseTrade(const Signal& s, const std::string& origin, ReplyFn reply);
   // the open pipeline
-  void OnEntryPlaced(const std::string& signal_id, Result<OrderReport> placed);
+  // Records a new entry order for the trade (intent first, in b with the signal) and returns it.
+  Result<PlaceOrder> SendEntry(Trade& t, const std::string& why, WriteBatch& b);
+  void SubmitEntry(const std::string& signal_id, const PlaceOrder& entry);
+  void OnEntryPlaced(const std::string& signal_id, const std::string& client_order_id, Result<OrderReport> placed);
+  // The signal failed without a position: recorded, forgotten.
+  void EndEntry(const std::string& signal_id, const std::string& detail, Provenance provenance);
+  // maker entries (engine_maker.cpp)
+  void FollowBook(const std::string& symbol);
+  void AmendEntry(const std::string& signal_id, Decimal price);
+  void OnEntryAmended(const std::string& signal_id, const std::string& client_order_id, Decimal price,
+                      Result<OrderReport> amended);
+  // An entry answered "unknown order": one targeted query settles what it became.
+  void SettleGhost(const std::string& signal_id, const std::string& client_order_id, const std::string& why);
+  // The entry ended on the exchange with nothing filled: a new one through the ReplacementGuard.
+  // `queried`: the original's terminal state, read a moment ago (final; not asked again).
+  void ReplaceEntry(const std::string& signal_id, const std::string& why, std::optional<OrderReport> queried);
+  void OnReplacementFacts(const std::string& signal_id, const std::string& why, Result<ReplacementFacts> facts);
+  void RefuseReplacement(const std::string& signal_id, const std::string& why, const GuardDecision& decision);
+  // Why the engine's own state says the trade should not get a new entry ("" when it agrees).
+  std::string EntryObjection(const Trade& t) const;
+  void EntryTimeLimit(const std::string& signal_id);
   void VerifyEntry(const std::string& signal_id);
   void OnEntryVerified(const std::string& signal_id, Result<std::pair<OrderReport, PositionReport>> verified);
   void PlaceExit(const std::string& signal_id, OrderPurpose purpose);
@@ -200,6 +224,7 @@ class Engine {
   std::set<std::string> resyncing_;                          // symbols being read by REST
   std::map<std::string, TimeMs> last_client_id_ms_;
   SignalRate signal_rate_;
+  ReplacementGuard guard_;
   TimerId watch_timer_ = 0;
   bool stream_live_ = false;
   TimeMs stream_down_since_ = 0;

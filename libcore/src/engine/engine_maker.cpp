@@ -1,0 +1,260 @@
+// Maker entries: post-only at the best price, amended toward the book as it moves, cancelled at the
+// signal's time limit. When the exchange ends one on its own (seed 000), the engine learns it from
+// the stream or from the one answer "unknown order" to an amend, asks once, and never amends that
+// order again; a replacement goes only through the ReplacementGuard.
+#include "engine_trade.h"
+#include "keel/engine/maker_quote.h"
+
+namespace keel {
+namespace {
+
+// Fewer amends than book updates: each amend costs the queue place and an order-rate unit.
+constexpr TimeMs kAmendIntervalMs = 250;
+// A failed read of the guard's, or of a ghost's state, is asked again after this long.
+constexpr TimeMs kRetryReadMs = 1000;
+
+}  // namespace
+
+void Engine::FollowBook(const std::string& symbol) {
+  if (!ready_) return;
+  auto book = books_.find(symbol);
+  auto inst = instruments_.find(symbol);
+  if (book == books_.end() || inst == instruments_.end()) return;
+  const TimeMs now = clock_.NowMs();
+  std::vector<std::pair<std::string, Decimal>> moves;
+  for (auto& [id, t] : trades_) {
+    if (t->signal.symbol != symbol || !t->maker() || !t->entry_resting) continue;
+    if (t->amend_in_flight || t->ghost || t->replace_in_flight || t->expiring || t->finished || t->close_in_flight) continue;
+    if (guard_.BreakerOpen(*t->record.entry_client_order_id)) continue;
+    if (t->last_amend_ms && now - t->last_amend_ms < kAmendIntervalMs) continue;
+    auto to = MakerFollow(t->entry_side, t->maker_price, book->second.first, book->second.second, inst->second);
+    if (to) moves.emplace_back(id, *to);
+  }
+  for (const auto& [id, price] : moves) AmendEntry(id, price);
+}
+
+void Engine::AmendEntry(const std::string& id, Decimal price) {
+  Trade* t = TradeOf(id);
+  if (!t || !t->record.entry_client_order_id) return;
+  const std::string cid = *t->record.entry_client_order_id;
+  t->amend_in_flight = true;
+  t->last_amend_ms = clock_.NowMs();
+  ++counters_.amends;
+  Log("amend " + cid + " " + t->signal.symbol + " " + to_string(t->entry_side) + " " + t->entry_qty.ToString() + " @ " +
+      price.ToString() + " (was " + t->maker_price.ToString() + ") reason=book moved");
+  const AmendOrder amend{cid, t->signal.symbol, t->entry_side, t->entry_qty, price};
+  OnWorker<Result<OrderReport>>([amend](Exchange& ex) { return ex.Amend(amend); },
+                                [this, id, cid, price](Result<OrderReport> r) { OnEntryAmended(id, cid, price, std::move(r)); });
+}
+
+void Engine::OnEntryAmended(const std::string& id, const std::string& cid, Decimal price, Result<OrderReport> r) {
+  Trade* t = TradeOf(id);
+  if (t && t->record.entry_client_order_id != cid) t = nullptr;  // replaced meanwhile
+  if (t) t->amend_in_flight = false;
+  if (r.ok()) {
+    guard_.RecordSuccess(cid);
+    RecordOrderReport(*r, "amended to " + price.ToString());
+    if (!t) return;
+    t->maker_price = r->price;
+    // A post-only order amended across the book is cancelled by the venue instead.
+    if (r->status != OrderStatus::kNew && r->status != OrderStatus::kPartiallyFilled) AfterOrderChange(cid);
+    return;
+  }
+  const Status& st = r.status();
+  if (st.IsNotFound()) {
+    ++counters_.ghosts;
+    if (!t) return;
+    t->ghost = true;
+    Log("GHOST entry " + cid + ": the amend was answered unknown order (" + st.message() +
+        "); one query settles it, no further amend");
+    return SettleGhost(id, cid, "the amend was answered unknown order");
+  }
+  if (st.venue_code() == std::optional<int>(-5027)) return;  // "No need to modify the order.": it is there already
+  Log("amend of " + cid + " failed: " + st.message());
+  if (!t) return;
+  const bool opened = guard_.RecordFailure(cid);
+  if (opened) {
+    RaiseAlert(AlertKind::kBreaker, cid, t->signal.symbol,
+               "signal " + id + ": " + std::to_string(guard_.limits().breaker_failures) + " amends of entry " + cid +
+                   " failed in a row (last: " + st.message() + "); it is left where it is until its time limit");
+  }
+  if (st.IsUnknownOutcome()) {
+    // It may or may not have moved: no amend until one query says what it is.
+    t->ghost = true;
+    SettleGhost(id, cid, "the amend's outcome is unknown");
+  }
+}
+
+void Engine::SettleGhost(const std::string& id, const std::string& cid, const std::string& why) {
+  Trade* t = TradeOf(id);
+  if (!t) return;
+  const std::string symbol = t->signal.symbol;
+  OnWorker<Result<OrderReport>>(
+      [symbol, cid](Exchange& ex) { return ex.Query(OrderBook::kRegular, symbol, cid); },
+      [this, id, cid, why](Result<OrderReport> q) {
+        if (q.ok()) RecordOrderReport(*q, "settled: " + why);
+        Trade* tr = TradeOf(id);
+        if (!tr || tr->record.entry_client_order_id != cid) return;
+        if (q.ok()) {
+          Log("entry " + cid + " is " + to_string(q->status) + " (filled " + q->filled_qty.ToString() + ")");
+          const bool working = q->status == OrderStatus::kNew || q->status == OrderStatus::kPartiallyFilled;
+          if (working) {
+            // Still there (the amend's answer was lost, not the order): it may be amended again.
+            tr->ghost = false;
+            tr->entry_resting = true;
+            tr->maker_price = q->price;
+            if (q->status == OrderStatus::kPartiallyFilled && tr->phase == Trade::Phase::kEntering) VerifyEntry(id);
+            return;
+          }
+          tr->entry_resting = false;
+          // Filled: the fill is verified and protected; ended unfilled: the guard decides.
+          if (q->filled_qty.is_positive()) return VerifyEntry(id);
+          if (tr->expiring || !tr->maker())
+            return EndEntry(id, std::string("entry ") + cid + " " + to_string(q->status) + " without a fill",
+                            Provenance{Source::kRest, q->update_time, "entry ended"});
+          return ReplaceEntry(id, std::string("the exchange ended the entry ") + to_string(q->status), *q);
+        }
+        if (q.status().IsNotFound()) {
+          // The venue does not know it at all: nothing of it can fill any more.
+          tr->entry_resting = false;
+          return ReplaceEntry(id, "the entry is unknown to the exchange", std::nullopt);
+        }
+        Log("the query of " + cid + " failed (" + q.status().message() + "); asking again, still no amend");
+        loop_.After(kRetryReadMs, [this, id, cid, why] {
+          Trade* again = TradeOf(id);
+          if (again && again->record.entry_client_order_id == cid && again->ghost) SettleGhost(id, cid, why);
+        });
+      });
+}
+
+std::string Engine::EntryObjection(const Trade& t) const {
+  if (shutting_down_) return "the daemon is shutting down";
+  if (paused_) return "paused by the operator";
+  if (t.phase != Trade::Phase::kEntering || t.finished || t.close_in_flight) return "the trade is no longer entering";
+  if (t.expiring || (t.deadline_ms && clock_.NowMs() >= t.deadline_ms))
+    return "signal " + t.record.id + " passed its time limit";
+  return "";
+}
+
+void Engine::ReplaceEntry(const std::string& id, const std::string& why, std::optional<OrderReport> queried) {
+  Trade* t = TradeOf(id);
+  if (!t || t->replace_in_flight || !t->record.entry_client_order_id) return;
+  t->entry_resting = false;
+  const std::string cid = *t->record.entry_client_order_id;
+  const TimeMs now = clock_.NowMs();
+  auto pre = guard_.Precheck(id, EntryObjection(*t), now);
+  if (!pre.allowed) {
+    if (*pre.block == GuardBlock::kCooldown) {
+      Log("replacement of " + cid + " deferred: " + pre.detail);
+      loop_.After(pre.retry_at - now, [this, id, why, queried] { ReplaceEntry(id, why, queried); });
+      return;
+    }
+    return RefuseReplacement(id, why, pre);
+  }
+  t->replace_in_flight = true;
+  Log("entry " + cid + ": " + why + "; the guard reads the exchange before a replacement");
+  const std::string symbol = t->signal.symbol;
+  const PositionSide leg = t->leg;
+  const Side side = t->entry_side;
+  OnWorker<Result<ReplacementFacts>>(
+      [id, cid, symbol, leg, side, queried](Exchange& ex) -> Result<ReplacementFacts> {
+        ReplacementFacts f;
+        f.signal_id = id;
+        f.order_id = cid;
+        // A terminal state read a moment ago is final; anything else is asked now.
+        if (queried) {
+          f.original = *queried;
+        } else {
+          auto q = ex.Query(OrderBook::kRegular, symbol, cid);
+          if (q.ok()) f.original = *q;
+          else if (!q.status().IsNotFound()) return q.status().WithContext("the guard's query of " + cid);
+        }
+        auto account = ex.Account();
+        if (!account.ok()) return account.status().WithContext("the guard's read of the account");
+        for (const auto& p : account->positions)
+          if (p.symbol == symbol && p.position_side == leg) f.position_amount = p.amount;
+        for (const auto& o : account->open_orders)
+          if (o.book == OrderBook::kRegular && o.symbol == symbol && o.position_side == leg && o.side == side &&
+              !o.reduce_only && !o.close_position && o.client_order_id != cid)
+            ++f.duplicates_working;
+        return f;
+      },
+      [this, id, why](Result<ReplacementFacts> f) { OnReplacementFacts(id, why, std::move(f)); });
+}
+
+void Engine::OnReplacementFacts(const std::string& id, const std::string& why, Result<ReplacementFacts> f) {
+  Trade* t = TradeOf(id);
+  if (!t) return;
+  t->replace_in_flight = false;
+  if (!f.ok()) {
+    Log("replacement of signal " + id + " waits: " + f.status().message());
+    loop_.After(kRetryReadMs, [this, id, why] { ReplaceEntry(id, why, std::nullopt); });
+    return;
+  }
+  if (f->original) RecordOrderReport(*f->original, "read by the replacement guard");
+  f->engine_objection = EntryObjection(*t);
+  const TimeMs now = clock_.NowMs();
+  const GuardDecision d = guard_.Check(*f, now);
+  if (d.allowed) {
+    guard_.RecordAttempt(id, now);
+    ++counters_.replacements;
+    const std::string old = f->order_id;
+    const std::string attempt =
+        std::to_string(guard_.attempts(id)) + "/" + std::to_string(guard_.limits().max_attempts);
+    WriteBatch b(now);
+    auto entry = SendEntry(*t, "replacement " + attempt + " of " + old, b);
+    if (!entry.ok())
+      return EndEntry(id, "the replacement of " + old + " could not be recorded: " + entry.status().message(),
+                      Provenance{Source::kEngine, std::nullopt, "replacement failed"});
+    Log("REPLACED entry " + old + " by " + entry->client_order_id + " @ " + entry->price->ToString() + " attempt " +
+        attempt + ": " + why + " (guard: " + d.detail + ")");
+    if (t->deadline_timer == 0 && t->deadline_ms)
+      t->deadline_timer = loop_.After(t->deadline_ms - now, [this, id] { EntryTimeLimit(id); });
+    return SubmitEntry(id, *entry);
+  }
+  switch (*d.block) {
+    case GuardBlock::kCooldown:
+      Log("replacement of " + f->order_id + " deferred: " + d.detail);
+      loop_.After(d.retry_at - now, [this, id, why, original = f->original] { ReplaceEntry(id, why, original); });
+      return;
+    case GuardBlock::kOriginalWorking:
+      // The exchange still has it: the stream (or the amend's answer) was wrong, the order rests on.
+      Log("REPLACEMENT_BLOCKED " + f->order_id + " reason=" + to_string(*d.block) + ": " + d.detail);
+      t->entry_resting = true;
+      t->ghost = false;
+      t->maker_price = f->original->price;
+      return;
+    case GuardBlock::kOriginalFilled:
+      // It filled after all: that fill is the position, verified and protected; no second entry.
+      Log("REPLACEMENT_BLOCKED " + f->order_id + " reason=" + to_string(*d.block) + ": " + d.detail);
+      return VerifyEntry(id);
+    default:
+      return RefuseReplacement(id, why, d);
+  }
+}
+
+void Engine::RefuseReplacement(const std::string& id, const std::string& why, const GuardDecision& d) {
+  Trade* t = TradeOf(id);
+  if (!t) return;
+  const std::string cid = t->record.entry_client_order_id.value_or("");
+  Log("REPLACEMENT_BLOCKED " + cid + " reason=" + to_string(*d.block) + ": " + d.detail);
+  if (*d.block != GuardBlock::kSignalInvalid)
+    RaiseAlert(AlertKind::kEntryFailed, id, t->signal.symbol,
+               "signal " + id + ": entry " + cid + " ended (" + why + ") and was not replaced: " + to_string(*d.block) +
+                   ", " + d.detail);
+  EndEntry(id, "entry " + cid + ": " + why + "; not replaced (" + to_string(*d.block) + ": " + d.detail + ")",
+           Provenance{Source::kEngine, std::nullopt, "replacement blocked"});
+}
+
+void Engine::EntryTimeLimit(const std::string& id) {
+  Trade* t = TradeOf(id);
+  if (!t) return;
+  t->deadline_timer = 0;
+  if (!t->entry_resting || t->expiring) return;  // filled, or ended and on its way to a replacement the guard will refuse
+  t->expiring = true;
+  const std::string cid = *t->record.entry_client_order_id;
+  Log("signal " + id + ": entry " + cid + " reached its time limit");
+  CancelOrder(OrderBook::kRegular, t->signal.symbol, cid, "time limit");
+}
+
+}  // namespace keel

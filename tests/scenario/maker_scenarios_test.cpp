@@ -1,0 +1,179 @@
+// Maker entries and seed 000 (the BCHUSDT ghost order) against the simulator on a virtual clock:
+// the exchange ends a resting post-only entry, and keel must neither amend it afterwards nor
+// double the position when it replaces it.
+#include "daemon_harness.h"
+
+using namespace keel;
+using namespace keel::scenario;
+
+namespace {
+
+bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// How many amends of one order the engine sent (its log names each "amend <cid> ...").
+int AmendsOf(const DaemonScenario& s, const std::string& cid) {
+  int n = 0;
+  for (const auto& line : s.engine->log()) n += line.find("Z amend " + cid + " ") != std::string::npos;
+  return n;
+}
+
+// The venue's own open regular orders on a symbol (ground truth).
+std::vector<sim::SimOrder> VenueOpenOrders(DaemonScenario& s, const std::string& symbol) {
+  return s.venue->exchange().OpenOrders(0, symbol);
+}
+
+constexpr const char* kMakerShort = R"({"id":"bch-1","symbol":"BCHUSDT","side":"SHORT","qty":"0.164","entry":"maker",
+    "stop_loss":{"pct":"1"},"ttl_s":60})";
+
+// A maker short of 0.164 BCHUSDT resting at the ask, as in seed 000.
+std::string RestingMakerShort(DaemonScenario& s) {
+  s.Start();
+  // Prices in the scenario move only when told: a small move publishes the book.
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BCHUSDT","percent":"0.01"})").ok());
+  s.Run(1000);
+  auto reply = s.Signal(kMakerShort);
+  INFO(reply.json);
+  REQUIRE(reply.exit_code == 0);
+  s.Run(500);
+  auto sig = s.SignalOf("bch-1");
+  REQUIRE(sig);
+  REQUIRE(sig->state == SignalState::kEntering);
+  auto open = VenueOpenOrders(s, "BCHUSDT");
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].time_in_force == TimeInForce::kGtx);
+  CHECK(open[0].client_order_id == *sig->entry_client_order_id);
+  return *sig->entry_client_order_id;
+}
+
+}  // namespace
+
+TEST_CASE("maker entry: rests at the best price, follows the book away from it, fills, is protected") {
+  DaemonScenario s;
+  const std::string cid = RestingMakerShort(s);
+  const Decimal first_price = VenueOpenOrders(s, "BCHUSDT")[0].price;
+  // The book falls away from a resting sell: the entry follows it down.
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BCHUSDT","percent":"-0.2"})").ok());
+  s.Run(500);
+  INFO(s.EngineLog());
+  CHECK(AmendsOf(s, cid) >= 1);
+  auto open = VenueOpenOrders(s, "BCHUSDT");
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].client_order_id == cid);
+  CHECK(open[0].price < first_price);
+  // The book comes back up through it: it fills as a maker; verified, then protected.
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BCHUSDT","percent":"0.5"})").ok());
+  s.Run(3000);
+  auto sig = s.SignalOf("bch-1");
+  CHECK(sig->state == SignalState::kOpen);
+  CHECK(sig->entry_attempts == 1);
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);
+  CHECK(s.alerts.raised.empty());
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("daemon seed 000: the exchange cancels a resting maker entry -> no amend after it, one guarded replacement") {
+  DaemonScenario s;
+  const std::string cid = RestingMakerShort(s);
+  REQUIRE(s.Control(R"({"act":"cancel","account":"demo","symbol":"BCHUSDT","clientOrderId":")" + cid +
+                    R"(","reason":"exchange maintenance"})").ok());
+  const int amends_before = AmendsOf(s, cid);
+  // The book moves away at once: the old order must not follow it.
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BCHUSDT","percent":"-0.2"})").ok());
+  s.Run(1000);
+  INFO(s.EngineLog());
+  CHECK(AmendsOf(s, cid) == amends_before);
+  auto sig = s.SignalOf("bch-1");
+  CHECK(sig->state == SignalState::kEntering);
+  CHECK(sig->entry_attempts == 2);
+  REQUIRE(sig->entry_client_order_id);
+  CHECK(*sig->entry_client_order_id != cid);
+  auto open = VenueOpenOrders(s, "BCHUSDT");
+  REQUIRE(open.size() == 1);  // the replacement, and nothing else
+  CHECK(open[0].client_order_id == *sig->entry_client_order_id);
+  CHECK(Contains(s.EngineLog(), "REPLACED entry " + cid));
+  CHECK(s.engine->counters().replacements == 1);
+  // It fills: one position of the signal's size, never two.
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BCHUSDT","percent":"0.5"})").ok());
+  s.Run(3000);
+  CHECK(s.SignalOf("bch-1")->state == SignalState::kOpen);
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("daemon seed 000: the stream lost the cancel -> the one amend answered unknown order, one query, replaced") {
+  DaemonScenario s;
+  const std::string cid = RestingMakerShort(s);
+  REQUIRE(s.Control(R"({"fault":"stream_drop_next","event":"ORDER_TRADE_UPDATE","detail":"CANCELED","count":1})").ok());
+  REQUIRE(s.Control(R"({"act":"cancel","account":"demo","symbol":"BCHUSDT","clientOrderId":")" + cid + R"("})").ok());
+  s.Run(200);
+  const int amends_before = AmendsOf(s, cid);
+  // Unaware, the engine follows the book: the amend is answered -2013, and that is the last one.
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(s.Control(R"({"act":"move_price","symbol":"BCHUSDT","percent":"-0.1"})").ok());
+    s.Run(400);
+  }
+  INFO(s.EngineLog());
+  CHECK(AmendsOf(s, cid) == amends_before + 1);
+  CHECK(s.engine->counters().ghosts == 1);
+  CHECK(Contains(s.EngineLog(), "GHOST entry " + cid));
+  auto sig = s.SignalOf("bch-1");
+  CHECK(sig->entry_attempts == 2);
+  CHECK(*sig->entry_client_order_id != cid);
+  auto original = s.store->Order(cid).value();
+  REQUIRE(original);
+  CHECK(original->state == OrderState::kCanceled);  // the slot is freed by what the query said
+  CHECK(VenueOpenOrders(s, "BCHUSDT").size() == 1);
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("0"));
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("daemon seed 000: the entry in fact filled while the stream was silent -> no replacement, no double position") {
+  DaemonScenario s;
+  const std::string cid = RestingMakerShort(s);
+  REQUIRE(s.Control(R"({"fault":"stream_drop_next","event":"ORDER_TRADE_UPDATE","count":1})").ok());
+  REQUIRE(s.Control(R"({"fault":"stream_drop_next","event":"ACCOUNT_UPDATE","count":1})").ok());
+  const auto order_id = VenueOpenOrders(s, "BCHUSDT")[0].order_id;
+  REQUIRE(s.Control(R"({"act":"fill","account":"demo","symbol":"BCHUSDT","orderId":)" + std::to_string(order_id) + "}").ok());
+  s.Run(200);
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BCHUSDT","percent":"-0.2"})").ok());
+  s.Run(3000);
+  INFO(s.EngineLog());
+  CHECK(s.engine->counters().ghosts == 1);
+  CHECK(s.engine->counters().replacements == 0);
+  auto sig = s.SignalOf("bch-1");
+  CHECK(sig->state == SignalState::kOpen);
+  CHECK(sig->entry_attempts == 1);
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));  // once, not 0.328
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);        // protected
+  CHECK(VenueOpenOrders(s, "BCHUSDT").empty());
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("maker entry: replacement off -> the cancelled entry fails the signal with an alert; the time limit cancels") {
+  SUBCASE("auto_replace_cancelled_orders = false") {
+    DaemonScenario s({}, [](EngineSettings& e) { e.daemon.auto_replace_cancelled_orders = false; });
+    const std::string cid = RestingMakerShort(s);
+    REQUIRE(s.Control(R"({"act":"cancel","account":"demo","symbol":"BCHUSDT","clientOrderId":")" + cid + R"("})").ok());
+    s.Run(1000);
+    INFO(s.EngineLog());
+    auto sig = s.SignalOf("bch-1");
+    CHECK(sig->state == SignalState::kFailed);
+    CHECK(Contains(sig->detail, "not replaced (disabled: auto_replace_cancelled_orders is off)"));
+    CHECK(s.alerts.Count(AlertKind::kEntryFailed) == 1);
+    CHECK(VenueOpenOrders(s, "BCHUSDT").empty());
+    CHECK(s.engine->counters().replacements == 0);
+  }
+  SUBCASE("the signal's time limit") {
+    DaemonScenario s;
+    const std::string cid = RestingMakerShort(s);
+    s.Run(60'000);
+    INFO(s.EngineLog());
+    auto sig = s.SignalOf("bch-1");
+    CHECK(sig->state == SignalState::kFailed);
+    CHECK(Contains(sig->detail, "at its time limit without a fill"));
+    CHECK(VenueOpenOrders(s, "BCHUSDT").empty());
+    CHECK(s.alerts.raised.empty());
+    CHECK(s.InvariantFindings() == "");
+  }
+}
