@@ -115,13 +115,27 @@ struct DaemonScenario : Scenario {
     f.state = PositionState::kOpen;
     return store->Positions(f).value();
   }
-  // The venue's own orders resting in its conditional book for a symbol (ground truth).
+  // The venue's own orders resting in its conditional book for a symbol (ground truth, read from
+  // the simulator itself: no REST call that would count against the engine's).
   int VenueOpenAlgoOrders(const std::string& symbol) {
-    auto open = exchange->OpenOrders();
-    REQUIRE(open.ok());
-    int n = 0;
-    for (const auto& o : *open) n += o.symbol == symbol && o.book == OrderBook::kConditional;
-    return n;
+    return static_cast<int>(venue->exchange().OpenAlgoOrders(0, symbol).size());
+  }
+  // Every request the exchange API answered so far, as "METHOD /path" -> count (ground truth).
+  std::map<std::string, std::int64_t> RestCalls() const {
+    std::map<std::string, std::int64_t> out;
+    for (const auto& [endpoint, results] : venue->request_counts())
+      for (const auto& [result, n] : results) out[endpoint] += n;
+    return out;
+  }
+  // The calls made since `before`, one "METHOD /path xN" per line (for messages and checks).
+  std::string RestCallsSince(const std::map<std::string, std::int64_t>& before) const {
+    std::string text;
+    for (const auto& [endpoint, n] : RestCalls()) {
+      auto it = before.find(endpoint);
+      const std::int64_t d = n - (it == before.end() ? 0 : it->second);
+      if (d > 0) text += endpoint + " x" + std::to_string(d) + "\n";
+    }
+    return text;
   }
   std::string EngineLog() const {
     std::string text;

@@ -9,12 +9,22 @@ namespace {
 
 bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+// A market entry's whole lifecycle at its minimum: the entry, one position read to verify it (the
+// placement answered FILLED), the stop and the take-profit. Fills reach keel by the stream and cost
+// no read; the stop of a closed position ends by itself (the exchange expires a closePosition
+// order when its position closes), so no cancel either.
+constexpr const char* kLifecycleCalls =
+    "GET /fapi/v2/positionRisk x1\n"
+    "POST /fapi/v1/algoOrder x2\n"
+    "POST /fapi/v1/order x1\n";
+
 }  // namespace
 
 TEST_CASE("daemon: a market signal opens a position, verified, protected by its stop, then its take-profit") {
   DaemonScenario s;
   s.Start();
   s.Run(1000);  // market data arrives
+  const auto calls_before = s.RestCalls();
   auto reply = s.Signal(R"({"id":"s-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010",
       "stop_loss":{"pct":"1"},"take_profit":{"pct":"2"}})");
   INFO(reply.json);
@@ -37,7 +47,7 @@ TEST_CASE("daemon: a market signal opens a position, verified, protected by its 
   CHECK(s.InvariantFindings() == "");
   CHECK(s.alerts.raised.empty());
 
-  // The price reaches the take-profit: it fills, the stop is cancelled, the trade is closed.
+  // The price reaches the take-profit: it fills, the stop ends, the trade is closed.
   REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"3"})").ok());
   s.Run(3000);
   sig = s.SignalOf("s-1");
@@ -48,6 +58,7 @@ TEST_CASE("daemon: a market signal opens a position, verified, protected by its 
   CHECK(s.OpenPositions().empty());
   CHECK(s.VenueOpenAlgoOrders("BTCUSDT") == 0);
   CHECK(s.InvariantFindings() == "");
+  CHECK(s.RestCallsSince(calls_before) == kLifecycleCalls);
 }
 
 TEST_CASE("daemon: a signal seen before is ignored; bad ones are refused naming the field, and recorded") {
@@ -148,6 +159,7 @@ TEST_CASE("daemon seed 004: a stale REST read after a close resurrects nothing a
   DaemonScenario s;
   s.Start();
   s.Run(1000);
+  const auto calls_before = s.RestCalls();
   REQUIRE(s.Signal(R"({"id":"g-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"},
       "take_profit":{"pct":"1"}})").exit_code == 0);
   s.Run(2000);
@@ -164,6 +176,8 @@ TEST_CASE("daemon seed 004: a stale REST read after a close resurrects nothing a
   CHECK(s.alerts.raised.empty());
   CHECK(s.SignalOf("g-1")->state == SignalState::kClosed);
   CHECK(s.InvariantFindings() == "");
+  // The stale read was never asked for: the close cost no REST call beyond the lifecycle's own.
+  CHECK(s.RestCallsSince(calls_before) == kLifecycleCalls);
 }
 
 TEST_CASE("daemon: a reload takes new risk limits at once and names what needs a restart") {

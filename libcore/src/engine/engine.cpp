@@ -263,7 +263,7 @@ void Engine::OnOrderEvent(const OrderEvent& e) {
                key + ": the exchange " + (e.venue_type == "ADL" ? "auto-deleveraged" : "liquidated") + " " +
                    e.last_qty.ToString() + " @ " + e.last_price.ToString() + " (" + e.client_order_id + ")");
   }
-  auto r = ApplyOrderEvent(store_, e, clock_.NowMs());
+  auto r = ApplyOrderEvent(store_, e, clock_.NowMs(), &reported_changes_);
   ApplyStreamResult(r, std::string(e.venue_event) + " " + e.client_order_id);
   AfterOrderChange(e.client_order_id);
 }
@@ -274,7 +274,7 @@ void Engine::OnPositionEvent(const PositionEvent& e) {
     return;
   }
   ++counters_.stream_events;
-  auto r = ApplyPositionEvent(store_, e, clock_.NowMs());
+  auto r = ApplyPositionEvent(store_, e, clock_.NowMs(), &reported_changes_);
   ApplyStreamResult(r, std::string(e.venue_event) + " " + e.reason);
   for (const auto& p : e.positions) AfterPositionChange(p.symbol, p.position_side);
 }

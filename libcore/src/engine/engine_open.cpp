@@ -320,7 +320,9 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
     p.exchange_updated_ms = row.update_time;
     WriteBatch b(clock_.NowMs());
     b.PutOpenPosition(p, Provenance{Source::kRest, row.update_time, "entry of signal " + id + " verified"});
-    WriteOrLog(b, "recording the position of " + id);
+    // The read holds the fill: when the stream reports it with the read's time, it is counted.
+    if (WriteOrLog(b, "recording the position of " + id))
+      reported_changes_.Record(row.symbol + "/" + to_string(row.position_side), row.update_time, row.amount);
   }
   t->entry_price = order.avg_price.is_positive() ? order.avg_price : row.entry_price;
   t->phase = Trade::Phase::kProtecting;

@@ -117,7 +117,7 @@ Result<Decimal> blended_entry(Decimal qty, Decimal entry, Decimal add, Decimal p
 
 // The fill's effect on the store's position.
 Status apply_fill(StateStore& store, const OrderEvent& e, bool keels_order, bool reduce_only, TimeMs now,
-                  WriteBatch& b, ApplyResult& r) {
+                  ReportedChanges* reported, WriteBatch& b, ApplyResult& r) {
   const std::string key = key_of(e.symbol, e.position_side);
   auto held = HeldPositionOf(store, e.symbol, e.position_side);
   if (!held.ok()) return held.status();
@@ -125,14 +125,19 @@ Status apply_fill(StateStore& store, const OrderEvent& e, bool keels_order, bool
     r.notes.push_back(key + ": fill older than the position keel holds: already counted");
     return Status::Ok();
   }
+  const Decimal delta = e.side == Side::kBuy ? e.last_qty : e.last_qty.negated();
   if (e.transaction_time == held->newest_exchange_ms) {
-    // The exchange reports a fill's position change (ACCOUNT_UPDATE) with the same time: it is
-    // probably counted already, but two trades in one millisecond would look the same. Ask.
+    // The exchange reports a fill's position change (ACCOUNT_UPDATE) with the same time. Inside
+    // the change that report brought, the fill is counted already; beyond it (two trades in one
+    // millisecond, a report lost) nobody can tell: ask.
+    if (reported && reported->Take(key, e.transaction_time, delta)) {
+      r.notes.push_back(key + ": fill " + delta.ToString() + " already in the position report of its time");
+      return Status::Ok();
+    }
     r.notes.push_back(key + ": fill at the time of the last position report: reading by REST");
     add_read(r, e.symbol);
     return Status::Ok();
   }
-  const Decimal delta = e.side == Side::kBuy ? e.last_qty : e.last_qty.negated();
   const std::string why = e.exchange_generated ? (e.venue_type == "ADL" || e.venue_status == "NEW_ADL" ? "auto-deleveraged"
                                                                                                        : "liquidated")
                                                : "filled " + e.client_order_id;
@@ -192,7 +197,31 @@ Status apply_fill(StateStore& store, const OrderEvent& e, bool keels_order, bool
 
 }  // namespace
 
-Result<ApplyResult> ApplyOrderEvent(StateStore& store, const OrderEvent& e, TimeMs now) {
+void ReportedChanges::Record(const std::string& key, TimeMs at, Decimal change) {
+  auto it = changes_.find(key);
+  if (it != changes_.end() && it->second.at == at) {
+    // Another report of the same moment adds what it changed (nothing, when it repeats a state
+    // already recorded): what earlier reports brought and no fill has taken yet stays.
+    auto sum = it->second.left.Add(change);
+    if (sum.ok()) it->second.left = *sum;
+    return;
+  }
+  if (it != changes_.end() && at < it->second.at) return;
+  changes_[key] = Change{at, change};
+}
+
+bool ReportedChanges::Take(const std::string& key, TimeMs at, Decimal delta) {
+  auto it = changes_.find(key);
+  if (it == changes_.end() || it->second.at != at || delta.is_zero()) return false;
+  Decimal& left = it->second.left;
+  if (left.sign() != delta.sign() || delta.abs() > left.abs()) return false;
+  auto rest = left.Sub(delta);
+  if (!rest.ok()) return false;
+  left = *rest;
+  return true;
+}
+
+Result<ApplyResult> ApplyOrderEvent(StateStore& store, const OrderEvent& e, TimeMs now, ReportedChanges* reported) {
   ApplyResult r;
   WriteBatch b(now);
   journal_event(b, std::string(e.venue_event), e.transaction_time, e.client_order_id, e.symbol, payload_of(e));
@@ -203,13 +232,14 @@ Result<ApplyResult> ApplyOrderEvent(StateStore& store, const OrderEvent& e, Time
   if (e.is_fill() && e.book == OrderBook::kRegular) {
     const bool keels = mine->has_value();
     const bool reduce_only = keels ? (*mine)->reduce_only : e.reduce_only;
-    KEEL_RETURN_IF_ERROR(apply_fill(store, e, keels, reduce_only, now, b, r));
+    KEEL_RETURN_IF_ERROR(apply_fill(store, e, keels, reduce_only, now, reported, b, r));
   }
   KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("applying " + std::string(e.venue_event) + " " + e.client_order_id));
   return r;
 }
 
-Result<ApplyResult> ApplyPositionEvent(StateStore& store, const PositionEvent& e, TimeMs now) {
+Result<ApplyResult> ApplyPositionEvent(StateStore& store, const PositionEvent& e, TimeMs now,
+                                       ReportedChanges* reported) {
   ApplyResult r;
   WriteBatch b(now);
   journal_event(b, std::string(e.venue_event), e.transaction_time, e.reason, e.positions.empty() ? "" : e.positions[0].symbol,
@@ -223,6 +253,10 @@ Result<ApplyResult> ApplyPositionEvent(StateStore& store, const PositionEvent& e
       continue;
     }
     const std::string why = std::string(e.venue_event) + " " + e.reason;
+    if (reported) {
+      auto change = p.amount.Sub(held->open ? held->open->qty : Decimal());
+      if (change.ok()) reported->Record(key, p.update_time, *change);
+    }
     if (p.amount.is_zero()) {
       if (held->open) {
         b.ClosePosition(p.symbol, p.position_side, now, "flat on the exchange (" + e.reason + ")",

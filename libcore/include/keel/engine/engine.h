@@ -26,6 +26,7 @@
 #include "keel/engine/alert.h"
 #include "keel/engine/engine_loop.h"
 #include "keel/engine/engine_store.h"
+#include "keel/engine/event_applier.h"
 #include "keel/engine/replacement_guard.h"
 #include "keel/engine/risk_limits.h"
 #include "keel/engine/signal.h"
@@ -225,6 +226,7 @@ class Engine {
   std::map<std::string, TimeMs> last_client_id_ms_;
   SignalRate signal_rate_;
   ReplacementGuard guard_;
+  ReportedChanges reported_changes_;
   TimerId watch_timer_ = 0;
   bool stream_live_ = false;
   TimeMs stream_down_since_ = 0;

@@ -11,6 +11,7 @@
 //     that may already be counted, a position that turned over) is returned as a symbol to read by
 //     REST. Nothing is guessed.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,31 @@ struct ApplyResult {
   std::vector<std::string> notes;       // what was done, one line each
 };
 
-Result<ApplyResult> ApplyOrderEvent(StateStore& store, const OrderEvent& event, TimeMs now);
-Result<ApplyResult> ApplyPositionEvent(StateStore& store, const PositionEvent& event, TimeMs now);
+// The position changes the last ACCOUNT_UPDATE reported that no fill has been matched against yet,
+// per position. Binance reports a fill's position change with the fill's own time, just before the
+// fill itself: a fill at that time that lies inside the reported change is counted already and
+// needs no REST read; one outside it (a second trade in the same millisecond whose report was
+// lost) still does. Owned by whoever applies the stream (the engine), in memory: after a restart
+// the first such fill is read once by REST, which is safe.
+class ReportedChanges {
+ public:
+  // A report of the position at `at` that changed it by `change` (an ACCOUNT_UPDATE, or a REST
+  // read the engine wrote after verifying a fill). Reports of one moment add up.
+  void Record(const std::string& key, TimeMs at, Decimal change);
+  // True, and the fill's part taken from the change, when `delta` at `at` lies inside it.
+  bool Take(const std::string& key, TimeMs at, Decimal delta);
+
+ private:
+  struct Change {
+    TimeMs at = 0;
+    Decimal left;
+  };
+  std::map<std::string, Change> changes_;  // "SYMBOL/SIDE"
+};
+
+Result<ApplyResult> ApplyOrderEvent(StateStore& store, const OrderEvent& event, TimeMs now,
+                                    ReportedChanges* reported = nullptr);
+Result<ApplyResult> ApplyPositionEvent(StateStore& store, const PositionEvent& event, TimeMs now,
+                                       ReportedChanges* reported = nullptr);
 
 }  // namespace keel

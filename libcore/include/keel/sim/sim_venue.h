@@ -3,6 +3,7 @@
 // Binance REST API and the control endpoint. keel-exchange-sim serves it over sockets; scenario
 // tests drive it in process on a ManualClock. Single-threaded.
 
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -45,6 +46,10 @@ class SimVenue {
 
   // Counters as one JSON document (also printed at exit).
   std::string CountersJson() const;
+  // Requests to the exchange API per "METHOD /path", per result.
+  const std::map<std::string, std::map<std::string, std::int64_t>>& request_counts() const {
+    return rest_.request_counts();
+  }
   void CountStreamMessages(std::int64_t sent) { stream_messages_sent_ += sent; }
 
  private:
