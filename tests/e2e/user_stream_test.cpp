@@ -9,6 +9,7 @@
 #include "keel/binance/binance_exchange.h"
 #include "keel/binance/market_stream.h"
 #include "keel/binance/user_stream.h"
+#include "keel/net/background_worker.h"
 #include "sim_process.h"
 
 using namespace keel;
@@ -24,12 +25,23 @@ TEST_CASE("the user-data stream stays alive through a disconnect and a listen-ke
                                                     [](TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); });
   binance::RestClient& rest_ref = *rest;
   binance::BinanceExchange exchange(std::move(rest));
+  // The test's own orders go through another connection: the stream's may be busy on its thread.
+  auto trading_transport = net::CurlTransport::Create("http://127.0.0.1:" + std::to_string(sim.rest_port()), std::nullopt);
+  REQUIRE(trading_transport.ok());
+  binance::BinanceExchange trading(std::make_unique<binance::RestClient>(
+      **trading_transport, "keel-demo-key", Secret("keel-demo-secret"), clock,
+      [](TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }));
 
   net::EventLoop loop;
   std::vector<std::string> events;
   std::vector<std::string> states;
   int snapshot_positions = -1;
   binance::UserStreamOptions options;
+  net::BackgroundWorker rest_thread;  // the daemon's way: REST calls off the loop
+  SUBCASE("REST calls on the loop's thread") {}
+  SUBCASE("REST calls on a background thread") {
+    options.offload = [&rest_thread](std::function<void()> job) { rest_thread.Run(std::move(job)); };
+  }
   options.ws_url = "ws://127.0.0.1:" + std::to_string(sim.ws_port());
   options.backoff_initial_ms = 100;
   options.jitter_seed = 7;
@@ -49,17 +61,19 @@ TEST_CASE("the user-data stream stays alive through a disconnect and a listen-ke
   handler.on_state = [&](const std::string& s) { states.push_back(s); };
   binance::UserDataStream stream(loop, exchange, rest_ref, options, handler);
   REQUIRE(stream.Start().ok());
-  const std::string first_key = stream.listen_key();
+  std::string first_key;
 
   HttpClient control(sim.rest_port());
   loop.After(400, [&] {
+    first_key = stream.listen_key();
+    CHECK(!first_key.empty());
     PlaceOrder o;
     o.client_order_id = "kdemo-stream-1";
     o.symbol = "BTCUSDT";
     o.side = Side::kBuy;
     o.type = OrderType::kMarket;
     o.qty = Decimal::Parse("0.010").value();
-    REQUIRE(exchange.Place(o).ok());
+    REQUIRE(trading.Place(o).ok());
   });
   loop.After(900, [&] { control.Send("POST", "/_sim/command", {}, R"({"fault":"disconnect"})"); });
   loop.After(1800, [&] {
@@ -71,6 +85,7 @@ TEST_CASE("the user-data stream stays alive through a disconnect and a listen-ke
     loop.Stop();
   });
   loop.Run();
+  rest_thread.Stop();  // before the exchange it calls goes away
 
   INFO("states: " << [&] { std::string all; for (auto& s : states) all += s + " | "; return all; }());
   CHECK(stream.connects() == 3);  // first, after the disconnect, after the key expired

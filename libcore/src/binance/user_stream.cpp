@@ -30,26 +30,70 @@ void UserDataStream::State(const std::string& line) {
   if (handler_.on_state) handler_.on_state(line);
 }
 
-Status UserDataStream::CreateKey() {
-  auto body = rest_.WithKey("POST", "/fapi/v1/listenKey", net::Params());
+namespace {
+
+Result<std::string> RequestListenKey(RestClient& rest) {
+  auto body = rest.WithKey("POST", "/fapi/v1/listenKey", net::Params());
   if (!body.ok()) return body.status().WithContext("creating a listen key");
   rapidjson::Document d;
   d.Parse(body->c_str());
   if (d.HasParseError() || !d.IsObject() || !d.HasMember("listenKey") || !d["listenKey"].IsString())
     return Status::InvalidInput("POST /fapi/v1/listenKey: expected {\"listenKey\":\"...\"}");
-  listen_key_ = d["listenKey"].GetString();
-  return Status::Ok();
+  return std::string(d["listenKey"].GetString());
+}
+
+Status ExtendListenKey(RestClient& rest, const std::string& key) {
+  net::Params p;
+  p.Add("listenKey", key);
+  auto kept = rest.WithKey("PUT", "/fapi/v1/listenKey", p);
+  return kept.ok() ? Status::Ok() : kept.status().WithContext("extending the listen key");
+}
+
+}  // namespace
+
+template <typename R>
+void UserDataStream::Blocking(std::function<R()> work, std::function<void(R)> then) {
+  if (!options_.offload) return then(work());
+  std::weak_ptr<bool> alive = alive_;
+  options_.offload([this, alive, work = std::move(work), then = std::move(then)]() mutable {
+    auto result = std::make_shared<R>(work());
+    loop_.Post([alive, result, then = std::move(then)] {
+      if (auto a = alive.lock(); a && *a) then(std::move(*result));
+    });
+  });
+}
+
+void UserDataStream::NewKeyThenConnect() {
+  RestClient* rest = &rest_;
+  Blocking<Result<std::string>>([rest] { return RequestListenKey(*rest); },
+                                [this](Result<std::string> key) {
+                                  if (stopped_) return;
+                                  if (!key.ok()) return ScheduleReconnect(key.status().message());
+                                  listen_key_ = *key;
+                                  Connect();
+                                });
+}
+
+void UserDataStream::KeepKeyThenConnect() {
+  RestClient* rest = &rest_;
+  const std::string key = listen_key_;
+  Blocking<Status>([rest, key] { return ExtendListenKey(*rest, key); },
+                   [this](Status kept) {
+                     if (stopped_) return;
+                     // The key may have lapsed while we were away: then a new one.
+                     if (!kept.ok()) return NewKeyThenConnect();
+                     Connect();
+                   });
 }
 
 Status UserDataStream::Start() {
   if (options_.ws_url.empty()) return Status::InvalidInput("the user-data stream needs exchange.ws_url");
   stopped_ = false;
-  KEEL_RETURN_IF_ERROR(CreateKey());
   std::weak_ptr<bool> alive = alive_;
   loop_.Every(options_.keepalive_ms, [this, alive] {
     if (auto a = alive.lock(); a && *a && !stopped_) KeepAlive();
   });
-  Connect();
+  NewKeyThenConnect();
   return Status::Ok();
 }
 
@@ -74,19 +118,22 @@ void UserDataStream::OnOpen() {
   backoff_.Reset();
   State("live");
   // Whatever happened while not connected is in this snapshot; the stream covers what follows.
-  Status s = TakeSnapshot();
-  if (!s.ok()) {
-    State("snapshot after connecting failed: " + s.message() + ": reconnecting");
-    ws_->Close("snapshot failed");
-  }
+  TakeSnapshot("snapshot after connecting failed");
 }
 
-Status UserDataStream::TakeSnapshot() {
-  auto snapshot = exchange_.Account();
-  if (!snapshot.ok()) return snapshot.status();
-  ++snapshots_;
-  if (handler_.on_snapshot) handler_.on_snapshot(*snapshot);
-  return Status::Ok();
+void UserDataStream::TakeSnapshot(const std::string& on_failure) {
+  Exchange* exchange = &exchange_;
+  Blocking<Result<AccountReport>>([exchange] { return exchange->Account(); },
+                                  [this, on_failure](Result<AccountReport> snapshot) {
+                                    if (stopped_) return;
+                                    if (!snapshot.ok()) {
+                                      State(on_failure + ": " + snapshot.status().message() + ": reconnecting");
+                                      if (ws_ && ws_->open()) ws_->Close("snapshot failed");
+                                      return;
+                                    }
+                                    ++snapshots_;
+                                    if (handler_.on_snapshot) handler_.on_snapshot(*snapshot);
+                                  });
 }
 
 void UserDataStream::OnText(const std::string& text) {
@@ -95,11 +142,7 @@ void UserDataStream::OnText(const std::string& text) {
     // Something happened that keel cannot read: what it changed is read by REST instead, so that
     // nothing is silently lost. If that fails too, reconnecting takes a snapshot anyway.
     State("undecodable user-data event (" + event.status().message() + "): reading the account by REST");
-    Status s = TakeSnapshot();
-    if (!s.ok()) {
-      State("snapshot after an undecodable event failed: " + s.message() + ": reconnecting");
-      if (ws_ && ws_->open()) ws_->Close("snapshot failed");
-    }
+    TakeSnapshot("snapshot after an undecodable event failed");
     return;
   }
   if (std::holds_alternative<ListenKeyExpiredEvent>(*event)) {
@@ -115,12 +158,7 @@ void UserDataStream::OnClose(const std::string& reason) {
   if (stopped_) return;
   if (renewing_key_) {
     renewing_key_ = false;
-    Status s = CreateKey();
-    if (!s.ok()) {
-      ScheduleReconnect(s.message());
-      return;
-    }
-    Connect();
+    NewKeyThenConnect();
     return;
   }
   ScheduleReconnect(reason);
@@ -135,30 +173,22 @@ void UserDataStream::ScheduleReconnect(const std::string& reason) {
   loop_.After(delay, [this, alive] {
     auto a = alive.lock();
     if (!a || !*a || stopped_) return;
-    // The key may have lapsed while we were away: extend it, or make a new one.
-    net::Params p;
-    p.Add("listenKey", listen_key_);
-    auto kept = rest_.WithKey("PUT", "/fapi/v1/listenKey", p);
-    if (!kept.ok()) {
-      Status s = CreateKey();
-      if (!s.ok()) {
-        ScheduleReconnect(s.message());
-        return;
-      }
-    }
-    Connect();
+    if (listen_key_.empty()) NewKeyThenConnect();
+    else KeepKeyThenConnect();
   });
 }
 
 void UserDataStream::KeepAlive() {
-  net::Params p;
-  p.Add("listenKey", listen_key_);
-  auto kept = rest_.WithKey("PUT", "/fapi/v1/listenKey", p);
-  if (kept.ok()) return;
-  State("listen key keepalive failed: " + kept.status().message() + ": creating a new key");
-  renewing_key_ = true;
-  if (ws_ && ws_->open()) ws_->Close("listen key lost");
-  else OnClose("listen key lost");
+  RestClient* rest = &rest_;
+  const std::string key = listen_key_;
+  Blocking<Status>([rest, key] { return ExtendListenKey(*rest, key); },
+                   [this](Status kept) {
+                     if (kept.ok() || stopped_) return;
+                     State("listen key keepalive failed: " + kept.message() + ": creating a new key");
+                     renewing_key_ = true;
+                     if (ws_ && ws_->open()) ws_->Close("listen key lost");
+                     else OnClose("listen key lost");
+                   });
 }
 
 }  // namespace keel::binance

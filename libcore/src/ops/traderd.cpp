@@ -21,6 +21,7 @@
 #include "keel/exchange/connect.h"
 #include "keel/model/json_fields.h"
 #include "keel/model/json_writer.h"
+#include "keel/net/background_worker.h"
 #include "keel/net/line_server.h"
 #include "keel/ops/exit_code.h"
 #include "keel/store/sqlite_store.h"
@@ -191,6 +192,9 @@ int RunTraderd(const TraderdOptions& options) {
   binance::UserStreamOptions uso;
   uso.ws_url = c.ws_url;
   uso.ca_path = c.ca_path;
+  // The stream's listen-key and snapshot calls: on their own thread and connection, never the loop's.
+  net::BackgroundWorker stream_rest;
+  uso.offload = [&stream_rest](std::function<void()> job) { stream_rest.Run(std::move(job)); };
   std::unique_ptr<binance::UserDataStream> user_stream;
   std::unique_ptr<binance::MarketDataStream> market_stream;
 
@@ -260,6 +264,7 @@ int RunTraderd(const TraderdOptions& options) {
   });
   loop.Run();
   workers.Stop();
+  stream_rest.Stop();
   return exit_code;
 }
 

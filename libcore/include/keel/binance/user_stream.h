@@ -7,8 +7,9 @@
 // for the consumer to order observations. An event that cannot be decoded at all is not dropped
 // silently: a REST snapshot is taken in its place.
 //
-// Runs on the EventLoop's thread; the REST calls it makes (listen keys, snapshots) block that thread
-// briefly. Handlers run on the loop's thread.
+// Runs on the EventLoop's thread, and so do its handlers. The REST calls it makes (listen keys,
+// snapshots) go to `offload` when one is given (the daemon's: the loop never waits on the network)
+// and come back to the loop as results; without one they run on the loop's thread (tools, tests).
 
 #include <functional>
 #include <memory>
@@ -29,6 +30,8 @@ struct UserStreamOptions {
   TimeMs backoff_initial_ms = 1000;
   TimeMs backoff_max_ms = 30'000;
   std::uint64_t jitter_seed = 0;  // 0: seeded from the clock
+  // Runs a blocking job elsewhere (a net::BackgroundWorker); empty: on the loop's thread.
+  std::function<void(std::function<void()>)> offload;
 };
 
 struct UserStreamHandler {
@@ -46,7 +49,8 @@ class UserDataStream {
   UserDataStream(const UserDataStream&) = delete;
   UserDataStream& operator=(const UserDataStream&) = delete;
 
-  // Creates the listen key and connects. Errors here are the caller's (no key, no URL).
+  // Creates the listen key and connects. Only a missing URL is an error here; a failed key request
+  // is reported through on_state and retried with back-off like any lost connection.
   Status Start();
   void Stop();
 
@@ -56,11 +60,18 @@ class UserDataStream {
   int reconnects_scheduled() const { return reconnects_; }
 
  private:
-  Status CreateKey();
+  // A new listen key, then a connection with it (retried with back-off when the key fails).
+  void NewKeyThenConnect();
+  // Extends the current key (a new one if it lapsed), then connects.
+  void KeepKeyThenConnect();
   void Connect();
   void OnOpen();
-  // A REST snapshot of positions and open orders, handed to on_snapshot.
-  Status TakeSnapshot();
+  // A REST snapshot of positions and open orders, handed to on_snapshot; on failure, `on_failure`
+  // says why it matters, and the connection is closed to start over.
+  void TakeSnapshot(const std::string& on_failure);
+  // Runs `work` through options_.offload (or here), then `then` with its result on the loop.
+  template <typename R>
+  void Blocking(std::function<R()> work, std::function<void(R)> then);
   void OnText(const std::string& text);
   void OnClose(const std::string& reason);
   void ScheduleReconnect(const std::string& reason);
