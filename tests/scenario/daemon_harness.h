@@ -82,6 +82,7 @@ struct DaemonScenario : Scenario {
     Run(0);
     REQUIRE_MESSAGE(done, "the engine did not finish starting");
     REQUIRE_MESSAGE(result.ok(), result.ToString());
+    engine->OnStreamState(true, "live");  // events reach it from here on, as from a connected stream
   }
 
   // Moves the clock by ms in steps of 10, the venue and the engine with it.

@@ -61,7 +61,8 @@ Engine::Engine(EngineSettings settings, StateStore& store, const Clock& clock, E
 }
 
 Engine::~Engine() {
-  if (watch_timer_) loop_.CancelTimer(watch_timer_);
+  for (TimerId timer : {watch_timer_, orphan_timer_, reconcile_timer_})
+    if (timer) loop_.CancelTimer(timer);
 }
 
 EngineReply ReplyOf(int code, const std::string& result, const std::string& id, const std::string& detail,
@@ -236,6 +237,9 @@ void Engine::FinishStart(Result<StartupReport> report, std::function<void(Status
   queued_events_.clear();
   for (auto& fn : queued) fn();
   WatchProtection();  // protects what start-up found unprotected at once, then every interval
+  // Start-up has just scanned and reconciled: the periodic ones begin one interval from now.
+  orphan_timer_ = loop_.After(settings_.daemon.orphan_scan_interval_ms, [this] { PeriodicOrphanScan(); });
+  reconcile_timer_ = loop_.After(settings_.daemon.reconcile_interval_ms, [this] { PeriodicReconcile(); });
   done(Status::Ok());
 }
 
@@ -300,6 +304,7 @@ void Engine::OnStreamState(bool live, const std::string& detail) {
     if (!stream_live_ && stream_down_since_) Log("stream live again after " + std::to_string(now - stream_down_since_) + " ms");
     stream_live_ = true;
     stream_down_since_ = 0;
+    stream_down_alerted_ = false;
     return;
   }
   if (stream_live_ || !stream_down_since_) stream_down_since_ = now;
@@ -319,9 +324,9 @@ void Engine::Shutdown(std::function<void()> done) {
   shutting_down_ = true;
   on_shutdown_done_ = std::move(done);
   Log("shutting down: no new signals; " + std::to_string(jobs_in_flight_) + " REST job(s) in flight");
-  if (watch_timer_) {
-    loop_.CancelTimer(watch_timer_);
-    watch_timer_ = 0;
+  for (TimerId* timer : {&watch_timer_, &orphan_timer_, &reconcile_timer_}) {
+    if (*timer) loop_.CancelTimer(*timer);
+    *timer = 0;
   }
   if (settings_.daemon.cancel_entries_on_shutdown) {
     OrderFilter open;

@@ -169,6 +169,7 @@ void Engine::WatchProtection() {
   watch_timer_ = 0;
   if (shutting_down_) return;
   const TimeMs now = clock_.NowMs();
+  CheckStream(now);
   std::vector<PositionRecord> positions;
   std::vector<OrderRecord> open_orders;
   Status read = ReadOpen(positions, open_orders);

@@ -70,6 +70,8 @@ struct EngineCounters {
   std::int64_t rollbacks = 0;
   std::int64_t protections_repaired = 0;
   std::int64_t orphans = 0;
+  std::int64_t orphan_scans = 0;
+  std::int64_t reconciles = 0;
   std::int64_t mismatches = 0;
   std::int64_t stream_events = 0;
   std::int64_t rest_jobs = 0;
@@ -184,6 +186,11 @@ class Engine {
   void Repair(const PositionRecord& position);
   void HandleUntracked(const std::string& key);
   void ResyncSymbols(const std::vector<std::string>& symbols);
+  // engine_scan.cpp: the periodic orphan scan and reconcile, and the stream-down alert.
+  void PeriodicOrphanScan();
+  void OnOrphanScan(Result<AccountReport> account);
+  void PeriodicReconcile();
+  void CheckStream(TimeMs now);
   void ApplyStreamResult(const Result<struct ApplyResult>& result, const std::string& what);
   // helpers
   Trade* TradeOf(const std::string& signal_id);
@@ -228,6 +235,10 @@ class Engine {
   ReplacementGuard guard_;
   ReportedChanges reported_changes_;
   TimerId watch_timer_ = 0;
+  TimerId orphan_timer_ = 0;
+  TimerId reconcile_timer_ = 0;
+  bool orphan_scan_in_flight_ = false;
+  bool stream_down_alerted_ = false;  // once per down period
   bool stream_live_ = false;
   TimeMs stream_down_since_ = 0;
 

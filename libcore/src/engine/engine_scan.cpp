@@ -1,0 +1,85 @@
+// What the engine checks on a timer besides protection: the periodic orphan scan (a position or
+// order on the exchange keel does not account for), the periodic reconcile, and how long the
+// user-data stream has been down. The stream finds almost everything at once; these find what it
+// missed (an event lost, a change made by hand on the exchange's site while keel was looking away).
+#include "engine_trade.h"
+#include "keel/safety/orphan_scanner.h"
+#include "keel/safety/store_view.h"
+
+namespace keel {
+
+void Engine::PeriodicOrphanScan() {
+  orphan_timer_ = 0;
+  if (shutting_down_) return;
+  if (!orphan_scan_in_flight_) {
+    orphan_scan_in_flight_ = true;
+    ++counters_.orphan_scans;
+    OnWorker<Result<AccountReport>>([](Exchange& ex) { return ex.Account(); },
+                                    [this](Result<AccountReport> a) { OnOrphanScan(std::move(a)); });
+  }
+  orphan_timer_ = loop_.After(settings_.daemon.orphan_scan_interval_ms, [this] { PeriodicOrphanScan(); });
+}
+
+void Engine::OnOrphanScan(Result<AccountReport> account) {
+  orphan_scan_in_flight_ = false;
+  if (!account.ok()) return Log("orphan scan: the exchange could not be read: " + account.status().message());
+  // Judged against the store as it is now: what the stream applied meanwhile is newer (seed 004).
+  auto view = LoadStoreView(store_);
+  if (!view.ok()) return Log("orphan scan: store error: " + view.status().message());
+  OrphanOptions o;
+  o.account = settings_.account;
+  o.now = clock_.NowMs();
+  o.grace_ms = settings_.daemon.protect_grace_ms;
+  const OrphanScan scan = ScanForOrphans(*account, *view, o);
+  const bool protect = settings_.daemon.orphan_policy == OrphanPolicy::kProtect;
+  for (const auto& f : scan.findings) {
+    const std::string key = f.symbol + "/" + to_string(f.position_side);
+    Log(std::string("orphan scan: ") + to_string(f.kind) + " " + (f.client_order_id.empty() ? key : f.client_order_id) +
+        ": " + f.detail);
+    switch (f.kind) {
+      case OrphanKind::kUntrackedPosition:
+        HandleUntracked(key);  // alerted, and protected by policy; never closed
+        break;
+      case OrphanKind::kUnprotectedPosition:
+      case OrphanKind::kPartiallyProtectedPosition: {
+        // The store believes it protected; the exchange says otherwise (a stop cancelled by hand,
+        // its event lost). The trade's own stop, or the configured distance, is placed again.
+        if (repairing_.count(key)) break;
+        RaiseAlert(AlertKind::kUnprotectedPosition, key, f.symbol,
+                   key + " " + f.amount.ToString() + ": " + f.detail + (protect ? ": placing a stop" : ""));
+        if (!protect) break;
+        auto held = OpenPositionOf(store_, f.symbol, f.position_side);
+        if (held.ok() && *held) Repair(**held);
+        break;
+      }
+      case OrphanKind::kUnknownOrder:
+      case OrphanKind::kForeignOrder:
+        ++counters_.orphans;
+        RaiseAlert(AlertKind::kOrphan, f.client_order_id, f.symbol,
+                   f.symbol + " order " + f.client_order_id + ": " + f.detail + " (reported, never touched)");
+        break;
+    }
+  }
+}
+
+void Engine::PeriodicReconcile() {
+  reconcile_timer_ = 0;
+  if (shutting_down_) return;
+  ++counters_.reconciles;
+  // Every listed symbol: the read is account-wide anyway, and a mismatch on a symbol keel has not
+  // touched lately is exactly what this is for.
+  ResyncSymbols(ListedSymbols());
+  reconcile_timer_ = loop_.After(settings_.daemon.reconcile_interval_ms, [this] { PeriodicReconcile(); });
+}
+
+void Engine::CheckStream(TimeMs now) {
+  if (stream_live_ || !stream_down_since_ || stream_down_alerted_) return;
+  const TimeMs down = now - stream_down_since_;
+  if (down <= settings_.daemon.stream_down_alert_ms) return;
+  stream_down_alerted_ = true;
+  RaiseAlert(AlertKind::kStreamDown, "stream", "",
+             "the user-data stream has been down for " + std::to_string(down / 1000) +
+                 " s: fills, cancels and closes are seen only by the periodic scans until it is back");
+}
+
+}  // namespace keel
