@@ -23,6 +23,7 @@
 #include "keel/model/json_writer.h"
 #include "keel/net/background_worker.h"
 #include "keel/net/line_server.h"
+#include "keel/ops/alert_sinks.h"
 #include "keel/ops/exit_code.h"
 #include "keel/store/sqlite_store.h"
 
@@ -30,9 +31,17 @@ namespace keel::ops {
 namespace {
 
 // Alerts go to the log until [[alert]] sinks are wired.
-struct LogAlerts final : AlertSink {
-  void Raise(const Alert&) override {}
-};
+// The sinks as text, to tell whether a reload changed them.
+std::string AlertSinksText(const std::vector<AlertSinkConfig>& sinks) {
+  std::string text;
+  for (const auto& s : sinks) {
+    text += std::to_string(static_cast<int>(s.kind)) + "|" + s.url + "|" + std::to_string(static_cast<int>(s.format)) + "|" +
+            s.chat_id + "|" + std::to_string(s.min_interval_ms) + "|";
+    for (const auto& arg : s.command) text += arg + " ";
+    text += "\n";
+  }
+  return text;
+}
 
 std::string ErrorReply(const std::string& detail) {
   JsonWriter w;
@@ -157,7 +166,8 @@ int RunTraderd(const TraderdOptions& options) {
   net::EventLoop loop;
   AsioEngineLoop engine_loop(loop);
   ThreadWorkers workers(std::move(exchanges));
-  LogAlerts alerts;
+  // The engine logs every alert itself; these are the [[alert]] sinks.
+  ops::AlertDispatcher alerts(c.account_name, d.alerts, c.ca_path);
   EngineSettings settings;
   settings.account = c.account_name;
   settings.daemon = d;
@@ -219,6 +229,8 @@ int RunTraderd(const TraderdOptions& options) {
         again->store_path != c.store_path || again->exchange_kind != c.exchange_kind)
       return spdlog::error("SIGHUP: config not reloaded: the account, exchange or store changed; restart keel-traderd for that");
     for (const auto& line : engine.Reconfigure(again->daemon)) spdlog::warn("SIGHUP: {}", line);
+    if (AlertSinksText(again->daemon.alerts) != AlertSinksText(d.alerts))
+      spdlog::warn("SIGHUP: alert: [[alert]] sinks changed, take effect after a restart");
   });
   loop.Post([&] {
     engine_loop.MarkLoopThread();
@@ -265,6 +277,7 @@ int RunTraderd(const TraderdOptions& options) {
   loop.Run();
   workers.Stop();
   stream_rest.Stop();
+  alerts.Stop();  // what was raised last is still delivered
   return exit_code;
 }
 
