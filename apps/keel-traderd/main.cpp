@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   std::string account;
   app.add_option("--config", options.config_path, "the account's TOML config");
   app.add_option("--account", account, "the account; reads $KEEL_CONFIG_DIR/NAME.toml (default /etc/keel)");
+  app.add_flag("--check", options.check_only, "check the config and exit: 0 when it is valid, 2 naming each problem");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -12,6 +12,22 @@
 #include "keel/safety/store_view.h"
 
 namespace keel {
+namespace {
+
+// Marks a stream event's handling, so that the REST commands it leads to are timed from it.
+class EventScope {
+ public:
+  explicit EventScope(std::optional<std::chrono::steady_clock::time_point>& started) : started_(started) {
+    started_ = std::chrono::steady_clock::now();
+  }
+  ~EventScope() { started_.reset(); }
+
+ private:
+  std::optional<std::chrono::steady_clock::time_point>& started_;
+};
+
+}  // namespace
+
 
 const char* to_string(AlertKind k) {
   switch (k) {
@@ -261,6 +277,7 @@ void Engine::OnOrderEvent(const OrderEvent& e) {
     return;
   }
   ++counters_.stream_events;
+  EventScope scope(event_started_);
   if (e.exchange_generated && e.is_fill()) {
     const std::string key = e.symbol + "/" + to_string(e.position_side);
     RaiseAlert(AlertKind::kLiquidation, key, e.symbol,
@@ -278,6 +295,7 @@ void Engine::OnPositionEvent(const PositionEvent& e) {
     return;
   }
   ++counters_.stream_events;
+  EventScope scope(event_started_);
   auto r = ApplyPositionEvent(store_, e, clock_.NowMs(), &reported_changes_);
   ApplyStreamResult(r, std::string(e.venue_event) + " " + e.reason);
   for (const auto& p : e.positions) AfterPositionChange(p.symbol, p.position_side);
@@ -307,12 +325,14 @@ void Engine::OnStreamState(bool live, const std::string& detail) {
     stream_down_alerted_ = false;
     return;
   }
+  if (stream_live_) ++counters_.stream_drops;
   if (stream_live_ || !stream_down_since_) stream_down_since_ = now;
   stream_live_ = false;
   Log("stream down: " + detail);
 }
 
 void Engine::OnBookTicker(const std::string& symbol, Decimal bid, Decimal ask) {
+  EventScope scope(event_started_);
   books_[symbol] = {bid, ask};
   FollowBook(symbol);
 }

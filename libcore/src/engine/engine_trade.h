@@ -1,6 +1,7 @@
 #pragma once
 // The engine's in-memory state of one active trade (private to the engine's .cpp files).
 
+#include <chrono>
 #include <memory>
 
 #include "keel/engine/engine.h"
@@ -52,6 +53,10 @@ template <typename R>
 void Engine::OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> done) {
   ++jobs_in_flight_;
   ++counters_.rest_jobs;
+  if (event_started_) {
+    latency_.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - *event_started_)
+                        .count());
+  }
   workers_.Submit([this, job = std::move(job), done = std::move(done)](Exchange& ex) mutable {
     auto result = std::make_shared<R>(job(ex));
     loop_.Post([this, result, done = std::move(done)] {

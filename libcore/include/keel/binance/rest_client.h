@@ -7,6 +7,7 @@
 //
 // Not thread-safe: one client per thread.
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -52,7 +53,8 @@ class RestClient {
   // Waits the way this client waits (a virtual clock in tests).
   void Sleep(TimeMs ms) { sleep_(ms); }
   TimeMs time_offset_ms() const { return offset_ms_; }
-  int used_weight() const { return used_weight_; }
+  // Readable from any thread (the daemon's metrics read its workers' clients).
+  int used_weight() const { return used_weight_.load(std::memory_order_relaxed); }
   long requests_sent() const { return requests_; }
 
  private:
@@ -76,7 +78,7 @@ class RestClient {
   RestOptions options_;
   TimeMs offset_ms_ = 0;
   bool synced_ = false;
-  int used_weight_ = 0;
+  std::atomic<int> used_weight_{0};
   TimeMs weight_minute_ = 0;
   TimeMs blocked_until_ = 0;
   long requests_ = 0;

@@ -14,6 +14,7 @@
 // given a stop and alerted; a position keel does not track (seen on the stream or in a scan) is
 // alerted and, by policy, protected, never closed on its own.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,6 +28,7 @@
 #include "keel/engine/engine_loop.h"
 #include "keel/engine/engine_store.h"
 #include "keel/engine/event_applier.h"
+#include "keel/engine/latency.h"
 #include "keel/engine/replacement_guard.h"
 #include "keel/engine/risk_limits.h"
 #include "keel/engine/signal.h"
@@ -74,6 +76,7 @@ struct EngineCounters {
   std::int64_t reconciles = 0;
   std::int64_t mismatches = 0;
   std::int64_t stream_events = 0;
+  std::int64_t stream_drops = 0;     // live -> down transitions
   std::int64_t rest_jobs = 0;
   std::int64_t unprotected_ms = 0;  // summed over positions past the grace period
 };
@@ -116,6 +119,9 @@ class Engine {
   void Shutdown(std::function<void()> done);
 
   const EngineCounters& counters() const { return counters_; }
+  // Replacement blocks by reason (ReplacementGuard), and event -> command latency.
+  const std::map<GuardBlock, std::int64_t>& guard_blocks() const { return guard_.blocks(); }
+  const LatencyHistogram& latency() const { return latency_; }
   // The symbols the exchange lists for trading (known once started).
   std::vector<std::string> ListedSymbols() const;
   const std::vector<Alert>& recent_alerts() const { return recent_alerts_; }
@@ -234,6 +240,9 @@ class Engine {
   SignalRate signal_rate_;
   ReplacementGuard guard_;
   ReportedChanges reported_changes_;
+  // While a stream event is being handled: when it entered (for latency_).
+  std::optional<std::chrono::steady_clock::time_point> event_started_;
+  LatencyHistogram latency_;
   TimerId watch_timer_ = 0;
   TimerId orphan_timer_ = 0;
   TimerId reconcile_timer_ = 0;

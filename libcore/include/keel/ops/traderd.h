@@ -11,6 +11,9 @@ namespace keel::ops {
 
 struct TraderdOptions {
   std::string config_path;
+  // Read and check the config (every key, credentials included), print what it says, exit 0 or
+  // 2; nothing is opened, locked or connected.
+  bool check_only = false;
 };
 
 // Returns the process exit code: 0 after a clean shutdown, 2 for a configuration or store problem

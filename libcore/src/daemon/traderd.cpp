@@ -24,6 +24,8 @@
 #include "keel/net/background_worker.h"
 #include "keel/net/line_server.h"
 #include "keel/ops/alert_sinks.h"
+#include "keel/ops/daemon_metrics.h"
+#include "keel/ops/systemd_notify.h"
 #include "keel/ops/exit_code.h"
 #include "keel/store/sqlite_store.h"
 
@@ -144,6 +146,21 @@ int RunTraderd(const TraderdOptions& options) {
   }
   const AccountConfig& c = *config;
   const DaemonConfig& d = c.daemon;
+  if (options.check_only) {
+    std::string problems;
+    for (const SecretSource* source : {&c.api_key, &c.api_secret}) {
+      auto secret = LoadSecret(*source);
+      if (!secret.ok()) problems += "keel-traderd: " + secret.status().message() + "\n";
+    }
+    if (!problems.empty()) {
+      std::cerr << problems;
+      return kExitUsage;
+    }
+    std::cout << "config OK: account " << c.account_name << ", store " << c.store_path << ", control socket "
+              << d.control_socket << ", spool " << d.spool_dir.value_or("none") << ", metrics "
+              << d.metrics_listen.value_or("off") << ", " << d.alerts.size() << " alert sink(s)\n";
+    return 0;
+  }
   auto store = SqliteStore::OpenWriter(c.store_path);
   if (!store.ok()) {
     std::cerr << "keel-traderd: " << store.status().message() << "\n";
@@ -159,6 +176,9 @@ int RunTraderd(const TraderdOptions& options) {
     }
     exchanges.push_back(std::move(ex).value());
   }
+  std::vector<binance::RestClient*> worker_clients;  // their used weight, for the metrics
+  for (std::size_t i = 0; i + 1 < exchanges.size(); ++i)
+    if (auto* b = dynamic_cast<binance::BinanceExchange*>(exchanges[i].get())) worker_clients.push_back(&b->client());
   std::unique_ptr<Exchange> stream_exchange = std::move(exchanges.back());
   exchanges.pop_back();
   auto* binance_stream_exchange = dynamic_cast<binance::BinanceExchange*>(stream_exchange.get());
@@ -173,6 +193,29 @@ int RunTraderd(const TraderdOptions& options) {
   settings.daemon = d;
   settings.sleep = [](TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
   Engine engine(settings, **store, clock, engine_loop, workers, alerts);
+
+  std::unique_ptr<ops::DaemonMetrics> metrics;
+  if (d.metrics_listen) {
+    auto started = ops::DaemonMetrics::Start(*d.metrics_listen);
+    if (!started.ok()) {
+      std::cerr << "keel-traderd: " << started.status().message() << "\n";
+      return kExitUsage;
+    }
+    metrics = std::move(started).value();
+    spdlog::info("metrics on http://{}/metrics (port {})", *d.metrics_listen, metrics->port());
+  }
+  auto sample_metrics = [&] {
+    if (!metrics) return;
+    ops::DaemonSample sample;
+    sample.engine = engine.counters();
+    sample.guard_blocks = engine.guard_blocks();
+    sample.latency = engine.latency();
+    sample.alerts_delivered = alerts.delivered();
+    sample.alerts_failed = alerts.failed();
+    sample.alerts_held_back = alerts.held_back();
+    for (auto* client : worker_clients) sample.rest_weight_used = std::max(sample.rest_weight_used, client->used_weight());
+    metrics->Update(sample);
+  };
 
   net::LineServer control(loop, [&engine](const std::string& line, net::LineReply reply, net::LinePush) {
     HandleControl(engine, line, std::move(reply));
@@ -214,6 +257,7 @@ int RunTraderd(const TraderdOptions& options) {
     if (stopping) return;
     stopping = true;
     spdlog::info("{}: shutting down", why);
+    ops::NotifyStopping();
     engine.Shutdown([&] {
       if (user_stream) user_stream->Stop();
       if (market_stream) market_stream->Stop();
@@ -267,9 +311,15 @@ int RunTraderd(const TraderdOptions& options) {
         if (!ms.ok()) spdlog::error("market streams not started: {}", ms.message());
       }
       spdlog::info("keel-traderd ready account={} control_socket={}", settings.account, settings.daemon.control_socket);
+      ops::NotifyReady("taking signals, account " + settings.account);
       std::cout << "keel-traderd: ready, account " << settings.account << ", control socket "
                 << settings.daemon.control_socket << std::endl;
     });
+    loop.Every(1000, sample_metrics);
+    if (const TimeMs watchdog = ops::WatchdogIntervalMs(); watchdog > 0) {
+      // The loop itself pings: a wedged engine thread stops the pings and systemd restarts it.
+      loop.Every(watchdog, [] { ops::NotifyWatchdog(); });
+    }
     if (d.spool_dir) loop.Every(500, [&engine, dir = *d.spool_dir, &stopping] {
       if (!stopping && engine.ready()) ScanSpool(engine, dir);
     });
