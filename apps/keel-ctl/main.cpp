@@ -12,6 +12,7 @@
 #include "keel/model/json_writer.h"
 #include "keel/net/line_server.h"
 #include "keel/ops/exit_code.h"
+#include "keel/ops/status_text.h"
 #include "keel/ops/tool.h"
 
 using namespace keel;
@@ -32,10 +33,16 @@ void PrintHuman(const std::string& answer) {
   }
   auto result = f->String("result");
   auto detail = f->String("detail");
-  std::cout << (result.ok() && *result ? **result : "?");
-  if (detail.ok() && *detail) std::cout << ": " << **detail;
-  std::cout << "\n";
-  if (result.ok() && *result && **result == "status") std::cout << answer << "\n";
+  const bool status = result.ok() && *result && **result == "status";
+  if (!status) {
+    std::cout << (result.ok() && *result ? **result : "?");
+    if (detail.ok() && *detail) std::cout << ": " << **detail;
+    std::cout << "\n";
+  }
+  if (result.ok() && *result && **result == "status") {
+    auto text = ops::StatusText(answer);
+    std::cout << (text.ok() ? *text : answer + "\n");
+  }
 }
 
 }  // namespace
@@ -68,7 +75,7 @@ int main(int argc, char** argv) {
   signal->add_option("--side", side, "LONG or SHORT")->required()->check(CLI::IsMember({"LONG", "SHORT"}));
   signal->add_option("--qty", qty, "contracts");
   signal->add_option("--notional", notional, "quote currency (USDT)");
-  signal->add_option("--entry", entry, "market (maker comes later)")->check(CLI::IsMember({"market", "maker"}));
+  signal->add_option("--entry", entry, "market (default), or maker: post-only at the best price until --ttl-s")->check(CLI::IsMember({"market", "maker"}));
   signal->add_option("--stop-pct", stop_pct, "stop-loss distance in percent");
   signal->add_option("--stop-price", stop_price, "stop-loss price");
   signal->add_option("--tp-pct", tp_pct, "take-profit distance in percent");

@@ -1,6 +1,7 @@
 // keel-traderd's engine against the simulator on a virtual clock: whole trades and the incidents
 // of the seeds, each asserting the invariants afterwards.
 #include "daemon_harness.h"
+#include "keel/ops/status_text.h"
 
 using namespace keel;
 using namespace keel::scenario;
@@ -46,6 +47,15 @@ TEST_CASE("daemon: a market signal opens a position, verified, protected by its 
   CHECK(s.VenueOpenAlgoOrders("BTCUSDT") == 2);
   CHECK(s.InvariantFindings() == "");
   CHECK(s.alerts.raised.empty());
+  // keel-ctl status, as a person reads it: the position names the stop that protects it.
+  auto status = s.Command([&](ReplyFn r) { s.engine->StatusReport(std::move(r)); });
+  auto text = ops::StatusText(status.json);
+  REQUIRE_MESSAGE(text.ok(), text.status().ToString());
+  INFO(*text);
+  CHECK(text->rfind("account demo: ready, stream live, one-way mode\n", 0) == 0);
+  CHECK(Contains(*text, "s-1     BTCUSDT  protected"));
+  CHECK(Contains(*text, "BTCUSDT  BOTH  0.01  96250.1  " + *sig->stop_client_order_id));
+  CHECK(Contains(*text, "counters: signals_taken=1 orders_placed=3"));
 
   // The price reaches the take-profit: it fills, the stop ends, the trade is closed.
   REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"3"})").ok());
@@ -195,4 +205,19 @@ TEST_CASE("daemon: a reload takes new risk limits at once and names what needs a
   CHECK(Contains(refused.json, "risk limit daemon.risk.max_position_notional = 100: the trade would bring the notional to"));
   CHECK(s.SignalOf("r-1")->state == SignalState::kRejected);
   CHECK(s.ExchangeAmount("BTCUSDT") == D("0"));
+}
+
+TEST_CASE("daemon: a notional signal before any market data is sized at the mark read by REST") {
+  DaemonScenario s;
+  s.Start();  // no market data has arrived: prices move only when the scenario moves them
+  auto reply = s.Signal(R"({"id":"n-1","symbol":"ETHUSDT","side":"LONG","notional":"200","stop_loss":{"pct":"1"}})");
+  s.Run(0);
+  INFO(reply.json);
+  INFO(s.EngineLog());
+  CHECK(reply.exit_code == 0);
+  CHECK(Contains(reply.json, R"("qty":"0.064")"));  // 200 / 3120.25, down to the 0.001 step
+  CHECK(Contains(s.EngineLog(), "no market data for ETHUSDT yet: reading its mark price"));
+  s.Run(2000);
+  CHECK(s.SignalOf("n-1")->state == SignalState::kOpen);
+  CHECK(s.ExchangeAmount("ETHUSDT") == D("0.064"));
 }

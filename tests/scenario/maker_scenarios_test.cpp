@@ -177,3 +177,18 @@ TEST_CASE("maker entry: replacement off -> the cancelled entry fails the signal 
     CHECK(s.InvariantFindings() == "");
   }
 }
+
+TEST_CASE("maker entry: it fills while REST position reads lag 20 s -> verified from the stream, protected at once") {
+  DaemonScenario s;
+  RestingMakerShort(s);
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":20000,"what":"positions"})").ok());
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BCHUSDT","percent":"0.5"})").ok());
+  s.Run(1000);
+  INFO(s.EngineLog());
+  auto sig = s.SignalOf("bch-1");
+  CHECK(sig->state == SignalState::kOpen);
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);  // within the grace period, not after 10 failed reads
+  CHECK(s.alerts.raised.empty());
+  CHECK(s.InvariantFindings() == "");
+}

@@ -237,6 +237,16 @@ void Engine::VerifyEntry(const std::string& id) {
   const int attempts = settings_.verify_attempts;
   const TimeMs interval = settings_.verify_interval_ms;
   auto sleep = settings_.sleep;
+  StateStore* store = &worker_store_;
+  // The position as the stream put it in the store, when it holds the fill: newer than any REST
+  // read that says less (a lagging read is not evidence, seed 004).
+  auto streamed = [store, symbol, leg, sign](const Decimal& filled) -> std::optional<PositionReport> {
+    auto held = OpenPositionOf(*store, symbol, leg);
+    if (!held.ok() || !*held) return std::nullopt;
+    const PositionRecord& p = **held;
+    if (p.qty.sign() != sign.sign() || p.qty.abs() < filled) return std::nullopt;
+    return PositionReport{p.symbol, p.position_side, p.qty, p.entry_price, p.exchange_updated_ms.value_or(0)};
+  };
   using Verified = Result<std::pair<OrderReport, PositionReport>>;
   OnWorker<Verified>(
       [=](Exchange& ex) -> Verified {
@@ -260,6 +270,7 @@ void Engine::VerifyEntry(const std::string& id) {
               continue;
             }
           }
+          if (auto seen = streamed(order->filled_qty)) return std::make_pair(*order, *seen);
           auto rows = ex.PositionRows(symbol);
           if (!rows.ok()) {
             last = rows.status().message();

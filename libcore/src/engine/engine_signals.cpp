@@ -35,7 +35,10 @@ void Engine::SubmitSignal(const std::string& json, const std::string& origin, Re
     Log("signal refused (no id): " + parsed.status().message());
     return reply(ReplyOf(2, "rejected", "", parsed.status().message()));
   }
-  const Signal& s = *parsed;
+  TakeSignal(*parsed, origin, std::move(reply), false);
+}
+
+void Engine::TakeSignal(const Signal& s, const std::string& origin, ReplyFn reply, bool mark_read) {
   auto seen = store_.Signal(s.id);
   if (!seen.ok()) return reply(ReplyOf(2, "error", s.id, seen.status().message()));
   if (seen->has_value()) {
@@ -45,6 +48,19 @@ void Engine::SubmitSignal(const std::string& json, const std::string& origin, Re
   }
   if (s.action == SignalAction::kClose) return CloseTrade(s, origin, reply);
   if (paused_) return reply(ReplyOf(2, "refused", s.id, "paused: no new entries (keel-ctl resume)"));
+  if (s.notional && !mark_read && instruments_.count(s.symbol) && !books_.count(s.symbol) && !marks_.count(s.symbol)) {
+    // Just started, or the symbol's market stream is not flowing: the size is worked out at the
+    // mark read by REST. Taken afterwards from the top (its id may have been used meanwhile).
+    Log("signal " + s.id + ": no market data for " + s.symbol + " yet: reading its mark price");
+    const std::string symbol = s.symbol;
+    OnWorker<Result<Decimal>>([symbol](Exchange& ex) { return ex.MarkPrice(symbol); },
+                              [this, s, origin, reply, symbol](Result<Decimal> mark) {
+                                if (!mark.ok()) Log("reading the mark price of " + symbol + ": " + mark.status().message());
+                                else if (!marks_.count(symbol)) marks_[symbol] = *mark;
+                                TakeSignal(s, origin, reply, true);
+                              });
+    return;
+  }
   Decimal qty;
   Status ok = CheckSignal(s, qty);
   if (!ok.ok()) return Reject(s.id, s.symbol, "open", origin, SignalJson(s), ok, reply);

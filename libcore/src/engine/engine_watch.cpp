@@ -232,8 +232,18 @@ void Engine::Repair(const PositionRecord& p) {
       [this, symbol, side, instrument, o](Exchange& ex) -> Result<ProtectResult> {
         auto rows = ex.PositionRows(symbol);
         if (!rows.ok()) return rows.status();
+        // A read older than what the stream put in the store is stale (seed 004): the stream's
+        // position is the one to protect.
+        auto held = OpenPositionOf(worker_store_, symbol, side);
         for (const auto& row : *rows) {
           if (row.position_side != side) continue;
+          if (held.ok() && *held && (*held)->exchange_updated_ms && row.update_time < *(*held)->exchange_updated_ms) {
+            const PositionRecord& streamed = **held;
+            return ProtectPosition(ex, worker_store_,
+                                   PositionReport{streamed.symbol, streamed.position_side, streamed.qty,
+                                                  streamed.entry_price, *streamed.exchange_updated_ms},
+                                   instrument, o);
+          }
           if (row.amount.is_zero()) return Status::NotFound(symbol + " is flat on the exchange");
           return ProtectPosition(ex, worker_store_, row, instrument, o);
         }

@@ -137,6 +137,8 @@ class Engine {
   void FinishStart(Result<StartupReport> report, std::function<void(Status)> done);
   void RestoreTrades();
   // signals
+  // A parsed signal from the duplicate check on; mark_read: the mark price was read for it by REST.
+  void TakeSignal(const Signal& s, const std::string& origin, ReplyFn reply, bool mark_read);
   // The quantity to enter, rounded to the step, or why the signal is refused.
   Status CheckSignal(const Signal& s, Decimal& qty_out);
   void Reject(const std::string& id, const std::string& symbol, const std::string& action, const std::string& origin,
