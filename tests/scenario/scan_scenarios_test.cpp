@@ -84,3 +84,47 @@ TEST_CASE("daemon: a stream down longer than stream_down_alert_s is alerted once
   s.Run(31'000);
   CHECK(s.alerts.Count(AlertKind::kStreamDown) == 2);
 }
+
+TEST_CASE("daemon scenario 6: the stream down 30 s while a take-profit, a stop and a hand-opened position happen "
+          "-> after the reconnect's snapshot the store is right, orphans protected, nothing left resting") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(1000);
+  REQUIRE(s.Signal(R"({"id":"d-btc","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"},
+      "take_profit":{"pct":"2"}})").exit_code == 0);
+  REQUIRE(s.Signal(R"({"id":"d-eth","symbol":"ETHUSDT","side":"SHORT","qty":"0.100","stop_loss":{"pct":"1"}})").exit_code == 0);
+  s.Run(2000);
+  REQUIRE(s.SignalOf("d-btc")->state == SignalState::kOpen);
+  REQUIRE(s.SignalOf("d-eth")->state == SignalState::kOpen);
+
+  // The connection drops: nothing of the account reaches keel for 30 s.
+  REQUIRE(s.Control(R"({"fault":"stream_drop","per_mille":1000})").ok());
+  s.engine->OnStreamState(false, "reconnecting in 1000 ms: closed");
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"3"})").ok());   // take-profit fills
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"ETHUSDT","percent":"2"})").ok());   // the short's stop fills
+  REQUIRE(s.OutsideOrder("symbol=SOLUSDT&side=BUY&type=MARKET&quantity=12").status == 200);  // by hand
+  s.Run(30'000);
+  CHECK(s.alerts.Count(AlertKind::kStreamDown) == 0);  // not past 30 s yet
+  s.Run(1000);
+  CHECK(s.alerts.Count(AlertKind::kStreamDown) == 1);
+  CHECK(s.OpenPositions().size() == 2);  // the store cannot know yet
+
+  // Back: live again, and the reconnect's REST snapshot covers the gap.
+  REQUIRE(s.Control(R"({"clear":"faults"})").ok());
+  s.engine->OnStreamState(true, "live");
+  s.engine->OnSnapshot(s.exchange->Account().value());
+  s.Run(5000);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("BTCUSDT") == D("0"));
+  CHECK(s.ExchangeAmount("ETHUSDT") == D("0"));
+  CHECK(s.ExchangeAmount("SOLUSDT") == D("12"));  // protected, never closed
+  auto open = s.OpenPositions();
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].symbol == "SOLUSDT");
+  CHECK(s.SignalOf("d-btc")->state == SignalState::kClosed);
+  CHECK(s.SignalOf("d-eth")->state == SignalState::kClosed);
+  CHECK(s.VenueOpenAlgoOrders("BTCUSDT") == 0);
+  CHECK(s.VenueOpenAlgoOrders("ETHUSDT") == 0);
+  CHECK(s.VenueOpenAlgoOrders("SOLUSDT") == 1);
+  CHECK(s.InvariantFindings() == "");
+}
