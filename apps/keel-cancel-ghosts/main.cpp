@@ -1,6 +1,7 @@
 // keel-cancel-ghosts: orders that exist on one side only (exchange or store), cleared safely.
 #include "keel/ops/safety_tools.h"
 #include "keel/ops/tool.h"
+#include "keel/ops/tool_forward.h"
 
 int main(int argc, char** argv) {
   using namespace keel::ops;
@@ -14,5 +15,12 @@ int main(int argc, char** argv) {
     app.add_flag("--cancel", o.cancel, "Record the settlements and cancel keel's unknown orders");
     app.add_flag("--yes", o.yes, "Do not ask for confirmation (needed without a terminal)");
   };
-  return RunTool(spec, argc, argv, add_flags, [&](ToolContext& ctx) { return RunCancelGhosts(ctx, o); });
+  return RunTool(spec, argc, argv, add_flags, [&](ToolContext& ctx) -> keel::Result<int> {
+    if (o.cancel) {
+      auto forwarded = ForwardIfDaemonHolds(ctx, o.yes, "settle ghosts and cancel keel's unknown orders", ForwardRequest(o));
+      if (!forwarded.ok()) return forwarded.status();
+      if (*forwarded) return **forwarded;
+    }
+    return RunCancelGhosts(ctx, o);
+  });
 }

@@ -2,6 +2,7 @@
 #include "keel/model/side.h"
 #include "keel/ops/safety_tools.h"
 #include "keel/ops/tool.h"
+#include "keel/ops/tool_forward.h"
 
 int main(int argc, char** argv) {
   using namespace keel;
@@ -23,6 +24,9 @@ int main(int argc, char** argv) {
   };
   auto body = [&](ToolContext& ctx) -> Result<int> {
     if (!side.empty()) o.position_side = parse_position_side(side).value();
+    auto forwarded = ForwardIfDaemonHolds(ctx, o.yes, "close the " + o.symbol + " position", ForwardRequest(o));
+    if (!forwarded.ok()) return forwarded.status();
+    if (*forwarded) return **forwarded;
     return RunClosePosition(ctx, o);
   };
   return RunTool(spec, argc, argv, add_flags, body);

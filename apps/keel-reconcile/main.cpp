@@ -1,6 +1,7 @@
 // keel-reconcile: the state store against the exchange; --fix applies the safe corrections.
 #include "keel/ops/safety_tools.h"
 #include "keel/ops/tool.h"
+#include "keel/ops/tool_forward.h"
 
 int main(int argc, char** argv) {
   using namespace keel;
@@ -26,6 +27,11 @@ int main(int argc, char** argv) {
       auto kind = parse_mismatch_kind(k);
       if (!kind.ok()) return Status::InvalidInput("--kind: " + kind.status().message());
       o.kinds.insert(*kind);
+    }
+    if (o.fix) {
+      auto forwarded = ForwardIfDaemonHolds(ctx, o.yes, "correct the store", ForwardRequest(o));
+      if (!forwarded.ok()) return forwarded.status();
+      if (*forwarded) return **forwarded;
     }
     return RunReconcile(ctx, o);
   };

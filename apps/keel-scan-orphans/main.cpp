@@ -1,6 +1,7 @@
 // keel-scan-orphans: positions and orders on the exchange that keel does not account for.
 #include "keel/ops/safety_tools.h"
 #include "keel/ops/tool.h"
+#include "keel/ops/tool_forward.h"
 
 int main(int argc, char** argv) {
   using namespace keel;
@@ -26,6 +27,12 @@ int main(int argc, char** argv) {
       auto pct = Decimal::Parse(stop_pct);
       if (!pct.ok()) return Status::InvalidInput("--stop-pct: " + pct.status().message());
       o.stop_pct = *pct;
+    }
+    if (o.protect || o.close) {
+      auto forwarded = ForwardIfDaemonHolds(ctx, o.yes, o.close ? "close the orphaned positions" : "protect the orphaned positions",
+                                            ForwardRequest(o));
+      if (!forwarded.ok()) return forwarded.status();
+      if (*forwarded) return **forwarded;
     }
     return RunScanOrphans(ctx, o);
   };

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <csignal>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include "sim_process.h"
@@ -39,16 +40,29 @@ int WaitExit(pid_t pid, int timeout_ms) {
 
 }  // namespace
 
-TEST_CASE("keel-traderd: a keel-ctl signal becomes a protected position; SIGTERM stops it cleanly") {
-  ::setenv("KEEL_API_KEY", "keel-demo-key", 1);
-  ::setenv("KEEL_API_SECRET", "keel-demo-secret", 1);
+// The simulator and keel-traderd on it, ready for signals.
+struct DaemonOnSim {
   test::SimProcess sim;
-  REQUIRE(sim.ready());
   test::TempDir dir;
-  const std::string config = WriteConfig(dir, sim);
-  test::Child daemon({Bin("keel-traderd"), "--config", config});
-  REQUIRE_MESSAGE(daemon.WaitForLine("keel-traderd: ready, account demo, control socket " + dir.file("demo.sock"), 15'000),
-                  daemon.output());
+  std::string config;
+  std::unique_ptr<test::Child> daemon;
+  DaemonOnSim() {
+    ::setenv("KEEL_API_KEY", "keel-demo-key", 1);
+    ::setenv("KEEL_API_SECRET", "keel-demo-secret", 1);
+    REQUIRE(sim.ready());
+    config = WriteConfig(dir, sim);
+    daemon = std::make_unique<test::Child>(std::vector<std::string>{Bin("keel-traderd"), "--config", config});
+    REQUIRE_MESSAGE(
+        daemon->WaitForLine("keel-traderd: ready, account demo, control socket " + dir.file("demo.sock"), 15'000),
+        daemon->output());
+  }
+};
+
+TEST_CASE("keel-traderd: a keel-ctl signal becomes a protected position; SIGTERM stops it cleanly") {
+  DaemonOnSim d;
+  const std::string& config = d.config;
+  test::TempDir& dir = d.dir;
+  test::Child& daemon = *d.daemon;
 
   // A second daemon for the same account is refused: the store has one writer.
   auto second = test::run({Bin("keel-traderd"), "--config", config});
@@ -108,4 +122,55 @@ TEST_CASE("keel-traderd --check: the example config is read whole; missing crede
   CHECK(ok.exit_code == 0);
   CHECK(ok.out == "config OK: account main, store /var/lib/keel/main.db, control socket /run/keel/main.sock, spool "
                   "/var/lib/keel/main.spool, metrics 127.0.0.1:9464, 2 alert sink(s)\n");
+}
+
+TEST_CASE("scenario 9: a keel tool run while keel-traderd holds the account is forwarded to it: no lock error, no race") {
+  DaemonOnSim d;
+  const std::string& config = d.config;
+  REQUIRE(test::run({Bin("keel-ctl"), "--config", config, "signal", "--id", "f-1", "--symbol", "ETHUSDT", "--side",
+                     "SHORT", "--qty", "0.100", "--stop-pct", "1"}).exit_code == 0);
+  std::string status;
+  for (int i = 0; i < 100 && status.find("\"phase\":\"protected\"") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = test::run({Bin("keel-ctl"), "--config", config, "--json", "status"}).out;
+  }
+  REQUIRE_MESSAGE(status.find("\"phase\":\"protected\"") != std::string::npos, status);
+
+  // Read-only runs read the store and the exchange themselves, as always.
+  auto scan = test::run({Bin("keel-scan-orphans"), "--config", config});
+  INFO(scan.out << scan.err);
+  CHECK(scan.exit_code == 0);
+  CHECK(scan.out.find("run by keel-traderd") == std::string::npos);
+  // An action without --yes and without a terminal is refused before anything is sent.
+  auto unconfirmed = test::run({Bin("keel-close-position"), "ETHUSDT", "--config", config});
+  CHECK(unconfirmed.exit_code == 2);
+  CHECK(unconfirmed.err.find("without --yes") != std::string::npos);
+  // Confirmed: the daemon runs it with the same library code, and answers with its output.
+  auto closed = test::run({Bin("keel-close-position"), "ETHUSDT", "--config", config, "--yes"});
+  INFO(closed.out << closed.err);
+  CHECK(closed.exit_code == 0);
+  CHECK(closed.out.find("(run by keel-traderd, which holds account demo)\n") == 0);
+  CHECK(closed.out.find("verified flat") != std::string::npos);
+  CHECK(closed.err.find("lock") == std::string::npos);
+  // The daemon saw the close on its stream: the trade is over, nothing of it is left resting.
+  for (int i = 0; i < 100 && status.find("\"positions\":[]") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = test::run({Bin("keel-ctl"), "--config", config, "--json", "status"}).out;
+  }
+  CHECK(status.find("\"positions\":[]") != std::string::npos);
+  CHECK(status.find("\"trades\":[]") != std::string::npos);
+  auto fix = test::run({Bin("keel-reconcile"), "--config", config, "--fix", "--yes"});
+  INFO(fix.out << fix.err);
+  CHECK(fix.exit_code == 0);
+  CHECK(fix.out.find("(run by keel-traderd") == 0);
+
+  ::kill(d.daemon->pid(), SIGTERM);
+  CHECK(WaitExit(d.daemon->pid(), 10'000) == 0);
+  auto check = test::run({Bin("keel-state-inspect"), "--config", config, "--check"});
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 0);
+  // With no daemon the same tool runs by itself again.
+  auto alone = test::run({Bin("keel-reconcile"), "--config", config, "--fix", "--yes"});
+  CHECK(alone.exit_code == 0);
+  CHECK(alone.out.find("run by keel-traderd") == std::string::npos);
 }

@@ -54,7 +54,7 @@ struct Scenario {
     tool_spec = std::make_unique<ops::ToolSpec>(ops::ToolSpec{tool, "", ops::StoreAccess::kReadOnly, false, true});
     AccountConfig config;
     config.account_name = account;
-    ops::ToolContext ctx{*tool_spec, {}, config, std::move(store), dir.file("demo.db"), out, clock, nullptr};
+    ops::ToolContext ctx{*tool_spec, {}, config, std::move(store), dir.file("demo.db"), out, clock, {}};
     ctx.exchange = std::move(exchange);
     return ctx;
   }

@@ -26,6 +26,7 @@
 #include "keel/ops/alert_sinks.h"
 #include "keel/ops/daemon_metrics.h"
 #include "keel/ops/systemd_notify.h"
+#include "keel/ops/tool_forward.h"
 #include "keel/ops/exit_code.h"
 #include "keel/store/sqlite_store.h"
 
@@ -62,8 +63,10 @@ std::string WithExitCode(const EngineReply& r) {
 }
 
 // One control request: {"cmd":"status"}, {"cmd":"signal","signal":{…}}, {"cmd":"pause"},
-// {"cmd":"resume"}, {"cmd":"flatten","symbol":"BTCUSDT"}.
-void HandleControl(Engine& engine, const std::string& line, net::LineReply reply) {
+// {"cmd":"resume"}, {"cmd":"flatten","symbol":"BTCUSDT"}, and a keel tool's forwarded action
+// {"cmd":"tool","tool":"keel-close-position","options":{…}} (ops/tool_forward.h).
+void HandleControl(Engine& engine, const AccountConfig& config, const Clock& clock, const std::string& line,
+                   net::LineReply reply) {
   auto fields = JsonFields::Parse(line, "request");
   if (!fields.ok()) return reply(ErrorReply(fields.status().message()));
   auto cmd = fields->String("cmd");
@@ -89,7 +92,26 @@ void HandleControl(Engine& engine, const std::string& line, net::LineReply reply
     if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
     return engine.SubmitSignal((*signal)->Text(), *origin ? "socket:" + **origin : std::string("socket"), answer);
   }
-  reply(ErrorReply("cmd: expected status, signal, pause, resume or flatten, found \"" + **cmd + "\""));
+  if (**cmd == "tool") {
+    auto tool = fields->String("tool");
+    if (!tool.ok()) return reply(ErrorReply(tool.status().message()));
+    if (!*tool) return reply(ErrorReply("tool: required, the tool's name"));
+    auto options = fields->Object("options");
+    if (!options.ok()) return reply(ErrorReply(options.status().message()));
+    if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
+    const std::string name = **tool;
+    const std::string options_json = *options ? (*options)->Text() : std::string("{}");
+    return engine.RunToolAction(
+        name,
+        [&config, &clock, name, options_json](Exchange& ex, StateStore& store, std::ostream& out) -> Result<int> {
+          const ToolSpec spec{name, "", StoreAccess::kWriter, false, true};
+          ToolContext ctx{spec, CommonOptions{}, config, OwnedOrBorrowed<StateStore>::Borrow(store), config.store_path,
+                          out, clock, OwnedOrBorrowed<Exchange>::Borrow(ex)};
+          return RunForwardedTool(ctx, name, options_json);
+        },
+        answer);
+  }
+  reply(ErrorReply("cmd: expected status, signal, pause, resume, flatten or tool, found \"" + **cmd + "\""));
 }
 
 bool MakeDir(const std::string& path) { return ::mkdir(path.c_str(), 0700) == 0 || errno == EEXIST; }
@@ -217,8 +239,8 @@ int RunTraderd(const TraderdOptions& options) {
     metrics->Update(sample);
   };
 
-  net::LineServer control(loop, [&engine](const std::string& line, net::LineReply reply, net::LinePush) {
-    HandleControl(engine, line, std::move(reply));
+  net::LineServer control(loop, [&engine, &c, &clock](const std::string& line, net::LineReply reply, net::LinePush) {
+    HandleControl(engine, c, clock, line, std::move(reply));
   });
   Status listening = control.Listen(d.control_socket);
   if (!listening.ok()) {

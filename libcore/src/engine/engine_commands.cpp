@@ -1,4 +1,6 @@
 // Operator commands (flatten, pause, resume, status) and the trades restored at start-up.
+#include <sstream>
+
 #include "engine_trade.h"
 #include "keel/model/json_writer.h"
 #include "keel/ops/exit_code.h"
@@ -113,6 +115,27 @@ void Engine::RestoreTrades() {
 }
 
 // ---- operator commands ----
+
+void Engine::RunToolAction(const std::string& tool, ToolAction action, ReplyFn reply) {
+  if (!ready_) return reply(ReplyOf(3, "refused", "", "the daemon is starting: try again once it is ready"));
+  if (shutting_down_) return reply(ReplyOf(3, "refused", "", "the daemon is shutting down"));
+  Log(tool + " forwarded by the operator: running it here");
+  using Done = std::pair<Result<int>, std::string>;
+  OnWorker<Done>(
+      [this, action](Exchange& ex) {
+        std::ostringstream out;
+        Result<int> code = action(ex, worker_store_, out);
+        return Done(std::move(code), out.str());
+      },
+      [this, tool, reply](Done done) {
+        const int code = done.first.ok() ? *done.first : ops::exit_code_for(done.first.status());
+        std::string output = std::move(done.second);
+        if (!done.first.ok()) output += tool + ": " + done.first.status().message() + "\n";
+        Log(tool + " (forwarded) exited " + std::to_string(code));
+        reply(ReplyOf(code, "tool", "", tool + " exited " + std::to_string(code),
+                      [&](JsonWriter& w) { w.Key("output").String(output); }));
+      });
+}
 
 void Engine::Pause(ReplyFn reply) {
   paused_ = true;

@@ -84,6 +84,7 @@ CLI::Validator NonNegativeInteger() {
 
 Status ToolContext::OpenWriter(StoreCreation creation, const std::string& action) {
   if (creation == StoreCreation::kMustExist) KEEL_RETURN_IF_ERROR(RequireStore(action));
+  if (store.borrowed()) return Status::Ok();
   store.reset();
   auto writer = SqliteStore::OpenWriter(store_path);
   if (!writer.ok()) return writer.status();
@@ -153,7 +154,7 @@ int RunTool(const ToolSpec& spec, int argc, char** argv, const AddFlags& add_fla
   }
 
   SystemClock clock;
-  ToolContext ctx{spec, common, std::nullopt, nullptr, "", std::cout, clock, nullptr};
+  ToolContext ctx{spec, common, std::nullopt, {}, "", std::cout, clock, {}};
   Status s = resolve_account(spec, ctx);
   if (s.ok() && spec.needs_exchange && !ctx.config)
     s = Status::InvalidInput("this tool talks to the exchange: use --config FILE or --account NAME");

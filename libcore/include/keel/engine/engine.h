@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <functional>
+#include <iosfwd>
 #include <map>
 #include <memory>
 #include <optional>
@@ -111,6 +112,11 @@ class Engine {
   void Resume(ReplyFn reply);
   void Flatten(std::optional<std::string> symbol, ReplyFn reply);
   void StatusReport(ReplyFn reply);
+  // A keel tool's action forwarded by the tool because this daemon holds the account: run on a
+  // worker with the daemon's store (through the engine thread) and a worker's exchange, the same
+  // library code as the tool. The reply carries its exit code and everything it printed.
+  using ToolAction = std::function<Result<int>(Exchange& exchange, StateStore& store, std::ostream& out)>;
+  void RunToolAction(const std::string& tool, ToolAction action, ReplyFn reply);
   // SIGHUP: takes the [daemon] settings that can change while running (grace, intervals, policies,
   // stop distance, risk limits, alerts). Returns one line per setting that needs a restart instead.
   std::vector<std::string> Reconfigure(const DaemonConfig& next);

@@ -34,6 +34,8 @@ class LineServer {
   std::shared_ptr<Impl> impl_;
 };
 
+// True when a server accepts connections at path (nothing is sent).
+bool SomeoneListens(const std::string& path);
 // A client's one request and its one-line answer. kTransport when nothing listens at path.
 Result<std::string> RequestLine(const std::string& path, const std::string& line, int timeout_ms);
 

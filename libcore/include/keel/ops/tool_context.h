@@ -17,6 +17,40 @@ namespace keel::ops {
 
 enum class StoreAccess { kNone, kReadOnly, kWriter };
 
+// A store or exchange a tool's body uses: its own (opened by the runner) or one it is lent (the
+// daemon's, when it runs a tool's action forwarded to it). Used like the unique_ptr it replaces.
+template <typename T>
+class OwnedOrBorrowed {
+ public:
+  OwnedOrBorrowed() = default;
+  template <typename U>
+  OwnedOrBorrowed(std::unique_ptr<U> owned) : owned_(std::move(owned)), ptr_(owned_.get()) {}  // NOLINT: as unique_ptr
+  static OwnedOrBorrowed Borrow(T& other) {
+    OwnedOrBorrowed b;
+    b.ptr_ = &other;
+    return b;
+  }
+  template <typename U>
+  OwnedOrBorrowed& operator=(std::unique_ptr<U> owned) {
+    owned_ = std::move(owned);
+    ptr_ = owned_.get();
+    return *this;
+  }
+  T* get() const { return ptr_; }
+  T* operator->() const { return ptr_; }
+  T& operator*() const { return *ptr_; }
+  explicit operator bool() const { return ptr_ != nullptr; }
+  void reset() {
+    owned_.reset();
+    ptr_ = nullptr;
+  }
+  bool borrowed() const { return ptr_ != nullptr && !owned_; }
+
+ private:
+  std::unique_ptr<T> owned_;
+  T* ptr_ = nullptr;
+};
+
 // Whether an action may create the account's store when it has none. Only actions that add
 // protection may: with an empty store every keel order on the exchange looks unknown and every
 // position untracked, so a cancel, close or fix run on the wrong --account would act on all of them.
@@ -43,16 +77,17 @@ struct ToolContext {
   const ToolSpec& spec;
   CommonOptions common;
   std::optional<AccountConfig> config;
-  std::unique_ptr<StateStore> store;
+  OwnedOrBorrowed<StateStore> store;
   std::string store_path;
   std::ostream& out;
   const Clock& clock;
-  std::unique_ptr<Exchange> exchange;
+  OwnedOrBorrowed<Exchange> exchange;
   // True when the account has no store and `store` is an empty stand-in for a read-only run.
   bool store_missing = false;
 
   const std::string& account() const { return config->account_name; }
-  // Reopens the store as its writer, for a tool asked to change something. Fails with kConflict
+  // Reopens the store as its writer, for a tool asked to change something (a store lent by the
+  // daemon is its writer already). Fails with kConflict
   // naming the pid when another writer (a daemon) holds it. When the account has no store:
   // kMayCreate creates it; kMustExist refuses (kInvalidInput, exit 2) with how to create it
   // deliberately, naming `action`.
