@@ -48,7 +48,7 @@ void PrintHuman(const std::string& answer) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"keel-ctl: talk to a running keel-traderd (status, signal, pause, resume, flatten)"};
+  CLI::App app{"keel-ctl: talk to a running keel-traderd (status, signal, pause, resume, flatten, watch)"};
   app.require_subcommand(1);
   std::string config_path, account;
   bool json = false;
@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   auto* pause = app.add_subcommand("pause", "take no new entries (protection and exits go on)");
   auto* resume = app.add_subcommand("resume", "take signals again");
   auto* flatten = app.add_subcommand("flatten", "close every position (or one symbol's), verified flat");
+  auto* watch = app.add_subcommand("watch", "follow the daemon's events live (its log lines and alerts) until Ctrl-C");
   std::string flatten_symbol;
   bool yes = false;
   flatten->add_option("symbol", flatten_symbol, "only this symbol (BTCUSDT)");
@@ -91,6 +92,39 @@ int main(int argc, char** argv) {
   auto config = LoadAccountConfig(config_path);
   if (!config.ok()) return Fail(config.status().message(), ops::kExitUsage);
 
+  if (*watch) {
+    // Runs until the operator stops it; the daemon going away is reported, not taken for success.
+    bool first = true;
+    int refused = 0;  // the daemon's exit code when it answers anything but "watching"
+    Status followed = net::FollowLines(config->daemon.control_socket, R"({"cmd":"watch"})", [&](const std::string& line) {
+      if (first) {
+        first = false;
+        if (line.find(R"("result":"watching")") != std::string::npos) return true;
+        std::cout << line << "\n";
+        refused = ops::kExitUsage;
+        return false;
+      }
+      if (json) {
+        std::cout << line << std::endl;
+      } else {
+        auto f = JsonFields::Parse(line, "event");
+        if (!f.ok()) {
+          std::cout << line << std::endl;
+        } else {
+          auto at = f->Integer("at_ms");
+          auto kind = f->String("kind");
+          auto text = f->String(kind.ok() && *kind && **kind == "alert" ? "message" : "line");
+          auto alert = f->String("alert");
+          std::cout << (at.ok() && *at ? format_utc(**at) : std::string("?")) << " "
+                    << (alert.ok() && *alert ? "ALERT " + **alert + " " : std::string())
+                    << (text.ok() && *text ? **text : line) << std::endl;
+        }
+      }
+      return true;
+    });
+    if (refused) return refused;
+    return Fail(followed.message(), ops::kExitExchange);
+  }
   JsonWriter w;
   w.StartObject();
   if (*status) {

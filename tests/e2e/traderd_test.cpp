@@ -69,6 +69,9 @@ TEST_CASE("keel-traderd: a keel-ctl signal becomes a protected position; SIGTERM
   CHECK(second.exit_code == 2);
   CHECK(second.err.find("keel-traderd: ") == 0);
 
+  // keel-ctl watch follows the daemon's events live.
+  test::Child watch({Bin("keel-ctl"), "--config", config, "watch"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // connected and watching
   auto sent = test::run({Bin("keel-ctl"), "--config", config, "signal", "--id", "e2e-1", "--symbol", "BTCUSDT",
                          "--side", "LONG", "--qty", "0.010", "--stop-pct", "1", "--tp-pct", "2"});
   INFO(sent.out << sent.err);
@@ -86,6 +89,10 @@ TEST_CASE("keel-traderd: a keel-ctl signal becomes a protected position; SIGTERM
   CHECK(status.find("\"phase\":\"protected\"") != std::string::npos);
   CHECK(status.find("\"stop_client_order_id\":\"kdemo.s") != std::string::npos);
 
+  for (int i = 0; i < 50 && watch.output().find("signal e2e-1: stop ") == std::string::npos; ++i) watch.ReadSome(100);
+  INFO(watch.output());
+  CHECK(watch.output().find("signal e2e-1 taken: entry kdemo.e") != std::string::npos);
+  CHECK(watch.output().find("signal e2e-1: stop kdemo.s") != std::string::npos);
   auto again = test::run({Bin("keel-ctl"), "--config", config, "signal", "--id", "e2e-1", "--symbol", "BTCUSDT",
                           "--side", "LONG", "--qty", "0.010", "--stop-pct", "1"});
   CHECK(again.exit_code == 1);
@@ -93,6 +100,8 @@ TEST_CASE("keel-traderd: a keel-ctl signal becomes a protected position; SIGTERM
 
   ::kill(daemon.pid(), SIGTERM);
   CHECK(WaitExit(daemon.pid(), 10'000) == 0);
+  // The daemon gone, watch says so and exits 3: an ended watch is not a success.
+  CHECK(WaitExit(watch.pid(), 5'000) == 3);
   auto check = test::run({Bin("keel-state-inspect"), "--config", config, "--check"});
   INFO(check.out << check.err);
   CHECK(check.exit_code == 0);

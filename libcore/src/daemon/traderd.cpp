@@ -66,11 +66,11 @@ std::string WithExitCode(const EngineReply& r) {
 // {"cmd":"resume"}, {"cmd":"flatten","symbol":"BTCUSDT"}, and a keel tool's forwarded action
 // {"cmd":"tool","tool":"keel-close-position","options":{…}} (ops/tool_forward.h).
 void HandleControl(Engine& engine, const AccountConfig& config, const Clock& clock, const std::string& line,
-                   net::LineReply reply) {
+                   net::LineReply reply, net::LinePush push) {
   auto fields = JsonFields::Parse(line, "request");
   if (!fields.ok()) return reply(ErrorReply(fields.status().message()));
   auto cmd = fields->String("cmd");
-  if (!cmd.ok() || !*cmd) return reply(ErrorReply("cmd: required (status, signal, pause, resume, flatten)"));
+  if (!cmd.ok() || !*cmd) return reply(ErrorReply("cmd: required (status, signal, pause, resume, flatten, watch, tool)"));
   auto answer = [reply](EngineReply r) { reply(WithExitCode(r)); };
   if (**cmd == "flatten") {
     auto symbol = fields->String("symbol");
@@ -92,6 +92,11 @@ void HandleControl(Engine& engine, const AccountConfig& config, const Clock& clo
     if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
     return engine.SubmitSignal((*signal)->Text(), *origin ? "socket:" + **origin : std::string("socket"), answer);
   }
+  if (**cmd == "watch") {
+    if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
+    reply(R"({"result":"watching","detail":"every engine event from now on, one per line","exit_code":0})");
+    return engine.Watch(std::move(push));
+  }
   if (**cmd == "tool") {
     auto tool = fields->String("tool");
     if (!tool.ok()) return reply(ErrorReply(tool.status().message()));
@@ -111,7 +116,7 @@ void HandleControl(Engine& engine, const AccountConfig& config, const Clock& clo
         },
         answer);
   }
-  reply(ErrorReply("cmd: expected status, signal, pause, resume, flatten or tool, found \"" + **cmd + "\""));
+  reply(ErrorReply("cmd: expected status, signal, pause, resume, flatten, watch or tool, found \"" + **cmd + "\""));
 }
 
 bool MakeDir(const std::string& path) { return ::mkdir(path.c_str(), 0700) == 0 || errno == EEXIST; }
@@ -239,8 +244,8 @@ int RunTraderd(const TraderdOptions& options) {
     metrics->Update(sample);
   };
 
-  net::LineServer control(loop, [&engine, &c, &clock](const std::string& line, net::LineReply reply, net::LinePush) {
-    HandleControl(engine, c, clock, line, std::move(reply));
+  net::LineServer control(loop, [&engine, &c, &clock](const std::string& line, net::LineReply reply, net::LinePush push) {
+    HandleControl(engine, c, clock, line, std::move(reply), std::move(push));
   });
   Status listening = control.Listen(d.control_socket);
   if (!listening.ok()) {

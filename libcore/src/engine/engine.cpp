@@ -1,6 +1,8 @@
 // The engine's core: start-up, the stream, timers and the helpers every part uses.
 #include "keel/engine/engine.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "engine_trade.h"
@@ -116,6 +118,18 @@ void Engine::Log(const std::string& line) {
   spdlog::info("{}", line);
   log_.push_back(format_utc(clock_.NowMs()) + " " + line);
   if (log_.size() > 2000) log_.erase(log_.begin(), log_.begin() + 1000);
+  if (watchers_.empty()) return;
+  JsonWriter w;
+  w.StartObject().Key("at_ms").Int(clock_.NowMs()).Key("kind").String("log").Key("line").String(line).EndObject();
+  Broadcast(w.str());
+}
+
+void Engine::Watch(Watcher watcher) { watchers_.push_back(std::move(watcher)); }
+
+void Engine::Broadcast(const std::string& json_line) {
+  // A watcher that has gone is dropped; the rest keep watching.
+  watchers_.erase(std::remove_if(watchers_.begin(), watchers_.end(), [&](const Watcher& w) { return !w(json_line); }),
+                  watchers_.end());
 }
 
 void Engine::RaiseAlert(AlertKind kind, const std::string& subject, const std::string& symbol,
@@ -128,6 +142,12 @@ void Engine::RaiseAlert(AlertKind kind, const std::string& subject, const std::s
   a.at = clock_.NowMs();
   spdlog::warn("alert kind={} subject={} {}", to_string(kind), subject, message);
   recent_alerts_.push_back(a);
+  if (!watchers_.empty()) {
+    JsonWriter w;
+    w.StartObject().Key("at_ms").Int(a.at).Key("kind").String("alert").Key("alert").String(to_string(kind));
+    w.Key("symbol").String(symbol).Key("message").String(message).EndObject();
+    Broadcast(w.str());
+  }
   if (recent_alerts_.size() > 200) recent_alerts_.erase(recent_alerts_.begin(), recent_alerts_.begin() + 100);
   alerts_.Raise(a);
 }

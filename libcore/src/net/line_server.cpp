@@ -162,22 +162,10 @@ void LineServer::Close() {
   impl_->path.clear();
 }
 
-bool SomeoneListens(const std::string& path) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) {
-    ::close(fd);
-    return false;
-  }
-  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-  const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return connected;
-}
+namespace {
 
-Result<std::string> RequestLine(const std::string& path, const std::string& line, int timeout_ms) {
+// A connected client socket, or kTransport naming the path when nothing listens there.
+Result<int> ConnectTo(const std::string& path) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::Transport(std::string("socket: ") + std::strerror(errno));
   sockaddr_un addr{};
@@ -192,14 +180,64 @@ Result<std::string> RequestLine(const std::string& path, const std::string& line
     ::close(fd);
     return Status::Transport("no daemon listens on " + path + " (" + std::strerror(err) + ")");
   }
-  std::string out = line + "\n";
+  return fd;
+}
+
+Status SendLine(int fd, const std::string& line) {
+  const std::string out = line + "\n";
   for (std::size_t sent = 0; sent < out.size();) {
     const ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) {
-      ::close(fd);
-      return Status::Transport(std::string("writing to the daemon: ") + std::strerror(errno));
-    }
+    if (n <= 0) return Status::Transport(std::string("writing to the daemon: ") + std::strerror(errno));
     sent += static_cast<std::size_t>(n);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool SomeoneListens(const std::string& path) {
+  auto fd = ConnectTo(path);
+  if (!fd.ok()) return false;
+  ::close(*fd);
+  return true;
+}
+
+Status FollowLines(const std::string& path, const std::string& request, const std::function<bool(const std::string&)>& on_line) {
+  auto fd = ConnectTo(path);
+  if (!fd.ok()) return fd.status();
+  Status sent = SendLine(*fd, request);
+  if (!sent.ok()) {
+    ::close(*fd);
+    return sent;
+  }
+  std::string pending;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(*fd, buf, sizeof(buf), 0);
+    if (n <= 0) {
+      ::close(*fd);
+      return Status::Transport("the daemon closed the connection");
+    }
+    pending.append(buf, static_cast<std::size_t>(n));
+    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
+      const std::string line = pending.substr(0, nl);
+      pending.erase(0, nl + 1);
+      if (!on_line(line)) {
+        ::close(*fd);
+        return Status::Ok();
+      }
+    }
+  }
+}
+
+Result<std::string> RequestLine(const std::string& path, const std::string& line, int timeout_ms) {
+  auto connected = ConnectTo(path);
+  if (!connected.ok()) return connected.status();
+  const int fd = *connected;
+  Status sent = SendLine(fd, line);
+  if (!sent.ok()) {
+    ::close(fd);
+    return sent;
   }
   std::string answer;
   char buf[4096];

@@ -112,6 +112,10 @@ class Engine {
   void Resume(ReplyFn reply);
   void Flatten(std::optional<std::string> symbol, ReplyFn reply);
   void StatusReport(ReplyFn reply);
+  // keel-ctl watch: every line the engine logs and every alert it raises, as one JSON object per
+  // line ({"at_ms","kind":"log"|"alert",…}), until the watcher returns false (its client left).
+  using Watcher = std::function<bool(const std::string& json_line)>;
+  void Watch(Watcher watcher);
   // A keel tool's action forwarded by the tool because this daemon holds the account: run on a
   // worker with the daemon's store (through the engine thread) and a worker's exchange, the same
   // library code as the tool. The reply carries its exit code and everything it printed.
@@ -262,6 +266,8 @@ class Engine {
   EngineCounters counters_;
   std::vector<Alert> recent_alerts_;
   std::vector<std::string> log_;
+  std::vector<Watcher> watchers_;
+  void Broadcast(const std::string& json_line);
 };
 
 }  // namespace keel

@@ -36,6 +36,10 @@ class LineServer {
 
 // True when a server accepts connections at path (nothing is sent).
 bool SomeoneListens(const std::string& path);
+// A client's request, then every line the server sends, each to on_line until it returns false
+// (kOk) or the server closes the connection (kTransport). For keel-ctl watch.
+Status FollowLines(const std::string& path, const std::string& request,
+                   const std::function<bool(const std::string&)>& on_line);
 // A client's one request and its one-line answer. kTransport when nothing listens at path.
 Result<std::string> RequestLine(const std::string& path, const std::string& line, int timeout_ms);
 
