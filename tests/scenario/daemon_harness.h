@@ -24,7 +24,9 @@ struct RecordingAlerts final : AlertSink {
 };
 
 struct DaemonScenario : Scenario {
-  VirtualLoop loop{clock};
+  std::unique_ptr<VirtualLoop> loop_ptr = std::make_unique<VirtualLoop>(clock);
+  VirtualLoop& loop() { return *loop_ptr; }
+  EngineSettings settings;
   std::unique_ptr<InlineWorkers> workers;
   RecordingAlerts alerts;
   std::unique_ptr<Engine> engine;
@@ -37,7 +39,7 @@ struct DaemonScenario : Scenario {
     user_event_sink = [this](std::vector<sim::UserEvent> events) {
       for (auto& e : events) {
         std::string json = sim::binance::UserEventJson(e, venue->exchange());
-        loop.Post([this, json] { Deliver(json); });
+        loop().Post([this, json] { Deliver(json); });
       }
     };
     market_event_sink = [this](std::vector<sim::MarketEvent> events) {
@@ -45,20 +47,29 @@ struct DaemonScenario : Scenario {
         auto parsed = binance::ParseMarketDataEvent(sim::binance::MarketEventJson(e, venue->exchange()));
         if (!parsed.ok()) continue;
         if (auto* m = std::get_if<binance::MarkPriceEvent>(&*parsed)) {
-          loop.Post([this, m = *m] { engine->OnMarkPrice(m.symbol, m.mark_price); });
+          loop().Post([this, m = *m] { engine->OnMarkPrice(m.symbol, m.mark_price); });
         } else if (auto* b = std::get_if<binance::BookTickerEvent>(&*parsed)) {
-          loop.Post([this, b = *b] { engine->OnBookTicker(b.symbol, b.bid, b.ask); });
+          loop().Post([this, b = *b] { engine->OnBookTicker(b.symbol, b.bid, b.ask); });
         }
       }
     };
-    EngineSettings s;
-    s.account = account;
-    s.daemon.metrics_listen.reset();
-    s.sleep = [this](TimeMs ms) { Wait(ms); };
-    s.verify_interval_ms = 200;
-    s.settle_interval_ms = 200;
-    if (settings_tweak) settings_tweak(s);
-    engine = std::make_unique<Engine>(s, *store, clock, loop, *workers, alerts);
+    settings.account = account;
+    settings.daemon.metrics_listen.reset();
+    settings.sleep = [this](TimeMs ms) { Wait(ms); };
+    settings.verify_interval_ms = 200;
+    settings.settle_interval_ms = 200;
+    if (settings_tweak) settings_tweak(settings);
+    engine = std::make_unique<Engine>(settings, *store, clock, loop(), *workers, alerts);
+  }
+
+  // SIGKILL and a new process: the engine and its loop vanish with whatever was queued (nothing
+  // of it runs), and a new engine starts on the same store and exchange.
+  void Restart() {
+    engine.reset();
+    loop_ptr = std::make_unique<VirtualLoop>(clock);
+    workers = std::make_unique<InlineWorkers>(*exchange);
+    engine = std::make_unique<Engine>(settings, *store, clock, loop(), *workers, alerts);
+    Start();
   }
 
   void Deliver(const std::string& json) {
@@ -87,19 +98,19 @@ struct DaemonScenario : Scenario {
 
   // Moves the clock by ms in steps of 10, the venue and the engine with it.
   void Run(TimeMs ms) {
-    loop.RunReady();
-    loop.FireDue();
+    loop().RunReady();
+    loop().FireDue();
     for (TimeMs left = ms; left > 0; left -= 10) {
       Wait(left < 10 ? left : 10);
-      loop.RunReady();
-      loop.FireDue();
+      loop().RunReady();
+      loop().FireDue();
     }
   }
 
   EngineReply Signal(const std::string& json) {
     EngineReply reply{-1, ""};
     engine->SubmitSignal(json, "test", [&](EngineReply r) { reply = std::move(r); });
-    loop.RunReady();
+    loop().RunReady();
     return reply;
   }
 

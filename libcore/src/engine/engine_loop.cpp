@@ -8,9 +8,15 @@ TimerId VirtualLoop::After(TimeMs delay_ms, std::function<void()> fn) {
   return id;
 }
 
+bool VirtualLoop::Spend() {
+  if (budget_ == 0) return false;
+  if (budget_ > 0) --budget_;
+  return true;
+}
+
 int VirtualLoop::RunReady() {
   int ran = 0;
-  while (!tasks_.empty()) {
+  while (!tasks_.empty() && Spend()) {
     auto fn = std::move(tasks_.front());
     tasks_.pop_front();
     fn();
@@ -26,7 +32,7 @@ int VirtualLoop::FireDue() {
     auto best = timers_.end();
     for (auto it = timers_.begin(); it != timers_.end(); ++it)
       if (it->second.due <= clock_.NowMs() && (best == timers_.end() || it->second.due < best->second.due)) best = it;
-    if (best == timers_.end()) break;
+    if (best == timers_.end() || !Spend()) break;
     auto fn = std::move(best->second.fn);
     timers_.erase(best);
     fn();

@@ -56,9 +56,16 @@ class VirtualLoop final : public EngineLoop {
   // The earliest timer's due time, or 0 when none is set.
   TimeMs NextDue() const;
   bool idle() const { return tasks_.empty(); }
+  // A crash at a chosen moment (scenario 5): after n more tasks or timers the loop runs nothing
+  // again, as if the process were killed there; what was queued is never run.
+  void KillAfter(int n) { budget_ = n; }
+  bool killed() const { return budget_ == 0; }
 
  private:
+  // Takes one unit of the budget; false once it is spent.
+  bool Spend();
   ManualClock& clock_;
+  int budget_ = -1;  // unlimited
   std::deque<std::function<void()>> tasks_;
   struct Timer {
     TimeMs due;
