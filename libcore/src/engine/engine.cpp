@@ -117,7 +117,7 @@ bool Engine::WriteOrLog(const WriteBatch& batch, const std::string& what) {
 void Engine::Log(const std::string& line) {
   spdlog::info("{}", line);
   log_.push_back(format_utc(clock_.NowMs()) + " " + line);
-  if (log_.size() > 2000) log_.erase(log_.begin(), log_.begin() + 1000);
+  if (log_.size() > 2000) log_.pop_front();
   if (watchers_.empty()) return;
   JsonWriter w;
   w.StartObject().Key("at_ms").Int(clock_.NowMs()).Key("kind").String("log").Key("line").String(line).EndObject();

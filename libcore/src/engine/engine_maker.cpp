@@ -40,11 +40,13 @@ void Engine::AmendEntry(const std::string& id, Decimal price) {
   t->amend_in_flight = true;
   t->last_amend_ms = clock_.NowMs();
   ++counters_.amends;
-  Log("amend " + cid + " " + t->signal.symbol + " " + to_string(t->entry_side) + " " + t->entry_qty.ToString() + " @ " +
-      price.ToString() + " (was " + t->maker_price.ToString() + ") reason=book moved");
+  const Decimal was = t->maker_price;
   const AmendOrder amend{cid, t->signal.symbol, t->entry_side, t->entry_qty, price};
+  // Handed to a worker first: the log line is not on the way from the book update to the exchange.
   OnWorker<Result<OrderReport>>([amend](Exchange& ex) { return ex.Amend(amend); },
                                 [this, id, cid, price](Result<OrderReport> r) { OnEntryAmended(id, cid, price, std::move(r)); });
+  Log("amend " + cid + " " + amend.symbol + " " + to_string(amend.side) + " " + amend.qty.ToString() + " @ " +
+      price.ToString() + " (was " + was.ToString() + ") reason=book moved");
 }
 
 void Engine::OnEntryAmended(const std::string& id, const std::string& cid, Decimal price, Result<OrderReport> r) {

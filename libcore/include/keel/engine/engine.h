@@ -15,6 +15,7 @@
 // alerted and, by policy, protected, never closed on its own.
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <iosfwd>
 #include <map>
@@ -137,7 +138,7 @@ class Engine {
   const std::vector<Alert>& recent_alerts() const { return recent_alerts_; }
   bool paused() const { return paused_; }
   // Every line the engine logged, newest last (bounded), for status and tests.
-  const std::vector<std::string>& log() const { return log_; }
+  const std::deque<std::string>& log() const { return log_; }
 
  private:
   struct Trade;
@@ -265,7 +266,7 @@ class Engine {
 
   EngineCounters counters_;
   std::vector<Alert> recent_alerts_;
-  std::vector<std::string> log_;
+  std::deque<std::string> log_;
   std::vector<Watcher> watchers_;
   void Broadcast(const std::string& json_line);
 };
