@@ -9,6 +9,7 @@
 #include <memory>
 #include <thread>
 
+#include "daemon_on_sim.h"
 #include "sim_process.h"
 #include "subprocess.h"
 #include "temp_dir.h"
@@ -19,47 +20,10 @@ namespace {
 
 std::string Bin(const char* name) { return std::string(KEEL_BIN_DIR) + "/" + name; }
 
-std::string WriteConfig(const test::TempDir& dir, const test::SimProcess& sim) {
-  const std::string path = dir.file("demo.toml");
-  std::ofstream(path) << "[account]\nname = \"demo\"\n[exchange]\nkind = \"binance-usdm\"\n"
-                      << "rest_url = \"http://127.0.0.1:" << sim.rest_port() << "\"\n"
-                      << "ws_url = \"ws://127.0.0.1:" << sim.ws_port() << "\"\n"
-                      << "api_key_env = \"KEEL_API_KEY\"\napi_secret_env = \"KEEL_API_SECRET\"\n"
-                      << "[store]\npath = \"demo.db\"\n[daemon]\nmetrics_listen = \"off\"\n";
-  return path;
-}
-
-int WaitExit(pid_t pid, int timeout_ms) {
-  for (int waited = 0; waited < timeout_ms; waited += 20) {
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return -2;
-}
-
 }  // namespace
 
-// The simulator and keel-traderd on it, ready for signals.
-struct DaemonOnSim {
-  test::SimProcess sim;
-  test::TempDir dir;
-  std::string config;
-  std::unique_ptr<test::Child> daemon;
-  DaemonOnSim() {
-    ::setenv("KEEL_API_KEY", "keel-demo-key", 1);
-    ::setenv("KEEL_API_SECRET", "keel-demo-secret", 1);
-    REQUIRE(sim.ready());
-    config = WriteConfig(dir, sim);
-    daemon = std::make_unique<test::Child>(std::vector<std::string>{Bin("keel-traderd"), "--config", config});
-    REQUIRE_MESSAGE(
-        daemon->WaitForLine("keel-traderd: ready, account demo, control socket " + dir.file("demo.sock"), 15'000),
-        daemon->output());
-  }
-};
-
 TEST_CASE("keel-traderd: a keel-ctl signal becomes a protected position; SIGTERM stops it cleanly") {
-  DaemonOnSim d;
+  test::DaemonOnSim d;
   const std::string& config = d.config;
   test::TempDir& dir = d.dir;
   test::Child& daemon = *d.daemon;
@@ -99,9 +63,9 @@ TEST_CASE("keel-traderd: a keel-ctl signal becomes a protected position; SIGTERM
   CHECK(again.out.find("duplicate: signal e2e-1 was seen before") == 0);
 
   ::kill(daemon.pid(), SIGTERM);
-  CHECK(WaitExit(daemon.pid(), 10'000) == 0);
+  CHECK(test::WaitExit(daemon.pid(), 10'000) == 0);
   // The daemon gone, watch says so and exits 3: an ended watch is not a success.
-  CHECK(WaitExit(watch.pid(), 5'000) == 3);
+  CHECK(test::WaitExit(watch.pid(), 5'000) == 3);
   auto check = test::run({Bin("keel-state-inspect"), "--config", config, "--check"});
   INFO(check.out << check.err);
   CHECK(check.exit_code == 0);
@@ -134,7 +98,7 @@ TEST_CASE("keel-traderd --check: the example config is read whole; missing crede
 }
 
 TEST_CASE("scenario 9: a keel tool run while keel-traderd holds the account is forwarded to it: no lock error, no race") {
-  DaemonOnSim d;
+  test::DaemonOnSim d;
   const std::string& config = d.config;
   REQUIRE(test::run({Bin("keel-ctl"), "--config", config, "signal", "--id", "f-1", "--symbol", "ETHUSDT", "--side",
                      "SHORT", "--qty", "0.100", "--stop-pct", "1"}).exit_code == 0);
@@ -174,7 +138,7 @@ TEST_CASE("scenario 9: a keel tool run while keel-traderd holds the account is f
   CHECK(fix.out.find("(run by keel-traderd") == 0);
 
   ::kill(d.daemon->pid(), SIGTERM);
-  CHECK(WaitExit(d.daemon->pid(), 10'000) == 0);
+  CHECK(test::WaitExit(d.daemon->pid(), 10'000) == 0);
   auto check = test::run({Bin("keel-state-inspect"), "--config", config, "--check"});
   INFO(check.out << check.err);
   CHECK(check.exit_code == 0);

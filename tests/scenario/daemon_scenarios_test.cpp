@@ -221,3 +221,33 @@ TEST_CASE("daemon: a notional signal before any market data is sized at the mark
   CHECK(s.SignalOf("n-1")->state == SignalState::kOpen);
   CHECK(s.ExchangeAmount("ETHUSDT") == D("0.064"));
 }
+
+TEST_CASE("daemon seed 003: a resync's read taken before a take-profit filled lands after the fill -> the fill stands") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(1000);
+  REQUIRE(s.Signal(R"({"id":"t-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"},
+      "take_profit":{"pct":"1"}})").exit_code == 0);
+  s.Run(2000);
+  REQUIRE(s.SignalOf("t-1")->state == SignalState::kOpen);
+  // A resync reads the account (a reconnect's snapshot): the position is open, both exits rest.
+  const AccountReport before_fill = s.exchange->Account().value();
+  REQUIRE(before_fill.positions.size() == 1);
+  // The take-profit fills and the stream says so at once.
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"2"})").ok());
+  s.Run(100);
+  auto sig = s.SignalOf("t-1");
+  CHECK(sig->state == SignalState::kClosed);       // applied the moment it arrived
+  CHECK(!sig->take_profit_client_order_id);        // its id cleared at once (seed 003)
+  const auto intents = s.store->Intents(RecordFilter{})->size();
+  // Then the resync's older read lands.
+  s.engine->OnSnapshot(before_fill);
+  s.Run(5000);
+  INFO(s.EngineLog());
+  CHECK(s.OpenPositions().empty());                              // nothing resurrected
+  CHECK(s.store->Intents(RecordFilter{})->size() == intents);    // no emergency stop, no close
+  CHECK(s.SignalOf("t-1")->state == SignalState::kClosed);
+  CHECK(s.VenueOpenAlgoOrders("BTCUSDT") == 0);
+  CHECK(s.alerts.raised.empty());
+  CHECK(s.InvariantFindings() == "");
+}

@@ -1,0 +1,106 @@
+// The first four daemon scenarios end to end: keel-exchange-sim and keel-traderd as real processes
+// over loopback, signals from keel-ctl, faults from the simulator's control endpoint, and the
+// outcome read from the simulator's own counters, keel-ctl status and the daemon's log.
+#include <doctest/doctest.h>
+
+#include "daemon_on_sim.h"
+#include "keel/model/json_fields.h"
+
+using namespace keel;
+
+namespace {
+
+// How many requests to an endpoint the simulator answered with a result ("200", "400 -2013").
+std::int64_t Requests(test::DaemonOnSim& d, const char* endpoint, const char* result) {
+  auto counters = JsonFields::Parse(d.SimCounters(), "counters");
+  REQUIRE(counters.ok());
+  auto requests = counters->Object("requests");
+  if (!requests.ok() || !*requests) return 0;
+  auto e = (*requests)->Object(endpoint);
+  if (!e.ok() || !*e) return 0;
+  auto n = (*e)->Integer(result);
+  return n.ok() && *n ? **n : 0;
+}
+
+std::string Field(const std::string& json, const std::string& key) {
+  const auto at = json.find("\"" + key + "\":\"");
+  if (at == std::string::npos) return "";
+  const auto from = at + key.size() + 4;
+  return json.substr(from, json.find('"', from) - from);
+}
+
+}  // namespace
+
+TEST_CASE("e2e scenario 1 (seed 000): the exchange cancels a maker entry and the stream loses it -> one amend "
+          "answered unknown order, none after, one guarded replacement") {
+  test::DaemonOnSim d({"--seed", "11"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the book arrives
+  auto sent = d.Ctl({"--json", "signal", "--id", "g-1", "--symbol", "BCHUSDT", "--side", "SHORT", "--qty", "0.164",
+                     "--entry", "maker", "--stop-pct", "1", "--ttl-s", "120"});
+  INFO(sent.out << sent.err);
+  REQUIRE(sent.exit_code == 0);
+  const std::string cid = Field(sent.out, "entry_client_order_id");
+  REQUIRE(!cid.empty());
+  // The reply comes when the signal is taken; the entry rests once the exchange has answered.
+  REQUIRE_MESSAGE(d.LogUntil("entry " + cid + " placed: NEW"), d.daemon->output());
+  d.Sim(R"({"fault":"stream_drop_next","event":"ORDER_TRADE_UPDATE","detail":"CANCELED","count":1})");
+  d.Sim(R"({"act":"cancel","account":"demo","symbol":"BCHUSDT","clientOrderId":")" + cid + R"(","reason":"e2e"})");
+  d.Sim(R"({"act":"move_price","symbol":"BCHUSDT","percent":"-0.3","over_ms":300})");
+  CHECK(d.LogUntil("REPLACED entry " + cid));
+  d.daemon->ReadSome(500);
+  const std::string& log = d.daemon->output();
+  INFO(log);
+  CHECK(log.find("GHOST entry " + cid) != std::string::npos);
+  // Ground truth: the exchange answered exactly one amend "Order does not exist." ...
+  CHECK(Requests(d, "PUT /fapi/v1/order", "400 -2013") == 1);
+  // ... and the daemon sent no amend of that order after learning it was gone.
+  CHECK(log.find("amend " + cid + " ", log.find("GHOST entry " + cid)) == std::string::npos);
+  CHECK(d.Stop() == 0);
+}
+
+TEST_CASE("e2e scenario 2 (seed 001): minimal acks, lagging REST, a refused stop -> rolled back on the right side") {
+  test::DaemonOnSim d({"--seed", "11"});
+  d.Sim(R"({"fault":"minimal_ack","count":-1})");
+  d.Sim(R"({"fault":"stale_reads","ms":1000,"what":"positions"})");
+  // A stop above the market for a long: the exchange refuses it (-2021, it would trigger at once).
+  auto sent = d.Ctl({"signal", "--id", "avl-1", "--symbol", "BTCUSDT", "--side", "LONG", "--qty", "0.010",
+                     "--stop-price", "99000"});
+  REQUIRE(sent.exit_code == 0);
+  CHECK(d.LogUntil("rolled back on BTCUSDT", 20'000));
+  INFO(d.daemon->output());
+  auto status = d.StatusUntil("\"positions\":[]");
+  CHECK(status.find("\"positions\":[]") != std::string::npos);
+  // Never doubled: one entry and one close reached the matching engine, nothing more.
+  CHECK(Requests(d, "POST /fapi/v1/order", "200") == 2);
+  CHECK(d.Stop() == 0);
+  auto signals = test::run({test::bin("keel-state-inspect"), "signals", "--config", d.config});
+  CHECK(signals.out.find("rolled-back") != std::string::npos);
+}
+
+TEST_CASE("e2e scenarios 3 and 4 (seeds 004, 003): a take-profit fills while REST reads lag 20 s -> applied at once, "
+          "no ghost position, no emergency stop, no REST call beyond the lifecycle's") {
+  test::DaemonOnSim d({"--seed", "11"});
+  auto sent = d.Ctl({"signal", "--id", "t-1", "--symbol", "ETHUSDT", "--side", "LONG", "--qty", "0.100", "--stop-pct",
+                     "1", "--tp-pct", "1"});
+  REQUIRE(sent.exit_code == 0);
+  auto status = d.StatusUntil("take-profit");
+  REQUIRE_MESSAGE(status.find("\"phase\":\"protected\"") != std::string::npos, status);
+  d.Sim(R"({"fault":"stale_reads","ms":20000,"what":"positions"})");
+  d.Sim(R"({"act":"move_price","symbol":"ETHUSDT","percent":"2","over_ms":200})");
+  status = d.StatusUntil("\"positions\":[]");
+  CHECK(status.find("\"positions\":[]") != std::string::npos);
+  CHECK(status.find("\"trades\":[]") != std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(4000));  // past the grace period: nothing comes back
+  status = d.Ctl({"--json", "status"}).out;
+  INFO(status);
+  CHECK(status.find("\"positions\":[]") != std::string::npos);
+  CHECK(status.find("\"alerts\":[]") != std::string::npos);
+  // The exchange's own count: the stop and the take-profit, no emergency stop; the entry; one
+  // position read to verify it; no resync read after the fills.
+  CHECK(Requests(d, "POST /fapi/v1/algoOrder", "200") == 2);
+  CHECK(Requests(d, "POST /fapi/v1/order", "200") == 1);
+  CHECK(Requests(d, "GET /fapi/v2/positionRisk", "200") <= 1);
+  CHECK(d.Stop() == 0);
+  auto check = test::run({test::bin("keel-state-inspect"), "--config", d.config, "--check"});
+  CHECK(check.exit_code == 0);
+}
