@@ -33,6 +33,11 @@ void PrintHuman(const std::string& answer) {
   }
   auto result = f->String("result");
   auto detail = f->String("detail");
+  // A tool's action run by the daemon: what the tool printed.
+  if (auto output = f->String("output"); output.ok() && *output) {
+    std::cout << **output;
+    return;
+  }
   const bool status = result.ok() && *result && **result == "status";
   if (!status) {
     std::cout << (result.ok() && *result ? **result : "?");
@@ -48,7 +53,7 @@ void PrintHuman(const std::string& answer) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"keel-ctl: talk to a running keel-traderd (status, signal, pause, resume, flatten, watch)"};
+  CLI::App app{"keel-ctl: talk to a running keel-traderd (status, signal, pause, resume, flatten, protect, watch)"};
   app.require_subcommand(1);
   std::string config_path, account;
   bool json = false;
@@ -62,6 +67,10 @@ int main(int argc, char** argv) {
   auto* pause = app.add_subcommand("pause", "take no new entries (protection and exits go on)");
   auto* resume = app.add_subcommand("resume", "take signals again");
   auto* flatten = app.add_subcommand("flatten", "close every position (or one symbol's), verified flat");
+  auto* protect = app.add_subcommand("protect", "give every position without covering protection a stop now (never closes)");
+  std::string protect_symbol, protect_pct;
+  protect->add_option("symbol", protect_symbol, "only this symbol (BTCUSDT)");
+  protect->add_option("--stop-pct", protect_pct, "stop distance in percent (default: the daemon's protect_stop_pct)");
   auto* watch = app.add_subcommand("watch", "follow the daemon's events live (its log lines and alerts) until Ctrl-C");
   std::string flatten_symbol;
   bool yes = false;
@@ -144,6 +153,16 @@ int main(int argc, char** argv) {
     }
     w.Key("cmd").String("flatten");
     if (!flatten_symbol.empty()) w.Key("symbol").String(flatten_symbol);
+  } else if (*protect) {
+    w.Key("cmd").String("protect");
+    if (!protect_symbol.empty()) w.Key("symbol").String(protect_symbol);
+    if (!protect_pct.empty()) {
+      auto pct = Decimal::Parse(protect_pct);
+      if (!pct.ok() || !pct->is_positive() || *pct >= Decimal::FromInteger(100).value())
+        return Fail("protect: --stop-pct: expected a percentage above 0 and below 100, found \"" + protect_pct + "\"",
+                    ops::kExitUsage);
+      w.Key("stop_pct").String(pct->ToString());
+    }
   } else if (*signal) {
     if (qty.empty() == notional.empty()) return Fail("signal: give exactly one of --qty and --notional", ops::kExitUsage);
     if (stop_pct.empty() == stop_price.empty())

@@ -1,5 +1,5 @@
 # fish completion for keel-ctl
-set -l commands status signal pause resume flatten watch
+set -l commands status signal pause resume flatten protect watch
 complete -c keel-ctl -f
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a status -d 'Trades, positions, orders, alerts'
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a signal -d 'Send a trading signal'
@@ -7,6 +7,8 @@ complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a pause -d 
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a resume -d 'Take signals again'
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a flatten -d 'Close positions, verified flat'
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a watch -d 'Follow the daemon live'
+complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a protect -d 'Give unprotected positions a stop now'
+complete -c keel-ctl -n "__fish_seen_subcommand_from protect" -l stop-pct -x -d 'Stop distance in percent'
 complete -c keel-ctl -l config -r -F -d 'Account config file (TOML)'
 complete -c keel-ctl -l account -x -a '(ls (set -q KEEL_CONFIG_DIR; and echo $KEEL_CONFIG_DIR; or echo /etc/keel) 2>/dev/null | string replace -r "\.toml\$" "")' -d 'Account name'
 complete -c keel-ctl -l json -d 'Print the answer as one JSON document'

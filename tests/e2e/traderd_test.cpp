@@ -109,6 +109,12 @@ TEST_CASE("scenario 9: a keel tool run while keel-traderd holds the account is f
   }
   REQUIRE_MESSAGE(status.find("\"phase\":\"protected\"") != std::string::npos, status);
 
+  // keel-ctl protect: the daemon runs keel-scan-orphans --protect; everything is covered already.
+  auto protect = test::run({Bin("keel-ctl"), "--config", config, "protect"});
+  INFO(protect.out << protect.err);
+  CHECK(protect.exit_code == 0);
+  CHECK(protect.out.find("no orphans among what was judged") == 0);
+  CHECK(test::run({Bin("keel-ctl"), "--config", config, "protect", "--stop-pct", "150"}).exit_code == 2);
   // Read-only runs read the store and the exchange themselves, as always.
   auto scan = test::run({Bin("keel-scan-orphans"), "--config", config});
   INFO(scan.out << scan.err);

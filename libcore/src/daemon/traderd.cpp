@@ -62,15 +62,30 @@ std::string WithExitCode(const EngineReply& r) {
   return json;
 }
 
+// A tool's library call run by the daemon on its store and a worker's exchange (ops/tool_forward.h).
+void RunAsTool(Engine& engine, const AccountConfig& config, const Clock& clock, const std::string& name, ReplyFn answer,
+               std::function<Result<int>(ToolContext&)> body) {
+  engine.RunToolAction(
+      name,
+      [&config, &clock, name, body = std::move(body)](Exchange& ex, StateStore& store, std::ostream& out) -> Result<int> {
+        const ToolSpec spec{name, "", StoreAccess::kWriter, false, true};
+        ToolContext ctx{spec, CommonOptions{}, config, OwnedOrBorrowed<StateStore>::Borrow(store), config.store_path, out,
+                        clock, OwnedOrBorrowed<Exchange>::Borrow(ex)};
+        return body(ctx);
+      },
+      std::move(answer));
+}
+
 // One control request: {"cmd":"status"}, {"cmd":"signal","signal":{…}}, {"cmd":"pause"},
-// {"cmd":"resume"}, {"cmd":"flatten","symbol":"BTCUSDT"}, and a keel tool's forwarded action
+// {"cmd":"resume"}, {"cmd":"flatten","symbol":"BTCUSDT"}, {"cmd":"protect"[,"symbol","stop_pct"]},
+// {"cmd":"watch"}, and a keel tool's forwarded action
 // {"cmd":"tool","tool":"keel-close-position","options":{…}} (ops/tool_forward.h).
 void HandleControl(Engine& engine, const AccountConfig& config, const Clock& clock, const std::string& line,
                    net::LineReply reply, net::LinePush push) {
   auto fields = JsonFields::Parse(line, "request");
   if (!fields.ok()) return reply(ErrorReply(fields.status().message()));
   auto cmd = fields->String("cmd");
-  if (!cmd.ok() || !*cmd) return reply(ErrorReply("cmd: required (status, signal, pause, resume, flatten, watch, tool)"));
+  if (!cmd.ok() || !*cmd) return reply(ErrorReply("cmd: required (status, signal, pause, resume, flatten, protect, watch, tool)"));
   auto answer = [reply](EngineReply r) { reply(WithExitCode(r)); };
   if (**cmd == "flatten") {
     auto symbol = fields->String("symbol");
@@ -104,19 +119,28 @@ void HandleControl(Engine& engine, const AccountConfig& config, const Clock& clo
     auto options = fields->Object("options");
     if (!options.ok()) return reply(ErrorReply(options.status().message()));
     if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
-    const std::string name = **tool;
     const std::string options_json = *options ? (*options)->Text() : std::string("{}");
-    return engine.RunToolAction(
-        name,
-        [&config, &clock, name, options_json](Exchange& ex, StateStore& store, std::ostream& out) -> Result<int> {
-          const ToolSpec spec{name, "", StoreAccess::kWriter, false, true};
-          ToolContext ctx{spec, CommonOptions{}, config, OwnedOrBorrowed<StateStore>::Borrow(store), config.store_path,
-                          out, clock, OwnedOrBorrowed<Exchange>::Borrow(ex)};
-          return RunForwardedTool(ctx, name, options_json);
-        },
-        answer);
+    return RunAsTool(engine, config, clock, **tool, answer,
+                     [name = **tool, options_json](ToolContext& ctx) { return RunForwardedTool(ctx, name, options_json); });
   }
-  reply(ErrorReply("cmd: expected status, signal, pause, resume, flatten, watch or tool, found \"" + **cmd + "\""));
+  if (**cmd == "protect") {
+    // keel-scan-orphans --protect run by the daemon: every position without covering protection
+    // gets a stop now (the configured distance unless one is given), none is closed.
+    auto symbol = fields->String("symbol");
+    auto pct = fields->Number("stop_pct");
+    if (!symbol.ok()) return reply(ErrorReply(symbol.status().message()));
+    if (!pct.ok()) return reply(ErrorReply(pct.status().message()));
+    if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
+    ScanOrphansOptions o;
+    o.protect = true;
+    o.yes = true;
+    o.stop_pct = pct->value_or(config.daemon.protect_stop_pct);
+    o.grace_ms = config.daemon.protect_grace_ms;
+    if (*symbol) o.symbols = {**symbol};
+    return RunAsTool(engine, config, clock, "keel-scan-orphans", answer,
+                     [o](ToolContext& ctx) { return RunScanOrphans(ctx, o); });
+  }
+  reply(ErrorReply("cmd: expected status, signal, pause, resume, flatten, protect, watch or tool, found \"" + **cmd + "\""));
 }
 
 bool MakeDir(const std::string& path) { return ::mkdir(path.c_str(), 0700) == 0 || errno == EEXIST; }
