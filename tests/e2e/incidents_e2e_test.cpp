@@ -31,8 +31,7 @@ std::string Field(const std::string& json, const std::string& key) {
 
 }  // namespace
 
-TEST_CASE("e2e scenario 1 (seed 000): the exchange cancels a maker entry and the stream loses it -> one amend "
-          "answered unknown order, none after, one guarded replacement") {
+TEST_CASE("e2e scenario 1 (seed 000): a maker entry cancelled unseen -> one amend, none after, one replacement") {
   test::DaemonOnSim d({"--seed", "11"});
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the book arrives
   auto sent = d.Ctl({"--json", "signal", "--id", "g-1", "--symbol", "BCHUSDT", "--side", "SHORT", "--qty", "0.164",
@@ -77,8 +76,9 @@ TEST_CASE("e2e scenario 2 (seed 001): minimal acks, lagging REST, a refused stop
   CHECK(signals.out.find("rolled-back") != std::string::npos);
 }
 
-TEST_CASE("e2e scenarios 3 and 4 (seeds 004, 003): a take-profit fills while REST reads lag 20 s -> applied at once, "
-          "no ghost position, no emergency stop, no REST call beyond the lifecycle's") {
+// A take-profit fills while REST reads lag 20 s: applied at once, no ghost position, no emergency
+// stop, no REST call beyond the lifecycle's.
+TEST_CASE("e2e scenarios 3 and 4 (seeds 004, 003): a take-profit under stale reads -> applied at once, no ghost") {
   test::DaemonOnSim d({"--seed", "11"});
   auto sent = d.Ctl({"signal", "--id", "t-1", "--symbol", "ETHUSDT", "--side", "LONG", "--qty", "0.100", "--stop-pct",
                      "1", "--tp-pct", "1"});
