@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "daemon_on_sim.h"
+#include "keel/net/line_server.h"
 #include "sim_process.h"
 #include "subprocess.h"
 #include "temp_dir.h"
@@ -109,6 +110,14 @@ TEST_CASE("scenario 9: a keel tool run while keel-traderd holds the account is f
   }
   REQUIRE_MESSAGE(status.find("\"phase\":\"protected\"") != std::string::npos, status);
 
+  // The control socket's narrower reads, as a bot would send them.
+  auto positions = net::RequestLine(d.dir.file("demo.sock"), R"({"cmd":"positions"})", 5000);
+  REQUIRE(positions.ok());
+  CHECK(positions->rfind(R"({"result":"positions","positions":[{"id":1,"symbol":"ETHUSDT","position_side":"BOTH","qty":"-0.1")", 0) == 0);
+  auto orders = net::RequestLine(d.dir.file("demo.sock"), R"({"cmd":"orders"})", 5000);
+  REQUIRE(orders.ok());
+  CHECK(orders->find(R"("purpose":"stop")") != std::string::npos);
+  CHECK(orders->find(R"("exit_code":0)") != std::string::npos);
   // keel-ctl protect: the daemon runs keel-scan-orphans --protect; everything is covered already.
   auto protect = test::run({Bin("keel-ctl"), "--config", config, "protect"});
   INFO(protect.out << protect.err);

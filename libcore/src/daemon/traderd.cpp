@@ -76,7 +76,7 @@ void RunAsTool(Engine& engine, const AccountConfig& config, const Clock& clock, 
       std::move(answer));
 }
 
-// One control request: {"cmd":"status"}, {"cmd":"signal","signal":{…}}, {"cmd":"pause"},
+// One control request: {"cmd":"status"}, {"cmd":"positions"}, {"cmd":"orders"}, {"cmd":"signal","signal":{…}}, {"cmd":"pause"},
 // {"cmd":"resume"}, {"cmd":"flatten","symbol":"BTCUSDT"}, {"cmd":"protect"[,"symbol","stop_pct"]},
 // {"cmd":"watch"}, and a keel tool's forwarded action
 // {"cmd":"tool","tool":"keel-close-position","options":{…}} (ops/tool_forward.h).
@@ -85,7 +85,7 @@ void HandleControl(Engine& engine, const AccountConfig& config, const Clock& clo
   auto fields = JsonFields::Parse(line, "request");
   if (!fields.ok()) return reply(ErrorReply(fields.status().message()));
   auto cmd = fields->String("cmd");
-  if (!cmd.ok() || !*cmd) return reply(ErrorReply("cmd: required (status, signal, pause, resume, flatten, protect, watch, tool)"));
+  if (!cmd.ok() || !*cmd) return reply(ErrorReply("cmd: required (status, positions, orders, signal, pause, resume, flatten, protect, watch, tool)"));
   auto answer = [reply](EngineReply r) { reply(WithExitCode(r)); };
   if (**cmd == "flatten") {
     auto symbol = fields->String("symbol");
@@ -93,9 +93,11 @@ void HandleControl(Engine& engine, const AccountConfig& config, const Clock& clo
     if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
     return engine.Flatten(*symbol, answer);
   }
-  if (**cmd == "status" || **cmd == "pause" || **cmd == "resume") {
+  if (**cmd == "status" || **cmd == "positions" || **cmd == "orders" || **cmd == "pause" || **cmd == "resume") {
     if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
     if (**cmd == "status") return engine.StatusReport(answer);
+    if (**cmd == "positions") return engine.StatusReport(answer, Engine::StatusPart::kPositions);
+    if (**cmd == "orders") return engine.StatusReport(answer, Engine::StatusPart::kOrders);
     return **cmd == "pause" ? engine.Pause(answer) : engine.Resume(answer);
   }
   if (**cmd == "signal") {
@@ -140,7 +142,7 @@ void HandleControl(Engine& engine, const AccountConfig& config, const Clock& clo
     return RunAsTool(engine, config, clock, "keel-scan-orphans", answer,
                      [o](ToolContext& ctx) { return RunScanOrphans(ctx, o); });
   }
-  reply(ErrorReply("cmd: expected status, signal, pause, resume, flatten, protect, watch or tool, found \"" + **cmd + "\""));
+  reply(ErrorReply("cmd: expected status, positions, orders, signal, pause, resume, flatten, protect, watch or tool, found \"" + **cmd + "\""));
 }
 
 bool MakeDir(const std::string& path) { return ::mkdir(path.c_str(), 0700) == 0 || errno == EEXIST; }

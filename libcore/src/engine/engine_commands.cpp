@@ -149,10 +149,23 @@ void Engine::Resume(ReplyFn reply) {
   reply(ReplyOf(0, "resumed", "", "taking signals"));
 }
 
-void Engine::StatusReport(ReplyFn reply) {
+void Engine::StatusReport(ReplyFn reply, StatusPart part) {
   std::vector<PositionRecord> positions;
   std::vector<OrderRecord> open_orders;
   const Status read = ReadOpen(positions, open_orders);
+  if (!read.ok()) Log("store error reading the status: " + read.message());
+  if (part != StatusPart::kAll) {
+    JsonWriter w;
+    const bool want_positions = part == StatusPart::kPositions;
+    w.StartObject().Key("result").String(want_positions ? "positions" : "orders");
+    w.Key(want_positions ? "positions" : "open_orders").StartArray();
+    if (want_positions)
+      for (const auto& p : positions) WriteJson(w, p);
+    else
+      for (const auto& o : open_orders) WriteJson(w, o);
+    w.EndArray().EndObject();
+    return reply(EngineReply{read.ok() ? 0 : 2, w.str()});
+  }
   JsonWriter w;
   w.StartObject().Key("result").String("status");
   w.Key("account").String(settings_.account);
@@ -190,7 +203,6 @@ void Engine::StatusReport(ReplyFn reply) {
     w.Key("message").String(a.message).Key("at_ms").Int(a.at).EndObject();
   }
   w.EndArray().EndObject();
-  if (!read.ok()) Log("store error reading the status: " + read.message());
   reply(EngineReply{read.ok() ? 0 : 2, w.str()});
 }
 

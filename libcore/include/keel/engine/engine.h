@@ -112,7 +112,10 @@ class Engine {
   void Pause(ReplyFn reply);
   void Resume(ReplyFn reply);
   void Flatten(std::optional<std::string> symbol, ReplyFn reply);
-  void StatusReport(ReplyFn reply);
+  // Everything ({"result":"status",…}), or only the open positions ({"result":"positions",
+  // "positions":[…]}) or the open orders ({"result":"orders","open_orders":[…]}), as the store holds them.
+  enum class StatusPart { kAll, kPositions, kOrders };
+  void StatusReport(ReplyFn reply, StatusPart part = StatusPart::kAll);
   // keel-ctl watch: every line the engine logs and every alert it raises, as one JSON object per
   // line ({"at_ms","kind":"log"|"alert",…}), until the watcher returns false (its client left).
   using Watcher = std::function<bool(const std::string& json_line)>;
