@@ -9,7 +9,7 @@
 #include "keel/binance/binance_exchange.h"
 #include "keel/binance/market_stream.h"
 #include "keel/binance/user_stream.h"
-#include "keel/net/background_worker.h"
+#include "keel/net/worker_threads.h"
 #include "sim_process.h"
 
 using namespace keel;
@@ -37,7 +37,7 @@ TEST_CASE("the user-data stream stays alive through a disconnect and a listen-ke
   std::vector<std::string> states;
   int snapshot_positions = -1;
   binance::UserStreamOptions options;
-  net::BackgroundWorker rest_thread;  // the daemon's way: REST calls off the loop
+  net::WorkerThreads rest_thread;  // the daemon's way: REST calls off the loop
   SUBCASE("REST calls on the loop's thread") {}
   SUBCASE("REST calls on a background thread") {
     options.offload = [&rest_thread](std::function<void()> job) { rest_thread.Run(std::move(job)); };

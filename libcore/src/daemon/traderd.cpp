@@ -21,7 +21,7 @@
 #include "keel/exchange/connect.h"
 #include "keel/model/json_fields.h"
 #include "keel/model/json_writer.h"
-#include "keel/net/background_worker.h"
+#include "keel/net/worker_threads.h"
 #include "keel/net/line_server.h"
 #include "keel/ops/alert_sinks.h"
 #include "keel/ops/daemon_metrics.h"
@@ -299,7 +299,7 @@ int RunTraderd(const TraderdOptions& options) {
   uso.ws_url = c.ws_url;
   uso.ca_path = c.ca_path;
   // The stream's listen-key and snapshot calls: on their own thread and connection, never the loop's.
-  net::BackgroundWorker stream_rest;
+  net::WorkerThreads stream_rest;
   uso.offload = [&stream_rest](std::function<void()> job) { stream_rest.Run(std::move(job)); };
   std::unique_ptr<binance::UserDataStream> user_stream;
   std::unique_ptr<binance::MarketDataStream> market_stream;

@@ -30,7 +30,7 @@ struct UserStreamOptions {
   TimeMs backoff_initial_ms = 1000;
   TimeMs backoff_max_ms = 30'000;
   std::uint64_t jitter_seed = 0;  // 0: seeded from the clock
-  // Runs a blocking job elsewhere (a net::BackgroundWorker); empty: on the loop's thread.
+  // Runs a blocking job elsewhere (a net::WorkerThreads); empty: on the loop's thread.
   std::function<void(std::function<void()>)> offload;
 };
 

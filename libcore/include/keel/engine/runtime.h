@@ -2,17 +2,15 @@
 // The engine's loop and REST workers in production: the loop is the daemon's Asio event loop (one
 // thread), the workers are threads, each with its own connected Exchange.
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "keel/engine/engine_loop.h"
 #include "keel/net/event_loop.h"
+#include "keel/net/worker_threads.h"
 
 namespace keel {
 
@@ -35,23 +33,16 @@ class AsioEngineLoop final : public EngineLoop {
 
 class ThreadWorkers final : public RestWorkers {
  public:
-  // One Exchange per worker, made by make_exchange (each its own connection).
-  ThreadWorkers(std::vector<std::unique_ptr<Exchange>> exchanges);
-  ~ThreadWorkers() override;
+  // One thread per Exchange given (each its own connection).
+  explicit ThreadWorkers(std::vector<std::unique_ptr<Exchange>> exchanges);
   void Submit(std::function<void(Exchange&)> job) override;
-  int InFlight() const override;
-  // Finishes the jobs already taken and stops the threads.
-  void Stop();
+  int InFlight() const override { return threads_.InFlight(); }
+  // Finishes the jobs already queued and stops the threads.
+  void Stop() { threads_.Stop(); }
 
  private:
-  void Run(Exchange& exchange);
   std::vector<std::unique_ptr<Exchange>> exchanges_;
-  std::vector<std::thread> threads_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void(Exchange&)>> jobs_;
-  int running_ = 0;
-  bool stopping_ = false;
+  net::WorkerThreads threads_;  // after the exchanges: stopped before they go
 };
 
 }  // namespace keel

@@ -19,7 +19,7 @@
 
 #include "keel/config/daemon_config.h"
 #include "keel/engine/alert.h"
-#include "keel/net/background_worker.h"
+#include "keel/net/worker_threads.h"
 
 namespace keel::ops {
 
@@ -68,7 +68,7 @@ class AlertDispatcher final : public AlertSink {
   std::atomic<std::int64_t> delivered_{0};
   std::atomic<std::int64_t> failed_{0};
   std::int64_t held_back_total_ = 0;
-  net::BackgroundWorker worker_;  // last: stopped first
+  net::WorkerThreads worker_;  // last: stopped first
 };
 
 }  // namespace keel::ops

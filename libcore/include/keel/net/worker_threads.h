@@ -1,0 +1,42 @@
+#pragma once
+// Threads that run blocking jobs from one queue, in the order given: where an event loop sends the
+// calls it must not wait for itself (the engine's REST workers, the user-data stream's listen keys
+// and snapshots, alert deliveries). A job is told which thread runs it (0..threads-1), so that each
+// thread can own what must not be shared (a connection). A job reports back by posting to its loop.
+// Stop() finishes the jobs already queued, then joins.
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace keel::net {
+
+class WorkerThreads {
+ public:
+  explicit WorkerThreads(std::size_t threads = 1);
+  ~WorkerThreads();
+  WorkerThreads(const WorkerThreads&) = delete;
+  WorkerThreads& operator=(const WorkerThreads&) = delete;
+
+  // Queues a job; after Stop() it is dropped (nothing would read its answer).
+  void Run(std::function<void(std::size_t thread)> job);
+  void Run(std::function<void()> job);
+  // Jobs queued or running.
+  int InFlight() const;
+  void Stop();
+
+ private:
+  void Loop(std::size_t thread);
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void(std::size_t)>> jobs_;
+  int running_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;  // last: they start once the rest exists
+};
+
+}  // namespace keel::net
