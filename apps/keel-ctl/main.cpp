@@ -36,6 +36,7 @@ void PrintHuman(const std::string& answer) {
   // A tool's action run by the daemon: what the tool printed.
   if (auto output = f->String("output"); output.ok() && *output) {
     std::cout << **output;
+    if (auto error = f->String("error"); error.ok() && *error) std::cerr << **error << "\n";
     return;
   }
   const bool status = result.ok() && *result && **result == "status";

@@ -133,6 +133,10 @@ TEST_CASE("scenario 9: a keel tool run while keel-traderd holds the account is f
   auto unconfirmed = test::run({Bin("keel-close-position"), "ETHUSDT", "--config", config});
   CHECK(unconfirmed.exit_code == 2);
   CHECK(unconfirmed.err.find("without --yes") != std::string::npos);
+  // A typo in the symbol is refused by the daemon as the tool would refuse it: exit 2, on stderr.
+  auto typo = test::run({Bin("keel-close-position"), "ETHUSDX", "--config", config, "--yes"});
+  CHECK(typo.exit_code == 2);
+  CHECK(typo.err == "keel-close-position: the exchange does not list ETHUSDX: nothing was sent (check the symbol)\n");
   // Confirmed: the daemon runs it with the same library code, and answers with its output.
   auto closed = test::run({Bin("keel-close-position"), "ETHUSDT", "--config", config, "--yes"});
   INFO(closed.out << closed.err);

@@ -129,11 +129,12 @@ void Engine::RunToolAction(const std::string& tool, ToolAction action, ReplyFn r
       },
       [this, tool, reply](Done done) {
         const int code = done.first.ok() ? *done.first : ops::exit_code_for(done.first.status());
-        std::string output = std::move(done.second);
-        if (!done.first.ok()) output += tool + ": " + done.first.status().message() + "\n";
         Log(tool + " (forwarded) exited " + std::to_string(code));
-        reply(ReplyOf(code, "tool", "", tool + " exited " + std::to_string(code),
-                      [&](JsonWriter& w) { w.Key("output").String(output); }));
+        // What the tool printed, and apart from it the error that ended it (its stderr line).
+        reply(ReplyOf(code, "tool", "", tool + " exited " + std::to_string(code), [&](JsonWriter& w) {
+          w.Key("output").String(done.second);
+          if (!done.first.ok()) w.Key("error").String(tool + ": " + done.first.status().message());
+        }));
       });
 }
 

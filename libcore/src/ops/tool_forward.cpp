@@ -1,6 +1,7 @@
 #include "keel/ops/tool_forward.h"
 
 #include <functional>
+#include <iostream>
 #include <ostream>
 
 #include "keel/model/json_fields.h"
@@ -96,11 +97,14 @@ Result<std::optional<int>> ForwardToDaemon(ToolContext& ctx, const std::string& 
   if (!f.ok()) return Status::UnknownOutcome("keel-traderd answered something unreadable: " + f.status().message());
   auto code = f->Integer("exit_code");
   auto output = f->String("output");
+  auto error = f->String("error");
   auto detail = f->String("detail");
   if (!code.ok() || !*code) return Status::UnknownOutcome("keel-traderd's answer has no exit_code: " + *answer);
   ctx.out << "(run by keel-traderd, which holds account " << ctx.account() << ")\n";
   if (output.ok() && *output) ctx.out << **output;
-  else if (detail.ok() && *detail) ctx.out << **detail << "\n";
+  else if (detail.ok() && *detail && !(error.ok() && *error)) ctx.out << **detail << "\n";
+  // The error that ended it goes where the tool's own would: stderr, one line.
+  if (error.ok() && *error) std::cerr << **error << "\n";
   return std::optional<int>(static_cast<int>(**code));
 }
 
