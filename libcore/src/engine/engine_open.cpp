@@ -21,15 +21,8 @@ void Engine::OpenTrade(const Signal& s, Decimal qty, const std::string& origin, 
   t->leg = LegFor(s.direction);
   t->entry_qty = qty;
   t->entry_side = OpeningSide(s.direction);
-  SignalRecord& r = t->record;
-  r.id = s.id;
-  r.symbol = s.symbol;
-  r.action = "open";
-  r.origin = origin;
-  r.payload = SignalJson(s);
-  r.state = SignalState::kEntering;
-  r.position_side = t->leg;
-  r.received_ms = now;
+  t->record = ReceivedSignal(s.id, s.symbol, "open", origin, SignalJson(s), SignalState::kEntering, now);
+  t->record.position_side = t->leg;
   if (t->maker()) t->deadline_ms = now + 1000 * static_cast<TimeMs>(s.ttl_s.value_or(settings_.daemon.signal_ttl_s));
   WriteBatch b(now);
   auto entry = SendEntry(*t, "signal taken", b);

@@ -70,15 +70,8 @@ void Engine::TakeSignal(const Signal& s, const std::string& origin, ReplyFn repl
 void Engine::Reject(const std::string& id, const std::string& symbol, const std::string& action,
                     const std::string& origin, const std::string& payload, const Status& why, const ReplyFn& reply) {
   ++counters_.signals_rejected;
-  SignalRecord r;
-  r.id = id;
-  r.symbol = symbol;
-  r.action = action;
-  r.origin = origin;
-  r.payload = payload;
-  r.state = SignalState::kRejected;
+  SignalRecord r = ReceivedSignal(id, symbol, action, origin, payload, SignalState::kRejected, clock_.NowMs());
   r.detail = why.message();
-  r.received_ms = r.updated_ms = clock_.NowMs();
   WriteBatch b(clock_.NowMs());
   b.PutSignal(r, Provenance{Source::kEngine, std::nullopt, "signal refused"});
   WriteOrLog(b, "recording refused signal " + id);
@@ -166,15 +159,8 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
 // ---- close signals, flatten ----
 
 void Engine::CloseTrade(const Signal& s, const std::string& origin, ReplyFn reply) {
-  SignalRecord r;
-  r.id = s.id;
-  r.symbol = s.symbol;
-  r.action = "close";
-  r.origin = origin;
-  r.payload = SignalJson(s);
-  r.state = SignalState::kClosing;
+  SignalRecord r = ReceivedSignal(s.id, s.symbol, "close", origin, SignalJson(s), SignalState::kClosing, clock_.NowMs());
   r.detail = "closing " + s.symbol;
-  r.received_ms = r.updated_ms = clock_.NowMs();
   WriteBatch b(clock_.NowMs());
   b.PutSignal(r, Provenance{Source::kEngine, std::nullopt, "close signal taken"});
   Status st = store_.Write(b);

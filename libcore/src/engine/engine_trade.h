@@ -44,6 +44,20 @@ struct Engine::Trade {
 };
 
 
+// A signal's record as it is received: who sent what, when, and the state it starts in.
+inline SignalRecord ReceivedSignal(const std::string& id, const std::string& symbol, const std::string& action,
+                                   const std::string& origin, std::string payload, SignalState state, TimeMs now) {
+  SignalRecord r;
+  r.id = id;
+  r.symbol = symbol;
+  r.action = action;
+  r.origin = origin;
+  r.payload = std::move(payload);
+  r.state = state;
+  r.received_ms = r.updated_ms = now;
+  return r;
+}
+
 // An answer to a signal or command: {"result":…,"id":…,"detail":…} plus what `more` writes.
 EngineReply ReplyOf(int code, const std::string& result, const std::string& id, const std::string& detail,
                     const std::function<void(JsonWriter&)>& more = {});
