@@ -251,3 +251,27 @@ TEST_CASE("daemon seed 003: a resync's read taken before a take-profit filled la
   CHECK(s.alerts.raised.empty());
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("chaos seed 31: an entry lost before the exchange accepted it ends Rejected once it can no longer appear") {
+  // Found by keel-chaos: the placement's answer was -1007 (execution status unknown) and the order
+  // never existed. The engine asked for it every 5 s for ever and the store kept it PendingNew.
+  // Binance settles a request within 10 s and refuses one older than recvWindow: an order still
+  // absent absent_after_ms after it was sent was never accepted.
+  DaemonScenario s;
+  s.Start();
+  s.Run(1000);
+  REQUIRE(s.Control(R"({"fault":"placement","when":"before","how":"-1007","count":1})").ok());
+  s.Signal(R"({"id":"lost-1","symbol":"ETHUSDT","side":"SHORT","qty":"0.01","stop_loss":{"pct":"2"}})");
+  s.Run(s.settings.absent_after_ms + 10'000);
+  INFO(s.EngineLog());
+  CHECK(s.venue->exchange().AllOrders(0, "ETHUSDT").empty());
+  auto orders = s.store->Orders(OrderFilter{}).value();
+  REQUIRE(orders.size() == 1);
+  CHECK(orders[0].state == OrderState::kRejected);
+  CHECK(s.SignalOf("lost-1")->state == SignalState::kFailed);
+  // Once concluded, it is not asked about again.
+  const auto calls = s.RestCalls();
+  s.Run(20'000);
+  CHECK(s.RestCallsSince(calls).find("/fapi/v1/order") == std::string::npos);
+  CHECK(s.InvariantFindings() == "");
+}

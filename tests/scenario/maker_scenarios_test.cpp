@@ -192,3 +192,25 @@ TEST_CASE("maker entry: it fills while REST position reads lag 20 s -> verified 
   CHECK(s.alerts.raised.empty());
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("chaos seed 218: a resting maker entry fills and its order event is lost -> the position is verified and protected") {
+  // Found by keel-chaos: the account update showed the position, the order's TRADE event never
+  // came, and the engine took the position for its own entry "being verified" while nothing
+  // verified it: unprotected until the periodic reconcile, and amends of a filled order meanwhile.
+  DaemonScenario s;
+  const std::string cid = RestingMakerShort(s);
+  const std::int64_t order_id = VenueOpenOrders(s, "BCHUSDT")[0].order_id;
+  REQUIRE(s.Control(R"({"fault":"stream_drop_next","event":"ORDER_TRADE_UPDATE","detail":"TRADE"})").ok());
+  REQUIRE(s.Control(R"({"act":"fill","account":"demo","symbol":"BCHUSDT","orderId":)" + std::to_string(order_id) + "}").ok());
+  s.Run(s.settings.daemon.protect_grace_ms);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);  // its stop, within the grace period
+  auto sig = s.SignalOf("bch-1");
+  REQUIRE(sig);
+  CHECK(sig->state == SignalState::kOpen);
+  auto open = s.OpenPositions();
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].qty == D("-0.164"));
+  CHECK(s.InvariantFindings() == "");
+}

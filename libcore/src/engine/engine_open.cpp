@@ -230,6 +230,11 @@ void Engine::VerifyEntry(const std::string& id) {
   const int attempts = settings_.verify_attempts;
   const TimeMs interval = settings_.verify_interval_ms;
   auto sleep = settings_.sleep;
+  // When the entry was sent (its record is written just before): the bound on "not seen yet".
+  TimeMs sent_ms = clock_.NowMs();
+  if (auto rec = store_.Order(cid); rec.ok() && *rec) sent_ms = (*rec)->created_ms;
+  const TimeMs absent_after = settings_.absent_after_ms;
+  const Clock* clock = &clock_;
   StateStore* store = &worker_store_;
   // The position as the stream put it in the store, when it holds the fill: newer than any REST
   // read that says less (a lagging read is not evidence, seed 004).
@@ -245,14 +250,17 @@ void Engine::VerifyEntry(const std::string& id) {
       [=](Exchange& ex) -> Verified {
         std::string last = "not asked yet";
         std::optional<OrderReport> order = known;
+        bool absent = !known.has_value();  // every answer so far: "no such order"
         for (int i = 0; i < attempts; ++i) {
           if (i > 0) sleep(interval);
           if (!order || !usable(order->status, order->filled_qty)) {
             auto q = ex.Query(OrderBook::kRegular, symbol, cid);
             if (!q.ok()) {
+              absent = absent && q.status().IsNotFound();
               last = q.status().IsNotFound() ? "the exchange does not show the order yet" : q.status().message();
               continue;  // "not seen yet" is not "not there"
             }
+            absent = false;
             order = *q;
             const bool ended = q->status == OrderStatus::kCanceled || q->status == OrderStatus::kExpired ||
                                q->status == OrderStatus::kRejected;
@@ -276,6 +284,10 @@ void Engine::VerifyEntry(const std::string& id) {
             last = "position reads " + row.amount.ToString() + ", the fill was " + order->filled_qty.ToString();
           }
         }
+        const TimeMs age = clock->NowMs() - sent_ms;
+        if (absent && age >= absent_after)
+          return Status::NotFound("entry " + cid + " is not on the exchange " + std::to_string(age) +
+                                  " ms after it was sent: it was never accepted");
         return Status::UnknownOutcome("entry " + cid + " not verified after " + std::to_string(attempts) +
                                       " attempts: " + last);
       },
@@ -287,6 +299,12 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
   if (!t) return;
   t->verify_in_flight = false;
   if (t->phase != Trade::Phase::kEntering) return;
+  if (v.status().IsNotFound()) {
+    // Settled: it never existed. Nothing to protect, nothing to ask about again.
+    RecordRefusedOrder(*t->record.entry_client_order_id, "never accepted: " + v.status().message());
+    RaiseAlert(AlertKind::kEntryFailed, id, t->signal.symbol, "signal " + id + ": " + v.status().message());
+    return EndEntry(id, v.status().message(), Provenance{Source::kRest, std::nullopt, "entry never accepted"});
+  }
   if (!v.ok()) {
     SaveSignal(*t, v.status().message() + "; asking again", Provenance{Source::kRest, std::nullopt, "entry unverified"});
     RaiseAlert(AlertKind::kUnknownOutcome, *t->record.entry_client_order_id, t->signal.symbol,

@@ -261,7 +261,18 @@ void Engine::HandleUntracked(const std::string& key) {
   std::string symbol;
   PositionSide side = PositionSide::kBoth;
   if (!SplitKey(key, symbol, side)) return;
-  if (Trade* t = ActiveTradeOn(symbol, side); t && t->phase == Trade::Phase::kEntering) return;  // ours, being verified
+  if (Trade* t = ActiveTradeOn(symbol, side); t && t->phase == Trade::Phase::kEntering) {
+    // Ours. A resting maker entry waits for its fill on the stream, whose order event follows the
+    // position's at once. Still resting a second later, that event is late or lost (chaos seed
+    // 218): the entry is verified by REST rather than left unprotected.
+    if (t->entry_resting) {
+      loop_.After(1000, [this, id = t->record.id] {
+        Trade* again = TradeOf(id);
+        if (again && again->phase == Trade::Phase::kEntering && again->entry_resting) VerifyEntry(id);
+      });
+    }
+    return;
+  }
   if (repairing_.count(key)) return;
   ++counters_.orphans;
   const bool protect = settings_.daemon.orphan_policy == OrphanPolicy::kProtect;

@@ -77,7 +77,9 @@ std::vector<GhostOutcome> SweepGhosts(Exchange& exchange, StateStore* store, con
   std::map<std::string, const OrderReport*> open_ids;
   for (const auto& x : exchange_state.open_orders) open_ids[x.client_order_id] = &x;
 
+  const bool store_side_only = o.store_side_older_than_ms > 0;
   for (const auto& mine : view.open_orders) {
+    if (store_side_only && o.now - mine.updated_ms < o.store_side_older_than_ms) continue;
     auto listed = open_ids.find(mine.client_order_id);
     if (listed != open_ids.end()) {
       // An order whose placement outcome keel never learned, now seen resting: it was accepted.
@@ -133,6 +135,7 @@ std::vector<GhostOutcome> SweepGhosts(Exchange& exchange, StateStore* store, con
   }
 
   for (const auto& x : exchange_state.open_orders) {
+    if (store_side_only) break;
     if (!IsOwnClientOrderId(o.account, x.client_order_id) || view.Order(x.client_order_id)) continue;
     GhostOutcome g{x.client_order_id, x.symbol, x.book, false, "reported", true};
     // The store may know it as finished while the exchange lists it open: the store is wrong, and a

@@ -18,7 +18,7 @@ bool fires(const SimAlgoOrder& a, Decimal price) {
 
 }  // namespace
 
-Result<SimAlgoOrder> SimExchange::PlaceAlgoOrder(AccountId id, const NewAlgoOrderRequest& r) {
+Result<SimAlgoOrder> SimExchange::DoPlaceAlgoOrder(AccountId id, const NewAlgoOrderRequest& r) {
   Advance();
   SymbolState* s = symbol_state(r.symbol);
   if (!s) return venue_error(-1121, "Invalid symbol.");
@@ -176,7 +176,7 @@ void SimExchange::Trigger(AccountId id, SimAlgoOrder& algo) {
   Submit(id, std::move(o));
 }
 
-Result<SimAlgoOrder> SimExchange::CancelAlgoOrder(AccountId id, const OrderRef& ref) {
+Result<SimAlgoOrder> SimExchange::DoCancelAlgoOrder(AccountId id, const OrderRef& ref) {
   Advance();
   Account& a = account(id);
   std::optional<std::int64_t> aid = ref.order_id;
@@ -197,7 +197,7 @@ Result<SimAlgoOrder> SimExchange::CancelAlgoOrder(AccountId id, const OrderRef& 
   return algo;
 }
 
-Result<SimAlgoOrder> SimExchange::QueryAlgoOrder(AccountId id, const OrderRef& ref) const {
+Result<SimAlgoOrder> SimExchange::DoQueryAlgoOrder(AccountId id, const OrderRef& ref) const {
   const Account& a = account(id);
   if (ref.order_id) {
     auto it = a.algos.find(*ref.order_id);
@@ -231,7 +231,7 @@ std::vector<SimAlgoOrder> SimExchange::AllAlgoOrders(AccountId id, const std::st
   return out;
 }
 
-Result<int> SimExchange::CancelAllAlgoOrders(AccountId id, const std::string& symbol) {
+Result<int> SimExchange::DoCancelAllAlgoOrders(AccountId id, const std::string& symbol) {
   Advance();
   if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
   std::vector<std::int64_t> ids;
@@ -240,7 +240,7 @@ Result<int> SimExchange::CancelAllAlgoOrders(AccountId id, const std::string& sy
   for (std::int64_t aid : ids) {
     OrderRef ref;
     ref.order_id = aid;
-    auto cancelled = CancelAlgoOrder(id, ref);
+    auto cancelled = DoCancelAlgoOrder(id, ref);
     if (!cancelled.ok()) return cancelled.status();
   }
   return static_cast<int>(ids.size());

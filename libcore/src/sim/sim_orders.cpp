@@ -103,7 +103,7 @@ Status SimExchange::CheckNotionalCap(AccountId id, const std::string& symbol, Po
   return Status::Ok();
 }
 
-Result<SimOrder> SimExchange::PlaceOrder(AccountId id, const NewOrderRequest& r) {
+Result<SimOrder> SimExchange::DoPlaceOrder(AccountId id, const NewOrderRequest& r) {
   Advance();
   SymbolState* s = symbol_state(r.symbol);
   auto reject = [&](Status st) -> Result<SimOrder> {
@@ -302,7 +302,7 @@ Result<SimOrder*> SimExchange::FindOpenOrder(Account& a, const std::string& symb
   return &it->second;
 }
 
-Result<SimOrder> SimExchange::CancelOrder(AccountId id, const std::string& symbol, const OrderRef& ref) {
+Result<SimOrder> SimExchange::DoCancelOrder(AccountId id, const std::string& symbol, const OrderRef& ref) {
   Advance();
   if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
   auto order = FindOpenOrder(account(id), symbol, ref);
@@ -312,7 +312,7 @@ Result<SimOrder> SimExchange::CancelOrder(AccountId id, const std::string& symbo
   return **order;
 }
 
-Result<int> SimExchange::CancelAllOrders(AccountId id, const std::string& symbol) {
+Result<int> SimExchange::DoCancelAllOrders(AccountId id, const std::string& symbol) {
   Advance();
   if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
   Account& a = account(id);
@@ -324,7 +324,7 @@ Result<int> SimExchange::CancelAllOrders(AccountId id, const std::string& symbol
   return static_cast<int>(ids.size());
 }
 
-Result<SimOrder> SimExchange::QueryOrder(AccountId id, const std::string& symbol, const OrderRef& ref) const {
+Result<SimOrder> SimExchange::DoQueryOrder(AccountId id, const std::string& symbol, const OrderRef& ref) const {
   if (!FindMarket(symbol)) return venue_error(-1121, "Invalid symbol.");
   if (!ref.order_id && !ref.client_order_id) return mandatory("orderId");
   const Account& a = account(id);
@@ -359,7 +359,7 @@ std::vector<SimOrder> SimExchange::AllOrders(AccountId id, const std::string& sy
   return out;
 }
 
-Result<SimOrder> SimExchange::ModifyOrder(AccountId id, const ModifyRequest& r) {
+Result<SimOrder> SimExchange::DoModifyOrder(AccountId id, const ModifyRequest& r) {
   Advance();
   SymbolState* s = symbol_state(r.symbol);
   if (!s) return venue_error(-1121, "Invalid symbol.");

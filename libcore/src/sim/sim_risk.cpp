@@ -157,7 +157,7 @@ void SimExchange::RunCountdowns(TimeMs t) {
       if (deadline <= t) due.push_back(symbol);
     for (const auto& symbol : due) {
       a.countdown.erase(symbol);
-      (void)CancelAllOrders(static_cast<AccountId>(i), symbol);
+      (void)DoCancelAllOrders(static_cast<AccountId>(i), symbol);
     }
   }
 }

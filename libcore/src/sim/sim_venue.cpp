@@ -1,5 +1,8 @@
 #include "keel/sim/sim_venue.h"
 
+#include "keel/net/query_string.h"
+#include "keel/sim/ground_truth_json.h"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -238,6 +241,14 @@ net::HttpResponse SimVenue::HandleControl(const net::HttpRequest& request) {
   const std::string path = request.path();
   if (request.method == "GET" && path == "/_sim/counters") return json_response(200, CountersJson());
   if (request.method == "GET" && path == "/_sim/health") return json_response(200, R"({"ok":true})");
+  if (request.method == "GET" && path == "/_sim/ground-truth") {
+    auto query = net::Params::Parse(request.raw_query());
+    const std::string name = query.ok() ? query->Get("account").value_or("") : "";
+    auto id = exchange_->FindAccountByName(name);
+    if (!id) return control_error(404, "ground-truth: no account \"" + name + "\" (?account=NAME)");
+    exchange_->Advance();
+    return json_response(200, GroundTruthJson(*exchange_, *id));
+  }
   if (request.method == "POST" && path == "/_sim/command") {
     auto command = ParseSimCommandJson(request.body);
     if (!command.ok()) return control_error(400, command.status().message());
@@ -247,7 +258,8 @@ net::HttpResponse SimVenue::HandleControl(const net::HttpRequest& request) {
     return json_response(200, R"({"ok":true})");
   }
   return control_error(404, "no control call " + request.method + " " + path +
-                                ": GET /_sim/counters, GET /_sim/health, POST /_sim/command");
+                                ": GET /_sim/counters, GET /_sim/health, GET /_sim/ground-truth?account=NAME, "
+                                "POST /_sim/command");
 }
 
 Status SimVenue::LoadScenario(const std::string& path) {

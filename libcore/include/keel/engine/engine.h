@@ -51,6 +51,10 @@ struct EngineSettings {
   int settle_attempts = 5;          // an unknown placement outcome: queries by client order id
   TimeMs settle_interval_ms = 1000;
   TimeMs watch_interval_ms = 250;   // how often protection is checked
+  // An order whose placement had an unknown outcome and that the exchange still does not show this
+  // long after it was sent was never accepted: Binance answers -1007 when its matching engine takes
+  // longer than 10 s, and refuses a request older than its timestamp + recvWindow (5 s).
+  TimeMs absent_after_ms = 20'000;
 };
 
 // The answer to a signal or an operator command: the tools' exit code and one JSON object.
@@ -212,6 +216,8 @@ class Engine {
   void PeriodicOrphanScan();
   void OnOrphanScan(Result<AccountReport> account);
   void PeriodicReconcile();
+  // Orders the store holds open long after anything touched them, settled by one query each.
+  void SettleStrayOrders();
   void CheckStream(TimeMs now);
   void ApplyStreamResult(const Result<struct ApplyResult>& result, const std::string& what);
   // helpers

@@ -29,6 +29,10 @@ struct GhostSweepOptions {
   // know and no position needs. Without it the sweep only reports what it would do.
   bool act = false;
   TimeMs now = 0;
+  // The daemon's periodic settlement: only orders the store holds open and has not touched for
+  // this long are asked about (younger ones are some trade's business), and orders on the exchange
+  // only are left to the orphan scan. 0: every order, both sides (the tool, the daemon's start).
+  TimeMs store_side_older_than_ms = 0;
 };
 
 // store: read always, written only when options.act. exchange_state: the positions and open orders

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "keel/sim/ledger.h"
 #include "keel/sim/sim_config.h"
 #include "keel/sim/sim_types.h"
 
@@ -133,6 +134,8 @@ class SimExchange {
     std::int64_t liquidations = 0;  // liquidation and ADL orders
   };
   const Counters& counters() const { return counters_; }
+  // Every order request so far, oldest first (ledger.h). Queries are recorded too, hence mutable.
+  const std::vector<LedgerEntry>& ledger() const { return ledger_; }
 
  private:
   struct OrderKey {
@@ -187,6 +190,19 @@ class SimExchange {
   };
 
   SimExchange(SimConfig config, const Clock& clock);
+
+  // The requests themselves; the public methods of the same name record them in the ledger
+  // (sim_ledger.cpp). The exchange's own acts call these directly.
+  Result<SimOrder> DoPlaceOrder(AccountId id, const NewOrderRequest& request);
+  Result<SimOrder> DoModifyOrder(AccountId id, const ModifyRequest& request);
+  Result<SimOrder> DoCancelOrder(AccountId id, const std::string& symbol, const OrderRef& ref);
+  Result<SimOrder> DoQueryOrder(AccountId id, const std::string& symbol, const OrderRef& ref) const;
+  Result<int> DoCancelAllOrders(AccountId id, const std::string& symbol);
+  Result<SimAlgoOrder> DoPlaceAlgoOrder(AccountId id, const NewAlgoOrderRequest& request);
+  Result<SimAlgoOrder> DoCancelAlgoOrder(AccountId id, const OrderRef& ref);
+  Result<SimAlgoOrder> DoQueryAlgoOrder(AccountId id, const OrderRef& ref) const;
+  Result<int> DoCancelAllAlgoOrders(AccountId id, const std::string& symbol);
+  void Record(LedgerEntry entry) const;
 
   // "SYMBOL\x1fclientOrderId": client ids are unique among a symbol's open orders.
   static std::string client_key(const std::string& symbol, const std::string& client_order_id) {
@@ -268,6 +284,7 @@ class SimExchange {
   bool market_events_enabled_ = true;
   bool advancing_ = false;  // Advance is not re-entered by what it sets off
   Counters counters_;
+  mutable std::vector<LedgerEntry> ledger_;
 };
 
 // newClientOrderId / clientAlgoId: ^[\.A-Z\:/a-z0-9_-]{1,36}$ (else -4015).

@@ -1,0 +1,203 @@
+// keel-chaos: plays episodes of the simulator and keel-traderd's engine under random faults and
+// random signals, each drawn from its seed, and judges every one with the invariant checker (the
+// simulator's ground truth and keel's store; nothing keel says about itself). A failing episode
+// prints its seed and the one command that replays it, and leaves its evidence (plan, ground
+// truth, engine log, store, timelines) in --keep.
+//
+//   keel-chaos --episodes 200                 the CI soak
+//   keel-chaos --episodes 10000 --seed 5000   a long soak
+//   keel-chaos --replay 1234                  one episode again, with its plan
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "keel/chaos/episode.h"
+#include "keel/model/json_writer.h"
+
+using namespace keel;
+using namespace keel::chaos;
+
+namespace {
+
+struct Percentiles {
+  TimeMs p50 = 0, p99 = 0, max = 0;
+  std::size_t n = 0;
+};
+
+Percentiles Of(std::vector<TimeMs> v) {
+  Percentiles p;
+  p.n = v.size();
+  if (v.empty()) return p;
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))]; };
+  p.p50 = at(0.50);
+  p.p99 = at(0.99);
+  p.max = v.back();
+  return p;
+}
+
+struct Soak {
+  int episodes = 0;
+  int with_processes = 0;
+  std::map<std::string, int> faults;
+  int faults_skipped = 0;
+  std::map<std::string, std::vector<std::uint64_t>> violations;  // kind -> seeds
+  std::vector<TimeMs> unprotected, ghost;
+  std::int64_t rest_calls = 0;
+  int lifecycles = 0;
+
+  void Add(const EpisodeOutcome& o) {
+    ++episodes;
+    with_processes += o.processes;
+    for (const auto& [k, n] : o.faults) faults[k] += n;
+    faults_skipped += o.faults_skipped;
+    for (const auto& v : o.violations) {
+      auto& seeds = violations[v.kind];
+      if (seeds.empty() || seeds.back() != o.seed) seeds.push_back(o.seed);
+    }
+    unprotected.insert(unprotected.end(), o.figures.unprotected_ms.begin(), o.figures.unprotected_ms.end());
+    ghost.insert(ghost.end(), o.figures.ghost_recovery_ms.begin(), o.figures.ghost_recovery_ms.end());
+    rest_calls += o.rest_calls;
+    lifecycles += o.lifecycles;
+  }
+};
+
+std::string Seeds(const std::vector<std::uint64_t>& seeds) {
+  std::string s;
+  for (std::size_t i = 0; i < seeds.size() && i < 20; ++i) s += (i ? " " : "") + std::to_string(seeds[i]);
+  if (seeds.size() > 20) s += " …";
+  return s;
+}
+
+void PrintSummary(const Soak& s, double seconds) {
+  std::printf("episodes: %d (%d with real processes) in %.1f s\n", s.episodes, s.with_processes, seconds);
+  std::printf("faults injected by kind:\n");
+  for (const auto& [k, n] : s.faults) std::printf("  %-20s %d\n", k.c_str(), n);
+  std::printf("  (%d exchange acts found nothing to act on)\n", s.faults_skipped);
+  if (s.violations.empty()) std::printf("violations: none\n");
+  else std::printf("violations by kind (seeds):\n");
+  for (const auto& [k, seeds] : s.violations) std::printf("  %-20s %zu  %s\n", k.c_str(), seeds.size(), Seeds(seeds).c_str());
+  std::printf("REST calls per lifecycle: %.1f (%lld calls, %d positions opened)\n",
+              s.lifecycles ? static_cast<double>(s.rest_calls) / s.lifecycles : 0.0, static_cast<long long>(s.rest_calls),
+              s.lifecycles);
+  auto line = [](const char* what, const Percentiles& p) {
+    std::printf("%-34s p50 %lld ms, p99 %lld ms, max %lld ms (%zu)\n", what, static_cast<long long>(p.p50),
+                static_cast<long long>(p.p99), static_cast<long long>(p.max), p.n);
+  };
+  line("recovery, ghost order:", Of(s.ghost));
+  line("recovery, unprotected window:", Of(s.unprotected));
+}
+
+void WriteJson(const Soak& s, std::uint64_t first_seed, double seconds, const std::string& path) {
+  JsonWriter w(true);
+  w.StartObject();
+  w.Key("episodes").Int(s.episodes);
+  w.Key("with_processes").Int(s.with_processes);
+  w.Key("first_seed").Int(static_cast<std::int64_t>(first_seed));
+  w.Key("seconds").Int(static_cast<std::int64_t>(seconds));
+  w.Key("faults").StartObject();
+  for (const auto& [k, n] : s.faults) w.Key(k).Int(n);
+  w.EndObject();
+  w.Key("violations").StartObject();
+  for (const auto& [k, seeds] : s.violations) {
+    w.Key(k).StartArray();
+    for (auto seed : seeds) w.Int(static_cast<std::int64_t>(seed));
+    w.EndArray();
+  }
+  w.EndObject();
+  w.Key("rest_calls").Int(s.rest_calls);
+  w.Key("lifecycles").Int(s.lifecycles);
+  auto pct = [&](const char* key, const Percentiles& p) {
+    w.Key(key).StartObject();
+    w.Key("p50_ms").Int(p.p50);
+    w.Key("p99_ms").Int(p.p99);
+    w.Key("max_ms").Int(p.max);
+    w.Key("samples").Int(static_cast<std::int64_t>(p.n));
+    w.EndObject();
+  };
+  pct("ghost_recovery", Of(s.ghost));
+  pct("unprotected_window", Of(s.unprotected));
+  w.EndObject();
+  std::ofstream(path) << w.str() << "\n";
+}
+
+double Now() {
+  return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch()).count()) / 1000.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"keel-chaos: episodes of the simulator and keel-traderd under random faults, judged by an "
+               "independent invariant checker"};
+  int episodes = 200;
+  std::uint64_t seed = 1;
+  std::optional<std::uint64_t> replay;
+  int processes_every = 0;
+  std::string keep = "chaos-failures", json, bin_dir = KEEL_BIN_DIR;
+  bool verbose = false;
+  app.add_option("--episodes", episodes, "How many episodes (seeds --seed, --seed+1, …)")->check(CLI::Range(1, 10'000'000));
+  app.add_option("--seed", seed, "The first episode's seed");
+  app.add_option("--replay", replay, "Play the episode of this seed alone, print its plan and what it found")->type_name("SEED");
+  app.add_option("--processes-every", processes_every,
+                 "Every Nth episode runs keel-exchange-sim and keel-traderd as processes over loopback (0: none)")
+      ->check(CLI::Range(0, 1'000'000));
+  app.add_option("--bin-dir", bin_dir, "Where keel-exchange-sim and keel-traderd are");
+  app.add_option("--keep", keep, "Where failing episodes leave their evidence (a directory per seed)");
+  app.add_option("--json", json, "Also write the summary as JSON to FILE")->type_name("FILE");
+  app.add_flag("--verbose", verbose, "One line per episode; with --replay, the engine's log as it runs");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  // The engine logs every step of every episode; the evidence of a failing one is its own log.
+  if (!(replay && verbose)) spdlog::set_level(spdlog::level::off);
+  EpisodeOptions options;
+  options.keep_dir = keep;
+  options.bin_dir = bin_dir;
+  if (replay) {
+    const EpisodePlan plan = DrawEpisode(*replay);
+    std::printf("seed %llu\n%s", static_cast<unsigned long long>(*replay), DescribePlan(plan).c_str());
+    const bool processes = processes_every > 0;
+    EpisodeOutcome o = processes ? RunWithProcesses(plan, options) : RunInProcess(plan, options);
+    for (const auto& v : o.violations) std::printf("VIOLATION %s %s: %s\n", v.kind.c_str(), v.subject.c_str(), v.detail.c_str());
+    if (!o.kept.empty()) std::printf("evidence: %s\n", o.kept.c_str());
+    std::printf("%s: %zu violation(s), %lld REST calls, %d position(s) opened\n", o.violations.empty() ? "ok" : "FAILED",
+                o.violations.size(), static_cast<long long>(o.rest_calls), o.lifecycles);
+    return o.violations.empty() ? 0 : 1;
+  }
+
+  Soak soak;
+  const double t0 = Now();
+  for (int i = 0; i < episodes; ++i) {
+    const std::uint64_t s = seed + static_cast<std::uint64_t>(i);
+    const EpisodePlan plan = DrawEpisode(s);
+    const bool processes = processes_every > 0 && (i + 1) % processes_every == 0;
+    EpisodeOutcome o = processes ? RunWithProcesses(plan, options) : RunInProcess(plan, options);
+    soak.Add(o);
+    if (verbose)
+      std::printf("seed %llu%s: %zu violation(s)\n", static_cast<unsigned long long>(s), processes ? " (processes)" : "",
+                  o.violations.size());
+    if (!o.violations.empty()) {
+      std::printf("FAILED seed %llu%s:\n", static_cast<unsigned long long>(s), processes ? " (real processes)" : "");
+      for (const auto& v : o.violations) std::printf("  %s %s: %s\n", v.kind.c_str(), v.subject.c_str(), v.detail.c_str());
+      std::printf("  replay: keel-chaos --replay %llu%s\n", static_cast<unsigned long long>(s),
+                  processes ? " --processes-every 1" : "");
+      if (!o.kept.empty()) std::printf("  evidence: %s\n", o.kept.c_str());
+    }
+    std::fflush(stdout);
+  }
+  const double seconds = Now() - t0;
+  PrintSummary(soak, seconds);
+  if (!json.empty()) WriteJson(soak, seed, seconds, json);
+  return soak.violations.empty() ? 0 : 1;
+}

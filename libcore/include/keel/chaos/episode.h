@@ -1,0 +1,40 @@
+#pragma once
+// Running one chaos episode and what came of it. In process (RunInProcess, episode_in_process.cpp):
+// the simulator, keel's real Binance adapter over the in-memory transport, a real SQLite store and
+// the daemon's engine on a virtual clock, so an episode of a minute takes milliseconds. With real
+// processes (RunWithProcesses, episode_processes.cpp): keel-exchange-sim and keel-traderd over
+// loopback, SIGKILL and restart included. Both are judged by the same InvariantChecker.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "keel/chaos/episode_plan.h"
+#include "keel/chaos/invariant_checker.h"
+
+namespace keel::chaos {
+
+struct EpisodeOptions {
+  // Where a failing episode leaves its store, ground truth, plan and timeline (a directory per
+  // seed under it); empty: a failing episode keeps nothing.
+  std::string keep_dir;
+  // Real processes: the binaries' directory (keel-exchange-sim, keel-traderd).
+  std::string bin_dir;
+};
+
+struct EpisodeOutcome {
+  std::uint64_t seed = 0;
+  bool processes = false;
+  std::map<std::string, int> faults;   // injected, by kind
+  int faults_skipped = 0;              // an exchange act with nothing to act on at that moment
+  std::vector<Violation> violations;
+  CheckFigures figures;
+  std::int64_t rest_calls = 0;         // every request keel made to the exchange API
+  int lifecycles = 0;                  // entries that filled (a position opened by a signal)
+  std::string kept;                    // the directory a failing episode left, if any
+};
+
+EpisodeOutcome RunInProcess(const EpisodePlan& plan, const EpisodeOptions& options);
+EpisodeOutcome RunWithProcesses(const EpisodePlan& plan, const EpisodeOptions& options);
+
+}  // namespace keel::chaos

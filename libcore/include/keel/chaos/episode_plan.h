@@ -1,0 +1,67 @@
+#pragma once
+// One chaos episode, drawn from a seed: the signals a bot sends and the faults the exchange, the
+// network and the host inflict, each at a time in the episode. The same seed draws the same plan
+// on every machine (the generator is std::mt19937_64 and the draws use no distribution class,
+// whose output the standard leaves to each library), so a failing seed replays exactly.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "keel/chaos/invariant_checker.h"
+#include "keel/model/time.h"
+
+namespace keel::chaos {
+
+struct PlannedSignal {
+  TimeMs at = 0;
+  std::string json;  // as a bot sends it to keel-traderd
+  bool close = false;
+  SignalAsked asked;  // what an open asks for (close: symbol only)
+};
+
+// What a fault is, for the runner and the report.
+enum class FaultClass {
+  kSimCommand,      // sent to the simulator's control endpoint as it is (`command`)
+  kExchangeAct,     // an exchange-side act on whatever keel has there at the moment (`act`)
+  kDisconnect,      // the private stream drops for `duration_ms`; events meanwhile are lost
+  kListenKeyExpiry, // the exchange expires the listen key: the stream ends, a new key, reconnect
+  kKill,            // SIGKILL of the daemon after `kill_after` more tasks; down for `duration_ms`
+};
+
+struct PlannedFault {
+  TimeMs at = 0;
+  std::string kind;  // the report's name: "stale_reads", "placement_after", "kill", …
+  FaultClass cls = FaultClass::kSimCommand;
+  std::string command;  // kSimCommand: the control JSON; kExchangeAct: cancel|expire|fill|liquidate|adl
+  std::string symbol;   // kExchangeAct
+  TimeMs duration_ms = 0;  // a lasting fault is switched off (or the stream back, the daemon up) after this
+  std::string off_command;  // kSimCommand with a duration: the JSON that switches it off
+  int kill_after = 0;
+};
+
+struct PlanOptions {
+  TimeMs active_ms = 15'000;  // signals and faults happen in [0, active_ms)
+  // Then faults off and time to settle before the check: past a 429's Retry-After (the end of
+  // the exchange's minute), the daemon's start, its orphan scan and its reconcile.
+  TimeMs quiet_ms = 75'000;
+  int max_signals = 4;
+  int max_faults = 6;
+  bool allow_kill = true;
+};
+
+struct EpisodePlan {
+  std::uint64_t seed = 0;
+  PlanOptions options;
+  std::vector<PlannedSignal> signals;  // by time
+  std::vector<PlannedFault> faults;    // by time
+};
+
+// The symbols episodes trade (the simulator's defaults, with their lot sizes).
+const std::vector<std::string>& ChaosSymbols();
+
+EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options = {});
+// One line per signal and fault, by time: what a failing episode prints.
+std::string DescribePlan(const EpisodePlan& plan);
+
+}  // namespace keel::chaos

@@ -1,0 +1,415 @@
+// A chaos episode in one process: the simulator, keel's Binance adapter over the in-memory
+// transport, a SQLite store and the daemon's engine, all on one virtual clock. The private stream
+// is the venue's events encoded as Binance sends them and decoded by keel's own codec; a
+// disconnect loses what the venue sends meanwhile and ends with the REST snapshot the daemon's
+// stream client takes after every connect; a SIGKILL stops the engine's loop between two tasks
+// and starts a new engine on the same store, as systemd restarts the daemon.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "keel/binance/binance_exchange.h"
+#include "keel/binance/codec.h"
+#include "keel/chaos/episode.h"
+#include "keel/engine/engine.h"
+#include "keel/net/http_transport.h"
+#include "keel/ops/timeline.h"
+#include "keel/sim/binance_json.h"
+#include "keel/sim/ground_truth_json.h"
+#include "keel/sim/sim_venue.h"
+#include "keel/store/sqlite_store.h"
+
+namespace keel::chaos {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr TimeMs kStart = 1'795'165'200'000;
+constexpr const char* kAccount = "demo";
+
+// A timeline page per symbol the episode traded, beside its seed.
+void WriteTimelines(StateStore& store, const std::string& dir) {
+  for (const auto& symbol : ChaosSymbols()) {
+    ops::TimelineOptions o;
+    o.symbol = symbol;
+    o.title = dir;
+    auto rows = ops::ReadTimeline(store, o);
+    if (!rows.ok() || rows->empty()) continue;
+    std::ofstream(dir + "/timeline-" + symbol + ".html") << ops::TimelineHtml(*rows, o);
+  }
+}
+
+struct QuietAlerts final : AlertSink {
+  int raised = 0;
+  void Raise(const Alert&) override { ++raised; }
+};
+
+class World {
+ public:
+  World(const EpisodePlan& plan, const std::string& dir) : plan_(plan), dir_(dir) {
+    sim::SimConfig config = sim::DefaultSimConfig();
+    config.seed = plan.seed;
+    venue_ = sim::SimVenue::Create(config, clock_).value();
+    venue_->exchange().set_market_events(true);
+    transport_ = std::make_unique<net::InMemoryTransport>([this](const net::HttpRequest& r) { return venue_->HandleHttp(r); });
+    exchange_ = std::make_unique<binance::BinanceExchange>(std::make_unique<binance::RestClient>(
+        *transport_, "keel-demo-key", Secret("keel-demo-secret"), clock_, [this](TimeMs ms) { Wait(ms); }));
+    store_ = SqliteStore::OpenWriter(dir + "/keel.db").value();
+    settings_.account = kAccount;
+    settings_.daemon.metrics_listen.reset();
+    // An operator who wants drift found within a minute sets these; the soak's quiet phase
+    // covers both.
+    settings_.daemon.orphan_scan_interval_ms = 10'000;
+    settings_.daemon.reconcile_interval_ms = 20'000;
+    settings_.sleep = [this](TimeMs ms) { Wait(ms); };
+  }
+
+  EpisodeOutcome Run() {
+    outcome_.seed = plan_.seed;
+    StartEngine();
+    const TimeMs t0 = clock_.NowMs();
+    std::size_t next_signal = 0, next_fault = 0;
+    const TimeMs end_active = t0 + plan_.options.active_ms;
+    while (clock_.NowMs() < end_active) {
+      const TimeMs now = clock_.NowMs() - t0;
+      while (next_signal < plan_.signals.size() && plan_.signals[next_signal].at <= now) Send(plan_.signals[next_signal++]);
+      while (next_fault < plan_.faults.size() && plan_.faults[next_fault].at <= now) Inject(plan_.faults[next_fault++]);
+      Step();
+    }
+    // Quiet: every fault off, the stream back, the daemon up; then time to settle.
+    (void)venue_->Apply(sim::ParseSimCommandJson(R"({"clear":"faults"})").value());
+    pending_off_.clear();
+    if (down_since_ >= 0) restart_at_ = clock_.NowMs();
+    if (!stream_up_) reconnect_at_ = clock_.NowMs();
+    const TimeMs end = clock_.NowMs() + plan_.options.quiet_ms;
+    while (clock_.NowMs() < end) Step();
+    return Judge();
+  }
+
+ private:
+  bool alive() const { return engine_ && !loop_->killed(); }
+
+  void StartEngine() {
+    loop_ = std::make_unique<VirtualLoop>(clock_);
+    workers_ = std::make_unique<InlineWorkers>(*exchange_);
+    engine_ = std::make_unique<Engine>(settings_, *store_, clock_, *loop_, *workers_, alerts_);
+    ++generation_;
+    ready_ = false;
+    const int generation = generation_;
+    engine_->Start([this, generation](Status st) {
+      if (generation != generation_) return;
+      if (!st.ok()) {
+        // The daemon exits and systemd starts it again a second later.
+        start_failures_.push_back(st.ToString());
+        down_since_ = down_since_ < 0 ? clock_.NowMs() : down_since_;
+        restart_at_ = clock_.NowMs() + 1000;
+        return;
+      }
+      ready_ = true;
+      if (down_since_ >= 0) {
+        down_.emplace_back(down_since_, clock_.NowMs());
+        down_since_ = -1;
+      }
+      engine_->OnStreamState(stream_up_, stream_up_ ? "live" : "reconnecting");
+    });
+  }
+
+  void Restart() {
+    restart_at_ = -1;
+    engine_.reset();
+    StartEngine();
+  }
+
+  // 10 ms of the episode: the venue, the stream and the engine move together.
+  void Step() {
+    Wait(10);
+    RunLoop();
+    const TimeMs now = clock_.NowMs();
+    if (kill_pending_ && loop_->killed()) {
+      kill_pending_ = false;
+      down_since_ = now;
+      restart_at_ = now + kill_down_ms_;
+    }
+    if (restart_at_ >= 0 && now >= restart_at_) Restart();
+    if (reconnect_at_ >= 0 && now >= reconnect_at_) Reconnect();
+    for (auto it = pending_off_.begin(); it != pending_off_.end();) {
+      if (it->first > now) break;
+      (void)venue_->Apply(sim::ParseSimCommandJson(it->second).value());
+      it = pending_off_.erase(it);
+    }
+  }
+
+  void RunLoop() {
+    loop_->RunReady();
+    loop_->FireDue();
+  }
+
+  void Wait(TimeMs ms) {
+    for (TimeMs left = ms; left > 0; left -= 50) {
+      clock_.Advance(left < 50 ? left : 50);
+      venue_->Tick();
+      auto events = venue_->TakeDueUserEvents();
+      for (auto& e : events) {
+        if (!stream_up_) continue;  // sent while the connection was down: lost
+        std::string json = sim::binance::UserEventJson(e, venue_->exchange());
+        loop_->Post([this, json] { Deliver(json); });
+      }
+      for (auto& e : venue_->TakeMarketEvents()) {
+        auto parsed = binance::ParseMarketDataEvent(sim::binance::MarketEventJson(e, venue_->exchange()));
+        if (!parsed.ok()) continue;
+        if (auto* m = std::get_if<binance::MarkPriceEvent>(&*parsed)) {
+          loop_->Post([this, m = *m] { engine_->OnMarkPrice(m.symbol, m.mark_price); });
+        } else if (auto* b = std::get_if<binance::BookTickerEvent>(&*parsed)) {
+          loop_->Post([this, b = *b] { engine_->OnBookTicker(b.symbol, b.bid, b.ask); });
+        }
+      }
+    }
+  }
+
+  void Deliver(const std::string& json) {
+    auto parsed = binance::ParseUserDataEvent(json);
+    if (!parsed.ok()) {
+      outcome_.violations.push_back({"undecodable-event", "stream", parsed.status().message() + ": " + json});
+      return;
+    }
+    if (auto* o = std::get_if<OrderEvent>(&*parsed)) engine_->OnOrderEvent(*o);
+    else if (auto* p = std::get_if<PositionEvent>(&*parsed)) engine_->OnPositionEvent(*p);
+  }
+
+  void Reconnect() {
+    reconnect_at_ = -1;
+    stream_up_ = true;
+    if (!alive() || !ready_) return;  // a restarted engine reads the account at start anyway
+    loop_->Post([this] {
+      engine_->OnStreamState(true, "live");
+      auto snapshot = exchange_->Account();
+      if (snapshot.ok()) {
+        engine_->OnSnapshot(*snapshot);
+      } else {
+        // As the stream client does: the connection is dropped and made again.
+        engine_->OnStreamState(false, "snapshot failed: " + snapshot.status().message());
+        stream_up_ = false;
+        reconnect_at_ = clock_.NowMs() + 1000;
+      }
+    });
+  }
+
+  void Send(const PlannedSignal& s) {
+    if (!s.close) asked_.push_back(s.asked);
+    if (!alive() || !ready_) {
+      ++undelivered_;  // the control socket is not there: the bot's send fails, it knows
+      return;
+    }
+    const int generation = generation_;
+    unanswered_[s.asked.id] = generation;
+    loop_->Post([this, s] {
+      engine_->SubmitSignal(s.json, "chaos", [this, id = s.asked.id](EngineReply) { unanswered_.erase(id); });
+    });
+  }
+
+  void Inject(const PlannedFault& f) {
+    switch (f.cls) {
+      case FaultClass::kSimCommand: {
+        Status st = venue_->Apply(sim::ParseSimCommandJson(f.command).value());
+        if (!st.ok()) {
+          ++outcome_.faults_skipped;
+          return;
+        }
+        if (f.duration_ms > 0) pending_off_.emplace(clock_.NowMs() + f.duration_ms, f.off_command);
+        if (f.kind == "rate_limit") {
+          // The 429's Retry-After runs to the end of the exchange's minute window.
+          const TimeMs now = clock_.NowMs();
+          refusing_.emplace_back(now, now - now % 60'000 + 60'000 + 1000);
+        }
+        break;
+      }
+      case FaultClass::kExchangeAct:
+        if (!Act(f)) {
+          ++outcome_.faults_skipped;
+          return;
+        }
+        break;
+      case FaultClass::kDisconnect:
+      case FaultClass::kListenKeyExpiry:
+        if (!stream_up_) {
+          ++outcome_.faults_skipped;
+          return;
+        }
+        stream_up_ = false;
+        if (alive()) {
+          const std::string why = f.cls == FaultClass::kDisconnect ? "disconnected" : "listen key expired";
+          loop_->Post([this, why] { engine_->OnStreamState(false, why); });
+        }
+        reconnect_at_ = clock_.NowMs() + f.duration_ms;
+        break;
+      case FaultClass::kKill:
+        if (!alive() || kill_pending_) {
+          ++outcome_.faults_skipped;
+          return;
+        }
+        loop_->KillAfter(f.kill_after);
+        kill_pending_ = true;
+        kill_down_ms_ = f.duration_ms;
+        break;
+    }
+    ++outcome_.faults[f.kind];
+  }
+
+  // An exchange-side act on what keel has on the exchange now: a resting order of the symbol (or
+  // of any), a position of the symbol (or any).
+  bool Act(const PlannedFault& f) {
+    auto& ex = venue_->exchange();
+    std::vector<std::string> symbols{f.symbol};
+    for (const auto& s : ChaosSymbols())
+      if (s != f.symbol) symbols.push_back(s);
+    const bool on_position = f.command == "liquidate" || f.command == "adl";
+    for (const auto& symbol : symbols) {
+      std::string json;
+      if (on_position) {
+        for (const auto& p : ex.Positions(0)) {
+          if (p.symbol != symbol || p.amount.is_zero()) continue;
+          json = R"({"act":")" + f.command + R"(","account":"demo","symbol":")" + symbol + R"(","position_side":")" +
+                 to_string(p.position_side) + "\"";
+          if (f.command == "adl" && plan_.seed % 2) json += R"(,"qty":")" + p.amount.abs().ToString() + "\"";
+          json += "}";
+          break;
+        }
+      } else {
+        auto open = ex.OpenOrders(0, symbol);
+        if (!open.empty()) {
+          json = R"({"act":")" + f.command + R"(","account":"demo","symbol":")" + symbol + R"(","orderId":)" +
+                 std::to_string(open.front().order_id) + "}";
+        }
+      }
+      if (json.empty()) continue;
+      return venue_->Apply(sim::ParseSimCommandJson(json).value()).ok();
+    }
+    return false;
+  }
+
+  EpisodeOutcome Judge() {
+    for (const auto& [id, generation] : unanswered_)
+      if (generation == generation_)
+        outcome_.violations.push_back({"hang", id, "the signal was never answered by the daemon that took it"});
+    if (!ready_)
+      outcome_.violations.push_back(
+          {"hang", "start", "the daemon did not start again" +
+                                (start_failures_.empty() ? std::string() : ": " + start_failures_.back())});
+    auto truth = ParseGroundTruth(sim::GroundTruthJson(venue_->exchange(), 0));
+    if (!truth.ok()) {
+      outcome_.violations.push_back({"checker", "ground-truth", truth.status().ToString()});
+      return outcome_;
+    }
+    InvariantOptions io;
+    io.now_ms = clock_.NowMs();
+    io.protect_grace_ms = settings_.daemon.protect_grace_ms;
+    auto view = ReadStoreView(*store_, io);
+    if (!view.ok()) {
+      outcome_.violations.push_back({"checker", "store", view.status().ToString()});
+      return outcome_;
+    }
+    CheckInput input;
+    input.signals = asked_;
+    input.daemon_down = down_;
+    input.exchange_refusing = refusing_;
+    input.grace_ms = settings_.daemon.protect_grace_ms;
+    input.tolerance_ms = settings_.watch_interval_ms + 750;
+    auto found = CheckEpisode(*truth, *view, input, &outcome_.figures);
+    outcome_.violations.insert(outcome_.violations.end(), found.begin(), found.end());
+    for (const auto& [endpoint, results] : venue_->request_counts())
+      for (const auto& [result, n] : results) outcome_.rest_calls += n;
+    std::set<std::int64_t> entries;
+    std::set<std::int64_t> filled;
+    for (const auto& o : truth->orders)
+      if (!o.algo && o.client_id.rfind("kdemo.e", 0) == 0) entries.insert(o.id);
+    for (const auto& t : truth->trades)
+      if (entries.count(t.order_id)) filled.insert(t.order_id);
+    outcome_.lifecycles = static_cast<int>(filled.size());
+    if (!outcome_.violations.empty()) Keep();
+    return outcome_;
+  }
+
+  // The evidence of a failing episode, beside its seed: plan, ground truth, engine log, store and
+  // its timeline for every symbol that broke.
+  void Keep() {
+    {
+      std::ofstream(dir_ + "/plan.txt") << "seed " << plan_.seed << "\n" << DescribePlan(plan_);
+      std::ofstream(dir_ + "/ground-truth.json") << sim::GroundTruthJson(venue_->exchange(), 0) << "\n";
+      std::ofstream log(dir_ + "/engine.log");
+      if (engine_)
+        for (const auto& l : engine_->log()) log << l << "\n";
+      std::ofstream v(dir_ + "/violations.txt");
+      for (const auto& x : outcome_.violations) v << x.kind << " " << x.subject << ": " << x.detail << "\n";
+    }
+    engine_.reset();
+    WriteTimelines(*store_, dir_);
+    outcome_.kept = dir_;
+  }
+
+  const EpisodePlan& plan_;
+  std::string dir_;
+  ManualClock clock_{kStart};
+  std::unique_ptr<sim::SimVenue> venue_;
+  std::unique_ptr<net::InMemoryTransport> transport_;
+  std::unique_ptr<binance::BinanceExchange> exchange_;
+  std::unique_ptr<SqliteStore> store_;
+  EngineSettings settings_;
+  std::unique_ptr<VirtualLoop> loop_;
+  std::unique_ptr<InlineWorkers> workers_;
+  QuietAlerts alerts_;
+  std::unique_ptr<Engine> engine_;
+  EpisodeOutcome outcome_;
+  int generation_ = 0;
+  bool ready_ = false;
+  bool stream_up_ = true;
+  bool kill_pending_ = false;
+  TimeMs kill_down_ms_ = 0;
+  TimeMs down_since_ = -1;
+  TimeMs restart_at_ = -1;
+  TimeMs reconnect_at_ = -1;
+  std::multimap<TimeMs, std::string> pending_off_;
+  std::vector<std::pair<TimeMs, TimeMs>> down_;
+  std::vector<std::pair<TimeMs, TimeMs>> refusing_;
+  std::vector<std::string> start_failures_;
+  std::vector<SignalAsked> asked_;
+  std::map<std::string, int> unanswered_;
+  int undelivered_ = 0;
+};
+
+}  // namespace
+
+EpisodeOutcome RunInProcess(const EpisodePlan& plan, const EpisodeOptions& options) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/keel-chaos.XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) {
+    EpisodeOutcome o;
+    o.seed = plan.seed;
+    o.violations.push_back({"checker", "tmpdir", "cannot create a directory under " + tmpl});
+    return o;
+  }
+  const std::string dir = buf.data();
+  EpisodeOutcome outcome;
+  {
+    World world(plan, dir);
+    outcome = world.Run();
+  }
+  std::error_code ec;
+  if (!outcome.kept.empty() && !options.keep_dir.empty()) {
+    const std::string kept = options.keep_dir + "/seed-" + std::to_string(plan.seed);
+    fs::create_directories(options.keep_dir, ec);
+    fs::remove_all(kept, ec);
+    fs::rename(dir, kept, ec);
+    if (ec) fs::copy(dir, kept, fs::copy_options::recursive, ec);
+    outcome.kept = kept;
+  } else {
+    outcome.kept.clear();
+  }
+  fs::remove_all(dir, ec);
+  return outcome;
+}
+
+}  // namespace keel::chaos

@@ -1,0 +1,200 @@
+#include "keel/chaos/episode_plan.h"
+
+#include <algorithm>
+#include <random>
+
+namespace keel::chaos {
+
+namespace {
+
+struct Lot {
+  const char* symbol;
+  const char* unit;  // a quantity above the minimum notional; signals ask for 1-3 of it
+};
+constexpr Lot kLots[] = {{"BTCUSDT", "0.002"}, {"ETHUSDT", "0.010"}, {"SOLUSDT", "1"}, {"XRPUSDT", "10.0"}};
+
+class Draw {
+ public:
+  explicit Draw(std::uint64_t seed) : rng_(seed) {}
+  // Uniform in [lo, hi]; the modulo bias is negligible for these ranges and the same everywhere.
+  std::int64_t In(std::int64_t lo, std::int64_t hi) {
+    return lo + static_cast<std::int64_t>(rng_() % static_cast<std::uint64_t>(hi - lo + 1));
+  }
+  bool Chance(int percent) { return In(1, 100) <= percent; }
+  template <typename T, std::size_t N>
+  const T& Pick(const T (&items)[N]) {
+    return items[In(0, N - 1)];
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+std::string Tenths(std::int64_t tenths) {
+  return std::to_string(tenths / 10) + (tenths % 10 ? "." + std::to_string(tenths % 10) : "");
+}
+
+PlannedFault Sim(TimeMs at, std::string kind, std::string command, TimeMs duration = 0, std::string off = "") {
+  PlannedFault f;
+  f.at = at;
+  f.kind = std::move(kind);
+  f.command = std::move(command);
+  f.duration_ms = duration;
+  f.off_command = std::move(off);
+  return f;
+}
+
+PlannedFault DrawFault(Draw& d, TimeMs at, const PlanOptions& options) {
+  static const char* kHows[] = {"timeout", "5xx", "408", "-1006", "-1007", "garbled"};
+  static const char* kStale[] = {"all", "positions", "orders"};
+  static const char* kActs[] = {"cancel", "expire", "fill", "liquidate", "adl"};
+  static const char* kDrops[][2] = {{"ORDER_TRADE_UPDATE", "CANCELED"}, {"ORDER_TRADE_UPDATE", "EXPIRED"},
+                                    {"ORDER_TRADE_UPDATE", "TRADE"},    {"ALGO_UPDATE", ""},
+                                    {"ACCOUNT_UPDATE", ""}};
+  const int kinds = options.allow_kill ? 17 : 16;
+  switch (d.In(0, kinds - 1)) {
+    case 0: {
+      const TimeMs ms = d.In(3, 30) * 100;
+      return Sim(at, "stale_reads", R"({"fault":"stale_reads","ms":)" + std::to_string(ms) + R"(,"what":")" + d.Pick(kStale) + "\"}",
+                 d.In(1, 8) * 1000, R"({"fault":"stale_reads","ms":0})");
+    }
+    case 1:
+    case 2: {
+      const bool after = d.Chance(60);
+      return Sim(at, after ? "placement_after" : "placement_before",
+                 std::string(R"({"fault":"placement","when":")") + (after ? "after" : "before") + R"(","how":")" +
+                     d.Pick(kHows) + R"(","count":)" + std::to_string(d.In(1, 2)) + "}");
+    }
+    case 3: return Sim(at, "minimal_ack", R"({"fault":"minimal_ack","count":)" + std::to_string(d.In(1, 4)) + "}");
+    case 4: return Sim(at, "rate_limit", R"({"fault":"rate_limit","count":)" + std::to_string(d.In(1, 4)) + "}");
+    case 5:
+      return Sim(at, "latency",
+                 R"({"fault":"latency","ms":)" + std::to_string(d.In(2, 30) * 10) + R"(,"jitter_ms":)" +
+                     std::to_string(d.In(0, 5) * 10) + "}",
+                 d.In(1, 8) * 1000, R"({"fault":"latency","ms":0,"jitter_ms":0})");
+    case 6:
+      return Sim(at, "stream_delay", R"({"fault":"stream_delay","ms":)" + std::to_string(d.In(1, 20) * 100) + "}",
+                 d.In(1, 6) * 1000, R"({"fault":"stream_delay","ms":0})");
+    case 7:
+      return Sim(at, "stream_drop", R"({"fault":"stream_drop","per_mille":)" + std::to_string(d.In(5, 30) * 10) + "}",
+                 d.In(1, 5) * 1000, R"({"fault":"stream_drop","per_mille":0})");
+    case 8: {
+      const auto& drop = d.Pick(kDrops);
+      std::string cmd = std::string(R"({"fault":"stream_drop_next","event":")") + drop[0] + "\"";
+      if (*drop[1]) cmd += std::string(R"(,"detail":")") + drop[1] + "\"";
+      return Sim(at, "stream_drop_next", cmd + "}");
+    }
+    case 9: return Sim(at, "stream_duplicate", R"({"fault":"stream_duplicate","count":)" + std::to_string(d.In(1, 5)) + "}");
+    case 10: return Sim(at, "stream_reorder", R"({"fault":"stream_reorder","count":)" + std::to_string(d.In(1, 3)) + "}");
+    case 11: {
+      PlannedFault f;
+      f.at = at;
+      f.kind = "disconnect";
+      f.cls = FaultClass::kDisconnect;
+      f.duration_ms = d.In(5, 50) * 100;
+      return f;
+    }
+    case 12: {
+      PlannedFault f;
+      f.at = at;
+      f.kind = "listen_key_expiry";
+      f.cls = FaultClass::kListenKeyExpiry;
+      f.duration_ms = d.In(2, 10) * 100;  // a new key, then a new connection
+      return f;
+    }
+    case 13:
+    case 14: {
+      PlannedFault f;
+      f.at = at;
+      f.cls = FaultClass::kExchangeAct;
+      f.command = d.Pick(kActs);
+      f.kind = "exchange_" + f.command;
+      f.symbol = d.Pick(kLots).symbol;
+      return f;
+    }
+    case 15: {
+      const std::int64_t tenths = d.In(5, 60) * (d.Chance(50) ? 1 : -1);
+      return Sim(at, "move_price",
+                 std::string(R"({"act":"move_price","symbol":")") + d.Pick(kLots).symbol + R"(","percent":")" +
+                     (tenths < 0 ? "-" : "") + Tenths(tenths < 0 ? -tenths : tenths) + R"(","over_ms":)" +
+                     std::to_string(d.In(0, 30) * 100) + "}");
+    }
+    default: {
+      PlannedFault f;
+      f.at = at;
+      f.kind = "kill";
+      f.cls = FaultClass::kKill;
+      f.kill_after = static_cast<int>(d.In(0, 40));
+      f.duration_ms = d.In(2, 40) * 100;
+      return f;
+    }
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& ChaosSymbols() {
+  static const std::vector<std::string> symbols = [] {
+    std::vector<std::string> s;
+    for (const auto& l : kLots) s.push_back(l.symbol);
+    return s;
+  }();
+  return symbols;
+}
+
+EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
+  Draw d(seed);
+  EpisodePlan plan;
+  plan.seed = seed;
+  plan.options = options;
+  const int signals = static_cast<int>(d.In(1, options.max_signals));
+  for (int i = 0; i < signals; ++i) {
+    const Lot& lot = d.Pick(kLots);
+    PlannedSignal s;
+    s.at = d.In(0, options.active_ms * 2 / 3 / 100) * 100;
+    s.asked.id = "c" + std::to_string(seed) + "-" + std::to_string(i);
+    s.asked.symbol = lot.symbol;
+    const Decimal unit = Decimal::Parse(lot.unit).value();
+    s.asked.qty = unit.Mul(Decimal::FromInteger(d.In(1, 3)).value(), Rounding::kDown).value();
+    const bool maker = d.Chance(30);
+    s.json = R"({"id":")" + s.asked.id + R"(","symbol":")" + lot.symbol + R"(","side":")" +
+             (d.Chance(50) ? "LONG" : "SHORT") + R"(","qty":")" + s.asked.qty.ToString() + "\"" +
+             (maker ? R"(,"entry":"maker","ttl_s":)" + std::to_string(d.In(3, 20)) : std::string()) +
+             R"(,"stop_loss":{"pct":")" + Tenths(d.In(5, 30)) + "\"}" +
+             (d.Chance(70) ? R"(,"take_profit":{"pct":")" + Tenths(d.In(10, 50)) + "\"}" : std::string()) + "}";
+    plan.signals.push_back(s);
+    if (d.Chance(40)) {
+      PlannedSignal c;
+      c.close = true;
+      c.at = s.at + d.In(5, 60) * 100;
+      c.asked.id = s.asked.id + "-close";
+      c.asked.symbol = lot.symbol;
+      c.json = R"({"id":")" + c.asked.id + R"(","symbol":")" + lot.symbol + R"(","action":"close"})";
+      plan.signals.push_back(c);
+    }
+  }
+  const int faults = static_cast<int>(d.In(1, options.max_faults));
+  for (int i = 0; i < faults; ++i) plan.faults.push_back(DrawFault(d, d.In(0, options.active_ms / 100 - 1) * 100, options));
+  std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
+  std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
+  return plan;
+}
+
+std::string DescribePlan(const EpisodePlan& plan) {
+  std::vector<std::pair<TimeMs, std::string>> lines;
+  for (const auto& s : plan.signals) lines.emplace_back(s.at, "signal " + s.json);
+  for (const auto& f : plan.faults) {
+    std::string text = f.kind;
+    if (!f.command.empty()) text += " " + f.command;
+    if (!f.symbol.empty()) text += " " + f.symbol;
+    if (f.cls == FaultClass::kKill) text += " after " + std::to_string(f.kill_after) + " tasks";
+    if (f.duration_ms) text += " for " + std::to_string(f.duration_ms) + " ms";
+    lines.emplace_back(f.at, text);
+  }
+  std::stable_sort(lines.begin(), lines.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  std::string out;
+  for (const auto& [at, text] : lines) out += "  +" + std::to_string(at) + " ms  " + text + "\n";
+  return out;
+}
+
+}  // namespace keel::chaos

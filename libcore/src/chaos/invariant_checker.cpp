@@ -1,0 +1,235 @@
+#include "keel/chaos/invariant_checker.h"
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+#include "keel/model/order_state.h"
+#include "keel/model/side.h"
+
+namespace keel::chaos {
+
+namespace {
+
+constexpr TimeMs kForever = std::numeric_limits<TimeMs>::max();
+
+std::string KeyOf(const std::string& symbol, const std::string& position_side) { return symbol + "/" + position_side; }
+
+// Resting on the exchange, as opposed to on its way out (an algo order triggering or triggered).
+bool Resting(const TruthOrder& o) {
+  if (o.algo) return o.status == "NEW";
+  return o.status == "NEW" || o.status == "PARTIALLY_FILLED";
+}
+
+TimeMs EndOf(const TruthOrder& o) { return o.open() ? kForever : o.updated; }
+
+// How much of [from, to) the daemon was running.
+TimeMs UpTime(TimeMs from, TimeMs to, const std::vector<std::pair<TimeMs, TimeMs>>& down) {
+  TimeMs up = to - from;
+  for (const auto& [d0, d1] : down) {
+    const TimeMs a = std::max(from, d0), b = std::min(to, d1);
+    if (b > a) up -= b - a;
+  }
+  return up;
+}
+
+// Overlapping intervals as one, so that no moment is subtracted twice.
+std::vector<std::pair<TimeMs, TimeMs>> Merged(std::vector<std::pair<TimeMs, TimeMs>> v) {
+  std::sort(v.begin(), v.end());
+  std::vector<std::pair<TimeMs, TimeMs>> out;
+  for (const auto& iv : v) {
+    if (!out.empty() && iv.first <= out.back().second) out.back().second = std::max(out.back().second, iv.second);
+    else out.push_back(iv);
+  }
+  return out;
+}
+
+Decimal Signed(const TruthTrade& t) { return t.side == "BUY" ? t.qty : t.qty.negated(); }
+
+struct Checker {
+  const GroundTruth& truth;
+  const StoreView& store;
+  const CheckInput& input;
+  CheckFigures figures;
+  std::vector<Violation> out;
+
+  void Add(std::string kind, std::string subject, std::string detail) {
+    out.push_back({std::move(kind), std::move(subject), std::move(detail)});
+  }
+
+  // Position sizes and protection, from the fills and the stops over time.
+  void Positions() {
+    std::map<std::string, Decimal> asked;  // the largest quantity any signal asked for, by symbol
+    for (const auto& s : input.signals) {
+      auto [it, fresh] = asked.emplace(s.symbol, s.qty.abs());
+      if (!fresh && s.qty.abs() > it->second) it->second = s.qty.abs();
+    }
+    std::map<std::string, std::vector<const TruthTrade*>> trades;
+    for (const auto& t : truth.trades) trades[KeyOf(t.symbol, t.position_side)].push_back(&t);
+    for (auto& [key, list] : trades) {
+      std::stable_sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->time < b->time; });
+      const std::string symbol = list.front()->symbol, position_side = list.front()->position_side;
+      std::vector<const TruthOrder*> stops;
+      for (const auto& o : truth.orders)
+        if (o.algo && o.type == "STOP_MARKET" && o.symbol == symbol && o.position_side == position_side) stops.push_back(&o);
+      std::set<TimeMs> times;
+      for (auto* t : list) times.insert(t->time);
+      for (auto* s : stops) {
+        times.insert(s->created);
+        if (!s->open()) times.insert(s->updated);
+      }
+      times.insert(truth.now);
+      Decimal amount, largest;
+      auto next_trade = list.begin();
+      TimeMs window_start = -1;
+      auto close_window = [&](TimeMs end) {
+        if (window_start < 0) return;
+        std::vector<std::pair<TimeMs, TimeMs>> excused = input.daemon_down;
+        excused.insert(excused.end(), input.exchange_refusing.begin(), input.exchange_refusing.end());
+        const TimeMs up = UpTime(window_start, end, Merged(std::move(excused)));
+        figures.unprotected_ms.push_back(up);
+        if (up > input.grace_ms + input.tolerance_ms)
+          Add("unprotected", key,
+              "without a covering stop from " + std::to_string(window_start) + " to " + std::to_string(end) + ": " +
+                  std::to_string(up) + " ms while the daemon ran and the exchange answered (grace " +
+                  std::to_string(input.grace_ms) + " ms)");
+        window_start = -1;
+      };
+      for (TimeMs t : times) {
+        if (t > truth.now) break;
+        while (next_trade != list.end() && (*next_trade)->time <= t) amount = amount.Add(Signed(**next_trade++)).value();
+        if (amount.abs() > largest) largest = amount.abs();
+        bool covered = amount.is_zero();
+        for (auto* s : stops) {
+          if (covered) break;
+          if (s->created > t || EndOf(*s) <= t) continue;
+          if (s->side != (amount.is_positive() ? "SELL" : "BUY")) continue;
+          covered = s->close_position || (s->reduce_only && s->qty >= amount.abs());
+        }
+        if (covered) close_window(t);
+        else if (window_start < 0) window_start = t;
+      }
+      close_window(truth.now);
+      auto a = asked.find(symbol);
+      if (a == asked.end() && largest.is_positive()) {
+        Add("oversized-position", key, "reached " + largest.ToString() + " though no signal asked for " + symbol);
+      } else if (a != asked.end() && largest > a->second) {
+        Add("oversized-position", key,
+            "reached " + largest.ToString() + "; the largest signal asked for " + a->second.ToString());
+      }
+    }
+  }
+
+  // The order a request concerned: by exchange id, else by client id (the latest placed by then).
+  const TruthOrder* OrderOf(const TruthRequest& r) const {
+    const bool algo = r.book == "algo";
+    const TruthOrder* found = nullptr;
+    for (const auto& o : truth.orders) {
+      if (o.algo != algo) continue;
+      if (r.order_id != 0 ? o.id == r.order_id
+                          : (!r.client_id.empty() && o.client_id == r.client_id && o.created <= r.time)) {
+        if (!found || o.created > found->created) found = &o;
+      }
+    }
+    return found;
+  }
+
+  void Requests() {
+    figures.requests = static_cast<std::int64_t>(truth.requests.size());
+    std::map<std::string, int> after_end;  // "book/id" -> amends and cancels after the order ended
+    std::map<std::string, int> accepted;   // "book/clientId" -> accepted placements
+    for (const auto& r : truth.requests) {
+      if (r.action == "place" && r.code == 0) ++accepted[r.book + "/" + r.client_id];
+      if ((r.action != "amend" && r.action != "cancel") || r.code == 0) continue;
+      const TruthOrder* o = OrderOf(r);
+      if (!o || o->open() || r.time < o->updated) continue;
+      const std::string key = r.book + "/" + o->client_id;
+      if (++after_end[key] == 2)
+        Add("touched-terminal", o->client_id,
+            std::string(o->algo ? "conditional " : "") + "order " + std::to_string(o->id) + " ended " + o->status + " at " +
+                std::to_string(o->updated) + "; a second " + r.action + " reached it at " + std::to_string(r.time) +
+                " (code " + std::to_string(r.code) + ")");
+    }
+    for (const auto& [key, n] : accepted)
+      if (n > 1) Add("duplicate-order", key, std::to_string(n) + " accepted placements for one client order id");
+  }
+
+  // Once quiet: the store and the exchange agree on positions and on resting orders.
+  void StoreAgrees() {
+    std::map<std::string, Decimal> venue, kept;
+    for (const auto& p : truth.positions)
+      if (!p.amount.is_zero()) venue[KeyOf(p.symbol, p.position_side)] = p.amount;
+    for (const auto& p : store.open_positions) kept[KeyOf(p.symbol, to_string(p.position_side))] = p.qty;
+    for (const auto& [key, amount] : venue) {
+      auto it = kept.find(key);
+      if (it == kept.end()) Add("store-mismatch", key, "the exchange holds " + amount.ToString() + "; the store no open position");
+      else if (it->second != amount)
+        Add("store-mismatch", key, "the exchange holds " + amount.ToString() + "; the store " + it->second.ToString());
+    }
+    for (const auto& [key, qty] : kept)
+      if (!venue.count(key)) Add("store-mismatch", key, "the store holds " + qty.ToString() + "; the exchange is flat");
+    std::map<std::string, const TruthOrder*> resting;
+    for (const auto& o : truth.orders)
+      if (Resting(o)) resting[o.client_id] = &o;
+    std::set<std::string> working;
+    for (const auto& o : store.orders) {
+      if (is_terminal(o.state)) continue;
+      working.insert(o.client_order_id);
+      if (!resting.count(o.client_order_id))
+        Add("store-mismatch", o.client_order_id,
+            std::string("the store holds it ") + to_string(o.state) + "; the exchange has no such resting order");
+    }
+    for (const auto& [cid, o] : resting)
+      if (!working.count(cid))
+        Add("store-mismatch", cid, "resting on the exchange (" + o->type + " " + o->symbol + "); not working in the store");
+    for (const auto& f : store.findings) Add("store-invariant", f.subject, f.kind + ": " + f.message);
+  }
+
+  // An order the exchange ended by itself: how long until the store knew.
+  void GhostRecovery() {
+    std::map<std::string, const OrderRecord*> by_id;
+    for (const auto& o : store.orders) by_id[o.client_order_id] = &o;
+    for (const auto& o : truth.orders) {
+      if (o.open() || (o.status != "CANCELED" && o.status != "EXPIRED")) continue;
+      bool by_client = false;
+      for (const auto& r : truth.requests)
+        by_client |= r.code == 0 && r.time == o.updated && (r.action == "cancel" || r.action == "cancel_all") &&
+                     (r.action == "cancel_all" ? r.symbol == o.symbol : (r.order_id == o.id || r.client_id == o.client_id));
+      if (by_client) continue;
+      auto it = by_id.find(o.client_id);
+      if (it == by_id.end() || !is_terminal(it->second->state)) continue;
+      figures.ghost_recovery_ms.push_back(std::max<TimeMs>(0, it->second->updated_ms - o.updated));
+    }
+  }
+};
+
+}  // namespace
+
+Result<StoreView> ReadStoreView(StateStore& store, const InvariantOptions& options) {
+  StoreView v;
+  PositionFilter pf;
+  pf.state = PositionState::kOpen;
+  auto positions = store.Positions(pf);
+  if (!positions.ok()) return positions.status();
+  v.open_positions = std::move(*positions);
+  auto orders = store.Orders(OrderFilter{});
+  if (!orders.ok()) return orders.status();
+  v.orders = std::move(*orders);
+  auto findings = CheckStoreInvariants(store, options);
+  if (!findings.ok()) return findings.status();
+  v.findings = std::move(*findings);
+  return v;
+}
+
+std::vector<Violation> CheckEpisode(const GroundTruth& truth, const StoreView& store, const CheckInput& input,
+                                    CheckFigures* figures) {
+  Checker c{truth, store, input, {}, {}};
+  c.Positions();
+  c.Requests();
+  c.StoreAgrees();
+  c.GhostRecovery();
+  if (figures) *figures = std::move(c.figures);
+  return std::move(c.out);
+}
+
+}  // namespace keel::chaos
