@@ -1,5 +1,5 @@
 # fish completion for keel-state-inspect
-set -l views summary orders positions intents journal incidents signals
+set -l views summary orders positions intents journal incidents signals timeline
 complete -c keel-state-inspect -f -n "not __fish_seen_subcommand_from $views" -a "$views"
 complete -c keel-state-inspect -l config -r -F -d 'Account config file (TOML)'
 complete -c keel-state-inspect -l account -x -a '(ls (set -q KEEL_CONFIG_DIR; and echo $KEEL_CONFIG_DIR; or echo /etc/keel) 2>/dev/null | string replace -r "\.toml\$" "")' -d 'Account name'
@@ -13,4 +13,7 @@ complete -c keel-state-inspect -l check -d 'Check integrity and invariants; exit
 complete -c keel-state-inspect -l grace-ms -x -d 'With --check: grace for a new position'
 complete -c keel-state-inspect -l crash-window-ms -x -d 'With --check: age of an unresolved intent'
 complete -c keel-state-inspect -l export -r -F -d 'Write the whole store as JSON, atomically'
+complete -c keel-state-inspect -l from -x -d 'Timeline: from TIME'
+complete -c keel-state-inspect -l to -x -d 'Timeline: to TIME'
+complete -c keel-state-inspect -l html -r -F -d 'Timeline: write one self-contained HTML page'
 complete -c keel-state-inspect -s h -l help -d 'Print help'

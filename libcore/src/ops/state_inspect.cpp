@@ -8,16 +8,20 @@
 #include "keel/store/export.h"
 #include "keel/store/record_json.h"
 
+#include "keel/ops/timeline.h"
+#include "keel/store/export.h"
+
 namespace keel::ops {
 namespace {
 
-constexpr detail::EnumNames<InspectView, 7> kViews{{{InspectView::kSummary, "summary"},
+constexpr detail::EnumNames<InspectView, 8> kViews{{{InspectView::kSummary, "summary"},
                                                    {InspectView::kOrders, "orders"},
                                                    {InspectView::kPositions, "positions"},
                                                    {InspectView::kIntents, "intents"},
                                                    {InspectView::kJournal, "journal"},
                                                    {InspectView::kIncidents, "incidents"},
-                                                   {InspectView::kSignals, "signals"}}};
+                                                   {InspectView::kSignals, "signals"},
+                                                   {InspectView::kTimeline, "timeline"}}};
 
 std::string opt(const std::optional<Decimal>& d) { return d ? d->ToString() : "-"; }
 std::string opt(const std::optional<std::string>& s) { return s ? *s : "-"; }
@@ -158,11 +162,31 @@ Result<int> summary(StateStore& store, const InspectOptions& o, std::ostream& ou
   return kExitAllClear;
 }
 
+// The journal of one symbol over a window: a table, JSON, or one self-contained HTML page.
+Result<int> timeline_view(StateStore& store, const InspectOptions& o, std::ostream& out) {
+  TimelineOptions t;
+  t.symbol = *o.symbol;
+  t.from_ms = o.from_ms;
+  t.to_ms = o.to_ms;
+  t.title = o.store_label;
+  auto rows = ReadTimeline(store, t);
+  if (!rows.ok()) return rows.status();
+  if (!o.html_path.empty()) {
+    KEEL_RETURN_IF_ERROR(WriteFileAtomically(o.html_path, TimelineHtml(*rows, t)));
+    out << "wrote the timeline of " << t.symbol << " (" << rows->size() << " journal rows) to " << o.html_path << '\n';
+    return kExitAllClear;
+  }
+  if (o.json) PrintTimelineJson(*rows, t, out);
+  else PrintTimelineTable(*rows, out);
+  return kExitAllClear;
+}
+
 Result<int> view(StateStore& store, const InspectOptions& o, std::ostream& out) {
   JsonWriter w(true);
   w.StartObject();
   switch (o.view) {
     case InspectView::kSummary: return summary(store, o, out);
+    case InspectView::kTimeline: return timeline_view(store, o, out);
     case InspectView::kOrders: {
       auto f = order_filter(o);
       if (!f.ok()) return f.status();
@@ -275,6 +299,13 @@ Status ValidateInspectOptions(const InspectOptions& o) {
   if (o.state && o.view != InspectView::kOrders && o.view != InspectView::kPositions && o.view != InspectView::kSignals)
     return Status::InvalidInput("--state applies to the orders, positions and signals views only");
   if (o.limit && *o.limit < 0) return Status::InvalidInput("--limit: expected a number >= 0");
+  const bool timeline = o.view == InspectView::kTimeline;
+  if (!timeline && (o.from_ms || o.to_ms || !o.html_path.empty()))
+    return Status::InvalidInput("--from, --to and --html apply to the timeline view only");
+  if (timeline && !o.symbol) return Status::InvalidInput("timeline: --symbol is required (the symbol of the incident)");
+  if (timeline && (o.since_ms || o.limit)) return Status::InvalidInput("timeline: the window is --from and --to (not --since, --limit)");
+  if (o.from_ms && o.to_ms && *o.from_ms > *o.to_ms) return Status::InvalidInput("--from: later than --to");
+  if (timeline && o.json && !o.html_path.empty()) return Status::InvalidInput("timeline: --json or --html, not both");
   if (o.mode != InspectMode::kView && o.view != InspectView::kSummary)
     return Status::InvalidInput("--check and --export read the whole store: give no view with them");
   if (o.state && o.view == InspectView::kOrders) {

@@ -12,7 +12,7 @@
 
 namespace keel::ops {
 
-enum class InspectView { kSummary, kOrders, kPositions, kIntents, kJournal, kIncidents, kSignals };
+enum class InspectView { kSummary, kOrders, kPositions, kIntents, kJournal, kIncidents, kSignals, kTimeline };
 Result<InspectView> parse_inspect_view(std::string_view text);
 
 enum class InspectMode { kView, kCheck, kExport };
@@ -30,6 +30,10 @@ struct InspectOptions {
   InvariantOptions invariants;     // kCheck
   std::string export_path;         // kExport
   std::string store_label;         // shown in headers
+  // timeline (timeline.h): the window, by keel's clock, and the page to write instead of a table.
+  std::optional<TimeMs> from_ms;
+  std::optional<TimeMs> to_ms;
+  std::string html_path;
 };
 
 // Validates the combination of options (e.g. --state on a view without states) before anything

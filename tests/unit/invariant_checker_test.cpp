@@ -1,0 +1,160 @@
+// The chaos soak's judge: each kind of violation, built from a ground truth as the simulator
+// exports it, is found; an episode that kept every invariant has none.
+#include <doctest/doctest.h>
+
+#include "keel/chaos/invariant_checker.h"
+#include "keel/sim/ground_truth_json.h"
+#include "keel/sim/sim_venue.h"
+
+using namespace keel;
+using namespace keel::chaos;
+
+namespace {
+
+Decimal D(const char* t) { return Decimal::Parse(t).value(); }
+
+// A long of 0.010 BTCUSDT opened at t=1000 by order 1, its closePosition stop placed at `stop_at`
+// (none when 0), flat again at t=9000 by the stop's trigger.
+std::string Truth(TimeMs stop_at, const std::string& extra_requests = "", const std::string& positions = "[]") {
+  std::string stop;
+  if (stop_at)
+    stop = R"({"algoId":7,"clientAlgoId":"kdemo.s1","symbol":"BTCUSDT","side":"SELL","positionSide":"BOTH","type":"STOP_MARKET",)"
+           R"("status":"FINISHED","quantity":"0","triggerPrice":"95000","reduceOnly":false,"closePosition":true,)"
+           R"("createTime":)" + std::to_string(stop_at) + R"(,"updateTime":9000})";
+  return R"({"account":"demo","now":20000,"requests":[)"
+         R"({"time":1000,"action":"place","book":"orders","symbol":"BTCUSDT","orderId":1,"clientId":"kdemo.e1","code":0,"status":"FILLED"})" +
+         extra_requests + R"(],"orders":[{"orderId":1,"clientOrderId":"kdemo.e1","symbol":"BTCUSDT","side":"BUY","positionSide":"BOTH",)"
+         R"("type":"MARKET","status":"FILLED","origQty":"0.010","executedQty":"0.010","price":"0","reduceOnly":false,)"
+         R"("closePosition":false,"time":1000,"updateTime":1000}],"algoOrders":[)" + stop +
+         R"(],"trades":[{"orderId":1,"symbol":"BTCUSDT","side":"BUY","positionSide":"BOTH","price":"96000","qty":"0.010","time":1000},)"
+         R"({"orderId":2,"symbol":"BTCUSDT","side":"SELL","positionSide":"BOTH","price":"95000","qty":"0.010","time":9000}],)"
+         R"("positions":)" + positions + "}";
+}
+
+std::vector<Violation> Check(const std::string& json, const StoreView& store = {}, CheckInput input = {},
+                             CheckFigures* figures = nullptr) {
+  auto truth = ParseGroundTruth(json);
+  REQUIRE_MESSAGE(truth.ok(), truth.status().ToString());
+  if (input.signals.empty()) input.signals.push_back({"s-1", "BTCUSDT", D("0.010")});
+  return CheckEpisode(*truth, store, input, figures);
+}
+
+std::string Kinds(const std::vector<Violation>& v) {
+  std::string s;
+  for (const auto& x : v) s += x.kind + " " + x.subject + ";";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("invariant checker: a protected trade that closed keeps every invariant") {
+  CheckFigures f;
+  CHECK(Kinds(Check(Truth(1005), {}, {}, &f)) == "");
+  REQUIRE(f.unprotected_ms.size() == 1);
+  CHECK(f.unprotected_ms[0] == 5);  // from the fill to the stop
+}
+
+TEST_CASE("invariant checker: a position without its stop past the grace period, counting only time the daemon ran") {
+  CHECK(Kinds(Check(Truth(0))) == "unprotected BTCUSDT/BOTH;");
+  CheckInput strict;
+  strict.tolerance_ms = 500;
+  CHECK(Kinds(Check(Truth(5000), {}, strict)) == "unprotected BTCUSDT/BOTH;");  // 4000 ms > 3000 + 500
+  CheckInput down;
+  down.tolerance_ms = 500;
+  down.daemon_down = {{1500, 3000}};  // 1500 ms of the 4000 the daemon was not there
+  CHECK(Kinds(Check(Truth(5000), {}, down)) == "");
+  CheckInput banned;
+  banned.tolerance_ms = 500;
+  banned.daemon_down = {{1500, 2500}};
+  banned.exchange_refusing = {{2000, 3000}};  // overlapping: counted once
+  CHECK(Kinds(Check(Truth(5000), {}, banned)) == "");
+}
+
+TEST_CASE("invariant checker: a position larger than any signal asked for") {
+  CheckInput small;
+  small.signals = {{"s-1", "BTCUSDT", D("0.005")}};
+  CHECK(Kinds(Check(Truth(1005), {}, small)) == "oversized-position BTCUSDT/BOTH;");
+  CheckInput other;
+  other.signals = {{"s-1", "ETHUSDT", D("1")}};
+  CHECK(Kinds(Check(Truth(1005), {}, other)) == "oversized-position BTCUSDT/BOTH;");
+}
+
+TEST_CASE("invariant checker: amends of an order that ended, beyond the one that finds it ended") {
+  const std::string one =
+      R"(,{"time":2000,"action":"amend","book":"orders","symbol":"BTCUSDT","orderId":0,"clientId":"kdemo.e1","code":-2013,"status":""})";
+  const std::string query =
+      R"(,{"time":2100,"action":"query","book":"orders","symbol":"BTCUSDT","orderId":0,"clientId":"kdemo.e1","code":0,"status":"FILLED"})";
+  const std::string second =
+      R"(,{"time":2600,"action":"cancel","book":"orders","symbol":"BTCUSDT","orderId":1,"clientId":"","code":-2011,"status":""})";
+  CHECK(Kinds(Check(Truth(1005, one + query))) == "");
+  CHECK(Kinds(Check(Truth(1005, one + query + second))) == "touched-terminal kdemo.e1;");
+}
+
+TEST_CASE("invariant checker: two accepted placements for one client order id") {
+  const std::string again =
+      R"(,{"time":3000,"action":"place","book":"orders","symbol":"BTCUSDT","orderId":5,"clientId":"kdemo.e1","code":0,"status":"NEW"})";
+  const std::string refused =
+      R"(,{"time":3000,"action":"place","book":"orders","symbol":"BTCUSDT","orderId":0,"clientId":"kdemo.e1","code":-4116,"status":""})";
+  CHECK(Kinds(Check(Truth(1005, refused))) == "");
+  CHECK(Kinds(Check(Truth(1005, again))) == "duplicate-order orders/kdemo.e1;");
+}
+
+TEST_CASE("invariant checker: store and exchange disagree once quiet, and the store's own findings") {
+  StoreView store;
+  PositionRecord p;
+  p.symbol = "BTCUSDT";
+  p.qty = D("0.010");
+  store.open_positions.push_back(p);  // the exchange is flat
+  OrderRecord o;
+  o.client_order_id = "kdemo.e9";
+  o.symbol = "BTCUSDT";
+  o.state = OrderState::kPendingNew;  // never settled
+  store.orders.push_back(o);
+  store.findings.push_back({"journal-gap", "journal", "rows 4-5 are missing"});
+  CHECK(Kinds(Check(Truth(1005), store)) ==
+        "store-mismatch BTCUSDT/BOTH;store-mismatch kdemo.e9;store-invariant journal;");
+  // The exchange holds what the store does not.
+  CHECK(Kinds(Check(Truth(1005, "", R"([{"symbol":"BTCUSDT","positionSide":"BOTH","amount":"-0.5"}])"))) ==
+        "store-mismatch BTCUSDT/BOTH;");
+}
+
+TEST_CASE("invariant checker: ground truth that is not what the simulator exports is refused, naming the field") {
+  CHECK(ParseGroundTruth("[]").status().message() == "ground truth: not one JSON object");
+  auto bad = ParseGroundTruth(R"({"account":"demo","now":1,"requests":[{"time":"x"}],"orders":[],"algoOrders":[],"trades":[],"positions":[]})");
+  CHECK(bad.status().message() == "ground truth: requests[].time: expected an integer");
+}
+
+TEST_CASE("simulator ground truth: every order request is in the ledger, with the exchange's answer") {
+  ManualClock clock{1'795'165'200'000};
+  auto venue = sim::SimVenue::Create(sim::DefaultSimConfig(), clock).value();
+  auto& ex = venue->exchange();
+  sim::NewOrderRequest r;
+  r.symbol = "BTCUSDT";
+  r.side = Side::kBuy;
+  r.type = OrderType::kLimit;
+  r.time_in_force = TimeInForce::kGtc;
+  r.quantity = D("0.010");
+  r.price = D("95000.00");
+  r.client_order_id = "kdemo.e1";
+  auto placed = ex.PlaceOrder(0, r);
+  REQUIRE(placed.ok());
+  REQUIRE(ex.CancelOrder(0, "BTCUSDT", {placed->order_id, std::nullopt}).ok());
+  CHECK(ex.CancelOrder(0, "BTCUSDT", {std::nullopt, std::string("kdemo.e1")}).status().venue_code() == -2011);
+  net::HttpRequest get;
+  get.method = "GET";
+  get.target = "/_sim/ground-truth?account=demo";
+  auto response = venue->HandleHttp(get);
+  REQUIRE(response.status == 200);
+  auto truth = ParseGroundTruth(response.body);
+  REQUIRE_MESSAGE(truth.ok(), truth.status().ToString());
+  REQUIRE(truth->requests.size() == 3);
+  CHECK(truth->requests[0].action == "place");
+  CHECK(truth->requests[0].order_id == placed->order_id);
+  CHECK(truth->requests[1].status == "CANCELED");
+  CHECK(truth->requests[2].code == -2011);
+  CHECK(truth->requests[2].client_id == "kdemo.e1");
+  REQUIRE(truth->orders.size() == 1);
+  CHECK(!truth->orders[0].open());
+  get.target = "/_sim/ground-truth?account=nobody";
+  CHECK(venue->HandleHttp(get).status == 404);
+}
