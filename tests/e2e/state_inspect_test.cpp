@@ -108,7 +108,7 @@ TEST_CASE("bad input gets one clear line and exit 2; a missing store is never cr
   const Case cases[] = {
       {{"--bogus"}, "keel-state-inspect: The following argument was not expected: --bogus (see --help)\n"},
       {{"trades"},
-       "keel-state-inspect: view: trades not in {summary,orders,positions,intents,journal,incidents,signals} (see --help)\n"},
+       "keel-state-inspect: view: trades not in {summary,orders,positions,intents,journal,incidents,signals,timeline} (see --help)\n"},
       {{"orders", "--state", "Open", "--store", f.store},
        "keel-state-inspect: --state: order state: got 'Open', expected PendingNew|New|PartiallyFilled|Filled|"
        "PendingCancel|PendingAmend|Canceled|Expired|Rejected or open\n"},
@@ -121,6 +121,15 @@ TEST_CASE("bad input gets one clear line and exit 2; a missing store is never cr
        "keel-state-inspect: --limit: expected a whole number >= 0, got '-3' (see --help)\n"},
       {{"orders", "--check", "--store", f.store},
        "keel-state-inspect: --check and --export read the whole store: give no view with them\n"},
+      {{"timeline", "--store", f.store},
+       "keel-state-inspect: timeline: --symbol is required (the symbol of the incident)\n"},
+      {{"timeline", "--symbol", "BTCUSDT", "--from", "2026-11-21T18:35:00Z", "--to", "2026-11-21T18:00:00Z", "--store", f.store},
+       "keel-state-inspect: --from: later than --to\n"},
+      {{"timeline", "--symbol", "BTCUSDT", "--from", "soon", "--store", f.store},
+       "keel-state-inspect: --from: invalid time 'soon': expected epoch milliseconds, an ISO 8601 UTC time "
+       "(2026-11-21T18:35:00Z) or an age such as 90s, 15m, 2h, 7d\n"},
+      {{"orders", "--html", f.dir.file("x.html"), "--store", f.store},
+       "keel-state-inspect: --from, --to and --html apply to the timeline view only\n"},
       {{}, "keel-state-inspect: no state store given: use --config FILE, --account NAME or --store PATH\n"},
       {{"--store", f.dir.file("missing.db")},
        "keel-state-inspect: state store " + f.dir.file("missing.db") + " does not exist\n"},
