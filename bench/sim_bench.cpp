@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -34,7 +35,7 @@ SimConfig unlimited() {
   c.limits.enforce = false;
   c.limits.max_open_orders = 1'000'000;
   c.accounts[0].initial_balance = Decimal::Parse("90000000000").value();
-  c.default_leverage = 125;
+  c.default_leverage = 1;  // the widest notional cap (-2027): the bench measures matching, not risk limits
   return c;
 }
 
@@ -45,7 +46,9 @@ NewOrderRequest limit_order(const Market& m, long i) {
   r.type = OrderType::kLimit;
   r.time_in_force = TimeInForce::kGtc;
   const Decimal tick = m.instrument().filters.tick_size;
-  const Decimal offset = Decimal::FromUnits(tick.units() * (100 + i % 500)).value();
+  // Within the PERCENT_PRICE band around the mark (5 %): up to 4 % away, in whole ticks.
+  const std::int64_t band_ticks = std::max<std::int64_t>(2, m.last().units() / 25 / tick.units());
+  const Decimal offset = Decimal::FromUnits(tick.units() * (1 + i % band_ticks)).value();
   r.price = r.side == Side::kBuy ? m.last().Sub(offset).value() : m.last().Add(offset).value();
   // At least the minimum notional at that price, in whole steps.
   const Decimal step = m.instrument().filters.step_size;
@@ -122,7 +125,8 @@ void rest(long orders) {
     keel::test::HttpClient http(s.server->rest_port());
     for (long i = 0; i < n; ++i) {
       const std::string side = i % 2 ? "BUY" : "SELL";
-      const std::string price = i % 2 ? "80000.0" : "110000.0";
+      // Resting, inside the 5 % PERCENT_PRICE band around the mark (96250).
+      const std::string price = i % 2 ? "92000.0" : "100000.0";
       auto r = keel::test::SendSigned(http, "POST", "/fapi/v1/order",
                                       "symbol=BTCUSDT&side=" + side + "&type=LIMIT&timeInForce=GTC&quantity=0.002&price=" +
                                           price + "&newClientOrderId=b" + std::to_string(id) + "-" + std::to_string(i),
