@@ -43,7 +43,6 @@ Percentiles Of(std::vector<TimeMs> v) {
 
 struct Soak {
   int episodes = 0;
-  int with_processes = 0;
   std::map<std::string, int> faults;
   int faults_skipped = 0;
   std::map<std::string, std::vector<std::uint64_t>> violations;  // kind -> seeds
@@ -53,7 +52,6 @@ struct Soak {
 
   void Add(const EpisodeOutcome& o) {
     ++episodes;
-    with_processes += o.processes;
     for (const auto& [k, n] : o.faults) faults[k] += n;
     faults_skipped += o.faults_skipped;
     for (const auto& v : o.violations) {
@@ -75,7 +73,7 @@ std::string Seeds(const std::vector<std::uint64_t>& seeds) {
 }
 
 void PrintSummary(const Soak& s, double seconds) {
-  std::printf("episodes: %d (%d with real processes) in %.1f s\n", s.episodes, s.with_processes, seconds);
+  std::printf("episodes: %d in %.1f s\n", s.episodes, seconds);
   std::printf("faults injected by kind:\n");
   for (const auto& [k, n] : s.faults) std::printf("  %-20s %d\n", k.c_str(), n);
   std::printf("  (%d exchange acts found nothing to act on)\n", s.faults_skipped);
@@ -97,7 +95,6 @@ void WriteJson(const Soak& s, std::uint64_t first_seed, double seconds, const st
   JsonWriter w(true);
   w.StartObject();
   w.Key("episodes").Int(s.episodes);
-  w.Key("with_processes").Int(s.with_processes);
   w.Key("first_seed").Int(static_cast<std::int64_t>(first_seed));
   w.Key("seconds").Int(static_cast<std::int64_t>(seconds));
   w.Key("faults").StartObject();
@@ -139,16 +136,11 @@ int main(int argc, char** argv) {
   int episodes = 200;
   std::uint64_t seed = 1;
   std::optional<std::uint64_t> replay;
-  int processes_every = 0;
-  std::string keep = "chaos-failures", json, bin_dir = KEEL_BIN_DIR;
+  std::string keep = "chaos-failures", json;
   bool verbose = false;
   app.add_option("--episodes", episodes, "How many episodes (seeds --seed, --seed+1, …)")->check(CLI::Range(1, 10'000'000));
   app.add_option("--seed", seed, "The first episode's seed");
   app.add_option("--replay", replay, "Play the episode of this seed alone, print its plan and what it found")->type_name("SEED");
-  app.add_option("--processes-every", processes_every,
-                 "Every Nth episode runs keel-exchange-sim and keel-traderd as processes over loopback (0: none)")
-      ->check(CLI::Range(0, 1'000'000));
-  app.add_option("--bin-dir", bin_dir, "Where keel-exchange-sim and keel-traderd are");
   app.add_option("--keep", keep, "Where failing episodes leave their evidence (a directory per seed)");
   app.add_option("--json", json, "Also write the summary as JSON to FILE")->type_name("FILE");
   app.add_flag("--verbose", verbose, "One line per episode; with --replay, the engine's log as it runs");
@@ -163,12 +155,10 @@ int main(int argc, char** argv) {
   if (!(replay && verbose)) spdlog::set_level(spdlog::level::off);
   EpisodeOptions options;
   options.keep_dir = keep;
-  options.bin_dir = bin_dir;
   if (replay) {
     const EpisodePlan plan = DrawEpisode(*replay);
     std::printf("seed %llu\n%s", static_cast<unsigned long long>(*replay), DescribePlan(plan).c_str());
-    const bool processes = processes_every > 0;
-    EpisodeOutcome o = processes ? RunWithProcesses(plan, options) : RunInProcess(plan, options);
+    EpisodeOutcome o = RunInProcess(plan, options);
     for (const auto& v : o.violations) std::printf("VIOLATION %s %s: %s\n", v.kind.c_str(), v.subject.c_str(), v.detail.c_str());
     if (!o.kept.empty()) std::printf("evidence: %s\n", o.kept.c_str());
     std::printf("%s: %zu violation(s), %lld REST calls, %d position(s) opened\n", o.violations.empty() ? "ok" : "FAILED",
@@ -181,17 +171,13 @@ int main(int argc, char** argv) {
   for (int i = 0; i < episodes; ++i) {
     const std::uint64_t s = seed + static_cast<std::uint64_t>(i);
     const EpisodePlan plan = DrawEpisode(s);
-    const bool processes = processes_every > 0 && (i + 1) % processes_every == 0;
-    EpisodeOutcome o = processes ? RunWithProcesses(plan, options) : RunInProcess(plan, options);
+    EpisodeOutcome o = RunInProcess(plan, options);
     soak.Add(o);
-    if (verbose)
-      std::printf("seed %llu%s: %zu violation(s)\n", static_cast<unsigned long long>(s), processes ? " (processes)" : "",
-                  o.violations.size());
+    if (verbose) std::printf("seed %llu: %zu violation(s)\n", static_cast<unsigned long long>(s), o.violations.size());
     if (!o.violations.empty()) {
-      std::printf("FAILED seed %llu%s:\n", static_cast<unsigned long long>(s), processes ? " (real processes)" : "");
+      std::printf("FAILED seed %llu:\n", static_cast<unsigned long long>(s));
       for (const auto& v : o.violations) std::printf("  %s %s: %s\n", v.kind.c_str(), v.subject.c_str(), v.detail.c_str());
-      std::printf("  replay: keel-chaos --replay %llu%s\n", static_cast<unsigned long long>(s),
-                  processes ? " --processes-every 1" : "");
+      std::printf("  replay: keel-chaos --replay %llu\n", static_cast<unsigned long long>(s));
       if (!o.kept.empty()) std::printf("  evidence: %s\n", o.kept.c_str());
     }
     std::fflush(stdout);
