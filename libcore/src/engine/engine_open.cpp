@@ -214,7 +214,11 @@ void Engine::VerifyEntry(const std::string& id) {
   auto usable = [maker](OrderStatus st, const Decimal& filled) {
     return st == OrderStatus::kFilled || (maker && st == OrderStatus::kPartiallyFilled && filled.is_positive());
   };
-  if (auto rec = store_.Order(cid); rec.ok() && *rec &&
+  // When the entry was sent (its record is written just before): the bound on "not seen yet".
+  TimeMs sent_ms = clock_.NowMs();
+  auto rec = store_.Order(cid);
+  if (rec.ok() && *rec) sent_ms = (*rec)->created_ms;
+  if (rec.ok() && *rec &&
       ((*rec)->state == OrderState::kFilled ||
        (maker && (*rec)->state == OrderState::kPartiallyFilled && (*rec)->filled_qty.is_positive()))) {
     OrderReport r;
@@ -230,9 +234,6 @@ void Engine::VerifyEntry(const std::string& id) {
   const int attempts = settings_.verify_attempts;
   const TimeMs interval = settings_.verify_interval_ms;
   auto sleep = settings_.sleep;
-  // When the entry was sent (its record is written just before): the bound on "not seen yet".
-  TimeMs sent_ms = clock_.NowMs();
-  if (auto rec = store_.Order(cid); rec.ok() && *rec) sent_ms = (*rec)->created_ms;
   const TimeMs absent_after = settings_.absent_after_ms;
   const Clock* clock = &clock_;
   StateStore* store = &worker_store_;

@@ -3,7 +3,6 @@
 // user-data stream has been down. The stream finds almost everything at once; these find what it
 // missed (an event lost, a change made by hand on the exchange's site while keel was looking away).
 #include "engine_trade.h"
-#include "keel/safety/ghost_sweep.h"
 #include "keel/safety/orphan_scanner.h"
 #include "keel/safety/store_view.h"
 
@@ -69,43 +68,8 @@ void Engine::PeriodicReconcile() {
   ++counters_.reconciles;
   // Every listed symbol: the read is account-wide anyway, and a mismatch on a symbol keel has not
   // touched lately is exactly what this is for.
-  ResyncSymbols(ListedSymbols());
-  SettleStrayOrders();
+  ResyncSymbols(ListedSymbols(), /*settle_stray_orders=*/true);
   reconcile_timer_ = loop_.After(settings_.daemon.reconcile_interval_ms, [this] { PeriodicReconcile(); });
-}
-
-void Engine::SettleStrayOrders() {
-  // An order the store holds open, untouched for absent_after_ms, that no resting list shows: its
-  // trade ended while its placement was unknown (a close signal, a flatten), or its end was never
-  // streamed. One query by client order id each settles it; nothing is guessed, nothing cancelled.
-  std::vector<PositionRecord> positions;
-  std::vector<OrderRecord> open_orders;
-  if (Status s = ReadOpen(positions, open_orders); !s.ok()) return Log("store error before settling stray orders: " + s.message());
-  const TimeMs now = clock_.NowMs();
-  bool any = false;
-  for (const auto& o : open_orders) any |= now - o.updated_ms >= settings_.absent_after_ms;
-  if (!any) return;
-  StateStore* store = &worker_store_;
-  GhostSweepOptions sweep;
-  sweep.account = settings_.account;
-  sweep.act = true;
-  sweep.now = now;
-  sweep.store_side_older_than_ms = settings_.absent_after_ms;
-  using Lines = std::vector<std::string>;
-  OnWorker<Lines>(
-      [store, sweep](Exchange& ex) -> Lines {
-        auto view = LoadStoreView(*store);
-        if (!view.ok()) return {"store: " + view.status().message()};
-        auto account = ex.Account();
-        if (!account.ok()) return {"reading the account: " + account.status().message()};
-        Lines lines;
-        for (const auto& g : SweepGhosts(ex, store, *view, *account, sweep))
-          lines.push_back("order " + g.client_order_id + " " + g.symbol + ": " + g.action);
-        return lines;
-      },
-      [this](Lines lines) {
-        for (const auto& l : lines) Log("stray order settled: " + l);
-      });
 }
 
 void Engine::CheckStream(TimeMs now) {

@@ -1,6 +1,7 @@
 // What the engine does after the exchange moves: exits, closes, protection, orphans, resyncs.
 #include "engine_trade.h"
 #include "keel/model/protection.h"
+#include "keel/safety/ghost_sweep.h"
 #include "keel/safety/orphan_scanner.h"
 #include "keel/safety/protect.h"
 #include "keel/safety/reconciler.h"
@@ -285,7 +286,7 @@ void Engine::HandleUntracked(const std::string& key) {
   Repair(p);
 }
 
-void Engine::ResyncSymbols(const std::vector<std::string>& symbols) {
+void Engine::ResyncSymbols(const std::vector<std::string>& symbols, bool settle_stray_orders) {
   std::vector<std::string> wanted;
   for (const auto& s : symbols)
     if (resyncing_.insert(s).second) wanted.push_back(s);
@@ -294,11 +295,13 @@ void Engine::ResyncSymbols(const std::vector<std::string>& symbols) {
   struct Read {
     AccountReport account;
     std::vector<Mismatch> evidence;  // store-open-exchange-flat with their own rows read
+    std::vector<std::string> settled;  // stray orders, one line each
   };
   const std::string account = settings_.account;
   const TimeMs grace = settings_.daemon.protect_grace_ms;
+  const TimeMs absent_after = settings_.absent_after_ms;
   OnWorker<Result<Read>>(
-      [this, account, grace](Exchange& ex) -> Result<Read> {
+      [this, account, grace, settle_stray_orders, absent_after](Exchange& ex) -> Result<Read> {
         Read r;
         auto a = ex.Account();
         if (!a.ok()) return a.status();
@@ -313,6 +316,18 @@ void Engine::ResyncSymbols(const std::vector<std::string>& symbols) {
         for (auto& m : rec.mismatches)
           if (m.kind == MismatchKind::kStoreOpenExchangeFlat) r.evidence.push_back(m);
         KEEL_RETURN_IF_ERROR(AttachFlatEvidence(ex, *view, r.evidence));
+        if (settle_stray_orders) {
+          // An order left open in the store that no resting list shows: its trade ended while its
+          // placement was unknown (a close signal, a flatten), or its end was never streamed.
+          // Asked about by client order id; nothing guessed, nothing cancelled.
+          GhostSweepOptions sweep;
+          sweep.account = account;
+          sweep.act = true;
+          sweep.now = clock_.NowMs();
+          sweep.store_side_older_than_ms = absent_after;
+          for (const auto& g : SweepGhosts(ex, &worker_store_, *view, r.account, sweep))
+            r.settled.push_back("order " + g.client_order_id + " " + g.symbol + ": " + g.action);
+        }
         return r;
       },
       [this, wanted, account, grace](Result<Read> r) {
@@ -321,6 +336,7 @@ void Engine::ResyncSymbols(const std::vector<std::string>& symbols) {
           Log("resync failed: " + r.status().message());
           return;
         }
+        for (const auto& line : r->settled) Log("stray order settled: " + line);
         // Judged against the store as it is now: events applied while the read was on its way
         // are newer than it, and the stale-read guard keeps them (seed 004).
         auto view = LoadStoreView(store_);

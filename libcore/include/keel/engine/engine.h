@@ -211,13 +211,14 @@ class Engine {
   void WatchProtection();
   void Repair(const PositionRecord& position);
   void HandleUntracked(const std::string& key);
-  void ResyncSymbols(const std::vector<std::string>& symbols);
+  // Reads the account by REST and repairs what the stream missed on these symbols. With
+  // settle_stray_orders (the periodic reconcile), the same read also settles orders the store holds
+  // open, untouched for absent_after_ms, that the exchange no longer lists: one query each.
+  void ResyncSymbols(const std::vector<std::string>& symbols, bool settle_stray_orders = false);
   // engine_scan.cpp: the periodic orphan scan and reconcile, and the stream-down alert.
   void PeriodicOrphanScan();
   void OnOrphanScan(Result<AccountReport> account);
   void PeriodicReconcile();
-  // Orders the store holds open long after anything touched them, settled by one query each.
-  void SettleStrayOrders();
   void CheckStream(TimeMs now);
   void ApplyStreamResult(const Result<struct ApplyResult>& result, const std::string& what);
   // helpers
