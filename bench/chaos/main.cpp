@@ -18,6 +18,7 @@
 
 #include "keel/chaos/episode.h"
 #include "keel/model/json_writer.h"
+#include "keel/ops/tool.h"
 
 using namespace keel;
 using namespace keel::chaos;
@@ -76,7 +77,8 @@ void PrintSummary(const Soak& s, double seconds) {
   std::printf("episodes: %d in %.1f s\n", s.episodes, seconds);
   std::printf("faults injected by kind:\n");
   for (const auto& [k, n] : s.faults) std::printf("  %-20s %d\n", k.c_str(), n);
-  std::printf("  (%d exchange acts found nothing to act on)\n", s.faults_skipped);
+  std::printf("  (%d more had nothing to act on when their moment came: no resting order or position, the\n"
+              "   stream or the daemon already down; not counted above)\n", s.faults_skipped);
   if (s.violations.empty()) std::printf("violations: none\n");
   else std::printf("violations by kind (seeds):\n");
   for (const auto& [k, seeds] : s.violations) std::printf("  %-20s %zu  %s\n", k.c_str(), seeds.size(), Seeds(seeds).c_str());
@@ -91,7 +93,7 @@ void PrintSummary(const Soak& s, double seconds) {
   line("recovery, unprotected window:", Of(s.unprotected));
 }
 
-void WriteJson(const Soak& s, std::uint64_t first_seed, double seconds, const std::string& path) {
+bool WriteJson(const Soak& s, std::uint64_t first_seed, double seconds, const std::string& path) {
   JsonWriter w(true);
   w.StartObject();
   w.Key("episodes").Int(s.episodes);
@@ -120,7 +122,9 @@ void WriteJson(const Soak& s, std::uint64_t first_seed, double seconds, const st
   pct("ghost_recovery", Of(s.ghost));
   pct("unprotected_window", Of(s.unprotected));
   w.EndObject();
-  std::ofstream(path) << w.str() << "\n";
+  std::ofstream out(path);
+  out << w.str() << "\n";
+  return static_cast<bool>(out.flush());
 }
 
 double Now() {
@@ -134,13 +138,15 @@ int main(int argc, char** argv) {
   CLI::App app{"keel-chaos: episodes of the simulator and keel-traderd under random faults, judged by an "
                "independent invariant checker"};
   int episodes = 200;
-  std::uint64_t seed = 1;
-  std::optional<std::uint64_t> replay;
+  std::int64_t first_seed = 1;  // signed, so that CLI11 refuses "-1" instead of wrapping it
+  std::optional<std::int64_t> replay_seed;
   std::string keep = "chaos-failures", json;
   bool verbose = false;
   app.add_option("--episodes", episodes, "How many episodes (seeds --seed, --seed+1, …)")->check(CLI::Range(1, 10'000'000));
-  app.add_option("--seed", seed, "The first episode's seed");
-  app.add_option("--replay", replay, "Play the episode of this seed alone, print its plan and what it found")->type_name("SEED");
+  app.add_option("--seed", first_seed, "The first episode's seed")->check(keel::ops::NonNegativeInteger());
+  app.add_option("--replay", replay_seed, "Play the episode of this seed alone, print its plan and what it found")
+      ->type_name("SEED")
+      ->check(keel::ops::NonNegativeInteger());
   app.add_option("--keep", keep, "Where failing episodes leave their evidence (a directory per seed)");
   app.add_option("--json", json, "Also write the summary as JSON to FILE")->type_name("FILE");
   app.add_flag("--verbose", verbose, "One line per episode; with --replay, the engine's log as it runs");
@@ -151,6 +157,13 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
+  const std::uint64_t seed = static_cast<std::uint64_t>(first_seed);
+  std::optional<std::uint64_t> replay;
+  if (replay_seed) replay = static_cast<std::uint64_t>(*replay_seed);
+  if (!json.empty() && !std::ofstream(json)) {
+    std::fprintf(stderr, "keel-chaos: --json: cannot write %s\n", json.c_str());
+    return 2;
+  }
   // The engine logs every step of every episode; the evidence of a failing one is its own log.
   if (!(replay && verbose)) spdlog::set_level(spdlog::level::off);
   EpisodeOptions options;
@@ -161,6 +174,7 @@ int main(int argc, char** argv) {
     EpisodeOutcome o = RunInProcess(plan, options);
     for (const auto& v : o.violations) std::printf("VIOLATION %s %s: %s\n", v.kind.c_str(), v.subject.c_str(), v.detail.c_str());
     if (!o.kept.empty()) std::printf("evidence: %s\n", o.kept.c_str());
+    if (!o.keep_error.empty()) std::printf("evidence lost: %s\n", o.keep_error.c_str());
     std::printf("%s: %zu violation(s), %lld REST calls, %d position(s) opened\n", o.violations.empty() ? "ok" : "FAILED",
                 o.violations.size(), static_cast<long long>(o.rest_calls), o.lifecycles);
     return o.violations.empty() ? 0 : 1;
@@ -179,11 +193,15 @@ int main(int argc, char** argv) {
       for (const auto& v : o.violations) std::printf("  %s %s: %s\n", v.kind.c_str(), v.subject.c_str(), v.detail.c_str());
       std::printf("  replay: keel-chaos --replay %llu\n", static_cast<unsigned long long>(s));
       if (!o.kept.empty()) std::printf("  evidence: %s\n", o.kept.c_str());
+      if (!o.keep_error.empty()) std::printf("  evidence lost: %s\n", o.keep_error.c_str());
     }
     std::fflush(stdout);
   }
   const double seconds = Now() - t0;
   PrintSummary(soak, seconds);
-  if (!json.empty()) WriteJson(soak, seed, seconds, json);
+  if (!json.empty() && !WriteJson(soak, seed, seconds, json)) {
+    std::fprintf(stderr, "keel-chaos: --json: writing %s failed\n", json.c_str());
+    return 2;
+  }
   return soak.violations.empty() ? 0 : 1;
 }

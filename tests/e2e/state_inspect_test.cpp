@@ -123,6 +123,9 @@ TEST_CASE("bad input gets one clear line and exit 2; a missing store is never cr
        "keel-state-inspect: --check and --export read the whole store: give no view with them\n"},
       {{"timeline", "--store", f.store},
        "keel-state-inspect: timeline: --symbol is required (the symbol of the incident)\n"},
+      {{"timeline", "--symbol", "btcusdt", "--store", f.store},
+       "keel-state-inspect: timeline: --symbol: the store has no journal row for btcusdt (symbols as the exchange "
+       "spells them, e.g. BTCUSDT)\n"},
       {{"timeline", "--symbol", "BTCUSDT", "--from", "2026-11-21T18:35:00Z", "--to", "2026-11-21T18:00:00Z", "--store", f.store},
        "keel-state-inspect: --from: later than --to\n"},
       {{"timeline", "--symbol", "BTCUSDT", "--from", "soon", "--store", f.store},

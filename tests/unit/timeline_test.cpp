@@ -155,12 +155,18 @@ TEST_CASE("timeline --html: one well-formed, self-contained page drawing orders,
   CHECK(page.find("ETHUSDT") == std::string::npos);
 }
 
-TEST_CASE("timeline --html: an empty window is still a page") {
+TEST_CASE("timeline --html: an empty window is still a page; a symbol the store never saw is refused") {
   test::TempDir dir;
   auto store = Incident(dir);
   TimelineOptions o;
-  o.symbol = "SOLUSDT";
+  o.symbol = "BTCUSDT";
+  o.from_ms = kT0 + 20'000;
+  o.to_ms = kT0 + 30'000;
   Xml x(TimelineHtml(ReadTimeline(*store, o).value(), o));
   REQUIRE(x.doc);
+  CHECK(x.errors == 0);
   CHECK(x.Number("count(//h:tbody/h:tr)") == 0);
+  o.symbol = "btcusdt";
+  CHECK(ReadTimeline(*store, o).status().message() ==
+        "timeline: --symbol: the store has no journal row for btcusdt (symbols as the exchange spells them, e.g. BTCUSDT)");
 }

@@ -41,9 +41,9 @@ void WriteTimelines(StateStore& store, const std::string& dir) {
   }
 }
 
-struct QuietAlerts final : AlertSink {
-  int raised = 0;
-  void Raise(const Alert&) override { ++raised; }
+// Alerts are the engine's own account of itself: the checker does not read them.
+struct IgnoredAlerts final : AlertSink {
+  void Raise(const Alert&) override {}
 };
 
 class World {
@@ -198,10 +198,7 @@ class World {
 
   void Send(const PlannedSignal& s) {
     if (!s.close) asked_.push_back(s.asked);
-    if (!alive() || !ready_) {
-      ++undelivered_;  // the control socket is not there: the bot's send fails, it knows
-      return;
-    }
+    if (!alive() || !ready_) return;  // no control socket: the bot's send fails, and it knows
     const int generation = generation_;
     unanswered_[s.asked.id] = generation;
     loop_->Post([this, s] {
@@ -271,9 +268,7 @@ class World {
         for (const auto& p : ex.Positions(0)) {
           if (p.symbol != symbol || p.amount.is_zero()) continue;
           json = R"({"act":")" + f.command + R"(","account":"demo","symbol":")" + symbol + R"(","position_side":")" +
-                 to_string(p.position_side) + "\"";
-          if (f.command == "adl" && plan_.seed % 2) json += R"(,"qty":")" + p.amount.abs().ToString() + "\"";
-          json += "}";
+                 to_string(p.position_side) + "\"}";
           break;
         }
       } else {
@@ -297,7 +292,8 @@ class World {
       outcome_.violations.push_back(
           {"hang", "start", "the daemon did not start again" +
                                 (start_failures_.empty() ? std::string() : ": " + start_failures_.back())});
-    auto truth = ParseGroundTruth(sim::GroundTruthJson(venue_->exchange(), 0));
+    const std::string truth_json = sim::GroundTruthJson(venue_->exchange(), 0);
+    auto truth = ParseGroundTruth(truth_json);
     if (!truth.ok()) {
       outcome_.violations.push_back({"checker", "ground-truth", truth.status().ToString()});
       return outcome_;
@@ -327,16 +323,16 @@ class World {
     for (const auto& t : truth->trades)
       if (entries.count(t.order_id)) filled.insert(t.order_id);
     outcome_.lifecycles = static_cast<int>(filled.size());
-    if (!outcome_.violations.empty()) Keep();
+    if (!outcome_.violations.empty()) Keep(truth_json);
     return outcome_;
   }
 
   // The evidence of a failing episode, beside its seed: plan, ground truth, engine log, store and
   // its timeline for every symbol that broke.
-  void Keep() {
+  void Keep(const std::string& truth_json) {
     {
       std::ofstream(dir_ + "/plan.txt") << "seed " << plan_.seed << "\n" << DescribePlan(plan_);
-      std::ofstream(dir_ + "/ground-truth.json") << sim::GroundTruthJson(venue_->exchange(), 0) << "\n";
+      std::ofstream(dir_ + "/ground-truth.json") << truth_json << "\n";
       std::ofstream log(dir_ + "/engine.log");
       if (engine_)
         for (const auto& l : engine_->log()) log << l << "\n";
@@ -358,7 +354,7 @@ class World {
   EngineSettings settings_;
   std::unique_ptr<VirtualLoop> loop_;
   std::unique_ptr<InlineWorkers> workers_;
-  QuietAlerts alerts_;
+  IgnoredAlerts alerts_;
   std::unique_ptr<Engine> engine_;
   EpisodeOutcome outcome_;
   int generation_ = 0;
@@ -375,7 +371,6 @@ class World {
   std::vector<std::string> start_failures_;
   std::vector<SignalAsked> asked_;
   std::map<std::string, int> unanswered_;
-  int undelivered_ = 0;
 };
 
 }  // namespace
@@ -401,10 +396,17 @@ EpisodeOutcome RunInProcess(const EpisodePlan& plan, const EpisodeOptions& optio
   if (!outcome.kept.empty() && !options.keep_dir.empty()) {
     const std::string kept = options.keep_dir + "/seed-" + std::to_string(plan.seed);
     fs::create_directories(options.keep_dir, ec);
-    fs::remove_all(kept, ec);
-    fs::rename(dir, kept, ec);
-    if (ec) fs::copy(dir, kept, fs::copy_options::recursive, ec);
-    outcome.kept = kept;
+    if (!ec) {
+      fs::remove_all(kept, ec);  // a replay's earlier evidence
+      ec.clear();
+      fs::rename(dir, kept, ec);
+      if (ec) {  // another file system: copied instead
+        ec.clear();
+        fs::copy(dir, kept, fs::copy_options::recursive, ec);
+      }
+    }
+    outcome.kept = ec ? "" : kept;
+    if (ec) outcome.keep_error = "cannot keep the evidence in " + kept + ": " + ec.message();
   } else {
     outcome.kept.clear();
   }

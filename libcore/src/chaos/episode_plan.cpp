@@ -44,15 +44,15 @@ PlannedFault Sim(TimeMs at, std::string kind, std::string command, TimeMs durati
   return f;
 }
 
-PlannedFault DrawFault(Draw& d, TimeMs at, const PlanOptions& options) {
+// Placement faults and exchange acts have two cases each: they are drawn twice as often as the rest.
+PlannedFault DrawFault(Draw& d, TimeMs at) {
   static const char* kHows[] = {"timeout", "5xx", "408", "-1006", "-1007", "garbled"};
   static const char* kStale[] = {"all", "positions", "orders"};
   static const char* kActs[] = {"cancel", "expire", "fill", "liquidate", "adl"};
   static const char* kDrops[][2] = {{"ORDER_TRADE_UPDATE", "CANCELED"}, {"ORDER_TRADE_UPDATE", "EXPIRED"},
                                     {"ORDER_TRADE_UPDATE", "TRADE"},    {"ALGO_UPDATE", ""},
                                     {"ACCOUNT_UPDATE", ""}};
-  const int kinds = options.allow_kill ? 17 : 16;
-  switch (d.In(0, kinds - 1)) {
+  switch (d.In(0, 16)) {
     case 0: {
       const TimeMs ms = d.In(3, 30) * 100;
       return Sim(at, "stale_reads", R"({"fault":"stale_reads","ms":)" + std::to_string(ms) + R"(,"what":")" + d.Pick(kStale) + "\"}",
@@ -174,7 +174,7 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
     }
   }
   const int faults = static_cast<int>(d.In(1, options.max_faults));
-  for (int i = 0; i < faults; ++i) plan.faults.push_back(DrawFault(d, d.In(0, options.active_ms / 100 - 1) * 100, options));
+  for (int i = 0; i < faults; ++i) plan.faults.push_back(DrawFault(d, d.In(0, options.active_ms / 100 - 1) * 100));
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;

@@ -1,6 +1,7 @@
 #include "keel/ops/timeline.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -123,6 +124,17 @@ Result<std::vector<TimelineRow>> ReadTimeline(StateStore& store, const TimelineO
     rows.push_back(std::move(row));
   }
   std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.entry.seq < b.entry.seq; });
+  if (rows.empty()) {
+    // An empty window is an answer; a symbol the store never saw is most likely a typo.
+    RecordFilter any;
+    any.symbol = options.symbol;
+    any.limit = 1;
+    auto seen = store.Journal(any);
+    if (!seen.ok()) return seen.status();
+    if (seen->empty())
+      return Status::InvalidInput("timeline: --symbol: the store has no journal row for " + options.symbol +
+                                  " (symbols as the exchange spells them, e.g. BTCUSDT)");
+  }
   return rows;
 }
 

@@ -50,39 +50,35 @@ std::string GroundTruthJson(const SimExchange& ex, AccountId id) {
   }
   w.EndArray();
   w.Key("algoOrders").StartArray();
-  {
-    for (const auto& a : ex.AllAlgoOrders(id, "")) {
-      w.StartObject();
-      w.Key("algoId").Int(a.algo_id);
-      w.Key("clientAlgoId").String(a.client_algo_id);
-      w.Key("symbol").String(a.symbol);
-      w.Key("side").String(to_string(a.side));
-      w.Key("positionSide").String(to_string(a.position_side));
-      w.Key("type").String(to_string(a.type));
-      w.Key("status").String(to_string(a.status));
-      w.Key("quantity").Number(a.quantity);
-      w.Key("triggerPrice").Number(a.trigger_price);
-      w.Key("reduceOnly").Bool(a.reduce_only);
-      w.Key("closePosition").Bool(a.close_position);
-      w.Key("createTime").Int(a.create_time);
-      w.Key("updateTime").Int(a.update_time);
-      w.EndObject();
-    }
+  for (const auto& a : ex.AllAlgoOrders(id, "")) {
+    w.StartObject();
+    w.Key("algoId").Int(a.algo_id);
+    w.Key("clientAlgoId").String(a.client_algo_id);
+    w.Key("symbol").String(a.symbol);
+    w.Key("side").String(to_string(a.side));
+    w.Key("positionSide").String(to_string(a.position_side));
+    w.Key("type").String(to_string(a.type));
+    w.Key("status").String(to_string(a.status));
+    w.Key("quantity").Number(a.quantity);
+    w.Key("triggerPrice").Number(a.trigger_price);
+    w.Key("reduceOnly").Bool(a.reduce_only);
+    w.Key("closePosition").Bool(a.close_position);
+    w.Key("createTime").Int(a.create_time);
+    w.Key("updateTime").Int(a.update_time);
+    w.EndObject();
   }
   w.EndArray();
   w.Key("trades").StartArray();
-  {
-    for (const auto& t : ex.Trades(id, "")) {
-      w.StartObject();
-      w.Key("orderId").Int(t.order_id);
-      w.Key("symbol").String(t.symbol);
-      w.Key("side").String(to_string(t.side));
-      w.Key("positionSide").String(to_string(t.position_side));
-      w.Key("price").Number(t.price);
-      w.Key("qty").Number(t.qty);
-      w.Key("time").Int(t.time);
-      w.EndObject();
-    }
+  for (const auto& t : ex.Trades(id, "")) {
+    w.StartObject();
+    w.Key("orderId").Int(t.order_id);
+    w.Key("symbol").String(t.symbol);
+    w.Key("side").String(to_string(t.side));
+    w.Key("positionSide").String(to_string(t.position_side));
+    w.Key("price").Number(t.price);
+    w.Key("qty").Number(t.qty);
+    w.Key("time").Int(t.time);
+    w.EndObject();
   }
   w.EndArray();
   w.Key("positions").StartArray();

@@ -24,12 +24,15 @@ struct EpisodeOptions {
 struct EpisodeOutcome {
   std::uint64_t seed = 0;
   std::map<std::string, int> faults;   // injected, by kind
-  int faults_skipped = 0;              // an exchange act with nothing to act on at that moment
+  // Drawn but with nothing to act on when their moment came: no resting order or position, the
+  // stream or the daemon already down.
+  int faults_skipped = 0;
   std::vector<Violation> violations;
   CheckFigures figures;
   std::int64_t rest_calls = 0;         // every request keel made to the exchange API
   int lifecycles = 0;                  // entries that filled (a position opened by a signal)
   std::string kept;                    // the directory a failing episode left, if any
+  std::string keep_error;              // why it could not be left there
 };
 
 EpisodeOutcome RunInProcess(const EpisodePlan& plan, const EpisodeOptions& options);

@@ -47,7 +47,6 @@ struct PlanOptions {
   TimeMs quiet_ms = 75'000;
   int max_signals = 4;
   int max_faults = 6;
-  bool allow_kill = true;
 };
 
 struct EpisodePlan {
