@@ -4,17 +4,23 @@
 // prints its seed and the one command that replays it, and leaves its evidence (plan, ground
 // truth, engine log, store, timelines) in --keep.
 //
-//   keel-chaos --episodes 200                 the CI soak
-//   keel-chaos --episodes 10000 --seed 5000   a long soak
-//   keel-chaos --replay 1234                  one episode again, with its plan
+//   keel-chaos --episodes 200 --processes-every 40   the CI soak (5 episodes with real processes)
+//   keel-chaos --episodes 10000 --seed 5000          a long soak
+//   keel-chaos --replay 1234 [--processes]           one episode again, with its plan
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <map>
+#include <thread>
 
 #include "keel/chaos/episode.h"
 #include "keel/model/json_writer.h"
@@ -44,6 +50,7 @@ Percentiles Of(std::vector<TimeMs> v) {
 
 struct Soak {
   int episodes = 0;
+  int with_processes = 0;
   std::map<std::string, int> faults;
   int faults_skipped = 0;
   std::map<std::string, std::vector<std::uint64_t>> violations;  // kind -> seeds
@@ -74,7 +81,7 @@ std::string Seeds(const std::vector<std::uint64_t>& seeds) {
 }
 
 void PrintSummary(const Soak& s, double seconds) {
-  std::printf("episodes: %d in %.1f s\n", s.episodes, seconds);
+  std::printf("episodes: %d in %.1f s (%d with real processes)\n", s.episodes, seconds, s.with_processes);
   std::printf("faults injected by kind:\n");
   for (const auto& [k, n] : s.faults) std::printf("  %-20s %d\n", k.c_str(), n);
   std::printf("  (%d more had nothing to act on when their moment came: no resting order or position, the\n"
@@ -97,6 +104,7 @@ bool WriteJson(const Soak& s, std::uint64_t first_seed, double seconds, const st
   JsonWriter w(true);
   w.StartObject();
   w.Key("episodes").Int(s.episodes);
+  w.Key("with_processes").Int(s.with_processes);
   w.Key("first_seed").Int(static_cast<std::int64_t>(first_seed));
   w.Key("seconds").Int(static_cast<std::int64_t>(seconds));
   w.Key("faults").StartObject();
@@ -127,6 +135,24 @@ bool WriteJson(const Soak& s, std::uint64_t first_seed, double seconds, const st
   return static_cast<bool>(out.flush());
 }
 
+// keel-exchange-sim and keel-traderd beside keel-chaos in the build tree: bench/ and bin/.
+std::string DefaultBinDir() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "bin";
+  return (self.parent_path().parent_path() / "bin").string();
+}
+
+bool Runnable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
+
+void PrintFailure(const EpisodeOutcome& o, bool processes) {
+  std::printf("FAILED seed %llu%s:\n", static_cast<unsigned long long>(o.seed), processes ? " (real processes)" : "");
+  for (const auto& v : o.violations) std::printf("  %s %s: %s\n", v.kind.c_str(), v.subject.c_str(), v.detail.c_str());
+  std::printf("  replay: keel-chaos --replay %llu%s\n", static_cast<unsigned long long>(o.seed), processes ? " --processes" : "");
+  if (!o.kept.empty()) std::printf("  evidence: %s\n", o.kept.c_str());
+  if (!o.keep_error.empty()) std::printf("  evidence lost: %s\n", o.keep_error.c_str());
+}
+
 double Now() {
   return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::steady_clock::now().time_since_epoch()).count()) / 1000.0;
@@ -142,6 +168,9 @@ int main(int argc, char** argv) {
   std::optional<std::int64_t> replay_seed;
   std::string keep = "chaos-failures", json;
   bool verbose = false;
+  int processes_every = 0;
+  bool processes = false;
+  std::string bin_dir = DefaultBinDir();
   app.add_option("--episodes", episodes, "How many episodes (seeds --seed, --seed+1, …)")->check(CLI::Range(1, 10'000'000));
   app.add_option("--seed", first_seed, "The first episode's seed")->check(keel::ops::NonNegativeInteger());
   app.add_option("--replay", replay_seed, "Play the episode of this seed alone, print its plan and what it found")
@@ -149,6 +178,13 @@ int main(int argc, char** argv) {
       ->check(keel::ops::NonNegativeInteger());
   app.add_option("--keep", keep, "Where failing episodes leave their evidence (a directory per seed)");
   app.add_option("--json", json, "Also write the summary as JSON to FILE")->type_name("FILE");
+  app.add_option("--processes-every", processes_every,
+                 "Every Nth episode (seed divisible by N) runs keel-exchange-sim and keel-traderd as real processes "
+                 "over loopback, on the wall clock (about 90 s each, in parallel with the rest); 0: none")
+      ->check(CLI::Range(0, 1'000'000));
+  app.add_flag("--processes", processes, "With --replay: play the episode with real processes");
+  app.add_option("--bin-dir", bin_dir, "Where keel-exchange-sim and keel-traderd are (default: the build tree's bin/)")
+      ->type_name("DIR");
   app.add_flag("--verbose", verbose, "One line per episode; with --replay, the engine's log as it runs");
   try {
     app.parse(argc, argv);
@@ -157,6 +193,20 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
+  if (processes && !replay_seed) {
+    std::fprintf(stderr, "keel-chaos: --processes replays one episode: give --replay SEED (a soak takes --processes-every N)\n");
+    return 2;
+  }
+  if (processes || processes_every > 0) {
+    for (const char* name : {"keel-exchange-sim", "keel-traderd"}) {
+      if (!Runnable(bin_dir + "/" + name)) {
+        std::fprintf(stderr, "keel-chaos: no %s in %s (build it, or give --bin-dir)\n", name, bin_dir.c_str());
+        return 2;
+      }
+    }
+  }
+  // A bot's connection to a daemon killed under it must not end keel-chaos.
+  ::signal(SIGPIPE, SIG_IGN);
   const std::uint64_t seed = static_cast<std::uint64_t>(first_seed);
   std::optional<std::uint64_t> replay;
   if (replay_seed) replay = static_cast<std::uint64_t>(*replay_seed);
@@ -168,10 +218,11 @@ int main(int argc, char** argv) {
   if (!(replay && verbose)) spdlog::set_level(spdlog::level::off);
   EpisodeOptions options;
   options.keep_dir = keep;
+  options.bin_dir = bin_dir;
   if (replay) {
     const EpisodePlan plan = DrawEpisode(*replay);
     std::printf("seed %llu\n%s", static_cast<unsigned long long>(*replay), DescribePlan(plan).c_str());
-    EpisodeOutcome o = RunInProcess(plan, options);
+    EpisodeOutcome o = processes ? RunWithProcesses(plan, options) : RunInProcess(plan, options);
     for (const auto& v : o.violations) std::printf("VIOLATION %s %s: %s\n", v.kind.c_str(), v.subject.c_str(), v.detail.c_str());
     if (!o.kept.empty()) std::printf("evidence: %s\n", o.kept.c_str());
     if (!o.keep_error.empty()) std::printf("evidence lost: %s\n", o.keep_error.c_str());
@@ -182,21 +233,47 @@ int main(int argc, char** argv) {
 
   Soak soak;
   const double t0 = Now();
+  // Episodes with real processes spend most of their minute and a half waiting on the wall clock:
+  // they run beside the in-process ones, a few at a time, and are counted as they end.
+  constexpr std::size_t kProcessesAtOnce = 4;
+  std::vector<std::future<EpisodeOutcome>> running;
+  auto report = [&](const EpisodeOutcome& o, bool real) {
+    soak.Add(o);
+    if (real) ++soak.with_processes;
+    if (verbose)
+      std::printf("seed %llu%s: %zu violation(s)\n", static_cast<unsigned long long>(o.seed), real ? " (real processes)" : "",
+                  o.violations.size());
+    if (!o.violations.empty()) PrintFailure(o, real);
+    std::fflush(stdout);
+  };
+  auto collect = [&](bool wait_all, std::size_t keep_at_most) {
+    while (!running.empty()) {
+      bool any = false;
+      for (auto it = running.begin(); it != running.end();) {
+        if (it->wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+          report(it->get(), true);
+          it = running.erase(it);
+          any = true;
+        } else {
+          ++it;
+        }
+      }
+      if (!wait_all && running.size() <= keep_at_most) return;
+      if (!any) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  };
   for (int i = 0; i < episodes; ++i) {
     const std::uint64_t s = seed + static_cast<std::uint64_t>(i);
-    const EpisodePlan plan = DrawEpisode(s);
-    EpisodeOutcome o = RunInProcess(plan, options);
-    soak.Add(o);
-    if (verbose) std::printf("seed %llu: %zu violation(s)\n", static_cast<unsigned long long>(s), o.violations.size());
-    if (!o.violations.empty()) {
-      std::printf("FAILED seed %llu:\n", static_cast<unsigned long long>(s));
-      for (const auto& v : o.violations) std::printf("  %s %s: %s\n", v.kind.c_str(), v.subject.c_str(), v.detail.c_str());
-      std::printf("  replay: keel-chaos --replay %llu\n", static_cast<unsigned long long>(s));
-      if (!o.kept.empty()) std::printf("  evidence: %s\n", o.kept.c_str());
-      if (!o.keep_error.empty()) std::printf("  evidence lost: %s\n", o.keep_error.c_str());
+    if (processes_every > 0 && s % static_cast<std::uint64_t>(processes_every) == 0) {
+      collect(false, kProcessesAtOnce - 1);
+      running.push_back(std::async(std::launch::async, [s, &options] { return RunWithProcesses(DrawEpisode(s), options); }));
+      continue;
     }
-    std::fflush(stdout);
+    const EpisodePlan plan = DrawEpisode(s);
+    report(RunInProcess(plan, options), false);
+    collect(false, kProcessesAtOnce);
   }
+  collect(true, 0);
   const double seconds = Now() - t0;
   PrintSummary(soak, seconds);
   if (!json.empty() && !WriteJson(soak, seed, seconds, json)) {

@@ -214,3 +214,35 @@ TEST_CASE("chaos seed 218: a resting maker entry fills and its order event is lo
   CHECK(open[0].qty == D("-0.164"));
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("chaos seed 784: a maker fill seen only as a position, then stale reads -> no amend, no replacement, no double") {
+  // Found by keel-chaos: the fill's order event was lost, the account update showed -20; the book
+  // moved, the amend was answered -2013, and the one query read 1.6 s in the past, before the order
+  // existed: "unknown order". The guard's account read was as old and showed no position, so a
+  // second entry went out and filled too: twice the position the signal asked for.
+  DaemonScenario s;
+  const std::string cid = RestingMakerShort(s);
+  const std::int64_t order_id = VenueOpenOrders(s, "BCHUSDT")[0].order_id;
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":3000,"what":"all"})").ok());
+  REQUIRE(s.Control(R"({"fault":"stream_drop_next","event":"ORDER_TRADE_UPDATE","detail":"TRADE"})").ok());
+  REQUIRE(s.Control(R"({"act":"fill","account":"demo","symbol":"BCHUSDT","orderId":)" + std::to_string(order_id) + "}").ok());
+  s.Run(50);
+  const int amends_at_fill = AmendsOf(s, cid);
+  // The book moves on at once: an engine that does not know of the fill would follow it.
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(s.Control(R"({"act":"move_price","symbol":"BCHUSDT","percent":"-0.1"})").ok());
+    s.Run(300);
+  }
+  s.Run(2000);
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":0})").ok());
+  s.Run(5000);
+  INFO(s.EngineLog());
+  CHECK(AmendsOf(s, cid) == amends_at_fill);
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));
+  auto sig = s.SignalOf("bch-1");
+  REQUIRE(sig);
+  CHECK(sig->entry_attempts == 1);
+  CHECK(sig->state == SignalState::kOpen);
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);
+  CHECK(s.InvariantFindings() == "");
+}

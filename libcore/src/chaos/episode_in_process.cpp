@@ -4,17 +4,14 @@
 // disconnect loses what the venue sends meanwhile and ends with the REST snapshot the daemon's
 // stream client takes after every connect; a SIGKILL stops the engine's loop between two tasks
 // and starts a new engine on the same store, as systemd restarts the daemon.
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 
+#include "chaos/episode_judge.h"
 #include "keel/binance/binance_exchange.h"
 #include "keel/binance/codec.h"
 #include "keel/chaos/episode.h"
 #include "keel/engine/engine.h"
 #include "keel/net/http_transport.h"
-#include "keel/ops/timeline.h"
 #include "keel/sim/binance_json.h"
 #include "keel/sim/ground_truth_json.h"
 #include "keel/sim/sim_venue.h"
@@ -24,22 +21,8 @@ namespace keel::chaos {
 
 namespace {
 
-namespace fs = std::filesystem;
-
 constexpr TimeMs kStart = 1'795'165'200'000;
 constexpr const char* kAccount = "demo";
-
-// A timeline page per symbol the episode traded, beside its seed.
-void WriteTimelines(StateStore& store, const std::string& dir) {
-  for (const auto& symbol : ChaosSymbols()) {
-    ops::TimelineOptions o;
-    o.symbol = symbol;
-    o.title = dir;
-    auto rows = ops::ReadTimeline(store, o);
-    if (!rows.ok() || rows->empty()) continue;
-    std::ofstream(dir + "/timeline-" + symbol + ".html") << ops::TimelineHtml(*rows, o);
-  }
-}
 
 // Alerts are the engine's own account of itself: the checker does not read them.
 struct IgnoredAlerts final : AlertSink {
@@ -118,6 +101,7 @@ class World {
 
   void Restart() {
     restart_at_ = -1;
+    KeepLog();
     engine_.reset();
     StartEngine();
   }
@@ -254,34 +238,11 @@ class World {
     ++outcome_.faults[f.kind];
   }
 
-  // An exchange-side act on what keel has on the exchange now: a resting order of the symbol (or
-  // of any), a position of the symbol (or any).
   bool Act(const PlannedFault& f) {
-    auto& ex = venue_->exchange();
-    std::vector<std::string> symbols{f.symbol};
-    for (const auto& s : ChaosSymbols())
-      if (s != f.symbol) symbols.push_back(s);
-    const bool on_position = f.command == "liquidate" || f.command == "adl";
-    for (const auto& symbol : symbols) {
-      std::string json;
-      if (on_position) {
-        for (const auto& p : ex.Positions(0)) {
-          if (p.symbol != symbol || p.amount.is_zero()) continue;
-          json = R"({"act":")" + f.command + R"(","account":"demo","symbol":")" + symbol + R"(","position_side":")" +
-                 to_string(p.position_side) + "\"}";
-          break;
-        }
-      } else {
-        auto open = ex.OpenOrders(0, symbol);
-        if (!open.empty()) {
-          json = R"({"act":")" + f.command + R"(","account":"demo","symbol":")" + symbol + R"(","orderId":)" +
-                 std::to_string(open.front().order_id) + "}";
-        }
-      }
-      if (json.empty()) continue;
-      return venue_->Apply(sim::ParseSimCommandJson(json).value()).ok();
-    }
-    return false;
+    auto truth = ParseGroundTruth(sim::GroundTruthJson(venue_->exchange(), 0));
+    if (!truth.ok()) return false;
+    const std::string command = ExchangeActCommand(f, *truth);
+    return !command.empty() && venue_->Apply(sim::ParseSimCommandJson(command).value()).ok();
   }
 
   EpisodeOutcome Judge() {
@@ -293,55 +254,35 @@ class World {
           {"hang", "start", "the daemon did not start again" +
                                 (start_failures_.empty() ? std::string() : ": " + start_failures_.back())});
     const std::string truth_json = sim::GroundTruthJson(venue_->exchange(), 0);
-    auto truth = ParseGroundTruth(truth_json);
-    if (!truth.ok()) {
-      outcome_.violations.push_back({"checker", "ground-truth", truth.status().ToString()});
-      return outcome_;
-    }
-    InvariantOptions io;
-    io.now_ms = clock_.NowMs();
-    io.protect_grace_ms = settings_.daemon.protect_grace_ms;
-    auto view = ReadStoreView(*store_, io);
-    if (!view.ok()) {
-      outcome_.violations.push_back({"checker", "store", view.status().ToString()});
-      return outcome_;
-    }
     CheckInput input;
     input.signals = asked_;
     input.daemon_down = down_;
     input.exchange_refusing = refusing_;
     input.grace_ms = settings_.daemon.protect_grace_ms;
     input.tolerance_ms = settings_.watch_interval_ms + 750;
-    auto found = CheckEpisode(*truth, *view, input, &outcome_.figures);
-    outcome_.violations.insert(outcome_.violations.end(), found.begin(), found.end());
+    JudgeEpisode(truth_json, *store_, input, clock_.NowMs(), outcome_);
     for (const auto& [endpoint, results] : venue_->request_counts())
       for (const auto& [result, n] : results) outcome_.rest_calls += n;
-    std::set<std::int64_t> entries;
-    std::set<std::int64_t> filled;
-    for (const auto& o : truth->orders)
-      if (!o.algo && o.client_id.rfind("kdemo.e", 0) == 0) entries.insert(o.id);
-    for (const auto& t : truth->trades)
-      if (entries.count(t.order_id)) filled.insert(t.order_id);
-    outcome_.lifecycles = static_cast<int>(filled.size());
     if (!outcome_.violations.empty()) Keep(truth_json);
     return outcome_;
   }
 
-  // The evidence of a failing episode, beside its seed: plan, ground truth, engine log, store and
-  // its timeline for every symbol that broke.
+  // The log of every engine the episode started, the killed ones' too.
+  void KeepLog() {
+    if (!engine_) return;
+    log_.push_back("--- engine " + std::to_string(generation_) + " ---");
+    for (const auto& l : engine_->log()) log_.push_back(l);
+  }
+
+  // The evidence of a failing episode, beside its seed: the engines' log with the rest.
   void Keep(const std::string& truth_json) {
+    KeepLog();
     {
-      std::ofstream(dir_ + "/plan.txt") << "seed " << plan_.seed << "\n" << DescribePlan(plan_);
-      std::ofstream(dir_ + "/ground-truth.json") << truth_json << "\n";
       std::ofstream log(dir_ + "/engine.log");
-      if (engine_)
-        for (const auto& l : engine_->log()) log << l << "\n";
-      std::ofstream v(dir_ + "/violations.txt");
-      for (const auto& x : outcome_.violations) v << x.kind << " " << x.subject << ": " << x.detail << "\n";
+      for (const auto& l : log_) log << l << "\n";
     }
     engine_.reset();
-    WriteTimelines(*store_, dir_);
-    outcome_.kept = dir_;
+    WriteEvidence(dir_, plan_, truth_json, *store_, outcome_);
   }
 
   const EpisodePlan& plan_;
@@ -369,6 +310,7 @@ class World {
   std::vector<std::pair<TimeMs, TimeMs>> down_;
   std::vector<std::pair<TimeMs, TimeMs>> refusing_;
   std::vector<std::string> start_failures_;
+  std::vector<std::string> log_;
   std::vector<SignalAsked> asked_;
   std::map<std::string, int> unanswered_;
 };
@@ -376,42 +318,7 @@ class World {
 }  // namespace
 
 EpisodeOutcome RunInProcess(const EpisodePlan& plan, const EpisodeOptions& options) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/keel-chaos.XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (!mkdtemp(buf.data())) {
-    EpisodeOutcome o;
-    o.seed = plan.seed;
-    o.violations.push_back({"checker", "tmpdir", "cannot create a directory under " + tmpl});
-    return o;
-  }
-  const std::string dir = buf.data();
-  EpisodeOutcome outcome;
-  {
-    World world(plan, dir);
-    outcome = world.Run();
-  }
-  std::error_code ec;
-  if (!outcome.kept.empty() && !options.keep_dir.empty()) {
-    const std::string kept = options.keep_dir + "/seed-" + std::to_string(plan.seed);
-    fs::create_directories(options.keep_dir, ec);
-    if (!ec) {
-      fs::remove_all(kept, ec);  // a replay's earlier evidence
-      ec.clear();
-      fs::rename(dir, kept, ec);
-      if (ec) {  // another file system: copied instead
-        ec.clear();
-        fs::copy(dir, kept, fs::copy_options::recursive, ec);
-      }
-    }
-    outcome.kept = ec ? "" : kept;
-    if (ec) outcome.keep_error = "cannot keep the evidence in " + kept + ": " + ec.message();
-  } else {
-    outcome.kept.clear();
-  }
-  fs::remove_all(dir, ec);
-  return outcome;
+  return PlayInEpisodeDir(plan, options, [&](const std::string& dir) { return World(plan, dir).Run(); });
 }
 
 }  // namespace keel::chaos

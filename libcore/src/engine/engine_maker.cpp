@@ -24,7 +24,7 @@ void Engine::FollowBook(const std::string& symbol) {
   std::vector<std::pair<std::string, Decimal>> moves;
   for (auto& [id, t] : trades_) {
     if (t->signal.symbol != symbol || !t->maker() || !t->entry_resting) continue;
-    if (t->amend_in_flight || t->ghost || t->replace_in_flight || t->expiring || t->finished || t->close_in_flight) continue;
+    if (t->amend_in_flight || t->ghost || t->amend_refused || t->fill_suspected_since || t->replace_in_flight || t->expiring || t->finished || t->close_in_flight) continue;
     if (guard_.BreakerOpen(*t->record.entry_client_order_id)) continue;
     if (t->last_amend_ms && now - t->last_amend_ms < kAmendIntervalMs) continue;
     auto to = MakerFollow(t->entry_side, t->maker_price, book->second.first, book->second.second, inst->second);
@@ -67,6 +67,8 @@ void Engine::OnEntryAmended(const std::string& id, const std::string& cid, Decim
     ++counters_.ghosts;
     if (!t) return;
     t->ghost = true;
+    t->amend_refused = true;
+    t->ghost_since = clock_.NowMs();
     Log("GHOST entry " + cid + ": the amend was answered unknown order (" + st.message() +
         "); one query settles it, no further amend");
     return SettleGhost(id, cid, "the amend was answered unknown order");
@@ -83,6 +85,7 @@ void Engine::OnEntryAmended(const std::string& id, const std::string& cid, Decim
   if (st.IsUnknownOutcome()) {
     // It may or may not have moved: no amend until one query says what it is.
     t->ghost = true;
+    t->ghost_since = clock_.NowMs();
     SettleGhost(id, cid, "the amend's outcome is unknown");
   }
 }
@@ -91,17 +94,37 @@ void Engine::SettleGhost(const std::string& id, const std::string& cid, const st
   Trade* t = TradeOf(id);
   if (!t) return;
   const std::string symbol = t->signal.symbol;
+  auto ask_again = [this, id, cid, why] {
+    loop_.After(kRetryReadMs, [this, id, cid, why] {
+      Trade* again = TradeOf(id);
+      if (again && again->record.entry_client_order_id == cid && again->ghost) SettleGhost(id, cid, why);
+    });
+  };
   OnWorker<Result<OrderReport>>(
       [symbol, cid](Exchange& ex) { return ex.Query(OrderBook::kRegular, symbol, cid); },
-      [this, id, cid, why](Result<OrderReport> q) {
-        if (q.ok()) RecordOrderReport(*q, "settled: " + why);
+      [this, id, cid, why, ask_again](Result<OrderReport> q) {
         Trade* tr = TradeOf(id);
-        if (!tr || tr->record.entry_client_order_id != cid) return;
+        if (!tr || tr->record.entry_client_order_id != cid) {
+          if (q.ok()) RecordOrderReport(*q, "settled: " + why);
+          return;
+        }
+        // How long reads may lag before what they say is taken as it is: the bound after which an
+        // order never seen is taken as never placed.
+        const bool reads_may_lag = clock_.NowMs() - tr->ghost_since < settings_.absent_after_ms;
         if (q.ok()) {
           Log("entry " + cid + " is " + to_string(q->status) + " (filled " + q->filled_qty.ToString() + ")");
           const bool working = q->status == OrderStatus::kNew || q->status == OrderStatus::kPartiallyFilled;
+          if (working && tr->amend_refused && reads_may_lag) {
+            // The matching engine said it is not open; a read saying it is lags behind (chaos
+            // seeds 784, 844). Asked again, never amended.
+            Log("entry " + cid + ": the query says " + to_string(q->status) +
+                " after the amend was answered unknown order: the read lags; asking again, no amend");
+            return ask_again();
+          }
+          RecordOrderReport(*q, "settled: " + why);
           if (working) {
-            // Still there (the amend's answer was lost, not the order): it may be amended again.
+            // Still there (the amend's answer was lost, not the order). Amended again only if no
+            // amend was ever refused.
             tr->ghost = false;
             tr->entry_resting = true;
             tr->maker_price = q->price;
@@ -117,15 +140,19 @@ void Engine::SettleGhost(const std::string& id, const std::string& cid, const st
           return ReplaceEntry(id, std::string("the exchange ended the entry ") + to_string(q->status), *q);
         }
         if (q.status().IsNotFound()) {
-          // The venue does not know it at all: nothing of it can fill any more.
+          if (reads_may_lag) {
+            // Binance answers queries for ended orders for days: an order it accepted and cannot
+            // find is a read that lags (or one from before the order existed), not proof that
+            // nothing of it filled.
+            Log("entry " + cid + ": the query does not find it yet; asking again, no amend, no replacement");
+            return ask_again();
+          }
+          // Still unknown long after: nothing of it can fill any more.
           tr->entry_resting = false;
           return ReplaceEntry(id, "the entry is unknown to the exchange", std::nullopt);
         }
         Log("the query of " + cid + " failed (" + q.status().message() + "); asking again, still no amend");
-        loop_.After(kRetryReadMs, [this, id, cid, why] {
-          Trade* again = TradeOf(id);
-          if (again && again->record.entry_client_order_id == cid && again->ghost) SettleGhost(id, cid, why);
-        });
+        ask_again();
       });
 }
 
@@ -253,6 +280,11 @@ void Engine::EntryTimeLimit(const std::string& id) {
   if (!t) return;
   t->deadline_timer = 0;
   if (!t->entry_resting || t->expiring) return;  // filled, or ended and on its way to a replacement the guard will refuse
+  if (t->ghost) {
+    // Its state is being settled by queries: a cancel now could touch an order that already ended.
+    t->deadline_timer = loop_.After(kRetryReadMs, [this, id] { EntryTimeLimit(id); });
+    return;
+  }
   t->expiring = true;
   const std::string cid = *t->record.entry_client_order_id;
   Log("signal " + id + ": entry " + cid + " reached its time limit");

@@ -318,8 +318,16 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
   RecordOrderReport(order, "entry verified");
   if (row.amount.is_zero()) {
     if (t->maker() && order.status == OrderStatus::kNew) {
+      if (t->fill_suspected_since && clock_.NowMs() - t->fill_suspected_since < settings_.absent_after_ms) {
+        // The stream showed the position; a read saying the entry still rests lags behind it.
+        Log("signal " + id + ": the stream showed a position on " + t->signal.symbol +
+            ", the query says the entry rests unfilled: the read lags; verifying again");
+        loop_.After(1000, [this, id] { VerifyEntry(id); });
+        return;
+      }
       // Resting, nothing filled yet (a restart, or a fill the stream reported and then took back):
       // it waits for its fill, its time limit or the venue's cancel.
+      t->fill_suspected_since = 0;
       t->entry_resting = true;
       t->maker_price = order.price;
       return;

@@ -35,6 +35,13 @@ struct Engine::Trade {
   TimeMs last_amend_ms = 0;
   // The entry answered "unknown order": it is not amended again; one query settles it.
   bool ghost = false;
+  // The matching engine itself answered an amend "unknown order": the order is no longer open,
+  // whatever a lagging read says afterwards. Never amended again.
+  bool amend_refused = false;
+  TimeMs ghost_since = 0;
+  // The stream showed a position on the leg while the entry rested, its order event not (yet):
+  // a fill, most likely. Not amended; verified by REST until a read agrees (chaos seeds 218, 784).
+  TimeMs fill_suspected_since = 0;
   bool replace_in_flight = false;  // the guard's reads or a replacement on their way
   bool expiring = false;           // the time limit is cancelling the entry
 

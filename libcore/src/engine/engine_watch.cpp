@@ -265,8 +265,10 @@ void Engine::HandleUntracked(const std::string& key) {
   if (Trade* t = ActiveTradeOn(symbol, side); t && t->phase == Trade::Phase::kEntering) {
     // Ours. A resting maker entry waits for its fill on the stream, whose order event follows the
     // position's at once. Still resting a second later, that event is late or lost (chaos seed
-    // 218): the entry is verified by REST rather than left unprotected.
+    // 218): the entry is verified by REST rather than left unprotected. Meanwhile it is not
+    // amended: it has most likely filled (seed 784).
     if (t->entry_resting) {
+      if (!t->fill_suspected_since) t->fill_suspected_since = clock_.NowMs();
       loop_.After(1000, [this, id = t->record.id] {
         Trade* again = TradeOf(id);
         if (again && again->phase == Trade::Phase::kEntering && again->entry_resting) VerifyEntry(id);

@@ -2,9 +2,9 @@
 // Running one chaos episode and what came of it, in process (episode_in_process.cpp): the
 // simulator, keel's real Binance adapter over the in-memory transport, a real SQLite store and the
 // daemon's engine on a virtual clock, so an episode of a minute and a half takes a tenth of a
-// second. Episodes with real processes (keel-exchange-sim and keel-traderd over loopback) are not
-// built yet (docs/chaos.md); the checker needs nothing of the engine for them: the ground truth
-// comes over the control endpoint and the store is a file.
+// second; or with real processes (episode_processes.cpp): keel-exchange-sim and keel-traderd over
+// loopback on the wall clock, SIGKILL of the daemon's process and a restart on the same store. The
+// checker is the same for both: the ground truth comes from the simulator, the store is a file.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -19,6 +19,8 @@ struct EpisodeOptions {
   // Where a failing episode leaves its store, ground truth, plan and timeline (a directory per
   // seed under it); empty: a failing episode keeps nothing.
   std::string keep_dir;
+  // Where keel-exchange-sim and keel-traderd are, for episodes with real processes.
+  std::string bin_dir;
 };
 
 struct EpisodeOutcome {
@@ -36,5 +38,8 @@ struct EpisodeOutcome {
 };
 
 EpisodeOutcome RunInProcess(const EpisodePlan& plan, const EpisodeOptions& options);
+// The same plan with real processes: about active_ms + quiet_ms of wall time. The seed draws the
+// same plan, but the moments are the wall clock's and the scheduler's: a replay is close, not exact.
+EpisodeOutcome RunWithProcesses(const EpisodePlan& plan, const EpisodeOptions& options);
 
 }  // namespace keel::chaos
