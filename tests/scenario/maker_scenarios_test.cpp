@@ -246,3 +246,25 @@ TEST_CASE("chaos seed 784: a maker fill seen only as a position, then stale read
   CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("chaos seed 502: a resting maker entry fills while the stream is down -> found by REST and protected within the grace") {
+  // Found by keel-chaos: the stream was down 4.4 s and the entry filled meanwhile; nothing looked
+  // at it until the reconnect's snapshot, and the resync put the position in the store without
+  // verifying the entry: protected only by the watch's repair, 6 s after the fill.
+  DaemonScenario s;
+  const std::string cid = RestingMakerShort(s);
+  const std::int64_t order_id = VenueOpenOrders(s, "BCHUSDT")[0].order_id;
+  s.user_event_sink = [](std::vector<sim::UserEvent>) {};  // disconnected: what the venue sends is lost
+  s.engine->OnStreamState(false, "disconnected");
+  s.Run(700);
+  REQUIRE(s.Control(R"({"act":"fill","account":"demo","symbol":"BCHUSDT","orderId":)" + std::to_string(order_id) + "}").ok());
+  s.Run(s.settings.daemon.protect_grace_ms);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);  // the signal's stop, within the grace, the stream still down
+  auto sig = s.SignalOf("bch-1");
+  REQUIRE(sig);
+  CHECK(sig->state == SignalState::kOpen);
+  CHECK(sig->entry_attempts == 1);
+  CHECK(s.InvariantFindings() == "");
+}

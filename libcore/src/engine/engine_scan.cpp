@@ -72,9 +72,27 @@ void Engine::PeriodicReconcile() {
   reconcile_timer_ = loop_.After(settings_.daemon.reconcile_interval_ms, [this] { PeriodicReconcile(); });
 }
 
+namespace {
+constexpr TimeMs kStreamDownPollMs = 1000;
+}  // namespace
+
 void Engine::CheckStream(TimeMs now) {
-  if (stream_live_ || !stream_down_since_ || stream_down_alerted_) return;
+  if (stream_live_ || !stream_down_since_) return;
   const TimeMs down = now - stream_down_since_;
+  // Blind to fills while the stream is down: resting maker entries are asked about by REST, each
+  // once a second, so that one filled meanwhile is protected within the grace period (chaos seed
+  // 502) instead of after the reconnect.
+  if (down >= kStreamDownPollMs) {
+    std::vector<std::string> resting;
+    for (auto& [id, t] : trades_) {
+      if (!t->maker() || t->phase != Trade::Phase::kEntering || !t->entry_resting || t->verify_in_flight || t->ghost) continue;
+      if (now - t->last_poll_ms < kStreamDownPollMs) continue;
+      t->last_poll_ms = now;
+      resting.push_back(id);
+    }
+    for (const auto& id : resting) VerifyEntry(id);
+  }
+  if (stream_down_alerted_) return;
   if (down <= settings_.daemon.stream_down_alert_ms) return;
   stream_down_alerted_ = true;
   RaiseAlert(AlertKind::kStreamDown, "stream", "",

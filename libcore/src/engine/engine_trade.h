@@ -42,6 +42,7 @@ struct Engine::Trade {
   // The stream showed a position on the leg while the entry rested, its order event not (yet):
   // a fill, most likely. Not amended; verified by REST until a read agrees (chaos seeds 218, 784).
   TimeMs fill_suspected_since = 0;
+  TimeMs last_poll_ms = 0;  // asked about by REST while the stream was down
   bool replace_in_flight = false;  // the guard's reads or a replacement on their way
   bool expiring = false;           // the time limit is cancelling the entry
 

@@ -375,6 +375,14 @@ void Engine::ResyncSymbols(const std::vector<std::string>& symbols, bool settle_
           RaiseAlert(AlertKind::kReconcileMismatch, std::string(to_string(m.kind)) + " " + m.symbol, m.symbol,
                      std::string(to_string(m.kind)) + " " + m.symbol + ": " + m.detail);
           AfterPositionChange(m.symbol, m.position_side);
+          // A position on the leg of an entry still believed resting: its fill, unseen (the stream
+          // was down, seed 502). Verified now, so its own stop follows, not a repair's.
+          Trade* t = ActiveTradeOn(m.symbol, m.position_side);
+          if (m.kind == MismatchKind::kExchangeOpenStoreFlat && t && t->phase == Trade::Phase::kEntering &&
+              t->entry_resting) {
+            if (!t->fill_suspected_since) t->fill_suspected_since = clock_.NowMs();
+            VerifyEntry(t->record.id);
+          }
         }
       });
 }
