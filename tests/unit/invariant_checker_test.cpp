@@ -15,7 +15,9 @@ Decimal D(const char* t) { return Decimal::Parse(t).value(); }
 
 // A long of 0.010 BTCUSDT opened at t=1000 by order 1, its closePosition stop placed at `stop_at`
 // (none when 0), flat again at t=9000 by the stop's trigger.
-std::string Truth(TimeMs stop_at, const std::string& extra_requests = "", const std::string& positions = "[]") {
+// refusals: the REST API's 429/418 answers, as JSON.
+std::string Truth(TimeMs stop_at, const std::string& extra_requests = "", const std::string& positions = "[]",
+                  const std::string& refusals = "[]") {
   std::string stop;
   if (stop_at)
     stop = R"({"algoId":7,"clientAlgoId":"kdemo.s1","symbol":"BTCUSDT","side":"SELL","positionSide":"BOTH","type":"STOP_MARKET",)"
@@ -28,7 +30,7 @@ std::string Truth(TimeMs stop_at, const std::string& extra_requests = "", const 
          R"("closePosition":false,"time":1000,"updateTime":1000}],"algoOrders":[)" + stop +
          R"(],"trades":[{"orderId":1,"symbol":"BTCUSDT","side":"BUY","positionSide":"BOTH","price":"96000","qty":"0.010","time":1000},)"
          R"({"orderId":2,"symbol":"BTCUSDT","side":"SELL","positionSide":"BOTH","price":"95000","qty":"0.010","time":9000}],)"
-         R"("positions":)" + positions + "}";
+         R"("positions":)" + positions + R"(,"refusals":)" + refusals + "}";
 }
 
 std::vector<Violation> Check(const std::string& json, const StoreView& store = {}, CheckInput input = {},
@@ -66,8 +68,15 @@ TEST_CASE("invariant checker: a position without its stop past the grace period,
   CheckInput banned;
   banned.tolerance_ms = 500;
   banned.daemon_down = {{1500, 2500}};
-  banned.exchange_refusing = {{2000, 3000}};  // overlapping: counted once
-  CHECK(Kinds(Check(Truth(5000), {}, banned)) == "");
+  // The exchange told keel to wait from 2000 to 3000 (overlapping the downtime: counted once).
+  const std::string refused = R"([{"time":2000,"status":429,"retryAfterMs":1000}])";
+  CHECK(Kinds(Check(Truth(5000, "", "[]", refused), {}, banned)) == "");
+  // A refusal excuses only as long as the exchange said to wait.
+  CheckInput running;
+  running.tolerance_ms = 500;
+  CHECK(Kinds(Check(Truth(5000, "", "[]", refused), {}, running)) == "");  // 3000 ms counted
+  const std::string refused_briefly = R"([{"time":2000,"status":429,"retryAfterMs":0}])";
+  CHECK(Kinds(Check(Truth(5000, "", "[]", refused_briefly), {}, running)) == "unprotected BTCUSDT/BOTH;");
 }
 
 TEST_CASE("invariant checker: a position larger than any signal asked for") {
@@ -120,7 +129,7 @@ TEST_CASE("invariant checker: store and exchange disagree once quiet, and the st
 
 TEST_CASE("invariant checker: ground truth that is not what the simulator exports is refused, naming the field") {
   CHECK(ParseGroundTruth("[]").status().message() == "ground truth: not one JSON object");
-  auto bad = ParseGroundTruth(R"({"account":"demo","now":1,"requests":[{"time":"x"}],"orders":[],"algoOrders":[],"trades":[],"positions":[]})");
+  auto bad = ParseGroundTruth(R"({"account":"demo","now":1,"requests":[{"time":"x"}],"orders":[],"algoOrders":[],"trades":[],"positions":[],"refusals":[]})");
   CHECK(bad.status().message() == "ground truth: requests[].time: expected an integer");
 }
 
@@ -155,6 +164,29 @@ TEST_CASE("simulator ground truth: every order request is in the ledger, with th
   CHECK(truth->requests[2].client_id == "kdemo.e1");
   REQUIRE(truth->orders.size() == 1);
   CHECK(!truth->orders[0].open());
+  CHECK(truth->refusals.empty());
   get.target = "/_sim/ground-truth?account=nobody";
   CHECK(venue->HandleHttp(get).status == 404);
+}
+
+TEST_CASE("simulator ground truth: every request refused for the rate, with the Retry-After it was told") {
+  ManualClock clock{1'795'165'200'000};
+  auto venue = sim::SimVenue::Create(sim::DefaultSimConfig(), clock).value();
+  REQUIRE(venue->Apply(sim::ParseSimCommandJson(R"({"fault":"rate_limit","count":1})").value()).ok());
+  net::HttpRequest ping;
+  ping.method = "GET";
+  ping.target = "/fapi/v1/time";
+  auto refused = venue->HandleHttp(ping);
+  CHECK(refused.status == 429);
+  CHECK(refused.header("Retry-After") == "60");
+  CHECK(venue->HandleHttp(ping).status == 200);
+  net::HttpRequest get;
+  get.method = "GET";
+  get.target = "/_sim/ground-truth?account=demo";
+  auto truth = ParseGroundTruth(venue->HandleHttp(get).body);
+  REQUIRE_MESSAGE(truth.ok(), truth.status().ToString());
+  REQUIRE(truth->refusals.size() == 1);
+  CHECK(truth->refusals[0].time == 1'795'165'200'000);
+  CHECK(truth->refusals[0].status == 429);
+  CHECK(truth->refusals[0].retry_after_ms == 60'000);
 }

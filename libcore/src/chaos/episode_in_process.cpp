@@ -199,11 +199,6 @@ class World {
           return;
         }
         if (f.duration_ms > 0) pending_off_.emplace(clock_.NowMs() + f.duration_ms, f.off_command);
-        if (f.kind == "rate_limit") {
-          // The 429's Retry-After runs to the end of the exchange's minute window.
-          const TimeMs now = clock_.NowMs();
-          refusing_.emplace_back(now, now - now % 60'000 + 60'000 + 1000);
-        }
         break;
       }
       case FaultClass::kExchangeAct:
@@ -239,7 +234,7 @@ class World {
   }
 
   bool Act(const PlannedFault& f) {
-    auto truth = ParseGroundTruth(sim::GroundTruthJson(venue_->exchange(), 0));
+    auto truth = ParseGroundTruth(sim::GroundTruthJson(venue_->exchange(), 0, venue_->refusals()));
     if (!truth.ok()) return false;
     const std::string command = ExchangeActCommand(f, *truth);
     return !command.empty() && venue_->Apply(sim::ParseSimCommandJson(command).value()).ok();
@@ -253,11 +248,10 @@ class World {
       outcome_.violations.push_back(
           {"hang", "start", "the daemon did not start again" +
                                 (start_failures_.empty() ? std::string() : ": " + start_failures_.back())});
-    const std::string truth_json = sim::GroundTruthJson(venue_->exchange(), 0);
+    const std::string truth_json = sim::GroundTruthJson(venue_->exchange(), 0, venue_->refusals());
     CheckInput input;
     input.signals = asked_;
     input.daemon_down = down_;
-    input.exchange_refusing = refusing_;
     input.grace_ms = settings_.daemon.protect_grace_ms;
     input.tolerance_ms = settings_.watch_interval_ms + 750;
     JudgeEpisode(truth_json, *store_, input, clock_.NowMs(), outcome_);
@@ -308,7 +302,6 @@ class World {
   TimeMs reconnect_at_ = -1;
   std::multimap<TimeMs, std::string> pending_off_;
   std::vector<std::pair<TimeMs, TimeMs>> down_;
-  std::vector<std::pair<TimeMs, TimeMs>> refusing_;
   std::vector<std::string> start_failures_;
   std::vector<std::string> log_;
   std::vector<SignalAsked> asked_;

@@ -240,8 +240,6 @@ class ProcessWorld {
           return;
         }
         if (f.duration_ms > 0) At(now + f.duration_ms, [this, off = f.off_command] { (void)Control(off); });
-        // The 429's Retry-After runs to the end of the exchange's minute window.
-        if (f.kind == "rate_limit") refusing_.emplace_back(now, now - now % 60'000 + 60'000 + 1000);
         break;
       }
       case FaultClass::kExchangeAct:
@@ -321,8 +319,7 @@ class ProcessWorld {
       CheckInput input;
       input.signals = asked_;
       input.daemon_down = down_;
-      input.exchange_refusing = refusing_;
-      const EngineSettings defaults;
+        const EngineSettings defaults;
       input.grace_ms = 3000;  // the daemon's protect_grace_ms, left at its default in WriteConfig
       // Loopback and a WebSocket add a little to the engine's own watch interval.
       input.tolerance_ms = defaults.watch_interval_ms + 1000;
@@ -365,7 +362,6 @@ class ProcessWorld {
   TimeMs down_since_ = -1;
   TimeMs restart_at_ = -1;
   std::vector<std::pair<TimeMs, TimeMs>> down_;
-  std::vector<std::pair<TimeMs, TimeMs>> refusing_;
   std::vector<std::string> start_failures_;
   std::vector<SignalAsked> asked_;
   std::mutex mu_;

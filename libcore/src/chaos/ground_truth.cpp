@@ -62,7 +62,7 @@ Result<GroundTruth> ParseGroundTruth(std::string_view json) {
   t.account = top.Str("account");
   t.now = top.Int("now");
   if (!top.error.ok()) return top.error;
-  for (const char* name : {"requests", "orders", "algoOrders", "trades", "positions"})
+  for (const char* name : {"requests", "orders", "algoOrders", "trades", "positions", "refusals"})
     if (!ArrayOf(doc, name)) return Status::InvalidInput(std::string("ground truth: ") + name + ": expected an array");
   for (const auto& v : ArrayOf(doc, "requests")->GetArray()) {
     Reader r{v, "requests[]", Status::Ok()};
@@ -120,6 +120,12 @@ Result<GroundTruth> ParseGroundTruth(std::string_view json) {
     TruthPosition p{r.Str("symbol"), r.Str("positionSide"), r.Dec("amount")};
     if (!r.error.ok()) return r.error;
     t.positions.push_back(std::move(p));
+  }
+  for (const auto& v : ArrayOf(doc, "refusals")->GetArray()) {
+    Reader r{v, "refusals[]", Status::Ok()};
+    TruthRefusal x{r.Int("time"), static_cast<int>(r.Int("status")), r.Int("retryAfterMs")};
+    if (!r.error.ok()) return r.error;
+    t.refusals.push_back(x);
   }
   return t;
 }

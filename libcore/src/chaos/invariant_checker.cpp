@@ -84,8 +84,10 @@ struct Checker {
       TimeMs window_start = -1;
       auto close_window = [&](TimeMs end) {
         if (window_start < 0) return;
+        // Not held against keel: time its daemon was not running, and time the exchange had told
+        // it not to send (a 429's or 418's Retry-After, which keel obeys).
         std::vector<std::pair<TimeMs, TimeMs>> excused = input.daemon_down;
-        excused.insert(excused.end(), input.exchange_refusing.begin(), input.exchange_refusing.end());
+        for (const auto& r : truth.refusals) excused.emplace_back(r.time, r.time + r.retry_after_ms);
         const TimeMs up = UpTime(window_start, end, Merged(std::move(excused)));
         figures.unprotected_ms.push_back(up);
         if (up > input.grace_ms + input.tolerance_ms)

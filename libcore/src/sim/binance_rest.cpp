@@ -712,6 +712,7 @@ HttpResponse BinanceRestApi::Handle(const HttpRequest& request) {
   auto fail = [&](const Status& s) {
     const int status = s.http_status() ? s.http_status() : 400;
     if (s.retry_after_ms() > 0) response.headers.emplace_back("Retry-After", std::to_string(s.retry_after_ms() / 1000));
+    if (status == 429 || status == 418) refusals_.push_back({now, status, s.retry_after_ms() / 1000 * 1000});
     return finish(status, error_body(s), std::to_string(status) + " " + std::to_string(s.venue_code().value_or(0)));
   };
 

@@ -7,7 +7,7 @@
 
 namespace keel::sim {
 
-std::string GroundTruthJson(const SimExchange& ex, AccountId id) {
+std::string GroundTruthJson(const SimExchange& ex, AccountId id, const std::vector<BinanceRestApi::Refusal>& refusals) {
   JsonWriter w;
   w.StartObject();
   w.Key("account").String(ex.account_spec(id).name);
@@ -87,6 +87,15 @@ std::string GroundTruthJson(const SimExchange& ex, AccountId id) {
     w.Key("symbol").String(p.symbol);
     w.Key("positionSide").String(to_string(p.position_side));
     w.Key("amount").Number(p.amount);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("refusals").StartArray();
+  for (const auto& r : refusals) {
+    w.StartObject();
+    w.Key("time").Int(r.time);
+    w.Key("status").Int(r.http_status);
+    w.Key("retryAfterMs").Int(r.retry_after_ms);
     w.EndObject();
   }
   w.EndArray();

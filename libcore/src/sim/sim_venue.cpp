@@ -247,7 +247,7 @@ net::HttpResponse SimVenue::HandleControl(const net::HttpRequest& request) {
     auto id = exchange_->FindAccountByName(name);
     if (!id) return control_error(404, "ground-truth: no account \"" + name + "\" (?account=NAME)");
     exchange_->Advance();
-    return json_response(200, GroundTruthJson(*exchange_, *id));
+    return json_response(200, GroundTruthJson(*exchange_, *id, rest_.refusals()));
   }
   if (request.method == "POST" && path == "/_sim/command") {
     auto command = ParseSimCommandJson(request.body);

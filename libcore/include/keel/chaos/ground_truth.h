@@ -58,6 +58,13 @@ struct TruthPosition {
   Decimal amount;  // signed
 };
 
+// A request the exchange refused for its rate (429, 418), and how long it told the client to wait.
+struct TruthRefusal {
+  TimeMs time = 0;
+  int status = 429;
+  TimeMs retry_after_ms = 0;
+};
+
 struct GroundTruth {
   std::string account;
   TimeMs now = 0;
@@ -65,6 +72,7 @@ struct GroundTruth {
   std::vector<TruthOrder> orders;  // both books
   std::vector<TruthTrade> trades;
   std::vector<TruthPosition> positions;
+  std::vector<TruthRefusal> refusals;
 };
 
 Result<GroundTruth> ParseGroundTruth(std::string_view json);

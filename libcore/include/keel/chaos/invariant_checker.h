@@ -40,9 +40,6 @@ Result<StoreView> ReadStoreView(StateStore& store, const InvariantOptions& optio
 struct CheckInput {
   std::vector<SignalAsked> signals;
   std::vector<std::pair<TimeMs, TimeMs>> daemon_down;  // [killed, running again)
-  // When the exchange refused every request (429 with Retry-After until the minute's end): keel
-  // must not send then, so a window it could not close is not held against it.
-  std::vector<std::pair<TimeMs, TimeMs>> exchange_refusing;
   TimeMs grace_ms = 3000;
   // How far past the grace period a repair may land: the watch's interval and one placement.
   TimeMs tolerance_ms = 1000;

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "keel/net/http_message.h"
 #include "keel/sim/faults.h"
@@ -25,6 +26,15 @@ class BinanceRestApi {
   // Requests per "METHOD /path", per result ("200", "400 -2013", "503", "no response").
   const std::map<std::string, std::map<std::string, std::int64_t>>& request_counts() const { return counts_; }
 
+  // Every request the API refused for its rate (429, or 418 once banned), with the Retry-After it
+  // sent: when a client that obeys could not send. Per IP, for every account behind it.
+  struct Refusal {
+    TimeMs time = 0;
+    int http_status = 429;
+    TimeMs retry_after_ms = 0;
+  };
+  const std::vector<Refusal>& refusals() const { return refusals_; }
+
   struct Call;  // one request being answered (binance_rest.cpp)
 
  private:
@@ -33,6 +43,7 @@ class BinanceRestApi {
   StaleReads& stale_;
   RateLimiter limiter_;
   std::map<std::string, std::map<std::string, std::int64_t>> counts_;
+  std::vector<Refusal> refusals_;
 };
 
 }  // namespace keel::sim

@@ -9,15 +9,19 @@
 //    "algoOrders":[{"algoId","clientAlgoId","symbol","side","positionSide","type","status","quantity",
 //                   "triggerPrice","reduceOnly","closePosition","createTime","updateTime"}],
 //    "trades":[{"orderId","symbol","side","positionSide","price","qty","time"}],
-//    "positions":[{"symbol","positionSide","amount"}]}
+//    "positions":[{"symbol","positionSide","amount"}],
+//    "refusals":[{"time","status","retryAfterMs"}]}      every 429/418 of the REST API, any account
+
 //
 // Numbers that are money are decimal strings, as everywhere in keel.
 #include <string>
 
+#include "keel/sim/binance_rest.h"
 #include "keel/sim/sim_exchange.h"
 
 namespace keel::sim {
 
-std::string GroundTruthJson(const SimExchange& exchange, AccountId account);
+std::string GroundTruthJson(const SimExchange& exchange, AccountId account,
+                            const std::vector<BinanceRestApi::Refusal>& refusals);
 
 }  // namespace keel::sim

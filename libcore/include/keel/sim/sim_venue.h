@@ -50,6 +50,7 @@ class SimVenue {
   const std::map<std::string, std::map<std::string, std::int64_t>>& request_counts() const {
     return rest_.request_counts();
   }
+  const std::vector<BinanceRestApi::Refusal>& refusals() const { return rest_.refusals(); }
   void CountStreamMessages(std::int64_t sent) { stream_messages_sent_ += sent; }
 
  private:
