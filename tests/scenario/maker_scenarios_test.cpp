@@ -268,3 +268,68 @@ TEST_CASE("chaos seed 502: a resting maker entry fills while the stream is down 
   CHECK(sig->entry_attempts == 1);
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("chaos seed 910: the stop's placement answered -1007 and never placed -> a second stop at once, protected within the grace") {
+  // Found by keel-chaos: the stop's answer was lost before the exchange placed it; the engine asked
+  // after it five times over four seconds, then rolled the trade back: the position stood without
+  // a stop for longer than the grace period. A closePosition stop sent twice cannot close more
+  // than the position, so the second goes out at once.
+  DaemonScenario s;
+  const std::string cid = RestingMakerShort(s);
+  const std::int64_t order_id = VenueOpenOrders(s, "BCHUSDT")[0].order_id;
+  REQUIRE(s.Control(R"({"fault":"placement","when":"before","how":"-1007","count":1})").ok());
+  REQUIRE(s.Control(R"({"act":"fill","account":"demo","symbol":"BCHUSDT","orderId":)" + std::to_string(order_id) + "}").ok());
+  s.Run(s.settings.daemon.protect_grace_ms);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);
+  auto sig = s.SignalOf("bch-1");
+  REQUIRE(sig);
+  CHECK(sig->state == SignalState::kOpen);
+  s.Run(10'000);  // the first stop, never placed, is settled: nothing of it stays open in the store
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);
+  CHECK(s.SignalOf("bch-1")->state == SignalState::kOpen);
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("a stop whose placement answer was lost after it was placed -> the second is sent, the first found and cancelled") {
+  DaemonScenario s;
+  const std::string cid = RestingMakerShort(s);
+  const std::int64_t order_id = VenueOpenOrders(s, "BCHUSDT")[0].order_id;
+  REQUIRE(s.Control(R"({"fault":"placement","when":"after","how":"timeout","count":1})").ok());
+  REQUIRE(s.Control(R"({"act":"fill","account":"demo","symbol":"BCHUSDT","orderId":)" + std::to_string(order_id) + "}").ok());
+  s.Run(s.settings.daemon.protect_grace_ms + 10'000);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);  // one stop left: the duplicate cancelled
+  auto sig = s.SignalOf("bch-1");
+  REQUIRE(sig);
+  CHECK(sig->state == SignalState::kOpen);
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("chaos seed 916: a close while a maker entry rests -> the entry is cancelled before the position is read") {
+  // Found by keel-chaos: a close signal came while the entry rested. The flatten read the exchange
+  // flat, called the trade closed, and cancelled the entry a second later; it had filled meanwhile
+  // (the stream down, the fill unseen): "already FILLED", and the position belonged to nobody
+  // until the orphan scan protected it.
+  DaemonScenario s;
+  const std::string cid = RestingMakerShort(s);
+  const std::int64_t order_id = VenueOpenOrders(s, "BCHUSDT")[0].order_id;
+  s.user_event_sink = [](std::vector<sim::UserEvent>) {};  // disconnected: what the venue sends is lost
+  s.engine->OnStreamState(false, "disconnected");
+  auto reply = s.Signal(R"({"id":"bch-1-close","symbol":"BCHUSDT","action":"close"})");
+  s.Run(400);
+  // The exchange fills whatever still rests there.
+  (void)s.Control(R"({"act":"fill","account":"demo","symbol":"BCHUSDT","orderId":)" + std::to_string(order_id) + "}");
+  s.Run(3000);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("0"));
+  CHECK(VenueOpenOrders(s, "BCHUSDT").empty());
+  CHECK(s.SignalOf("bch-1-close")->state == SignalState::kClosed);
+  auto entry = s.store->Order(cid).value();
+  REQUIRE(entry);
+  CHECK(entry->state == OrderState::kCanceled);
+  CHECK(s.OpenPositions().empty());
+  CHECK(s.InvariantFindings() == "");
+}

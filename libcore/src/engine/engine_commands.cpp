@@ -20,10 +20,29 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
   if (!positions.ok()) return reply(ReplyOf(2, "error", "", positions.status().message()));
   // The store's positions, and a read of the exchange for the named symbol (the store may not know
   // one), are closed one leg at a time by SafeClose: side from the exchange, verified flat.
-  struct Leg { std::string symbol; std::optional<PositionSide> side; };
+  // Entries still resting are cancelled first, on the same worker, before the position is read:
+  // one that fills between the read and a later cancel would open a position nobody owns (chaos
+  // seed 916).
+  struct Leg {
+    std::string symbol;
+    std::optional<PositionSide> side;
+    std::vector<std::string> entries;  // resting entries of the symbol, cancelled before the close
+  };
   std::vector<Leg> legs;
-  for (const auto& p : *positions) legs.push_back({p.symbol, hedge_mode_ ? std::optional<PositionSide>(p.position_side) : std::nullopt});
-  if (symbol && legs.empty()) legs.push_back({*symbol, std::nullopt});
+  for (const auto& p : *positions) legs.push_back({p.symbol, hedge_mode_ ? std::optional<PositionSide>(p.position_side) : std::nullopt, {}});
+  for (auto& [id, t] : trades_) {
+    if (symbol && t->signal.symbol != *symbol) continue;
+    if (!t->entry_resting || !t->record.entry_client_order_id) continue;
+    auto leg = std::find_if(legs.begin(), legs.end(), [&](const Leg& l) {
+      return l.symbol == t->signal.symbol && (!l.side || *l.side == t->leg);
+    });
+    if (leg == legs.end()) {
+      legs.push_back({t->signal.symbol, hedge_mode_ ? std::optional<PositionSide>(t->leg) : std::nullopt, {}});
+      leg = legs.end() - 1;
+    }
+    leg->entries.push_back(*t->record.entry_client_order_id);
+  }
+  if (symbol && legs.empty()) legs.push_back({*symbol, std::nullopt, {}});
   if (legs.empty()) return reply(ReplyOf(0, "flat", "", "no open position in the store"));
   for (auto& [id, t] : trades_) {
     if (symbol && t->signal.symbol != *symbol) continue;
@@ -33,12 +52,44 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
   auto results = std::make_shared<std::vector<std::string>>();
   auto worst = std::make_shared<int>(0);
   auto left = std::make_shared<int>(static_cast<int>(legs.size()));
+  struct Closed {
+    std::vector<OrderReport> entries;  // the resting entries as their cancel (or query) left them
+    std::vector<std::string> problems;
+    Result<SafeCloseResult> close = Status::Internal("not run");
+  };
   for (const auto& leg : legs) {
     const SafeCloseOptions o = CloseOptions(leg.symbol, leg.side, "flatten");
-    Log("flatten " + leg.symbol + (leg.side ? std::string("/") + to_string(*leg.side) : std::string()) + " reason=operator");
-    OnWorker<Result<SafeCloseResult>>(
-        [this, o](Exchange& ex) { return SafeClose(ex, &worker_store_, o); },
-        [this, leg, results, worst, left, reply](Result<SafeCloseResult> r) {
+    Log("flatten " + leg.symbol + (leg.side ? std::string("/") + to_string(*leg.side) : std::string()) + " reason=operator" +
+        (leg.entries.empty() ? std::string() : ", " + std::to_string(leg.entries.size()) + " resting entry(ies) cancelled first"));
+    OnWorker<std::shared_ptr<Closed>>(
+        [this, o, leg](Exchange& ex) {
+          auto c = std::make_shared<Closed>();
+          for (const auto& cid : leg.entries) {
+            auto cancelled = ex.Cancel(OrderBook::kRegular, leg.symbol, cid);
+            if (cancelled.ok() && cancelled->order) {
+              c->entries.push_back(*cancelled->order);
+              continue;
+            }
+            if (!cancelled.ok() && !cancelled.status().IsNotFound()) {
+              c->problems.push_back("cancel of " + cid + ": " + cancelled.status().message());
+              continue;
+            }
+            // Cancelled without the order in the answer, or already ended: one query says how.
+            auto q = ex.Query(OrderBook::kRegular, leg.symbol, cid);
+            if (q.ok()) c->entries.push_back(*q);
+            else c->problems.push_back("query of " + cid + ": " + q.status().message());
+          }
+          c->close = SafeClose(ex, &worker_store_, o);
+          return c;
+        },
+        [this, leg, results, worst, left, reply](std::shared_ptr<Closed> c) {
+          for (const auto& e : c->entries) {
+            RecordOrderReport(e, "cancelled before the flatten");
+            for (auto& [tid, t] : trades_)
+              if (t->record.entry_client_order_id == e.client_order_id) t->entry_resting = false;
+          }
+          for (const auto& p : c->problems) Log("flatten " + leg.symbol + ": " + p);
+          const Result<SafeCloseResult>& r = c->close;
           std::string line = leg.symbol + ": ";
           int code = 0;
           if (!r.ok()) {
@@ -51,6 +102,11 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
           } else {
             code = 4;
             line += "close sent, not verified flat";
+          }
+          if (!c->problems.empty()) {
+            // An entry that may still rest can still open a position: not a verified flatten.
+            code = std::max(code, 4);
+            line += "; an entry may still rest (" + c->problems.front() + ")";
           }
           Log("flatten " + line);
           results->push_back(line);

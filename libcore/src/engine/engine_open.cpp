@@ -8,6 +8,11 @@
 #include "keel/safety/settle.h"
 
 namespace keel {
+
+namespace {
+// How often a stop is sent again at once when its placement's outcome was unknown.
+constexpr int kMaxStopResends = 2;
+}  // namespace
 namespace {
 
 Side OpeningSide(PositionSide direction) { return direction == PositionSide::kLong ? Side::kBuy : Side::kSell; }
@@ -436,10 +441,13 @@ void Engine::PlaceExit(const std::string& id, OrderPurpose purpose) {
       " closePosition trigger " + trigger->ToString() + " MARK_PRICE reason=signal");
   SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
   const std::string cid = order.client_order_id;
+  // A stop whose answer is lost is not waited for: another goes out at once (OnExitPlaced), and
+  // this one is settled meanwhile. A take-profit, or a stop already sent again, is settled first.
+  const bool resend_if_unknown = is_stop && t->stop_resends < kMaxStopResends;
   OnWorker<Result<OrderReport>>(
-      [order, settle](Exchange& ex) {
+      [order, settle, resend_if_unknown](Exchange& ex) {
         auto placed = ex.Place(order);
-        if (!placed.ok() && placed.status().IsUnknownOutcome())
+        if (!placed.ok() && placed.status().IsUnknownOutcome() && !resend_if_unknown)
           return SettleByClientId(ex, OrderBook::kConditional, order.symbol, order.client_order_id, settle);
         return placed;
       },
@@ -473,6 +481,17 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
     SaveSignal(*t, "protected; take-profit " + cid + " resting", Provenance{Source::kRest, placed->update_time, "take-profit placed"});
     return;
   }
+  if (!placed.ok() && placed.status().IsUnknownOutcome() && t->stop_resends < kMaxStopResends &&
+      t->phase == Trade::Phase::kProtecting && !t->close_in_flight) {
+    // Waiting for the exchange to show it would leave the position bare past the grace period
+    // (chaos seed 910). A second closePosition stop cannot close more than the position: it goes
+    // out now, and the first, once found, is cancelled.
+    ++t->stop_resends;
+    Log("signal " + id + ": the stop " + cid + "'s outcome is unknown (" + placed.status().message() +
+        "); another stop goes out now, " + cid + " is settled meanwhile");
+    PlaceExit(id, OrderPurpose::kStop);  // first: a worker free now sends it before the settle's queries
+    return SettleDuplicateStop(id, cid);
+  }
   if (!working) {
     const std::string why = placed.ok() ? std::string("the stop ended ") + to_string(placed->status)
                                         : "the stop was not placed: " + placed.status().message();
@@ -487,10 +506,39 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
     WriteOrLog(b, "naming the stop of " + id);
   }
   t->phase = Trade::Phase::kProtected;
+  for (const auto& spare : t->spare_stops)
+    if (spare != cid) CancelOrder(OrderBook::kConditional, t->signal.symbol, spare, "a second stop of the same position");
+  t->spare_stops.clear();
   SaveSignal(*t, "protected by stop " + cid + " at " + placed->trigger_price.ToString(),
              Provenance{Source::kRest, placed->update_time, "stop placed"});
   if (t->signal.take_profit && !t->take_profit_done && !t->record.take_profit_client_order_id)
     PlaceExit(id, OrderPurpose::kTakeProfit);
+}
+
+void Engine::SettleDuplicateStop(const std::string& id, const std::string& cid) {
+  Trade* t = TradeOf(id);
+  if (!t) return;
+  const std::string symbol = t->signal.symbol;
+  SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
+  OnWorker<Result<OrderReport>>(
+      [symbol, cid, settle](Exchange& ex) { return SettleByClientId(ex, OrderBook::kConditional, symbol, cid, settle); },
+      [this, id, symbol, cid](Result<OrderReport> r) {
+        if (!r.ok()) {
+          // Never seen: the periodic reconcile settles its record once it is old enough.
+          Log("the stop " + cid + " sent before another: " + r.status().message());
+          return;
+        }
+        RecordOrderReport(*r, "settled: a stop sent again meanwhile");
+        if (r->status != OrderStatus::kNew) return;
+        Trade* tr = TradeOf(id);
+        if (!tr || tr->record.stop_client_order_id == cid) return;
+        // The stop that protects the trade is another one: this one goes, once that one is
+        // confirmed. Until then it stays: two stops are safe, none is not.
+        if (tr->phase == Trade::Phase::kProtected)
+          CancelOrder(OrderBook::kConditional, symbol, cid, "a second stop of the same position");
+        else
+          tr->spare_stops.push_back(cid);
+      });
 }
 
 SafeCloseOptions Engine::CloseOptions(const std::string& symbol, std::optional<PositionSide> leg,

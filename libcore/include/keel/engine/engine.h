@@ -176,6 +176,7 @@ class Engine {
   void OnEntryAmended(const std::string& signal_id, const std::string& client_order_id, Decimal price,
                       Result<OrderReport> amended);
   // An entry answered "unknown order": one targeted query settles what it became.
+  void SettleDuplicateStop(const std::string& signal_id, const std::string& client_order_id);
   void SettleGhost(const std::string& signal_id, const std::string& client_order_id, const std::string& why);
   // The entry ended on the exchange with nothing filled: a new one through the ReplacementGuard.
   // `queried`: the original's terminal state, read a moment ago (final; not asked again).
