@@ -138,6 +138,17 @@ TEST_CASE("daemon: a position opened by hand is seen from the stream at once and
   CHECK(positions[0].stop_client_order_id.has_value());
   CHECK(s.VenueOpenAlgoOrders("ETHUSDT") == 1);
   CHECK(s.ExchangeAmount("ETHUSDT") == D("0.5"));  // protected, not closed
+  // The journal says who placed the stop: the engine, not an operator.
+  RecordFilter journal;
+  journal.symbol = "ETHUSDT";
+  int by_engine = 0, by_operator = 0;
+  for (const auto& e : *s.store->Journal(journal)) {
+    if (e.entity != "intent") continue;
+    by_engine += e.source == Source::kEngine;
+    by_operator += e.source == Source::kOperator;
+  }
+  CHECK(by_engine == 1);
+  CHECK(by_operator == 0);
   s.Run(5000);
   CHECK(s.alerts.Count(AlertKind::kUnprotectedPosition) == 0);
   CHECK(s.InvariantFindings() == "");

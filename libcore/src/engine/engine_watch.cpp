@@ -225,6 +225,7 @@ void Engine::Repair(const PositionRecord& p) {
   o.stop_pct = settings_.daemon.protect_stop_pct;
   o.now = clock_.NowMs();
   o.settle = SettleOptions{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
+  o.source = Source::kEngine;  // the daemon's own repair, not an operator's
   const Instrument instrument = inst->second;
   const std::string symbol = p.symbol;
   const PositionSide side = p.position_side;

@@ -51,8 +51,8 @@ Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const Pos
   OrderRecord order = PendingRecordOf(stop, OrderPurpose::kEmergencyStop, p.amount.abs(), now);
   {
     WriteBatch b(now);
-    b.PutIntent(intent, Provenance{Source::kOperator, std::nullopt, "protect"})
-        .PutOrder(order, Provenance{Source::kOperator, std::nullopt, "sending stop"});
+    b.PutIntent(intent, Provenance{options.source, std::nullopt, "protect"})
+        .PutOrder(order, Provenance{options.source, std::nullopt, "sending stop"});
     KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("recording the stop intent"));
   }
   auto placed = ex.Place(stop);
@@ -93,7 +93,7 @@ Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const Pos
   position.stop_client_order_id = stop.client_order_id;
   WriteBatch b(now);
   b.PutOrder(order, Provenance{Source::kRest, placed->update_time, "stop acknowledged"})
-      .PutOpenPosition(position, Provenance{Source::kOperator, p.update_time,
+      .PutOpenPosition(position, Provenance{options.source, p.update_time,
                                             r.adopted ? "adopted with a protective stop" : "protective stop attached"});
   IncidentRecord incident;
   incident.kind = r.adopted ? IncidentKind::kOrphanPosition : IncidentKind::kUnprotectedPosition;

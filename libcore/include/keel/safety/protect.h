@@ -25,6 +25,9 @@ struct ProtectOptions {
   Decimal stop_pct;  // the stop's distance in percent: 0 < P < 100
   TimeMs now = 0;
   SettleOptions settle;
+  // Who protects, for the journal: keel-protect and keel-ctl protect are the operator; the
+  // daemon's own repair of an unprotected or orphan position is the engine.
+  Source source = Source::kOperator;
 };
 
 // kInvalidInput when P is out of range: checked before anything is read or sent.
