@@ -333,3 +333,26 @@ TEST_CASE("chaos seed 916: a close while a maker entry rests -> the entry is can
   CHECK(s.OpenPositions().empty());
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("chaos seeds 2108, 2536: a maker fill the stream lost entirely -> the book trading through the entry's price has it verified") {
+  // Found by keel-chaos: 23-30 % of user events dropped; the entry's fill, its order event and the
+  // account update were all lost. Nothing looked until the orphan scan or the reconcile, 7-12 s
+  // later. The market data said it at once: the best bid reached the resting sell's price, so the
+  // order cannot still rest there.
+  DaemonScenario s;
+  const std::string cid = RestingMakerShort(s);
+  const std::int64_t order_id = VenueOpenOrders(s, "BCHUSDT")[0].order_id;
+  REQUIRE(s.Control(R"({"fault":"stream_drop_next","event":"ORDER_TRADE_UPDATE","detail":"TRADE"})").ok());
+  REQUIRE(s.Control(R"({"fault":"stream_drop_next","event":"ACCOUNT_UPDATE"})").ok());
+  REQUIRE(s.Control(R"({"act":"fill","account":"demo","symbol":"BCHUSDT","orderId":)" + std::to_string(order_id) + "}").ok());
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BCHUSDT","percent":"0.5"})").ok());  // through the sell
+  s.Run(s.settings.daemon.protect_grace_ms);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);  // its stop, within the grace
+  auto sig = s.SignalOf("bch-1");
+  REQUIRE(sig);
+  CHECK(sig->state == SignalState::kOpen);
+  CHECK(sig->entry_attempts == 1);
+  CHECK(s.InvariantFindings() == "");
+}

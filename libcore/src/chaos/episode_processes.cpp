@@ -73,6 +73,7 @@ class ProcessWorld {
     outcome_.seed = plan_.seed;
     if (Status st = StartSimulator(); !st.ok()) {
       outcome_.violations.push_back({"checker", "keel-exchange-sim", st.message()});
+      outcome_.kept = dir_;  // its log says why
       return outcome_;
     }
     WriteConfig();

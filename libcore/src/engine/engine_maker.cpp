@@ -21,14 +21,30 @@ void Engine::FollowBook(const std::string& symbol) {
   auto inst = instruments_.find(symbol);
   if (book == books_.end() || inst == instruments_.end()) return;
   const TimeMs now = clock_.NowMs();
+  const Decimal bid = book->second.first, ask = book->second.second;
   std::vector<std::pair<std::string, Decimal>> moves;
+  std::vector<std::string> crossed;
   for (auto& [id, t] : trades_) {
     if (t->signal.symbol != symbol || !t->maker() || !t->entry_resting) continue;
+    // The book has traded through the entry's price: a post-only order cannot rest there any more.
+    // It filled (or ended) whatever the stream says; a stream that lost the fill (chaos seeds 2108,
+    // 2536) would leave the position bare until a scan. Verified now, not amended.
+    const bool through = t->entry_side == Side::kSell ? bid >= t->maker_price : ask <= t->maker_price;
+    if (through && !t->fill_suspected_since && !t->amend_in_flight && t->phase == Trade::Phase::kEntering) {
+      t->fill_suspected_since = now;
+      crossed.push_back(id);
+      continue;
+    }
     if (t->amend_in_flight || t->ghost || t->amend_refused || t->fill_suspected_since || t->replace_in_flight || t->expiring || t->finished || t->close_in_flight) continue;
     if (guard_.BreakerOpen(*t->record.entry_client_order_id)) continue;
     if (t->last_amend_ms && now - t->last_amend_ms < kAmendIntervalMs) continue;
     auto to = MakerFollow(t->entry_side, t->maker_price, book->second.first, book->second.second, inst->second);
     if (to) moves.emplace_back(id, *to);
+  }
+  for (const auto& id : crossed) {
+    Log("signal " + id + ": the book traded through the resting entry's price (bid " + bid.ToString() + ", ask " +
+        ask.ToString() + "): verifying it");
+    VerifyEntry(id);
   }
   for (const auto& [id, price] : moves) AmendEntry(id, price);
 }
