@@ -356,3 +356,30 @@ TEST_CASE("chaos seeds 2108, 2536: a maker fill the stream lost entirely -> the 
   CHECK(sig->entry_attempts == 1);
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("chaos seed 3749: a maker fill whose order event is lost is verified within a quarter second, before later faults can stall it") {
+  // Found by keel-chaos: the account update showed the fill, the order event was lost; the engine
+  // waited a second for it. Meanwhile placements began to go unanswered and a close signal took
+  // over the trade: the position stood without a stop for 4.8 s while the close was settled.
+  DaemonScenario s;
+  const std::string cid = RestingMakerShort(s);
+  const std::int64_t order_id = VenueOpenOrders(s, "BCHUSDT")[0].order_id;
+  REQUIRE(s.Control(R"({"fault":"stream_drop_next","event":"ORDER_TRADE_UPDATE","detail":"TRADE"})").ok());
+  REQUIRE(s.Control(R"({"act":"fill","account":"demo","symbol":"BCHUSDT","orderId":)" + std::to_string(order_id) + "}").ok());
+  s.Run(300);
+  INFO(s.EngineLog());
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);  // the stop rests before anything else can go wrong
+  REQUIRE(s.Control(R"({"fault":"placement","when":"before","how":"timeout","count":2})").ok());
+  auto reply = s.Signal(R"({"id":"bch-1-close","symbol":"BCHUSDT","action":"close"})");
+  s.Run(s.settings.daemon.protect_grace_ms);
+  // The close's orders were lost; the stop still covers the position until one of them lands.
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);
+  s.Run(10'000);
+  // Not knowing what its close did, the flatten sent no other: the close is unresolved, for the
+  // operator, and the position keeps its stop.
+  CHECK(s.SignalOf("bch-1-close")->state == SignalState::kUnresolved);
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);
+  CHECK(s.InvariantFindings() == "");
+}

@@ -259,18 +259,24 @@ void Engine::Repair(const PositionRecord& p) {
       });
 }
 
+namespace {
+// How long the order event of a fill may trail its account update before the fill is verified by
+// REST: they leave the exchange together, so a quarter of a second is already late.
+constexpr TimeMs kOrderEventWaitMs = 250;
+}  // namespace
+
 void Engine::HandleUntracked(const std::string& key) {
   std::string symbol;
   PositionSide side = PositionSide::kBoth;
   if (!SplitKey(key, symbol, side)) return;
   if (Trade* t = ActiveTradeOn(symbol, side); t && t->phase == Trade::Phase::kEntering) {
     // Ours. A resting maker entry waits for its fill on the stream, whose order event follows the
-    // position's at once. Still resting a second later, that event is late or lost (chaos seed
+    // position's at once. Still resting a moment later, that event is late or lost (chaos seed
     // 218): the entry is verified by REST rather than left unprotected. Meanwhile it is not
     // amended: it has most likely filled (seed 784).
     if (t->entry_resting) {
       if (!t->fill_suspected_since) t->fill_suspected_since = clock_.NowMs();
-      loop_.After(1000, [this, id = t->record.id] {
+      loop_.After(kOrderEventWaitMs, [this, id = t->record.id] {
         Trade* again = TradeOf(id);
         if (again && again->phase == Trade::Phase::kEntering && again->entry_resting) VerifyEntry(id);
       });
