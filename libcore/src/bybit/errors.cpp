@@ -1,0 +1,73 @@
+#include "keel/bybit/errors.h"
+
+#include <rapidjson/document.h>
+
+namespace keel::bybit {
+
+namespace {
+
+// Bybit's reset time is absolute (ms); a header keel cannot read leaves the wait unknown (0).
+TimeMs RetryAfter(const net::HttpResponse& response, TimeMs now_ms) {
+  const std::string reset = response.header("X-Bapi-Limit-Reset-Timestamp");
+  if (reset.empty() || reset.size() > 16 || reset.find_first_not_of("0123456789") != std::string::npos) return 0;
+  const TimeMs at = std::stoll(reset);
+  return at > now_ms ? at - now_ms : 0;
+}
+
+std::string Coded(const std::string& what, const std::string& message, int code, int http) {
+  return what + ": " + message + " [retCode=" + std::to_string(code) + " http=" + std::to_string(http) + "]";
+}
+
+}  // namespace
+
+Status ErrorFromRetCode(int ret_code, const std::string& ret_msg, const net::HttpResponse& response,
+                        const std::string& what, TimeMs now_ms) {
+  const std::string text = Coded(what, ret_msg, ret_code, response.status);
+  switch (ret_code) {
+    case kOrderNotExists:
+    case kOrderFilledOrCancelled:
+    case kOrderCancelled:
+      return Status::NotFound(Status::Exchange(text, ret_code, response.status).ToString());
+    case kServerError:
+    case kOrderProcessing:
+      return Status::UnknownOutcome(text + ": execution status unknown");
+    case kTooManyVisits:
+      return Status::Exchange(text, ret_code, response.status, RetryAfter(response, now_ms));
+    default:
+      return Status::Exchange(text, ret_code, response.status);
+  }
+}
+
+Status ErrorFromResponse(const net::HttpResponse& response, const std::string& what, TimeMs now_ms) {
+  rapidjson::Document d;
+  d.Parse(response.body.c_str(), response.body.size());
+  const bool envelope = !d.HasParseError() && d.IsObject() && d.HasMember("retCode") && d["retCode"].IsInt();
+  if (response.status == 429 || response.status == 403) {
+    // 403: the IP limit ("access too frequent"), lifted after 10 minutes; 429: system protection.
+    const TimeMs wait = response.status == 403 ? 600'000 : RetryAfter(response, now_ms);
+    const int code = envelope ? d["retCode"].GetInt() : 0;
+    return Status::Exchange(Coded(what, "rate limited by the exchange (HTTP " + std::to_string(response.status) + ")",
+                                  code, response.status),
+                            code, response.status, wait);
+  }
+  if (response.status >= 500 || response.status == 408)
+    return Status::UnknownOutcome(Coded(what, "HTTP " + std::to_string(response.status), envelope ? d["retCode"].GetInt() : 0,
+                                        response.status) +
+                                  ": execution status unknown");
+  if (!envelope) {
+    // Not Bybit's answer (a proxy's page, a cut body): whatever reached the exchange may have acted.
+    return Status::UnknownOutcome(what + ": HTTP " + std::to_string(response.status) +
+                                  " without Bybit's envelope: execution status unknown");
+  }
+  std::string msg = d.HasMember("retMsg") && d["retMsg"].IsString() ? d["retMsg"].GetString() : "";
+  return ErrorFromRetCode(d["retCode"].GetInt(), msg, response, what, now_ms);
+}
+
+bool IsRateLimited(const Status& status) {
+  return status.venue_code() == std::optional<int>(kTooManyVisits) || status.http_status() == 429 ||
+         status.http_status() == 403;
+}
+
+bool IsClockSkew(const Status& status) { return status.venue_code() == std::optional<int>(kTimestampOutside); }
+
+}  // namespace keel::bybit
