@@ -1,0 +1,281 @@
+#include "keel/bybit/codec.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "exchange/venue_json.h"
+
+namespace keel::bybit {
+namespace {
+
+using venue_json::Fields;
+using venue_json::JsonDoc;
+using Value = rapidjson::Value;
+
+std::string TextOf(const Value& v) {
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> w(out);
+  v.Accept(w);
+  return std::string(out.GetString(), out.GetSize());
+}
+
+Result<Side> SideOf(std::string_view s) {
+  if (s == "Buy") return Side::kBuy;
+  if (s == "Sell") return Side::kSell;
+  return Status::InvalidInput("expected Buy or Sell, found \"" + std::string(s) + "\"");
+}
+
+// A conditional order's kind from its stopOrderType and orderType; "" or "UNKNOWN" is a plain order.
+std::optional<OrderType> TypeOf(std::string_view order_type, std::string_view stop_order_type, bool conditional) {
+  const bool market = order_type == "Market";
+  if (!market && order_type != "Limit") return std::nullopt;
+  if (!conditional) return market ? OrderType::kMarket : OrderType::kLimit;
+  if (stop_order_type == "TakeProfit" || stop_order_type == "PartialTakeProfit")
+    return market ? OrderType::kTakeProfitMarket : OrderType::kTakeProfit;
+  if (stop_order_type == "TrailingStop") return OrderType::kTrailingStopMarket;
+  if (stop_order_type == "StopLoss" || stop_order_type == "PartialStopLoss" || stop_order_type == "Stop" ||
+      stop_order_type.empty() || stop_order_type == "UNKNOWN")
+    return market ? OrderType::kStopMarket : OrderType::kStop;
+  return std::nullopt;
+}
+
+// The exchange's own orders: a liquidation (laddered or taken over) or an auto-deleveraging.
+bool ExchangeGenerated(std::string_view create_type) {
+  return create_type == "CreateByLiq" || create_type == "CreateByTakeOver_PassThrough" ||
+         create_type == "CreateByAdl_PassThrough" || create_type == "CreateByAdminClosing" ||
+         create_type == "CreateBySettle";
+}
+
+OrderEvent OrderEventFrom(const Value& v, TimeMs creation_time, Status& error) {
+  Fields f(v, "order");
+  OrderEvent e;
+  e.venue_event = "order";
+  e.event_time = creation_time;
+  e.symbol = std::string(f.Str("symbol"));
+  e.exchange_order_id = std::string(f.Str("orderId"));
+  e.client_order_id = std::string(f.Str("orderLinkId", false));
+  auto side = SideOf(f.Str("side"));
+  if (f.status().ok() && !side.ok()) error = Status::InvalidInput("order field \"side\": " + side.status().message());
+  if (side.ok()) e.side = *side;
+  const std::int64_t idx = f.Int("positionIdx", false);
+  if (auto ps = PositionSideOfIdx(idx); ps.ok()) e.position_side = *ps;
+  else e.unrecognized.push_back("positionIdx=" + std::to_string(idx));
+  const std::string_view order_type = f.Str("orderType");
+  const std::string_view stop_order_type = f.Str("stopOrderType", false);
+  e.trigger_price = f.Dec("triggerPrice", false);
+  const bool conditional = e.trigger_price.is_positive() ||
+                           (!stop_order_type.empty() && stop_order_type != "UNKNOWN");
+  e.book = conditional ? OrderBook::kConditional : OrderBook::kRegular;
+  e.venue_type = std::string(order_type);
+  if (!stop_order_type.empty() && stop_order_type != "UNKNOWN") e.venue_type += "/" + std::string(stop_order_type);
+  e.type = TypeOf(order_type, stop_order_type, conditional);
+  if (!e.type) e.unrecognized.push_back("orderType=" + e.venue_type);
+  e.venue_status = std::string(f.Str("orderStatus"));
+  e.status = DecideOrderStatus(e.venue_status);
+  if (!e.status) e.unrecognized.push_back("orderStatus=" + e.venue_status);
+  e.time_in_force = std::string(f.Str("timeInForce", false));
+  const std::string_view cancel_type = f.Str("cancelType", false);
+  if (cancel_type != "UNKNOWN") e.expiry_reason = std::string(cancel_type);
+  const std::string_view reject = f.Str("rejectReason", false);
+  if (reject != "EC_NoError") e.reason = std::string(reject);
+  e.qty = f.Dec("qty");
+  e.price = f.Dec("price", false);
+  e.filled_qty = f.Dec("cumExecQty");
+  e.avg_price = f.Dec("avgPrice", false);
+  e.realized_profit = f.Dec("closedPnl", false);
+  e.reduce_only = f.Bool("reduceOnly", false);
+  // A conditional close of the whole position: reduceOnly + closeOnTrigger with qty 0 when placed.
+  e.close_position = f.Bool("closeOnTrigger", false);
+  e.exchange_generated = ExchangeGenerated(f.Str("createType", false));
+  e.transaction_time = f.Int("updatedTime");
+  if (!f.status().ok() && error.ok()) error = f.status();
+  return e;
+}
+
+Result<PositionReport> PositionFrom(const Value& v, bool stream) {
+  Fields f(v, "position");
+  PositionReport p;
+  p.symbol = std::string(f.Str("symbol"));
+  const std::int64_t idx = f.Int("positionIdx");
+  const std::string_view side = f.Str("side", false);
+  const Decimal size = f.Dec("size");
+  // The REST row says avgPrice, the topic entryPrice.
+  p.entry_price = stream ? f.Dec("entryPrice", false) : f.Dec("avgPrice", false);
+  p.update_time = f.Int("updatedTime", false);
+  if (!f.status().ok()) return f.status();
+  auto ps = PositionSideOfIdx(idx);
+  if (!ps.ok()) return Status::InvalidInput("position " + p.symbol + ": " + ps.status().message());
+  p.position_side = *ps;
+  if (size.is_zero()) return p;  // flat: side "" (unified account) or "None" (classic)
+  if (side == "Buy") p.amount = size;
+  else if (side == "Sell") p.amount = size.negated();
+  else return Status::InvalidInput("position " + p.symbol + " field \"side\": size " + size.ToString() +
+                                   " with side \"" + std::string(side) + "\"");
+  return p;
+}
+
+const Value* ArrayField(const Value& v, const char* name) {
+  if (!v.IsObject()) return nullptr;
+  auto it = v.FindMember(name);
+  return it != v.MemberEnd() && it->value.IsArray() ? &it->value : nullptr;
+}
+
+std::string Cursor(const Value& v) {
+  if (!v.IsObject()) return "";
+  auto it = v.FindMember("nextPageCursor");
+  return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+}  // namespace
+
+Result<Envelope> ParseEnvelope(std::string_view json) {
+  JsonDoc doc(json, "answer");
+  if (!doc.status().ok()) return doc.status();
+  Fields f(doc.root(), "answer");
+  Envelope e;
+  e.ret_code = static_cast<int>(f.Int("retCode"));
+  e.ret_msg = std::string(f.Str("retMsg", false));
+  e.time = f.Int("time", false);
+  if (!f.status().ok()) return f.status();
+  auto result = doc.root().FindMember("result");
+  if (result != doc.root().MemberEnd()) e.result = TextOf(result->value);
+  return e;
+}
+
+std::optional<OrderStatus> DecideOrderStatus(std::string_view s) {
+  if (s == "New" || s == "PartiallyFilled" || s == "Untriggered" || s == "Triggered")
+    return s == "PartiallyFilled" ? OrderStatus::kPartiallyFilled : OrderStatus::kNew;
+  if (s == "Filled") return OrderStatus::kFilled;
+  if (s == "Cancelled" || s == "Deactivated" || s == "PartiallyFilledCanceled") return OrderStatus::kCanceled;
+  if (s == "Rejected") return OrderStatus::kRejected;
+  return std::nullopt;
+}
+
+Result<PositionSide> PositionSideOfIdx(std::int64_t idx) {
+  switch (idx) {
+    case 0: return PositionSide::kBoth;
+    case 1: return PositionSide::kLong;
+    case 2: return PositionSide::kShort;
+    default: return Status::InvalidInput("positionIdx: expected 0, 1 or 2, found " + std::to_string(idx));
+  }
+}
+
+std::int64_t PositionIdxOf(PositionSide side) {
+  return side == PositionSide::kLong ? 1 : side == PositionSide::kShort ? 2 : 0;
+}
+
+Result<OrderReport> ParseOrderRow(std::string_view json) {
+  JsonDoc doc(json, "order");
+  if (!doc.status().ok()) return doc.status();
+  Status error;
+  OrderEvent e = OrderEventFrom(doc.root(), 0, error);
+  if (!error.ok()) return error;
+  return e.Report();
+}
+
+Result<OrderPage> ParseOrderPage(std::string_view result_json) {
+  JsonDoc doc(result_json, "order list");
+  if (!doc.status().ok()) return doc.status();
+  const Value* list = ArrayField(doc.root(), "list");
+  if (!list) return Status::InvalidInput("order list: no \"list\" array");
+  OrderPage page;
+  page.next_cursor = Cursor(doc.root());
+  for (const auto& row : list->GetArray()) {
+    Status error;
+    OrderEvent e = OrderEventFrom(row, 0, error);
+    if (!error.ok()) return error;
+    auto report = e.Report();
+    if (!report.ok()) return report.status();
+    page.orders.push_back(std::move(*report));
+  }
+  return page;
+}
+
+Result<PositionPage> ParsePositionPage(std::string_view result_json) {
+  JsonDoc doc(result_json, "position list");
+  if (!doc.status().ok()) return doc.status();
+  const Value* list = ArrayField(doc.root(), "list");
+  if (!list) return Status::InvalidInput("position list: no \"list\" array");
+  PositionPage page;
+  page.next_cursor = Cursor(doc.root());
+  for (const auto& row : list->GetArray()) {
+    auto p = PositionFrom(row, false);
+    if (!p.ok()) return p.status();
+    page.positions.push_back(std::move(*p));
+  }
+  return page;
+}
+
+Result<PrivateMessage> ParsePrivateMessage(std::string_view json) {
+  JsonDoc doc(json, "private stream message");
+  if (!doc.status().ok()) return doc.status();
+  const Value& root = doc.root();
+  if (!root.IsObject()) return Status::InvalidInput("private stream message: not one JSON object");
+  Fields f(root, "private stream message");
+  const std::string_view topic = f.Str("topic", false);
+  if (topic.empty()) {
+    ControlReply c;
+    c.op = std::string(f.Str("op"));
+    c.success = f.Bool("success", false) || c.op == "pong";
+    c.ret_msg = std::string(f.Str("ret_msg", false));
+    c.req_id = std::string(f.Str("req_id", false));
+    if (!f.status().ok()) return f.status();
+    return PrivateMessage(std::move(c));
+  }
+  const TimeMs creation_time = f.Int("creationTime", false);
+  if (!f.status().ok()) return f.status();
+  const Value* data = ArrayField(root, "data");
+  // Categorised topics (order.linear, …) carry the same rows as the all-in-one ones.
+  const std::string_view base = topic.substr(0, topic.find('.'));
+  if (base != "order" && base != "execution" && base != "position") return PrivateMessage(IgnoredTopic{std::string(topic)});
+  if (!data) return Status::InvalidInput(std::string(topic) + ": no \"data\" array");
+  if (base == "order") {
+    OrderTopicEvent out;
+    out.creation_time = creation_time;
+    for (const auto& row : data->GetArray()) {
+      Status error;
+      OrderEvent e = OrderEventFrom(row, creation_time, error);
+      if (!error.ok()) return error;
+      out.orders.push_back(std::move(e));
+    }
+    return PrivateMessage(std::move(out));
+  }
+  if (base == "execution") {
+    ExecutionEvent out;
+    out.creation_time = creation_time;
+    for (const auto& row : data->GetArray()) {
+      Fields x(row, "execution");
+      Execution e;
+      e.symbol = std::string(x.Str("symbol"));
+      e.order_id = std::string(x.Str("orderId"));
+      e.order_link_id = std::string(x.Str("orderLinkId", false));
+      auto side = SideOf(x.Str("side"));
+      e.exec_id = std::string(x.Str("execId"));
+      e.exec_type = std::string(x.Str("execType"));
+      e.exec_price = x.Dec("execPrice");
+      e.exec_qty = x.Dec("execQty");
+      e.leaves_qty = x.Dec("leavesQty", false);
+      e.closed_size = x.Dec("closedSize", false);
+      e.is_maker = x.Bool("isMaker", false);
+      e.exec_time = x.Int("execTime");
+      e.seq = x.Int("seq", false);
+      if (!x.status().ok()) return x.status();
+      if (!side.ok()) return Status::InvalidInput("execution field \"side\": " + side.status().message());
+      e.side = *side;
+      out.executions.push_back(std::move(e));
+    }
+    return PrivateMessage(std::move(out));
+  }
+  PositionEvent out;
+  out.venue_event = "position";
+  out.event_time = creation_time;
+  for (const auto& row : data->GetArray()) {
+    auto p = PositionFrom(row, true);
+    if (!p.ok()) return p.status();
+    out.transaction_time = std::max(out.transaction_time, p->update_time);
+    out.positions.push_back(std::move(*p));
+  }
+  return PrivateMessage(std::move(out));
+}
+
+}  // namespace keel::bybit
