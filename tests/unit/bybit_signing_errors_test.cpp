@@ -83,5 +83,9 @@ TEST_CASE("bybit errors: rate limits keep the wait the exchange asked for; 5xx a
   CHECK(bybit::ErrorFromResponse(Answer(502, "<html>Bad Gateway</html>"), "create", now).IsUnknownOutcome());
   CHECK(bybit::ErrorFromResponse(Answer(408, ""), "create", now).IsUnknownOutcome());
   CHECK(bybit::ErrorFromResponse(Answer(404, "<html>not found</html>"), "create", now).IsUnknownOutcome());
+  // A refused key is Bybit's own definite answer: nothing was done.
+  auto bad_key = bybit::ErrorFromResponse(Answer(401, ""), "create", now);
+  CHECK(bad_key.IsExchange());
+  CHECK(bad_key.http_status() == 401);
   CHECK(bybit::IsClockSkew(bybit::ErrorFromResponse(Answer(200, R"({"retCode":10002,"retMsg":"invalid request, please check your server timestamp or recv_window param"})"), "x", now)));
 }

@@ -54,6 +54,11 @@ Status ErrorFromResponse(const net::HttpResponse& response, const std::string& w
     return Status::UnknownOutcome(Coded(what, "HTTP " + std::to_string(response.status), envelope ? d["retCode"].GetInt() : 0,
                                         response.status) +
                                   ": execution status unknown");
+  if (response.status == 401 && !envelope) {
+    // Bybit's own refusal of the key or of missing auth headers (docs/v5/error.mdx, HTTP 401):
+    // nothing was done.
+    return Status::Exchange(Coded(what, "the API key was refused (HTTP 401)", 0, 401), 0, 401);
+  }
   if (!envelope) {
     // Not Bybit's answer (a proxy's page, a cut body): whatever reached the exchange may have acted.
     return Status::UnknownOutcome(what + ": HTTP " + std::to_string(response.status) +

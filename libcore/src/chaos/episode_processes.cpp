@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -30,12 +31,21 @@ namespace {
 
 constexpr const char* kReadyLine = "keel-traderd: ready, account demo";
 constexpr TimeMs kControlTimeoutMs = 5000;
+// The daemon's protect_grace_ms, written into its config and judged by.
+constexpr TimeMs kGraceMs = 3000;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
+std::string ReadFile(const std::string& path, std::size_t from = 0) {
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(from));
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+std::size_t FileSize(const std::string& path) {
+  std::error_code ec;
+  const auto n = std::filesystem::file_size(path, ec);
+  return ec ? 0 : static_cast<std::size_t>(n);
 }
 
 // The requests keel made, from the simulator's counters (its own control calls left out).
@@ -134,14 +144,15 @@ class ProcessWorld {
                            << "ws_url = \"ws://127.0.0.1:" << ws_port_ << "\"\n"
                            << "api_key_env = \"KEEL_API_KEY\"\napi_secret_env = \"KEEL_API_SECRET\"\n"
                            << "[store]\npath = \"keel.db\"\n"
-                           << "[daemon]\nmetrics_listen = \"off\"\norphan_scan_interval_s = 10\nreconcile_interval_s = 20\n";
+                           << "[daemon]\nmetrics_listen = \"off\"\norphan_scan_interval_s = 10\nreconcile_interval_s = 20\n"
+                           << "protect_grace_ms = " << kGraceMs << "\n";
     socket_ = dir_ + "/keel.sock";
   }
 
   void StartDaemon() {
     restart_at_ = -1;
     killed_ = false;
-    log_offset_ = ReadFile(dir_ + "/daemon.log").size();
+    log_offset_ = FileSize(dir_ + "/daemon.log");
     auto daemon = ChildProcess::Start({options_.bin_dir + "/keel-traderd", "--config", config_},
                                       {{"KEEL_API_KEY", "keel-demo-key"}, {"KEEL_API_SECRET", "keel-demo-secret"}},
                                       dir_ + "/daemon.log");
@@ -181,7 +192,7 @@ class ProcessWorld {
       return;
     }
     if (!ready_ && daemon_->running() &&
-        ReadFile(dir_ + "/daemon.log").find(kReadyLine, log_offset_) != std::string::npos) {
+        ReadFile(dir_ + "/daemon.log", log_offset_).find(kReadyLine) != std::string::npos) {
       ready_ = true;
       if (down_since_ >= 0) {
         down_.emplace_back(down_since_, now);
@@ -321,7 +332,7 @@ class ProcessWorld {
       input.signals = asked_;
       input.daemon_down = down_;
         const EngineSettings defaults;
-      input.grace_ms = 3000;  // the daemon's protect_grace_ms, left at its default in WriteConfig
+      input.grace_ms = kGraceMs;
       // Loopback and a WebSocket add a little to the engine's own watch interval.
       input.tolerance_ms = defaults.watch_interval_ms + 1000;
       JudgeEpisode(*truth, **store, input, Now(), outcome_);

@@ -38,7 +38,7 @@ void Engine::FollowBook(const std::string& symbol) {
     if (t->amend_in_flight || t->ghost || t->amend_refused || t->fill_suspected_since || t->replace_in_flight || t->expiring || t->finished || t->close_in_flight) continue;
     if (guard_.BreakerOpen(*t->record.entry_client_order_id)) continue;
     if (t->last_amend_ms && now - t->last_amend_ms < kAmendIntervalMs) continue;
-    auto to = MakerFollow(t->entry_side, t->maker_price, book->second.first, book->second.second, inst->second);
+    auto to = MakerFollow(t->entry_side, t->maker_price, bid, ask, inst->second);
     if (to) moves.emplace_back(id, *to);
   }
   for (const auto& id : crossed) {

@@ -10,10 +10,11 @@
 namespace keel {
 
 namespace {
+
 // How often a stop is sent again at once when its placement's outcome was unknown.
 constexpr int kMaxStopResends = 2;
-}  // namespace
-namespace {
+// A maker entry whose fill the stream showed while reads still say it rests: read again after this.
+constexpr TimeMs kLaggingReadRetryMs = 1000;
 
 Side OpeningSide(PositionSide direction) { return direction == PositionSide::kLong ? Side::kBuy : Side::kSell; }
 
@@ -327,7 +328,7 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
         // The stream showed the position; a read saying the entry still rests lags behind it.
         Log("signal " + id + ": the stream showed a position on " + t->signal.symbol +
             ", the query says the entry rests unfilled: the read lags; verifying again");
-        loop_.After(1000, [this, id] { VerifyEntry(id); });
+        loop_.After(kLaggingReadRetryMs, [this, id] { VerifyEntry(id); });
         return;
       }
       // Resting, nothing filled yet (a restart, or a fill the stream reported and then took back):

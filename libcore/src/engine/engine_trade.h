@@ -17,10 +17,10 @@ struct Engine::Trade {
   Decimal entry_price;  // the verified fill's average price
   Phase phase = Phase::kEntering;
   bool verify_in_flight = false;
-  bool take_profit_done = false;
+  bool take_profit_done = false;  // placed, refused or skipped: not tried again
   int stop_resends = 0;  // stops sent again because a placement's outcome was unknown
   // Stops sent before the one that protects the trade, found working: cancelled once it does.
-  std::vector<std::string> spare_stops;  // placed, refused or skipped: not tried again
+  std::vector<std::string> spare_stops;
   // Flat and recorded as closed; kept only until its exits' orders have ended, so that their ids
   // are cleared when they do.
   bool finished = false;

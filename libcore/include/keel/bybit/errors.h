@@ -34,6 +34,7 @@ inline constexpr int kNotionalTooLow = 110094;
 //   HTTP 5xx or 408, 10016, 110079               kUnknownOutcome (the request may have acted)
 //   10006, HTTP 429, HTTP 403                    kExchange, rate-limited: retry_after_ms from
 //                                                X-Bapi-Limit-Reset-Timestamp (403: 10 minutes)
+//   HTTP 401 without the envelope                kExchange: the key or auth headers refused
 //   a non-2xx answer without Bybit's envelope    kUnknownOutcome (a proxy's page is not Bybit's)
 //   any other retCode                            kExchange: a definite answer, nothing was done
 Status ErrorFromResponse(const net::HttpResponse& response, const std::string& what, TimeMs now_ms);

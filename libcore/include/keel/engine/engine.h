@@ -175,8 +175,10 @@ class Engine {
   void AmendEntry(const std::string& signal_id, Decimal price);
   void OnEntryAmended(const std::string& signal_id, const std::string& client_order_id, Decimal price,
                       Result<OrderReport> amended);
-  // An entry answered "unknown order": one targeted query settles what it became.
+  // A stop sent again after its placement's answer was lost: found working, it is cancelled once
+  // the other protects the trade.
   void SettleDuplicateStop(const std::string& signal_id, const std::string& client_order_id);
+  // An entry answered "unknown order": one targeted query settles what it became.
   void SettleGhost(const std::string& signal_id, const std::string& client_order_id, const std::string& why);
   // The entry ended on the exchange with nothing filled: a new one through the ReplacementGuard.
   // `queried`: the original's terminal state, read a moment ago (final; not asked again).
