@@ -29,11 +29,23 @@ std::string Field(const std::string& json, const std::string& key) {
   return json.substr(from, json.find('"', from) - from);
 }
 
+// A simulator whose BCHUSDT moves only when the test moves it: on a loaded machine a walking price
+// could fill or cross the resting entry before the test's own act, and the incident would not be
+// the one the test stages.
+std::string StillBchConfig(const test::TempDir& dir) {
+  const std::string path = dir.file("still-bch.toml");
+  std::ofstream(path) << "seed = 11\n[[instrument]]\nsymbol = \"BCHUSDT\"\nmax_step_ticks = 0\n";
+  return path;
+}
+
 }  // namespace
 
 TEST_CASE("e2e scenario 1 (seed 000): a maker entry cancelled unseen -> one amend, none after, one replacement") {
-  test::DaemonOnSim d({"--seed", "11"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the book arrives
+  test::TempDir sim_dir;
+  test::DaemonOnSim d({"--config", StillBchConfig(sim_dir)});
+  // A small move over a second publishes the book on every tick of it; then the price stands still.
+  d.Sim(R"({"act":"move_price","symbol":"BCHUSDT","percent":"0.05","over_ms":1000})");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
   auto sent = d.Ctl({"--json", "signal", "--id", "g-1", "--symbol", "BCHUSDT", "--side", "SHORT", "--qty", "0.164",
                      "--entry", "maker", "--stop-pct", "1", "--ttl-s", "120"});
   INFO(sent.out << sent.err);
