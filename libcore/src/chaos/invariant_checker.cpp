@@ -66,7 +66,10 @@ struct Checker {
     }
     std::map<std::string, std::vector<const TruthTrade*>> trades;
     for (const auto& t : truth.trades) trades[KeyOf(t.symbol, t.position_side)].push_back(&t);
-    for (auto& [key, list] : trades) {
+    for (auto& entry : trades) {
+      // Named, not a structured binding: the lambdas below capture them (C++17).
+      const std::string& key = entry.first;
+      auto& list = entry.second;
       std::stable_sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->time < b->time; });
       const std::string symbol = list.front()->symbol, position_side = list.front()->position_side;
       std::vector<const TruthOrder*> stops;

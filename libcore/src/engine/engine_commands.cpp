@@ -33,8 +33,9 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
   for (auto& [id, t] : trades_) {
     if (symbol && t->signal.symbol != *symbol) continue;
     if (!t->entry_resting || !t->record.entry_client_order_id) continue;
-    auto leg = std::find_if(legs.begin(), legs.end(), [&](const Leg& l) {
-      return l.symbol == t->signal.symbol && (!l.side || *l.side == t->leg);
+    const Trade& trade = *t;  // a structured binding cannot be captured in C++17
+    auto leg = std::find_if(legs.begin(), legs.end(), [&trade](const Leg& l) {
+      return l.symbol == trade.signal.symbol && (!l.side || *l.side == trade.leg);
     });
     if (leg == legs.end()) {
       legs.push_back({t->signal.symbol, hedge_mode_ ? std::optional<PositionSide>(t->leg) : std::nullopt, {}});
