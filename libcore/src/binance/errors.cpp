@@ -37,10 +37,6 @@ Status ErrorFromResponse(const net::HttpResponse& response, const std::string& w
   return Status::Exchange(text, code, response.status, retry_after_ms);
 }
 
-bool IsDefiniteRejection(const Status& status) {
-  return status.IsExchange() || status.IsTransport() || status.IsInvalidInput();
-}
-
 bool IsRateLimited(const Status& status) {
   return status.IsExchange() && (status.http_status() == 429 || status.http_status() == 418);
 }

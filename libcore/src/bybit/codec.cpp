@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include "exchange/venue_json.h"
+#include "keel/net/query_string.h"
 
 namespace keel::bybit {
 namespace {
@@ -126,7 +127,109 @@ std::string Cursor(const Value& v) {
   return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
 }
 
+// One instruments-info row: the instrument, or why keel cannot model it.
+Result<Instrument> InstrumentFrom(const Value& v) {
+  Fields f(v, "instrument");
+  Instrument i;
+  i.symbol = std::string(f.Str("symbol"));
+  const std::string_view status = f.Str("status");
+  const std::string_view contract = f.Str("contractType");
+  KEEL_RETURN_IF_ERROR(f.status());
+  KEEL_RETURN_IF_ERROR(ValidateSymbol(i.symbol));
+  if (status != "Trading") return Status::InvalidInput("status " + std::string(status));
+  if (contract != "LinearPerpetual") return Status::InvalidInput("contractType " + std::string(contract));
+  const Value* price = f.Find("priceFilter");
+  const Value* lot = f.Find("lotSizeFilter");
+  if (!price || !lot) return Status::InvalidInput("priceFilter and lotSizeFilter are required");
+  Fields pf(*price, "priceFilter");
+  i.tick_size = pf.Dec("tickSize");
+  KEEL_RETURN_IF_ERROR(pf.status());
+  Fields lf(*lot, "lotSizeFilter");
+  i.step_size = lf.Dec("qtyStep");
+  i.min_qty = lf.Dec("minOrderQty");
+  i.min_notional = lf.Dec("minNotionalValue");
+  if (lf.Find("maxOrderQty")) i.max_qty = lf.Dec("maxOrderQty");
+  if (lf.Find("maxMktOrderQty")) i.market_max_qty = lf.Dec("maxMktOrderQty");
+  KEEL_RETURN_IF_ERROR(lf.status());
+  KEEL_RETURN_IF_ERROR(i.Validate());
+  return i;
+}
+
+Result<OrderAck> AckFrom(const Value& v) {
+  Fields f(v, "acknowledgement");
+  OrderAck a;
+  a.order_id = std::string(f.Str("orderId"));
+  a.order_link_id = std::string(f.Str("orderLinkId", false));
+  KEEL_RETURN_IF_ERROR(f.status());
+  return a;
+}
+
 }  // namespace
+
+Result<InstrumentPage> ParseInstrumentPage(std::string_view result_json) {
+  JsonDoc doc(result_json, "instruments-info");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  const Value* list = ArrayField(doc.root(), "list");
+  if (!list) return Status::InvalidInput("instruments-info: no \"list\" array");
+  InstrumentPage page;
+  page.next_cursor = Cursor(doc.root());
+  for (const auto& row : list->GetArray()) {
+    auto i = InstrumentFrom(row);
+    if (i.ok()) {
+      page.instruments.instruments.push_back(std::move(i).value());
+      continue;
+    }
+    std::string symbol = "(unnamed)";
+    if (row.IsObject() && row.HasMember("symbol") && row["symbol"].IsString()) symbol = row["symbol"].GetString();
+    page.instruments.skipped.push_back({symbol, i.status().message()});
+  }
+  return page;
+}
+
+Result<Decimal> ParseMarkPrice(std::string_view result_json, const std::string& symbol) {
+  JsonDoc doc(result_json, "tickers");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  const Value* list = ArrayField(doc.root(), "list");
+  if (!list) return Status::InvalidInput("tickers: no \"list\" array");
+  for (const auto& row : list->GetArray()) {
+    Fields f(row, "ticker");
+    if (f.Str("symbol") != symbol) continue;
+    const Decimal mark = f.Dec("markPrice");
+    KEEL_RETURN_IF_ERROR(f.status());
+    if (!mark.is_positive()) return Status::InvalidInput("ticker " + symbol + ": markPrice " + mark.ToString());
+    return mark;
+  }
+  return Status::NotFound("tickers: no row for " + symbol);
+}
+
+Result<OrderAck> ParseOrderAck(std::string_view result_json) {
+  JsonDoc doc(result_json, "acknowledgement");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  return AckFrom(doc.root());
+}
+
+Result<std::vector<OrderAck>> ParseCancelAll(std::string_view result_json) {
+  JsonDoc doc(result_json, "cancel-all");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  const Value* list = ArrayField(doc.root(), "list");
+  if (!list) return Status::InvalidInput("cancel-all: no \"list\" array");
+  std::vector<OrderAck> out;
+  for (const auto& row : list->GetArray()) {
+    auto a = AckFrom(row);
+    if (!a.ok()) return a.status();
+    out.push_back(std::move(*a));
+  }
+  return out;
+}
+
+Result<std::string> ParsePageCursor(std::string_view result_json) {
+  JsonDoc doc(result_json, "page");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  if (!doc.root().IsObject()) return Status::InvalidInput("page: not a JSON object");
+  return Cursor(doc.root());
+}
+
+Result<std::string> CursorParam(const std::string& next_cursor) { return net::percent_decode(next_cursor); }
 
 Result<Envelope> ParseEnvelope(std::string_view json) {
   JsonDoc doc(json, "answer");

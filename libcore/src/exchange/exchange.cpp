@@ -4,6 +4,10 @@ namespace keel {
 
 const char* to_string(OrderBook book) { return book == OrderBook::kRegular ? "regular" : "conditional"; }
 
+bool IsDefiniteRejection(const Status& status) {
+  return status.IsExchange() || status.IsTransport() || status.IsInvalidInput();
+}
+
 Result<Instrument> InstrumentList::Find(const std::string& symbol) const {
   for (const auto& i : instruments)
     if (i.symbol == symbol) return i;

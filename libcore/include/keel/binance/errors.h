@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "keel/exchange/exchange.h"
 #include "keel/model/status.h"
 #include "keel/net/http_message.h"
 
@@ -32,10 +33,7 @@ inline constexpr int kPostOnlyRejected = -5022;
 // Retry-After (seconds) is kept in retry_after_ms.
 Status ErrorFromResponse(const net::HttpResponse& response, const std::string& what);
 
-// True only for an answer that proves a request was not executed: the venue refused it (kExchange,
-// including a rate-limit refusal), or it was never sent (kTransport, or refused by keel before
-// sending). Everything else about a placement is an unknown outcome, settled by client order id.
-bool IsDefiniteRejection(const Status& status);
+using keel::IsDefiniteRejection;  // keel/exchange/exchange.h: the same rule for every venue
 
 bool IsRateLimited(const Status& status);   // 429 or 418
 bool IsClockSkew(const Status& status);     // -1021

@@ -51,6 +51,33 @@ struct PositionPage {
 };
 Result<PositionPage> ParsePositionPage(std::string_view result_json);
 
+// result of /v5/market/instruments-info?category=linear: the trading perpetuals, and every other
+// row (a dated future, a pre-listing, a status not Trading, a filter missing) skipped with why.
+struct InstrumentPage {
+  InstrumentList instruments;
+  std::string next_cursor;
+};
+Result<InstrumentPage> ParseInstrumentPage(std::string_view result_json);
+
+// markPrice of the one row of /v5/market/tickers?category=linear&symbol=S.
+Result<Decimal> ParseMarkPrice(std::string_view result_json, const std::string& symbol);
+
+// The acknowledgement of create, amend and cancel: {"orderId","orderLinkId"}, nothing more.
+struct OrderAck {
+  std::string order_id;
+  std::string order_link_id;
+};
+Result<OrderAck> ParseOrderAck(std::string_view result_json);
+// result of /v5/order/cancel-all: {"list":[{"orderId","orderLinkId"}…],"success":"1"}.
+Result<std::vector<OrderAck>> ParseCancelAll(std::string_view result_json);
+
+// nextPageCursor of any paged result ("" on the last page); an error when result is not an object.
+Result<std::string> ParsePageCursor(std::string_view result_json);
+
+// The cursor as a request carries it: Bybit hands it out percent-encoded ("page_token%3D39380%26")
+// and reads it back decoded once, so it is decoded here and encoded again with the query.
+Result<std::string> CursorParam(const std::string& next_cursor);
+
 // One fill, from the execution topic (or /v5/execution/list).
 struct Execution {
   std::string symbol;

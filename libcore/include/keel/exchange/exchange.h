@@ -155,6 +155,10 @@ class Exchange {
 };
 
 const char* to_string(OrderBook book);
+// True only for an answer that proves a request was not executed: the venue refused it (kExchange,
+// including a rate-limit refusal), or it was never sent (kTransport, or refused by keel before
+// sending). Everything else about a placement is an unknown outcome, settled by client order id.
+bool IsDefiniteRejection(const Status& status);
 // The report of positions and open orders, as_of the newest venue time among them.
 AccountReport AccountReportOf(std::vector<PositionReport> positions, std::vector<OrderReport> orders);
 
