@@ -328,6 +328,7 @@ TEST_CASE("bybit adapter: the mark price from tickers; the position mode from th
   s.On("/v5/position/list", Answer(Envelope(0, "OK", "{\"category\":\"linear\",\"list\":[],\"nextPageCursor\":\"\"}")));
   s.On("/v5/position/list", Answer(Envelope(0, "OK", "{\"category\":\"linear\",\"list\":[],\"nextPageCursor\":\"\"}")));
   s.On("/v5/position/list", Answer(fixture("position_list.json")));
+  s.On("/v5/market/instruments-info", Answer(fixture("instruments_info.json")));
   auto hedge = s.exchange->HedgeMode();
   REQUIRE_MESSAGE(hedge.ok(), hedge.status().ToString());
   CHECK(!*hedge);

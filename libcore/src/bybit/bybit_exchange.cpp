@@ -390,10 +390,16 @@ Result<bool> BybitExchange::HedgeMode() {
   auto rows = Positions();
   if (!rows.ok()) return rows.status().WithContext("reading the position mode");
   if (rows->empty()) {
-    rows = PositionRows(options_.mode_probe_symbol);
+    std::string probe = options_.mode_probe_symbol;
+    if (probe.empty()) {
+      auto listed = Instruments();
+      if (!listed.ok()) return listed.status().WithContext("reading the position mode");
+      if (listed->instruments.empty()) return Status::InvalidInput("reading the position mode: Bybit lists no contract");
+      probe = listed->instruments.front().symbol;
+    }
+    rows = PositionRows(probe);
     if (!rows.ok()) return rows.status().WithContext("reading the position mode");
-    if (rows->empty())
-      return Status::InvalidInput("reading the position mode: no position row for " + options_.mode_probe_symbol);
+    if (rows->empty()) return Status::InvalidInput("reading the position mode: no position row for " + probe);
   }
   bool hedge = false, one_way = false;
   for (const auto& p : *rows) (p.position_side == PositionSide::kBoth ? one_way : hedge) = true;

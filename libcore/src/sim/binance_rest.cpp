@@ -694,11 +694,7 @@ HttpResponse BinanceRestApi::Handle(const HttpRequest& request) {
   response.headers.emplace_back("Content-Type", "application/json");
   const std::string path = request.path();
   const std::string key = request.method + " " + path;
-  ex_.Advance();
-  if (faults_.stale_reads_ms > 0 && !stale_.active()) stale_.Start(ex_, ex_.now());
-  if (faults_.stale_reads_ms <= 0 && stale_.active()) stale_.Stop();
-  stale_.Observe(ex_, ex_.now());
-  stale_.ObservePositions(ex_, ex_.now());
+  stale_.BeforeRequest(ex_, faults_.stale_reads_ms);
   const TimeMs now = ex_.now();
   const std::string ip = request.remote_address.empty() ? "127.0.0.1" : request.remote_address;
 
@@ -766,9 +762,7 @@ HttpResponse BinanceRestApi::Handle(const HttpRequest& request) {
   }
 
   Body result = endpoint->handler(c);
-  stale_.Observe(ex_, ex_.now());
-  stale_.ObservePositions(ex_, ex_.now());
-  if (faults_.stale_reads_ms > 0) stale_.Trim(ex_.now(), faults_.stale_reads_ms);
+  stale_.AfterRequest(ex_, faults_.stale_reads_ms);
   if (c.counts_orders && c.account >= 0) {
     response.headers.emplace_back("X-MBX-ORDER-COUNT-10S", std::to_string(limiter_.orders_10s(c.account, now)));
     response.headers.emplace_back("X-MBX-ORDER-COUNT-1M", std::to_string(limiter_.orders_1m(c.account, now)));

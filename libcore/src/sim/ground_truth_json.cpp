@@ -7,7 +7,7 @@
 
 namespace keel::sim {
 
-std::string GroundTruthJson(const SimExchange& ex, AccountId id, const std::vector<BinanceRestApi::Refusal>& refusals) {
+std::string GroundTruthJson(const SimExchange& ex, AccountId id, const std::vector<RestRefusal>& refusals) {
   JsonWriter w;
   w.StartObject();
   w.Key("account").String(ex.account_spec(id).name);

@@ -145,7 +145,8 @@ Result<SimOrder> SimExchange::DoPlaceOrder(AccountId id, const NewOrderRequest& 
     if (!ro.ok()) return reject(ro);
   }
   const TimeInForce tif = market ? TimeInForce::kGtc : *r.time_in_force;
-  if (!market && tif == TimeInForce::kGtx && s->market->WouldTake(r.side, *r.price)) {
+  const bool post_only_would_take = !market && tif == TimeInForce::kGtx && s->market->WouldTake(r.side, *r.price);
+  if (post_only_would_take && !r.post_only_accept_then_cancel) {
     return reject(venue_error(
         -5022, "Due to the order could not be executed as maker, the Post Only order will be rejected. The order will "
                "not be recorded in the order history"));
@@ -185,6 +186,14 @@ Result<SimOrder> SimExchange::DoPlaceOrder(AccountId id, const NewOrderRequest& 
   o.reduce_only = reduce_only;
   o.time = o.update_time = now();
   ++counters_.orders_placed;
+  if (post_only_would_take) {
+    o.reject_reason = "EC_PostOnlyWillTakeLiquidity";
+    SimOrder& placed = a.orders.emplace(o.order_id, std::move(o)).first->second;
+    MarkOpen(a, placed);
+    EmitUser(id, OrderUpdate{placed, "NEW", {}, {}, {}, 0, false, {}, ""});
+    Close(id, placed, OrderStatus::kCanceled, "CANCELED", placed.reject_reason);
+    return placed;
+  }
   return Submit(id, std::move(o));
 }
 
@@ -354,7 +363,7 @@ std::vector<SimOrder> SimExchange::OpenOrders(AccountId id, const std::string& s
 std::vector<SimOrder> SimExchange::AllOrders(AccountId id, const std::string& symbol) const {
   std::vector<SimOrder> out;
   for (const auto& [oid, o] : account(id).orders)
-    if (o.symbol == symbol) out.push_back(o);
+    if (symbol.empty() || o.symbol == symbol) out.push_back(o);
   std::sort(out.begin(), out.end(), [](const SimOrder& x, const SimOrder& y) { return x.order_id < y.order_id; });
   return out;
 }

@@ -33,7 +33,8 @@ SimVenue::SimVenue(std::unique_ptr<SimExchange> exchange, const Clock& clock)
     : exchange_(std::move(exchange)),
       clock_(clock),
       outbox_(exchange_->config().seed ^ 0x5eedULL),
-      rest_(*exchange_, faults_, stale_) {}
+      rest_(*exchange_, faults_, stale_),
+      bybit_rest_(*exchange_, faults_, stale_) {}
 
 Result<std::unique_ptr<SimVenue>> SimVenue::Create(SimConfig config, const Clock& clock) {
   auto exchange = SimExchange::Create(std::move(config), clock);
@@ -43,7 +44,10 @@ Result<std::unique_ptr<SimVenue>> SimVenue::Create(SimConfig config, const Clock
 
 net::HttpResponse SimVenue::HandleHttp(const net::HttpRequest& request) {
   const bool control = request.path().rfind("/_sim/", 0) == 0;
-  net::HttpResponse response = control ? HandleControl(request) : rest_.Handle(request);
+  const bool bybit = !control && request.path().rfind("/v5/", 0) == 0;
+  net::HttpResponse response = control  ? HandleControl(request)
+                               : bybit ? bybit_rest_.Handle(request)
+                                       : rest_.Handle(request);
   const Latency& l = faults_.latency();
   if (!control && (l.ms > 0 || l.jitter_ms > 0)) {
     // The exchange acted now; its answer reaches the client one network distance later.
@@ -247,7 +251,7 @@ net::HttpResponse SimVenue::HandleControl(const net::HttpRequest& request) {
     auto id = exchange_->FindAccountByName(name);
     if (!id) return control_error(404, "ground-truth: no account \"" + name + "\" (?account=NAME)");
     exchange_->Advance();
-    return json_response(200, GroundTruthJson(*exchange_, *id, rest_.refusals()));
+    return json_response(200, GroundTruthJson(*exchange_, *id, refusals()));
   }
   if (request.method == "POST" && path == "/_sim/command") {
     auto command = ParseSimCommandJson(request.body);
@@ -312,11 +316,24 @@ Status SimVenue::LoadScenarioText(const std::string& toml_text, const std::strin
   return Status::Ok();
 }
 
+std::map<std::string, std::map<std::string, std::int64_t>> SimVenue::request_counts() const {
+  auto all = rest_.request_counts();
+  for (const auto& [endpoint, results] : bybit_rest_.request_counts()) all[endpoint] = results;
+  return all;
+}
+
+std::vector<RestRefusal> SimVenue::refusals() const {
+  std::vector<RestRefusal> all = rest_.refusals();
+  all.insert(all.end(), bybit_rest_.refusals().begin(), bybit_rest_.refusals().end());
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.time < b.time; });
+  return all;
+}
+
 std::string SimVenue::CountersJson() const {
   JsonWriter w(true);
   w.StartObject();
   w.Key("requests").StartObject();
-  for (const auto& [endpoint, results] : rest_.request_counts()) {
+  for (const auto& [endpoint, results] : request_counts()) {
     w.Key(endpoint).StartObject();
     for (const auto& [result, n] : results) w.Key(result).Int(n);
     w.EndObject();

@@ -83,4 +83,18 @@ void StaleReads::Trim(TimeMs now, TimeMs lag_ms) {
   }
 }
 
+void StaleReads::BeforeRequest(SimExchange& ex, TimeMs lag_ms) {
+  ex.Advance();
+  if (lag_ms > 0 && !active()) Start(ex, ex.now());
+  if (lag_ms <= 0 && active()) Stop();
+  Observe(ex, ex.now());
+  ObservePositions(ex, ex.now());
+}
+
+void StaleReads::AfterRequest(const SimExchange& ex, TimeMs lag_ms) {
+  Observe(ex, ex.now());
+  ObservePositions(ex, ex.now());
+  if (lag_ms > 0) Trim(ex.now(), lag_ms);
+}
+
 }  // namespace keel::sim

@@ -26,8 +26,8 @@ struct BybitOptions {
   // The settle coins of the linear contracts keel reads positions and open orders for.
   std::vector<std::string> settle_coins = {"USDT", "USDC"};
   // Bybit has no "read the position mode" call: the mode is read off position rows, those that are
-  // open, else the rows (flat ones included) of this symbol.
-  std::string mode_probe_symbol = "BTCUSDT";
+  // open, else the rows (flat ones included) of this symbol ("": the first one the exchange lists).
+  std::string mode_probe_symbol;
 };
 
 class BybitExchange final : public Exchange {

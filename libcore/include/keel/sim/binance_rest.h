@@ -28,11 +28,7 @@ class BinanceRestApi {
 
   // Every request the API refused for its rate (429, or 418 once banned), with the Retry-After it
   // sent: when a client that obeys could not send. Per IP, for every account behind it.
-  struct Refusal {
-    TimeMs time = 0;
-    int http_status = 429;
-    TimeMs retry_after_ms = 0;
-  };
+  using Refusal = RestRefusal;
   const std::vector<Refusal>& refusals() const { return refusals_; }
 
   struct Call;  // one request being answered (binance_rest.cpp)

@@ -12,6 +12,14 @@
 
 namespace keel::sim {
 
+// A request an API refused for its rate, with the wait it asked for: when a client that obeys could
+// not send. Every dialect keeps them; the ground truth exports them for the chaos checker.
+struct RestRefusal {
+  TimeMs time = 0;
+  int http_status = 429;  // Bybit's 10006 arrives in an HTTP 200
+  TimeMs retry_after_ms = 0;
+};
+
 // A placement (POST /fapi/v1/order or /fapi/v1/algoOrder) whose answer does not tell the outcome,
 // before the order was accepted (nothing happened) or after (the order exists, the caller just does
 // not know): no answer at all, a 503 -1000, an HTTP 408, a -1006 or -1007 ("execution status
@@ -55,7 +63,7 @@ struct FaultState {
   StaleScope stale_scope = StaleScope::kAll;  // which of them lag
   int minimal_ack_next = 0;    // the next N placements answer without side, quantity or status (-1: all)
   std::deque<PlacementFault> placement;
-  int rate_limit_next = 0;     // the next N requests get 429 -1003
+  int rate_limit_next = 0;     // the next N requests get 429 -1003 (Bybit: 10006)
   StreamFaults stream;
 
   // Consumes one use of the first placement fault, if any.

@@ -10,7 +10,7 @@
 //                   "triggerPrice","reduceOnly","closePosition","createTime","updateTime"}],
 //    "trades":[{"orderId","symbol","side","positionSide","price","qty","time"}],
 //    "positions":[{"symbol","positionSide","amount"}],
-//    "refusals":[{"time","status","retryAfterMs"}]}      every 429/418 of the REST API, any account
+//    "refusals":[{"time","status","retryAfterMs"}]}      every rate refusal of either REST API (429/418, Bybit 10006 in a 200), any account
 
 //
 // Numbers that are money are decimal strings, as everywhere in keel.
@@ -22,6 +22,6 @@
 namespace keel::sim {
 
 std::string GroundTruthJson(const SimExchange& exchange, AccountId account,
-                            const std::vector<BinanceRestApi::Refusal>& refusals);
+                            const std::vector<RestRefusal>& refusals);
 
 }  // namespace keel::sim

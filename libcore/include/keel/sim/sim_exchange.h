@@ -67,6 +67,7 @@ class SimExchange {
   Result<SimOrder> QueryOrder(AccountId id, const std::string& symbol, const OrderRef& ref) const;
   // Open orders, oldest first; all symbols when symbol is empty.
   std::vector<SimOrder> OpenOrders(AccountId id, const std::string& symbol) const;
+  // Every order, open or not, oldest first; all symbols when symbol is empty.
   std::vector<SimOrder> AllOrders(AccountId id, const std::string& symbol) const;
   // Cancels every open order on the symbol; returns how many.
   Result<int> CancelAllOrders(AccountId id, const std::string& symbol);

@@ -52,6 +52,8 @@ struct SimOrder {
   TimeMs update_time = 0;
   int modifications = 0;
   std::optional<std::int64_t> algo_id;  // set when this order came from a triggered algo order
+  // Why the venue ended it on its own, in the dialect's words (Bybit: "EC_PostOnlyWillTakeLiquidity").
+  std::string reject_reason;
 };
 
 struct SimAlgoOrder {
@@ -114,6 +116,9 @@ struct NewOrderRequest {
   std::optional<Decimal> price;
   std::optional<bool> reduce_only;
   std::optional<std::string> client_order_id;
+  // Bybit's way with a post-only order that would take: accepted, then cancelled with
+  // EC_PostOnlyWillTakeLiquidity (Binance refuses it with -5022 instead).
+  bool post_only_accept_then_cancel = false;
 };
 
 struct NewAlgoOrderRequest {

@@ -11,6 +11,7 @@
 
 #include "keel/net/http_message.h"
 #include "keel/sim/binance_rest.h"
+#include "keel/sim/bybit_rest.h"
 #include "keel/sim/event_outbox.h"
 #include "keel/sim/sim_command.h"
 #include "keel/sim/sim_exchange.h"
@@ -26,7 +27,7 @@ class SimVenue {
   FaultState& faults() { return faults_; }
   const EventOutbox& outbox() const { return outbox_; }
 
-  // Routes /_sim/… to the control endpoint, anything else to the exchange API.
+  // Routes /_sim/… to the control endpoint, /v5/… to the Bybit API, anything else to the Binance API.
   net::HttpResponse HandleHttp(const net::HttpRequest& request);
   // Brings the exchange to now, runs due scenario steps, and moves new events into the outbox.
   void Tick();
@@ -46,11 +47,10 @@ class SimVenue {
 
   // Counters as one JSON document (also printed at exit).
   std::string CountersJson() const;
-  // Requests to the exchange API per "METHOD /path", per result.
-  const std::map<std::string, std::map<std::string, std::int64_t>>& request_counts() const {
-    return rest_.request_counts();
-  }
-  const std::vector<BinanceRestApi::Refusal>& refusals() const { return rest_.refusals(); }
+  // Requests to the exchange APIs (both dialects) per "METHOD /path", per result.
+  std::map<std::string, std::map<std::string, std::int64_t>> request_counts() const;
+  // Every request either API refused for its rate, oldest first.
+  std::vector<RestRefusal> refusals() const;
   void CountStreamMessages(std::int64_t sent) { stream_messages_sent_ += sent; }
 
  private:
@@ -64,6 +64,7 @@ class SimVenue {
   StaleReads stale_;
   EventOutbox outbox_;
   BinanceRestApi rest_;
+  BybitRestApi bybit_rest_;
   std::vector<std::pair<TimeMs, SimCommand>> scenario_;  // sorted by time
   bool disconnect_requested_ = false;
   std::int64_t stream_messages_sent_ = 0;

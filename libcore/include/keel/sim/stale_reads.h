@@ -36,6 +36,11 @@ class StaleReads {
   const AccountSnapshot* At(AccountId id, TimeMs t) const;
   // Forgets snapshots no read at lag_ms can need any more.
   void Trim(TimeMs now, TimeMs lag_ms);
+  // What every REST request does around its handler, whichever the dialect: brings the exchange to
+  // now, starts or stops remembering as the fault (lag_ms, 0 when off) says, and records the state
+  // before and after.
+  void BeforeRequest(SimExchange& ex, TimeMs lag_ms);
+  void AfterRequest(const SimExchange& ex, TimeMs lag_ms);
 
  private:
   void Take(const SimExchange& ex, AccountId id, TimeMs now);

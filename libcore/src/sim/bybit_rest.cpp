@@ -1,0 +1,765 @@
+#include "keel/sim/bybit_rest.h"
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "keel/model/json_writer.h"
+#include "keel/net/hmac.h"
+#include "keel/net/query_string.h"
+#include "keel/sim/bybit_json.h"
+
+namespace keel::sim {
+
+using net::HttpRequest;
+using net::HttpResponse;
+using net::Params;
+
+namespace {
+
+using Body = Result<std::string>;
+
+// Bybit's error as a Status: the retCode in venue_code, HTTP 200 (business errors ride in the
+// envelope) unless said otherwise.
+Status bybit_error(int code, std::string message, int http = 200) {
+  return Status::Exchange(std::move(message), code, http);
+}
+
+Status params_error(const std::string& what) { return bybit_error(10001, "params error: " + what); }
+
+// The simulator's matching engine speaks Binance's codes; each becomes what Bybit answers for the
+// same refusal (docs/v5/error.mdx).
+Status FromVenue(const Status& s) {
+  if (!s.IsExchange() || !s.venue_code()) return s;
+  const int code = *s.venue_code();
+  switch (code) {
+    case -2011:
+    case -2013: return bybit_error(110001, "order not exists or too late to cancel");
+    case -2019: return bybit_error(110007, "ab not enough for new order");
+    case -2021: return bybit_error(110092, "expect Rising, but trigger_price is already passed");
+    case -2022: return bybit_error(110017, "current position is zero, cannot fix reduce-only order qty");
+    case -2025:
+    case -4045: return bybit_error(110020, "not allowed to have more than 500 active orders");
+    case -2027: return bybit_error(110090, "order would exceed your position limit");
+    case -4116: return bybit_error(110072, "OrderLinkedID is duplicate");
+    case -4164: return bybit_error(110094, "Order does not meet minimum order value");
+    case -4016:
+    case -4024: return bybit_error(110003, "Order price is out of permissible range");
+    case -4061: return bybit_error(10001, "position idx not match position mode");
+    default: return params_error(s.message());
+  }
+}
+
+}  // namespace
+
+bool IsValidOrderLinkId(const std::string& id) {
+  if (id.empty() || id.size() > 36) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+struct BybitRestApi::Call {
+  const HttpRequest& request;
+  Params params;
+  AccountId account = -1;
+  TimeMs now = 0;
+  HttpResponse::Delivery delivery = HttpResponse::Delivery::kRespond;
+  int http_status = 200;
+  SimExchange& ex;
+  FaultState& faults;
+  StaleReads& stale;
+
+  std::optional<std::string> Opt(const char* name) const {
+    auto v = params.Get(name);
+    if (v && v->empty()) return std::nullopt;
+    return v;
+  }
+  Result<std::string> Req(const char* name) const {
+    auto v = Opt(name);
+    if (!v) return params_error(std::string("missing ") + name);
+    return *v;
+  }
+  Result<std::optional<Decimal>> OptDecimal(const char* name) const {
+    auto v = Opt(name);
+    if (!v) return std::optional<Decimal>();
+    auto d = Decimal::Parse(*v);
+    if (!d.ok() || d->is_negative()) return params_error(std::string(name) + " invalid");
+    return std::optional<Decimal>(*d);
+  }
+  Result<std::optional<std::int64_t>> OptInt(const char* name) const {
+    auto v = Opt(name);
+    if (!v) return std::optional<std::int64_t>();
+    if (v->size() > 18 || v->find_first_not_of("0123456789") != std::string::npos)
+      return params_error(std::string(name) + " invalid");
+    return std::optional<std::int64_t>(std::stoll(*v));
+  }
+  Result<bool> Bool(const char* name) const {
+    auto v = Opt(name);
+    if (!v || *v == "false") return false;
+    if (*v == "true") return true;
+    return params_error(std::string(name) + " invalid");
+  }
+  Status Linear() const {
+    auto category = Req("category");
+    if (!category.ok()) return category.status();
+    if (*category != "linear") return params_error("category " + *category + " is not served by this simulator");
+    return Status::Ok();
+  }
+  Result<std::string> Symbol() const {
+    auto s = Req("symbol");
+    if (!s.ok()) return s.status();
+    if (!ex.FindMarket(*s)) return params_error("symbol invalid");
+    return *s;
+  }
+  // The symbol when given (known), else "" after checking a settleCoin or baseCoin was given.
+  Result<std::string> SymbolOrCoin() const {
+    if (Opt("symbol")) return Symbol();
+    if (!Opt("settleCoin") && !Opt("baseCoin")) return params_error("symbol, baseCoin or settleCoin is required");
+    return std::string();
+  }
+  const AccountSnapshot* Stale() const {
+    if (faults.stale_reads_ms <= 0 || !stale.active()) return nullptr;
+    if (faults.stale_scope == FaultState::StaleScope::kPositions) return nullptr;
+    return stale.At(account, now - faults.stale_reads_ms);
+  }
+  bool SettleCoinMatches() const {
+    // Every simulated contract settles in USDT.
+    auto coin = Opt("settleCoin");
+    return !coin || *coin == "USDT";
+  }
+};
+
+namespace {
+
+using Call = BybitRestApi::Call;
+
+template <typename F>
+std::string json(F&& fill) {
+  JsonWriter w;
+  fill(w);
+  return w.str();
+}
+
+const SimInstrument& inst(Call& c, const std::string& symbol) { return c.ex.FindMarket(symbol)->instrument(); }
+
+// The body of a POST as parameters: strings as they are, numbers as their digits, booleans as
+// true/false. A body that is not a JSON object is a parameter error.
+Result<Params> BodyParams(const std::string& body) {
+  Params out;
+  if (body.empty()) return out;
+  rapidjson::Document d;
+  d.Parse<rapidjson::kParseNumbersAsStringsFlag>(body.c_str(), body.size());
+  if (d.HasParseError() || !d.IsObject()) return params_error("the body is not a JSON object");
+  for (const auto& m : d.GetObject()) {
+    const std::string name(m.name.GetString(), m.name.GetStringLength());
+    if (m.value.IsString()) out.Add(name, std::string(m.value.GetString(), m.value.GetStringLength()));
+    else if (m.value.IsBool()) out.Add(name, m.value.GetBool() ? "true" : "false");
+    else if (!m.value.IsNull()) return params_error(name + " invalid");
+  }
+  return out;
+}
+
+// ---- the Bybit view of the account's orders ----
+
+// Every Bybit order of the account (or of one symbol): regular orders, and conditional ones with
+// the order each set off; newest first, as Bybit lists them.
+std::vector<bybit::OrderView> AllViews(Call& c, const std::string& symbol) {
+  std::vector<bybit::OrderView> out;
+  std::map<std::int64_t, SimOrder> set_off;
+  for (const auto& o : c.ex.AllOrders(c.account, symbol)) {
+    if (o.algo_id) set_off.emplace(o.order_id, o);
+    else out.push_back(bybit::ViewOf(o));
+  }
+  for (const auto& a : c.ex.AllAlgoOrders(c.account, symbol)) {
+    const SimOrder* actual = nullptr;
+    if (a.actual_order_id) {
+      auto it = set_off.find(*a.actual_order_id);
+      if (it != set_off.end()) actual = &it->second;
+    }
+    out.push_back(bybit::ViewOf(a, actual));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.created > y.created; });
+  return out;
+}
+
+// The same as a stale read shows it: the open orders as they were.
+std::vector<bybit::OrderView> StaleOpenViews(const AccountSnapshot& snap, const std::string& symbol) {
+  std::vector<bybit::OrderView> out;
+  for (const auto& o : snap.open_orders)
+    if ((symbol.empty() || o.symbol == symbol) && !o.algo_id) out.push_back(bybit::ViewOf(o));
+  for (const auto& a : snap.open_algo_orders)
+    if (symbol.empty() || a.symbol == symbol) out.push_back(bybit::ViewOf(a, nullptr));
+  return out;
+}
+
+bool Names(const bybit::OrderView& v, const std::optional<std::string>& order_id,
+           const std::optional<std::string>& link_id) {
+  if (order_id) return v.order_id == *order_id;
+  return link_id && v.order_link_id == *link_id;
+}
+
+// The conditional order a reference names, when it names one.
+std::optional<SimAlgoOrder> FindAlgo(Call& c, const std::optional<std::string>& order_id,
+                                     const std::optional<std::string>& link_id) {
+  for (const auto& a : c.ex.AllAlgoOrders(c.account, "")) {
+    if (order_id ? std::to_string(a.algo_id) == *order_id : (link_id && a.client_algo_id == *link_id)) {
+      if (!order_id && !is_open(a.status)) continue;  // a link id names the live one first
+      return a;
+    }
+  }
+  if (!order_id && link_id) {
+    std::optional<SimAlgoOrder> latest;
+    for (const auto& a : c.ex.AllAlgoOrders(c.account, ""))
+      if (a.client_algo_id == *link_id) latest = a;
+    return latest;
+  }
+  return std::nullopt;
+}
+
+Result<OrderRef> RefOf(Call& c) {
+  OrderRef ref;
+  auto order_id = c.Opt("orderId");
+  if (order_id) {
+    if (order_id->empty() || order_id->size() > 18 || order_id->find_first_not_of("0123456789") != std::string::npos)
+      return bybit_error(110001, "order not exists or too late to cancel");
+    ref.order_id = std::stoll(*order_id);
+  }
+  ref.client_order_id = c.Opt("orderLinkId");
+  if (!ref.order_id && !ref.client_order_id) return params_error("orderId or orderLinkId is required");
+  return ref;
+}
+
+// ---- market ----
+
+Body server_time(Call& c) {
+  return json([&](JsonWriter& w) {
+    w.StartObject().Key("timeSecond").String(std::to_string(c.now / 1000));
+    w.Key("timeNano").String(std::to_string(c.now) + "000000").EndObject();
+  });
+}
+
+// A list page by offset: Bybit's cursors are opaque; the simulator's is "offset=N", handed out
+// percent-encoded as Bybit hands out its own.
+template <typename T, typename Write>
+Body Page(Call& c, const std::vector<T>& rows, int default_limit, int max_limit, Write&& write) {
+  auto limit = c.OptInt("limit");
+  if (!limit.ok()) return limit.status();
+  const std::int64_t n = limit->value_or(default_limit);
+  if (n < 1 || n > max_limit) return params_error("limit invalid");
+  std::size_t from = 0;
+  if (auto cursor = c.Opt("cursor")) {
+    if (cursor->rfind("offset=", 0) != 0 || cursor->size() > 20 ||
+        cursor->find_first_not_of("0123456789", 7) != std::string::npos || cursor->size() == 7)
+      return params_error("cursor invalid");
+    from = static_cast<std::size_t>(std::stoll(cursor->substr(7)));
+  }
+  const std::size_t to = std::min(rows.size(), from + static_cast<std::size_t>(n));
+  return json([&](JsonWriter& w) {
+    w.StartObject().Key("category").String("linear").Key("list").StartArray();
+    for (std::size_t i = from; i < to; ++i) write(w, rows[i]);
+    w.EndArray();
+    w.Key("nextPageCursor").String(to < rows.size() ? "offset%3D" + std::to_string(to) : std::string());
+    w.EndObject();
+  });
+}
+
+// The symbol's market when one is named, else every market.
+Result<std::vector<const Market*>> MarketsOf(Call& c) {
+  KEEL_RETURN_IF_ERROR(c.Linear());
+  if (!c.Opt("symbol")) return c.ex.Markets();
+  auto s = c.Symbol();
+  if (!s.ok()) return s.status();
+  return std::vector<const Market*>{c.ex.FindMarket(*s)};
+}
+
+Body instruments_info(Call& c) {
+  auto markets = MarketsOf(c);
+  if (!markets.ok()) return markets.status();
+  return Page(c, *markets, 500, 1000, [](JsonWriter& w, const Market* m) { bybit::WriteInstrument(w, *m); });
+}
+
+Body tickers(Call& c) {
+  auto markets = MarketsOf(c);
+  if (!markets.ok()) return markets.status();
+  return json([&](JsonWriter& w) {
+    w.StartObject().Key("category").String("linear").Key("list").StartArray();
+    for (const Market* m : *markets) bybit::WriteTicker(w, *m, c.now);
+    w.EndArray().EndObject();
+  });
+}
+
+// ---- orders ----
+
+// The answer a placement fault gives instead of the real one.
+Body FaultAnswer(Call& c, PlacementFault::How how, const std::string& real_answer) {
+  switch (how) {
+    case PlacementFault::How::kTimeout:
+      c.delivery = HttpResponse::Delivery::kNoResponse;
+      return std::string();
+    case PlacementFault::How::kServerError:
+      c.http_status = 503;
+      return std::string("<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>");
+    case PlacementFault::How::kRequestTimeout408:
+      c.http_status = 408;
+      return std::string();
+    case PlacementFault::How::kUnexpectedResponse1006:
+    case PlacementFault::How::kBackendTimeout1007:
+      return Status(bybit_error(10016, "Server Timeout"));
+    case PlacementFault::How::kGarbled:
+      return real_answer.substr(0, real_answer.size() / 2);
+  }
+  return std::string();
+}
+
+std::string Ack(TimeMs now, const std::string& order_id, const std::string& link_id) {
+  const std::string result = json([&](JsonWriter& w) {
+    w.StartObject().Key("orderId").String(order_id).Key("orderLinkId").String(link_id).EndObject();
+  });
+  return bybit::Envelope(0, "OK", result, now);
+}
+
+template <typename Place>
+Body PlaceWithFaults(Call& c, Place&& place) {
+  auto fault = c.faults.TakePlacementFault();
+  if (fault && fault->when == PlacementFault::When::kBeforeAccept) return FaultAnswer(c, fault->how, "");
+  auto placed = place();
+  if (!placed.ok()) return placed.status();
+  if (fault) return FaultAnswer(c, fault->how, *placed);
+  return placed;
+}
+
+Body create_order(Call& c) {
+  KEEL_RETURN_IF_ERROR(c.Linear());
+  auto symbol = c.Symbol();
+  if (!symbol.ok()) return symbol.status();
+  auto side_text = c.Req("side");
+  if (!side_text.ok()) return side_text.status();
+  if (*side_text != "Buy" && *side_text != "Sell") return params_error("side invalid");
+  const Side side = *side_text == "Buy" ? Side::kBuy : Side::kSell;
+  auto type_text = c.Req("orderType");
+  if (!type_text.ok()) return type_text.status();
+  if (*type_text != "Market" && *type_text != "Limit") return params_error("orderType invalid");
+  const bool market = *type_text == "Market";
+  auto qty = c.OptDecimal("qty");
+  if (!qty.ok()) return qty.status();
+  if (!*qty) return params_error("missing qty");
+  auto price = c.OptDecimal("price");
+  if (!price.ok()) return price.status();
+  auto trigger = c.OptDecimal("triggerPrice");
+  if (!trigger.ok()) return trigger.status();
+  auto idx = c.OptInt("positionIdx");
+  if (!idx.ok()) return idx.status();
+  const std::int64_t position_idx = idx->value_or(0);
+  if (position_idx > 2) return params_error("positionIdx invalid");
+  const PositionSide ps = position_idx == 1 ? PositionSide::kLong : position_idx == 2 ? PositionSide::kShort : PositionSide::kBoth;
+  const bool dual = c.ex.dual_side_position(c.account);
+  if (dual != (ps != PositionSide::kBoth)) return params_error("position idx not match position mode");
+  auto reduce_only = c.Bool("reduceOnly");
+  if (!reduce_only.ok()) return reduce_only.status();
+  auto close_on_trigger = c.Bool("closeOnTrigger");
+  if (!close_on_trigger.ok()) return close_on_trigger.status();
+  std::optional<TimeInForce> tif;
+  if (auto t = c.Opt("timeInForce")) {
+    if (*t == "GTC") tif = TimeInForce::kGtc;
+    else if (*t == "IOC") tif = TimeInForce::kIoc;
+    else if (*t == "FOK") tif = TimeInForce::kFok;
+    else if (*t == "PostOnly") tif = TimeInForce::kGtx;
+    else return params_error("timeInForce invalid");
+  }
+  if (!market) {
+    if (!*price) return params_error("missing price");
+    if (!tif) tif = TimeInForce::kGtc;
+  }
+  auto link_id = c.Opt("orderLinkId");
+  if (link_id) {
+    if (!IsValidOrderLinkId(*link_id)) return params_error("orderLinkId invalid");
+    // Unique for ever, not only among open orders.
+    for (const auto& v : AllViews(c, ""))
+      if (v.order_link_id == *link_id) return bybit_error(110072, "OrderLinkedID is duplicate");
+  }
+  // A close of the whole position: qty "0" with reduceOnly and closeOnTrigger.
+  const bool whole_position = (*qty)->is_zero() && *reduce_only && *close_on_trigger;
+  if ((*qty)->is_zero() && !whole_position) return params_error("qty invalid");
+  if (*reduce_only && dual) {
+    // Hedge mode: positionIdx names the leg; a reduce-only order on it must be its closing side.
+    const Side closing = ps == PositionSide::kLong ? Side::kSell : Side::kBuy;
+    if (side != closing) return bybit_error(110017, "reduce-only order would increase the position");
+  }
+  const std::optional<bool> ro = dual ? std::nullopt : std::optional<bool>(*reduce_only ? true : false);
+  if (*trigger) {
+    auto direction = c.OptInt("triggerDirection");
+    if (!direction.ok()) return direction.status();
+    if (!*direction || (**direction != 1 && **direction != 2)) return params_error("triggerDirection invalid");
+    // Rising to the trigger: a Buy stop or a Sell take-profit; falling: the other two.
+    const bool rises = **direction == 1;
+    const bool take_profit = rises != (side == Side::kBuy);
+    NewAlgoOrderRequest r;
+    r.symbol = *symbol;
+    r.side = side;
+    r.position_side = ps;
+    r.type = take_profit ? (market ? OrderType::kTakeProfitMarket : OrderType::kTakeProfit)
+                         : (market ? OrderType::kStopMarket : OrderType::kStop);
+    r.time_in_force = tif;
+    if (!whole_position) r.quantity = **qty;
+    if (!market) r.price = *price;
+    r.trigger_price = **trigger;
+    const std::string by = c.Opt("triggerBy").value_or("LastPrice");
+    if (by != "LastPrice" && by != "MarkPrice" && by != "IndexPrice") return params_error("triggerBy invalid");
+    r.working_type = by == "MarkPrice" ? WorkingType::kMarkPrice : WorkingType::kContractPrice;
+    r.close_position = whole_position;
+    if (!whole_position) r.reduce_only = ro;
+    r.client_algo_id = link_id ? *link_id : std::to_string(c.now) + "-" + std::to_string(c.ex.ledger().size());
+    return PlaceWithFaults(c, [&]() -> Body {
+      auto a = c.ex.PlaceAlgoOrder(c.account, r);
+      if (!a.ok()) return FromVenue(a.status());
+      return Ack(c.now, std::to_string(a->algo_id), link_id.value_or(""));
+    });
+  }
+  NewOrderRequest r;
+  r.symbol = *symbol;
+  r.side = side;
+  r.position_side = ps;
+  r.type = market ? OrderType::kMarket : OrderType::kLimit;
+  r.time_in_force = market ? std::nullopt : tif;
+  r.price = market ? std::nullopt : *price;
+  r.quantity = **qty;
+  if (whole_position) {
+    const SimPosition p = c.ex.Position(c.account, *symbol, ps);
+    r.quantity = p.amount.abs();
+    if (r.quantity->is_zero()) return bybit_error(110017, "current position is zero, cannot fix reduce-only order qty");
+  }
+  r.reduce_only = ro;
+  r.client_order_id = link_id;
+  r.post_only_accept_then_cancel = true;
+  return PlaceWithFaults(c, [&]() -> Body {
+    auto o = c.ex.PlaceOrder(c.account, r);
+    if (!o.ok()) return FromVenue(o.status());
+    return Ack(c.now, std::to_string(o->order_id), link_id.value_or(""));
+  });
+}
+
+Body amend_order(Call& c) {
+  KEEL_RETURN_IF_ERROR(c.Linear());
+  auto symbol = c.Symbol();
+  if (!symbol.ok()) return symbol.status();
+  auto ref = RefOf(c);
+  if (!ref.ok()) return ref.status();
+  auto qty = c.OptDecimal("qty");
+  if (!qty.ok()) return qty.status();
+  auto price = c.OptDecimal("price");
+  if (!price.ok()) return price.status();
+  if (c.Opt("triggerPrice") || c.Opt("takeProfit") || c.Opt("stopLoss"))
+    return params_error("the simulator amends qty and price of a regular order only");
+  if (!*qty && !*price) return params_error("nothing to amend");
+  if (FindAlgo(c, c.Opt("orderId"), c.Opt("orderLinkId")))
+    return params_error("the simulator amends qty and price of a regular order only");
+  // The order as it stands fills in what the amend leaves out (the matching engine wants all of
+  // side, quantity and price); read without a query, so that the ledger holds only the amend.
+  std::optional<SimOrder> current;
+  for (const auto& o : c.ex.AllOrders(c.account, *symbol))
+    if (ref->order_id ? o.order_id == *ref->order_id : o.client_order_id == *ref->client_order_id) current = o;
+  ModifyRequest m;
+  m.symbol = *symbol;
+  m.ref = current ? OrderRef{current->order_id, std::nullopt} : *ref;
+  m.side = current ? current->side : Side::kBuy;
+  m.quantity = qty->value_or(current ? current->orig_qty : Decimal());
+  m.price = price->value_or(current ? current->price : Decimal());
+  auto o = c.ex.ModifyOrder(c.account, m);
+  if (!o.ok()) return FromVenue(o.status());
+  return Ack(c.now, std::to_string(o->order_id), o->client_order_id);
+}
+
+Body cancel_order(Call& c) {
+  KEEL_RETURN_IF_ERROR(c.Linear());
+  auto symbol = c.Symbol();
+  if (!symbol.ok()) return symbol.status();
+  auto ref = RefOf(c);
+  if (!ref.ok()) return ref.status();
+  if (auto algo = FindAlgo(c, c.Opt("orderId"), c.Opt("orderLinkId"))) {
+    if (algo->symbol != *symbol) return bybit_error(110001, "order not exists or too late to cancel");
+    auto a = c.ex.CancelAlgoOrder(c.account, OrderRef{algo->algo_id, std::nullopt});
+    if (!a.ok()) return FromVenue(a.status());
+    return Ack(c.now, std::to_string(a->algo_id), a->client_algo_id);
+  }
+  auto o = c.ex.CancelOrder(c.account, *symbol, *ref);
+  if (!o.ok()) return FromVenue(o.status());
+  return Ack(c.now, std::to_string(o->order_id), o->client_order_id);
+}
+
+Body cancel_all(Call& c) {
+  KEEL_RETURN_IF_ERROR(c.Linear());
+  auto symbol = c.SymbolOrCoin();
+  if (!symbol.ok()) return symbol.status();
+  std::vector<bybit::OrderView> cancelled;
+  for (const auto& v : AllViews(c, *symbol)) {
+    if (!v.open()) continue;
+    Status s;
+    if (v.conditional) s = c.ex.CancelAlgoOrder(c.account, OrderRef{std::stoll(v.order_id), std::nullopt}).status();
+    else s = c.ex.CancelOrder(c.account, v.symbol, OrderRef{std::stoll(v.order_id), std::nullopt}).status();
+    if (s.ok()) cancelled.push_back(v);
+  }
+  return json([&](JsonWriter& w) {
+    w.StartObject().Key("list").StartArray();
+    for (const auto& v : cancelled)
+      w.StartObject().Key("orderId").String(v.order_id).Key("orderLinkId").String(v.order_link_id).EndObject();
+    w.EndArray().Key("success").String("1").EndObject();
+  });
+}
+
+// /v5/order/realtime (history = false) and /v5/order/history.
+Body order_list(Call& c, bool history) {
+  KEEL_RETURN_IF_ERROR(c.Linear());
+  const auto order_id = c.Opt("orderId");
+  const auto link_id = c.Opt("orderLinkId");
+  std::string symbol;
+  if (!order_id && !link_id) {
+    auto s = c.SymbolOrCoin();
+    if (!s.ok()) return s.status();
+    symbol = *s;
+  } else if (c.Opt("symbol")) {
+    auto s = c.Symbol();
+    if (!s.ok()) return s.status();
+    symbol = *s;
+  }
+  auto open_only = c.OptInt("openOnly");
+  if (!open_only.ok()) return open_only.status();
+  std::vector<bybit::OrderView> rows;
+  if (!c.SettleCoinMatches()) {
+    // No contract settles in that coin: an empty list.
+  } else if (const AccountSnapshot* snap = c.Stale(); snap && !history) {
+    for (auto& v : StaleOpenViews(*snap, symbol))
+      if ((!order_id && !link_id) || Names(v, order_id, link_id)) rows.push_back(std::move(v));
+  } else {
+    for (auto& v : AllViews(c, symbol)) {
+      if (order_id || link_id) {
+        if (Names(v, order_id, link_id)) rows.push_back(std::move(v));
+      } else if (history || (open_only->value_or(0) == 0 ? v.open() : !v.open())) {
+        rows.push_back(std::move(v));
+      }
+    }
+  }
+  if ((order_id || link_id) && rows.size() == 1) {
+    // A query by id is the one the ledger records as a query.
+    const bybit::OrderView& v = rows.front();
+    if (v.conditional) (void)c.ex.QueryAlgoOrder(c.account, OrderRef{std::stoll(v.order_id), std::nullopt});
+    else (void)c.ex.QueryOrder(c.account, v.symbol, OrderRef{std::stoll(v.order_id), std::nullopt});
+  }
+  return Page(c, rows, 20, 50, [&c](JsonWriter& w, const bybit::OrderView& v) {
+    bybit::WriteOrder(w, v, inst(c, v.symbol), false);
+  });
+}
+Body order_realtime(Call& c) { return order_list(c, false); }
+Body order_history(Call& c) { return order_list(c, true); }
+
+// ---- positions and account ----
+
+Body position_list(Call& c) {
+  KEEL_RETURN_IF_ERROR(c.Linear());
+  auto symbol = c.SymbolOrCoin();
+  if (!symbol.ok()) return symbol.status();
+  std::vector<SimPosition> held;
+  const bool lagging = c.faults.stale_reads_ms > 0 && c.faults.stale_scope != FaultState::StaleScope::kOrders;
+  const std::vector<SimPosition>* old = lagging ? c.stale.PositionsAt(c.account, c.now - c.faults.stale_reads_ms) : nullptr;
+  held = old ? *old : c.ex.Positions(c.account);
+  std::vector<SimPosition> rows;
+  if (!c.SettleCoinMatches()) {
+    // nothing settles in that coin
+  } else if (!symbol->empty()) {
+    // With a symbol: every row of it, flat ones included (both legs in hedge mode).
+    const bool dual = c.ex.dual_side_position(c.account);
+    for (PositionSide side : dual ? std::vector<PositionSide>{PositionSide::kLong, PositionSide::kShort}
+                                  : std::vector<PositionSide>{PositionSide::kBoth}) {
+      SimPosition p = c.ex.Position(c.account, *symbol, side);
+      p.amount = Decimal();
+      p.entry_price = Decimal();
+      if (old) p.update_time = 0;  // a lagging read knows nothing of what came after it
+      for (const auto& h : held)
+        if (h.symbol == p.symbol && h.position_side == side) p = h;
+      rows.push_back(p);
+    }
+  } else {
+    for (const auto& h : held)
+      if (!h.amount.is_zero()) rows.push_back(h);
+  }
+  return Page(c, rows, 20, 200, [&c](JsonWriter& w, const SimPosition& p) {
+    bybit::WritePosition(w, c.ex, c.account, p, false);
+  });
+}
+
+Body wallet_balance(Call& c) {
+  auto type = c.Req("accountType");
+  if (!type.ok()) return type.status();
+  if (*type != "UNIFIED") return params_error("accountType only support UNIFIED");
+  return json([&](JsonWriter& w) {
+    w.StartObject().Key("list").StartArray();
+    bybit::WriteWallet(w, c.ex, c.account);
+    w.EndArray().EndObject();
+  });
+}
+
+Body set_leverage(Call& c) {
+  KEEL_RETURN_IF_ERROR(c.Linear());
+  auto symbol = c.Symbol();
+  if (!symbol.ok()) return symbol.status();
+  auto buy = c.Req("buyLeverage");
+  if (!buy.ok()) return buy.status();
+  auto sell = c.Req("sellLeverage");
+  if (!sell.ok()) return sell.status();
+  if (*buy != *sell || buy->find_first_not_of("0123456789") != std::string::npos || buy->size() > 3)
+    return params_error("buyLeverage and sellLeverage must be the same whole number");
+  const int leverage = std::stoi(*buy);
+  if (leverage == c.ex.leverage(c.account, *symbol)) return bybit_error(110043, "Set leverage not modified");
+  auto set = c.ex.SetLeverage(c.account, *symbol, leverage);
+  if (!set.ok()) return FromVenue(set.status());
+  return std::string("{}");
+}
+
+Body switch_mode(Call& c) {
+  KEEL_RETURN_IF_ERROR(c.Linear());
+  if (!c.Opt("symbol") && !c.Opt("coin")) return params_error("symbol or coin is required");
+  auto mode = c.OptInt("mode");
+  if (!mode.ok()) return mode.status();
+  if (!*mode || (**mode != 0 && **mode != 3)) return params_error("mode invalid");
+  const bool dual = **mode == 3;
+  if (dual == c.ex.dual_side_position(c.account)) return bybit_error(110025, "Position mode is not modified");
+  Status s = c.ex.SetDualSidePosition(c.account, dual);
+  if (!s.ok()) return FromVenue(s);
+  return std::string("{}");
+}
+
+enum class Security { kNone, kSigned };
+
+struct Endpoint {
+  const char* method;
+  const char* path;
+  Security security;
+  Body (*handler)(Call&);
+};
+
+const Endpoint kEndpoints[] = {
+    {"GET", "/v5/market/time", Security::kNone, server_time},
+    {"GET", "/v5/market/instruments-info", Security::kNone, instruments_info},
+    {"GET", "/v5/market/tickers", Security::kNone, tickers},
+    {"POST", "/v5/order/create", Security::kSigned, create_order},
+    {"POST", "/v5/order/amend", Security::kSigned, amend_order},
+    {"POST", "/v5/order/cancel", Security::kSigned, cancel_order},
+    {"POST", "/v5/order/cancel-all", Security::kSigned, cancel_all},
+    {"GET", "/v5/order/realtime", Security::kSigned, order_realtime},
+    {"GET", "/v5/order/history", Security::kSigned, order_history},
+    {"GET", "/v5/position/list", Security::kSigned, position_list},
+    {"GET", "/v5/account/wallet-balance", Security::kSigned, wallet_balance},
+    {"POST", "/v5/position/set-leverage", Security::kSigned, set_leverage},
+    {"POST", "/v5/position/switch-mode", Security::kSigned, switch_mode},
+};
+
+// X-BAPI-SIGN over timestamp + key + recv window + (the raw query | the raw body); the timestamp
+// within server_time - recv_window <= timestamp < server_time + 1000 (docs/v5/guide.mdx).
+Status Authenticate(Call& c) {
+  const std::string key = c.request.header("X-BAPI-API-KEY");
+  const std::string sign = c.request.header("X-BAPI-SIGN");
+  const std::string timestamp = c.request.header("X-BAPI-TIMESTAMP");
+  if (key.empty() || sign.empty() || timestamp.empty())
+    return Status::Exchange("missing X-BAPI-API-KEY, X-BAPI-SIGN or X-BAPI-TIMESTAMP", 0, 401);
+  auto account = c.ex.FindAccountByKey(key);
+  if (!account) return bybit_error(10003, "API key is invalid.");
+  c.account = *account;
+  const std::string window_text = c.request.header("X-BAPI-RECV-WINDOW");
+  if (timestamp.size() > 16 || timestamp.find_first_not_of("0123456789") != std::string::npos ||
+      window_text.size() > 9 || window_text.find_first_not_of("0123456789") != std::string::npos)
+    return params_error("X-BAPI-TIMESTAMP or X-BAPI-RECV-WINDOW invalid");
+  const TimeMs ts = std::stoll(timestamp);
+  const TimeMs window = window_text.empty() ? 5000 : std::stoll(window_text);
+  const std::string payload = c.request.method == "GET" ? c.request.raw_query() : c.request.body;
+  const std::string origin = timestamp + key + (window_text.empty() ? std::string() : window_text) + payload;
+  const std::string expected = net::hmac_sha256_hex(c.ex.account_spec(c.account).api_secret, origin);
+  if (!net::signatures_equal(expected, sign)) return bybit_error(10004, "error sign! origin_string[" + origin + "]");
+  if (!(c.now - window <= ts && ts < c.now + 1000)) {
+    return bybit_error(10002, "invalid request, please check your server timestamp or recv_window param. req_timestamp[" +
+                                  timestamp + "],server_timestamp[" + std::to_string(c.now) + "],recv_window[" +
+                                  std::to_string(window) + "]");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int BybitRestApi::LimitPerSecond(const std::string& path) {
+  if (path == "/v5/order/create" || path == "/v5/order/amend" || path == "/v5/order/cancel" ||
+      path == "/v5/order/cancel-all" || path == "/v5/position/set-leverage" || path == "/v5/position/switch-mode")
+    return 10;
+  return 50;
+}
+
+BybitRestApi::BybitRestApi(SimExchange& exchange, FaultState& faults, StaleReads& stale)
+    : ex_(exchange), faults_(faults), stale_(stale) {}
+
+HttpResponse BybitRestApi::Handle(const HttpRequest& request) {
+  HttpResponse response;
+  response.headers.emplace_back("Content-Type", "application/json");
+  const std::string path = request.path();
+  const std::string key = request.method + " " + path;
+  stale_.BeforeRequest(ex_, faults_.stale_reads_ms);
+  const TimeMs now = ex_.now();
+
+  auto finish = [&](int status, std::string body, const std::string& result) {
+    response.status = status;
+    response.body = std::move(body);
+    ++counts_[key][result];
+    return response;
+  };
+  auto fail = [&](const Status& s) {
+    if (s.http_status() && s.http_status() != 200) {
+      // Refused before Bybit's envelope: the HTTP status says it all.
+      return finish(s.http_status(), "", std::to_string(s.http_status()));
+    }
+    const int code = s.IsExchange() && s.venue_code() ? *s.venue_code() : 10016;
+    return finish(200, bybit::Envelope(code, s.message(), "{}", now), std::to_string(code));
+  };
+
+  const Endpoint* endpoint = nullptr;
+  for (const auto& e : kEndpoints)
+    if (path == e.path && request.method == e.method) endpoint = &e;
+  if (!endpoint) return finish(404, "", "404");
+  auto query = Params::Parse(request.raw_query());
+  if (!query.ok()) return fail(params_error("the query is malformed"));
+  Params params = *query;
+  if (request.method == "POST") {
+    auto body = BodyParams(request.body);
+    if (!body.ok()) return fail(body.status());
+    params = *body;
+  }
+  Call c{request, std::move(params), -1, now, HttpResponse::Delivery::kRespond, 200, ex_, faults_, stale_};
+  if (endpoint->security == Security::kSigned) {
+    Status auth = Authenticate(c);
+    if (!auth.ok()) return fail(auth);
+    // The account's limit on this path, per second.
+    Window& window = windows_[{c.account, path}];
+    if (window.second != now / 1000) window = Window{now / 1000, 0};
+    const int limit = LimitPerSecond(path);
+    const bool forced = faults_.TakeRateLimit();
+    const bool over = forced || window.used >= limit;
+    if (!over) ++window.used;
+    const TimeMs reset = over ? (now / 1000 + 1) * 1000 : now;
+    response.headers.emplace_back("X-Bapi-Limit", std::to_string(limit));
+    response.headers.emplace_back("X-Bapi-Limit-Status", std::to_string(over ? 0 : limit - window.used));
+    response.headers.emplace_back("X-Bapi-Limit-Reset-Timestamp", std::to_string(reset));
+    if (over) {
+      refusals_.push_back({now, 200, reset - now});
+      return fail(bybit_error(10006, "Too many visits!"));
+    }
+  }
+  Body result = endpoint->handler(c);
+  stale_.AfterRequest(ex_, faults_.stale_reads_ms);
+  if (!result.ok()) return fail(result.status());
+  response.delivery = c.delivery;
+  if (c.delivery == HttpResponse::Delivery::kNoResponse) return finish(0, "", "no response");
+  if (c.http_status != 200) return finish(c.http_status, std::move(result).value(), std::to_string(c.http_status));
+  // Placements answer their own envelope (a garbled one is cut short); the rest are wrapped here.
+  std::string text = std::move(result).value();
+  if (text.rfind("{\"retCode\"", 0) == 0 || endpoint->handler == create_order) return finish(200, std::move(text), "0");
+  return finish(200, bybit::Envelope(0, "OK", text, now), "0");
+}
+
+}  // namespace keel::sim

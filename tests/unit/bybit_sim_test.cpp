@@ -1,0 +1,239 @@
+// The Bybit adapter against the simulator's Bybit v5 dialect, in process: the same venue the
+// Binance tests trade on, spoken to through /v5/…
+#include <doctest/doctest.h>
+
+#include "keel/bybit/bybit_exchange.h"
+#include "keel/bybit/errors.h"
+#include "keel/sim/sim_venue.h"
+#include "sim_fixture.h"
+
+using namespace keel;
+using namespace keel::sim;
+using keel::sim::test::D;
+
+namespace {
+
+struct BybitOnSim {
+  ManualClock clock{1'795'165'200'000};
+  std::unique_ptr<SimVenue> venue;
+  std::unique_ptr<net::InMemoryTransport> transport;
+  std::unique_ptr<bybit::BybitExchange> exchange;
+  explicit BybitOnSim(bool hedge = false) {
+    venue = SimVenue::Create(keel::sim::test::TestConfig(), clock).value();
+    venue->exchange().set_market_events(false);
+    if (hedge) REQUIRE(venue->exchange().SetDualSidePosition(0, true).ok());
+    transport = std::make_unique<net::InMemoryTransport>([this](const net::HttpRequest& r) { return venue->HandleHttp(r); });
+    exchange = std::make_unique<bybit::BybitExchange>(std::make_unique<bybit::RestClient>(
+        *transport, "key-a", Secret("secret-a"), clock, [this](TimeMs ms) { clock.Advance(ms); }));
+  }
+  PlaceOrder Order(Side side, OrderType type, const char* qty, const std::string& cid) {
+    PlaceOrder o;
+    o.client_order_id = cid;
+    o.symbol = "TESTUSDT";
+    o.side = side;
+    o.type = type;
+    o.qty = D(qty);
+    return o;
+  }
+  PlaceOrder Stop(Side side, PositionSide ps, const char* trigger, const std::string& cid) {
+    PlaceOrder o;
+    o.book = OrderBook::kConditional;
+    o.client_order_id = cid;
+    o.symbol = "TESTUSDT";
+    o.side = side;
+    o.position_side = ps;
+    o.type = OrderType::kStopMarket;
+    o.trigger_price = D(trigger);
+    o.close_position = true;
+    return o;
+  }
+  std::int64_t Requests(const std::string& endpoint) const {
+    std::int64_t n = 0;
+    const auto counts = venue->request_counts();
+    auto it = counts.find(endpoint);
+    if (it == counts.end()) return 0;
+    for (const auto& [result, k] : it->second) n += k;
+    return n;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("bybit on the simulator: place, protect, read and cancel through /v5") {
+  BybitOnSim f;
+  auto listed = f.exchange->Instruments();
+  REQUIRE_MESSAGE(listed.ok(), listed.status().ToString());
+  REQUIRE(listed->instruments.size() == 1);
+  CHECK(listed->instruments[0].tick_size == D("0.1"));
+  CHECK(*listed->instruments[0].market_max_qty == D("100"));
+  CHECK(*f.exchange->HedgeMode() == false);
+
+  // The acknowledgement carries ids only; the report comes from the query that follows it.
+  auto filled = f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "2", "k-1-e"));
+  REQUIRE_MESSAGE(filled.ok(), filled.status().ToString());
+  CHECK(filled->status == OrderStatus::kFilled);
+  CHECK(filled->filled_qty == D("2"));
+  CHECK(filled->side == Side::kBuy);
+  CHECK(f.Requests("POST /v5/order/create") == 1);
+  CHECK(f.Requests("GET /v5/order/realtime") == 1);
+  auto positions = f.exchange->Positions();
+  REQUIRE_MESSAGE(positions.ok(), positions.status().ToString());
+  REQUIRE(positions->size() == 1);
+  CHECK((*positions)[0].amount == D("2"));
+  CHECK((*positions)[0].position_side == PositionSide::kBoth);
+
+  auto stop = f.exchange->Place(f.Stop(Side::kSell, PositionSide::kBoth, "95", "k-1-s"));
+  REQUIRE_MESSAGE(stop.ok(), stop.status().ToString());
+  CHECK(stop->book == OrderBook::kConditional);
+  CHECK(stop->status == OrderStatus::kNew);  // Untriggered
+  CHECK(stop->trigger_price == D("95"));
+  CHECK(stop->close_position);
+
+  PlaceOrder resting = f.Order(Side::kBuy, OrderType::kLimit, "1", "k-2-e");
+  resting.time_in_force = TimeInForce::kGtc;
+  resting.price = D("96");
+  REQUIRE(f.exchange->Place(resting).ok());
+  auto open = f.exchange->OpenOrders();
+  REQUIRE_MESSAGE(open.ok(), open.status().ToString());
+  REQUIRE(open->size() == 2);  // one list on Bybit: the limit order and the conditional stop
+  auto account = f.exchange->Account();
+  REQUIRE(account.ok());
+  CHECK(account->positions.size() == 1);
+  CHECK(account->open_orders.size() == 2);
+
+  // Amend: acknowledged, then shown amended by the query.
+  AmendOrder amend{"k-2-e", "TESTUSDT", Side::kBuy, D("1.5"), D("96.5")};
+  auto amended = f.exchange->Amend(amend);
+  REQUIRE_MESSAGE(amended.ok(), amended.status().ToString());
+  CHECK(amended->price == D("96.5"));
+  CHECK(amended->qty == D("1.5"));
+
+  auto cancelled = f.exchange->Cancel(OrderBook::kConditional, "TESTUSDT", "k-1-s");
+  REQUIRE_MESSAGE(cancelled.ok(), cancelled.status().ToString());
+  CHECK(!cancelled->order);
+  auto gone = f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "k-1-s");
+  REQUIRE(gone.ok());
+  CHECK(gone->status == OrderStatus::kCanceled);  // Deactivated
+  // Cancelling it again: not open (110001), never an unknown outcome.
+  CHECK(f.exchange->Cancel(OrderBook::kConditional, "TESTUSDT", "k-1-s").status().IsNotFound());
+  CHECK(f.exchange->Amend(AmendOrder{"k-9-e", "TESTUSDT", Side::kBuy, D("1"), D("96")}).status().IsNotFound());
+
+  auto all = f.exchange->CancelAll("TESTUSDT");
+  REQUIRE_MESSAGE(all.ok(), all.status().ToString());
+  REQUIRE(all->size() == 1);
+  CHECK((*all)[0].client_order_id == "k-2-e");
+}
+
+TEST_CASE("bybit on the simulator: a post-only order that would take is accepted, then Cancelled") {
+  BybitOnSim f;
+  PlaceOrder crossing = f.Order(Side::kBuy, OrderType::kLimit, "1", "k-1-e");
+  crossing.time_in_force = TimeInForce::kGtx;
+  crossing.price = D("100.2");  // above the ask (100.1)
+  auto placed = f.exchange->Place(crossing);
+  // Not a refusal: Bybit accepted it; the query shows it cancelled, nothing filled.
+  REQUIRE_MESSAGE(placed.ok(), placed.status().ToString());
+  CHECK(placed->status == OrderStatus::kCanceled);
+  CHECK(placed->filled_qty.is_zero());
+  CHECK(f.exchange->Positions()->empty());
+}
+
+TEST_CASE("bybit on the simulator: definite refusals and the duplicate link id") {
+  BybitOnSim f;
+  REQUIRE(f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "k-1-e")).ok());
+  auto again = f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "k-1-e"));
+  REQUIRE(!again.ok());
+  CHECK(again.status().venue_code() == std::optional<int>(bybit::kDuplicateLinkId));
+  CHECK(IsDefiniteRejection(again.status()));
+
+  PlaceOrder tiny = f.Order(Side::kBuy, OrderType::kMarket, "0.01", "k-2-e");  // 1 USDT of notional
+  auto refused = f.exchange->Place(tiny);
+  CHECK(refused.status().venue_code() == std::optional<int>(bybit::kNotionalTooLow));
+
+  PlaceOrder reduce = f.Order(Side::kBuy, OrderType::kMarket, "1", "k-3-x");
+  reduce.reduce_only = true;  // a Buy that reduces a long: nothing to reduce
+  auto truncated = f.exchange->Place(reduce);
+  CHECK(truncated.status().venue_code() == std::optional<int>(bybit::kReduceOnlyTruncated));
+}
+
+TEST_CASE("bybit on the simulator: hedge mode, positionIdx 1 and 2, a whole-position stop per leg") {
+  BybitOnSim f(/*hedge=*/true);
+  CHECK(*f.exchange->HedgeMode() == true);
+  PlaceOrder long_leg = f.Order(Side::kBuy, OrderType::kMarket, "1", "k-1-e");
+  long_leg.position_side = PositionSide::kLong;
+  REQUIRE(f.exchange->Place(long_leg).ok());
+  PlaceOrder short_leg = f.Order(Side::kSell, OrderType::kMarket, "2", "k-2-e");
+  short_leg.position_side = PositionSide::kShort;
+  REQUIRE(f.exchange->Place(short_leg).ok());
+  auto positions = f.exchange->Positions();
+  REQUIRE(positions->size() == 2);
+  auto rows = f.exchange->PositionRows("TESTUSDT");
+  REQUIRE(rows->size() == 2);
+  CHECK(*f.exchange->HedgeMode() == true);
+
+  REQUIRE(f.exchange->Place(f.Stop(Side::kSell, PositionSide::kLong, "90", "k-1-s")).ok());
+  REQUIRE(f.exchange->Place(f.Stop(Side::kBuy, PositionSide::kShort, "110", "k-2-s")).ok());
+  // The long's stop fires on a fall to 90: the leg closes, the other stays protected.
+  REQUIRE(f.venue->exchange().MovePrice("TESTUSDT", D("-12"), 0).ok());
+  f.clock.Advance(1000);
+  f.venue->Tick();
+  auto fired = f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "k-1-s");
+  REQUIRE_MESSAGE(fired.ok(), fired.status().ToString());
+  CHECK(fired->status == OrderStatus::kFilled);
+  CHECK(fired->filled_qty == D("1"));
+  auto after = f.exchange->Positions();
+  REQUIRE(after->size() == 1);
+  CHECK((*after)[0].position_side == PositionSide::kShort);
+  CHECK(f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "k-2-s")->status == OrderStatus::kNew);
+}
+
+TEST_CASE("bybit on the simulator: a lost answer is an unknown outcome, settled by orderLinkId") {
+  BybitOnSim f;
+  PlacementFault lost;
+  lost.when = PlacementFault::When::kAfterAccept;
+  lost.how = PlacementFault::How::kTimeout;
+  f.venue->faults().placement.push_back(lost);
+  auto placed = f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "k-1-e"));
+  REQUIRE(!placed.ok());
+  CHECK(placed.status().IsUnknownOutcome());
+  // The order exists: the settling query finds it filled.
+  auto settled = f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "k-1-e");
+  REQUIRE(settled.ok());
+  CHECK(settled->status == OrderStatus::kFilled);
+
+  PlacementFault refused_first;
+  refused_first.when = PlacementFault::When::kBeforeAccept;
+  refused_first.how = PlacementFault::How::kServerError;
+  f.venue->faults().placement.push_back(refused_first);
+  auto unknown = f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "k-2-e"));
+  CHECK(unknown.status().IsUnknownOutcome());  // keel cannot tell before from after
+  CHECK(f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "k-2-e").status().IsNotFound());
+}
+
+TEST_CASE("bybit on the simulator: the per-endpoint limit answers 10006 with the reset; the client waits it out") {
+  BybitOnSim f;
+  for (int i = 0; i < 10; ++i) {
+    PlaceOrder o = f.Order(Side::kBuy, OrderType::kLimit, "1", "k-" + std::to_string(i) + "-e");
+    o.time_in_force = TimeInForce::kGtc;
+    o.price = D("90");
+    REQUIRE(f.exchange->Place(o).ok());
+  }
+  // The tenth create of this second left none: the client waits for the reset before the
+  // eleventh instead of being refused.
+  CHECK(f.exchange->client().requests_left("/v5/order/create") == 0);
+  const TimeMs before = f.clock.NowMs();
+  PlaceOrder o = f.Order(Side::kBuy, OrderType::kLimit, "1", "k-10-e");
+  o.time_in_force = TimeInForce::kGtc;
+  o.price = D("90");
+  REQUIRE(f.exchange->Place(o).ok());
+  CHECK(f.clock.NowMs() > before);
+  CHECK(f.venue->refusals().empty());
+
+  // The rate-limit fault: a definite refusal with the wait, recorded for the checker.
+  f.venue->faults().rate_limit_next = 1;
+  o.client_order_id = "k-11-e";
+  auto limited = f.exchange->Place(o);
+  REQUIRE(!limited.ok());
+  CHECK(bybit::IsRateLimited(limited.status()));
+  CHECK(IsDefiniteRejection(limited.status()));
+  CHECK(f.venue->refusals().size() == 1);
+}
