@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include "keel/model/json_writer.h"
 #include "keel/net/hmac.h"
@@ -265,8 +266,12 @@ Body Page(Call& c, const std::vector<T>& rows, int default_limit, int max_limit,
   });
 }
 
-// The symbol's market when one is named, else every market.
+// The symbol's market when one is named, else every market. The simulator lists linear contracts
+// only: asked for spot, inverse or option, it has none (clients that load every category ask).
 Result<std::vector<const Market*>> MarketsOf(Call& c) {
+  auto category = c.Req("category");
+  if (!category.ok()) return category.status();
+  if (*category == "spot" || *category == "inverse" || *category == "option") return std::vector<const Market*>();
   KEEL_RETURN_IF_ERROR(c.Linear());
   if (!c.Opt("symbol")) return c.ex.Markets();
   auto s = c.Symbol();
@@ -525,14 +530,21 @@ Body order_list(Call& c, bool history) {
   }
   auto open_only = c.OptInt("openOnly");
   if (!open_only.ok()) return open_only.status();
+  // orderFilter: Order (regular orders only) or StopOrder (conditional only); all kinds by default.
+  const std::string filter = c.Opt("orderFilter").value_or("");
+  if (!filter.empty() && filter != "Order" && filter != "StopOrder") return params_error("orderFilter invalid");
+  auto kept = [&filter](const bybit::OrderView& v) {
+    return filter.empty() || (filter == "StopOrder") == v.conditional;
+  };
   std::vector<bybit::OrderView> rows;
   if (!c.SettleCoinMatches()) {
     // No contract settles in that coin: an empty list.
   } else if (const AccountSnapshot* snap = c.Stale(); snap && !history) {
     for (auto& v : StaleOpenViews(*snap, symbol))
-      if ((!order_id && !link_id) || Names(v, order_id, link_id)) rows.push_back(std::move(v));
+      if (kept(v) && ((!order_id && !link_id) || Names(v, order_id, link_id))) rows.push_back(std::move(v));
   } else {
     for (auto& v : AllViews(c, symbol)) {
+      if (!kept(v)) continue;
       if (order_id || link_id) {
         if (Names(v, order_id, link_id)) rows.push_back(std::move(v));
       } else if (history || (open_only->value_or(0) == 0 ? v.open() : !v.open())) {
@@ -629,6 +641,55 @@ Body switch_mode(Call& c) {
   return std::string("{}");
 }
 
+// GET /v5/user/query-api (docs/v5/user/apikey-info.mdx): the key's own record; a unified account.
+Body api_key_info(Call& c) {
+  const SimAccountSpec& spec = c.ex.account_spec(c.account);
+  return json([&](JsonWriter& w) {
+    w.StartObject().Key("id").String(std::to_string(c.account + 1)).Key("note").String(spec.name);
+    w.Key("apiKey").String(spec.api_key).Key("readOnly").Int(0).Key("secret").String("");
+    w.Key("permissions").StartObject();
+    w.Key("ContractTrade").StartArray().String("Order").String("Position").EndArray();
+    w.Key("Derivatives").StartArray().String("DerivativesTrade").EndArray();
+    w.Key("Wallet").StartArray().EndArray().Key("Spot").StartArray().EndArray();
+    w.Key("Options").StartArray().EndArray().EndObject();
+    w.Key("ips").StartArray().String("*").EndArray().Key("type").Int(1).Key("deadlineDay").Int(-1);
+    w.Key("expiredAt").String("").Key("createdAt").String("2026-01-01T00:00:00Z");
+    w.Key("unified").Int(0).Key("uta").Int(1).Key("userID").Int(c.account + 1).Key("inviterID").Int(0);
+    w.Key("vipLevel").String("No VIP").Key("mktMakerLevel").String("0").Key("affiliateID").Int(0);
+    w.Key("rsaPublicKey").String("").Key("isMaster").Bool(true).EndObject();
+  });
+}
+
+// GET /v5/account/info (docs/v5/account/account-info.mdx): a unified trading account (status 5).
+Body account_info(Call& c) {
+  return json([&](JsonWriter& w) {
+    w.StartObject().Key("marginMode").String("REGULAR_MARGIN").Key("updatedTime").String(std::to_string(c.now));
+    w.Key("unifiedMarginStatus").Int(5).Key("dcpStatus").String("OFF").Key("timeWindow").Int(10);
+    w.Key("smpGroup").Int(0).Key("isMasterTrader").Bool(false).Key("spotHedgingStatus").String("OFF").EndObject();
+  });
+}
+
+// GET /v5/asset/coin/query-info (docs/v5/asset/coin-info.mdx): the coins of the listed contracts,
+// each on one chain with deposits and withdrawals closed (the simulator moves no coin).
+Body coin_info(Call& c) {
+  std::set<std::string> coins{"USDT"};
+  for (const Market* m : c.ex.Markets()) coins.insert(m->instrument().base_asset);
+  return json([&](JsonWriter& w) {
+    w.StartObject().Key("rows").StartArray();
+    for (const auto& coin : coins) {
+      w.StartObject().Key("name").String(coin).Key("coin").String(coin).Key("remainAmount").String("0");
+      w.Key("chains").StartArray().StartObject();
+      w.Key("chainType").String("keel-exchange-sim").Key("confirmation").String("1").Key("withdrawFee").String("0");
+      w.Key("depositMin").String("0").Key("withdrawMin").String("0").Key("chain").String("SIM");
+      w.Key("chainDeposit").String("0").Key("chainWithdraw").String("0").Key("minAccuracy").String("8");
+      w.Key("withdrawPercentageFee").String("0").Key("contractAddress").String("");
+      w.Key("safeConfirmNumber").String("1").Key("withdrawMax").String("0");
+      w.EndObject().EndArray().EndObject();
+    }
+    w.EndArray().EndObject();
+  });
+}
+
 enum class Security { kNone, kSigned };
 
 struct Endpoint {
@@ -650,6 +711,9 @@ const Endpoint kEndpoints[] = {
     {"GET", "/v5/order/history", Security::kSigned, order_history},
     {"GET", "/v5/position/list", Security::kSigned, position_list},
     {"GET", "/v5/account/wallet-balance", Security::kSigned, wallet_balance},
+    {"GET", "/v5/account/info", Security::kSigned, account_info},
+    {"GET", "/v5/user/query-api", Security::kSigned, api_key_info},
+    {"GET", "/v5/asset/coin/query-info", Security::kSigned, coin_info},
     {"POST", "/v5/position/set-leverage", Security::kSigned, set_leverage},
     {"POST", "/v5/position/switch-mode", Security::kSigned, switch_mode},
 };
