@@ -89,6 +89,16 @@ TEST_CASE("bybit on the simulator: place, protect, read and cancel through /v5")
   CHECK(stop->trigger_price == D("95"));
   CHECK(stop->close_position);
 
+  // A take-profit placed through create is "Stop" on Bybit too: its side and triggerDirection
+  // (a Sell firing on a rise) say what it is.
+  PlaceOrder take = f.Stop(Side::kSell, PositionSide::kBoth, "110", "k-1-t");
+  take.type = OrderType::kTakeProfitMarket;
+  auto take_profit = f.exchange->Place(take);
+  REQUIRE_MESSAGE(take_profit.ok(), take_profit.status().ToString());
+  CHECK(take_profit->type == OrderType::kTakeProfitMarket);
+  CHECK(stop->type == OrderType::kStopMarket);
+  REQUIRE(f.exchange->Cancel(OrderBook::kConditional, "TESTUSDT", "k-1-t").ok());
+
   PlaceOrder resting = f.Order(Side::kBuy, OrderType::kLimit, "1", "k-2-e");
   resting.time_in_force = TimeInForce::kGtc;
   resting.price = D("96");

@@ -27,11 +27,16 @@ Result<Side> SideOf(std::string_view s) {
 }
 
 // A conditional order's kind from its stopOrderType and orderType; "" or "UNKNOWN" is a plain order.
-std::optional<OrderType> TypeOf(std::string_view order_type, std::string_view stop_order_type, bool conditional) {
+// A conditional order placed through create says only "Stop": whether it is a stop or a
+// take-profit is its triggerDirection against its side (a Sell firing on a rise takes profit).
+std::optional<OrderType> TypeOf(std::string_view order_type, std::string_view stop_order_type, bool conditional,
+                                Side side, std::int64_t trigger_direction) {
   const bool market = order_type == "Market";
   if (!market && order_type != "Limit") return std::nullopt;
   if (!conditional) return market ? OrderType::kMarket : OrderType::kLimit;
-  if (stop_order_type == "TakeProfit" || stop_order_type == "PartialTakeProfit")
+  const bool takes_profit = trigger_direction != 0 && (trigger_direction == 1) == (side == Side::kSell);
+  if (stop_order_type == "TakeProfit" || stop_order_type == "PartialTakeProfit" ||
+      (stop_order_type == "Stop" && takes_profit))
     return market ? OrderType::kTakeProfitMarket : OrderType::kTakeProfit;
   if (stop_order_type == "TrailingStop") return OrderType::kTrailingStopMarket;
   if (stop_order_type == "StopLoss" || stop_order_type == "PartialStopLoss" || stop_order_type == "Stop" ||
@@ -69,7 +74,7 @@ OrderEvent OrderEventFrom(const Value& v, TimeMs creation_time, Status& error) {
   e.book = conditional ? OrderBook::kConditional : OrderBook::kRegular;
   e.venue_type = std::string(order_type);
   if (!stop_order_type.empty() && stop_order_type != "UNKNOWN") e.venue_type += "/" + std::string(stop_order_type);
-  e.type = TypeOf(order_type, stop_order_type, conditional);
+  e.type = TypeOf(order_type, stop_order_type, conditional, e.side, f.Int("triggerDirection", false));
   if (!e.type) e.unrecognized.push_back("orderType=" + e.venue_type);
   e.venue_status = std::string(f.Str("orderStatus"));
   e.status = DecideOrderStatus(e.venue_status);
