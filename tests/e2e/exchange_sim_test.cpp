@@ -111,7 +111,10 @@ TEST_CASE("market streams: combined URL, SUBSCRIBE on the split paths, bookTicke
   bucket.Send(R"({"method":"SUBSCRIBE","params":["ethusdt@bookTicker"],"id":7})");
   CHECK(bucket.WaitFor([](const std::string& m) { return m == R"({"result":null,"id":7})"; }) >= 0);
   CHECK(bucket.WaitFor([](const std::string& m) { return has(m, R"("e":"bookTicker")") && has(m, R"("s":"ETHUSDT")"); }) >= 0);
-  WsClient nowhere(sim.ws_port(), "/v5/public/linear");
+  // Bybit's linear stream is served (bybit_stream_test.cpp); its spot stream is not, nor a path of neither.
+  WsClient bybit_spot(sim.ws_port(), "/v5/public/spot");
+  CHECK(!bybit_spot.ok());
+  WsClient nowhere(sim.ws_port(), "/nowhere");
   CHECK(!nowhere.ok());
 }
 

@@ -344,6 +344,9 @@ Result<PrivateMessage> ParsePrivateMessage(std::string_view json) {
       Status error;
       OrderEvent e = OrderEventFrom(row, creation_time, error);
       if (!error.ok()) return error;
+      Fields value(row, "order");
+      out.cum_exec_values.push_back(value.Dec("cumExecValue", false));
+      if (!value.status().ok()) return value.status();
       out.orders.push_back(std::move(e));
     }
     return PrivateMessage(std::move(out));

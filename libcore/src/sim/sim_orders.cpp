@@ -360,6 +360,18 @@ std::vector<SimOrder> SimExchange::OpenOrders(AccountId id, const std::string& s
   return out;
 }
 
+const SimOrder* SimExchange::FindOrder(AccountId id, std::int64_t order_id) const {
+  const auto& orders = account(id).orders;
+  auto it = orders.find(order_id);
+  return it == orders.end() ? nullptr : &it->second;
+}
+
+const SimAlgoOrder* SimExchange::FindAlgo(AccountId id, std::int64_t algo_id) const {
+  const auto& algos = account(id).algos;
+  auto it = algos.find(algo_id);
+  return it == algos.end() ? nullptr : &it->second;
+}
+
 std::vector<SimOrder> SimExchange::AllOrders(AccountId id, const std::string& symbol) const {
   std::vector<SimOrder> out;
   for (const auto& [oid, o] : account(id).orders)

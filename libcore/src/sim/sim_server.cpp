@@ -31,6 +31,12 @@ Result<std::unique_ptr<SimServer>> SimServer::Start(SimConfig config, const SimS
   StreamOptions stream_options;
   stream_options.legacy_paths = options.legacy_ws_paths;
   callbacks.on_open = [self, stream_options](net::WsServer::ConnectionId id, const std::string& target) -> Status {
+    if (target.rfind("/v5/", 0) == 0) {
+      auto bybit = BybitStreamSession::Open(target, self->venue_->exchange(), ++self->connections_opened_);
+      if (!bybit.ok()) return bybit.status();
+      self->sessions_.emplace(id, std::move(bybit).value());
+      return Status::Ok();
+    }
     auto session = StreamSession::Open(target, self->venue_->exchange(), stream_options);
     if (!session.ok()) return session.status();
     self->sessions_.emplace(id, std::move(session).value());
@@ -39,7 +45,11 @@ Result<std::unique_ptr<SimServer>> SimServer::Start(SimConfig config, const SimS
   callbacks.on_text = [self](net::WsServer::ConnectionId id, const std::string& text) {
     auto it = self->sessions_.find(id);
     if (it == self->sessions_.end()) return;
-    if (auto reply = it->second.OnText(text)) self->ws_->Send(id, *reply);
+    if (auto* bybit = std::get_if<BybitStreamSession>(&it->second)) {
+      for (const auto& reply : bybit->OnText(text, self->venue_->exchange())) self->ws_->Send(id, reply);
+    } else if (auto reply = std::get<StreamSession>(it->second).OnText(text)) {
+      self->ws_->Send(id, *reply);
+    }
   };
   callbacks.on_close = [self](net::WsServer::ConnectionId id) { self->sessions_.erase(id); };
   net::WsServer::Options ws_options;
@@ -74,12 +84,24 @@ void SimServer::Deliver() {
     held_market_.pop_front();
   }
   const auto user = venue_->TakeDueUserEvents();
+  std::vector<net::WsServer::ConnectionId> idle;
   for (auto& [id, session] : sessions_) {
+    if (auto* bybit = std::get_if<BybitStreamSession>(&session)) {
+      for (const auto& e : market)
+        for (const auto& frame : bybit->Render(e, ex)) sent += ws_->Send(id, frame);
+      for (const auto& e : user)
+        for (const auto& frame : bybit->Render(e, ex)) sent += ws_->Send(id, frame);
+      if (bybit->IdleTooLong(now)) idle.push_back(id);
+      continue;
+    }
+    auto& binance = std::get<StreamSession>(session);
     for (const auto& e : market)
-      if (auto frame = session.Render(e, ex)) sent += ws_->Send(id, *frame);
+      if (auto frame = binance.Render(e, ex)) sent += ws_->Send(id, *frame);
     for (const auto& e : user)
-      if (auto frame = session.Render(e, ex)) sent += ws_->Send(id, *frame);
+      if (auto frame = binance.Render(e, ex)) sent += ws_->Send(id, *frame);
   }
+  // Bybit cuts a connection with no ping and nothing sent for its max_active_time.
+  for (auto id : idle) ws_->Close(id, "idle past max_active_time");
   venue_->CountStreamMessages(sent);
 }
 

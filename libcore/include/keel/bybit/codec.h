@@ -105,6 +105,7 @@ struct ExecutionEvent {
 struct OrderTopicEvent {
   TimeMs creation_time = 0;
   std::vector<OrderEvent> orders;
+  std::vector<Decimal> cum_exec_values;  // each row's cumExecValue, for FillTracker
 };
 
 // {"op":"auth"|"subscribe"|"pong"|"ping", "success", "ret_msg", "req_id", "conn_id"}.

@@ -67,6 +67,10 @@ class SimExchange {
   Result<SimOrder> QueryOrder(AccountId id, const std::string& symbol, const OrderRef& ref) const;
   // Open orders, oldest first; all symbols when symbol is empty.
   std::vector<SimOrder> OpenOrders(AccountId id, const std::string& symbol) const;
+  // An order or a conditional order by the exchange's id, read without a request (the ledger does
+  // not record it): how a stream renders one. nullptr when there is none.
+  const SimOrder* FindOrder(AccountId id, std::int64_t order_id) const;
+  const SimAlgoOrder* FindAlgo(AccountId id, std::int64_t algo_id) const;
   // Every order, open or not, oldest first; all symbols when symbol is empty.
   std::vector<SimOrder> AllOrders(AccountId id, const std::string& symbol) const;
   // Cancels every open order on the symbol; returns how many.

@@ -11,7 +11,10 @@
 #include "keel/net/event_loop.h"
 #include "keel/net/http_server.h"
 #include "keel/net/ws_server.h"
+#include <variant>
+
 #include "keel/sim/binance_stream.h"
+#include "keel/sim/bybit_stream.h"
 #include "keel/sim/sim_venue.h"
 
 namespace keel::sim {
@@ -45,7 +48,9 @@ class SimServer {
   std::unique_ptr<SimVenue> venue_;
   std::unique_ptr<net::HttpServer> http_;
   std::unique_ptr<net::WsServer> ws_;
-  std::map<net::WsServer::ConnectionId, StreamSession> sessions_;
+  // A connection speaks Binance's dialect or Bybit's, as its path says.
+  std::map<net::WsServer::ConnectionId, std::variant<StreamSession, BybitStreamSession>> sessions_;
+  std::uint64_t connections_opened_ = 0;
   std::deque<std::pair<TimeMs, MarketEvent>> held_market_;  // due time, event
 };
 

@@ -1,0 +1,250 @@
+#include "keel/sim/bybit_stream.h"
+
+#include <rapidjson/document.h>
+
+#include "keel/model/json_writer.h"
+#include "keel/net/hmac.h"
+#include "keel/net/query_string.h"
+#include "keel/sim/bybit_json.h"
+
+namespace keel::sim {
+namespace {
+
+std::string Text(const JsonWriter& w) { return w.str(); }
+
+// {"success":…,"ret_msg":…,"op":…,"conn_id":…,"req_id":…}: the reply to auth and subscribe.
+std::string Reply(bool success, const std::string& ret_msg, const std::string& op, const std::string& conn_id,
+                  const std::optional<std::string>& req_id) {
+  JsonWriter w;
+  w.StartObject().Key("success").Bool(success).Key("ret_msg").String(ret_msg).Key("op").String(op);
+  w.Key("conn_id").String(conn_id);
+  if (req_id) w.Key("req_id").String(*req_id);
+  w.EndObject();
+  return Text(w);
+}
+
+// A JSON value as text: strings as they are, numbers as their digits.
+std::optional<std::string> Scalar(const rapidjson::Value& v) {
+  if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
+  if (v.IsNumber() && v.IsInt64()) return std::to_string(v.GetInt64());
+  return std::nullopt;
+}
+
+bool PrivateTopic(const std::string& t) {
+  for (const char* base : {"order", "execution", "position", "wallet"})
+    if (t == base || (t == std::string(base) + ".linear" && std::string(base) != "wallet")) return true;
+  return false;
+}
+
+}  // namespace
+
+std::optional<TimeMs> ParseMaxActiveTime(const std::string& text) {
+  if (text.size() < 2 || text.size() > 5) return std::nullopt;
+  const char unit = text.back();
+  const std::string digits = text.substr(0, text.size() - 1);
+  if (digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  const TimeMs n = std::stoll(digits);
+  const TimeMs ms = unit == 's' ? n * 1000 : unit == 'm' ? n * 60'000 : -1;
+  if (ms < 30'000 || ms > 600'000) return std::nullopt;
+  return ms;
+}
+
+Result<BybitStreamSession> BybitStreamSession::Open(const std::string& target, const SimExchange& exchange,
+                                                    std::uint64_t conn_no) {
+  const auto q = target.find('?');
+  const std::string path = q == std::string::npos ? target : target.substr(0, q);
+  auto params = net::Params::Parse(q == std::string::npos ? std::string() : target.substr(q + 1));
+  if (!params.ok()) return Status::InvalidInput("malformed query in " + target);
+  BybitStreamSession s;
+  if (path == "/v5/private") {
+    s.private_ = true;
+    if (auto max = params->Get("max_active_time")) {
+      auto ms = ParseMaxActiveTime(*max);
+      if (!ms) return Status::InvalidInput("max_active_time " + *max + ": expected 30s to 600s, or 1m to 10m");
+      s.max_idle_ms_ = *ms;
+    }
+  } else if (path != "/v5/public/linear") {
+    return Status::NotFound("no Bybit stream at " + path + ": /v5/private and /v5/public/linear are served");
+  }
+  s.conn_id_ = "keel-sim-" + std::to_string(conn_no);
+  s.last_activity_ = exchange.now();
+  return s;
+}
+
+bool BybitStreamSession::Carries(const std::string& topic) const {
+  return topics_.count(topic) > 0 || (private_ && topics_.count(topic + ".linear") > 0);
+}
+
+std::string BybitStreamSession::Push(const std::string& topic, TimeMs creation_time, const std::string& data_json) {
+  last_activity_ = creation_time;
+  JsonWriter w;
+  w.StartObject().Key("id").String(conn_id_ + "-" + std::to_string(++pushes_)).Key("topic").String(topic);
+  w.Key("creationTime").Int(creation_time).Key("data").Raw(data_json).EndObject();
+  return Text(w);
+}
+
+std::vector<std::string> BybitStreamSession::OnText(const std::string& text, const SimExchange& exchange) {
+  const TimeMs now = exchange.now();
+  rapidjson::Document d;
+  d.Parse(text.c_str(), text.size());
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("op") || !d["op"].IsString())
+    return {Reply(false, "Invalid request: expected {\"op\":…}", "", conn_id_, std::nullopt)};
+  const std::string op = d["op"].GetString();
+  std::optional<std::string> req_id;
+  if (d.HasMember("req_id")) req_id = Scalar(d["req_id"]);
+  std::vector<std::string> args;
+  if (d.HasMember("args") && d["args"].IsArray())
+    for (const auto& a : d["args"].GetArray())
+      if (auto s = Scalar(a)) args.push_back(*s);
+
+  if (op == "ping") {
+    last_activity_ = now;
+    JsonWriter w;
+    if (private_) {
+      w.StartObject().Key("req_id").String(req_id.value_or("")).Key("op").String("pong");
+      w.Key("args").StartArray().String(std::to_string(now)).EndArray().Key("conn_id").String(conn_id_).EndObject();
+    } else {
+      w.StartObject().Key("success").Bool(true).Key("ret_msg").String("pong").Key("conn_id").String(conn_id_);
+      w.Key("req_id").String(req_id.value_or("")).Key("op").String("ping").EndObject();
+    }
+    return {Text(w)};
+  }
+  if (op == "auth") {
+    if (!private_) return {Reply(false, "auth is for /v5/private", op, conn_id_, req_id)};
+    if (args.size() != 3) return {Reply(false, "Params Error: args [api_key, expires, signature]", op, conn_id_, req_id)};
+    auto account = exchange.FindAccountByKey(args[0]);
+    if (!account) return {Reply(false, "Invalid apikey", op, conn_id_, req_id)};
+    const std::string& expires = args[1];
+    if (expires.empty() || expires.size() > 16 || expires.find_first_not_of("0123456789") != std::string::npos)
+      return {Reply(false, "Params Error: expires", op, conn_id_, req_id)};
+    const std::string expected =
+        net::hmac_sha256_hex(exchange.account_spec(*account).api_secret, "GET/realtime" + expires);
+    if (!net::signatures_equal(expected, args[2])) return {Reply(false, "Invalid sign", op, conn_id_, req_id)};
+    if (std::stoll(expires) <= now) return {Reply(false, "Params Error: expires is in the past", op, conn_id_, req_id)};
+    account_ = *account;
+    return {Reply(true, "", op, conn_id_, req_id)};
+  }
+  if (op == "subscribe" || op == "unsubscribe") {
+    if (private_ && !account_) return {Reply(false, "Request not authorized", op, conn_id_, req_id)};
+    std::vector<std::string> snapshots;
+    for (const auto& topic : args) {
+      bool known = private_ && PrivateTopic(topic);
+      std::string symbol;
+      if (!private_) {
+        for (const char* prefix : {"tickers.", "orderbook.1."}) {
+          if (topic.rfind(prefix, 0) == 0) symbol = topic.substr(std::string(prefix).size());
+        }
+        known = !symbol.empty() && exchange.FindMarket(symbol) != nullptr;
+      }
+      if (!known) return {Reply(false, "Invalid topic: " + topic, op, conn_id_, req_id)};
+      if (op == "unsubscribe") {
+        topics_.erase(topic);
+        continue;
+      }
+      topics_.insert(topic);
+      if (topic.rfind("tickers.", 0) == 0) {
+        // A ticker subscription starts with the whole ticker; the deltas after it carry what changed.
+        JsonWriter data;
+        bybit::WriteTicker(data, *exchange.FindMarket(symbol), now);
+        JsonWriter w;
+        w.StartObject().Key("topic").String(topic).Key("type").String("snapshot").Key("data").Raw(data.str());
+        w.Key("cs").Int(static_cast<std::int64_t>(++pushes_)).Key("ts").Int(now).EndObject();
+        snapshots.push_back(Text(w));
+      }
+    }
+    std::vector<std::string> out{Reply(true, "", op, conn_id_, req_id)};
+    out.insert(out.end(), snapshots.begin(), snapshots.end());
+    last_activity_ = now;
+    return out;
+  }
+  return {Reply(false, "Invalid op: " + op, op, conn_id_, req_id)};
+}
+
+std::vector<std::string> BybitStreamSession::Render(const MarketEvent& event, const SimExchange& exchange) {
+  if (private_) return {};
+  const std::string& symbol = event.symbol();
+  if (const auto* b = std::get_if<BookTickerUpdate>(&event.body)) {
+    const std::string topic = "orderbook.1." + symbol;
+    if (!topics_.count(topic)) return {};
+    const SimInstrument& i = exchange.FindMarket(symbol)->instrument();
+    JsonWriter w;
+    w.StartObject().Key("topic").String(topic).Key("type").String("snapshot").Key("ts").Int(event.event_time);
+    w.Key("data").StartObject().Key("s").String(symbol);
+    w.Key("b").StartArray().StartArray().String(b->quote.bid.Format(i.price_precision));
+    w.String(b->quote.bid_qty.Format(i.quantity_precision)).EndArray().EndArray();
+    w.Key("a").StartArray().StartArray().String(b->quote.ask.Format(i.price_precision));
+    w.String(b->quote.ask_qty.Format(i.quantity_precision)).EndArray().EndArray();
+    w.Key("u").Int(b->update_id).Key("seq").Int(b->update_id).EndObject();
+    w.Key("cts").Int(event.transaction_time).EndObject();
+    last_activity_ = event.event_time;
+    return {Text(w)};
+  }
+  if (const auto* m = std::get_if<MarkPriceUpdate>(&event.body)) {
+    const std::string topic = "tickers." + symbol;
+    if (!topics_.count(topic)) return {};
+    const SimInstrument& i = exchange.FindMarket(symbol)->instrument();
+    JsonWriter w;
+    w.StartObject().Key("topic").String(topic).Key("type").String("delta");
+    w.Key("data").StartObject().Key("symbol").String(symbol);
+    w.Key("markPrice").String(m->mark_price.Format(i.price_precision));
+    w.Key("indexPrice").String(m->index_price.Format(i.price_precision));
+    w.Key("fundingRate").String(m->funding_rate.ToString());
+    w.Key("nextFundingTime").String(std::to_string(m->next_funding_time)).EndObject();
+    w.Key("cs").Int(static_cast<std::int64_t>(++pushes_)).Key("ts").Int(event.event_time).EndObject();
+    last_activity_ = event.event_time;
+    return {Text(w)};
+  }
+  return {};
+}
+
+std::vector<std::string> BybitStreamSession::Render(const UserEvent& event, const SimExchange& exchange) {
+  if (!private_ || !account_ || event.account != *account_) return {};
+  std::vector<std::string> out;
+  const TimeMs t = event.event_time;
+  auto order_push = [&](const bybit::OrderView& view) {
+    if (!Carries("order")) return;
+    JsonWriter data;
+    data.StartArray();
+    bybit::WriteOrder(data, view, exchange.FindMarket(view.symbol)->instrument(), true);
+    data.EndArray();
+    out.push_back(Push("order", t, data.str()));
+  };
+  if (const auto* u = std::get_if<OrderUpdate>(&event.body)) {
+    const SimAlgoOrder* algo = u->order.algo_id ? exchange.FindAlgo(*account_, *u->order.algo_id) : nullptr;
+    const bybit::OrderView view = algo ? bybit::ViewOf(*algo, &u->order) : bybit::ViewOf(u->order);
+    if (u->execution_type == "TRADE" && Carries("execution")) {
+      const SimInstrument& i = exchange.FindMarket(view.symbol)->instrument();
+      const SimPosition p = exchange.Position(*account_, view.symbol, view.position_side);
+      // closedSize: what the fill took off an opposite position (0 when it opened or added).
+      const bool closing = u->realized_pnl.is_positive() || u->realized_pnl.is_negative() || view.reduce_only;
+      JsonWriter data;
+      data.StartArray();
+      bybit::WriteExecution(data, view, i, std::to_string(u->trade_id), u->last_price, u->last_qty, u->commission,
+                            u->maker, closing ? u->last_qty : Decimal(), t, static_cast<std::int64_t>(p.update_time));
+      data.EndArray();
+      out.push_back(Push("execution", t, data.str()));
+    }
+    order_push(view);
+  } else if (const auto* a = std::get_if<AlgoUpdate>(&event.body)) {
+    const SimOrder* actual = a->algo.actual_order_id ? exchange.FindOrder(*account_, *a->algo.actual_order_id) : nullptr;
+    order_push(bybit::ViewOf(a->algo, actual));
+  } else if (const auto* acc = std::get_if<AccountUpdate>(&event.body)) {
+    if (Carries("position") && !acc->positions.empty()) {
+      JsonWriter data;
+      data.StartArray();
+      for (const auto& p : acc->positions) bybit::WritePosition(data, exchange, *account_, p, true);
+      data.EndArray();
+      out.push_back(Push("position", t, data.str()));
+    }
+    if (topics_.count("wallet")) {
+      JsonWriter data;
+      data.StartArray();
+      bybit::WriteWallet(data, exchange, *account_);
+      data.EndArray();
+      out.push_back(Push("wallet", t, data.str()));
+    }
+  }
+  return out;
+}
+
+}  // namespace keel::sim

@@ -1,0 +1,112 @@
+// The simulator's Bybit stream sessions (auth, subscriptions, pings, idle cut) and the adapter's
+// FillTracker (the order topic's cumulative fills as fills).
+#include <doctest/doctest.h>
+
+#include "keel/bybit/codec.h"
+#include "keel/bybit/fill_tracker.h"
+#include "keel/bybit/signing.h"
+#include "keel/sim/bybit_stream.h"
+#include "sim_fixture.h"
+
+using namespace keel;
+using namespace keel::sim;
+using keel::sim::test::D;
+
+namespace {
+
+bool Has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string Auth(const char* secret, TimeMs expires, const char* key = "key-a") {
+  net::HmacSha256 signer(secret);
+  return bybit::WsAuthRequest(signer, key, expires, "a1");
+}
+
+}  // namespace
+
+TEST_CASE("bybit stream session: auth by HMAC of GET/realtime+expires, then private topics") {
+  test::SimFixture f;
+  auto s = BybitStreamSession::Open("/v5/private?max_active_time=1m", *f.ex, 1);
+  REQUIRE(s.ok());
+  // Not authorised yet: the subscription is refused.
+  auto early = s->OnText(R"({"req_id":"s0","op":"subscribe","args":["order"]})", *f.ex);
+  REQUIRE(early.size() == 1);
+  CHECK(Has(early[0], R"("success":false,"ret_msg":"Request not authorized")"));
+
+  const TimeMs now = f.clock.NowMs();
+  CHECK(Has(s->OnText(Auth("wrong-secret", now + 5000), *f.ex)[0], R"("success":false,"ret_msg":"Invalid sign")"));
+  CHECK(Has(s->OnText(Auth("secret-a", now - 1), *f.ex)[0], R"("success":false)"));
+  CHECK(Has(s->OnText(Auth("secret-a", now + 5000, "no-such-key"), *f.ex)[0], "Invalid apikey"));
+  CHECK(Has(s->OnText(Auth("secret-a", now + 5000), *f.ex)[0], R"({"success":true,"ret_msg":"","op":"auth")"));
+  CHECK(s->account() == std::optional<AccountId>(0));
+
+  auto sub = s->OnText(R"({"req_id":"s1","op":"subscribe","args":["order","execution","position","wallet"]})", *f.ex);
+  CHECK(Has(sub[0], R"("success":true)"));
+  CHECK(Has(sub[0], R"("req_id":"s1")"));
+  CHECK(Has(s->OnText(R"({"op":"subscribe","args":["tickers.TESTUSDT"]})", *f.ex)[0], "Invalid topic"));
+  auto pong = s->OnText(R"({"req_id":"p1","op":"ping"})", *f.ex);
+  CHECK(Has(pong[0], R"({"req_id":"p1","op":"pong","args":[")"));
+
+  // A fill, in the venue's order: the order accepted, the position and wallet it changed, then the
+  // execution and the order filled (the adapter takes fills from the order rows either way).
+  auto placed = f.ex->PlaceOrder(0, f.Market(Side::kBuy, "1"));
+  REQUIRE(placed.ok());
+  std::vector<std::string> frames;
+  for (const auto& e : f.ex->TakeUserEvents())
+    for (auto& frame : s->Render(e, *f.ex)) frames.push_back(frame);
+  std::string topics;
+  for (const auto& frame : frames) {
+    auto parsed = bybit::ParsePrivateMessage(frame);
+    REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString() << " in " << frame);
+    topics += frame.substr(frame.find("\"topic\":\"") + 9, frame.find("\",\"creationTime\"") - frame.find("\"topic\":\"") - 9) + " ";
+  }
+  CHECK(topics == "order position wallet execution order ");
+
+  // Idle past max_active_time (1 minute) with no ping and nothing sent: cut.
+  CHECK(!s->IdleTooLong(f.clock.NowMs() + 59'000));
+  CHECK(s->IdleTooLong(f.clock.NowMs() + 61'000));
+}
+
+TEST_CASE("bybit stream session: public linear tickers start with a snapshot; pong as the public path says it") {
+  test::SimFixture f;
+  CHECK(BybitStreamSession::Open("/v5/public/spot", *f.ex, 1).status().IsNotFound());
+  CHECK(!BybitStreamSession::Open("/v5/private?max_active_time=5s", *f.ex, 1).ok());
+  auto s = BybitStreamSession::Open("/v5/public/linear", *f.ex, 2);
+  REQUIRE(s.ok());
+  auto sub = s->OnText(R"({"req_id":"t","op":"subscribe","args":["tickers.TESTUSDT","orderbook.1.TESTUSDT"]})", *f.ex);
+  REQUIRE(sub.size() == 2);
+  CHECK(Has(sub[0], R"("success":true)"));
+  CHECK(Has(sub[1], R"({"topic":"tickers.TESTUSDT","type":"snapshot","data":{"symbol":"TESTUSDT","lastPrice":"100.0")"));
+  CHECK(Has(s->OnText(R"({"op":"subscribe","args":["order"]})", *f.ex)[0], "Invalid topic: order"));
+  CHECK(Has(s->OnText(R"({"req_id":"x","op":"ping"})", *f.ex)[0], R"("ret_msg":"pong")"));
+  CHECK(ParseMaxActiveTime("30s") == std::optional<TimeMs>(30'000));
+  CHECK(ParseMaxActiveTime("10m") == std::optional<TimeMs>(600'000));
+  CHECK(!ParseMaxActiveTime("11m"));
+  CHECK(!ParseMaxActiveTime("1h"));
+}
+
+TEST_CASE("bybit fill tracker: cumulative growth is the fill; a repeated Filled push is none") {
+  bybit::FillTracker t;
+  OrderEvent e;
+  e.exchange_order_id = "1";
+  e.book = OrderBook::kConditional;
+  e.filled_qty = D("0.4");
+  t.Apply(e, D("40"));
+  CHECK(e.last_qty == D("0.4"));
+  CHECK(e.last_price == D("100"));
+  CHECK(e.book == OrderBook::kRegular);  // a fill happens in the matching engine
+  e.filled_qty = D("1");
+  t.Apply(e, D("101.2"));
+  CHECK(e.last_qty == D("0.6"));
+  CHECK(e.last_price == D("102"));
+  // The cancel raced the fill: a second Filled row with nothing new.
+  t.Apply(e, D("101.2"));
+  CHECK(!e.is_fill());
+  // Bounded memory: the oldest order is forgotten first.
+  bybit::FillTracker small(2);
+  for (const char* id : {"a", "b", "c"}) {
+    OrderEvent x;
+    x.exchange_order_id = id;
+    small.Apply(x, Decimal());
+  }
+  CHECK(small.remembered() == 2);
+}
