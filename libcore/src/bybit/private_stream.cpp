@@ -1,7 +1,5 @@
 #include "keel/bybit/private_stream.h"
 
-#include <chrono>
-
 #include "keel/bybit/codec.h"
 #include "keel/bybit/signing.h"
 
@@ -10,28 +8,23 @@ namespace keel::bybit {
 PrivateStream::PrivateStream(net::EventLoop& loop, Exchange& exchange, const Clock& clock,
                              std::function<TimeMs()> server_offset_ms, Secret secret, PrivateStreamOptions options,
                              PrivateStreamHandler handler)
-    : loop_(loop),
-      exchange_(exchange),
+    : exchange_(exchange),
       clock_(clock),
       server_offset_ms_(std::move(server_offset_ms)),
       secret_(std::move(secret)),
       signer_(secret_.reveal()),
       options_(std::move(options)),
       handler_(std::move(handler)),
-      backoff_(options_.backoff_initial_ms, options_.backoff_max_ms,
-               options_.jitter_seed ? options_.jitter_seed
-                                    : static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
+      link_(loop,
+            StreamLinkOptions{options_.ca_path, options_.backoff_initial_ms, options_.backoff_max_ms, options_.jitter_seed,
+                              options_.offload},
+            net::WsClient::Callbacks{[this] { OnOpen(); }, [this](const std::string& text) { OnText(text); },
+                                     [this](const std::string& reason) { OnClose(reason); }},
+            handler_.on_state) {
   while (!options_.ws_url.empty() && options_.ws_url.back() == '/') options_.ws_url.pop_back();
 }
 
-PrivateStream::~PrivateStream() {
-  *alive_ = false;
-  Stop();
-}
-
-void PrivateStream::State(const std::string& line) {
-  if (handler_.on_state) handler_.on_state(line);
-}
+PrivateStream::~PrivateStream() { Stop(); }
 
 std::string PrivateStream::Url() const {
   std::string url = options_.ws_url + "/v5/private";
@@ -42,31 +35,15 @@ std::string PrivateStream::Url() const {
 Status PrivateStream::Start() {
   if (options_.ws_url.empty()) return Status::InvalidInput("the private stream needs exchange.ws_url");
   if (options_.api_key.empty()) return Status::InvalidInput("the private stream needs the API key");
-  stopped_ = false;
-  std::weak_ptr<bool> alive = alive_;
-  loop_.Every(options_.ping_ms, [this, alive] {
-    if (auto a = alive.lock(); a && *a && !stopped_) Ping();
-  });
+  link_.Start();
+  link_.Every(options_.ping_ms, [this] { Ping(); });
   Connect();
   return Status::Ok();
 }
 
-void PrivateStream::Stop() {
-  stopped_ = true;
-  if (ws_) ws_->Close("stopping");
-}
+void PrivateStream::Stop() { link_.Stop(); }
 
-void PrivateStream::Connect() {
-  if (stopped_) return;
-  subscribed_ = false;
-  net::WsClient::Callbacks callbacks;
-  callbacks.on_open = [this] { OnOpen(); };
-  callbacks.on_text = [this](const std::string& text) { OnText(text); };
-  callbacks.on_close = [this](const std::string& reason) { OnClose(reason); };
-  if (!ws_) ws_ = std::make_unique<net::WsClient>(loop_, std::move(callbacks), options_.ca_path);
-  Status s = ws_->Connect(Url());
-  if (!s.ok()) ScheduleReconnect(s.message());
-}
+void PrivateStream::Connect() { link_.Connect(Url(), [this] { Connect(); }); }
 
 void PrivateStream::OnOpen() {
   ++connects_;
@@ -74,46 +51,24 @@ void PrivateStream::OnOpen() {
   // Valid a few seconds past the exchange's now: a clock that runs behind would otherwise send an
   // auth that has already expired.
   const TimeMs expires = clock_.NowMs() + server_offset_ms_() + options_.auth_expiry_ms;
-  ws_->Send(WsAuthRequest(signer_, options_.api_key, expires, "auth-" + std::to_string(++requests_)));
+  link_.Send(WsAuthRequest(signer_, options_.api_key, expires, "auth-" + std::to_string(++requests_)));
 }
 
 void PrivateStream::Ping() {
-  if (!ws_ || !ws_->open()) return;
+  if (!link_.open()) return;
   if (clock_.NowMs() - last_pong_ > options_.ping_ms + options_.pong_timeout_ms) {
     State("no pong for " + std::to_string(clock_.NowMs() - last_pong_) + " ms: reconnecting");
-    ws_->Close("no pong");
+    link_.Close("no pong");
     return;
   }
-  ws_->Send("{\"req_id\":\"ping-" + std::to_string(++requests_) + "\",\"op\":\"ping\"}");
-}
-
-void PrivateStream::TakeSnapshot(const std::string& on_failure) {
-  Exchange* exchange = &exchange_;
-  auto finish = [this, on_failure](Result<AccountReport> snapshot) {
-    if (stopped_) return;
-    if (!snapshot.ok()) {
-      State(on_failure + ": " + snapshot.status().message() + ": reconnecting");
-      if (ws_ && ws_->open()) ws_->Close("snapshot failed");
-      return;
-    }
-    ++snapshots_;
-    if (handler_.on_snapshot) handler_.on_snapshot(*snapshot);
-  };
-  if (!options_.offload) return finish(exchange->Account());
-  std::weak_ptr<bool> alive = alive_;
-  options_.offload([this, alive, exchange, finish]() {
-    auto result = std::make_shared<Result<AccountReport>>(exchange->Account());
-    loop_.Post([alive, result, finish] {
-      if (auto a = alive.lock(); a && *a) finish(std::move(*result));
-    });
-  });
+  link_.Send("{\"req_id\":\"ping-" + std::to_string(++requests_) + "\",\"op\":\"ping\"}");
 }
 
 void PrivateStream::OnText(const std::string& text) {
   auto message = ParsePrivateMessage(text);
   if (!message.ok()) {
     State("undecodable private stream message (" + message.status().message() + "): reading the account by REST");
-    TakeSnapshot("snapshot after an undecodable message failed");
+    link_.TakeSnapshot(exchange_, "snapshot after an undecodable message failed", handler_.on_snapshot);
     return;
   }
   if (auto* reply = std::get_if<ControlReply>(&*message)) {
@@ -123,23 +78,22 @@ void PrivateStream::OnText(const std::string& text) {
       if (!reply->success) {
         // A refused key does not get better by retrying at once: back off, and say why.
         State("auth refused: " + reply->ret_msg);
-        ws_->Close("auth refused");
+        link_.Close("auth refused");
         return;
       }
-      ws_->Send("{\"req_id\":\"sub-" + std::to_string(++requests_) +
+      link_.Send("{\"req_id\":\"sub-" + std::to_string(++requests_) +
                 "\",\"op\":\"subscribe\",\"args\":[\"order\",\"execution\",\"position\",\"wallet\"]}");
     } else if (reply->op == "subscribe") {
       if (!reply->success) {
         State("subscription refused: " + reply->ret_msg);
-        ws_->Close("subscription refused");
+        link_.Close("subscription refused");
         return;
       }
-      subscribed_ = true;
       ++subscriptions_;
-      backoff_.Reset();
+      link_.Connected();
       State("live");
       // Whatever happened while not subscribed is in this snapshot; the stream covers what follows.
-      TakeSnapshot("snapshot after subscribing failed");
+      link_.TakeSnapshot(exchange_, "snapshot after subscribing failed", handler_.on_snapshot);
     }
     return;
   }
@@ -159,22 +113,8 @@ void PrivateStream::OnText(const std::string& text) {
 }
 
 void PrivateStream::OnClose(const std::string& reason) {
-  subscribed_ = false;
-  if (stopped_) return;
-  ScheduleReconnect(reason);
-}
-
-void PrivateStream::ScheduleReconnect(const std::string& reason) {
-  if (stopped_) return;
-  ++reconnects_;
-  const TimeMs delay = backoff_.Next();
-  State("reconnecting in " + std::to_string(delay) + " ms: " + reason);
-  std::weak_ptr<bool> alive = alive_;
-  loop_.After(delay, [this, alive] {
-    auto a = alive.lock();
-    if (!a || !*a || stopped_) return;
-    Connect();
-  });
+  if (link_.stopped()) return;
+  link_.ScheduleReconnect(reason, [this] { Connect(); });
 }
 
 }  // namespace keel::bybit

@@ -18,6 +18,7 @@
 #include "keel/binance/codec.h"
 #include "keel/binance/rest_client.h"
 #include "keel/exchange/exchange.h"
+#include "keel/exchange/stream_link.h"
 #include "keel/net/backoff.h"
 #include "keel/net/ws_client.h"
 
@@ -56,42 +57,33 @@ class UserDataStream {
 
   const std::string& listen_key() const { return listen_key_; }
   int connects() const { return connects_; }
-  int snapshots() const { return snapshots_; }
-  int reconnects_scheduled() const { return reconnects_; }
+  int snapshots() const { return link_.snapshots(); }
+  int reconnects_scheduled() const { return link_.reconnects_scheduled(); }
 
  private:
   // A new listen key, then a connection with it (retried with back-off when the key fails).
   void NewKeyThenConnect();
   // Extends the current key (a new one if it lapsed), then connects.
   void KeepKeyThenConnect();
+  // After a lost connection: the key kept if there is one, else a new one.
+  void Reconnect();
   void Connect();
   void OnOpen();
-  // A REST snapshot of positions and open orders, handed to on_snapshot; on failure, `on_failure`
-  // says why it matters, and the connection is closed to start over.
   void TakeSnapshot(const std::string& on_failure);
-  // Runs `work` through options_.offload (or here), then `then` with its result on the loop.
-  template <typename R>
-  void Blocking(std::function<R()> work, std::function<void(R)> then);
   void OnText(const std::string& text);
   void OnClose(const std::string& reason);
   void ScheduleReconnect(const std::string& reason);
   void KeepAlive();
-  void State(const std::string& line);
+  void State(const std::string& line) { link_.State(line); }
 
-  net::EventLoop& loop_;
   Exchange& exchange_;
   RestClient& rest_;
   UserStreamOptions options_;
   UserStreamHandler handler_;
-  std::unique_ptr<net::WsClient> ws_;
+  StreamLink link_;
   std::string listen_key_;
-  net::Backoff backoff_;
   int connects_ = 0;
-  int snapshots_ = 0;
-  int reconnects_ = 0;
-  bool stopped_ = true;
   bool renewing_key_ = false;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // timers check it before acting
 };
 
 }  // namespace keel::binance

@@ -21,7 +21,7 @@
 #include "keel/config/config.h"
 #include "keel/exchange/exchange.h"
 #include "keel/exchange/stream_events.h"
-#include "keel/net/backoff.h"
+#include "keel/exchange/stream_link.h"
 #include "keel/net/hmac.h"
 #include "keel/net/ws_client.h"
 
@@ -62,8 +62,8 @@ class PrivateStream {
   void Stop();
   int connects() const { return connects_; }
   int subscriptions() const { return subscriptions_; }
-  int snapshots() const { return snapshots_; }
-  int reconnects_scheduled() const { return reconnects_; }
+  int snapshots() const { return link_.snapshots(); }
+  int reconnects_scheduled() const { return link_.reconnects_scheduled(); }
   long executions_seen() const { return executions_; }
 
  private:
@@ -71,13 +71,10 @@ class PrivateStream {
   void OnOpen();
   void OnText(const std::string& text);
   void OnClose(const std::string& reason);
-  void ScheduleReconnect(const std::string& reason);
   void Ping();
-  void TakeSnapshot(const std::string& on_failure);
-  void State(const std::string& line);
+  void State(const std::string& line) { link_.State(line); }
   std::string Url() const;
 
-  net::EventLoop& loop_;
   Exchange& exchange_;
   const Clock& clock_;
   std::function<TimeMs()> server_offset_ms_;
@@ -85,19 +82,13 @@ class PrivateStream {
   net::HmacSha256 signer_;
   PrivateStreamOptions options_;
   PrivateStreamHandler handler_;
-  std::unique_ptr<net::WsClient> ws_;
-  net::Backoff backoff_;
+  StreamLink link_;
   FillTracker fills_;
-  bool stopped_ = true;
-  bool subscribed_ = false;
   TimeMs last_pong_ = 0;
   int connects_ = 0;
   int subscriptions_ = 0;
-  int snapshots_ = 0;
-  int reconnects_ = 0;
   long executions_ = 0;
   long requests_ = 0;  // req_id counter
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace keel::bybit
