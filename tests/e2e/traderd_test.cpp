@@ -24,7 +24,10 @@ std::string Bin(const char* name) { return std::string(KEEL_BIN_DIR) + "/" + nam
 }  // namespace
 
 TEST_CASE("keel-traderd: a keel-ctl signal becomes a protected position; SIGTERM stops it cleanly") {
-  test::DaemonOnSim d;
+  std::string kind;
+  SUBCASE("on Binance USD-M") { kind = "binance-usdm"; }
+  SUBCASE("on Bybit v5") { kind = "bybit-v5"; }
+  test::DaemonOnSim d({}, kind);
   const std::string& config = d.config;
   test::TempDir& dir = d.dir;
   test::Child& daemon = *d.daemon;

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "keel/bybit/bybit_exchange.h"
+#include "keel/bybit/codec.h"
 #include "keel/bybit/errors.h"
 #include "keel/bybit/signing.h"
 #include "subprocess.h"
@@ -30,7 +31,7 @@ net::HttpResponse Answer(std::string body, int status = 200) {
   return r;
 }
 
-std::string Envelope(int code, const std::string& msg, const std::string& result = "{}") {
+std::string Answered(int code, const std::string& msg, const std::string& result = "{}") {
   return "{\"retCode\":" + std::to_string(code) + ",\"retMsg\":\"" + msg + "\",\"result\":" + result +
          ",\"retExtInfo\":{},\"time\":1688639403423}";
 }
@@ -114,7 +115,7 @@ TEST_CASE("bybit adapter: instruments-info gives the filters; the cursor is foll
   Stub s;
   // A first page whose cursor is the documentation's (percent-encoded as Bybit hands it out).
   s.On("/v5/market/instruments-info",
-       Answer(Envelope(0, "OK",
+       Answer(Answered(0, "OK",
                        "{\"category\":\"linear\",\"list\":[],\"nextPageCursor\":\"page_args%3Dfd4300ae%26symbol%3D6%26\"}")));
   s.On("/v5/market/instruments-info", Answer(fixture("instruments_info.json")));
   auto list = s.exchange->Instruments();
@@ -138,7 +139,7 @@ TEST_CASE("bybit adapter: instruments-info gives the filters; the cursor is foll
 TEST_CASE("bybit adapter: a cursor that never ends is an error, not a hang") {
   Stub s;
   s.On("/v5/market/instruments-info",
-       Answer(Envelope(0, "OK", "{\"category\":\"linear\",\"list\":[],\"nextPageCursor\":\"same\"}")));
+       Answer(Answered(0, "OK", "{\"category\":\"linear\",\"list\":[],\"nextPageCursor\":\"same\"}")));
   auto list = s.exchange->Instruments();
   REQUIRE(!list.ok());
   CHECK(list.status().message().find("cursor does not end") != std::string::npos);
@@ -146,19 +147,19 @@ TEST_CASE("bybit adapter: a cursor that never ends is an error, not a hang") {
 }
 
 TEST_CASE("bybit adapter: a whole-position stop is a conditional Market order, qty 0, reduceOnly and closeOnTrigger") {
-  auto body = CreateOrderBody(Stop("k-1-s"));
+  auto body = CreateOrderBody(Stop("kt.s1.T"));
   REQUIRE_MESSAGE(body.ok(), body.status().ToString());
   CHECK(*body ==
         "{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"side\":\"Sell\",\"orderType\":\"Market\",\"qty\":\"0\","
-        "\"positionIdx\":1,\"orderLinkId\":\"k-1-s\",\"triggerPrice\":\"55000\",\"triggerDirection\":2,"
+        "\"positionIdx\":1,\"orderLinkId\":\"kt-s1-T\",\"triggerPrice\":\"55000\",\"triggerDirection\":2,"
         "\"triggerBy\":\"MarkPrice\",\"reduceOnly\":true,\"closeOnTrigger\":true}");
-  PlaceOrder short_stop = Stop("k-2-s");
+  PlaceOrder short_stop = Stop("kt.s2.T");
   short_stop.side = Side::kBuy;
   short_stop.position_side = PositionSide::kShort;
-  CHECK(CreateOrderBody(short_stop)->find("\"positionIdx\":2,\"orderLinkId\":\"k-2-s\",\"triggerPrice\":\"55000\","
+  CHECK(CreateOrderBody(short_stop)->find("\"positionIdx\":2,\"orderLinkId\":\"kt-s2-T\",\"triggerPrice\":\"55000\","
                                            "\"triggerDirection\":1") != std::string::npos);
   PlaceOrder post_only;
-  post_only.client_order_id = "k-3-e";
+  post_only.client_order_id = "kt.e3.T";
   post_only.symbol = "BTCUSDT";
   post_only.side = Side::kBuy;
   post_only.type = OrderType::kLimit;
@@ -167,15 +168,15 @@ TEST_CASE("bybit adapter: a whole-position stop is a conditional Market order, q
   post_only.price = D("26864.4");
   CHECK(*CreateOrderBody(post_only) ==
         "{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"orderType\":\"Limit\",\"qty\":\"0.003\","
-        "\"price\":\"26864.4\",\"timeInForce\":\"PostOnly\",\"positionIdx\":0,\"orderLinkId\":\"k-3-e\"}");
+        "\"price\":\"26864.4\",\"timeInForce\":\"PostOnly\",\"positionIdx\":0,\"orderLinkId\":\"kt-e3-T\"}");
 
   // What Bybit cannot take is refused before sending, naming why.
-  PlaceOrder wrong_leg = Stop("k-4-s");
+  PlaceOrder wrong_leg = Stop("kt.s4.T");
   wrong_leg.side = Side::kBuy;  // a Buy "close" of the LONG leg would open a SHORT
   CHECK(CreateOrderBody(wrong_leg).status().message().find("in hedge mode a close is SELL LONG") != std::string::npos);
   CHECK(CreateOrderBody(Stop("k-1234567890-1234567890-1234567890-sl")).status().message().find("36") !=
         std::string::npos);
-  CHECK(CreateOrderBody(Stop("k.1.s")).status().IsInvalidInput());
+  CHECK(CreateOrderBody(Stop("k/1/s")).status().IsInvalidInput());
   post_only.time_in_force = TimeInForce::kGtd;
   CHECK(CreateOrderBody(post_only).status().message().find("does not exist on Bybit") != std::string::npos);
 }
@@ -184,7 +185,7 @@ TEST_CASE("bybit adapter: a create is never taken for the order: an ack naming a
   Stub s;
   // The documentation's acknowledgement names "spot-test-postonly", not the order keel sent.
   s.On("/v5/order/create", Answer(fixture("order_create.json")));
-  auto placed = s.exchange->Place(Stop("k-1-s"));
+  auto placed = s.exchange->Place(Stop("kt.s1.T"));
   REQUIRE(!placed.ok());
   CHECK(placed.status().IsUnknownOutcome());
   CHECK(placed.status().message().find("names another order (spot-test-postonly)") != std::string::npos);
@@ -196,12 +197,12 @@ TEST_CASE("bybit adapter: a create is never taken for the order: an ack naming a
 
 TEST_CASE("bybit adapter: an acknowledged create the queries do not show yet is asked again, then left unknown") {
   Stub s;
-  s.On("/v5/order/create", Answer(Envelope(0, "OK", "{\"orderId\":\"1321003749386327552\",\"orderLinkId\":\"k-1-s\"}")));
-  const std::string empty = Envelope(0, "OK", "{\"category\":\"linear\",\"list\":[],\"nextPageCursor\":\"\"}");
+  s.On("/v5/order/create", Answer(Answered(0, "OK", "{\"orderId\":\"1321003749386327552\",\"orderLinkId\":\"kt-s1-T\"}")));
+  const std::string empty = Answered(0, "OK", "{\"category\":\"linear\",\"list\":[],\"nextPageCursor\":\"\"}");
   s.On("/v5/order/realtime", Answer(empty));
   s.On("/v5/order/history", Answer(empty));
   const TimeMs before = s.clock.NowMs();
-  auto placed = s.exchange->Place(Stop("k-1-s"));
+  auto placed = s.exchange->Place(Stop("kt.s1.T"));
   REQUIRE(!placed.ok());
   // Acknowledged: "not seen yet" is never "not there".
   CHECK(placed.status().IsUnknownOutcome());
@@ -217,12 +218,12 @@ TEST_CASE("bybit adapter: placement errors: definite refusals are refusals, ever
     bool definite;
   };
   const std::vector<Case> cases = {
-      {Answer(Envelope(kDuplicateLinkId, "OrderLinkedID is duplicate")), true},
-      {Answer(Envelope(kReduceOnlyTruncated, "current position is zero, cannot fix reduce-only order qty")), true},
-      {Answer(Envelope(kNotionalTooLow, "Order does not meet minimum order value 5USDT")), true},
-      {Answer(Envelope(kParamError, "params error")), true},
-      {Answer(Envelope(kServerError, "Server Timeout")), false},
-      {Answer(Envelope(kOrderProcessing, "order is being processed")), false},
+      {Answer(Answered(kDuplicateLinkId, "OrderLinkedID is duplicate")), true},
+      {Answer(Answered(kReduceOnlyTruncated, "current position is zero, cannot fix reduce-only order qty")), true},
+      {Answer(Answered(kNotionalTooLow, "Order does not meet minimum order value 5USDT")), true},
+      {Answer(Answered(kParamError, "params error")), true},
+      {Answer(Answered(kServerError, "Server Timeout")), false},
+      {Answer(Answered(kOrderProcessing, "order is being processed")), false},
       {Answer("<html>bad gateway</html>", 502), false},
       {Answer("", 408), false},
       {Answer("{\"retCode\":0,\"retMsg\":\"OK\",\"result\":", 200), false},  // cut off: may have acted
@@ -230,7 +231,7 @@ TEST_CASE("bybit adapter: placement errors: definite refusals are refusals, ever
   for (const auto& c : cases) {
     Stub s;
     s.On("/v5/order/create", c.answer);
-    auto placed = s.exchange->Place(Stop("k-1-s"));
+    auto placed = s.exchange->Place(Stop("kt.s1.T"));
     REQUIRE(!placed.ok());
     INFO(placed.status().ToString());
     CHECK(IsDefiniteRejection(placed.status()) == c.definite);
@@ -240,18 +241,18 @@ TEST_CASE("bybit adapter: placement errors: definite refusals are refusals, ever
 
 TEST_CASE("bybit client: 10006 in an HTTP 200 stops every request until the exchange's reset time") {
   Stub s;
-  net::HttpResponse limited = Answer(Envelope(kTooManyVisits, "Too many visits!"));
+  net::HttpResponse limited = Answer(Answered(kTooManyVisits, "Too many visits!"));
   // Reset 2 s after the server's now (1688639403423 at the first request).
   limited.headers.emplace_back("X-Bapi-Limit-Reset-Timestamp", "1688639405423");
   s.On("/v5/order/create", limited);
-  auto placed = s.exchange->Place(Stop("k-1-s"));
+  auto placed = s.exchange->Place(Stop("kt.s1.T"));
   REQUIRE(!placed.ok());
   CHECK(IsDefiniteRejection(placed.status()));
   CHECK(IsRateLimited(placed.status()));
   CHECK(placed.status().retry_after_ms() == 2000);
   // Nothing is sent before the reset, to any path: refused by keel, so certainly not executed.
   const std::size_t sent = s.seen.size();
-  auto again = s.exchange->Cancel(OrderBook::kConditional, "BTCUSDT", "k-1-s");
+  auto again = s.exchange->Cancel(OrderBook::kConditional, "BTCUSDT", "kt.s1.T");
   CHECK(!again.ok());
   CHECK(IsDefiniteRejection(again.status()));
   CHECK(s.seen.size() == sent);
@@ -278,7 +279,7 @@ TEST_CASE("bybit client: a path with no requests left (X-Bapi-Limit-Status 0) wa
 
 TEST_CASE("bybit client: refused for the clock (10002) is measured again and sent once more") {
   Stub s;
-  s.On("/v5/order/cancel", Answer(Envelope(kTimestampOutside, "invalid request, please check your server timestamp")));
+  s.On("/v5/order/cancel", Answer(Answered(kTimestampOutside, "invalid request, please check your server timestamp")));
   s.On("/v5/order/cancel", Answer(fixture("order_cancel.json")));
   auto cancelled = s.exchange->Cancel(OrderBook::kRegular, "BTCUSDT", "linear-004");
   REQUIRE_MESSAGE(cancelled.ok(), cancelled.status().ToString());
@@ -296,14 +297,14 @@ TEST_CASE("bybit adapter: a cancel is acknowledged, not reported as an order; 11
   CHECK(s.To("/v5/order/cancel")[0].body == "{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"orderLinkId\":\"linear-004\"}");
 
   Stub gone;
-  gone.On("/v5/order/cancel", Answer(Envelope(kOrderNotExists, "order not exists or too late to cancel")));
+  gone.On("/v5/order/cancel", Answer(Answered(kOrderNotExists, "order not exists or too late to cancel")));
   auto not_open = gone.exchange->Cancel(OrderBook::kRegular, "BTCUSDT", "linear-004");
   CHECK(not_open.status().IsNotFound());
 }
 
 TEST_CASE("bybit adapter: a query asks realtime, then history: a post-only order Bybit cancelled reads cancelled") {
   Stub s;
-  s.On("/v5/order/realtime", Answer(Envelope(0, "OK", "{\"category\":\"linear\",\"list\":[],\"nextPageCursor\":\"\"}")));
+  s.On("/v5/order/realtime", Answer(Answered(0, "OK", "{\"category\":\"linear\",\"list\":[],\"nextPageCursor\":\"\"}")));
   s.On("/v5/order/history", Answer(fixture("order_history.json")));
   auto order = s.exchange->Query(OrderBook::kRegular, "BTCUSDT", "YLxaWKMiHU");
   REQUIRE_MESSAGE(order.ok(), order.status().ToString());
@@ -312,7 +313,7 @@ TEST_CASE("bybit adapter: a query asks realtime, then history: a post-only order
   CHECK(order->position_side == PositionSide::kLong);
   CHECK(s.To("/v5/order/history")[0].raw_query() == "category=linear&symbol=BTCUSDT&orderLinkId=YLxaWKMiHU");
   // Asked about another id, the same rows do not answer for it.
-  auto other = s.exchange->Query(OrderBook::kRegular, "BTCUSDT", "k-9-e");
+  auto other = s.exchange->Query(OrderBook::kRegular, "BTCUSDT", "kt.e9.T");
   CHECK(other.status().IsNotFound());
 }
 
@@ -325,8 +326,8 @@ TEST_CASE("bybit adapter: the mark price from tickers; the position mode from th
   CHECK(s.exchange->MarkPrice("ETHUSD").status().IsNotFound());
 
   // No open position (settleCoin reads are empty): the probe symbol's rows say one-way (positionIdx 0).
-  s.On("/v5/position/list", Answer(Envelope(0, "OK", "{\"category\":\"linear\",\"list\":[],\"nextPageCursor\":\"\"}")));
-  s.On("/v5/position/list", Answer(Envelope(0, "OK", "{\"category\":\"linear\",\"list\":[],\"nextPageCursor\":\"\"}")));
+  s.On("/v5/position/list", Answer(Answered(0, "OK", "{\"category\":\"linear\",\"list\":[],\"nextPageCursor\":\"\"}")));
+  s.On("/v5/position/list", Answer(Answered(0, "OK", "{\"category\":\"linear\",\"list\":[],\"nextPageCursor\":\"\"}")));
   s.On("/v5/position/list", Answer(fixture("position_list.json")));
   s.On("/v5/market/instruments-info", Answer(fixture("instruments_info.json")));
   auto hedge = s.exchange->HedgeMode();
@@ -347,4 +348,13 @@ TEST_CASE("bybit adapter: cancel-all lists what Bybit acknowledged") {
   REQUIRE(all->size() == 2);
   CHECK((*all)[0].client_order_id == "1616024329462743809");
   CHECK((*all)[1].exchange_order_id == "1616024287544869632");
+}
+
+TEST_CASE("bybit link ids: keel's '.' travels as '-' and comes back; anyone else's id is sent back as Bybit spells it") {
+  for (const char* id : {"kdemo.e1a2b3c.BTCUSDT", "kmain-2.s1a2b3c.BTCUSDT_260327", "kab_c.x9.xq1w2e3r"}) {
+    CHECK(ToLinkId(id).find('.') == std::string::npos);
+    CHECK(FromLinkId(ToLinkId(id)) == id);
+  }
+  for (const char* foreign : {"kraken-bot-1", "k-a-b-c", "spot-test-postonly", "1616024329462743809", ""})
+    CHECK(ToLinkId(FromLinkId(foreign)) == foreign);
 }

@@ -59,7 +59,7 @@ OrderEvent OrderEventFrom(const Value& v, TimeMs creation_time, Status& error) {
   e.event_time = creation_time;
   e.symbol = std::string(f.Str("symbol"));
   e.exchange_order_id = std::string(f.Str("orderId"));
-  e.client_order_id = std::string(f.Str("orderLinkId", false));
+  e.client_order_id = FromLinkId(f.Str("orderLinkId", false));
   auto side = SideOf(f.Str("side"));
   if (f.status().ok() && !side.ok()) error = Status::InvalidInput("order field \"side\": " + side.status().message());
   if (side.ok()) e.side = *side;
@@ -164,12 +164,31 @@ Result<OrderAck> AckFrom(const Value& v) {
   Fields f(v, "acknowledgement");
   OrderAck a;
   a.order_id = std::string(f.Str("orderId"));
-  a.order_link_id = std::string(f.Str("orderLinkId", false));
+  a.order_link_id = FromLinkId(f.Str("orderLinkId", false));
   KEEL_RETURN_IF_ERROR(f.status());
   return a;
 }
 
 }  // namespace
+
+std::string ToLinkId(const std::string& client_order_id) {
+  std::string out = client_order_id;
+  for (char& c : out)
+    if (c == '.') c = '-';
+  return out;
+}
+
+std::string FromLinkId(std::string_view order_link_id) {
+  std::string out(order_link_id);
+  if (out.empty() || out[0] != 'k') return out;
+  const auto last = out.rfind('-');
+  if (last == std::string::npos || last == 0) return out;
+  const auto before = out.rfind('-', last - 1);
+  if (before == std::string::npos || before == 0) return out;
+  out[before] = '.';
+  out[last] = '.';
+  return out;
+}
 
 Result<InstrumentPage> ParseInstrumentPage(std::string_view result_json) {
   JsonDoc doc(result_json, "instruments-info");
@@ -359,7 +378,7 @@ Result<PrivateMessage> ParsePrivateMessage(std::string_view json) {
       Execution e;
       e.symbol = std::string(x.Str("symbol"));
       e.order_id = std::string(x.Str("orderId"));
-      e.order_link_id = std::string(x.Str("orderLinkId", false));
+      e.order_link_id = FromLinkId(x.Str("orderLinkId", false));
       auto side = SideOf(x.Str("side"));
       e.exec_id = std::string(x.Str("execId"));
       e.exec_type = std::string(x.Str("execType"));

@@ -16,6 +16,9 @@
 #include "keel/binance/binance_exchange.h"
 #include "keel/binance/market_stream.h"
 #include "keel/binance/user_stream.h"
+#include "keel/bybit/bybit_exchange.h"
+#include "keel/bybit/private_stream.h"
+#include "keel/bybit/public_stream.h"
 #include "keel/engine/engine.h"
 #include "keel/engine/runtime.h"
 #include "keel/exchange/connect.h"
@@ -214,13 +217,6 @@ int RunTraderd(const TraderdOptions& options) {
               << d.metrics_listen.value_or("off") << ", " << d.alerts.size() << " alert sink(s)\n";
     return 0;
   }
-  if (c.exchange_kind != ExchangeKind::kBinanceUsdm) {
-    // The Bybit adapter answers the tools; the daemon also needs its private and public streams,
-    // which are not built yet ([7/7]). Refused rather than run half-blind.
-    std::cerr << "keel-traderd: " << c.source << ": exchange.kind " << to_string(c.exchange_kind)
-              << ": the daemon runs on binance-usdm only so far (its Bybit streams are not built yet)\n";
-    return kExitUsage;
-  }
   auto store = SqliteStore::OpenWriter(c.store_path);
   if (!store.ok()) {
     std::cerr << "keel-traderd: " << store.status().message() << "\n";
@@ -242,6 +238,7 @@ int RunTraderd(const TraderdOptions& options) {
   std::unique_ptr<Exchange> stream_exchange = std::move(exchanges.back());
   exchanges.pop_back();
   auto* binance_stream_exchange = dynamic_cast<binance::BinanceExchange*>(stream_exchange.get());
+  auto* bybit_stream_exchange = dynamic_cast<bybit::BybitExchange*>(stream_exchange.get());
 
   net::EventLoop loop;
   AsioEngineLoop engine_loop(loop);
@@ -310,6 +307,8 @@ int RunTraderd(const TraderdOptions& options) {
   uso.offload = [&stream_rest](std::function<void()> job) { stream_rest.Run(std::move(job)); };
   std::unique_ptr<binance::UserDataStream> user_stream;
   std::unique_ptr<binance::MarketDataStream> market_stream;
+  std::unique_ptr<bybit::PrivateStream> bybit_private;
+  std::unique_ptr<bybit::PublicStream> bybit_public;
 
   int exit_code = 0;
   bool stopping = false;
@@ -321,6 +320,8 @@ int RunTraderd(const TraderdOptions& options) {
     engine.Shutdown([&] {
       if (user_stream) user_stream->Stop();
       if (market_stream) market_stream->Stop();
+      if (bybit_private) bybit_private->Stop();
+      if (bybit_public) bybit_public->Stop();
       control.Close();
       loop.Stop();
     });
@@ -344,6 +345,30 @@ int RunTraderd(const TraderdOptions& options) {
       Status st = user_stream->Start();
       if (!st.ok()) spdlog::error("user-data stream not started: {}", st.message());
     }
+    if (bybit_stream_exchange) {
+      // The private stream authenticates with the account's own key: read again from its source.
+      auto key = LoadSecret(c.api_key);
+      auto secret = LoadSecret(c.api_secret);
+      if (!key.ok() || !secret.ok()) {
+        spdlog::error("private stream not started: {}", (!key.ok() ? key : secret).status().message());
+      } else {
+        bybit::PrivateStreamOptions bso;
+        bso.ws_url = c.ws_url;
+        bso.ca_path = c.ca_path;
+        bso.api_key = key->reveal();
+        bso.offload = uso.offload;
+        bybit::PrivateStreamHandler bh;
+        bh.on_order = [&engine](const OrderEvent& e) { engine.OnOrderEvent(e); };
+        bh.on_position = [&engine](const PositionEvent& p) { engine.OnPositionEvent(p); };
+        bh.on_snapshot = user_handler.on_snapshot;
+        bh.on_state = user_handler.on_state;
+        bybit::RestClient* rest = &bybit_stream_exchange->client();
+        bybit_private = std::make_unique<bybit::PrivateStream>(
+            loop, *stream_exchange, clock, [rest] { return rest->time_offset_ms(); }, std::move(secret).value(), bso, bh);
+        Status st = bybit_private->Start();
+        if (!st.ok()) spdlog::error("private stream not started: {}", st.message());
+      }
+    }
     engine.Start([&](Status st) {
       if (!st.ok()) {
         std::cerr << "keel-traderd: start-up failed: " << st.message() << "\n";
@@ -358,11 +383,24 @@ int RunTraderd(const TraderdOptions& options) {
         symbols.clear();
         for (const auto& [sym, limit] : settings.daemon.risk.symbols) symbols.push_back(sym);
       }
+      if (bybit_stream_exchange && !symbols.empty()) {
+        bybit::PublicStreamOptions pso;
+        pso.ws_url = c.ws_url;
+        pso.ca_path = c.ca_path;
+        pso.symbols = symbols;
+        bybit::PublicStreamHandler ph;
+        ph.on_book = [&engine](const std::string& s, Decimal bid, Decimal ask) { engine.OnBookTicker(s, bid, ask); };
+        ph.on_mark = [&engine](const std::string& s, Decimal mark) { engine.OnMarkPrice(s, mark); };
+        ph.on_state = [](const std::string& line) { spdlog::info("bybit public stream: {}", line); };
+        bybit_public = std::make_unique<bybit::PublicStream>(loop, pso, ph);
+        Status ps = bybit_public->Start();
+        if (!ps.ok()) spdlog::error("market streams not started: {}", ps.message());
+      }
       binance::MarketStreamOptions mso;
       mso.ws_url = c.ws_url;
       mso.ca_path = c.ca_path;
       mso.symbols = symbols;
-      if (!symbols.empty()) {
+      if (binance_stream_exchange && !symbols.empty()) {
         binance::MarketStreamHandler mh;
         mh.on_book_ticker = [&engine](const binance::BookTickerEvent& b) { engine.OnBookTicker(b.symbol, b.bid, b.ask); };
         mh.on_mark_price = [&engine](const binance::MarkPriceEvent& m) { engine.OnMarkPrice(m.symbol, m.mark_price); };

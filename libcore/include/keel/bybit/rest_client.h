@@ -60,7 +60,8 @@ class RestClient {
 
   Status SyncTime();
   void Sleep(TimeMs ms) { sleep_(ms); }
-  TimeMs time_offset_ms() const { return offset_ms_; }
+  // Readable from any thread (the private stream signs its auth with it on the loop's thread).
+  TimeMs time_offset_ms() const { return offset_ms_.load(std::memory_order_relaxed); }
   long requests_sent() const { return requests_.load(std::memory_order_relaxed); }
   // Requests left in the current window of a path, as the exchange last said; -1 when unknown.
   int requests_left(const std::string& path) const;
@@ -85,7 +86,7 @@ class RestClient {
   const Clock& clock_;
   std::function<void(TimeMs)> sleep_;
   RestOptions options_;
-  TimeMs offset_ms_ = 0;
+  std::atomic<TimeMs> offset_ms_{0};
   bool synced_ = false;
   std::map<std::string, PathLimit> limits_;
   TimeMs blocked_until_ = 0;
