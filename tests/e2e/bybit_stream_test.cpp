@@ -68,7 +68,7 @@ TEST_CASE("the Bybit private stream authenticates, subscribes, turns order rows 
     CHECK(stream.subscriptions() == 1);
     CHECK(snapshot_positions == 0);
     PlaceOrder o;
-    o.client_order_id = "kdemo.e1.BTCUSDT";
+    o.client_order_id = "kdemo-e1-BTCUSDT";
     o.symbol = "BTCUSDT";
     o.side = Side::kBuy;
     o.type = OrderType::kMarket;
@@ -82,7 +82,7 @@ TEST_CASE("the Bybit private stream authenticates, subscribes, turns order rows 
     // A whole-position stop, then the exchange fills it: its fill is a regular-book fill.
     PlaceOrder stop;
     stop.book = OrderBook::kConditional;
-    stop.client_order_id = "kdemo.s1.BTCUSDT";
+    stop.client_order_id = "kdemo-s1-BTCUSDT";
     stop.symbol = "BTCUSDT";
     stop.side = Side::kSell;
     stop.type = OrderType::kStopMarket;
@@ -105,8 +105,8 @@ TEST_CASE("the Bybit private stream authenticates, subscribes, turns order rows 
   CHECK(stream.subscriptions() == 2);
   CHECK(stream.snapshots() == 2);
   REQUIRE(fills.size() == 2);
-  CHECK(fills[0] == "kdemo.e1.BTCUSDT regular 0.01 Filled");
-  CHECK(fills[1] == "kdemo.s1.BTCUSDT regular 0.01 Filled");
+  CHECK(fills[0] == "kdemo-e1-BTCUSDT regular 0.01 Filled");
+  CHECK(fills[1] == "kdemo-s1-BTCUSDT regular 0.01 Filled");
   CHECK(stream.executions_seen() == 2);
   REQUIRE(!positions.empty());
   CHECK(positions.front() == "BTCUSDT 0.01");

@@ -55,12 +55,12 @@ TEST_CASE("keel-traderd: a keel-ctl signal becomes a protected position; SIGTERM
   }
   INFO(status);
   CHECK(status.find("\"phase\":\"protected\"") != std::string::npos);
-  CHECK(status.find("\"stop_client_order_id\":\"kdemo.s") != std::string::npos);
+  CHECK(status.find("\"stop_client_order_id\":\"kdemo-s") != std::string::npos);
 
   for (int i = 0; i < 50 && watch.output().find("signal e2e-1: stop ") == std::string::npos; ++i) watch.ReadSome(100);
   INFO(watch.output());
-  CHECK(watch.output().find("signal e2e-1 taken: entry kdemo.e") != std::string::npos);
-  CHECK(watch.output().find("signal e2e-1: stop kdemo.s") != std::string::npos);
+  CHECK(watch.output().find("signal e2e-1 taken: entry kdemo-e") != std::string::npos);
+  CHECK(watch.output().find("signal e2e-1: stop kdemo-s") != std::string::npos);
   auto again = test::run({Bin("keel-ctl"), "--config", config, "signal", "--id", "e2e-1", "--symbol", "BTCUSDT",
                           "--side", "LONG", "--qty", "0.010", "--stop-pct", "1"});
   CHECK(again.exit_code == 1);

@@ -12,7 +12,7 @@ namespace {
 // The venue's own count of keel entry orders for a symbol, filled or not (ground truth).
 int VenueEntries(DaemonScenario& s, const std::string& symbol) {
   int n = 0;
-  for (const auto& o : s.venue->exchange().AllOrders(0, symbol)) n += o.client_order_id.rfind("kdemo.e", 0) == 0;
+  for (const auto& o : s.venue->exchange().AllOrders(0, symbol)) n += o.client_order_id.rfind("kdemo-e", 0) == 0;
   return n;
 }
 

@@ -30,26 +30,31 @@ struct DaemonScenario : Scenario {
   std::unique_ptr<InlineWorkers> workers;
   RecordingAlerts alerts;
   std::unique_ptr<Engine> engine;
+  std::unique_ptr<sim::DialectFeed> feed;  // the venue's streams as keel's adapter reads them
 
   explicit DaemonScenario(const std::function<void(sim::SimConfig&)>& tweak = {},
                           const std::function<void(EngineSettings&)>& settings_tweak = {})
       : Scenario(tweak) {
     venue->exchange().set_market_events(true);
     workers = std::make_unique<InlineWorkers>(*exchange);
+    feed = sim::DialectFeed::Create(dialect, venue->exchange(), "keel-demo-key").value();
     user_event_sink = [this](std::vector<sim::UserEvent> events) {
       for (auto& e : events) {
-        std::string json = sim::binance::UserEventJson(e, venue->exchange());
-        loop().Post([this, json] { Deliver(json); });
+        auto items = feed->Decode(e);
+        if (!items.ok()) {
+          FAIL_CHECK("the venue sent an event keel's codec cannot read: " << items.status().ToString());
+          continue;
+        }
+        for (auto& item : *items) loop().Post([this, item] { Deliver(item); });
       }
     };
     market_event_sink = [this](std::vector<sim::MarketEvent> events) {
       for (auto& e : events) {
-        auto parsed = binance::ParseMarketDataEvent(sim::binance::MarketEventJson(e, venue->exchange()));
-        if (!parsed.ok()) continue;
-        if (auto* m = std::get_if<binance::MarkPriceEvent>(&*parsed)) {
-          loop().Post([this, m = *m] { engine->OnMarkPrice(m.symbol, m.mark_price); });
-        } else if (auto* b = std::get_if<binance::BookTickerEvent>(&*parsed)) {
-          loop().Post([this, b = *b] { engine->OnBookTicker(b.symbol, b.bid, b.ask); });
+        for (const auto& t : feed->Decode(e)) {
+          loop().Post([this, t] {
+            if (t.mark) engine->OnMarkPrice(t.symbol, *t.mark);
+            if (t.bid && t.ask) engine->OnBookTicker(t.symbol, *t.bid, *t.ask);
+          });
         }
       }
     };
@@ -72,14 +77,9 @@ struct DaemonScenario : Scenario {
     Start();
   }
 
-  void Deliver(const std::string& json) {
-    auto parsed = binance::ParseUserDataEvent(json);
-    if (!parsed.ok()) {
-      FAIL_CHECK("the venue sent an event keel's codec cannot read: " << parsed.status().ToString());
-      return;
-    }
-    if (auto* o = std::get_if<OrderEvent>(&*parsed)) engine->OnOrderEvent(*o);
-    else if (auto* p = std::get_if<PositionEvent>(&*parsed)) engine->OnPositionEvent(*p);
+  void Deliver(const sim::StreamItem& item) {
+    if (auto* o = std::get_if<OrderEvent>(&item)) engine->OnOrderEvent(*o);
+    else if (auto* p = std::get_if<PositionEvent>(&item)) engine->OnPositionEvent(*p);
   }
 
   // Starts the engine and runs until it is ready.

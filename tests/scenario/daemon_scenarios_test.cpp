@@ -14,10 +14,18 @@ bool Contains(const std::string& text, const std::string& part) { return text.fi
 // placement answered FILLED), the stop and the take-profit. Fills reach keel by the stream and cost
 // no read; the stop of a closed position ends by itself (the exchange expires a closePosition
 // order when its position closes), so no cancel either.
-constexpr const char* kLifecycleCalls =
-    "GET /fapi/v2/positionRisk x1\n"
-    "POST /fapi/v1/algoOrder x2\n"
-    "POST /fapi/v1/order x1\n";
+// On Bybit every placement is acknowledged with ids only and read back once (create, then
+// realtime): two calls where Binance's RESULT answer needs one.
+const char* LifecycleCalls() {
+  if (OnBybit()) {
+    return "GET /v5/order/realtime x3\n"
+           "GET /v5/position/list x1\n"
+           "POST /v5/order/create x3\n";
+  }
+  return "GET /fapi/v2/positionRisk x1\n"
+         "POST /fapi/v1/algoOrder x2\n"
+         "POST /fapi/v1/order x1\n";
+}
 
 }  // namespace
 
@@ -68,7 +76,7 @@ TEST_CASE("daemon: a market signal opens a position, verified, protected by its 
   CHECK(s.OpenPositions().empty());
   CHECK(s.VenueOpenAlgoOrders("BTCUSDT") == 0);
   CHECK(s.InvariantFindings() == "");
-  CHECK(s.RestCallsSince(calls_before) == kLifecycleCalls);
+  CHECK(s.RestCallsSince(calls_before) == LifecycleCalls());
 }
 
 TEST_CASE("daemon: a signal seen before is ignored; bad ones are refused naming the field, and recorded") {
@@ -198,7 +206,7 @@ TEST_CASE("daemon seed 004: a stale REST read after a close resurrects nothing a
   CHECK(s.SignalOf("g-1")->state == SignalState::kClosed);
   CHECK(s.InvariantFindings() == "");
   // The stale read was never asked for: the close cost no REST call beyond the lifecycle's own.
-  CHECK(s.RestCallsSince(calls_before) == kLifecycleCalls);
+  CHECK(s.RestCallsSince(calls_before) == LifecycleCalls());
 }
 
 TEST_CASE("daemon: a reload takes new risk limits at once and names what needs a restart") {

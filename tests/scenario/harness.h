@@ -1,14 +1,20 @@
 #pragma once
-// A scenario: the in-process simulator (SimVenue) on a virtual clock, keel's real Binance adapter
-// talking to it over the in-memory transport, and a real SQLite store. Waiting advances the clock
-// and lets the venue move, so a whole incident runs in milliseconds, the same way every time.
+// A scenario: the in-process simulator (SimVenue) on a virtual clock, keel's real adapter talking
+// to it over the in-memory transport, and a real SQLite store. Waiting advances the clock and lets
+// the venue move, so a whole incident runs in milliseconds, the same way every time.
+//
+// Every scenario runs on both dialects of the one venue: Binance USD-M (ctest "scenario") and
+// Bybit v5 (ctest "scenario-bybit", KEEL_SCENARIO_DIALECT=bybit-v5), with keel's adapter for each.
 #include <doctest/doctest.h>
 
 #include <functional>
 #include <memory>
 #include <string>
 
+#include <cstdlib>
+
 #include "keel/binance/binance_exchange.h"
+#include "keel/sim/dialect_feed.h"
 #include "keel/ops/tool_context.h"
 #include "keel/safety/protect.h"
 #include "keel/sim/sim_venue.h"
@@ -21,11 +27,22 @@ namespace keel::scenario {
 
 inline Decimal D(const char* t) { return Decimal::Parse(t).value(); }
 
+// The dialect this run of the scenarios speaks (KEEL_SCENARIO_DIALECT; Binance USD-M by default).
+inline sim::Dialect ScenarioDialect() {
+  const char* text = std::getenv("KEEL_SCENARIO_DIALECT");
+  if (!text || !*text) return sim::Dialect::kBinanceUsdm;
+  auto d = sim::ParseDialect(text);
+  REQUIRE_MESSAGE(d.ok(), d.status().ToString());
+  return *d;
+}
+inline bool OnBybit() { return ScenarioDialect() == sim::Dialect::kBybitV5; }
+
 struct Scenario {
   ManualClock clock{1'795'165'200'000};
   std::unique_ptr<sim::SimVenue> venue;
   std::unique_ptr<net::InMemoryTransport> transport;
-  std::unique_ptr<binance::BinanceExchange> exchange;
+  const sim::Dialect dialect = ScenarioDialect();
+  std::unique_ptr<Exchange> exchange;
   test::TempDir dir;
   std::unique_ptr<SqliteStore> store;
   const std::string account = "demo";
@@ -43,8 +60,8 @@ struct Scenario {
     venue = sim::SimVenue::Create(config, clock).value();
     venue->exchange().set_market_events(false);
     transport = std::make_unique<net::InMemoryTransport>([this](const net::HttpRequest& r) { return venue->HandleHttp(r); });
-    exchange = std::make_unique<binance::BinanceExchange>(std::make_unique<binance::RestClient>(
-        *transport, "keel-demo-key", Secret("keel-demo-secret"), clock, [this](TimeMs ms) { Wait(ms); }));
+    exchange = sim::MakeExchange(dialect, *transport, "keel-demo-key", Secret("keel-demo-secret"), clock,
+                                 [this](TimeMs ms) { Wait(ms); });
     store = SqliteStore::OpenWriter(dir.file("demo.db")).value();
   }
 

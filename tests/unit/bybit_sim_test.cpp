@@ -69,7 +69,7 @@ TEST_CASE("bybit on the simulator: place, protect, read and cancel through /v5")
   CHECK(*f.exchange->HedgeMode() == false);
 
   // The acknowledgement carries ids only; the report comes from the query that follows it.
-  auto filled = f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "2", "kt.e1.T"));
+  auto filled = f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "2", "kt-e1-T"));
   REQUIRE_MESSAGE(filled.ok(), filled.status().ToString());
   CHECK(filled->status == OrderStatus::kFilled);
   CHECK(filled->filled_qty == D("2"));
@@ -82,7 +82,7 @@ TEST_CASE("bybit on the simulator: place, protect, read and cancel through /v5")
   CHECK((*positions)[0].amount == D("2"));
   CHECK((*positions)[0].position_side == PositionSide::kBoth);
 
-  auto stop = f.exchange->Place(f.Stop(Side::kSell, PositionSide::kBoth, "95", "kt.s1.T"));
+  auto stop = f.exchange->Place(f.Stop(Side::kSell, PositionSide::kBoth, "95", "kt-s1-T"));
   REQUIRE_MESSAGE(stop.ok(), stop.status().ToString());
   CHECK(stop->book == OrderBook::kConditional);
   CHECK(stop->status == OrderStatus::kNew);  // Untriggered
@@ -91,15 +91,15 @@ TEST_CASE("bybit on the simulator: place, protect, read and cancel through /v5")
 
   // A take-profit placed through create is "Stop" on Bybit too: its side and triggerDirection
   // (a Sell firing on a rise) say what it is.
-  PlaceOrder take = f.Stop(Side::kSell, PositionSide::kBoth, "110", "kt.t1.T");
+  PlaceOrder take = f.Stop(Side::kSell, PositionSide::kBoth, "110", "kt-t1-T");
   take.type = OrderType::kTakeProfitMarket;
   auto take_profit = f.exchange->Place(take);
   REQUIRE_MESSAGE(take_profit.ok(), take_profit.status().ToString());
   CHECK(take_profit->type == OrderType::kTakeProfitMarket);
   CHECK(stop->type == OrderType::kStopMarket);
-  REQUIRE(f.exchange->Cancel(OrderBook::kConditional, "TESTUSDT", "kt.t1.T").ok());
+  REQUIRE(f.exchange->Cancel(OrderBook::kConditional, "TESTUSDT", "kt-t1-T").ok());
 
-  PlaceOrder resting = f.Order(Side::kBuy, OrderType::kLimit, "1", "kt.e2.T");
+  PlaceOrder resting = f.Order(Side::kBuy, OrderType::kLimit, "1", "kt-e2-T");
   resting.time_in_force = TimeInForce::kGtc;
   resting.price = D("96");
   REQUIRE(f.exchange->Place(resting).ok());
@@ -112,54 +112,55 @@ TEST_CASE("bybit on the simulator: place, protect, read and cancel through /v5")
   CHECK(account->open_orders.size() == 2);
 
   // Amend: acknowledged, then shown amended by the query.
-  AmendOrder amend{"kt.e2.T", "TESTUSDT", Side::kBuy, D("1.5"), D("96.5")};
+  AmendOrder amend{"kt-e2-T", "TESTUSDT", Side::kBuy, D("1.5"), D("96.5")};
   auto amended = f.exchange->Amend(amend);
   REQUIRE_MESSAGE(amended.ok(), amended.status().ToString());
   CHECK(amended->price == D("96.5"));
   CHECK(amended->qty == D("1.5"));
 
-  auto cancelled = f.exchange->Cancel(OrderBook::kConditional, "TESTUSDT", "kt.s1.T");
+  auto cancelled = f.exchange->Cancel(OrderBook::kConditional, "TESTUSDT", "kt-s1-T");
   REQUIRE_MESSAGE(cancelled.ok(), cancelled.status().ToString());
   CHECK(!cancelled->order);
-  auto gone = f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "kt.s1.T");
+  auto gone = f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "kt-s1-T");
   REQUIRE(gone.ok());
   CHECK(gone->status == OrderStatus::kCanceled);  // Deactivated
   // Cancelling it again: not open (110001), never an unknown outcome.
-  CHECK(f.exchange->Cancel(OrderBook::kConditional, "TESTUSDT", "kt.s1.T").status().IsNotFound());
-  CHECK(f.exchange->Amend(AmendOrder{"kt.e9.T", "TESTUSDT", Side::kBuy, D("1"), D("96")}).status().IsNotFound());
+  CHECK(f.exchange->Cancel(OrderBook::kConditional, "TESTUSDT", "kt-s1-T").status().IsNotFound());
+  CHECK(f.exchange->Amend(AmendOrder{"kt-e9-T", "TESTUSDT", Side::kBuy, D("1"), D("96")}).status().IsNotFound());
 
   auto all = f.exchange->CancelAll("TESTUSDT");
   REQUIRE_MESSAGE(all.ok(), all.status().ToString());
   REQUIRE(all->size() == 1);
-  CHECK((*all)[0].client_order_id == "kt.e2.T");
+  CHECK((*all)[0].client_order_id == "kt-e2-T");
 }
 
 TEST_CASE("bybit on the simulator: a post-only order that would take is accepted, then Cancelled") {
   BybitOnSim f;
-  PlaceOrder crossing = f.Order(Side::kBuy, OrderType::kLimit, "1", "kt.e1.T");
+  PlaceOrder crossing = f.Order(Side::kBuy, OrderType::kLimit, "1", "kt-e1-T");
   crossing.time_in_force = TimeInForce::kGtx;
   crossing.price = D("100.2");  // above the ask (100.1)
   auto placed = f.exchange->Place(crossing);
-  // Not a refusal: Bybit accepted it; the query shows it cancelled, nothing filled.
+  // Not a refusal: Bybit accepted it; the query shows it ended by the exchange (Cancelled with
+  // rejectReason EC_PostOnlyWillTakeLiquidity: expired, in keel's words), nothing filled.
   REQUIRE_MESSAGE(placed.ok(), placed.status().ToString());
-  CHECK(placed->status == OrderStatus::kCanceled);
+  CHECK(placed->status == OrderStatus::kExpired);
   CHECK(placed->filled_qty.is_zero());
   CHECK(f.exchange->Positions()->empty());
 }
 
 TEST_CASE("bybit on the simulator: definite refusals and the duplicate link id") {
   BybitOnSim f;
-  REQUIRE(f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "kt.e1.T")).ok());
-  auto again = f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "kt.e1.T"));
+  REQUIRE(f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "kt-e1-T")).ok());
+  auto again = f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "kt-e1-T"));
   REQUIRE(!again.ok());
   CHECK(again.status().venue_code() == std::optional<int>(bybit::kDuplicateLinkId));
   CHECK(IsDefiniteRejection(again.status()));
 
-  PlaceOrder tiny = f.Order(Side::kBuy, OrderType::kMarket, "0.01", "kt.e2.T");  // 1 USDT of notional
+  PlaceOrder tiny = f.Order(Side::kBuy, OrderType::kMarket, "0.01", "kt-e2-T");  // 1 USDT of notional
   auto refused = f.exchange->Place(tiny);
   CHECK(refused.status().venue_code() == std::optional<int>(bybit::kNotionalTooLow));
 
-  PlaceOrder reduce = f.Order(Side::kBuy, OrderType::kMarket, "1", "kt.x3.T");
+  PlaceOrder reduce = f.Order(Side::kBuy, OrderType::kMarket, "1", "kt-x3-T");
   reduce.reduce_only = true;  // a Buy that reduces a long: nothing to reduce
   auto truncated = f.exchange->Place(reduce);
   CHECK(truncated.status().venue_code() == std::optional<int>(bybit::kReduceOnlyTruncated));
@@ -168,10 +169,10 @@ TEST_CASE("bybit on the simulator: definite refusals and the duplicate link id")
 TEST_CASE("bybit on the simulator: hedge mode, positionIdx 1 and 2, a whole-position stop per leg") {
   BybitOnSim f(/*hedge=*/true);
   CHECK(*f.exchange->HedgeMode() == true);
-  PlaceOrder long_leg = f.Order(Side::kBuy, OrderType::kMarket, "1", "kt.e1.T");
+  PlaceOrder long_leg = f.Order(Side::kBuy, OrderType::kMarket, "1", "kt-e1-T");
   long_leg.position_side = PositionSide::kLong;
   REQUIRE(f.exchange->Place(long_leg).ok());
-  PlaceOrder short_leg = f.Order(Side::kSell, OrderType::kMarket, "2", "kt.e2.T");
+  PlaceOrder short_leg = f.Order(Side::kSell, OrderType::kMarket, "2", "kt-e2-T");
   short_leg.position_side = PositionSide::kShort;
   REQUIRE(f.exchange->Place(short_leg).ok());
   auto positions = f.exchange->Positions();
@@ -180,20 +181,20 @@ TEST_CASE("bybit on the simulator: hedge mode, positionIdx 1 and 2, a whole-posi
   REQUIRE(rows->size() == 2);
   CHECK(*f.exchange->HedgeMode() == true);
 
-  REQUIRE(f.exchange->Place(f.Stop(Side::kSell, PositionSide::kLong, "90", "kt.s1.T")).ok());
-  REQUIRE(f.exchange->Place(f.Stop(Side::kBuy, PositionSide::kShort, "110", "kt.s2.T")).ok());
+  REQUIRE(f.exchange->Place(f.Stop(Side::kSell, PositionSide::kLong, "90", "kt-s1-T")).ok());
+  REQUIRE(f.exchange->Place(f.Stop(Side::kBuy, PositionSide::kShort, "110", "kt-s2-T")).ok());
   // The long's stop fires on a fall to 90: the leg closes, the other stays protected.
   REQUIRE(f.venue->exchange().MovePrice("TESTUSDT", D("-12"), 0).ok());
   f.clock.Advance(1000);
   f.venue->Tick();
-  auto fired = f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "kt.s1.T");
+  auto fired = f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "kt-s1-T");
   REQUIRE_MESSAGE(fired.ok(), fired.status().ToString());
   CHECK(fired->status == OrderStatus::kFilled);
   CHECK(fired->filled_qty == D("1"));
   auto after = f.exchange->Positions();
   REQUIRE(after->size() == 1);
   CHECK((*after)[0].position_side == PositionSide::kShort);
-  CHECK(f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "kt.s2.T")->status == OrderStatus::kNew);
+  CHECK(f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "kt-s2-T")->status == OrderStatus::kNew);
 }
 
 TEST_CASE("bybit on the simulator: a lost answer is an unknown outcome, settled by orderLinkId") {
@@ -202,11 +203,11 @@ TEST_CASE("bybit on the simulator: a lost answer is an unknown outcome, settled 
   lost.when = PlacementFault::When::kAfterAccept;
   lost.how = PlacementFault::How::kTimeout;
   f.venue->faults().placement.push_back(lost);
-  auto placed = f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "kt.e1.T"));
+  auto placed = f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "kt-e1-T"));
   REQUIRE(!placed.ok());
   CHECK(placed.status().IsUnknownOutcome());
   // The order exists: the settling query finds it filled.
-  auto settled = f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "kt.e1.T");
+  auto settled = f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "kt-e1-T");
   REQUIRE(settled.ok());
   CHECK(settled->status == OrderStatus::kFilled);
 
@@ -214,15 +215,15 @@ TEST_CASE("bybit on the simulator: a lost answer is an unknown outcome, settled 
   refused_first.when = PlacementFault::When::kBeforeAccept;
   refused_first.how = PlacementFault::How::kServerError;
   f.venue->faults().placement.push_back(refused_first);
-  auto unknown = f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "kt.e2.T"));
+  auto unknown = f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "kt-e2-T"));
   CHECK(unknown.status().IsUnknownOutcome());  // keel cannot tell before from after
-  CHECK(f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "kt.e2.T").status().IsNotFound());
+  CHECK(f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "kt-e2-T").status().IsNotFound());
 }
 
 TEST_CASE("bybit on the simulator: the per-endpoint limit answers 10006 with the reset; the client waits it out") {
   BybitOnSim f;
   for (int i = 0; i < 10; ++i) {
-    PlaceOrder o = f.Order(Side::kBuy, OrderType::kLimit, "1", "kt.e" + std::to_string(i) + ".T");
+    PlaceOrder o = f.Order(Side::kBuy, OrderType::kLimit, "1", "kt-e" + std::to_string(i) + "-T");
     o.time_in_force = TimeInForce::kGtc;
     o.price = D("90");
     REQUIRE(f.exchange->Place(o).ok());
@@ -231,7 +232,7 @@ TEST_CASE("bybit on the simulator: the per-endpoint limit answers 10006 with the
   // eleventh instead of being refused.
   CHECK(f.exchange->client().requests_left("/v5/order/create") == 0);
   const TimeMs before = f.clock.NowMs();
-  PlaceOrder o = f.Order(Side::kBuy, OrderType::kLimit, "1", "kt.e10.T");
+  PlaceOrder o = f.Order(Side::kBuy, OrderType::kLimit, "1", "kt-e10-T");
   o.time_in_force = TimeInForce::kGtc;
   o.price = D("90");
   REQUIRE(f.exchange->Place(o).ok());
@@ -240,7 +241,7 @@ TEST_CASE("bybit on the simulator: the per-endpoint limit answers 10006 with the
 
   // The rate-limit fault: a definite refusal with the wait, recorded for the checker.
   f.venue->faults().rate_limit_next = 1;
-  o.client_order_id = "kt.e11.T";
+  o.client_order_id = "kt-e11-T";
   auto limited = f.exchange->Place(o);
   REQUIRE(!limited.ok());
   CHECK(bybit::IsRateLimited(limited.status()));

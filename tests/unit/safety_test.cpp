@@ -70,25 +70,31 @@ std::vector<std::string> kinds(const OrphanScan& scan) {
 
 }  // namespace
 
-TEST_CASE("client order ids: the account's prefix, Binance's character set, at most 36 characters") {
+TEST_CASE("client order ids: the account's prefix, Binance's and Bybit's character sets, at most 36 characters") {
   const std::regex binance_allowed(R"(^[\.A-Z\:/a-z0-9_-]{1,36}$)");
+  const std::regex bybit_allowed(R"(^[A-Za-z0-9_-]{1,36}$)");
   const std::string id = MakeClientOrderId("demo", OrderPurpose::kClose, "1000SHIBUSDT", kNow);
-  CHECK(id.rfind("kdemo.c", 0) == 0);
+  CHECK(id.rfind("kdemo-c", 0) == 0);
   CHECK(std::regex_match(id, binance_allowed));
   for (const std::string account : {"demo", "a", "a-very-long-account-name-of-32ch", "prod_eu-1"}) {
     for (const std::string symbol : {"BTCUSDT", "1000000MOGUSDT", "币安人生USDT", "BTCUSDT_260327", "X"}) {
       const std::string made = MakeClientOrderId(account, OrderPurpose::kEmergencyStop, symbol, kNow);
       CHECK_MESSAGE(std::regex_match(made, binance_allowed), made);
+      CHECK_MESSAGE(std::regex_match(made, bybit_allowed), made);
       CHECK(IsOwnClientOrderId(account, made));
     }
   }
   // A non-ASCII symbol gets a hashed tag: Binance refuses anything else (-4015).
   const std::string cn = MakeClientOrderId("demo", OrderPurpose::kStop, "币安人生USDT", kNow);
-  CHECK(cn.substr(cn.rfind('.') + 1).size() == 8);
+  CHECK(cn.substr(cn.rfind('-') + 1).size() == 8);
   CHECK(cn != MakeClientOrderId("demo", OrderPurpose::kStop, "币安人生USDC", kNow));
   CHECK(MakeClientOrderId("demo", OrderPurpose::kStop, "BTCUSDT", kNow) ==
         MakeClientOrderId("demo", OrderPurpose::kStop, "BTCUSDT", kNow));  // deterministic
   CHECK(!IsOwnClientOrderId("demo", "web_8Hs2kd91"));
+  // The '.' form of before 2026-12 is still the account's own; another account's is not.
+  CHECK(IsOwnClientOrderId("demo", "kdemo.s1a2b3c.BTCUSDT"));
+  CHECK(!IsOwnClientOrderId("demo", "kdemo-x.s1a2b3c.BTCUSDT"));
+  CHECK(IsOwnClientOrderId("demo-x", "kdemo-x.s1a2b3c.BTCUSDT"));
 }
 
 TEST_CASE("client order id prefixes: unique per account, and none is the start of another's") {

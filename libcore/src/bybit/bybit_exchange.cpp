@@ -13,8 +13,8 @@ constexpr const char* kCategory = "linear";
 
 const char* SideName(Side side) { return side == Side::kBuy ? "Buy" : "Sell"; }
 
-// orderLinkId: at most 36 characters of letters, digits, '-' and '_' (docs/v5/order/create-order.mdx);
-// keel's '.' is sent as '-' (ToLinkId).
+// orderLinkId: at most 36 characters of letters, digits, '-' and '_' (docs/v5/order/create-order.mdx).
+// keel's own ids are made so (safety/client_ids.h); an id of the older '.' form is refused here.
 Status CheckLinkId(const std::string& id) {
   if (id.empty()) return Status::InvalidInput("an order needs a client order id");
   if (id.size() > 36) return Status::InvalidInput("client order id " + id + " is longer than Bybit's 36 characters");
@@ -57,7 +57,7 @@ net::Params WithCategory() {
 std::string AckBody(const std::string& symbol, const std::string& client_order_id) {
   JsonWriter w;
   w.StartObject().Key("category").String(kCategory).Key("symbol").String(symbol);
-  w.Key("orderLinkId").String(ToLinkId(client_order_id)).EndObject();
+  w.Key("orderLinkId").String(client_order_id).EndObject();
   return w.str();
 }
 
@@ -80,7 +80,7 @@ Result<std::string> CreateOrderBody(const PlaceOrder& o) {
     return Status::InvalidInput(std::string("order type ") + to_string(o.type) + " belongs in the " +
                                 (is_conditional(o.type) ? "conditional" : "regular") + " book");
   }
-  KEEL_RETURN_IF_ERROR(CheckLinkId(ToLinkId(o.client_order_id)));
+  KEEL_RETURN_IF_ERROR(CheckLinkId(o.client_order_id));
   if (o.type == OrderType::kTrailingStopMarket || o.type == OrderType::kLiquidation || o.type == OrderType::kAdl)
     return Status::InvalidInput(std::string("order type ") + to_string(o.type) + " cannot be placed on Bybit by keel");
   if ((o.reduce_only || o.close_position) && o.position_side != PositionSide::kBoth) {
@@ -112,7 +112,7 @@ Result<std::string> CreateOrderBody(const PlaceOrder& o) {
     w.Key("timeInForce").String(*tif);
   }
   w.Key("positionIdx").Int(PositionIdxOf(o.position_side));
-  w.Key("orderLinkId").String(ToLinkId(o.client_order_id));
+  w.Key("orderLinkId").String(o.client_order_id);
   if (o.book == OrderBook::kConditional) {
     w.Key("triggerPrice").String(o.trigger_price->ToString());
     w.Key("triggerDirection").Int(TriggerDirection(o.type, o.side));
@@ -291,7 +291,7 @@ Result<OrderReport> BybitExchange::Amend(const AmendOrder& a) {
                            a.price.ToString();
   JsonWriter w;
   w.StartObject().Key("category").String(kCategory).Key("symbol").String(a.symbol);
-  w.Key("orderLinkId").String(ToLinkId(a.client_order_id)).Key("qty").String(a.qty.ToString());
+  w.Key("orderLinkId").String(a.client_order_id).Key("qty").String(a.qty.ToString());
   w.Key("price").String(a.price.ToString()).EndObject();
   auto result = client_->Post("/v5/order/amend", w.str());
   if (!result.ok()) {
@@ -310,7 +310,7 @@ Result<OrderReport> BybitExchange::Query(OrderBook, const std::string& symbol, c
   const std::string what = "querying " + client_order_id + " " + symbol;
   net::Params p = WithCategory();
   p.Add("symbol", symbol);
-  p.Add("orderLinkId", ToLinkId(client_order_id));
+  p.Add("orderLinkId", client_order_id);
   // realtime holds open orders and the last 500 closed ones; history the rest (and, after a
   // restart of Bybit's service, the only record of closed ones).
   for (const char* path : {"/v5/order/realtime", "/v5/order/history"}) {

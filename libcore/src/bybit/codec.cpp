@@ -52,6 +52,14 @@ bool ExchangeGenerated(std::string_view create_type) {
          create_type == "CreateBySettle";
 }
 
+// An order the exchange ended, not the user (docs/v5/enum.mdx, cancelType and rejectReason): keel
+// calls that expired, as Binance's EXPIRED. "UNKNOWN" and CancelByUser are the user's, or not a
+// cancel at all.
+bool EndedByExchange(std::string_view cancel_type, std::string_view reject_reason) {
+  if (!cancel_type.empty() && cancel_type != "UNKNOWN" && cancel_type != "CancelByUser") return true;
+  return !reject_reason.empty() && reject_reason != "EC_NoError";
+}
+
 OrderEvent OrderEventFrom(const Value& v, TimeMs creation_time, Status& error) {
   Fields f(v, "order");
   OrderEvent e;
@@ -59,7 +67,7 @@ OrderEvent OrderEventFrom(const Value& v, TimeMs creation_time, Status& error) {
   e.event_time = creation_time;
   e.symbol = std::string(f.Str("symbol"));
   e.exchange_order_id = std::string(f.Str("orderId"));
-  e.client_order_id = FromLinkId(f.Str("orderLinkId", false));
+  e.client_order_id = std::string(f.Str("orderLinkId", false));
   auto side = SideOf(f.Str("side"));
   if (f.status().ok() && !side.ok()) error = Status::InvalidInput("order field \"side\": " + side.status().message());
   if (side.ok()) e.side = *side;
@@ -92,7 +100,11 @@ OrderEvent OrderEventFrom(const Value& v, TimeMs creation_time, Status& error) {
   e.reduce_only = f.Bool("reduceOnly", false);
   // A conditional close of the whole position: reduceOnly + closeOnTrigger with qty 0 when placed.
   e.close_position = f.Bool("closeOnTrigger", false);
-  e.exchange_generated = ExchangeGenerated(f.Str("createType", false));
+  const std::string_view create_type = f.Str("createType", false);
+  e.exchange_generated = ExchangeGenerated(create_type);
+  if (create_type == "CreateByLiq" || create_type == "CreateByTakeOver_PassThrough") e.type = OrderType::kLiquidation;
+  if (create_type == "CreateByAdl_PassThrough") e.type = OrderType::kAdl;
+  if (e.status == OrderStatus::kCanceled && EndedByExchange(cancel_type, reject)) e.status = OrderStatus::kExpired;
   e.transaction_time = f.Int("updatedTime");
   if (!f.status().ok() && error.ok()) error = f.status();
   return e;
@@ -164,31 +176,12 @@ Result<OrderAck> AckFrom(const Value& v) {
   Fields f(v, "acknowledgement");
   OrderAck a;
   a.order_id = std::string(f.Str("orderId"));
-  a.order_link_id = FromLinkId(f.Str("orderLinkId", false));
+  a.order_link_id = std::string(f.Str("orderLinkId", false));
   KEEL_RETURN_IF_ERROR(f.status());
   return a;
 }
 
 }  // namespace
-
-std::string ToLinkId(const std::string& client_order_id) {
-  std::string out = client_order_id;
-  for (char& c : out)
-    if (c == '.') c = '-';
-  return out;
-}
-
-std::string FromLinkId(std::string_view order_link_id) {
-  std::string out(order_link_id);
-  if (out.empty() || out[0] != 'k') return out;
-  const auto last = out.rfind('-');
-  if (last == std::string::npos || last == 0) return out;
-  const auto before = out.rfind('-', last - 1);
-  if (before == std::string::npos || before == 0) return out;
-  out[before] = '.';
-  out[last] = '.';
-  return out;
-}
 
 Result<InstrumentPage> ParseInstrumentPage(std::string_view result_json) {
   JsonDoc doc(result_json, "instruments-info");
@@ -378,7 +371,7 @@ Result<PrivateMessage> ParsePrivateMessage(std::string_view json) {
       Execution e;
       e.symbol = std::string(x.Str("symbol"));
       e.order_id = std::string(x.Str("orderId"));
-      e.order_link_id = FromLinkId(x.Str("orderLinkId", false));
+      e.order_link_id = std::string(x.Str("orderLinkId", false));
       auto side = SideOf(x.Str("side"));
       e.exec_id = std::string(x.Str("execId"));
       e.exec_type = std::string(x.Str("execType"));

@@ -301,7 +301,7 @@ void Engine::OnOrderEvent(const OrderEvent& e) {
   if (e.exchange_generated && e.is_fill()) {
     const std::string key = e.symbol + "/" + to_string(e.position_side);
     RaiseAlert(AlertKind::kLiquidation, key, e.symbol,
-               key + ": the exchange " + (e.venue_type == "ADL" ? "auto-deleveraged" : "liquidated") + " " +
+               key + ": the exchange " + (e.type == OrderType::kAdl || e.venue_type == "ADL" ? "auto-deleveraged" : "liquidated") + " " +
                    e.last_qty.ToString() + " @ " + e.last_price.ToString() + " (" + e.client_order_id + ")");
   }
   auto r = ApplyOrderEvent(store_, e, clock_.NowMs(), &reported_changes_);

@@ -138,9 +138,8 @@ Status apply_fill(StateStore& store, const OrderEvent& e, bool keels_order, bool
     add_read(r, e.symbol);
     return Status::Ok();
   }
-  const std::string why = e.exchange_generated ? (e.venue_type == "ADL" || e.venue_status == "NEW_ADL" ? "auto-deleveraged"
-                                                                                                       : "liquidated")
-                                               : "filled " + e.client_order_id;
+  const bool adl = e.type == OrderType::kAdl || e.venue_type == "ADL" || e.venue_status == "NEW_ADL";
+  const std::string why = e.exchange_generated ? (adl ? "auto-deleveraged" : "liquidated") : "filled " + e.client_order_id;
   if (!held->open) {
     if (keels_order && !reduce_only) {
       PositionRecord opened;

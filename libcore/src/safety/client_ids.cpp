@@ -52,8 +52,11 @@ std::uint64_t fnv1a(const std::string& text) {
 constexpr std::size_t kMaxTag = 12;
 
 std::string account_tag(const std::string& account) {
-  if (account.size() <= kMaxTag) return account;
-  return account.substr(0, 4) + base36_fixed(fnv1a(account), 8);
+  if (account.size() <= kMaxTag && account.find('-') == std::string::npos) return account;
+  std::string head;
+  for (char c : account)
+    if (c != '-' && head.size() < 4) head.push_back(c);
+  return head + base36_fixed(fnv1a(account), 8);
 }
 
 std::string symbol_tag(const std::string& symbol) {
@@ -65,15 +68,21 @@ std::string symbol_tag(const std::string& symbol) {
 
 }  // namespace
 
-std::string ClientIdPrefix(const std::string& account) { return "k" + account_tag(account) + "."; }
+std::string ClientIdPrefix(const std::string& account) { return "k" + account_tag(account) + "-"; }
 
 std::string MakeClientOrderId(const std::string& account, OrderPurpose purpose, const std::string& symbol, TimeMs at) {
-  return ClientIdPrefix(account) + purpose_letter(purpose) + base36(static_cast<std::uint64_t>(at > 0 ? at : 0)) + "." +
+  return ClientIdPrefix(account) + purpose_letter(purpose) + base36(static_cast<std::uint64_t>(at > 0 ? at : 0)) + "-" +
          symbol_tag(symbol);
 }
 
 bool IsOwnClientOrderId(const std::string& account, const std::string& client_order_id) {
-  return client_order_id.rfind(ClientIdPrefix(account), 0) == 0;
+  // The current form has no '.': that keeps "kdemo-" from claiming "kdemo-x.e….BTCUSDT", an id of
+  // the old form made for the account "demo-x".
+  if (client_order_id.rfind(ClientIdPrefix(account), 0) == 0) return client_order_id.find('.') == std::string::npos;
+  // The '.' form of before 2026-12, with the tag of then (the name up to 12 characters, else 4 + hash).
+  const std::string legacy_tag =
+      account.size() <= kMaxTag ? account : account.substr(0, 4) + base36_fixed(fnv1a(account), 8);
+  return client_order_id.rfind("k" + legacy_tag + ".", 0) == 0;
 }
 
 }  // namespace keel

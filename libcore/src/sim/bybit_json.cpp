@@ -48,8 +48,17 @@ OrderView ViewOf(const SimOrder& o) {
   v.side = o.side;
   v.position_side = o.position_side;
   v.market = o.type == OrderType::kMarket || o.type == OrderType::kLiquidation || o.type == OrderType::kAdl;
+  if (o.type == OrderType::kLiquidation) v.create_type = "CreateByTakeOver_PassThrough";
+  if (o.type == OrderType::kAdl) v.create_type = "CreateByAdl_PassThrough";
   v.status = StatusOf(o.status);
   if (o.status == OrderStatus::kCanceled) v.cancel_type = o.reject_reason.empty() ? "CancelByUser" : "UNKNOWN";
+  if (o.status == OrderStatus::kExpired) {
+    // Ended by the exchange, not by the user: what a market or IOC order could not fill at once, or
+    // a resting order the venue took off (maintenance, a liquidation's sweep).
+    const bool immediate = v.market || o.time_in_force == TimeInForce::kIoc || o.time_in_force == TimeInForce::kFok;
+    if (immediate && o.reject_reason.empty()) v.reject_reason = "EC_NoImmediateQtyToFill";
+    else v.cancel_type = "CancelByAdmin";
+  }
   if (!o.reject_reason.empty()) v.reject_reason = o.reject_reason;
   v.time_in_force = o.time_in_force;
   v.price = o.price;
@@ -91,9 +100,9 @@ OrderView ViewOf(const SimAlgoOrder& a, const SimOrder* actual) {
       v.cancel_type = "CancelByUser";
       break;
     case AlgoStatus::kExpired:
-      // The position it would close is gone: the system deactivates it.
+      // The position it would close is gone: the system deactivates the reduce-only order.
       v.status = "Deactivated";
-      v.cancel_type = "CancelByTpSlTsClear";
+      v.cancel_type = "CancelByReduceOnly";
       break;
     case AlgoStatus::kRejected: v.status = "Rejected"; break;
     default:
@@ -156,6 +165,7 @@ void WriteOrder(JsonWriter& w, const OrderView& o, const SimInstrument& inst, bo
   w.Key("tpLimitPrice").String("");
   w.Key("slLimitPrice").String("");
   w.Key("placeType").String("");
+  w.Key("createType").String(o.create_type);
   if (stream) w.Key("closedPnl").String("0");
   w.Key("createdTime").String(std::to_string(o.created));
   w.Key("updatedTime").String(std::to_string(o.updated));
@@ -348,7 +358,7 @@ void WriteExecution(JsonWriter& w, const OrderView& order, const SimInstrument& 
   w.Key("seq").Int(seq);
   w.Key("marketUnit").String("");
   w.Key("execPnl").String("0");
-  w.Key("createType").String("CreateByUser");
+  w.Key("createType").String(order.create_type);
   w.Key("feeCurrency").String("");
   w.EndObject();
 }

@@ -185,10 +185,11 @@ std::vector<bybit::OrderView> AllViews(Call& c, const std::string& symbol) {
   return out;
 }
 
-// The same as a stale read shows it: the open orders as they were.
-std::vector<bybit::OrderView> StaleOpenViews(const AccountSnapshot& snap, const std::string& symbol) {
+// The same as a stale read shows it: the open orders as they were (and, for history, every
+// regular order as it was; Bybit says its history lags more than realtime does).
+std::vector<bybit::OrderView> StaleViews(const AccountSnapshot& snap, const std::string& symbol, bool history) {
   std::vector<bybit::OrderView> out;
-  for (const auto& o : snap.open_orders)
+  for (const auto& o : history ? snap.orders : snap.open_orders)
     if ((symbol.empty() || o.symbol == symbol) && !o.algo_id) out.push_back(bybit::ViewOf(o));
   for (const auto& a : snap.open_algo_orders)
     if (symbol.empty() || a.symbol == symbol) out.push_back(bybit::ViewOf(a, nullptr));
@@ -539,8 +540,8 @@ Body order_list(Call& c, bool history) {
   std::vector<bybit::OrderView> rows;
   if (!c.SettleCoinMatches()) {
     // No contract settles in that coin: an empty list.
-  } else if (const AccountSnapshot* snap = c.Stale(); snap && !history) {
-    for (auto& v : StaleOpenViews(*snap, symbol))
+  } else if (const AccountSnapshot* snap = c.Stale()) {
+    for (auto& v : StaleViews(*snap, symbol, history))
       if (kept(v) && ((!order_id && !link_id) || Names(v, order_id, link_id))) rows.push_back(std::move(v));
   } else {
     for (auto& v : AllViews(c, symbol)) {

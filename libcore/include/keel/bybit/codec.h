@@ -15,14 +15,6 @@
 
 namespace keel::bybit {
 
-// keel's client order ids separate their parts with '.' (safety/client_ids.h), which Bybit's
-// orderLinkId does not allow ([A-Za-z0-9_-]). On Bybit every '.' is written as '-'; read back, the
-// last two '-' of an id that starts with 'k' become '.' again. keel's ids have exactly two '.' and
-// nothing but [a-z0-9] and [A-Z0-9_] after the first, so both ways are exact for them; anyone
-// else's id comes back to Bybit's spelling when sent again.
-std::string ToLinkId(const std::string& client_order_id);
-std::string FromLinkId(std::string_view order_link_id);
-
 // {"retCode","retMsg","result","retExtInfo","time"}: result kept as its JSON text.
 struct Envelope {
   int ret_code = 0;

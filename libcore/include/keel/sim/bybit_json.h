@@ -24,6 +24,7 @@ struct OrderView {
   std::string status;             // New, PartiallyFilled, Untriggered, Triggered, Filled, Cancelled, Deactivated, Rejected
   std::string cancel_type = "UNKNOWN";
   std::string reject_reason = "EC_NoError";
+  std::string create_type = "CreateByUser";  // CreateByLiq, CreateByAdl_PassThrough for the exchange's own
   TimeInForce time_in_force = TimeInForce::kGtc;
   Decimal price;
   Decimal qty;
