@@ -7,6 +7,7 @@
 //   keel-chaos --episodes 200 --processes-every 40   the CI soak (5 episodes with real processes)
 //   keel-chaos --episodes 10000 --seed 5000          a long soak
 //   keel-chaos --replay 1234 [--processes]           one episode again, with its plan
+//   --dialect both (the default): odd seeds speak Bybit v5 to the venue, even ones Binance USD-M
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
@@ -145,10 +146,19 @@ std::string DefaultBinDir() {
 
 bool Runnable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
 
-void PrintFailure(const EpisodeOutcome& o, bool processes) {
-  std::printf("FAILED seed %llu%s:\n", static_cast<unsigned long long>(o.seed), processes ? " (real processes)" : "");
+// --dialect both: odd seeds speak Bybit v5, even ones Binance USD-M, so that a seed names its
+// dialect and a replay needs nothing else.
+keel::sim::Dialect DialectOf(std::uint64_t seed, const std::string& choice) {
+  if (choice == "both") return seed % 2 ? keel::sim::Dialect::kBybitV5 : keel::sim::Dialect::kBinanceUsdm;
+  return keel::sim::ParseDialect(choice).value();
+}
+
+void PrintFailure(const EpisodeOutcome& o, bool processes, keel::sim::Dialect dialect) {
+  std::printf("FAILED seed %llu%s (%s):\n", static_cast<unsigned long long>(o.seed), processes ? " (real processes)" : "",
+              keel::sim::to_string(dialect));
   for (const auto& v : o.violations) std::printf("  %s %s: %s\n", v.kind.c_str(), v.subject.c_str(), v.detail.c_str());
-  std::printf("  replay: keel-chaos --replay %llu%s\n", static_cast<unsigned long long>(o.seed), processes ? " --processes" : "");
+  std::printf("  replay: keel-chaos --replay %llu --dialect %s%s\n", static_cast<unsigned long long>(o.seed),
+              keel::sim::to_string(dialect), processes ? " --processes" : "");
   if (!o.kept.empty()) std::printf("  evidence: %s\n", o.kept.c_str());
   if (!o.keep_error.empty()) std::printf("  evidence lost: %s\n", o.keep_error.c_str());
 }
@@ -183,6 +193,10 @@ int main(int argc, char** argv) {
                  "over loopback, on the wall clock (about 90 s each, in parallel with the rest); 0: none")
       ->check(CLI::Range(0, 1'000'000));
   app.add_flag("--processes", processes, "With --replay: play the episode with real processes");
+  std::string dialect_choice = "both";
+  app.add_option("--dialect", dialect_choice,
+                 "The venue's dialect keel speaks: binance-usdm, bybit-v5, or both (odd seeds Bybit, even Binance)")
+      ->check(CLI::IsMember({"binance-usdm", "bybit-v5", "both"}));
   app.add_option("--bin-dir", bin_dir, "Where keel-exchange-sim and keel-traderd are (default: the build tree's bin/)")
       ->type_name("DIR");
   app.add_flag("--verbose", verbose, "One line per episode; with --replay, the engine's log as it runs");
@@ -221,7 +235,9 @@ int main(int argc, char** argv) {
   options.bin_dir = bin_dir;
   if (replay) {
     const EpisodePlan plan = DrawEpisode(*replay);
-    std::printf("seed %llu\n%s", static_cast<unsigned long long>(*replay), DescribePlan(plan).c_str());
+    options.dialect = DialectOf(*replay, dialect_choice);
+    std::printf("seed %llu (%s)\n%s", static_cast<unsigned long long>(*replay), keel::sim::to_string(options.dialect),
+                DescribePlan(plan).c_str());
     EpisodeOutcome o = processes ? RunWithProcesses(plan, options) : RunInProcess(plan, options);
     for (const auto& v : o.violations) std::printf("VIOLATION %s %s: %s\n", v.kind.c_str(), v.subject.c_str(), v.detail.c_str());
     if (!o.kept.empty()) std::printf("evidence: %s\n", o.kept.c_str());
@@ -243,7 +259,7 @@ int main(int argc, char** argv) {
     if (verbose)
       std::printf("seed %llu%s: %zu violation(s)\n", static_cast<unsigned long long>(o.seed), real ? " (real processes)" : "",
                   o.violations.size());
-    if (!o.violations.empty()) PrintFailure(o, real);
+    if (!o.violations.empty()) PrintFailure(o, real, DialectOf(o.seed, dialect_choice));
     std::fflush(stdout);
   };
   auto collect = [&](bool wait_all, std::size_t keep_at_most) {
@@ -266,11 +282,15 @@ int main(int argc, char** argv) {
     const std::uint64_t s = seed + static_cast<std::uint64_t>(i);
     if (processes_every > 0 && s % static_cast<std::uint64_t>(processes_every) == 0) {
       collect(false, kProcessesAtOnce - 1);
-      running.push_back(std::async(std::launch::async, [s, &options] { return RunWithProcesses(DrawEpisode(s), options); }));
+      EpisodeOptions episode = options;
+      episode.dialect = DialectOf(s, dialect_choice);
+      running.push_back(std::async(std::launch::async, [s, episode] { return RunWithProcesses(DrawEpisode(s), episode); }));
       continue;
     }
     const EpisodePlan plan = DrawEpisode(s);
-    report(RunInProcess(plan, options), false);
+    EpisodeOptions episode = options;
+    episode.dialect = DialectOf(s, dialect_choice);
+    report(RunInProcess(plan, episode), false);
     collect(false, kProcessesAtOnce);
   }
   collect(true, 0);

@@ -1,18 +1,16 @@
-// A chaos episode in one process: the simulator, keel's Binance adapter over the in-memory
-// transport, a SQLite store and the daemon's engine, all on one virtual clock. The private stream
-// is the venue's events encoded as Binance sends them and decoded by keel's own codec; a
+// A chaos episode in one process: the simulator, keel's adapter for the episode's dialect over the
+// in-memory transport, a SQLite store and the daemon's engine, all on one virtual clock. The
+// private stream is the venue's events encoded as that dialect sends them and decoded by keel's
+// own codec (sim::DialectFeed); a
 // disconnect loses what the venue sends meanwhile and ends with the REST snapshot the daemon's
 // stream client takes after every connect; a SIGKILL stops the engine's loop between two tasks
 // and starts a new engine on the same store, as systemd restarts the daemon.
 #include <fstream>
 
 #include "chaos/episode_judge.h"
-#include "keel/binance/binance_exchange.h"
-#include "keel/binance/codec.h"
 #include "keel/chaos/episode.h"
 #include "keel/engine/engine.h"
 #include "keel/net/http_transport.h"
-#include "keel/sim/binance_json.h"
 #include "keel/sim/ground_truth_json.h"
 #include "keel/sim/sim_venue.h"
 #include "keel/store/sqlite_store.h"
@@ -31,14 +29,15 @@ struct IgnoredAlerts final : AlertSink {
 
 class World {
  public:
-  World(const EpisodePlan& plan, const std::string& dir) : plan_(plan), dir_(dir) {
+  World(const EpisodePlan& plan, const std::string& dir, sim::Dialect dialect) : plan_(plan), dir_(dir) {
     sim::SimConfig config = sim::DefaultSimConfig();
     config.seed = plan.seed;
     venue_ = sim::SimVenue::Create(config, clock_).value();
     venue_->exchange().set_market_events(true);
     transport_ = std::make_unique<net::InMemoryTransport>([this](const net::HttpRequest& r) { return venue_->HandleHttp(r); });
-    exchange_ = std::make_unique<binance::BinanceExchange>(std::make_unique<binance::RestClient>(
-        *transport_, "keel-demo-key", Secret("keel-demo-secret"), clock_, [this](TimeMs ms) { Wait(ms); }));
+    exchange_ = sim::MakeExchange(dialect, *transport_, "keel-demo-key", Secret("keel-demo-secret"), clock_,
+                                  [this](TimeMs ms) { Wait(ms); });
+    feed_ = sim::DialectFeed::Create(dialect, venue_->exchange(), "keel-demo-key").value();
     store_ = SqliteStore::OpenWriter(dir + "/keel.db").value();
     settings_.account = kAccount;
     settings_.daemon.metrics_listen.reset();
@@ -137,29 +136,27 @@ class World {
       auto events = venue_->TakeDueUserEvents();
       for (auto& e : events) {
         if (!stream_up_) continue;  // sent while the connection was down: lost
-        std::string json = sim::binance::UserEventJson(e, venue_->exchange());
-        loop_->Post([this, json] { Deliver(json); });
+        auto items = feed_->Decode(e);
+        if (!items.ok()) {
+          outcome_.violations.push_back({"undecodable-event", "stream", items.status().message()});
+          continue;
+        }
+        for (auto& item : *items) loop_->Post([this, item] { Deliver(item); });
       }
       for (auto& e : venue_->TakeMarketEvents()) {
-        auto parsed = binance::ParseMarketDataEvent(sim::binance::MarketEventJson(e, venue_->exchange()));
-        if (!parsed.ok()) continue;
-        if (auto* m = std::get_if<binance::MarkPriceEvent>(&*parsed)) {
-          loop_->Post([this, m = *m] { engine_->OnMarkPrice(m.symbol, m.mark_price); });
-        } else if (auto* b = std::get_if<binance::BookTickerEvent>(&*parsed)) {
-          loop_->Post([this, b = *b] { engine_->OnBookTicker(b.symbol, b.bid, b.ask); });
+        for (const auto& t : feed_->Decode(e)) {
+          loop_->Post([this, t] {
+            if (t.mark) engine_->OnMarkPrice(t.symbol, *t.mark);
+            if (t.bid && t.ask) engine_->OnBookTicker(t.symbol, *t.bid, *t.ask);
+          });
         }
       }
     }
   }
 
-  void Deliver(const std::string& json) {
-    auto parsed = binance::ParseUserDataEvent(json);
-    if (!parsed.ok()) {
-      outcome_.violations.push_back({"undecodable-event", "stream", parsed.status().message() + ": " + json});
-      return;
-    }
-    if (auto* o = std::get_if<OrderEvent>(&*parsed)) engine_->OnOrderEvent(*o);
-    else if (auto* p = std::get_if<PositionEvent>(&*parsed)) engine_->OnPositionEvent(*p);
+  void Deliver(const sim::StreamItem& item) {
+    if (auto* o = std::get_if<OrderEvent>(&item)) engine_->OnOrderEvent(*o);
+    else if (auto* p = std::get_if<PositionEvent>(&item)) engine_->OnPositionEvent(*p);
   }
 
   void Reconnect() {
@@ -284,7 +281,8 @@ class World {
   ManualClock clock_{kStart};
   std::unique_ptr<sim::SimVenue> venue_;
   std::unique_ptr<net::InMemoryTransport> transport_;
-  std::unique_ptr<binance::BinanceExchange> exchange_;
+  std::unique_ptr<Exchange> exchange_;
+  std::unique_ptr<sim::DialectFeed> feed_;
   std::unique_ptr<SqliteStore> store_;
   EngineSettings settings_;
   std::unique_ptr<VirtualLoop> loop_;
@@ -311,7 +309,7 @@ class World {
 }  // namespace
 
 EpisodeOutcome RunInProcess(const EpisodePlan& plan, const EpisodeOptions& options) {
-  return PlayInEpisodeDir(plan, options, [&](const std::string& dir) { return World(plan, dir).Run(); });
+  return PlayInEpisodeDir(plan, options, [&](const std::string& dir) { return World(plan, dir, options.dialect).Run(); });
 }
 
 }  // namespace keel::chaos

@@ -7,6 +7,7 @@
 
 #include "keel/chaos/ground_truth.h"
 #include "keel/ops/timeline.h"
+#include "keel/safety/client_ids.h"
 
 namespace keel::chaos {
 
@@ -86,10 +87,11 @@ void JudgeEpisode(const std::string& truth_json, StateStore& store, const CheckI
   }
   auto found = CheckEpisode(*truth, *view, input, &outcome.figures);
   outcome.violations.insert(outcome.violations.end(), found.begin(), found.end());
-  // A lifecycle: an entry order (keel's client id kdemo.e…) that filled, so a position opened.
+  // A lifecycle: an entry order (keel's client id kdemo-e…) that filled, so a position opened.
+  const std::string entry_prefix = ClientIdPrefix("demo") + "e";
   std::set<std::int64_t> entries, filled;
   for (const auto& o : truth->orders)
-    if (!o.algo && o.client_id.rfind("kdemo.e", 0) == 0) entries.insert(o.id);
+    if (!o.algo && o.client_id.rfind(entry_prefix, 0) == 0) entries.insert(o.id);
   for (const auto& t : truth->trades)
     if (entries.count(t.order_id)) filled.insert(t.order_id);
   outcome.lifecycles = static_cast<int>(filled.size());

@@ -139,7 +139,7 @@ class ProcessWorld {
   // reconcile intervals as the in-process episodes.
   void WriteConfig() {
     config_ = dir_ + "/demo.toml";
-    std::ofstream(config_) << "[account]\nname = \"demo\"\n[exchange]\nkind = \"binance-usdm\"\n"
+    std::ofstream(config_) << "[account]\nname = \"demo\"\n[exchange]\nkind = \"" << sim::to_string(options_.dialect) << "\"\n"
                            << "rest_url = \"http://127.0.0.1:" << rest_port_ << "\"\n"
                            << "ws_url = \"ws://127.0.0.1:" << ws_port_ << "\"\n"
                            << "api_key_env = \"KEEL_API_KEY\"\napi_secret_env = \"KEEL_API_SECRET\"\n"

@@ -1,6 +1,7 @@
 #pragma once
 // Running one chaos episode and what came of it, in process (episode_in_process.cpp): the
-// simulator, keel's real Binance adapter over the in-memory transport, a real SQLite store and the
+// simulator, keel's real adapter for the episode's dialect (Binance USD-M or Bybit v5) over the
+// in-memory transport, a real SQLite store and the
 // daemon's engine on a virtual clock, so an episode of a minute and a half takes a tenth of a
 // second; or with real processes (episode_processes.cpp): keel-exchange-sim and keel-traderd over
 // loopback on the wall clock, SIGKILL of the daemon's process and a restart on the same store. The
@@ -12,6 +13,7 @@
 
 #include "keel/chaos/episode_plan.h"
 #include "keel/chaos/invariant_checker.h"
+#include "keel/sim/dialect_feed.h"
 
 namespace keel::chaos {
 
@@ -21,6 +23,8 @@ struct EpisodeOptions {
   std::string keep_dir;
   // Where keel-exchange-sim and keel-traderd are, for episodes with real processes.
   std::string bin_dir;
+  // The venue's dialect keel speaks in the episode (its adapter, its streams, the daemon's kind).
+  sim::Dialect dialect = sim::Dialect::kBinanceUsdm;
 };
 
 struct EpisodeOutcome {
