@@ -17,6 +17,7 @@ const std::set<std::string> kDaemonKeys{"control_socket",
                                         "protect_stop_pct",
                                         "signal_ttl_s",
                                         "auto_replace_cancelled_orders",
+                                        "max_reprice_pct",
                                         "cancel_entries_on_shutdown",
                                         "stream_down_alert_s",
                                         "rest_workers",
@@ -167,6 +168,11 @@ DaemonConfig ParseDaemonSection(ConfigValidator& v, const toml::table& root, con
   }
   if (auto n = v.IntegerAt(root, "daemon.signal_ttl_s", 1, 86'400)) d.signal_ttl_s = static_cast<int>(*n);
   if (auto b = v.BoolAt(root, "daemon.auto_replace_cancelled_orders")) d.auto_replace_cancelled_orders = *b;
+  if (auto pct = v.DecimalAt(root, "daemon.max_reprice_pct")) {
+    if (!pct->is_positive() || *pct >= Decimal::FromInteger(100).value())
+      v.Problem("daemon.max_reprice_pct", "found " + pct->ToString() + ", expected a percentage above 0 and below 100");
+    else d.max_reprice_pct = *pct;
+  }
   if (auto b = v.BoolAt(root, "daemon.cancel_entries_on_shutdown")) d.cancel_entries_on_shutdown = *b;
   if (auto n = v.IntegerAt(root, "daemon.stream_down_alert_s", 1, 3600)) d.stream_down_alert_ms = *n * 1000;
   if (auto n = v.IntegerAt(root, "daemon.rest_workers", 1, 32)) d.rest_workers = static_cast<int>(*n);

@@ -39,6 +39,16 @@ void Engine::FollowBook(const std::string& symbol) {
     if (guard_.BreakerOpen(*t->record.entry_client_order_id)) continue;
     if (t->last_amend_ms && now - t->last_amend_ms < kAmendIntervalMs) continue;
     auto to = MakerFollow(t->entry_side, t->maker_price, bid, ask, inst->second);
+    if (to && !t->first_maker_price.is_zero() && !WithinReprice(t->first_maker_price, *to)) {
+      // The book ran away: the entry waits at its price (its time limit ends it) instead of chasing.
+      if (!t->reprice_refused_logged) {
+        t->reprice_refused_logged = true;
+        Log("signal " + id + ": re-price to " + to->ToString() + " refused: more than max_reprice_pct " +
+            settings_.daemon.max_reprice_pct.ToString() + "% from the first entry price " +
+            t->first_maker_price.ToString() + "; the entry waits at " + t->maker_price.ToString());
+      }
+      continue;
+    }
     if (to) moves.emplace_back(id, *to);
   }
   for (const auto& id : crossed) {
@@ -47,6 +57,15 @@ void Engine::FollowBook(const std::string& symbol) {
     VerifyEntry(id);
   }
   for (const auto& [id, price] : moves) AmendEntry(id, price);
+}
+
+bool Engine::WithinReprice(Decimal first, Decimal price) const {
+  const auto moved = price.Sub(first);
+  if (!moved.ok() || first.is_zero()) return false;
+  // |price - first| / first <= max_reprice_pct / 100, without dividing: |moved| * 100 <= pct * first.
+  const auto lhs = moved->abs().Mul(Decimal::FromInteger(100).value(), Rounding::kUp);
+  const auto rhs = settings_.daemon.max_reprice_pct.Mul(first, Rounding::kDown);
+  return lhs.ok() && rhs.ok() && *lhs <= *rhs;
 }
 
 void Engine::AmendEntry(const std::string& id, Decimal price) {

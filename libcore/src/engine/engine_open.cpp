@@ -65,6 +65,14 @@ Result<PlaceOrder> Engine::SendEntry(Trade& t, const std::string& why, WriteBatc
     if (book == books_.end()) return Status::Conflict("entry: no order book price for " + s.symbol + " yet");
     auto price = MakerPrice(entry.side, book->second.first, book->second.second, instruments_.at(s.symbol));
     if (!price.ok()) return price.status().WithContext("entry");
+    if (t.first_maker_price.is_zero()) {
+      t.first_maker_price = *price;
+    } else if (!WithinReprice(t.first_maker_price, *price)) {
+      // A replacement is a re-price too: not beyond the limit from where the signal first rested.
+      return Status::Conflict("entry: a replacement at " + price->ToString() + " is more than max_reprice_pct " +
+                              settings_.daemon.max_reprice_pct.ToString() + "% from the first entry price " +
+                              t.first_maker_price.ToString());
+    }
     entry.type = OrderType::kLimit;
     entry.time_in_force = TimeInForce::kGtx;
     entry.price = *price;

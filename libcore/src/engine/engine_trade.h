@@ -32,6 +32,10 @@ struct Engine::Trade {
   Side entry_side = Side::kBuy;
   bool entry_resting = false;
   Decimal maker_price;
+  // The price the signal's first maker entry rested at: following the book or replacing the entry
+  // goes at most max_reprice_pct away from it (seed 003: a pending order chased a runaway market).
+  Decimal first_maker_price;
+  bool reprice_refused_logged = false;
   TimeMs deadline_ms = 0;         // a maker entry's time limit (the signal's ttl_s)
   TimerId deadline_timer = 0;
   bool amend_in_flight = false;

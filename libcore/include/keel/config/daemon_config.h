@@ -15,6 +15,8 @@
 //   protect_stop_pct = "2"              # the stop distance for orphans and repairs, in percent
 //   signal_ttl_s = 60                   # a signal's validity when it names no ttl_s
 //   auto_replace_cancelled_orders = true
+//   max_reprice_pct = "5"               # a maker entry follows the book (or is replaced) at most this
+//                                       # far from its first price, in percent; beyond, it waits
 //   cancel_entries_on_shutdown = true
 //   stream_down_alert_s = 30
 //   rest_workers = 4
@@ -69,6 +71,7 @@ struct DaemonConfig {
   Decimal protect_stop_pct = Decimal::FromInteger(2).value();
   int signal_ttl_s = 60;
   bool auto_replace_cancelled_orders = true;
+  Decimal max_reprice_pct = Decimal::FromInteger(5).value();
   bool cancel_entries_on_shutdown = true;
   TimeMs stream_down_alert_ms = 30'000;
   int rest_workers = 4;

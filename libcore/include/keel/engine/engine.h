@@ -172,6 +172,8 @@ class Engine {
   void EndEntry(const std::string& signal_id, const std::string& detail, Provenance provenance);
   // maker entries (engine_maker.cpp)
   void FollowBook(const std::string& symbol);
+  // True when price is at most max_reprice_pct from first.
+  bool WithinReprice(Decimal first, Decimal price) const;
   void AmendEntry(const std::string& signal_id, Decimal price);
   void OnEntryAmended(const std::string& signal_id, const std::string& client_order_id, Decimal price,
                       Result<OrderReport> amended);
