@@ -206,7 +206,7 @@ TEST_CASE("bybit adapter: an acknowledged create the queries do not show yet is 
   REQUIRE(!placed.ok());
   // Acknowledged: "not seen yet" is never "not there".
   CHECK(placed.status().IsUnknownOutcome());
-  CHECK(placed.status().message().find("not visible by query after 10 tries") != std::string::npos);
+  CHECK(placed.status().message().find("not visible by query after 4 tries") != std::string::npos);
   CHECK(s.To("/v5/order/realtime").size() == BybitExchange::kAckQueryAttempts);
   CHECK(s.To("/v5/order/create").size() == 1);  // never sent twice
   CHECK(s.clock.NowMs() - before == (BybitExchange::kAckQueryAttempts - 1) * BybitExchange::kAckQueryIntervalMs);

@@ -226,7 +226,7 @@ command = ["page"]
         "d.toml: alert[1].format: found \"xml\", expected json, slack or telegram\n"
         "d.toml: alert[1].command: expected an array of strings, the first an absolute path ([\"/usr/local/bin/page\"])\n"
         "d.toml: daemon.protect_grace: unknown key, expected one of auto_replace_cancelled_orders, "
-        "cancel_entries_on_shutdown, control_socket, metrics_listen, orphan_policy, orphan_scan_interval_s, "
+        "cancel_entries_on_shutdown, control_socket, max_reprice_pct, metrics_listen, orphan_policy, orphan_scan_interval_s, "
         "protect_grace_ms, protect_stop_pct, reconcile_interval_s, reconcile_policy, rest_workers, risk, "
         "signal_ttl_s, spool_dir, stream_down_alert_s\n"
         "d.toml: daemon.metrics_listen: found \"localhost:http\", expected HOST:PORT, a port (loopback), or \"off\"\n"

@@ -57,8 +57,13 @@ class BybitExchange final : public Exchange {
 
   RestClient& client() { return *client_; }
 
-  static constexpr int kAckQueryAttempts = 10;
-  static constexpr TimeMs kAckQueryIntervalMs = 300;
+  // Every placement on Bybit is an acknowledgement read back by query: a short wait for a lagging
+  // read, then the outcome is left unknown for the caller to settle by client order id, off the
+  // placing thread (the stream usually tells first). Waiting seconds here holds a worker and
+  // everything queued behind it (chaos seed 2095: two entries and a stop in a row behind lagging
+  // reads left positions without a stop for 5.4 s).
+  static constexpr int kAckQueryAttempts = 4;
+  static constexpr TimeMs kAckQueryIntervalMs = 200;
   static constexpr int kMaxPages = 100;  // a cursor that never ends is an error, not a hang
 
  private:
