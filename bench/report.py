@@ -59,6 +59,7 @@ def main(out_dir):
     f["decode_ns_per_message"] = {m.group(1): float(m.group(2))
                                   for m in re.finditer(r"^decode (\S+)\s+(\d+) ns/message", safety, re.M)}
     f["hmac_sha256_ns"] = num(r"keyed once:\s+(\d+) ns", safety)
+    f["bybit_sign_headers_ns"] = num(r"Bybit X-BAPI-SIGN headers, \d+-byte body:\s+(\d+) ns", safety)
     f["decimal_parse_ns"] = num(r"decimal parse:\s+([\d.]+)", dec)
     loads = []
     for m in re.finditer(r"^load\s+(\d+) events/s.*?p50 <= (\d+) us, p99 <= (\d+) us, p99\.9 <= (\d+) us.*?"
@@ -74,7 +75,7 @@ def main(out_dir):
                            "rss_mb": num(r"daemon at load[^:]*: .*RSS ([\d.]+) MB", daemon),
                            "what": "8 maker entries following 11 books that walk every 250 ms"}
     tools = {}
-    for m in re.finditer(r"^(keel-scan-orphans|keel-reconcile|ccxt orphan scan)\s+over (\d+) symbols,\s+(\d+) ms round trip:"
+    for m in re.finditer(r"^(keel-scan-orphans(?: bybit-v5)?|keel-reconcile(?: bybit-v5)?|ccxt orphan scan)\s+over (\d+) symbols,\s+(\d+) ms round trip:"
                          r"\s+(\d+) ms wall incl\. process start, (\d+) REST calls", safety, re.M):
         tools[f"{m.group(1)} @{m.group(3)}ms"] = {"symbols": int(m.group(2)), "rtt_ms": int(m.group(3)),
                                                    "wall_ms": int(m.group(4)), "rest_calls": int(m.group(5))}
@@ -111,6 +112,7 @@ def main(out_dir):
     for k, v in f["decode_ns_per_message"].items():
         row(f"decode {k}", f"{v:.0f} ns/message")
     row("HMAC-SHA256 sign (keyed once)", f"{f['hmac_sha256_ns']:.0f} ns" if f["hmac_sha256_ns"] else None)
+    row("Bybit X-BAPI-* signed headers", f"{f['bybit_sign_headers_ns']:.0f} ns" if f["bybit_sign_headers_ns"] else None)
     for l in loads:
         row(f"event→command latency at {l['events_per_s']} events/s (200 symbols)",
             f"p50 ≤ {l['p50_us_le']} µs, p99 ≤ {l['p99_us_le']} µs, p99.9 ≤ {l['p999_us_le']} µs")
