@@ -1,4 +1,6 @@
 // The runbook tools as an operator runs them, against keel-exchange-sim over loopback: scenarios 1-3.
+// Most run twice, once per dialect the account speaks (exchange.kind): the simulator serves both on
+// the same ports over one venue, so the setup and the ground truth are the same.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -20,10 +22,10 @@ struct Desk {
   SimProcess sim{{"--tick-ms", "10"}};
   TempDir dir;
   std::string config;
-  Desk() {
+  explicit Desk(const std::string& kind = "binance-usdm") {
     REQUIRE(sim.ready());
     config = dir.file("live.toml");
-    write_file(config, "[account]\nname = \"live\"\n[exchange]\nkind = \"binance-usdm\"\nrest_url = \"http://127.0.0.1:" +
+    write_file(config, "[account]\nname = \"live\"\n[exchange]\nkind = \"" + kind + "\"\nrest_url = \"http://127.0.0.1:" +
                            std::to_string(sim.rest_port()) + "\"\nws_url = \"ws://127.0.0.1:" +
                            std::to_string(sim.ws_port()) +
                            "\"\napi_key_env = \"KEEL_API_KEY\"\napi_secret_env = \"KEEL_API_SECRET\"\n[store]\n"
@@ -58,7 +60,10 @@ bool has(const std::string& text, const std::string& part) { return text.find(pa
 }  // namespace
 
 TEST_CASE("e2e scenario 1 (seed 001): minimal acks and a REST position 4 s behind: one close, right side, flat") {
-  Desk d;
+  std::string kind;
+  SUBCASE("binance-usdm") { kind = "binance-usdm"; }
+  SUBCASE("bybit-v5") { kind = "bybit-v5"; }
+  Desk d(kind);
   d.Control(R"({"fault":"minimal_ack","count":-1})");
   d.Control(R"({"fault":"stale_reads","ms":4000,"what":"positions"})");
   d.Outside("symbol=AVLUSDT&side=BUY&type=MARKET&quantity=86");
@@ -85,7 +90,10 @@ TEST_CASE("e2e scenario 1 (seed 001): minimal acks and a REST position 4 s behin
 }
 
 TEST_CASE("e2e scenario 2 (seed 004): a stale positionRisk right after a close is not reported as an orphan") {
-  Desk d;
+  std::string kind;
+  SUBCASE("binance-usdm") { kind = "binance-usdm"; }
+  SUBCASE("bybit-v5") { kind = "bybit-v5"; }
+  Desk d(kind);
   d.Outside("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010");
   REQUIRE(d.Tool("keel-scan-orphans", {"--protect", "--stop-pct", "3", "--yes", "--grace-ms", "0"}).exit_code == 1);
   sleep_ms(3000);  // the position lives a while
@@ -104,7 +112,10 @@ TEST_CASE("e2e scenario 2 (seed 004): a stale positionRisk right after a close i
 }
 
 TEST_CASE("e2e scenario 3: a position opened outside keel: exit 1, --protect, then a clean scan with exit 0") {
-  Desk d;
+  std::string kind;
+  SUBCASE("binance-usdm") { kind = "binance-usdm"; }
+  SUBCASE("bybit-v5") { kind = "bybit-v5"; }
+  Desk d(kind);
   d.Outside("symbol=SOLUSDT&side=SELL&type=MARKET&quantity=20&newClientOrderId=web_abc123");
   RunResult first = d.Tool("keel-scan-orphans", {"--grace-ms", "0"});
   INFO(first.out << first.err);
@@ -148,7 +159,10 @@ TEST_CASE("the tools fail cleanly: no exchange is exit 3, a bad config exit 2") 
 }
 
 TEST_CASE("e2e: a perpetual named in Chinese characters is scanned, protected, reconciled and closed like any other") {
-  Desk d;
+  std::string kind;
+  SUBCASE("binance-usdm") { kind = "binance-usdm"; }
+  SUBCASE("bybit-v5") { kind = "bybit-v5"; }
+  Desk d(kind);
   const std::string symbol = "币安人生USDT";
   std::string encoded;
   for (unsigned char c : symbol) {
@@ -223,7 +237,10 @@ TEST_CASE("e2e: a destructive run on an account without a store is refused (exit
 }
 
 TEST_CASE("e2e: bad input is refused before any call: stop distance, symbol, position side") {
-  Desk d;
+  std::string kind;
+  SUBCASE("binance-usdm") { kind = "binance-usdm"; }
+  SUBCASE("bybit-v5") { kind = "bybit-v5"; }
+  Desk d(kind);
   d.Outside("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500");
   const std::string before = d.Requests();
   for (const char* pct : {"-5", "0", "100", "1000", "abc"}) {
@@ -249,7 +266,10 @@ TEST_CASE("e2e: bad input is refused before any call: stop distance, symbol, pos
 }
 
 TEST_CASE("e2e: a position inside the grace period is listed as not judged, never summed up as protected") {
-  Desk d;
+  std::string kind;
+  SUBCASE("binance-usdm") { kind = "binance-usdm"; }
+  SUBCASE("bybit-v5") { kind = "bybit-v5"; }
+  Desk d(kind);
   d.Outside("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500&newClientOrderId=web_young");
   RunResult scan = d.Tool("keel-scan-orphans", {"--grace-ms", "60000"});
   INFO(scan.out << scan.err);
@@ -262,7 +282,11 @@ TEST_CASE("e2e: a position inside the grace period is listed as not judged, neve
 }
 
 TEST_CASE("e2e: at exchange distance (latency fault) the tools read the account in one batch, one request each") {
-  Desk d;
+  std::string kind;
+  SUBCASE("binance-usdm") { kind = "binance-usdm"; }
+  SUBCASE("bybit-v5") { kind = "bybit-v5"; }
+  Desk d(kind);
+  const bool bybit = kind == "bybit-v5";
   d.Outside("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.500&newClientOrderId=web_far");
   d.Control(R"({"fault":"latency","ms":80,"jitter_ms":20})");
   const std::string before = d.Requests();
@@ -271,13 +295,21 @@ TEST_CASE("e2e: at exchange distance (latency fault) the tools read the account 
   CHECK(scan.exit_code == 1);
   CHECK(has(scan.out, "untracked-position"));
   const std::string after = d.Requests();
-  // One time sync and the three account reads, sent together; nothing read twice.
-  for (const char* endpoint : {"GET /fapi/v1/time", "GET /fapi/v3/positionRisk", "GET /fapi/v1/openOrders",
-                               "GET /fapi/v1/openAlgoOrders"}) {
-    CHECK_MESSAGE(has(after, std::string("\"") + endpoint + "\": {\n      \"200\": 1"), endpoint, "\n", after);
-  }
+  // One time sync and the account reads, sent together; nothing read twice. Binance: positions,
+  // open orders, open algo orders. Bybit (answers counted by retCode): positions and open orders
+  // for each settle coin, USDT and USDC.
+  const std::vector<std::string> expected =
+      bybit ? std::vector<std::string>{"\"GET /v5/market/time\": {\n      \"0\": 1",
+                                       "\"GET /v5/position/list\": {\n      \"0\": 2",
+                                       "\"GET /v5/order/realtime\": {\n      \"0\": 2"}
+            : std::vector<std::string>{"\"GET /fapi/v1/time\": {\n      \"200\": 1",
+                                       "\"GET /fapi/v3/positionRisk\": {\n      \"200\": 1",
+                                       "\"GET /fapi/v1/openOrders\": {\n      \"200\": 1",
+                                       "\"GET /fapi/v1/openAlgoOrders\": {\n      \"200\": 1"};
+  for (const auto& endpoint : expected) CHECK_MESSAGE(has(after, endpoint), endpoint, "\n", after);
   RunResult reconcile = d.Tool("keel-reconcile", {});
   CHECK(reconcile.exit_code == 1);
   CHECK(has(reconcile.out, "exchange-open-store-flat"));
-  CHECK(has(d.Requests(), "\"GET /fapi/v1/exchangeInfo\": {\n      \"200\": 1"));
+  CHECK(has(d.Requests(), bybit ? "\"GET /v5/market/instruments-info\": {\n      \"0\": 1"
+                                : "\"GET /fapi/v1/exchangeInfo\": {\n      \"200\": 1"));
 }
