@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 
 #include "keel/bybit/bybit_exchange.h"
+#include "keel/bybit/codec.h"
 #include "keel/bybit/errors.h"
+#include "keel/bybit/signing.h"
 #include "keel/sim/sim_venue.h"
 #include "sim_fixture.h"
 
@@ -247,4 +249,45 @@ TEST_CASE("bybit on the simulator: the per-endpoint limit answers 10006 with the
   CHECK(bybit::IsRateLimited(limited.status()));
   CHECK(IsDefiniteRejection(limited.status()));
   CHECK(f.venue->refusals().size() == 1);
+}
+
+TEST_CASE("bybit on the simulator: what Bybit refuses at the door, answered in its envelope") {
+  BybitOnSim f(/*hedge=*/true);
+  const net::HmacSha256 secret("secret-a");
+  auto post = [&](const std::string& path, const std::string& body, const std::string& key = "key-a") {
+    net::HttpRequest r;
+    r.method = "POST";
+    r.target = path;
+    r.body = body;
+    r.headers.emplace_back("Content-Type", "application/json");
+    for (auto& h : bybit::SignedHeaders(secret, key, f.clock.NowMs(), 5000, body)) r.headers.push_back(h);
+    return f.venue->HandleHttp(r);
+  };
+  auto code = [](const net::HttpResponse& r) {
+    auto e = bybit::ParseEnvelope(r.body);
+    return e.ok() ? e->ret_code : -1;
+  };
+  // Hedge mode needs positionIdx 1 or 2.
+  CHECK(code(post("/v5/order/create", R"({"category":"linear","symbol":"TESTUSDT","side":"Buy","orderType":"Market","qty":"1","positionIdx":0})")) ==
+        bybit::kParamError);
+  // A reduce-only Buy on the long leg would add to it.
+  CHECK(code(post("/v5/order/create",
+                  R"({"category":"linear","symbol":"TESTUSDT","side":"Buy","orderType":"Market","qty":"1","positionIdx":1,"reduceOnly":true})")) ==
+        bybit::kReduceOnlyTruncated);
+  // A link id Bybit does not allow, a category the simulator does not serve, an unknown key.
+  CHECK(code(post("/v5/order/create",
+                  R"({"category":"linear","symbol":"TESTUSDT","side":"Buy","orderType":"Market","qty":"1","positionIdx":1,"orderLinkId":"k.1.e"})")) ==
+        bybit::kParamError);
+  CHECK(code(post("/v5/order/create", R"({"category":"spot","symbol":"TESTUSDT","side":"Buy","orderType":"Market","qty":"1"})")) ==
+        bybit::kParamError);
+  CHECK(code(post("/v5/order/create", R"({"category":"linear"})", "no-such-key")) == bybit::kApiKeyInvalid);
+  // A body signed for other bytes than were sent.
+  net::HttpRequest tampered;
+  tampered.method = "POST";
+  tampered.target = "/v5/order/cancel";
+  tampered.body = R"({"category":"linear","symbol":"TESTUSDT","orderLinkId":"x"})";
+  for (auto& h : bybit::SignedHeaders(secret, "key-a", f.clock.NowMs(), 5000, "{}")) tampered.headers.push_back(h);
+  CHECK(code(f.venue->HandleHttp(tampered)) == bybit::kSignatureError);
+  // Nothing reached the matching engine.
+  CHECK(f.venue->exchange().counters().orders_placed == 0);
 }
