@@ -41,7 +41,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)bybit::ParseMarkPrice(input, "BTCUSDT");
   (void)bybit::ParseOrderAck(input);
   (void)bybit::ParseCancelAll(input);
-  (void)bybit::ParsePageCursor(input);
   (void)bybit::ParsePrivateMessage(input);
   (void)bybit::ParsePublicMessage(input);
   return 0;

@@ -124,25 +124,27 @@ Result<std::string> CreateOrderBody(const PlaceOrder& o) {
   return w.str();
 }
 
-Result<std::vector<std::string>> BybitExchange::Pages(const RestClient::Call& call, Result<std::string> first) {
-  std::vector<std::string> pages;
-  Result<std::string> page = std::move(first);
+template <typename Page>
+Result<std::vector<Page>> BybitExchange::Pages(const RestClient::Call& call, Result<std::string> first,
+                                               Result<Page> (*parse)(std::string_view)) {
+  std::vector<Page> pages;
+  Result<std::string> text = std::move(first);
   std::set<std::string> seen;
   for (int n = 0;; ++n) {
+    if (!text.ok()) return text.status().WithContext("reading " + call.path);
+    auto page = parse(*text);
     if (!page.ok()) return page.status().WithContext("reading " + call.path);
-    // Only the cursor is read here; each caller parses its own rows.
-    auto cursor = ParsePageCursor(*page);
-    if (!cursor.ok()) return cursor.status().WithContext("reading " + call.path);
+    const std::string cursor = page->next_cursor;
     pages.push_back(std::move(page).value());
-    if (cursor->empty()) return pages;
-    if (n + 1 >= kMaxPages || !seen.insert(*cursor).second)
+    if (cursor.empty()) return pages;
+    if (n + 1 >= kMaxPages || !seen.insert(cursor).second)
       return Status::InvalidInput("reading " + call.path + ": the page cursor does not end after " +
                                   std::to_string(n + 1) + " pages");
-    auto decoded = CursorParam(*cursor);
+    auto decoded = CursorParam(cursor);
     if (!decoded.ok()) return decoded.status().WithContext("reading " + call.path + ": nextPageCursor");
     net::Params next = call.params;
     next.Add("cursor", *decoded);
-    page = call.sign ? client_->Get(call.path, next) : client_->Public(call.path, next);
+    text = call.sign ? client_->Get(call.path, next) : client_->Public(call.path, next);
   }
 }
 
@@ -173,14 +175,11 @@ Result<std::vector<PositionReport>> BybitExchange::PositionsFrom(const std::vect
                                                                  std::vector<Result<std::string>> firsts) {
   std::vector<PositionReport> out;
   for (std::size_t i = 0; i < calls.size(); ++i) {
-    auto pages = Pages(calls[i], std::move(firsts[i]));
+    auto pages = Pages(calls[i], std::move(firsts[i]), ParsePositionPage);
     if (!pages.ok()) return pages.status().WithContext("reading positions");
-    for (const auto& text : *pages) {
-      auto page = ParsePositionPage(text);
-      if (!page.ok()) return page.status().WithContext("reading positions");
-      for (auto& p : page->positions)
+    for (auto& page : *pages)
+      for (auto& p : page.positions)
         if (!p.amount.is_zero()) out.push_back(std::move(p));
-    }
   }
   return out;
 }
@@ -189,13 +188,10 @@ Result<std::vector<OrderReport>> BybitExchange::OrdersFrom(const std::vector<Res
                                                            std::vector<Result<std::string>> firsts) {
   std::vector<OrderReport> out;
   for (std::size_t i = 0; i < calls.size(); ++i) {
-    auto pages = Pages(calls[i], std::move(firsts[i]));
+    auto pages = Pages(calls[i], std::move(firsts[i]), ParseOrderPage);
     if (!pages.ok()) return pages.status().WithContext("reading open orders");
-    for (const auto& text : *pages) {
-      auto page = ParseOrderPage(text);
-      if (!page.ok()) return page.status().WithContext("reading open orders");
-      for (auto& o : page->orders) out.push_back(std::move(o));
-    }
+    for (auto& page : *pages)
+      for (auto& o : page.orders) out.push_back(std::move(o));
   }
   return out;
 }
@@ -207,14 +203,12 @@ RestClient::Call BybitExchange::ListingCall() {
 }
 
 Result<InstrumentList> BybitExchange::ListingFrom(Result<std::string> first) {
-  auto pages = Pages(ListingCall(), std::move(first));
+  auto pages = Pages(ListingCall(), std::move(first), ParseInstrumentPage);
   if (!pages.ok()) return pages.status().WithContext("reading the exchange's symbols");
   InstrumentList all;
-  for (const auto& text : *pages) {
-    auto page = ParseInstrumentPage(text);
-    if (!page.ok()) return page.status().WithContext("reading the exchange's symbols");
-    for (auto& i : page->instruments.instruments) all.instruments.push_back(std::move(i));
-    for (auto& s : page->instruments.skipped) all.skipped.push_back(std::move(s));
+  for (auto& page : *pages) {
+    for (auto& i : page.instruments.instruments) all.instruments.push_back(std::move(i));
+    for (auto& s : page.instruments.skipped) all.skipped.push_back(std::move(s));
   }
   return all;
 }

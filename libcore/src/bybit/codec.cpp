@@ -239,13 +239,6 @@ Result<std::vector<OrderAck>> ParseCancelAll(std::string_view result_json) {
   return out;
 }
 
-Result<std::string> ParsePageCursor(std::string_view result_json) {
-  JsonDoc doc(result_json, "page");
-  KEEL_RETURN_IF_ERROR(doc.status());
-  if (!doc.root().IsObject()) return Status::InvalidInput("page: not a JSON object");
-  return Cursor(doc.root());
-}
-
 Result<std::string> CursorParam(const std::string& next_cursor) { return net::percent_decode(next_cursor); }
 
 Result<Envelope> ParseEnvelope(std::string_view json) {

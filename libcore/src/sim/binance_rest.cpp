@@ -409,32 +409,8 @@ Body position_risk(Call& c, bool v2) {
     if (!s.ok()) return s.status();
     symbol = *s;
   }
-  std::vector<SimPosition> held;
-  const bool lagging = c.faults.stale_reads_ms > 0 && c.faults.stale_scope != FaultState::StaleScope::kOrders;
-  const std::vector<SimPosition>* old = lagging ? c.stale.PositionsAt(c.account, c.now - c.faults.stale_reads_ms) : nullptr;
-  if (old) held = *old;
-  else held = c.ex.Positions(c.account);
-  std::vector<SimPosition> rows;
-  if (v2) {
-    // v2 lists every symbol, both legs in hedge mode, flat ones included.
-    const bool dual = c.ex.dual_side_position(c.account);
-    for (const Market* m : c.ex.Markets()) {
-      if (!symbol.empty() && m->symbol() != symbol) continue;
-      for (PositionSide side : dual ? std::vector<PositionSide>{PositionSide::kLong, PositionSide::kShort}
-                                    : std::vector<PositionSide>{PositionSide::kBoth}) {
-        SimPosition p = c.ex.Position(c.account, m->symbol(), side);
-        p.amount = Decimal();
-        p.entry_price = Decimal();
-        if (old) p.update_time = 0;  // a lagging read knows nothing of what came after it
-        for (const auto& h : held)
-          if (h.symbol == p.symbol && h.position_side == side) p = h;
-        rows.push_back(p);
-      }
-    }
-  } else {
-    for (const auto& h : held)
-      if (!h.amount.is_zero() && (symbol.empty() || h.symbol == symbol)) rows.push_back(h);
-  }
+  // v2 lists every symbol, both legs in hedge mode, flat ones included; v3 only open positions.
+  const std::vector<SimPosition> rows = c.stale.PositionRows(c.ex, c.account, c.now, c.faults.position_lag_ms(), symbol, v2);
   return json([&](JsonWriter& w) {
     w.StartArray();
     for (const auto& p : rows) binance::WritePositionRisk(w, c.ex, c.account, p, v2);

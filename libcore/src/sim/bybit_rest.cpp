@@ -382,8 +382,7 @@ Body create_order(Call& c) {
   if (link_id) {
     if (!IsValidOrderLinkId(*link_id)) return params_error("orderLinkId invalid");
     // Unique for ever, not only among open orders.
-    for (const auto& v : AllViews(c, ""))
-      if (v.order_link_id == *link_id) return bybit_error(110072, "OrderLinkedID is duplicate");
+    if (c.ex.ClientIdEverUsed(c.account, *link_id)) return bybit_error(110072, "OrderLinkedID is duplicate");
   }
   // A close of the whole position: qty "0" with reduceOnly and closeOnTrigger.
   const bool whole_position = (*qty)->is_zero() && *reduce_only && *close_on_trigger;
@@ -572,30 +571,11 @@ Body position_list(Call& c) {
   KEEL_RETURN_IF_ERROR(c.Linear());
   auto symbol = c.SymbolOrCoin();
   if (!symbol.ok()) return symbol.status();
-  std::vector<SimPosition> held;
-  const bool lagging = c.faults.stale_reads_ms > 0 && c.faults.stale_scope != FaultState::StaleScope::kOrders;
-  const std::vector<SimPosition>* old = lagging ? c.stale.PositionsAt(c.account, c.now - c.faults.stale_reads_ms) : nullptr;
-  held = old ? *old : c.ex.Positions(c.account);
+  // With a symbol: every row of it, flat ones included (both legs in hedge mode); with a settle
+  // coin: the open positions. Every simulated contract settles in USDT.
   std::vector<SimPosition> rows;
-  if (!c.SettleCoinMatches()) {
-    // nothing settles in that coin
-  } else if (!symbol->empty()) {
-    // With a symbol: every row of it, flat ones included (both legs in hedge mode).
-    const bool dual = c.ex.dual_side_position(c.account);
-    for (PositionSide side : dual ? std::vector<PositionSide>{PositionSide::kLong, PositionSide::kShort}
-                                  : std::vector<PositionSide>{PositionSide::kBoth}) {
-      SimPosition p = c.ex.Position(c.account, *symbol, side);
-      p.amount = Decimal();
-      p.entry_price = Decimal();
-      if (old) p.update_time = 0;  // a lagging read knows nothing of what came after it
-      for (const auto& h : held)
-        if (h.symbol == p.symbol && h.position_side == side) p = h;
-      rows.push_back(p);
-    }
-  } else {
-    for (const auto& h : held)
-      if (!h.amount.is_zero()) rows.push_back(h);
-  }
+  if (c.SettleCoinMatches())
+    rows = c.stale.PositionRows(c.ex, c.account, c.now, c.faults.position_lag_ms(), *symbol, !symbol->empty());
   return Page(c, rows, 20, 200, [&c](JsonWriter& w, const SimPosition& p) {
     bybit::WritePosition(w, c.ex, c.account, p, false);
   });

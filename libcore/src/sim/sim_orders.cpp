@@ -372,6 +372,15 @@ const SimAlgoOrder* SimExchange::FindAlgo(AccountId id, std::int64_t algo_id) co
   return it == algos.end() ? nullptr : &it->second;
 }
 
+bool SimExchange::ClientIdEverUsed(AccountId id, const std::string& client_order_id) const {
+  const Account& a = account(id);
+  for (const auto& [oid, o] : a.orders)
+    if (o.client_order_id == client_order_id) return true;
+  for (const auto& [aid, algo] : a.algos)
+    if (algo.client_algo_id == client_order_id) return true;
+  return false;
+}
+
 std::vector<SimOrder> SimExchange::AllOrders(AccountId id, const std::string& symbol) const {
   std::vector<SimOrder> out;
   for (const auto& [oid, o] : account(id).orders)

@@ -97,4 +97,31 @@ void StaleReads::AfterRequest(const SimExchange& ex, TimeMs lag_ms) {
   if (lag_ms > 0) Trim(ex.now(), lag_ms);
 }
 
+std::vector<SimPosition> StaleReads::PositionRows(const SimExchange& ex, AccountId id, TimeMs now, TimeMs lag_ms,
+                                                 const std::string& symbol, bool with_flat) const {
+  const std::vector<SimPosition>* old = lag_ms > 0 ? PositionsAt(id, now - lag_ms) : nullptr;
+  const std::vector<SimPosition> held = old ? *old : ex.Positions(id);
+  std::vector<SimPosition> rows;
+  if (!with_flat) {
+    for (const auto& h : held)
+      if (!h.amount.is_zero() && (symbol.empty() || h.symbol == symbol)) rows.push_back(h);
+    return rows;
+  }
+  const bool dual = ex.dual_side_position(id);
+  for (const Market* m : ex.Markets()) {
+    if (!symbol.empty() && m->symbol() != symbol) continue;
+    for (PositionSide side : dual ? std::vector<PositionSide>{PositionSide::kLong, PositionSide::kShort}
+                                  : std::vector<PositionSide>{PositionSide::kBoth}) {
+      SimPosition p = ex.Position(id, m->symbol(), side);
+      p.amount = Decimal();
+      p.entry_price = Decimal();
+      if (old) p.update_time = 0;
+      for (const auto& h : held)
+        if (h.symbol == p.symbol && h.position_side == side) p = h;
+      rows.push_back(p);
+    }
+  }
+  return rows;
+}
+
 }  // namespace keel::sim

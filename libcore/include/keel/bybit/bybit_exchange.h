@@ -67,8 +67,10 @@ class BybitExchange final : public Exchange {
   static constexpr int kMaxPages = 100;  // a cursor that never ends is an error, not a hang
 
  private:
-  // Follows nextPageCursor from a first page already read; returns every page's result text.
-  Result<std::vector<std::string>> Pages(const RestClient::Call& call, Result<std::string> first);
+  // Follows nextPageCursor from a first page already read; every page parsed once, by `parse`.
+  template <typename Page>
+  Result<std::vector<Page>> Pages(const RestClient::Call& call, Result<std::string> first,
+                                  Result<Page> (*parse)(std::string_view));
   Result<std::vector<PositionReport>> PositionsFrom(const std::vector<RestClient::Call>& calls,
                                                     std::vector<Result<std::string>> firsts);
   Result<std::vector<OrderReport>> OrdersFrom(const std::vector<RestClient::Call>& calls,

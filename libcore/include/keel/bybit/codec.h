@@ -71,9 +71,6 @@ Result<OrderAck> ParseOrderAck(std::string_view result_json);
 // result of /v5/order/cancel-all: {"list":[{"orderId","orderLinkId"}…],"success":"1"}.
 Result<std::vector<OrderAck>> ParseCancelAll(std::string_view result_json);
 
-// nextPageCursor of any paged result ("" on the last page); an error when result is not an object.
-Result<std::string> ParsePageCursor(std::string_view result_json);
-
 // The cursor as a request carries it: Bybit hands it out percent-encoded ("page_token%3D39380%26")
 // and reads it back decoded once, so it is decoded here and encoded again with the query.
 Result<std::string> CursorParam(const std::string& next_cursor);

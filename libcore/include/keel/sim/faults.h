@@ -61,6 +61,8 @@ struct FaultState {
   TimeMs stale_reads_ms = 0;   // positions, orders and open orders answer from this long ago
   enum class StaleScope { kAll, kPositions, kOrders };
   StaleScope stale_scope = StaleScope::kAll;  // which of them lag
+  // How far behind position reads are: the stale-read lag when it covers positions, else 0.
+  TimeMs position_lag_ms() const { return stale_scope != StaleScope::kOrders && stale_reads_ms > 0 ? stale_reads_ms : 0; }
   int minimal_ack_next = 0;    // the next N placements answer without side, quantity or status (-1: all)
   std::deque<PlacementFault> placement;
   int rate_limit_next = 0;     // the next N requests get 429 -1003 (Bybit: 10006)

@@ -71,6 +71,8 @@ class SimExchange {
   // not record it): how a stream renders one. nullptr when there is none.
   const SimOrder* FindOrder(AccountId id, std::int64_t order_id) const;
   const SimAlgoOrder* FindAlgo(AccountId id, std::int64_t algo_id) const;
+  // True when any order or conditional order the account ever placed has this client id.
+  bool ClientIdEverUsed(AccountId id, const std::string& client_order_id) const;
   // Every order, open or not, oldest first; all symbols when symbol is empty.
   std::vector<SimOrder> AllOrders(AccountId id, const std::string& symbol) const;
   // Cancels every open order on the symbol; returns how many.

@@ -36,6 +36,13 @@ class StaleReads {
   const AccountSnapshot* At(AccountId id, TimeMs t) const;
   // Forgets snapshots no read at lag_ms can need any more.
   void Trim(TimeMs now, TimeMs lag_ms);
+  // The position rows a REST read shows, whichever the dialect: as of lag_ms ago when the stale-read
+  // fault covers positions (lag_ms > 0), else now. with_flat: every row of `symbol` (all symbols
+  // when empty), both legs in hedge mode, flat ones included (a lagging read's flat rows know
+  // nothing of what came after it: update time 0); else only the open positions of `symbol` (all
+  // when empty).
+  std::vector<SimPosition> PositionRows(const SimExchange& ex, AccountId id, TimeMs now, TimeMs lag_ms,
+                                        const std::string& symbol, bool with_flat) const;
   // What every REST request does around its handler, whichever the dialect: brings the exchange to
   // now, starts or stops remembering as the fault (lag_ms, 0 when off) says, and records the state
   // before and after.
