@@ -69,6 +69,53 @@ TEST_CASE("bybit codec: /v5/position/list: size is unsigned, side gives the dire
   CHECK(bad.status().message().find("side") != std::string::npos);
 }
 
+TEST_CASE("bybit codec: the position's own TP/SL, on the position row and as the orders Bybit makes for it") {
+  auto replaced = [](std::string text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+  };
+  // The documented row says "0.00" for each: unset.
+  auto e = ParseEnvelope(fixture("position_list.json"));
+  REQUIRE(e.ok());
+  auto page = ParsePositionPage(e->result);
+  REQUIRE(page.ok());
+  CHECK(page->positions[0].stop_loss.is_zero());
+  CHECK(page->positions[0].take_profit.is_zero());
+  CHECK(page->positions[0].trailing_stop.is_zero());
+  // The same row after trading-stop's own request example (takeProfit "0.6", stopLoss "0.2").
+  e = ParseEnvelope(replaced(replaced(fixture("position_list.json"), R"("stopLoss": "0.00")", R"("stopLoss": "0.2")"),
+                              R"("takeProfit": "0.00")", R"("takeProfit": "0.6")"));
+  REQUIRE(e.ok());
+  page = ParsePositionPage(e->result);
+  REQUIRE_MESSAGE(page.ok(), page.status().ToString());
+  CHECK(page->positions[0].stop_loss == D("0.2"));
+  CHECK(page->positions[0].take_profit == D("0.6"));
+
+  // An order Bybit made for it: stopOrderType StopLoss, no orderLinkId (the documented realtime row,
+  // made into one).
+  const std::string tpsl =
+      replaced(replaced(replaced(fixture("order_realtime.json"), R"("stopOrderType": "UNKNOWN")", R"("stopOrderType": "StopLoss")"),
+                        R"("orderLinkId": "test-000005")", R"("orderLinkId": "")"),
+               R"("triggerPrice": "0.00")", R"("triggerPrice": "1500.00")");
+  auto orders = ParseEnvelope(tpsl);
+  REQUIRE(orders.ok());
+  auto listed = ParseOrderPage(orders->result);
+  REQUIRE_MESSAGE(listed.ok(), listed.status().ToString());
+  const OrderReport& o = listed->orders[0];
+  CHECK(o.position_tpsl);
+  CHECK(o.client_order_id.empty());
+  CHECK(o.book == OrderBook::kConditional);
+  CHECK(o.type == OrderType::kStop);  // orderType Limit
+  CHECK(o.trigger_price == D("1500.00"));
+  // A conditional order placed through create ("Stop") is a client's, not the position's own.
+  orders = ParseEnvelope(replaced(tpsl, R"("stopOrderType": "StopLoss")", R"("stopOrderType": "Stop")"));
+  REQUIRE(orders.ok());
+  auto plain = ParseOrderPage(orders->result);
+  REQUIRE(plain.ok());
+  CHECK(!plain->orders[0].position_tpsl);
+}
+
 TEST_CASE("bybit codec: the order topic: each row an OrderEvent, values kept as sent") {
   auto m = ParsePrivateMessage(fixture("ws_order.json"));
   REQUIRE_MESSAGE(m.ok(), m.status().ToString());

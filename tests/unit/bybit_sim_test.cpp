@@ -6,6 +6,7 @@
 #include "keel/bybit/codec.h"
 #include "keel/bybit/errors.h"
 #include "keel/bybit/signing.h"
+#include "keel/safety/orphan_scanner.h"
 #include "keel/sim/sim_venue.h"
 #include "sim_fixture.h"
 
@@ -290,4 +291,76 @@ TEST_CASE("bybit on the simulator: what Bybit refuses at the door, answered in i
   CHECK(code(f.venue->HandleHttp(tampered)) == bybit::kSignatureError);
   // Nothing reached the matching engine.
   CHECK(f.venue->exchange().counters().orders_placed == 0);
+}
+
+TEST_CASE("bybit on the simulator: the position's own TP/SL (trading-stop) protects it, and the scanner sees both forms") {
+  BybitOnSim f;
+  const net::HmacSha256 secret("secret-a");
+  auto trading_stop = [&](const std::string& fields) {
+    net::HttpRequest r;
+    r.method = "POST";
+    r.target = "/v5/position/trading-stop";
+    r.body = R"({"category":"linear","symbol":"TESTUSDT","tpslMode":"Full","positionIdx":0)" + fields + "}";
+    r.headers.emplace_back("Content-Type", "application/json");
+    for (auto& h : bybit::SignedHeaders(secret, "key-a", f.clock.NowMs(), 5000, r.body)) r.headers.push_back(h);
+    auto e = bybit::ParseEnvelope(f.venue->HandleHttp(r).body);
+    REQUIRE(e.ok());
+    return e->ret_code;
+  };
+  auto account = [&]() {
+    auto a = f.exchange->Account();
+    REQUIRE_MESSAGE(a.ok(), a.status().ToString());
+    return *a;
+  };
+  // No position yet: Bybit refuses.
+  CHECK(trading_stop(R"(,"stopLoss":"90")") == bybit::kParamError);
+  REQUIRE(f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "2", "kt-e1-T")).ok());
+  // A long's stop-loss above the price would fire at once: refused, nothing placed.
+  CHECK(trading_stop(R"(,"stopLoss":"110")") == bybit::kParamError);
+  CHECK(account().open_orders.empty());
+
+  CHECK(trading_stop(R"(,"stopLoss":"90","slTriggerBy":"MarkPrice")") == bybit::kOk);
+  AccountReport read = account();
+  REQUIRE(read.positions.size() == 1);
+  CHECK(read.positions[0].stop_loss == D("90"));
+  REQUIRE(read.open_orders.size() == 1);
+  const OrderReport& sl = read.open_orders[0];
+  CHECK(sl.position_tpsl);
+  CHECK(sl.client_order_id.empty());
+  CHECK(sl.book == OrderBook::kConditional);
+  CHECK(sl.type == OrderType::kStopMarket);
+  CHECK(sl.side == Side::kSell);
+  CHECK(sl.close_position);
+  CHECK(sl.trigger_price == D("90"));
+  CHECK(RestingCoverage(read.positions[0], read.open_orders).coverage == Coverage::kFull);
+  // Only the position row, or only the order list, is enough for the scanner.
+  AccountReport row_only = read;
+  row_only.open_orders.clear();
+  CHECK(RestingCoverage(row_only.positions[0], row_only.open_orders).coverage == Coverage::kFull);
+  AccountReport orders_only = read;
+  orders_only.positions[0].stop_loss = Decimal();
+  CHECK(RestingCoverage(orders_only.positions[0], orders_only.open_orders).coverage == Coverage::kFull);
+
+  // The same price again changes nothing (34040); a new one replaces the order; "0" cancels it.
+  CHECK(trading_stop(R"(,"stopLoss":"90","slTriggerBy":"MarkPrice")") == 34040);
+  CHECK(trading_stop(R"(,"stopLoss":"85","slTriggerBy":"MarkPrice","takeProfit":"120")") == bybit::kOk);
+  read = account();
+  CHECK(read.positions[0].stop_loss == D("85"));
+  CHECK(read.positions[0].take_profit == D("120"));
+  CHECK(read.open_orders.size() == 2);
+  CHECK(trading_stop(R"(,"stopLoss":"0")") == bybit::kOk);
+  read = account();
+  CHECK(read.positions[0].stop_loss.is_zero());
+  REQUIRE(read.open_orders.size() == 1);  // the take-profit
+  CHECK(RestingCoverage(read.positions[0], read.open_orders).coverage == Coverage::kNone);
+  // What the simulator does not model is refused, saying so.
+  CHECK(trading_stop(R"(,"trailingStop":"5")") == bybit::kParamError);
+
+  // A stop-loss that fires closes the position; the exchange then clears the take-profit.
+  CHECK(trading_stop(R"(,"stopLoss":"95")") == bybit::kOk);
+  REQUIRE(f.venue->exchange().MovePrice("TESTUSDT", D("-10"), 1000).ok());
+  f.clock.Advance(2000);
+  read = account();
+  CHECK(read.positions.empty());
+  CHECK(read.open_orders.empty());
 }

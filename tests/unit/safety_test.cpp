@@ -190,6 +190,42 @@ TEST_CASE("the scanner reports partial cover as its own finding") {
   CHECK(scan.findings[0].detail.find("close only 0.4") != std::string::npos);
 }
 
+TEST_CASE("the scanner understands a position's own TP/SL (Bybit trading-stop) as well as conditional orders") {
+  const StoreView store = tracking("BTCUSDT", "1", "kdemo.s1.BTCUSDT");
+  const OrphanOptions o = scan_options();
+  AccountReport ex;
+  ex.positions = {position("BTCUSDT", "1", kNow - 60'000)};
+  // The position row's own stop-loss covers all of it, with no order of keel's resting.
+  ex.positions[0].stop_loss = D("64675");
+  CoverageReport cover = RestingCoverage(ex.positions[0], ex.open_orders);
+  CHECK(cover.coverage == Coverage::kFull);
+  CHECK(cover.covered == D("1"));
+  CHECK(cover.covering == std::vector<std::string>{"position stop-loss 64675"});
+  CHECK(kinds(ScanForOrphans(ex, store, o)).empty());
+  // So does a trailing stop; a take-profit alone protects nothing.
+  ex.positions[0].stop_loss = Decimal();
+  ex.positions[0].trailing_stop = D("50");
+  CHECK(RestingCoverage(ex.positions[0], ex.open_orders).coverage == Coverage::kFull);
+  ex.positions[0].trailing_stop = Decimal();
+  ex.positions[0].take_profit = D("65650");
+  CHECK(kinds(ScanForOrphans(ex, store, o)) == std::vector<std::string>{"unprotected-position BTCUSDT"});
+
+  // The orders Bybit makes for it (no link id, closeOnTrigger) cover it too, and are reported as
+  // the position's own, not as an unexplained foreign order.
+  OrderReport system_stop = stop_for("BTCUSDT", Side::kSell, "", true);
+  system_stop.exchange_order_id = "sl-1";
+  system_stop.position_tpsl = true;
+  system_stop.trigger_price = D("64675");
+  ex.open_orders = {system_stop};
+  const OrphanScan scan = ScanForOrphans(ex, store, o);
+  REQUIRE(kinds(scan) == std::vector<std::string>{"foreign-order BTCUSDT"});
+  CHECK(scan.findings[0].detail == "STOP_MARKET SELL 0 trigger 64675 (order sl-1) is the position's own TP/SL, made by the exchange (left alone)");
+  // A foreign order without a client id is named by the exchange's id.
+  system_stop.position_tpsl = false;
+  ex.open_orders = {system_stop};
+  CHECK(ScanForOrphans(ex, store, o).findings[0].detail.find("(order sl-1, no client id) not placed by keel") != std::string::npos);
+}
+
 TEST_CASE("reconcile: every kind, quantities exact after step rounding, stale and young ignored") {
   AccountReport ex;
   ex.positions = {position("BTCUSDT", "0.0100", kNow - 60'000), position("ETHUSDT", "0.011", kNow - 60'000),

@@ -45,6 +45,13 @@ std::optional<OrderType> TypeOf(std::string_view order_type, std::string_view st
   return std::nullopt;
 }
 
+// The orders Bybit makes for a position's own TP/SL (trading-stop, or TP/SL attached to an entry);
+// "Stop" is a conditional order a client placed through /v5/order/create.
+bool PositionTpSl(std::string_view stop_order_type) {
+  return stop_order_type == "TakeProfit" || stop_order_type == "StopLoss" || stop_order_type == "TrailingStop" ||
+         stop_order_type == "PartialTakeProfit" || stop_order_type == "PartialStopLoss";
+}
+
 // The exchange's own orders: a liquidation (laddered or taken over) or an auto-deleveraging.
 bool ExchangeGenerated(std::string_view create_type) {
   return create_type == "CreateByLiq" || create_type == "CreateByTakeOver_PassThrough" ||
@@ -102,6 +109,7 @@ OrderEvent OrderEventFrom(const Value& v, TimeMs creation_time, Status& error) {
   e.close_position = f.Bool("closeOnTrigger", false);
   const std::string_view create_type = f.Str("createType", false);
   e.exchange_generated = ExchangeGenerated(create_type);
+  e.position_tpsl = PositionTpSl(stop_order_type);
   if (create_type == "CreateByLiq" || create_type == "CreateByTakeOver_PassThrough") e.type = OrderType::kLiquidation;
   if (create_type == "CreateByAdl_PassThrough") e.type = OrderType::kAdl;
   if (e.status == OrderStatus::kCanceled && EndedByExchange(cancel_type, reject)) e.status = OrderStatus::kExpired;
@@ -120,6 +128,10 @@ Result<PositionReport> PositionFrom(const Value& v, bool stream) {
   // The REST row says avgPrice, the topic entryPrice.
   p.entry_price = stream ? f.Dec("entryPrice", false) : f.Dec("avgPrice", false);
   p.update_time = f.Int("updatedTime", false);
+  // "0", "0.00" or "" when unset (docs/v5/position/position.mdx).
+  p.take_profit = f.Dec("takeProfit", false);
+  p.stop_loss = f.Dec("stopLoss", false);
+  p.trailing_stop = f.Dec("trailingStop", false);
   if (!f.status().ok()) return f.status();
   auto ps = PositionSideOfIdx(idx);
   if (!ps.ok()) return Status::InvalidInput("position " + p.symbol + ": " + ps.status().message());

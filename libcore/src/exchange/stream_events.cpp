@@ -28,6 +28,7 @@ Result<OrderReport> OrderEvent::Report() const {
   o.avg_price = avg_price;
   o.reduce_only = reduce_only;
   o.close_position = close_position;
+  o.position_tpsl = position_tpsl;
   o.update_time = transaction_time;
   return o;
 }

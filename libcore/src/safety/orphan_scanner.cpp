@@ -39,6 +39,15 @@ std::vector<StopOrder> StopsAmong(const std::vector<OrderReport>& open_orders) {
 }
 
 CoverageReport RestingCoverage(const PositionReport& p, const std::vector<OrderReport>& open_orders) {
+  // The position's own stop-loss or trailing stop closes all of it when it fires, whatever else rests.
+  if (!p.amount.is_zero() && (p.stop_loss.is_positive() || p.trailing_stop.is_positive())) {
+    CoverageReport full;
+    full.coverage = Coverage::kFull;
+    full.covered = p.amount.abs();
+    if (p.stop_loss.is_positive()) full.covering.push_back("position stop-loss " + p.stop_loss.ToString());
+    if (p.trailing_stop.is_positive()) full.covering.push_back("position trailing stop " + p.trailing_stop.ToString());
+    return full;
+  }
   return CoverageOf(p.symbol, p.position_side, p.amount, StopsAmong(open_orders));
 }
 
@@ -78,9 +87,15 @@ OrphanScan ScanForOrphans(const AccountReport& exchange, const StoreView& store,
     const std::string what = std::string(to_string(o.type)) + " " + to_string(o.side) + " " + o.qty.ToString() +
                              (o.price.is_positive() ? " @ " + o.price.ToString() : "") +
                              (o.trigger_price.is_positive() ? " trigger " + o.trigger_price.ToString() : "");
-    if (!IsOwnClientOrderId(options.account, o.client_order_id)) {
+    if (o.position_tpsl) {
       scan.findings.push_back({OrphanKind::kForeignOrder, o.symbol, o.position_side, Decimal(), Decimal(),
-                               o.client_order_id, o.book, what + " not placed by keel (left alone)"});
+                               o.client_order_id, o.book,
+                               what + " (order " + o.exchange_order_id +
+                                   ") is the position's own TP/SL, made by the exchange (left alone)"});
+    } else if (!IsOwnClientOrderId(options.account, o.client_order_id)) {
+      const std::string id = o.client_order_id.empty() ? " (order " + o.exchange_order_id + ", no client id)" : "";
+      scan.findings.push_back({OrphanKind::kForeignOrder, o.symbol, o.position_side, Decimal(), Decimal(),
+                               o.client_order_id, o.book, what + id + " not placed by keel (left alone)"});
     } else if (!store.Order(o.client_order_id)) {
       scan.findings.push_back({OrphanKind::kUnknownOrder, o.symbol, o.position_side, Decimal(), Decimal(),
                                o.client_order_id, o.book, what + " has keel's prefix but is not in the store"});

@@ -76,12 +76,15 @@ OrderView ViewOf(const SimOrder& o) {
 OrderView ViewOf(const SimAlgoOrder& a, const SimOrder* actual) {
   OrderView v;
   v.order_id = std::to_string(a.algo_id);
-  v.order_link_id = a.client_algo_id;
+  // The position's own TP/SL has no link id; its createType names its kind (CreateByStopLoss, ...).
+  v.order_link_id = a.position_tpsl.empty() ? a.client_algo_id : "";
   v.symbol = a.symbol;
   v.side = a.side;
   v.position_side = a.position_side;
   v.market = a.type == OrderType::kStopMarket || a.type == OrderType::kTakeProfitMarket;
   v.conditional = true;
+  v.stop_order_type = a.position_tpsl.empty() ? "Stop" : a.position_tpsl;
+  if (!a.position_tpsl.empty()) v.create_type = "CreateBy" + a.position_tpsl;
   v.time_in_force = a.time_in_force;
   v.price = a.price;
   v.qty = a.quantity;
@@ -100,9 +103,10 @@ OrderView ViewOf(const SimAlgoOrder& a, const SimOrder* actual) {
       v.cancel_type = "CancelByUser";
       break;
     case AlgoStatus::kExpired:
-      // The position it would close is gone: the system deactivates the reduce-only order.
+      // The position it would close is gone: the system deactivates the reduce-only order, or
+      // clears the position's TP/SL.
       v.status = "Deactivated";
-      v.cancel_type = "CancelByReduceOnly";
+      v.cancel_type = a.position_tpsl.empty() ? "CancelByReduceOnly" : "CancelByTpSlTsClear";
       break;
     case AlgoStatus::kRejected: v.status = "Rejected"; break;
     default:
@@ -146,7 +150,7 @@ void WriteOrder(JsonWriter& w, const OrderView& o, const SimInstrument& inst, bo
   w.Key("cumExecFee").String("0");
   w.Key("timeInForce").String(TifName(o.time_in_force, o.market));
   w.Key("orderType").String(o.market ? "Market" : "Limit");
-  w.Key("stopOrderType").String(o.conditional ? "Stop" : "");
+  w.Key("stopOrderType").String(o.stop_order_type);
   w.Key("orderIv").String("");
   w.Key("triggerPrice").String(o.conditional ? px(o.trigger_price, inst) : zero_px);
   w.Key("takeProfit").String(zero_px);
@@ -202,9 +206,16 @@ void WritePosition(JsonWriter& w, const SimExchange& ex, AccountId id, const Sim
   w.Key("bustPrice").String("");
   w.Key("positionMM").String(money(ex.maintenance_margin(p.symbol, notional)));
   w.Key("positionIM").String(money(notional.Div(lev, Rounding::kUp).value()));
+  // The position's own TP/SL: the trigger prices of its Full-mode orders (trading-stop).
+  Decimal take_profit, stop_loss;
+  for (const SimAlgoOrder& a : ex.OpenAlgoOrders(id, p.symbol)) {
+    if (a.position_side != p.position_side) continue;
+    if (a.position_tpsl == "TakeProfit") take_profit = a.trigger_price;
+    if (a.position_tpsl == "StopLoss") stop_loss = a.trigger_price;
+  }
   w.Key("tpslMode").String("Full");
-  w.Key("takeProfit").String("0");
-  w.Key("stopLoss").String("0");
+  w.Key("takeProfit").String(take_profit.is_zero() ? std::string("0") : px(take_profit, inst));
+  w.Key("stopLoss").String(stop_loss.is_zero() ? std::string("0") : px(stop_loss, inst));
   w.Key("trailingStop").String("0");
   w.Key("unrealisedPnl").String(money(upnl));
   w.Key("curRealisedPnl").String(money(p.accumulated_realized));
@@ -350,7 +361,7 @@ void WriteExecution(JsonWriter& w, const OrderView& order, const SimInstrument& 
   w.Key("orderPrice").String(order.market ? Decimal().Format(inst.price_precision) : px(order.price, inst));
   w.Key("orderQty").String(qty(order.qty, inst));
   w.Key("orderType").String(order.market ? "Market" : "Limit");
-  w.Key("stopOrderType").String(order.conditional ? "Stop" : "UNKNOWN");
+  w.Key("stopOrderType").String(order.conditional ? order.stop_order_type : std::string("UNKNOWN"));
   w.Key("side").String(SideName(order.side));
   w.Key("execTime").String(std::to_string(time));
   w.Key("isLeverage").String("0");

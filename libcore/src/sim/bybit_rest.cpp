@@ -10,6 +10,7 @@
 #include "keel/net/hmac.h"
 #include "keel/net/query_string.h"
 #include "keel/sim/bybit_json.h"
+#include "bybit_rest_call.h"
 
 namespace keel::sim {
 
@@ -17,21 +18,9 @@ using net::HttpRequest;
 using net::HttpResponse;
 using net::Params;
 
-namespace {
+using namespace bybit_rest;
 
-using Body = Result<std::string>;
-
-// Bybit's error as a Status: the retCode in venue_code, HTTP 200 (business errors ride in the
-// envelope) unless said otherwise.
-Status bybit_error(int code, std::string message, int http = 200) {
-  return Status::Exchange(std::move(message), code, http);
-}
-
-Status params_error(const std::string& what) { return bybit_error(10001, "params error: " + what); }
-
-// The simulator's matching engine speaks Binance's codes; each becomes what Bybit answers for the
-// same refusal (docs/v5/error.mdx).
-Status FromVenue(const Status& s) {
+Status bybit_rest::FromVenue(const Status& s) {
   if (!s.IsExchange() || !s.venue_code()) return s;
   const int code = *s.venue_code();
   switch (code) {
@@ -52,7 +41,22 @@ Status FromVenue(const Status& s) {
   }
 }
 
-}  // namespace
+Result<PositionSide> bybit_rest::PositionLeg(Call& c) {
+  auto idx = c.OptInt("positionIdx");
+  if (!idx.ok()) return idx.status();
+  const std::int64_t position_idx = idx->value_or(0);
+  if (position_idx > 2) return params_error("positionIdx invalid");
+  const PositionSide ps = position_idx == 1 ? PositionSide::kLong : position_idx == 2 ? PositionSide::kShort : PositionSide::kBoth;
+  if (c.ex.dual_side_position(c.account) != (ps != PositionSide::kBoth))
+    return params_error("position idx not match position mode");
+  return ps;
+}
+
+Result<WorkingType> bybit_rest::TriggerBy(Call& c, const char* name) {
+  const std::string by = c.Opt(name).value_or("LastPrice");
+  if (by != "LastPrice" && by != "MarkPrice" && by != "IndexPrice") return params_error(std::string(name) + " invalid");
+  return by == "MarkPrice" ? WorkingType::kMarkPrice : WorkingType::kContractPrice;
+}
 
 bool IsValidOrderLinkId(const std::string& id) {
   if (id.empty() || id.size() > 36) return false;
@@ -61,80 +65,7 @@ bool IsValidOrderLinkId(const std::string& id) {
   });
 }
 
-struct BybitRestApi::Call {
-  const HttpRequest& request;
-  Params params;
-  AccountId account = -1;
-  TimeMs now = 0;
-  HttpResponse::Delivery delivery = HttpResponse::Delivery::kRespond;
-  int http_status = 200;
-  SimExchange& ex;
-  FaultState& faults;
-  StaleReads& stale;
-
-  std::optional<std::string> Opt(const char* name) const {
-    auto v = params.Get(name);
-    if (v && v->empty()) return std::nullopt;
-    return v;
-  }
-  Result<std::string> Req(const char* name) const {
-    auto v = Opt(name);
-    if (!v) return params_error(std::string("missing ") + name);
-    return *v;
-  }
-  Result<std::optional<Decimal>> OptDecimal(const char* name) const {
-    auto v = Opt(name);
-    if (!v) return std::optional<Decimal>();
-    auto d = Decimal::Parse(*v);
-    if (!d.ok() || d->is_negative()) return params_error(std::string(name) + " invalid");
-    return std::optional<Decimal>(*d);
-  }
-  Result<std::optional<std::int64_t>> OptInt(const char* name) const {
-    auto v = Opt(name);
-    if (!v) return std::optional<std::int64_t>();
-    if (v->size() > 18 || v->find_first_not_of("0123456789") != std::string::npos)
-      return params_error(std::string(name) + " invalid");
-    return std::optional<std::int64_t>(std::stoll(*v));
-  }
-  Result<bool> Bool(const char* name) const {
-    auto v = Opt(name);
-    if (!v || *v == "false") return false;
-    if (*v == "true") return true;
-    return params_error(std::string(name) + " invalid");
-  }
-  Status Linear() const {
-    auto category = Req("category");
-    if (!category.ok()) return category.status();
-    if (*category != "linear") return params_error("category " + *category + " is not served by this simulator");
-    return Status::Ok();
-  }
-  Result<std::string> Symbol() const {
-    auto s = Req("symbol");
-    if (!s.ok()) return s.status();
-    if (!ex.FindMarket(*s)) return params_error("symbol invalid");
-    return *s;
-  }
-  // The symbol when given (known), else "" after checking a settleCoin or baseCoin was given.
-  Result<std::string> SymbolOrCoin() const {
-    if (Opt("symbol")) return Symbol();
-    if (!Opt("settleCoin") && !Opt("baseCoin")) return params_error("symbol, baseCoin or settleCoin is required");
-    return std::string();
-  }
-  const AccountSnapshot* Stale() const {
-    if (faults.stale_reads_ms <= 0 || !stale.active()) return nullptr;
-    if (faults.stale_scope == FaultState::StaleScope::kPositions) return nullptr;
-    return stale.At(account, now - faults.stale_reads_ms);
-  }
-  bool SettleCoinMatches() const {
-    // Every simulated contract settles in USDT.
-    auto coin = Opt("settleCoin");
-    return !coin || *coin == "USDT";
-  }
-};
-
 namespace {
-
-using Call = BybitRestApi::Call;
 
 template <typename F>
 std::string json(F&& fill) {
@@ -355,13 +286,10 @@ Body create_order(Call& c) {
   if (!price.ok()) return price.status();
   auto trigger = c.OptDecimal("triggerPrice");
   if (!trigger.ok()) return trigger.status();
-  auto idx = c.OptInt("positionIdx");
-  if (!idx.ok()) return idx.status();
-  const std::int64_t position_idx = idx->value_or(0);
-  if (position_idx > 2) return params_error("positionIdx invalid");
-  const PositionSide ps = position_idx == 1 ? PositionSide::kLong : position_idx == 2 ? PositionSide::kShort : PositionSide::kBoth;
+  auto leg = PositionLeg(c);
+  if (!leg.ok()) return leg.status();
+  const PositionSide ps = *leg;
   const bool dual = c.ex.dual_side_position(c.account);
-  if (dual != (ps != PositionSide::kBoth)) return params_error("position idx not match position mode");
   auto reduce_only = c.Bool("reduceOnly");
   if (!reduce_only.ok()) return reduce_only.status();
   auto close_on_trigger = c.Bool("closeOnTrigger");
@@ -410,9 +338,9 @@ Body create_order(Call& c) {
     if (!whole_position) r.quantity = **qty;
     if (!market) r.price = *price;
     r.trigger_price = **trigger;
-    const std::string by = c.Opt("triggerBy").value_or("LastPrice");
-    if (by != "LastPrice" && by != "MarkPrice" && by != "IndexPrice") return params_error("triggerBy invalid");
-    r.working_type = by == "MarkPrice" ? WorkingType::kMarkPrice : WorkingType::kContractPrice;
+    auto by = TriggerBy(c, "triggerBy");
+    if (!by.ok()) return by.status();
+    r.working_type = *by;
     r.close_position = whole_position;
     if (!whole_position) r.reduce_only = ro;
     r.client_algo_id = link_id ? *link_id : std::to_string(c.now) + "-" + std::to_string(c.ex.ledger().size());
@@ -697,6 +625,7 @@ const Endpoint kEndpoints[] = {
     {"GET", "/v5/asset/coin/query-info", Security::kSigned, coin_info},
     {"POST", "/v5/position/set-leverage", Security::kSigned, set_leverage},
     {"POST", "/v5/position/switch-mode", Security::kSigned, switch_mode},
+    {"POST", "/v5/position/trading-stop", Security::kSigned, trading_stop},
 };
 
 // X-BAPI-SIGN over timestamp + key + recv window + (the raw query | the raw body); the timestamp
@@ -732,7 +661,8 @@ Status Authenticate(Call& c) {
 
 int BybitRestApi::LimitPerSecond(const std::string& path) {
   if (path == "/v5/order/create" || path == "/v5/order/amend" || path == "/v5/order/cancel" ||
-      path == "/v5/order/cancel-all" || path == "/v5/position/set-leverage" || path == "/v5/position/switch-mode")
+      path == "/v5/order/cancel-all" || path == "/v5/position/set-leverage" || path == "/v5/position/switch-mode" ||
+      path == "/v5/position/trading-stop")
     return 10;
   return 50;
 }

@@ -64,8 +64,10 @@ Result<SimAlgoOrder> SimExchange::DoPlaceAlgoOrder(AccountId id, const NewAlgoOr
   algo.position_side = *ps;
   algo.type = r.type;
   // A closePosition order lives as long as its position: the exchange marks it GTE_GTC and
-  // expires it when the position closes.
-  algo.time_in_force = r.close_position ? TimeInForce::kGteGtc : r.time_in_force.value_or(TimeInForce::kGtc);
+  // expires it when the position closes. So does a position's own TP/SL.
+  const bool with_position = r.close_position || !r.position_tpsl.empty();
+  algo.time_in_force = with_position ? TimeInForce::kGteGtc : r.time_in_force.value_or(TimeInForce::kGtc);
+  algo.position_tpsl = r.position_tpsl;
   algo.quantity = r.quantity.value_or(Decimal());
   algo.price = r.price.value_or(Decimal());
   algo.trigger_price = *r.trigger_price;

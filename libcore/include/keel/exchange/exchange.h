@@ -39,6 +39,10 @@ struct OrderReport {
   Decimal avg_price;
   bool reduce_only = false;
   bool close_position = false;
+  // The venue made this order for the position's own take-profit, stop-loss or trailing stop
+  // (Bybit: /v5/position/trading-stop, or TP/SL attached to an entry; stopOrderType TakeProfit,
+  // StopLoss, TrailingStop, PartialTakeProfit or PartialStopLoss). It has no client id.
+  bool position_tpsl = false;
   TimeMs update_time = 0;  // the venue's
 };
 
@@ -76,6 +80,12 @@ struct PositionReport {
   Decimal amount;  // signed: negative is short
   Decimal entry_price;
   TimeMs update_time = 0;  // the venue's
+  // The position's own TP/SL where the venue keeps one on the position (Bybit's takeProfit,
+  // stopLoss and trailingStop, set with /v5/position/trading-stop): zero when unset, and always on
+  // Binance, which has none.
+  Decimal take_profit = Decimal();
+  Decimal stop_loss = Decimal();
+  Decimal trailing_stop = Decimal();  // a distance from the market price, not a price
 };
 
 // Everything open on the account, read in one go. as_of is the newest venue timestamp among the

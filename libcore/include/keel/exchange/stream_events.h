@@ -48,6 +48,7 @@ struct OrderEvent {
   bool reduce_only = false;
   bool close_position = false;
   bool exchange_generated = false;  // a liquidation, ADL or settlement order the venue placed
+  bool position_tpsl = false;       // the position's own TP/SL, made by the venue (OrderReport)
   std::vector<std::string> unrecognized;  // "X=NEW_SOMETHING": the values keel does not know
 
   bool recognized() const { return unrecognized.empty(); }

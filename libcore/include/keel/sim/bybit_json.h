@@ -21,6 +21,9 @@ struct OrderView {
   PositionSide position_side = PositionSide::kBoth;
   bool market = false;
   bool conditional = false;
+  // A conditional order placed through create is "Stop"; the position's own TP/SL says which
+  // (SimAlgoOrder::position_tpsl).
+  std::string stop_order_type;
   std::string status;             // New, PartiallyFilled, Untriggered, Triggered, Filled, Cancelled, Deactivated, Rejected
   std::string cancel_type = "UNKNOWN";
   std::string reject_reason = "EC_NoError";

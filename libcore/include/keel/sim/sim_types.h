@@ -78,6 +78,11 @@ struct SimAlgoOrder {
   std::optional<std::int64_t> actual_order_id;  // the matching-engine order once triggered
   Decimal executed_qty;
   Decimal avg_price;
+  // Set when the venue made it for the position's own TP/SL (Bybit's /v5/position/trading-stop), in
+  // Bybit's stopOrderType words: StopLoss, TakeProfit (tpslMode Full: the whole position, one of
+  // each per position), PartialStopLoss, PartialTakeProfit. Such an order lives as long as its
+  // position and has no client id.
+  std::string position_tpsl;
 };
 
 struct SimPosition {
@@ -135,6 +140,7 @@ struct NewAlgoOrderRequest {
   std::optional<bool> reduce_only;
   bool price_protect = false;
   std::optional<std::string> client_algo_id;
+  std::string position_tpsl;  // SimAlgoOrder::position_tpsl
 };
 
 // An order named by the exchange's id or the client's; the exchange's id wins when both are given.
