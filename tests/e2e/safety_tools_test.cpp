@@ -7,7 +7,9 @@
 #include <thread>
 
 #include "http_client.h"
+#include "keel/bybit/signing.h"
 #include "keel/model/utf8.h"
+#include "keel/net/hmac.h"
 #include "sim_process.h"
 #include "subprocess.h"
 
@@ -42,6 +44,15 @@ struct Desk {
   void Outside(const std::string& params) {
     HttpClient http(sim.rest_port());
     REQUIRE(SendSigned(http, "POST", "/fapi/v1/order", params, kKey, kSecret).status == 200);
+  }
+  // A signed Bybit v5 POST, as another client on the same account sends it; returns the answer.
+  std::string BybitPost(const std::string& path, const std::string& body) {
+    HttpClient http(sim.rest_port());
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count();
+    auto headers = keel::bybit::SignedHeaders(keel::net::HmacSha256(kSecret), kKey, now, 5000, body);
+    headers.emplace_back("Content-Type", "application/json");
+    return http.Send("POST", path, headers, body).body;
   }
   std::string Counters() {
     HttpClient http(sim.rest_port());
@@ -139,6 +150,29 @@ TEST_CASE("e2e scenario 3: a position opened outside keel: exit 1, --protect, th
   CHECK(reconcile.exit_code == 0);
   RunResult ghosts = d.Tool("keel-cancel-ghosts", {});
   CHECK(ghosts.exit_code == 0);
+}
+
+TEST_CASE("e2e (bybit-v5): a position whose own stop-loss protects it (trading-stop) is tracked, not re-protected") {
+  Desk d("bybit-v5");
+  d.Outside("symbol=SOLUSDT&side=SELL&type=MARKET&quantity=20&newClientOrderId=web_abc123");
+  RunResult before = d.Tool("keel-scan-orphans", {"--grace-ms", "0"});
+  CHECK(before.exit_code == 1);
+  CHECK(has(before.out, "unprotected-position"));
+  // The operator sets the short's stop-loss on the position itself, as Bybit's app does.
+  const std::string set = d.BybitPost("/v5/position/trading-stop",
+                                      R"({"category":"linear","symbol":"SOLUSDT","tpslMode":"Full","positionIdx":0,"stopLoss":"200"})");
+  REQUIRE_MESSAGE(has(set, R"("retCode":0)"), set);
+  RunResult after = d.Tool("keel-scan-orphans", {"--grace-ms", "0"});
+  INFO(after.out << after.err);
+  CHECK(after.exit_code == 1);  // still a position keel does not track, and an order keel did not place
+  CHECK(has(after.out, "untracked-position"));
+  CHECK(!has(after.out, "unprotected-position"));
+  CHECK(has(after.out, "is the position's own TP/SL, made by the exchange (left alone)"));
+  // --protect has nothing to protect: no stop of keel's is added beside the position's own.
+  RunResult protect = d.Tool("keel-scan-orphans", {"--grace-ms", "0", "--protect", "--stop-pct", "2", "--yes"});
+  INFO(protect.out << protect.err);
+  CHECK(!has(protect.out, "STOP_MARKET closePosition"));
+  CHECK(has(d.Counters(), "\"algo_orders_placed\": 1"));  // the position's own stop-loss only
 }
 
 TEST_CASE("the tools fail cleanly: no exchange is exit 3, a bad config exit 2") {

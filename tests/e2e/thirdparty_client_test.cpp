@@ -42,5 +42,5 @@ TEST_CASE("npm bybit-api's RestClientV5 trades against the simulator's Bybit dia
   RunResult r = run({"/usr/bin/env", "node", source_path("tests/thirdparty/bybit_api_rest.mjs"), std::to_string(sim.rest_port())});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
-  CHECK(r.out.find("bybit-api: all 14 steps passed") != std::string::npos);
+  CHECK(r.out.find("bybit-api: all 16 steps passed") != std::string::npos);
 }

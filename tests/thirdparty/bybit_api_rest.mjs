@@ -70,23 +70,38 @@ try {
   const long = positions.result.list.find((p) => p.symbol === 'BTCUSDT');
   check(ok(positions) && long && long.side === 'Buy' && long.size === '0.010', 'getPositionInfo', positions);
 
+  // The position's own stop-loss: an order Bybit makes, without a link id.
+  const stopLoss = (bid * 0.85).toFixed(1);
+  const tpsl = await client.setTradingStop({
+    category: 'linear', symbol: 'BTCUSDT', tpslMode: 'Full', positionIdx: 0, stopLoss, slTriggerBy: 'MarkPrice',
+  });
+  const withStop = await client.getPositionInfo({ category: 'linear', symbol: 'BTCUSDT' });
+  check(ok(tpsl) && Number(withStop.result.list[0].stopLoss) === Number(stopLoss), 'setTradingStop', withStop);
+
   const stop = await client.submitOrder({
     category: 'linear', symbol: 'BTCUSDT', side: 'Sell', orderType: 'Market', qty: '0', positionIdx: 0,
     triggerPrice: (bid * 0.9).toFixed(1), triggerDirection: 2, triggerBy: 'MarkPrice',
     reduceOnly: true, closeOnTrigger: true, orderLinkId: 'bybit-api-sl',
   });
   const stops = await client.getActiveOrders({ category: 'linear', symbol: 'BTCUSDT', orderFilter: 'StopOrder' });
-  check(ok(stop) && stops.result.list.length === 1 && stops.result.list[0].orderStatus === 'Untriggered',
-        'conditional stop', stops);
+  const mine = stops.result.list.find((o) => o.orderLinkId === 'bybit-api-sl');
+  const own = stops.result.list.find((o) => o.stopOrderType === 'StopLoss');
+  check(ok(stop) && stops.result.list.length === 2 && mine && mine.orderStatus === 'Untriggered' && mine.stopOrderType === 'Stop' &&
+        own && own.orderLinkId === '' && own.createType === 'CreateByStopLoss' && Number(own.triggerPrice) === Number(stopLoss),
+        'conditional stop beside the position stop-loss', stops);
 
-  const all = await client.cancelAllOrders({ category: 'linear', symbol: 'BTCUSDT' });
-  check(ok(all) && all.result.list.length === 1 && all.result.list[0].orderLinkId === 'bybit-api-sl', 'cancelAllOrders', all);
+  const all = await client.cancelAllOrders({ category: 'linear', symbol: 'BTCUSDT', orderFilter: 'StopOrder', stopOrderType: 'Stop' });
+  check(ok(all) && all.result.list.length === 1 && all.result.list[0].orderLinkId === 'bybit-api-sl',
+        'cancelAllOrders (Stop only, not the TP/SL)', all);
 
   const close = await client.submitOrder({
     category: 'linear', symbol: 'BTCUSDT', side: 'Sell', orderType: 'Market', qty: '0.01', positionIdx: 0, reduceOnly: true,
   });
   const flat = await client.getPositionInfo({ category: 'linear', symbol: 'BTCUSDT' });
   check(ok(close) && flat.result.list[0].size === '0.000' && flat.result.list[0].side === '', 'close to flat', flat);
+  const cleared = await client.getActiveOrders({ category: 'linear', symbol: 'BTCUSDT', orderFilter: 'StopOrder' });
+  check(ok(cleared) && cleared.result.list.length === 0 && Number(flat.result.list[0].stopLoss) === 0,
+        'the stop-loss goes with the position', cleared);
 
   console.log(`bybit-api: all ${steps} steps passed`);
   process.exit(0);

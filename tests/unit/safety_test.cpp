@@ -219,7 +219,7 @@ TEST_CASE("the scanner understands a position's own TP/SL (Bybit trading-stop) a
   ex.open_orders = {system_stop};
   const OrphanScan scan = ScanForOrphans(ex, store, o);
   REQUIRE(kinds(scan) == std::vector<std::string>{"foreign-order BTCUSDT"});
-  CHECK(scan.findings[0].detail == "STOP_MARKET SELL 0 trigger 64675 (order sl-1) is the position's own TP/SL, made by the exchange (left alone)");
+  CHECK(scan.findings[0].detail == "STOP_MARKET SELL closePosition trigger 64675 (order sl-1) is the position's own TP/SL, made by the exchange (left alone)");
   // A foreign order without a client id is named by the exchange's id.
   system_stop.position_tpsl = false;
   ex.open_orders = {system_stop};

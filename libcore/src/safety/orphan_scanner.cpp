@@ -84,7 +84,8 @@ OrphanScan ScanForOrphans(const AccountReport& exchange, const StoreView& store,
   }
   for (const auto& o : exchange.open_orders) {
     if (!wanted(options, o.symbol)) continue;
-    const std::string what = std::string(to_string(o.type)) + " " + to_string(o.side) + " " + o.qty.ToString() +
+    const std::string what = std::string(to_string(o.type)) + " " + to_string(o.side) + " " +
+                             (o.close_position ? std::string("closePosition") : o.qty.ToString()) +
                              (o.price.is_positive() ? " @ " + o.price.ToString() : "") +
                              (o.trigger_price.is_positive() ? " trigger " + o.trigger_price.ToString() : "");
     if (o.position_tpsl) {

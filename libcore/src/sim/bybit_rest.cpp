@@ -425,9 +425,18 @@ Body cancel_all(Call& c) {
   KEEL_RETURN_IF_ERROR(c.Linear());
   auto symbol = c.SymbolOrCoin();
   if (!symbol.ok()) return symbol.status();
+  // orderFilter: Order (regular orders only) or StopOrder (conditional ones; with stopOrderType
+  // "Stop", not the positions' own TP/SL); every kind when absent (docs/v5/order/cancel-all.mdx).
+  const std::string filter = c.Opt("orderFilter").value_or("");
+  const std::string stop_type = c.Opt("stopOrderType").value_or("");
+  if (!filter.empty() && filter != "Order" && filter != "StopOrder")
+    return params_error("orderFilter " + filter + " is not modelled by the simulator");
+  if (!stop_type.empty() && (filter != "StopOrder" || stop_type != "Stop")) return params_error("stopOrderType invalid");
   std::vector<bybit::OrderView> cancelled;
   for (const auto& v : AllViews(c, *symbol)) {
     if (!v.open()) continue;
+    if ((filter == "Order" && v.conditional) || (filter == "StopOrder" && !v.conditional)) continue;
+    if (!stop_type.empty() && v.stop_order_type != stop_type) continue;
     Status s;
     if (v.conditional) s = c.ex.CancelAlgoOrder(c.account, OrderRef{std::stoll(v.order_id), std::nullopt}).status();
     else s = c.ex.CancelOrder(c.account, v.symbol, OrderRef{std::stoll(v.order_id), std::nullopt}).status();
