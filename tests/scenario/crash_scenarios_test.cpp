@@ -48,16 +48,19 @@ constexpr const char* kSignal = R"({"id":"k-1","symbol":"BTCUSDT","side":"LONG",
 TEST_CASE("scenario 5: SIGKILL at every point of an open, then a restart") {
   // With the exchange behaving, losing the entry's answer after accepting it, and answering
   // every placement with a bare acknowledgement (seed 001).
+  // With order reads lagging, Bybit's read-back of each stop sees nothing: the stop's outcome is
+  // unknown and another goes out (chaos seed 1027 was killed between those).
   const char* faults[] = {"", R"({"fault":"placement","when":"after","how":"timeout","count":1})",
-                          R"({"fault":"minimal_ack","count":-1})"};
+                          R"({"fault":"minimal_ack","count":-1})", R"({"fault":"stale_reads","ms":1500,"what":"orders"})"};
   const char* fault = "";
   SUBCASE("no fault") { fault = faults[0]; }
   SUBCASE("the entry's answer lost after acceptance") { fault = faults[1]; }
   SUBCASE("minimal acknowledgements") { fault = faults[2]; }
+  SUBCASE("order reads lagging: stops sent again") { fault = faults[3]; }
   // Every task boundary of the open (entry sent, answered, verified, stop and take-profit sent
   // and answered, the stream's events) is a kill point; past the last one the run is whole.
   int points = 0;
-  for (int kill = 0; kill <= 80; ++kill, ++points) {
+  for (int kill = 0; kill <= 200; ++kill, ++points) {
     DaemonScenario s;
     s.Start();
     s.Run(1000);
@@ -72,7 +75,7 @@ TEST_CASE("scenario 5: SIGKILL at every point of an open, then a restart") {
     if (!killed) break;  // the open finished before the kill point: every point is covered
   }
   CHECK(points > 5);
-  CHECK(points < 80);  // the last iteration ran whole
+  CHECK(points < 200);  // the last iteration ran whole
 }
 
 TEST_CASE("scenario 5: SIGKILL at every point of a close, then a restart") {

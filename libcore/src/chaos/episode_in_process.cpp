@@ -1,13 +1,15 @@
 // A chaos episode in one process: the simulator, keel's adapter for the episode's dialect over the
 // in-memory transport, a SQLite store and the daemon's engine, all on one virtual clock. The
 // private stream is the venue's events encoded as that dialect sends them and decoded by keel's
-// own codec (sim::DialectFeed); a
+// own codec (sim::DialectFeed). The engine's REST work runs on a pool of workers, each with its own
+// Exchange, as in keel-traderd, on the virtual clock (chaos/virtual_workers.h); a
 // disconnect loses what the venue sends meanwhile and ends with the REST snapshot the daemon's
 // stream client takes after every connect; a SIGKILL stops the engine's loop between two tasks
 // and starts a new engine on the same store, as systemd restarts the daemon.
 #include <fstream>
 
 #include "chaos/episode_judge.h"
+#include "chaos/virtual_workers.h"
 #include "keel/chaos/episode.h"
 #include "keel/engine/engine.h"
 #include "keel/net/http_transport.h"
@@ -35,8 +37,12 @@ class World {
     venue_ = sim::SimVenue::Create(config, clock_).value();
     venue_->exchange().set_market_events(true);
     transport_ = std::make_unique<net::InMemoryTransport>([this](const net::HttpRequest& r) { return venue_->HandleHttp(r); });
+    // The stream's own exchange (its snapshots), and one per REST worker, as keel-traderd has.
     exchange_ = sim::MakeExchange(dialect, *transport_, "keel-demo-key", Secret("keel-demo-secret"), clock_,
-                                  [this](TimeMs ms) { Wait(ms); });
+                                  [this](TimeMs ms) { Sleep(ms); });
+    for (int i = 0; i < settings_.daemon.rest_workers; ++i)
+      worker_exchanges_.push_back(sim::MakeExchange(dialect, *transport_, "keel-demo-key", Secret("keel-demo-secret"),
+                                                    clock_, [this](TimeMs ms) { Sleep(ms); }));
     feed_ = sim::DialectFeed::Create(dialect, venue_->exchange(), "keel-demo-key").value();
     store_ = SqliteStore::OpenWriter(dir + "/keel.db").value();
     settings_.account = kAccount;
@@ -45,8 +51,9 @@ class World {
     // covers both.
     settings_.daemon.orphan_scan_interval_ms = 10'000;
     settings_.daemon.reconcile_interval_ms = 20'000;
-    settings_.sleep = [this](TimeMs ms) { Wait(ms); };
+    settings_.sleep = [this](TimeMs ms) { Sleep(ms); };
   }
+  ~World() { StopEngine(); }
 
   EpisodeOutcome Run() {
     outcome_.seed = plan_.seed;
@@ -75,7 +82,9 @@ class World {
 
   void StartEngine() {
     loop_ = std::make_unique<VirtualLoop>(clock_);
-    workers_ = std::make_unique<InlineWorkers>(*exchange_);
+    std::vector<Exchange*> exchanges;
+    for (const auto& e : worker_exchanges_) exchanges.push_back(e.get());
+    workers_ = std::make_unique<VirtualWorkers>(std::move(exchanges), clock_);
     engine_ = std::make_unique<Engine>(settings_, *store_, clock_, *loop_, *workers_, alerts_);
     ++generation_;
     ready_ = false;
@@ -101,8 +110,14 @@ class World {
   void Restart() {
     restart_at_ = -1;
     KeepLog();
-    engine_.reset();
+    StopEngine();
     StartEngine();
+  }
+
+  // The process ends: its REST work stops where it is, then the engine goes.
+  void StopEngine() {
+    if (workers_) workers_->Cancel();
+    engine_.reset();
   }
 
   // 10 ms of the episode: the venue, the stream and the engine move together.
@@ -112,6 +127,7 @@ class World {
     const TimeMs now = clock_.NowMs();
     if (kill_pending_ && loop_->killed()) {
       kill_pending_ = false;
+      workers_->Cancel();  // SIGKILL: no request of the dead process goes out after this
       down_since_ = now;
       restart_at_ = now + kill_down_ms_;
     }
@@ -125,8 +141,15 @@ class World {
   }
 
   void RunLoop() {
+    if (!loop_->killed()) workers_->RunDue();
     loop_->RunReady();
     loop_->FireDue();
+  }
+
+  // A wait of the engine's or the adapter's: a REST worker's job sleeps on the virtual clock while
+  // the episode goes on; anything else (the stream's snapshot) waits in line.
+  void Sleep(TimeMs ms) {
+    if (!VirtualWorkers::SleepIfOnJob(ms)) Wait(ms);
   }
 
   void Wait(TimeMs ms) {
@@ -272,7 +295,7 @@ class World {
       std::ofstream log(dir_ + "/engine.log");
       for (const auto& l : log_) log << l << "\n";
     }
-    engine_.reset();
+    StopEngine();
     WriteEvidence(dir_, plan_, truth_json, *store_, outcome_);
   }
 
@@ -286,7 +309,8 @@ class World {
   std::unique_ptr<SqliteStore> store_;
   EngineSettings settings_;
   std::unique_ptr<VirtualLoop> loop_;
-  std::unique_ptr<InlineWorkers> workers_;
+  std::vector<std::unique_ptr<Exchange>> worker_exchanges_;
+  std::unique_ptr<VirtualWorkers> workers_;
   IgnoredAlerts alerts_;
   std::unique_ptr<Engine> engine_;
   EpisodeOutcome outcome_;

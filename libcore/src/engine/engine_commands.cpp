@@ -5,6 +5,7 @@
 #include "keel/model/json_writer.h"
 #include "keel/ops/exit_code.h"
 #include "keel/safety/safe_close.h"
+#include "keel/safety/settle.h"
 #include "keel/store/record_json.h"
 
 namespace keel {
@@ -150,7 +151,13 @@ void Engine::RestoreTrades() {
     if (held.ok() && *held) t->entry_price = (*held)->entry_price;
     if (r.state == SignalState::kEntering) t->phase = Trade::Phase::kEntering;
     else if (r.state == SignalState::kClosing) t->phase = Trade::Phase::kClosing;
-    else t->phase = r.stop_client_order_id ? Trade::Phase::kProtected : Trade::Phase::kProtecting;
+    else {
+      // Protected once the position names the stop: the signal names it before it is sent, so a
+      // stop whose placement a restart cut short is settled again (ResumeProtecting).
+      const bool confirmed = r.stop_client_order_id && held.ok() && *held &&
+                             (*held)->stop_client_order_id == r.stop_client_order_id;
+      t->phase = confirmed ? Trade::Phase::kProtected : Trade::Phase::kProtecting;
+    }
     t->take_profit_done = !s->take_profit || r.take_profit_client_order_id.has_value();
     t->entry_side = s->direction == PositionSide::kLong ? Side::kBuy : Side::kSell;
     if (r.entry_client_order_id) {
@@ -166,9 +173,52 @@ void Engine::RestoreTrades() {
     Log("restored signal " + r.id + " (" + to_string(r.state) + ")");
     const std::string id = r.id;
     const SignalState state = r.state;
+    const bool protecting = t->phase == Trade::Phase::kProtecting;
     trades_[id] = std::move(t);
     if (state == SignalState::kEntering) VerifyEntry(id);
+    else if (protecting) ResumeProtecting(id);
   }
+}
+
+void Engine::ResumeProtecting(const std::string& id) {
+  Trade* t = TradeOf(id);
+  if (!t) return;
+  const std::string symbol = t->signal.symbol;
+  // The position's other working stops in the store were sent again while an earlier one's outcome
+  // was unknown (OnExitPlaced): whichever is confirmed protects it, and the rest are cancelled then.
+  OrderFilter f;
+  f.symbol = symbol;
+  f.open_only = true;
+  if (auto open = store_.Orders(f); open.ok()) {
+    for (const auto& o : *open)
+      if (o.purpose == OrderPurpose::kStop && o.position_side == t->leg && o.client_order_id != t->record.stop_client_order_id)
+        t->spare_stops.push_back(o.client_order_id);
+  } else {
+    Log("store error reading the stops of " + id + ": " + open.status().message());
+  }
+  if (!t->record.stop_client_order_id) {
+    Log("signal " + id + ": restored without a stop: placing one");
+    return PlaceExit(id, OrderPurpose::kStop);
+  }
+  const std::string cid = *t->record.stop_client_order_id;
+  Log("signal " + id + ": the stop " + cid + " was being placed when keel stopped: settling it");
+  repairing_.insert(symbol + "/" + to_string(t->leg));
+  SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
+  OnWorker<Result<OrderReport>>(
+      [symbol, cid, settle](Exchange& ex) { return SettleByClientId(ex, OrderBook::kConditional, symbol, cid, settle); },
+      [this, id, cid](Result<OrderReport> r) {
+        Trade* tr = TradeOf(id);
+        if (!tr) return;
+        repairing_.erase(tr->signal.symbol + "/" + to_string(tr->leg));
+        if (r.ok() && (r->status == OrderStatus::kNew || r->status == OrderStatus::kPartiallyFilled))
+          return OnExitPlaced(id, OrderPurpose::kStop, cid, std::move(r));
+        // Never sent before the restart, or gone since: the position still needs a stop, so a new
+        // one goes out (not a rollback: nothing refused it). The spares stay until it is confirmed.
+        if (r.ok()) RecordOrderReport(*r, "settled after a restart");
+        const std::string why = r.ok() ? std::string("it is ") + to_string(r->status) : r.status().message();
+        Log("signal " + id + ": the stop " + cid + " does not protect the position (" + why + "): placing another");
+        if (tr->phase == Trade::Phase::kProtecting && !tr->close_in_flight) PlaceExit(id, OrderPurpose::kStop);
+      });
 }
 
 // ---- operator commands ----

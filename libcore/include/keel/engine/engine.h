@@ -154,6 +154,9 @@ class Engine {
   // start-up
   void FinishStart(Result<StartupReport> report, std::function<void(Status)> done);
   void RestoreTrades();
+  // A restored trade whose stop was not confirmed: settles it by client id, then protects with it
+  // or with a new one.
+  void ResumeProtecting(const std::string& signal_id);
   // signals
   // A parsed signal from the duplicate check on; mark_read: the mark price was read for it by REST.
   void TakeSignal(const Signal& s, const std::string& origin, ReplyFn reply, bool mark_read);
