@@ -2,6 +2,8 @@
 // Binance tests trade on, spoken to through /v5/…
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "keel/bybit/bybit_exchange.h"
 #include "keel/bybit/codec.h"
 #include "keel/bybit/errors.h"
@@ -343,9 +345,13 @@ TEST_CASE("bybit on the simulator: the position's own TP/SL (trading-stop) prote
 
   // The same price again changes nothing (34040); a new one replaces the order; "0" cancels it.
   CHECK(trading_stop(R"(,"stopLoss":"90","slTriggerBy":"MarkPrice")") == 34040);
+  const std::string sl_id = sl.exchange_order_id;
   CHECK(trading_stop(R"(,"stopLoss":"85","slTriggerBy":"MarkPrice","takeProfit":"120")") == bybit::kOk);
   read = account();
   CHECK(read.positions[0].stop_loss == D("85"));
+  // Bybit keeps the order when only its price moves.
+  CHECK(std::count_if(read.open_orders.begin(), read.open_orders.end(),
+                      [&](const OrderReport& o) { return o.exchange_order_id == sl_id && o.trigger_price == D("85"); }) == 1);
   CHECK(read.positions[0].take_profit == D("120"));
   CHECK(read.open_orders.size() == 2);
   CHECK(trading_stop(R"(,"stopLoss":"0")") == bybit::kOk);
@@ -363,4 +369,43 @@ TEST_CASE("bybit on the simulator: the position's own TP/SL (trading-stop) prote
   read = account();
   CHECK(read.positions.empty());
   CHECK(read.open_orders.empty());
+}
+
+TEST_CASE("bybit on the simulator: amending a conditional order's trigger price, as Bybit allows") {
+  BybitOnSim f;
+  const net::HmacSha256 secret("secret-a");
+  auto amend = [&](const std::string& fields) {
+    net::HttpRequest r;
+    r.method = "POST";
+    r.target = "/v5/order/amend";
+    r.body = R"({"category":"linear","symbol":"TESTUSDT")" + fields + "}";
+    r.headers.emplace_back("Content-Type", "application/json");
+    for (auto& h : bybit::SignedHeaders(secret, "key-a", f.clock.NowMs(), 5000, r.body)) r.headers.push_back(h);
+    auto e = bybit::ParseEnvelope(f.venue->HandleHttp(r).body);
+    REQUIRE(e.ok());
+    return *e;
+  };
+  REQUIRE(f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "2", "kt-e1-T")).ok());
+  auto stop = f.exchange->Place(f.Stop(Side::kSell, PositionSide::kBoth, "90", "kt-s1-T"));
+  REQUIRE_MESSAGE(stop.ok(), stop.status().ToString());
+  auto moved = amend(R"(,"orderLinkId":"kt-s1-T","triggerPrice":"92")");
+  CHECK(moved.ret_code == bybit::kOk);
+  CHECK(moved.result.find(R"("orderLinkId":"kt-s1-T")") != std::string::npos);
+  auto q = f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "kt-s1-T");
+  REQUIRE(q.ok());
+  CHECK(q->trigger_price == D("92"));
+  CHECK(q->exchange_order_id == stop->exchange_order_id);
+  // A Sell stop above the price would fire at once: refused, the order as it was.
+  CHECK(amend(R"(,"orderLinkId":"kt-s1-T","triggerPrice":"101")").ret_code == 110092);
+  // A whole-position stop has no quantity to amend.
+  CHECK(amend(R"(,"orderLinkId":"kt-s1-T","qty":"1")").ret_code == bybit::kParamError);
+  q = f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "kt-s1-T");
+  REQUIRE(q.ok());
+  CHECK(q->trigger_price == D("92"));
+  // A regular order has no trigger.
+  PlaceOrder resting = f.Order(Side::kBuy, OrderType::kLimit, "1", "kt-e2-T");
+  resting.price = D("95");
+  resting.time_in_force = TimeInForce::kGtc;
+  REQUIRE(f.exchange->Place(resting).ok());
+  CHECK(amend(R"(,"orderLinkId":"kt-e2-T","triggerPrice":"96")").ret_code == bybit::kParamError);
 }

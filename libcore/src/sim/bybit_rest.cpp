@@ -383,11 +383,25 @@ Body amend_order(Call& c) {
   if (!qty.ok()) return qty.status();
   auto price = c.OptDecimal("price");
   if (!price.ok()) return price.status();
-  if (c.Opt("triggerPrice") || c.Opt("takeProfit") || c.Opt("stopLoss"))
-    return params_error("the simulator amends qty and price of a regular order only");
+  auto trigger = c.OptDecimal("triggerPrice");
+  if (!trigger.ok()) return trigger.status();
+  if (c.Opt("takeProfit") || c.Opt("stopLoss"))
+    return params_error("the simulator does not amend an order's attached takeProfit or stopLoss");
+  if (!*qty && !*price && !*trigger) return params_error("nothing to amend");
+  if (auto algo = FindAlgo(c, c.Opt("orderId"), c.Opt("orderLinkId"))) {
+    // A conditional order, untriggered: its trigger, quantity or limit price.
+    if (algo->symbol != *symbol) return bybit_error(110001, "order not exists or too late to cancel");
+    ModifyAlgoRequest m;
+    m.ref = OrderRef{algo->algo_id, std::nullopt};
+    m.trigger_price = *trigger;
+    m.quantity = *qty;
+    m.price = *price;
+    auto a = c.ex.ModifyAlgoOrder(c.account, m);
+    if (!a.ok()) return FromVenue(a.status());
+    return Ack(c.now, std::to_string(a->algo_id), bybit::ViewOf(*a, nullptr).order_link_id);
+  }
+  if (*trigger) return params_error("triggerPrice is for a conditional order");
   if (!*qty && !*price) return params_error("nothing to amend");
-  if (FindAlgo(c, c.Opt("orderId"), c.Opt("orderLinkId")))
-    return params_error("the simulator amends qty and price of a regular order only");
   // The order as it stands fills in what the amend leaves out (the matching engine wants all of
   // side, quantity and price); read without a query, so that the ledger holds only the amend.
   std::optional<SimOrder> current;

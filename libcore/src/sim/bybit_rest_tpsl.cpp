@@ -6,7 +6,6 @@
 //     replaces the order, "0" cancels it, and a call that changes nothing is 34040.
 //   tpslMode Partial: each call adds orders for tpSize / slSize (equal when both are given).
 // Not modelled, and refused with 10001 saying so: trailingStop, activePrice, Limit TP/SL orders.
-// Unlike Bybit, which keeps a Full order's id when its price changes, the simulator replaces it.
 #include <vector>
 
 #include "bybit_rest_call.h"
@@ -106,18 +105,30 @@ Body trading_stop(Call& c) {
   }
 
   // Decided in full before anything changes, so that a refusal leaves the position as it was.
+  // A Full order keeps its id when only its price changes, as on Bybit; a new trigger type
+  // replaces it.
   const std::vector<SimAlgoOrder> open = c.ex.OpenAlgoOrders(c.account, *symbol);
   std::vector<std::int64_t> cancels;
+  std::vector<std::pair<std::int64_t, Decimal>> moves;
   std::vector<const Leg*> places;
   for (const Leg* leg : given) {
     const SimAlgoOrder* existing = full ? FullOrderOf(open, *leg, ps) : nullptr;
-    if (existing && !leg->price->is_zero() && existing->trigger_price == *leg->price && existing->working_type == leg->by)
+    if (existing && leg->price->is_positive() && existing->working_type == leg->by) {
+      if (existing->trigger_price != *leg->price) moves.emplace_back(existing->algo_id, *leg->price);
       continue;
+    }
     if (existing) cancels.push_back(existing->algo_id);
     if (leg->price->is_positive()) places.push_back(leg);
   }
-  if (cancels.empty() && places.empty()) return bybit_error(34040, "not modified");
+  if (cancels.empty() && moves.empty() && places.empty()) return bybit_error(34040, "not modified");
 
+  for (const auto& [algo_id, price] : moves) {
+    ModifyAlgoRequest m;
+    m.ref.order_id = algo_id;
+    m.trigger_price = price;
+    auto moved = c.ex.ModifyAlgoOrder(c.account, m);
+    if (!moved.ok()) return FromVenue(moved.status());
+  }
   for (std::int64_t algo_id : cancels) {
     OrderRef ref;
     ref.order_id = algo_id;

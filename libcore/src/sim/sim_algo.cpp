@@ -178,6 +178,39 @@ void SimExchange::Trigger(AccountId id, SimAlgoOrder& algo) {
   Submit(id, std::move(o));
 }
 
+Result<SimAlgoOrder> SimExchange::DoModifyAlgoOrder(AccountId id, const ModifyAlgoRequest& r) {
+  Advance();
+  Account& a = account(id);
+  std::optional<std::int64_t> aid = r.ref.order_id;
+  if (!aid && r.ref.client_order_id) {
+    auto it = a.open_algo_by_client_id.find(*r.ref.client_order_id);
+    if (it != a.open_algo_by_client_id.end()) aid = it->second;
+  }
+  if (!aid || !a.open_algos.count(*aid)) return venue_error(-2011, "Unknown order sent.");
+  SimAlgoOrder& algo = a.algos.at(*aid);
+  const SymbolState* s = symbol_state(algo.symbol);
+  const SimInstrument& inst = s->market->instrument();
+  const bool market_type = algo.type == OrderType::kStopMarket || algo.type == OrderType::kTakeProfitMarket;
+  if (r.quantity && algo.close_position) return venue_error(-1106, "Parameter 'quantity' sent when not required.");
+  if (r.price && market_type) return venue_error(-1106, "Parameter 'price' sent when not required.");
+  if (r.quantity) KEEL_RETURN_IF_ERROR(ValidateQuantity(inst, *r.quantity, market_type));
+  if (r.price) KEEL_RETURN_IF_ERROR(ValidatePrice(inst, *r.price));
+  SimAlgoOrder changed = algo;
+  if (r.trigger_price) {
+    KEEL_RETURN_IF_ERROR(ValidatePrice(inst, *r.trigger_price));
+    changed.trigger_price = *r.trigger_price;
+    const Decimal reference = changed.working_type == WorkingType::kMarkPrice ? s->market->mark() : s->market->last();
+    if (fires(changed, reference)) return venue_error(-2021, "Order would immediately trigger.");
+  }
+  if (r.quantity) changed.quantity = *r.quantity;
+  if (r.price) changed.price = *r.price;
+  changed.update_time = now();
+  algo = changed;
+  ++counters_.modifications;
+  EmitAlgo(id, algo);
+  return algo;
+}
+
 Result<SimAlgoOrder> SimExchange::DoCancelAlgoOrder(AccountId id, const OrderRef& ref) {
   Advance();
   Account& a = account(id);

@@ -108,6 +108,14 @@ Result<SimAlgoOrder> SimExchange::PlaceAlgoOrder(AccountId id, const NewAlgoOrde
   return r;
 }
 
+Result<SimAlgoOrder> SimExchange::ModifyAlgoOrder(AccountId id, const ModifyAlgoRequest& request) {
+  auto e = Entry(now(), id, LedgerAction::kAmend, LedgerBook::kAlgo, "", request.ref);
+  auto r = DoModifyAlgoOrder(id, request);
+  Complete(e, r);
+  Record(std::move(e));
+  return r;
+}
+
 Result<SimAlgoOrder> SimExchange::CancelAlgoOrder(AccountId id, const OrderRef& ref) {
   auto e = Entry(now(), id, LedgerAction::kCancel, LedgerBook::kAlgo, "", ref);
   auto r = DoCancelAlgoOrder(id, ref);

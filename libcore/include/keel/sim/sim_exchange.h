@@ -80,6 +80,7 @@ class SimExchange {
 
   // ---- algo (conditional) orders ----
   Result<SimAlgoOrder> PlaceAlgoOrder(AccountId id, const NewAlgoOrderRequest& request);
+  Result<SimAlgoOrder> ModifyAlgoOrder(AccountId id, const ModifyAlgoRequest& request);
   Result<SimAlgoOrder> CancelAlgoOrder(AccountId id, const OrderRef& ref);
   Result<SimAlgoOrder> QueryAlgoOrder(AccountId id, const OrderRef& ref) const;
   std::vector<SimAlgoOrder> OpenAlgoOrders(AccountId id, const std::string& symbol) const;
@@ -206,6 +207,7 @@ class SimExchange {
   Result<SimOrder> DoQueryOrder(AccountId id, const std::string& symbol, const OrderRef& ref) const;
   Result<int> DoCancelAllOrders(AccountId id, const std::string& symbol);
   Result<SimAlgoOrder> DoPlaceAlgoOrder(AccountId id, const NewAlgoOrderRequest& request);
+  Result<SimAlgoOrder> DoModifyAlgoOrder(AccountId id, const ModifyAlgoRequest& request);
   Result<SimAlgoOrder> DoCancelAlgoOrder(AccountId id, const OrderRef& ref);
   Result<SimAlgoOrder> DoQueryAlgoOrder(AccountId id, const OrderRef& ref) const;
   Result<int> DoCancelAllAlgoOrders(AccountId id, const std::string& symbol);

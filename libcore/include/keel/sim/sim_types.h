@@ -149,6 +149,15 @@ struct OrderRef {
   std::optional<std::string> client_order_id;
 };
 
+// An untriggered conditional order's new trigger, quantity or limit price (Bybit's /v5/order/amend;
+// Binance's algo service has no amend). What is absent stays as it is.
+struct ModifyAlgoRequest {
+  OrderRef ref;
+  std::optional<Decimal> trigger_price;
+  std::optional<Decimal> quantity;
+  std::optional<Decimal> price;
+};
+
 struct ModifyRequest {
   std::string symbol;
   OrderRef ref;
