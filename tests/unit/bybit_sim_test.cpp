@@ -52,6 +52,22 @@ struct BybitOnSim {
     o.close_position = true;
     return o;
   }
+  // A signed POST of this body, as another client of the account sends it.
+  net::HttpResponse Post(const std::string& path, const std::string& body, const std::string& key = "key-a") {
+    net::HttpRequest r;
+    r.method = "POST";
+    r.target = path;
+    r.body = body;
+    r.headers.emplace_back("Content-Type", "application/json");
+    for (auto& h : bybit::SignedHeaders(net::HmacSha256("secret-a"), key, clock.NowMs(), 5000, body)) r.headers.push_back(h);
+    return venue->HandleHttp(r);
+  }
+  // The same, read as Bybit's envelope.
+  bybit::Envelope PostEnvelope(const std::string& path, const std::string& body) {
+    auto e = bybit::ParseEnvelope(Post(path, body).body);
+    REQUIRE_MESSAGE(e.ok(), e.status().ToString());
+    return *e;
+  }
   std::int64_t Requests(const std::string& endpoint) const {
     std::int64_t n = 0;
     const auto counts = venue->request_counts();
@@ -258,13 +274,7 @@ TEST_CASE("bybit on the simulator: what Bybit refuses at the door, answered in i
   BybitOnSim f(/*hedge=*/true);
   const net::HmacSha256 secret("secret-a");
   auto post = [&](const std::string& path, const std::string& body, const std::string& key = "key-a") {
-    net::HttpRequest r;
-    r.method = "POST";
-    r.target = path;
-    r.body = body;
-    r.headers.emplace_back("Content-Type", "application/json");
-    for (auto& h : bybit::SignedHeaders(secret, key, f.clock.NowMs(), 5000, body)) r.headers.push_back(h);
-    return f.venue->HandleHttp(r);
+    return f.Post(path, body, key);
   };
   auto code = [](const net::HttpResponse& r) {
     auto e = bybit::ParseEnvelope(r.body);
@@ -297,17 +307,10 @@ TEST_CASE("bybit on the simulator: what Bybit refuses at the door, answered in i
 
 TEST_CASE("bybit on the simulator: the position's own TP/SL (trading-stop) protects it, and the scanner sees both forms") {
   BybitOnSim f;
-  const net::HmacSha256 secret("secret-a");
   auto trading_stop = [&](const std::string& fields) {
-    net::HttpRequest r;
-    r.method = "POST";
-    r.target = "/v5/position/trading-stop";
-    r.body = R"({"category":"linear","symbol":"TESTUSDT","tpslMode":"Full","positionIdx":0)" + fields + "}";
-    r.headers.emplace_back("Content-Type", "application/json");
-    for (auto& h : bybit::SignedHeaders(secret, "key-a", f.clock.NowMs(), 5000, r.body)) r.headers.push_back(h);
-    auto e = bybit::ParseEnvelope(f.venue->HandleHttp(r).body);
-    REQUIRE(e.ok());
-    return e->ret_code;
+    return f.PostEnvelope("/v5/position/trading-stop",
+                          R"({"category":"linear","symbol":"TESTUSDT","tpslMode":"Full","positionIdx":0)" + fields + "}")
+        .ret_code;
   };
   auto account = [&]() {
     auto a = f.exchange->Account();
@@ -373,17 +376,8 @@ TEST_CASE("bybit on the simulator: the position's own TP/SL (trading-stop) prote
 
 TEST_CASE("bybit on the simulator: amending a conditional order's trigger price, as Bybit allows") {
   BybitOnSim f;
-  const net::HmacSha256 secret("secret-a");
   auto amend = [&](const std::string& fields) {
-    net::HttpRequest r;
-    r.method = "POST";
-    r.target = "/v5/order/amend";
-    r.body = R"({"category":"linear","symbol":"TESTUSDT")" + fields + "}";
-    r.headers.emplace_back("Content-Type", "application/json");
-    for (auto& h : bybit::SignedHeaders(secret, "key-a", f.clock.NowMs(), 5000, r.body)) r.headers.push_back(h);
-    auto e = bybit::ParseEnvelope(f.venue->HandleHttp(r).body);
-    REQUIRE(e.ok());
-    return *e;
+    return f.PostEnvelope("/v5/order/amend", R"({"category":"linear","symbol":"TESTUSDT")" + fields + "}");
   };
   REQUIRE(f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "2", "kt-e1-T")).ok());
   auto stop = f.exchange->Place(f.Stop(Side::kSell, PositionSide::kBoth, "90", "kt-s1-T"));
