@@ -1,4 +1,4 @@
-// keel-exchange-sim: a local Binance USD-M futures exchange that misbehaves on demand.
+// keel-exchange-sim: a local Binance USD-M and Bybit v5 futures exchange that misbehaves on demand.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -8,8 +8,8 @@
 
 int main(int argc, char** argv) {
   using namespace keel;
-  CLI::App app("A local Binance USD-M futures exchange for rehearsing incidents: real wire protocol, "
-               "seeded prices, faults on command.",
+  CLI::App app("A local Binance USD-M and Bybit v5 futures exchange for rehearsing incidents: real wire "
+               "protocols, seeded prices, faults on command.",
                "keel-exchange-sim");
   app.set_help_flag("-h,--help", "Print this help and exit");
   std::string config_path, api_key, api_secret, scenario, port_file;
@@ -37,6 +37,11 @@ int main(int argc, char** argv) {
   app.add_option("--tick-ms", options.tick_ms, "How often prices move and streams flush, 1 to 1000 (default 10)")
       ->type_name("MS")
       ->check(CLI::Range(1, 1000));
+  std::string dialect = "both";
+  app.add_option("--dialect", dialect,
+                 "Which exchange it speaks over its one venue: binance-usdm, bybit-v5 or both (default both)")
+      ->type_name("D")
+      ->check(CLI::IsMember({"binance-usdm", "bybit-v5", "both"}));
   app.add_flag("--legacy-ws-paths", options.legacy_ws_paths,
                "Also serve the /ws, /ws/<x> and /stream paths Binance retired on 2026-04-23, for older clients");
   app.footer("Exit codes: 0 stopped cleanly, 2 usage or configuration error, 3 cannot listen.\n"
@@ -61,6 +66,8 @@ int main(int argc, char** argv) {
     config->accounts[0].api_key = api_key;
     config->accounts[0].api_secret = api_secret;
   }
+  options.binance_usdm = dialect != "bybit-v5";
+  options.bybit_v5 = dialect != "binance-usdm";
   if (!scenario.empty()) options.scenario_file = scenario;
   if (!port_file.empty()) options.port_file = port_file;
 
@@ -72,7 +79,10 @@ int main(int argc, char** argv) {
     std::cerr << "keel-exchange-sim: " << server.status().message() << '\n';
     return server.status().IsTransport() ? ops::kExitExchange : ops::kExitUsage;
   }
-  std::cout << "keel-exchange-sim: REST  http://" << options.host << ":" << (*server)->rest_port() << "\n"
+  std::cout << "keel-exchange-sim: speaks "
+            << (dialect == "both" ? "binance-usdm (/fapi, streams /public /market /private) and bybit-v5 (/v5)" : dialect)
+            << "\n"
+            << "keel-exchange-sim: REST  http://" << options.host << ":" << (*server)->rest_port() << "\n"
             << "keel-exchange-sim: WS    ws://" << options.host << ":" << (*server)->ws_port() << "\n"
             << "keel-exchange-sim: account " << first.name << " api key " << first.api_key << " secret "
             << first.api_secret << "\n"

@@ -165,3 +165,25 @@ TEST_CASE("the process: free ports, bad options, a bad config") {
   CHECK(has(config.err, "sim.toml: .seed: expected an integer"));
   CHECK(has(config.err, "instrument[0].tick_size: missing, expected a string"));
 }
+
+TEST_CASE("--dialect: one exchange's paths only, over the same venue; a dialect it does not know is exit 2") {
+  SimProcess bybit({"--dialect", "bybit-v5"});
+  REQUIRE(bybit.ready());
+  HttpClient b(bybit.rest_port());
+  CHECK(b.Send("GET", "/v5/market/time").status == 200);
+  CHECK(b.Send("GET", "/fapi/v1/time").status == 404);
+  CHECK(b.Send("GET", "/_sim/health").status == 200);  // the control endpoint is every dialect's
+  CHECK(WsClient(bybit.ws_port(), "/v5/public/linear").ok());
+  CHECK(!WsClient(bybit.ws_port(), "/public/ws").ok());
+
+  SimProcess binance({"--dialect", "binance-usdm"});
+  REQUIRE(binance.ready());
+  HttpClient n(binance.rest_port());
+  CHECK(n.Send("GET", "/fapi/v1/time").status == 200);
+  CHECK(n.Send("GET", "/v5/market/time").status == 404);
+  CHECK(!WsClient(binance.ws_port(), "/v5/public/linear").ok());
+
+  RunResult typo = run({bin("keel-exchange-sim"), "--dialect", "bybit"});
+  CHECK(typo.exit_code == 2);
+  CHECK(has(typo.err, "--dialect: bybit not in {binance-usdm,bybit-v5,both}"));
+}

@@ -19,7 +19,15 @@ Result<std::unique_ptr<SimServer>> SimServer::Start(SimConfig config, const SimS
   net::HttpServer::Options http_options;
   http_options.host = options.host;
   http_options.port = options.rest_port;
-  auto http = net::HttpServer::Start(loop, http_options, [self](const net::HttpRequest& request) {
+  const bool serve_binance = options.binance_usdm, serve_bybit = options.bybit_v5;
+  auto http = net::HttpServer::Start(loop, http_options, [self, serve_binance, serve_bybit](const net::HttpRequest& request) {
+    const std::string path = request.path();
+    const bool bybit_path = path.rfind("/v5/", 0) == 0;
+    if (path.rfind("/_sim/", 0) != 0 && (bybit_path ? !serve_bybit : !serve_binance)) {
+      net::HttpResponse refused;
+      refused.status = 404;
+      return refused;
+    }
     net::HttpResponse response = self->venue_->HandleHttp(request);
     self->Deliver();  // events caused by this request go out at once, not at the next tick
     return response;
@@ -30,8 +38,12 @@ Result<std::unique_ptr<SimServer>> SimServer::Start(SimConfig config, const SimS
   net::WsServer::Callbacks callbacks;
   StreamOptions stream_options;
   stream_options.legacy_paths = options.legacy_ws_paths;
-  callbacks.on_open = [self, stream_options](net::WsServer::ConnectionId id, const std::string& target) -> Status {
-    if (target.rfind("/v5/", 0) == 0) {
+  callbacks.on_open = [self, stream_options, serve_binance, serve_bybit](net::WsServer::ConnectionId id,
+                                                                         const std::string& target) -> Status {
+    const bool bybit_path = target.rfind("/v5/", 0) == 0;
+    if (bybit_path ? !serve_bybit : !serve_binance)
+      return Status::NotFound(target + ": this simulator does not serve that dialect (--dialect)");
+    if (bybit_path) {
       auto bybit = BybitStreamSession::Open(target, self->venue_->exchange(), ++self->connections_opened_);
       if (!bybit.ok()) return bybit.status();
       self->sessions_.emplace(id, std::move(bybit).value());

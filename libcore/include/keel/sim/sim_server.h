@@ -27,6 +27,10 @@ struct SimServerOptions {
   std::optional<std::string> scenario_file;
   TimeMs tick_ms = 10;
   bool legacy_ws_paths = false;  // also serve /ws, /ws/<x> and /stream (retired on 2026-04-23)
+  // The dialects served (both by default, over one venue): Binance USD-M's paths, Bybit v5's /v5/.
+  // A path of a dialect not served is answered 404 (REST) or refused (streams).
+  bool binance_usdm = true;
+  bool bybit_v5 = true;
 };
 
 class SimServer {
