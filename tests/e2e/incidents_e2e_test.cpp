@@ -149,17 +149,16 @@ TEST_CASE("e2e scenarios 3 and 4 (seeds 004, 003): a take-profit under stale rea
     CHECK(Requests(d, dialect.stop, dialect.ok) == 2);
     CHECK(Requests(d, dialect.entry, dialect.ok) == 1);
   }
-  // No resync read after the fills. Binance's v2 position read is the entry's verification only, so
-  // its count says it exactly; Bybit's one position path also serves the account reads the daemon
-  // makes on its own timers (a slow machine reaches the first orphan scan), so its log says it.
+  // No resync read after the fills: none in the daemon's log, and no position read on the
+  // exchange's count (Binance's v2 read is the entry's verification only; Bybit's one position path
+  // also served the start-up reads, hence the count before). A slow ASan run once showed one: the
+  // simulator's Bybit stream told a triggered order's fill before the order's own "New".
   d.daemon->ReadSome(200);
   const std::string& log = d.daemon->output();
   INFO(log.substr(log_before));
   CHECK(log.find("resync by REST", log_before) == std::string::npos);
-  if (dialect.kind == "binance-usdm") {
-    CHECK(Requests(d, dialect.positions, dialect.ok) == reads_before);
-    CHECK(reads_before <= 1);
-  }
+  CHECK(Requests(d, dialect.positions, dialect.ok) == reads_before);
+  if (dialect.kind == "binance-usdm") CHECK(reads_before <= 1);
   CHECK(d.Stop() == 0);
   auto check = test::run({test::bin("keel-state-inspect"), "--config", d.config, "--check"});
   CHECK(check.exit_code == 0);

@@ -66,6 +66,42 @@ TEST_CASE("bybit stream session: auth by HMAC of GET/realtime+expires, then priv
   CHECK(s->IdleTooLong(f.clock.NowMs() + 61'000));
 }
 
+TEST_CASE("bybit stream session: a triggered stop's pushes never go back (Triggered, then New, then Filled)") {
+  test::SimFixture f;
+  auto s = BybitStreamSession::Open("/v5/private", *f.ex, 1);
+  REQUIRE(s.ok());
+  REQUIRE(Has(s->OnText(Auth("secret-a", f.clock.NowMs() + 5000), *f.ex)[0], R"("success":true)"));
+  REQUIRE(Has(s->OnText(R"({"op":"subscribe","args":["order"]})", *f.ex)[0], R"("success":true)"));
+  f.Place(f.Market(Side::kBuy, "1"));
+  NewAlgoOrderRequest stop;
+  stop.symbol = "TESTUSDT";
+  stop.side = Side::kSell;
+  stop.type = OrderType::kStopMarket;
+  stop.trigger_price = D("99");
+  stop.close_position = true;
+  stop.client_algo_id = "kt-s1-T";
+  REQUIRE(f.ex->PlaceAlgoOrder(0, stop).ok());
+  REQUIRE(f.ex->MovePrice("TESTUSDT", D("-5"), 100).ok());
+  f.clock.Advance(1000);
+  f.ex->Advance();
+  // Rendered after the fact, as a stream that flushes once per tick does: each push says the
+  // order as it was when the venue acted, so the statuses only move forward.
+  std::vector<std::string> statuses;
+  for (const auto& e : f.ex->TakeUserEvents()) {
+    for (const auto& frame : s->Render(e, *f.ex)) {
+      auto parsed = bybit::ParsePrivateMessage(frame);
+      REQUIRE(parsed.ok());
+      const auto* topic = std::get_if<bybit::OrderTopicEvent>(&*parsed);
+      if (!topic) continue;
+      for (const auto& o : topic->orders)
+        if (o.client_order_id == "kt-s1-T") statuses.push_back(o.venue_status);
+    }
+  }
+  std::string seen;
+  for (const auto& st : statuses) seen += st + " ";
+  CHECK(seen == "Untriggered Triggered Triggered New Filled Filled ");
+}
+
 TEST_CASE("bybit stream session: public linear tickers start with a snapshot; pong as the public path says it") {
   test::SimFixture f;
   CHECK(BybitStreamSession::Open("/v5/public/spot", *f.ex, 1).status().IsNotFound());

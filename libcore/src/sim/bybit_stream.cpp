@@ -226,7 +226,11 @@ std::vector<std::string> BybitStreamSession::Render(const UserEvent& event, cons
     }
     order_push(view);
   } else if (const auto* a = std::get_if<AlgoUpdate>(&event.body)) {
-    const SimOrder* actual = a->algo.actual_order_id ? exchange.FindOrder(*account_, *a->algo.actual_order_id) : nullptr;
+    // A push says the order as it was when the venue acted. The order a trigger set off is read as
+    // it is now, so it may be told only once it has finished: while it works, its own events say
+    // how it goes (rendered later, a "Filled" here would come before their "New").
+    const bool finished = a->algo.status == AlgoStatus::kFinished && a->algo.actual_order_id;
+    const SimOrder* actual = finished ? exchange.FindOrder(*account_, *a->algo.actual_order_id) : nullptr;
     order_push(bybit::ViewOf(a->algo, actual));
   } else if (const auto* acc = std::get_if<AccountUpdate>(&event.body)) {
     if (Carries("position") && !acc->positions.empty()) {

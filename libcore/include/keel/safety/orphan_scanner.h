@@ -4,10 +4,12 @@
 //
 // Findings:
 //   untracked-position            a position the store has no open record of
-//   unprotected-position          no resting stop on the exchange covers it (model/protection.h)
+//   unprotected-position          no resting stop on the exchange covers it (model/protection.h),
+//                                 nor the position's own stop-loss or trailing stop (Bybit)
 //   partially-protected-position  resting reduce-only stops cover less than all of it
 //   unknown-order        an order with keel's prefix that the store does not know
-//   foreign-order        an order without keel's prefix: reported, never touched
+//   foreign-order        an order without keel's prefix: reported, never touched (one Bybit made
+//                        for a position's own TP/SL is said to be that)
 // A position younger than the grace period (by exchange time) is not a finding yet, and a REST
 // position read no newer than what the store already applied is stale and ignored (seed 004).
 
@@ -54,7 +56,8 @@ struct OrphanScan {
 
 // The stops among an exchange order list, as the protection rule reads them.
 std::vector<StopOrder> StopsAmong(const std::vector<OrderReport>& open_orders);
-// How much of this position the exchange's resting stops close (model/protection.h).
+// How much of this position the exchange's resting stops close (model/protection.h); all of it
+// when the position has its own stop-loss or trailing stop.
 CoverageReport RestingCoverage(const PositionReport& position, const std::vector<OrderReport>& open_orders);
 
 OrphanScan ScanForOrphans(const AccountReport& exchange, const StoreView& store, const OrphanOptions& options);
