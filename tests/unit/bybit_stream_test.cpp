@@ -73,12 +73,7 @@ TEST_CASE("bybit stream session: a triggered stop's pushes never go back (Trigge
   REQUIRE(Has(s->OnText(Auth("secret-a", f.clock.NowMs() + 5000), *f.ex)[0], R"("success":true)"));
   REQUIRE(Has(s->OnText(R"({"op":"subscribe","args":["order"]})", *f.ex)[0], R"("success":true)"));
   f.Place(f.Market(Side::kBuy, "1"));
-  NewAlgoOrderRequest stop;
-  stop.symbol = "TESTUSDT";
-  stop.side = Side::kSell;
-  stop.type = OrderType::kStopMarket;
-  stop.trigger_price = D("99");
-  stop.close_position = true;
+  NewAlgoOrderRequest stop = test::SimFixture::StopMarket(Side::kSell, "99");
   stop.client_algo_id = "kt-s1-T";
   REQUIRE(f.ex->PlaceAlgoOrder(0, stop).ok());
   REQUIRE(f.ex->MovePrice("TESTUSDT", D("-5"), 100).ok());

@@ -9,24 +9,11 @@ using namespace keel::sim;
 using keel::sim::test::D;
 using keel::sim::test::SimFixture;
 
-namespace {
-
-NewAlgoOrderRequest StopMarket(Side side, const char* trigger) {
-  NewAlgoOrderRequest r;
-  r.symbol = "TESTUSDT";
-  r.side = side;
-  r.type = OrderType::kStopMarket;
-  r.trigger_price = D(trigger);
-  r.close_position = true;
-  return r;
-}
-
-}  // namespace
 
 TEST_CASE("a closePosition stop triggers into a market order that closes the position") {
   SimFixture f;
   f.Place(f.Market(Side::kBuy, "1.5"));
-  auto stop_r = StopMarket(Side::kSell, "95");
+  auto stop_r = SimFixture::StopMarket(Side::kSell, "95");
   stop_r.client_algo_id = "kdemo-1-s";
   SimAlgoOrder stop = f.ex->PlaceAlgoOrder(f.alice, stop_r).value();
   CHECK(stop.status == AlgoStatus::kNew);
@@ -53,27 +40,27 @@ TEST_CASE("a closePosition stop triggers into a market order that closes the pos
 
 TEST_CASE("algo orders are validated as the service does") {
   SimFixture f;
-  CHECK(*f.ex->PlaceAlgoOrder(f.alice, StopMarket(Side::kSell, "100.5")).status().venue_code() == -2021);
-  CHECK(*f.ex->PlaceAlgoOrder(f.alice, StopMarket(Side::kBuy, "99.5")).status().venue_code() == -2021);
-  auto with_qty = StopMarket(Side::kSell, "95");
+  CHECK(*f.ex->PlaceAlgoOrder(f.alice, SimFixture::StopMarket(Side::kSell, "100.5")).status().venue_code() == -2021);
+  CHECK(*f.ex->PlaceAlgoOrder(f.alice, SimFixture::StopMarket(Side::kBuy, "99.5")).status().venue_code() == -2021);
+  auto with_qty = SimFixture::StopMarket(Side::kSell, "95");
   with_qty.quantity = D("1");
   CHECK(*f.ex->PlaceAlgoOrder(f.alice, with_qty).status().venue_code() == -1106);
-  auto no_trigger = StopMarket(Side::kSell, "95");
+  auto no_trigger = SimFixture::StopMarket(Side::kSell, "95");
   no_trigger.trigger_price.reset();
   CHECK(*f.ex->PlaceAlgoOrder(f.alice, no_trigger).status().venue_code() == -1102);
-  auto trailing = StopMarket(Side::kSell, "95");
+  auto trailing = SimFixture::StopMarket(Side::kSell, "95");
   trailing.type = OrderType::kTrailingStopMarket;
   CHECK(*f.ex->PlaceAlgoOrder(f.alice, trailing).status().venue_code() == -1116);
-  auto limit_stop = StopMarket(Side::kSell, "95");
+  auto limit_stop = SimFixture::StopMarket(Side::kSell, "95");
   limit_stop.type = OrderType::kStop;
   limit_stop.close_position = false;
   limit_stop.quantity = D("1");
   CHECK(*f.ex->PlaceAlgoOrder(f.alice, limit_stop).status().venue_code() == -1102);  // needs price
-  auto tp = StopMarket(Side::kSell, "105");
+  auto tp = SimFixture::StopMarket(Side::kSell, "105");
   tp.type = OrderType::kTakeProfitMarket;
   REQUIRE(f.ex->PlaceAlgoOrder(f.alice, tp).ok());
-  CHECK(*f.ex->PlaceAlgoOrder(f.alice, StopMarket(Side::kSell, "95.05")).status().venue_code() == -1111);
-  auto dup = StopMarket(Side::kSell, "90");
+  CHECK(*f.ex->PlaceAlgoOrder(f.alice, SimFixture::StopMarket(Side::kSell, "95.05")).status().venue_code() == -1111);
+  auto dup = SimFixture::StopMarket(Side::kSell, "90");
   dup.client_algo_id = "x";
   REQUIRE(f.ex->PlaceAlgoOrder(f.alice, dup).ok());
   CHECK(*f.ex->PlaceAlgoOrder(f.alice, dup).status().venue_code() == -4116);
@@ -85,14 +72,14 @@ TEST_CASE("algo orders are validated as the service does") {
 
 TEST_CASE("a stop with nothing left to close expires; MARK_PRICE triggers on the lagging mark") {
   SimFixture f;
-  SimAlgoOrder orphan_stop = f.ex->PlaceAlgoOrder(f.alice, StopMarket(Side::kSell, "95")).value();
+  SimAlgoOrder orphan_stop = f.ex->PlaceAlgoOrder(f.alice, SimFixture::StopMarket(Side::kSell, "95")).value();
   REQUIRE(f.ex->MovePrice("TESTUSDT", D("-6"), 0).ok());
   CHECK(f.ex->QueryAlgoOrder(f.alice, OrderRef{orphan_stop.algo_id, std::nullopt})->status == AlgoStatus::kExpired);
   CHECK(f.ex->OpenOrders(f.alice, "").empty());
 
   SimFixture g;
   g.Place(g.Market(Side::kBuy, "1"));
-  auto mark_stop = StopMarket(Side::kSell, "97");
+  auto mark_stop = SimFixture::StopMarket(Side::kSell, "97");
   mark_stop.working_type = WorkingType::kMarkPrice;
   SimAlgoOrder s = g.ex->PlaceAlgoOrder(g.alice, mark_stop).value();
   REQUIRE(g.ex->MovePrice("TESTUSDT", D("-5"), 2000).ok());  // the last price slides to 95 over 2 s
@@ -114,9 +101,9 @@ TEST_CASE("a stop with nothing left to close expires; MARK_PRICE triggers on the
 TEST_CASE("closePosition orders are GTE_GTC and expire when their position closes") {
   SimFixture f;
   f.Place(f.Market(Side::kBuy, "1"));
-  SimAlgoOrder stop = f.ex->PlaceAlgoOrder(f.alice, StopMarket(Side::kSell, "90")).value();
+  SimAlgoOrder stop = f.ex->PlaceAlgoOrder(f.alice, SimFixture::StopMarket(Side::kSell, "90")).value();
   CHECK(stop.time_in_force == TimeInForce::kGteGtc);
-  auto with_qty = StopMarket(Side::kSell, "90");
+  auto with_qty = SimFixture::StopMarket(Side::kSell, "90");
   with_qty.close_position = false;
   with_qty.quantity = D("1");
   with_qty.reduce_only = true;

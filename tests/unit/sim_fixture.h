@@ -62,6 +62,16 @@ struct SimFixture {
     r.price = D(price);
     return r;
   }
+  // A STOP_MARKET closePosition on TESTUSDT.
+  static NewAlgoOrderRequest StopMarket(Side side, const char* trigger) {
+    NewAlgoOrderRequest r;
+    r.symbol = "TESTUSDT";
+    r.side = side;
+    r.type = OrderType::kStopMarket;
+    r.trigger_price = D(trigger);
+    r.close_position = true;
+    return r;
+  }
   NewOrderRequest Market(Side side, const char* qty) {
     NewOrderRequest r;
     r.symbol = "TESTUSDT";

@@ -53,13 +53,7 @@ TEST_CASE("liquidation: a margin call first, then the position closed by an auto
   REQUIRE(f.ex->SetLeverage(f.alice, "TESTUSDT", 20).ok());
   f.Place(f.Market(Side::kBuy, "15"));  // ~1,500 notional on 100 of wallet
   f.Place(f.Limit(Side::kSell, "1", "110"));  // a resting order on the symbol
-  NewAlgoOrderRequest stop;
-  stop.symbol = "TESTUSDT";
-  stop.side = Side::kSell;
-  stop.type = OrderType::kStopMarket;
-  stop.trigger_price = D("50");
-  stop.close_position = true;
-  REQUIRE(f.ex->PlaceAlgoOrder(f.alice, stop).ok());
+  REQUIRE(f.ex->PlaceAlgoOrder(f.alice, SimFixture::StopMarket(Side::kSell, "50")).ok());
   f.Events();
   // Down 5.98 % (entry 100.1 at the ask): a margin balance of ~8 against ~7 of maintenance: called,
   // not yet liquidated.
