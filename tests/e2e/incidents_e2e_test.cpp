@@ -102,9 +102,17 @@ TEST_CASE("e2e scenario 2 (seed 001): minimal acks, lagging REST, a refused stop
   test::DaemonOnSim d({"--seed", "11"}, dialect.kind);
   d.Sim(R"({"fault":"minimal_ack","count":-1})");
   d.Sim(R"({"fault":"stale_reads","ms":1000,"what":"positions"})");
-  // A stop above the market for a long: the exchange refuses it (-2021, it would trigger at once).
+  // A stop above the market for a long is refused before anything is sent (exit 2, nothing sent)...
+  auto wrong_side = d.Ctl({"signal", "--id", "avl-0", "--symbol", "BTCUSDT", "--side", "LONG", "--qty", "0.010",
+                           "--stop-price", "99999"});
+  CHECK(wrong_side.exit_code == 2);
+  CHECK(wrong_side.out.find("stop_loss: 99999 is at or above the mark") != std::string::npos);
+  CHECK(Requests(d, dialect.entry, dialect.ok) == 0);
+  // ... and the price running through the stop between the entry and the stop's placement is
+  // refused by the exchange (-2021; Bybit 110092, it would trigger at once): rolled back.
+  d.Sim(R"({"fault":"refuse_stops","count":1})");
   auto sent = d.Ctl({"signal", "--id", "avl-1", "--symbol", "BTCUSDT", "--side", "LONG", "--qty", "0.010",
-                     "--stop-price", "99000"});
+                     "--stop-pct", "1"});
   REQUIRE(sent.exit_code == 0);
   CHECK(d.LogUntil("rolled back on BTCUSDT", 20'000));
   INFO(d.daemon->output());

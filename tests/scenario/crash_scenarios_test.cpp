@@ -103,3 +103,39 @@ TEST_CASE("scenario 5: SIGKILL at every point of a close, then a restart") {
   }
   CHECK(points > 5);
 }
+
+// Issue [1/6] case 2: a rollback a restart cuts short is resumed, not abandoned with the symbol
+// held: killed at every point of it, the restarted daemon closes the position, proves it flat,
+// finishes the signal and takes a new one on the symbol.
+TEST_CASE("scenario 5: SIGKILL at every point of a rollback, then a restart") {
+  int points = 0;
+  for (int kill = 0; kill <= 60; ++kill, ++points) {
+    DaemonScenario s;
+    s.Start();
+    s.Run(1000);
+    s.loop().KillAfter(kill);
+    // Every stop is refused (the price ran through it), so the entry is rolled back.
+    REQUIRE(s.Control(R"({"fault":"refuse_stops","count":-1})").ok());
+    REQUIRE(s.Signal(R"({"id":"rb-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"}})")
+                .exit_code >= 0);
+    s.Run(3000);
+    const bool killed = s.loop().killed();
+    s.Restart();
+    s.Run(s.settings.daemon.protect_grace_ms + 10'000);
+    INFO("rollback: killed after " << kill << " task(s)\n" << s.EngineLog());
+    CHECK(s.ExchangeAmount("BTCUSDT") == D("0"));
+    CHECK(VenueEntries(s, "BTCUSDT") <= 1);
+    CHECK(s.OpenPositions().empty());
+    CHECK(s.VenueOpenAlgoOrders("BTCUSDT") == 0);
+    CHECK(s.InvariantFindings() == "");
+    auto sig = s.SignalOf("rb-1");
+    if (sig) CHECK((sig->state == SignalState::kRolledBack || sig->state == SignalState::kRejected ||
+                    sig->state == SignalState::kFailed));
+    // The symbol is free again.
+    REQUIRE(s.Control(R"({"clear":"faults"})").ok());
+    auto next = s.Signal(R"({"id":"rb-2","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"}})");
+    CHECK_MESSAGE(next.exit_code == 0, next.json);
+    if (!killed) break;
+  }
+  CHECK(points > 5);
+}

@@ -110,9 +110,11 @@ TEST_CASE("daemon seed 001: minimal ack, lagging REST, a refused stop -> rolled 
   s.Start();
   REQUIRE(s.Control(R"({"fault":"minimal_ack","count":-1})").ok());
   REQUIRE(s.Control(R"({"fault":"stale_reads","ms":1000,"what":"positions"})").ok());
-  // A stop above the market for a long: the exchange refuses it (-2021, would trigger at once).
+  // The price runs through the stop before it is placed: the exchange refuses it (-2021, would
+  // trigger at once).
+  REQUIRE(s.Control(R"({"fault":"refuse_stops","count":1})").ok());
   auto reply = s.Signal(R"({"id":"avl-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010",
-      "stop_loss":{"price":"97000"}})");
+      "stop_loss":{"pct":"1"}})");
   CHECK(reply.exit_code == 0);
   s.Run(10'000);
   INFO(s.EngineLog());
@@ -293,4 +295,116 @@ TEST_CASE("chaos seed 31: an entry lost before the exchange accepted it ends Rej
   s.Run(20'000);
   CHECK(s.RestCallsSince(calls).find("/fapi/v1/order") == std::string::npos);
   CHECK(s.InvariantFindings() == "");
+}
+
+// Issue [1/6] case 1: "the read said flat" is not evidence while reads lag. The rollback stays
+// unresolved (alerted, retried with back-off) until a read newer than the last fill proves it,
+// and a flatten answers "not verified" (exit 4) while the position is open.
+TEST_CASE("daemon: with position reads 20 s behind, a rollback is not done until flat is proven") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(1000);
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":20000,"what":"positions"})").ok());
+  // The exchange refuses every stop (the price ran through it): the entry is rolled back.
+  REQUIRE(s.Control(R"({"fault":"refuse_stops","count":-1})").ok());
+  REQUIRE(s.Signal(R"({"id":"lag-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010",
+      "stop_loss":{"pct":"1"}})").exit_code == 0);
+  s.Run(5000);
+  INFO(s.EngineLog());
+  REQUIRE(s.ExchangeAmount("BTCUSDT") == D("0.010"));  // the reads lag: nothing proves it closed yet
+  auto sig = s.SignalOf("lag-1");
+  CHECK(sig->state == SignalState::kUnresolved);
+  CHECK(!Contains(sig->detail, "rolled back"));
+  CHECK(s.alerts.Count(AlertKind::kRollbackFailed) == 1);
+  CHECK(s.alerts.Count(AlertKind::kRollback) == 0);
+  // The symbol stays held by the unfinished rollback; a flatten says what it knows: not verified.
+  auto flattened = s.Command([&](ReplyFn r) { s.engine->Flatten(std::string("BTCUSDT"), std::move(r)); }, 3000);
+  INFO(flattened.json);
+  if (s.ExchangeAmount("BTCUSDT") != D("0")) {
+    CHECK(flattened.exit_code == 4);
+    CHECK(Contains(flattened.json, "not verified"));
+  }
+  // Once reads catch up, the retries close it and prove it: rolled back, once, never doubled.
+  s.Run(180'000);
+  CHECK(s.ExchangeAmount("BTCUSDT") == D("0"));
+  sig = s.SignalOf("lag-1");
+  CHECK(sig->state == SignalState::kRolledBack);
+  CHECK(Contains(sig->detail, "verified"));
+  CHECK(s.alerts.Count(AlertKind::kRollback) == 1);
+  CHECK(s.alerts.Count(AlertKind::kRollbackFailed) == 1);
+  CHECK(s.OpenPositions().empty());
+  CHECK(s.VenueOpenAlgoOrders("BTCUSDT") == 0);
+  CHECK(s.InvariantFindings() == "");
+  // Nothing holds the symbol any more.
+  REQUIRE(s.Control(R"({"clear":"faults"})").ok());
+  CHECK(s.Signal(R"({"id":"lag-2","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"}})").exit_code == 0);
+}
+
+// Issue [1/6] case 3: a position opened by hand while REST position reads lag 30 s. The stream
+// pushes it; the REST row is older than that push and flat. The push is the evidence: the
+// position is protected within the grace period, not given up as "flat on the exchange".
+TEST_CASE("daemon: an orphan pushed by the stream while REST reads lag is protected within the grace period") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(500);
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":30000,"what":"positions"})").ok());
+  REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.100").status == 200);
+  s.Run(s.settings.daemon.protect_grace_ms + 2000);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("ETHUSDT") == D("-0.1"));  // protected, never closed
+  CHECK(s.VenueOpenAlgoOrders("ETHUSDT") == 1);
+  auto positions = s.OpenPositions();
+  REQUIRE(positions.size() == 1);
+  CHECK(positions[0].stop_client_order_id.has_value());
+  CHECK(s.InvariantFindings() == "");
+}
+
+// Issue [1/6] case 4: "close every position" reads the exchange, not only the store. A position
+// keel does not track (orphans reported, not protected) is closed and proven flat; before, the
+// answer was "no open position in the store", exit 0, with it open.
+TEST_CASE("daemon: a flatten of everything closes a position only the exchange knows") {
+  DaemonScenario s({}, [](EngineSettings& e) {
+    e.daemon.orphan_policy = OrphanPolicy::kReport;
+    e.daemon.reconcile_policy = ReconcilePolicy::kReport;
+  });
+  s.Start();
+  s.Run(500);
+  REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.200").status == 200);
+  s.Run(500);
+  REQUIRE(s.OpenPositions().empty());
+  auto flattened = s.Command([&](ReplyFn r) { s.engine->Flatten(std::nullopt, std::move(r)); }, 5000);
+  INFO(flattened.json << "\n" << s.EngineLog());
+  CHECK(flattened.exit_code == 0);
+  CHECK(Contains(flattened.json, "verified flat"));
+  CHECK(s.ExchangeAmount("ETHUSDT") == D("0"));
+}
+
+// Issue [1/6] case 7: blind without a word. The exchange stops answering (the network to it
+// down) while a position is open: keel finds out by asking, alerts once the silence passes the
+// alert time, says so in `status`, and says when it clears.
+TEST_CASE("daemon: an exchange that stops answering is an alert and a line in status, and its end another") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(1000);
+  REQUIRE(s.Signal(R"({"id":"b-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"}})").exit_code == 0);
+  s.Run(2000);
+  REQUIRE(s.SignalOf("b-1")->state == SignalState::kOpen);
+  const long requests_before = s.transport->requests();
+  s.transport->FailNext(1'000'000);
+  s.Run(s.settings.daemon.stream_down_alert_ms * 2);
+  INFO(s.EngineLog());
+  CHECK(s.alerts.Count(AlertKind::kExchangeNotAnswering) == 1);
+  auto status = s.Command([&](ReplyFn r) { s.engine->StatusReport(std::move(r)); });
+  auto text = ops::StatusText(status.json);
+  REQUIRE_MESSAGE(text.ok(), text.status().ToString());
+  CHECK(Contains(*text, "WARNING: exchange not answering since"));
+  // Asking is bounded: a probe per half alert time, not one per watch (250 ms).
+  CHECK(s.transport->requests() - requests_before <= 8);  // 4 probes, one orphan scan (3 reads)
+  s.transport->FailNext(0);
+  s.Run(s.settings.daemon.stream_down_alert_ms);
+  CHECK(s.alerts.Count(AlertKind::kExchangeNotAnswering) == 2);  // the all-clear
+  status = s.Command([&](ReplyFn r) { s.engine->StatusReport(std::move(r)); });
+  text = ops::StatusText(status.json);
+  REQUIRE(text.ok());
+  CHECK(!Contains(*text, "WARNING"));
 }

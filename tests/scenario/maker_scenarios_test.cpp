@@ -371,15 +371,16 @@ TEST_CASE("chaos seed 3749: a maker fill whose order event is lost is verified w
   CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);  // the stop rests before anything else can go wrong
   REQUIRE(s.Control(R"({"fault":"placement","when":"before","how":"timeout","count":2})").ok());
   auto reply = s.Signal(R"({"id":"bch-1-close","symbol":"BCHUSDT","action":"close"})");
-  s.Run(s.settings.daemon.protect_grace_ms);
-  // The close's orders were lost; the stop still covers the position until one of them lands.
-  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));
-  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);
-  s.Run(10'000);
-  // Not knowing what its close did, the flatten sent no other: the close is unresolved, for the
-  // operator, and the position keeps its stop.
+  s.Run(1000);
+  // The close's order was lost: not knowing what it did, that flatten sent no other and answered
+  // "not verified"; the position keeps its stop meanwhile.
   CHECK(s.SignalOf("bch-1-close")->state == SignalState::kUnresolved);
-  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));
-  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);
+  CHECK((s.ExchangeAmount("BCHUSDT") == D("0") || s.VenueOpenAlgoOrders("BCHUSDT") == 1));
+  s.Run(10'000);
+  // Then keel keeps at it (issue [1/6]: not verified means "keep working on it"): a fresh read sees
+  // the position still open, a new reduce-only close takes it, and a newer read proves it flat.
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("0"));
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 0);
+  CHECK(s.SignalOf("bch-1")->state == SignalState::kClosed);
   CHECK(s.InvariantFindings() == "");
 }

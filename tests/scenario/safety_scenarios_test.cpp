@@ -23,6 +23,8 @@ using namespace keel::scenario;
 
 namespace {
 
+bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
 // Records what keel's daemon would have recorded for a position it opened.
 void RecordOpen(Scenario& s, const std::string& symbol, Decimal amount, Decimal entry, TimeMs exchange_time) {
   PositionRecord p;
@@ -623,4 +625,55 @@ TEST_CASE("scenario: a liquidation whose ACCOUNT_UPDATE is lost still closes kee
   bool incident = false;
   for (const auto& i : *s.store->Incidents(RecordFilter{})) incident |= i.kind == IncidentKind::kLiquidation;
   CHECK(incident);
+}
+
+// Issue [1/6] case 5: a flat read is proof only when it is current. A short opened outside keel
+// while position reads lag 30 s reads flat, but the trade history has a fill newer than the row:
+// "cannot prove flat" (exit 4), never "already flat".
+TEST_CASE("scenario: a stale flat read with a newer fill in the trade history is not 'already flat'") {
+  Scenario s;
+  s.Wait(1000);
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":30000,"what":"positions"})").ok());
+  REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.100").status == 200);
+  s.Wait(1000);
+  REQUIRE(s.ExchangeAmount("ETHUSDT") == D("-0.100"));
+  SafeCloseOptions o = CloseOptions(s, "ETHUSDT");
+  o.verify_attempts = 3;
+  auto closed = SafeClose(*s.exchange, s.store.get(), o);
+  REQUIRE_MESSAGE(closed.ok(), closed.status().ToString());
+  CHECK(closed->was_flat);        // what the read said...
+  CHECK(!closed->verified_flat);  // ...proves nothing
+  CHECK(Contains(closed->not_verified_reason, "reads lag"));
+  CHECK(!closed->sent);
+  // A symbol never traded reads flat with nothing newer in its history: proven.
+  auto never = SafeClose(*s.exchange, s.store.get(), CloseOptions(s, "SOLUSDT"));
+  REQUIRE_MESSAGE(never.ok(), never.status().ToString());
+  CHECK(never->verified_flat);
+  // The tool says so: exit 4, "verified_flat": false.
+  {
+    std::ostringstream out;
+    ops::ToolContext ctx = s.ToolContextFor("keel-close-position", out);
+    ctx.common.json = true;
+    ops::ClosePositionOptions co;
+    co.symbol = "ETHUSDT";
+    co.yes = true;
+    co.verify_attempts = 2;
+    co.verify_interval_ms = 1;
+    auto code = ops::RunClosePosition(ctx, co);
+    REQUIRE_MESSAGE(code.ok(), code.status().ToString());
+    INFO(out.str());
+    CHECK(*code == ops::kExitNotVerified);
+    CHECK(Contains(out.str(), R"("verified_flat": false)"));
+    CHECK(Contains(out.str(), "cannot prove ETHUSDT flat"));
+  }
+  CHECK(s.ExchangeAmount("ETHUSDT") == D("-0.100"));
+  // Once the reads catch up the same close sees the short, closes it and proves it.
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":0})").ok());
+  auto exchange = sim::MakeExchange(s.dialect, *s.transport, "keel-demo-key", Secret("keel-demo-secret"), s.clock,
+                                    s.Sleeper());
+  auto again = SafeClose(*exchange, nullptr, CloseOptions(s, "ETHUSDT"));
+  REQUIRE_MESSAGE(again.ok(), again.status().ToString());
+  CHECK(!again->was_flat);
+  CHECK(again->verified_flat);
+  CHECK(s.ExchangeAmount("ETHUSDT") == D("0"));
 }

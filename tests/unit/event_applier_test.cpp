@@ -242,3 +242,42 @@ TEST_CASE("a fill inside the change its own ACCOUNT_UPDATE reported is counted a
   CHECK(r2.Take("X/BOTH", kT, D("0.003")));
   CHECK(!r2.Take("X/BOTH", kT, D("0.001")));
 }
+
+// Issue [1/6] case 9: the position push before the order push of the fill behind it (Bybit's
+// topics, Binance's ACCOUNT_UPDATE before ORDER_TRADE_UPDATE), the order stamped a millisecond
+// after: a reduce-only fill on a leg the store has just closed is journaled, with no REST read.
+// A fill that could open something is still read.
+TEST_CASE("a reduce-only fill after the position push that closed its leg is journaled, not read by REST") {
+  Store s;
+  s.Open("ETHUSDT", PositionSide::kBoth, "0.100");
+  constexpr TimeMs kT = kNow - 100;
+  PositionEvent flat;
+  flat.venue_event = "position";
+  flat.transaction_time = flat.event_time = kT;
+  flat.positions.push_back(PositionReport{"ETHUSDT", PositionSide::kBoth, D("0"), D("0"), kT});
+  REQUIRE(ApplyPositionEvent(*s.store, flat, kNow).ok());
+  REQUIRE(!s.OpenPosition("ETHUSDT", PositionSide::kBoth));
+  OrderEvent fill;
+  fill.venue_event = "order";
+  fill.transaction_time = fill.event_time = kT + 1;
+  fill.client_order_id = "someone-elses-take-profit";
+  fill.symbol = "ETHUSDT";
+  fill.side = Side::kSell;
+  fill.position_side = PositionSide::kBoth;
+  fill.venue_status = "Filled";
+  fill.status = OrderStatus::kFilled;
+  fill.venue_execution = "TRADE";
+  fill.reduce_only = true;
+  fill.qty = fill.filled_qty = fill.last_qty = D("0.100");
+  fill.last_price = D("3000");
+  auto r = ApplyOrderEvent(*s.store, fill, kNow);
+  REQUIRE(r.ok());
+  CHECK(r->rest_reads.empty());
+  CHECK(!s.OpenPosition("ETHUSDT", PositionSide::kBoth));
+  // The same fill without reduce-only could have opened a position: read by REST.
+  fill.reduce_only = false;
+  fill.transaction_time += 1;
+  auto opening = ApplyOrderEvent(*s.store, fill, kNow);
+  REQUIRE(opening.ok());
+  CHECK(opening->rest_reads == std::vector<std::string>{"ETHUSDT"});
+}

@@ -244,6 +244,16 @@ Result<Decimal> BinanceExchange::MarkPrice(const std::string& symbol) {
   return ParseMarkPrice(*body);
 }
 
+Result<std::optional<TimeMs>> BinanceExchange::LastFillTime(const std::string& symbol) {
+  // Without fromId or a time window the venue answers the newest trades of the last 7 days.
+  net::Params p;
+  p.Add("symbol", symbol);
+  p.Add("limit", "1");
+  auto body = client_->Signed("GET", "/fapi/v1/userTrades", p);
+  if (!body.ok()) return body.status().WithContext("reading the last fill of " + symbol);
+  return ParseNewestUserTradeTime(*body);
+}
+
 Result<bool> BinanceExchange::HedgeMode() {
   auto body = client_->Signed("GET", "/fapi/v1/positionSide/dual", net::Params());
   if (!body.ok()) return body.status().WithContext("reading the position mode");

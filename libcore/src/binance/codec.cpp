@@ -293,6 +293,20 @@ Result<Decimal> ParseMarkPrice(std::string_view json) {
   return mark;
 }
 
+Result<std::optional<TimeMs>> ParseNewestUserTradeTime(std::string_view json) {
+  JsonDoc doc(json, "userTrades");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  if (!doc.root().IsArray()) return Status::InvalidInput("userTrades: expected an array");
+  std::optional<TimeMs> newest;
+  for (const auto& row : doc.root().GetArray()) {
+    Fields f(row, "user trade");
+    const TimeMs t = f.Int("time");
+    KEEL_RETURN_IF_ERROR(f.status());
+    if (!newest || t > *newest) newest = t;
+  }
+  return newest;
+}
+
 Result<MarketDataEvent> ParseMarketDataEvent(std::string_view json) {
   JsonDoc doc(json, "market event");
   KEEL_RETURN_IF_ERROR(doc.status());

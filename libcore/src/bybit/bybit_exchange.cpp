@@ -379,6 +379,16 @@ Result<Decimal> BybitExchange::MarkPrice(const std::string& symbol) {
   return ParseMarkPrice(*result, symbol);
 }
 
+Result<std::optional<TimeMs>> BybitExchange::LastFillTime(const std::string& symbol) {
+  // Newest first; a page of 20 reaches past the funding rows that may sit on top.
+  net::Params p = WithCategory();
+  p.Add("symbol", symbol);
+  p.Add("limit", "20");
+  auto result = client_->Get("/v5/execution/list", p);
+  if (!result.ok()) return result.status().WithContext("reading the last fill of " + symbol);
+  return ParseNewestExecutionTime(*result);
+}
+
 Result<bool> BybitExchange::HedgeMode() {
   // Open positions say the mode (positionIdx 1 and 2 exist only in hedge mode); with none open, the
   // probe symbol's rows do (one row with positionIdx 0 in one-way mode, two in hedge mode).

@@ -231,6 +231,23 @@ Result<Decimal> ParseMarkPrice(std::string_view result_json, const std::string& 
   return Status::NotFound("tickers: no row for " + symbol);
 }
 
+Result<std::optional<TimeMs>> ParseNewestExecutionTime(std::string_view result_json) {
+  JsonDoc doc(result_json, "execution list");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  const Value* list = ArrayField(doc.root(), "list");
+  if (!list) return Status::InvalidInput("execution list: no \"list\" array");
+  std::optional<TimeMs> newest;
+  for (const auto& row : list->GetArray()) {
+    Fields f(row, "execution");
+    const std::string_view type = f.Str("execType");
+    const TimeMs t = f.Int("execTime");
+    KEEL_RETURN_IF_ERROR(f.status());
+    if (type == "Funding") continue;
+    if (!newest || t > *newest) newest = t;
+  }
+  return newest;
+}
+
 Result<OrderAck> ParseOrderAck(std::string_view result_json) {
   JsonDoc doc(result_json, "acknowledgement");
   KEEL_RETURN_IF_ERROR(doc.status());

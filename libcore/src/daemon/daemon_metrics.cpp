@@ -106,6 +106,8 @@ void DaemonMetrics::Update(const DaemonSample& s) {
   m.Bring(m.Plain("keel_unprotected_seconds_total", "Seconds positions spent without covering protection past the grace period"),
           e.unprotected_ms / 1000);
   m.Bring(m.Plain("keel_signals_total", "Signals taken"), e.signals_taken);
+  m.Bring(m.Plain("keel_rest_unanswered_total", "REST jobs that ended with no answer from the exchange"), e.rest_unanswered);
+  m.Bring(m.Plain("keel_rest_rate_refusals_total", "REST jobs the exchange refused for the rate"), e.rate_refusals);
   m.weight->Set(s.rest_weight_used);
   // The histogram takes what was added since the last sample.
   std::vector<double> added;

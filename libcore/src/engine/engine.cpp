@@ -40,6 +40,9 @@ const char* to_string(AlertKind k) {
     case AlertKind::kReconcileMismatch: return "reconcile-mismatch";
     case AlertKind::kBreaker: return "breaker";
     case AlertKind::kStreamDown: return "stream-down";
+    case AlertKind::kExchangeNotAnswering: return "exchange-not-answering";
+    case AlertKind::kRateLimited: return "rate-limited";
+    case AlertKind::kClockSkew: return "clock-skew";
     case AlertKind::kUnknownOutcome: return "unknown-outcome";
     case AlertKind::kLiquidation: return "liquidation";
     case AlertKind::kEntryFailed: return "entry-failed";
@@ -73,6 +76,7 @@ Engine::Engine(EngineSettings settings, StateStore& store, const Clock& clock, E
       workers_(workers),
       alerts_(alerts),
       worker_store_(store, loop) {
+  exchange_health_ = ExchangeHealth(settings_.daemon.stream_down_alert_ms);
   GuardLimits limits;
   limits.enabled = settings_.daemon.auto_replace_cancelled_orders;
   guard_.set_limits(limits);
@@ -112,6 +116,41 @@ bool Engine::WriteOrLog(const WriteBatch& batch, const std::string& what) {
   Status st = store_.Write(batch);
   if (!st.ok()) Log("store error " + what + ": " + st.message());
   return st.ok();
+}
+
+void Engine::LogWarning(const std::string& line) {
+  spdlog::warn("{}", line);
+  log_.push_back(format_utc(clock_.NowMs()) + " WARNING " + line);
+  if (log_.size() > 2000) log_.pop_front();
+}
+
+void Engine::ObserveExchange(const Status& outcome) {
+  if (outcome.IsTransport() || outcome.IsUnknownOutcome()) ++counters_.rest_unanswered;
+  if (IsRateRefusal(outcome)) ++counters_.rate_refusals;
+  exchange_health_.Observe(outcome, clock_.NowMs());
+}
+
+void Engine::CheckExchange(TimeMs now) {
+  for (const auto& c : exchange_health_.Check(now)) {
+    const AlertKind kind = c.condition == ExchangeHealth::Condition::kNotAnswering ? AlertKind::kExchangeNotAnswering
+                           : c.condition == ExchangeHealth::Condition::kRateRefused ? AlertKind::kRateLimited
+                                                                                   : AlertKind::kClockSkew;
+    RaiseAlert(kind, c.raised ? "exchange" : "exchange cleared", "", c.message);
+  }
+  // Silence is only seen by asking: when nothing has answered for half the alert time, one cheap
+  // public read (the mark price) goes out, so a frozen exchange is found within about twice the
+  // alert time even when keel has nothing else to ask.
+  if (probe_in_flight_ || !ready_ || shutting_down_ || instruments_.empty()) return;
+  const TimeMs quiet = now - std::max({exchange_health_.last_answer_ms(), started_ms_, last_probe_ms_});
+  if (quiet < settings_.daemon.stream_down_alert_ms / 2) return;
+  probe_in_flight_ = true;
+  last_probe_ms_ = now;
+  const std::string symbol = instruments_.begin()->first;
+  OnWorker<Result<Decimal>>([symbol](Exchange& ex) { return ex.MarkPrice(symbol); },
+                            [this, symbol](Result<Decimal> mark) {
+                              probe_in_flight_ = false;
+                              if (!mark.ok()) LogWarning("exchange probe (mark price of " + symbol + "): " + mark.status().message());
+                            });
 }
 
 void Engine::Log(const std::string& line) {
@@ -266,6 +305,7 @@ void Engine::FinishStart(Result<StartupReport> report, std::function<void(Status
   for (const auto& line : report->lines) Log("start-up: " + line);
   RestoreTrades();
   ready_ = true;
+  started_ms_ = clock_.NowMs();
   Log("ready: " + std::to_string(trades_.size()) + " active trade(s), " + (hedge_mode_ ? "hedge" : "one-way") +
       " mode, " + std::to_string(queued_events_.size()) + " stream event(s) queued during start-up");
   // Stream events that arrived meanwhile, in the order they arrived.
@@ -317,6 +357,24 @@ void Engine::OnPositionEvent(const PositionEvent& e) {
   ++counters_.stream_events;
   EventScope scope(event_started_);
   auto r = ApplyPositionEvent(store_, e, clock_.NowMs(), &reported_changes_);
+  for (const auto& p : e.positions) {
+    const std::string key = p.symbol + "/" + to_string(p.position_side);
+    auto it = pushed_untracked_.find(key);
+    if (p.amount.is_zero()) {
+      if (it != pushed_untracked_.end() && p.update_time >= it->second.exchange_updated_ms.value_or(0))
+        pushed_untracked_.erase(it);
+      continue;
+    }
+    if (!r.ok() || std::find(r->untracked.begin(), r->untracked.end(), key) == r->untracked.end()) continue;
+    PositionRecord pushed;
+    pushed.symbol = p.symbol;
+    pushed.position_side = p.position_side;
+    pushed.qty = p.amount;
+    pushed.entry_price = p.entry_price;
+    pushed.opened_ms = it != pushed_untracked_.end() ? it->second.opened_ms : clock_.NowMs();
+    pushed.exchange_updated_ms = p.update_time;
+    pushed_untracked_[key] = pushed;
+  }
   ApplyStreamResult(r, std::string(e.venue_event) + " " + e.reason);
   for (const auto& p : e.positions) AfterPositionChange(p.symbol, p.position_side);
 }

@@ -14,6 +14,21 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
   if (!ready_) return reply(ReplyOf(3, "refused", "", "the daemon is starting"));
   if (symbol && !instruments_.count(*symbol))
     return reply(ReplyOf(2, "refused", "", "symbol: " + *symbol + " is not a perpetual the exchange lists for trading"));
+  if (symbol) return FlattenLegs(symbol, {}, std::move(reply));
+  // "Close every position" means every one the exchange holds, not only those the store knows.
+  OnWorker<Result<std::vector<PositionReport>>>(
+      [](Exchange& ex) { return ex.Positions(); },
+      [this, reply](Result<std::vector<PositionReport>> positions) {
+        if (!positions.ok()) {
+          return reply(ReplyOf(ops::exit_code_for(positions.status()), "error", "",
+                               "reading the exchange's positions: " + positions.status().message()));
+        }
+        FlattenLegs(std::nullopt, *positions, reply);
+      });
+}
+
+void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<PositionReport>& on_exchange,
+                         ReplyFn reply) {
   PositionFilter open;
   open.state = PositionState::kOpen;
   if (symbol) open.symbol = symbol;
@@ -30,10 +45,22 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
     std::vector<std::string> entries;  // resting entries of the symbol, cancelled before the close
   };
   std::vector<Leg> legs;
-  for (const auto& p : *positions) legs.push_back({p.symbol, hedge_mode_ ? std::optional<PositionSide>(p.position_side) : std::nullopt, {}});
+  auto add_leg = [&](const std::string& sym, PositionSide side) -> Leg& {
+    const std::optional<PositionSide> leg_side = hedge_mode_ ? std::optional<PositionSide>(side) : std::nullopt;
+    for (auto& l : legs)
+      if (l.symbol == sym && l.side == leg_side) return l;
+    legs.push_back({sym, leg_side, {}});
+    return legs.back();
+  };
+  for (const auto& p : *positions) add_leg(p.symbol, p.position_side);
+  for (const auto& p : on_exchange)
+    if (!p.amount.is_zero() && (!symbol || p.symbol == *symbol)) add_leg(p.symbol, p.position_side);
   for (auto& [id, t] : trades_) {
     if (symbol && t->signal.symbol != *symbol) continue;
-    if (!t->entry_resting || !t->record.entry_client_order_id) continue;
+    if (t->finished || !t->record.entry_client_order_id) continue;
+    // A resting entry, or one still on its way (its answer not in, or its outcome unknown): either
+    // may fill after the position is read, so it is settled first (issue [1/6] case 4).
+    if (!t->entry_resting && t->phase != Trade::Phase::kEntering) continue;
     const Trade& trade = *t;  // a structured binding cannot be captured in C++17
     auto leg = std::find_if(legs.begin(), legs.end(), [&trade](const Leg& l) {
       return l.symbol == trade.signal.symbol && (!l.side || *l.side == trade.leg);
@@ -45,7 +72,7 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
     leg->entries.push_back(*t->record.entry_client_order_id);
   }
   if (symbol && legs.empty()) legs.push_back({*symbol, std::nullopt, {}});
-  if (legs.empty()) return reply(ReplyOf(0, "flat", "", "no open position in the store"));
+  if (legs.empty()) return reply(ReplyOf(0, "flat", "", "no open position on the exchange or in the store, no entry on its way"));
   for (auto& [id, t] : trades_) {
     if (symbol && t->signal.symbol != *symbol) continue;
     t->phase = Trade::Phase::kClosing;
@@ -63,8 +90,9 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
     const SafeCloseOptions o = CloseOptions(leg.symbol, leg.side, "flatten");
     Log("flatten " + leg.symbol + (leg.side ? std::string("/") + to_string(*leg.side) : std::string()) + " reason=operator" +
         (leg.entries.empty() ? std::string() : ", " + std::to_string(leg.entries.size()) + " resting entry(ies) cancelled first"));
+    const SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
     OnWorker<std::shared_ptr<Closed>>(
-        [this, o, leg](Exchange& ex) {
+        [this, o, leg, settle](Exchange& ex) {
           auto c = std::make_shared<Closed>();
           for (const auto& cid : leg.entries) {
             auto cancelled = ex.Cancel(OrderBook::kRegular, leg.symbol, cid);
@@ -76,10 +104,18 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
               c->problems.push_back("cancel of " + cid + ": " + cancelled.status().message());
               continue;
             }
-            // Cancelled without the order in the answer, or already ended: one query says how.
-            auto q = ex.Query(OrderBook::kRegular, leg.symbol, cid);
-            if (q.ok()) c->entries.push_back(*q);
-            else c->problems.push_back("query of " + cid + ": " + q.status().message());
+            // Cancelled without the order in the answer, already ended, or not there yet (its
+            // placement still on its way, or its outcome unknown: Binance -1007 can execute late):
+            // settled by client id before the position is read.
+            auto q = SettleByClientId(ex, OrderBook::kRegular, leg.symbol, cid, settle);
+            if (q.ok() && !is_terminal(q->status)) {
+              // It arrived after the cancel: cancelled again, now that it is there.
+              auto again = ex.Cancel(OrderBook::kRegular, leg.symbol, cid);
+              if (again.ok() && again->order) q = *again->order;
+              else q = ex.Query(OrderBook::kRegular, leg.symbol, cid);
+            }
+            if (q.ok() && is_terminal(q->status)) c->entries.push_back(*q);
+            else c->problems.push_back("entry " + cid + ": " + (q.ok() ? std::string("still ") + to_string(q->status) : q.status().message()));
           }
           c->close = SafeClose(ex, &worker_store_, o);
           return c;
@@ -97,13 +133,13 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
           if (!r.ok()) {
             code = ops::exit_code_for(r.status());
             line += r.status().message();
-          } else if (r->was_flat) {
-            line += "already flat";
           } else if (r->verified_flat) {
-            line += "closed " + r->closed_amount.ToString() + ", verified flat";
+            line += r->was_flat ? "already flat (proven by a read newer than the last fill)"
+                                : "closed " + r->closed_amount.ToString() + ", verified flat";
           } else {
+            // A read that said flat, or a close whose fill no newer read confirms, proves nothing.
             code = 4;
-            line += "close sent, not verified flat";
+            line += "not verified: " + r->not_verified_reason;
           }
           if (!c->problems.empty()) {
             // An entry that may still rest can still open a position: not a verified flatten.
@@ -113,8 +149,22 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
           Log("flatten " + line);
           results->push_back(line);
           *worst = std::max(*worst, code);
-          for (auto& [tid, t] : trades_)
-            if (t->signal.symbol == leg.symbol) t->close_in_flight = false;
+          std::vector<std::string> keep_closing;
+          bool owned = false;  // a trade answers for the leg (it keeps closing it itself)
+          for (auto& [tid, t] : trades_) {
+            if (t->signal.symbol != leg.symbol || (leg.side && t->leg != *leg.side)) continue;
+            t->close_in_flight = false;
+            owned |= !t->finished;
+            // Not proven flat: the operator asked for flat, so keel keeps at it (CloseUntilFlat)
+            // rather than leave the trade "closing" with nothing working on it.
+            if (code == 4 && !t->finished && t->closing_because.empty()) {
+              t->closing_because = "flatten by the operator, not verified";
+              keep_closing.push_back(tid);
+            }
+          }
+          if (code == 4 && !owned) RetryFlatten(leg.symbol, line);
+          else flatten_retries_.erase(leg.symbol);
+          for (const auto& tid : keep_closing) CloseUntilFlat(tid, 0);
           AfterPositionChange(leg.symbol, leg.side.value_or(PositionSide::kBoth));
           if (--*left > 0) return;
           reply(ReplyOf(*worst, *worst == 0 ? "flat" : "not-verified", "", "flatten", [&](JsonWriter& w) {
@@ -124,6 +174,26 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
           }));
         });
   }
+}
+
+void Engine::RetryFlatten(const std::string& symbol, const std::string& why) {
+  // A leg no trade owns (an orphan, an outside position) is flattened again, with a back-off and a
+  // bound: the answer already said "not verified", this is keel keeping at it.
+  const int attempt = ++flatten_retries_[symbol];
+  if (attempt > kMaxFlattenRetries) {
+    flatten_retries_.erase(symbol);
+    RaiseAlert(AlertKind::kUnknownOutcome, "flatten/" + symbol, symbol,
+               "flatten of " + symbol + " still not verified after " + std::to_string(kMaxFlattenRetries) +
+                   " more attempts: " + why + " (keel-close-position " + symbol + ")");
+    return;
+  }
+  const TimeMs wait = std::min<TimeMs>(60'000, 1000LL << std::min(attempt, 6));
+  Log("flatten " + symbol + " not verified: again in " + std::to_string(wait) + " ms (attempt " +
+      std::to_string(attempt + 1) + ")");
+  loop_.After(wait, [this, symbol] {
+    if (shutting_down_) return;
+    Flatten(symbol, [this, symbol](EngineReply r) { Log("flatten " + symbol + " (again): " + r.json); });
+  });
 }
 
 // ---- start-up: trades that were under way ----
@@ -150,8 +220,13 @@ void Engine::RestoreTrades() {
     auto held = OpenPositionOf(store_, r.symbol, t->leg);
     if (held.ok() && *held) t->entry_price = (*held)->entry_price;
     if (r.state == SignalState::kEntering) t->phase = Trade::Phase::kEntering;
-    else if (r.state == SignalState::kClosing) t->phase = Trade::Phase::kClosing;
-    else {
+    else if (r.state == SignalState::kClosing || r.state == SignalState::kUnresolved) {
+      // A rollback or close that a restart cut short (or that was never proven flat) is resumed:
+      // left alone it would hold the symbol and leave the position to the generic repair stop.
+      t->phase = Trade::Phase::kClosing;
+      t->rollback = r.detail.rfind("rolling back", 0) == 0 || r.detail.rfind("rollback", 0) == 0;
+      t->closing_because = "resumed after a restart: " + r.detail;
+    } else {
       // Protected once the position names the stop: the signal names it before it is sent, so a
       // stop whose placement a restart cut short is settled again (ResumeProtecting).
       const bool confirmed = r.stop_client_order_id && held.ok() && *held &&
@@ -174,9 +249,11 @@ void Engine::RestoreTrades() {
     const std::string id = r.id;
     const SignalState state = r.state;
     const bool protecting = t->phase == Trade::Phase::kProtecting;
+    const bool closing = !t->closing_because.empty();
     trades_[id] = std::move(t);
     if (state == SignalState::kEntering) VerifyEntry(id);
     else if (protecting) ResumeProtecting(id);
+    else if (closing) CloseUntilFlat(id, 0);
   }
 }
 
@@ -279,6 +356,8 @@ void Engine::StatusReport(ReplyFn reply, StatusPart part) {
   w.Key("account").String(settings_.account);
   w.Key("ready").Bool(ready_).Key("paused").Bool(paused_).Key("shutting_down").Bool(shutting_down_);
   w.Key("hedge_mode").Bool(hedge_mode_).Key("stream_live").Bool(stream_live_);
+  // Empty while the exchange answers; else what is wrong and since when (issue [1/6] case 7).
+  w.Key("exchange").String(exchange_health_.Describe(clock_.NowMs()));
   w.Key("now_ms").Int(clock_.NowMs());
   w.Key("trades").StartArray();
   for (const auto& [id, t] : trades_) {

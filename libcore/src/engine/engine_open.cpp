@@ -156,6 +156,19 @@ void Engine::OnEntryPlaced(const std::string& id, const std::string& cid, Result
   if (placed.ok()) {
     Log("entry " + cid + " placed: " + to_string(placed->status) +
         (t->maker() ? " @ " + placed->price.ToString() : std::string()));
+    if (!is_terminal(placed->status)) {
+      // The stream may have told the end already, and a read-back that lags still answers NEW
+      // (chaos seed 4421): the stored end stands; a filled order is never taken for resting,
+      // amended or cancelled.
+      auto stored = store_.Order(cid);
+      if (stored.ok() && *stored && is_terminal((*stored)->state)) {
+        Log("entry " + cid + ": the read-back answered " + to_string(placed->status) + " but keel already saw it " +
+            to_string((*stored)->state) + ": that stands");
+        if ((*stored)->filled_qty.is_positive()) return VerifyEntry(id);
+        placed->status = OrderStatus::kCanceled;
+        placed->filled_qty = Decimal();
+      }
+    }
     const bool dead = placed->status == OrderStatus::kCanceled || placed->status == OrderStatus::kExpired ||
                       placed->status == OrderStatus::kRejected;
     if (dead && placed->filled_qty.is_zero()) {
@@ -478,6 +491,34 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
   }
   if (!t) return;
   const bool working = placed.ok() && (placed->status == OrderStatus::kNew || placed->status == OrderStatus::kPartiallyFilled);
+  if (!placed.ok() && IsRateRefusal(placed.status()) && !t->finished && !t->close_in_flight &&
+      t->closing_because.empty()) {
+    // "Too many requests" is the exchange saying "wait", never a verdict on the order: rolling
+    // back would meet the same wall with the close (seed 70665). The exit goes again once the
+    // wait is over; meanwhile the position is exposed, and the operator is told.
+    const TimeMs wait = std::max<TimeMs>(1000, placed.status().retry_after_ms());
+    if (is_stop) {
+      if (t->record.stop_client_order_id == cid) t->record.stop_client_order_id.reset();
+      RaiseAlert(AlertKind::kUnprotectedPosition, id + "/rate", t->signal.symbol,
+                 "signal " + id + ": the exchange refused the stop for its rate (" + placed.status().message() +
+                     "): sending it again in " + std::to_string(wait / 1000) + " s; the position has no stop until then");
+    } else {
+      if (t->record.take_profit_client_order_id == cid) t->record.take_profit_client_order_id.reset();
+    }
+    SaveSignal(*t, std::string(is_stop ? "stop" : "take-profit") + " waiting: rate-limited by the exchange, again in " +
+                       std::to_string(wait) + " ms",
+               Provenance{Source::kRest, std::nullopt, "rate limited"});
+    Log("signal " + id + ": " + to_string(purpose) + " " + cid + " refused for the rate (" + placed.status().message() +
+        "): again in " + std::to_string(wait) + " ms");
+    loop_.After(wait, [this, id, purpose] {
+      Trade* tr = TradeOf(id);
+      if (!tr || tr->finished || tr->close_in_flight || !tr->closing_because.empty()) return;
+      if (purpose == OrderPurpose::kStop && (tr->phase != Trade::Phase::kProtecting || tr->record.stop_client_order_id)) return;
+      if (purpose != OrderPurpose::kStop && tr->record.take_profit_client_order_id) return;
+      PlaceExit(id, purpose);
+    });
+    return;
+  }
   if (!is_stop) {
     t->take_profit_done = true;
     if (!working) {
@@ -571,37 +612,67 @@ void Engine::Rollback(const std::string& id, const std::string& why) {
   Trade* t = TradeOf(id);
   if (!t) return;
   ++counters_.rollbacks;
-  t->close_in_flight = true;
   t->phase = Trade::Phase::kClosing;
   t->record.state = SignalState::kClosing;
+  t->closing_because = why;
+  t->rollback = true;
   SaveSignal(*t, "rolling back: " + why, Provenance{Source::kEngine, std::nullopt, "rollback"});
   Log("signal " + id + ": rolling back " + t->signal.symbol + ": " + why);
+  CloseUntilFlat(id, 0);
+}
+
+void Engine::CloseUntilFlat(const std::string& id, int attempt) {
+  Trade* t = TradeOf(id);
+  if (!t || shutting_down_) return;
+  t->close_in_flight = true;
+  const std::string why = t->closing_because;
+  const std::string what = t->rollback ? "rollback" : "close";
   const SafeCloseOptions o = CloseOptions(t->signal.symbol, hedge_mode_ ? std::optional<PositionSide>(t->leg) : std::nullopt,
-                                          "rollback of signal " + id + ": " + why);
+                                          what + " of signal " + id + ": " + why);
   OnWorker<Result<SafeCloseResult>>(
       [this, o](Exchange& ex) { return SafeClose(ex, &worker_store_, o); },
-      [this, id, why](Result<SafeCloseResult> r) {
+      [this, id, why, what, attempt](Result<SafeCloseResult> r) {
         Trade* tr = TradeOf(id);
         if (!tr) return;
         tr->close_in_flight = false;
         const std::string symbol = tr->signal.symbol;
-        if (r.ok() && (r->verified_flat || r->was_flat)) {
-          tr->record.state = SignalState::kRolledBack;
-          SaveSignal(*tr, "rolled back (" + why + "): " + (r->was_flat ? std::string("already flat") :
-                          "closed " + r->closed_amount.ToString() + ", verified flat"),
-                     Provenance{Source::kRest, r->flat_as_of ? std::optional<TimeMs>(r->flat_as_of) : std::nullopt, "rolled back"});
-          RaiseAlert(AlertKind::kRollback, id, symbol, "signal " + id + " rolled back on " + symbol + ": " + why +
-                                                          (r->was_flat ? "; nothing was open" : "; closed and verified flat"));
-        } else {
-          tr->record.state = SignalState::kUnresolved;
-          const std::string detail = r.ok() ? "close sent but not verified flat" : r.status().message();
-          SaveSignal(*tr, "rollback failed (" + why + "): " + detail, Provenance{Source::kRest, std::nullopt, "rollback failed"});
-          RaiseAlert(AlertKind::kRollbackFailed, id, symbol,
-                     "signal " + id + ": rollback on " + symbol + " not verified: " + detail + " (keel-close-position)");
+        if (r.ok() && r->verified_flat) {
+          // Only a read newer than the last fill that shows flat ends it: "the read said flat" is
+          // not evidence while reads lag.
+          const std::string outcome = r->was_flat ? std::string("verified flat by a read newer than the last fill")
+                                                  : "closed " + r->closed_amount.ToString() + ", verified flat";
+          const std::string after = attempt > 0 ? " (attempt " + std::to_string(attempt + 1) + ")" : std::string();
+          tr->record.state = tr->rollback ? SignalState::kRolledBack : SignalState::kClosed;
+          SaveSignal(*tr, std::string(tr->rollback ? "rolled back" : "closed") + " (" + why + "): " + outcome + after,
+                     Provenance{Source::kRest, r->flat_as_of ? std::optional<TimeMs>(r->flat_as_of) : std::nullopt,
+                                tr->rollback ? "rolled back" : "closed"});
+          if (tr->rollback)
+            RaiseAlert(AlertKind::kRollback, id, symbol, "signal " + id + " rolled back on " + symbol + ": " + why + "; " + outcome + after);
+          else
+            Log("signal " + id + ": " + symbol + " " + outcome + after);
+          tr->closing_because.clear();
+          tr->finished = true;
+          ScheduleExitCleanup(id, tr->rollback ? "rolled back" : "closed");
+          ForgetIfDone(id);
+          return;
         }
-        tr->finished = true;
-        ScheduleExitCleanup(id, "rolled back");
-        ForgetIfDone(id);
+        // Not proven flat: the signal stays unresolved and keel keeps at it. The position keeps its
+        // stop meanwhile (only a verified close cancels protection).
+        const std::string detail = r.ok() ? r->not_verified_reason : r.status().message();
+        TimeMs wait = std::min<TimeMs>(60'000, 1000LL << std::min(attempt, 6));
+        if (r.ok()) wait = std::max(wait, r->retry_after_ms);
+        else wait = std::max<TimeMs>(wait, r.status().retry_after_ms());
+        tr->record.state = SignalState::kUnresolved;
+        SaveSignal(*tr, what + " not verified (" + why + "): " + detail + "; trying again in " + std::to_string(wait / 1000) + " s",
+                   Provenance{Source::kRest, std::nullopt, what + " not verified"});
+        if (attempt == 0) {
+          RaiseAlert(tr->rollback ? AlertKind::kRollbackFailed : AlertKind::kUnknownOutcome, id, symbol,
+                     "signal " + id + ": " + what + " on " + symbol + " not verified: " + detail +
+                         " (keel keeps trying; by hand: keel-close-position " + symbol + ")");
+        }
+        Log("signal " + id + ": " + what + " on " + symbol + " not verified (" + detail + "): again in " +
+            std::to_string(wait) + " ms");
+        loop_.After(wait, [this, id, attempt] { CloseUntilFlat(id, attempt + 1); });
       });
 }
 

@@ -22,7 +22,7 @@ void Engine::PeriodicOrphanScan() {
 
 void Engine::OnOrphanScan(Result<AccountReport> account) {
   orphan_scan_in_flight_ = false;
-  if (!account.ok()) return Log("orphan scan: the exchange could not be read: " + account.status().message());
+  if (!account.ok()) return LogWarning("orphan scan: the exchange could not be read: " + account.status().message());
   // Judged against the store as it is now: what the stream applied meanwhile is newer (seed 004).
   auto view = LoadStoreView(store_);
   if (!view.ok()) return Log("orphan scan: store error: " + view.status().message());

@@ -5,6 +5,32 @@
 #include "keel/model/json_writer.h"
 
 namespace keel {
+namespace {
+
+// A stop or take-profit price already on the wrong side of the market would fire at once, or be
+// refused, right after the entry filled: two fills for nothing (issue [1/6] case 8). Refused
+// before anything is sent. A level given in percent is placed from the fill and cannot be wrong.
+Status CheckLevelsAgainstMark(const Signal& s, Decimal mark) {
+  if (!mark.is_positive()) return Status::Ok();
+  const bool is_long = s.direction == PositionSide::kLong;
+  if (s.stop_loss.price) {
+    const Decimal stop = *s.stop_loss.price;
+    if (is_long ? stop >= mark : stop <= mark)
+      return Status::InvalidInput("stop_loss: " + stop.ToString() + " is " + (is_long ? "at or above" : "at or below") +
+                                  " the mark " + mark.ToString() + " of " + s.symbol + ": a " + (is_long ? "LONG" : "SHORT") +
+                                  "'s stop must be " + (is_long ? "below" : "above") + " it (nothing was sent)");
+  }
+  if (s.take_profit && s.take_profit->price) {
+    const Decimal tp = *s.take_profit->price;
+    if (is_long ? tp <= mark : tp >= mark)
+      return Status::InvalidInput("take_profit: " + tp.ToString() + " is " + (is_long ? "at or below" : "at or above") +
+                                  " the mark " + mark.ToString() + " of " + s.symbol + ": a " + (is_long ? "LONG" : "SHORT") +
+                                  "'s take-profit must be " + (is_long ? "above" : "below") + " it (nothing was sent)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 // ---- signals ----
 
@@ -48,9 +74,12 @@ void Engine::TakeSignal(const Signal& s, const std::string& origin, ReplyFn repl
   }
   if (s.action == SignalAction::kClose) return CloseTrade(s, origin, reply);
   if (paused_) return reply(ReplyOf(2, "refused", s.id, "paused: no new entries (keel-ctl resume)"));
-  if (s.notional && !mark_read && instruments_.count(s.symbol) && !books_.count(s.symbol) && !marks_.count(s.symbol)) {
-    // Just started, or the symbol's market stream is not flowing: the size is worked out at the
-    // mark read by REST. Taken afterwards from the top (its id may have been used meanwhile).
+  const bool priced_levels = (s.stop_loss.price) || (s.take_profit && s.take_profit->price);
+  if ((s.notional || priced_levels) && !mark_read && instruments_.count(s.symbol) && !marks_.count(s.symbol) &&
+      (priced_levels || !books_.count(s.symbol))) {
+    // Just started, or the symbol's market stream is not flowing: the size is worked out, and a
+    // stop or take-profit price checked, at the mark read by REST. Taken afterwards from the top
+    // (its id may have been used meanwhile).
     Log("signal " + s.id + ": no market data for " + s.symbol + " yet: reading its mark price");
     const std::string symbol = s.symbol;
     OnWorker<Result<Decimal>>([symbol](Exchange& ex) { return ex.MarkPrice(symbol); },
@@ -112,14 +141,31 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
   }
   auto rounded = instrument.RoundQuantity(qty, Rounding::kDown);
   if (!rounded.ok()) return rounded.status();
-  if (*rounded < instrument.min_qty || !rounded->is_positive())
-    return Status::InvalidInput((s.qty ? "qty: " : "notional: ") + s.symbol + " needs at least " +
-                                instrument.min_qty.ToString() + " (step " + instrument.step_size.ToString() + "), the signal gives " +
-                                qty.ToString());
+  if (*rounded < instrument.min_qty || !rounded->is_positive()) {
+    // In the signal's own units: contracts for qty, the quote currency for notional.
+    if (s.qty)
+      return Status::InvalidInput("qty: " + s.symbol + " needs at least " + instrument.min_qty.ToString() + " (step " +
+                                  instrument.step_size.ToString() + "), the signal gives " + qty.ToString());
+    auto least = instrument.min_qty.Mul(reference, Rounding::kUp);
+    return Status::InvalidInput("notional: " + s.notional->ToString() + " USDT buys " + qty.ToString() + " " + s.symbol +
+                                " at " + reference.ToString() + "; the least the exchange takes is " +
+                                instrument.min_qty.ToString() + " (step " + instrument.step_size.ToString() + "), about " +
+                                (least.ok() ? least->ToString() : std::string("?")) + " USDT");
+  }
   if (*rounded != qty && s.qty)
     return Status::InvalidInput("qty: " + qty.ToString() + " is not a multiple of " + s.symbol + "'s step " +
                                 instrument.step_size.ToString());
   qty = *rounded;
+  // The exchange's largest order (a market entry: MARKET_LOT_SIZE; a limit one: LOT_SIZE), refused
+  // here rather than by the exchange after keel has written its intent (-4005).
+  const std::optional<Decimal> most = s.entry == EntryKind::kMaker ? instrument.max_qty : instrument.MaxMarketQuantity();
+  if (most && qty > *most) {
+    std::string asked = s.qty ? "qty: " + qty.ToString() : "notional: " + s.notional->ToString() + " USDT (" + qty.ToString() + ")";
+    return Status::InvalidInput(asked + " is more than the " + most->ToString() + " " + s.symbol +
+                                " the exchange takes in one " + (s.entry == EntryKind::kMaker ? "limit" : "market") +
+                                " order: send a smaller signal");
+  }
+  KEEL_RETURN_IF_ERROR(CheckLevelsAgainstMark(s, mark != marks_.end() ? mark->second : reference));
   Decimal notional;
   if (reference.is_positive()) {
     auto n = qty.Mul(reference, Rounding::kUp);

@@ -26,6 +26,10 @@ struct Engine::Trade {
   bool finished = false;
   // A rollback or flatten (SafeClose) is on its way: its own result closes the trade.
   bool close_in_flight = false;
+  // The trade must end flat (CloseUntilFlat): set from the first attempt until one is verified,
+  // the waits between attempts included. Empty: no such close. The text is why (for the record).
+  std::string closing_because;
+  bool rollback = false;  // that close is a rollback: the signal ends rolled back, not closed
   // The entry order as sent, and while it rests on the exchange (a maker entry: until it fills, its
   // time limit cancels it, or the venue does).
   Decimal entry_qty;
@@ -77,6 +81,16 @@ inline SignalRecord ReceivedSignal(const std::string& id, const std::string& sym
 EngineReply ReplyOf(int code, const std::string& result, const std::string& id, const std::string& detail,
                     const std::function<void(JsonWriter&)>& more = {});
 
+// The status a REST job's result carries, when it is a Result (what the exchange said of it).
+template <typename T>
+const Status* OutcomeOf(const Result<T>& r) {
+  return &r.status();
+}
+template <typename R>
+const Status* OutcomeOf(const R&) {
+  return nullptr;
+}
+
 // REST work: runs on a worker, its result comes back to the engine thread.
 template <typename R>
 void Engine::OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> done) {
@@ -90,6 +104,7 @@ void Engine::OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> do
     auto result = std::make_shared<R>(job(ex));
     loop_.Post([this, result, done = std::move(done)] {
       --jobs_in_flight_;
+      if (const Status* outcome = OutcomeOf(*result)) ObserveExchange(*outcome);
       done(std::move(*result));
       MaybeFinishShutdown();
     });

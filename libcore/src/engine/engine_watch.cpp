@@ -141,7 +141,7 @@ void Engine::ForgetIfDone(const std::string& id) {
 
 void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
   Trade* t = ActiveTradeOn(symbol, side);
-  if (!t || t->phase == Trade::Phase::kEntering || t->close_in_flight) return;
+  if (!t || t->phase == Trade::Phase::kEntering || t->close_in_flight || !t->closing_because.empty()) return;
   auto held = OpenPositionOf(store_, symbol, side);
   if (!held.ok() || *held) return;
   // Flat: the trade is over. Exits still resting after a moment are cancelled.
@@ -171,6 +171,7 @@ void Engine::WatchProtection() {
   if (shutting_down_) return;
   const TimeMs now = clock_.NowMs();
   CheckStream(now);
+  CheckExchange(now);
   std::vector<PositionRecord> positions;
   std::vector<OrderRecord> open_orders;
   Status read = ReadOpen(positions, open_orders);
@@ -194,6 +195,33 @@ void Engine::WatchProtection() {
       RaiseAlert(AlertKind::kUnprotectedPosition, key, p.symbol,
                  key + " " + p.qty.ToString() + " has had no covering stop for " + std::to_string(age) + " ms: placing one");
       Repair(p);
+    }
+    // Pushed positions keel does not track: the grace holds for them too. Once protected they are
+    // adopted into the store (and leave this list); until then the repair is tried again.
+    for (auto it = pushed_untracked_.begin(); it != pushed_untracked_.end();) {
+      if (seen.count(it->first)) {
+        it = pushed_untracked_.erase(it);
+        continue;
+      }
+      const PositionRecord& p = it->second;
+      // A keel entry on the leg is being verified: the position is most likely its fill, and its
+      // own stop follows the verification (HandleUntracked; chaos seed 784).
+      if (Trade* t = ActiveTradeOn(p.symbol, p.position_side); t && t->phase == Trade::Phase::kEntering) {
+        ++it;
+        continue;
+      }
+      seen.insert(it->first);
+      auto since = unprotected_since_.emplace(it->first, p.opened_ms).first->second;
+      const TimeMs age = now - since;
+      if (age > settings_.daemon.protect_grace_ms && !repairing_.count(it->first) &&
+          settings_.daemon.orphan_policy == OrphanPolicy::kProtect) {
+        counters_.unprotected_ms += settings_.watch_interval_ms;
+        RaiseAlert(AlertKind::kUnprotectedPosition, it->first, p.symbol,
+                   it->first + " " + p.qty.ToString() + " (pushed by the stream, not tracked) has had no covering stop for " +
+                       std::to_string(age) + " ms: placing one");
+        Repair(p);
+      }
+      ++it;
     }
     for (auto it = unprotected_since_.begin(); it != unprotected_since_.end();)
       it = seen.count(it->first) ? std::next(it) : unprotected_since_.erase(it);
@@ -231,12 +259,14 @@ void Engine::Repair(const PositionRecord& p) {
   const PositionSide side = p.position_side;
   Log("protect " + key + " stop_pct=" + o.stop_pct.ToString() + " reason=unprotected");
   OnWorker<Result<ProtectResult>>(
-      [this, symbol, side, instrument, o](Exchange& ex) -> Result<ProtectResult> {
+      [this, symbol, side, instrument, o, pushed = p](Exchange& ex) -> Result<ProtectResult> {
         auto rows = ex.PositionRows(symbol);
         if (!rows.ok()) return rows.status();
         // A read older than what the stream put in the store is stale (seed 004): the stream's
         // position is the one to protect.
         auto held = OpenPositionOf(worker_store_, symbol, side);
+        // A position keel does not track is judged against what the stream pushed of it.
+        if (held.ok() && !*held && pushed.exchange_updated_ms && !pushed.qty.is_zero()) *held = pushed;
         for (const auto& row : *rows) {
           if (row.position_side != side) continue;
           if (held.ok() && *held && (*held)->exchange_updated_ms && row.update_time < *(*held)->exchange_updated_ms) {
@@ -292,6 +322,7 @@ void Engine::HandleUntracked(const std::string& key) {
   PositionRecord p;
   p.symbol = symbol;
   p.position_side = side;
+  if (auto pushed = pushed_untracked_.find(key); pushed != pushed_untracked_.end()) p = pushed->second;
   Repair(p);
 }
 
@@ -342,7 +373,7 @@ void Engine::ResyncSymbols(const std::vector<std::string>& symbols, bool settle_
       [this, wanted, account, grace](Result<Read> r) {
         for (const auto& s : wanted) resyncing_.erase(s);
         if (!r.ok()) {
-          Log("resync failed: " + r.status().message());
+          LogWarning("resync failed: " + r.status().message());
           return;
         }
         for (const auto& line : r->settled) Log("stray order settled: " + line);

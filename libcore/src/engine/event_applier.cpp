@@ -151,6 +151,12 @@ Status apply_fill(StateStore& store, const OrderEvent& e, bool keels_order, bool
       opened.exchange_updated_ms = e.transaction_time;
       b.PutOpenPosition(opened, Provenance{Source::kStream, e.transaction_time, why});
       r.notes.push_back(key + ": opened " + delta.ToString() + " @ " + e.last_price.ToString());
+    } else if (reduce_only && held->newest_exchange_ms > 0) {
+      // A reduce-only or closePosition fill cannot open anything: on a leg the store has just
+      // closed, it is the fill behind the position push that came first (pushes of different
+      // topics arrive in any order; the simulator and the venues stamp the order after the
+      // position). Journaled, and nothing to read (seed 004's wasted read).
+      r.notes.push_back(key + ": reduce-only fill on a leg already closed by its position report: journaled");
     } else {
       r.notes.push_back(key + ": fill on a position the store does not track: reading by REST");
       add_read(r, e.symbol);
@@ -230,7 +236,7 @@ Result<ApplyResult> ApplyOrderEvent(StateStore& store, const OrderEvent& e, Time
   if (*mine) apply_to_order(**mine, e, now, b, r);
   if (e.is_fill() && e.book == OrderBook::kRegular) {
     const bool keels = mine->has_value();
-    const bool reduce_only = keels ? (*mine)->reduce_only : e.reduce_only;
+    const bool reduce_only = keels ? (*mine)->reduce_only || (*mine)->close_position : e.reduce_only || e.close_position;
     KEEL_RETURN_IF_ERROR(apply_fill(store, e, keels, reduce_only, now, reported, b, r));
   }
   KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("applying " + std::string(e.venue_event) + " " + e.client_order_id));

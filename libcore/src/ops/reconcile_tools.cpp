@@ -154,7 +154,9 @@ Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& o) {
       w.Key("avg_price").Number(c.avg_price).EndObject();
     }
     w.EndArray();
-    w.Key("verified_flat").Bool(r->verified_flat).Key("cancelled").StartArray();
+    w.Key("verified_flat").Bool(r->verified_flat);
+    if (!r->verified_flat) w.Key("not_verified").String(r->not_verified_reason);
+    w.Key("cancelled").StartArray();
     for (const auto& c : r->cancelled) w.String(c);
     w.EndArray().Key("steps").StartArray();
     for (const auto& s : r->steps) w.String(s);

@@ -36,6 +36,9 @@ Result<std::string> StatusText(const std::string& json) {
       << (paused ? ", PAUSED (no new entries)" : "") << (Text(d, "shutting_down") == "yes" ? ", shutting down" : "")
       << ", stream " << (Text(d, "stream_live") == "yes" ? "live" : "DOWN") << ", "
       << (Text(d, "hedge_mode") == "yes" ? "hedge" : "one-way") << " mode\n";
+  // Blind is said first, before anything that may read as "all is well".
+  if (const std::string exchange = Text(d, "exchange"); exchange != "-" && !exchange.empty())
+    out << "WARNING: " << exchange << "\n";
   out << "\ntrades\n";
   Table trades({"SIGNAL", "SYMBOL", "PHASE", "DETAIL"});
   if (const auto* a = Array(d, "trades"))

@@ -79,10 +79,13 @@ Status record_refused(StateStore* store, const std::string& client_order_id, Tim
   return store->Write(b);
 }
 
-// A row of this leg newer than `after` (the last fill), read again while the reads lag. nullopt:
-// no such read came within the attempts.
-Result<std::optional<PositionReport>> fresh_row(Exchange& ex, const SafeCloseOptions& o, PositionSide side,
-                                                TimeMs after, SafeCloseResult& r) {
+// The rows of the leg (every leg of the symbol when none is named), once every one of them is at
+// least as new as `after` (the last fill), read again while the reads lag. nullopt: no such read
+// came within the attempts.
+Result<std::optional<std::vector<PositionReport>>> fresh_rows(Exchange& ex, const SafeCloseOptions& o,
+                                                              std::optional<PositionSide> side, TimeMs after,
+                                                              SafeCloseResult& r) {
+  using Rows = std::vector<PositionReport>;
   for (int i = 0; i < o.verify_attempts; ++i) {
     if (i > 0) o.sleep(o.verify_interval_ms);
     auto rows = ex.PositionRows(o.symbol);
@@ -90,14 +93,27 @@ Result<std::optional<PositionReport>> fresh_row(Exchange& ex, const SafeCloseOpt
       r.steps.push_back("position read failed: " + rows.status().message());
       continue;
     }
+    Rows mine;
+    bool behind = false;
     for (const auto& row : *rows) {
-      if (row.position_side != side) continue;
-      if (row.update_time >= after) return std::optional<PositionReport>(row);
-      r.steps.push_back("position read " + std::to_string(i + 1) + " is older than the fill (" +
+      if (side && row.position_side != *side) continue;
+      mine.push_back(row);
+      if (row.update_time >= after) continue;
+      behind = true;
+      r.steps.push_back("position read " + std::to_string(i + 1) + " is older than the last fill (" +
                         format_utc(row.update_time) + " < " + format_utc(after) + "): reading again");
     }
+    if (!behind && !mine.empty()) return std::optional<Rows>(std::move(mine));
   }
-  return std::optional<PositionReport>();
+  return std::optional<Rows>();
+}
+
+Result<std::optional<PositionReport>> fresh_row(Exchange& ex, const SafeCloseOptions& o, PositionSide side,
+                                                TimeMs after, SafeCloseResult& r) {
+  auto rows = fresh_rows(ex, o, side, after, r);
+  if (!rows.ok()) return rows.status();
+  if (!*rows) return std::optional<PositionReport>();
+  return std::optional<PositionReport>((*rows)->front());
 }
 
 // The close order's final word: its answer if terminal, else asked for until it is.
@@ -185,10 +201,9 @@ void cancel_protection(Exchange& ex, StateStore* store, const SafeCloseOptions& 
   }
 }
 
-}  // namespace
-
-Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeCloseOptions& o) {
-  SafeCloseResult r;
+// Step 1: what cannot be right is refused before anything is sent. The answer is the largest
+// market order the exchange takes (MARKET_LOT_SIZE), when keel can model the symbol.
+Result<std::optional<Decimal>> check_request(Exchange& ex, const SafeCloseOptions& o) {
   KEEL_RETURN_IF_ERROR(ValidateSymbol(o.symbol));
   auto listed = ex.Instruments();
   if (!listed.ok()) return listed.status().WithContext("reading the exchange's symbols");
@@ -196,10 +211,119 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
     return Status::NotFound("the exchange does not list " + o.symbol + ": nothing was sent (check the symbol)");
   }
   KEEL_RETURN_IF_ERROR(check_position_mode(ex, o));
-  // The largest market order the exchange accepts; a symbol keel cannot model may still be closed.
   auto instrument = listed->Find(o.symbol);
-  const std::optional<Decimal> chunk_max = instrument.ok() ? instrument->MaxMarketQuantity() : std::nullopt;
+  return instrument.ok() ? instrument->MaxMarketQuantity() : std::nullopt;
+}
 
+void not_verified(SafeCloseResult& r, const std::string& why) {
+  r.not_verified_reason = why;
+  r.steps.push_back("NOT VERIFIED: " + why);
+}
+
+// The read said flat. That is proof only when the read is known to be current: newer than the
+// account's last fill in the symbol (a position that opened after a lagging read shows as a flat
+// row from before it, seed 004), and newer than what keel last applied to its own record.
+Status prove_already_flat(Exchange& ex, StateStore* store, const SafeCloseOptions& o,
+                          const std::optional<PositionRecord>& mine, SafeCloseResult& r) {
+  r.was_flat = true;
+  r.position_side = mine ? mine->position_side : o.position_side.value_or(PositionSide::kBoth);
+  auto last_fill = ex.LastFillTime(o.symbol);
+  if (!last_fill.ok()) {
+    not_verified(r, "cannot prove " + o.symbol + " flat: the trade history could not be read (" +
+                        last_fill.status().message() + ")");
+    return Status::Ok();
+  }
+  TimeMs after = last_fill->value_or(0);
+  if (mine) after = std::max(after, mine->exchange_updated_ms.value_or(0) + 1);
+  std::optional<PositionSide> leg;
+  if (mine || o.position_side) leg = r.position_side;
+  auto rows = fresh_rows(ex, o, leg, after, r);
+  if (!rows.ok()) return rows.status();
+  if (!*rows) {
+    not_verified(r, "cannot prove " + o.symbol + " flat: reads lag (no position read as new as " +
+                        (*last_fill ? "the last fill, " + format_utc(**last_fill) : std::string("keel's record")) +
+                        " came); the position may be open: run again, or look at the exchange's own view");
+    return Status::Ok();
+  }
+  for (const auto& row : **rows) {
+    if (row.amount.is_zero()) continue;
+    // The fresh read shows a position the first read missed: not flat, and nothing was closed.
+    r.was_flat = false;
+    not_verified(r, "a newer read shows " + o.symbol + "/" + to_string(row.position_side) + " " +
+                        row.amount.ToString() + " open: run the close again");
+    return Status::Ok();
+  }
+  r.verified_flat = true;
+  for (const auto& row : **rows) r.flat_as_of = std::max(r.flat_as_of, row.update_time);
+  r.steps.push_back(o.symbol + " is already flat on the exchange (read of " + format_utc(r.flat_as_of) + ", " +
+                    (*last_fill ? "no fill after it" : std::string("no fill in the exchange's history")) +
+                    "): nothing to close");
+  if (!mine) return Status::Ok();
+  cancel_protection(ex, store, o, r);
+  WriteBatch b(o.now());
+  b.ClosePosition(o.symbol, r.position_side, o.now(), o.reason,
+                  Provenance{Source::kRest, r.flat_as_of, "proven flat: a position read newer than the last fill"});
+  return store->Write(b);
+}
+
+// Steps 3 and 4 for one chunk: its intent written, the order sent, its outcome settled (asked for
+// by client id, never sent twice). nullopt: the chunk was refused or its outcome stays unknown,
+// and nothing more may be sent.
+Result<std::optional<OrderReport>> close_chunk(Exchange& ex, StateStore* store, const SafeCloseOptions& o,
+                                               const PositionReport& p, Decimal qty, TimeMs id_time,
+                                               SafeCloseResult& r) {
+  PlaceOrder close;
+  close.client_order_id = MakeClientOrderId(o.account, OrderPurpose::kClose, o.symbol, id_time);
+  close.symbol = o.symbol;
+  close.side = r.close_side;
+  close.position_side = p.position_side;
+  close.type = OrderType::kMarket;
+  close.qty = qty;
+  close.reduce_only = true;  // one-way: reduceOnly; hedge: the adapter holds it to the closing pair
+  if (store) {
+    IntentRecord intent{close.client_order_id, OrderPurpose::kClose, o.symbol, r.close_side, p.position_side,
+                        qty, std::nullopt, o.reason, o.now()};
+    const OrderRecord pending = PendingRecordOf(close, OrderPurpose::kClose, qty, o.now());
+    WriteBatch b(o.now());
+    b.PutIntent(intent, Provenance{Source::kOperator, std::nullopt, o.reason})
+        .PutOrder(pending, Provenance{Source::kOperator, std::nullopt, "sending close"});
+    KEEL_RETURN_IF_ERROR(store->Write(b).WithContext("recording the close intent"));
+  }
+  auto placed = ex.Place(close);
+  r.sent = true;
+  if (!placed.ok() && !placed.status().IsUnknownOutcome()) {
+    r.steps.push_back("close " + close.client_order_id + " refused: " + placed.status().message());
+    KEEL_RETURN_IF_ERROR(record_refused(store, close.client_order_id, o.now(), placed.status().message()));
+    if (IsRateRefusal(placed.status())) {
+      r.retry_after_ms = std::max<TimeMs>(placed.status().retry_after_ms(), 1000);
+      not_verified(r, "the exchange asked to wait (rate limit) before the close of " + o.symbol +
+                          ": nothing was closed; run again after " + std::to_string(r.retry_after_ms / 1000) + " s");
+    }
+    if (!placed.status().IsExchange()) return placed.status().WithContext("closing " + o.symbol);
+    return std::optional<OrderReport>();
+  }
+  if (placed.ok()) r.steps.push_back("close " + close.client_order_id + " answered " + to_string(placed->status));
+  auto outcome = known_outcome(ex, o, close, std::move(placed), r);
+  if (!outcome.ok()) {
+    // Not knowing what the last close did, keel sends nothing more: it would be a guess.
+    r.steps.push_back(outcome.status().message() + ": no further close is sent");
+    return std::optional<OrderReport>();
+  }
+  r.close_orders.push_back(*outcome);
+  KEEL_RETURN_IF_ERROR(record_order(store, close.client_order_id, *outcome, o.now(), "close answered"));
+  return std::optional<OrderReport>(*outcome);
+}
+
+}  // namespace
+
+Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeCloseOptions& o) {
+  SafeCloseResult r;
+  // 1. Refuse what cannot be right.
+  auto chunk_max_read = check_request(ex, o);
+  if (!chunk_max_read.ok()) return chunk_max_read.status();
+  const std::optional<Decimal> chunk_max = *chunk_max_read;
+
+  // 2. Read the position just before sending.
   auto position = read_position(ex, o.symbol, o.position_side);
   if (!position.ok()) return position.status().WithContext("reading " + o.symbol + " before closing");
   auto tracked = tracked_position(store, o.symbol, o.position_side);
@@ -214,31 +338,7 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
     if (!position.ok()) return position.status().WithContext("reading " + o.symbol + " before closing");
   }
   if (!*position) {
-    r.was_flat = true;
-    r.position_side = mine ? mine->position_side : o.position_side.value_or(PositionSide::kBoth);
-    if (!mine) {
-      r.verified_flat = true;  // nothing open on the exchange, nothing open in keel's record
-      r.steps.push_back(o.symbol + " is already flat on the exchange: nothing to close");
-      return r;
-    }
-    // keel holds it open: flat is proven only by a read newer than what keel last applied to it.
-    const TimeMs known = mine->exchange_updated_ms.value_or(0);
-    auto row = fresh_row(ex, o, r.position_side, known + 1, r);
-    if (!row.ok()) return row.status();
-    if (!*row || !(*row)->amount.is_zero()) {
-      r.steps.push_back("ALERT: keel holds " + o.symbol + " open and the exchange reads it flat, but no read newer "
-                        "than keel's record proves it: left as it is (see keel-reconcile)");
-      return r;
-    }
-    r.verified_flat = true;
-    r.flat_as_of = (*row)->update_time;
-    r.steps.push_back(o.symbol + " is already flat on the exchange (read of " + format_utc(r.flat_as_of) +
-                      ", newer than keel's record): nothing to close");
-    cancel_protection(ex, store, o, r);
-    WriteBatch b(o.now());
-    b.ClosePosition(o.symbol, r.position_side, o.now(), o.reason,
-                    Provenance{Source::kRest, r.flat_as_of, "proven flat: a position read newer than keel's record"});
-    KEEL_RETURN_IF_ERROR(store->Write(b));
+    KEEL_RETURN_IF_ERROR(prove_already_flat(ex, store, o, mine, r));
     return r;
   }
 
@@ -264,49 +364,22 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
     orders_left += static_cast<int>(std::min<std::int64_t>(chunks, 1000));
   }
   while (remaining.is_positive() && orders_left-- > 0) {
-    PlaceOrder close;
-    // Each order is its own intent with its own id: the ids are made from distinct milliseconds.
+    // 3 and 4. One chunk, its own intent and id (ids made from distinct milliseconds), settled.
     last_id_time = std::max(o.now(), last_id_time + 1);
-    close.client_order_id = MakeClientOrderId(o.account, OrderPurpose::kClose, o.symbol, last_id_time);
-    close.symbol = o.symbol;
-    close.side = r.close_side;
-    close.position_side = p.position_side;
-    close.type = OrderType::kMarket;
-    close.qty = chunk_max && remaining > *chunk_max ? *chunk_max : remaining;
-    close.reduce_only = true;  // one-way: reduceOnly; hedge: the adapter holds it to the closing pair
-    if (store) {
-      IntentRecord intent{close.client_order_id, OrderPurpose::kClose, o.symbol, r.close_side, p.position_side,
-                          *close.qty, std::nullopt, o.reason, o.now()};
-      const OrderRecord pending = PendingRecordOf(close, OrderPurpose::kClose, *close.qty, o.now());
-      WriteBatch b(o.now());
-      b.PutIntent(intent, Provenance{Source::kOperator, std::nullopt, o.reason})
-          .PutOrder(pending, Provenance{Source::kOperator, std::nullopt, "sending close"});
-      KEEL_RETURN_IF_ERROR(store->Write(b).WithContext("recording the close intent"));
-    }
-    auto placed = ex.Place(close);
-    r.sent = true;
-    if (!placed.ok() && !placed.status().IsUnknownOutcome()) {
-      r.steps.push_back("close " + close.client_order_id + " refused: " + placed.status().message());
-      KEEL_RETURN_IF_ERROR(record_refused(store, close.client_order_id, o.now(), placed.status().message()));
-      if (!placed.status().IsExchange()) return placed.status().WithContext("closing " + o.symbol);
-      break;
-    }
-    if (placed.ok()) r.steps.push_back("close " + close.client_order_id + " answered " + to_string(placed->status));
-    auto outcome = known_outcome(ex, o, close, std::move(placed), r);
-    if (!outcome.ok()) {
-      // Not knowing what the last close did, keel sends nothing more: it would be a guess.
-      r.steps.push_back(outcome.status().message() + ": no further close is sent");
-      break;
-    }
-    r.close_orders.push_back(*outcome);
-    KEEL_RETURN_IF_ERROR(record_order(store, close.client_order_id, *outcome, o.now(), "close answered"));
-    auto row = fresh_row(ex, o, p.position_side, outcome->update_time, r);
+    auto filled = close_chunk(ex, store, o, p, chunk_max && remaining > *chunk_max ? *chunk_max : remaining,
+                              last_id_time, r);
+    if (!filled.ok()) return filled.status();
+    if (!*filled) break;
+    // 5. A read newer than the fill says what is left.
+    auto row = fresh_row(ex, o, p.position_side, (*filled)->update_time, r);
     if (!row.ok()) return row.status();
     if (!*row) {
-      r.steps.push_back("no position read newer than the fill of " + close.client_order_id + " came: cannot prove flat");
+      not_verified(r, "no position read newer than the fill of " + (*filled)->client_order_id +
+                          " came: cannot prove " + o.symbol + " flat (reads lag): run again");
       break;
     }
     if ((*row)->amount.is_zero()) {
+      // The one decision that says "verified": a read newer than the last fill shows flat.
       r.verified_flat = true;
       r.flat_as_of = (*row)->update_time;
       r.steps.push_back("verified flat: a position read of " + format_utc((*row)->update_time) +
@@ -314,18 +387,20 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
       break;
     }
     if ((*row)->amount.sign() != p.amount.sign()) {
-      r.steps.push_back("the position turned over to " + (*row)->amount.ToString() + ": stopping");
+      not_verified(r, "the position turned over to " + (*row)->amount.ToString() + ": stopping");
       break;
     }
     remaining = (*row)->amount.abs();
     r.steps.push_back(o.symbol + "/" + to_string(p.position_side) + " still " + (*row)->amount.ToString() +
-                      " after " + close.client_order_id + ": closing the rest");
+                      " after " + (*filled)->client_order_id + ": closing the rest");
   }
   if (!r.verified_flat) {
-    r.steps.push_back("ALERT: " + o.symbol + " is not proven flat after " + std::to_string(r.close_orders.size()) +
-                      " close order(s)");
+    if (r.not_verified_reason.empty())
+      not_verified(r, o.symbol + " is not proven flat after " + std::to_string(r.close_orders.size()) +
+                          " close order(s): run again");
     return r;
   }
+  // 6. Proven flat: the protective orders go and the close is recorded.
   cancel_protection(ex, store, o, r);
   auto still_held = tracked_position(store, o.symbol, r.position_side);
   if (!still_held.ok()) return still_held.status().WithContext("recording the close of " + o.symbol);

@@ -516,6 +516,27 @@ Body order_list(Call& c, bool history) {
 Body order_realtime(Call& c) { return order_list(c, false); }
 Body order_history(Call& c) { return order_list(c, true); }
 
+// The account's fills, newest first (a symbol is required here; Bybit also takes none for the last
+// 7 days). The trade history does not lag with stale reads: it is the evidence that a lagging flat
+// position row is out of date.
+Body execution_list(Call& c) {
+  KEEL_RETURN_IF_ERROR(c.Linear());
+  auto symbol = c.Symbol();
+  if (!symbol.ok()) return symbol.status();
+  std::vector<SimTrade> trades = c.ex.Trades(c.account, *symbol);
+  std::reverse(trades.begin(), trades.end());
+  const SimInstrument& inst = c.ex.FindMarket(*symbol)->instrument();
+  return Page(c, trades, 50, 100, [&](JsonWriter& w, const SimTrade& t) {
+    const SimOrder* order = c.ex.FindOrder(c.account, t.order_id);
+    if (!order) return;
+    const SimAlgoOrder* algo = order->algo_id ? c.ex.FindAlgo(c.account, *order->algo_id) : nullptr;
+    const bybit::OrderView view = algo ? bybit::ViewOf(*algo, order) : bybit::ViewOf(*order);
+    const bool closing = t.realized_pnl.is_positive() || t.realized_pnl.is_negative() || view.reduce_only;
+    bybit::WriteExecution(w, view, inst, std::to_string(t.id), t.price, t.qty, t.commission, t.maker,
+                          closing ? t.qty : Decimal(), t.time, t.id);
+  });
+}
+
 // ---- positions and account ----
 
 Body position_list(Call& c) {
@@ -642,6 +663,7 @@ const Endpoint kEndpoints[] = {
     {"GET", "/v5/order/realtime", Security::kSigned, order_realtime},
     {"GET", "/v5/order/history", Security::kSigned, order_history},
     {"GET", "/v5/position/list", Security::kSigned, position_list},
+    {"GET", "/v5/execution/list", Security::kSigned, execution_list},
     {"GET", "/v5/account/wallet-balance", Security::kSigned, wallet_balance},
     {"GET", "/v5/account/info", Security::kSigned, account_info},
     {"GET", "/v5/user/query-api", Security::kSigned, api_key_info},

@@ -78,6 +78,10 @@ Result<SimAlgoOrder> SimExchange::DoPlaceAlgoOrder(AccountId id, const NewAlgoOr
   algo.create_time = algo.update_time = now();
   const Decimal reference = algo.working_type == WorkingType::kMarkPrice ? s->market->mark() : s->market->last();
   if (fires(algo, reference)) return venue_error(-2021, "Order would immediately trigger.");
+  if (refuse_stops_next_ != 0 && r.position_tpsl.empty()) {
+    if (refuse_stops_next_ > 0) --refuse_stops_next_;
+    return venue_error(-2021, "Order would immediately trigger.");
+  }
 
   a.algos.emplace(algo.algo_id, algo);
   a.open_algos.insert(algo.algo_id);

@@ -91,6 +91,7 @@ Status SimVenue::Apply(const SimCommand& c) {
   if (c.verb == "clear") {
     if (c.what != "faults") return Status::InvalidInput("clear: only \"faults\" can be cleared");
     faults_.Clear();
+    exchange_->RefuseStops(0);
     stale_.Stop();
     return Status::Ok();
   }
@@ -139,6 +140,12 @@ Status SimVenue::Apply(const SimCommand& c) {
     };
     if (c.what == "minimal_ack") return set_count(faults_.minimal_ack_next, "count");
     if (c.what == "rate_limit") return set_count(faults_.rate_limit_next, "count");
+    if (c.what == "refuse_stops") {
+      int n = 0;
+      KEEL_RETURN_IF_ERROR(set_count(n, "count"));
+      exchange_->RefuseStops(n);
+      return Status::Ok();
+    }
     if (c.what == "stream_duplicate") return set_count(faults_.stream.duplicate_next, "count");
     if (c.what == "stream_reorder") return set_count(faults_.stream.reorder_next, "count");
     if (c.what == "stream_drop") return set_count(faults_.stream.drop_per_mille, "per_mille");

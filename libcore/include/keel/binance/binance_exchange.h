@@ -31,6 +31,7 @@ class BinanceExchange final : public Exchange {
   Result<std::vector<PositionReport>> PositionRows(const std::string& symbol) override;
   Result<std::vector<OrderReport>> OpenOrders() override;
   Result<bool> HedgeMode() override;
+  Result<std::optional<TimeMs>> LastFillTime(const std::string& symbol) override;
   Result<AccountReport> Account() override;
   Result<AccountAndListing> AccountAndInstruments() override;
   Result<Decimal> MarkPrice(const std::string& symbol) override;

@@ -61,6 +61,8 @@ Result<std::vector<PositionReport>> ParsePositionRisk(std::string_view json, boo
 Result<bool> ParseDualSidePosition(std::string_view json);
 // /fapi/v1/premiumIndex?symbol= : its markPrice.
 Result<Decimal> ParseMarkPrice(std::string_view json);
+// /fapi/v1/userTrades?symbol=: the newest "time" among the trades (nullopt for none).
+Result<std::optional<TimeMs>> ParseNewestUserTradeTime(std::string_view json);
 
 // ---- user-data stream ----
 // ORDER_TRADE_UPDATE and ALGO_UPDATE become OrderEvents, ACCOUNT_UPDATE a PositionEvent (the

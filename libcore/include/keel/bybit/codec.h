@@ -62,6 +62,11 @@ Result<InstrumentPage> ParseInstrumentPage(std::string_view result_json);
 // markPrice of the one row of /v5/market/tickers?category=linear&symbol=S.
 Result<Decimal> ParseMarkPrice(std::string_view result_json, const std::string& symbol);
 
+// /v5/execution/list: the newest execTime among the rows that move a position (every execType but
+// Funding; one Bybit adds later counts as a fill: a value keel does not know is never dropped).
+// nullopt for none.
+Result<std::optional<TimeMs>> ParseNewestExecutionTime(std::string_view result_json);
+
 // The acknowledgement of create, amend and cancel: {"orderId","orderLinkId"}, nothing more.
 struct OrderAck {
   std::string order_id;

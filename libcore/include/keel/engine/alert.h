@@ -19,6 +19,9 @@ enum class AlertKind {
   kUnknownOutcome,       // an order's outcome could not be settled
   kLiquidation,          // the exchange liquidated or deleveraged a position
   kEntryFailed,          // a signal's entry could not be placed
+  kExchangeNotAnswering,  // REST calls get no answer (and their all-clear)
+  kRateLimited,          // the exchange keeps refusing for the rate
+  kClockSkew,            // the exchange refuses keel's timestamps
 };
 const char* to_string(AlertKind kind);
 

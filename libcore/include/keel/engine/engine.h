@@ -30,6 +30,7 @@
 #include "keel/engine/engine_loop.h"
 #include "keel/engine/engine_store.h"
 #include "keel/engine/event_applier.h"
+#include "keel/engine/exchange_health.h"
 #include "keel/engine/latency.h"
 #include "keel/engine/replacement_guard.h"
 #include "keel/engine/risk_limits.h"
@@ -85,6 +86,8 @@ struct EngineCounters {
   std::int64_t stream_drops = 0;     // live -> down transitions
   std::int64_t rest_jobs = 0;
   std::int64_t unprotected_ms = 0;  // summed over positions past the grace period
+  std::int64_t rest_unanswered = 0;  // REST jobs that ended with no answer (transport, timeout, 5xx)
+  std::int64_t rate_refusals = 0;    // REST jobs the exchange refused for the rate
 };
 
 class Engine {
@@ -199,6 +202,17 @@ class Engine {
   void OnExitPlaced(const std::string& signal_id, OrderPurpose purpose, const std::string& client_order_id,
                     Result<OrderReport> placed);
   void Rollback(const std::string& signal_id, const std::string& why);
+  // The close of a trade that must end flat (a rollback, or a close a restart cut short), run until
+  // a read proves it flat: each attempt not verified leaves the signal unresolved, alerts once and
+  // tries again after a back-off (or the exchange's Retry-After). `rollback`: the trade ends rolled
+  // back, else closed.
+  void CloseUntilFlat(const std::string& signal_id, int attempt);
+  // Flatten's work once the positions to close are known: the store's, the exchange's (a flatten
+  // of everything reads them first), and every leg with a keel entry resting or in flight.
+  void FlattenLegs(std::optional<std::string> symbol, const std::vector<PositionReport>& on_exchange, ReplyFn reply);
+  void RetryFlatten(const std::string& symbol, const std::string& why);
+  static constexpr int kMaxFlattenRetries = 8;
+  std::map<std::string, int> flatten_retries_;  // symbol -> flattens sent again, not yet verified
   // SafeClose's settings for one leg (nullopt: the only one), with the engine's retries and clock.
   SafeCloseOptions CloseOptions(const std::string& symbol, std::optional<PositionSide> leg,
                                 const std::string& reason) const;
@@ -240,6 +254,16 @@ class Engine {
   Status SaveSignal(Trade& t, const std::string& detail, Provenance provenance, WriteBatch* batch = nullptr);
   void RaiseAlert(AlertKind kind, const std::string& subject, const std::string& symbol, const std::string& message);
   void Log(const std::string& line);
+  void LogWarning(const std::string& line);  // logged as a warning: something the operator should see
+  // What a REST job's result says of the exchange (answering, refusing for the rate, silent).
+  void ObserveExchange(const Status& outcome);
+  // Alerts (and their all-clears) for an exchange that does not answer, refuses for the rate or
+  // refuses keel's clock; a cheap read when nothing has answered for a while, so silence is seen.
+  void CheckExchange(TimeMs now);
+  ExchangeHealth exchange_health_{30'000};
+  bool probe_in_flight_ = false;
+  TimeMs last_probe_ms_ = 0;
+  TimeMs started_ms_ = 0;  // when the engine became ready
   template <typename R>
   void OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> done);
   void MaybeFinishShutdown();
@@ -266,6 +290,10 @@ class Engine {
   std::map<std::string, std::unique_ptr<Trade>> trades_;     // active (unfinished) signals by id
   std::map<std::string, TimeMs> unprotected_since_;          // "SYMBOL/SIDE"
   std::set<std::string> repairing_;                          // "SYMBOL/SIDE" with a stop on its way
+  // Positions the stream pushed that keel does not track, as pushed (amount, entry, the venue's
+  // time): a REST read older than the push is judged against it, and the protection watch keeps
+  // at them until keel tracks them with a stop or a push says they are flat (issue [1/6] case 3).
+  std::map<std::string, PositionRecord> pushed_untracked_;
   std::set<std::string> resyncing_;                          // symbols being read by REST
   std::map<std::string, TimeMs> last_client_id_ms_;
   SignalRate signal_rate_;

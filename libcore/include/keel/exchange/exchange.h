@@ -162,6 +162,10 @@ class Exchange {
   virtual Result<bool> HedgeMode() = 0;
   // The price the venue values positions and MARK_PRICE triggers at.
   virtual Result<Decimal> MarkPrice(const std::string& symbol) = 0;
+  // The venue time of the account's newest fill in `symbol` (any order, keel's or not; funding is
+  // not a fill), from the trade history: nullopt when there was none in the venue's window. A flat
+  // position row older than this is a read that has not caught up (seed 004), never proof of flat.
+  virtual Result<std::optional<TimeMs>> LastFillTime(const std::string& symbol) = 0;
 };
 
 const char* to_string(OrderBook book);
@@ -169,6 +173,11 @@ const char* to_string(OrderBook book);
 // including a rate-limit refusal), or it was never sent (kTransport, or refused by keel before
 // sending). Everything else about a placement is an unknown outcome, settled by client order id.
 bool IsDefiniteRejection(const Status& status);
+// True for the exchange's "too many requests" on either venue (HTTP 429 or 418, Bybit's retCode
+// 10006 or its 403 IP limit): a request to wait (status.retry_after_ms() says how long when the
+// venue said), never a verdict on the order. Nothing was executed, and the same request sent again
+// after the wait may well be accepted.
+bool IsRateRefusal(const Status& status);
 // The report of positions and open orders, as_of the newest venue time among them.
 AccountReport AccountReportOf(std::vector<PositionReport> positions, std::vector<OrderReport> orders);
 

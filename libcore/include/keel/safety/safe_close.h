@@ -9,7 +9,9 @@
 //   4. a lost answer is settled by querying the client order id; an order is never sent twice, and
 //      the next chunk is sent only once the previous one's fill is known;
 //   5. flat is proven, not assumed: the last close's fill is known (answer or query) and a position
-//      read newer than that fill shows the position flat; a stale read is read again, boundedly;
+//      read newer than that fill shows the position flat; a stale read is read again, boundedly.
+//      A read that shows flat before anything is sent proves it only when it is newer than the
+//      account's last fill in the symbol (the trade history) and than keel's own record;
 //   6. only then are the position's protective orders (keel's) cancelled and the close recorded.
 //      Not proven flat: alert, and the caller exits 4.
 
@@ -36,10 +38,14 @@ struct SafeCloseOptions {
   std::string reason = "closed by operator";
 };
 
+// Only verified_flat means "flat": was_flat says what a read showed, which a lagging read can get
+// wrong. A caller that is not verified says "not verified" (exit 4) and tries again later.
 struct SafeCloseResult {
-  bool was_flat = false;        // nothing to close when asked
+  bool was_flat = false;        // a read showed nothing to close when asked (not proof)
   bool sent = false;            // at least one close order was sent
   bool verified_flat = false;   // proven flat by a read newer than the last fill
+  std::string not_verified_reason;  // why not, and what to do, when !verified_flat
+  TimeMs retry_after_ms = 0;    // the exchange asked to wait this long (a rate refusal) before again
   std::vector<OrderReport> close_orders;  // one per chunk, as the exchange last reported each
   PositionSide position_side = PositionSide::kBoth;
   Side close_side = Side::kSell;

@@ -124,6 +124,10 @@ class SimExchange {
   // countdownCancelAll: every open order on the symbol is cancelled unless this is called again
   // within countdown_ms; 0 switches it off.
   Status SetCountdown(AccountId id, const std::string& symbol, TimeMs countdown_ms);
+  // The next n conditional placements are refused as a trigger the market has already passed
+  // (-2021; Bybit 110092): what the venue answers when the price runs through a stop between a
+  // signal and its stop's placement (seed 001). -1: every one.
+  void RefuseStops(int n) { refuse_stops_next_ = n; }
 
   // ---- events, in the order the exchange emits them ----
   std::vector<UserEvent> TakeUserEvents();
@@ -291,6 +295,7 @@ class SimExchange {
   std::vector<UserEvent> user_events_;
   std::vector<MarketEvent> market_events_;
   bool market_events_enabled_ = true;
+  int refuse_stops_next_ = 0;
   bool advancing_ = false;  // Advance is not re-entered by what it sets off
   Counters counters_;
   mutable std::vector<LedgerEntry> ledger_;
