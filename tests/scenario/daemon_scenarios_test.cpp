@@ -408,3 +408,31 @@ TEST_CASE("daemon: an exchange that stops answering is an alert and a line in st
   REQUIRE(text.ok());
   CHECK(!Contains(*text, "WARNING"));
 }
+
+// Issue [1/6] case 6 (chaos seed 70665): a stop refused for the rate is "wait", never "rejected".
+// Rolling back would meet the same refusal with the close; the stop goes again after the wait the
+// exchange asked for, and the operator is told the position is bare meanwhile.
+TEST_CASE("daemon: a stop refused for the rate is sent again after the wait, not rolled back") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(1000);
+  // The stop's placement is the request after the entry and its verification (on Bybit also the
+  // entry's read-back).
+  REQUIRE(s.Control(OnBybit() ? R"({"fault":"rate_limit","count":1,"after":3})"
+                              : R"({"fault":"rate_limit","count":1,"after":2})").ok());
+  REQUIRE(s.Signal(R"({"id":"r-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"}})").exit_code == 0);
+  s.Run(500);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("BTCUSDT") == D("0.010"));
+  CHECK(Contains(s.SignalOf("r-1")->detail, "rate-limited"));
+  CHECK(s.alerts.Count(AlertKind::kUnprotectedPosition) == 1);
+  CHECK(s.alerts.Count(AlertKind::kRollback) == 0);
+  s.Run(70'000);
+  CHECK(s.SignalOf("r-1")->state == SignalState::kOpen);
+  CHECK(Contains(s.SignalOf("r-1")->detail, "protected by stop"));
+  CHECK(s.ExchangeAmount("BTCUSDT") == D("0.010"));  // never closed
+  CHECK(s.VenueOpenAlgoOrders("BTCUSDT") == 1);
+  CHECK(s.alerts.Count(AlertKind::kRollback) == 0);
+  CHECK(s.venue->exchange().counters().orders_placed == 1);  // the entry only: no close
+  CHECK(s.InvariantFindings() == "");
+}

@@ -50,7 +50,7 @@ struct Pool {
 }  // namespace
 
 TEST_CASE("virtual workers: a sleeping job lets the next one run; each resumes when the clock reaches it") {
-  Pool p(2);
+  Pool p(3);  // two for these jobs, one kept for protective ones
   p.workers->Submit(p.Job("a", {200, 200}));
   p.workers->Submit(p.Job("b", {100}));
   // Both ran up to their first sleep at once, without the clock moving.
@@ -81,4 +81,16 @@ TEST_CASE("virtual workers: Cancel ends sleeping jobs where they are and never s
   CHECK(p.workers->InFlight() == 0);
   p.RunFor(300);
   CHECK(p.trace == std::vector<std::string>{"a@0"});
+}
+
+TEST_CASE("virtual workers: one worker is kept for protective jobs, which also go before queued ones") {
+  Pool p(2);
+  p.workers->Submit(p.Job("read1", {1000}));
+  p.workers->Submit(p.Job("read2", {100}));  // waits: the other worker is kept
+  CHECK(p.trace == std::vector<std::string>{"read1@0"});
+  p.workers->Submit(p.Job("stop", {}), JobPriority::kProtective);
+  CHECK(p.trace == std::vector<std::string>{"read1@0", "stop@0"});
+  p.RunFor(1200);
+  CHECK(p.trace == std::vector<std::string>{"read1@0", "stop@0", "read1@1000", "read2@1000", "read2@1100"});
+  CHECK(p.workers->InFlight() == 0);
 }

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <future>
 #include <set>
 
 #include "keel/net/worker_threads.h"
@@ -29,4 +30,24 @@ TEST_CASE("worker threads: every job runs once on a thread of its own index; Sto
   threads.Run([&] { ++ran; });  // after Stop: dropped, nothing would read its answer
   CHECK(ran == 301);
   CHECK(threads.InFlight() == 0);
+}
+
+TEST_CASE("worker threads: with every other thread busy, an urgent job still runs; a normal one waits") {
+  net::WorkerThreads threads(2);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> slow_started, urgent_ran;
+  std::atomic<bool> second_ran{false};
+  threads.Run([&](std::size_t) {
+    slow_started.set_value();
+    released.wait();  // a settle asleep under lagging reads
+  });
+  slow_started.get_future().wait();
+  threads.Run([&](std::size_t) { second_ran = true; });  // another read: waits for the slow one
+  threads.Run([&](std::size_t) { urgent_ran.set_value(); }, /*urgent=*/true);
+  urgent_ran.get_future().wait();  // ran on the kept thread while the slow job holds the other
+  CHECK(!second_ran);
+  release.set_value();
+  threads.Stop();
+  CHECK(second_ran);
 }

@@ -24,9 +24,11 @@ namespace {
 constexpr TimeMs kStart = 1'795'165'200'000;
 constexpr const char* kAccount = "demo";
 
-// Alerts are the engine's own account of itself: the checker does not read them.
-struct IgnoredAlerts final : AlertSink {
-  void Raise(const Alert&) override {}
+// Alerts are the engine's own account of itself: the checker reads only whether one was raised
+// when the exchange went silent (silent-blindness), never what they say of positions.
+struct RecordedAlerts final : AlertSink {
+  std::vector<std::pair<std::string, TimeMs>> raised;
+  void Raise(const Alert& a) override { raised.emplace_back(to_string(a.kind), a.at); }
 };
 
 class World {
@@ -67,12 +69,14 @@ class World {
       while (next_fault < plan_.faults.size() && plan_.faults[next_fault].at <= now) Inject(plan_.faults[next_fault++]);
       Step();
     }
-    // Quiet: every fault off, the stream back, the daemon up; then time to settle.
+    // Quiet: every fault off, the stream back, the daemon up; then time to settle. A freeze runs
+    // its course: an exchange that answers nothing for a minute is what it is about.
     (void)venue_->Apply(sim::ParseSimCommandJson(R"({"clear":"faults"})").value());
     pending_off_.clear();
     if (down_since_ >= 0) restart_at_ = clock_.NowMs();
     if (!stream_up_) reconnect_at_ = clock_.NowMs();
-    const TimeMs end = clock_.NowMs() + plan_.options.quiet_ms;
+    TimeMs end = clock_.NowMs() + plan_.options.quiet_ms;
+    if (frozen_until_ >= 0) end = std::max(end, frozen_until_ + 40'000);  // time to settle after the thaw
     while (clock_.NowMs() < end) Step();
     return Judge();
   }
@@ -155,6 +159,11 @@ class World {
   void Wait(TimeMs ms) {
     for (TimeMs left = ms; left > 0; left -= 50) {
       clock_.Advance(left < 50 ? left : 50);
+      if (frozen_until_ >= 0) {
+        // The exchange is frozen: nothing moves, nothing is sent; its streams stay connected.
+        if (clock_.NowMs() < frozen_until_) continue;
+        Thaw();
+      }
       venue_->Tick();
       auto events = venue_->TakeDueUserEvents();
       for (auto& e : events) {
@@ -175,6 +184,12 @@ class World {
         }
       }
     }
+  }
+
+  void Thaw() {
+    blind_.emplace_back(frozen_since_, clock_.NowMs());
+    frozen_until_ = -1;
+    transport_->FailNext(0);
   }
 
   void Deliver(const sim::StreamItem& item) {
@@ -206,7 +221,12 @@ class World {
     const int generation = generation_;
     unanswered_[s.asked.id] = generation;
     loop_->Post([this, s] {
-      engine_->SubmitSignal(s.json, "chaos", [this, id = s.asked.id](EngineReply) { unanswered_.erase(id); });
+      engine_->SubmitSignal(s.json, "chaos", [this, s](EngineReply reply) {
+        unanswered_.erase(s.asked.id);
+        // "flat": a close signal answered 0 claims every leg of its symbol flat, now.
+        if (s.close && reply.exit_code == 0)
+          claims_.push_back(Claim{Claim::Kind::kFlat, clock_.NowMs(), s.asked.symbol, "", "", "close signal " + s.asked.id + " answered flat"});
+      });
     });
   }
 
@@ -240,6 +260,28 @@ class World {
         }
         reconnect_at_ = clock_.NowMs() + f.duration_ms;
         break;
+      case FaultClass::kFreeze:
+        if (frozen_until_ >= 0) {
+          ++outcome_.faults_skipped;
+          return;
+        }
+        frozen_since_ = clock_.NowMs();
+        frozen_until_ = frozen_since_ + f.duration_ms;
+        transport_->FailNext(1 << 30);
+        break;
+      case FaultClass::kOutsidePosition: {
+        sim::NewOrderRequest r;
+        r.symbol = f.symbol;
+        r.side = f.side == "BUY" ? Side::kBuy : Side::kSell;
+        r.type = OrderType::kMarket;
+        r.quantity = f.qty;
+        r.client_order_id = "web-" + std::to_string(clock_.NowMs());
+        if (frozen_until_ >= 0 || !venue_->exchange().PlaceOrder(0, r).ok()) {
+          ++outcome_.faults_skipped;
+          return;
+        }
+        break;
+      }
       case FaultClass::kKill:
         if (!alive() || kill_pending_) {
           ++outcome_.faults_skipped;
@@ -269,8 +311,14 @@ class World {
           {"hang", "start", "the daemon did not start again" +
                                 (start_failures_.empty() ? std::string() : ": " + start_failures_.back())});
     const std::string truth_json = sim::GroundTruthJson(venue_->exchange(), 0, venue_->refusals());
+    if (frozen_until_ >= 0) Thaw();
     CheckInput input;
     input.signals = asked_;
+    input.outside = plan_.outside;
+    input.claims = claims_;
+    input.blind = blind_;
+    input.alerts = alerts_.raised;
+    input.blind_alert_after_ms = settings_.daemon.stream_down_alert_ms * 3 / 2 + 1000;
     input.daemon_down = down_;
     input.grace_ms = settings_.daemon.protect_grace_ms;
     input.tolerance_ms = settings_.watch_interval_ms + 750;
@@ -311,7 +359,11 @@ class World {
   std::unique_ptr<VirtualLoop> loop_;
   std::vector<std::unique_ptr<Exchange>> worker_exchanges_;
   std::unique_ptr<VirtualWorkers> workers_;
-  IgnoredAlerts alerts_;
+  RecordedAlerts alerts_;
+  std::vector<Claim> claims_;
+  TimeMs frozen_since_ = -1;
+  TimeMs frozen_until_ = -1;
+  std::vector<std::pair<TimeMs, TimeMs>> blind_;
   std::unique_ptr<Engine> engine_;
   EpisodeOutcome outcome_;
   int generation_ = 0;

@@ -85,7 +85,11 @@ void JudgeEpisode(const std::string& truth_json, StateStore& store, const CheckI
     outcome.violations.push_back({"checker", "store", view.status().ToString()});
     return;
   }
-  auto found = CheckEpisode(*truth, *view, input, &outcome.figures);
+  CheckInput judged = input;
+  auto claims = ClaimsInJournal(store);
+  if (!claims.ok()) outcome.violations.push_back({"checker", "journal", claims.status().ToString()});
+  else judged.claims.insert(judged.claims.end(), claims->begin(), claims->end());
+  auto found = CheckEpisode(*truth, *view, judged, &outcome.figures);
   outcome.violations.insert(outcome.violations.end(), found.begin(), found.end());
   // A lifecycle: an entry order (keel's client id kdemo-e…) that filled, so a position opened.
   const std::string entry_prefix = ClientIdPrefix("demo") + "e";

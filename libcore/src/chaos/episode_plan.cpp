@@ -131,6 +131,49 @@ PlannedFault DrawFault(Draw& d, TimeMs at) {
   }
 }
 
+// The faults of issue [1/6], drawn after the others so that every earlier seed keeps the plan it
+// had and gains these: REST reads 10-30 s behind across closes, flattens and rollbacks; stops the
+// exchange refuses (rollbacks) or refuses for the rate (a wait); a position opened outside keel;
+// an exchange that answers nothing for up to a minute.
+void DrawLaterFaults(Draw& d, EpisodePlan& plan) {
+  const TimeMs active = plan.options.active_ms;
+  auto at = [&] { return d.In(0, active / 100 - 1) * 100; };
+  if (d.Chance(35)) {
+    const TimeMs ms = d.In(10, 30) * 1000;
+    plan.faults.push_back(Sim(at(), "stale_reads_long",
+                              R"({"fault":"stale_reads","ms":)" + std::to_string(ms) + R"(,"what":")" +
+                                  (d.Chance(50) ? "positions" : "all") + "\"}",
+                              d.In(10, 30) * 1000, R"({"fault":"stale_reads","ms":0})"));
+  }
+  if (d.Chance(20))
+    plan.faults.push_back(Sim(at(), "refuse_stops", R"({"fault":"refuse_stops","count":)" + std::to_string(d.In(1, 2)) + "}"));
+  if (d.Chance(20)) {
+    plan.faults.push_back(Sim(at(), "rate_limit_stop",
+                              R"({"fault":"rate_limit","count":)" + std::to_string(d.In(1, 3)) + R"(,"after":)" +
+                                  std::to_string(d.In(1, 4)) + "}"));
+  }
+  if (d.Chance(15)) {
+    const Lot& lot = d.Pick(kLots);
+    PlannedFault f;
+    f.at = at();
+    f.kind = "outside_position";
+    f.cls = FaultClass::kOutsidePosition;
+    f.symbol = lot.symbol;
+    f.side = d.Chance(50) ? "BUY" : "SELL";
+    f.qty = Decimal::Parse(lot.unit).value().Mul(Decimal::FromInteger(d.In(1, 2)).value(), Rounding::kDown).value();
+    plan.outside.push_back(SignalAsked{"outside-" + std::to_string(plan.outside.size()), f.symbol, f.qty});
+    plan.faults.push_back(f);
+  }
+  if (d.Chance(8)) {
+    PlannedFault f;
+    f.at = at();
+    f.kind = "freeze";
+    f.cls = FaultClass::kFreeze;
+    f.duration_ms = d.In(10, 60) * 1000;
+    plan.faults.push_back(f);
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& ChaosSymbols() {
@@ -175,6 +218,7 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
   }
   const int faults = static_cast<int>(d.In(1, options.max_faults));
   for (int i = 0; i < faults; ++i) plan.faults.push_back(DrawFault(d, d.In(0, options.active_ms / 100 - 1) * 100));
+  DrawLaterFaults(d, plan);
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;
@@ -188,6 +232,7 @@ std::string DescribePlan(const EpisodePlan& plan) {
     if (!f.command.empty()) text += " " + f.command;
     if (!f.symbol.empty()) text += " " + f.symbol;
     if (f.cls == FaultClass::kKill) text += " after " + std::to_string(f.kill_after) + " tasks";
+    if (f.cls == FaultClass::kOutsidePosition) text += " " + f.side + " " + f.qty.ToString();
     if (f.duration_ms) text += " for " + std::to_string(f.duration_ms) + " ms";
     lines.emplace_back(f.at, text);
   }

@@ -271,6 +271,12 @@ class ProcessWorld {
           return;
         }
         break;
+      case FaultClass::kFreeze:
+      case FaultClass::kOutsidePosition:
+        // In process only: a frozen simulator would freeze its control endpoint too, and the
+        // control endpoint places no order of its own.
+        ++outcome_.faults_skipped;
+        return;
       case FaultClass::kKill:
         if (!ready_ || kill_pending_) {
           ++outcome_.faults_skipped;
@@ -330,6 +336,7 @@ class ProcessWorld {
     } else {
       CheckInput input;
       input.signals = asked_;
+      input.outside = plan_.outside;
       input.daemon_down = down_;
         const EngineSettings defaults;
       input.grace_ms = kGraceMs;

@@ -1,5 +1,7 @@
 #include "keel/chaos/invariant_checker.h"
 
+#include <rapidjson/document.h>
+
 #include <algorithm>
 #include <limits>
 #include <set>
@@ -64,6 +66,8 @@ struct Checker {
       auto [it, fresh] = asked.emplace(s.symbol, s.qty.abs());
       if (!fresh && s.qty.abs() > it->second) it->second = s.qty.abs();
     }
+    // Someone else's orders add to the same one-way position: what they opened is allowed on top.
+    for (const auto& s : input.outside) asked[s.symbol] = asked[s.symbol].Add(s.qty.abs()).value();
     std::map<std::string, std::vector<const TruthTrade*>> trades;
     for (const auto& t : truth.trades) trades[KeyOf(t.symbol, t.position_side)].push_back(&t);
     for (auto& entry : trades) {
@@ -89,7 +93,9 @@ struct Checker {
         if (window_start < 0) return;
         // Not held against keel: time its daemon was not running, and time the exchange had told
         // it not to send (a 429's or 418's Retry-After, which keel obeys).
+        // Nor time the exchange answered nothing (a freeze): nothing can be placed then.
         std::vector<std::pair<TimeMs, TimeMs>> excused = input.daemon_down;
+        excused.insert(excused.end(), input.blind.begin(), input.blind.end());
         for (const auto& r : truth.refusals) excused.emplace_back(r.time, r.time + r.retry_after_ms);
         const TimeMs up = UpTime(window_start, end, Merged(std::move(excused)));
         figures.unprotected_ms.push_back(up);
@@ -120,7 +126,8 @@ struct Checker {
         Add("oversized-position", key, "reached " + largest.ToString() + " though no signal asked for " + symbol);
       } else if (a != asked.end() && largest > a->second) {
         Add("oversized-position", key,
-            "reached " + largest.ToString() + "; the largest signal asked for " + a->second.ToString());
+            "reached " + largest.ToString() + "; the largest signal asked for " + a->second.ToString() +
+                " (with what was opened outside keel)");
       }
     }
   }
@@ -190,6 +197,74 @@ struct Checker {
     for (const auto& f : store.findings) Add("store-invariant", f.subject, f.kind + ": " + f.message);
   }
 
+  // The position of a leg at t, from the fills up to and including t.
+  Decimal AmountAt(const std::string& symbol, const std::string& position_side, TimeMs t) const {
+    Decimal amount;
+    for (const auto& tr : truth.trades)
+      if (tr.symbol == symbol && tr.position_side == position_side && tr.time <= t) amount = amount.Add(Signed(tr)).value();
+    return amount;
+  }
+  std::vector<std::string> LegsOf(const Claim& c) const {
+    if (!c.position_side.empty()) return {c.position_side};
+    return {"BOTH", "LONG", "SHORT"};
+  }
+
+  // What keel said, against the exchange at that moment. A claim stands when it held at some
+  // moment within the tolerance before it was made (an event in flight: the stop that just fired,
+  // the fill whose push is on its way).
+  void Claims() {
+    const TimeMs tol = input.tolerance_ms;
+    for (const auto& c : input.claims) {
+      for (const auto& leg : LegsOf(c)) {
+        const Decimal now = AmountAt(c.symbol, leg, c.at);
+        const Decimal before = AmountAt(c.symbol, leg, c.at - tol);
+        if (now.is_zero() || before.is_zero()) continue;
+        // A fill inside the window that made it flat for a moment counts as held too.
+        bool flat_between = false;
+        Decimal walk = before;
+        for (const auto& tr : truth.trades) {
+          if (tr.symbol != c.symbol || tr.position_side != leg || tr.time <= c.at - tol || tr.time > c.at) continue;
+          walk = walk.Add(Signed(tr)).value();
+          flat_between |= walk.is_zero();
+        }
+        if (flat_between) continue;
+        if (c.kind == Claim::Kind::kFlat) {
+          Add("false-claim", c.symbol + "/" + leg,
+              c.who + " at " + std::to_string(c.at) + " said flat; the exchange held " + now.ToString());
+          continue;
+        }
+        const TruthOrder* stop = nullptr;
+        for (const auto& o : truth.orders)
+          if (o.algo && o.client_id == c.stop_client_id) stop = &o;
+        const bool held = stop && stop->created <= c.at && EndOf(*stop) > c.at - tol;
+        if (!held)
+          Add("false-claim", c.symbol + "/" + leg,
+              c.who + " at " + std::to_string(c.at) + " said protected by " + c.stop_client_id + "; the exchange " +
+                  (stop ? "held it from " + std::to_string(stop->created) + " to " +
+                              (stop->open() ? std::string("now") : std::to_string(stop->updated))
+                        : std::string("never had it")) +
+                  ", the position " + now.ToString());
+      }
+    }
+  }
+
+  // The exchange silent past the alert time while the daemon ran: an alert must have said so.
+  void Blindness() {
+    for (const auto& [from, to] : input.blind) {
+      if (to - from <= input.blind_alert_after_ms) continue;
+      bool daemon_down = false;
+      for (const auto& [d0, d1] : input.daemon_down) daemon_down |= d0 < to && d1 > from;
+      if (daemon_down) continue;  // a daemon that cannot start cannot alert: its exit is the word
+      bool alerted = false;
+      for (const auto& [kind, at] : input.alerts)
+        alerted |= kind == "exchange-not-answering" && at >= from && at <= to + input.tolerance_ms;
+      if (!alerted)
+        Add("silent-blindness", "exchange",
+            "answered nothing from " + std::to_string(from) + " to " + std::to_string(to) + " (" +
+                std::to_string((to - from) / 1000) + " s) and no exchange-not-answering alert was raised");
+    }
+  }
+
   // An order the exchange ended by itself: how long until the store knew.
   void GhostRecovery() {
     std::map<std::string, const OrderRecord*> by_id;
@@ -209,6 +284,44 @@ struct Checker {
 };
 
 }  // namespace
+
+Result<std::vector<Claim>> ClaimsInJournal(StateStore& store) {
+  RecordFilter f;
+  auto journal = store.Journal(f);
+  if (!journal.ok()) return journal.status();
+  std::vector<Claim> out;
+  std::map<std::string, std::string> state_of;  // signal id -> its last state: a claim is a change
+  for (const auto& e : *journal) {
+    if (e.entity != "signal") continue;
+    rapidjson::Document d;
+    d.Parse(e.payload.c_str(), e.payload.size());
+    if (d.HasParseError() || !d.IsObject()) continue;
+    auto text = [&d](const char* key) -> std::string {
+      return d.HasMember(key) && d[key].IsString() ? std::string(d[key].GetString(), d[key].GetStringLength()) : "";
+    };
+    const std::string state = text("state"), detail = text("detail");
+    std::string& before = state_of[e.entity_id];
+    const bool changed = before != state;
+    before = state;
+    Claim c;
+    c.at = e.local_ms;
+    c.symbol = text("symbol");
+    c.position_side = text("position_side");
+    // A close signal speaks for every leg of the symbol; an open one for its own leg.
+    if (text("action") == "close") c.position_side.clear();
+    c.who = "signal " + e.entity_id + " " + state;
+    if (!changed && state != "open") continue;
+    if (state == "closed" || state == "rolled-back") {
+      c.kind = Claim::Kind::kFlat;
+      out.push_back(c);
+    } else if (state == "open" && detail.rfind("protected by stop ", 0) == 0) {
+      c.kind = Claim::Kind::kProtected;
+      c.stop_client_id = text("stop_client_order_id");
+      if (!c.stop_client_id.empty()) out.push_back(c);
+    }
+  }
+  return out;
+}
 
 Result<StoreView> ReadStoreView(StateStore& store, const InvariantOptions& options) {
   StoreView v;
@@ -233,6 +346,8 @@ std::vector<Violation> CheckEpisode(const GroundTruth& truth, const StoreView& s
   c.Requests();
   c.StoreAgrees();
   c.GhostRecovery();
+  c.Claims();
+  c.Blindness();
   if (figures) *figures = std::move(c.figures);
   return std::move(c.out);
 }

@@ -11,23 +11,36 @@ VirtualWorkers::VirtualWorkers(std::vector<Exchange*> exchanges, const Clock& cl
 
 VirtualWorkers::~VirtualWorkers() { Cancel(); }
 
-int VirtualWorkers::InFlight() const { return static_cast<int>(running_.size() + queued_.size()); }
+int VirtualWorkers::InFlight() const {
+  return static_cast<int>(running_.size() + queued_.size() + queued_protective_.size());
+}
 
-void VirtualWorkers::Submit(std::function<void(Exchange&)> fn) {
+void VirtualWorkers::Submit(std::function<void(Exchange&)> fn, JobPriority priority) {
   auto job = std::make_unique<Job>();
   job->seq = next_seq_++;
   job->fn = std::move(fn);
   job->owner = this;
-  queued_.push_back(std::move(job));
+  job->protective = priority == JobPriority::kProtective;
+  (job->protective ? queued_protective_ : queued_).push_back(std::move(job));
   StartQueued();
 }
 
 void VirtualWorkers::StartQueued() {
-  while (!queued_.empty()) {
+  for (;;) {
     auto free = std::find(busy_.begin(), busy_.end(), false);
     if (free == busy_.end()) return;
-    auto job = std::move(queued_.front());
-    queued_.pop_front();
+    // Protective jobs first; the others leave one worker free for them (as net::WorkerThreads).
+    std::deque<std::unique_ptr<Job>>* from = nullptr;
+    if (!queued_protective_.empty()) {
+      from = &queued_protective_;
+    } else if (!queued_.empty()) {
+      std::size_t normal = 0;
+      for (const auto& j : running_) normal += !j->protective;
+      if (busy_.size() < 2 || normal + 1 < busy_.size()) from = &queued_;
+    }
+    if (!from) return;
+    auto job = std::move(from->front());
+    from->pop_front();
     job->worker = static_cast<std::size_t>(free - busy_.begin());
     *free = true;
     Start(std::move(job));
@@ -104,6 +117,7 @@ void VirtualWorkers::RunDue() {
 
 void VirtualWorkers::Cancel() {
   queued_.clear();
+  queued_protective_.clear();
   while (!running_.empty()) {
     Job& job = *running_.front();
     job.cancelled = true;

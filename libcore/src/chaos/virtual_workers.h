@@ -36,7 +36,9 @@ class VirtualWorkers final : public RestWorkers {
   VirtualWorkers(const VirtualWorkers&) = delete;
   VirtualWorkers& operator=(const VirtualWorkers&) = delete;
 
-  void Submit(std::function<void(Exchange&)> job) override;
+  using RestWorkers::Submit;
+  // A protective job goes first and has a worker of its own (JobPriority).
+  void Submit(std::function<void(Exchange&)> job, JobPriority priority) override;
   int InFlight() const override;
 
   // Resumes every sleeping job whose wake time has come, and starts queued jobs on the workers
@@ -58,6 +60,7 @@ class VirtualWorkers final : public RestWorkers {
     bool turn = false;  // the job holds the baton
     bool done = false;
     bool cancelled = false;
+    bool protective = false;
     VirtualWorkers* owner = nullptr;
     std::thread thread;
   };
@@ -75,6 +78,7 @@ class VirtualWorkers final : public RestWorkers {
   std::vector<bool> busy_;
   std::vector<std::unique_ptr<Job>> running_;  // started, sleeping between turns
   std::deque<std::unique_ptr<Job>> queued_;
+  std::deque<std::unique_ptr<Job>> queued_protective_;
   std::uint64_t next_seq_ = 1;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -172,7 +172,8 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
             for (const auto& l : *results) w.String(l);
             w.EndArray();
           }));
-        });
+        },
+        JobPriority::kProtective);
   }
 }
 
@@ -295,7 +296,8 @@ void Engine::ResumeProtecting(const std::string& id) {
         const std::string why = r.ok() ? std::string("it is ") + to_string(r->status) : r.status().message();
         Log("signal " + id + ": the stop " + cid + " does not protect the position (" + why + "): placing another");
         if (tr->phase == Trade::Phase::kProtecting && !tr->close_in_flight) PlaceExit(id, OrderPurpose::kStop);
-      });
+      },
+      JobPriority::kProtective);
 }
 
 // ---- operator commands ----

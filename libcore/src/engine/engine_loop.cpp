@@ -49,7 +49,7 @@ TimeMs VirtualLoop::NextDue() const {
   return next;
 }
 
-void InlineWorkers::Submit(std::function<void(Exchange&)> job) {
+void InlineWorkers::Submit(std::function<void(Exchange&)> job, JobPriority) {
   ++submitted_;
   ++in_flight_;
   job(exchange_);

@@ -266,12 +266,21 @@ void Engine::VerifyEntry(const std::string& id) {
   StateStore* store = &worker_store_;
   // The position as the stream put it in the store, when it holds the fill: newer than any REST
   // read that says less (a lagging read is not evidence, seed 004).
-  auto streamed = [store, symbol, leg, sign](const Decimal& filled) -> std::optional<PositionReport> {
+  // Else the position the stream pushed on the leg, not in the store (the fill's own event lost).
+  auto streamed = [store, symbol, leg, sign, pushed = t->pushed](const OrderReport& order) -> std::optional<PositionReport> {
+    const Decimal& filled = order.filled_qty;
     auto held = OpenPositionOf(*store, symbol, leg);
-    if (!held.ok() || !*held) return std::nullopt;
-    const PositionRecord& p = **held;
-    if (p.qty.sign() != sign.sign() || p.qty.abs() < filled) return std::nullopt;
-    return PositionReport{p.symbol, p.position_side, p.qty, p.entry_price, p.exchange_updated_ms.value_or(0)};
+    if (held.ok() && *held) {
+      const PositionRecord& p = **held;
+      if (p.qty.sign() != sign.sign() || p.qty.abs() < filled) return std::nullopt;
+      return PositionReport{p.symbol, p.position_side, p.qty, p.entry_price, p.exchange_updated_ms.value_or(0)};
+    }
+    auto row = pushed->Get();
+    if (!row || row->amount.sign() != sign.sign() || row->amount.abs() < filled || !filled.is_positive()) return std::nullopt;
+    // Recorded as of the fill at the latest: its order event, if it comes after all, is then
+    // known as counted (never added a second time).
+    row->update_time = std::max(row->update_time, order.update_time);
+    return row;
   };
   using Verified = Result<std::pair<OrderReport, PositionReport>>;
   OnWorker<Verified>(
@@ -299,7 +308,7 @@ void Engine::VerifyEntry(const std::string& id) {
               continue;
             }
           }
-          if (auto seen = streamed(order->filled_qty)) return std::make_pair(*order, *seen);
+          if (auto seen = streamed(*order)) return std::make_pair(*order, *seen);
           auto rows = ex.PositionRows(symbol);
           if (!rows.ok()) {
             last = rows.status().message();
@@ -473,7 +482,8 @@ void Engine::PlaceExit(const std::string& id, OrderPurpose purpose) {
           return SettleByClientId(ex, OrderBook::kConditional, order.symbol, order.client_order_id, settle);
         return placed;
       },
-      [this, id, purpose, cid](Result<OrderReport> placed) { OnExitPlaced(id, purpose, cid, std::move(placed)); });
+      [this, id, purpose, cid](Result<OrderReport> placed) { OnExitPlaced(id, purpose, cid, std::move(placed)); },
+      is_stop ? JobPriority::kProtective : JobPriority::kNormal);
 }
 
 void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std::string& cid, Result<OrderReport> placed) {
@@ -673,7 +683,8 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
         Log("signal " + id + ": " + what + " on " + symbol + " not verified (" + detail + "): again in " +
             std::to_string(wait) + " ms");
         loop_.After(wait, [this, id, attempt] { CloseUntilFlat(id, attempt + 1); });
-      });
+      },
+      JobPriority::kProtective);
 }
 
 }  // namespace keel

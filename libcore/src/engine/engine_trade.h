@@ -3,11 +3,28 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 
 #include "keel/engine/engine.h"
 #include "keel/model/json_writer.h"
 
 namespace keel {
+
+// The position the stream pushed on a trade's leg while its entry is being verified, shared with
+// the verification running on a worker: a push is evidence as good as a REST read, and newer than
+// a lagging one (chaos seed 100380: the fill's order event lost, position reads 21 s behind).
+struct PushedPosition {
+  std::mutex mu;
+  std::optional<PositionReport> row;
+  void Set(const PositionReport& r) {
+    std::lock_guard<std::mutex> lock(mu);
+    row = r;
+  }
+  std::optional<PositionReport> Get() {
+    std::lock_guard<std::mutex> lock(mu);
+    return row;
+  }
+};
 
 struct Engine::Trade {
   enum class Phase { kEntering, kProtecting, kProtected, kClosing };
@@ -53,6 +70,7 @@ struct Engine::Trade {
   // The stream showed a position on the leg while the entry rested, its order event not (yet):
   // a fill, most likely. Not amended; verified by REST until a read agrees (chaos seeds 218, 784).
   TimeMs fill_suspected_since = 0;
+  std::shared_ptr<PushedPosition> pushed = std::make_shared<PushedPosition>();
   TimeMs last_poll_ms = 0;  // asked about by REST while the stream was down
   bool replace_in_flight = false;  // the guard's reads or a replacement on their way
   bool expiring = false;           // the time limit is cancelling the entry
@@ -93,7 +111,7 @@ const Status* OutcomeOf(const R&) {
 
 // REST work: runs on a worker, its result comes back to the engine thread.
 template <typename R>
-void Engine::OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> done) {
+void Engine::OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> done, JobPriority priority) {
   ++jobs_in_flight_;
   ++counters_.rest_jobs;
   if (event_started_) {
@@ -108,7 +126,7 @@ void Engine::OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> do
       done(std::move(*result));
       MaybeFinishShutdown();
     });
-  });
+  }, priority);
 }
 
 

@@ -185,12 +185,13 @@ void Engine::WatchProtection() {
       seen.insert(key);
       if (CoverageOf(p.symbol, p.position_side, p.qty, stops).coverage == Coverage::kFull) {
         unprotected_since_.erase(key);
+        repair_failed_.erase(key);
         continue;
       }
       auto since = unprotected_since_.emplace(key, std::max(p.opened_ms, now - settings_.watch_interval_ms)).first->second;
       const TimeMs age = now - since;
-      if (age <= settings_.daemon.protect_grace_ms) continue;
-      counters_.unprotected_ms += settings_.watch_interval_ms;
+      if (age <= settings_.daemon.protect_grace_ms && !repair_failed_.count(key)) continue;
+      if (age > settings_.daemon.protect_grace_ms) counters_.unprotected_ms += settings_.watch_interval_ms;
       if (repairing_.count(key)) continue;
       RaiseAlert(AlertKind::kUnprotectedPosition, key, p.symbol,
                  key + " " + p.qty.ToString() + " has had no covering stop for " + std::to_string(age) + " ms: placing one");
@@ -213,7 +214,7 @@ void Engine::WatchProtection() {
       seen.insert(it->first);
       auto since = unprotected_since_.emplace(it->first, p.opened_ms).first->second;
       const TimeMs age = now - since;
-      if (age > settings_.daemon.protect_grace_ms && !repairing_.count(it->first) &&
+      if ((age > settings_.daemon.protect_grace_ms || repair_failed_.count(it->first)) && !repairing_.count(it->first) &&
           settings_.daemon.orphan_policy == OrphanPolicy::kProtect) {
         counters_.unprotected_ms += settings_.watch_interval_ms;
         RaiseAlert(AlertKind::kUnprotectedPosition, it->first, p.symbol,
@@ -252,7 +253,9 @@ void Engine::Repair(const PositionRecord& p) {
   o.account = settings_.account;
   o.stop_pct = settings_.daemon.protect_stop_pct;
   o.now = clock_.NowMs();
-  o.settle = SettleOptions{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
+  // Settled briefly: a repair whose stop's answer is lost is tried again by the next watch (a
+  // second closePosition stop cannot close more than the position), within the grace period.
+  o.settle = SettleOptions{std::min(settings_.settle_attempts, 2), settings_.settle_interval_ms, settings_.sleep};
   o.source = Source::kEngine;  // the daemon's own repair, not an operator's
   const Instrument instrument = inst->second;
   const std::string symbol = p.symbol;
@@ -283,10 +286,13 @@ void Engine::Repair(const PositionRecord& p) {
       },
       [this, key](Result<ProtectResult> r) {
         repairing_.erase(key);
+        if (r.ok()) repair_failed_.erase(key);
+        else repair_failed_.insert(key);
         if (r.ok()) Log("protected " + key + " with " + r->stop.client_order_id + " at " + r->trigger_price.ToString() +
                         (r->adopted ? " (adopted)" : ""));
         else Log("protect " + key + ": " + r.status().message());
-      });
+      },
+      JobPriority::kProtective);
 }
 
 namespace {
@@ -300,6 +306,10 @@ void Engine::HandleUntracked(const std::string& key) {
   PositionSide side = PositionSide::kBoth;
   if (!SplitKey(key, symbol, side)) return;
   if (Trade* t = ActiveTradeOn(symbol, side); t && t->phase == Trade::Phase::kEntering) {
+    if (auto pushed = pushed_untracked_.find(key); pushed != pushed_untracked_.end()) {
+      const PositionRecord& p = pushed->second;
+      t->pushed->Set(PositionReport{p.symbol, p.position_side, p.qty, p.entry_price, p.exchange_updated_ms.value_or(0)});
+    }
     // Ours. A resting maker entry waits for its fill on the stream, whose order event follows the
     // position's at once. Still resting a moment later, that event is late or lost (chaos seed
     // 218): the entry is verified by REST rather than left unprotected. Meanwhile it is not
@@ -420,6 +430,10 @@ void Engine::ResyncSymbols(const std::vector<std::string>& symbols, bool settle_
               t->entry_resting) {
             if (!t->fill_suspected_since) t->fill_suspected_since = clock_.NowMs();
             VerifyEntry(t->record.id);
+          } else if (m.kind == MismatchKind::kExchangeOpenStoreFlat && !t) {
+            // Nobody's trade, found late (the stream down or the exchange silent when it opened):
+            // its grace began on the exchange, not now. Protected at once.
+            HandleUntracked(KeyOf(m.symbol, m.position_side));
           }
         }
       });

@@ -14,9 +14,10 @@ TimerId AsioEngineLoop::After(TimeMs delay_ms, std::function<void()> fn) {
 ThreadWorkers::ThreadWorkers(std::vector<std::unique_ptr<Exchange>> exchanges)
     : exchanges_(std::move(exchanges)), threads_(exchanges_.size()) {}
 
-void ThreadWorkers::Submit(std::function<void(Exchange&)> job) {
+void ThreadWorkers::Submit(std::function<void(Exchange&)> job, JobPriority priority) {
   // Each thread keeps to its own exchange: a connection is never shared between two.
-  threads_.Run([this, job = std::move(job)](std::size_t thread) { job(*exchanges_[thread]); });
+  threads_.Run([this, job = std::move(job)](std::size_t thread) { job(*exchanges_[thread]); },
+               priority == JobPriority::kProtective);
 }
 
 }  // namespace keel

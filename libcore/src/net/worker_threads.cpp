@@ -2,19 +2,25 @@
 
 namespace keel::net {
 
-WorkerThreads::WorkerThreads(std::size_t threads) {
+WorkerThreads::WorkerThreads(std::size_t threads) : thread_count_(threads) {
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this, i] { Loop(i); });
 }
 
 WorkerThreads::~WorkerThreads() { Stop(); }
 
-void WorkerThreads::Run(std::function<void(std::size_t thread)> job) {
+void WorkerThreads::Run(std::function<void(std::size_t thread)> job, bool urgent) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
-    jobs_.push_back(std::move(job));
+    (urgent ? urgent_ : jobs_).push_back(std::move(job));
   }
-  cv_.notify_one();
+  cv_.notify_all();
+}
+
+bool WorkerThreads::CanTakeOne() const {
+  if (!urgent_.empty()) return true;
+  if (jobs_.empty()) return false;
+  return thread_count_ < 2 || running_normal_ < static_cast<int>(thread_count_) - 1;
 }
 
 void WorkerThreads::Run(std::function<void()> job) {
@@ -23,7 +29,7 @@ void WorkerThreads::Run(std::function<void()> job) {
 
 int WorkerThreads::InFlight() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return static_cast<int>(jobs_.size()) + running_;
+  return static_cast<int>(jobs_.size() + urgent_.size()) + running_;
 }
 
 void WorkerThreads::Stop() {
@@ -40,17 +46,23 @@ void WorkerThreads::Stop() {
 void WorkerThreads::Loop(std::size_t thread) {
   for (;;) {
     std::function<void(std::size_t)> job;
+    bool normal = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;  // stopping, nothing left
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
+      cv_.wait(lock, [this] { return CanTakeOne() || (stopping_ && urgent_.empty() && jobs_.empty()); });
+      if (!CanTakeOne()) return;  // stopping, nothing left
+      normal = urgent_.empty();
+      auto& from = normal ? jobs_ : urgent_;
+      job = std::move(from.front());
+      from.pop_front();
       ++running_;
+      running_normal_ += normal;
     }
     job(thread);
     std::lock_guard<std::mutex> lock(mu_);
     --running_;
+    running_normal_ -= normal;
+    cv_.notify_all();  // a normal job may now take the thread this one leaves
   }
 }
 

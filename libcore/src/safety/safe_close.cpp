@@ -222,16 +222,18 @@ void not_verified(SafeCloseResult& r, const std::string& why) {
 
 // The read said flat. That is proof only when the read is known to be current: newer than the
 // account's last fill in the symbol (a position that opened after a lagging read shows as a flat
-// row from before it, seed 004), and newer than what keel last applied to its own record.
-Status prove_already_flat(Exchange& ex, StateStore* store, const SafeCloseOptions& o,
-                          const std::optional<PositionRecord>& mine, SafeCloseResult& r) {
+// row from before it, seed 004), and newer than what keel last applied to its own record. A newer
+// read that shows the position open is returned: it is closed like any other.
+Result<std::optional<PositionReport>> prove_already_flat(Exchange& ex, StateStore* store, const SafeCloseOptions& o,
+                                                         const std::optional<PositionRecord>& mine, SafeCloseResult& r) {
+  using Open = std::optional<PositionReport>;
   r.was_flat = true;
   r.position_side = mine ? mine->position_side : o.position_side.value_or(PositionSide::kBoth);
   auto last_fill = ex.LastFillTime(o.symbol);
   if (!last_fill.ok()) {
     not_verified(r, "cannot prove " + o.symbol + " flat: the trade history could not be read (" +
                         last_fill.status().message() + ")");
-    return Status::Ok();
+    return Open();
   }
   TimeMs after = last_fill->value_or(0);
   if (mine) after = std::max(after, mine->exchange_updated_ms.value_or(0) + 1);
@@ -243,27 +245,32 @@ Status prove_already_flat(Exchange& ex, StateStore* store, const SafeCloseOption
     not_verified(r, "cannot prove " + o.symbol + " flat: reads lag (no position read as new as " +
                         (*last_fill ? "the last fill, " + format_utc(**last_fill) : std::string("keel's record")) +
                         " came); the position may be open: run again, or look at the exchange's own view");
-    return Status::Ok();
+    return Open();
   }
-  for (const auto& row : **rows) {
-    if (row.amount.is_zero()) continue;
-    // The fresh read shows a position the first read missed: not flat, and nothing was closed.
+  std::vector<PositionReport> open;
+  for (const auto& row : **rows)
+    if (!row.amount.is_zero()) open.push_back(row);
+  if (open.size() > 1)
+    return Status::InvalidInput(o.symbol + " has both a LONG and a SHORT position: give --position-side LONG or SHORT");
+  if (!open.empty()) {
+    // The fresh read shows a position the first read missed: it is closed now.
     r.was_flat = false;
-    not_verified(r, "a newer read shows " + o.symbol + "/" + to_string(row.position_side) + " " +
-                        row.amount.ToString() + " open: run the close again");
-    return Status::Ok();
+    r.steps.push_back("a newer read shows " + o.symbol + "/" + to_string(open.front().position_side) + " " +
+                      open.front().amount.ToString() + " open: closing it");
+    return Open(open.front());
   }
   r.verified_flat = true;
   for (const auto& row : **rows) r.flat_as_of = std::max(r.flat_as_of, row.update_time);
   r.steps.push_back(o.symbol + " is already flat on the exchange (read of " + format_utc(r.flat_as_of) + ", " +
                     (*last_fill ? "no fill after it" : std::string("no fill in the exchange's history")) +
                     "): nothing to close");
-  if (!mine) return Status::Ok();
+  if (!mine) return Open();
   cancel_protection(ex, store, o, r);
   WriteBatch b(o.now());
   b.ClosePosition(o.symbol, r.position_side, o.now(), o.reason,
                   Provenance{Source::kRest, r.flat_as_of, "proven flat: a position read newer than the last fill"});
-  return store->Write(b);
+  KEEL_RETURN_IF_ERROR(store->Write(b));
+  return Open();
 }
 
 // Steps 3 and 4 for one chunk: its intent written, the order sent, its outcome settled (asked for
@@ -338,8 +345,10 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
     if (!position.ok()) return position.status().WithContext("reading " + o.symbol + " before closing");
   }
   if (!*position) {
-    KEEL_RETURN_IF_ERROR(prove_already_flat(ex, store, o, mine, r));
-    return r;
+    auto open = prove_already_flat(ex, store, o, mine, r);
+    if (!open.ok()) return open.status();
+    if (!*open) return r;
+    *position = std::move(open).value();
   }
 
   const PositionReport& p = **position;

@@ -17,6 +17,10 @@ bool FaultState::TakeMinimalAck() {
 
 bool FaultState::TakeRateLimit() {
   if (rate_limit_next <= 0) return false;
+  if (rate_limit_after > 0) {
+    --rate_limit_after;
+    return false;
+  }
   --rate_limit_next;
   return true;
 }

@@ -139,7 +139,12 @@ Status SimVenue::Apply(const SimCommand& c) {
       return Status::Ok();
     };
     if (c.what == "minimal_ack") return set_count(faults_.minimal_ack_next, "count");
-    if (c.what == "rate_limit") return set_count(faults_.rate_limit_next, "count");
+    if (c.what == "rate_limit") {
+      auto after = c.Int("after", 0);
+      if (!after.ok()) return after.status();
+      faults_.rate_limit_after = static_cast<int>(*after);
+      return set_count(faults_.rate_limit_next, "count");
+    }
     if (c.what == "refuse_stops") {
       int n = 0;
       KEEL_RETURN_IF_ERROR(set_count(n, "count"));

@@ -27,6 +27,8 @@ enum class FaultClass {
   kDisconnect,      // the private stream drops for `duration_ms`; events meanwhile are lost
   kListenKeyExpiry, // the exchange expires the listen key: the stream ends, a new key, reconnect
   kKill,            // SIGKILL of the daemon after `kill_after` more tasks; down for `duration_ms`
+  kFreeze,          // the exchange answers nothing (REST, stream) for `duration_ms`: held, not closed
+  kOutsidePosition, // someone else (the website, another bot) opens `qty` of `symbol` at market
 };
 
 struct PlannedFault {
@@ -38,6 +40,8 @@ struct PlannedFault {
   TimeMs duration_ms = 0;  // a lasting fault is switched off (or the stream back, the daemon up) after this
   std::string off_command;  // kSimCommand with a duration: the JSON that switches it off
   int kill_after = 0;
+  std::string side;     // kOutsidePosition: BUY | SELL
+  Decimal qty;          // kOutsidePosition
 };
 
 struct PlanOptions {
@@ -54,6 +58,9 @@ struct EpisodePlan {
   PlanOptions options;
   std::vector<PlannedSignal> signals;  // by time
   std::vector<PlannedFault> faults;    // by time
+  // Positions opened outside keel during the episode: no signal asked for them (the size check
+  // allows them), but they must be protected all the same.
+  std::vector<SignalAsked> outside;
 };
 
 // The symbols episodes trade (the simulator's defaults, with their lot sizes).

@@ -11,6 +11,11 @@
 //   duplicate-order       two accepted placements for one client order id (one intent)
 //   store-mismatch        store and exchange disagree about a position or an open order once quiet
 //   store-invariant       a `keel-state-inspect --check` finding
+//   false-claim           keel said "flat", "closed" or "rolled back" while the exchange held the
+//                         position, or "protected" by a stop the exchange did not hold (judged at
+//                         the moment of the claim, allowing the events in flight: the tolerance)
+//   silent-blindness      the exchange answered nothing for longer than the alert time plus a
+//                         probe's interval while the daemon ran, and no alert said so
 //   crash / hang          added by the runner: the daemon died, or a signal or shutdown never ended
 #include <map>
 #include <string>
@@ -37,8 +42,29 @@ struct StoreView {
 };
 Result<StoreView> ReadStoreView(StateStore& store, const InvariantOptions& options);
 
+// Something keel said, at the moment it said it (the store's journal, a signal's answer).
+struct Claim {
+  enum class Kind { kFlat, kProtected };
+  Kind kind = Kind::kFlat;
+  TimeMs at = 0;
+  std::string symbol;
+  std::string position_side;  // BOTH | LONG | SHORT; empty: every leg of the symbol
+  std::string stop_client_id;  // kProtected: the stop named
+  std::string who;             // "signal c1-0 rolled-back", "close signal answer", ...
+};
+
+// Claims read off the store's journal: a signal's record written closed or rolled back (flat), or
+// open and "protected by stop …" (protected).
+Result<std::vector<Claim>> ClaimsInJournal(StateStore& store);
+
 struct CheckInput {
   std::vector<SignalAsked> signals;
+  std::vector<SignalAsked> outside;  // positions opened outside keel (allowed in size, not in protection)
+  std::vector<Claim> claims;
+  // Windows the exchange answered nothing, and the alerts keel raised (kind, when).
+  std::vector<std::pair<TimeMs, TimeMs>> blind;
+  std::vector<std::pair<std::string, TimeMs>> alerts;
+  TimeMs blind_alert_after_ms = 45'000;  // the alert time plus a probe interval
   std::vector<std::pair<TimeMs, TimeMs>> daemon_down;  // [killed, running again)
   TimeMs grace_ms = 3000;
   // How far past the grace period a repair may land: the watch's interval and one placement.

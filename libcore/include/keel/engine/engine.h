@@ -265,7 +265,8 @@ class Engine {
   TimeMs last_probe_ms_ = 0;
   TimeMs started_ms_ = 0;  // when the engine became ready
   template <typename R>
-  void OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> done);
+  void OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> done,
+                JobPriority priority = JobPriority::kNormal);
   void MaybeFinishShutdown();
 
   EngineSettings settings_;
@@ -294,6 +295,8 @@ class Engine {
   // time): a REST read older than the push is judged against it, and the protection watch keeps
   // at them until keel tracks them with a stop or a push says they are flat (issue [1/6] case 3).
   std::map<std::string, PositionRecord> pushed_untracked_;
+  // "SYMBOL/SIDE" whose last repair failed: tried again at the next watch, not after a new grace.
+  std::set<std::string> repair_failed_;
   std::set<std::string> resyncing_;                          // symbols being read by REST
   std::map<std::string, TimeMs> last_client_id_ms_;
   SignalRate signal_rate_;

@@ -31,10 +31,17 @@ class EngineLoop {
 
 // Runs REST work off the engine thread. Each worker owns its own Exchange (a connection and its
 // clock offset); a job must hand its result back with EngineLoop::Post.
+// What a REST job is for. Protective jobs (a stop, a close) go before every other queued job, and
+// one worker is kept for them: reads and settles, which can take seconds under lagging reads, may
+// fill every worker but one (chaos seed 100229: four workers asleep in settles while a fresh
+// position waited 5 s for its stop).
+enum class JobPriority { kNormal, kProtective };
+
 class RestWorkers {
  public:
   virtual ~RestWorkers() = default;
-  virtual void Submit(std::function<void(Exchange&)> job) = 0;
+  virtual void Submit(std::function<void(Exchange&)> job, JobPriority priority) = 0;
+  void Submit(std::function<void(Exchange&)> job) { Submit(std::move(job), JobPriority::kNormal); }
   // Jobs submitted and not yet finished.
   virtual int InFlight() const = 0;
 };
@@ -80,7 +87,8 @@ class VirtualLoop final : public EngineLoop {
 class InlineWorkers final : public RestWorkers {
  public:
   explicit InlineWorkers(Exchange& exchange) : exchange_(exchange) {}
-  void Submit(std::function<void(Exchange&)> job) override;
+  using RestWorkers::Submit;
+  void Submit(std::function<void(Exchange&)> job, JobPriority priority) override;
   int InFlight() const override { return in_flight_; }
   std::int64_t submitted() const { return submitted_; }
 

@@ -35,7 +35,8 @@ class ThreadWorkers final : public RestWorkers {
  public:
   // One thread per Exchange given (each its own connection).
   explicit ThreadWorkers(std::vector<std::unique_ptr<Exchange>> exchanges);
-  void Submit(std::function<void(Exchange&)> job) override;
+  using RestWorkers::Submit;
+  void Submit(std::function<void(Exchange&)> job, JobPriority priority) override;
   int InFlight() const override { return threads_.InFlight(); }
   // Finishes the jobs already queued and stops the threads.
   void Stop() { threads_.Stop(); }

@@ -22,8 +22,10 @@ class WorkerThreads {
   WorkerThreads(const WorkerThreads&) = delete;
   WorkerThreads& operator=(const WorkerThreads&) = delete;
 
-  // Queues a job; after Stop() it is dropped (nothing would read its answer).
-  void Run(std::function<void(std::size_t thread)> job);
+  // Queues a job; after Stop() it is dropped (nothing would read its answer). An urgent job goes
+  // before every queued one, and with two threads or more one is kept for urgent jobs: the others
+  // may all be busy with slow ones.
+  void Run(std::function<void(std::size_t thread)> job, bool urgent = false);
   void Run(std::function<void()> job);
   // Jobs queued or running.
   int InFlight() const;
@@ -33,8 +35,12 @@ class WorkerThreads {
   void Loop(std::size_t thread);
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  bool CanTakeOne() const;  // under mu_
   std::deque<std::function<void(std::size_t)>> jobs_;
+  std::deque<std::function<void(std::size_t)>> urgent_;
   int running_ = 0;
+  int running_normal_ = 0;
+  std::size_t thread_count_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;  // last: they start once the rest exists
 };

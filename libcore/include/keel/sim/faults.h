@@ -66,6 +66,7 @@ struct FaultState {
   int minimal_ack_next = 0;    // the next N placements answer without side, quantity or status (-1: all)
   std::deque<PlacementFault> placement;
   int rate_limit_next = 0;     // the next N requests get 429 -1003 (Bybit: 10006)
+  int rate_limit_after = 0;    // ... once this many more have gone through (a stop's placement)
   StreamFaults stream;
 
   // Consumes one use of the first placement fault, if any.
