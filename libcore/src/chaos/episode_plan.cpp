@@ -154,15 +154,23 @@ void DrawLaterFaults(Draw& d, EpisodePlan& plan) {
   }
   if (d.Chance(15)) {
     const Lot& lot = d.Pick(kLots);
-    PlannedFault f;
-    f.at = at();
-    f.kind = "outside_position";
-    f.cls = FaultClass::kOutsidePosition;
-    f.symbol = lot.symbol;
-    f.side = d.Chance(50) ? "BUY" : "SELL";
-    f.qty = Decimal::Parse(lot.unit).value().Mul(Decimal::FromInteger(d.In(1, 2)).value(), Rounding::kDown).value();
-    plan.outside.push_back(SignalAsked{"outside-" + std::to_string(plan.outside.size()), f.symbol, f.qty});
-    plan.faults.push_back(f);
+    // On a symbol no signal trades: on a one-way account someone else's order nets against keel's
+    // position, a hazard of its own (docs/chaos.md) that this fault does not set out to test.
+    bool traded = false;
+    for (const auto& s : plan.signals) traded |= s.asked.symbol == lot.symbol;
+    const bool buy = d.Chance(50);
+    const std::int64_t units = d.In(1, 2);
+    if (!traded) {
+      PlannedFault f;
+      f.at = at();
+      f.kind = "outside_position";
+      f.cls = FaultClass::kOutsidePosition;
+      f.symbol = lot.symbol;
+      f.side = buy ? "BUY" : "SELL";
+      f.qty = Decimal::Parse(lot.unit).value().Mul(Decimal::FromInteger(units).value(), Rounding::kDown).value();
+      plan.outside.push_back(SignalAsked{"outside-" + std::to_string(plan.outside.size()), f.symbol, f.qty});
+      plan.faults.push_back(f);
+    }
   }
   if (d.Chance(8)) {
     PlannedFault f;

@@ -251,13 +251,17 @@ struct Checker {
   // The exchange silent past the alert time while the daemon ran: an alert must have said so.
   void Blindness() {
     for (const auto& [from, to] : input.blind) {
-      if (to - from <= input.blind_alert_after_ms) continue;
+      // Time the exchange had told keel to wait (a 429's Retry-After) keel spends not asking.
+      std::vector<std::pair<TimeMs, TimeMs>> waits;
+      for (const auto& r : truth.refusals) waits.emplace_back(r.time, r.time + r.retry_after_ms);
+      if (UpTime(from, to, Merged(std::move(waits))) <= input.blind_alert_after_ms) continue;
       bool daemon_down = false;
       for (const auto& [d0, d1] : input.daemon_down) daemon_down |= d0 < to && d1 > from;
       if (daemon_down) continue;  // a daemon that cannot start cannot alert: its exit is the word
       bool alerted = false;
       for (const auto& [kind, at] : input.alerts)
-        alerted |= kind == "exchange-not-answering" && at >= from && at <= to + input.tolerance_ms;
+        alerted |= (kind == "exchange-not-answering" || kind == "rate-limited") && at >= from &&
+                   at <= to + input.tolerance_ms;
       if (!alerted)
         Add("silent-blindness", "exchange",
             "answered nothing from " + std::to_string(from) + " to " + std::to_string(to) + " (" +

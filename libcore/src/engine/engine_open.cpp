@@ -328,7 +328,10 @@ void Engine::VerifyEntry(const std::string& id) {
         return Status::UnknownOutcome("entry " + cid + " not verified after " + std::to_string(attempts) +
                                       " attempts: " + last);
       },
-      [this, id](Verified v) { OnEntryVerified(id, std::move(v)); });
+      [this, id](Verified v) { OnEntryVerified(id, std::move(v)); },
+      // A fill already known (the stream, the placement's answer) is a position waiting for its
+      // stop: its verification is protective work and does not queue behind reads and settles.
+      known ? JobPriority::kProtective : JobPriority::kNormal);
 }
 
 void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport, PositionReport>> v) {

@@ -183,14 +183,27 @@ void Engine::WatchProtection() {
     for (const auto& p : positions) {
       const std::string key = KeyOf(p.symbol, p.position_side);
       seen.insert(key);
-      if (CoverageOf(p.symbol, p.position_side, p.qty, stops).coverage == Coverage::kFull) {
+      const CoverageReport cover = CoverageOf(p.symbol, p.position_side, p.qty, stops);
+      if (cover.coverage == Coverage::kFull) {
         unprotected_since_.erase(key);
         repair_failed_.erase(key);
+        // Covered, but the record names no working stop (a restart cut the repair short between
+        // the stop's acknowledgement and naming it): it names the one that covers it now.
+        const bool named = p.stop_client_order_id &&
+                           std::find(cover.covering.begin(), cover.covering.end(), *p.stop_client_order_id) !=
+                               cover.covering.end();
+        if (!named && !cover.covering.empty() && !repairing_.count(key)) {
+          PositionRecord linked = p;
+          linked.stop_client_order_id = cover.covering.front();
+          WriteBatch b(now);
+          b.PutOpenPosition(linked, Provenance{Source::kEngine, std::nullopt, "covered by " + cover.covering.front()});
+          WriteOrLog(b, "naming the stop of " + key);
+        }
         continue;
       }
       auto since = unprotected_since_.emplace(key, std::max(p.opened_ms, now - settings_.watch_interval_ms)).first->second;
       const TimeMs age = now - since;
-      if (age <= settings_.daemon.protect_grace_ms && !repair_failed_.count(key)) continue;
+      if (age <= settings_.daemon.protect_grace_ms && !QuickRepair(key)) continue;
       if (age > settings_.daemon.protect_grace_ms) counters_.unprotected_ms += settings_.watch_interval_ms;
       if (repairing_.count(key)) continue;
       RaiseAlert(AlertKind::kUnprotectedPosition, key, p.symbol,
@@ -214,7 +227,7 @@ void Engine::WatchProtection() {
       seen.insert(it->first);
       auto since = unprotected_since_.emplace(it->first, p.opened_ms).first->second;
       const TimeMs age = now - since;
-      if ((age > settings_.daemon.protect_grace_ms || repair_failed_.count(it->first)) && !repairing_.count(it->first) &&
+      if ((age > settings_.daemon.protect_grace_ms || QuickRepair(it->first)) && !repairing_.count(it->first) &&
           settings_.daemon.orphan_policy == OrphanPolicy::kProtect) {
         counters_.unprotected_ms += settings_.watch_interval_ms;
         RaiseAlert(AlertKind::kUnprotectedPosition, it->first, p.symbol,
@@ -284,10 +297,18 @@ void Engine::Repair(const PositionRecord& p) {
         }
         return Status::NotFound(symbol + " has no " + std::string(to_string(side)) + " row");
       },
-      [this, key](Result<ProtectResult> r) {
+      [this, key, symbol](Result<ProtectResult> r) {
         repairing_.erase(key);
-        if (r.ok()) repair_failed_.erase(key);
-        else repair_failed_.insert(key);
+        if (r.ok()) {
+          repair_failed_.erase(key);
+        } else if (r.status().IsNotFound()) {
+          // Flat on the exchange by a read at least as new as keel's record: the store is what is
+          // wrong. A resync settles it, with its own evidence, rather than a repair every watch.
+          repair_failed_.erase(key);
+          ResyncSymbols({symbol});
+        } else {
+          ++repair_failed_[key];
+        }
         if (r.ok()) Log("protected " + key + " with " + r->stop.client_order_id + " at " + r->trigger_price.ToString() +
                         (r->adopted ? " (adopted)" : ""));
         else Log("protect " + key + ": " + r.status().message());

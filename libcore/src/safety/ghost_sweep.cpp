@@ -111,6 +111,11 @@ std::vector<GhostOutcome> SweepGhosts(Exchange& exchange, StateStore* store, con
         continue;
       }
       why = "the exchange reports " + std::string(to_string(report->status));
+    } else if (report.status().IsNotFound() && o.now - mine.created_ms < o.absent_after_ms) {
+      g.action = "not found yet, " + std::to_string(o.now - mine.created_ms) +
+                 " ms after it was sent: left as it is (a lagging read is no proof it is gone)";
+      out.push_back(g);
+      continue;
     } else if (report.status().IsNotFound()) {
       // Never accepted (PendingNew), or finished and purged by the exchange.
       state = mine.state == OrderState::kPendingNew ? OrderState::kRejected : OrderState::kExpired;

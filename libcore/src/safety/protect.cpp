@@ -81,6 +81,20 @@ Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const Pos
   auto held = OpenPositionOf(store, p.symbol, p.position_side);
   if (!held.ok()) return held.status();
   r.adopted = !held->has_value();
+  if (r.adopted) {
+    // Meanwhile the store may have learned the position closed (a flatten or the stream, while this
+    // stop was on its way, chaos seed 200707): what it knows is newer than the read this began with,
+    // and adopting would resurrect a closed position. The stop is recorded; the position is not.
+    auto known = HeldPositionOf(store, p.symbol, p.position_side);
+    if (!known.ok()) return known.status();
+    if (known->newest_exchange_ms > p.update_time) {
+      r.adopted = false;
+      WriteBatch b(now);
+      b.PutOrder(order, Provenance{Source::kRest, placed->update_time, "stop acknowledged"});
+      KEEL_RETURN_IF_ERROR(store.Write(b));
+      return r;
+    }
+  }
   PositionRecord position = held->value_or(PositionRecord{});
   position.symbol = p.symbol;
   position.position_side = p.position_side;

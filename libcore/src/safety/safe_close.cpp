@@ -201,6 +201,25 @@ void cancel_protection(Exchange& ex, StateStore* store, const SafeCloseOptions& 
   }
 }
 
+// True when the exchange's row of keel's leg is older than keel's record of it or than the
+// account's last fill in the symbol: a read that has not caught up.
+Result<bool> read_is_behind(Exchange& ex, const SafeCloseOptions& o, const PositionRecord& mine, SafeCloseResult& r) {
+  auto last_fill = ex.LastFillTime(o.symbol);
+  if (!last_fill.ok()) return last_fill.status();
+  auto rows = ex.PositionRows(o.symbol);
+  if (!rows.ok()) return rows.status();
+  const TimeMs known = std::max(last_fill->value_or(0), mine.exchange_updated_ms.value_or(0));
+  for (const auto& row : *rows) {
+    if (row.position_side != mine.position_side) continue;
+    if (!row.amount.is_zero() || row.update_time >= known) return false;
+    r.steps.push_back("the exchange reads " + o.symbol + " flat as of " + format_utc(row.update_time) +
+                      ", older than keel's record and the last fill (" + format_utc(known) + "): closing " +
+                      mine.qty.ToString() + " by keel's record, reduce-only");
+    return true;
+  }
+  return false;
+}
+
 // Step 1: what cannot be right is refused before anything is sent. The answer is the largest
 // market order the exchange takes (MARKET_LOT_SIZE), when keel can model the symbol.
 Result<std::optional<Decimal>> check_request(Exchange& ex, const SafeCloseOptions& o) {
@@ -337,7 +356,16 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
   if (!tracked.ok()) return tracked.status().WithContext("reading keel's record of " + o.symbol);
   const std::optional<PositionRecord> mine = std::move(tracked).value();
   // The exchange reads flat but keel holds the position open: a REST read that has not seen the
-  // position yet is not proof it is gone (seed 001). Look again before concluding.
+  // position yet is not proof it is gone (seed 001). When the read is provably older than keel's
+  // record (the stream's) and the last fill, the record is the newer evidence: the close goes out
+  // by it at once, reduce-only, so a record that is wrong can close nothing that is not there
+  // (chaos seed 300399: a rollback waited 5 s of re-reads while the position stood bare).
+  if (!*position && mine && !mine->qty.is_zero()) {
+    if (auto stale = read_is_behind(ex, o, *mine, r); stale.ok() && *stale) {
+      *position = PositionReport{mine->symbol, mine->position_side, mine->qty, mine->entry_price,
+                                 mine->exchange_updated_ms.value_or(0)};
+    }
+  }
   for (int i = 0; !*position && mine && i < o.settle_attempts; ++i) {
     r.steps.push_back("the exchange reads " + o.symbol + " flat but keel holds it open: reading again");
     o.sleep(o.settle_interval_ms);

@@ -295,8 +295,14 @@ class Engine {
   // time): a REST read older than the push is judged against it, and the protection watch keeps
   // at them until keel tracks them with a stop or a push says they are flat (issue [1/6] case 3).
   std::map<std::string, PositionRecord> pushed_untracked_;
-  // "SYMBOL/SIDE" whose last repair failed: tried again at the next watch, not after a new grace.
-  std::set<std::string> repair_failed_;
+  // "SYMBOL/SIDE" whose last repairs failed (refused, or the answer lost), how many in a row: tried
+  // again at the next watch, not after a new grace, the first kQuickRepairs times.
+  std::map<std::string, int> repair_failed_;
+  static constexpr int kQuickRepairs = 3;
+  bool QuickRepair(const std::string& key) const {
+    auto it = repair_failed_.find(key);
+    return it != repair_failed_.end() && it->second <= kQuickRepairs;
+  }
   std::set<std::string> resyncing_;                          // symbols being read by REST
   std::map<std::string, TimeMs> last_client_id_ms_;
   SignalRate signal_rate_;

@@ -33,6 +33,10 @@ struct GhostSweepOptions {
   // this long are asked about (younger ones are some trade's business), and orders on the exchange
   // only are left to the orphan scan. 0: every order, both sides (the tool, the daemon's start).
   TimeMs store_side_older_than_ms = 0;
+  // "Not found" settles an order only once it is this old: a younger one a lagging read cannot
+  // find yet is not proof that it is gone (chaos seed 200605: start-up took two live stops, sent
+  // 3 s before a kill, for expired while reads lagged 13 s).
+  TimeMs absent_after_ms = 20'000;
 };
 
 // store: read always, written only when options.act. exchange_state: the positions and open orders
