@@ -1,7 +1,10 @@
 // Seed 003 (a grid bot on Bybit in hedge mode) as scenarios: a LONG and a SHORT leg on one symbol,
 // each with its own exits and pending entries. Like every scenario they run on both dialects
 // (ctest scenario and scenario-bybit); the incident was Bybit's.
+#include <sstream>
+
 #include "daemon_harness.h"
+#include "keel/ops/safety_tools.h"
 
 using namespace keel;
 using namespace keel::scenario;
@@ -175,4 +178,25 @@ TEST_CASE("seed 003, hedge mode: the account's notional counts each leg once, so
   CHECK(third.json.find("max_position_notional") != std::string::npos);
   CHECK(s.OpenPositions().size() == 2);
   CHECK(s.InvariantFindings() == "");
+}
+
+// Issue [1/6] case 11: two legs of one symbol protected in the same millisecond (hedge mode,
+// keel-scan-orphans --protect) once got one emergency-stop client id: the second intent could not
+// be recorded, and that leg stayed bare.
+TEST_CASE("hedge mode: both legs protected in one millisecond each get a stop of their own") {
+  Scenario s;
+  REQUIRE(s.venue->exchange().SetDualSidePosition(0, true).ok());
+  REQUIRE(s.OutsideOrder("symbol=BTCUSDT&side=BUY&positionSide=LONG&type=MARKET&quantity=0.010").status == 200);
+  REQUIRE(s.OutsideOrder("symbol=BTCUSDT&side=SELL&positionSide=SHORT&type=MARKET&quantity=0.010").status == 200);
+  s.Wait(11'000);
+  std::ostringstream out;
+  ops::ToolContext ctx = s.ToolContextFor("keel-scan-orphans", out);
+  ops::ScanOrphansOptions o;
+  o.protect = true;
+  o.stop_pct = D("2");
+  o.yes = true;
+  auto result = ops::RunScanOrphans(ctx, o);
+  INFO(out.str());
+  REQUIRE_MESSAGE(result.ok(), result.status().ToString());
+  CHECK(s.venue->exchange().OpenAlgoOrders(0, "BTCUSDT").size() == 2);
 }

@@ -270,6 +270,9 @@ void Engine::Repair(const PositionRecord& p) {
   // second closePosition stop cannot close more than the position), within the grace period.
   o.settle = SettleOptions{std::min(settings_.settle_attempts, 2), settings_.settle_interval_ms, settings_.sleep};
   o.source = Source::kEngine;  // the daemon's own repair, not an operator's
+  // Unique per (purpose, symbol) and millisecond: two legs of one symbol repaired at once in hedge
+  // mode once got one id, and the second intent could not be recorded.
+  o.client_order_id = NewClientId(OrderPurpose::kEmergencyStop, p.symbol);
   const Instrument instrument = inst->second;
   const std::string symbol = p.symbol;
   const PositionSide side = p.position_side;

@@ -64,6 +64,12 @@ bool AlertThrottle::Admit(const std::string& key, TimeMs now) {
   }
   last_sent_[key] = now;
   sent_.push_back(now);
+  // Keys carry order ids and symbols: without a bound the map grows for as long as the daemon
+  // runs. Entries past the repeat interval hold nothing back any more and go.
+  if (last_sent_.size() > 1024) {
+    for (auto it = last_sent_.begin(); it != last_sent_.end();)
+      it = now - it->second >= min_interval_ms_ ? last_sent_.erase(it) : std::next(it);
+  }
   return true;
 }
 

@@ -7,6 +7,7 @@
 #include "keel/ops/exit_code.h"
 #include "keel/ops/safety_tools.h"
 #include "keel/ops/table.h"
+#include "keel/safety/client_ids.h"
 #include "keel/safety/orphan_scanner.h"
 #include "keel/safety/protect.h"
 #include "keel/safety/safe_close.h"
@@ -64,6 +65,7 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
       positions[{f.symbol, f.position_side}].second = true;
   }
   std::vector<Action> actions;
+  std::map<std::string, TimeMs> last_stop_ms;  // by symbol: the time the last stop's id was made from
   if ((o.protect || o.close) && !positions.empty()) {
     KEEL_RETURN_IF_ERROR(ctx.Confirm(o.yes, std::string(o.protect ? "protect " : "close ") +
                                                std::to_string(positions.size()) + " orphan position(s)"));
@@ -113,6 +115,10 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
       protect.account = ctx.account();
       protect.stop_pct = *o.stop_pct;
       protect.now = ctx.clock.NowMs();
+      // Both legs of a symbol in one millisecond (hedge mode) would share an id made from it.
+      TimeMs& last = last_stop_ms[symbol];
+      last = std::max(protect.now, last + 1);
+      protect.client_order_id = MakeClientOrderId(ctx.account(), OrderPurpose::kEmergencyStop, symbol, last);
       protect.settle.sleep = sleep_ms;
       auto protected_ = ProtectPosition(*ctx.exchange, *ctx.store, *p, *inst, protect);
       if (!protected_.ok()) {

@@ -37,7 +37,9 @@ Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const Pos
 
   PlaceOrder stop;
   stop.book = OrderBook::kConditional;
-  stop.client_order_id = MakeClientOrderId(account, OrderPurpose::kEmergencyStop, p.symbol, now);
+  stop.client_order_id = options.client_order_id.empty()
+                             ? MakeClientOrderId(account, OrderPurpose::kEmergencyStop, p.symbol, now)
+                             : options.client_order_id;
   stop.symbol = p.symbol;
   stop.side = long_position ? Side::kSell : Side::kBuy;
   stop.position_side = p.position_side;

@@ -28,6 +28,9 @@ struct ProtectOptions {
   // Who protects, for the journal: keel-protect and keel-ctl protect are the operator; the
   // daemon's own repair of an unprotected or orphan position is the engine.
   Source source = Source::kOperator;
+  // The stop's client order id; empty: made from `now`. The daemon gives one of its own, unique
+  // even for two legs repaired in the same millisecond (hedge mode).
+  std::string client_order_id;
 };
 
 // kInvalidInput when P is out of range: checked before anything is read or sent.
