@@ -34,6 +34,10 @@ TEST_CASE("chaos seeds of issue [1/6] replay clean") {
       {200133, sim::Dialect::kBybitV5},      {200605, sim::Dialect::kBybitV5},
       {200707, sim::Dialect::kBybitV5},      {300399, sim::Dialect::kBybitV5},
       {100088, sim::Dialect::kBinanceUsdm},  {100302, sim::Dialect::kBinanceUsdm},
+      // A filled entry cancelled again: by a flatten after an amend's "unknown order" (402019), by
+      // its time limit (400385), after a lagging settle said NEW (403583).
+      {402019, sim::Dialect::kBybitV5},      {400385, sim::Dialect::kBybitV5},
+      {403583, sim::Dialect::kBybitV5},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

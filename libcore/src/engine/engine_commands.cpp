@@ -43,13 +43,16 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
     std::string symbol;
     std::optional<PositionSide> side;
     std::vector<std::string> entries;  // resting entries of the symbol, cancelled before the close
+    // Entries the matching engine already answered "unknown order" (an amend's ghost): ended, so
+    // never cancelled again (seed 000); only settled by client id before the close.
+    std::set<std::string> settle_only;
   };
   std::vector<Leg> legs;
   auto add_leg = [&](const std::string& sym, PositionSide side) -> Leg& {
     const std::optional<PositionSide> leg_side = hedge_mode_ ? std::optional<PositionSide>(side) : std::nullopt;
     for (auto& l : legs)
       if (l.symbol == sym && l.side == leg_side) return l;
-    legs.push_back({sym, leg_side, {}});
+    legs.push_back({sym, leg_side, {}, {}});
     return legs.back();
   };
   for (const auto& p : *positions) add_leg(p.symbol, p.position_side);
@@ -66,12 +69,13 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
       return l.symbol == trade.signal.symbol && (!l.side || *l.side == trade.leg);
     });
     if (leg == legs.end()) {
-      legs.push_back({t->signal.symbol, hedge_mode_ ? std::optional<PositionSide>(t->leg) : std::nullopt, {}});
+      legs.push_back({t->signal.symbol, hedge_mode_ ? std::optional<PositionSide>(t->leg) : std::nullopt, {}, {}});
       leg = legs.end() - 1;
     }
     leg->entries.push_back(*t->record.entry_client_order_id);
+    if (t->ghost || t->amend_refused) leg->settle_only.insert(*t->record.entry_client_order_id);
   }
-  if (symbol && legs.empty()) legs.push_back({*symbol, std::nullopt, {}});
+  if (symbol && legs.empty()) legs.push_back({*symbol, std::nullopt, {}, {}});
   if (legs.empty()) return reply(ReplyOf(0, "flat", "", "no open position on the exchange or in the store, no entry on its way"));
   for (auto& [id, t] : trades_) {
     if (symbol && t->signal.symbol != *symbol) continue;
@@ -95,7 +99,9 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
         [this, o, leg, settle](Exchange& ex) {
           auto c = std::make_shared<Closed>();
           for (const auto& cid : leg.entries) {
-            auto cancelled = ex.Cancel(OrderBook::kRegular, leg.symbol, cid);
+            auto cancelled = leg.settle_only.count(cid)
+                                 ? Result<CancelReport>(Status::NotFound(cid + ": the exchange answered unknown order before"))
+                                 : ex.Cancel(OrderBook::kRegular, leg.symbol, cid);
             if (cancelled.ok() && cancelled->order) {
               c->entries.push_back(*cancelled->order);
               continue;
@@ -107,15 +113,13 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
             // Cancelled without the order in the answer, already ended, or not there yet (its
             // placement still on its way, or its outcome unknown: Binance -1007 can execute late):
             // settled by client id before the position is read.
+            // A read that still says NEW after the matching engine answered "unknown order" lags
+            // (or the order arrived after the cancel): not cancelled again on a read's word (chaos
+            // seed 402019, a filled entry touched twice); the flatten is not verified and keel
+            // keeps at it.
             auto q = SettleByClientId(ex, OrderBook::kRegular, leg.symbol, cid, settle);
-            if (q.ok() && !is_terminal(q->status)) {
-              // It arrived after the cancel: cancelled again, now that it is there.
-              auto again = ex.Cancel(OrderBook::kRegular, leg.symbol, cid);
-              if (again.ok() && again->order) q = *again->order;
-              else q = ex.Query(OrderBook::kRegular, leg.symbol, cid);
-            }
             if (q.ok() && is_terminal(q->status)) c->entries.push_back(*q);
-            else c->problems.push_back("entry " + cid + ": " + (q.ok() ? std::string("still ") + to_string(q->status) : q.status().message()));
+            else c->problems.push_back("entry " + cid + ": " + (q.ok() ? std::string("a read still says ") + to_string(q->status) : q.status().message()));
           }
           c->close = SafeClose(ex, &worker_store_, o);
           return c;

@@ -149,6 +149,19 @@ void Engine::SettleGhost(const std::string& id, const std::string& cid, const st
         if (q.ok()) {
           Log("entry " + cid + " is " + to_string(q->status) + " (filled " + q->filled_qty.ToString() + ")");
           const bool working = q->status == OrderStatus::kNew || q->status == OrderStatus::kPartiallyFilled;
+          if (working) {
+            // The stream may have told its end already: a lagging read saying it rests does not
+            // bring it back (chaos seeds 4421, 403583: a filled entry amended and cancelled).
+            auto stored = store_.Order(cid);
+            if (stored.ok() && *stored && is_terminal((*stored)->state)) {
+              Log("entry " + cid + ": the query says " + to_string(q->status) + " but keel already saw it " +
+                  to_string((*stored)->state) + ": that stands");
+              tr->ghost = false;
+              tr->entry_resting = false;
+              if ((*stored)->filled_qty.is_positive()) return VerifyEntry(id);
+              return;
+            }
+          }
           if (working && tr->amend_refused && reads_may_lag) {
             // The matching engine said it is not open; a read saying it is lags behind (chaos
             // seeds 784, 844). Asked again, never amended.
@@ -320,8 +333,13 @@ void Engine::EntryTimeLimit(const std::string& id) {
     t->deadline_timer = loop_.After(kRetryReadMs, [this, id] { EntryTimeLimit(id); });
     return;
   }
-  t->expiring = true;
   const std::string cid = *t->record.entry_client_order_id;
+  if (auto stored = store_.Order(cid); stored.ok() && *stored && is_terminal((*stored)->state)) {
+    // The stream already told its end (a fill): nothing to cancel (chaos seed 400385).
+    t->entry_resting = false;
+    return;
+  }
+  t->expiring = true;
   Log("signal " + id + ": entry " + cid + " reached its time limit");
   CancelOrder(OrderBook::kRegular, t->signal.symbol, cid, "time limit");
 }
