@@ -190,3 +190,40 @@ TEST_CASE("simulator ground truth: every request refused for the rate, with the 
   CHECK(truth->refusals[0].status == 429);
   CHECK(truth->refusals[0].retry_after_ms == 60'000);
 }
+
+// Issue [1/6]: what keel said, against the exchange at that moment.
+TEST_CASE("invariant checker: 'flat' or 'protected' said while the exchange held the position is a false claim") {
+  auto claim = [](Claim::Kind kind, TimeMs at, const std::string& stop = "") {
+    return Claim{kind, at, "BTCUSDT", "BOTH", stop, "signal s-1"};
+  };
+  CheckInput input;
+  input.tolerance_ms = 500;
+  // Flat at 5000: the long (1000-9000) was open, and had been for the whole tolerance.
+  input.claims = {claim(Claim::Kind::kFlat, 5000)};
+  CHECK(Kinds(Check(Truth(1005), {}, input)) == "false-claim BTCUSDT/BOTH;");
+  // Flat after the close, or within the tolerance of it (the close's push in flight): true.
+  input.claims = {claim(Claim::Kind::kFlat, 9000), claim(Claim::Kind::kFlat, 9400), claim(Claim::Kind::kFlat, 12000)};
+  CHECK(Kinds(Check(Truth(1005), {}, input)) == "");
+  // Protected by the stop the exchange held: true; by one it never had: false.
+  input.claims = {claim(Claim::Kind::kProtected, 2000, "kdemo.s1")};
+  CHECK(Kinds(Check(Truth(1005), {}, input)) == "");
+  input.claims = {claim(Claim::Kind::kProtected, 2000, "kdemo.s9")};
+  CHECK(Kinds(Check(Truth(1005), {}, input)) == "false-claim BTCUSDT/BOTH;");
+  // Protected before the stop existed, well past the tolerance: false.
+  input.claims = {claim(Claim::Kind::kProtected, 3000, "kdemo.s1")};
+  CHECK(Kinds(Check(Truth(4000), {}, input)).find("false-claim BTCUSDT/BOTH;") != std::string::npos);
+}
+
+TEST_CASE("invariant checker: an exchange silent past the alert time with no alert is silent blindness") {
+  CheckInput input;
+  input.tolerance_ms = 500;
+  input.blind_alert_after_ms = 10'000;
+  input.blind = {{2000, 15'000}};
+  CHECK(Kinds(Check(Truth(1005), {}, input)) == "silent-blindness exchange;");
+  input.alerts = {{"exchange-not-answering", 13'000}};
+  CHECK(Kinds(Check(Truth(1005), {}, input)) == "");
+  // Shorter than the alert time: nothing to say.
+  input.alerts.clear();
+  input.blind = {{2000, 9000}};
+  CHECK(Kinds(Check(Truth(1005), {}, input)) == "");
+}

@@ -112,11 +112,10 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
             }
             // Cancelled without the order in the answer, already ended, or not there yet (its
             // placement still on its way, or its outcome unknown: Binance -1007 can execute late):
-            // settled by client id before the position is read.
-            // A read that still says NEW after the matching engine answered "unknown order" lags
-            // (or the order arrived after the cancel): not cancelled again on a read's word (chaos
-            // seed 402019, a filled entry touched twice); the flatten is not verified and keel
-            // keeps at it.
+            // settled by client id before the position is read. A read that still says NEW then
+            // lags, or the order came after the cancel: it is not cancelled again on a read's word
+            // (chaos seed 402019, a filled entry touched twice); the flatten is "not verified"
+            // and keel keeps at it.
             auto q = SettleByClientId(ex, OrderBook::kRegular, leg.symbol, cid, settle);
             if (q.ok() && is_terminal(q->status)) c->entries.push_back(*q);
             else c->problems.push_back("entry " + cid + ": " + (q.ok() ? std::string("a read still says ") + to_string(q->status) : q.status().message()));
