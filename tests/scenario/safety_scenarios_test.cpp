@@ -657,8 +657,8 @@ TEST_CASE("scenario: a stale flat read with a newer fill in the trade history is
     ops::ClosePositionOptions co;
     co.symbol = "ETHUSDT";
     co.yes = true;
-    co.verify_attempts = 2;
-    co.verify_interval_ms = 1;
+    co.verify_attempts = 3;
+    co.verify_interval_ms = 1000;  // on the scenario's clock: the tool's waits are the clock's
     auto code = ops::RunClosePosition(ctx, co);
     REQUIRE_MESSAGE(code.ok(), code.status().ToString());
     INFO(out.str());

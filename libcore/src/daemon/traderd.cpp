@@ -248,7 +248,7 @@ int RunTraderd(const TraderdOptions& options) {
   EngineSettings settings;
   settings.account = c.account_name;
   settings.daemon = d;
-  settings.sleep = [](TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
+  settings.sleep = [&clock](TimeMs ms) { clock.SleepMs(ms); };
   Engine engine(settings, **store, clock, engine_loop, workers, alerts);
 
   std::unique_ptr<ops::DaemonMetrics> metrics;

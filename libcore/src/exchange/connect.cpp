@@ -16,7 +16,7 @@ Result<std::unique_ptr<Exchange>> ConnectExchange(const AccountConfig& config, c
   auto transport = net::CurlTransport::Create(config.rest_url, config.ca_path);
   if (!transport.ok()) return transport.status();
   std::unique_ptr<net::HttpTransport> owned = std::move(transport).value();
-  auto sleep = [](TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
+  auto sleep = [&clock](TimeMs ms) { clock.SleepMs(ms); };
   switch (config.exchange_kind) {
     case ExchangeKind::kBinanceUsdm: {
       auto client = std::make_unique<binance::RestClient>(*owned, key->reveal(), std::move(secret).value(), clock, sleep);

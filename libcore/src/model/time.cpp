@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <thread>
 
 namespace keel {
 namespace {
@@ -31,6 +32,10 @@ Status bad_time(std::string_view text) {
 }
 
 }  // namespace
+
+void SystemClock::SleepMs(TimeMs ms) const {
+  if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
 
 TimeMs SystemClock::NowMs() const {
   using namespace std::chrono;

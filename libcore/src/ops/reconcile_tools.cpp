@@ -139,7 +139,7 @@ Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& o) {
   options.verify_attempts = o.verify_attempts;
   options.verify_interval_ms = o.verify_interval_ms;
   options.now = [&ctx] { return ctx.clock.NowMs(); };
-  options.sleep = [](TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
+  options.sleep = [&ctx](TimeMs ms) { ctx.clock.SleepMs(ms); };
   auto r = SafeClose(*ctx.exchange, ctx.store_missing ? nullptr : ctx.store.get(), options);
   if (!r.ok()) return r.status();
   if (ctx.common.json) {

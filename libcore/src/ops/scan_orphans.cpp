@@ -23,7 +23,7 @@ struct Action {
   std::string detail;
 };
 
-void sleep_ms(TimeMs ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
 
 }  // namespace
 
@@ -84,7 +84,7 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
         close.symbol = symbol;
         close.position_side = side;
         close.now = [&ctx] { return ctx.clock.NowMs(); };
-        close.sleep = sleep_ms;
+        close.sleep = [&ctx](TimeMs ms) { ctx.clock.SleepMs(ms); };
         close.reason = "orphan closed by keel-scan-orphans --close";
         auto closed = SafeClose(*ctx.exchange, ctx.store.get(), close);
         if (!closed.ok()) actions.push_back({symbol, side, "close", false, closed.status().message()});
@@ -119,7 +119,7 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
       TimeMs& last = last_stop_ms[symbol];
       last = std::max(protect.now, last + 1);
       protect.client_order_id = MakeClientOrderId(ctx.account(), OrderPurpose::kEmergencyStop, symbol, last);
-      protect.settle.sleep = sleep_ms;
+      protect.settle.sleep = [&ctx](TimeMs ms) { ctx.clock.SleepMs(ms); };
       auto protected_ = ProtectPosition(*ctx.exchange, *ctx.store, *p, *inst, protect);
       if (!protected_.ok()) {
         actions.push_back({symbol, side, "protect", false, protected_.status().message()});

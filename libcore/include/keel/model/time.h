@@ -13,27 +13,35 @@ namespace keel {
 
 using TimeMs = std::int64_t;
 
+// Reads the time and waits: a wait is the clock's, so that every wait of a tool or the engine runs
+// on virtual time in tests (as leveldb's Env has both).
 class Clock {
  public:
   virtual ~Clock() = default;
   virtual TimeMs NowMs() const = 0;
+  // Waits ms: the wall clock sleeps the calling thread; a virtual one moves.
+  virtual void SleepMs(TimeMs ms) const = 0;
 };
 
 class SystemClock final : public Clock {
  public:
   TimeMs NowMs() const override;
+  void SleepMs(TimeMs ms) const override;
 };
 
-// A clock that moves only when told to. Not thread-safe: owned by one test or scenario thread.
+// A clock that moves only when told to, or when someone waits on it. Not thread-safe: owned by
+// one test or scenario thread.
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(TimeMs start) : now_(start) {}
   TimeMs NowMs() const override { return now_; }
+  // Waiting on a virtual clock is its moving on: nothing else would move it meanwhile.
+  void SleepMs(TimeMs ms) const override { now_ += ms; }
   void Advance(TimeMs delta) { now_ += delta; }
   void Set(TimeMs t) { now_ = t; }
 
  private:
-  TimeMs now_;
+  mutable TimeMs now_;  // moved by a wait, which does not change what the clock is
 };
 
 // "2026-11-21T18:35:00.123Z"
