@@ -35,9 +35,10 @@ TEST_CASE("chaos seeds of issue [1/6] replay clean") {
       {200707, sim::Dialect::kBybitV5},      {300399, sim::Dialect::kBybitV5},
       {100088, sim::Dialect::kBinanceUsdm},  {100302, sim::Dialect::kBinanceUsdm},
       // A filled entry cancelled again: by a flatten after an amend's "unknown order" (402019), by
-      // its time limit (400385), after a lagging settle said NEW (403583).
+      // its time limit (400385, and 502936 after the flatten's cancel was answered unknown order),
+      // after a lagging settle said NEW (403583).
       {402019, sim::Dialect::kBybitV5},      {400385, sim::Dialect::kBybitV5},
-      {403583, sim::Dialect::kBybitV5},
+      {403583, sim::Dialect::kBybitV5},      {502936, sim::Dialect::kBinanceUsdm},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

@@ -88,6 +88,9 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
   struct Closed {
     std::vector<OrderReport> entries;  // the resting entries as their cancel (or query) left them
     std::vector<std::string> problems;
+    // Entries whose cancel the matching engine answered "unknown order": not open there, whatever
+    // a lagging read says; never cancelled or amended again (seed 000).
+    std::vector<std::string> unknown_to_exchange;
     Result<SafeCloseResult> close = Status::Internal("not run");
   };
   for (const auto& leg : legs) {
@@ -110,6 +113,7 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
               c->problems.push_back("cancel of " + cid + ": " + cancelled.status().message());
               continue;
             }
+            if (!cancelled.ok()) c->unknown_to_exchange.push_back(cid);
             // Cancelled without the order in the answer, already ended, or not there yet (its
             // placement still on its way, or its outcome unknown: Binance -1007 can execute late):
             // settled by client id before the position is read. A read that still says NEW then
@@ -128,6 +132,14 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
             RecordOrderReport(e, "cancelled before the flatten");
             for (auto& [tid, t] : trades_)
               if (t->record.entry_client_order_id == e.client_order_id) t->entry_resting = false;
+          }
+          for (const auto& cid : c->unknown_to_exchange) {
+            for (auto& [tid, t] : trades_) {
+              if (t->record.entry_client_order_id != cid) continue;
+              // Its time limit or a later flatten would touch it again (chaos seed 502936).
+              t->entry_resting = false;
+              t->amend_refused = true;
+            }
           }
           for (const auto& p : c->problems) Log("flatten " + leg.symbol + ": " + p);
           const Result<SafeCloseResult>& r = c->close;
