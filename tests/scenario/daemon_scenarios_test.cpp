@@ -287,8 +287,14 @@ TEST_CASE("chaos seed 31: an entry lost before the exchange accepted it ends Rej
   INFO(s.EngineLog());
   CHECK(s.venue->exchange().AllOrders(0, "ETHUSDT").empty());
   auto orders = s.store->Orders(OrderFilter{}).value();
-  REQUIRE(orders.size() == 1);
+  REQUIRE(orders.size() == 2);
+  CHECK(orders[0].purpose == OrderPurpose::kEntry);
   CHECK(orders[0].state == OrderState::kRejected);
+  // The entry might have filled: a guard stop went out at once, and was cancelled when the entry
+  // proved never accepted.
+  CHECK(orders[1].purpose == OrderPurpose::kStop);
+  CHECK(orders[1].state == OrderState::kCanceled);
+  CHECK(s.VenueOpenAlgoOrders("ETHUSDT") == 0);
   CHECK(s.SignalOf("lost-1")->state == SignalState::kFailed);
   // Once concluded, it is not asked about again.
   const auto calls = s.RestCalls();

@@ -39,6 +39,13 @@ TEST_CASE("chaos seeds of issue [1/6] replay clean") {
       // after a lagging settle said NEW (403583).
       {402019, sim::Dialect::kBybitV5},      {400385, sim::Dialect::kBybitV5},
       {403583, sim::Dialect::kBybitV5},      {502936, sim::Dialect::kBinanceUsdm},
+      // Unprotected while keel's own market entry went unverified: the fill's push was the only
+      // evidence (500101), a restart after the fill with reads lagging (500767), the entry's
+      // answer lost with the stream down and reads lagging (503803, 504191: the guard stop); an
+      // orphan opened while keel waited out a rate refusal (500362).
+      {500101, sim::Dialect::kBybitV5},      {500767, sim::Dialect::kBybitV5},
+      {503803, sim::Dialect::kBybitV5},      {504191, sim::Dialect::kBybitV5},
+      {500362, sim::Dialect::kBinanceUsdm},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

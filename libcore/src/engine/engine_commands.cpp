@@ -266,10 +266,26 @@ void Engine::RestoreTrades() {
     const SignalState state = r.state;
     const bool protecting = t->phase == Trade::Phase::kProtecting;
     const bool closing = !t->closing_because.empty();
+    // The leg's other open stops in the store are spares: sent again while an earlier one's
+    // outcome was unknown (OnExitPlaced), or a guard stop of an unverified entry. Whichever stop
+    // is confirmed protects the position, and the spares are cancelled then.
+    OrderFilter open_on_symbol;
+    open_on_symbol.symbol = r.symbol;
+    open_on_symbol.open_only = true;
+    if (auto open = store_.Orders(open_on_symbol); open.ok()) {
+      for (const auto& o : *open)
+        if (o.purpose == OrderPurpose::kStop && o.position_side == t->leg && o.client_order_id != r.stop_client_order_id)
+          t->spare_stops.push_back(o.client_order_id);
+    } else {
+      Log("store error reading the stops of " + r.id + ": " + open.status().message());
+    }
+    if (t->phase == Trade::Phase::kEntering && !t->spare_stops.empty()) t->guard_stop = t->spare_stops.front();
+    const bool protected_with_spares = t->phase == Trade::Phase::kProtected && !t->spare_stops.empty();
     trades_[id] = std::move(t);
     if (state == SignalState::kEntering) VerifyEntry(id);
     else if (protecting) ResumeProtecting(id);
     else if (closing) CloseUntilFlat(id, 0);
+    else if (protected_with_spares) CancelSpareStops(id, "a second stop of the same position");
   }
 }
 
@@ -277,18 +293,6 @@ void Engine::ResumeProtecting(const std::string& id) {
   Trade* t = TradeOf(id);
   if (!t) return;
   const std::string symbol = t->signal.symbol;
-  // The position's other working stops in the store were sent again while an earlier one's outcome
-  // was unknown (OnExitPlaced): whichever is confirmed protects it, and the rest are cancelled then.
-  OrderFilter f;
-  f.symbol = symbol;
-  f.open_only = true;
-  if (auto open = store_.Orders(f); open.ok()) {
-    for (const auto& o : *open)
-      if (o.purpose == OrderPurpose::kStop && o.position_side == t->leg && o.client_order_id != t->record.stop_client_order_id)
-        t->spare_stops.push_back(o.client_order_id);
-  } else {
-    Log("store error reading the stops of " + id + ": " + open.status().message());
-  }
   if (!t->record.stop_client_order_id) {
     Log("signal " + id + ": restored without a stop: placing one");
     return PlaceExit(id, OrderPurpose::kStop);

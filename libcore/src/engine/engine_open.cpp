@@ -102,11 +102,15 @@ Result<PlaceOrder> Engine::SendEntry(Trade& t, const std::string& why, WriteBatc
 void Engine::SubmitEntry(const std::string& id, const PlaceOrder& entry) {
   SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
   const std::string cid = entry.client_order_id;
+  const bool market = entry.type == OrderType::kMarket;
   OnWorker<Result<OrderReport>>(
-      [entry, settle](Exchange& ex) {
+      [this, id, entry, settle, market](Exchange& ex) {
         auto placed = ex.Place(entry);
-        if (!placed.ok() && placed.status().IsUnknownOutcome())
+        if (!placed.ok() && placed.status().IsUnknownOutcome()) {
+          // It may have filled: guarded now, not after the settle's seconds of queries.
+          if (market) loop_.Post([this, id] { PlaceGuardStop(id, "entry outcome unknown"); });
           return SettleByClientId(ex, OrderBook::kRegular, entry.symbol, entry.client_order_id, settle);
+        }
         return placed;
       },
       [this, id, cid](Result<OrderReport> placed) { OnEntryPlaced(id, cid, std::move(placed)); });
@@ -153,6 +157,12 @@ void Engine::OnEntryPlaced(const std::string& id, const std::string& cid, Result
     RecordRefusedOrder(cid, "refused: " + placed.status().message());
   }
   if (!t || t->record.entry_client_order_id != cid) return;
+  if (t->phase != Trade::Phase::kEntering) {
+    // Verified already, by the stream's push of its fill while this answer was on its way.
+    Log("entry " + cid + ": the placement answered after the fill was verified (" +
+        (placed.ok() ? std::string(to_string(placed->status)) : placed.status().message()) + ")");
+    return;
+  }
   if (placed.ok()) {
     Log("entry " + cid + " placed: " + to_string(placed->status) +
         (t->maker() ? " @ " + placed->price.ToString() : std::string()));
@@ -186,6 +196,8 @@ void Engine::OnEntryPlaced(const std::string& id, const std::string& cid, Result
       // A resting maker entry waits for its fill on the stream; a part already filled is protected now.
       if (placed->status == OrderStatus::kNew) return;
     }
+    // A market order acknowledged but not shown filled (an ACK answer, a read-back that lags).
+    if (!t->maker() && working) PlaceGuardStop(id, "entry acknowledged, its fill not shown yet");
     VerifyEntry(id);
     return;
   }
@@ -217,6 +229,7 @@ void Engine::EndEntry(const std::string& id, const std::string& detail, Provenan
   Trade* t = TradeOf(id);
   if (!t) return;
   if (t->deadline_timer) loop_.CancelTimer(t->deadline_timer);
+  CancelSpareStops(id, "the entry ended without a fill");
   t->record.state = SignalState::kFailed;
   SaveSignal(*t, detail, std::move(provenance));
   Log("signal " + id + ": " + detail);
@@ -282,6 +295,41 @@ void Engine::VerifyEntry(const std::string& id) {
     row->update_time = std::max(row->update_time, order.update_time);
     return row;
   };
+  // A market entry the order reads cannot show yet (they lag, or its answer was lost), while the
+  // stream pushed a position of its size on the leg, which held nothing when the signal was taken:
+  // that push is its fill (chaos seed 500101: the fill's order event dropped, reads 22 s behind).
+  const Decimal entry_qty = t->entry_qty;
+  const Side entry_side = t->entry_side;
+  auto pushed_fill = [store, symbol, leg, sign, cid, entry_qty, entry_side,
+                      pushed = t->pushed]() -> std::optional<std::pair<OrderReport, PositionReport>> {
+    if (!entry_qty.is_positive()) return std::nullopt;
+    auto held = OpenPositionOf(*store, symbol, leg);
+    if (!held.ok() || *held) return std::nullopt;
+    auto row = pushed->Get();
+    if (!row || row->amount.sign() != sign.sign() || row->amount.abs() < entry_qty || !row->entry_price.is_positive())
+      return std::nullopt;
+    OrderReport fill;
+    fill.client_order_id = cid;
+    fill.symbol = symbol;
+    fill.side = entry_side;
+    fill.status = OrderStatus::kFilled;
+    fill.qty = fill.filled_qty = entry_qty;
+    fill.avg_price = row->entry_price;
+    fill.update_time = row->update_time;
+    return std::make_pair(fill, *row);
+  };
+  // A filled entry whose position read is older than the fill (or shows no row to date it): the
+  // read lags, and the fill itself is the evidence of the position (chaos seed 500767: restarted
+  // after the fill with reads 29 s behind, the position went without its stop until a flatten).
+  auto position_of_fill = [symbol, leg, sign](const OrderReport& order) {
+    PositionReport p;
+    p.symbol = symbol;
+    p.position_side = leg;
+    p.amount = sign.sign() < 0 ? order.filled_qty.negated() : order.filled_qty;
+    p.entry_price = order.avg_price;
+    p.update_time = order.update_time;
+    return p;
+  };
   using Verified = Result<std::pair<OrderReport, PositionReport>>;
   OnWorker<Verified>(
       [=](Exchange& ex) -> Verified {
@@ -295,6 +343,8 @@ void Engine::VerifyEntry(const std::string& id) {
             if (!q.ok()) {
               absent = absent && q.status().IsNotFound();
               last = q.status().IsNotFound() ? "the exchange does not show the order yet" : q.status().message();
+              if (!maker)
+                if (auto fill = pushed_fill()) return *fill;
               continue;  // "not seen yet" is not "not there"
             }
             absent = false;
@@ -305,6 +355,9 @@ void Engine::VerifyEntry(const std::string& id) {
             if (maker && q->status == OrderStatus::kNew) return std::make_pair(*q, PositionReport{});
             if (!usable(q->status, q->filled_qty) && !ended) {
               last = std::string("order ") + to_string(q->status);
+              // A market order does not rest: "new" is a read from before its fill.
+              if (!maker)
+                if (auto fill = pushed_fill()) return *fill;
               continue;
             }
           }
@@ -314,12 +367,17 @@ void Engine::VerifyEntry(const std::string& id) {
             last = rows.status().message();
             continue;
           }
+          bool dated = false;  // a row on the leg as new as the fill
           for (const auto& row : *rows) {
             if (row.position_side != leg) continue;
             const bool right_way = row.amount.sign() == sign.sign();
             if (right_way && row.amount.abs() >= order->filled_qty) return std::make_pair(*order, row);
+            dated = dated || row.update_time >= order->update_time;
             last = "position reads " + row.amount.ToString() + ", the fill was " + order->filled_qty.ToString();
           }
+          if (!dated && order->status == OrderStatus::kFilled && order->update_time > 0 &&
+              order->filled_qty.is_positive() && order->avg_price.is_positive())
+            return std::make_pair(*order, position_of_fill(*order));
         }
         const TimeMs age = clock->NowMs() - sent_ms;
         if (absent && age >= absent_after)
@@ -346,6 +404,7 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
     return EndEntry(id, v.status().message(), Provenance{Source::kRest, std::nullopt, "entry never accepted"});
   }
   if (!v.ok()) {
+    PlaceGuardStop(id, "entry not verified");
     SaveSignal(*t, v.status().message() + "; asking again", Provenance{Source::kRest, std::nullopt, "entry unverified"});
     RaiseAlert(AlertKind::kUnknownOutcome, *t->record.entry_client_order_id, t->signal.symbol,
                "signal " + id + ": " + v.status().message());

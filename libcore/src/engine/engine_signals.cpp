@@ -122,6 +122,11 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
   if (*held)
     return Status::Conflict("symbol: " + s.symbol + " already has an open " + to_string(leg) + " position of " +
                             (*held)->qty.ToString() + ": close it first");
+  // The stream showed a position there that the store does not hold yet: entering on top of it
+  // would mix keel's fill with it (and its push with the entry's own evidence).
+  if (auto pushed = pushed_untracked_.find(s.symbol + "/" + to_string(leg)); pushed != pushed_untracked_.end())
+    return Status::Conflict("symbol: " + s.symbol + " has an open " + to_string(leg) + " position of " +
+                            pushed->second.qty.ToString() + " on the exchange that keel does not track: close it first");
   // The price the size is worked out at: the side of the book the entry takes, else the mark.
   Decimal reference;
   auto book = books_.find(s.symbol);

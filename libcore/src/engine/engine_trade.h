@@ -38,6 +38,10 @@ struct Engine::Trade {
   int stop_resends = 0;  // stops sent again because a placement's outcome was unknown
   // Stops sent before the one that protects the trade, found working: cancelled once it does.
   std::vector<std::string> spare_stops;
+  // A market entry's guard stop, placed while its fill was not yet verified (PlaceGuardStop): one
+  // per trade; a spare stop once the trade's own stop works.
+  std::string guard_stop;
+  int guard_refusals = 0;
   // Flat and recorded as closed; kept only until its exits' orders have ended, so that their ids
   // are cleared when they do.
   bool finished = false;

@@ -121,6 +121,7 @@ void Engine::ScheduleExitCleanup(const std::string& id, const std::string& why) 
       t->expiring = true;
       CancelOrder(OrderBook::kRegular, t->signal.symbol, *t->record.entry_client_order_id, why);
     }
+    CancelSpareStops(id, why);
     for (const auto& cid : {t->record.stop_client_order_id, t->record.take_profit_client_order_id}) {
       if (!cid) continue;
       auto rec = store_.Order(*cid);
@@ -300,7 +301,7 @@ void Engine::Repair(const PositionRecord& p) {
         }
         return Status::NotFound(symbol + " has no " + std::string(to_string(side)) + " row");
       },
-      [this, key, symbol](Result<ProtectResult> r) {
+      [this, key, symbol, judged = p.exchange_updated_ms](Result<ProtectResult> r) {
         repairing_.erase(key);
         if (r.ok()) {
           repair_failed_.erase(key);
@@ -308,6 +309,11 @@ void Engine::Repair(const PositionRecord& p) {
           // Flat on the exchange by a read at least as new as keel's record: the store is what is
           // wrong. A resync settles it, with its own evidence, rather than a repair every watch.
           repair_failed_.erase(key);
+          // A push that read judged older is no longer a position to protect (or to refuse
+          // signals for); a newer push since is kept.
+          if (auto it = pushed_untracked_.find(key);
+              it != pushed_untracked_.end() && it->second.exchange_updated_ms == judged)
+            pushed_untracked_.erase(it);
           ResyncSymbols({symbol});
         } else {
           ++repair_failed_[key];
@@ -338,6 +344,12 @@ void Engine::HandleUntracked(const std::string& key) {
     // position's at once. Still resting a moment later, that event is late or lost (chaos seed
     // 218): the entry is verified by REST rather than left unprotected. Meanwhile it is not
     // amended: it has most likely filled (seed 784).
+    // A market entry: the push is its fill, whatever the placement's answer is doing meanwhile
+    // (lost, retried, settling): verified now rather than when that answer gives up (seed 500101).
+    if (!t->maker()) {
+      VerifyEntry(t->record.id);
+      return;
+    }
     if (t->entry_resting) {
       if (!t->fill_suspected_since) t->fill_suspected_since = clock_.NowMs();
       loop_.After(kOrderEventWaitMs, [this, id = t->record.id] {

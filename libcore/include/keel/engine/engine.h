@@ -199,6 +199,10 @@ class Engine {
   void VerifyEntry(const std::string& signal_id);
   void OnEntryVerified(const std::string& signal_id, Result<std::pair<OrderReport, PositionReport>> verified);
   void PlaceExit(const std::string& signal_id, OrderPurpose purpose);
+  // A market entry the exchange may have filled, not yet verified: its stop goes out now, from the
+  // mark (engine_guard_stop.cpp).
+  void PlaceGuardStop(const std::string& signal_id, const std::string& why);
+  void CancelSpareStops(const std::string& signal_id, const std::string& why);
   void OnExitPlaced(const std::string& signal_id, OrderPurpose purpose, const std::string& client_order_id,
                     Result<OrderReport> placed);
   void Rollback(const std::string& signal_id, const std::string& why);
@@ -263,6 +267,11 @@ class Engine {
   ExchangeHealth exchange_health_{30'000};
   bool probe_in_flight_ = false;
   TimeMs last_probe_ms_ = 0;
+  // The end of the latest wait a rate refusal asked for; a look at the whole account is due then.
+  TimeMs rate_wait_until_ = 0;
+  bool rate_wait_look_pending_ = false;
+  void LookAfterRateWait(TimeMs until);
+  void RateWaitOver();
   TimeMs started_ms_ = 0;  // when the engine became ready
   template <typename R>
   void OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> done,
