@@ -46,6 +46,16 @@ TEST_CASE("chaos seeds of issue [1/6] replay clean") {
       {500101, sim::Dialect::kBybitV5},      {500767, sim::Dialect::kBybitV5},
       {503803, sim::Dialect::kBybitV5},      {504191, sim::Dialect::kBybitV5},
       {500362, sim::Dialect::kBinanceUsdm},
+      // The second long soak: a maker entry's fill seen only by its push or its order (503963,
+      // 502021, 504022); entries whose answer never came, protected by the guard stop once the
+      // exchange accepted them (505217, 602824); a leg left unprotected for the grace period while
+      // its trade was closing (602037, 602161); an outside position never pushed, judged from
+      // when reads could show it (600074, 505335).
+      {503963, sim::Dialect::kBybitV5},      {502021, sim::Dialect::kBybitV5},
+      {504022, sim::Dialect::kBinanceUsdm},  {505217, sim::Dialect::kBybitV5},
+      {602824, sim::Dialect::kBinanceUsdm},  {602037, sim::Dialect::kBybitV5},
+      {602161, sim::Dialect::kBybitV5},      {600074, sim::Dialect::kBinanceUsdm},
+      {505335, sim::Dialect::kBybitV5},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

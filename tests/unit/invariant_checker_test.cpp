@@ -79,6 +79,34 @@ TEST_CASE("invariant checker: a position without its stop past the grace period,
   CHECK(Kinds(Check(Truth(5000, "", "[]", refused_briefly), {}, running)) == "unprotected BTCUSDT/BOTH;");
 }
 
+TEST_CASE("invariant checker: a position opened outside keel and never pushed counts from when a read could show it") {
+  // Order 1 is someone else's (keel's store does not know it); its stop comes at 9000.
+  CheckInput unseen;
+  unseen.outside.push_back({"", "BTCUSDT", D("0.010")});
+  unseen.pushes_known = true;
+  unseen.stale_position_reads = {{500, 6000, 10'000}};  // reads show it from 6000 on
+  unseen.unseen_allowance_ms = 2000;                    // one orphan scan
+  CheckFigures f;
+  CHECK(Kinds(Check(Truth(9000), {}, unseen, &f)) == "");
+  REQUIRE(f.unprotected_ms.size() == 1);
+  CHECK(f.unprotected_ms[0] == 3000);  // 6000 to 9000, within 3000 + 1000 + 2000
+  // Pushed to keel: it knew at once, and the grace counts from the opening.
+  CheckInput told = unseen;
+  told.pushes["BTCUSDT/BOTH"] = {1000};
+  CHECK(Kinds(Check(Truth(9000), {}, told)) == "unprotected BTCUSDT/BOTH;");
+  // keel's own order: never excused.
+  StoreView own;
+  OrderRecord entry;
+  entry.client_order_id = "kdemo.e1";
+  entry.state = OrderState::kFilled;
+  own.orders.push_back(entry);
+  CHECK(Kinds(Check(Truth(9000), own, unseen)) == "unprotected BTCUSDT/BOTH;");
+  // Without a record of what reached the daemon (real processes), nothing is excused.
+  CheckInput unknown = unseen;
+  unknown.pushes_known = false;
+  CHECK(Kinds(Check(Truth(9000), {}, unknown)) == "unprotected BTCUSDT/BOTH;");
+}
+
 TEST_CASE("invariant checker: a position larger than any signal asked for") {
   CheckInput small;
   small.signals = {{"s-1", "BTCUSDT", D("0.005")}};

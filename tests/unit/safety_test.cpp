@@ -127,6 +127,9 @@ TEST_CASE("orphan scan: classes, grace, protection, and the stale-read guard") {
                                                 "unknown-order XRPUSDT", "foreign-order BNBUSDT"});
   REQUIRE(scan.ignored.size() == 1);
   CHECK(scan.ignored[0] == "SOLUSDT/BOTH: not judged yet, opened or changed 2000 ms ago (grace period 10000 ms)");
+  // Untracked and too young: judged again once its grace has passed, not a scan interval later.
+  REQUIRE(scan.judge_again_at);
+  CHECK(*scan.judge_again_at == kNow - 2'000 + 10'000);
 
   // A position keel saw close at T: a read updated at or before T is stale, a later one is real.
   store.newest_position_time[{"BTCUSDT", PositionSide::kBoth}] = kNow - 60'000;

@@ -94,3 +94,17 @@ TEST_CASE("virtual workers: one worker is kept for protective jobs, which also g
   CHECK(p.trace == std::vector<std::string>{"read1@0", "stop@0", "read1@1000", "read2@1000", "read2@1100"});
   CHECK(p.workers->InFlight() == 0);
 }
+
+TEST_CASE("virtual workers: a close goes before reads but leaves the protective worker to stops") {
+  // Chaos seed 602161: a slow close held the protective worker while a stop waited 3 s.
+  Pool p(2);
+  p.workers->Submit(p.Job("read", {1000}));
+  p.workers->Submit(p.Job("read2", {}));
+  p.workers->Submit(p.Job("close", {500}), JobPriority::kClose);  // queued ahead of read2
+  CHECK(p.trace == std::vector<std::string>{"read@0"});
+  p.workers->Submit(p.Job("stop", {}), JobPriority::kProtective);
+  CHECK(p.trace == std::vector<std::string>{"read@0", "stop@0"});
+  p.RunFor(2000);
+  CHECK(p.trace == std::vector<std::string>{"read@0", "stop@0", "read@1000", "close@1000", "close@1500", "read2@1500"});
+  CHECK(p.workers->InFlight() == 0);
+}

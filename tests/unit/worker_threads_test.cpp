@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <set>
 
 #include "keel/net/worker_threads.h"
@@ -50,4 +51,33 @@ TEST_CASE("worker threads: with every other thread busy, an urgent job still run
   release.set_value();
   threads.Stop();
   CHECK(second_ran);
+}
+
+TEST_CASE("worker threads: a job ahead goes before normal ones, never on the thread kept for urgent jobs") {
+  net::WorkerThreads threads(2);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> slow_started, urgent_ran;
+  std::mutex mu;
+  std::vector<std::string> order;
+  auto note = [&](const char* what) {
+    std::lock_guard<std::mutex> lock(mu);
+    order.push_back(what);
+  };
+  threads.Run([&](std::size_t) {
+    slow_started.set_value();
+    released.wait();
+  });
+  slow_started.get_future().wait();
+  threads.Run([&](std::size_t) { note("read"); });
+  threads.Run([&](std::size_t) { note("close"); }, net::WorkerThreads::Lane::kAhead);
+  threads.Run([&](std::size_t) { urgent_ran.set_value(); }, net::WorkerThreads::Lane::kUrgent);
+  urgent_ran.get_future().wait();  // the kept thread: the close did not take it
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    CHECK(order.empty());
+  }
+  release.set_value();
+  threads.Stop();
+  CHECK(order == std::vector<std::string>{"close", "read"});
 }

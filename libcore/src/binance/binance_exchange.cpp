@@ -81,6 +81,7 @@ Result<OrderReport> BinanceExchange::Place(const PlaceOrder& o) {
     if (IsDefiniteRejection(body.status())) return body.status().WithContext(what);
     return Status::UnknownOutcome(what + ": " + body.status().message() + settle);
   }
+  if (o.on_accepted) o.on_accepted();
   Result<OrderReport> placed = Status::Internal("unset");
   if (IsMinimalAck(*body)) {
     // The answer names the order but not what it is: ask, never assume (seed 001). The order was

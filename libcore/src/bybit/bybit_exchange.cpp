@@ -250,6 +250,7 @@ Result<OrderReport> BybitExchange::Place(const PlaceOrder& o) {
                                   ": outcome unknown, settle it by client order id");
   }
   KEEL_RETURN_IF_ERROR(CheckAck(result, o.client_order_id, what));
+  if (o.on_accepted) o.on_accepted();
   // The acknowledgement says nothing of the order (seed 001): ask for it.
   return AwaitOrder(o.symbol, o.client_order_id, what, [](const OrderReport&) { return true; });
 }

@@ -6,6 +6,7 @@
 // disconnect loses what the venue sends meanwhile and ends with the REST snapshot the daemon's
 // stream client takes after every connect; a SIGKILL stops the engine's loop between two tasks
 // and starts a new engine on the same store, as systemd restarts the daemon.
+#include <cstdlib>
 #include <fstream>
 
 #include "chaos/episode_judge.h"
@@ -26,6 +27,20 @@ constexpr const char* kAccount = "demo";
 
 // Alerts are the engine's own account of itself: the checker reads only whether one was raised
 // when the exchange went silent (silent-blindness), never what they say of positions.
+// The windows the plan made position reads lag, and by how much ("ms" of a stale_reads fault
+// that covers positions).
+std::vector<CheckInput::StaleReads> StalePositionReads(const EpisodePlan& plan, TimeMs t0) {
+  std::vector<CheckInput::StaleReads> out;
+  for (const auto& f : plan.faults) {
+    if (f.kind.rfind("stale_reads", 0) != 0 || f.command.find(R"("what":"orders")") != std::string::npos) continue;
+    const auto at = f.command.find(R"("ms":)");
+    if (at == std::string::npos) continue;
+    const TimeMs lag = std::strtoll(f.command.c_str() + at + 5, nullptr, 10);
+    out.push_back({t0 + f.at, t0 + f.at + f.duration_ms, lag});
+  }
+  return out;
+}
+
 struct RecordedAlerts final : AlertSink {
   std::vector<std::pair<std::string, TimeMs>> raised;
   void Raise(const Alert& a) override { raised.emplace_back(to_string(a.kind), a.at); }
@@ -60,7 +75,7 @@ class World {
   EpisodeOutcome Run() {
     outcome_.seed = plan_.seed;
     StartEngine();
-    const TimeMs t0 = clock_.NowMs();
+    const TimeMs t0 = t0_ = clock_.NowMs();
     std::size_t next_signal = 0, next_fault = 0;
     const TimeMs end_active = t0 + plan_.options.active_ms;
     while (clock_.NowMs() < end_active) {
@@ -194,7 +209,12 @@ class World {
 
   void Deliver(const sim::StreamItem& item) {
     if (auto* o = std::get_if<OrderEvent>(&item)) engine_->OnOrderEvent(*o);
-    else if (auto* p = std::get_if<PositionEvent>(&item)) engine_->OnPositionEvent(*p);
+    else if (auto* p = std::get_if<PositionEvent>(&item)) {
+      // What the daemon was told (the checker's "unseen" needs it): only what reached it.
+      for (const auto& r : p->positions)
+        pushes_[r.symbol + "/" + to_string(r.position_side)].push_back(r.update_time ? r.update_time : p->transaction_time);
+      engine_->OnPositionEvent(*p);
+    }
   }
 
   void Reconnect() {
@@ -320,6 +340,10 @@ class World {
     input.alerts = alerts_.raised;
     input.blind_alert_after_ms = settings_.daemon.stream_down_alert_ms * 3 / 2 + 1000;
     input.daemon_down = down_;
+    input.pushes_known = true;
+    input.pushes = pushes_;
+    input.stale_position_reads = StalePositionReads(plan_, t0_);
+    input.unseen_allowance_ms = settings_.daemon.orphan_scan_interval_ms;
     input.grace_ms = settings_.daemon.protect_grace_ms;
     input.tolerance_ms = settings_.watch_interval_ms + 750;
     JudgeEpisode(truth_json, *store_, input, clock_.NowMs(), outcome_);
@@ -376,6 +400,8 @@ class World {
   TimeMs reconnect_at_ = -1;
   std::multimap<TimeMs, std::string> pending_off_;
   std::vector<std::pair<TimeMs, TimeMs>> down_;
+  std::map<std::string, std::vector<TimeMs>> pushes_;
+  TimeMs t0_ = 0;  // the episode's start: the plan's times count from it
   std::vector<std::string> start_failures_;
   std::vector<std::string> log_;
   std::vector<SignalAsked> asked_;

@@ -68,6 +68,12 @@ struct Checker {
     }
     // Someone else's orders add to the same one-way position: what they opened is allowed on top.
     for (const auto& s : input.outside) asked[s.symbol] = asked[s.symbol].Add(s.qty.abs()).value();
+    // The exchange's ids of the orders keel sent (its store knows their client ids).
+    std::set<std::string> keel_client_ids;
+    for (const auto& o : store.orders) keel_client_ids.insert(o.client_order_id);
+    std::set<std::int64_t> keel_orders;
+    for (const auto& o : truth.orders)
+      if (!o.algo && keel_client_ids.count(o.client_id)) keel_orders.insert(o.id);
     std::map<std::string, std::vector<const TruthTrade*>> trades;
     for (const auto& t : truth.trades) trades[KeyOf(t.symbol, t.position_side)].push_back(&t);
     for (auto& entry : trades) {
@@ -89,8 +95,33 @@ struct Checker {
       Decimal amount, largest;
       auto next_trade = list.begin();
       TimeMs window_start = -1;
+      // Opened by someone else's order, and never pushed to keel while it lasted: keel can only
+      // read it, once reads no longer lag behind its opening.
+      auto unseen = [&](TimeMs start, TimeMs end) {
+        if (!input.pushes_known) return false;
+        const TruthTrade* opening = nullptr;
+        for (auto* t : list)
+          if (t->time == start) opening = t;
+        if (!opening || keel_orders.count(opening->order_id)) return false;
+        auto told = input.pushes.find(key);
+        if (told != input.pushes.end())
+          for (TimeMs at : told->second)
+            if (at >= start && at <= end) return false;
+        return true;
+      };
+      auto readable_from = [&](TimeMs start) {
+        TimeMs from = start;
+        for (const auto& w : input.stale_position_reads)
+          if (w.from <= from && from < w.to) from = std::max(from, std::min(w.to, start + w.lag_ms));
+        return from;
+      };
       auto close_window = [&](TimeMs end) {
         if (window_start < 0) return;
+        TimeMs allowance = input.grace_ms + input.tolerance_ms;
+        if (unseen(window_start, end)) {
+          window_start = std::min(end, readable_from(window_start));
+          allowance += input.unseen_allowance_ms;
+        }
         // Not held against keel: time its daemon was not running, and time the exchange had told
         // it not to send (a 429's or 418's Retry-After, which keel obeys).
         // Nor time the exchange answered nothing (a freeze): nothing can be placed then.
@@ -99,7 +130,7 @@ struct Checker {
         for (const auto& r : truth.refusals) excused.emplace_back(r.time, r.time + r.retry_after_ms);
         const TimeMs up = UpTime(window_start, end, Merged(std::move(excused)));
         figures.unprotected_ms.push_back(up);
-        if (up > input.grace_ms + input.tolerance_ms)
+        if (up > allowance)
           Add("unprotected", key,
               "without a covering stop from " + std::to_string(window_start) + " to " + std::to_string(end) + ": " +
                   std::to_string(up) + " ms while the daemon ran and the exchange answered (grace " +

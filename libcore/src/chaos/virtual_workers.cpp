@@ -12,7 +12,7 @@ VirtualWorkers::VirtualWorkers(std::vector<Exchange*> exchanges, const Clock& cl
 VirtualWorkers::~VirtualWorkers() { Cancel(); }
 
 int VirtualWorkers::InFlight() const {
-  return static_cast<int>(running_.size() + queued_.size() + queued_protective_.size());
+  return static_cast<int>(running_.size() + queued_.size() + queued_close_.size() + queued_protective_.size());
 }
 
 void VirtualWorkers::Submit(std::function<void(Exchange&)> fn, JobPriority priority) {
@@ -21,7 +21,7 @@ void VirtualWorkers::Submit(std::function<void(Exchange&)> fn, JobPriority prior
   job->fn = std::move(fn);
   job->owner = this;
   job->protective = priority == JobPriority::kProtective;
-  (job->protective ? queued_protective_ : queued_).push_back(std::move(job));
+  (job->protective ? queued_protective_ : priority == JobPriority::kClose ? queued_close_ : queued_).push_back(std::move(job));
   StartQueued();
 }
 
@@ -33,10 +33,11 @@ void VirtualWorkers::StartQueued() {
     std::deque<std::unique_ptr<Job>>* from = nullptr;
     if (!queued_protective_.empty()) {
       from = &queued_protective_;
-    } else if (!queued_.empty()) {
+    } else if (!queued_close_.empty() || !queued_.empty()) {
+      // Closes go before the others, and leave the protective worker free as they do.
       std::size_t normal = 0;
       for (const auto& j : running_) normal += !j->protective;
-      if (busy_.size() < 2 || normal + 1 < busy_.size()) from = &queued_;
+      if (busy_.size() < 2 || normal + 1 < busy_.size()) from = queued_close_.empty() ? &queued_ : &queued_close_;
     }
     if (!from) return;
     auto job = std::move(from->front());
@@ -118,6 +119,7 @@ void VirtualWorkers::RunDue() {
 void VirtualWorkers::Cancel() {
   queued_.clear();
   queued_protective_.clear();
+  queued_close_.clear();
   while (!running_.empty()) {
     Job& job = *running_.front();
     job.cancelled = true;

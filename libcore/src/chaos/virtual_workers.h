@@ -37,7 +37,7 @@ class VirtualWorkers final : public RestWorkers {
   VirtualWorkers& operator=(const VirtualWorkers&) = delete;
 
   using RestWorkers::Submit;
-  // A protective job goes first and has a worker of its own (JobPriority).
+  // A protective job goes first and has a worker of its own; a close goes next (JobPriority).
   void Submit(std::function<void(Exchange&)> job, JobPriority priority) override;
   int InFlight() const override;
 
@@ -79,6 +79,7 @@ class VirtualWorkers final : public RestWorkers {
   std::vector<std::unique_ptr<Job>> running_;  // started, sleeping between turns
   std::deque<std::unique_ptr<Job>> queued_;
   std::deque<std::unique_ptr<Job>> queued_protective_;
+  std::deque<std::unique_ptr<Job>> queued_close_;
   std::uint64_t next_seq_ = 1;
   std::mutex mu_;
   std::condition_variable cv_;

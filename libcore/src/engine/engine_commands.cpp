@@ -188,7 +188,7 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
             w.EndArray();
           }));
         },
-        JobPriority::kProtective);
+        JobPriority::kClose);
   }
 }
 

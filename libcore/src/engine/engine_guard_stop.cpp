@@ -1,10 +1,13 @@
-// A market entry's guard stop. An accepted market order has almost surely filled, but the proof
-// (its fill on the stream, a read that shows it) can be late by many seconds when the stream is
-// down and reads lag (chaos seeds 503803, 504191: 10 s bare on Bybit, whose create answer says
-// nothing of the fill). Waiting for the proof leaves the position past the grace period; a
-// closePosition stop placed at the signal's stop level, reckoned from the mark, protects whatever
-// the entry opened and cannot open anything itself. It is a spare of the trade's own stop, which
-// follows the verification at the level reckoned from the real fill and cancels it once working.
+// An entry's guard stop. An accepted market order has almost surely filled, but the proof (its
+// fill on the stream, a read that shows it) can be late by many seconds when the stream is down
+// and reads lag (chaos seeds 503803, 504191: 10 s bare on Bybit, whose create answer says nothing
+// of the fill). A resting maker entry can fill at any moment, and that fill can be lost the same
+// way (seeds 502021, 505217, 602824). Waiting for the proof leaves the position past the grace
+// period; a closePosition stop at the signal's stop level protects whatever the entry opens and
+// cannot open anything itself (on Binance the resting entry is the open order its GTE_GTC needs).
+// A market entry's guard is reckoned from the mark and is a spare: the trade's own stop follows
+// the verification, at the level of the real fill, and cancels it once working. A maker entry's
+// is reckoned from its price, which is its fill's: the verification adopts it as the trade's stop.
 #include <algorithm>
 
 #include "engine_trade.h"
@@ -17,7 +20,7 @@ constexpr int kMaxGuardRefusals = 3;
 
 void Engine::PlaceGuardStop(const std::string& id, const std::string& why) {
   Trade* t = TradeOf(id);
-  if (!t || t->phase != Trade::Phase::kEntering || t->maker() || !t->guard_stop.empty() || shutting_down_) return;
+  if (!t || t->phase != Trade::Phase::kEntering || !t->guard_stop.empty() || shutting_down_) return;
   const std::string& symbol = t->signal.symbol;
   auto mark = marks_.find(symbol);
   auto inst = instruments_.find(symbol);
@@ -26,7 +29,18 @@ void Engine::PlaceGuardStop(const std::string& id, const std::string& why) {
     return;
   }
   const bool long_entry = t->signal.direction == PositionSide::kLong;
-  auto raw = LevelPrice(t->signal.stop_loss, mark->second, t->signal.direction, /*is_stop=*/true);
+  // A maker entry fills at its own price: reckoned from it, the guard is the trade's stop itself,
+  // and the verification adopts it (PlaceExit) rather than sending another.
+  Decimal reference = mark->second;
+  if (t->maker()) {
+    if (t->maker_price.is_positive()) {
+      reference = t->maker_price;
+    } else if (auto entry = store_.Order(t->record.entry_client_order_id.value_or(""));
+               entry.ok() && *entry && (*entry)->price && (*entry)->price->is_positive()) {
+      reference = *(*entry)->price;  // the stream showed it resting before its placement answered
+    }
+  }
+  auto raw = LevelPrice(t->signal.stop_loss, reference, t->signal.direction, /*is_stop=*/true);
   auto trigger = raw.ok() ? inst->second.RoundPrice(*raw, long_entry ? Rounding::kFloor : Rounding::kCeiling) : raw;
   if (!trigger.ok() || !trigger->is_positive() ||
       (long_entry ? *trigger >= mark->second : *trigger <= mark->second)) {
@@ -100,6 +114,37 @@ void Engine::CancelSpareStops(const std::string& id, const std::string& why) {
       CancelOrder(OrderBook::kConditional, t->signal.symbol, cid, why);
   }
   t->spare_stops.clear();
+}
+
+}  // namespace keel
+
+namespace keel {
+
+bool Engine::AdoptGuardStop(const std::string& id, Decimal trigger) {
+  Trade* t = TradeOf(id);
+  if (!t || t->guard_stop.empty()) return false;
+  const std::string cid = t->guard_stop;
+  auto rec = store_.Order(cid);
+  if (!rec.ok() || !*rec || !is_confirmed_working((*rec)->state) || (*rec)->stop_price != std::optional<Decimal>(trigger))
+    return false;  // not (yet) known to work, or at another level: the trade's own stop goes out
+  t->guard_stop.clear();
+  t->spare_stops.erase(std::remove(t->spare_stops.begin(), t->spare_stops.end(), cid), t->spare_stops.end());
+  t->record.stop_client_order_id = cid;
+  if (auto held = OpenPositionOf(store_, t->signal.symbol, t->leg); held.ok() && *held) {
+    PositionRecord p = **held;
+    p.stop_client_order_id = cid;
+    WriteBatch b(clock_.NowMs());
+    b.PutOpenPosition(p, Provenance{Source::kEngine, std::nullopt, "protected by " + cid});
+    WriteOrLog(b, "naming the stop of " + id);
+  }
+  t->phase = Trade::Phase::kProtected;
+  CancelSpareStops(id, "a second stop of the same position");
+  SaveSignal(*t, "protected by stop " + cid + " at " + trigger.ToString() + " (its guard stop, working since the entry rested)",
+             Provenance{Source::kEngine, std::nullopt, "stop adopted"});
+  Log("signal " + id + ": stop " + cid + " adopted: the guard stop works at the stop level " + trigger.ToString());
+  if (t->signal.take_profit && !t->take_profit_done && !t->record.take_profit_client_order_id)
+    PlaceExit(id, OrderPurpose::kTakeProfit);
+  return true;
 }
 
 }  // namespace keel

@@ -99,17 +99,30 @@ Result<PlaceOrder> Engine::SendEntry(Trade& t, const std::string& why, WriteBatc
   return entry;
 }
 
+namespace {
+// How long an accepted entry may go unverified before its guard stop goes out: well inside the
+// grace period, with room for the guard's own placement.
+constexpr TimeMs kGuardAfterAcceptMs = 1000;
+}  // namespace
+
 void Engine::SubmitEntry(const std::string& id, const PlaceOrder& entry) {
   SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
   const std::string cid = entry.client_order_id;
-  const bool market = entry.type == OrderType::kMarket;
+  PlaceOrder sent = entry;
+  // Accepted: it may fill (a market order has, almost surely) before a read can show it. Guarded
+  // now, not after the read-back's or the settle's seconds of queries (chaos seeds 602824, 505217).
+  // A resting maker entry is guarded as well: its fill can be lost as any other.
+  // Not at once: most entries are verified (or shown resting) well within a second, and need none.
+  sent.on_accepted = [this, id] {
+    loop_.Post([this, id] { loop_.After(kGuardAfterAcceptMs, [this, id] { PlaceGuardStop(id, "entry accepted, not verified"); }); });
+  };
   OnWorker<Result<OrderReport>>(
-      [this, id, entry, settle, market](Exchange& ex) {
-        auto placed = ex.Place(entry);
+      [this, id, sent, settle](Exchange& ex) {
+        auto placed = ex.Place(sent);
         if (!placed.ok() && placed.status().IsUnknownOutcome()) {
-          // It may have filled: guarded now, not after the settle's seconds of queries.
-          if (market) loop_.Post([this, id] { PlaceGuardStop(id, "entry outcome unknown"); });
-          return SettleByClientId(ex, OrderBook::kRegular, entry.symbol, entry.client_order_id, settle);
+          // It may have been accepted and filled all the same.
+          loop_.Post([this, id] { PlaceGuardStop(id, "entry outcome unknown"); });
+          return SettleByClientId(ex, OrderBook::kRegular, sent.symbol, sent.client_order_id, settle);
         }
         return placed;
       },
@@ -193,8 +206,9 @@ void Engine::OnEntryPlaced(const std::string& id, const std::string& cid, Result
     if (t->maker() && working) {
       t->entry_resting = true;
       t->maker_price = placed->price;
-      // A resting maker entry waits for its fill on the stream; a part already filled is protected now.
-      if (placed->status == OrderStatus::kNew) return;
+      // A resting maker entry waits for its fill on the stream, guarded meanwhile; a part already
+      // filled is protected now.
+      if (placed->status == OrderStatus::kNew) return PlaceGuardStop(id, "maker entry resting");
     }
     // A market order acknowledged but not shown filled (an ACK answer, a read-back that lags).
     if (!t->maker() && working) PlaceGuardStop(id, "entry acknowledged, its fill not shown yet");
@@ -258,19 +272,25 @@ void Engine::VerifyEntry(const std::string& id) {
   TimeMs sent_ms = clock_.NowMs();
   auto rec = store_.Order(cid);
   if (rec.ok() && *rec) sent_ms = (*rec)->created_ms;
-  if (rec.ok() && *rec &&
-      ((*rec)->state == OrderState::kFilled ||
-       (maker && (*rec)->state == OrderState::kPartiallyFilled && (*rec)->filled_qty.is_positive()))) {
-    OrderReport r;
-    r.client_order_id = cid;
-    r.symbol = symbol;
-    r.status = (*rec)->state == OrderState::kFilled ? OrderStatus::kFilled : OrderStatus::kPartiallyFilled;
-    r.qty = (*rec)->qty;
-    r.filled_qty = (*rec)->filled_qty;
-    r.avg_price = (*rec)->avg_price.value_or(Decimal());
-    r.update_time = (*rec)->exchange_updated_ms.value_or(0);
-    known = r;
-  }
+  // The fill as the store holds it (the stream's order event, applied): asked again on every
+  // attempt, since the event may land while the queries still lag (chaos seed 502021).
+  auto stored_fill = [cid, symbol, maker](StateStore& in) -> std::optional<OrderReport> {
+    auto r = in.Order(cid);
+    if (!r.ok() || !*r) return std::nullopt;
+    const OrderRecord& o = **r;
+    if (o.state != OrderState::kFilled && !(maker && o.state == OrderState::kPartiallyFilled && o.filled_qty.is_positive()))
+      return std::nullopt;
+    OrderReport report;
+    report.client_order_id = cid;
+    report.symbol = symbol;
+    report.status = o.state == OrderState::kFilled ? OrderStatus::kFilled : OrderStatus::kPartiallyFilled;
+    report.qty = o.qty;
+    report.filled_qty = o.filled_qty;
+    report.avg_price = o.avg_price.value_or(Decimal());
+    report.update_time = o.exchange_updated_ms.value_or(0);
+    return report;
+  };
+  known = stored_fill(store_);
   const int attempts = settings_.verify_attempts;
   const TimeMs interval = settings_.verify_interval_ms;
   auto sleep = settings_.sleep;
@@ -295,25 +315,34 @@ void Engine::VerifyEntry(const std::string& id) {
     row->update_time = std::max(row->update_time, order.update_time);
     return row;
   };
-  // A market entry the order reads cannot show yet (they lag, or its answer was lost), while the
-  // stream pushed a position of its size on the leg, which held nothing when the signal was taken:
+  // An entry the order reads cannot show filled yet (they lag, or its answer was lost), while the
+  // stream pushed a position its way on the leg, which held nothing when the signal was taken:
   // that push is its fill (chaos seed 500101: the fill's order event dropped, reads 22 s behind).
   const Decimal entry_qty = t->entry_qty;
   const Side entry_side = t->entry_side;
-  auto pushed_fill = [store, symbol, leg, sign, cid, entry_qty, entry_side,
+  auto pushed_fill = [store, symbol, leg, sign, cid, entry_qty, entry_side, maker,
                       pushed = t->pushed]() -> std::optional<std::pair<OrderReport, PositionReport>> {
     if (!entry_qty.is_positive()) return std::nullopt;
+    // The stream's position in the store is as good as the push itself: the leg held nothing when
+    // the signal was taken (chaos seed 602161: the position applied before the order's event).
     auto held = OpenPositionOf(*store, symbol, leg);
-    if (!held.ok() || *held) return std::nullopt;
-    auto row = pushed->Get();
-    if (!row || row->amount.sign() != sign.sign() || row->amount.abs() < entry_qty || !row->entry_price.is_positive())
+    if (!held.ok()) return std::nullopt;
+    std::optional<PositionReport> row = pushed->Get();
+    if (*held) {
+      const PositionRecord& p = **held;
+      row = PositionReport{p.symbol, p.position_side, p.qty, p.entry_price, p.exchange_updated_ms.value_or(0)};
+    }
+    // A market order fills whole; a maker entry from its first part on (the rest may still rest).
+    if (!row || row->amount.sign() != sign.sign() || !row->entry_price.is_positive() ||
+        (!maker && row->amount.abs() < entry_qty))
       return std::nullopt;
     OrderReport fill;
     fill.client_order_id = cid;
     fill.symbol = symbol;
     fill.side = entry_side;
-    fill.status = OrderStatus::kFilled;
-    fill.qty = fill.filled_qty = entry_qty;
+    fill.qty = entry_qty;
+    fill.filled_qty = std::min(row->amount.abs(), entry_qty);
+    fill.status = fill.filled_qty == entry_qty ? OrderStatus::kFilled : OrderStatus::kPartiallyFilled;
     fill.avg_price = row->entry_price;
     fill.update_time = row->update_time;
     return std::make_pair(fill, *row);
@@ -338,13 +367,14 @@ void Engine::VerifyEntry(const std::string& id) {
         bool absent = !known.has_value();  // every answer so far: "no such order"
         for (int i = 0; i < attempts; ++i) {
           if (i > 0) sleep(interval);
+          if (!order || !usable(order->status, order->filled_qty))
+            if (auto stored = stored_fill(*store)) order = stored;
           if (!order || !usable(order->status, order->filled_qty)) {
             auto q = ex.Query(OrderBook::kRegular, symbol, cid);
             if (!q.ok()) {
               absent = absent && q.status().IsNotFound();
               last = q.status().IsNotFound() ? "the exchange does not show the order yet" : q.status().message();
-              if (!maker)
-                if (auto fill = pushed_fill()) return *fill;
+              if (auto fill = pushed_fill()) return *fill;
               continue;  // "not seen yet" is not "not there"
             }
             absent = false;
@@ -352,7 +382,12 @@ void Engine::VerifyEntry(const std::string& id) {
             const bool ended = q->status == OrderStatus::kCanceled || q->status == OrderStatus::kExpired ||
                                q->status == OrderStatus::kRejected;
             if (ended && q->filled_qty.is_zero()) return std::make_pair(*q, PositionReport{});
-            if (maker && q->status == OrderStatus::kNew) return std::make_pair(*q, PositionReport{});
+            if (maker && q->status == OrderStatus::kNew) {
+              // The stream pushed the position the query does not show filled yet: the read lags
+              // (chaos seed 503963: the fill's order event dropped, reads 22 s behind).
+              if (auto fill = pushed_fill()) return *fill;
+              return std::make_pair(*q, PositionReport{});
+            }
             if (!usable(q->status, q->filled_qty) && !ended) {
               last = std::string("order ") + to_string(q->status);
               // A market order does not rest: "new" is a read from before its fill.
@@ -387,9 +422,10 @@ void Engine::VerifyEntry(const std::string& id) {
                                       " attempts: " + last);
       },
       [this, id](Verified v) { OnEntryVerified(id, std::move(v)); },
-      // A fill already known (the stream, the placement's answer) is a position waiting for its
-      // stop: its verification is protective work and does not queue behind reads and settles.
-      known ? JobPriority::kProtective : JobPriority::kNormal);
+      // A fill already known (the stream, the placement's answer, a pushed position) is a position
+      // waiting for its stop: its verification is protective work and does not queue behind reads
+      // and settles (chaos seed 602161).
+      known || t->pushed->Get() ? JobPriority::kProtective : JobPriority::kNormal);
 }
 
 void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport, PositionReport>> v) {
@@ -502,6 +538,7 @@ void Engine::PlaceExit(const std::string& id, OrderPurpose purpose) {
     SaveSignal(*t, "take-profit not placed: " + problem, Provenance{Source::kEngine, std::nullopt, "take-profit skipped"});
     return;
   }
+  if (is_stop && AdoptGuardStop(id, *trigger)) return;
   PlaceOrder order;
   order.book = OrderBook::kConditional;
   order.client_order_id = NewClientId(purpose, symbol);
@@ -746,7 +783,7 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
             std::to_string(wait) + " ms");
         loop_.After(wait, [this, id, attempt] { CloseUntilFlat(id, attempt + 1); });
       },
-      JobPriority::kProtective);
+      JobPriority::kClose);
 }
 
 }  // namespace keel

@@ -11,13 +11,16 @@ namespace keel {
 void Engine::PeriodicOrphanScan() {
   orphan_timer_ = 0;
   if (shutting_down_) return;
-  if (!orphan_scan_in_flight_) {
-    orphan_scan_in_flight_ = true;
-    ++counters_.orphan_scans;
-    OnWorker<Result<AccountReport>>([](Exchange& ex) { return ex.Account(); },
-                                    [this](Result<AccountReport> a) { OnOrphanScan(std::move(a)); });
-  }
+  StartOrphanScan();
   orphan_timer_ = loop_.After(settings_.daemon.orphan_scan_interval_ms, [this] { PeriodicOrphanScan(); });
+}
+
+void Engine::StartOrphanScan() {
+  if (orphan_scan_in_flight_ || shutting_down_) return;
+  orphan_scan_in_flight_ = true;
+  ++counters_.orphan_scans;
+  OnWorker<Result<AccountReport>>([](Exchange& ex) { return ex.Account(); },
+                                  [this](Result<AccountReport> a) { OnOrphanScan(std::move(a)); });
 }
 
 void Engine::OnOrphanScan(Result<AccountReport> account) {
@@ -31,6 +34,16 @@ void Engine::OnOrphanScan(Result<AccountReport> account) {
   o.now = clock_.NowMs();
   o.grace_ms = settings_.daemon.protect_grace_ms;
   const OrphanScan scan = ScanForOrphans(*account, *view, o);
+  // A position too young to judge, that the stream has not explained by the time it can be: looked
+  // at again then, not a scan interval later (chaos seed 500394: an outside order's push lost,
+  // the next scan 10 s on).
+  if (scan.judge_again_at && !orphan_recheck_pending_) {
+    orphan_recheck_pending_ = true;
+    loop_.After(std::max<TimeMs>(0, *scan.judge_again_at - o.now) + 10, [this] {
+      orphan_recheck_pending_ = false;
+      StartOrphanScan();
+    });
+  }
   const bool protect = settings_.daemon.orphan_policy == OrphanPolicy::kProtect;
   for (const auto& f : scan.findings) {
     const std::string key = f.symbol + "/" + to_string(f.position_side);

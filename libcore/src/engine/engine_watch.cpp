@@ -80,6 +80,8 @@ void Engine::AfterOrderChange(const std::string& cid) {
     const bool ended = o.state == OrderState::kCanceled || o.state == OrderState::kExpired || o.state == OrderState::kRejected;
     if (o.state == OrderState::kFilled || (t->maker() && o.state == OrderState::kPartiallyFilled)) {
       VerifyEntry(id);  // a maker entry is protected from its first fill on
+    } else if (t->maker() && o.state == OrderState::kNew) {
+      PlaceGuardStop(id, "maker entry resting");  // its placement's answer may still be on its way
     } else if (ended && o.filled_qty.is_zero()) {
       if (t->maker() && !t->expiring) {
         // The venue ended a resting maker entry (seed 000): the slot is free, no amend follows;
@@ -204,7 +206,12 @@ void Engine::WatchProtection() {
       }
       auto since = unprotected_since_.emplace(key, std::max(p.opened_ms, now - settings_.watch_interval_ms)).first->second;
       const TimeMs age = now - since;
-      if (age <= settings_.daemon.protect_grace_ms && !QuickRepair(key)) continue;
+      // The grace period is for the trade's own stop, on its way. A trade being closed (a flatten,
+      // a rollback) sends none: a position its entry's late fill opened meanwhile is protected now
+      // (chaos seed 602037: a flatten cancelling and settling the entry for 4 s).
+      const Trade* owner = ActiveTradeOn(p.symbol, p.position_side);
+      const bool no_own_stop = owner && (owner->close_in_flight || !owner->closing_because.empty());
+      if (age <= settings_.daemon.protect_grace_ms && !QuickRepair(key) && !no_own_stop) continue;
       if (age > settings_.daemon.protect_grace_ms) counters_.unprotected_ms += settings_.watch_interval_ms;
       if (repairing_.count(key)) continue;
       RaiseAlert(AlertKind::kUnprotectedPosition, key, p.symbol,
@@ -344,9 +351,10 @@ void Engine::HandleUntracked(const std::string& key) {
     // position's at once. Still resting a moment later, that event is late or lost (chaos seed
     // 218): the entry is verified by REST rather than left unprotected. Meanwhile it is not
     // amended: it has most likely filled (seed 784).
-    // A market entry: the push is its fill, whatever the placement's answer is doing meanwhile
-    // (lost, retried, settling): verified now rather than when that answer gives up (seed 500101).
-    if (!t->maker()) {
+    // A market entry, or one whose placement has not answered yet: the push is its fill, whatever
+    // that answer is doing meanwhile (lost, retried, settling): verified now rather than when the
+    // answer gives up (seeds 500101, 503963).
+    if (!t->maker() || !t->entry_resting) {
       VerifyEntry(t->record.id);
       return;
     }

@@ -17,7 +17,9 @@ ThreadWorkers::ThreadWorkers(std::vector<std::unique_ptr<Exchange>> exchanges)
 void ThreadWorkers::Submit(std::function<void(Exchange&)> job, JobPriority priority) {
   // Each thread keeps to its own exchange: a connection is never shared between two.
   threads_.Run([this, job = std::move(job)](std::size_t thread) { job(*exchanges_[thread]); },
-               priority == JobPriority::kProtective);
+               priority == JobPriority::kProtective ? net::WorkerThreads::Lane::kUrgent
+               : priority == JobPriority::kClose    ? net::WorkerThreads::Lane::kAhead
+                                                    : net::WorkerThreads::Lane::kNormal);
 }
 
 }  // namespace keel

@@ -8,18 +8,18 @@ WorkerThreads::WorkerThreads(std::size_t threads) : thread_count_(threads) {
 
 WorkerThreads::~WorkerThreads() { Stop(); }
 
-void WorkerThreads::Run(std::function<void(std::size_t thread)> job, bool urgent) {
+void WorkerThreads::Run(std::function<void(std::size_t thread)> job, Lane lane) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
-    (urgent ? urgent_ : jobs_).push_back(std::move(job));
+    (lane == Lane::kUrgent ? urgent_ : lane == Lane::kAhead ? ahead_ : jobs_).push_back(std::move(job));
   }
   cv_.notify_all();
 }
 
 bool WorkerThreads::CanTakeOne() const {
   if (!urgent_.empty()) return true;
-  if (jobs_.empty()) return false;
+  if (jobs_.empty() && ahead_.empty()) return false;
   return thread_count_ < 2 || running_normal_ < static_cast<int>(thread_count_) - 1;
 }
 
@@ -29,7 +29,7 @@ void WorkerThreads::Run(std::function<void()> job) {
 
 int WorkerThreads::InFlight() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return static_cast<int>(jobs_.size() + urgent_.size()) + running_;
+  return static_cast<int>(jobs_.size() + ahead_.size() + urgent_.size()) + running_;
 }
 
 void WorkerThreads::Stop() {
@@ -49,10 +49,10 @@ void WorkerThreads::Loop(std::size_t thread) {
     bool normal = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return CanTakeOne() || (stopping_ && urgent_.empty() && jobs_.empty()); });
+      cv_.wait(lock, [this] { return CanTakeOne() || (stopping_ && urgent_.empty() && ahead_.empty() && jobs_.empty()); });
       if (!CanTakeOne()) return;  // stopping, nothing left
       normal = urgent_.empty();
-      auto& from = normal ? jobs_ : urgent_;
+      auto& from = !normal ? urgent_ : !ahead_.empty() ? ahead_ : jobs_;
       job = std::move(from.front());
       from.pop_front();
       ++running_;

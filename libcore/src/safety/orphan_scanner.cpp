@@ -66,6 +66,8 @@ OrphanScan ScanForOrphans(const AccountReport& exchange, const StoreView& store,
     if (options.now - p.update_time < options.grace_ms) {
       scan.ignored.push_back(key + ": not judged yet, opened or changed " + std::to_string(options.now - p.update_time) +
                              " ms ago (grace period " + std::to_string(options.grace_ms) + " ms)");
+      const TimeMs judgeable = p.update_time + options.grace_ms;
+      if (!tracked && (!scan.judge_again_at || judgeable < *scan.judge_again_at)) scan.judge_again_at = judgeable;
       continue;
     }
     if (!tracked) {

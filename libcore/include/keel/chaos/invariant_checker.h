@@ -6,6 +6,8 @@
 //   oversized-position    a position larger than any signal on its symbol asked for
 //   unprotected           a position without a covering resting stop for longer than the grace
 //                         period plus the tolerance, counting only time the daemon was running
+//                         (a position opened outside keel and never pushed to it: counted from
+//                         when a read could show it, with one orphan scan more)
 //   touched-terminal      more than one amend or cancel for an order after it ended on the
 //                         exchange (the one that discovers it is allowed; a query is not counted)
 //   duplicate-order       two accepted placements for one client order id (one intent)
@@ -66,6 +68,17 @@ struct CheckInput {
   std::vector<std::pair<std::string, TimeMs>> alerts;
   TimeMs blind_alert_after_ms = 45'000;  // the alert time plus a probe interval
   std::vector<std::pair<TimeMs, TimeMs>> daemon_down;  // [killed, running again)
+  // What keel was told and could read, for positions opened outside it: the position pushes the
+  // daemon received (key "SYMBOL/SIDE", exchange time), and the windows REST reads lagged.
+  // A position keel was never pushed is held to the grace period from the moment a read could show
+  // it, plus one orphan scan (keel's cadence for what it was not told): nothing sees it sooner.
+  bool pushes_known = false;  // false (real processes): every position counts from its opening
+  std::map<std::string, std::vector<TimeMs>> pushes;
+  struct StaleReads {
+    TimeMs from = 0, to = 0, lag_ms = 0;
+  };
+  std::vector<StaleReads> stale_position_reads;
+  TimeMs unseen_allowance_ms = 0;
   TimeMs grace_ms = 3000;
   // How far past the grace period a repair may land: the watch's interval and one placement.
   TimeMs tolerance_ms = 1000;

@@ -202,6 +202,8 @@ class Engine {
   // A market entry the exchange may have filled, not yet verified: its stop goes out now, from the
   // mark (engine_guard_stop.cpp).
   void PlaceGuardStop(const std::string& signal_id, const std::string& why);
+  // The guard stop is working at exactly the trade's stop level: it becomes the trade's stop.
+  bool AdoptGuardStop(const std::string& signal_id, Decimal trigger);
   void CancelSpareStops(const std::string& signal_id, const std::string& why);
   void OnExitPlaced(const std::string& signal_id, OrderPurpose purpose, const std::string& client_order_id,
                     Result<OrderReport> placed);
@@ -270,6 +272,8 @@ class Engine {
   // The end of the latest wait a rate refusal asked for; a look at the whole account is due then.
   TimeMs rate_wait_until_ = 0;
   bool rate_wait_look_pending_ = false;
+  bool orphan_recheck_pending_ = false;
+  void StartOrphanScan();
   void LookAfterRateWait(TimeMs until);
   void RateWaitOver();
   TimeMs started_ms_ = 0;  // when the engine became ready

@@ -35,7 +35,10 @@ class EngineLoop {
 // one worker is kept for them: reads and settles, which can take seconds under lagging reads, may
 // fill every worker but one (chaos seed 100229: four workers asleep in settles while a fresh
 // position waited 5 s for its stop).
-enum class JobPriority { kNormal, kProtective };
+// kProtective: a stop, or what a stop waits for (verifying a known fill): first, with a worker of
+// its own. kClose: closes and flattens, slow (cancel, settle, verify): before reads and other
+// normal work, without the protective worker.
+enum class JobPriority { kNormal, kClose, kProtective };
 
 class RestWorkers {
  public:

@@ -6,6 +6,7 @@
 // accepted), never "not found"; an order the venue does not know is kNotFound. Every report carries
 // the venue's own timestamp so that older observations can be told from newer ones.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -112,6 +113,10 @@ struct PlaceOrder {
   bool reduce_only = false;
   bool close_position = false;
   bool mark_price_trigger = true;        // workingType MARK_PRICE (else CONTRACT_PRICE)
+  // Called on the placing thread once the exchange has accepted the order, before Place reads it
+  // back: what depends on the order existing (an entry's guard stop) need not wait for a read
+  // that may lag by seconds.
+  std::function<void()> on_accepted;
 };
 
 // A new price and quantity for a resting LIMIT order in the regular book (Binance: PUT

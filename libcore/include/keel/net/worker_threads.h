@@ -22,10 +22,16 @@ class WorkerThreads {
   WorkerThreads(const WorkerThreads&) = delete;
   WorkerThreads& operator=(const WorkerThreads&) = delete;
 
-  // Queues a job; after Stop() it is dropped (nothing would read its answer). An urgent job goes
-  // before every queued one, and with two threads or more one is kept for urgent jobs: the others
-  // may all be busy with slow ones.
-  void Run(std::function<void(std::size_t thread)> job, bool urgent = false);
+  // How soon a job runs. An urgent job goes before every queued one, and with two threads or more
+  // one is kept for urgent jobs: the others may all be busy with slow ones. A job ahead goes before
+  // normal ones but, like them, leaves that thread to urgent jobs (a slow urgent-ish job must not
+  // hold the last thread while a quick urgent one waits).
+  enum class Lane { kNormal, kAhead, kUrgent };
+  // Queues a job; after Stop() it is dropped (nothing would read its answer).
+  void Run(std::function<void(std::size_t thread)> job, Lane lane);
+  void Run(std::function<void(std::size_t thread)> job, bool urgent = false) {
+    Run(std::move(job), urgent ? Lane::kUrgent : Lane::kNormal);
+  }
   void Run(std::function<void()> job);
   // Jobs queued or running.
   int InFlight() const;
@@ -37,6 +43,7 @@ class WorkerThreads {
   std::condition_variable cv_;
   bool CanTakeOne() const;  // under mu_
   std::deque<std::function<void(std::size_t)>> jobs_;
+  std::deque<std::function<void(std::size_t)>> ahead_;
   std::deque<std::function<void(std::size_t)>> urgent_;
   int running_ = 0;
   int running_normal_ = 0;

@@ -13,6 +13,7 @@
 // A position younger than the grace period (by exchange time) is not a finding yet, and a REST
 // position read no newer than what the store already applied is stale and ignored (seed 004).
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ struct OrphanFinding {
 struct OrphanScan {
   std::vector<OrphanFinding> findings;
   std::vector<std::string> ignored;  // stale or in-grace observations, explained
+  // When the youngest position left alone for its grace period can be judged: a daemon looks again
+  // then rather than a whole scan interval later.
+  std::optional<TimeMs> judge_again_at;  // untracked positions only
 };
 
 // The stops among an exchange order list, as the protection rule reads them.
