@@ -630,6 +630,31 @@ TEST_CASE("scenario: a liquidation whose ACCOUNT_UPDATE is lost still closes kee
 // Issue [1/6] case 5: a flat read is proof only when it is current. A short opened outside keel
 // while position reads lag 30 s reads flat, but the trade history has a fill newer than the row:
 // "cannot prove flat" (exit 4), never "already flat".
+TEST_CASE("scenario: a position closed in the millisecond it opened is proven flat by a read of that time") {
+  // Chaos seed 602484: a rollback's close filled in the entry's millisecond. The flat row carries
+  // that time forever; asking for a newer one left the rollback "not verified" and the store open.
+  Scenario s;
+  s.Wait(1000);
+  REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.100").status == 200);
+  const TimeMs filled = s.clock.NowMs();
+  RecordOpen(s, "ETHUSDT", D("-0.100"), D("3120"), filled);
+  REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.100&reduceOnly=true").status == 200);
+  REQUIRE(s.clock.NowMs() == filled);
+  REQUIRE(s.ExchangeAmount("ETHUSDT") == D("0"));
+  SafeCloseOptions o = CloseOptions(s, "ETHUSDT");
+  o.verify_attempts = 2;
+  auto closed = SafeClose(*s.exchange, s.store.get(), o);
+  REQUIRE_MESSAGE(closed.ok(), closed.status().ToString());
+  INFO(closed->not_verified_reason);
+  CHECK(closed->was_flat);
+  CHECK(closed->verified_flat);
+  CHECK(closed->flat_as_of == filled);
+  CHECK(!closed->sent);
+  PositionFilter open;
+  open.state = PositionState::kOpen;
+  CHECK(s.store->Positions(open)->empty());
+}
+
 TEST_CASE("scenario: a stale flat read with a newer fill in the trade history is not 'already flat'") {
   Scenario s;
   s.Wait(1000);

@@ -2,6 +2,7 @@
 // when the stop cannot be placed.
 #include "engine_trade.h"
 #include "keel/engine/maker_quote.h"
+#include "keel/model/time.h"
 #include "keel/ops/exit_code.h"
 #include "keel/safety/safe_close.h"
 #include "keel/safety/sent_order.h"
@@ -473,9 +474,23 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
                     Provenance{Source::kRest, order.update_time, "entry ended"});
   }
   t->entry_resting = order.status == OrderStatus::kNew || order.status == OrderStatus::kPartiallyFilled;
-  // The position: the stream's record when it has one (it is at least as new), else this read.
-  auto held = OpenPositionOf(store_, t->signal.symbol, t->leg);
-  if (held.ok() && !*held) {
+  // The position: the stream's record when it has one (it is at least as new), else this read;
+  // unless the stream closed it after the fill (an ADL, a liquidation, its stop): the trade is
+  // then over, and the evidence that it opened must not open it again (chaos seed 501616).
+  auto held = HeldPositionOf(store_, t->signal.symbol, t->leg);
+  const TimeMs evidence_ms = std::max(row.update_time, order.update_time);
+  if (held.ok() && !held->open && evidence_ms > 0 && held->newest_exchange_ms > evidence_ms) {
+    t->entry_price = order.avg_price.is_positive() ? order.avg_price : row.entry_price;
+    t->phase = Trade::Phase::kProtecting;
+    t->record.state = SignalState::kOpen;
+    SaveSignal(*t, "entry filled: " + order.filled_qty.ToString() + " @ " + t->entry_price.ToString() +
+                       "; the position closed on the exchange since",
+               Provenance{Source::kRest, order.update_time, "entry verified"});
+    Log("signal " + id + ": entry verified " + order.filled_qty.ToString() + " @ " + t->entry_price.ToString() + "; " +
+        t->signal.symbol + " closed since (the stream, at " + format_utc(held->newest_exchange_ms) + ")");
+    return AfterPositionChange(t->signal.symbol, t->leg);
+  }
+  if (held.ok() && !held->open) {
     PositionRecord p;
     p.symbol = row.symbol;
     p.position_side = row.position_side;

@@ -178,6 +178,9 @@ void Engine::WatchProtection() {
   std::vector<PositionRecord> positions;
   std::vector<OrderRecord> open_orders;
   Status read = ReadOpen(positions, open_orders);
+  // The exchange refused for the rate until a given time: every request before it is refused
+  // locally, so a repair is tried once the wait is over, not every watch (seed 501616: 240 of them).
+  const bool rate_waiting = now < rate_wait_until_;
   if (read.ok()) {
     std::vector<StopOrder> stops;
     for (const auto& o : open_orders)
@@ -213,7 +216,7 @@ void Engine::WatchProtection() {
       const bool no_own_stop = owner && (owner->close_in_flight || !owner->closing_because.empty());
       if (age <= settings_.daemon.protect_grace_ms && !QuickRepair(key) && !no_own_stop) continue;
       if (age > settings_.daemon.protect_grace_ms) counters_.unprotected_ms += settings_.watch_interval_ms;
-      if (repairing_.count(key)) continue;
+      if (repairing_.count(key) || rate_waiting) continue;
       RaiseAlert(AlertKind::kUnprotectedPosition, key, p.symbol,
                  key + " " + p.qty.ToString() + " has had no covering stop for " + std::to_string(age) + " ms: placing one");
       Repair(p);
@@ -235,7 +238,7 @@ void Engine::WatchProtection() {
       seen.insert(it->first);
       auto since = unprotected_since_.emplace(it->first, p.opened_ms).first->second;
       const TimeMs age = now - since;
-      if ((age > settings_.daemon.protect_grace_ms || QuickRepair(it->first)) && !repairing_.count(it->first) &&
+      if ((age > settings_.daemon.protect_grace_ms || QuickRepair(it->first)) && !repairing_.count(it->first) && !rate_waiting &&
           settings_.daemon.orphan_policy == OrphanPolicy::kProtect) {
         counters_.unprotected_ms += settings_.watch_interval_ms;
         RaiseAlert(AlertKind::kUnprotectedPosition, it->first, p.symbol,

@@ -239,9 +239,9 @@ void not_verified(SafeCloseResult& r, const std::string& why) {
   r.steps.push_back("NOT VERIFIED: " + why);
 }
 
-// The read said flat. That is proof only when the read is known to be current: newer than the
+// The read said flat. That is proof only when the read is known to be current: as new as the
 // account's last fill in the symbol (a position that opened after a lagging read shows as a flat
-// row from before it, seed 004), and newer than what keel last applied to its own record. A newer
+// row from before it, seed 004), and as new as what keel last applied to its own record. A newer
 // read that shows the position open is returned: it is closed like any other.
 Result<std::optional<PositionReport>> prove_already_flat(Exchange& ex, StateStore* store, const SafeCloseOptions& o,
                                                          const std::optional<PositionRecord>& mine, SafeCloseResult& r) {
@@ -255,7 +255,10 @@ Result<std::optional<PositionReport>> prove_already_flat(Exchange& ex, StateStor
     return Open();
   }
   TimeMs after = last_fill->value_or(0);
-  if (mine) after = std::max(after, mine->exchange_updated_ms.value_or(0) + 1);
+  // As new as keel's record, not newer: a position closed in the millisecond it opened (a rollback's
+  // close filling with its entry) reads flat with that very time, and no later read can ever be
+  // newer (chaos seed 602484: a rollback not verified for a minute, the store open on a flat leg).
+  if (mine) after = std::max(after, mine->exchange_updated_ms.value_or(0));
   std::optional<PositionSide> leg;
   if (mine || o.position_side) leg = r.position_side;
   auto rows = fresh_rows(ex, o, leg, after, r);
