@@ -348,6 +348,47 @@ TEST_CASE("daemon: with position reads 20 s behind, a rollback is not done until
   CHECK(s.Signal(R"({"id":"lag-2","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"}})").exit_code == 0);
 }
 
+// Chaos seeds 503803, 504191, 505217: an accepted market entry whose fill keel cannot see (the
+// stream down, its answer bare, every read 20 s behind). Waiting for proof left the position bare
+// past the grace period; a closePosition stop at the signal's stop level, reckoned from the mark,
+// protects whatever the entry opened and cannot open anything itself.
+// On Bybit every placement is acknowledged with ids only and read back: with every read 20 s
+// behind, the stops' outcomes are unknown too, which is another case (a stop never confirmed;
+// chaos seeds 503803, 504191 replay it on Bybit). Here the entry alone is unseen.
+TEST_CASE("guard stop: an accepted market entry whose fill keel cannot see is protected within the grace period") {
+  if (OnBybit()) return;
+  DaemonScenario s;
+  s.Start();
+  s.Run(1000);
+  s.user_event_sink = [](std::vector<sim::UserEvent>) {};  // the stream is down: the fill is pushed to no one
+  s.engine->OnStreamState(false, "disconnected");
+  REQUIRE(s.Control(R"({"fault":"minimal_ack","count":1})").ok());
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":20000,"what":"all"})").ok());
+  REQUIRE(s.Signal(R"({"id":"g-1","symbol":"ETHUSDT","side":"SHORT","qty":"0.10","stop_loss":{"pct":"2"}})").exit_code == 0);
+  s.Run(s.settings.daemon.protect_grace_ms);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("ETHUSDT") == D("-0.1"));
+  CHECK(s.SignalOf("g-1")->state == SignalState::kEntering);  // not verified: not called open
+  CHECK(s.VenueOpenAlgoOrders("ETHUSDT") == 1);
+  std::vector<OrderRecord> stops;
+  for (const auto& o : s.store->Orders(OrderFilter{}).value())
+    if (o.purpose == OrderPurpose::kStop) stops.push_back(o);
+  REQUIRE(stops.size() == 1);
+  CHECK(stops[0].close_position);
+  CHECK(stops[0].side == Side::kBuy);
+  const std::string guard = stops[0].client_order_id;
+  // The reads catch up: the entry is verified. The guard is at the stop level reckoned from the
+  // fill (the price has not moved): it is adopted as the trade's stop, and no second one is sent.
+  s.Run(40'000);
+  auto sig = s.SignalOf("g-1");
+  CHECK(sig->state == SignalState::kOpen);
+  CHECK(sig->stop_client_order_id == std::optional<std::string>(guard));
+  CHECK(s.VenueOpenAlgoOrders("ETHUSDT") == 1);
+  CHECK(s.RestCalls()["POST /fapi/v1/algoOrder"] == 1);
+  CHECK(s.ExchangeAmount("ETHUSDT") == D("-0.1"));
+  CHECK(s.InvariantFindings() == "");
+}
+
 // Issue [1/6] case 3: a position opened by hand while REST position reads lag 30 s. The stream
 // pushes it; the REST row is older than that push and flat. The push is the evidence: the
 // position is protected within the grace period, not given up as "flat on the exchange".

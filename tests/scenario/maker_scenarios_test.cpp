@@ -254,6 +254,18 @@ TEST_CASE("chaos seed 502: a resting maker entry fills while the stream is down 
   DaemonScenario s;
   const std::string cid = RestingMakerShort(s);
   const std::int64_t order_id = VenueOpenOrders(s, "BCHUSDT")[0].order_id;
+  // The resting entry is guarded already: a closePosition stop at the signal's stop level, reckoned
+  // from the entry's price, which is its fill's.
+  REQUIRE(s.VenueOpenAlgoOrders("BCHUSDT") == 1);
+  auto stops_in_store = [&] {
+    std::vector<OrderRecord> stops;
+    for (const auto& o : s.store->Orders(OrderFilter{}).value())
+      if (o.purpose == OrderPurpose::kStop) stops.push_back(o);
+    return stops;
+  };
+  REQUIRE(stops_in_store().size() == 1);
+  const std::string guard = stops_in_store()[0].client_order_id;
+  CHECK(stops_in_store()[0].close_position);
   s.user_event_sink = [](std::vector<sim::UserEvent>) {};  // disconnected: what the venue sends is lost
   s.engine->OnStreamState(false, "disconnected");
   s.Run(700);
@@ -266,6 +278,12 @@ TEST_CASE("chaos seed 502: a resting maker entry fills while the stream is down 
   REQUIRE(sig);
   CHECK(sig->state == SignalState::kOpen);
   CHECK(sig->entry_attempts == 1);
+  // The guard is the trade's stop: adopted at the verification, no second stop sent.
+  CHECK(sig->stop_client_order_id == std::optional<std::string>(guard));
+  CHECK(stops_in_store().size() == 1);
+  auto positions = s.OpenPositions();
+  REQUIRE(positions.size() == 1);
+  CHECK(positions[0].stop_client_order_id == std::optional<std::string>(guard));
   CHECK(s.InvariantFindings() == "");
 }
 
