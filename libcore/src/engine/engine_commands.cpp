@@ -139,6 +139,7 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
               // Its time limit or a later flatten would touch it again (chaos seed 502936).
               t->entry_resting = false;
               t->amend_refused = true;
+              RecordUnknownEntry(tid, cid, "the flatten's cancel was answered unknown order");
             }
           }
           for (const auto& p : c->problems) Log("flatten " + leg.symbol + ": " + p);
@@ -282,7 +283,9 @@ void Engine::RestoreTrades() {
     if (t->phase == Trade::Phase::kEntering && !t->spare_stops.empty()) t->guard_stop = t->spare_stops.front();
     const bool protected_with_spares = t->phase == Trade::Phase::kProtected && !t->spare_stops.empty();
     trades_[id] = std::move(t);
-    if (state == SignalState::kEntering) VerifyEntry(id);
+    if (state == SignalState::kEntering && RememberUnknownEntry(id))
+      SettleGhost(id, *r.entry_client_order_id, "the exchange answered unknown order before the restart");
+    else if (state == SignalState::kEntering) VerifyEntry(id);
     else if (protecting) ResumeProtecting(id);
     else if (closing) CloseUntilFlat(id, 0);
     else if (protected_with_spares) CancelSpareStops(id, "a second stop of the same position");

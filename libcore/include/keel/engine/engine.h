@@ -188,6 +188,10 @@ class Engine {
   void SettleDuplicateStop(const std::string& signal_id, const std::string& client_order_id);
   // An entry answered "unknown order": one targeted query settles what it became.
   void SettleGhost(const std::string& signal_id, const std::string& client_order_id, const std::string& why);
+  // The matching engine answered an amend or cancel of the entry "unknown order": journaled as a
+  // ghost-order incident, so a restart knows it too (RememberUnknownEntry reads it back).
+  void RecordUnknownEntry(const std::string& signal_id, const std::string& client_order_id, const std::string& why);
+  bool RememberUnknownEntry(const std::string& signal_id);
   // The entry ended on the exchange with nothing filled: a new one through the ReplacementGuard.
   // `queried`: the original's terminal state, read a moment ago (final; not asked again).
   void ReplaceEntry(const std::string& signal_id, const std::string& why, std::optional<OrderReport> queried);
