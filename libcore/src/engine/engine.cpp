@@ -254,16 +254,16 @@ Engine::Trade* Engine::ActiveTradeOn(const std::string& symbol, PositionSide leg
   return nullptr;
 }
 
-Status Engine::SaveSignal(Trade& t, const std::string& detail, Provenance provenance, WriteBatch* batch) {
+void Engine::SaveSignal(Trade& t, const std::string& detail, Provenance provenance, WriteBatch* batch) {
   t.record.detail = detail;
   t.record.updated_ms = clock_.NowMs();
   if (batch) {
     batch->PutSignal(t.record, std::move(provenance));
-    return Status::Ok();
+    return;
   }
   WriteBatch b(clock_.NowMs());
   b.PutSignal(t.record, std::move(provenance));
-  return WriteOrLog(b, "saving signal " + t.record.id) ? Status::Ok() : Status::Storage("signal " + t.record.id + " not saved");
+  WriteOrLog(b, "saving signal " + t.record.id);
 }
 
 // ---- start-up ----

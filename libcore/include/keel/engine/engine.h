@@ -261,7 +261,9 @@ class Engine {
   std::string NewClientId(OrderPurpose purpose, const std::string& symbol);
   // Writes the batch; a failure is logged with `what` and returned as false.
   bool WriteOrLog(const WriteBatch& batch, const std::string& what);
-  Status SaveSignal(Trade& t, const std::string& detail, Provenance provenance, WriteBatch* batch = nullptr);
+  // Into `batch` when given (the caller writes it), else written at once; a failed write is logged
+  // by WriteOrLog, which is all a caller could do with it.
+  void SaveSignal(Trade& t, const std::string& detail, Provenance provenance, WriteBatch* batch = nullptr);
   void RaiseAlert(AlertKind kind, const std::string& subject, const std::string& symbol, const std::string& message);
   void Log(const std::string& line);
   void LogWarning(const std::string& line);  // logged as a warning: something the operator should see

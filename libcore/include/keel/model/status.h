@@ -27,7 +27,7 @@ enum class ErrorCategory {
 
 const char* to_string(ErrorCategory category);
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
   Status(const Status& other);
