@@ -64,6 +64,9 @@ TEST_CASE("chaos seeds of issue [1/6] replay clean") {
       // Killed after the amend of a maker entry was answered unknown order, its fill not readable
       // yet: restored, its time limit cancelled the filled order again (721191).
       {721191, sim::Dialect::kBybitV5},
+      // A flatten cancelled again an entry whose time limit's cancel was answered unknown order
+      // (714470), and a stop the exchange had expired, shown open by a lagging list (719954).
+      {714470, sim::Dialect::kBinanceUsdm},  {719954, sim::Dialect::kBinanceUsdm},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

@@ -46,7 +46,14 @@ void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::s
           AfterOrderChange(cid);
         } else if (r.status().IsNotFound()) {
           // Already gone (filled, expired or cancelled): one targeted query settles it, never a
-          // second cancel (seed 000).
+          // second cancel (seed 000), nor one by a flatten while reads lag (chaos seed 714470).
+          for (auto& [tid, t] : trades_) {
+            if (t->record.entry_client_order_id != cid) continue;
+            t->entry_resting = false;
+            t->amend_refused = true;
+            RecordUnknownEntry(tid, cid, "the cancel was answered unknown order");
+            break;
+          }
           OnWorker<Result<OrderReport>>(
               [book, symbol, cid](Exchange& ex) { return ex.Query(book, symbol, cid); },
               [this, cid](Result<OrderReport> q) {

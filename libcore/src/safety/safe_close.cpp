@@ -151,6 +151,12 @@ void cancel_protection(Exchange& ex, StateStore* store, const SafeCloseOptions& 
     if (x.symbol != o.symbol || x.position_side != r.position_side) continue;
     if (!(x.reduce_only || x.close_position || x.book == OrderBook::kConditional)) continue;
     if (!IsOwnClientOrderId(o.account, x.client_order_id)) continue;
+    // A lagging list still shows an order keel already saw end: a cancel would touch an ended
+    // order (chaos seed 719954: a stop expired with its position, cancelled again 2 s later).
+    if (store) {
+      auto known = store->Order(x.client_order_id);
+      if (known.ok() && *known && is_terminal((*known)->state)) continue;
+    }
     auto cancelled = ex.Cancel(x.book, x.symbol, x.client_order_id);
     if (!cancelled.ok() && !cancelled.status().IsNotFound()) {
       r.steps.push_back("could not cancel " + x.client_order_id + ": " + cancelled.status().message());
