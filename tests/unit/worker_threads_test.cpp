@@ -45,7 +45,7 @@ TEST_CASE("worker threads: with every other thread busy, an urgent job still run
   });
   slow_started.get_future().wait();
   threads.Run([&](std::size_t) { second_ran = true; });  // another read: waits for the slow one
-  threads.Run([&](std::size_t) { urgent_ran.set_value(); }, /*urgent=*/true);
+  threads.Run([&](std::size_t) { urgent_ran.set_value(); }, net::WorkerThreads::Lane::kUrgent);
   urgent_ran.get_future().wait();  // ran on the kept thread while the slow job holds the other
   CHECK(!second_ran);
   release.set_value();

@@ -6,10 +6,10 @@
 // disconnect loses what the venue sends meanwhile and ends with the REST snapshot the daemon's
 // stream client takes after every connect; a SIGKILL stops the engine's loop between two tasks
 // and starts a new engine on the same store, as systemd restarts the daemon.
-#include <cstdlib>
 #include <fstream>
 
 #include "chaos/episode_judge.h"
+#include "exchange/venue_json.h"
 #include "chaos/virtual_workers.h"
 #include "keel/chaos/episode.h"
 #include "keel/engine/engine.h"
@@ -32,10 +32,13 @@ constexpr const char* kAccount = "demo";
 std::vector<CheckInput::StaleReads> StalePositionReads(const EpisodePlan& plan, TimeMs t0) {
   std::vector<CheckInput::StaleReads> out;
   for (const auto& f : plan.faults) {
-    if (f.kind.rfind("stale_reads", 0) != 0 || f.command.find(R"("what":"orders")") != std::string::npos) continue;
-    const auto at = f.command.find(R"("ms":)");
-    if (at == std::string::npos) continue;
-    const TimeMs lag = std::strtoll(f.command.c_str() + at + 5, nullptr, 10);
+    if (f.kind.rfind("stale_reads", 0) != 0) continue;
+    venue_json::JsonDoc doc(f.command, "stale_reads fault");
+    if (!doc.status().ok()) continue;
+    venue_json::Fields fields(doc.root(), "stale_reads fault");
+    const TimeMs lag = fields.Int("ms");
+    const std::string_view what = fields.Str("what", false);
+    if (!fields.status().ok() || what == "orders") continue;
     out.push_back({t0 + f.at, t0 + f.at + f.duration_ms, lag});
   }
   return out;

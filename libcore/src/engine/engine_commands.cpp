@@ -138,7 +138,6 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
               if (t->record.entry_client_order_id != cid) continue;
               // Its time limit or a later flatten would touch it again (chaos seed 502936).
               t->entry_resting = false;
-              t->amend_refused = true;
               RecordUnknownEntry(tid, cid, "the flatten's cancel was answered unknown order");
             }
           }

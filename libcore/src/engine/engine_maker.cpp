@@ -102,7 +102,6 @@ void Engine::OnEntryAmended(const std::string& id, const std::string& cid, Decim
     ++counters_.ghosts;
     if (!t) return;
     t->ghost = true;
-    t->amend_refused = true;
     t->ghost_since = clock_.NowMs();
     RecordUnknownEntry(id, cid, "the amend was answered unknown order (" + st.message() + ")");
     Log("GHOST entry " + cid + ": the amend was answered unknown order (" + st.message() +
@@ -208,6 +207,7 @@ void Engine::SettleGhost(const std::string& id, const std::string& cid, const st
 void Engine::RecordUnknownEntry(const std::string& id, const std::string& cid, const std::string& why) {
   Trade* t = TradeOf(id);
   if (!t) return;
+  t->amend_refused = true;
   IncidentRecord i;
   i.local_ms = clock_.NowMs();
   i.kind = IncidentKind::kGhostOrder;

@@ -50,7 +50,6 @@ void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::s
           for (auto& [tid, t] : trades_) {
             if (t->record.entry_client_order_id != cid) continue;
             t->entry_resting = false;
-            t->amend_refused = true;
             RecordUnknownEntry(tid, cid, "the cancel was answered unknown order");
             break;
           }

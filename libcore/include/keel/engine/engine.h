@@ -188,8 +188,9 @@ class Engine {
   void SettleDuplicateStop(const std::string& signal_id, const std::string& client_order_id);
   // An entry answered "unknown order": one targeted query settles what it became.
   void SettleGhost(const std::string& signal_id, const std::string& client_order_id, const std::string& why);
-  // The matching engine answered an amend or cancel of the entry "unknown order": journaled as a
-  // ghost-order incident, so a restart knows it too (RememberUnknownEntry reads it back).
+  // The matching engine answered an amend or cancel of the entry "unknown order": never amended or
+  // cancelled again, and journaled as a ghost-order incident so that a restart knows it too
+  // (RememberUnknownEntry reads it back).
   void RecordUnknownEntry(const std::string& signal_id, const std::string& client_order_id, const std::string& why);
   bool RememberUnknownEntry(const std::string& signal_id);
   // The entry ended on the exchange with nothing filled: a new one through the ReplacementGuard.

@@ -28,10 +28,7 @@ class WorkerThreads {
   // hold the last thread while a quick urgent one waits).
   enum class Lane { kNormal, kAhead, kUrgent };
   // Queues a job; after Stop() it is dropped (nothing would read its answer).
-  void Run(std::function<void(std::size_t thread)> job, Lane lane);
-  void Run(std::function<void(std::size_t thread)> job, bool urgent = false) {
-    Run(std::move(job), urgent ? Lane::kUrgent : Lane::kNormal);
-  }
+  void Run(std::function<void(std::size_t thread)> job, Lane lane = Lane::kNormal);
   void Run(std::function<void()> job);
   // Jobs queued or running.
   int InFlight() const;
