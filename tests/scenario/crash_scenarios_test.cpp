@@ -139,3 +139,25 @@ TEST_CASE("scenario 5: SIGKILL at every point of a rollback, then a restart") {
   }
   CHECK(points > 5);
 }
+
+// Chaos seed 744213: a position opened outside keel, its repair's placement failing, the daemon
+// killed before the next try. The restarted daemon gave it a whole new grace period, 4 s bare in
+// all. A position open before a restart counts from its opening: repaired at the first watch.
+TEST_CASE("scenario 5: a position bare when keel was killed is protected at once after the restart") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(1000);
+  REQUIRE(s.OutsideOrder("symbol=XRPUSDT&side=SELL&type=MARKET&quantity=10").status == 200);
+  REQUIRE(s.Control(R"({"fault":"placement","when":"before","how":"5xx","count":50})").ok());
+  s.Run(2000);  // seen and adopted, its repairs refused: still bare, within the grace period
+  REQUIRE(s.OpenPositions().size() == 1);
+  REQUIRE(VenueOpenStops(s, "XRPUSDT") == 0);
+  REQUIRE(s.Control(R"({"clear":"faults"})").ok());
+  s.Restart();
+  // The grace period ends 1 s after the restart when counted from the opening; 3 s when counted
+  // from the restart (as it was).
+  s.Run(1000 + 2 * s.settings.watch_interval_ms);
+  INFO(s.EngineLog());
+  CHECK(VenueOpenStops(s, "XRPUSDT") == 1);
+  CHECK(s.InvariantFindings() == "");
+}

@@ -67,6 +67,17 @@ TEST_CASE("chaos seeds of issue [1/6] replay clean") {
       // A flatten cancelled again an entry whose time limit's cancel was answered unknown order
       // (714470), and a stop the exchange had expired, shown open by a lagging list (719954).
       {714470, sim::Dialect::kBinanceUsdm},  {719954, sim::Dialect::kBinanceUsdm},
+      // Bare past the grace period: guards refused, their retry found the trade closing (728223,
+      // 713647, 735670); a stop cut short by a kill settled for 4 s before another went out
+      // (728019, 733209); a maker entry left behind by a fast move, its guard's level passed
+      // (744746); a restart that gave an outside position's lost repair a new grace (744213); a
+      // restored entry with no guard until its verification failed (745781). A second flatten
+      // cancelled an entry the first was cancelling (727426).
+      {728223, sim::Dialect::kBybitV5},      {713647, sim::Dialect::kBybitV5},
+      {735670, sim::Dialect::kBinanceUsdm},  {728019, sim::Dialect::kBybitV5},
+      {733209, sim::Dialect::kBybitV5},      {744746, sim::Dialect::kBinanceUsdm},
+      {744213, sim::Dialect::kBybitV5},      {745781, sim::Dialect::kBybitV5},
+      {727426, sim::Dialect::kBinanceUsdm},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

@@ -337,7 +337,7 @@ void Engine::FinishStart(Result<StartupReport> report, std::function<void(Status
   auto queued = std::move(queued_events_);
   queued_events_.clear();
   for (auto& fn : queued) fn();
-  WatchProtection();  // protects what start-up found unprotected at once, then every interval
+  StartProtectionWatch();  // protects what start-up found unprotected at once, then every interval
   // Start-up has just scanned and reconciled: the periodic ones begin one interval from now.
   orphan_timer_ = loop_.After(settings_.daemon.orphan_scan_interval_ms, [this] { PeriodicOrphanScan(); });
   reconcile_timer_ = loop_.After(settings_.daemon.reconcile_interval_ms, [this] { PeriodicReconcile(); });

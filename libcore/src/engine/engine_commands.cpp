@@ -43,8 +43,9 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
     std::string symbol;
     std::optional<PositionSide> side;
     std::vector<std::string> entries;  // resting entries of the symbol, cancelled before the close
-    // Entries the matching engine already answered "unknown order" (an amend's ghost): ended, so
-    // never cancelled again (seed 000); only settled by client id before the close.
+    // Entries only settled by client id before the close, never cancelled: those the matching
+    // engine already answered "unknown order" (ended: seed 000), and those an earlier flatten is
+    // cancelling now (a second cancel would reach an order that ended: chaos seed 727426).
     std::set<std::string> settle_only;
   };
   std::vector<Leg> legs;
@@ -73,7 +74,7 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
       leg = legs.end() - 1;
     }
     leg->entries.push_back(*t->record.entry_client_order_id);
-    if (t->ghost || t->amend_refused) leg->settle_only.insert(*t->record.entry_client_order_id);
+    if (t->amend_refused || t->close_in_flight) leg->settle_only.insert(*t->record.entry_client_order_id);
   }
   if (symbol && legs.empty()) legs.push_back({*symbol, std::nullopt, {}, {}});
   if (legs.empty()) return reply(ReplyOf(0, "flat", "", "no open position on the exchange or in the store, no entry on its way"));
@@ -102,9 +103,9 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
         [this, o, leg, settle](Exchange& ex) {
           auto c = std::make_shared<Closed>();
           for (const auto& cid : leg.entries) {
-            auto cancelled = leg.settle_only.count(cid)
-                                 ? Result<CancelReport>(Status::NotFound(cid + ": the exchange answered unknown order before"))
-                                 : ex.Cancel(OrderBook::kRegular, leg.symbol, cid);
+            const bool cancel = !leg.settle_only.count(cid);
+            auto cancelled = cancel ? ex.Cancel(OrderBook::kRegular, leg.symbol, cid)
+                                    : Result<CancelReport>(Status::NotFound(cid + ": settled by query only"));
             if (cancelled.ok() && cancelled->order) {
               c->entries.push_back(*cancelled->order);
               continue;
@@ -113,7 +114,7 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
               c->problems.push_back("cancel of " + cid + ": " + cancelled.status().message());
               continue;
             }
-            if (!cancelled.ok()) c->unknown_to_exchange.push_back(cid);
+            if (cancel && !cancelled.ok()) c->unknown_to_exchange.push_back(cid);
             // Cancelled without the order in the answer, already ended, or not there yet (its
             // placement still on its way, or its outcome unknown: Binance -1007 can execute late):
             // settled by client id before the position is read. A read that still says NEW then
@@ -284,7 +285,12 @@ void Engine::RestoreTrades() {
     trades_[id] = std::move(t);
     if (state == SignalState::kEntering && RememberUnknownEntry(id))
       SettleGhost(id, *r.entry_client_order_id, "the exchange answered unknown order before the restart");
-    else if (state == SignalState::kEntering) VerifyEntry(id);
+    else if (state == SignalState::kEntering) {
+      // Its entry may have filled while keel was down, and proving it can take seconds of lagging
+      // reads (chaos seed 745781: 4.5 s bare after the restart): the guard goes out now.
+      VerifyEntry(id);
+      PlaceGuardStop(id, "restored before its entry was verified");
+    }
     else if (protecting) ResumeProtecting(id);
     else if (closing) CloseUntilFlat(id, 0);
     else if (protected_with_spares) CancelSpareStops(id, "a second stop of the same position");
@@ -300,6 +306,16 @@ void Engine::ResumeProtecting(const std::string& id) {
     return PlaceExit(id, OrderPurpose::kStop);
   }
   const std::string cid = *t->record.stop_client_order_id;
+  if (auto held = OpenPositionOf(store_, symbol, t->leg); held.ok() && *held) {
+    // Its outcome is unknown as any lost answer's is; settling it first takes the settle's whole
+    // series of queries while the position may be bare (chaos seed 728019: 4 s after the
+    // restart). As in OnExitPlaced, another stop goes out now and this one is settled meanwhile.
+    ++t->stop_resends;
+    Log("signal " + id + ": the stop " + cid + " was being placed when keel stopped: another goes out now, " + cid +
+        " is settled meanwhile");
+    PlaceExit(id, OrderPurpose::kStop);
+    return SettleDuplicateStop(id, cid);
+  }
   Log("signal " + id + ": the stop " + cid + " was being placed when keel stopped: settling it");
   repairing_.insert(symbol + "/" + to_string(t->leg));
   SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};

@@ -16,15 +16,36 @@
 namespace keel {
 namespace {
 constexpr int kMaxGuardRefusals = 3;
+constexpr int kMarkWaits = 10;
+constexpr TimeMs kMarkWaitMs = 200;
+// When the mark has already passed the stop level (a maker entry left behind by a fast move), the
+// guard goes this far inside the mark instead: the stop's loss is there already and the trade will
+// be rolled back once verified, so a guard that closes near the mark does what the rollback would,
+// without waiting for a fill keel may not see for seconds (chaos seed 744746: 5 s bare). Wide
+// enough that the mark's moves between keel's read and the exchange's check do not make it
+// "would immediately trigger" again.
+constexpr int kPassedStopBufferBps = 20;
 }  // namespace
 
 void Engine::PlaceGuardStop(const std::string& id, const std::string& why) {
   Trade* t = TradeOf(id);
-  if (!t || t->phase != Trade::Phase::kEntering || !t->guard_stop.empty() || shutting_down_) return;
+  if (!t || t->finished || !t->guard_stop.empty() || shutting_down_) return;
+  // A flatten or rollback begun before the entry was verified can wait seconds on the entry's
+  // outcome while whatever it opened is bare (chaos seed 728223: both guards refused, the retry
+  // found the trade closing): the guard is still placed while no stop of the trade's own works.
+  const bool bare_close = t->phase == Trade::Phase::kClosing && !t->record.stop_client_order_id &&
+                          !t->entry_price.is_positive();  // a verified entry's rollback has its own order
+  if (t->phase != Trade::Phase::kEntering && !bare_close) return;
   const std::string& symbol = t->signal.symbol;
   auto mark = marks_.find(symbol);
   auto inst = instruments_.find(symbol);
-  if (mark == marks_.end() || inst == instruments_.end()) {
+  if (inst == instruments_.end()) return;
+  if (mark == marks_.end()) {
+    // Right after a restart the mark has not been pushed yet: asked again shortly, a few times.
+    if (++t->guard_mark_waits <= kMarkWaits) {
+      loop_.After(kMarkWaitMs, [this, id, why] { PlaceGuardStop(id, why); });
+      return;
+    }
     Log("signal " + id + ": no mark price for " + symbol + ": no guard stop before the entry is verified");
     return;
   }
@@ -40,10 +61,20 @@ void Engine::PlaceGuardStop(const std::string& id, const std::string& why) {
       reference = *(*entry)->price;  // the stream showed it resting before its placement answered
     }
   }
+  const Rounding away = long_entry ? Rounding::kFloor : Rounding::kCeiling;
   auto raw = LevelPrice(t->signal.stop_loss, reference, t->signal.direction, /*is_stop=*/true);
-  auto trigger = raw.ok() ? inst->second.RoundPrice(*raw, long_entry ? Rounding::kFloor : Rounding::kCeiling) : raw;
-  if (!trigger.ok() || !trigger->is_positive() ||
-      (long_entry ? *trigger >= mark->second : *trigger <= mark->second)) {
+  auto trigger = raw.ok() ? inst->second.RoundPrice(*raw, away) : raw;
+  auto passed = [&](Decimal p) { return long_entry ? p >= mark->second : p <= mark->second; };
+  std::string level_note;
+  if (trigger.ok() && trigger->is_positive() && passed(*trigger)) {
+    level_note = " (the stop level " + trigger->ToString() + " is already passed: just inside the mark " +
+                 mark->second.ToString() + ")";
+    auto fraction = Decimal::FromUnits(kPassedStopBufferBps * (Decimal::kUnitsPerOne / 10000));
+    auto buffer = fraction.ok() ? mark->second.Mul(*fraction, Rounding::kCeiling) : fraction;
+    auto inside = !buffer.ok() ? buffer : long_entry ? mark->second.Sub(*buffer) : mark->second.Add(*buffer);
+    trigger = inside.ok() ? inst->second.RoundPrice(*inside, away) : inside;
+  }
+  if (!trigger.ok() || !trigger->is_positive() || passed(*trigger)) {
     Log("signal " + id + ": no guard stop: the stop level cannot be placed from the mark " + mark->second.ToString());
     return;
   }
@@ -69,7 +100,7 @@ void Engine::PlaceGuardStop(const std::string& id, const std::string& why) {
   t->guard_stop = order.client_order_id;
   t->spare_stops.push_back(order.client_order_id);
   Log("signal " + id + ": guard stop " + order.client_order_id + " " + symbol + " " + to_string(order.side) +
-      " closePosition trigger " + trigger->ToString() + " MARK_PRICE reason=" + why);
+      " closePosition trigger " + trigger->ToString() + " MARK_PRICE reason=" + why + level_note);
   const std::string cid = order.client_order_id;
   OnWorker<Result<OrderReport>>(
       [order](Exchange& ex) { return ex.Place(order); },

@@ -42,6 +42,7 @@ struct Engine::Trade {
   // per trade; a spare stop once the trade's own stop works.
   std::string guard_stop;
   int guard_refusals = 0;
+  int guard_mark_waits = 0;  // times the guard waited for a first mark price (after a restart)
   // Flat and recorded as closed; kept only until its exits' orders have ended, so that their ids
   // are cleared when they do.
   bool finished = false;

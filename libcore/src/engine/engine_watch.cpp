@@ -175,6 +175,20 @@ void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
 
 // ---- protection ----
 
+void Engine::StartProtectionWatch() {
+  // A position open before the restart gets no new grace period: whatever was protecting it may
+  // have been cut short by the restart (chaos seed 744213: a repair's answer lost to the kill, the
+  // position bare again for a whole grace period after it). It counts from its opening.
+  PositionFilter open;
+  open.state = PositionState::kOpen;
+  if (auto held = store_.Positions(open); held.ok()) {
+    for (const auto& p : *held) unprotected_since_.emplace(KeyOf(p.symbol, p.position_side), p.opened_ms);
+  } else {
+    Log("store error reading the open positions at start-up: " + held.status().message());
+  }
+  WatchProtection();
+}
+
 void Engine::WatchProtection() {
   watch_timer_ = 0;
   if (shutting_down_) return;

@@ -241,6 +241,7 @@ class Engine {
   void CancelOrder(OrderBook book, const std::string& symbol, const std::string& client_order_id,
                    const std::string& why);
   // protection and orphans
+  void StartProtectionWatch();
   void WatchProtection();
   void Repair(const PositionRecord& position);
   void HandleUntracked(const std::string& key);
