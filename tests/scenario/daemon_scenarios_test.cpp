@@ -16,13 +16,15 @@ bool Contains(const std::string& text, const std::string& part) { return text.fi
 // order when its position closes), so no cancel either.
 // On Bybit every placement is acknowledged with ids only and read back once (create, then
 // realtime): two calls where Binance's RESULT answer needs one.
+// The first signal on a symbol also reads the account's cap on its notional (the leverage
+// bracket's, issue [1/6] case 8): one read per symbol, kept ten minutes.
 const char* LifecycleCalls() {
   if (OnBybit()) {
     return "GET /v5/order/realtime x3\n"
-           "GET /v5/position/list x1\n"
+           "GET /v5/position/list x2\n"
            "POST /v5/order/create x3\n";
   }
-  return "GET /fapi/v2/positionRisk x1\n"
+  return "GET /fapi/v2/positionRisk x2\n"
          "POST /fapi/v1/algoOrder x2\n"
          "POST /fapi/v1/order x1\n";
 }
@@ -465,10 +467,10 @@ TEST_CASE("daemon: a stop refused for the rate is sent again after the wait, not
   DaemonScenario s;
   s.Start();
   s.Run(1000);
-  // The stop's placement is the request after the entry and its verification (on Bybit also the
-  // entry's read-back).
-  REQUIRE(s.Control(OnBybit() ? R"({"fault":"rate_limit","count":1,"after":3})"
-                              : R"({"fault":"rate_limit","count":1,"after":2})").ok());
+  // The stop's placement is the request after the symbol's cap read, the entry and its
+  // verification (on Bybit also the entry's read-back).
+  REQUIRE(s.Control(OnBybit() ? R"({"fault":"rate_limit","count":1,"after":4})"
+                              : R"({"fault":"rate_limit","count":1,"after":3})").ok());
   REQUIRE(s.Signal(R"({"id":"r-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"}})").exit_code == 0);
   s.Run(500);
   INFO(s.EngineLog());
@@ -484,4 +486,30 @@ TEST_CASE("daemon: a stop refused for the rate is sent again after the wait, not
   CHECK(s.alerts.Count(AlertKind::kRollback) == 0);
   CHECK(s.venue->exchange().counters().orders_placed == 1);  // the entry only: no close
   CHECK(s.InvariantFindings() == "");
+}
+
+// Issue [1/6] case 8: an entry over what the account's leverage allows (Binance's leverage
+// bracket, -2027; Bybit's risk limit, 110090) is refused before anything is sent, in the signal's
+// units, instead of the exchange refusing it after keel wrote its intent.
+TEST_CASE("daemon: a signal over the leverage bracket's cap is refused before anything is sent") {
+  // At 75x a SOLUSDT position may be worth 5,000 USDT (the bracket's notionalCap).
+  DaemonScenario s([](sim::SimConfig& c) { c.default_leverage = 75; });
+  s.Start();
+  s.Run(1000);
+  const auto orders_before = s.OrdersPlaced();
+  auto over = s.Signal(R"({"id":"b-1","symbol":"SOLUSDT","side":"LONG","notional":"6000","stop_loss":{"pct":"2"}})");
+  s.Run(0);
+  INFO(over.json);
+  CHECK(over.exit_code == 2);
+  CHECK(Contains(over.json, "the account's leverage allows on SOLUSDT"));
+  CHECK(Contains(over.json, "5000 USDT"));
+  CHECK(s.OrdersPlaced() == orders_before);  // nothing sent
+  CHECK(s.SignalOf("b-1")->state == SignalState::kRejected);
+  // Under the cap the same symbol trades, without reading the cap again.
+  const auto calls = s.RestCalls();
+  auto under = s.Signal(R"({"id":"b-2","symbol":"SOLUSDT","side":"LONG","notional":"3000","stop_loss":{"pct":"2"}})");
+  CHECK_MESSAGE(under.exit_code == 0, under.json);
+  s.Run(2000);
+  CHECK(s.SignalOf("b-2")->state == SignalState::kOpen);
+  CHECK(!Contains(s.RestCallsSince(calls), OnBybit() ? "GET /v5/position/list x2" : "GET /fapi/v2/positionRisk x2"));
 }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "keel/chaos/invariant_checker.h"
+#include "keel/chaos/operator_tools.h"
 #include "keel/sim/ground_truth_json.h"
 #include "keel/sim/sim_venue.h"
 
@@ -240,6 +241,49 @@ TEST_CASE("invariant checker: 'flat' or 'protected' said while the exchange held
   // Protected before the stop existed, well past the tolerance: false.
   input.claims = {claim(Claim::Kind::kProtected, 3000, "kdemo.s1")};
   CHECK(Kinds(Check(Truth(4000), {}, input)).find("false-claim BTCUSDT/BOTH;") != std::string::npos);
+}
+
+// keel-scan-orphans' all-clear, run mid-episode: "every position protected" speaks of positions
+// older than its grace period.
+TEST_CASE("invariant checker: a tool's 'every position protected' while one was bare all along is a false claim") {
+  CheckInput input;
+  input.tolerance_ms = 500;
+  auto scan = [](TimeMs at) {
+    return Claim{Claim::Kind::kAllProtected, at, "", "", "", "keel-scan-orphans said no orphans", 3000};
+  };
+  // The long is bare from 1000 to 9000: at 6000 it had been bare for more than the scan's grace.
+  input.claims = {scan(6000)};
+  CHECK(Kinds(Check(Truth(0), {}, input)) == "unprotected BTCUSDT/BOTH;false-claim BTCUSDT/BOTH;");
+  // At 3000 it was younger than the grace: the scan did not speak of it.
+  input.claims = {scan(3000)};
+  CHECK(Kinds(Check(Truth(0), {}, input)) == "unprotected BTCUSDT/BOTH;");
+  // Protected from 1005 on: true whenever said.
+  input.claims = {scan(6000), scan(12000)};
+  CHECK(Kinds(Check(Truth(1005), {}, input)) == "");
+}
+
+TEST_CASE("operator tools in an episode: the claims their answers make") {
+  PlannedFault close;
+  close.cls = FaultClass::kOperatorTool;
+  close.command = "keel-close-position";
+  close.symbol = "ETHUSDT";
+  auto flat = ClaimOfTool(close, 0, R"({"result":"tool","output":"closed"})", 5000);
+  REQUIRE(flat);
+  CHECK(flat->kind == Claim::Kind::kFlat);
+  CHECK(flat->symbol == "ETHUSDT");
+  CHECK(flat->at == 5000);
+  CHECK(!ClaimOfTool(close, 4, "not verified", 5000));  // "not verified" claims nothing
+  PlannedFault scan;
+  scan.cls = FaultClass::kOperatorTool;
+  scan.command = "keel-scan-orphans";
+  auto all = ClaimOfTool(scan, 0, "no orphans: every position on the exchange is tracked and protected, every order accounted for", 7000);
+  REQUIRE(all);
+  CHECK(all->kind == Claim::Kind::kAllProtected);
+  CHECK(all->older_than_ms == kToolScanGraceMs);
+  // What was not judged is not claimed.
+  CHECK(!ClaimOfTool(scan, 0, "no orphans among what was judged; 1 position(s) not judged", 7000));
+  CHECK(!ClaimOfTool(scan, 1, "UNPROTECTED_POSITION ETHUSDT", 7000));
+  CHECK(OperatorToolRequest(close).find(R"("tool":"keel-close-position")") != std::string::npos);
 }
 
 TEST_CASE("invariant checker: an exchange silent past the alert time with no alert is silent blindness") {

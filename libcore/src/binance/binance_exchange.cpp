@@ -255,6 +255,17 @@ Result<std::optional<TimeMs>> BinanceExchange::LastFillTime(const std::string& s
   return ParseNewestUserTradeTime(*body);
 }
 
+Result<Decimal> BinanceExchange::MaxPositionNotional(const std::string& symbol) {
+  // v3 dropped maxNotionalValue; v2 still carries it on every row of the symbol.
+  net::Params p;
+  p.Add("symbol", symbol);
+  auto body = client_->Signed("GET", "/fapi/v2/positionRisk", p);
+  if (!body.ok()) return body.status().WithContext("reading the leverage bracket's cap of " + symbol);
+  auto cap = ParseMaxNotionalValue(*body);
+  if (!cap.ok()) return cap.status().WithContext("reading the leverage bracket's cap of " + symbol);
+  return cap;
+}
+
 Result<bool> BinanceExchange::HedgeMode() {
   auto body = client_->Signed("GET", "/fapi/v1/positionSide/dual", net::Params());
   if (!body.ok()) return body.status().WithContext("reading the position mode");

@@ -307,6 +307,17 @@ Result<std::optional<TimeMs>> ParseNewestUserTradeTime(std::string_view json) {
   return newest;
 }
 
+Result<Decimal> ParseMaxNotionalValue(std::string_view json) {
+  JsonDoc doc(json, "positionRisk");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  if (!doc.root().IsArray() || doc.root().GetArray().Empty())
+    return Status::InvalidInput("positionRisk: expected an array with the symbol's rows");
+  Fields f(doc.root().GetArray()[0], "position risk");
+  const Decimal cap = f.Dec("maxNotionalValue");
+  KEEL_RETURN_IF_ERROR(f.status());
+  return cap;
+}
+
 Result<MarketDataEvent> ParseMarketDataEvent(std::string_view json) {
   JsonDoc doc(json, "market event");
   KEEL_RETURN_IF_ERROR(doc.status());

@@ -390,6 +390,16 @@ Result<std::optional<TimeMs>> BybitExchange::LastFillTime(const std::string& sym
   return ParseNewestExecutionTime(*result);
 }
 
+Result<Decimal> BybitExchange::MaxPositionNotional(const std::string& symbol) {
+  net::Params p = WithCategory();
+  p.Add("symbol", symbol);
+  auto result = client_->Get("/v5/position/list", p);
+  if (!result.ok()) return result.status().WithContext("reading the risk limit of " + symbol);
+  auto cap = ParseRiskLimitValue(*result);
+  if (!cap.ok()) return cap.status().WithContext("reading the risk limit of " + symbol);
+  return cap;
+}
+
 Result<bool> BybitExchange::HedgeMode() {
   // Open positions say the mode (positionIdx 1 and 2 exist only in hedge mode); with none open, the
   // probe symbol's rows do (one row with positionIdx 0 in one-way mode, two in hedge mode).

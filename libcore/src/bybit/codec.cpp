@@ -248,6 +248,17 @@ Result<std::optional<TimeMs>> ParseNewestExecutionTime(std::string_view result_j
   return newest;
 }
 
+Result<Decimal> ParseRiskLimitValue(std::string_view result_json) {
+  JsonDoc doc(result_json, "position list");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  const Value* list = ArrayField(doc.root(), "list");
+  if (!list || list->GetArray().Empty()) return Status::InvalidInput("position list: no row for the symbol");
+  Fields f((*list)[0], "position");
+  const Decimal cap = f.Dec("riskLimitValue");
+  KEEL_RETURN_IF_ERROR(f.status());
+  return cap;
+}
+
 Result<OrderAck> ParseOrderAck(std::string_view result_json) {
   JsonDoc doc(result_json, "acknowledgement");
   KEEL_RETURN_IF_ERROR(doc.status());

@@ -12,6 +12,8 @@
 #include "exchange/venue_json.h"
 #include "chaos/virtual_workers.h"
 #include "keel/chaos/episode.h"
+#include "keel/chaos/operator_tools.h"
+#include "keel/config/config.h"
 #include "keel/engine/engine.h"
 #include "keel/net/http_transport.h"
 #include "keel/sim/ground_truth_json.h"
@@ -43,6 +45,19 @@ std::vector<CheckInput::StaleReads> StalePositionReads(const EpisodePlan& plan, 
   }
   return out;
 }
+
+// The episode's clock as a tool sees it: its waits (a close's verification) are the episode's, so
+// a tool run on a worker sleeps on virtual time as the engine's jobs do.
+class EpisodeClock final : public Clock {
+ public:
+  EpisodeClock(const Clock& clock, std::function<void(TimeMs)> sleep) : clock_(clock), sleep_(std::move(sleep)) {}
+  TimeMs NowMs() const override { return clock_.NowMs(); }
+  void SleepMs(TimeMs ms) const override { sleep_(ms); }
+
+ private:
+  const Clock& clock_;
+  std::function<void(TimeMs)> sleep_;
+};
 
 struct RecordedAlerts final : AlertSink {
   std::vector<std::pair<std::string, TimeMs>> raised;
@@ -305,6 +320,13 @@ class World {
         }
         break;
       }
+      case FaultClass::kOperatorTool:
+        if (!alive() || !ready_) {
+          ++outcome_.faults_skipped;
+          return;
+        }
+        RunTool(f);
+        break;
       case FaultClass::kKill:
         if (!alive() || kill_pending_) {
           ++outcome_.faults_skipped;
@@ -316,6 +338,26 @@ class World {
         break;
     }
     ++outcome_.faults[f.kind];
+  }
+
+  // As keel's tool does when the daemon holds the store: the action runs on the daemon's worker
+  // (Engine::RunToolAction), and its answer is judged as a claim.
+  void RunTool(const PlannedFault& f) {
+    loop_->Post([this, f] {
+      engine_->RunToolAction(
+          f.command,
+          [this, f](Exchange& ex, StateStore& store, std::ostream& out) -> Result<int> {
+            const ops::ToolSpec spec{f.command, "", ops::StoreAccess::kWriter, false, true};
+            AccountConfig config;
+            config.account_name = kAccount;
+            ops::ToolContext ctx{spec, ops::CommonOptions{}, config, ops::OwnedOrBorrowed<StateStore>::Borrow(store),
+                                 dir_ + "/keel.db", out, tool_clock_, ops::OwnedOrBorrowed<Exchange>::Borrow(ex)};
+            return RunOperatorTool(ctx, f);
+          },
+          [this, f](EngineReply reply) {
+            if (auto claim = ClaimOfTool(f, reply.exit_code, reply.json, clock_.NowMs())) claims_.push_back(*claim);
+          });
+    });
   }
 
   bool Act(const PlannedFault& f) {
@@ -377,6 +419,7 @@ class World {
   const EpisodePlan& plan_;
   std::string dir_;
   ManualClock clock_{kStart};
+  EpisodeClock tool_clock_{clock_, [this](TimeMs ms) { Sleep(ms); }};
   std::unique_ptr<sim::SimVenue> venue_;
   std::unique_ptr<net::InMemoryTransport> transport_;
   std::unique_ptr<Exchange> exchange_;

@@ -182,6 +182,28 @@ void DrawLaterFaults(Draw& d, EpisodePlan& plan) {
   }
 }
 
+// The operator's tools, run mid-episode as at 3 a.m. (issue [1/6]): keel-close-position on a
+// symbol keel trades or someone opened outside it, or keel-scan-orphans. Drawn last, so that every
+// earlier seed keeps its plan and gains these.
+void DrawOperatorTools(Draw& d, EpisodePlan& plan) {
+  if (!d.Chance(25)) return;
+  PlannedFault f;
+  f.at = d.In(0, plan.options.active_ms / 100 - 1) * 100;
+  f.cls = FaultClass::kOperatorTool;
+  if (d.Chance(60)) {
+    std::vector<std::string> symbols;
+    for (const auto& s : plan.signals) symbols.push_back(s.asked.symbol);
+    for (const auto& o : plan.outside) symbols.push_back(o.symbol);
+    f.kind = "tool_close_position";
+    f.command = "keel-close-position";
+    f.symbol = symbols.empty() ? d.Pick(kLots).symbol : symbols[static_cast<std::size_t>(d.In(0, static_cast<std::int64_t>(symbols.size()) - 1))];
+  } else {
+    f.kind = "tool_scan_orphans";
+    f.command = "keel-scan-orphans";
+  }
+  plan.faults.push_back(f);
+}
+
 }  // namespace
 
 const std::vector<std::string>& ChaosSymbols() {
@@ -227,6 +249,7 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
   const int faults = static_cast<int>(d.In(1, options.max_faults));
   for (int i = 0; i < faults; ++i) plan.faults.push_back(DrawFault(d, d.In(0, options.active_ms / 100 - 1) * 100));
   DrawLaterFaults(d, plan);
+  DrawOperatorTools(d, plan);
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;

@@ -20,6 +20,8 @@
 #include "chaos/episode_judge.h"
 #include "keel/chaos/episode.h"
 #include "keel/chaos/ground_truth.h"
+#include "keel/chaos/operator_tools.h"
+#include "keel/model/json_fields.h"
 #include "keel/engine/engine.h"
 #include "keel/net/http_transport.h"
 #include "keel/net/line_server.h"
@@ -277,6 +279,27 @@ class ProcessWorld {
         // control endpoint places no order of its own.
         ++outcome_.faults_skipped;
         return;
+      case FaultClass::kOperatorTool: {
+        if (!ready_) {
+          ++outcome_.faults_skipped;
+          return;
+        }
+        // As the tool binary does with a daemon holding the store: its action forwarded on the
+        // control socket, the daemon's answer carrying the tool's exit code and output.
+        const std::string line = OperatorToolRequest(f);
+        const int timeout = static_cast<int>(plan_.options.active_ms + plan_.options.quiet_ms);
+        bots_.emplace_back([this, f, line, timeout] {
+          auto answer = net::RequestLine(socket_, line, timeout);
+          if (!answer.ok()) return;  // no answer claims nothing
+          auto fields = JsonFields::Parse(*answer, "the tool's answer");
+          auto code = fields.ok() ? fields->Integer("exit_code") : Result<std::optional<std::int64_t>>(fields.status());
+          if (!code.ok() || !*code) return;
+          auto claim = ClaimOfTool(f, static_cast<int>(**code), *answer, Now());
+          std::lock_guard<std::mutex> lock(mu_);
+          if (claim) claims_.push_back(*claim);
+        });
+        break;
+      }
       case FaultClass::kKill:
         if (!ready_ || kill_pending_) {
           ++outcome_.faults_skipped;
@@ -337,6 +360,10 @@ class ProcessWorld {
       CheckInput input;
       input.signals = asked_;
       input.outside = plan_.outside;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        input.claims = claims_;
+      }
       input.daemon_down = down_;
         const EngineSettings defaults;
       input.grace_ms = kGraceMs;
@@ -385,6 +412,7 @@ class ProcessWorld {
   std::vector<SignalAsked> asked_;
   std::mutex mu_;
   std::vector<SentSignal> sent_;
+  std::vector<Claim> claims_;  // the tools' answers (guarded by mu_: the bots' threads add them)
   std::vector<std::thread> bots_;
 };
 

@@ -54,6 +54,8 @@ struct Checker {
   const CheckInput& input;
   CheckFigures figures;
   std::vector<Violation> out;
+  // Every window a leg was open without a covering stop, as the exchange saw it (by key).
+  std::map<std::string, std::vector<std::pair<TimeMs, TimeMs>>> bare;
 
   void Add(std::string kind, std::string subject, std::string detail) {
     out.push_back({std::move(kind), std::move(subject), std::move(detail)});
@@ -117,6 +119,7 @@ struct Checker {
       };
       auto close_window = [&](TimeMs end) {
         if (window_start < 0) return;
+        bare[key].emplace_back(window_start, end);
         TimeMs allowance = input.grace_ms + input.tolerance_ms;
         if (unseen(window_start, end)) {
           window_start = std::min(end, readable_from(window_start));
@@ -246,6 +249,16 @@ struct Checker {
   void Claims() {
     const TimeMs tol = input.tolerance_ms;
     for (const auto& c : input.claims) {
+      if (c.kind == Claim::Kind::kAllProtected) {
+        // False when a leg was bare from before the age the claim speaks of until the claim.
+        for (const auto& [key, windows] : bare)
+          for (const auto& [from, to] : windows)
+            if (from <= c.at - c.older_than_ms - tol && to > c.at)
+              Add("false-claim", key,
+                  c.who + " at " + std::to_string(c.at) + " said every position protected; " + key +
+                      " had no covering stop from " + std::to_string(from) + " to " + std::to_string(to));
+        continue;
+      }
       for (const auto& leg : LegsOf(c)) {
         const Decimal now = AmountAt(c.symbol, leg, c.at);
         const Decimal before = AmountAt(c.symbol, leg, c.at - tol);
@@ -376,7 +389,7 @@ Result<StoreView> ReadStoreView(StateStore& store, const InvariantOptions& optio
 
 std::vector<Violation> CheckEpisode(const GroundTruth& truth, const StoreView& store, const CheckInput& input,
                                     CheckFigures* figures) {
-  Checker c{truth, store, input, {}, {}};
+  Checker c{truth, store, input, {}, {}, {}};
   c.Positions();
   c.Requests();
   c.StoreAgrees();

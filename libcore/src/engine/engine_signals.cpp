@@ -90,6 +90,20 @@ void Engine::TakeSignal(const Signal& s, const std::string& origin, ReplyFn repl
                               });
     return;
   }
+  if (auto cap = notional_caps_.find(s.symbol);
+      instruments_.count(s.symbol) &&
+      (cap == notional_caps_.end() || clock_.NowMs() - cap->second.read_ms > kNotionalCapTtlMs)) {
+    // Issue [1/6] case 8: an entry over the leverage bracket is refused here, not by the exchange
+    // after keel wrote its intent. Read once per symbol and kept; taken again from the top.
+    const std::string symbol = s.symbol;
+    OnWorker<Result<Decimal>>([symbol](Exchange& ex) { return ex.MaxPositionNotional(symbol); },
+                              [this, s, origin, reply, symbol, mark_read](Result<Decimal> read) {
+                                if (!read.ok()) Log("signal " + s.id + ": " + read.status().message() + ": not checked before the entry");
+                                notional_caps_[symbol] = NotionalCap{read.ok() ? std::optional<Decimal>(*read) : std::nullopt, clock_.NowMs()};
+                                TakeSignal(s, origin, reply, mark_read);
+                              });
+    return;
+  }
   Decimal qty;
   Status ok = CheckSignal(s, qty);
   if (!ok.ok()) return Reject(s.id, s.symbol, "open", origin, SignalJson(s), ok, reply);
@@ -180,6 +194,11 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
       return Status::InvalidInput((s.qty ? "qty: " : "notional: ") + qty.ToString() + " " + s.symbol + " is worth " +
                                   notional.ToString() + ", below the exchange's minimum notional " +
                                   instrument.min_notional.ToString());
+    if (auto cap = notional_caps_.find(s.symbol); cap != notional_caps_.end() && cap->second.cap && notional > *cap->second.cap)
+      return Status::InvalidInput((s.qty ? "qty: " : "notional: ") + qty.ToString() + " " + s.symbol + " is worth " +
+                                  notional.ToString() + " USDT, more than the " + cap->second.cap->ToString() +
+                                  " USDT the account's leverage allows on " + s.symbol +
+                                  " (its leverage bracket): lower the leverage or send a smaller signal");
   }
   // Risk: what the account holds now (positions at the mark, else entry) and the orders resting.
   RiskExposure exposure;

@@ -188,7 +188,8 @@ void WritePosition(JsonWriter& w, const SimExchange& ex, AccountId id, const Sim
   if (stream) w.Key("category").String("linear");
   w.Key("positionIdx").Int(PositionIdx(p.position_side));
   w.Key("riskId").Int(1);
-  w.Key("riskLimitValue").String("2000000");
+  // The risk limit's cap, which the venue holds a position to (110090 past it).
+  w.Key("riskLimitValue").String(ex.max_notional(id, p.symbol).ToString());
   w.Key("symbol").String(p.symbol);
   // An empty position's side is "" on a unified account.
   w.Key("side").String(p.amount.is_zero() ? "" : p.amount.is_negative() ? "Sell" : "Buy");

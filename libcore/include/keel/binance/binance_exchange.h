@@ -32,6 +32,7 @@ class BinanceExchange final : public Exchange {
   Result<std::vector<OrderReport>> OpenOrders() override;
   Result<bool> HedgeMode() override;
   Result<std::optional<TimeMs>> LastFillTime(const std::string& symbol) override;
+  Result<Decimal> MaxPositionNotional(const std::string& symbol) override;
   Result<AccountReport> Account() override;
   Result<AccountAndListing> AccountAndInstruments() override;
   Result<Decimal> MarkPrice(const std::string& symbol) override;

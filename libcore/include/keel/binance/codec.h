@@ -63,6 +63,8 @@ Result<bool> ParseDualSidePosition(std::string_view json);
 Result<Decimal> ParseMarkPrice(std::string_view json);
 // /fapi/v1/userTrades?symbol=: the newest "time" among the trades (nullopt for none).
 Result<std::optional<TimeMs>> ParseNewestUserTradeTime(std::string_view json);
+// /fapi/v2/positionRisk?symbol=: the symbol's `maxNotionalValue` (the same on each of its rows).
+Result<Decimal> ParseMaxNotionalValue(std::string_view json);
 
 // ---- user-data stream ----
 // ORDER_TRADE_UPDATE and ALGO_UPDATE become OrderEvents, ACCOUNT_UPDATE a PositionEvent (the

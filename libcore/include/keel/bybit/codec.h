@@ -66,6 +66,8 @@ Result<Decimal> ParseMarkPrice(std::string_view result_json, const std::string& 
 // Funding; one Bybit adds later counts as a fill: a value keel does not know is never dropped).
 // nullopt for none.
 Result<std::optional<TimeMs>> ParseNewestExecutionTime(std::string_view result_json);
+// /v5/position/list?symbol=: the symbol's `riskLimitValue` (the same on each of its rows).
+Result<Decimal> ParseRiskLimitValue(std::string_view result_json);
 
 // The acknowledgement of create, amend and cancel: {"orderId","orderLinkId"}, nothing more.
 struct OrderAck {

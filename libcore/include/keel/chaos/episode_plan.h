@@ -29,6 +29,8 @@ enum class FaultClass {
   kKill,            // SIGKILL of the daemon after `kill_after` more tasks; down for `duration_ms`
   kFreeze,          // the exchange answers nothing (REST, stream) for `duration_ms`: held, not closed
   kOutsidePosition, // someone else (the website, another bot) opens `qty` of `symbol` at market
+  kOperatorTool,    // the operator runs keel's tool `command` (keel-close-position on `symbol`,
+                    // keel-scan-orphans) while the daemon runs: its answer is a claim to judge
 };
 
 struct PlannedFault {

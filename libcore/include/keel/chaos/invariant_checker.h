@@ -14,8 +14,9 @@
 //   store-mismatch        store and exchange disagree about a position or an open order once quiet
 //   store-invariant       a `keel-state-inspect --check` finding
 //   false-claim           keel said "flat", "closed" or "rolled back" while the exchange held the
-//                         position, or "protected" by a stop the exchange did not hold (judged at
-//                         the moment of the claim, allowing the events in flight: the tolerance)
+//                         position, or "protected" by a stop the exchange did not hold, or a tool
+//                         said every position protected while one had been bare all along (judged
+//                         at the moment of the claim, allowing the events in flight: the tolerance)
 //   silent-blindness      the exchange answered nothing for longer than the alert time plus a
 //                         probe's interval while the daemon ran, and no alert said so
 //   crash / hang          added by the runner: the daemon died, or a signal or shutdown never ended
@@ -46,13 +47,16 @@ Result<StoreView> ReadStoreView(StateStore& store, const InvariantOptions& optio
 
 // Something keel said, at the moment it said it (the store's journal, a signal's answer).
 struct Claim {
-  enum class Kind { kFlat, kProtected };
+  // kAllProtected: every position open on the exchange for longer than older_than_ms had a
+  // covering stop (keel-scan-orphans' all-clear).
+  enum class Kind { kFlat, kProtected, kAllProtected };
   Kind kind = Kind::kFlat;
   TimeMs at = 0;
   std::string symbol;
   std::string position_side;  // BOTH | LONG | SHORT; empty: every leg of the symbol
   std::string stop_client_id;  // kProtected: the stop named
   std::string who;             // "signal c1-0 rolled-back", "close signal answer", ...
+  TimeMs older_than_ms = 0;    // kAllProtected
 };
 
 // Claims read off the store's journal: a signal's record written closed or rolled back (flat), or

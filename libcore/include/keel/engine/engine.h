@@ -309,6 +309,16 @@ class Engine {
   std::map<std::string, Instrument> instruments_;
   std::map<std::string, Decimal> marks_;
   std::map<std::string, std::pair<Decimal, Decimal>> books_;  // bid, ask
+  // The account's cap on a position's notional by symbol (Exchange::MaxPositionNotional): read
+  // when a signal first trades the symbol, again once older than kNotionalCapTtlMs (the operator
+  // may change the leverage on the website). No cap: the read failed; the venue still refuses an
+  // entry past it (-2027), keel only cannot say so first.
+  struct NotionalCap {
+    std::optional<Decimal> cap;
+    TimeMs read_ms = 0;
+  };
+  static constexpr TimeMs kNotionalCapTtlMs = 10 * 60 * 1000;
+  std::map<std::string, NotionalCap> notional_caps_;
   std::map<std::string, std::unique_ptr<Trade>> trades_;     // active (unfinished) signals by id
   std::map<std::string, TimeMs> unprotected_since_;          // "SYMBOL/SIDE"
   std::set<std::string> repairing_;                          // "SYMBOL/SIDE" with a stop on its way

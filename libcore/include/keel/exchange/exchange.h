@@ -171,6 +171,10 @@ class Exchange {
   // not a fill), from the trade history: nullopt when there was none in the venue's window. A flat
   // position row older than this is a read that has not caught up (seed 004), never proof of flat.
   virtual Result<std::optional<TimeMs>> LastFillTime(const std::string& symbol) = 0;
+  // The largest position notional the account may hold in `symbol` at its current leverage
+  // (Binance: the leverage bracket's `maxNotionalValue`; Bybit: the risk limit's
+  // `riskLimitValue`). An entry past it is refused by the venue (-2027, 110090).
+  virtual Result<Decimal> MaxPositionNotional(const std::string& symbol) = 0;
 };
 
 const char* to_string(OrderBook book);
