@@ -702,3 +702,39 @@ TEST_CASE("scenario: a stale flat read with a newer fill in the trade history is
   CHECK(again->verified_flat);
   CHECK(s.ExchangeAmount("ETHUSDT") == D("0"));
 }
+
+// Issue [1/6] case 5, the scan's half: the same short behind position reads 30 s late is not in
+// the account read, and keel-scan-orphans said "no orphans", exit 0. Its fill is newer than every
+// position read: "cannot prove" (exit 4), and once the reads catch up, the orphan (exit 1).
+TEST_CASE("scenario: keel-scan-orphans does not say 'no orphans' on reads older than the last fill") {
+  Scenario s;
+  s.Wait(1000);
+  const ops::ToolSpec spec{"keel-scan-orphans", "", ops::StoreAccess::kReadOnly, false, true};
+  AccountConfig config;
+  config.account_name = s.account;
+  auto scan = [&]() {
+    std::ostringstream out;
+    ops::ToolContext ctx{spec, {}, config, ops::OwnedOrBorrowed<StateStore>::Borrow(*s.store), "", out, s.clock,
+                         ops::OwnedOrBorrowed<Exchange>::Borrow(*s.exchange)};
+    auto code = ops::RunScanOrphans(ctx, ops::ScanOrphansOptions{});
+    REQUIRE_MESSAGE(code.ok(), code.status().ToString());
+    return std::make_pair(*code, out.str());
+  };
+  // A quiet account is all clear.
+  auto quiet = scan();
+  CHECK(quiet.first == ops::kExitAllClear);
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":30000,"what":"positions"})").ok());
+  REQUIRE(s.OutsideOrder("symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.100").status == 200);
+  s.Wait(11'000);  // past the scan's grace period
+  auto lagging = scan();
+  INFO(lagging.second);
+  CHECK(lagging.first == ops::kExitNotVerified);
+  CHECK(!Contains(lagging.second, "no orphans: every position"));
+  CHECK(Contains(lagging.second, "ETHUSDT: a fill at"));
+  CHECK(Contains(lagging.second, "reads lag"));
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":0})").ok());
+  auto caught_up = scan();
+  INFO(caught_up.second);
+  CHECK(caught_up.first == ops::kExitFindings);
+  CHECK(Contains(caught_up.second, "ETHUSDT"));
+}

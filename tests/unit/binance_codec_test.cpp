@@ -300,3 +300,14 @@ TEST_CASE("exchangeInfo: a non-ASCII symbol is an instrument; what keel cannot m
   CHECK(still->instruments.size() == 2);
   CHECK(ParseExchangeInfo(R"({"symbols":{}})").status().IsInvalidInput());
 }
+
+TEST_CASE("binance codec: maxNotionalValue from v2 positionRisk, the newest COMMISSION by symbol from the income history") {
+  auto cap = ParseMaxNotionalValue(fixture("position_risk_v2.json"));
+  REQUIRE_MESSAGE(cap.ok(), cap.status().ToString());
+  CHECK(*cap == D("20000000"));
+  CHECK(!ParseMaxNotionalValue("[]").ok());  // no row: no cap, never a default
+  auto fills = ParseNewestCommissionTimes(fixture("income.json"));
+  REQUIRE_MESSAGE(fills.ok(), fills.status().ToString());
+  REQUIRE(fills->size() == 1);  // the TRANSFER row is no fill
+  CHECK(fills->at("BTCUSDT") == 1570636800000);
+}

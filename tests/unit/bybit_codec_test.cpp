@@ -207,3 +207,27 @@ TEST_CASE("bybit codec: control replies and topics keel does not use") {
   CHECK(std::get<IgnoredTopic>(*wallet).topic == "wallet");
   CHECK(!ParsePrivateMessage("[]").ok());
 }
+
+TEST_CASE("bybit codec: riskLimitValue from /v5/position/list, the newest execution by symbol from /v5/execution/list") {
+  auto e = ParseEnvelope(fixture("position_list.json"));
+  REQUIRE(e.ok());
+  auto cap = ParseRiskLimitValue(e->result);
+  REQUIRE_MESSAGE(cap.ok(), cap.status().ToString());
+  CHECK(*cap == D("150"));
+  auto x = ParseEnvelope(fixture("execution_list.json"));
+  REQUIRE(x.ok());
+  auto fills = ParseNewestExecutionTimes(x->result);
+  REQUIRE_MESSAGE(fills.ok(), fills.status().ToString());
+  REQUIRE(fills->size() == 1);
+  CHECK(fills->at("ETHPERP") == 1672282722429);
+  // Funding is no fill.
+  std::string as_funding = fixture("execution_list.json");
+  const std::string trade = R"("execType": "Trade")";
+  REQUIRE(as_funding.find(trade) != std::string::npos);
+  as_funding.replace(as_funding.find(trade), trade.size(), R"("execType": "Funding")");
+  auto funding_envelope = ParseEnvelope(as_funding);
+  REQUIRE(funding_envelope.ok());
+  auto funding = ParseNewestExecutionTimes(funding_envelope->result);
+  REQUIRE(funding.ok());
+  CHECK(funding->empty());
+}

@@ -266,6 +266,17 @@ Result<Decimal> BinanceExchange::MaxPositionNotional(const std::string& symbol) 
   return cap;
 }
 
+Result<std::map<std::string, TimeMs>> BinanceExchange::RecentFills() {
+  // userTrades needs a symbol; the income history does not, and every fill that paid a fee is one
+  // COMMISSION row. Without a time window the venue answers the most recent `limit` rows.
+  net::Params p;
+  p.Add("incomeType", "COMMISSION");
+  p.Add("limit", "1000");
+  auto body = client_->Signed("GET", "/fapi/v1/income", p);
+  if (!body.ok()) return body.status().WithContext("reading the recent fills");
+  return ParseNewestCommissionTimes(*body);
+}
+
 Result<bool> BinanceExchange::HedgeMode() {
   auto body = client_->Signed("GET", "/fapi/v1/positionSide/dual", net::Params());
   if (!body.ok()) return body.status().WithContext("reading the position mode");

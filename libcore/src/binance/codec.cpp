@@ -318,6 +318,24 @@ Result<Decimal> ParseMaxNotionalValue(std::string_view json) {
   return cap;
 }
 
+Result<std::map<std::string, TimeMs>> ParseNewestCommissionTimes(std::string_view json) {
+  JsonDoc doc(json, "income");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  if (!doc.root().IsArray()) return Status::InvalidInput("income: expected an array");
+  std::map<std::string, TimeMs> newest;
+  for (const auto& row : doc.root().GetArray()) {
+    Fields f(row, "income");
+    const std::string_view symbol = f.Str("symbol");
+    const std::string_view type = f.Str("incomeType");
+    const TimeMs t = f.Int("time");
+    KEEL_RETURN_IF_ERROR(f.status());
+    if (type != "COMMISSION" || symbol.empty()) continue;
+    TimeMs& at = newest[std::string(symbol)];
+    at = std::max(at, t);
+  }
+  return newest;
+}
+
 Result<MarketDataEvent> ParseMarketDataEvent(std::string_view json) {
   JsonDoc doc(json, "market event");
   KEEL_RETURN_IF_ERROR(doc.status());

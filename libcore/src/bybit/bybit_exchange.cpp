@@ -400,6 +400,15 @@ Result<Decimal> BybitExchange::MaxPositionNotional(const std::string& symbol) {
   return cap;
 }
 
+Result<std::map<std::string, TimeMs>> BybitExchange::RecentFills() {
+  // Newest first across every symbol of the category.
+  net::Params p = WithCategory();
+  p.Add("limit", "100");
+  auto result = client_->Get("/v5/execution/list", p);
+  if (!result.ok()) return result.status().WithContext("reading the recent fills");
+  return ParseNewestExecutionTimes(*result);
+}
+
 Result<bool> BybitExchange::HedgeMode() {
   // Open positions say the mode (positionIdx 1 and 2 exist only in hedge mode); with none open, the
   // probe symbol's rows do (one row with positionIdx 0 in one-way mode, two in hedge mode).

@@ -259,6 +259,25 @@ Result<Decimal> ParseRiskLimitValue(std::string_view result_json) {
   return cap;
 }
 
+Result<std::map<std::string, TimeMs>> ParseNewestExecutionTimes(std::string_view result_json) {
+  JsonDoc doc(result_json, "execution list");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  const Value* list = ArrayField(doc.root(), "list");
+  if (!list) return Status::InvalidInput("execution list: no \"list\" array");
+  std::map<std::string, TimeMs> newest;
+  for (const auto& row : list->GetArray()) {
+    Fields f(row, "execution");
+    const std::string_view symbol = f.Str("symbol");
+    const std::string_view type = f.Str("execType");
+    const TimeMs t = f.Int("execTime");
+    KEEL_RETURN_IF_ERROR(f.status());
+    if (type == "Funding") continue;
+    TimeMs& at = newest[std::string(symbol)];
+    at = std::max(at, t);
+  }
+  return newest;
+}
+
 Result<OrderAck> ParseOrderAck(std::string_view result_json) {
   JsonDoc doc(result_json, "acknowledgement");
   KEEL_RETURN_IF_ERROR(doc.status());

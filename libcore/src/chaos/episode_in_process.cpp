@@ -229,8 +229,10 @@ class World {
     if (auto* o = std::get_if<OrderEvent>(&item)) engine_->OnOrderEvent(*o);
     else if (auto* p = std::get_if<PositionEvent>(&item)) {
       // What the daemon was told (the checker's "unseen" needs it): only what reached it.
+      // A push of the leg flat (its close) tells nothing of it being open (chaos seed 854145).
       for (const auto& r : p->positions)
-        pushes_[r.symbol + "/" + to_string(r.position_side)].push_back(r.update_time ? r.update_time : p->transaction_time);
+        if (!r.amount.is_zero())
+          pushes_[r.symbol + "/" + to_string(r.position_side)].push_back(r.update_time ? r.update_time : p->transaction_time);
       engine_->OnPositionEvent(*p);
     }
   }

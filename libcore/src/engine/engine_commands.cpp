@@ -74,7 +74,8 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
       leg = legs.end() - 1;
     }
     leg->entries.push_back(*t->record.entry_client_order_id);
-    if (t->amend_refused || t->close_in_flight) leg->settle_only.insert(*t->record.entry_client_order_id);
+    if (t->amend_refused || entries_being_cancelled_.count(*t->record.entry_client_order_id))
+      leg->settle_only.insert(*t->record.entry_client_order_id);
   }
   if (symbol && legs.empty()) legs.push_back({*symbol, std::nullopt, {}, {}});
   if (legs.empty()) return reply(ReplyOf(0, "flat", "", "no open position on the exchange or in the store, no entry on its way"));
@@ -99,6 +100,9 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
     Log("flatten " + leg.symbol + (leg.side ? std::string("/") + to_string(*leg.side) : std::string()) + " reason=operator" +
         (leg.entries.empty() ? std::string() : ", " + std::to_string(leg.entries.size()) + " resting entry(ies) cancelled first"));
     const SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
+    std::vector<std::string> cancelling;
+    for (const auto& cid : leg.entries)
+      if (!leg.settle_only.count(cid) && entries_being_cancelled_.insert(cid).second) cancelling.push_back(cid);
     OnWorker<std::shared_ptr<Closed>>(
         [this, o, leg, settle](Exchange& ex) {
           auto c = std::make_shared<Closed>();
@@ -128,7 +132,8 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
           c->close = SafeClose(ex, &worker_store_, o);
           return c;
         },
-        [this, leg, results, worst, left, reply](std::shared_ptr<Closed> c) {
+        [this, leg, results, worst, left, reply, cancelling](std::shared_ptr<Closed> c) {
+          for (const auto& cid : cancelling) entries_being_cancelled_.erase(cid);
           for (const auto& e : c->entries) {
             RecordOrderReport(e, "cancelled before the flatten");
             for (auto& [tid, t] : trades_)

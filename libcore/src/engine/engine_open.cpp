@@ -615,6 +615,14 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
   }
   if (!t) return;
   const bool working = placed.ok() && (placed->status == OrderStatus::kNew || placed->status == OrderStatus::kPartiallyFilled);
+  if (t->finished) {
+    // The position closed while the answer was on its way (a settle of seconds behind lagging
+    // reads): nothing to protect or roll back, and the exit cleanup has already run (chaos seed
+    // 857103: "not placed" rolled a closed trade back, whose cancel reached the expired stop again).
+    if (working) CancelOrder(OrderBook::kConditional, t->signal.symbol, cid,
+                             "the trade ended before its answer");
+    return;
+  }
   if (!placed.ok() && IsRateRefusal(placed.status()) && !t->finished && !t->close_in_flight &&
       t->closing_because.empty()) {
     // "Too many requests" is the exchange saying "wait", never a verdict on the order: rolling

@@ -44,6 +44,24 @@ void Engine::OnOrphanScan(Result<AccountReport> account) {
       StartOrphanScan();
     });
   }
+  // Every position the read shows that keel does not track, young or not, is kept in sight as a
+  // pushed one is: the watch protects it once its grace ends and tries again when a repair fails,
+  // without waiting for another read that may lag by then (chaos seeds 856156, 854940: found by
+  // a scan, its repair lost or its grace not over, the next read 10-20 s behind).
+  for (const auto& row : account->positions) {
+    const std::string key = row.symbol + "/" + to_string(row.position_side);
+    if (row.amount.is_zero() || pushed_untracked_.count(key) || view->OpenPosition(row.symbol, row.position_side) ||
+        IsStaleObservation(row.update_time, view->NewestPositionTime(row.symbol, row.position_side)))
+      continue;
+    PositionRecord seen;
+    seen.symbol = row.symbol;
+    seen.position_side = row.position_side;
+    seen.qty = row.amount;
+    seen.entry_price = row.entry_price;
+    seen.opened_ms = row.update_time > 0 ? std::min(o.now, row.update_time) : o.now;
+    seen.exchange_updated_ms = row.update_time;
+    pushed_untracked_[key] = seen;
+  }
   const bool protect = settings_.daemon.orphan_policy == OrphanPolicy::kProtect;
   for (const auto& f : scan.findings) {
     const std::string key = f.symbol + "/" + to_string(f.position_side);

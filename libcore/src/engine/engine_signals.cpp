@@ -92,7 +92,8 @@ void Engine::TakeSignal(const Signal& s, const std::string& origin, ReplyFn repl
   }
   if (auto cap = notional_caps_.find(s.symbol);
       instruments_.count(s.symbol) &&
-      (cap == notional_caps_.end() || clock_.NowMs() - cap->second.read_ms > kNotionalCapTtlMs)) {
+      (cap == notional_caps_.end() ||
+       clock_.NowMs() - cap->second.read_ms > (cap->second.cap ? kNotionalCapTtlMs : kNotionalCapRetryMs))) {
     // Issue [1/6] case 8: an entry over the leverage bracket is refused here, not by the exchange
     // after keel wrote its intent. Read once per symbol and kept; taken again from the top.
     const std::string symbol = s.symbol;

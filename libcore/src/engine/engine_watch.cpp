@@ -178,11 +178,14 @@ void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
 void Engine::StartProtectionWatch() {
   // A position open before the restart gets no new grace period: whatever was protecting it may
   // have been cut short by the restart (chaos seed 744213: a repair's answer lost to the kill, the
-  // position bare again for a whole grace period after it). It counts from its opening.
+  // position bare again for a whole grace period after it). It counts from its opening, or from
+  // the exchange's own time for it when that is older: a position start-up found and adopted was
+  // open on the exchange before keel knew (chaos seed 864789: opened during a freeze and a kill).
   PositionFilter open;
   open.state = PositionState::kOpen;
   if (auto held = store_.Positions(open); held.ok()) {
-    for (const auto& p : *held) unprotected_since_.emplace(KeyOf(p.symbol, p.position_side), p.opened_ms);
+    for (const auto& p : *held)
+      unprotected_since_.emplace(KeyOf(p.symbol, p.position_side), std::min(p.opened_ms, p.exchange_updated_ms.value_or(p.opened_ms)));
   } else {
     Log("store error reading the open positions at start-up: " + held.status().message());
   }

@@ -521,12 +521,17 @@ Body order_history(Call& c) { return order_list(c, true); }
 // position row is out of date.
 Body execution_list(Call& c) {
   KEEL_RETURN_IF_ERROR(c.Linear());
-  auto symbol = c.Symbol();
-  if (!symbol.ok()) return symbol.status();
-  std::vector<SimTrade> trades = c.ex.Trades(c.account, *symbol);
+  // The symbol is optional: without it, the category's executions across every symbol.
+  std::string symbol;
+  if (c.Opt("symbol")) {
+    auto s = c.Symbol();
+    if (!s.ok()) return s.status();
+    symbol = *s;
+  }
+  std::vector<SimTrade> trades = c.ex.Trades(c.account, symbol);
   std::reverse(trades.begin(), trades.end());
-  const SimInstrument& inst = c.ex.FindMarket(*symbol)->instrument();
   return Page(c, trades, 50, 100, [&](JsonWriter& w, const SimTrade& t) {
+    const SimInstrument& inst = c.ex.FindMarket(t.symbol)->instrument();
     const SimOrder* order = c.ex.FindOrder(c.account, t.order_id);
     if (!order) return;
     const SimAlgoOrder* algo = order->algo_id ? c.ex.FindAlgo(c.account, *order->algo_id) : nullptr;

@@ -3,6 +3,7 @@
 // model needs that is missing or malformed is an error naming it (seed 001: a missing side must
 // never become a default). Stream events keep the exchange's times E and T.
 
+#include <map>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -65,6 +66,8 @@ Result<Decimal> ParseMarkPrice(std::string_view json);
 Result<std::optional<TimeMs>> ParseNewestUserTradeTime(std::string_view json);
 // /fapi/v2/positionRisk?symbol=: the symbol's `maxNotionalValue` (the same on each of its rows).
 Result<Decimal> ParseMaxNotionalValue(std::string_view json);
+// /fapi/v1/income?incomeType=COMMISSION: the newest "time" by symbol.
+Result<std::map<std::string, TimeMs>> ParseNewestCommissionTimes(std::string_view json);
 
 // ---- user-data stream ----
 // ORDER_TRADE_UPDATE and ALGO_UPDATE become OrderEvents, ACCOUNT_UPDATE a PositionEvent (the

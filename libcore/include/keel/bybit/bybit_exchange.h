@@ -50,6 +50,7 @@ class BybitExchange final : public Exchange {
   Result<bool> HedgeMode() override;
   Result<std::optional<TimeMs>> LastFillTime(const std::string& symbol) override;
   Result<Decimal> MaxPositionNotional(const std::string& symbol) override;
+  Result<std::map<std::string, TimeMs>> RecentFills() override;
   Result<AccountReport> Account() override;
   Result<AccountAndListing> AccountAndInstruments() override;
   Result<Decimal> MarkPrice(const std::string& symbol) override;

@@ -5,6 +5,7 @@
 // malformed is an error naming it (seed 001: a side is never a default); a value keel does not
 // know (a new orderStatus, a new createType) never drops an event: it is carried as sent, listed in
 // OrderEvent::unrecognized, and the status left undecided for a query to settle.
+#include <map>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -68,6 +69,8 @@ Result<Decimal> ParseMarkPrice(std::string_view result_json, const std::string& 
 Result<std::optional<TimeMs>> ParseNewestExecutionTime(std::string_view result_json);
 // /v5/position/list?symbol=: the symbol's `riskLimitValue` (the same on each of its rows).
 Result<Decimal> ParseRiskLimitValue(std::string_view result_json);
+// /v5/execution/list without a symbol: the newest execTime by symbol, Funding left out.
+Result<std::map<std::string, TimeMs>> ParseNewestExecutionTimes(std::string_view result_json);
 
 // The acknowledgement of create, amend and cancel: {"orderId","orderLinkId"}, nothing more.
 struct OrderAck {

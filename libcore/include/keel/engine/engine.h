@@ -224,6 +224,9 @@ class Engine {
   void RetryFlatten(const std::string& symbol, const std::string& why);
   static constexpr int kMaxFlattenRetries = 8;
   std::map<std::string, int> flatten_retries_;  // symbol -> flattens sent again, not yet verified
+  // Entries a flatten's job is cancelling now: a second flatten meanwhile only settles them by
+  // query (a second cancel would reach an order that ended: chaos seed 727426).
+  std::set<std::string> entries_being_cancelled_;
   // SafeClose's settings for one leg (nullopt: the only one), with the engine's retries and clock.
   SafeCloseOptions CloseOptions(const std::string& symbol, std::optional<PositionSide> leg,
                                 const std::string& reason) const;
@@ -318,13 +321,15 @@ class Engine {
     TimeMs read_ms = 0;
   };
   static constexpr TimeMs kNotionalCapTtlMs = 10 * 60 * 1000;
+  static constexpr TimeMs kNotionalCapRetryMs = 60 * 1000;  // after a failed read
   std::map<std::string, NotionalCap> notional_caps_;
   std::map<std::string, std::unique_ptr<Trade>> trades_;     // active (unfinished) signals by id
   std::map<std::string, TimeMs> unprotected_since_;          // "SYMBOL/SIDE"
   std::set<std::string> repairing_;                          // "SYMBOL/SIDE" with a stop on its way
-  // Positions the stream pushed that keel does not track, as pushed (amount, entry, the venue's
-  // time): a REST read older than the push is judged against it, and the protection watch keeps
-  // at them until keel tracks them with a stop or a push says they are flat (issue [1/6] case 3).
+  // Positions the stream pushed (or an orphan scan found) that keel does not track, as seen
+  // (amount, entry, the venue's time): a REST read older than the push is judged against it, and
+  // the protection watch keeps at them until keel tracks them with a stop or a push says they are
+  // flat (issue [1/6] case 3; chaos seed 856156: a scan's repair lost, tried again 10 s later).
   std::map<std::string, PositionRecord> pushed_untracked_;
   // "SYMBOL/SIDE" whose last repairs failed (refused, or the answer lost), how many in a row: tried
   // again at the next watch, not after a new grace, the first kQuickRepairs times.

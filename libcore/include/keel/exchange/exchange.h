@@ -6,6 +6,7 @@
 // accepted), never "not found"; an order the venue does not know is kNotFound. Every report carries
 // the venue's own timestamp so that older observations can be told from newer ones.
 
+#include <map>
 #include <functional>
 #include <optional>
 #include <string>
@@ -171,6 +172,10 @@ class Exchange {
   // not a fill), from the trade history: nullopt when there was none in the venue's window. A flat
   // position row older than this is a read that has not caught up (seed 004), never proof of flat.
   virtual Result<std::optional<TimeMs>> LastFillTime(const std::string& symbol) = 0;
+  // The newest fill of every symbol among the account's recent fills, in one read across symbols
+  // (Binance: the COMMISSION rows of the income history, one per fill that paid a fee; Bybit: the
+  // execution list without a symbol, Funding left out). What a whole-account read is judged by.
+  virtual Result<std::map<std::string, TimeMs>> RecentFills() = 0;
   // The largest position notional the account may hold in `symbol` at its current leverage
   // (Binance: the leverage bracket's `maxNotionalValue`; Bybit: the risk limit's
   // `riskLimitValue`). An entry past it is refused by the venue (-2027, 110090).
