@@ -82,8 +82,11 @@ TEST_CASE("chaos seeds of issue [1/6] replay clean") {
       // its adoption (864789); the checker took the push of a close for being told of the open
       // position (854145).
       {864789, sim::Dialect::kBybitV5},      {854145, sim::Dialect::kBybitV5},
-      // A stop's "not placed" arriving after its trade closed rolled it back (857103).
-      {857103, sim::Dialect::kBybitV5},
+      // A stop's "not placed" arriving after its trade closed rolled it back (857103); three rate
+      // refusals of a guard stop counted as refusals ended its tries (880185).
+      {857103, sim::Dialect::kBybitV5},      {880185, sim::Dialect::kBybitV5},
+      // A flatten cancelled an entry its time limit was cancelling (884418).
+      {884418, sim::Dialect::kBinanceUsdm},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

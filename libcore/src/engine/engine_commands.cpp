@@ -74,7 +74,8 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
       leg = legs.end() - 1;
     }
     leg->entries.push_back(*t->record.entry_client_order_id);
-    if (t->amend_refused || entries_being_cancelled_.count(*t->record.entry_client_order_id))
+    // The time limit's cancel on its way answers for the entry as well (chaos seed 884418).
+    if (t->amend_refused || t->expiring || entries_being_cancelled_.count(*t->record.entry_client_order_id))
       leg->settle_only.insert(*t->record.entry_client_order_id);
   }
   if (symbol && legs.empty()) legs.push_back({*symbol, std::nullopt, {}, {}});

@@ -124,8 +124,10 @@ void Engine::PlaceGuardStop(const std::string& id, const std::string& why) {
         if (!tr) return;
         tr->spare_stops.erase(std::remove(tr->spare_stops.begin(), tr->spare_stops.end(), cid), tr->spare_stops.end());
         // Tried again while the entry is still unverified: a refusal for the rate asks to wait,
-        // any other may not hold a moment later (the mark moved, a passing fault).
-        if (tr->guard_stop == cid && ++tr->guard_refusals < kMaxGuardRefusals) {
+        // and is not counted (chaos seed 880185: three in a row ended the guard's tries, 10 s
+        // bare); any other may not hold a moment later (the mark moved, a passing fault).
+        const bool wait_only = IsRateRefusal(placed.status());
+        if (tr->guard_stop == cid && (wait_only || ++tr->guard_refusals < kMaxGuardRefusals)) {
           tr->guard_stop.clear();
           const TimeMs wait = std::max<TimeMs>(1000, placed.status().retry_after_ms());
           loop_.After(wait, [this, id] { PlaceGuardStop(id, "again after a refusal"); });
