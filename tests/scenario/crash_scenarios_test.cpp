@@ -161,3 +161,25 @@ TEST_CASE("scenario 5: a position bare when keel was killed is protected at once
   CHECK(VenueOpenStops(s, "XRPUSDT") == 1);
   CHECK(s.InvariantFindings() == "");
 }
+
+// Chaos seed 856156: a position opened by hand while keel was down, on a symbol keel had never
+// traded, with reads lagging at the start: start-up read it flat, and the stream cannot tell what
+// it was not connected for. keel had acted on nothing before (an empty store), so the first orphan
+// scan waited its whole interval. It comes soon after every start.
+TEST_CASE("scenario 5: a position opened while keel was down and missed by start-up's lagging read is found soon after") {
+  DaemonScenario s;
+  const auto connected = s.user_event_sink;
+  s.user_event_sink = [](std::vector<sim::UserEvent>) {};  // not running: nothing is pushed to it
+  REQUIRE(s.OutsideOrder("symbol=XRPUSDT&side=SELL&type=MARKET&quantity=10").status == 200);
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":2000,"what":"all"})").ok());
+  s.Wait(100);  // its pushes go out to no one
+  s.user_event_sink = connected;
+  s.Start();
+  REQUIRE(s.OpenPositions().empty());  // read flat at the start
+  REQUIRE(VenueOpenStops(s, "XRPUSDT") == 0);
+  s.Run(Engine::kScanAgainAfterStartMs + s.settings.watch_interval_ms);
+  INFO(s.EngineLog());
+  CHECK(VenueOpenStops(s, "XRPUSDT") == 1);
+  CHECK(s.alerts.Count(AlertKind::kOrphan) == 1);
+  CHECK(s.ExchangeAmount("XRPUSDT") == D("-10"));  // protected, never closed
+}

@@ -34,7 +34,7 @@ const char* LifecycleCalls() {
 TEST_CASE("daemon: a market signal opens a position, verified, protected by its stop, then its take-profit") {
   DaemonScenario s;
   s.Start();
-  s.Run(1000);  // market data arrives
+  s.Run(Engine::kScanAgainAfterStartMs + 1000);  // market data arrives; start-up's second look is over
   const auto calls_before = s.RestCalls();
   auto reply = s.Signal(R"({"id":"s-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010",
       "stop_loss":{"pct":"1"},"take_profit":{"pct":"2"}})");
@@ -191,7 +191,7 @@ TEST_CASE("daemon: a liquidation closes the store's position, cancels its exits 
 TEST_CASE("daemon seed 004: a stale REST read after a close resurrects nothing and places no emergency stop") {
   DaemonScenario s;
   s.Start();
-  s.Run(1000);
+  s.Run(Engine::kScanAgainAfterStartMs + 1000);  // start-up's second look is over: the calls are the trade's
   const auto calls_before = s.RestCalls();
   REQUIRE(s.Signal(R"({"id":"g-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"},
       "take_profit":{"pct":"1"}})").exit_code == 0);
@@ -407,6 +407,27 @@ TEST_CASE("daemon: an orphan pushed by the stream while REST reads lag is protec
   auto positions = s.OpenPositions();
   REQUIRE(positions.size() == 1);
   CHECK(positions[0].stop_client_order_id.has_value());
+  CHECK(s.InvariantFindings() == "");
+}
+
+// Chaos seed 892937: the emergency stop of a position opened by hand lost on its way again and
+// again (answers garbled, none reaching the exchange). Each was asked after for a second before
+// the next went out: bare past the grace period. A repair's stop is asked after briefly; the next
+// watch sends another.
+TEST_CASE("daemon: an emergency stop lost on its way again and again is sent again within the grace period") {
+  DaemonScenario s({}, [](EngineSettings& e) { e.settle_interval_ms = EngineSettings{}.settle_interval_ms; });
+  s.Start();
+  s.Run(500);
+  const TimeMs opened = s.clock.NowMs();
+  REQUIRE(s.OutsideOrder("symbol=SOLUSDT&side=SELL&type=MARKET&quantity=2").status == 200);
+  REQUIRE(s.Control(R"({"fault":"placement","when":"before","how":"garbled","count":6})").ok());
+  s.Run(s.settings.daemon.protect_grace_ms);
+  INFO(s.EngineLog());
+  const auto stops = s.venue->exchange().OpenAlgoOrders(0, "SOLUSDT");
+  REQUIRE(stops.size() == 1);
+  // The jobs' waits move the clock too: when the stop went on is the venue's own time of it.
+  CHECK(stops[0].create_time - opened <= s.settings.daemon.protect_grace_ms);
+  CHECK(s.ExchangeAmount("SOLUSDT") == D("-2"));
   CHECK(s.InvariantFindings() == "");
 }
 

@@ -17,7 +17,7 @@ DaemonScenario& Hedged(DaemonScenario& s) {
   REQUIRE(s.venue->exchange().SetDualSidePosition(0, true).ok());
   s.Start();
   REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"0.01"})").ok());
-  s.Run(1000);  // market data arrives
+  s.Run(Engine::kScanAgainAfterStartMs + 1000);  // market data arrives; start-up's second look is over
   return s;
 }
 

@@ -87,6 +87,12 @@ TEST_CASE("chaos seeds of issue [1/6] replay clean") {
       {857103, sim::Dialect::kBybitV5},      {880185, sim::Dialect::kBybitV5},
       // A flatten cancelled an entry its time limit was cancelling (884418).
       {884418, sim::Dialect::kBinanceUsdm},
+      // Someone else's position opened while keel was down or disconnected, on a symbol it had not
+      // traded: found by the reconnect's account-wide resync or the scan soon after a start
+      // (855228, 856156, 854940); an emergency stop lost four times in a row, sent again at once
+      // rather than a watch later (892937).
+      {855228, sim::Dialect::kBinanceUsdm},  {856156, sim::Dialect::kBinanceUsdm},
+      {854940, sim::Dialect::kBinanceUsdm},  {892937, sim::Dialect::kBybitV5},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

@@ -91,6 +91,19 @@ TEST_CASE("invariant checker: a position opened outside keel and never pushed co
   CHECK(Kinds(Check(Truth(9000), {}, unseen, &f)) == "");
   REQUIRE(f.unprotected_ms.size() == 1);
   CHECK(f.unprotected_ms[0] == 3000);  // 6000 to 9000, within 3000 + 1000 + 2000
+  // Reads that begin to lag after it opened hide it too, for as long as they answer from before
+  // it (chaos seed 855228): readable 1000-2000 and 7000-9000 only.
+  CheckInput hidden_later = unseen;
+  hidden_later.stale_position_reads = {{2000, 7000, 10'000}};
+  CheckFigures later;
+  CHECK(Kinds(Check(Truth(9000), {}, hidden_later, &later)) == "");
+  REQUIRE(later.unprotected_ms.size() == 1);
+  CHECK(later.unprotected_ms[0] == 3000);
+  // A lag too short to reach back to the opening hides nothing after it has passed: reads 500 ms
+  // behind from 2000 show it again from 2000 on (1000-9000 counted).
+  CheckInput short_lag = unseen;
+  short_lag.stale_position_reads = {{2000, 7000, 500}};
+  CHECK(Kinds(Check(Truth(9000), {}, short_lag)) == "unprotected BTCUSDT/BOTH;");
   // Pushed to keel: it knew at once, and the grace counts from the opening.
   CheckInput told = unseen;
   told.pushes["BTCUSDT/BOTH"] = {1000};

@@ -340,15 +340,10 @@ void Engine::FinishStart(Result<StartupReport> report, std::function<void(Status
   StartProtectionWatch();  // protects what start-up found unprotected at once, then every interval
   // Start-up has just scanned and reconciled: the periodic ones begin one interval from now. But
   // what the stream pushed while keel was down is lost, and start-up's read may lag behind it
-  // (chaos seed 856156: a position opened during the kill, read flat at start, seen 20 s later):
-  // after a restart (keel has acted on this account before) the first orphan scan comes soon.
-  constexpr TimeMs kScanAgainAfterStartMs = 5000;
-  RecordFilter any;
-  any.limit = 1;
-  auto acted = store_.Intents(any);
-  const bool restarted = acted.ok() && !acted->empty();
-  orphan_timer_ = loop_.After(restarted ? std::min(settings_.daemon.orphan_scan_interval_ms, kScanAgainAfterStartMs)
-                                        : settings_.daemon.orphan_scan_interval_ms,
+  // (chaos seed 856156: a position opened during the kill, read flat at start, seen 20 s later).
+  // Whether keel ran before cannot be told from the store (it may have acted on nothing yet, or
+  // be new to an account someone trades by hand), so the first orphan scan always comes soon.
+  orphan_timer_ = loop_.After(std::min(settings_.daemon.orphan_scan_interval_ms, kScanAgainAfterStartMs),
                               [this] { PeriodicOrphanScan(); });
   reconcile_timer_ = loop_.After(settings_.daemon.reconcile_interval_ms, [this] { PeriodicReconcile(); });
   done(Status::Ok());

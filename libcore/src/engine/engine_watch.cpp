@@ -237,7 +237,7 @@ void Engine::WatchProtection() {
       // (chaos seed 602037: a flatten cancelling and settling the entry for 4 s).
       const Trade* owner = ActiveTradeOn(p.symbol, p.position_side);
       const bool no_own_stop = owner && (owner->close_in_flight || !owner->closing_because.empty());
-      if (age <= settings_.daemon.protect_grace_ms && !QuickRepair(key) && !no_own_stop) continue;
+      if (age <= settings_.daemon.protect_grace_ms && !RepairFailed(key) && !no_own_stop) continue;
       if (age > settings_.daemon.protect_grace_ms) counters_.unprotected_ms += settings_.watch_interval_ms;
       if (repairing_.count(key) || rate_waiting) continue;
       RaiseAlert(AlertKind::kUnprotectedPosition, key, p.symbol,
@@ -261,7 +261,7 @@ void Engine::WatchProtection() {
       seen.insert(it->first);
       auto since = unprotected_since_.emplace(it->first, p.opened_ms).first->second;
       const TimeMs age = now - since;
-      if ((age > settings_.daemon.protect_grace_ms || QuickRepair(it->first)) && !repairing_.count(it->first) && !rate_waiting &&
+      if ((age > settings_.daemon.protect_grace_ms || RepairFailed(it->first)) && !repairing_.count(it->first) && !rate_waiting &&
           settings_.daemon.orphan_policy == OrphanPolicy::kProtect) {
         counters_.unprotected_ms += settings_.watch_interval_ms;
         RaiseAlert(AlertKind::kUnprotectedPosition, it->first, p.symbol,
@@ -300,13 +300,17 @@ void Engine::Repair(const PositionRecord& p) {
   o.account = settings_.account;
   o.stop_pct = settings_.daemon.protect_stop_pct;
   o.now = clock_.NowMs();
-  // Settled briefly: a repair whose stop's answer is lost is tried again by the next watch (a
-  // second closePosition stop cannot close more than the position), within the grace period.
-  o.settle = SettleOptions{std::min(settings_.settle_attempts, 2), settings_.settle_interval_ms, settings_.sleep};
+  // Settled briefly: a repair whose stop's answer is lost is tried again at the next watch (a
+  // second closePosition stop cannot close more than the position), within the grace period. A
+  // second apart, four lost in a row were bare past it (chaos seed 892937).
+  constexpr TimeMs kRepairSettleIntervalMs = 250;
+  o.settle = SettleOptions{std::min(settings_.settle_attempts, 2),
+                           std::min(settings_.settle_interval_ms, kRepairSettleIntervalMs), settings_.sleep};
   o.source = Source::kEngine;  // the daemon's own repair, not an operator's
   // Unique per (purpose, symbol) and millisecond: two legs of one symbol repaired at once in hedge
   // mode once got one id, and the second intent could not be recorded.
   o.client_order_id = NewClientId(OrderPurpose::kEmergencyStop, p.symbol);
+  if (auto lost = lost_repair_stop_.find(key); lost != lost_repair_stop_.end()) o.confirmed_stop = lost->second;
   const Instrument instrument = inst->second;
   const std::string symbol = p.symbol;
   const PositionSide side = p.position_side;
@@ -334,8 +338,9 @@ void Engine::Repair(const PositionRecord& p) {
         }
         return Status::NotFound(symbol + " has no " + std::string(to_string(side)) + " row");
       },
-      [this, key, symbol, judged = p.exchange_updated_ms](Result<ProtectResult> r) {
+      [this, key, symbol, judged = p.exchange_updated_ms, sent = o.client_order_id](Result<ProtectResult> r) {
         repairing_.erase(key);
+        lost_repair_stop_.erase(key);
         if (r.ok()) {
           repair_failed_.erase(key);
         } else if (r.status().IsNotFound()) {
@@ -350,6 +355,7 @@ void Engine::Repair(const PositionRecord& p) {
           ResyncSymbols({symbol});
         } else {
           ++repair_failed_[key];
+          if (r.status().IsUnknownOutcome()) lost_repair_stop_[key] = sent;
         }
         if (r.ok()) Log("protected " + key + " with " + r->stop.client_order_id + " at " + r->trigger_price.ToString() +
                         (r->adopted ? " (adopted)" : ""));

@@ -4,6 +4,93 @@
 #include "keel/safety/sent_order.h"
 
 namespace keel {
+namespace {
+
+// The emergency stop a previous attempt sent, when the exchange has since said by its push that it
+// rests (the read-back of its placement lagged, as Bybit's can: it acknowledges with ids only).
+Result<std::optional<OrderRecord>> ConfirmedStopOf(StateStore& store, const std::string& client_order_id,
+                                                   const std::string& symbol, PositionSide position_side,
+                                                   Side stop_side) {
+  auto known = store.Order(client_order_id);
+  if (!known.ok()) return known.status().WithContext("reading what the stream told of " + client_order_id);
+  const bool rests = *known && (*known)->purpose == OrderPurpose::kEmergencyStop &&
+                     (*known)->state == OrderState::kNew && (*known)->close_position && (*known)->exchange_order_id &&
+                     (*known)->stop_price && (*known)->symbol == symbol && (*known)->side == stop_side &&
+                     (*known)->position_side == position_side;
+  return rests ? *known : std::optional<OrderRecord>();
+}
+
+OrderReport ReportOfConfirmed(const OrderRecord& o) {
+  OrderReport r;
+  r.book = OrderBook::kConditional;
+  r.client_order_id = o.client_order_id;
+  r.exchange_order_id = *o.exchange_order_id;
+  r.symbol = o.symbol;
+  r.side = o.side;
+  r.position_side = o.position_side;
+  r.type = o.type;
+  r.status = OrderStatus::kNew;
+  r.trigger_price = *o.stop_price;
+  r.close_position = o.close_position;
+  r.update_time = o.exchange_updated_ms.value_or(0);
+  return r;
+}
+
+// The stop is on the exchange: its record, the position's (adopted when the store had none) and
+// the incident.
+Result<ProtectResult> RecordProtection(StateStore& store, const PositionReport& p, const OrderReport& placed,
+                                       OrderRecord order, Decimal trigger, const ProtectOptions& options) {
+  const TimeMs now = options.now;
+  ProtectResult r;
+  r.stop = placed;
+  r.trigger_price = trigger;
+  order = UpdatedRecordOf(order, placed, now);
+  if (!order.exchange_created_ms) order.exchange_created_ms = placed.update_time;
+  auto held = OpenPositionOf(store, p.symbol, p.position_side);
+  if (!held.ok()) return held.status();
+  r.adopted = !held->has_value();
+  if (r.adopted) {
+    // Meanwhile the store may have learned the position closed (a flatten or the stream, while this
+    // stop was on its way, chaos seed 200707): what it knows is newer than the read this began with,
+    // and adopting would resurrect a closed position. The stop is recorded; the position is not.
+    auto known = HeldPositionOf(store, p.symbol, p.position_side);
+    if (!known.ok()) return known.status();
+    if (known->newest_exchange_ms > p.update_time) {
+      r.adopted = false;
+      WriteBatch b(now);
+      b.PutOrder(order, Provenance{Source::kRest, placed.update_time, "stop acknowledged"});
+      KEEL_RETURN_IF_ERROR(store.Write(b));
+      return r;
+    }
+  }
+  PositionRecord position = held->value_or(PositionRecord{});
+  position.symbol = p.symbol;
+  position.position_side = p.position_side;
+  if (r.adopted) {
+    position.qty = p.amount;
+    position.entry_price = p.entry_price;
+    position.opened_ms = now;
+    position.exchange_updated_ms = p.update_time;
+  }
+  position.stop_client_order_id = order.client_order_id;
+  WriteBatch b(now);
+  b.PutOrder(order, Provenance{Source::kRest, placed.update_time, "stop acknowledged"})
+      .PutOpenPosition(position, Provenance{options.source, p.update_time,
+                                            r.adopted ? "adopted with a protective stop" : "protective stop attached"});
+  IncidentRecord incident;
+  incident.kind = r.adopted ? IncidentKind::kOrphanPosition : IncidentKind::kUnprotectedPosition;
+  incident.symbol = p.symbol;
+  incident.position_side = p.position_side;
+  incident.client_order_id = order.client_order_id;
+  incident.detail = std::string(r.adopted ? "untracked " : "") + "position " + p.amount.ToString() + " @ " +
+                    p.entry_price.ToString() + " without a stop";
+  incident.action = "protected: STOP_MARKET closePosition at " + trigger.ToString() + (r.adopted ? ", adopted" : "");
+  b.RecordIncident(incident);
+  KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("recording the stop"));
+  return r;
+}
+
+}  // namespace
 
 Status ValidateStopPct(Decimal stop_pct) {
   if (!stop_pct.is_positive() || stop_pct >= Decimal::FromInteger(100).value())
@@ -17,10 +104,16 @@ Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const Pos
   const Decimal stop_pct = options.stop_pct;
   const TimeMs now = options.now;
   KEEL_RETURN_IF_ERROR(ValidateStopPct(stop_pct));
-  auto mark = ex.MarkPrice(p.symbol);
-  if (!mark.ok()) return mark.status();
   const bool long_position = p.position_side == PositionSide::kLong ||
                              (p.position_side == PositionSide::kBoth && p.amount.is_positive());
+  if (options.confirmed_stop) {
+    auto resting = ConfirmedStopOf(store, *options.confirmed_stop, p.symbol, p.position_side,
+                                   long_position ? Side::kSell : Side::kBuy);
+    if (!resting.ok()) return resting.status();
+    if (*resting) return RecordProtection(store, p, ReportOfConfirmed(**resting), **resting, *(*resting)->stop_price, options);
+  }
+  auto mark = ex.MarkPrice(p.symbol);
+  if (!mark.ok()) return mark.status();
   const Decimal hundred = Decimal::FromInteger(100).value();
   const Decimal base = long_position ? std::min(p.entry_price, *mark) : std::max(p.entry_price, *mark);
   const Decimal factor = long_position ? hundred.Sub(stop_pct).value() : hundred.Add(stop_pct).value();
@@ -75,53 +168,7 @@ Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const Pos
     }
     return placed.status().WithContext("protecting " + p.symbol);
   }
-  ProtectResult r;
-  r.stop = *placed;
-  r.trigger_price = *trigger;
-  order = UpdatedRecordOf(order, *placed, now);
-  order.exchange_created_ms = placed->update_time;
-  auto held = OpenPositionOf(store, p.symbol, p.position_side);
-  if (!held.ok()) return held.status();
-  r.adopted = !held->has_value();
-  if (r.adopted) {
-    // Meanwhile the store may have learned the position closed (a flatten or the stream, while this
-    // stop was on its way, chaos seed 200707): what it knows is newer than the read this began with,
-    // and adopting would resurrect a closed position. The stop is recorded; the position is not.
-    auto known = HeldPositionOf(store, p.symbol, p.position_side);
-    if (!known.ok()) return known.status();
-    if (known->newest_exchange_ms > p.update_time) {
-      r.adopted = false;
-      WriteBatch b(now);
-      b.PutOrder(order, Provenance{Source::kRest, placed->update_time, "stop acknowledged"});
-      KEEL_RETURN_IF_ERROR(store.Write(b));
-      return r;
-    }
-  }
-  PositionRecord position = held->value_or(PositionRecord{});
-  position.symbol = p.symbol;
-  position.position_side = p.position_side;
-  if (r.adopted) {
-    position.qty = p.amount;
-    position.entry_price = p.entry_price;
-    position.opened_ms = now;
-    position.exchange_updated_ms = p.update_time;
-  }
-  position.stop_client_order_id = stop.client_order_id;
-  WriteBatch b(now);
-  b.PutOrder(order, Provenance{Source::kRest, placed->update_time, "stop acknowledged"})
-      .PutOpenPosition(position, Provenance{options.source, p.update_time,
-                                            r.adopted ? "adopted with a protective stop" : "protective stop attached"});
-  IncidentRecord incident;
-  incident.kind = r.adopted ? IncidentKind::kOrphanPosition : IncidentKind::kUnprotectedPosition;
-  incident.symbol = p.symbol;
-  incident.position_side = p.position_side;
-  incident.client_order_id = stop.client_order_id;
-  incident.detail = std::string(r.adopted ? "untracked " : "") + "position " + p.amount.ToString() + " @ " +
-                    p.entry_price.ToString() + " without a stop";
-  incident.action = "protected: STOP_MARKET closePosition at " + trigger->ToString() + (r.adopted ? ", adopted" : "");
-  b.RecordIncident(incident);
-  KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("recording the stop"));
-  return r;
+  return RecordProtection(store, p, *placed, order, *trigger, options);
 }
 
 }  // namespace keel

@@ -92,6 +92,10 @@ struct EngineCounters {
 
 class Engine {
  public:
+  // The first orphan scan after a start, sooner than the interval: start-up's own read may lag
+  // behind what happened while keel was not running.
+  static constexpr TimeMs kScanAgainAfterStartMs = 5000;
+
   Engine(EngineSettings settings, StateStore& store, const Clock& clock, EngineLoop& loop, RestWorkers& workers,
          AlertSink& alerts);
   ~Engine();
@@ -332,13 +336,12 @@ class Engine {
   // flat (issue [1/6] case 3; chaos seed 856156: a scan's repair lost, tried again 10 s later).
   std::map<std::string, PositionRecord> pushed_untracked_;
   // "SYMBOL/SIDE" whose last repairs failed (refused, or the answer lost), how many in a row: tried
-  // again at the next watch, not after a new grace, the first kQuickRepairs times.
+  // again at every watch, not after a grace period.
   std::map<std::string, int> repair_failed_;
-  static constexpr int kQuickRepairs = 3;
-  bool QuickRepair(const std::string& key) const {
-    auto it = repair_failed_.find(key);
-    return it != repair_failed_.end() && it->second <= kQuickRepairs;
-  }
+  bool RepairFailed(const std::string& key) const { return repair_failed_.count(key) > 0; }
+  // "SYMBOL/SIDE" -> the emergency stop of its last repair, lost on its way: the next repair is
+  // protected by it if the stream has told it rests meanwhile, rather than sending a second.
+  std::map<std::string, std::string> lost_repair_stop_;
   std::set<std::string> resyncing_;                          // symbols being read by REST
   std::map<std::string, TimeMs> last_client_id_ms_;
   SignalRate signal_rate_;

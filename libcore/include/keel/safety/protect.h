@@ -6,6 +6,7 @@
 // placement answer is lost is looked up by client order id before anything is concluded; one that
 // stays unknown is left PendingNew in the store, never recorded as refused.
 
+#include <optional>
 #include <string>
 
 #include "keel/exchange/exchange.h"
@@ -31,6 +32,10 @@ struct ProtectOptions {
   // The stop's client order id; empty: made from `now`. The daemon gives one of its own, unique
   // even for two legs repaired in the same millisecond (hedge mode).
   std::string client_order_id;
+  // The client order id of an emergency stop an earlier attempt sent whose answer was lost: if the
+  // store now holds it resting (the stream told New), the position is protected by it and no
+  // second stop is sent.
+  std::optional<std::string> confirmed_stop;
 };
 
 // kInvalidInput when P is out of range: checked before anything is read or sent.
