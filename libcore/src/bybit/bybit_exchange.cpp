@@ -324,12 +324,18 @@ Result<std::vector<PositionReport>> BybitExchange::Positions() {
   return PositionsFrom(calls, client_->GetAll(calls));
 }
 
-Result<std::vector<PositionReport>> BybitExchange::PositionRows(const std::string& symbol) {
-  // With a symbol, Bybit answers every row of it, flat ones included, each with its updatedTime.
+Result<std::string> BybitExchange::PositionListOf(const std::string& symbol, const std::string& what) {
   net::Params p = WithCategory();
   p.Add("symbol", symbol);
   auto result = client_->Get("/v5/position/list", p);
-  if (!result.ok()) return result.status().WithContext("reading the position of " + symbol);
+  if (!result.ok()) return result.status().WithContext(what + " of " + symbol);
+  return result;
+}
+
+Result<std::vector<PositionReport>> BybitExchange::PositionRows(const std::string& symbol) {
+  // With a symbol, Bybit answers every row of it, flat ones included, each with its updatedTime.
+  auto result = PositionListOf(symbol, "reading the position");
+  if (!result.ok()) return result.status();
   auto page = ParsePositionPage(*result);
   if (!page.ok()) return page.status().WithContext("reading the position of " + symbol);
   return std::move(page->positions);
@@ -391,10 +397,8 @@ Result<std::optional<TimeMs>> BybitExchange::LastFillTime(const std::string& sym
 }
 
 Result<Decimal> BybitExchange::MaxPositionNotional(const std::string& symbol) {
-  net::Params p = WithCategory();
-  p.Add("symbol", symbol);
-  auto result = client_->Get("/v5/position/list", p);
-  if (!result.ok()) return result.status().WithContext("reading the risk limit of " + symbol);
+  auto result = PositionListOf(symbol, "reading the risk limit");
+  if (!result.ok()) return result.status();
   auto cap = ParseRiskLimitValue(*result);
   if (!cap.ok()) return cap.status().WithContext("reading the risk limit of " + symbol);
   return cap;

@@ -63,7 +63,7 @@ Result<std::vector<std::string>> UnprovenSymbols(Exchange& ex, const AccountRepo
     }
     if (row_time < filled_at) {
       unproven.push_back(symbol + ": a fill at " + format_utc(filled_at) + " is newer than every position read (" +
-                         (row_time < 0 ? std::string("no row") : format_utc(row_time)) +
+                         (row_time < 0 ? std::string("no row") : row_time == 0 ? std::string("a row with no time") : format_utc(row_time)) +
                          "): reads lag, cannot prove it flat or protected; run the scan again in a minute");
     } else if (open && shown < 0) {
       unproven.push_back(symbol + ": open on the symbol's own read, missing from the account's: reads lag; run the scan again in a minute");

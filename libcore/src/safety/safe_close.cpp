@@ -100,8 +100,10 @@ Result<std::optional<std::vector<PositionReport>>> fresh_rows(Exchange& ex, cons
       mine.push_back(row);
       if (row.update_time >= after) continue;
       behind = true;
+      // A row the venue never changed carries time 0 (Binance's updateTime of a symbol not traded).
       r.steps.push_back("position read " + std::to_string(i + 1) + " is older than the last fill (" +
-                        format_utc(row.update_time) + " < " + format_utc(after) + "): reading again");
+                        (row.update_time > 0 ? format_utc(row.update_time) : std::string("a row with no time")) +
+                        " < " + format_utc(after) + "): reading again");
     }
     if (!behind && !mine.empty()) return std::optional<Rows>(std::move(mine));
   }

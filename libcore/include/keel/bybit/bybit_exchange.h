@@ -84,6 +84,9 @@ class BybitExchange final : public Exchange {
   std::vector<RestClient::Call> PositionCalls() const;
   std::vector<RestClient::Call> OpenOrderCalls() const;
   Result<AccountAndListing> ReadTogether(bool instruments);
+  // GET /v5/position/list for one symbol (every row of it, flat ones included); `what` names the
+  // read in an error.
+  Result<std::string> PositionListOf(const std::string& symbol, const std::string& what);
   // The order once the exchange shows it as `done` says; "not seen yet" asked again.
   template <typename Done>
   Result<OrderReport> AwaitOrder(const std::string& symbol, const std::string& client_order_id, const std::string& what,
