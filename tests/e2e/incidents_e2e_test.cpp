@@ -125,6 +125,34 @@ TEST_CASE("e2e scenario 2 (seed 001): minimal acks, lagging REST, a refused stop
   CHECK(signals.out.find("rolled-back") != std::string::npos);
 }
 
+// CI, seed 001 on Bybit: the watch placed an emergency stop beside the rollback's close in flight,
+// a call wasted on a position that closed a few milliseconds later. A close in flight has the
+// grace period, as the trade's own stop has. Every answer takes 300 ms here, so the watch (every
+// 250 ms) runs while the close is on its way; the in-process scenarios run jobs inline and cannot
+// show this.
+TEST_CASE("e2e: a rollback's close in flight gets the grace period, not an emergency stop beside it") {
+  KEEL_EACH_DIALECT(dialect);
+  test::DaemonOnSim d({"--seed", "11"}, dialect.kind);
+  d.Sim(R"({"fault":"latency","ms":300,"jitter_ms":0})");
+  d.Sim(R"({"fault":"refuse_stops","count":1})");
+  auto sent = d.Ctl({"signal", "--id", "rb-1", "--symbol", "BTCUSDT", "--side", "LONG", "--qty", "0.010",
+                     "--stop-pct", "1"});
+  REQUIRE(sent.exit_code == 0);
+  CHECK(d.LogUntil("rolled back on BTCUSDT", 20'000));
+  INFO(d.daemon->output());
+  auto status = d.StatusUntil("\"positions\":[]");
+  CHECK(status.find("\"positions\":[]") != std::string::npos);
+  CHECK(d.daemon->output().find("kind=unprotected-position") == std::string::npos);
+  // The entry and the close, nothing more (on Bybit stops are creates of the same endpoint).
+  if (dialect.entry == std::string(dialect.stop)) {
+    CHECK(Requests(d, dialect.entry, dialect.ok) == 2);
+  } else {
+    CHECK(Requests(d, dialect.entry, dialect.ok) == 2);
+    CHECK(Requests(d, dialect.stop, dialect.ok) == 0);
+  }
+  CHECK(d.Stop() == 0);
+}
+
 // A take-profit fills while REST reads lag 20 s: applied at once, no ghost position, no emergency
 // stop, no REST call beyond the lifecycle's.
 TEST_CASE("e2e scenarios 3 and 4 (seeds 004, 003): a take-profit under stale reads -> applied at once, no ghost") {

@@ -93,6 +93,10 @@ TEST_CASE("chaos seeds of issue [1/6] replay clean") {
       // rather than a watch later (892937).
       {855228, sim::Dialect::kBinanceUsdm},  {856156, sim::Dialect::kBinanceUsdm},
       {854940, sim::Dialect::kBinanceUsdm},  {892937, sim::Dialect::kBybitV5},
+      // A close verified flat by a read older than a fill the stream had told since: a
+      // close-position said flat with a new entry's 20 open (931645), and cancelled the new
+      // entry's guard stop and closed its record (931855, with the simulator's reply latency).
+      {931645, sim::Dialect::kBybitV5},      {931855, sim::Dialect::kBybitV5},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

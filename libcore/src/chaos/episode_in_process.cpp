@@ -71,7 +71,13 @@ class World {
     config.seed = plan.seed;
     venue_ = sim::SimVenue::Create(config, clock_).value();
     venue_->exchange().set_market_events(true);
-    transport_ = std::make_unique<net::InMemoryTransport>([this](const net::HttpRequest& r) { return venue_->HandleHttp(r); });
+    // The venue acts at once; its answer reaches a REST worker one network distance later (the
+    // latency fault), while the engine's watch and the stream go on, as over loopback.
+    transport_ = std::make_unique<net::InMemoryTransport>([this](const net::HttpRequest& r) {
+      net::HttpResponse response = venue_->HandleHttp(r);
+      if (response.delay_ms > 0) (void)VirtualWorkers::SleepIfOnJob(response.delay_ms);
+      return response;
+    });
     // The stream's own exchange (its snapshots), and one per REST worker, as keel-traderd has.
     exchange_ = sim::MakeExchange(dialect, *transport_, "keel-demo-key", Secret("keel-demo-secret"), clock_,
                                   [this](TimeMs ms) { Sleep(ms); });

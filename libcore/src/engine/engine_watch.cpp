@@ -232,11 +232,11 @@ void Engine::WatchProtection() {
       }
       auto since = unprotected_since_.emplace(key, std::max(p.opened_ms, now - settings_.watch_interval_ms)).first->second;
       const TimeMs age = now - since;
-      // The grace period is for the trade's own stop, on its way. A trade being closed (a flatten,
-      // a rollback) sends none: a position its entry's late fill opened meanwhile is protected now
-      // (chaos seed 602037: a flatten cancelling and settling the entry for 4 s).
+      // The grace period is for the trade's own stop, on its way, or for its close in flight. A
+      // trade whose close is not in flight (waiting to try again after one not verified) sends
+      // neither: its leg is protected now.
       const Trade* owner = ActiveTradeOn(p.symbol, p.position_side);
-      const bool no_own_stop = owner && (owner->close_in_flight || !owner->closing_because.empty());
+      const bool no_own_stop = owner && !owner->close_in_flight && !owner->closing_because.empty();
       if (age <= settings_.daemon.protect_grace_ms && !RepairFailed(key) && !no_own_stop) continue;
       if (age > settings_.daemon.protect_grace_ms) counters_.unprotected_ms += settings_.watch_interval_ms;
       if (repairing_.count(key) || rate_waiting) continue;

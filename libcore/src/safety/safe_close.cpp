@@ -53,6 +53,39 @@ Result<std::optional<PositionRecord>> tracked_position(StateStore* store, const 
   return std::optional<PositionRecord>(mine->front());
 }
 
+void not_verified(SafeCloseResult& r, const std::string& why) {
+  r.not_verified_reason = why;
+  r.steps.push_back("NOT VERIFIED: " + why);
+}
+
+// The newest exchange time keel has applied to the leg, open or closed (0 without a store). A read
+// older than it is behind what the stream already told: another fill on the leg (a new entry, a
+// concurrent close) came after the one being verified (chaos seed 931645: a flat row from before a
+// new entry proved a close-position "flat" while 20 were open).
+Result<TimeMs> newest_known(StateStore* store, const std::string& symbol, PositionSide side) {
+  if (!store) return TimeMs{0};
+  auto held = HeldPositionOf(*store, symbol, side);
+  if (!held.ok()) return held.status().WithContext("reading keel's record of " + symbol);
+  return held->newest_exchange_ms;
+}
+
+// The stream told of a change on the leg after the read that proved it flat (a new entry filled,
+// another close): that proof is out of date, and the orders and record of what is open now are
+// not this close's to end (chaos seed 931855: a close-position cancelled the guard stop of an entry
+// filled while it verified, closed its record, and said flat with 30 open).
+Result<bool> moved_on_since(StateStore* store, const std::string& symbol, PositionSide side, TimeMs flat_as_of,
+                            SafeCloseResult& r) {
+  auto known = newest_known(store, symbol, side);
+  if (!known.ok()) return known.status();
+  if (*known <= flat_as_of) return false;
+  r.verified_flat = false;
+  r.not_verified_reason.clear();
+  not_verified(r, symbol + "/" + to_string(side) + " changed after the read that proved it flat (the stream told of " +
+                      format_utc(*known) + ", the read was of " + format_utc(flat_as_of) +
+                      "): what is open now is another position's; run again");
+  return true;
+}
+
 Status record_order(StateStore* store, const std::string& client_order_id, const OrderReport& report, TimeMs now,
                     const std::string& why) {
   if (!store) return Status::Ok();
@@ -82,7 +115,8 @@ Status record_refused(StateStore* store, const std::string& client_order_id, Tim
 // The rows of the leg (every leg of the symbol when none is named), once every one of them is at
 // least as new as `after` (the last fill), read again while the reads lag. nullopt: no such read
 // came within the attempts.
-Result<std::optional<std::vector<PositionReport>>> fresh_rows(Exchange& ex, const SafeCloseOptions& o,
+Result<std::optional<std::vector<PositionReport>>> fresh_rows(Exchange& ex, StateStore* store,
+                                                              const SafeCloseOptions& o,
                                                               std::optional<PositionSide> side, TimeMs after,
                                                               SafeCloseResult& r) {
   using Rows = std::vector<PositionReport>;
@@ -92,6 +126,12 @@ Result<std::optional<std::vector<PositionReport>>> fresh_rows(Exchange& ex, cons
     if (!rows.ok()) {
       r.steps.push_back("position read failed: " + rows.status().message());
       continue;
+    }
+    // What the stream told of the leg meanwhile counts too (a new entry's fill).
+    if (side) {
+      auto known = newest_known(store, o.symbol, *side);
+      if (!known.ok()) return known.status();
+      after = std::max(after, *known);
     }
     Rows mine;
     bool behind = false;
@@ -110,9 +150,9 @@ Result<std::optional<std::vector<PositionReport>>> fresh_rows(Exchange& ex, cons
   return std::optional<Rows>();
 }
 
-Result<std::optional<PositionReport>> fresh_row(Exchange& ex, const SafeCloseOptions& o, PositionSide side,
-                                                TimeMs after, SafeCloseResult& r) {
-  auto rows = fresh_rows(ex, o, side, after, r);
+Result<std::optional<PositionReport>> fresh_row(Exchange& ex, StateStore* store, const SafeCloseOptions& o,
+                                                PositionSide side, TimeMs after, SafeCloseResult& r) {
+  auto rows = fresh_rows(ex, store, o, side, after, r);
   if (!rows.ok()) return rows.status();
   if (!*rows) return std::optional<PositionReport>();
   return std::optional<PositionReport>((*rows)->front());
@@ -158,6 +198,16 @@ void cancel_protection(Exchange& ex, StateStore* store, const SafeCloseOptions& 
     if (store) {
       auto known = store->Order(x.client_order_id);
       if (known.ok() && *known && is_terminal((*known)->state)) continue;
+    }
+    auto moved = moved_on_since(store, o.symbol, r.position_side, r.flat_as_of, r);
+    if (!moved.ok() || *moved) {
+      r.steps.push_back(moved.ok() ? std::string("the protective orders stay: they may be the new position's")
+                                   : "could not read keel's record before cancelling: " + moved.status().message());
+      if (!moved.ok()) {
+        r.verified_flat = false;
+        not_verified(r, "keel's record of " + o.symbol + " could not be read: run again");
+      }
+      return;
     }
     auto cancelled = ex.Cancel(x.book, x.symbol, x.client_order_id);
     if (!cancelled.ok() && !cancelled.status().IsNotFound()) {
@@ -228,6 +278,20 @@ Result<bool> read_is_behind(Exchange& ex, const SafeCloseOptions& o, const Posit
   return false;
 }
 
+// Proven flat: keel's protective orders of the leg go, unless the leg moved on since the proof
+// (checked before and after the cancels, which take a while). false: it did, r says "not
+// verified", and nothing of the leg may be recorded closed.
+Result<bool> end_protection(Exchange& ex, StateStore* store, const SafeCloseOptions& o, SafeCloseResult& r) {
+  auto moved = moved_on_since(store, o.symbol, r.position_side, r.flat_as_of, r);
+  if (!moved.ok()) return moved.status();
+  if (*moved) return false;
+  cancel_protection(ex, store, o, r);
+  if (!r.verified_flat) return false;
+  moved = moved_on_since(store, o.symbol, r.position_side, r.flat_as_of, r);
+  if (!moved.ok()) return moved.status();
+  return !*moved;
+}
+
 // Step 1: what cannot be right is refused before anything is sent. The answer is the largest
 // market order the exchange takes (MARKET_LOT_SIZE), when keel can model the symbol.
 Result<std::optional<Decimal>> check_request(Exchange& ex, const SafeCloseOptions& o) {
@@ -240,11 +304,6 @@ Result<std::optional<Decimal>> check_request(Exchange& ex, const SafeCloseOption
   KEEL_RETURN_IF_ERROR(check_position_mode(ex, o));
   auto instrument = listed->Find(o.symbol);
   return instrument.ok() ? instrument->MaxMarketQuantity() : std::nullopt;
-}
-
-void not_verified(SafeCloseResult& r, const std::string& why) {
-  r.not_verified_reason = why;
-  r.steps.push_back("NOT VERIFIED: " + why);
 }
 
 // The read said flat. That is proof only when the read is known to be current: as new as the
@@ -269,7 +328,7 @@ Result<std::optional<PositionReport>> prove_already_flat(Exchange& ex, StateStor
   if (mine) after = std::max(after, mine->exchange_updated_ms.value_or(0));
   std::optional<PositionSide> leg;
   if (mine || o.position_side) leg = r.position_side;
-  auto rows = fresh_rows(ex, o, leg, after, r);
+  auto rows = fresh_rows(ex, store, o, leg, after, r);
   if (!rows.ok()) return rows.status();
   if (!*rows) {
     not_verified(r, "cannot prove " + o.symbol + " flat: reads lag (no position read as new as " +
@@ -295,7 +354,9 @@ Result<std::optional<PositionReport>> prove_already_flat(Exchange& ex, StateStor
                     (*last_fill ? "no fill after it" : std::string("no fill in the exchange's history")) +
                     "): nothing to close");
   if (!mine) return Open();
-  cancel_protection(ex, store, o, r);
+  auto ended = end_protection(ex, store, o, r);
+  if (!ended.ok()) return ended.status();
+  if (!*ended) return Open();
   WriteBatch b(o.now());
   b.ClosePosition(o.symbol, r.position_side, o.now(), o.reason,
                   Provenance{Source::kRest, r.flat_as_of, "proven flat: a position read newer than the last fill"});
@@ -418,8 +479,9 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
                               last_id_time, r);
     if (!filled.ok()) return filled.status();
     if (!*filled) break;
-    // 5. A read newer than the fill says what is left.
-    auto row = fresh_row(ex, o, p.position_side, (*filled)->update_time, r);
+    // 5. A read newer than the fill, and than anything the stream told of the leg since, says
+    // what is left.
+    auto row = fresh_row(ex, store, o, p.position_side, (*filled)->update_time, r);
     if (!row.ok()) return row.status();
     if (!*row) {
       not_verified(r, "no position read newer than the fill of " + (*filled)->client_order_id +
@@ -449,7 +511,9 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
     return r;
   }
   // 6. Proven flat: the protective orders go and the close is recorded.
-  cancel_protection(ex, store, o, r);
+  auto ended = end_protection(ex, store, o, r);
+  if (!ended.ok()) return ended.status();
+  if (!*ended) return r;
   auto still_held = tracked_position(store, o.symbol, r.position_side);
   if (!still_held.ok()) return still_held.status().WithContext("recording the close of " + o.symbol);
   if (*still_held) {
