@@ -23,6 +23,17 @@ std::int64_t Requests(test::DaemonOnSim& d, const char* endpoint, const char* re
   return n.ok() && *n ? **n : 0;
 }
 
+// A LONG on BTCUSDT whose stop the exchange refuses (the price ran through it between the entry
+// and the stop: -2021, Bybit 110092): rolled back and flat.
+void RefusedStopRolledBack(test::DaemonOnSim& d, const std::string& id) {
+  d.Sim(R"({"fault":"refuse_stops","count":1})");
+  auto sent = d.Ctl({"signal", "--id", id, "--symbol", "BTCUSDT", "--side", "LONG", "--qty", "0.010", "--stop-pct", "1"});
+  REQUIRE(sent.exit_code == 0);
+  CHECK_MESSAGE(d.LogUntil("rolled back on BTCUSDT", 20'000), d.daemon->output());
+  auto status = d.StatusUntil("\"positions\":[]");
+  CHECK_MESSAGE(status.find("\"positions\":[]") != std::string::npos, status);
+}
+
 std::string Field(const std::string& json, const std::string& key) {
   const auto at = json.find("\"" + key + "\":\"");
   if (at == std::string::npos) return "";
@@ -110,14 +121,8 @@ TEST_CASE("e2e scenario 2 (seed 001): minimal acks, lagging REST, a refused stop
   CHECK(Requests(d, dialect.entry, dialect.ok) == 0);
   // ... and the price running through the stop between the entry and the stop's placement is
   // refused by the exchange (-2021; Bybit 110092, it would trigger at once): rolled back.
-  d.Sim(R"({"fault":"refuse_stops","count":1})");
-  auto sent = d.Ctl({"signal", "--id", "avl-1", "--symbol", "BTCUSDT", "--side", "LONG", "--qty", "0.010",
-                     "--stop-pct", "1"});
-  REQUIRE(sent.exit_code == 0);
-  CHECK(d.LogUntil("rolled back on BTCUSDT", 20'000));
+  RefusedStopRolledBack(d, "avl-1");
   INFO(d.daemon->output());
-  auto status = d.StatusUntil("\"positions\":[]");
-  CHECK(status.find("\"positions\":[]") != std::string::npos);
   // Never doubled: one entry and one close reached the matching engine, nothing more.
   CHECK(Requests(d, dialect.entry, dialect.ok) == 2);
   CHECK(d.Stop() == 0);
@@ -134,22 +139,12 @@ TEST_CASE("e2e: a rollback's close in flight gets the grace period, not an emerg
   KEEL_EACH_DIALECT(dialect);
   test::DaemonOnSim d({"--seed", "11"}, dialect.kind);
   d.Sim(R"({"fault":"latency","ms":300,"jitter_ms":0})");
-  d.Sim(R"({"fault":"refuse_stops","count":1})");
-  auto sent = d.Ctl({"signal", "--id", "rb-1", "--symbol", "BTCUSDT", "--side", "LONG", "--qty", "0.010",
-                     "--stop-pct", "1"});
-  REQUIRE(sent.exit_code == 0);
-  CHECK(d.LogUntil("rolled back on BTCUSDT", 20'000));
+  RefusedStopRolledBack(d, "rb-1");
   INFO(d.daemon->output());
-  auto status = d.StatusUntil("\"positions\":[]");
-  CHECK(status.find("\"positions\":[]") != std::string::npos);
   CHECK(d.daemon->output().find("kind=unprotected-position") == std::string::npos);
-  // The entry and the close, nothing more (on Bybit stops are creates of the same endpoint).
-  if (dialect.entry == std::string(dialect.stop)) {
-    CHECK(Requests(d, dialect.entry, dialect.ok) == 2);
-  } else {
-    CHECK(Requests(d, dialect.entry, dialect.ok) == 2);
-    CHECK(Requests(d, dialect.stop, dialect.ok) == 0);
-  }
+  // The entry and the close, nothing more (on Bybit stops are creates of the entry's endpoint).
+  CHECK(Requests(d, dialect.entry, dialect.ok) == 2);
+  if (dialect.entry != std::string(dialect.stop)) CHECK(Requests(d, dialect.stop, dialect.ok) == 0);
   CHECK(d.Stop() == 0);
 }
 
