@@ -350,6 +350,14 @@ TEST_CASE("daemon: with position reads 20 s behind, a rollback is not done until
   CHECK(s.Signal(R"({"id":"lag-2","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"}})").exit_code == 0);
 }
 
+// Started, then the stream down: a fill is pushed to no one.
+static void StartWithStreamDown(DaemonScenario& s) {
+  s.Start();
+  s.Run(1000);
+  s.user_event_sink = [](std::vector<sim::UserEvent>) {};
+  s.engine->OnStreamState(false, "disconnected");
+}
+
 // Chaos seeds 503803, 504191, 505217: an accepted market entry whose fill keel cannot see (the
 // stream down, its answer bare, every read 20 s behind). Waiting for proof left the position bare
 // past the grace period; a closePosition stop at the signal's stop level, reckoned from the mark,
@@ -360,10 +368,7 @@ TEST_CASE("daemon: with position reads 20 s behind, a rollback is not done until
 TEST_CASE("guard stop: an accepted market entry whose fill keel cannot see is protected within the grace period") {
   if (OnBybit()) return;
   DaemonScenario s;
-  s.Start();
-  s.Run(1000);
-  s.user_event_sink = [](std::vector<sim::UserEvent>) {};  // the stream is down: the fill is pushed to no one
-  s.engine->OnStreamState(false, "disconnected");
+  StartWithStreamDown(s);
   REQUIRE(s.Control(R"({"fault":"minimal_ack","count":1})").ok());
   REQUIRE(s.Control(R"({"fault":"stale_reads","ms":20000,"what":"all"})").ok());
   REQUIRE(s.Signal(R"({"id":"g-1","symbol":"ETHUSDT","side":"SHORT","qty":"0.10","stop_loss":{"pct":"2"}})").exit_code == 0);
@@ -533,4 +538,26 @@ TEST_CASE("daemon: a signal over the leverage bracket's cap is refused before an
   s.Run(2000);
   CHECK(s.SignalOf("b-2")->state == SignalState::kOpen);
   CHECK(!Contains(s.RestCallsSince(calls), OnBybit() ? "GET /v5/position/list x2" : "GET /fapi/v2/positionRisk x2"));
+}
+
+// Chaos seed 954403: a guard stop whose answer was lost (a 5xx before it reached the exchange)
+// was left to the periodic reconcile, on the assumption that the trade's own stop would follow;
+// with the entry unseen there was none, and the position stood bare. Another guard goes out at
+// once; the lost one, if it rests after all, is a spare.
+TEST_CASE("guard stop: a guard stop whose answer is lost is followed by another at once") {
+  if (OnBybit()) return;
+  DaemonScenario s;
+  StartWithStreamDown(s);
+  // The entry's answer is lost after the exchange took it; the guard's is lost before.
+  REQUIRE(s.Control(R"({"fault":"placement","when":"after","how":"timeout","count":1})").ok());
+  REQUIRE(s.Control(R"({"fault":"placement","when":"before","how":"5xx","count":1})").ok());
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":20000,"what":"all"})").ok());
+  REQUIRE(s.Signal(R"({"id":"g-2","symbol":"ETHUSDT","side":"SHORT","qty":"0.10","stop_loss":{"pct":"2"}})").exit_code == 0);
+  s.Run(s.settings.daemon.protect_grace_ms);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("ETHUSDT") == D("-0.1"));
+  CHECK(Contains(s.EngineLog(), "the guard stop"));
+  CHECK(Contains(s.EngineLog(), "again after a lost answer"));
+  CHECK(s.VenueOpenAlgoOrders("ETHUSDT") == 1);
+  CHECK(s.InvariantFindings() == "");
 }

@@ -38,6 +38,19 @@ void RecordOpen(Scenario& s, const std::string& symbol, Decimal amount, Decimal 
   REQUIRE(s.store->Write(b).ok());
 }
 
+// The daemon's resync as the tools run it: the account read against the store, and each
+// store-open-exchange-flat mismatch with its own symbol's rows as evidence.
+Reconciliation ReconcileWithEvidence(Scenario& s) {
+  auto view = LoadStoreView(*s.store);
+  REQUIRE(view.ok());
+  ReconcileOptions o;
+  o.account = s.account;
+  o.now = s.clock.NowMs();
+  Reconciliation r = Reconcile(*s.exchange->Account(), *view, o);
+  REQUIRE(AttachFlatEvidence(*s.exchange, *view, r.mismatches).ok());
+  return r;
+}
+
 // keel's reduce-only stop for the whole of an open one-way position, placed and recorded as the
 // daemon would (a GTC order: it does not expire with its position, unlike a closePosition one).
 // A keel STOP_MARKET in the conditional book, with a client id of the scenario's account.
@@ -246,19 +259,38 @@ TEST_CASE("scenario: a flat read no newer than keel's record proves nothing; --f
   // The store holds a position the exchange has never had (a lagging replica would read like this).
   RecordOpen(s, "LINKUSDT", D("40"), D("18.52"), s.clock.NowMs() - 60'000);
   s.Wait(11'000);
-  auto view = LoadStoreView(*s.store);
-  ReconcileOptions o;
-  o.account = s.account;
-  o.now = s.clock.NowMs();
-  Reconciliation r = Reconcile(*s.exchange->Account(), *view, o);
+  Reconciliation r = ReconcileWithEvidence(s);
   REQUIRE(r.mismatches.size() == 1);
-  REQUIRE(AttachFlatEvidence(*s.exchange, *view, r.mismatches).ok());
   CHECK(r.mismatches[0].exchange_time == 0);
   CHECK(r.mismatches[0].detail.find("not proven") != std::string::npos);
   CHECK(ApplyReconcileFixes(*s.store, r.mismatches, {MismatchKind::kStoreOpenExchangeFlat}, s.clock.NowMs())->empty());
   PositionFilter open;
   open.state = PositionState::kOpen;
   CHECK(s.store->Positions(open)->size() == 1);
+}
+
+// Chaos seed 955899: a position closed in the millisecond keel recorded it open (a liquidation in
+// the entry's own millisecond, the stream down). Its flat row carries that very time and no later
+// read is ever newer: a flat row as new as keel's record, with no fill newer than it, is proof
+// (as SafeClose's already-flat, 602484); before, the record stayed open to the end.
+TEST_CASE("scenario: a flat row as new as keel's record, and no newer fill, proves it flat") {
+  Scenario s;
+  REQUIRE(s.OutsideOrder("symbol=SOLUSDT&side=BUY&type=MARKET&quantity=12").status == 200);
+  const TimeMs opened = s.venue->exchange().Position(0, "SOLUSDT", PositionSide::kBoth).update_time;
+  RecordOpen(s, "SOLUSDT", D("12"), D("150"), opened);
+  REQUIRE(s.OutsideOrder("symbol=SOLUSDT&side=SELL&type=MARKET&quantity=12&reduceOnly=true").status == 200);
+  REQUIRE(s.venue->exchange().Position(0, "SOLUSDT", PositionSide::kBoth).update_time == opened);  // the same ms
+  s.Wait(11'000);
+  Reconciliation r = ReconcileWithEvidence(s);
+  REQUIRE(r.mismatches.size() == 1);
+  INFO(r.mismatches[0].detail);
+  CHECK(r.mismatches[0].exchange_time == opened);
+  auto applied = ApplyReconcileFixes(*s.store, r.mismatches, {MismatchKind::kStoreOpenExchangeFlat}, s.clock.NowMs());
+  REQUIRE(applied.ok());
+  CHECK(applied->size() == 1);
+  PositionFilter open;
+  open.state = PositionState::kOpen;
+  CHECK(s.store->Positions(open)->empty());
 }
 
 TEST_CASE("scenario 5: the exchange cancelled keel's order unseen; a foreign order in the same symbol is left alone") {

@@ -97,6 +97,14 @@ TEST_CASE("chaos seeds of issue [1/6] replay clean") {
       // close-position said flat with a new entry's 20 open (931645), and cancelled the new
       // entry's guard stop and closed its record (931855, with the simulator's reply latency).
       {931645, sim::Dialect::kBybitV5},      {931855, sim::Dialect::kBybitV5},
+      // The worker pool under lagging reads and latency (940000-959999): a stop's settle on the
+      // worker kept for stops (945517, 957469); a rollback's close queued behind settles, counted
+      // in flight (949117); a lost guard stop left to the reconcile while a flatten ran (954403); a
+      // flat row as new as keel's record, never newer (955899, liquidated in the entry's own
+      // millisecond); a flatten's cancel beside an amend on its way to a filled entry (958546).
+      {945517, sim::Dialect::kBybitV5},      {957469, sim::Dialect::kBybitV5},
+      {949117, sim::Dialect::kBybitV5},      {954403, sim::Dialect::kBybitV5},
+      {955899, sim::Dialect::kBybitV5},      {958546, sim::Dialect::kBinanceUsdm},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

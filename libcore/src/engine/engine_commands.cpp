@@ -27,8 +27,29 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
       });
 }
 
+namespace {
+// How often a flatten looks again for the answer of an amend on its way (it comes within one
+// request's time).
+constexpr TimeMs kAmendAnswerPollMs = 50;
+}  // namespace
+
 void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<PositionReport>& on_exchange,
                          ReplyFn reply) {
+  // An amend on its way answers for its entry first: a cancel sent beside it reaches the order a
+  // second time if the amend finds it ended (chaos seed 958546: the amend reached a filled entry,
+  // answered -2013 only after the flatten's cancel had gone out, -2011). The flatten waits for that
+  // answer; no new amend goes out meanwhile.
+  bool amending = false;
+  for (auto& [id, t] : trades_) {
+    if (symbol && t->signal.symbol != *symbol) continue;
+    if (t->finished) continue;
+    if (t->entry_resting) t->close_in_flight = true;
+    amending |= t->amend_in_flight;
+  }
+  if (amending) {
+    loop_.After(kAmendAnswerPollMs, [this, symbol, on_exchange, reply] { FlattenLegs(symbol, on_exchange, reply); });
+    return;
+  }
   PositionFilter open;
   open.state = PositionState::kOpen;
   if (symbol) open.symbol = symbol;
@@ -324,9 +345,8 @@ void Engine::ResumeProtecting(const std::string& id) {
   }
   Log("signal " + id + ": the stop " + cid + " was being placed when keel stopped: settling it");
   repairing_.insert(symbol + "/" + to_string(t->leg));
-  SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
-  OnWorker<Result<OrderReport>>(
-      [symbol, cid, settle](Exchange& ex) { return SettleByClientId(ex, OrderBook::kConditional, symbol, cid, settle); },
+  SettleConditional(
+      symbol, cid,
       [this, id, cid](Result<OrderReport> r) {
         Trade* tr = TradeOf(id);
         if (!tr) return;
@@ -340,7 +360,8 @@ void Engine::ResumeProtecting(const std::string& id) {
         Log("signal " + id + ": the stop " + cid + " does not protect the position (" + why + "): placing another");
         if (tr->phase == Trade::Phase::kProtecting && !tr->close_in_flight) PlaceExit(id, OrderPurpose::kStop);
       },
-      JobPriority::kProtective);
+      // Seconds of queries: ahead of reads, but not on the worker kept for placing stops (SettleExit).
+      JobPriority::kClose);
 }
 
 // ---- operator commands ----

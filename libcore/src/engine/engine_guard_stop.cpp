@@ -25,6 +25,8 @@ constexpr TimeMs kMarkWaitMs = 200;
 // enough that the mark's moves between keel's read and the exchange's check do not make it
 // "would immediately trigger" again.
 constexpr int kPassedStopBufferBps = 20;
+// Guard stops sent again after a lost answer: each lost one may rest, so a few at most.
+constexpr int kMaxGuardLost = 2;
 }  // namespace
 
 void Engine::PlaceGuardStop(const std::string& id, const std::string& why) {
@@ -111,10 +113,18 @@ void Engine::PlaceGuardStop(const std::string& id, const std::string& why) {
           return;
         }
         if (placed.status().IsUnknownOutcome()) {
-          // Settled by the periodic reconcile like any order whose answer was lost; the trade's
-          // own stop does not wait for it.
+          // Settled by the periodic reconcile like any order whose answer was lost, and not
+          // waited for: another goes out at once, as for the trade's own stop (a second
+          // closePosition stop cannot close more); the lost one stays a spare, cancelled later.
+          // A trade closing without a stop of its own has no other (chaos seed 954403: a flatten
+          // under 5xx answers, 4 s bare).
           ++counters_.orders_unknown;
           Log("signal " + id + ": the guard stop " + cid + "'s outcome is unknown: " + placed.status().message());
+          Trade* tr = TradeOf(id);
+          if (tr && tr->guard_stop == cid && ++tr->guard_lost <= kMaxGuardLost) {
+            tr->guard_stop.clear();
+            PlaceGuardStop(id, "again after a lost answer");
+          }
           return;
         }
         ++counters_.orders_rejected;

@@ -371,9 +371,10 @@ void Engine::EntryTimeLimit(const std::string& id) {
   if (!t) return;
   t->deadline_timer = 0;
   if (!t->entry_resting || t->expiring) return;  // filled, or ended and on its way to a replacement the guard will refuse
-  if (t->ghost || t->close_in_flight) {
+  if (t->ghost || t->close_in_flight || t->amend_in_flight) {
     // Its state is being settled by queries, or a flatten is cancelling and settling it (chaos seed
-    // 502936): a cancel now could touch an order that already ended.
+    // 502936), or an amend on its way answers for it first (as for a flatten, 958546): a cancel
+    // now could touch an order that already ended.
     t->deadline_timer = loop_.After(kRetryReadMs, [this, id] { EntryTimeLimit(id); });
     return;
   }

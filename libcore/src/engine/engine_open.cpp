@@ -584,20 +584,37 @@ void Engine::PlaceExit(const std::string& id, OrderPurpose purpose) {
   if (is_stop) repairing_.insert(key);
   Log("signal " + id + ": " + to_string(purpose) + " " + order.client_order_id + " " + symbol + " " + to_string(order.side) +
       " closePosition trigger " + trigger->ToString() + " MARK_PRICE reason=signal");
-  SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
   const std::string cid = order.client_order_id;
   // A stop whose answer is lost is not waited for: another goes out at once (OnExitPlaced), and
   // this one is settled meanwhile. A take-profit, or a stop already sent again, is settled first.
   const bool resend_if_unknown = is_stop && t->stop_resends < kMaxStopResends;
   OnWorker<Result<OrderReport>>(
-      [order, settle, resend_if_unknown](Exchange& ex) {
-        auto placed = ex.Place(order);
+      [order](Exchange& ex) { return ex.Place(order); },
+      [this, id, purpose, cid, resend_if_unknown](Result<OrderReport> placed) {
         if (!placed.ok() && placed.status().IsUnknownOutcome() && !resend_if_unknown)
-          return SettleByClientId(ex, OrderBook::kConditional, order.symbol, order.client_order_id, settle);
-        return placed;
+          return SettleExit(id, purpose, cid);
+        OnExitPlaced(id, purpose, cid, std::move(placed));
       },
-      [this, id, purpose, cid](Result<OrderReport> placed) { OnExitPlaced(id, purpose, cid, std::move(placed)); },
       is_stop ? JobPriority::kProtective : JobPriority::kNormal);
+}
+
+void Engine::SettleConditional(const std::string& symbol, const std::string& cid,
+                               std::function<void(Result<OrderReport>)> done, JobPriority priority) {
+  SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
+  OnWorker<Result<OrderReport>>(
+      [symbol, cid, settle](Exchange& ex) { return SettleByClientId(ex, OrderBook::kConditional, symbol, cid, settle); },
+      std::move(done), priority);
+}
+
+void Engine::SettleExit(const std::string& id, OrderPurpose purpose, const std::string& cid) {
+  Trade* t = TradeOf(id);
+  if (!t) return;
+  SettleConditional(
+      t->signal.symbol, cid,
+      [this, id, purpose, cid](Result<OrderReport> settled) { OnExitPlaced(id, purpose, cid, std::move(settled)); },
+      // A stop's settle decides between protected and a rollback: ahead of reads, but slow, so
+      // not on the worker kept for placing stops.
+      purpose == OrderPurpose::kStop ? JobPriority::kClose : JobPriority::kNormal);
 }
 
 void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std::string& cid, Result<OrderReport> placed) {
@@ -701,9 +718,8 @@ void Engine::SettleDuplicateStop(const std::string& id, const std::string& cid) 
   Trade* t = TradeOf(id);
   if (!t) return;
   const std::string symbol = t->signal.symbol;
-  SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
-  OnWorker<Result<OrderReport>>(
-      [symbol, cid, settle](Exchange& ex) { return SettleByClientId(ex, OrderBook::kConditional, symbol, cid, settle); },
+  SettleConditional(
+      symbol, cid,
       [this, id, symbol, cid](Result<OrderReport> r) {
         if (!r.ok()) {
           // Never seen: the periodic reconcile settles its record once it is old enough.
@@ -720,7 +736,8 @@ void Engine::SettleDuplicateStop(const std::string& id, const std::string& cid) 
           CancelOrder(OrderBook::kConditional, symbol, cid, "a second stop of the same position");
         else
           tr->spare_stops.push_back(cid);
-      });
+      },
+      JobPriority::kNormal);
 }
 
 SafeCloseOptions Engine::CloseOptions(const std::string& symbol, std::optional<PositionSide> leg,
@@ -757,16 +774,21 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
   Trade* t = TradeOf(id);
   if (!t || shutting_down_) return;
   t->close_in_flight = true;
+  t->close_started = false;
   const std::string why = t->closing_because;
   const std::string what = t->rollback ? "rollback" : "close";
   const SafeCloseOptions o = CloseOptions(t->signal.symbol, hedge_mode_ ? std::optional<PositionSide>(t->leg) : std::nullopt,
                                           what + " of signal " + id + ": " + why);
   OnWorker<Result<SafeCloseResult>>(
-      [this, o](Exchange& ex) { return SafeClose(ex, &worker_store_, o); },
+      [this, o, id](Exchange& ex) {
+        loop_.Post([this, id] { if (Trade* tr = TradeOf(id)) tr->close_started = true; });
+        return SafeClose(ex, &worker_store_, o);
+      },
       [this, id, why, what, attempt](Result<SafeCloseResult> r) {
         Trade* tr = TradeOf(id);
         if (!tr) return;
         tr->close_in_flight = false;
+        tr->close_started = false;
         const std::string symbol = tr->signal.symbol;
         if (r.ok() && r->verified_flat) {
           // Only a read newer than the last fill that shows flat ends it: "the read said flat" is

@@ -42,12 +42,17 @@ struct Engine::Trade {
   // per trade; a spare stop once the trade's own stop works.
   std::string guard_stop;
   int guard_refusals = 0;
+  int guard_lost = 0;  // guard stops whose answer was lost, each followed by another at once
   int guard_mark_waits = 0;  // times the guard waited for a first mark price (after a restart)
   // Flat and recorded as closed; kept only until its exits' orders have ended, so that their ids
   // are cleared when they do.
   bool finished = false;
   // A rollback or flatten (SafeClose) is on its way: its own result closes the trade.
   bool close_in_flight = false;
+  // That close's job has started on a worker (a queued one is not in flight: the watch protects).
+  // (chaos seed 949117: a rollback's close queued 4 s behind settles while its leg waited out the
+  // grace period the close was given).
+  bool close_started = false;
   // The trade must end flat (CloseUntilFlat): set from the first attempt until one is verified,
   // the waits between attempts included. Empty: no such close. The text is why (for the record).
   std::string closing_because;

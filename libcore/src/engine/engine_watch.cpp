@@ -25,6 +25,11 @@ bool SplitKey(const std::string& key, std::string& symbol, PositionSide& side) {
 }  // namespace
 
 void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::string& cid, const std::string& why) {
+  if (answered_unknown_order_.count(cid)) {
+    Log("cancel " + cid + " " + symbol + " not sent (" + why +
+        "): the exchange already answered unknown order, and no newer read shows it working");
+    return;
+  }
   Log("cancel " + cid + " " + symbol + " reason=" + why);
   ++counters_.cancels;
   OnWorker<Result<CancelReport>>(
@@ -53,10 +58,20 @@ void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::s
             RecordUnknownEntry(tid, cid, "the cancel was answered unknown order");
             break;
           }
+          const TimeMs answered = clock_.NowMs();
+          answered_unknown_order_[cid] = answered;
           OnWorker<Result<OrderReport>>(
               [book, symbol, cid](Exchange& ex) { return ex.Query(book, symbol, cid); },
-              [this, cid](Result<OrderReport> q) {
-                if (q.ok()) {
+              [this, cid, answered](Result<OrderReport> q) {
+                if (q.ok() && !is_terminal(q->status) && q->update_time < answered) {
+                  // The matching engine said it is not there; a read from before that says it
+                  // works lags. Left for the stray-order sweep to settle, never cancelled again.
+                  Log(cid + ": cancel answered unknown order; a read from before says " + to_string(q->status) +
+                      ": it lags, not recorded");
+                } else if (q.ok()) {
+                  // Ended (its record says so from now on), or working by a read newer than the
+                  // answer: placed after it (its placement was on its way), so a cancel may reach it.
+                  answered_unknown_order_.erase(cid);
                   RecordOrderReport(*q, "settled after an unknown-order cancel");
                   Log(cid + " was already " + to_string(q->status));
                 } else {
@@ -236,7 +251,7 @@ void Engine::WatchProtection() {
       // trade whose close is not in flight (waiting to try again after one not verified) sends
       // neither: its leg is protected now.
       const Trade* owner = ActiveTradeOn(p.symbol, p.position_side);
-      const bool no_own_stop = owner && !owner->close_in_flight && !owner->closing_because.empty();
+      const bool no_own_stop = owner && !(owner->close_in_flight && owner->close_started) && !owner->closing_because.empty();
       if (age <= settings_.daemon.protect_grace_ms && !RepairFailed(key) && !no_own_stop) continue;
       if (age > settings_.daemon.protect_grace_ms) counters_.unprotected_ms += settings_.watch_interval_ms;
       if (repairing_.count(key) || rate_waiting) continue;
@@ -480,7 +495,7 @@ void Engine::ResyncSymbols(const std::vector<std::string>& symbols, bool settle_
           if (m.kind == MismatchKind::kStoreOpenExchangeFlat) {
             for (const auto& e : r->evidence)
               if (e.symbol == m.symbol && e.position_side == m.position_side &&
-                  !IsStaleObservation(e.exchange_time, view->NewestPositionTime(m.symbol, m.position_side)))
+                  e.exchange_time > 0 && e.exchange_time >= view->NewestPositionTime(m.symbol, m.position_side))
                 m.exchange_time = e.exchange_time;
           }
           ++counters_.mismatches;

@@ -96,12 +96,20 @@ Status AttachFlatEvidence(Exchange& exchange, const StoreView& store, std::vecto
     auto rows = exchange.PositionRows(m.symbol);
     if (!rows.ok()) return rows.status().WithContext("reading the evidence for " + m.symbol);
     const TimeMs known = store.NewestPositionTime(m.symbol, m.position_side);
+    // A flat row as new as keel's record, not newer: a position closed in the millisecond it opened
+    // (a liquidation in the entry's own ms) reads flat with that very time, and no later read is
+    // ever newer. It is proof when no fill in the symbol is newer either (as in SafeClose, 602484).
+    auto same_ms_close = [&](TimeMs row_time, TimeMs record_time) {
+      if (record_time <= 0 || row_time != record_time) return false;
+      auto last_fill = exchange.LastFillTime(m.symbol);
+      return last_fill.ok() && row_time >= last_fill->value_or(0);
+    };
     m.exchange_time = 0;
     for (const auto& row : *rows) {
       if (row.position_side != m.position_side) continue;
       if (!row.amount.is_zero()) {
         m.detail += "; its own row now shows " + row.amount.ToString() + ": not fixed";
-      } else if (IsStaleObservation(row.update_time, known)) {
+      } else if (IsStaleObservation(row.update_time, known) && !same_ms_close(row.update_time, known)) {
         m.detail += "; its flat row (" + format_utc(row.update_time) + ") is not newer than keel's record (" +
                     format_utc(known) + "): not proven, not fixed";
       } else {

@@ -216,6 +216,14 @@ class Engine {
   void CancelSpareStops(const std::string& signal_id, const std::string& why);
   void OnExitPlaced(const std::string& signal_id, OrderPurpose purpose, const std::string& client_order_id,
                     Result<OrderReport> placed);
+  // An exit whose answer was lost and that is not sent again: settled by client order id in a job
+  // of its own, never in the placement's protective job (seconds of queries there held the worker
+  // kept for stops while a new position waited for its own: chaos seed 945517).
+  void SettleExit(const std::string& signal_id, OrderPurpose purpose, const std::string& client_order_id);
+  // A stop or take-profit whose outcome is unknown, asked after by client order id on a worker
+  // (settle_attempts queries, settle_interval_ms apart), then `done` on the engine thread.
+  void SettleConditional(const std::string& symbol, const std::string& client_order_id,
+                         std::function<void(Result<OrderReport>)> done, JobPriority priority);
   void Rollback(const std::string& signal_id, const std::string& why);
   // The close of a trade that must end flat (a rollback, or a close a restart cut short), run until
   // a read proves it flat: each attempt not verified leaves the signal unresolved, alerts once and
@@ -231,6 +239,10 @@ class Engine {
   // Entries a flatten's job is cancelling now: a second flatten meanwhile only settles them by
   // query (a second cancel would reach an order that ended: chaos seed 727426).
   std::set<std::string> entries_being_cancelled_;
+  // Orders whose cancel the matching engine answered "unknown order", and when: not there, whatever
+  // a read older than that answer says; never cancelled again on such a read's word (chaos seed
+  // 857103: a lagging read said NEW, and the trade's exit cleanup cancelled the expired stop again).
+  std::map<std::string, TimeMs> answered_unknown_order_;
   // SafeClose's settings for one leg (nullopt: the only one), with the engine's retries and clock.
   SafeCloseOptions CloseOptions(const std::string& symbol, std::optional<PositionSide> leg,
                                 const std::string& reason) const;

@@ -36,8 +36,10 @@ class EngineLoop {
 // fill every worker but one (chaos seed 100229: four workers asleep in settles while a fresh
 // position waited 5 s for its stop).
 // kProtective: a stop, or what a stop waits for (verifying a known fill): first, with a worker of
-// its own. kClose: closes and flattens, slow (cancel, settle, verify): before reads and other
-// normal work, without the protective worker.
+// its own, so quick: a stop whose answer was lost is settled in a kClose job (chaos seed 945517:
+// a settle's seconds of queries on that worker held a new position's stop back 4 s).
+// kClose: closes, flattens and a stop's settle, slow (cancel, settle, verify): before reads and
+// other normal work, without the protective worker.
 enum class JobPriority { kNormal, kClose, kProtective };
 
 class RestWorkers {
