@@ -775,6 +775,7 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
   if (!t || shutting_down_) return;
   t->close_in_flight = true;
   t->close_started = false;
+  t->close_queued_ms = clock_.NowMs();
   const std::string why = t->closing_because;
   const std::string what = t->rollback ? "rollback" : "close";
   const SafeCloseOptions o = CloseOptions(t->signal.symbol, hedge_mode_ ? std::optional<PositionSide>(t->leg) : std::nullopt,

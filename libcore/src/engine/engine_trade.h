@@ -49,10 +49,13 @@ struct Engine::Trade {
   bool finished = false;
   // A rollback or flatten (SafeClose) is on its way: its own result closes the trade.
   bool close_in_flight = false;
-  // That close's job has started on a worker (a queued one is not in flight: the watch protects).
-  // (chaos seed 949117: a rollback's close queued 4 s behind settles while its leg waited out the
-  // grace period the close was given).
+  // That close's job has started on a worker, and when it was queued. A close queued longer than
+  // Engine::kCloseStartAllowanceMs is not in flight: the watch protects its leg (chaos seed 949117:
+  // a rollback's close queued 4 s behind settles while its leg waited out the grace period the close
+  // was given). One queued moments ago is (e2e seed 001 under ASan: an emergency stop placed 1 ms
+  // after the rollback began, beside a close that started at once).
   bool close_started = false;
+  TimeMs close_queued_ms = 0;
   // The trade must end flat (CloseUntilFlat): set from the first attempt until one is verified,
   // the waits between attempts included. Empty: no such close. The text is why (for the record).
   std::string closing_because;

@@ -251,7 +251,10 @@ void Engine::WatchProtection() {
       // trade whose close is not in flight (waiting to try again after one not verified) sends
       // neither: its leg is protected now.
       const Trade* owner = ActiveTradeOn(p.symbol, p.position_side);
-      const bool no_own_stop = owner && !(owner->close_in_flight && owner->close_started) && !owner->closing_because.empty();
+      const bool close_on_its_way =
+          owner && owner->close_in_flight &&
+          (owner->close_started || now - owner->close_queued_ms < kCloseStartAllowanceMs);
+      const bool no_own_stop = owner && !close_on_its_way && !owner->closing_because.empty();
       if (age <= settings_.daemon.protect_grace_ms && !RepairFailed(key) && !no_own_stop) continue;
       if (age > settings_.daemon.protect_grace_ms) counters_.unprotected_ms += settings_.watch_interval_ms;
       if (repairing_.count(key) || rate_waiting) continue;

@@ -95,6 +95,10 @@ class Engine {
   // The first orphan scan after a start, sooner than the interval: start-up's own read may lag
   // behind what happened while keel was not running.
   static constexpr TimeMs kScanAgainAfterStartMs = 5000;
+  // A rollback's or flatten's close counts as on its way (its leg gets the grace period, no
+  // emergency stop beside it) once its job has started, or for this long while it waits for a
+  // worker: long enough for a job behind a busy loop, short of a queue behind settles.
+  static constexpr TimeMs kCloseStartAllowanceMs = 500;
 
   Engine(EngineSettings settings, StateStore& store, const Clock& clock, EngineLoop& loop, RestWorkers& workers,
          AlertSink& alerts);
