@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -103,7 +104,9 @@ struct Rig {
   ~Rig() {
     engine.reset();
     store.reset();
-    std::system(("rm -rf " + dir).c_str());
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    if (ec) std::fprintf(stderr, "engine bench: cannot remove %s: %s\n", dir.c_str(), ec.message().c_str());
   }
   // Moves the simulator's price and hands the engine the book tickers that follows, as the
   // market stream would (decoding is measured apart, in keel-safety-bench).

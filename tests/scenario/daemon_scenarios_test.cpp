@@ -540,6 +540,30 @@ TEST_CASE("daemon: a signal over the leverage bracket's cap is refused before an
   CHECK(!Contains(s.RestCallsSince(calls), OnBybit() ? "GET /v5/position/list x2" : "GET /fapi/v2/positionRisk x2"));
 }
 
+// Security review [2/6] item 11: a signal for 100000 BTC was accepted and sent. The exchange's own
+// largest order (MARKET_LOT_SIZE maxQty for a market entry, LOT_SIZE maxQty for a limit one) is
+// checked before keel writes an intent, with no risk limit configured at all.
+TEST_CASE("daemon: a signal for 100000 BTC is refused by the exchange's largest order before anything is sent") {
+  DaemonScenario s;
+  s.Start();
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"0.01"})").ok());  // a book to rest at
+  s.Run(1000);
+  const auto orders_before = s.OrdersPlaced();
+  auto market = s.Signal(R"({"id":"q-1","symbol":"BTCUSDT","side":"LONG","qty":"100000","stop_loss":{"pct":"2"}})");
+  INFO(market.json);
+  CHECK(market.exit_code == 2);
+  CHECK(Contains(market.json, "qty: 100000 is more than the 120 BTCUSDT the exchange takes in one market order"));
+  auto limit = s.Signal(
+      R"({"id":"q-2","symbol":"BTCUSDT","side":"LONG","qty":"100000","entry":"maker","stop_loss":{"pct":"2"}})");
+  INFO(limit.json);
+  CHECK(limit.exit_code == 2);
+  CHECK(Contains(limit.json, "qty: 100000 is more than the 1000 BTCUSDT the exchange takes in one limit order"));
+  s.Run(1000);
+  CHECK(s.OrdersPlaced() == orders_before);  // nothing sent
+  CHECK(s.SignalOf("q-1")->state == SignalState::kRejected);
+  CHECK(s.SignalOf("q-2")->state == SignalState::kRejected);
+}
+
 // Chaos seed 954403: a guard stop whose answer was lost (a 5xx before it reached the exchange)
 // was left to the periodic reconcile, on the assumption that the trade's own stop would follow;
 // with the entry unseen there was none, and the position stood bare. Another guard goes out at
