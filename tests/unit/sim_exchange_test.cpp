@@ -291,3 +291,48 @@ TEST_CASE("price bands and leverage brackets, in the exchange's codes") {
   CHECK(f.ex->max_notional(f.alice, "TESTUSDT") == D("1000000"));
   CHECK(f.ex->maintenance_margin("TESTUSDT", D("10000")) == D("75"));  // 10,000 * 0.01 - 25
 }
+
+namespace {
+// A wall clock as a process sees it: every reading is a millisecond later than the one before.
+class TickingClock final : public Clock {
+ public:
+  TimeMs NowMs() const override { return ++now_; }
+  void SleepMs(TimeMs ms) const override { now_ += ms; }
+
+ private:
+  mutable TimeMs now_ = 1'795'165'200'000;
+};
+}  // namespace
+
+// CI flake (e2e scenario 9 under ASan): the fill's pushes were stamped when each was queued, a
+// millisecond after the position row they report; a close then looked moved on since the read that
+// proved it flat. Every push of one fill carries the fill's instant as its transaction time.
+TEST_CASE("a fill's pushes carry the fill's one instant as their transaction time, however the clock moves") {
+  TickingClock clock;
+  auto created = SimExchange::Create(keel::sim::test::TestConfig(), clock);
+  REQUIRE(created.ok());
+  auto& ex = **created;
+  ex.set_market_events(false);
+  NewOrderRequest r;
+  r.symbol = "TESTUSDT";
+  r.side = Side::kBuy;
+  r.type = OrderType::kMarket;
+  r.quantity = D("1");
+  REQUIRE(ex.PlaceOrder(0, r).ok());
+  auto events = ex.TakeUserEvents();
+  const AccountUpdate* account = nullptr;
+  for (const auto& e : events)
+    if (const auto* a = std::get_if<AccountUpdate>(&e.body)) account = a;
+  REQUIRE(account != nullptr);
+  REQUIRE(account->positions.size() == 1);
+  const TimeMs row_time = account->positions.front().update_time;
+  int fill_pushes = 0;
+  for (const auto& e : events) {
+    if (std::holds_alternative<TradeLite>(e.body) || std::holds_alternative<AccountUpdate>(e.body) ||
+        (std::holds_alternative<OrderUpdate>(e.body) && std::get<OrderUpdate>(e.body).execution_type == "TRADE")) {
+      ++fill_pushes;
+      CHECK(e.transaction_time == row_time);
+    }
+  }
+  CHECK(fill_pushes == 3);
+}

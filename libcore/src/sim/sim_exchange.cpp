@@ -314,12 +314,12 @@ Status SimExchange::MovePrice(const std::string& symbol, Decimal percent, TimeMs
   return Status::Ok();
 }
 
-void SimExchange::EmitUser(AccountId id, decltype(UserEvent::body) body) {
+void SimExchange::EmitUser(AccountId id, decltype(UserEvent::body) body, std::optional<TimeMs> transaction_at) {
   ++account(id).version;
   UserEvent e;
   e.account = id;
   e.event_time = now();
-  e.transaction_time = now();
+  e.transaction_time = transaction_at.value_or(e.event_time);
   e.body = std::move(body);
   user_events_.push_back(std::move(e));
 }

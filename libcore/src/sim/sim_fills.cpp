@@ -73,11 +73,14 @@ Decimal SimExchange::Fill(AccountId id, SimOrder& o, Decimal price, Decimal qty,
 
   // TRADE_LITE first (it is the exchange's fast path), then the position, then the order's trade
   // (same T and E).
-  if (std::string_view(execution_type) == "TRADE") EmitUser(id, TradeLite{o, qty, price, t.id, maker});
-  EmitUser(id, AccountUpdate{"ORDER", a.wallet, a.wallet, Decimal(), {p}});
+  // Their transaction time is the fill's instant too: a push stamped a millisecond after the
+  // position row it reports made a close look moved on since the read that proved it flat (CI flake,
+  // e2e scenario 9 under ASan: "changed after the read", .307 against a row of .306).
+  if (std::string_view(execution_type) == "TRADE") EmitUser(id, TradeLite{o, qty, price, t.id, maker}, at);
+  EmitUser(id, AccountUpdate{"ORDER", a.wallet, a.wallet, Decimal(), {p}}, at);
   SimOrder reported = o;
   if (reported_status) reported.status = *reported_status;
-  EmitUser(id, OrderUpdate{reported, execution_type, qty, price, commission, t.id, maker, change.realized_pnl, ""});
+  EmitUser(id, OrderUpdate{reported, execution_type, qty, price, commission, t.id, maker, change.realized_pnl, ""}, at);
   SymbolState& s = *symbol_state(o.symbol);
   s.market->RecordTrade(at, price, qty);
   EmitMarket(AggTradeUpdate{o.symbol, s.next_agg_id++, price, qty, t.id, t.id, maker == (o.side == Side::kBuy)});

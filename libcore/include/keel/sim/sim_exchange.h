@@ -232,7 +232,8 @@ class SimExchange {
   SymbolState* symbol_state(const std::string& symbol);
   Result<SimOrder*> FindOpenOrder(Account& a, const std::string& symbol, const OrderRef& ref);
   std::string RandomId(std::size_t length);
-  void EmitUser(AccountId id, decltype(UserEvent::body) body);
+  // transaction_at: when the change happened (a fill's one instant); the push's event time is now.
+  void EmitUser(AccountId id, decltype(UserEvent::body) body, std::optional<TimeMs> transaction_at = std::nullopt);
   void EmitMarket(decltype(MarketEvent::body) body);
   void AdvanceMarket(SymbolState& s, TimeMs now);
 
