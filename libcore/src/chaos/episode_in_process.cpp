@@ -131,17 +131,24 @@ class World {
     engine_ = std::make_unique<Engine>(settings_, *store_, clock_, *loop_, *workers_, alerts_);
     ++generation_;
     ready_ = false;
+    start_failed_ = false;
+    pushes_during_start_.clear();
     const int generation = generation_;
     engine_->Start([this, generation](Status st) {
       if (generation != generation_) return;
       if (!st.ok()) {
-        // The daemon exits and systemd starts it again a second later.
+        // The daemon exits and systemd starts it again a second later: what the stream told it
+        // during its start-up is lost with it.
+        start_failed_ = true;
+        pushes_during_start_.clear();
         start_failures_.push_back(st.ToString());
         down_since_ = down_since_ < 0 ? clock_.NowMs() : down_since_;
         restart_at_ = clock_.NowMs() + 1000;
         return;
       }
       ready_ = true;
+      for (auto& [key, times] : pushes_during_start_) pushes_[key].insert(pushes_[key].end(), times.begin(), times.end());
+      pushes_during_start_.clear();
       if (down_since_ >= 0) {
         down_.emplace_back(down_since_, clock_.NowMs());
         down_since_ = -1;
@@ -171,6 +178,7 @@ class World {
     if (kill_pending_ && loop_->killed()) {
       kill_pending_ = false;
       workers_->Cancel();  // SIGKILL: no request of the dead process goes out after this
+      ended_at_[generation_] = now;
       down_since_ = now;
       restart_at_ = now + kill_down_ms_;
     }
@@ -232,13 +240,19 @@ class World {
   }
 
   void Deliver(const sim::StreamItem& item) {
+    if (start_failed_) return;  // the process has exited; nothing reaches it
     if (auto* o = std::get_if<OrderEvent>(&item)) engine_->OnOrderEvent(*o);
     else if (auto* p = std::get_if<PositionEvent>(&item)) {
-      // What the daemon was told (the checker's "unseen" needs it): only what reached it.
-      // A push of the leg flat (its close) tells nothing of it being open (chaos seed 854145).
+      // What the daemon was told (the checker's "unseen" needs it): only what reached it, and
+      // during start-up only once that start-up succeeds (chaos seed 1001655: an outside position
+      // pushed to a start-up that then failed for the rate was counted as told, and its time under
+      // lagging reads held against keel). A push of the leg flat (its close) tells nothing of it
+      // being open (chaos seed 854145).
+      auto& told = ready_ ? pushes_ : pushes_during_start_;
       for (const auto& r : p->positions)
         if (!r.amount.is_zero())
-          pushes_[r.symbol + "/" + to_string(r.position_side)].push_back(r.update_time ? r.update_time : p->transaction_time);
+          told[r.symbol + "/" + to_string(r.position_side)].push_back(
+              {r.update_time ? r.update_time : p->transaction_time, generation_});
       engine_->OnPositionEvent(*p);
     }
   }
@@ -394,7 +408,13 @@ class World {
     input.blind_alert_after_ms = settings_.daemon.stream_down_alert_ms * 3 / 2 + 1000;
     input.daemon_down = down_;
     input.pushes_known = true;
-    input.pushes = pushes_;
+    for (const auto& [key, told] : pushes_) {
+      for (const auto& [at, generation] : told) {
+        input.pushes[key].push_back(at);
+        auto ended = ended_at_.find(generation);
+        input.pushes_forgotten_at[key].push_back(ended != ended_at_.end() ? ended->second : CheckInput::kNever);
+      }
+    }
     input.stale_position_reads = StalePositionReads(plan_, t0_);
     input.unseen_allowance_ms = settings_.daemon.orphan_scan_interval_ms;
     input.grace_ms = settings_.daemon.protect_grace_ms;
@@ -454,7 +474,12 @@ class World {
   TimeMs reconnect_at_ = -1;
   std::multimap<TimeMs, std::string> pending_off_;
   std::vector<std::pair<TimeMs, TimeMs>> down_;
-  std::map<std::string, std::vector<TimeMs>> pushes_;
+  // Position pushes that reached keel (exchange time, the process's generation), and when each
+  // process was killed.
+  std::map<std::string, std::vector<std::pair<TimeMs, int>>> pushes_;
+  std::map<std::string, std::vector<std::pair<TimeMs, int>>> pushes_during_start_;  // told only if that start-up succeeds
+  std::map<int, TimeMs> ended_at_;
+  bool start_failed_ = false;
   TimeMs t0_ = 0;  // the episode's start: the plan's times count from it
   std::vector<std::string> start_failures_;
   std::vector<std::string> log_;

@@ -97,19 +97,29 @@ struct Checker {
       Decimal amount, largest;
       auto next_trade = list.begin();
       TimeMs window_start = -1;
-      // Opened by someone else's order, and never pushed to keel while it lasted: keel can only
-      // read it, once reads no longer lag behind its opening.
-      auto unseen = [&](TimeMs start, TimeMs end) {
-        if (!input.pushes_known) return false;
+      // Opened by someone else's order, and not pushed to the keel process running now: keel can
+      // only read it, once reads no longer lag behind its opening. Returns from when keel was blind
+      // to it (its opening, or the end of the last process told of it), or -1: it was told.
+      auto unseen_from = [&](TimeMs start, TimeMs end) -> TimeMs {
+        if (!input.pushes_known) return -1;
         const TruthTrade* opening = nullptr;
         for (auto* t : list)
           if (t->time == start) opening = t;
-        if (!opening || keel_orders.count(opening->order_id)) return false;
+        if (!opening || keel_orders.count(opening->order_id)) return -1;
+        TimeMs blind_from = start;
         auto told = input.pushes.find(key);
-        if (told != input.pushes.end())
-          for (TimeMs at : told->second)
-            if (at >= start && at <= end) return false;
-        return true;
+        if (told == input.pushes.end()) return blind_from;
+        auto forgotten = input.pushes_forgotten_at.find(key);
+        for (std::size_t i = 0; i < told->second.size(); ++i) {
+          const TimeMs at = told->second[i];
+          if (at < start || at > end) continue;
+          const TimeMs ended = forgotten != input.pushes_forgotten_at.end() && i < forgotten->second.size()
+                                   ? forgotten->second[i]
+                                   : CheckInput::kNever;
+          if (ended >= end) return -1;  // the process told of it lived through the window
+          blind_from = std::max(blind_from, ended);
+        }
+        return blind_from;
       };
       // When a read made then answers from before the position opened: the lag of a stale window
       // hides it for up to `lag` into the window, even when it opened before the window began
@@ -130,10 +140,12 @@ struct Checker {
         // it not to send (a 429's or 418's Retry-After, which keel obeys).
         // Nor time the exchange answered nothing (a freeze): nothing can be placed then.
         std::vector<std::pair<TimeMs, TimeMs>> excused = input.daemon_down;
-        if (unseen(window_start, end)) {
-          // Someone else's, never pushed: keel can only find it by reading, so neither is time no
-          // read could show it, and its scan interval is allowed on top.
-          for (const auto& h : unreadable(window_start)) excused.push_back(h);
+        if (const TimeMs blind_from = unseen_from(window_start, end); blind_from >= 0) {
+          // Someone else's, not pushed to the process running: keel can only find it by reading,
+          // so neither is time no read could show it (once no process knew of it), and its scan
+          // interval is allowed on top.
+          for (const auto& h : unreadable(window_start))
+            if (std::max(h.first, blind_from) < h.second) excused.emplace_back(std::max(h.first, blind_from), h.second);
           allowance += input.unseen_allowance_ms;
         }
         excused.insert(excused.end(), input.blind.begin(), input.blind.end());

@@ -141,8 +141,16 @@ void Engine::ScheduleExitCleanup(const std::string& id, const std::string& why) 
     if (!t) return;
     // A maker entry still resting after the trade ended would open it again.
     if (t->entry_resting && t->record.entry_client_order_id && !t->expiring) {
-      t->expiring = true;
-      CancelOrder(OrderBook::kRegular, t->signal.symbol, *t->record.entry_client_order_id, why);
+      // Unless the stream told its end: a read lagging behind it (still NEW) is not a reason to
+      // touch a terminal order (chaos seed 1002823: a cancelled entry cancelled again after its
+      // trade closed, -2011, with reads 13 s behind).
+      auto rec = store_.Order(*t->record.entry_client_order_id);
+      if (rec.ok() && *rec && is_terminal((*rec)->state)) {
+        t->entry_resting = false;
+      } else {
+        t->expiring = true;
+        CancelOrder(OrderBook::kRegular, t->signal.symbol, *t->record.entry_client_order_id, why);
+      }
     }
     CancelSpareStops(id, why);
     for (const auto& cid : {t->record.stop_client_order_id, t->record.take_profit_client_order_id}) {

@@ -20,6 +20,7 @@
 //   silent-blindness      the exchange answered nothing for longer than the alert time plus a
 //                         probe's interval while the daemon ran, and no alert said so
 //   crash / hang          added by the runner: the daemon died, or a signal or shutdown never ended
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
@@ -78,6 +79,12 @@ struct CheckInput {
   // it, plus one orphan scan (keel's cadence for what it was not told): nothing sees it sooner.
   bool pushes_known = false;  // false (real processes): every position counts from its opening
   std::map<std::string, std::vector<TimeMs>> pushes;
+  // Per push (same index), when the process it reached ended (killed, or its start-up failed);
+  // absent or kNever: it lived on. What a dead process was told of a position it never recorded
+  // is not known to the next (chaos seed 990970: pushed, killed 190 ms later, restarted under
+  // reads 15 s behind).
+  static constexpr TimeMs kNever = std::numeric_limits<TimeMs>::max();
+  std::map<std::string, std::vector<TimeMs>> pushes_forgotten_at;
   struct StaleReads {
     TimeMs from = 0, to = 0, lag_ms = 0;
   };
