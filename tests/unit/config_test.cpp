@@ -1,8 +1,13 @@
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 
+#include "config/plain_url.h"
 #include "keel/config/config.h"
+#include "subprocess.h"
 #include "temp_dir.h"
 
 using namespace keel;
@@ -58,8 +63,8 @@ x = 1
   CHECK(c.status().IsInvalidInput());
   CHECK(c.status().message() ==
         "bad.toml: alerts: unknown section or key, expected one of [account], [exchange], [store], [daemon], [[alert]]\n"
-        "bad.toml: exchange.ca_pth: unknown key, expected one of api_key_env, api_key_file, api_secret_env, "
-        "api_secret_file, ca_path, kind, rest_url, ws_url\n"
+        "bad.toml: exchange.ca_pth: unknown key, expected one of allow_insecure, api_key_env, api_key_file, "
+        "api_secret_env, api_secret_file, ca_path, kind, rest_url, ws_url\n"
         "bad.toml: account.name: found \"demo account!\", expected 1-32 characters of letters, digits, '-' or '_'\n"
         "bad.toml: exchange.kind: found \"kraken\", expected binance-usdm or bybit-v5\n"
         "bad.toml: exchange.rest_url: found \"ftp://example\", expected an http:// or https:// URL\n"
@@ -120,11 +125,120 @@ TEST_CASE("secrets: a file readable by others is refused with the fix; values ne
         "exchange.api_key_env: environment variable KEEL_API_KEY is not set");
   ::setenv("KEEL_API_KEY", "key-value-123", 1);
   CHECK(LoadSecret(c->api_key)->reveal() == "key-value-123");
-  ::unsetenv("KEEL_API_KEY");
 
   test::write_file(dir.file("empty.txt"), "\n", 0600);
   SecretSource empty{"exchange.api_key", std::nullopt, dir.file("empty.txt")};
   CHECK(LoadSecret(empty).status().message() == "exchange.api_key_file: " + dir.file("empty.txt") + " is empty");
+}
+
+TEST_CASE("secrets: an environment variable is read once and removed, so that no child inherits it") {
+  SecretSource source{"exchange.api_secret", std::string("KEEL_TEST_SECRET_ENV"), std::nullopt};
+  ::setenv("KEEL_TEST_SECRET_ENV", "env-secret-value", 1);
+  auto read = LoadSecret(source);
+  REQUIRE(read.ok());
+  CHECK(read->reveal() == "env-secret-value");
+  CHECK(std::getenv("KEEL_TEST_SECRET_ENV") == nullptr);
+  auto child = test::run({"/usr/bin/env"});
+  REQUIRE(child.exit_code == 0);
+  CHECK(child.out.find("KEEL_TEST_SECRET_ENV") == std::string::npos);
+  CHECK(LoadSecret(source).status().message() ==
+        "exchange.api_secret_env: environment variable KEEL_TEST_SECRET_ENV is not set");
+}
+
+TEST_CASE("secrets: a key file is refused when it is a symbolic link or not the user's own") {
+  test::TempDir dir;
+  test::write_file(dir.file("real.secret"), "file-secret-value\n", 0600);
+  REQUIRE(::symlink(dir.file("real.secret").c_str(), dir.file("link.secret").c_str()) == 0);
+  SecretSource link{"exchange.api_secret", std::nullopt, dir.file("link.secret")};
+  CHECK(LoadSecret(link).status().message() == "exchange.api_secret_file: " + dir.file("link.secret") +
+                                                   " is a symbolic link; refusing to follow it: name the file itself");
+  SecretSource real{"exchange.api_secret", std::nullopt, dir.file("real.secret")};
+  CHECK(LoadSecret(real)->reveal() == "file-secret-value");
+
+  // A file of mode 0600 owned by someone else: as root, one this test gives away; otherwise
+  // /etc/passwd, root's (its mode would be refused too, but the owner is checked first).
+  const uid_t me = ::geteuid();
+  std::string foreign = "/etc/passwd";
+  uid_t owner = 0;
+  if (me == 0) {
+    foreign = dir.file("foreign.secret");
+    test::write_file(foreign, "someone-else\n", 0600);
+    owner = 65534;
+    REQUIRE(::chown(foreign.c_str(), owner, static_cast<gid_t>(-1)) == 0);
+  }
+  SecretSource theirs{"exchange.api_key", std::nullopt, foreign};
+  CHECK(LoadSecret(theirs).status().message() ==
+        "exchange.api_key_file: " + foreign + " is owned by uid " + std::to_string(owner) + ", not by uid " +
+            std::to_string(me) + " that keel runs as; refusing to use it: run chown " + std::to_string(me) + " " + foreign);
+
+  SecretSource missing{"exchange.api_key", std::nullopt, dir.file("none.secret")};
+  CHECK(LoadSecret(missing).status().message() ==
+        "exchange.api_key_file: " + dir.file("none.secret") + " cannot be read: No such file or directory");
+  SecretSource directory{"exchange.api_key", std::nullopt, dir.path()};
+  CHECK(LoadSecret(directory).status().message() == "exchange.api_key_file: " + dir.path() + " is not a regular file");
+}
+
+TEST_CASE("secrets: copies share one buffer, so N workers do not hold N copies of the secret") {
+  const Secret secret(std::string(64, 'k'));
+  const Secret worker_copy = secret;  // NOLINT: the copy is the point
+  CHECK(worker_copy.reveal() == std::string(64, 'k'));
+  CHECK(&worker_copy.reveal() == &secret.reveal());
+}
+
+TEST_CASE("plain http:// and ws:// URLs are refused to any host but loopback, unless allow_insecure") {
+  const std::string plain = R"(
+[account]
+name = "live"
+[exchange]
+kind = "binance-usdm"
+rest_url = "http://fapi.binance.com"
+ws_url = "ws://fstream.binance.com:443/x"
+api_key_env = "K"
+api_secret_env = "S"
+[store]
+path = "live.db"
+[[alert]]
+kind = "webhook"
+url = "http://user:pw@api.telegram.org/bot123:SECRET/sendMessage"
+format = "telegram"
+chat_id = "-1"
+)";
+  auto refused = ParseAccountConfig(plain, "live.toml", "");
+  REQUIRE(!refused.ok());
+  CHECK(refused.status().message() ==
+        "live.toml: exchange.rest_url: found a plain http:// URL to fapi.binance.com: the API key and every signed "
+        "request would cross the network unencrypted; use https://, or set exchange.allow_insecure = true to "
+        "accept that\n"
+        "live.toml: exchange.ws_url: found a plain ws:// URL to fstream.binance.com:443: the stream's credentials "
+        "and the account's orders and positions would cross the network unencrypted; use wss://, or set "
+        "exchange.allow_insecure = true to accept that\n"
+        "live.toml: alert[0].url: found a plain http:// URL to api.telegram.org: the webhook's address (a bot "
+        "token, a hook's secret path) and the alerts would cross the network unencrypted; use https://, or set "
+        "alert[0].allow_insecure = true to accept that");
+  CHECK(refused.status().message().find("SECRET") == std::string::npos);
+  CHECK(refused.status().message().find("pw") == std::string::npos);
+
+  std::string allowed = plain;
+  allowed.replace(allowed.find("api_key_env"), 0, "allow_insecure = true\n");
+  allowed.replace(allowed.find("format = \"telegram\""), 0, "allow_insecure = true\n");
+  auto ok = ParseAccountConfig(allowed, "live.toml", "");
+  CHECK_MESSAGE(ok.ok(), ok.status().message());
+
+  auto exec_flag = ParseAccountConfig(std::string(kValid) + "[[alert]]\nkind = \"exec\"\ncommand = [\"/bin/true\"]\n"
+                                                            "allow_insecure = true\n",
+                                      "e.toml", "");
+  CHECK(exec_flag.status().message() == "e.toml: alert[0].allow_insecure: only for kind = \"webhook\"");
+}
+
+TEST_CASE("loopback is 127.0.0.0/8, ::1 and localhost; look-alikes are not") {
+  for (const char* url : {"http://127.0.0.1:8801", "ws://127.0.0.1", "http://127.3.4.5/x", "http://localhost:1/",
+                          "ws://LOCALHOST", "http://[::1]:8801/fapi", "ws://[::1]", "http://127.0.0.1?x=1"})
+    CHECK_MESSAGE(IsLoopbackUrl(url), url);
+  for (const char* url : {"http://127.0.0.1.example.com", "http://127.0.0.1@evil.example/", "http://evil@127.0.0.1/",
+                          "http://localhost.example", "http://128.0.0.1", "http://127.1", "http://[::2]:1",
+                          "http://[::1]x", "http://127.0.0.1\\@evil.example", "http://10.0.0.1", "http://[::ffff:127.0.0.1]",
+                          "127.0.0.1:8801"})
+    CHECK_MESSAGE(!IsLoopbackUrl(url), url);
 }
 
 TEST_CASE("[daemon] defaults: socket beside the store, metrics on loopback, grace 3 s, protect orphans") {

@@ -1,9 +1,5 @@
 #include "keel/config/config.h"
 
-#include <sys/stat.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
@@ -12,6 +8,7 @@
 #include <vector>
 
 #include "config_validator.h"
+#include "plain_url.h"
 
 namespace keel {
 
@@ -90,6 +87,11 @@ Result<AccountConfig> ParseAccountConfig(std::string_view toml_text, const std::
       v.Problem("exchange.ws_url", "found \"" + *url + "\", expected a ws:// or wss:// URL");
     c.ws_url = *url;
   }
+  const bool allow_insecure = v.BoolAt(root, "exchange.allow_insecure").value_or(false);
+  RefusePlainUrl(v, "exchange.rest_url", c.rest_url, allow_insecure, "exchange.allow_insecure",
+                 "the API key and every signed request");
+  RefusePlainUrl(v, "exchange.ws_url", c.ws_url, allow_insecure, "exchange.allow_insecure",
+                 "the stream's credentials and the account's orders and positions");
   if (auto ca = v.String(root, "exchange", "ca_path", false)) c.ca_path = ResolveConfigPath(base_dir, *ca);
   c.api_key = secret_source(v, root, "api_key");
   c.api_secret = secret_source(v, root, "api_secret");
@@ -111,36 +113,12 @@ Result<AccountConfig> LoadAccountConfig(const std::string& path) {
   return ParseAccountConfig(text.str(), path, base_dir);
 }
 
-Status CheckSecretFileMode(const std::string& key_path, const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return Status::InvalidInput(key_path + "_file: " + path + " cannot be read");
-  if (!S_ISREG(st.st_mode)) return Status::InvalidInput(key_path + "_file: " + path + " is not a regular file");
-  if (st.st_mode & 077) {
-    char mode[8];
-    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Status::InvalidInput(key_path + "_file: " + path + " is readable by group or others (mode " + mode +
-                                "); refusing to use it: run chmod 600 " + path);
-  }
-  return Status::Ok();
-}
-
-Result<Secret> LoadSecret(const SecretSource& source) {
-  if (source.env) {
-    const char* value = std::getenv(source.env->c_str());
-    if (!value || !*value)
-      return Status::InvalidInput(source.key_path + "_env: environment variable " + *source.env + " is not set");
-    return Secret(value);
-  }
-  if (source.file) {
-    KEEL_RETURN_IF_ERROR(CheckSecretFileMode(source.key_path, *source.file));
-    std::ifstream in(*source.file, std::ios::binary);
-    std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) return Status::InvalidInput(source.key_path + "_file: " + *source.file + " cannot be read");
-    while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ')) value.pop_back();
-    if (value.empty()) return Status::InvalidInput(source.key_path + "_file: " + *source.file + " is empty");
-    return Secret(std::move(value));
-  }
-  return Status::InvalidInput(source.key_path + ": no source configured");
+Result<Credentials> LoadCredentials(const AccountConfig& config) {
+  auto key = LoadSecret(config.api_key);
+  if (!key.ok()) return key.status().WithContext(config.source);
+  auto secret = LoadSecret(config.api_secret);
+  if (!secret.ok()) return secret.status().WithContext(config.source);
+  return Credentials{std::move(key).value(), std::move(secret).value()};
 }
 
 }  // namespace keel

@@ -2,6 +2,7 @@
 #include <charconv>
 
 #include "config_validator.h"
+#include "plain_url.h"
 
 namespace keel {
 namespace {
@@ -23,7 +24,7 @@ const std::set<std::string> kDaemonKeys{"control_socket",
                                         "rest_workers",
                                         "risk"};
 const std::set<std::string> kRiskKeys{"max_position_notional", "max_open_orders", "max_signals_per_minute"};
-const std::set<std::string> kAlertKeys{"kind", "url", "format", "chat_id", "command", "min_interval_s"};
+const std::set<std::string> kAlertKeys{"kind", "url", "format", "chat_id", "command", "min_interval_s", "allow_insecure"};
 
 // The path of a Unix socket must fit sockaddr_un.sun_path (108 bytes with its NUL).
 constexpr std::size_t kMaxSocketPath = 107;
@@ -100,6 +101,8 @@ std::vector<AlertSinkConfig> alerts(ConfigValidator& v, const toml::table& root)
       if (a.url.rfind("http://", 0) != 0 && a.url.rfind("https://", 0) != 0)
         v.Problem(path + ".url", a.url.empty() ? "missing, expected the webhook's http:// or https:// URL"
                                                : "found \"" + a.url + "\", expected an http:// or https:// URL");
+      RefusePlainUrl(v, path + ".url", a.url, v.BoolAt(root, path + ".allow_insecure").value_or(false),
+                     path + ".allow_insecure", "the webhook's address (a bot token, a hook's secret path) and the alerts");
       if (auto chat = v.StringAt(root, path + ".chat_id", false)) a.chat_id = *chat;
       if (a.format == AlertSinkConfig::Format::kTelegram && a.chat_id.empty())
         v.Problem(path + ".chat_id", "missing, expected the Telegram chat id (format = \"telegram\")");
@@ -119,6 +122,7 @@ std::vector<AlertSinkConfig> alerts(ConfigValidator& v, const toml::table& root)
       if (a.command.empty() || a.command[0][0] != '/')
         v.Problem(path + ".command", "expected an array of strings, the first an absolute path ([\"/usr/local/bin/page\"])");
       if (t.get("url")) v.Problem(path + ".url", "only for kind = \"webhook\"");
+      if (t.get("allow_insecure")) v.Problem(path + ".allow_insecure", "only for kind = \"webhook\"");
     }
     out.push_back(std::move(a));
   }

@@ -223,9 +223,15 @@ int RunTraderd(const TraderdOptions& options) {
     return kExitUsage;
   }
   SystemClock clock;
+  // Read once: every worker's Exchange and the Bybit private stream share it.
+  auto credentials = LoadCredentials(c);
+  if (!credentials.ok()) {
+    std::cerr << "keel-traderd: " << credentials.status().message() << "\n";
+    return exit_code_for(credentials.status());
+  }
   std::vector<std::unique_ptr<Exchange>> exchanges;
   for (int i = 0; i < d.rest_workers + 1; ++i) {
-    auto ex = ConnectExchange(c, clock);
+    auto ex = ConnectExchange(c, *credentials, clock);
     if (!ex.ok()) {
       std::cerr << "keel-traderd: " << ex.status().message() << "\n";
       return exit_code_for(ex.status());
@@ -346,28 +352,22 @@ int RunTraderd(const TraderdOptions& options) {
       if (!st.ok()) spdlog::error("user-data stream not started: {}", st.message());
     }
     if (bybit_stream_exchange) {
-      // The private stream authenticates with the account's own key: read again from its source.
-      auto key = LoadSecret(c.api_key);
-      auto secret = LoadSecret(c.api_secret);
-      if (!key.ok() || !secret.ok()) {
-        spdlog::error("private stream not started: {}", (!key.ok() ? key : secret).status().message());
-      } else {
-        bybit::PrivateStreamOptions bso;
-        bso.ws_url = c.ws_url;
-        bso.ca_path = c.ca_path;
-        bso.api_key = key->reveal();
-        bso.offload = uso.offload;
-        bybit::PrivateStreamHandler bh;
-        bh.on_order = [&engine](const OrderEvent& e) { engine.OnOrderEvent(e); };
-        bh.on_position = [&engine](const PositionEvent& p) { engine.OnPositionEvent(p); };
-        bh.on_snapshot = user_handler.on_snapshot;
-        bh.on_state = user_handler.on_state;
-        bybit::RestClient* rest = &bybit_stream_exchange->client();
-        bybit_private = std::make_unique<bybit::PrivateStream>(
-            loop, *stream_exchange, clock, [rest] { return rest->time_offset_ms(); }, std::move(secret).value(), bso, bh);
-        Status st = bybit_private->Start();
-        if (!st.ok()) spdlog::error("private stream not started: {}", st.message());
-      }
+      // The private stream authenticates with the account's own key.
+      bybit::PrivateStreamOptions bso;
+      bso.ws_url = c.ws_url;
+      bso.ca_path = c.ca_path;
+      bso.api_key = credentials->api_key.reveal();
+      bso.offload = uso.offload;
+      bybit::PrivateStreamHandler bh;
+      bh.on_order = [&engine](const OrderEvent& e) { engine.OnOrderEvent(e); };
+      bh.on_position = [&engine](const PositionEvent& p) { engine.OnPositionEvent(p); };
+      bh.on_snapshot = user_handler.on_snapshot;
+      bh.on_state = user_handler.on_state;
+      bybit::RestClient* rest = &bybit_stream_exchange->client();
+      bybit_private = std::make_unique<bybit::PrivateStream>(
+          loop, *stream_exchange, clock, [rest] { return rest->time_offset_ms(); }, credentials->api_secret, bso, bh);
+      Status st = bybit_private->Start();
+      if (!st.ok()) spdlog::error("private stream not started: {}", st.message());
     }
     engine.Start([&](Status st) {
       if (!st.ok()) {

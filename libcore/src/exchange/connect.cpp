@@ -9,21 +9,25 @@
 namespace keel {
 
 Result<std::unique_ptr<Exchange>> ConnectExchange(const AccountConfig& config, const Clock& clock) {
-  auto key = LoadSecret(config.api_key);
-  if (!key.ok()) return key.status().WithContext(config.source);
-  auto secret = LoadSecret(config.api_secret);
-  if (!secret.ok()) return secret.status().WithContext(config.source);
+  auto credentials = LoadCredentials(config);
+  if (!credentials.ok()) return credentials.status();
+  return ConnectExchange(config, *credentials, clock);
+}
+
+Result<std::unique_ptr<Exchange>> ConnectExchange(const AccountConfig& config, const Credentials& credentials,
+                                                  const Clock& clock) {
   auto transport = net::CurlTransport::Create(config.rest_url, config.ca_path);
-  if (!transport.ok()) return transport.status();
+  if (!transport.ok()) return transport.status().WithContext(config.source);
   std::unique_ptr<net::HttpTransport> owned = std::move(transport).value();
   auto sleep = [&clock](TimeMs ms) { clock.SleepMs(ms); };
+  const std::string& key = credentials.api_key.reveal();
   switch (config.exchange_kind) {
     case ExchangeKind::kBinanceUsdm: {
-      auto client = std::make_unique<binance::RestClient>(*owned, key->reveal(), std::move(secret).value(), clock, sleep);
+      auto client = std::make_unique<binance::RestClient>(*owned, key, credentials.api_secret, clock, sleep);
       return std::unique_ptr<Exchange>(new binance::BinanceExchange(std::move(owned), std::move(client)));
     }
     case ExchangeKind::kBybitV5: {
-      auto client = std::make_unique<bybit::RestClient>(*owned, key->reveal(), std::move(secret).value(), clock, sleep);
+      auto client = std::make_unique<bybit::RestClient>(*owned, key, credentials.api_secret, clock, sleep);
       return std::unique_ptr<Exchange>(new bybit::BybitExchange(std::move(owned), std::move(client)));
     }
   }

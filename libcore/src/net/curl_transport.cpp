@@ -3,14 +3,31 @@
 #include <mutex>
 
 #include "keel/net/http_transport.h"
+#include "keel/net/tls_ca.h"
 
 namespace keel::net {
 namespace {
 
 std::once_flag curl_init;
 
+// The largest answer read. The largest real ones are the instrument lists (Binance's exchangeInfo,
+// Bybit's instruments-info pages): a few MB at most. Without a bound a hostile or broken server
+// could stream gigabytes into memory; 16 MiB leaves them several times their size to grow.
+constexpr std::size_t kMaxAnswerBytes = std::size_t{16} << 20;
+constexpr const char* kMaxAnswerText = "16 MiB";
+
+struct BodySink {
+  std::string* body = nullptr;
+  bool too_large = false;
+};
+
 std::size_t write_body(char* data, std::size_t size, std::size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
+  auto* sink = static_cast<BodySink*>(out);
+  if (sink->body->size() + size * n > kMaxAnswerBytes) {
+    sink->too_large = true;
+    return 0;  // fewer bytes than given: curl ends the transfer with CURLE_WRITE_ERROR
+  }
+  sink->body->append(data, size * n);
   return size * n;
 }
 
@@ -29,6 +46,11 @@ std::size_t write_header(char* data, std::size_t size, std::size_t n, void* out)
   return size * n;
 }
 
+// The request was sent; what it did is not known, since its answer is not read.
+Status answer_too_large(const std::string& what) {
+  return Status::UnknownOutcome(what + ": the answer is larger than " + kMaxAnswerText + ", not read");
+}
+
 // What a failed transfer means for the request: never sent, or sent with the outcome unknown.
 Status transfer_error(CURLcode rc, const std::string& what, TimeMs timeout_ms) {
   switch (rc) {
@@ -41,6 +63,8 @@ Status transfer_error(CURLcode rc, const std::string& what, TimeMs timeout_ms) {
       return Status::Transport(what + " not sent: " + curl_easy_strerror(rc));
     case CURLE_OPERATION_TIMEDOUT:
       return Status::UnknownOutcome(what + ": no answer within " + std::to_string(timeout_ms) + " ms");
+    case CURLE_FILESIZE_EXCEEDED:  // a Content-Length over CURLOPT_MAXFILESIZE_LARGE
+      return answer_too_large(what);
     default:
       return Status::UnknownOutcome(what + ": " + curl_easy_strerror(rc) + " after sending");
   }
@@ -63,7 +87,11 @@ Result<std::unique_ptr<CurlTransport>> CurlTransport::Create(const std::string& 
   if (!t->multi_) return Status::Internal("curl_multi_init failed");
   t->base_url_ = base_url;
   while (!t->base_url_.empty() && t->base_url_.back() == '/') t->base_url_.pop_back();
-  t->ca_path_ = ca_path;
+  if (ca_path) {
+    auto source = CheckCaPath(*ca_path);
+    if (!source.ok()) return source.status();
+    t->ca_ = Ca{*ca_path, *source};
+  }
   if (!t->EasyHandle(0)) return Status::Internal("curl_easy_init failed");
   return t;
 }
@@ -79,10 +107,16 @@ void* CurlTransport::EasyHandle(std::size_t i) {
     if (!curl) return nullptr;
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (ca_path_) {
-      if (!ca_path_->empty() && ca_path_->back() == '/') curl_easy_setopt(curl, CURLOPT_CAPATH, ca_path_->c_str());
-      else curl_easy_setopt(curl, CURLOPT_CAINFO, ca_path_->c_str());
+    if (ca_) {
+      if (ca_->source == CaSource::kBundleFile) {
+        curl_easy_setopt(curl, CURLOPT_CAINFO, ca_->path.c_str());
+      } else {
+        // Only the directory: the built-in bundle beside it would trust more than ca_path says.
+        curl_easy_setopt(curl, CURLOPT_CAINFO, static_cast<const char*>(nullptr));
+        curl_easy_setopt(curl, CURLOPT_CAPATH, ca_->path.c_str());
+      }
     }
+    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(kMaxAnswerBytes));
     curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -101,6 +135,7 @@ std::vector<Result<HttpResponse>> CurlTransport::SendAll(const std::vector<HttpR
   CURLM* multi = static_cast<CURLM*>(multi_);
   const std::size_t n = requests.size();
   std::vector<HttpResponse> responses(n);
+  std::vector<BodySink> sinks(n);
   std::vector<std::string> urls(n);
   std::vector<curl_slist*> header_lists(n, nullptr);
   std::vector<CURLcode> codes(n, CURLE_OK);
@@ -115,7 +150,8 @@ std::vector<Result<HttpResponse>> CurlTransport::SendAll(const std::vector<HttpR
     }
     urls[i] = base_url_ + request.target;
     curl_easy_setopt(curl, CURLOPT_URL, urls[i].c_str());
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &responses[i].body);
+    sinks[i].body = &responses[i].body;
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sinks[i]);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &responses[i].headers);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms));
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<TimeMs>(timeout_ms, 5000)));
@@ -165,6 +201,8 @@ std::vector<Result<HttpResponse>> CurlTransport::SendAll(const std::vector<HttpR
     const std::string what = requests[i].method + " " + requests[i].path();
     if (!done[i]) {
       out.push_back(Status::UnknownOutcome(what + ": the transfer did not finish"));
+    } else if (sinks[i].too_large) {
+      out.push_back(answer_too_large(what));
     } else if (codes[i] != CURLE_OK) {
       out.push_back(transfer_error(codes[i], what, timeout_ms));
     } else {

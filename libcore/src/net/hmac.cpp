@@ -1,5 +1,6 @@
 #include "keel/net/hmac.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -31,6 +32,10 @@ HmacSha256::HmacSha256(std::string_view key) : impl_(std::make_unique<Impl>()) {
   EVP_DigestUpdate(impl_->inner, ipad, sizeof(ipad));
   EVP_DigestInit_ex(impl_->outer, EVP_sha256(), nullptr);
   EVP_DigestUpdate(impl_->outer, opad, sizeof(opad));
+  // Neither the key nor the pads made from it may stay behind on the stack.
+  OPENSSL_cleanse(block, sizeof(block));
+  OPENSSL_cleanse(ipad, sizeof(ipad));
+  OPENSSL_cleanse(opad, sizeof(opad));
 }
 
 HmacSha256::~HmacSha256() {

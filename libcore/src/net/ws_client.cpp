@@ -5,7 +5,51 @@
 #include <websocketpp/config/asio_client.hpp>
 #include <websocketpp/config/asio_no_tls_client.hpp>
 
+#include <asio/ssl/host_name_verification.hpp>
+
+#include "keel/net/tls_ca.h"
+
 namespace keel::net {
+namespace {
+
+// What made a certificate unacceptable, kept by the verify callback for the fail handler: the
+// handshake's own error says only "TLS handshake failed".
+using TlsRefusal = std::shared_ptr<std::string>;
+
+// Peer verification against ca_path (a bundle or a hashed directory) or the system's CAs, and the
+// certificate must name the host the URL names: without the name check any certificate a trusted
+// CA signed, for any name, would be accepted, and the listen key or API key sent to its holder.
+Result<std::shared_ptr<asio::ssl::context>> TlsContext(const std::optional<std::string>& ca_path,
+                                                       const std::string& host, TlsRefusal refusal) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  asio::error_code ec;
+  if (ca_path) {
+    auto source = CheckCaPath(*ca_path);
+    if (!source.ok()) return source.status();
+    if (*source == CaSource::kHashedDirectory) ctx->add_verify_path(*ca_path, ec);
+    else ctx->load_verify_file(*ca_path, ec);
+    if (ec) return Status::InvalidInput("ca_path " + *ca_path + " cannot be loaded: " + ec.message());
+  } else {
+    ctx->set_default_verify_paths(ec);
+    if (ec) return Status::Internal("the system's CA certificates cannot be loaded: " + ec.message());
+  }
+  ctx->set_verify_mode(asio::ssl::verify_peer);
+  ctx->set_verify_callback([host, refusal](bool preverified, asio::ssl::verify_context& vc) {
+    X509_STORE_CTX* store = vc.native_handle();
+    if (!preverified) {
+      *refusal = std::string("certificate not trusted: ") + X509_verify_cert_error_string(X509_STORE_CTX_get_error(store));
+      return false;
+    }
+    if (!asio::ssl::host_name_verification(host)(preverified, vc)) {
+      *refusal = "the certificate is not for " + host;
+      return false;
+    }
+    return true;
+  });
+  return ctx;
+}
+
+}  // namespace
 
 using PlainClient = websocketpp::client<websocketpp::config::asio_client>;
 using TlsClient = websocketpp::client<websocketpp::config::asio_tls_client>;
@@ -22,6 +66,7 @@ struct WsClient::Impl {
   websocketpp::connection_hdl hdl;
   bool is_open = false;
   bool tls_active = false;
+  TlsRefusal tls_refusal = std::make_shared<std::string>();
 
   Impl(EventLoop& l, Callbacks c, std::optional<std::string> ca) : loop(l), callbacks(std::move(c)), ca_path(std::move(ca)) {}
 
@@ -48,6 +93,7 @@ struct WsClient::Impl {
         if (con->get_response_code() != websocketpp::http::status_code::uninitialized)
           reason += " (HTTP " + std::to_string(static_cast<int>(con->get_response_code())) + ")";
       }
+      if (!tls_refusal->empty()) reason += ": " + *tls_refusal;
       if (callbacks.on_close) callbacks.on_close(reason);
     });
     client.set_close_handler([this, &client](websocketpp::connection_hdl h) {
@@ -69,19 +115,16 @@ WsClient::~WsClient() { Close("client destroyed"); }
 Status WsClient::Connect(const std::string& url) {
   websocketpp::lib::error_code ec;
   if (url.rfind("wss://", 0) == 0) {
+    const websocketpp::uri parsed(url);
+    if (!parsed.get_valid()) return Status::InvalidInput("websocket URL " + url + ": not a valid URL");
+    impl_->tls_refusal->clear();
+    auto ctx = TlsContext(impl_->ca_path, parsed.get_host(), impl_->tls_refusal);
+    if (!ctx.ok()) return ctx.status().WithContext("websocket to " + parsed.get_host());
     impl_->tls_active = true;
     if (impl_->tls) impl_->retired_tls.push_back(std::move(impl_->tls));
     impl_->tls = std::make_unique<TlsClient>();
     impl_->Setup(*impl_->tls);
-    auto ca = impl_->ca_path;
-    impl_->tls->set_tls_init_handler([ca](websocketpp::connection_hdl) {
-      auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-      ctx->set_verify_mode(asio::ssl::verify_peer);
-      asio::error_code ca_ec;
-      if (ca) ctx->load_verify_file(*ca, ca_ec);
-      else ctx->set_default_verify_paths(ca_ec);
-      return ctx;
-    });
+    impl_->tls->set_tls_init_handler([ctx = std::move(ctx).value()](websocketpp::connection_hdl) { return ctx; });
     auto con = impl_->tls->get_connection(url, ec);
     if (ec) return Status::InvalidInput("websocket URL " + url + ": " + ec.message());
     impl_->hdl = con->get_handle();

@@ -5,11 +5,11 @@
 //   name = "demo"
 //   [exchange]
 //   kind = "binance-usdm"              # binance-usdm | bybit-v5
-//   rest_url = "http://127.0.0.1:8801"
-//   ws_url = "ws://127.0.0.1:8802"
-//   api_key_env = "KEEL_API_KEY"       # or api_key_file = "..." (mode 0600)
+//   rest_url = "http://127.0.0.1:8801" # https:// and wss:// unless on loopback (127.0.0.0/8, ::1,
+//   ws_url = "ws://127.0.0.1:8802"     # localhost) or allow_insecure = true
+//   api_key_env = "KEEL_API_KEY"       # or api_key_file = "..." (mode 0600, the user's own)
 //   api_secret_env = "KEEL_API_SECRET" # or api_secret_file = "..."
-//   ca_path = "/etc/ssl/certs"         # optional: CA bundle file or directory for TLS
+//   ca_path = "/etc/ssl/certs"         # optional: CA bundle file or hashed directory for TLS
 //   [store]
 //   path = "demo.db"                   # relative paths are relative to this file's directory
 //
@@ -21,19 +21,13 @@
 #include <string_view>
 
 #include "keel/config/daemon_config.h"
+#include "keel/config/secret.h"
 #include "keel/model/status.h"
 
 namespace keel {
 
 enum class ExchangeKind { kBinanceUsdm, kBybitV5 };
 const char* to_string(ExchangeKind kind);
-
-// Where a secret comes from: exactly one of an environment variable or a file.
-struct SecretSource {
-  std::string key_path;  // "exchange.api_key", for messages
-  std::optional<std::string> env;
-  std::optional<std::string> file;
-};
 
 struct AccountConfig {
   std::string source;  // the file it was read from
@@ -57,21 +51,12 @@ Result<AccountConfig> ParseAccountConfig(std::string_view toml_text, const std::
                                          const std::string& base_dir);
 Result<AccountConfig> LoadAccountConfig(const std::string& path);
 
-// A credential. It is never formatted: it has no operator<< and no ToString, and reveal() is meant
-// for the signer only.
-class Secret {
- public:
-  explicit Secret(std::string value) : value_(std::move(value)) {}
-  const std::string& reveal() const { return value_; }
-
- private:
-  std::string value_;
+// The account's API key and secret, each read once from its source (LoadSecret). The daemon
+// builds all its Exchanges from one Credentials: the copies share its buffers.
+struct Credentials {
+  Secret api_key;
+  Secret api_secret;
 };
-
-// Reads the secret from its environment variable or file. A file readable by group or others is
-// refused, with the chmod that fixes it. Messages name the source, never the value.
-Result<Secret> LoadSecret(const SecretSource& source);
-// OK when path is a regular file with no group/other permission bits.
-Status CheckSecretFileMode(const std::string& key_path, const std::string& path);
+Result<Credentials> LoadCredentials(const AccountConfig& config);
 
 }  // namespace keel

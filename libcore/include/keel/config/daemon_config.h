@@ -26,7 +26,8 @@
 //   max_signals_per_minute = 30
 //   [[alert]]
 //   kind = "webhook"                    # webhook | exec
-//   url = "https://hooks.slack.com/…"   # webhook
+//   url = "https://hooks.slack.com/…"   # webhook; http:// only to loopback or with
+//   allow_insecure = true               # (the URL may hold a bot token)
 //   format = "slack"                    # json | slack | telegram (webhook)
 //   chat_id = "-100123"                 # telegram
 //   command = ["/usr/local/bin/page"]   # exec: the alert JSON on stdin

@@ -13,6 +13,7 @@
 #include "keel/model/status.h"
 #include "keel/model/time.h"
 #include "keel/net/http_message.h"
+#include "keel/net/tls_ca.h"
 
 namespace keel::net {
 
@@ -29,8 +30,10 @@ class HttpTransport {
 
 // libcurl's multi interface: every request, alone or in a batch, goes through one multi handle and
 // its connection pool, so connections stay alive between requests and a batch runs in parallel on
-// as many of them as it needs. TLS certificates are verified (against ca_path when given: a bundle
-// file or a directory). Not thread-safe: one transport per thread.
+// as many of them as it needs. TLS certificates are verified, and that they name the URL's host
+// (against ca_path when given: a bundle file or a hashed directory; Create refuses one that does
+// not exist or holds no certificate). An answer over 16 MiB is not read: the request fails with
+// kUnknownOutcome. Not thread-safe: one transport per thread.
 class CurlTransport final : public HttpTransport {
  public:
   static Result<std::unique_ptr<CurlTransport>> Create(const std::string& base_url,
@@ -47,7 +50,11 @@ class CurlTransport final : public HttpTransport {
   void* multi_ = nullptr;
   std::vector<void*> easy_;  // reused: one per request of the largest batch so far
   std::string base_url_;
-  std::optional<std::string> ca_path_;
+  struct Ca {
+    std::string path;
+    CaSource source;
+  };
+  std::optional<Ca> ca_;
   long connections_ = 0;
 };
 
