@@ -131,10 +131,13 @@ void Engine::OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> do
     latency_.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - *event_started_)
                         .count());
   }
-  workers_.Submit([this, job = std::move(job), done = std::move(done)](Exchange& ex) mutable {
+  workers_.Submit([this, priority, job = std::move(job), done = std::move(done)](Exchange& ex) mutable {
+    const TimeMs began = clock_.NowMs();
     auto result = std::make_shared<R>(job(ex));
-    loop_.Post([this, result, done = std::move(done)] {
+    const TimeMs took = clock_.NowMs() - began;
+    loop_.Post([this, priority, took, result, done = std::move(done)] {
       --jobs_in_flight_;
+      if (priority == JobPriority::kProtective) RecordProtectiveJob(took);
       if (const Status* outcome = OutcomeOf(*result)) ObserveExchange(*outcome);
       done(std::move(*result));
       MaybeFinishShutdown();

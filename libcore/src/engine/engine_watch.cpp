@@ -1,5 +1,8 @@
 // What the engine does after the exchange moves: exits, closes, protection, orphans, resyncs.
 #include "engine_trade.h"
+
+#include <algorithm>
+
 #include "keel/model/protection.h"
 #include "keel/safety/ghost_sweep.h"
 #include "keel/safety/orphan_scanner.h"
@@ -263,7 +266,7 @@ void Engine::WatchProtection() {
           owner && owner->close_in_flight &&
           (owner->close_started || now - owner->close_queued_ms < kCloseStartAllowanceMs);
       const bool no_own_stop = owner && !close_on_its_way && !owner->closing_because.empty();
-      if (age <= settings_.daemon.protect_grace_ms && !RepairFailed(key) && !no_own_stop) continue;
+      if (age <= settings_.daemon.protect_grace_ms - RepairLeadMs() && !RepairFailed(key) && !no_own_stop) continue;
       if (age > settings_.daemon.protect_grace_ms) counters_.unprotected_ms += settings_.watch_interval_ms;
       if (repairing_.count(key) || rate_waiting) continue;
       RaiseAlert(AlertKind::kUnprotectedPosition, key, p.symbol,
@@ -303,6 +306,20 @@ void Engine::WatchProtection() {
     Log("store error reading positions for the protection watch: " + read.message());
   }
   watch_timer_ = loop_.After(settings_.watch_interval_ms, [this] { WatchProtection(); });
+}
+
+void Engine::RecordProtectiveJob(TimeMs took) {
+  constexpr std::size_t kRemembered = 8;
+  protective_job_ms_.push_back(took);
+  if (protective_job_ms_.size() > kRemembered) protective_job_ms_.pop_front();
+}
+
+// The slowest of the last few protective jobs, at most half the grace period: a stop on its way
+// keeps most of it.
+TimeMs Engine::RepairLeadMs() const {
+  if (protective_job_ms_.empty()) return 0;
+  const TimeMs slowest = *std::max_element(protective_job_ms_.begin(), protective_job_ms_.end());
+  return std::clamp<TimeMs>(slowest, 0, settings_.daemon.protect_grace_ms / 2);
 }
 
 void Engine::Repair(const PositionRecord& p) {

@@ -312,6 +312,13 @@ class Engine {
   void OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> done,
                 JobPriority priority = JobPriority::kNormal);
   void MaybeFinishShutdown();
+  // How long protective jobs (a stop's placement, a repair) took lately: a repair starts this much
+  // before the grace period ends, so that it lands within it when the exchange answers slowly
+  // (chaos seed 1049677: 280 ms a call, a repair started at the grace period's end landed 1.1 s
+  // after it).
+  void RecordProtectiveJob(TimeMs took);
+  TimeMs RepairLeadMs() const;
+  std::deque<TimeMs> protective_job_ms_;
 
   EngineSettings settings_;
   StateStore& store_;
