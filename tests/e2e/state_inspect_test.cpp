@@ -186,9 +186,11 @@ TEST_CASE("the store is found through --config or --account, and a bad config is
                        "keel-state-inspect: " + b + ": exchange.rest_url: missing, expected a string\n" +
                        "keel-state-inspect: " + b + ": exchange.ws_url: missing, expected a string\n" +
                        "keel-state-inspect: " + b + ": exchange.api_key_env: missing, expected api_key_env (an "
-                       "environment variable name) or api_key_file (a file of mode 0600)\n" +
+                       "environment variable name), api_key_file (a file of mode 0600) or api_key_credential (a "
+                       "systemd credential's name)\n" +
                        "keel-state-inspect: " + b + ": exchange.api_secret_env: missing, expected api_secret_env (an "
-                       "environment variable name) or api_secret_file (a file of mode 0600)\n" +
+                       "environment variable name), api_secret_file (a file of mode 0600) or api_secret_credential (a "
+                       "systemd credential's name)\n" +
                        "keel-state-inspect: " + b + ": store.path: found integer 3, expected a string\n");
 }
 

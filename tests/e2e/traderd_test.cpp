@@ -81,24 +81,25 @@ TEST_CASE("keel-traderd: a keel-ctl signal becomes a protected position; SIGTERM
 
 TEST_CASE("keel-traderd --check: the example config is read whole; missing credentials exit 2 naming them") {
   const std::string example = std::string(KEEL_SOURCE_DIR) + "/examples/traderd.toml";
-  auto missing = test::run({Bin("keel-traderd"), "--config", example, "--check"});
+  auto missing = test::run({Bin("keel-traderd"), "--config", example, "--check"}, {{"CREDENTIALS_DIRECTORY", ""}});
   CHECK(missing.exit_code == 2);
-  CHECK(missing.err.find("exchange.api_key_file: /etc/keel/main.key cannot be read") != std::string::npos);
+  INFO(missing.err);
+  CHECK(missing.err.find("exchange.api_key_credential: api_key: $CREDENTIALS_DIRECTORY is not set") != std::string::npos);
   CHECK(missing.out.empty());
   // The same config with credentials from the environment is valid: every [daemon] key and sink.
   test::TempDir dir;
   std::ifstream in(example);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  for (auto [from, to] : {std::pair<std::string, std::string>{"api_key_file = \"/etc/keel/main.key\"", "api_key_env = \"K\""},
-                          {"api_secret_file = \"/etc/keel/main.secret\"", "api_secret_env = \"S\""}}) {
+  for (auto [from, to] : {std::pair<std::string, std::string>{"api_key_credential = \"api_key\"", "api_key_env = \"K\""},
+                          {"api_secret_credential = \"api_secret\"", "api_secret_env = \"S\""}}) {
     REQUIRE(text.find(from) != std::string::npos);
     text.replace(text.find(from), from.size(), to);
   }
   std::ofstream(dir.file("t.toml")) << text;
   auto ok = test::run({Bin("keel-traderd"), "--config", dir.file("t.toml"), "--check"}, {{"K", "key"}, {"S", "secret"}});
   CHECK(ok.exit_code == 0);
-  CHECK(ok.out == "config OK: account main, store /var/lib/keel/main.db, control socket /run/keel/main.sock, spool "
-                  "/var/lib/keel/main.spool, metrics 127.0.0.1:9464, 2 alert sink(s)\n");
+  CHECK(ok.out == "config OK: account main, store /var/lib/keel/main/main.db, control socket /run/keel/main/control.sock, "
+                  "spool /var/lib/keel/main/spool, metrics 127.0.0.1:9464, 2 alert sink(s)\n");
 }
 
 TEST_CASE("scenario 9: a keel tool run while keel-traderd holds the account is forwarded to it: no lock error, no race") {

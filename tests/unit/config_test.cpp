@@ -63,13 +63,14 @@ x = 1
   CHECK(c.status().IsInvalidInput());
   CHECK(c.status().message() ==
         "bad.toml: alerts: unknown section or key, expected one of [account], [exchange], [store], [daemon], [[alert]]\n"
-        "bad.toml: exchange.ca_pth: unknown key, expected one of allow_insecure, api_key_env, api_key_file, "
-        "api_secret_env, api_secret_file, ca_path, kind, rest_url, ws_url\n"
+        "bad.toml: exchange.ca_pth: unknown key, expected one of allow_insecure, api_key_credential, api_key_env, "
+        "api_key_file, api_secret_credential, api_secret_env, api_secret_file, ca_path, kind, rest_url, ws_url\n"
         "bad.toml: account.name: found \"demo account!\", expected 1-32 characters of letters, digits, '-' or '_'\n"
         "bad.toml: exchange.kind: found \"kraken\", expected binance-usdm or bybit-v5\n"
         "bad.toml: exchange.rest_url: found \"ftp://example\", expected an http:// or https:// URL\n"
         "bad.toml: exchange.ws_url: missing, expected a string\n"
-        "bad.toml: exchange.api_key_env: found both api_key_env and api_key_file, expected exactly one\n"
+        "bad.toml: exchange.api_key_env: found more than one of api_key_env, api_key_file and api_key_credential, "
+        "expected exactly one\n"
         "bad.toml: exchange.api_secret_env: found integer 42, expected a string\n"
         "bad.toml: store.path: missing, expected a string");
 }
@@ -89,8 +90,8 @@ path = "/var/lib/keel/a.db"
                                  "a.toml", "/x");
   REQUIRE(!none.ok());
   CHECK(none.status().message() ==
-        "a.toml: exchange.api_secret_env: missing, expected api_secret_env (an environment variable name) or "
-        "api_secret_file (a file of mode 0600)");
+        "a.toml: exchange.api_secret_env: missing, expected api_secret_env (an environment variable name), "
+        "api_secret_file (a file of mode 0600) or api_secret_credential (a systemd credential's name)");
   auto syntax = ParseAccountConfig("[account\nname = 1", "s.toml", "");
   REQUIRE(!syntax.ok());
   CHECK(syntax.status().message().rfind("s.toml:1:", 0) == 0);
@@ -127,12 +128,12 @@ TEST_CASE("secrets: a file readable by others is refused with the fix; values ne
   CHECK(LoadSecret(c->api_key)->reveal() == "key-value-123");
 
   test::write_file(dir.file("empty.txt"), "\n", 0600);
-  SecretSource empty{"exchange.api_key", std::nullopt, dir.file("empty.txt")};
+  SecretSource empty{"exchange.api_key", std::nullopt, dir.file("empty.txt"), std::nullopt};
   CHECK(LoadSecret(empty).status().message() == "exchange.api_key_file: " + dir.file("empty.txt") + " is empty");
 }
 
 TEST_CASE("secrets: an environment variable is read once and removed, so that no child inherits it") {
-  SecretSource source{"exchange.api_secret", std::string("KEEL_TEST_SECRET_ENV"), std::nullopt};
+  SecretSource source{"exchange.api_secret", std::string("KEEL_TEST_SECRET_ENV"), std::nullopt, std::nullopt};
   ::setenv("KEEL_TEST_SECRET_ENV", "env-secret-value", 1);
   auto read = LoadSecret(source);
   REQUIRE(read.ok());
@@ -149,10 +150,10 @@ TEST_CASE("secrets: a key file is refused when it is a symbolic link or not the 
   test::TempDir dir;
   test::write_file(dir.file("real.secret"), "file-secret-value\n", 0600);
   REQUIRE(::symlink(dir.file("real.secret").c_str(), dir.file("link.secret").c_str()) == 0);
-  SecretSource link{"exchange.api_secret", std::nullopt, dir.file("link.secret")};
+  SecretSource link{"exchange.api_secret", std::nullopt, dir.file("link.secret"), std::nullopt};
   CHECK(LoadSecret(link).status().message() == "exchange.api_secret_file: " + dir.file("link.secret") +
                                                    " is a symbolic link; refusing to follow it: name the file itself");
-  SecretSource real{"exchange.api_secret", std::nullopt, dir.file("real.secret")};
+  SecretSource real{"exchange.api_secret", std::nullopt, dir.file("real.secret"), std::nullopt};
   CHECK(LoadSecret(real)->reveal() == "file-secret-value");
 
   // A file of mode 0600 owned by someone else: as root, one this test gives away; otherwise
@@ -166,16 +167,59 @@ TEST_CASE("secrets: a key file is refused when it is a symbolic link or not the 
     owner = 65534;
     REQUIRE(::chown(foreign.c_str(), owner, static_cast<gid_t>(-1)) == 0);
   }
-  SecretSource theirs{"exchange.api_key", std::nullopt, foreign};
+  SecretSource theirs{"exchange.api_key", std::nullopt, foreign, std::nullopt};
   CHECK(LoadSecret(theirs).status().message() ==
         "exchange.api_key_file: " + foreign + " is owned by uid " + std::to_string(owner) + ", not by uid " +
             std::to_string(me) + " that keel runs as; refusing to use it: run chown " + std::to_string(me) + " " + foreign);
 
-  SecretSource missing{"exchange.api_key", std::nullopt, dir.file("none.secret")};
+  SecretSource missing{"exchange.api_key", std::nullopt, dir.file("none.secret"), std::nullopt};
   CHECK(LoadSecret(missing).status().message() ==
         "exchange.api_key_file: " + dir.file("none.secret") + " cannot be read: No such file or directory");
-  SecretSource directory{"exchange.api_key", std::nullopt, dir.path()};
+  SecretSource directory{"exchange.api_key", std::nullopt, dir.path(), std::nullopt};
   CHECK(LoadSecret(directory).status().message() == "exchange.api_key_file: " + dir.path() + " is not a regular file");
+}
+
+// The unit hands each instance its keys by LoadCredential=NAME:FILE; systemd writes them to a
+// directory only that service can read, root-owned with an ACL for the service user (seen as group
+// bits). A credential is the file itself, never a path; others may not read it.
+TEST_CASE("secrets: a systemd credential is read from $CREDENTIALS_DIRECTORY by its name") {
+  test::TempDir dir;
+  test::write_file(dir.file("api_secret"), "credential-secret\n", 0440);
+  test::write_file(dir.file("open_secret"), "x\n", 0444);
+  SecretSource source{"exchange.api_secret", std::nullopt, std::nullopt, std::string("api_secret")};
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  CHECK(LoadSecret(source).status().message() ==
+        "exchange.api_secret_credential: api_secret: $CREDENTIALS_DIRECTORY is not set: run keel under systemd with "
+        "LoadCredential=api_secret:FILE (packaging/systemd/keel-traderd@.service)");
+  REQUIRE(::setenv("CREDENTIALS_DIRECTORY", dir.path().c_str(), 1) == 0);
+  auto read = LoadSecret(source);
+  REQUIRE_MESSAGE(read.ok(), read.status().message());
+  CHECK(read->reveal() == "credential-secret");
+  SecretSource path{"exchange.api_key", std::nullopt, std::nullopt, std::string("../etc/passwd")};
+  CHECK(LoadSecret(path).status().message() ==
+        "exchange.api_key_credential: ../etc/passwd: expected a credential's name, as in LoadCredential=NAME:FILE");
+  SecretSource readable{"exchange.api_key", std::nullopt, std::nullopt, std::string("open_secret")};
+  CHECK(LoadSecret(readable).status().message() ==
+        "exchange.api_key_credential: open_secret (" + dir.file("open_secret") +
+            ") is readable by group or others (mode 0444); refusing to use it: run chmod 600 " + dir.file("open_secret"));
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+
+  auto config = ParseAccountConfig(R"(
+[account]
+name = "a"
+[exchange]
+kind = "bybit-v5"
+rest_url = "https://api.example"
+ws_url = "wss://stream.example"
+api_key_credential = "api_key"
+api_secret_credential = "api_secret"
+[store]
+path = "/var/lib/keel/a.db"
+)",
+                                   "a.toml", "/x");
+  REQUIRE_MESSAGE(config.ok(), config.status().message());
+  CHECK(config->api_key.credential == std::optional<std::string>("api_key"));
+  CHECK(config->api_secret.credential == std::optional<std::string>("api_secret"));
 }
 
 TEST_CASE("secrets: copies share one buffer, so N workers do not hold N copies of the secret") {

@@ -35,13 +35,17 @@ SecretSource secret_source(ConfigValidator& v, const toml::table& root, const st
   s.key_path = "exchange." + name;
   s.env = v.String(root, "exchange", name + "_env", false);
   s.file = v.String(root, "exchange", name + "_file", false);
-  const bool env_present = root.at_path("exchange." + name + "_env").node() != nullptr;
-  const bool file_present = root.at_path("exchange." + name + "_file").node() != nullptr;
-  if (env_present && file_present) {
-    v.Problem("exchange." + name + "_env", "found both " + name + "_env and " + name + "_file, expected exactly one");
-  } else if (!env_present && !file_present) {
-    v.Problem("exchange." + name + "_env", "missing, expected " + name + "_env (an environment variable name) or " +
-                                               name + "_file (a file of mode 0600)");
+  s.credential = v.String(root, "exchange", name + "_credential", false);
+  const int present = (root.at_path("exchange." + name + "_env").node() != nullptr) +
+                      (root.at_path("exchange." + name + "_file").node() != nullptr) +
+                      (root.at_path("exchange." + name + "_credential").node() != nullptr);
+  if (present > 1) {
+    v.Problem("exchange." + name + "_env", "found more than one of " + name + "_env, " + name + "_file and " + name +
+                                               "_credential, expected exactly one");
+  } else if (present == 0) {
+    v.Problem("exchange." + name + "_env", "missing, expected " + name + "_env (an environment variable name), " +
+                                               name + "_file (a file of mode 0600) or " + name +
+                                               "_credential (a systemd credential's name)");
   }
   return s;
 }

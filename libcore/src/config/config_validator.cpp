@@ -11,8 +11,8 @@ const std::map<std::string, std::set<std::string>>& flat_sections() {
   static const std::map<std::string, std::set<std::string>> keys{
       {"account", {"name"}},
       {"exchange",
-       {"kind", "rest_url", "ws_url", "allow_insecure", "api_key_env", "api_key_file", "api_secret_env",
-        "api_secret_file", "ca_path"}},
+       {"kind", "rest_url", "ws_url", "allow_insecure", "api_key_env", "api_key_file", "api_key_credential",
+        "api_secret_env", "api_secret_file", "api_secret_credential", "ca_path"}},
       {"store", {"path"}},
   };
   return keys;

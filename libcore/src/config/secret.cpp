@@ -34,16 +34,19 @@ struct Fd {
 
 // Checked on the descriptor that is then read, so that the file checked is the file read. Its size
 // when it passes.
-Result<std::size_t> CheckSecretFile(const std::string& what, const std::string& path, int fd) {
+enum class SecretFileKind { kKeyFile, kCredential };
+
+Result<std::size_t> CheckSecretFile(const std::string& what, const std::string& path, int fd, SecretFileKind kind) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return Status::InvalidInput(what + " cannot be read: " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return Status::InvalidInput(what + " is not a regular file");
   const uid_t euid = ::geteuid();
-  if (st.st_uid != euid)
+  const bool credential = kind == SecretFileKind::kCredential;
+  if (st.st_uid != euid && !(credential && st.st_uid == 0))
     return Status::InvalidInput(what + " is owned by uid " + std::to_string(st.st_uid) + ", not by uid " +
                                 std::to_string(euid) + " that keel runs as; refusing to use it: run chown " +
                                 std::to_string(euid) + " " + path);
-  if (st.st_mode & 077) {
+  if (st.st_mode & (credential ? 007 : 077)) {
     char mode[8];
     std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
     return Status::InvalidInput(what + " is readable by group or others (mode " + mode +
@@ -55,8 +58,7 @@ Result<std::size_t> CheckSecretFile(const std::string& what, const std::string& 
   return static_cast<std::size_t>(st.st_size);
 }
 
-Result<Secret> ReadSecretFile(const std::string& key_path, const std::string& path) {
-  const std::string what = key_path + "_file: " + path;
+Result<Secret> ReadSecretFile(const std::string& what, const std::string& path, SecretFileKind kind) {
   // O_NONBLOCK: a FIFO at the path must be refused below, not block the open.
   Fd file{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
   if (file.fd < 0) {
@@ -64,7 +66,7 @@ Result<Secret> ReadSecretFile(const std::string& key_path, const std::string& pa
       return Status::InvalidInput(what + " is a symbolic link; refusing to follow it: name the file itself");
     return Status::InvalidInput(what + " cannot be read: " + std::strerror(errno));
   }
-  auto size = CheckSecretFile(what, path, file.fd);
+  auto size = CheckSecretFile(what, path, file.fd, kind);
   if (!size.ok()) return size.status();
   // One buffer of the file's size, never grown: growing would leave copies behind in freed memory.
   std::string value(*size, '\0');
@@ -111,7 +113,19 @@ Result<Secret> LoadSecret(const SecretSource& source) {
     ::unsetenv(source.env->c_str());
     return secret;
   }
-  if (source.file) return ReadSecretFile(source.key_path, *source.file);
+  if (source.file) return ReadSecretFile(source.key_path + "_file: " + *source.file, *source.file, SecretFileKind::kKeyFile);
+  if (source.credential) {
+    const std::string what = source.key_path + "_credential: " + *source.credential;
+    if (source.credential->empty() || source.credential->find('/') != std::string::npos || *source.credential == "." ||
+        *source.credential == "..")
+      return Status::InvalidInput(what + ": expected a credential's name, as in LoadCredential=NAME:FILE");
+    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+    if (!dir || !*dir)
+      return Status::InvalidInput(what + ": $CREDENTIALS_DIRECTORY is not set: run keel under systemd with LoadCredential=" +
+                                  *source.credential + ":FILE (packaging/systemd/keel-traderd@.service)");
+    const std::string path = std::string(dir) + "/" + *source.credential;
+    return ReadSecretFile(what + " (" + path + ")", path, SecretFileKind::kCredential);
+  }
   return Status::InvalidInput(source.key_path + ": no source configured");
 }
 

@@ -10,11 +10,13 @@
 
 namespace keel {
 
-// Where a secret comes from: exactly one of an environment variable or a file.
+// Where a secret comes from: exactly one of an environment variable, a file, or a systemd
+// credential (LoadCredential=NAME:FILE in the unit; read from $CREDENTIALS_DIRECTORY/NAME).
 struct SecretSource {
   std::string key_path;  // "exchange.api_key", for messages
   std::optional<std::string> env;
   std::optional<std::string> file;
+  std::optional<std::string> credential;
 };
 
 // A credential. It is never formatted: it has no operator<< and no ToString, and reveal() is meant
@@ -36,6 +38,9 @@ class Secret {
 //  - A file is opened without following a symbolic link and checked on the opened descriptor: a
 //    regular file, owned by the user keel runs as, with no permission for group or others. Any
 //    other is refused, with the command that fixes it.
+//  - A credential is a file systemd wrote for this service alone, in a directory only it can
+//    read: owned by keel's user or by root (systemd grants the service user by an ACL, which
+//    shows as group bits), with no permission for others.
 Result<Secret> LoadSecret(const SecretSource& source);
 
 }  // namespace keel
