@@ -38,6 +38,19 @@ unsigned ModeOf(const std::string& path) {
   return st.st_mode & 07777;
 }
 
+// The simulator and a demo account's config, no daemon: for what a binary does at its start.
+struct AccountOnSim {
+  test::ScopedEnv key{"KEEL_API_KEY", "keel-demo-key"};
+  test::ScopedEnv secret{"KEEL_API_SECRET", "keel-demo-secret"};
+  test::SimProcess sim;
+  test::TempDir dir;
+  std::string config;
+  explicit AccountOnSim(const std::string& daemon_lines = "") {
+    REQUIRE(sim.ready());
+    config = test::WriteDaemonConfig(dir, sim, "binance-usdm", daemon_lines);
+  }
+};
+
 bool WaitForFile(const std::string& path, int timeout_ms = 10'000) {
   for (int waited = 0; waited < timeout_ms && !test::file_exists(path); waited += 50)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -106,16 +119,13 @@ TEST_CASE("keel-traderd: its store, -wal, -shm, lock and socket are 0600 under u
 }
 
 TEST_CASE("keel-traderd: a spool directory others may write is refused at start, naming it") {
-  test::ScopedEnv key{"KEEL_API_KEY", "keel-demo-key"};
-  test::ScopedEnv secret{"KEEL_API_SECRET", "keel-demo-secret"};
-  test::SimProcess sim;
-  REQUIRE(sim.ready());
-  test::TempDir dir;
-  const std::string config = test::WriteDaemonConfig(dir, sim, "binance-usdm", "spool_dir = \"spool\"\n");
+  AccountOnSim a("spool_dir = \"spool\"\n");
+  const test::TempDir& dir = a.dir;
   REQUIRE(::mkdir(dir.file("spool").c_str(), 0700) == 0);
   REQUIRE(::chmod(dir.file("spool").c_str(), 0777) == 0);
   test::write_file(dir.file("spool/s.json"), R"({"id":"sp-1","symbol":"BTCUSDT","action":"close"})", 0666);
-  auto refused = test::run({test::bin("keel-traderd"), "--config", config});
+  // timeout(1): a daemon that took the directory would run on; 124 then, not a test that hangs.
+  auto refused = test::run({"/usr/bin/timeout", "60", test::bin("keel-traderd"), "--config", a.config});
   CHECK(refused.exit_code == 2);
   CHECK(refused.err == "keel-traderd: daemon.spool_dir: " + dir.file("spool") +
                            " is writable by its group or others (mode 0777): refusing to read signals anyone else can "
@@ -124,18 +134,14 @@ TEST_CASE("keel-traderd: a spool directory others may write is refused at start,
 }
 
 TEST_CASE("a keel tool's store is 0600 under umask 022, its lock too") {
-  test::ScopedEnv key{"KEEL_API_KEY", "keel-demo-key"};
-  test::ScopedEnv secret{"KEEL_API_SECRET", "keel-demo-secret"};
-  test::SimProcess sim;
-  REQUIRE(sim.ready());
-  test::TempDir dir;
-  const std::string config = test::WriteDaemonConfig(dir, sim);
+  AccountOnSim a;
+  const test::TempDir& dir = a.dir;
   // A position opened outside keel: protecting it is what creates the store.
-  test::HttpClient http(sim.rest_port());
+  test::HttpClient http(a.sim.rest_port());
   REQUIRE(test::SendSigned(http, "POST", "/fapi/v1/order", "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01",
                            "keel-demo-key", "keel-demo-secret").status == 200);
   ScopedUmask usual(022);
-  auto created = test::run({test::bin("keel-scan-orphans"), "--config", config, "--protect", "--stop-pct", "2", "--yes",
+  auto created = test::run({test::bin("keel-scan-orphans"), "--config", a.config, "--protect", "--stop-pct", "2", "--yes",
                             "--grace-ms", "0"});
   INFO(created.out << created.err);
   REQUIRE(created.exit_code == 1);  // one orphan found, and protected

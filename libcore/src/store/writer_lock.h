@@ -20,11 +20,10 @@ class WriterLock {
   WriterLock(const WriterLock&) = delete;
   ~WriterLock();
 
+ private:
   // The store's file with every symlink resolved (the file need not exist yet: its directory
   // must); the lock is this path with ".lock".
   static Result<std::string> ResolvedStorePath(const std::string& store_path);
-
- private:
   explicit WriterLock(int fd) : fd_(fd) {}
   int fd_;
 };
