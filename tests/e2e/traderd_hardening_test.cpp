@@ -64,6 +64,7 @@ TEST_CASE("keel-traderd: its store, -wal, -shm, lock and socket are 0600 under u
   ScopedUmask usual(022);
   test::DaemonOnSim d({}, "binance-usdm", "spool_dir = \"spool\"\n");
   const std::string spool = d.dir.file("spool");
+  const std::string sock = d.dir.file("demo.sock");
   // A first answer from the store makes sure its WAL files exist.
   REQUIRE(d.Ctl({"status"}).exit_code == 0);
   for (const char* file : {"demo.db", "demo.db-wal", "demo.db-shm", "demo.db.lock", "demo.sock"}) {
@@ -83,19 +84,17 @@ TEST_CASE("keel-traderd: its store, -wal, -shm, lock and socket are 0600 under u
   test::write_file(spool + "/.tmp", R"({"id":"sp-1","symbol":"BTCUSDT","action":"close"})", 0600);
   REQUIRE(::rename((spool + "/.tmp").c_str(), (spool + "/evil\n[info] forged.json").c_str()) == 0);
   auto refused = net::RequestLine(
-      d.dir.file("demo.sock"),
-      R"({"cmd":"signal","signal":{"id":"x\n2026-01-01 [info] forged","symbol":"BTCUSDT","action":"close"}})", 5000);
+      sock, R"({"cmd":"signal","signal":{"id":"x\n2026-01-01 [info] forged","symbol":"BTCUSDT","action":"close"}})", 5000);
   REQUIRE(refused.ok());
   CHECK(refused->find(R"("exit_code":2)") != std::string::npos);
   CHECK(refused->find("id: expected 1-64 characters of A-Z a-z 0-9 . _ - :") != std::string::npos);
-  CHECK(d.LogUntil("signal x\\x0a2026-01-01 [info] forged refused: id: expected"));
   INFO(d.daemon->output());
+  CHECK(d.LogUntil("signal x\\x0a2026-01-01 [info] forged refused: id: expected"));
   CHECK(d.LogUntil("spool file=evil\\x0a[info] forged.json exit_code="));
   CHECK(d.daemon->output().find("\n[info] forged") == std::string::npos);
   CHECK(d.daemon->output().find("\n2026-01-01 [info] forged") == std::string::npos);
 
   // A forwarded tool's options meet the command line's bounds, and a number is never cut to fit one.
-  const std::string sock = d.dir.file("demo.sock");
   auto attempts = net::RequestLine(
       sock, R"({"cmd":"tool","tool":"keel-close-position","options":{"symbol":"BTCUSDT","verify_attempts":1000000000}})", 5000);
   REQUIRE(attempts.ok());

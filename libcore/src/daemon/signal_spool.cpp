@@ -111,10 +111,10 @@ Result<std::string> ReadSignalFile(const std::string& path) {
     return Status::InvalidInput(too_big);
   }
   // At most one byte past the limit: a file that grew after fstat is caught, never read whole.
-  std::string text(SignalSpool::kMaxFileBytes + 1, '\0');
-  std::size_t got = 0;
-  while (got < text.size()) {
-    const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+  std::string text;
+  char chunk[65536];
+  while (text.size() <= SignalSpool::kMaxFileBytes) {
+    const ssize_t n = ::read(fd, chunk, std::min(sizeof(chunk), SignalSpool::kMaxFileBytes + 1 - text.size()));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       const int err = errno;
@@ -122,11 +122,10 @@ Result<std::string> ReadSignalFile(const std::string& path) {
       return Status::InvalidInput(std::string("cannot be read: ") + std::strerror(err));
     }
     if (n == 0) break;
-    got += static_cast<std::size_t>(n);
+    text.append(chunk, static_cast<std::size_t>(n));
   }
   ::close(fd);
-  if (got > SignalSpool::kMaxFileBytes) return Status::InvalidInput(too_big);
-  text.resize(got);
+  if (text.size() > SignalSpool::kMaxFileBytes) return Status::InvalidInput(too_big);
   return text;
 }
 

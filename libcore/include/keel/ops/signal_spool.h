@@ -40,8 +40,6 @@ class SignalSpool {
   // Takes every complete file ("<name>.json", not starting with a dot) in name order.
   void Scan(const SpoolSubmit& submit) const;
 
-  const std::string& dir() const { return dir_; }
-
  private:
   explicit SignalSpool(std::string dir) : dir_(std::move(dir)) {}
   void ReturnUnanswered() const;
