@@ -1,9 +1,11 @@
 // keel-cancel-ghosts: orders that exist on one side only (exchange or store), cleared safely.
+#include "keel/ops/process_hardening.h"
 #include "keel/ops/safety_tools.h"
 #include "keel/ops/tool.h"
 #include "keel/ops/tool_forward.h"
 
 int main(int argc, char** argv) {
+  if (!keel::ops::StartHardened("keel-cancel-ghosts")) return keel::ops::kExitUsage;
   using namespace keel::ops;
   ToolSpec spec{"keel-cancel-ghosts",
                 "Find orders open in the store but gone from the exchange (settled by asking the exchange) and keel's "

@@ -1,10 +1,12 @@
 // keel-close-position: close one position safely and verify it is flat.
 #include "keel/model/side.h"
+#include "keel/ops/process_hardening.h"
 #include "keel/ops/safety_tools.h"
 #include "keel/ops/tool.h"
 #include "keel/ops/tool_forward.h"
 
 int main(int argc, char** argv) {
+  if (!keel::ops::StartHardened("keel-close-position")) return keel::ops::kExitUsage;
   using namespace keel;
   using namespace keel::ops;
   ToolSpec spec{"keel-close-position",
@@ -20,7 +22,7 @@ int main(int argc, char** argv) {
         ->type_name("LONG|SHORT")->check(CLI::IsMember({"LONG", "SHORT"}));
     app.add_flag("--yes", o.yes, "Do not ask for confirmation (needed without a terminal)");
     app.add_option("--verify-attempts", o.verify_attempts, "Reads of the position before giving up (default 10)")
-        ->type_name("N")->check(CLI::Range(1, 100));
+        ->type_name("N")->check(CLI::Range(1, kMaxVerifyAttempts));
   };
   auto body = [&](ToolContext& ctx) -> Result<int> {
     if (!side.empty()) o.position_side = parse_position_side(side).value();

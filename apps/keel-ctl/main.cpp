@@ -12,6 +12,7 @@
 #include "keel/model/json_writer.h"
 #include "keel/net/line_server.h"
 #include "keel/ops/exit_code.h"
+#include "keel/ops/process_hardening.h"
 #include "keel/ops/status_text.h"
 #include "keel/ops/tool.h"
 
@@ -54,6 +55,7 @@ void PrintHuman(const std::string& answer) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!keel::ops::StartHardened("keel-ctl")) return keel::ops::kExitUsage;
   CLI::App app{"keel-ctl: talk to a running keel-traderd (status, signal, pause, resume, flatten, protect, watch)"};
   app.require_subcommand(1);
   std::string config_path, account;

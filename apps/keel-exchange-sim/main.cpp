@@ -4,9 +4,11 @@
 #include <iostream>
 
 #include "keel/ops/exit_code.h"
+#include "keel/ops/process_hardening.h"
 #include "keel/sim/sim_server.h"
 
 int main(int argc, char** argv) {
+  if (!keel::ops::StartHardened("keel-exchange-sim")) return keel::ops::kExitUsage;
   using namespace keel;
   CLI::App app("A local Binance USD-M and Bybit v5 futures exchange for rehearsing incidents: real wire "
                "protocols, seeded prices, faults on command.",

@@ -1,9 +1,11 @@
 // keel-reconcile: the state store against the exchange; --fix applies the safe corrections.
+#include "keel/ops/process_hardening.h"
 #include "keel/ops/safety_tools.h"
 #include "keel/ops/tool.h"
 #include "keel/ops/tool_forward.h"
 
 int main(int argc, char** argv) {
+  if (!keel::ops::StartHardened("keel-reconcile")) return keel::ops::kExitUsage;
   using namespace keel;
   using namespace keel::ops;
   ToolSpec spec{"keel-reconcile",

@@ -1,9 +1,11 @@
 // keel-scan-orphans: positions and orders on the exchange that keel does not account for.
+#include "keel/ops/process_hardening.h"
 #include "keel/ops/safety_tools.h"
 #include "keel/ops/tool.h"
 #include "keel/ops/tool_forward.h"
 
 int main(int argc, char** argv) {
+  if (!keel::ops::StartHardened("keel-scan-orphans")) return keel::ops::kExitUsage;
   using namespace keel;
   using namespace keel::ops;
   ToolSpec spec{"keel-scan-orphans",

@@ -2,10 +2,12 @@
 #include <iostream>
 #include <tuple>
 
+#include "keel/ops/process_hardening.h"
 #include "keel/ops/state_inspect.h"
 #include "keel/ops/tool.h"
 
 int main(int argc, char** argv) {
+  if (!keel::ops::StartHardened("keel-state-inspect")) return keel::ops::kExitUsage;
   using namespace keel;
   using namespace keel::ops;
 

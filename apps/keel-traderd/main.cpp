@@ -2,10 +2,12 @@
 #include <CLI/CLI.hpp>
 
 #include "keel/ops/exit_code.h"
+#include "keel/ops/process_hardening.h"
 #include "keel/ops/tool.h"
 #include "keel/ops/traderd.h"
 
 int main(int argc, char** argv) {
+  if (!keel::ops::StartHardened("keel-traderd")) return keel::ops::kExitUsage;
   CLI::App app{"keel-traderd: turns trading signals into protected positions and keeps the store true to the exchange"};
   keel::ops::TraderdOptions options;
   std::string account;

@@ -1,9 +1,16 @@
 // Alert deliveries for real: a webhook POST to a server on loopback, and an exec sink's command
 // reading the alert from its stdin.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <csignal>
+#include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "keel/net/event_loop.h"
 #include "keel/net/http_server.h"
@@ -81,4 +88,52 @@ TEST_CASE("alert sinks: a failing webhook or command is an error value, never a 
   CHECK(exits.message() == "exec: /bin/sh exited 3");
   // A command that never reads its stdin: the write fails quietly, the exit status decides.
   CHECK(ops::DeliverExec({"/bin/true"}, std::string(1 << 20, 'x')).ok());
+}
+
+TEST_CASE("alert sinks: an exec command gets none of the daemon's environment or descriptors, and a timeout ends its group") {
+  test::TempDir dir;
+  // What the daemon holds: its keys in the environment, descriptors opened without CLOEXEC (as a
+  // library would open them): a file, a socket.
+  setenv("KEEL_API_KEY", "alert-test-key", 1);
+  setenv("KEEL_API_SECRET", "alert-test-secret", 1);
+  const int file_fd = ::open(dir.file("held").c_str(), O_CREAT | O_RDWR, 0600);
+  const int socket_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(file_fd >= 3);
+  REQUIRE(socket_fd >= 3);
+  const std::string fds = dir.file("fds"), env = dir.file("env");
+  // "exec >": the shell's own stdout moves for good (a "cmd > file" would park it on a descriptor of its own).
+  const Status delivered =
+      ops::DeliverExec({"/bin/sh", "-c", "exec > " + fds + "; ls /proc/$$/fd; exec > " + env + "; env"}, "{}");
+  ::close(file_fd);
+  ::close(socket_fd);
+  unsetenv("KEEL_API_KEY");
+  unsetenv("KEEL_API_SECRET");
+  REQUIRE_MESSAGE(delivered.ok(), delivered.message());
+  CHECK(test::read_file(fds) == "0\n1\n2\n");
+  // The shell adds PWD itself; nothing else is there but what keel gave.
+  std::istringstream lines(test::read_file(env));
+  std::set<std::string> vars;
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("PWD=", 0) != 0) vars.insert(line);
+  CHECK(vars == std::set<std::string>{"LANG=C", "PATH=/usr/bin:/bin"});
+
+  // A command that hangs with a child of its own: both are killed at the timeout.
+  const std::string pid_file = dir.file("grandchild.pid");
+  const Status hung = ops::DeliverExec({"/bin/sh", "-c", "sleep 300 & echo $! > " + pid_file + "; wait"}, "{}", 3000);
+  CHECK(hung.message() == "exec: /bin/sh did not finish within 3000 ms");
+  const std::string pid_text = test::read_file(pid_file);
+  REQUIRE(!pid_text.empty());
+  const pid_t grandchild = std::stoi(pid_text);
+  // Killed means gone, or a zombie waiting for init to reap it; it is never left sleeping.
+  std::string state;
+  for (int i = 0; i < 250; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(grandchild) + "/stat");
+    std::string whole;
+    std::getline(stat, whole);
+    state = whole.empty() ? "gone" : whole.substr(whole.rfind(')') + 2, 1);
+    if (state == "gone" || state == "Z") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK((state == "gone" || state == "Z"));
+  if (state != "gone" && state != "Z") ::kill(grandchild, SIGKILL);
 }

@@ -21,14 +21,16 @@
 
 namespace keel::test {
 
-// kind: "binance-usdm" or "bybit-v5"; the simulator speaks both on the same ports.
-inline std::string WriteDaemonConfig(const TempDir& dir, const SimProcess& sim, const std::string& kind = "binance-usdm") {
+// kind: "binance-usdm" or "bybit-v5"; the simulator speaks both on the same ports. daemon_lines:
+// more [daemon] keys ("spool_dir = \"spool\"\n"), paths relative to the config's directory.
+inline std::string WriteDaemonConfig(const TempDir& dir, const SimProcess& sim, const std::string& kind = "binance-usdm",
+                                     const std::string& daemon_lines = "") {
   const std::string path = dir.file("demo.toml");
   std::ofstream(path) << "[account]\nname = \"demo\"\n[exchange]\nkind = \"" << kind << "\"\n"
                       << "rest_url = \"http://127.0.0.1:" << sim.rest_port() << "\"\n"
                       << "ws_url = \"ws://127.0.0.1:" << sim.ws_port() << "\"\n"
                       << "api_key_env = \"KEEL_API_KEY\"\napi_secret_env = \"KEEL_API_SECRET\"\n"
-                      << "[store]\npath = \"demo.db\"\n[daemon]\nmetrics_listen = \"off\"\n";
+                      << "[store]\npath = \"demo.db\"\n[daemon]\nmetrics_listen = \"off\"\n" << daemon_lines;
   return path;
 }
 
@@ -70,10 +72,11 @@ struct DaemonOnSim {
   std::string config;
   std::unique_ptr<Child> daemon;
 
-  explicit DaemonOnSim(std::vector<std::string> sim_args = {}, const std::string& kind = "binance-usdm")
+  explicit DaemonOnSim(std::vector<std::string> sim_args = {}, const std::string& kind = "binance-usdm",
+                       const std::string& daemon_lines = "")
       : sim(std::move(sim_args)) {
     REQUIRE(sim.ready());
-    config = WriteDaemonConfig(dir, sim, kind);
+    config = WriteDaemonConfig(dir, sim, kind, daemon_lines);
     daemon = std::make_unique<Child>(std::vector<std::string>{bin("keel-traderd"), "--config", config});
     REQUIRE_MESSAGE(daemon->WaitForLine("keel-traderd: ready, account demo, control socket " + dir.file("demo.sock"), 15'000),
                     daemon->output());

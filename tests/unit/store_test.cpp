@@ -205,6 +205,35 @@ TEST_CASE("one writer per store; readers work beside it; a missing store is neve
   CHECK(SqliteStore::OpenWriter(path).ok());  // the lock went with the writer
 }
 
+TEST_CASE("a symlink to the store is the same store: its writer lock is the real file's") {
+  test::TempDir dir;
+  const std::string real = dir.file("real.db");
+  const std::string link = dir.file("link.db");
+  REQUIRE(::symlink("real.db", link.c_str()) == 0);  // the store does not exist yet: SQLite follows it all the same
+  auto through_link = SqliteStore::OpenWriter(link);
+  REQUIRE(through_link.ok());
+  auto direct = SqliteStore::OpenWriter(real);
+  REQUIRE(!direct.ok());
+  CHECK(direct.status().IsConflict());
+  CHECK(direct.status().message().find("already has a writer") != std::string::npos);
+  through_link->reset();
+  auto first = SqliteStore::OpenWriter(real);
+  REQUIRE(first.ok());
+  CHECK(SqliteStore::OpenWriter(link).status().IsConflict());
+}
+
+TEST_CASE("a lock file that is a symlink is refused, and the file it points to is left as it was") {
+  test::TempDir dir;
+  test::write_file(dir.file("precious"), "keep me\n");
+  REQUIRE(::symlink(dir.file("precious").c_str(), dir.file("s.db.lock").c_str()) == 0);
+  auto writer = SqliteStore::OpenWriter(dir.file("s.db"));
+  REQUIRE(!writer.ok());
+  CHECK(writer.status().IsStorage());
+  CHECK(writer.status().message().find("is a symbolic link: refusing to open it") != std::string::npos);
+  CHECK(test::read_file(dir.file("precious")) == "keep me\n");
+  CHECK(!test::file_exists(dir.file("s.db")));
+}
+
 TEST_CASE("the journal is append-only") {
   test::TempDir dir;
   const std::string path = dir.file("s.db");

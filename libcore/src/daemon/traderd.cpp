@@ -1,15 +1,9 @@
 #include "keel/ops/traderd.h"
 
-#include <dirent.h>
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <csignal>
-#include <thread>
-
-#include <fstream>
 #include <iostream>
-#include <sstream>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -24,6 +18,7 @@
 #include "keel/exchange/connect.h"
 #include "keel/model/json_fields.h"
 #include "keel/model/json_writer.h"
+#include "keel/model/log_text.h"
 #include "keel/net/worker_threads.h"
 #include "keel/net/line_server.h"
 #include "keel/ops/alert_sinks.h"
@@ -31,6 +26,7 @@
 #include "keel/ops/systemd_notify.h"
 #include "keel/ops/tool_forward.h"
 #include "keel/ops/exit_code.h"
+#include "keel/ops/signal_spool.h"
 #include "keel/store/sqlite_store.h"
 
 namespace keel::ops {
@@ -148,50 +144,6 @@ void HandleControl(Engine& engine, const AccountConfig& config, const Clock& clo
   reply(ErrorReply("cmd: expected status, positions, orders, signal, pause, resume, flatten, protect, watch or tool, found \"" + **cmd + "\""));
 }
 
-bool MakeDir(const std::string& path) { return ::mkdir(path.c_str(), 0700) == 0 || errno == EEXIST; }
-
-// Signal files dropped in the spool directory: taken by renaming them into processing/ (atomic:
-// a file is taken once), then moved to done/ or rejected/ with the answer beside it.
-void ScanSpool(Engine& engine, const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return;
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    // Writers create "name.tmp" or ".name" and rename to "name.json" when complete.
-    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0 && name[0] != '.') names.push_back(name);
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) {
-    const std::string taken = dir + "/processing/" + name;
-    if (::rename((dir + "/" + name).c_str(), taken.c_str()) != 0) continue;
-    std::ifstream in(taken);
-    std::stringstream text;
-    text << in.rdbuf();
-    engine.SubmitSignal(text.str(), "spool:" + name, [dir, name, taken](EngineReply r) {
-      const std::string to = dir + (r.exit_code == 0 ? "/done/" : "/rejected/") + name;
-      if (::rename(taken.c_str(), to.c_str()) != 0) spdlog::error("spool: cannot move {} to {}", taken, to);
-      std::ofstream(to + ".reply") << WithExitCode(r) << "\n";
-      spdlog::info("spool file={} exit_code={} reply={}", name, r.exit_code, r.json);
-    });
-  }
-}
-
-// Files a previous run took but did not answer (it died) go back to be read again: a signal id
-// is acted on once, so one that was in fact taken is answered "duplicate".
-void ReturnUnanswered(const std::string& dir) {
-  DIR* d = ::opendir((dir + "/processing").c_str());
-  if (!d) return;
-  while (dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
-    if (::rename((dir + "/processing/" + name).c_str(), (dir + "/" + name).c_str()) == 0)
-      spdlog::warn("spool: {} was taken by a run that ended before answering: read again", name);
-  }
-  ::closedir(d);
-}
-
 }  // namespace
 
 int RunTraderd(const TraderdOptions& options) {
@@ -288,14 +240,14 @@ int RunTraderd(const TraderdOptions& options) {
     std::cerr << "keel-traderd: daemon.control_socket: " << listening.message() << "\n";
     return kExitUsage;
   }
+  std::optional<SignalSpool> spool;
   if (d.spool_dir) {
-    for (const char* sub : {"", "/processing", "/done", "/rejected"}) {
-      if (!MakeDir(*d.spool_dir + sub)) {
-        std::cerr << "keel-traderd: daemon.spool_dir: cannot create " << *d.spool_dir + sub << "\n";
-        return kExitUsage;
-      }
+    auto opened = SignalSpool::Open(*d.spool_dir);
+    if (!opened.ok()) {
+      std::cerr << "keel-traderd: daemon.spool_dir: " << opened.status().message() << "\n";
+      return kExitUsage;
     }
-    ReturnUnanswered(*d.spool_dir);
+    spool = std::move(opened).value();
   }
 
   binance::UserStreamHandler user_handler;
@@ -335,11 +287,11 @@ int RunTraderd(const TraderdOptions& options) {
   loop.OnTerminationSignal([&](int sig) { stop(sig == SIGTERM ? "SIGTERM" : "SIGINT"); });
   loop.OnSignal(SIGHUP, [&] {
     auto again = LoadAccountConfig(options.config_path);
-    if (!again.ok()) return spdlog::error("SIGHUP: config not reloaded, the running one stays: {}", again.status().message());
+    if (!again.ok()) return spdlog::error("SIGHUP: config not reloaded, the running one stays: {}", LogText(again.status().message()));
     if (again->account_name != c.account_name || again->rest_url != c.rest_url || again->ws_url != c.ws_url ||
         again->store_path != c.store_path || again->exchange_kind != c.exchange_kind)
       return spdlog::error("SIGHUP: config not reloaded: the account, exchange or store changed; restart keel-traderd for that");
-    for (const auto& line : engine.Reconfigure(again->daemon)) spdlog::warn("SIGHUP: {}", line);
+    for (const auto& line : engine.Reconfigure(again->daemon)) spdlog::warn("SIGHUP: {}", LogText(line));
     if (AlertSinksText(again->daemon.alerts) != AlertSinksText(d.alerts))
       spdlog::warn("SIGHUP: alert: [[alert]] sinks changed, take effect after a restart");
   });
@@ -349,7 +301,7 @@ int RunTraderd(const TraderdOptions& options) {
       user_stream = std::make_unique<binance::UserDataStream>(loop, *stream_exchange, binance_stream_exchange->client(),
                                                               uso, user_handler);
       Status st = user_stream->Start();
-      if (!st.ok()) spdlog::error("user-data stream not started: {}", st.message());
+      if (!st.ok()) spdlog::error("user-data stream not started: {}", LogText(st.message()));
     }
     if (bybit_stream_exchange) {
       // The private stream authenticates with the account's own key.
@@ -367,7 +319,7 @@ int RunTraderd(const TraderdOptions& options) {
       bybit_private = std::make_unique<bybit::PrivateStream>(
           loop, *stream_exchange, clock, [rest] { return rest->time_offset_ms(); }, credentials->api_secret, bso, bh);
       Status st = bybit_private->Start();
-      if (!st.ok()) spdlog::error("private stream not started: {}", st.message());
+      if (!st.ok()) spdlog::error("private stream not started: {}", LogText(st.message()));
     }
     engine.Start([&](Status st) {
       if (!st.ok()) {
@@ -391,10 +343,10 @@ int RunTraderd(const TraderdOptions& options) {
         bybit::PublicStreamHandler ph;
         ph.on_book = [&engine](const std::string& s, Decimal bid, Decimal ask) { engine.OnBookTicker(s, bid, ask); };
         ph.on_mark = [&engine](const std::string& s, Decimal mark) { engine.OnMarkPrice(s, mark); };
-        ph.on_state = [](const std::string& line) { spdlog::info("bybit public stream: {}", line); };
+        ph.on_state = [](const std::string& line) { spdlog::info("bybit public stream: {}", LogText(line)); };
         bybit_public = std::make_unique<bybit::PublicStream>(loop, pso, ph);
         Status ps = bybit_public->Start();
-        if (!ps.ok()) spdlog::error("market streams not started: {}", ps.message());
+        if (!ps.ok()) spdlog::error("market streams not started: {}", LogText(ps.message()));
       }
       binance::MarketStreamOptions mso;
       mso.ws_url = c.ws_url;
@@ -406,7 +358,7 @@ int RunTraderd(const TraderdOptions& options) {
         mh.on_mark_price = [&engine](const binance::MarkPriceEvent& m) { engine.OnMarkPrice(m.symbol, m.mark_price); };
         market_stream = std::make_unique<binance::MarketDataStream>(loop, mso, mh);
         Status ms = market_stream->Start();
-        if (!ms.ok()) spdlog::error("market streams not started: {}", ms.message());
+        if (!ms.ok()) spdlog::error("market streams not started: {}", LogText(ms.message()));
       }
       spdlog::info("keel-traderd ready account={} control_socket={}", settings.account, settings.daemon.control_socket);
       ops::NotifyReady("taking signals, account " + settings.account);
@@ -418,8 +370,11 @@ int RunTraderd(const TraderdOptions& options) {
       // The loop itself pings: a wedged engine thread stops the pings and systemd restarts it.
       loop.Every(watchdog, [] { ops::NotifyWatchdog(); });
     }
-    if (d.spool_dir) loop.Every(500, [&engine, dir = *d.spool_dir, &stopping] {
-      if (!stopping && engine.ready()) ScanSpool(engine, dir);
+    if (spool) loop.Every(500, [&engine, &spool, &stopping] {
+      if (stopping || !engine.ready()) return;
+      spool->Scan([&engine](const std::string& text, const std::string& origin, SpoolAnswer answer) {
+        engine.SubmitSignal(text, origin, [answer = std::move(answer)](EngineReply r) { answer(r.exit_code, WithExitCode(r)); });
+      });
     });
   });
   loop.Run();

@@ -8,6 +8,7 @@
 #include "engine_trade.h"
 #include "keel/engine/event_applier.h"
 #include "keel/model/json_writer.h"
+#include "keel/model/log_text.h"
 #include "keel/safety/client_ids.h"
 #include "keel/safety/ghost_sweep.h"
 #include "keel/safety/reconciler.h"
@@ -119,7 +120,7 @@ bool Engine::WriteOrLog(const WriteBatch& batch, const std::string& what) {
 }
 
 void Engine::LogWarning(const std::string& line) {
-  spdlog::warn("{}", line);
+  spdlog::warn("{}", LogText(line));
   log_.push_back(format_utc(clock_.NowMs()) + " WARNING " + line);
   if (log_.size() > 2000) log_.pop_front();
 }
@@ -179,7 +180,7 @@ void Engine::CheckExchange(TimeMs now) {
 }
 
 void Engine::Log(const std::string& line) {
-  spdlog::info("{}", line);
+  spdlog::info("{}", LogText(line));
   log_.push_back(format_utc(clock_.NowMs()) + " " + line);
   if (log_.size() > 2000) log_.pop_front();
   if (watchers_.empty()) return;
@@ -204,7 +205,7 @@ void Engine::RaiseAlert(AlertKind kind, const std::string& subject, const std::s
   a.symbol = symbol;
   a.message = message;
   a.at = clock_.NowMs();
-  spdlog::warn("alert kind={} subject={} {}", to_string(kind), subject, message);
+  spdlog::warn("alert kind={} subject={} {}", to_string(kind), LogText(subject), LogText(message));
   recent_alerts_.push_back(a);
   if (!watchers_.empty()) {
     JsonWriter w;

@@ -46,6 +46,10 @@ bool combining(std::uint32_t cp) {
 
 }  // namespace
 
+std::size_t utf8_char_at(std::string_view text, std::size_t i, std::uint32_t& code_point) {
+  return decode(text, i, code_point);
+}
+
 bool is_valid_utf8(std::string_view text) {
   std::uint32_t cp = 0;
   for (std::size_t i = 0; i < text.size();) {

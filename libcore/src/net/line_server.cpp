@@ -21,6 +21,25 @@ namespace {
 
 constexpr std::size_t kMaxLine = 1 << 20;  // a request longer than this is not a signal
 
+// Said once before a connection is closed on the client's account.
+std::string RefusalLine(const std::string& detail) {
+  return R"({"result":"error","detail":")" + detail + R"(","exit_code":2})";
+}
+
+// Whoever can reach the socket file: the daemon's own user, or root. The file's mode says so too;
+// this holds when a directory or a mode is looser than it should be.
+Status CheckPeer(int fd) {
+  ucred peer{};
+  socklen_t size = sizeof(peer);
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0)
+    return Status::Transport(std::string("cannot read the client's credentials: ") + std::strerror(errno));
+  const uid_t self = ::geteuid();
+  if (peer.uid != self && peer.uid != 0)
+    return Status::Conflict("refused: uid " + std::to_string(peer.uid) + " may not use this socket (uid " +
+                            std::to_string(self) + " and root only)");
+  return Status::Ok();
+}
+
 // True when something accepts connections at path.
 bool someone_listens(const std::string& path) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -36,7 +55,7 @@ bool someone_listens(const std::string& path) {
 struct Session : std::enable_shared_from_this<Session> {
   explicit Session(Local::socket s) : socket(std::move(s)) {}
   Local::socket socket;
-  asio::streambuf in;
+  asio::streambuf in{kMaxLine + 1};  // a line and its newline: no more is ever held
   std::deque<std::string> out;
   bool writing = false;
   bool closed = false;
@@ -88,7 +107,12 @@ struct LineServer::Impl : std::enable_shared_from_this<LineServer::Impl> {
     acceptor.async_accept([self](const asio::error_code& ec, Local::socket socket) {
       if (ec) return;  // closed
       auto session = std::make_shared<Session>(std::move(socket));
-      self->Read(session);
+      if (Status peer = CheckPeer(session->socket.native_handle()); !peer.ok()) {
+        session->Send(RefusalLine(peer.message()));
+        session->closed = true;  // the refusal still goes out; nothing is read
+      } else {
+        self->Read(session);
+      }
       self->Accept();
     });
   }
@@ -96,6 +120,11 @@ struct LineServer::Impl : std::enable_shared_from_this<LineServer::Impl> {
   void Read(const std::shared_ptr<Session>& session) {
     auto self = shared_from_this();
     asio::async_read_until(session->socket, session->in, '\n', [self, session](const asio::error_code& ec, std::size_t n) {
+      if (ec == asio::error::not_found) {  // the buffer is full and holds no newline
+        session->Send(RefusalLine("request longer than 1 MiB: connection closed"));
+        session->closed = true;
+        return;
+      }
       if (ec) {
         session->closed = true;
         return;
@@ -103,11 +132,6 @@ struct LineServer::Impl : std::enable_shared_from_this<LineServer::Impl> {
       std::string line(asio::buffers_begin(session->in.data()), asio::buffers_begin(session->in.data()) + n);
       session->in.consume(n);
       while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-      if (line.size() > kMaxLine) {
-        session->Send(R"({"result":"error","detail":"request longer than 1 MiB"})");
-        session->closed = true;
-        return;
-      }
       if (!line.empty()) {
         auto slot = std::make_shared<std::optional<std::string>>();
         session->pending.push_back(slot);

@@ -17,8 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "keel/model/json_writer.h"
-
-extern char** environ;
+#include "keel/model/log_text.h"
 
 namespace keel::ops {
 namespace {
@@ -30,7 +29,6 @@ std::string OneLine(const Alert& a, const std::string& account, std::int64_t hel
 }
 
 constexpr long kWebhookTimeoutMs = 5000;
-constexpr TimeMs kExecTimeoutMs = 10'000;
 
 size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
 
@@ -101,7 +99,7 @@ Status DeliverWebhook(const std::string& url, const std::string& body, const std
   return Status::Ok();
 }
 
-Status DeliverExec(const std::vector<std::string>& command, const std::string& stdin_text) {
+Status DeliverExec(const std::vector<std::string>& command, const std::string& stdin_text, TimeMs timeout_ms) {
   if (command.empty()) return Status::InvalidInput("exec: no command");
   // A command that does not read its stdin closes the pipe under our write: that must be a failed
   // write here, not SIGPIPE ending the daemon. Process-wide, once, before any pipe exists.
@@ -109,14 +107,34 @@ Status DeliverExec(const std::vector<std::string>& command, const std::string& s
   std::call_once(ignore_sigpipe, [] { signal(SIGPIPE, SIG_IGN); });
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Status::Transport(std::string("exec: pipe: ") + std::strerror(errno));
+  // The command is a pager or a script, not part of keel: it gets the alert on stdin and nothing
+  // of the daemon's. Not its environment (the API key may be there), not a descriptor past
+  // stderr (the control socket, the exchange connections, the store: libraries open some without
+  // CLOEXEC), and a process group of its own, so that a timeout ends whatever it started too.
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[0], STDIN_FILENO);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t no_signals, default_signals;
+  sigemptyset(&no_signals);
+  sigemptyset(&default_signals);
+  for (int sig : {SIGPIPE, SIGHUP, SIGINT, SIGTERM}) sigaddset(&default_signals, sig);
+  int setup = posix_spawn_file_actions_adddup2(&actions, pipe_fds[0], STDIN_FILENO);
+  if (setup == 0) setup = posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+  if (setup == 0) setup = posix_spawnattr_setpgroup(&attr, 0);
+  if (setup == 0) setup = posix_spawnattr_setsigmask(&attr, &no_signals);
+  if (setup == 0) setup = posix_spawnattr_setsigdefault(&attr, &default_signals);
+  if (setup == 0)
+    setup = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> argv;
   for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
+  char path_var[] = "PATH=/usr/bin:/bin";
+  char lang_var[] = "LANG=C";
+  char* envp[] = {path_var, lang_var, nullptr};
   pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int spawned = setup != 0 ? setup : posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   close(pipe_fds[0]);
   if (spawned != 0) {
@@ -131,14 +149,14 @@ Status DeliverExec(const std::vector<std::string>& command, const std::string& s
   }
   close(pipe_fds[1]);
   int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kExecTimeoutMs);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     const pid_t done = waitpid(pid, &status, WNOHANG);
     if (done == pid) break;
     if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
+      kill(-pid, SIGKILL);  // the group: the command and everything it started
       waitpid(pid, &status, 0);
-      return Status::Transport("exec: " + command[0] + " did not finish within " + std::to_string(kExecTimeoutMs / 1000) + " s");
+      return Status::Transport("exec: " + command[0] + " did not finish within " + std::to_string(timeout_ms) + " ms");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -174,7 +192,7 @@ void AlertDispatcher::Raise(const Alert& a) {
         return;
       }
       ++failed_;
-      spdlog::error("{}: alert {} not delivered: {}", sink.label, key, st.message());
+      spdlog::error("{}: alert {} not delivered: {}", sink.label, LogText(key), LogText(st.message()));
     });
   }
 }

@@ -13,6 +13,7 @@
 namespace keel::ops {
 
 Result<int> RunReconcile(ToolContext& ctx, const ReconcileOptions& o) {
+  KEEL_RETURN_IF_ERROR(CheckOptions(o));
   if (o.fix) KEEL_RETURN_IF_ERROR(ctx.RequireStore("fix the store"));
   auto read = ctx.exchange->AccountAndInstruments();  // one round trip for the whole picture
   if (!read.ok()) return read.status().WithContext("reading the account from the exchange");
@@ -126,8 +127,7 @@ Result<int> RunCancelGhosts(ToolContext& ctx, const CancelGhostsOptions& o) {
 }
 
 Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& o) {
-  if (o.symbol.empty()) return Status::InvalidInput("SYMBOL: expected the symbol to close, e.g. BTCUSDT");
-  KEEL_RETURN_IF_ERROR(ValidateSymbol(o.symbol).WithContext("SYMBOL"));
+  KEEL_RETURN_IF_ERROR(CheckOptions(o));
   KEEL_RETURN_IF_ERROR(ctx.Confirm(o.yes, "close the " + o.symbol + " position at market"));
   // The close needs no store: its side comes from the exchange and it is verified there. An account
   // keel never tracked is closed store-less, and nothing is created for it.

@@ -75,10 +75,7 @@ Result<std::vector<std::string>> UnprovenSymbols(Exchange& ex, const AccountRepo
 }  // namespace
 
 Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
-  if (o.protect && !o.stop_pct) return Status::InvalidInput("--protect needs --stop-pct P (the stop's distance in %)");
-  if (o.stop_pct && !o.protect) return Status::InvalidInput("--stop-pct is used with --protect only");
-  if (o.stop_pct) KEEL_RETURN_IF_ERROR(ValidateStopPct(*o.stop_pct));
-  for (const auto& symbol : o.symbols) KEEL_RETURN_IF_ERROR(ValidateSymbol(symbol).WithContext("--symbol"));
+  KEEL_RETURN_IF_ERROR(CheckOptions(o));
   if (o.close) KEEL_RETURN_IF_ERROR(ctx.RequireStore("close orphan positions"));
   // The instruments are needed to check --symbol and to place stops: read them with the account,
   // in the same round trip.

@@ -2,7 +2,9 @@
 
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <ostream>
+#include <type_traits>
 
 #include "keel/model/json_fields.h"
 #include "keel/model/json_writer.h"
@@ -41,11 +43,17 @@ std::vector<std::string> Split(const std::string& text) {
   return out;
 }
 
-// Reads one option into `out` (left as it is when absent).
+// Reads one option into `out` (left as it is when absent). A whole number must fit `out` as it
+// is: a value cut to fit would pass the bounds checks as some other number.
 template <typename T, typename U>
 Status Take(const Result<std::optional<T>>& r, U& out) {
   if (!r.ok()) return r.status();
-  if (*r) out = static_cast<U>(**r);
+  if (!*r) return Status::Ok();
+  if constexpr (std::is_integral_v<U> && !std::is_same_v<U, bool>) {
+    if (**r < std::numeric_limits<U>::min() || **r > std::numeric_limits<U>::max())
+      return Status::InvalidInput("options: " + std::to_string(**r) + " is out of range");
+  }
+  out = static_cast<U>(**r);
   return Status::Ok();
 }
 

@@ -1,6 +1,10 @@
 #pragma once
 // The one-writer-per-store lock: flock(LOCK_EX) on "<store>.lock", which also records the holder's
 // pid for the error a second writer sees. The OS drops the lock when the holder dies.
+//
+// The lock is named from the store's real file, its symlinks resolved as SQLite resolves them:
+// a link to the store and the store's own path are one store with one lock. The lock file itself
+// is never followed through a symlink, and nothing in it is replaced before the lock is held.
 
 #include <string>
 
@@ -17,6 +21,9 @@ class WriterLock {
   ~WriterLock();
 
  private:
+  // The store's file with every symlink resolved (the file need not exist yet: its directory
+  // must); the lock is this path with ".lock".
+  static Result<std::string> ResolvedStorePath(const std::string& store_path);
   explicit WriterLock(int fd) : fd_(fd) {}
   int fd_;
 };

@@ -3,6 +3,9 @@
 // answer one line back, in order. The socket file is created with mode 0600 (the daemon's user
 // only); a stale file left by a dead process is replaced, a live one is refused. Runs on an
 // EventLoop; handlers run on its thread and may answer later.
+// Whatever reaches the socket: a client whose uid (SO_PEERCRED) is neither this process's
+// effective uid nor root's, or one that sends more than 1 MiB without a newline, gets one error
+// line ({"result":"error","detail":…,"exit_code":2}) and its connection is closed.
 
 #include <functional>
 #include <memory>

@@ -3,7 +3,8 @@
 //   webhook  an HTTP POST of one JSON body: keel's own (format "json"), Slack's incoming-webhook
 //            body {"text":…} ("slack"), or Telegram's sendMessage body {"chat_id":…,"text":…}
 //            ("telegram");
-//   exec     a command run with the alert's JSON on its stdin (a pager, a script).
+//   exec     a command run with the alert's JSON on its stdin (a pager, a script), and nothing of
+//            the daemon's: no environment variable of its, no descriptor past stderr.
 // Each sink sends one alert key (kind + subject) at most once per min_interval_s, and at most
 // kMaxPerMinute alerts a minute in all; what it holds back is counted and named in the next one it
 // sends, never silently lost. Deliveries run on a thread of their own: a slow webhook never holds
@@ -47,7 +48,11 @@ class AlertThrottle {
 
 // One delivery, as the dispatcher performs it (on its thread). Ok, or why not.
 Status DeliverWebhook(const std::string& url, const std::string& body, const std::optional<std::string>& ca_path);
-Status DeliverExec(const std::vector<std::string>& command, const std::string& stdin_text);
+// The command runs with PATH=/usr/bin:/bin and LANG=C only, in a process group of its own, with
+// descriptors 0-2 alone; past timeout_ms the whole group is killed.
+constexpr TimeMs kExecTimeoutMs = 10'000;
+Status DeliverExec(const std::vector<std::string>& command, const std::string& stdin_text,
+                   TimeMs timeout_ms = kExecTimeoutMs);
 
 class AlertDispatcher final : public AlertSink {
  public:

@@ -47,4 +47,15 @@ struct ClosePositionOptions {
 };
 Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& options);
 
+// The options' bounds, checked by each Run* call before anything else: the same whether a tool's
+// command line set them or a request forwarded to the daemon did (ops/tool_forward.h). The
+// command lines' own checks name the same bounds.
+constexpr int kMaxVerifyAttempts = 100;
+constexpr TimeMs kMinVerifyIntervalMs = 100;
+constexpr TimeMs kMaxVerifyIntervalMs = 10'000;
+constexpr TimeMs kMaxGraceMs = 7 * 86'400'000LL;
+Status CheckOptions(const ScanOrphansOptions& options);
+Status CheckOptions(const ReconcileOptions& options);
+Status CheckOptions(const ClosePositionOptions& options);
+
 }  // namespace keel::ops
