@@ -139,7 +139,7 @@ TEST_CASE("deep JSON: the simulator answers keel's deep requests with its venue'
   auto envelope = bybit::ParseEnvelope(venue->HandleHttp(post).body);
   REQUIRE(envelope.ok());
   CHECK(envelope->ret_code == bybit::kParamError);
-  CHECK(envelope->ret_msg == Deeper("the body"));
+  CHECK(envelope->ret_msg == "params error: " + Deeper("the body"));
   // Binance's JSON lists inside a signed form.
   for (const std::string& params : {"batchOrders=" + kDeep, "symbol=TESTUSDT&orderIdList=" + kDeep}) {
     const std::string method = params.rfind("batchOrders", 0) == 0 ? "POST" : "DELETE";
