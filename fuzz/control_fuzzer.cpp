@@ -5,7 +5,8 @@
 // tool's JsonFields::Parse). Whatever arrives is answered or refused with a reason, never a crash
 // or a hang; a nested object's text parses again, to the same text.
 //
-// Corpus: fuzz/corpus-control (deep and huge lines among them).
+// Corpus: fuzz/corpus-control (deep and duplicate-key lines among them); scripts/fuzz first runs
+// fuzz/corpus-hostile (400 KB of nesting, a 1 MB line) once through it.
 // Short run (CI): scripts/fuzz 30        Long run: scripts/fuzz 3600
 #include <cstddef>
 #include <cstdint>

@@ -6,7 +6,8 @@
 // wrong: never a crash, a hang or an exception.
 //
 // Corpus: the documented payloads in tests/fixtures/binance and tests/fixtures/bybit (see their
-// SOURCES.md), and fuzz/corpus-decoder (deep nesting, numbers that overflow).
+// SOURCES.md), and fuzz/corpus-decoder (deep nesting, numbers that overflow); scripts/fuzz first
+// runs fuzz/corpus-hostile (400 KB of nesting, 1 MB texts) once through it.
 // Short run (CI):  scripts/fuzz 30        Long run: scripts/fuzz 3600
 #include <cstddef>
 #include <cstdint>

@@ -4,7 +4,8 @@
 // refusal (its id, symbol and action) is read without a crash; a good one survives its own round
 // trip: SignalJson(ParseSignal(x)) parses again to the same text (no field lost or invented).
 //
-// Corpus: fuzz/corpus-signal (deep and huge files among them).
+// Corpus: fuzz/corpus-signal (deep and duplicate-key signals among them); scripts/fuzz first runs
+// fuzz/corpus-hostile (400 KB of nesting, a 1 MB signal) once through it.
 // Short run (CI): scripts/fuzz 30        Long run: scripts/fuzz 3600
 #include <cstddef>
 #include <cstdint>
