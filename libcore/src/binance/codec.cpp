@@ -275,6 +275,24 @@ Result<std::vector<PositionReport>> ParsePositionRisk(std::string_view json, boo
   return out;
 }
 
+Result<TimeMs> ParseServerTime(std::string_view json) {
+  JsonDoc doc(json, "GET /fapi/v1/time");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  Fields f(doc.root(), "GET /fapi/v1/time");
+  const TimeMs server_ms = f.Int("serverTime");
+  if (!f.status().ok()) return Status::InvalidInput(f.status().message() + ": expected {\"serverTime\":<ms>}");
+  return server_ms;
+}
+
+Result<std::string> ParseListenKey(std::string_view json) {
+  JsonDoc doc(json, "POST /fapi/v1/listenKey");
+  KEEL_RETURN_IF_ERROR(doc.status());
+  Fields f(doc.root(), "POST /fapi/v1/listenKey");
+  const std::string_view key = f.Str("listenKey");
+  if (!f.status().ok()) return Status::InvalidInput(f.status().message() + ": expected {\"listenKey\":\"...\"}");
+  return std::string(key);
+}
+
 Result<bool> ParseDualSidePosition(std::string_view json) {
   JsonDoc doc(json, "positionSide/dual");
   KEEL_RETURN_IF_ERROR(doc.status());

@@ -1,6 +1,8 @@
 #include "keel/binance/errors.h"
 
-#include <rapidjson/document.h>
+#include <limits>
+
+#include "exchange/venue_json.h"
 
 namespace keel::binance {
 
@@ -8,14 +10,18 @@ Status ErrorFromResponse(const net::HttpResponse& response, const std::string& w
   int code = 0;
   bool venue_body = false;
   std::string message;
-  rapidjson::Document d;
-  d.Parse(response.body.c_str(), response.body.size());
-  if (!d.HasParseError() && d.IsObject() && d.HasMember("code") && d["code"].IsInt()) {
-    code = d["code"].GetInt();
-    venue_body = true;
-    if (d.HasMember("msg") && d["msg"].IsString()) message = d["msg"].GetString();
-  } else {
+  venue_json::JsonDoc doc(response.body, "error body");
+  if (doc.status().ok()) {
+    venue_json::Fields f(doc.root(), "error body");
+    const std::int64_t c = f.Int("code");
+    venue_body = f.status().ok() && c >= std::numeric_limits<int>::min() && c <= std::numeric_limits<int>::max();
+    if (venue_body) code = static_cast<int>(c);
+    if (const auto* msg = f.Find("msg"); venue_body && msg && msg->IsString())
+      message.assign(msg->GetString(), msg->GetStringLength());
+  }
+  if (!venue_body) {
     message = "HTTP " + std::to_string(response.status) + " without a Binance error body";
+    if (!doc.refused().ok()) message += " (" + doc.refused().message() + ")";
   }
   std::int64_t retry_after_ms = 0;
   const std::string retry = response.header("Retry-After");

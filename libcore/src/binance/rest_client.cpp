@@ -1,7 +1,6 @@
 #include "keel/binance/rest_client.h"
 
-#include <rapidjson/document.h>
-
+#include "keel/binance/codec.h"
 #include "keel/binance/errors.h"
 #include "keel/net/hmac.h"
 
@@ -145,11 +144,9 @@ Status RestClient::SyncTime() {
 }
 
 Status RestClient::ApplyServerTime(const std::string& body, TimeMs before, TimeMs after) {
-  rapidjson::Document d;
-  d.Parse(body.c_str(), body.size());
-  if (d.HasParseError() || !d.IsObject() || !d.HasMember("serverTime") || !d["serverTime"].IsInt64())
-    return Status::InvalidInput("GET /fapi/v1/time: expected {\"serverTime\":<ms>}");
-  offset_ms_ = d["serverTime"].GetInt64() - (before + after) / 2;
+  auto server_ms = ParseServerTime(body);
+  if (!server_ms.ok()) return server_ms.status();
+  offset_ms_ = *server_ms - (before + after) / 2;
   synced_ = true;
   return Status::Ok();
 }

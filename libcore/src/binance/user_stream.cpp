@@ -1,7 +1,6 @@
 #include "keel/binance/user_stream.h"
 
-#include <rapidjson/document.h>
-
+#include "keel/binance/codec.h"
 #include "keel/binance/errors.h"
 
 namespace keel::binance {
@@ -28,11 +27,7 @@ namespace {
 Result<std::string> RequestListenKey(RestClient& rest) {
   auto body = rest.WithKey("POST", "/fapi/v1/listenKey", net::Params());
   if (!body.ok()) return body.status().WithContext("creating a listen key");
-  rapidjson::Document d;
-  d.Parse(body->c_str());
-  if (d.HasParseError() || !d.IsObject() || !d.HasMember("listenKey") || !d["listenKey"].IsString())
-    return Status::InvalidInput("POST /fapi/v1/listenKey: expected {\"listenKey\":\"...\"}");
-  return std::string(d["listenKey"].GetString());
+  return ParseListenKey(*body);
 }
 
 Status ExtendListenKey(RestClient& rest, const std::string& key) {

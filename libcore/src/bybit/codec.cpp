@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <limits>
+
 #include "exchange/venue_json.h"
 #include "keel/net/query_string.h"
 
@@ -305,10 +307,13 @@ Result<Envelope> ParseEnvelope(std::string_view json) {
   if (!doc.status().ok()) return doc.status();
   Fields f(doc.root(), "answer");
   Envelope e;
-  e.ret_code = static_cast<int>(f.Int("retCode"));
+  const std::int64_t ret_code = f.Int("retCode");
   e.ret_msg = std::string(f.Str("retMsg", false));
   e.time = f.Int("time", false);
   if (!f.status().ok()) return f.status();
+  if (ret_code < std::numeric_limits<int>::min() || ret_code > std::numeric_limits<int>::max())
+    return Status::InvalidInput("answer field \"retCode\": " + std::to_string(ret_code) + " is not a Bybit code");
+  e.ret_code = static_cast<int>(ret_code);
   auto result = doc.root().FindMember("result");
   if (result != doc.root().MemberEnd()) e.result = TextOf(result->value);
   return e;

@@ -1,6 +1,8 @@
 #include "keel/bybit/errors.h"
 
-#include <rapidjson/document.h>
+#include <limits>
+
+#include "exchange/venue_json.h"
 
 namespace keel::bybit {
 
@@ -16,6 +18,28 @@ TimeMs RetryAfter(const net::HttpResponse& response, TimeMs now_ms) {
 
 std::string Coded(const std::string& what, const std::string& message, int code, int http) {
   return what + ": " + message + " [retCode=" + std::to_string(code) + " http=" + std::to_string(http) + "]";
+}
+
+// The retCode and retMsg of an answer, numbers read from their text. found is false when it has
+// no retCode (not Bybit's envelope); refused says why when the text was not even parsed.
+struct ErrorEnvelope {
+  bool found = false;
+  int ret_code = 0;
+  std::string ret_msg;
+  Status refused;
+};
+ErrorEnvelope ReadEnvelope(const std::string& body) {
+  ErrorEnvelope e;
+  venue_json::JsonDoc doc(body, "answer");
+  e.refused = doc.refused();
+  if (!doc.status().ok()) return e;
+  venue_json::Fields f(doc.root(), "answer");
+  const std::int64_t code = f.Int("retCode");
+  if (!f.status().ok() || code < std::numeric_limits<int>::min() || code > std::numeric_limits<int>::max()) return e;
+  e.found = true;
+  e.ret_code = static_cast<int>(code);
+  if (const auto* msg = f.Find("retMsg"); msg && msg->IsString()) e.ret_msg.assign(msg->GetString(), msg->GetStringLength());
+  return e;
 }
 
 }  // namespace
@@ -39,33 +63,30 @@ Status ErrorFromRetCode(int ret_code, const std::string& ret_msg, const net::Htt
 }
 
 Status ErrorFromResponse(const net::HttpResponse& response, const std::string& what, TimeMs now_ms) {
-  rapidjson::Document d;
-  d.Parse(response.body.c_str(), response.body.size());
-  const bool envelope = !d.HasParseError() && d.IsObject() && d.HasMember("retCode") && d["retCode"].IsInt();
+  const ErrorEnvelope envelope = ReadEnvelope(response.body);
+  const int code = envelope.ret_code;
   if (response.status == 429 || response.status == 403) {
     // 403: the IP limit ("access too frequent"), lifted after 10 minutes; 429: system protection.
     const TimeMs wait = response.status == 403 ? 600'000 : RetryAfter(response, now_ms);
-    const int code = envelope ? d["retCode"].GetInt() : 0;
     return Status::Exchange(Coded(what, "rate limited by the exchange (HTTP " + std::to_string(response.status) + ")",
                                   code, response.status),
                             code, response.status, wait);
   }
   if (response.status >= 500 || response.status == 408)
-    return Status::UnknownOutcome(Coded(what, "HTTP " + std::to_string(response.status), envelope ? d["retCode"].GetInt() : 0,
-                                        response.status) +
+    return Status::UnknownOutcome(Coded(what, "HTTP " + std::to_string(response.status), code, response.status) +
                                   ": execution status unknown");
-  if (response.status == 401 && !envelope) {
+  if (response.status == 401 && !envelope.found) {
     // Bybit's own refusal of the key or of missing auth headers (docs/v5/error.mdx, HTTP 401):
     // nothing was done.
     return Status::Exchange(Coded(what, "the API key was refused (HTTP 401)", 0, 401), 0, 401);
   }
-  if (!envelope) {
+  if (!envelope.found) {
     // Not Bybit's answer (a proxy's page, a cut body): whatever reached the exchange may have acted.
-    return Status::UnknownOutcome(what + ": HTTP " + std::to_string(response.status) +
-                                  " without Bybit's envelope: execution status unknown");
+    return Status::UnknownOutcome(what + ": HTTP " + std::to_string(response.status) + " without Bybit's envelope" +
+                                  (envelope.refused.ok() ? std::string() : " (" + envelope.refused.message() + ")") +
+                                  ": execution status unknown");
   }
-  std::string msg = d.HasMember("retMsg") && d["retMsg"].IsString() ? d["retMsg"].GetString() : "";
-  return ErrorFromRetCode(d["retCode"].GetInt(), msg, response, what, now_ms);
+  return ErrorFromRetCode(code, envelope.ret_msg, response, what, now_ms);
 }
 
 bool IsRateLimited(const Status& status) {

@@ -22,6 +22,7 @@
 #include "keel/chaos/ground_truth.h"
 #include "keel/chaos/operator_tools.h"
 #include "keel/model/json_fields.h"
+#include "keel/model/json_limits.h"
 #include "keel/engine/engine.h"
 #include "keel/net/http_transport.h"
 #include "keel/net/line_server.h"
@@ -52,6 +53,7 @@ std::size_t FileSize(const std::string& path) {
 
 // The requests keel made, from the simulator's counters (its own control calls left out).
 std::int64_t KeelRequests(const std::string& counters_json) {
+  if (!CheckJsonLimits(counters_json, "counters").ok()) return 0;
   rapidjson::Document doc;
   doc.Parse(counters_json.data(), counters_json.size());
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("requests") || !doc["requests"].IsObject()) return 0;
@@ -121,7 +123,7 @@ class ProcessWorld {
     for (int waited = 0; waited < 10'000; waited += 10) {
       rapidjson::Document doc;
       const std::string text = ReadFile(port_file);
-      doc.Parse(text.c_str());
+      if (CheckJsonLimits(text, port_file).ok()) doc.Parse(text.c_str());
       if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("rest_port") && doc.HasMember("ws_port") &&
           doc["rest_port"].IsInt() && doc["ws_port"].IsInt()) {
         rest_port_ = doc["rest_port"].GetInt();

@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 
+#include "keel/model/json_limits.h"
+
 namespace keel::chaos {
 
 namespace {
@@ -54,6 +56,7 @@ bool TruthOrder::open() const {
 }
 
 Result<GroundTruth> ParseGroundTruth(std::string_view json) {
+  KEEL_RETURN_IF_ERROR(CheckJsonLimits(json, "ground truth"));
   rapidjson::Document doc;
   doc.Parse(json.data(), json.size());
   if (doc.HasParseError() || !doc.IsObject()) return Status::InvalidInput("ground truth: not one JSON object");

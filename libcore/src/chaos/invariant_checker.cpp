@@ -6,6 +6,7 @@
 #include <limits>
 #include <set>
 
+#include "keel/model/json_limits.h"
 #include "keel/model/order_state.h"
 #include "keel/model/side.h"
 
@@ -359,7 +360,7 @@ Result<std::vector<Claim>> ClaimsInJournal(StateStore& store) {
   std::vector<Claim> out;
   std::map<std::string, std::string> state_of;  // signal id -> its last state: a claim is a change
   for (const auto& e : *journal) {
-    if (e.entity != "signal") continue;
+    if (e.entity != "signal" || !CheckJsonLimits(e.payload, "journal payload").ok()) continue;
     rapidjson::Document d;
     d.Parse(e.payload.c_str(), e.payload.size());
     if (d.HasParseError() || !d.IsObject()) continue;

@@ -1,15 +1,19 @@
 #pragma once
-// Reading an exchange's JSON fast and strictly, for the venue codecs (Binance, Bybit): a document
-// parsed in place with numbers kept as their digits, and a reader of one object's fields that
+// Reading an exchange's JSON fast and strictly, for the venue codecs (Binance, Bybit) and every
+// other answer of an exchange: a document parsed in place with numbers kept as their digits (text
+// nested deeper than kMaxJsonDepth is refused unparsed), and a reader of one object's fields that
 // remembers the first problem and names the field (a missing side is an error, never a default).
-// Private to libcore.
+// Keys are not checked for duplicates: exchanges do not send them, nothing reads their JSON before
+// keel, and refusing would drop an event for nothing (docs/architecture.md). Private to libcore.
 #include <rapidjson/document.h>
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
 
 #include "keel/model/decimal.h"
+#include "keel/model/json_limits.h"
 #include "keel/model/status.h"
 
 namespace keel::venue_json {
@@ -26,7 +30,9 @@ class JsonDoc {
       : pool_(buffer_, sizeof(buffer_)),
         stack_pool_(stack_buffer_, sizeof(stack_buffer_)),
         doc_(&pool_, sizeof(stack_buffer_) / 2, &stack_pool_),
+        limits_(CheckJsonLimits(json, what)),
         what_(what) {
+    if (!limits_.ok()) return;
     // In-place parsing writes into the text: parse a copy, on the stack when it is event-sized.
     char* text = small_text_;
     if (json.size() >= sizeof(small_text_)) {
@@ -41,9 +47,12 @@ class JsonDoc {
   JsonDoc(const JsonDoc&) = delete;
   JsonDoc& operator=(const JsonDoc&) = delete;
   Status status() const {
+    if (!limits_.ok()) return limits_;
     return doc_.HasParseError() ? Status::InvalidInput(std::string(what_) + ": not valid JSON") : Status::Ok();
   }
   const Value& root() const { return doc_; }
+  // Not OK when the text was refused before parsing (CheckJsonLimits).
+  const Status& refused() const { return limits_; }
 
  private:
   using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
@@ -55,6 +64,7 @@ class JsonDoc {
   rapidjson::MemoryPoolAllocator<> pool_;
   rapidjson::MemoryPoolAllocator<> stack_pool_;
   Document doc_;
+  Status limits_;  // not OK: the text was refused unparsed, and root() is null
   const char* what_;
 };
 
@@ -120,14 +130,18 @@ class Fields {
   std::int64_t Int(const char* key, std::size_t length, bool required) {
     const std::string_view s = Str(key, length, required);
     if (s.empty()) return 0;
-    std::size_t i = s[0] == '-' ? 1 : 0;
-    if (i == s.size() || s.size() > 19) return Fail(key, "expected an integer"), 0;
-    std::int64_t v = 0;
+    const bool negative = s[0] == '-';
+    std::size_t i = negative ? 1 : 0;
+    if (i == s.size() || s.size() - i > 19) return Fail(key, "expected an integer"), 0;
+    // Nineteen digits fit in 64 unsigned bits, not always in 63: the range is checked after.
+    std::uint64_t v = 0;
     for (; i < s.size(); ++i) {
       if (s[i] < '0' || s[i] > '9') return Fail(key, "expected an integer"), 0;
-      v = v * 10 + (s[i] - '0');
+      v = v * 10 + static_cast<std::uint64_t>(s[i] - '0');
     }
-    return s[0] == '-' ? -v : v;
+    const std::uint64_t max = (std::uint64_t{1} << 63) - (negative ? 0 : 1);
+    if (v > max) return Fail(key, "expected an integer of at most 64 bits"), 0;
+    return negative ? static_cast<std::int64_t>(0 - v) : static_cast<std::int64_t>(v);
   }
   bool Bool(const char* key, bool required = true) {
     const Value* f = Find(key);

@@ -5,7 +5,11 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <charconv>
+#include <vector>
+
+#include "keel/model/json_limits.h"
 
 namespace keel {
 
@@ -30,12 +34,62 @@ std::string Describe(const rapidjson::Value& v) {
   return "a value of another type";
 }
 
+// One step of a path into a document: a key, or an index into an array.
+struct Step {
+  std::string_view key;
+  rapidjson::SizeType index = 0;
+  bool in_array = false;
+};
+
+// "stop_loss.pct", "options.legs[1].side"; cut short like Describe, whatever the keys' length.
+std::string PathText(const std::vector<Step>& steps) {
+  std::string out;
+  for (const auto& step : steps) {
+    if (step.in_array) out += "[" + std::to_string(step.index) + "]";
+    else out += (out.empty() ? "" : ".") + std::string(step.key);
+  }
+  if (out.size() > 80) out = out.substr(0, 80) + "…";
+  return out;
+}
+
+// Whether some object inside v has a key twice; steps then lead to that key. Only objects and
+// arrays are entered and a path is spelt only when found: the cost stays O(n log n) for any text.
+// The recursion is bounded: the text passed CheckJsonLimits.
+bool HasDuplicateKey(const rapidjson::Value& v, std::vector<Step>& steps) {
+  const auto nested = [](const rapidjson::Value& x) { return x.IsObject() || x.IsArray(); };
+  if (v.IsObject()) {
+    std::vector<std::string_view> names;
+    names.reserve(v.MemberCount());
+    for (const auto& m : v.GetObject()) names.emplace_back(m.name.GetString(), m.name.GetStringLength());
+    std::sort(names.begin(), names.end());
+    if (auto twice = std::adjacent_find(names.begin(), names.end()); twice != names.end()) {
+      steps.push_back({*twice});
+      return true;
+    }
+    for (const auto& m : v.GetObject()) {
+      if (!nested(m.value)) continue;
+      steps.push_back({std::string_view(m.name.GetString(), m.name.GetStringLength())});
+      if (HasDuplicateKey(m.value, steps)) return true;
+      steps.pop_back();
+    }
+  } else if (v.IsArray()) {
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      if (!nested(v[i])) continue;
+      steps.push_back({std::string_view(), i, true});
+      if (HasDuplicateKey(v[i], steps)) return true;
+      steps.pop_back();
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 JsonFields::JsonFields(std::shared_ptr<Doc> doc, const void* value, std::string path)
     : doc_(std::move(doc)), value_(value), path_(std::move(path)) {}
 
 Result<JsonFields> JsonFields::Parse(std::string_view json, const std::string& what) {
+  KEEL_RETURN_IF_ERROR(CheckJsonLimits(json, what));
   auto doc = std::make_shared<Doc>();
   // Numbers stay text: "0.1" must be 0.1, not the nearest double.
   doc->d.Parse<rapidjson::kParseNumbersAsStringsFlag>(json.data(), json.size());
@@ -44,6 +98,10 @@ Result<JsonFields> JsonFields::Parse(std::string_view json, const std::string& w
                                 " at offset " + std::to_string(doc->d.GetErrorOffset()) + ")");
   }
   if (!doc->d.IsObject()) return Status::InvalidInput(what + ": expected one JSON object");
+  // "side":"LONG","side":"SHORT": RapidJSON would read LONG, a Python filter before keel SHORT.
+  if (std::vector<Step> steps; HasDuplicateKey(doc->d, steps))
+    return Status::InvalidInput(what + ": duplicate key \"" + PathText(steps) +
+                                "\": a key may appear once, since JSON readers differ on which one counts");
   const void* root = &doc->d;
   return JsonFields(std::move(doc), root, "");
 }

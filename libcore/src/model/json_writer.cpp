@@ -5,6 +5,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "keel/model/json_limits.h"
+
 namespace keel {
 
 struct JsonWriter::Impl {
@@ -58,6 +60,7 @@ JsonWriter& JsonWriter::Raw(std::string_view json) {
 std::string JsonWriter::str() const { return std::string(impl_->buffer.GetString(), impl_->buffer.GetSize()); }
 
 bool is_valid_json(std::string_view text) {
+  if (!CheckJsonLimits(text, "").ok()) return false;
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
   return !doc.HasParseError();

@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "keel/model/json_limits.h"
 #include "keel/ops/table.h"
 
 namespace keel::ops {
@@ -26,6 +27,7 @@ const rapidjson::Value* Array(const rapidjson::Value& object, const char* key) {
 }  // namespace
 
 Result<std::string> StatusText(const std::string& json) {
+  KEEL_RETURN_IF_ERROR(CheckJsonLimits(json, "status answer"));
   rapidjson::Document d;
   d.Parse(json.c_str(), json.size());
   if (d.HasParseError() || !d.IsObject() || Text(d, "result") != "status")

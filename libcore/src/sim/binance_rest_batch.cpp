@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include "binance_rest_call.h"
+#include "keel/model/json_limits.h"
 #include "keel/sim/binance_json.h"
 
 namespace keel::sim::rest {
@@ -16,6 +17,7 @@ Status invalid_list(const char* name) {
 Result<std::vector<net::Params>> batch_items(Call& c, std::size_t max) {
   auto raw = c.Req("batchOrders");
   if (!raw.ok()) return raw.status();
+  if (!CheckJsonLimits(*raw, "batchOrders").ok()) return invalid_list("batchOrders");
   rapidjson::Document d;
   d.Parse(raw->c_str(), raw->size());
   if (d.HasParseError() || !d.IsArray() || d.Empty() || d.Size() > max) return invalid_list("batchOrders");
@@ -90,8 +92,9 @@ Body delete_batch_orders(Call& c) {
   if (!ids && !cids) return c.Req("orderIdList").status();
   rapidjson::Document d;
   const std::string& raw = ids ? *ids : *cids;
-  d.Parse(raw.c_str(), raw.size());
   const char* name = ids ? "orderIdList" : "origClientOrderIdList";
+  if (!CheckJsonLimits(raw, name).ok()) return invalid_list(name);
+  d.Parse(raw.c_str(), raw.size());
   if (d.HasParseError() || !d.IsArray() || d.Empty() || d.Size() > 10) return invalid_list(name);
   std::vector<OrderRef> refs;
   for (const auto& v : d.GetArray()) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "keel/model/json_limits.h"
 #include "keel/model/json_writer.h"
 #include "keel/net/query_string.h"
 #include "keel/sim/binance_json.h"
@@ -105,6 +106,7 @@ Result<StreamSession> StreamSession::Open(const std::string& target, const SimEx
 }
 
 std::optional<std::string> StreamSession::OnText(const std::string& text) {
+  if (!CheckJsonLimits(text, "request").ok()) return error_reply("Invalid JSON", "null");
   rapidjson::Document d;
   d.Parse(text.c_str(), text.size());
   if (d.HasParseError() || !d.IsObject()) return error_reply("Invalid JSON", "null");

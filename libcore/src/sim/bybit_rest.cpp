@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "keel/model/json_limits.h"
 #include "keel/model/json_writer.h"
 #include "keel/net/hmac.h"
 #include "keel/net/query_string.h"
@@ -81,6 +82,7 @@ const SimInstrument& inst(Call& c, const std::string& symbol) { return c.ex.Find
 Result<Params> BodyParams(const std::string& body) {
   Params out;
   if (body.empty()) return out;
+  if (auto limits = CheckJsonLimits(body, "the body"); !limits.ok()) return params_error(limits.message());
   rapidjson::Document d;
   d.Parse<rapidjson::kParseNumbersAsStringsFlag>(body.c_str(), body.size());
   if (d.HasParseError() || !d.IsObject()) return params_error("the body is not a JSON object");

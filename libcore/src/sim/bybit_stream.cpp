@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include "keel/model/json_limits.h"
 #include "keel/model/json_writer.h"
 #include "keel/net/hmac.h"
 #include "keel/net/query_string.h"
@@ -85,6 +86,8 @@ std::string BybitStreamSession::Push(const std::string& topic, TimeMs creation_t
 
 std::vector<std::string> BybitStreamSession::OnText(const std::string& text, const SimExchange& exchange) {
   const TimeMs now = exchange.now();
+  if (auto limits = CheckJsonLimits(text, "Invalid request"); !limits.ok())
+    return {Reply(false, limits.message(), "", conn_id_, std::nullopt)};
   rapidjson::Document d;
   d.Parse(text.c_str(), text.size());
   if (d.HasParseError() || !d.IsObject() || !d.HasMember("op") || !d["op"].IsString())

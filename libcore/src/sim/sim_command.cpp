@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 
+#include "keel/model/json_limits.h"
+
 namespace keel::sim {
 
 std::optional<std::string> SimCommand::Get(const std::string& key) const {
@@ -28,6 +30,7 @@ Result<std::int64_t> SimCommand::Int(const std::string& key, std::int64_t fallba
 }
 
 Result<SimCommand> ParseSimCommandJson(const std::string& json) {
+  KEEL_RETURN_IF_ERROR(CheckJsonLimits(json, "a command"));
   rapidjson::Document d;
   d.Parse(json.c_str(), json.size());
   if (d.HasParseError() || !d.IsObject()) return Status::InvalidInput("a command is one JSON object");

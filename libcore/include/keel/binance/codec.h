@@ -68,6 +68,10 @@ Result<std::optional<TimeMs>> ParseNewestUserTradeTime(std::string_view json);
 Result<Decimal> ParseMaxNotionalValue(std::string_view json);
 // /fapi/v1/income?incomeType=COMMISSION: the newest "time" by symbol.
 Result<std::map<std::string, TimeMs>> ParseNewestCommissionTimes(std::string_view json);
+// GET /fapi/v1/time: {"serverTime":<ms>}.
+Result<TimeMs> ParseServerTime(std::string_view json);
+// POST /fapi/v1/listenKey: {"listenKey":"..."}.
+Result<std::string> ParseListenKey(std::string_view json);
 
 // ---- user-data stream ----
 // ORDER_TRADE_UPDATE and ALGO_UPDATE become OrderEvents, ACCOUNT_UPDATE a PositionEvent (the

@@ -18,7 +18,9 @@ namespace keel {
 
 class JsonFields {
  public:
-  // kInvalidInput when the text is not one JSON object. what names it in messages ("signal").
+  // kInvalidInput when the text is not one JSON object, nests deeper than kMaxJsonDepth, or has a
+  // key twice in one object (naming it: "signal: duplicate key \"stop_loss.pct\": ..."). what names
+  // the text in messages ("signal").
   static Result<JsonFields> Parse(std::string_view json, const std::string& what);
 
   // Each: nullopt when absent (or null); kInvalidInput naming the field when of the wrong type.

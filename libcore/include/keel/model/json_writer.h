@@ -47,7 +47,7 @@ class JsonWriter {
   std::unique_ptr<Impl> impl_;
 };
 
-// True when text is one well-formed JSON value.
+// True when text is one well-formed JSON value within CheckJsonLimits (keel/model/json_limits.h).
 bool is_valid_json(std::string_view text);
 
 }  // namespace keel
