@@ -44,3 +44,24 @@ TEST_CASE("keel-traderd --check refuses plain http:// and ws:// to a real exchan
     CHECK(ok.out.rfind("config OK: account live", 0) == 0);
   }
 }
+
+TEST_CASE("keel-traderd --check loads exchange.ca_path as a connection would: a missing or empty one exits 2") {
+  TempDir dir;
+  const std::map<std::string, std::string> env{{"K", "key"}, {"S", "secret"}};
+  std::ofstream(dir.file("empty.pem")) << "not a certificate\n";
+  for (const std::string& ca : {dir.file("none.pem"), dir.file("empty.pem")}) {
+    std::ofstream(dir.file("ca.toml")) << Config("https://api.bybit.com", "wss://stream.bybit.com",
+                                                 "ca_path = \"" + ca + "\"\n");
+    auto refused = run({bin("keel-traderd"), "--config", dir.file("ca.toml"), "--check"}, env);
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.out.empty());
+    CHECK(refused.err == "keel-traderd: exchange.ca_path " + ca +
+                             (ca == dir.file("none.pem") ? " cannot be read: No such file or directory\n"
+                                                         : " holds no PEM certificate\n"));
+  }
+  // A directory (as /etc/ssl/certs) is what OpenSSL looks certificates up in: accepted.
+  std::ofstream(dir.file("dir.toml")) << Config("https://api.bybit.com", "wss://stream.bybit.com",
+                                                "ca_path = \"" + dir.path() + "\"\n");
+  auto ok = run({bin("keel-traderd"), "--config", dir.file("dir.toml"), "--check"}, env);
+  CHECK_MESSAGE(ok.exit_code == 0, ok.err);
+}

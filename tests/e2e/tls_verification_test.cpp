@@ -8,6 +8,7 @@
 #include "keel/net/event_loop.h"
 #include "keel/net/http_transport.h"
 #include "keel/net/ws_client.h"
+#include "keel/ops/alert_sinks.h"
 #include "temp_dir.h"
 #include "test_tls.h"
 
@@ -144,4 +145,26 @@ TEST_CASE("https://: the REST transport refuses a certificate for another name a
   }
   CHECK(net::CurlTransport::Create("https://127.0.0.1:1", pki.dir.file("none.pem")).status().message() ==
         "ca_path " + pki.dir.file("none.pem") + " cannot be read: No such file or directory");
+}
+
+TEST_CASE("https:// webhooks: ca_path as a bundle or a hashed directory; a certificate for another name is refused") {
+  Pki pki;
+  const std::string body = R"({"kind":"test"})";
+  {
+    TlsTestServer evil(pki.wrong);
+    const Status refused = ops::DeliverWebhook(Url("https", "127.0.0.1", evil, "/hook"), body, pki.ca.ca_path());
+    CHECK(refused.IsTransport());
+    CHECK(refused.message() == "webhook: SSL peer certificate or SSH remote key was not OK");
+    REQUIRE(evil.WaitForEnded(1, 15'000));
+    CHECK(evil.requests().empty());
+  }
+  // A directory used to be handed to CURLOPT_CAINFO, which reads one file: every delivery failed.
+  for (const std::string& ca : {pki.ca.ca_path(), pki.ca.HashedDirectory(pki.dir.file("certs"))}) {
+    TlsTestServer good(pki.right);
+    const Status delivered = ops::DeliverWebhook(Url("https", "127.0.0.1", good, "/hook"), body, ca);
+    CHECK_MESSAGE(delivered.ok(), ca, ": ", delivered.message());
+    CHECK(good.requests() == std::vector<std::string>{"POST /hook HTTP/1.1"});
+  }
+  CHECK(ops::DeliverWebhook("https://127.0.0.1:1/hook", body, pki.dir.file("none.pem")).message() ==
+        "webhook: ca_path " + pki.dir.file("none.pem") + " cannot be read: No such file or directory");
 }

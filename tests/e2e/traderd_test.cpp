@@ -99,7 +99,15 @@ TEST_CASE("keel-traderd --check: the example config is read whole; missing crede
   auto ok = test::run({Bin("keel-traderd"), "--config", dir.file("t.toml"), "--check"}, {{"K", "key"}, {"S", "secret"}});
   CHECK(ok.exit_code == 0);
   CHECK(ok.out == "config OK: account main, store /var/lib/keel/main/main.db, control socket /run/keel/main/control.sock, "
-                  "spool /var/lib/keel/main/spool, metrics 127.0.0.1:9464, 2 alert sink(s)\n");
+                  "spool /var/lib/keel/main/spool, metrics 127.0.0.1:9464, 2 alert sink(s)\n"
+                  "risk limits: notional 5000, 40 open orders, 30 signals/min, own limits for BTCUSDT\n");
+  // The quick start's config ships conservative limits too.
+  const std::string demo = std::string(KEEL_SOURCE_DIR) + "/examples/demo.toml";
+  auto demo_check = test::run({Bin("keel-traderd"), "--config", demo, "--check"},
+                              {{"KEEL_API_KEY", "key"}, {"KEEL_API_SECRET", "secret"}});
+  INFO(demo_check.err);
+  CHECK(demo_check.exit_code == 0);
+  CHECK(demo_check.out.find("\nrisk limits: notional 1000, 20 open orders, 10 signals/min\n") != std::string::npos);
 }
 
 TEST_CASE("scenario 9: a keel tool run while keel-traderd holds the account is forwarded to it: no lock error, no race") {

@@ -155,15 +155,16 @@ TEST_CASE("deep JSON: the tools' parses refuse it too") {
   CHECK(chaos::ParseGroundTruth(kDeep).status().message() == Deeper("ground truth"));
 }
 
-TEST_CASE("deep TOML: toml++ refuses arrays and inline tables nested deeper than 256 on its own") {
+TEST_CASE("deep TOML: arrays and inline tables nested deeper than 32 are refused before toml++ sees them") {
   const std::string arrays = "x = " + std::string(400'000, '[') + "\n";
   auto account = ParseAccountConfig(arrays, "demo.toml", "/tmp");
   REQUIRE(!account.ok());
-  CHECK(Has(account.status().message(), "exceeded maximum nested value depth of 256"));
+  CHECK(account.status().message() == "demo.toml:1: brackets nested more than 32 deep");
   std::string tables = "x = ";
   for (int i = 0; i < 100'000; ++i) tables += "{a=";
-  CHECK(Has(ParseAccountConfig(tables + "\n", "demo.toml", "/tmp").status().message(), "exceeded maximum nested value depth"));
+  CHECK(ParseAccountConfig(tables + "\n", "demo.toml", "/tmp").status().message() ==
+        "demo.toml:1: brackets nested more than 32 deep");
   auto sim_config = sim::ParseSimConfig(arrays, "sim.toml", "/tmp");
   REQUIRE(!sim_config.ok());
-  CHECK(Has(sim_config.status().message(), "exceeded maximum nested value depth of 256"));
+  CHECK(sim_config.status().message() == "sim.toml:1: brackets nested more than 32 deep");
 }

@@ -128,3 +128,21 @@ TEST_CASE("risk limits: the refusal names the limit as the config spells it") {
   // A minute later the window has moved on.
   CHECK(CheckRiskLimits(limits, exposure, rate, RiskRequest{"ETHUSDT", D("10"), 2}, t + 60'003).ok());
 }
+
+TEST_CASE("risk limits: --check describes them, and says when nothing but the exchange bounds a signal") {
+  RiskLimits none;
+  CHECK(DescribeRiskLimits(none) ==
+        "no account-wide max_position_notional: a signal is bounded only by the exchange's largest order");
+  RiskLimits limits;
+  limits.account.max_position_notional = D("1000");
+  limits.account.max_open_orders = 20;
+  limits.account.max_signals_per_minute = 10;
+  limits.symbols["BTCUSDT"].max_position_notional = D("500");
+  limits.symbols["ETHUSDT"].max_open_orders = 4;
+  CHECK(DescribeRiskLimits(limits) == "notional 1000, 20 open orders, 10 signals/min, own limits for BTCUSDT ETHUSDT");
+  RiskLimits per_symbol_only;
+  per_symbol_only.symbols["BTCUSDT"].max_position_notional = D("500");
+  CHECK(DescribeRiskLimits(per_symbol_only) ==
+        "own limits for BTCUSDT, no account-wide max_position_notional: a signal is bounded only by the exchange's "
+        "largest order");
+}

@@ -73,7 +73,7 @@ void MarketDataStream::Connect(Channel& c) {
   callbacks.on_text = [this, &c](const std::string& text) {
     auto event = ParseMarketDataEvent(text);
     if (!event.ok()) {
-      if (handler_.on_state) handler_.on_state(c.path + ": undecodable event: " + event.status().message());
+      if (handler_.on_refused) handler_.on_refused(c.path + ": " + event.status().message());
       return;
     }
     if (auto* b = std::get_if<BookTickerEvent>(&*event); b && handler_.on_book_ticker) handler_.on_book_ticker(*b);

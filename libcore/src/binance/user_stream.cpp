@@ -98,7 +98,9 @@ void UserDataStream::OnText(const std::string& text) {
   if (!event.ok()) {
     // Something happened that keel cannot read: what it changed is read by REST instead, so that
     // nothing is silently lost. If that fails too, reconnecting takes a snapshot anyway.
-    State("undecodable user-data event (" + event.status().message() + "): reading the account by REST");
+    if (handler_.on_refused) {
+      handler_.on_refused(event.status().message() + ": reading the account by REST");
+    }
     TakeSnapshot("snapshot after an undecodable event failed");
     return;
   }

@@ -67,7 +67,9 @@ void PrivateStream::Ping() {
 void PrivateStream::OnText(const std::string& text) {
   auto message = ParsePrivateMessage(text);
   if (!message.ok()) {
-    State("undecodable private stream message (" + message.status().message() + "): reading the account by REST");
+    if (handler_.on_refused) {
+      handler_.on_refused(message.status().message() + ": reading the account by REST");
+    }
     link_.TakeSnapshot(exchange_, "snapshot after an undecodable message failed", handler_.on_snapshot);
     return;
   }

@@ -120,7 +120,7 @@ void PublicStream::OnOpen() {
 void PublicStream::OnText(const std::string& text) {
   auto u = ParsePublicMessage(text);
   if (!u.ok()) {
-    link_.State("public stream: " + u.status().message());
+    if (handler_.on_refused) handler_.on_refused(u.status().message());
     return;
   }
   if (u->control) return;

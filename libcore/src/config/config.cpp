@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config_validator.h"
+#include "keel/config/toml_limits.h"
 #include "plain_url.h"
 
 namespace keel {
@@ -58,6 +59,7 @@ const char* to_string(ExchangeKind kind) {
 
 Result<AccountConfig> ParseAccountConfig(std::string_view toml_text, const std::string& source,
                                          const std::string& base_dir) {
+  KEEL_RETURN_IF_ERROR(CheckTomlLimits(toml_text, source));
   toml::table root;
   try {
     root = toml::parse(toml_text, source);

@@ -102,6 +102,8 @@ void DaemonMetrics::Update(const DaemonSample& s) {
   m.Bring(m.Plain("keel_orphans_total", "Positions and orders found on the exchange that keel does not track"), e.orphans);
   m.Bring(m.Plain("keel_reconcile_mismatches_total", "Store and exchange disagreements found"), e.mismatches);
   m.Bring(m.Plain("keel_stream_reconnects_total", "Times the user-data stream went down"), e.stream_drops);
+  m.Bring(m.Plain("keel_stream_frames_refused_total", "Stream frames keel could not read (too deep, malformed, unknown)"),
+          e.stream_frames_refused);
   m.Bring(m.Plain("keel_rest_jobs_total", "REST jobs handed to the workers"), e.rest_jobs);
   m.Bring(m.Plain("keel_unprotected_seconds_total", "Seconds positions spent without covering protection past the grace period"),
           e.unprotected_ms / 1000);

@@ -21,6 +21,7 @@
 #include "keel/model/log_text.h"
 #include "keel/net/worker_threads.h"
 #include "keel/net/line_server.h"
+#include "keel/net/tls_ca.h"
 #include "keel/ops/alert_sinks.h"
 #include "keel/ops/daemon_metrics.h"
 #include "keel/ops/systemd_notify.h"
@@ -160,13 +161,18 @@ int RunTraderd(const TraderdOptions& options) {
       auto secret = LoadSecret(*source);
       if (!secret.ok()) problems += "keel-traderd: " + secret.status().message() + "\n";
     }
+    if (c.ca_path) {
+      auto ca = net::CheckCaPath(*c.ca_path);
+      if (!ca.ok()) problems += "keel-traderd: exchange." + ca.status().message() + "\n";
+    }
     if (!problems.empty()) {
       std::cerr << problems;
       return kExitUsage;
     }
     std::cout << "config OK: account " << c.account_name << ", store " << c.store_path << ", control socket "
               << d.control_socket << ", spool " << d.spool_dir.value_or("none") << ", metrics "
-              << d.metrics_listen.value_or("off") << ", " << d.alerts.size() << " alert sink(s)\n";
+              << d.metrics_listen.value_or("off") << ", " << d.alerts.size() << " alert sink(s)\n"
+              << "risk limits: " << DescribeRiskLimits(d.risk) << "\n";
     return 0;
   }
   auto store = SqliteStore::OpenWriter(c.store_path);
@@ -257,6 +263,7 @@ int RunTraderd(const TraderdOptions& options) {
   };
   user_handler.on_snapshot = [&engine](const AccountReport& a) { engine.OnSnapshot(a); };
   user_handler.on_state = [&engine](const std::string& s) { engine.OnStreamState(s == "live", s); };
+  user_handler.on_refused = [&engine](const std::string& s) { engine.OnStreamFrameRefused("private", s); };
   binance::UserStreamOptions uso;
   uso.ws_url = c.ws_url;
   uso.ca_path = c.ca_path;
@@ -315,6 +322,7 @@ int RunTraderd(const TraderdOptions& options) {
       bh.on_position = [&engine](const PositionEvent& p) { engine.OnPositionEvent(p); };
       bh.on_snapshot = user_handler.on_snapshot;
       bh.on_state = user_handler.on_state;
+      bh.on_refused = user_handler.on_refused;
       bybit::RestClient* rest = &bybit_stream_exchange->client();
       bybit_private = std::make_unique<bybit::PrivateStream>(
           loop, *stream_exchange, clock, [rest] { return rest->time_offset_ms(); }, credentials->api_secret, bso, bh);
@@ -343,7 +351,8 @@ int RunTraderd(const TraderdOptions& options) {
         bybit::PublicStreamHandler ph;
         ph.on_book = [&engine](const std::string& s, Decimal bid, Decimal ask) { engine.OnBookTicker(s, bid, ask); };
         ph.on_mark = [&engine](const std::string& s, Decimal mark) { engine.OnMarkPrice(s, mark); };
-        ph.on_state = [](const std::string& line) { spdlog::info("bybit public stream: {}", LogText(line)); };
+        ph.on_state = [](const std::string& line) { spdlog::info("market stream: {}", LogText(line)); };
+        ph.on_refused = [&engine](const std::string& s) { engine.OnStreamFrameRefused("market", s); };
         bybit_public = std::make_unique<bybit::PublicStream>(loop, pso, ph);
         Status ps = bybit_public->Start();
         if (!ps.ok()) spdlog::error("market streams not started: {}", LogText(ps.message()));
@@ -356,11 +365,14 @@ int RunTraderd(const TraderdOptions& options) {
         binance::MarketStreamHandler mh;
         mh.on_book_ticker = [&engine](const binance::BookTickerEvent& b) { engine.OnBookTicker(b.symbol, b.bid, b.ask); };
         mh.on_mark_price = [&engine](const binance::MarkPriceEvent& m) { engine.OnMarkPrice(m.symbol, m.mark_price); };
+        mh.on_state = [](const std::string& line) { spdlog::info("market stream: {}", LogText(line)); };
+        mh.on_refused = [&engine](const std::string& s) { engine.OnStreamFrameRefused("market", s); };
         market_stream = std::make_unique<binance::MarketDataStream>(loop, mso, mh);
         Status ms = market_stream->Start();
         if (!ms.ok()) spdlog::error("market streams not started: {}", LogText(ms.message()));
       }
       spdlog::info("keel-traderd ready account={} control_socket={}", settings.account, settings.daemon.control_socket);
+      spdlog::info("risk limits: {}", DescribeRiskLimits(settings.daemon.risk));
       ops::NotifyReady("taking signals, account " + settings.account);
       std::cout << "keel-traderd: ready, account " << settings.account << ", control socket "
                 << settings.daemon.control_socket << std::endl;

@@ -440,6 +440,11 @@ void Engine::OnStreamState(bool live, const std::string& detail) {
   Log("stream down: " + detail);
 }
 
+void Engine::OnStreamFrameRefused(const std::string& stream, const std::string& detail) {
+  ++counters_.stream_frames_refused;
+  LogWarning(stream + " stream: refused a frame: " + detail);
+}
+
 void Engine::OnBookTicker(const std::string& symbol, Decimal bid, Decimal ask) {
   EventScope scope(event_started_);
   books_[symbol] = {bid, ask};

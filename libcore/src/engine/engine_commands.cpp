@@ -446,7 +446,8 @@ void Engine::StatusReport(ReplyFn reply, StatusPart part) {
   w.Key("protections_repaired").Int(c.protections_repaired).Key("orphans").Int(c.orphans);
   w.Key("mismatches").Int(c.mismatches).Key("stream_events").Int(c.stream_events).Key("rest_jobs").Int(c.rest_jobs);
   w.Key("amends").Int(c.amends).Key("ghosts").Int(c.ghosts).Key("replacements").Int(c.replacements);
-  w.Key("stream_drops").Int(c.stream_drops).Key("orphan_scans").Int(c.orphan_scans).Key("reconciles").Int(c.reconciles);
+  w.Key("stream_drops").Int(c.stream_drops).Key("stream_frames_refused").Int(c.stream_frames_refused);
+  w.Key("orphan_scans").Int(c.orphan_scans).Key("reconciles").Int(c.reconciles);
   w.EndObject();
   w.Key("alerts").StartArray();
   const std::size_t from = recent_alerts_.size() > 20 ? recent_alerts_.size() - 20 : 0;

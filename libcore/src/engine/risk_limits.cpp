@@ -66,4 +66,22 @@ Status CheckRiskLimits(const RiskLimits& limits, const RiskExposure& exposure, S
   return CheckOne(limits.account, "daemon.risk.", *account_notional, account_orders, rate.AccountCount(now) + 1);
 }
 
+std::string DescribeRiskLimits(const RiskLimits& limits) {
+  const RiskLimit& a = limits.account;
+  std::string out;
+  auto add = [&out](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
+  if (a.max_position_notional) add("notional " + a.max_position_notional->ToString());
+  if (a.max_open_orders) add(std::to_string(*a.max_open_orders) + " open orders");
+  if (a.max_signals_per_minute) add(std::to_string(*a.max_signals_per_minute) + " signals/min");
+  if (!limits.symbols.empty()) {
+    std::string names;
+    for (const auto& [symbol, limit] : limits.symbols) names += (names.empty() ? "" : " ") + symbol;
+    add("own limits for " + names);
+  }
+  if (!a.max_position_notional) {
+    add("no account-wide max_position_notional: a signal is bounded only by the exchange's largest order");
+  }
+  return out;
+}
+
 }  // namespace keel

@@ -87,11 +87,9 @@ Result<std::unique_ptr<CurlTransport>> CurlTransport::Create(const std::string& 
   if (!t->multi_) return Status::Internal("curl_multi_init failed");
   t->base_url_ = base_url;
   while (!t->base_url_.empty() && t->base_url_.back() == '/') t->base_url_.pop_back();
-  if (ca_path) {
-    auto source = CheckCaPath(*ca_path);
-    if (!source.ok()) return source.status();
-    t->ca_ = Ca{*ca_path, *source};
-  }
+  auto ca = ResolveCaPath(ca_path);
+  if (!ca.ok()) return ca.status();
+  t->ca_ = *ca;
   if (!t->EasyHandle(0)) return Status::Internal("curl_easy_init failed");
   return t;
 }
@@ -105,17 +103,7 @@ void* CurlTransport::EasyHandle(std::size_t i) {
   while (easy_.size() <= i) {
     CURL* curl = curl_easy_init();
     if (!curl) return nullptr;
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (ca_) {
-      if (ca_->source == CaSource::kBundleFile) {
-        curl_easy_setopt(curl, CURLOPT_CAINFO, ca_->path.c_str());
-      } else {
-        // Only the directory: the built-in bundle beside it would trust more than ca_path says.
-        curl_easy_setopt(curl, CURLOPT_CAINFO, static_cast<const char*>(nullptr));
-        curl_easy_setopt(curl, CURLOPT_CAPATH, ca_->path.c_str());
-      }
-    }
+    ApplyCaPath(curl, ca_);
     curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(kMaxAnswerBytes));
     curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);

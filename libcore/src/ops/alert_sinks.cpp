@@ -18,6 +18,7 @@
 
 #include "keel/model/json_writer.h"
 #include "keel/model/log_text.h"
+#include "keel/net/curl_ca.h"
 
 namespace keel::ops {
 namespace {
@@ -78,6 +79,8 @@ std::int64_t AlertThrottle::TakeHeldBack() {
 }
 
 Status DeliverWebhook(const std::string& url, const std::string& body, const std::optional<std::string>& ca_path) {
+  auto ca = net::ResolveCaPath(ca_path);
+  if (!ca.ok()) return ca.status().WithContext("webhook");
   CURL* curl = curl_easy_init();
   if (!curl) return Status::Transport("webhook: libcurl could not start");
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
@@ -88,7 +91,7 @@ Status DeliverWebhook(const std::string& url, const std::string& body, const std
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, kWebhookTimeoutMs);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
-  if (ca_path) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_path->c_str());
+  net::ApplyCaPath(curl, *ca);
   const CURLcode rc = curl_easy_perform(curl);
   long http = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http);

@@ -4,6 +4,8 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "keel/config/toml_limits.h"
+
 namespace keel::sim {
 namespace {
 
@@ -172,6 +174,7 @@ SimConfig DefaultSimConfig() {
 }
 
 Result<SimConfig> ParseSimConfig(std::string_view toml_text, const std::string& source, const std::string& base_dir) {
+  KEEL_RETURN_IF_ERROR(CheckTomlLimits(toml_text, source));
   toml::table root;
   try {
     root = toml::parse(toml_text, source);

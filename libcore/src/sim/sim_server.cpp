@@ -96,8 +96,10 @@ void SimServer::Deliver() {
     held_market_.pop_front();
   }
   const auto user = venue_->TakeDueUserEvents();
+  const auto garbage = venue_->TakeGarbageFrames();
   std::vector<net::WsServer::ConnectionId> idle;
   for (auto& [id, session] : sessions_) {
+    for (const auto& frame : garbage) sent += ws_->Send(id, frame);
     if (auto* bybit = std::get_if<BybitStreamSession>(&session)) {
       for (const auto& e : market)
         for (const auto& frame : bybit->Render(e, ex)) sent += ws_->Send(id, frame);

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "keel/config/toml_limits.h"
 #include "keel/model/json_writer.h"
 
 namespace keel::sim {
@@ -186,6 +187,16 @@ Status SimVenue::Apply(const SimCommand& c) {
       disconnect_requested_ = true;
       return Status::Ok();
     }
+    if (c.what == "stream_garbage") {
+      // A hostile or broken frame: the text given, or `depth` opening brackets (RapidJSON's recursion).
+      auto depth = c.Int("depth", 0);
+      if (!depth.ok()) return depth.status();
+      if (*depth < 0 || *depth > 10'000'000) return Status::InvalidInput("fault stream_garbage: depth is 0..10000000");
+      std::string frame = *depth > 0 ? std::string(static_cast<std::size_t>(*depth), '[') : c.Get("frame").value_or("");
+      if (frame.empty()) return Status::InvalidInput("fault stream_garbage: give frame (its text) or depth");
+      garbage_frames_.push_back(std::move(frame));
+      return Status::Ok();
+    }
     if (c.what == "expire_listen_key") {
       auto id = account_of();
       if (!id.ok()) return id.status();
@@ -287,6 +298,7 @@ Status SimVenue::LoadScenario(const std::string& path) {
 }
 
 Status SimVenue::LoadScenarioText(const std::string& toml_text, const std::string& source) {
+  KEEL_RETURN_IF_ERROR(CheckTomlLimits(toml_text, source));
   toml::table root;
   try {
     root = toml::parse(toml_text, source);

@@ -28,6 +28,9 @@ struct MarketStreamHandler {
   std::function<void(const BookTickerEvent&)> on_book_ticker;
   std::function<void(const MarkPriceEvent&)> on_mark_price;
   std::function<void(const std::string&)> on_state;
+  // A frame that could not be read (malformed, nested too deep, a shape keel does not know). The
+  // connection stays up, so this is not a state: the private streams read the account by REST.
+  std::function<void(const std::string&)> on_refused;
 };
 
 class MarketDataStream {

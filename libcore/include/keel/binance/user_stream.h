@@ -40,6 +40,9 @@ struct UserStreamHandler {
   std::function<void(const AccountReport&)> on_snapshot;  // after every (re)connect
   // What the stream is doing, one line each: "live", "reconnecting in 1200 ms: closed", errors.
   std::function<void(const std::string&)> on_state;
+  // A frame that could not be read (malformed, nested too deep, a shape keel does not know). The
+  // connection stays up, so this is not a state: the private streams read the account by REST.
+  std::function<void(const std::string&)> on_refused;
 };
 
 class UserDataStream {

@@ -47,6 +47,9 @@ struct PrivateStreamHandler {
   std::function<void(const AccountReport&)> on_snapshot;  // after every (re)subscription
   // "live", "reconnecting in 1200 ms: …", "auth refused: …".
   std::function<void(const std::string&)> on_state;
+  // A frame that could not be read (malformed, nested too deep, a shape keel does not know). The
+  // connection stays up, so this is not a state: the private streams read the account by REST.
+  std::function<void(const std::string&)> on_refused;
 };
 
 class PrivateStream {

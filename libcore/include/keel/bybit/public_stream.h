@@ -29,6 +29,9 @@ struct PublicStreamHandler {
   std::function<void(const std::string& symbol, Decimal bid, Decimal ask)> on_book;
   std::function<void(const std::string& symbol, Decimal mark)> on_mark;
   std::function<void(const std::string&)> on_state;
+  // A frame that could not be read (malformed, nested too deep, a shape keel does not know). The
+  // connection stays up, so this is not a state: the private streams read the account by REST.
+  std::function<void(const std::string&)> on_refused;
 };
 
 // One public message read: what it changed, if anything keel uses.

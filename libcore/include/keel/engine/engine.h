@@ -84,6 +84,7 @@ struct EngineCounters {
   std::int64_t mismatches = 0;
   std::int64_t stream_events = 0;
   std::int64_t stream_drops = 0;     // live -> down transitions
+  std::int64_t stream_frames_refused = 0;  // frames no stream could read (the connection stayed up)
   std::int64_t rest_jobs = 0;
   std::int64_t unprotected_ms = 0;  // summed over positions past the grace period
   std::int64_t rest_unanswered = 0;  // REST jobs that ended with no answer (transport, timeout, 5xx)
@@ -118,6 +119,8 @@ class Engine {
   // A REST snapshot taken after a (re)connect: merged by exchange time.
   void OnSnapshot(const AccountReport& snapshot);
   void OnStreamState(bool live, const std::string& detail);
+  // A frame a stream could not read; the stream itself is still up (a warning and a count, not "down").
+  void OnStreamFrameRefused(const std::string& stream, const std::string& detail);
   // Market data.
   void OnBookTicker(const std::string& symbol, Decimal bid, Decimal ask);
   void OnMarkPrice(const std::string& symbol, Decimal mark);

@@ -58,4 +58,8 @@ struct RiskRequest {
 Status CheckRiskLimits(const RiskLimits& limits, const RiskExposure& exposure, SignalRate& rate,
                        const RiskRequest& request, TimeMs now);
 
+// One line for `--check` and the start log: what the limits are, or that the account has none and only
+// the exchange's own largest order bounds a signal.
+std::string DescribeRiskLimits(const RiskLimits& limits);
+
 }  // namespace keel

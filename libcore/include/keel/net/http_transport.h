@@ -13,7 +13,7 @@
 #include "keel/model/status.h"
 #include "keel/model/time.h"
 #include "keel/net/http_message.h"
-#include "keel/net/tls_ca.h"
+#include "keel/net/curl_ca.h"
 
 namespace keel::net {
 
@@ -50,11 +50,7 @@ class CurlTransport final : public HttpTransport {
   void* multi_ = nullptr;
   std::vector<void*> easy_;  // reused: one per request of the largest batch so far
   std::string base_url_;
-  struct Ca {
-    std::string path;
-    CaSource source;
-  };
-  std::optional<Ca> ca_;
+  std::optional<CaPath> ca_;
   long connections_ = 0;
 };
 

@@ -5,6 +5,7 @@
 //   keel_orders_total{result="placed|rejected|unknown"}   keel_guard_blocks_total{reason}
 //   keel_cancels_total  keel_amends_total  keel_replacements_total  keel_ghost_orders_total
 //   keel_orphans_total  keel_reconcile_mismatches_total  keel_stream_reconnects_total
+//   keel_stream_frames_refused_total
 //   keel_rest_jobs_total  keel_rest_weight_used (gauge: X-MBX-USED-WEIGHT-1M, the highest seen)
 //   keel_unprotected_seconds_total  keel_alerts_total{outcome="delivered|failed|held_back"}
 //   keel_event_command_latency_seconds (histogram: stream event in -> REST command out)

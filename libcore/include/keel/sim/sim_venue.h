@@ -7,6 +7,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "keel/net/http_message.h"
@@ -42,6 +43,8 @@ class SimVenue {
   Status LoadScenarioText(const std::string& toml_text, const std::string& source);
   // Set by {"fault":"disconnect"}; the server closes every stream connection and clears it.
   bool TakeDisconnectRequest();
+  // Set by {"fault":"stream_garbage"}: frames the server sends as they are to every stream connection.
+  std::vector<std::string> TakeGarbageFrames() { return std::exchange(garbage_frames_, {}); }
   // Scenario steps that could not be applied, oldest first.
   const std::vector<std::string>& scenario_errors() const { return scenario_errors_; }
 
@@ -67,6 +70,7 @@ class SimVenue {
   BybitRestApi bybit_rest_;
   std::vector<std::pair<TimeMs, SimCommand>> scenario_;  // sorted by time
   bool disconnect_requested_ = false;
+  std::vector<std::string> garbage_frames_;
   std::int64_t stream_messages_sent_ = 0;
   std::int64_t control_calls_ = 0;
   std::vector<std::string> scenario_errors_;
