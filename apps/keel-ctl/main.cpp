@@ -10,6 +10,7 @@
 #include "keel/engine/signal.h"
 #include "keel/model/json_fields.h"
 #include "keel/model/json_writer.h"
+#include "keel/model/log_text.h"
 #include "keel/net/line_server.h"
 #include "keel/ops/exit_code.h"
 #include "keel/ops/process_hardening.h"
@@ -25,30 +26,31 @@ int Fail(const std::string& message, int code) {
   return code;
 }
 
-// The answer for a person: its result and detail, and for status the trades and positions.
+// The answer for a person: its result and detail, and for status the trades and positions. What the
+// daemon relays from outside (ids, symbols, the exchange's messages) is escaped for the terminal.
 void PrintHuman(const std::string& answer) {
   auto f = JsonFields::Parse(answer, "answer");
   if (!f.ok()) {
-    std::cout << answer << "\n";
+    std::cout << TerminalText(answer) << "\n";
     return;
   }
   auto result = f->String("result");
   auto detail = f->String("detail");
   // A tool's action run by the daemon: what the tool printed.
   if (auto output = f->String("output"); output.ok() && *output) {
-    std::cout << **output;
-    if (auto error = f->String("error"); error.ok() && *error) std::cerr << **error << "\n";
+    std::cout << TerminalText(**output);
+    if (auto error = f->String("error"); error.ok() && *error) std::cerr << TerminalText(**error) << "\n";
     return;
   }
   const bool status = result.ok() && *result && **result == "status";
   if (!status) {
-    std::cout << (result.ok() && *result ? **result : "?");
-    if (detail.ok() && *detail) std::cout << ": " << **detail;
+    std::cout << (result.ok() && *result ? LogText(**result) : "?");
+    if (detail.ok() && *detail) std::cout << ": " << TerminalText(**detail);
     std::cout << "\n";
   }
-  if (result.ok() && *result && **result == "status") {
+  if (status) {
     auto text = ops::StatusText(answer);
-    std::cout << (text.ok() ? *text : answer + "\n");
+    std::cout << TerminalText(text.ok() ? *text : answer + "\n");
   }
 }
 
@@ -112,7 +114,7 @@ int main(int argc, char** argv) {
       if (first) {
         first = false;
         if (line.find(R"("result":"watching")") != std::string::npos) return true;
-        std::cout << line << "\n";
+        std::cout << LogText(line) << "\n";
         refused = ops::kExitUsage;
         return false;
       }
@@ -121,15 +123,15 @@ int main(int argc, char** argv) {
       } else {
         auto f = JsonFields::Parse(line, "event");
         if (!f.ok()) {
-          std::cout << line << std::endl;
+          std::cout << LogText(line) << std::endl;
         } else {
           auto at = f->Integer("at_ms");
           auto kind = f->String("kind");
           auto text = f->String(kind.ok() && *kind && **kind == "alert" ? "message" : "line");
           auto alert = f->String("alert");
           std::cout << (at.ok() && *at ? format_utc(**at) : std::string("?")) << " "
-                    << (alert.ok() && *alert ? "ALERT " + **alert + " " : std::string())
-                    << (text.ok() && *text ? **text : line) << std::endl;
+                    << (alert.ok() && *alert ? "ALERT " + LogText(**alert) + " " : std::string())
+                    << LogText(text.ok() && *text ? **text : line) << std::endl;
         }
       }
       return true;

@@ -168,3 +168,13 @@ TEST_CASE("https:// webhooks: ca_path as a bundle or a hashed directory; a certi
   CHECK(ops::DeliverWebhook("https://127.0.0.1:1/hook", body, pki.dir.file("none.pem")).message() ==
         "webhook: ca_path " + pki.dir.file("none.pem") + " cannot be read: No such file or directory");
 }
+
+TEST_CASE("websocket URLs in errors leave out the query: a listen key is a credential") {
+  net::EventLoop loop;
+  net::WsClient client(loop, {nullptr, nullptr, nullptr}, std::nullopt);
+  CHECK(client.Connect("http://127.0.0.1:1/private/ws?listenKey=SECRETKEY").message() ==
+        "websocket URL http://127.0.0.1:1/private/ws?…: expected ws:// or wss://");
+  const Status invalid = client.Connect("wss://[::1/private/ws?listenKey=SECRETKEY");
+  CHECK(invalid.message().find("SECRETKEY") == std::string::npos);
+  CHECK(invalid.message().rfind("websocket URL wss://[::1/private/ws?…: ", 0) == 0);
+}

@@ -150,3 +150,14 @@ TEST_CASE("a keel tool's store is 0600 under umask 022, its lock too") {
   for (const char* file : {"demo.db-wal", "demo.db-shm"})
     if (test::file_exists(dir.file(file))) CHECK(ModeOf(dir.file(file)) == 0600);
 }
+
+TEST_CASE("keel-traderd: keys read from the environment are gone from /proc/PID/environ, not only from environ") {
+  test::DaemonOnSim d;  // KEEL_API_KEY=keel-demo-key, KEEL_API_SECRET=keel-demo-secret
+  std::ifstream in("/proc/" + std::to_string(d.daemon->pid()) + "/environ", std::ios::binary);
+  REQUIRE(in);
+  const std::string environ_text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(environ_text.find("PATH=") != std::string::npos);  // the block was read
+  CHECK(environ_text.find("keel-demo-secret") == std::string::npos);
+  CHECK(environ_text.find("keel-demo-key") == std::string::npos);
+  CHECK(d.Stop() == 0);
+}

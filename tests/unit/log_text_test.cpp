@@ -15,3 +15,9 @@ TEST_CASE("LogText: control characters and bytes that are not UTF-8 come out as 
   CHECK(LogText("ok\xff\xc3(") == "ok\\xff\\xc3(");   // a stray byte, a cut sequence
   CHECK(LogText("\xe6\x97") == "\\xe6\\x97");         // a character cut in two
 }
+
+TEST_CASE("TerminalText: escapes as LogText, keeps the text's own line breaks") {
+  CHECK(TerminalText("trades:\n  s-1 protected\n") == "trades:\n  s-1 protected\n");
+  CHECK(TerminalText("x\x1b]0;pwned\x07y\r\n") == "x\\x1b]0;pwned\\x07y\\x0d\n");
+  CHECK(TerminalText("\xc2\x9b" "31m") == "\\xc2\\x9b31m");  // C1 CSI, as UTF-8
+}

@@ -146,3 +146,9 @@ TEST_CASE("risk limits: --check describes them, and says when nothing but the ex
         "own limits for BTCUSDT, no account-wide max_position_notional: a signal is bounded only by the exchange's "
         "largest order");
 }
+
+TEST_CASE("signal: a refused id or symbol is quoted back escaped, so no terminal runs what it carries") {
+  auto st = ParseSignal(R"({"id":"x\u001b]0;pwn\u0007y","symbol":"BTCUSDT","side":"LONG","qty":"0.1","stop_loss":{"pct":"1"}})");
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.status().message() == "id: expected 1-64 characters of A-Z a-z 0-9 . _ - :, found \"x\\x1b]0;pwn\\x07y\"");
+}

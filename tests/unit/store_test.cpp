@@ -222,6 +222,25 @@ TEST_CASE("a symlink to the store is the same store: its writer lock is the real
   CHECK(SqliteStore::OpenWriter(link).status().IsConflict());
 }
 
+TEST_CASE("a hard link to the store is the same store: the second writer is refused under either name") {
+  test::TempDir dir;
+  const std::string real = dir.file("real.db");
+  const std::string hard = dir.file("hard.db");
+  auto first = SqliteStore::OpenWriter(real);
+  REQUIRE(first.ok());
+  REQUIRE(::link(real.c_str(), hard.c_str()) == 0);
+  auto second = SqliteStore::OpenWriter(hard);
+  REQUIRE(!second.ok());
+  CHECK(second.status().IsConflict());
+  CHECK(second.status().message() == "store " + hard +
+                                         " already has a writer under another name (a hard link to it); "
+                                         "one writer per account: stop it or send the request to it");
+  first->reset();
+  auto through_hard = SqliteStore::OpenWriter(hard);
+  REQUIRE(through_hard.ok());
+  CHECK(SqliteStore::OpenWriter(real).status().IsConflict());
+}
+
 TEST_CASE("a lock file that is a symlink is refused, and the file it points to is left as it was") {
   test::TempDir dir;
   test::write_file(dir.file("precious"), "keep me\n");

@@ -3,6 +3,8 @@
 #include <map>
 #include <sstream>
 
+#include "keel/model/log_text.h"
+
 namespace keel {
 namespace {
 
@@ -40,7 +42,8 @@ std::string ResolveConfigPath(const std::string& base_dir, const std::string& pa
 }
 
 void ConfigValidator::Problem(const std::string& key, const std::string& text) {
-  problems_.push_back(source_ + ": " + key + ": " + text);
+  // A value quoted back from the file is printed on the operator's terminal: escaped.
+  problems_.push_back(source_ + ": " + LogText(key) + ": " + LogText(text));
 }
 
 std::optional<std::string> ConfigValidator::String(const toml::table& root, const std::string& section,

@@ -110,6 +110,9 @@ Result<Secret> LoadSecret(const SecretSource& source) {
       return Status::InvalidInput(source.key_path + "_env: environment variable " + *source.env + " is not set");
     Secret secret{std::string(value)};
     // Gone from the environment once read: a command keel starts (an exec alert) inherits it no more.
+    // unsetenv alone drops only the pointer; the text stays where exec put it, and /proc/PID/environ
+    // (readable by the same user and root) shows that memory: overwrite it first.
+    OPENSSL_cleanse(const_cast<char*>(value), std::strlen(value));
     ::unsetenv(source.env->c_str());
     return secret;
   }

@@ -2,6 +2,7 @@
 
 #include "keel/model/json_fields.h"
 #include "keel/model/json_writer.h"
+#include "keel/model/log_text.h"
 
 namespace keel {
 namespace {
@@ -23,7 +24,8 @@ bool valid_symbol(const std::string& s) {
   return true;
 }
 
-std::string quoted(const std::string& s) { return "\"" + (s.size() > 40 ? s.substr(0, 40) + "…" : s) + "\""; }
+// A value quoted back to whoever sent it, who may print it on a terminal: escaped.
+std::string quoted(const std::string& s) { return "\"" + LogText(s.size() > 40 ? s.substr(0, 40) + "…" : s) + "\""; }
 
 Result<PriceLevel> ReadLevel(JsonFields& level) {
   PriceLevel out;

@@ -16,9 +16,7 @@ void AppendEscaped(std::string& out, unsigned char byte) {
 
 bool IsControl(std::uint32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
 
-}  // namespace
-
-std::string LogText(std::string_view text) {
+std::string Escaped(std::string_view text, bool keep_newlines) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
@@ -28,7 +26,7 @@ std::string LogText(std::string_view text) {
       AppendEscaped(out, static_cast<unsigned char>(text[i++]));
       continue;
     }
-    if (IsControl(cp)) {
+    if (IsControl(cp) && !(keep_newlines && cp == '\n')) {
       for (std::size_t k = 0; k < n; ++k) AppendEscaped(out, static_cast<unsigned char>(text[i + k]));
     } else {
       out.append(text.substr(i, n));
@@ -37,5 +35,10 @@ std::string LogText(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string LogText(std::string_view text) { return Escaped(text, false); }
+std::string TerminalText(std::string_view text) { return Escaped(text, true); }
 
 }  // namespace keel

@@ -112,11 +112,22 @@ WsClient::WsClient(EventLoop& loop, Callbacks callbacks, std::optional<std::stri
 
 WsClient::~WsClient() { Close("client destroyed"); }
 
+namespace {
+
+// The URL as errors may show it: a query carries credentials (Binance's listenKey reads the account's
+// stream for 60 minutes), so it is left out of every message and log line.
+std::string Shown(const std::string& url) {
+  const auto query = url.find('?');
+  return query == std::string::npos ? url : url.substr(0, query) + "?…";
+}
+
+}  // namespace
+
 Status WsClient::Connect(const std::string& url) {
   websocketpp::lib::error_code ec;
   if (url.rfind("wss://", 0) == 0) {
     const websocketpp::uri parsed(url);
-    if (!parsed.get_valid()) return Status::InvalidInput("websocket URL " + url + ": not a valid URL");
+    if (!parsed.get_valid()) return Status::InvalidInput("websocket URL " + Shown(url) + ": not a valid URL");
     impl_->tls_refusal->clear();
     auto ctx = TlsContext(impl_->ca_path, parsed.get_host(), impl_->tls_refusal);
     if (!ctx.ok()) return ctx.status().WithContext("websocket to " + parsed.get_host());
@@ -126,7 +137,7 @@ Status WsClient::Connect(const std::string& url) {
     impl_->Setup(*impl_->tls);
     impl_->tls->set_tls_init_handler([ctx = std::move(ctx).value()](websocketpp::connection_hdl) { return ctx; });
     auto con = impl_->tls->get_connection(url, ec);
-    if (ec) return Status::InvalidInput("websocket URL " + url + ": " + ec.message());
+    if (ec) return Status::InvalidInput("websocket URL " + Shown(url) + ": " + ec.message());
     impl_->hdl = con->get_handle();
     impl_->tls->connect(con);
   } else if (url.rfind("ws://", 0) == 0) {
@@ -135,11 +146,11 @@ Status WsClient::Connect(const std::string& url) {
     impl_->plain = std::make_unique<PlainClient>();
     impl_->Setup(*impl_->plain);
     auto con = impl_->plain->get_connection(url, ec);
-    if (ec) return Status::InvalidInput("websocket URL " + url + ": " + ec.message());
+    if (ec) return Status::InvalidInput("websocket URL " + Shown(url) + ": " + ec.message());
     impl_->hdl = con->get_handle();
     impl_->plain->connect(con);
   } else {
-    return Status::InvalidInput("websocket URL " + url + ": expected ws:// or wss://");
+    return Status::InvalidInput("websocket URL " + Shown(url) + ": expected ws:// or wss://");
   }
   return Status::Ok();
 }

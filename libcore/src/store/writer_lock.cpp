@@ -85,11 +85,28 @@ Result<WriterLock> WriterLock::Acquire(const std::string& store_path) {
     ::close(fd);
     return Status::Storage("cannot record pid in " + lock_path + ": " + std::strerror(err));
   }
-  return WriterLock(fd);
+  // The store's inode, under whatever name: created empty if new (SQLite takes an empty file for a
+  // new database), never through a link planted at the resolved name.
+  const int store_fd = ::open(resolved->c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (store_fd < 0) {
+    const int err = errno;
+    ::close(fd);
+    return Status::Storage("cannot open store " + *resolved + " to lock it: " + std::strerror(err));
+  }
+  if (::flock(store_fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(store_fd);
+    ::close(fd);
+    if (err != EWOULDBLOCK) return Status::Storage("cannot lock store " + *resolved + ": " + std::strerror(err));
+    return Status::Conflict("store " + store_path + " already has a writer under another name (a hard link to it); "
+                            "one writer per account: stop it or send the request to it");
+  }
+  return WriterLock(fd, store_fd);
 }
 
 WriterLock::~WriterLock() {
-  if (fd_ >= 0) ::close(fd_);  // releases the flock
+  if (store_fd_ >= 0) ::close(store_fd_);
+  if (fd_ >= 0) ::close(fd_);  // releases the flocks
 }
 
 }  // namespace keel

@@ -11,4 +11,9 @@ namespace keel {
 
 std::string LogText(std::string_view text);
 
+// Text keel prints for a person on a terminal (keel-ctl's status and watch, a forwarded tool's
+// output): as LogText, but its own line breaks kept. An escape sequence in an id would otherwise
+// repaint the operator's screen or retitle the window.
+std::string TerminalText(std::string_view text);
+
 }  // namespace keel
