@@ -97,6 +97,8 @@ TEST_CASE("positions, exchangeInfo and stream events decode from documented payl
   CHECK(u.side == Side::kSell);
   CHECK(u.qty == D("0.001"));
   CHECK(u.trigger_price == D("7103.04"));
+  CHECK(u.expiry_reason == "0");  // "er": no expiry
+  CHECK(u.recognized());
 
   // The page's example mixes a one-way row with a hedge pair; each row is carried as sent.
   auto account = ParseUserDataEvent(fixture("account_update.json"));
@@ -148,6 +150,26 @@ TEST_CASE("error answers keep the venue code and say what keel may conclude") {
   r.headers.clear();
   r.body = R"({"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."})";
   CHECK(IsClockSkew(ErrorFromResponse(r, "GET /fapi/v3/account")));
+  // What each refusal means, named once here so nothing above the adapter reads Binance's codes.
+  const std::pair<const char*, Refusal> meanings[] = {
+      {R"({"code":-5022,"msg":"Due to the order could not be executed as maker, the Post Only order will be rejected."})",
+       Refusal::kPostOnlyWouldTake},
+      {R"({"code":-5027,"msg":"No need to modify the order."})", Refusal::kUnchanged},
+      {R"({"code":-1015,"msg":"Too many new orders; current limit is 300 orders per TEN_SECONDS."})", Refusal::kRate},
+      {R"({"code":-1022,"msg":"Signature for this request is not valid."})", Refusal::kKey},
+      {R"({"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."})", Refusal::kKey},
+      {R"({"code":-2019,"msg":"Margin is insufficient."})", Refusal::kOther},
+  };
+  for (const auto& [body, refusal] : meanings) {
+    CAPTURE(body);
+    r.body = body;
+    const Status st = ErrorFromResponse(r, "POST /fapi/v1/order");
+    CHECK(st.IsExchange());
+    CHECK(st.refusal() == refusal);
+  }
+  r.status = 401;
+  r.body = R"({"code":-2014,"msg":"API-key format invalid."})";
+  CHECK(ErrorFromResponse(r, "GET /fapi/v3/account").refusal() == Refusal::kKey);
   r.body = "<html>bad gateway</html>";
   r.status = 502;
   CHECK(ErrorFromResponse(r, "GET /x").IsUnknownOutcome());

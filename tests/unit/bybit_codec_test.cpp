@@ -116,8 +116,15 @@ TEST_CASE("bybit codec: the position's own TP/SL, on the position row and as the
   CHECK(!plain->orders[0].position_tpsl);
 }
 
+// The documentation's order topic example is an option row; keel trades linear alone, so the row
+// is read here as the linear row it would be, and as itself in the test after.
+static std::string AsLinear(std::string json) {
+  json.replace(json.find(R"("category": "option")"), 20, R"("category": "linear")");
+  return json;
+}
+
 TEST_CASE("bybit codec: the order topic: each row an OrderEvent, values kept as sent") {
-  auto m = ParsePrivateMessage(fixture("ws_order.json"));
+  auto m = ParsePrivateMessage(AsLinear(fixture("ws_order.json")));
   REQUIRE_MESSAGE(m.ok(), m.status().ToString());
   auto* o = std::get_if<OrderTopicEvent>(&*m);
   REQUIRE(o);
@@ -139,8 +146,40 @@ TEST_CASE("bybit codec: the order topic: each row an OrderEvent, values kept as 
   CHECK(e.recognized());
 }
 
+TEST_CASE("bybit codec: rows of another category than linear are left out and named, never applied") {
+  // The all-in-one topic of a unified account: the documentation's option row.
+  std::vector<std::string> others;
+  auto m = ParsePrivateMessage(fixture("ws_order.json"), &others);
+  REQUIRE_MESSAGE(m.ok(), m.status().ToString());
+  CHECK(std::get<OrderTopicEvent>(*m).orders.empty());
+  CHECK(others == std::vector<std::string>{"option ETH-30DEC22-1400-C"});
+  // A spot BTCUSDT fill is no fill of the BTCUSDT perpetual.
+  std::string spot = fixture("ws_execution.json");
+  spot.replace(spot.find(R"("category": "linear")"), 20, R"("category": "spot")");
+  others.clear();
+  auto x = ParsePrivateMessage(spot, &others);
+  REQUIRE_MESSAGE(x.ok(), x.status().ToString());
+  CHECK(std::get<ExecutionEvent>(*x).executions.empty());
+  CHECK(others == std::vector<std::string>{"spot BTCUSDT"});
+  std::string inverse = fixture("ws_position.json");
+  inverse.replace(inverse.find(R"("category": "linear")"), 20, R"("category": "inverse")");
+  auto p = ParsePrivateMessage(inverse);
+  REQUIRE_MESSAGE(p.ok(), p.status().ToString());
+  CHECK(std::get<PositionEvent>(*p).positions.empty());
+  // A categorised topic of another category is not keel's.
+  std::string spot_topic = fixture("ws_execution.json");
+  spot_topic.replace(spot_topic.find(R"("topic": "execution")"), 20, R"("topic": "execution.spot")");
+  auto ignored = ParsePrivateMessage(spot_topic);
+  REQUIRE(ignored.ok());
+  CHECK(std::get<IgnoredTopic>(*ignored).topic == "execution.spot");
+  // ... and execution.linear is.
+  std::string linear_topic = fixture("ws_execution.json");
+  linear_topic.replace(linear_topic.find(R"("topic": "execution")"), 20, R"("topic": "execution.linear")");
+  CHECK(std::get<ExecutionEvent>(*ParsePrivateMessage(linear_topic)).executions.size() == 1);
+}
+
 TEST_CASE("bybit codec: an order status keel does not know is carried, not dropped") {
-  std::string json = fixture("ws_order.json");
+  std::string json = AsLinear(fixture("ws_order.json"));
   json.replace(json.find("\"Filled\""), 8, "\"Frozen\"");
   auto m = ParsePrivateMessage(json);
   REQUIRE_MESSAGE(m.ok(), m.status().ToString());
@@ -151,7 +190,7 @@ TEST_CASE("bybit codec: an order status keel does not know is carried, not dropp
   CHECK(e.unrecognized == std::vector<std::string>{"orderStatus=Frozen"});
   CHECK(!e.Report().ok());
   // A side keel cannot read fails the message: it is never a default.
-  std::string no_side = fixture("ws_order.json");
+  std::string no_side = AsLinear(fixture("ws_order.json"));
   no_side.replace(no_side.find("\"Sell\""), 6, "\"Short\"");
   auto bad = ParsePrivateMessage(no_side);
   REQUIRE(!bad.ok());

@@ -6,6 +6,8 @@
 
 #include "keel/bybit/errors.h"
 #include "keel/bybit/signing.h"
+#include "keel/engine/exchange_health.h"
+#include "keel/exchange/exchange.h"
 
 using namespace keel;
 
@@ -49,23 +51,60 @@ net::HttpResponse Answer(int http, std::string body, std::vector<std::pair<std::
 
 TEST_CASE("bybit errors: HTTP 200 with a retCode is the exchange's answer, classified by what it proves") {
   const TimeMs now = 1'700'000'000'000;
-  auto st = bybit::ErrorFromResponse(Answer(200, R"({"retCode":110001,"retMsg":"order not exists or too late to cancel","result":{},"retExtInfo":{},"time":1})"),
-                                     "cancel", now);
-  CHECK(st.IsNotFound());
-  for (int code : {110008, 110010}) {
-    auto gone = bybit::ErrorFromResponse(Answer(200, R"({"retCode":)" + std::to_string(code) + R"(,"retMsg":"x"})"), "amend", now);
-    CHECK(gone.IsNotFound());
+  auto answer = [now](int code, const std::string& msg = "x") {
+    return bybit::ErrorFromResponse(
+        Answer(200, R"({"retCode":)" + std::to_string(code) + R"(,"retMsg":")" + msg + R"(","result":{},"retExtInfo":{},"time":1})"),
+        "create", now);
+  };
+  SUBCASE("not open: gone, filled or cancelled") {
+    for (int code : {110001, 110008, 110010}) {
+      CAPTURE(code);
+      CHECK(answer(code).IsNotFound());
+    }
   }
-  // Definite refusals: nothing was done.
-  for (int code : {10001, 110017, 110072, 110094, 10004}) {
-    auto refused = bybit::ErrorFromResponse(Answer(200, R"({"retCode":)" + std::to_string(code) + R"(,"retMsg":"x"})"), "create", now);
-    CHECK(refused.IsExchange());
-    CHECK(refused.venue_code() == std::optional<int>(code));
+  SUBCASE("unknown: Bybit does not know whether it acted (error.mdx's Server Timeout and server errors; ccxt's 5004)") {
+    for (int code : {10000, 5004, 10016, 110079, 40004, 170001, 170007, 170035, 3400214}) {
+      CAPTURE(code);
+      auto st = answer(code, "Server Timeout");
+      CHECK(st.IsUnknownOutcome());
+      CHECK(!IsDefiniteRejection(st));
+    }
   }
-  // The exchange's own "not sure": the request may have acted.
-  for (int code : {10016, 110079}) {
-    auto unknown = bybit::ErrorFromResponse(Answer(200, R"({"retCode":)" + std::to_string(code) + R"(,"retMsg":"x"})"), "create", now);
-    CHECK(unknown.IsUnknownOutcome());
+  SUBCASE("wait: a refusal for the rate or the load, never a verdict on the order") {
+    for (int code : {10006, 429, 10429, 20003, 10019, 10018, 30035, 170005}) {
+      CAPTURE(code);
+      auto st = answer(code, "Too many visits!");
+      CHECK(st.IsExchange());
+      CHECK(st.refusal() == Refusal::kRate);
+      CHECK(IsRateRefusal(st));
+      CHECK(bybit::IsRateLimited(st));
+    }
+  }
+  SUBCASE("auth: the key, its signature, permissions, IP or the account refused") {
+    for (int code : {10003, 10004, 10005, 10007, 10008, 10009, 10010, 10027, 33004, -2015}) {
+      CAPTURE(code);
+      auto st = answer(code, "API key is invalid.");
+      CHECK(st.IsExchange());
+      CHECK(st.refusal() == Refusal::kKey);
+      CHECK(IsKeyRefusal(st));
+      CHECK(!IsRateRefusal(st));
+    }
+  }
+  SUBCASE("clock: keel's timestamp is outside the window") {
+    auto st = answer(10002, "invalid request, please check your server timestamp or recv_window param");
+    CHECK(st.refusal() == Refusal::kClock);
+    CHECK(IsClockSkewRefusal(st));
+  }
+  SUBCASE("definite: refused for a reason of its own, nothing was done") {
+    for (int code : {10001, 110017, 110072, 110094, 110092, 110093, 110007, -1, 12345678}) {
+      CAPTURE(code);
+      auto st = answer(code);
+      CHECK(st.IsExchange());
+      CHECK(st.venue_code() == std::optional<int>(code));
+      CHECK(st.refusal() == Refusal::kOther);
+      CHECK(IsDefiniteRejection(st));
+    }
+    CHECK(answer(34040, "Not modified").refusal() == Refusal::kUnchanged);
   }
 }
 
@@ -87,5 +126,6 @@ TEST_CASE("bybit errors: rate limits keep the wait the exchange asked for; 5xx a
   auto bad_key = bybit::ErrorFromResponse(Answer(401, ""), "create", now);
   CHECK(bad_key.IsExchange());
   CHECK(bad_key.http_status() == 401);
+  CHECK(bad_key.refusal() == Refusal::kKey);
   CHECK(bybit::IsClockSkew(bybit::ErrorFromResponse(Answer(200, R"({"retCode":10002,"retMsg":"invalid request, please check your server timestamp or recv_window param"})"), "x", now)));
 }

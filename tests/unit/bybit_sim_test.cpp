@@ -23,11 +23,15 @@ struct BybitOnSim {
   std::unique_ptr<SimVenue> venue;
   std::unique_ptr<net::InMemoryTransport> transport;
   std::unique_ptr<bybit::BybitExchange> exchange;
+  std::vector<net::HttpRequest> sent;  // every request the adapter sent, in order
   explicit BybitOnSim(bool hedge = false) {
     venue = SimVenue::Create(keel::sim::test::TestConfig(), clock).value();
     venue->exchange().set_market_events(false);
     if (hedge) REQUIRE(venue->exchange().SetDualSidePosition(0, true).ok());
-    transport = std::make_unique<net::InMemoryTransport>([this](const net::HttpRequest& r) { return venue->HandleHttp(r); });
+    transport = std::make_unique<net::InMemoryTransport>([this](const net::HttpRequest& r) {
+      sent.push_back(r);
+      return venue->HandleHttp(r);
+    });
     exchange = std::make_unique<bybit::BybitExchange>(std::make_unique<bybit::RestClient>(
         *transport, "key-a", Secret("secret-a"), clock, [this](TimeMs ms) { clock.Advance(ms); }));
   }
@@ -153,6 +157,50 @@ TEST_CASE("bybit on the simulator: place, protect, read and cancel through /v5")
   REQUIRE_MESSAGE(all.ok(), all.status().ToString());
   REQUIRE(all->size() == 1);
   CHECK((*all)[0].client_order_id == "kt-e2-T");
+}
+
+TEST_CASE("bybit amend sends only what changes: an unchanged qty is Bybit's 10001 \"qty err\"") {
+  BybitOnSim f;
+  PlaceOrder resting = f.Order(Side::kBuy, OrderType::kLimit, "1", "kt-e1-T");
+  resting.time_in_force = TimeInForce::kGtc;
+  resting.price = D("96");
+  REQUIRE(f.exchange->Place(resting).ok());
+
+  // What another client sends when it passes the unchanged qty along (amend-order.mdx: "Do not pass
+  // it if not modify the qty"): refused, the order left as it was.
+  auto refused = f.PostEnvelope("/v5/order/amend",
+                                R"({"category":"linear","symbol":"TESTUSDT","orderLinkId":"kt-e1-T","qty":"1","price":"96.5"})");
+  CHECK(refused.ret_code == 10001);
+  CHECK(refused.ret_msg == "params error: qty err");
+
+  AmendOrder amend{"kt-e1-T", "TESTUSDT", Side::kBuy, D("1"), D("96.5")};
+  amend.qty_now = D("1");
+  amend.price_now = D("96");
+  f.sent.clear();
+  auto moved = f.exchange->Amend(amend);
+  REQUIRE_MESSAGE(moved.ok(), moved.status().ToString());
+  CHECK(moved->price == D("96.5"));
+  CHECK(moved->qty == D("1"));
+  REQUIRE(!f.sent.empty());
+  CHECK(f.sent[0].target == "/v5/order/amend");
+  CHECK(f.sent[0].body == R"({"category":"linear","symbol":"TESTUSDT","orderLinkId":"kt-e1-T","price":"96.5"})");
+
+  // A new quantity at the same price: only the qty.
+  amend.qty = D("2");
+  amend.price_now = D("96.5");
+  f.sent.clear();
+  auto grown = f.exchange->Amend(amend);
+  REQUIRE_MESSAGE(grown.ok(), grown.status().ToString());
+  CHECK(grown->qty == D("2"));
+  CHECK(f.sent[0].body == R"({"category":"linear","symbol":"TESTUSDT","orderLinkId":"kt-e1-T","qty":"2"})");
+
+  // Nothing to change: nothing sent, and the answer says the order is as asked.
+  amend.qty_now = D("2");
+  f.sent.clear();
+  auto same = f.exchange->Amend(amend);
+  REQUIRE(!same.ok());
+  CHECK(same.status().refusal() == Refusal::kUnchanged);
+  CHECK(f.sent.empty());
 }
 
 TEST_CASE("bybit on the simulator: a post-only order that would take is accepted, then Cancelled") {

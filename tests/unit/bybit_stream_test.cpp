@@ -141,3 +141,50 @@ TEST_CASE("bybit fill tracker: cumulative growth is the fill; a repeated Filled 
   }
   CHECK(small.remembered() == 2);
 }
+
+TEST_CASE("bybit stream session: categorised topics are named so; a unified account's spot trade is on the all-in-one ones only") {
+  test::SimFixture f;
+  auto linear = BybitStreamSession::Open("/v5/private", *f.ex, 1);
+  auto all = BybitStreamSession::Open("/v5/private", *f.ex, 2);
+  REQUIRE(linear.ok());
+  REQUIRE(all.ok());
+  for (auto* s : {&*linear, &*all})
+    REQUIRE(Has(s->OnText(Auth("secret-a", f.clock.NowMs() + 5000), *f.ex)[0], R"("success":true)"));
+  // order.mdx: the two kinds cannot be in one subscription request.
+  CHECK(Has(linear->OnText(R"({"op":"subscribe","args":["order","execution.linear"]})", *f.ex)[0],
+            R"("success":false,"ret_msg":"All-In-One topic and Categorised topic cannot be in the same subscription request")"));
+  REQUIRE(Has(linear->OnText(R"({"op":"subscribe","args":["order.linear","execution.linear","position.linear"]})", *f.ex)[0],
+              R"("success":true)"));
+  REQUIRE(Has(all->OnText(R"({"op":"subscribe","args":["order","execution","position"]})", *f.ex)[0], R"("success":true)"));
+
+  f.Place(f.Market(Side::kBuy, "1"));
+  std::string topics;
+  for (const auto& e : f.ex->TakeUserEvents())
+    for (const auto& frame : linear->Render(e, *f.ex)) {
+      auto parsed = bybit::ParsePrivateMessage(frame);
+      REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
+      topics += frame.substr(frame.find("\"topic\":\"") + 9, frame.find("\",\"creationTime\"") - frame.find("\"topic\":\"") - 9) + " ";
+    }
+  CHECK(topics == "order.linear position.linear execution.linear order.linear ");
+
+  SpotTrade spot;
+  spot.account = 0;
+  spot.symbol = "TESTUSDT";
+  spot.side = Side::kSell;
+  spot.qty = D("0.5");
+  spot.price = D("100");
+  spot.time = f.clock.NowMs();
+  spot.number = 1;
+  CHECK(linear->Render(spot, *f.ex).empty());
+  const auto frames = all->Render(spot, *f.ex);
+  REQUIRE(frames.size() == 2);
+  for (const auto& frame : frames) {
+    CHECK(Has(frame, R"("category":"spot")"));
+    std::vector<std::string> others;
+    auto parsed = bybit::ParsePrivateMessage(frame, &others);
+    REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
+    CHECK(others == std::vector<std::string>{"spot TESTUSDT"});  // read, and left out
+  }
+  CHECK(std::get<bybit::ExecutionEvent>(*bybit::ParsePrivateMessage(frames[0])).executions.empty());
+  CHECK(std::get<bybit::OrderTopicEvent>(*bybit::ParsePrivateMessage(frames[1])).orders.empty());
+}

@@ -43,14 +43,14 @@ TEST_CASE("a short silence that ends before the threshold says nothing") {
 
 TEST_CASE("rate refusals and clock refusals are their own conditions; an accepted call ends them") {
   ExchangeHealth h(10'000);
-  h.Observe(Status::Exchange("Too many requests", -1003, 429, 60'000), 1'000);
-  h.Observe(Status::Exchange("Timestamp outside recvWindow", -1021, 400), 2'000);
+  h.Observe(Status::Exchange("Too many requests", -1003, 429, 60'000, Refusal::kRate), 1'000);
+  h.Observe(Status::Exchange("Timestamp outside recvWindow", -1021, 400, 0, Refusal::kClock), 2'000);
   CHECK(!h.Since(Condition::kNotAnswering));  // refusing is answering
   auto raised = h.Check(12'500);
   REQUIRE(raised.size() == 2);
   CHECK(raised[0].condition == Condition::kRateRefused);
   CHECK(raised[1].condition == Condition::kClockSkew);
-  h.Observe(Status::Exchange("Too many visits!", 10006, 200), 13'000);  // Bybit's, in an HTTP 200
+  h.Observe(Status::Exchange("Too many visits!", 10006, 200, 0, Refusal::kRate), 13'000);  // Bybit's, in an HTTP 200
   CHECK(h.Since(Condition::kRateRefused) == std::optional<TimeMs>(1'000));
   h.Observe(Status::Ok(), 14'000);
   auto cleared = h.Check(14'000);
@@ -59,4 +59,23 @@ TEST_CASE("rate refusals and clock refusals are their own conditions; an accepte
   // keel's own failures say nothing of the exchange.
   h.Observe(Status::Storage("disk full"), 15'000);
   CHECK(h.Check(99'000).empty());
+}
+
+TEST_CASE("a refused API key is its own condition: raised once past the threshold, ended by an accepted call") {
+  ExchangeHealth h(10'000);
+  h.Observe(Status::Exchange("Invalid API-key, IP, or permissions for action.", -2015, 401, 0, Refusal::kKey), 1'000);
+  h.Observe(Status::Exchange("Unmatched IP", 10010, 200, 0, Refusal::kKey), 5'000);
+  CHECK(!h.Since(Condition::kNotAnswering));
+  CHECK(h.Since(Condition::kKeyRefused) == std::optional<TimeMs>(1'000));
+  CHECK(h.Check(10'999).empty());
+  auto raised = h.Check(11'000);
+  REQUIRE(raised.size() == 1);
+  CHECK(raised[0].condition == Condition::kKeyRefused);
+  CHECK(raised[0].message == "the exchange has been refusing keel's API key since 1970-01-01T00:00:01.000Z (10 s): Unmatched IP");
+  // A refusal of the order itself (not of the key) is an answer that got past the key.
+  h.Observe(Status::Exchange("Margin is insufficient.", -2019, 400), 12'000);
+  auto cleared = h.Check(12'000);
+  REQUIRE(cleared.size() == 1);
+  CHECK(cleared[0].raised == false);
+  CHECK(!h.Since(Condition::kKeyRefused));
 }

@@ -7,7 +7,7 @@ using namespace keel;
 
 namespace {
 Decimal D(const char* t) { return Decimal::Parse(t).value(); }
-std::string Refusal(const std::string& json) {
+std::string RefusalOf(const std::string& json) {
   auto s = ParseSignal(json);
   if (s.ok()) return "accepted";
   CHECK(s.status().category() == ErrorCategory::kInvalidInput);
@@ -45,46 +45,46 @@ TEST_CASE("a signal is read exactly: numbers from their text, every field kept")
 
 TEST_CASE("a bad signal is refused with the field named and what was expected") {
   const std::string ok_tail = R"("symbol":"BTCUSDT","side":"LONG","qty":"0.01","stop_loss":{"pct":"1"})";
-  CHECK(Refusal("{nope") .rfind("signal: not JSON", 0) == 0);
-  CHECK(Refusal("[1]") == "signal: expected one JSON object");
-  CHECK(Refusal("{" + ok_tail + "}") == "id: required");
-  CHECK(Refusal(R"({"id":"a b",)" + ok_tail + "}") ==
+  CHECK(RefusalOf("{nope") .rfind("signal: not JSON", 0) == 0);
+  CHECK(RefusalOf("[1]") == "signal: expected one JSON object");
+  CHECK(RefusalOf("{" + ok_tail + "}") == "id: required");
+  CHECK(RefusalOf(R"({"id":"a b",)" + ok_tail + "}") ==
         "id: expected 1-64 characters of A-Z a-z 0-9 . _ - :, found \"a b\"");
-  CHECK(Refusal(R"({"id":"x","symbol":"btcusdt","side":"LONG","qty":"1","stop_loss":{"pct":"1"}})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"btcusdt","side":"LONG","qty":"1","stop_loss":{"pct":"1"}})") ==
         "symbol: expected the exchange's symbol in capitals (BTCUSDT), found \"btcusdt\"");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","qty":"1","stop_loss":{"pct":"1"}})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","qty":"1","stop_loss":{"pct":"1"}})") ==
         "side: required (LONG or SHORT)");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"BUY","qty":"1","stop_loss":{"pct":"1"}})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"BUY","qty":"1","stop_loss":{"pct":"1"}})") ==
         "side: expected LONG or SHORT, found \"BUY\"");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","stop_loss":{"pct":"1"}})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","stop_loss":{"pct":"1"}})") ==
         "qty, notional: expected exactly one of them");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","notional":"5","stop_loss":{"pct":"1"}})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","notional":"5","stop_loss":{"pct":"1"}})") ==
         "qty, notional: expected exactly one of them");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"-1","stop_loss":{"pct":"1"}})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"-1","stop_loss":{"pct":"1"}})") ==
         "qty: expected a quantity above 0, found -1");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"0.000000001","stop_loss":{"pct":"1"}})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"0.000000001","stop_loss":{"pct":"1"}})") ==
         "qty: expected a decimal number with at most 8 decimal places, found \"0.000000001\"");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":true,"stop_loss":{"pct":"1"}})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":true,"stop_loss":{"pct":"1"}})") ==
         "qty: expected a decimal number, found true");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1"})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1"})") ==
         "stop_loss: required ({\"pct\":…} or {\"price\":…}): keel opens no position without a stop");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"100"}})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"100"}})") ==
         "stop_loss.pct: expected a percentage above 0 and below 100, found 100");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1","price":"5"}})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1","price":"5"}})") ==
         "stop_loss: expected exactly one of pct and price");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pc":"1"}})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pc":"1"}})") ==
         "stop_loss.pc: not a field keel knows");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"take_proft":{"pct":"2"}})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"take_proft":{"pct":"2"}})") ==
         "take_proft: not a field keel knows");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"entry":"limit"})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"entry":"limit"})") ==
         "entry: expected market or maker, found \"limit\"");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"ttl_s":0})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"ttl_s":0})") ==
         "ttl_s: expected seconds from 1 to 86400, found 0");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"ttl_s":1.5})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"ttl_s":1.5})") ==
         "ttl_s: expected a whole number, found \"1.5\"");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","action":"close","side":"LONG"})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"close","side":"LONG"})") ==
         "side: not a field keel knows");
-  CHECK(Refusal(R"({"id":"x","symbol":"BTCUSDT","action":"flatten"})") ==
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"flatten"})") ==
         "action: expected open or close, found \"flatten\"");
 }
 

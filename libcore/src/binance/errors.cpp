@@ -6,6 +6,20 @@
 
 namespace keel::binance {
 
+Refusal RefusalOf(int code, int http_status) {
+  if (http_status == 429 || http_status == 418 || code == kTooManyRequests || code == kTooManyOrders) return Refusal::kRate;
+  switch (code) {
+    case kInvalidTimestamp: return Refusal::kClock;
+    case kUnauthorized:
+    case kInvalidSignature:
+    case kBadApiKeyFormat:
+    case kRejectedApiKey: return Refusal::kKey;
+    case kPostOnlyRejected: return Refusal::kPostOnlyWouldTake;
+    case kNoNeedToModify: return Refusal::kUnchanged;
+    default: return http_status == 401 ? Refusal::kKey : Refusal::kOther;
+  }
+}
+
 Status ErrorFromResponse(const net::HttpResponse& response, const std::string& what) {
   int code = 0;
   bool venue_body = false;
@@ -40,15 +54,11 @@ Status ErrorFromResponse(const net::HttpResponse& response, const std::string& w
     return Status::UnknownOutcome(text + " [venue_code=" + std::to_string(code) + " http=" +
                                   std::to_string(response.status) + "]: execution status unknown");
   }
-  return Status::Exchange(text, code, response.status, retry_after_ms);
+  return Status::Exchange(text, code, response.status, retry_after_ms, RefusalOf(code, response.status));
 }
 
-bool IsRateLimited(const Status& status) {
-  return status.IsExchange() && (status.http_status() == 429 || status.http_status() == 418);
-}
+bool IsRateLimited(const Status& status) { return status.IsExchange() && status.refusal() == Refusal::kRate; }
 
-bool IsClockSkew(const Status& status) {
-  return status.IsExchange() && status.venue_code() == std::optional<int>(kInvalidTimestamp);
-}
+bool IsClockSkew(const Status& status) { return status.IsExchange() && status.refusal() == Refusal::kClock; }
 
 }  // namespace keel::binance

@@ -20,7 +20,7 @@ Status RestClient::WaitForLimits() {
   const TimeMs now = clock_.NowMs();
   if (blocked_until_ > now) {
     return Status::Exchange("rate limited by the exchange: not sending until " + format_utc(blocked_until_),
-                            kTooManyRequests, 429, blocked_until_ - now);
+                            kTooManyRequests, 429, blocked_until_ - now, Refusal::kRate);
   }
   if (used_weight_ >= options_.weight_pause_at && now / 60'000 == weight_minute_) {
     // Close to the limit: wait for the next minute rather than be refused (and risk a ban).

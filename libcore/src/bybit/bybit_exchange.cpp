@@ -284,10 +284,19 @@ Result<std::vector<CancelReport>> BybitExchange::CancelAll(const std::string& sy
 Result<OrderReport> BybitExchange::Amend(const AmendOrder& a) {
   const std::string what = "amending " + a.client_order_id + " " + a.symbol + " to " + a.qty.ToString() + " @ " +
                            a.price.ToString();
+  // Only what changes (amend-order.mdx: "Do not pass it if not modify the qty"; an unchanged qty
+  // is answered 10001 "params error: qty err", sieblyio/bybit-api#269).
+  const bool qty_changes = a.qty_now != std::optional<Decimal>(a.qty);
+  const bool price_changes = a.price_now != std::optional<Decimal>(a.price);
+  if (!qty_changes && !price_changes)
+    return Status::Exchange(what + ": the order already has this quantity and price: nothing sent", 0, 0, 0,
+                            Refusal::kUnchanged);
   JsonWriter w;
   w.StartObject().Key("category").String(kCategory).Key("symbol").String(a.symbol);
-  w.Key("orderLinkId").String(a.client_order_id).Key("qty").String(a.qty.ToString());
-  w.Key("price").String(a.price.ToString()).EndObject();
+  w.Key("orderLinkId").String(a.client_order_id);
+  if (qty_changes) w.Key("qty").String(a.qty.ToString());
+  if (price_changes) w.Key("price").String(a.price.ToString());
+  w.EndObject();
   auto result = client_->Post("/v5/order/amend", w.str());
   if (!result.ok()) {
     if (IsDefiniteRejection(result.status()) || result.status().IsNotFound()) return result.status().WithContext(what);

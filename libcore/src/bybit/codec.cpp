@@ -383,7 +383,29 @@ Result<PositionPage> ParsePositionPage(std::string_view result_json) {
   return page;
 }
 
-Result<PrivateMessage> ParsePrivateMessage(std::string_view json) {
+namespace {
+
+// The all-in-one topics carry every category of a unified account (spot, linear, inverse, option);
+// keel trades linear alone, and a spot BTCUSDT fill is no fill of the BTCUSDT perpetual. Every row
+// Bybit documents names its category; a row without one is taken as the topic's (linear).
+bool OfOtherCategory(const Value& row, std::vector<std::string>* other_categories) {
+  if (!row.IsObject()) return false;  // the row's own reading says what is wrong with it
+  const auto category = row.FindMember("category");
+  if (category == row.MemberEnd() || !category->value.IsString()) return false;
+  const std::string_view name(category->value.GetString(), category->value.GetStringLength());
+  if (name == "linear") return false;
+  if (other_categories) {
+    const auto symbol = row.FindMember("symbol");
+    const bool named = symbol != row.MemberEnd() && symbol->value.IsString();
+    other_categories->push_back(std::string(name) + " " +
+                                (named ? std::string(symbol->value.GetString(), symbol->value.GetStringLength()) : "?"));
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<PrivateMessage> ParsePrivateMessage(std::string_view json, std::vector<std::string>* other_categories) {
   JsonDoc doc(json, "private stream message");
   if (!doc.status().ok()) return doc.status();
   const Value& root = doc.root();
@@ -402,14 +424,19 @@ Result<PrivateMessage> ParsePrivateMessage(std::string_view json) {
   const TimeMs creation_time = f.Int("creationTime", false);
   if (!f.status().ok()) return f.status();
   const Value* data = ArrayField(root, "data");
-  // Categorised topics (order.linear, …) carry the same rows as the all-in-one ones.
-  const std::string_view base = topic.substr(0, topic.find('.'));
-  if (base != "order" && base != "execution" && base != "position") return PrivateMessage(IgnoredTopic{std::string(topic)});
+  // Categorised topics (order.linear, …) carry the same rows as the all-in-one ones, of their
+  // category only.
+  const std::size_t dot = topic.find('.');
+  const std::string_view base = topic.substr(0, dot);
+  const bool other_topic = dot != std::string_view::npos && topic.substr(dot + 1) != "linear";
+  if ((base != "order" && base != "execution" && base != "position") || other_topic)
+    return PrivateMessage(IgnoredTopic{std::string(topic)});
   if (!data) return Status::InvalidInput(std::string(topic) + ": no \"data\" array");
   if (base == "order") {
     OrderTopicEvent out;
     out.creation_time = creation_time;
     for (const auto& row : data->GetArray()) {
+      if (OfOtherCategory(row, other_categories)) continue;
       Status error;
       OrderEvent e = OrderEventFrom(row, creation_time, error);
       if (!error.ok()) return error;
@@ -424,6 +451,7 @@ Result<PrivateMessage> ParsePrivateMessage(std::string_view json) {
     ExecutionEvent out;
     out.creation_time = creation_time;
     for (const auto& row : data->GetArray()) {
+      if (OfOtherCategory(row, other_categories)) continue;
       Fields x(row, "execution");
       Execution e;
       e.symbol = std::string(x.Str("symbol"));
@@ -450,6 +478,7 @@ Result<PrivateMessage> ParsePrivateMessage(std::string_view json) {
   out.venue_event = "position";
   out.event_time = creation_time;
   for (const auto& row : data->GetArray()) {
+    if (OfOtherCategory(row, other_categories)) continue;
     auto p = PositionFrom(row, true);
     if (!p.ok()) return p.status();
     out.transaction_time = std::max(out.transaction_time, p->update_time);

@@ -44,22 +44,59 @@ ErrorEnvelope ReadEnvelope(const std::string& body) {
 
 }  // namespace
 
-Status ErrorFromRetCode(int ret_code, const std::string& ret_msg, const net::HttpResponse& response,
-                        const std::string& what, TimeMs now_ms) {
-  const std::string text = Coded(what, ret_msg, ret_code, response.status);
+RetCodeMeaning MeaningOf(int ret_code) {
   switch (ret_code) {
     case kOrderNotExists:
     case kOrderFilledOrCancelled:
-    case kOrderCancelled:
-      return Status::NotFound(Status::Exchange(text, ret_code, response.status).ToString());
+    case kOrderCancelled: return {RetCodeClass::kNotOpen, Refusal::kOther};
+    // Bybit says it does not know what became of the request: it may have acted.
+    case kServerTimeout:
+    case kServerTimeoutAlt:
     case kServerError:
+    case kOrderModifiedWhileReplacing:
     case kOrderProcessing:
-      return Status::UnknownOutcome(text + ": execution status unknown");
+    case kSpotInternalError:
+    case kSpotBackendTimeout:
+    case kSpotSubmittedForProcessing:
+    case kServerErrorTryLater: return {RetCodeClass::kUnknown, Refusal::kOther};
+    // Not accepted for now: the same request later may be.
     case kTooManyVisits:
-      return Status::Exchange(text, ret_code, response.status, RetryAfter(response, now_ms));
-    default:
-      return Status::Exchange(text, ret_code, response.status);
+    case kHighServerLoad:
+    case kIpRateLimit:
+    case kWsTradeRestarting:
+    case kWsFrequencyProtection:
+    case kWsSessionTooFrequent:
+    case kOptionTooFastToCancel:
+    case kSpotTooManyNewOrders: return {RetCodeClass::kDefinite, Refusal::kRate};
+    case kTimestampOutside: return {RetCodeClass::kDefinite, Refusal::kClock};
+    // The key, its signature, its permissions, its bound IP or the account itself was refused: every
+    // request after this one will be too, until the operator acts.
+    case kApiKeyInvalid:
+    case kSignatureError:
+    case kPermissionDenied:
+    case kAuthenticationFailed:
+    case kAccountBanned:
+    case kRegionRestricted:
+    case kUnmatchedIp:
+    case kTransactionsBanned:
+    case kDerivativesKeyExpired:
+    case kSpotKeyExpired: return {RetCodeClass::kDefinite, Refusal::kKey};
+    case kNotModified: return {RetCodeClass::kDefinite, Refusal::kUnchanged};
+    default: return {RetCodeClass::kDefinite, Refusal::kOther};
   }
+}
+
+Status ErrorFromRetCode(int ret_code, const std::string& ret_msg, const net::HttpResponse& response,
+                        const std::string& what, TimeMs now_ms) {
+  const std::string text = Coded(what, ret_msg, ret_code, response.status);
+  const RetCodeMeaning meaning = MeaningOf(ret_code);
+  switch (meaning.cls) {
+    case RetCodeClass::kNotOpen: return Status::NotFound(Status::Exchange(text, ret_code, response.status).ToString());
+    case RetCodeClass::kUnknown: return Status::UnknownOutcome(text + ": execution status unknown");
+    case RetCodeClass::kDefinite: break;
+  }
+  const TimeMs wait = meaning.refusal == Refusal::kRate ? RetryAfter(response, now_ms) : 0;
+  return Status::Exchange(text, ret_code, response.status, wait, meaning.refusal);
 }
 
 Status ErrorFromResponse(const net::HttpResponse& response, const std::string& what, TimeMs now_ms) {
@@ -70,7 +107,7 @@ Status ErrorFromResponse(const net::HttpResponse& response, const std::string& w
     const TimeMs wait = response.status == 403 ? 600'000 : RetryAfter(response, now_ms);
     return Status::Exchange(Coded(what, "rate limited by the exchange (HTTP " + std::to_string(response.status) + ")",
                                   code, response.status),
-                            code, response.status, wait);
+                            code, response.status, wait, Refusal::kRate);
   }
   if (response.status >= 500 || response.status == 408)
     return Status::UnknownOutcome(Coded(what, "HTTP " + std::to_string(response.status), code, response.status) +
@@ -78,7 +115,7 @@ Status ErrorFromResponse(const net::HttpResponse& response, const std::string& w
   if (response.status == 401 && !envelope.found) {
     // Bybit's own refusal of the key or of missing auth headers (docs/v5/error.mdx, HTTP 401):
     // nothing was done.
-    return Status::Exchange(Coded(what, "the API key was refused (HTTP 401)", 0, 401), 0, 401);
+    return Status::Exchange(Coded(what, "the API key was refused (HTTP 401)", 0, 401), 0, 401, 0, Refusal::kKey);
   }
   if (!envelope.found) {
     // Not Bybit's answer (a proxy's page, a cut body): whatever reached the exchange may have acted.
@@ -89,11 +126,8 @@ Status ErrorFromResponse(const net::HttpResponse& response, const std::string& w
   return ErrorFromRetCode(code, envelope.ret_msg, response, what, now_ms);
 }
 
-bool IsRateLimited(const Status& status) {
-  return status.venue_code() == std::optional<int>(kTooManyVisits) || status.http_status() == 429 ||
-         status.http_status() == 403;
-}
+bool IsRateLimited(const Status& status) { return status.IsExchange() && status.refusal() == Refusal::kRate; }
 
-bool IsClockSkew(const Status& status) { return status.venue_code() == std::optional<int>(kTimestampOutside); }
+bool IsClockSkew(const Status& status) { return status.IsExchange() && status.refusal() == Refusal::kClock; }
 
 }  // namespace keel::bybit

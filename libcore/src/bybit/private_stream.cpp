@@ -3,6 +3,10 @@
 #include "keel/bybit/codec.h"
 #include "keel/bybit/signing.h"
 
+#include <spdlog/spdlog.h>
+
+#include "keel/model/log_text.h"
+
 namespace keel::bybit {
 
 PrivateStream::PrivateStream(net::EventLoop& loop, Exchange& exchange, const Clock& clock,
@@ -65,7 +69,10 @@ void PrivateStream::Ping() {
 }
 
 void PrivateStream::OnText(const std::string& text) {
-  auto message = ParsePrivateMessage(text);
+  std::vector<std::string> other_categories;
+  auto message = ParsePrivateMessage(text, &other_categories);
+  for (const auto& row : other_categories)
+    spdlog::debug("bybit private stream: a {} row left out: keel trades the linear category only", LogText(row));
   if (!message.ok()) {
     if (handler_.on_refused) {
       handler_.on_refused(message.status().message() + ": reading the account by REST");
@@ -84,7 +91,7 @@ void PrivateStream::OnText(const std::string& text) {
         return;
       }
       link_.Send("{\"req_id\":\"sub-" + std::to_string(++requests_) +
-                "\",\"op\":\"subscribe\",\"args\":[\"order\",\"execution\",\"position\",\"wallet\"]}");
+                "\",\"op\":\"subscribe\",\"args\":[\"order.linear\",\"execution.linear\",\"position.linear\",\"wallet\"]}");
     } else if (reply->op == "subscribe") {
       if (!reply->success) {
         State("subscription refused: " + reply->ret_msg);

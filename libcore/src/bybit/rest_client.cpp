@@ -35,7 +35,7 @@ Status RestClient::WaitForLimits(const std::string& path) {
   TimeMs now = clock_.NowMs();
   if (blocked_until_ > now) {
     return Status::Exchange("rate limited by the exchange: not sending until " + format_utc(blocked_until_),
-                            blocked_code_, 429, blocked_until_ - now);
+                            blocked_code_, 429, blocked_until_ - now, Refusal::kRate);
   }
   auto it = limits_.find(path);
   if (it == limits_.end() || it->second.left != 0 || it->second.reset_at <= now) return Status::Ok();
@@ -43,7 +43,7 @@ Status RestClient::WaitForLimits(const std::string& path) {
   if (wait > options_.max_limit_wait_ms) {
     return Status::Exchange(path + ": no requests left until " + format_utc(it->second.reset_at) +
                                 " (X-Bapi-Limit-Status 0): not sent",
-                            kTooManyVisits, 0, wait);
+                            kTooManyVisits, 0, wait, Refusal::kRate);
   }
   sleep_(wait);
   it->second.left = -1;

@@ -29,8 +29,17 @@ class EventScope {
   std::optional<std::chrono::steady_clock::time_point>& started_;
 };
 
-}  // namespace
+AlertKind AlertKindOf(ExchangeHealth::Condition c) {
+  switch (c) {
+    case ExchangeHealth::Condition::kNotAnswering: return AlertKind::kExchangeNotAnswering;
+    case ExchangeHealth::Condition::kRateRefused: return AlertKind::kRateLimited;
+    case ExchangeHealth::Condition::kClockSkew: return AlertKind::kClockSkew;
+    case ExchangeHealth::Condition::kKeyRefused: return AlertKind::kKeyRefused;
+  }
+  return AlertKind::kExchangeNotAnswering;
+}
 
+}  // namespace
 
 const char* to_string(AlertKind k) {
   switch (k) {
@@ -44,6 +53,7 @@ const char* to_string(AlertKind k) {
     case AlertKind::kExchangeNotAnswering: return "exchange-not-answering";
     case AlertKind::kRateLimited: return "rate-limited";
     case AlertKind::kClockSkew: return "clock-skew";
+    case AlertKind::kKeyRefused: return "key-refused";
     case AlertKind::kUnknownOutcome: return "unknown-outcome";
     case AlertKind::kLiquidation: return "liquidation";
     case AlertKind::kEntryFailed: return "entry-failed";
@@ -158,10 +168,7 @@ void Engine::RateWaitOver() {
 
 void Engine::CheckExchange(TimeMs now) {
   for (const auto& c : exchange_health_.Check(now)) {
-    const AlertKind kind = c.condition == ExchangeHealth::Condition::kNotAnswering ? AlertKind::kExchangeNotAnswering
-                           : c.condition == ExchangeHealth::Condition::kRateRefused ? AlertKind::kRateLimited
-                                                                                   : AlertKind::kClockSkew;
-    RaiseAlert(kind, c.raised ? "exchange" : "exchange cleared", "", c.message);
+    RaiseAlert(AlertKindOf(c.condition), c.raised ? "exchange" : "exchange cleared", "", c.message);
   }
   // Silence is only seen by asking: when nothing has answered for half the alert time, one cheap
   // public read (the mark price) goes out, so a frozen exchange is found within about twice the

@@ -76,7 +76,9 @@ void Engine::AmendEntry(const std::string& id, Decimal price) {
   t->last_amend_ms = clock_.NowMs();
   ++counters_.amends;
   const Decimal was = t->maker_price;
-  const AmendOrder amend{cid, t->signal.symbol, t->entry_side, t->entry_qty, price};
+  AmendOrder amend{cid, t->signal.symbol, t->entry_side, t->entry_qty, price};
+  amend.qty_now = t->entry_qty;  // the maker entry is only ever moved, never resized
+  amend.price_now = was;
   // Handed to a worker first: the log line is not on the way from the book update to the exchange.
   OnWorker<Result<OrderReport>>([amend](Exchange& ex) { return ex.Amend(amend); },
                                 [this, id, cid, price](Result<OrderReport> r) { OnEntryAmended(id, cid, price, std::move(r)); });
@@ -108,7 +110,7 @@ void Engine::OnEntryAmended(const std::string& id, const std::string& cid, Decim
         "); one query settles it, no further amend");
     return SettleGhost(id, cid, "the amend was answered unknown order");
   }
-  if (st.venue_code() == std::optional<int>(-5027)) return;  // "No need to modify the order.": it is there already
+  if (st.refusal() == Refusal::kUnchanged) return;  // "No need to modify the order.": it is there already
   Log("amend of " + cid + " failed: " + st.message());
   if (!t) return;
   const bool opened = guard_.RecordFailure(cid);

@@ -225,10 +225,10 @@ void Engine::OnEntryPlaced(const std::string& id, const std::string& cid, Result
     loop_.After(5000, [this, id] { VerifyEntry(id); });
     return;
   }
-  // A post-only order the book had already crossed (-5022): it never existed; a new one at the
-  // book's new price is a replacement like any other.
-  if (t->maker() && placed.status().venue_code() == std::optional<int>(-5022)) {
-    OrderReport refused;  // what -5022 states: this order was refused, nothing of it exists
+  // A post-only order the book had already crossed (Binance -5022): it never existed; a new one at
+  // the book's new price is a replacement like any other.
+  if (t->maker() && placed.status().refusal() == Refusal::kPostOnlyWouldTake) {
+    OrderReport refused;  // what the refusal states: this order was refused, nothing of it exists
     refused.client_order_id = cid;
     refused.symbol = t->signal.symbol;
     refused.side = t->entry_side;

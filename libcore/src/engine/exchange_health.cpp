@@ -9,15 +9,14 @@ const char* to_string(ExchangeHealth::Condition c) {
     case ExchangeHealth::Condition::kNotAnswering: return "not answering";
     case ExchangeHealth::Condition::kRateRefused: return "refusing for the rate";
     case ExchangeHealth::Condition::kClockSkew: return "refusing keel's clock";
+    case ExchangeHealth::Condition::kKeyRefused: return "refusing keel's API key";
   }
   return "?";
 }
 
-bool IsClockSkewRefusal(const Status& status) {
-  if (!status.IsExchange()) return false;
-  const auto code = status.venue_code();
-  return code == std::optional<int>(-1021) || code == std::optional<int>(10002);
-}
+bool IsClockSkewRefusal(const Status& status) { return status.IsExchange() && status.refusal() == Refusal::kClock; }
+
+bool IsKeyRefusal(const Status& status) { return status.IsExchange() && status.refusal() == Refusal::kKey; }
 
 void ExchangeHealth::Begin(Condition c, TimeMs since, const std::string& detail) {
   State& s = Of(c);
@@ -53,14 +52,20 @@ void ExchangeHealth::Observe(const Status& outcome, TimeMs now) {
     Begin(Condition::kClockSkew, now, outcome.message());
     return;
   }
-  // Accepted, or refused for a reason of its own: neither the rate nor the clock stands in the way.
+  if (IsKeyRefusal(outcome)) {
+    Begin(Condition::kKeyRefused, now, outcome.message());
+    return;
+  }
+  // Accepted, or refused for a reason of its own: neither the rate, the clock nor the key stands in
+  // the way.
   End(Condition::kRateRefused, now);
   End(Condition::kClockSkew, now);
+  End(Condition::kKeyRefused, now);
 }
 
 std::vector<ExchangeHealth::Change> ExchangeHealth::Check(TimeMs now) {
   std::vector<Change> out;
-  for (Condition c : {Condition::kNotAnswering, Condition::kRateRefused, Condition::kClockSkew}) {
+  for (Condition c : {Condition::kNotAnswering, Condition::kRateRefused, Condition::kClockSkew, Condition::kKeyRefused}) {
     State& s = Of(c);
     if (!s.since) continue;
     if (s.ended_at) {
@@ -87,7 +92,7 @@ std::optional<TimeMs> ExchangeHealth::Since(Condition c) const {
 
 std::string ExchangeHealth::Describe(TimeMs now) const {
   std::string out;
-  for (Condition c : {Condition::kNotAnswering, Condition::kRateRefused, Condition::kClockSkew}) {
+  for (Condition c : {Condition::kNotAnswering, Condition::kRateRefused, Condition::kClockSkew, Condition::kKeyRefused}) {
     auto since = Since(c);
     if (!since) continue;
     if (!out.empty()) out += "; ";

@@ -4,14 +4,7 @@ namespace keel {
 
 const char* to_string(OrderBook book) { return book == OrderBook::kRegular ? "regular" : "conditional"; }
 
-bool IsRateRefusal(const Status& status) {
-  if (!status.IsExchange()) return false;
-  const int http = status.http_status();
-  if (http == 429 || http == 418) return true;
-  // Bybit: retCode 10006 "Too many visits" (HTTP 200), and its IP-wide limit, a 403 the adapter
-  // gives the documented 10-minute wait.
-  return status.venue_code() == std::optional<int>(10006) || (http == 403 && status.retry_after_ms() > 0);
-}
+bool IsRateRefusal(const Status& status) { return status.IsExchange() && status.refusal() == Refusal::kRate; }
 
 bool IsDefiniteRejection(const Status& status) {
   return status.IsExchange() || status.IsTransport() || status.IsInvalidInput();

@@ -20,8 +20,20 @@ const char* to_string(ErrorCategory category) {
   return "unknown category";
 }
 
+const char* to_string(Refusal refusal) {
+  switch (refusal) {
+    case Refusal::kOther: return "other";
+    case Refusal::kRate: return "rate";
+    case Refusal::kClock: return "clock";
+    case Refusal::kKey: return "key";
+    case Refusal::kPostOnlyWouldTake: return "post-only would take";
+    case Refusal::kUnchanged: return "unchanged";
+  }
+  return "unknown refusal";
+}
+
 Status::Status(ErrorCategory category, std::string message)
-    : rep_(std::make_unique<Rep>(Rep{category, std::move(message), std::nullopt, 0, 0})) {}
+    : rep_(std::make_unique<Rep>(Rep{category, std::move(message), std::nullopt, 0, 0, Refusal::kOther})) {}
 
 Status::Status(const Status& other) : rep_(other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr) {}
 
@@ -38,11 +50,13 @@ Status Status::Conflict(std::string m) { return Status(ErrorCategory::kConflict,
 Status Status::Storage(std::string m) { return Status(ErrorCategory::kStorage, std::move(m)); }
 Status Status::Internal(std::string m) { return Status(ErrorCategory::kInternal, std::move(m)); }
 
-Status Status::Exchange(std::string message, int venue_code, int http_status, std::int64_t retry_after_ms) {
+Status Status::Exchange(std::string message, int venue_code, int http_status, std::int64_t retry_after_ms,
+                        Refusal refusal) {
   Status s(ErrorCategory::kExchange, std::move(message));
   s.rep_->venue_code = venue_code;
   s.rep_->http_status = http_status;
   s.rep_->retry_after_ms = retry_after_ms;
+  s.rep_->refusal = refusal;
   return s;
 }
 

@@ -303,7 +303,7 @@ void WriteExchangeInfo(JsonWriter& w, const SimExchange& ex) {
     w.StartObject().Key("filterType").String("MIN_NOTIONAL").Key("notional").String(f.min_notional.ToString());
     w.EndObject();
     w.StartObject().Key("filterType").String("PERCENT_PRICE").Key("multiplierUp").String(i.percent_price_up.Format(4));
-    w.Key("multiplierDown").String(i.percent_price_down.Format(4)).Key("multiplierDecimal").String("4").EndObject();
+    w.Key("multiplierDown").String(i.percent_price_down.Format(4)).Key("multiplierDecimal").Int(4).EndObject();
     w.EndArray();
     w.Key("orderTypes").StartArray();
     for (const char* t : {"LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET",

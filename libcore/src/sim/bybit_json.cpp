@@ -129,7 +129,7 @@ void WriteOrder(JsonWriter& w, const OrderView& o, const SimInstrument& inst, bo
   const Decimal leaves = o.open() ? o.qty.Sub(o.cum_qty).value() : Decimal();
   const std::string zero_px = Decimal().Format(inst.price_precision);
   w.StartObject();
-  if (stream) w.Key("category").String("linear");
+  if (stream) w.Key("category").String(o.category);
   w.Key("orderId").String(o.order_id);
   w.Key("orderLinkId").String(o.order_link_id);
   w.Key("blockTradeId").String("");
@@ -340,7 +340,7 @@ void WriteExecution(JsonWriter& w, const OrderView& order, const SimInstrument& 
                     std::int64_t seq) {
   const Decimal leaves = order.open() ? order.qty.Sub(order.cum_qty).value() : Decimal();
   w.StartObject();
-  w.Key("category").String("linear");
+  w.Key("category").String(order.category);
   w.Key("symbol").String(order.symbol);
   w.Key("closedSize").String(qty(closed_size, inst));
   w.Key("execFee").String(money(fee));

@@ -409,6 +409,10 @@ Body amend_order(Call& c) {
   std::optional<SimOrder> current;
   for (const auto& o : c.ex.AllOrders(c.account, *symbol))
     if (ref->order_id ? o.order_id == *ref->order_id : o.client_order_id == *ref->client_order_id) current = o;
+  // amend-order.mdx: qty "Do not pass it if not modify the qty"; Bybit answers an unchanged one so
+  // (sieblyio/bybit-api#269).
+  if (*qty && current && **qty == current->orig_qty && !is_terminal(current->status))
+    return params_error("qty err");
   ModifyRequest m;
   m.symbol = *symbol;
   m.ref = current ? OrderRef{current->order_id, std::nullopt} : *ref;

@@ -1,5 +1,7 @@
 #include "keel/sim/bybit_stream.h"
 
+#include <algorithm>
+
 #include <rapidjson/document.h>
 
 #include "keel/model/json_limits.h"
@@ -72,8 +74,13 @@ Result<BybitStreamSession> BybitStreamSession::Open(const std::string& target, c
   return s;
 }
 
-bool BybitStreamSession::Carries(const std::string& topic) const {
-  return topics_.count(topic) > 0 || (private_ && topics_.count(topic + ".linear") > 0);
+bool BybitStreamSession::Carries(const std::string& topic) const { return !SubscribedAs(topic).empty(); }
+
+std::vector<std::string> BybitStreamSession::SubscribedAs(const std::string& base) const {
+  std::vector<std::string> out;
+  if (topics_.count(base)) out.push_back(base);
+  if (private_ && topics_.count(base + ".linear")) out.push_back(base + ".linear");
+  return out;
 }
 
 std::string BybitStreamSession::Push(const std::string& topic, TimeMs creation_time, const std::string& data_json) {
@@ -130,6 +137,15 @@ std::vector<std::string> BybitStreamSession::OnText(const std::string& text, con
   if (op == "subscribe" || op == "unsubscribe") {
     if (private_ && !account_) return {Reply(false, "Request not authorized", op, conn_id_, req_id)};
     std::vector<std::string> snapshots;
+    // order.mdx: "All-In-One topic and Categorised topic cannot be in the same subscription request".
+    const bool all_in_one = std::any_of(args.begin(), args.end(), [](const std::string& t) {
+      return t == "order" || t == "execution" || t == "position";
+    });
+    const bool categorised = std::any_of(args.begin(), args.end(),
+                                         [](const std::string& t) { return t.find('.') != std::string::npos; });
+    if (private_ && all_in_one && categorised)
+      return {Reply(false, "All-In-One topic and Categorised topic cannot be in the same subscription request", op,
+                    conn_id_, req_id)};
     for (const auto& topic : args) {
       bool known = private_ && PrivateTopic(topic);
       std::string symbol;
@@ -205,12 +221,13 @@ std::vector<std::string> BybitStreamSession::Render(const UserEvent& event, cons
   std::vector<std::string> out;
   const TimeMs t = event.event_time;
   auto order_push = [&](const bybit::OrderView& view) {
-    if (!Carries("order")) return;
+    const auto names = SubscribedAs("order");
+    if (names.empty()) return;
     JsonWriter data;
     data.StartArray();
     bybit::WriteOrder(data, view, exchange.FindMarket(view.symbol)->instrument(), true);
     data.EndArray();
-    out.push_back(Push("order", t, data.str()));
+    for (const auto& name : names) out.push_back(Push(name, t, data.str()));
   };
   if (const auto* u = std::get_if<OrderUpdate>(&event.body)) {
     const SimAlgoOrder* algo = u->order.algo_id ? exchange.FindAlgo(*account_, *u->order.algo_id) : nullptr;
@@ -225,7 +242,7 @@ std::vector<std::string> BybitStreamSession::Render(const UserEvent& event, cons
       bybit::WriteExecution(data, view, i, std::to_string(u->trade_id), u->last_price, u->last_qty, u->commission,
                             u->maker, closing ? u->last_qty : Decimal(), t, static_cast<std::int64_t>(p.update_time));
       data.EndArray();
-      out.push_back(Push("execution", t, data.str()));
+      for (const auto& name : SubscribedAs("execution")) out.push_back(Push(name, t, data.str()));
     }
     order_push(view);
   } else if (const auto* a = std::get_if<AlgoUpdate>(&event.body)) {
@@ -241,7 +258,7 @@ std::vector<std::string> BybitStreamSession::Render(const UserEvent& event, cons
       data.StartArray();
       for (const auto& p : acc->positions) bybit::WritePosition(data, exchange, *account_, p, true);
       data.EndArray();
-      out.push_back(Push("position", t, data.str()));
+      for (const auto& name : SubscribedAs("position")) out.push_back(Push(name, t, data.str()));
     }
     if (topics_.count("wallet")) {
       JsonWriter data;
@@ -250,6 +267,44 @@ std::vector<std::string> BybitStreamSession::Render(const UserEvent& event, cons
       data.EndArray();
       out.push_back(Push("wallet", t, data.str()));
     }
+  }
+  return out;
+}
+
+std::vector<std::string> BybitStreamSession::Render(const SpotTrade& trade, const SimExchange& exchange) {
+  if (!private_ || !account_ || trade.account != *account_) return {};
+  const Market* market = exchange.FindMarket(trade.symbol);
+  if (!market) return {};
+  bybit::OrderView view;
+  view.category = "spot";
+  view.order_id = "spot-" + std::to_string(trade.number);
+  view.symbol = trade.symbol;
+  view.side = trade.side;
+  view.market = true;
+  view.status = "Filled";
+  view.time_in_force = TimeInForce::kIoc;
+  view.price = trade.price;
+  view.qty = trade.qty;
+  view.cum_qty = trade.qty;
+  view.cum_value = trade.qty.Mul(trade.price, Rounding::kNearest).value();
+  view.avg_price = trade.price;
+  view.created = trade.time;
+  view.updated = trade.time;
+  std::vector<std::string> out;
+  if (topics_.count("execution")) {
+    JsonWriter data;
+    data.StartArray();
+    bybit::WriteExecution(data, view, market->instrument(), "spot-exec-" + std::to_string(trade.number), trade.price,
+                          trade.qty, Decimal(), false, Decimal(), trade.time, 0);
+    data.EndArray();
+    out.push_back(Push("execution", trade.time, data.str()));
+  }
+  if (topics_.count("order")) {
+    JsonWriter data;
+    data.StartArray();
+    bybit::WriteOrder(data, view, market->instrument(), true);
+    data.EndArray();
+    out.push_back(Push("order", trade.time, data.str()));
   }
   return out;
 }

@@ -97,6 +97,7 @@ void SimServer::Deliver() {
   }
   const auto user = venue_->TakeDueUserEvents();
   const auto garbage = venue_->TakeGarbageFrames();
+  const auto spot = venue_->TakeSpotTrades();
   std::vector<net::WsServer::ConnectionId> idle;
   for (auto& [id, session] : sessions_) {
     for (const auto& frame : garbage) sent += ws_->Send(id, frame);
@@ -105,6 +106,8 @@ void SimServer::Deliver() {
         for (const auto& frame : bybit->Render(e, ex)) sent += ws_->Send(id, frame);
       for (const auto& e : user)
         for (const auto& frame : bybit->Render(e, ex)) sent += ws_->Send(id, frame);
+      for (const auto& trade : spot)
+        for (const auto& frame : bybit->Render(trade, ex)) sent += ws_->Send(id, frame);
       if (bybit->IdleTooLong(now)) idle.push_back(id);
       continue;
     }

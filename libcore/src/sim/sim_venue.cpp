@@ -258,6 +258,30 @@ Status SimVenue::Apply(const SimCommand& c) {
                                   : exchange_->Liquidate(*id, *symbol, *side);
       return done.ok() ? Status::Ok() : done.status();
     }
+    if (c.what == "spot_trade") {
+      // A unified account trades spot on a symbol of the same name as a perpetual: nothing of the
+      // perpetual changes; the Bybit stream's all-in-one topics carry it all the same.
+      auto id = account_of();
+      if (!id.ok()) return id.status();
+      auto symbol = c.Required("symbol");
+      if (!symbol.ok()) return symbol.status();
+      const Market* market = exchange_->FindMarket(*symbol);
+      if (!market) return Status::NotFound("act spot_trade: no market " + *symbol);
+      auto side = parse_side(c.Get("side").value_or(""));
+      if (!side.ok()) return Status::InvalidInput("act spot_trade: side: " + side.status().message());
+      auto qty = Decimal::Parse(c.Get("qty").value_or(""));
+      if (!qty.ok() || !qty->is_positive()) return Status::InvalidInput("act spot_trade: qty: expected a positive number");
+      SpotTrade trade;
+      trade.account = *id;
+      trade.symbol = *symbol;
+      trade.side = *side;
+      trade.qty = *qty;
+      trade.price = market->mark();
+      trade.time = clock_.NowMs();
+      trade.number = ++spot_trades_made_;
+      spot_trades_.push_back(std::move(trade));
+      return Status::Ok();
+    }
     return Status::InvalidInput("unknown act \"" + c.what + "\"");
   }
   return Status::InvalidInput("unknown command \"" + c.verb + "\"");

@@ -129,6 +129,9 @@ struct IgnoredTopic {
 };
 
 using PrivateMessage = std::variant<OrderTopicEvent, ExecutionEvent, PositionEvent, ControlReply, IgnoredTopic>;
-Result<PrivateMessage> ParsePrivateMessage(std::string_view json);
+// Rows of another category than linear (the all-in-one topics carry spot, inverse and option rows
+// of a unified account) are left out, never applied; each is named ("spot BTCUSDT") in
+// other_categories when given. A categorised topic of another category (order.spot) is ignored.
+Result<PrivateMessage> ParsePrivateMessage(std::string_view json, std::vector<std::string>* other_categories = nullptr);
 
 }  // namespace keel::bybit

@@ -22,6 +22,7 @@ enum class AlertKind {
   kExchangeNotAnswering,  // REST calls get no answer (and their all-clear)
   kRateLimited,          // the exchange keeps refusing for the rate
   kClockSkew,            // the exchange refuses keel's timestamps
+  kKeyRefused,           // the exchange refuses keel's API key (signature, permissions, IP, expiry)
 };
 const char* to_string(AlertKind kind);
 

@@ -1,6 +1,7 @@
 #pragma once
 // What keel knows of the exchange from the answers its own REST calls get: since when it has not
-// answered, whether it refuses for the rate, whether it says keel's clock is off. Silence is
+// answered, whether it refuses for the rate, whether it says keel's clock is off, whether it
+// refuses keel's key. Silence is
 // blindness and blindness is an alert (issue [1/6] case 7): each condition raises one alert once
 // it has lasted alert_after_ms, and one "cleared" message when it ends. Pure bookkeeping, fed and
 // read on the engine thread.
@@ -16,7 +17,7 @@ namespace keel {
 
 class ExchangeHealth {
  public:
-  enum class Condition { kNotAnswering, kRateRefused, kClockSkew };
+  enum class Condition { kNotAnswering, kRateRefused, kClockSkew, kKeyRefused };
   struct Change {
     Condition condition;
     bool raised = true;  // false: it ended
@@ -54,12 +55,15 @@ class ExchangeHealth {
 
   TimeMs alert_after_ms_;
   TimeMs last_answer_ms_ = 0;
-  State states_[3];
+  State states_[4];
 };
 
 const char* to_string(ExchangeHealth::Condition c);
 
-// True for the exchange saying keel's timestamp is outside its window (Binance -1021, Bybit 10002).
+// True for the exchange saying keel's timestamp is outside its window (Refusal::kClock).
 bool IsClockSkewRefusal(const Status& status);
+// True for the exchange refusing keel's API key: its signature, permissions, bound IP, expiry, or
+// the account itself (Refusal::kKey). Nothing keel sends will pass until the operator acts.
+bool IsKeyRefusal(const Status& status);
 
 }  // namespace keel

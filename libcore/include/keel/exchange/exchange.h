@@ -129,6 +129,11 @@ struct AmendOrder {
   Side side = Side::kBuy;
   Decimal qty;    // the order's whole quantity, filled part included
   Decimal price;
+  // What the order holds now, as keel knows it. A venue that takes only what changes (Bybit's
+  // amend-order.mdx: qty "Do not pass it if not modify the qty") leaves out what equals these;
+  // when nothing changes it sends nothing and answers Refusal::kUnchanged. Binance sends all.
+  std::optional<Decimal> qty_now = std::nullopt;
+  std::optional<Decimal> price_now = std::nullopt;
 };
 
 class Exchange {
@@ -187,8 +192,8 @@ const char* to_string(OrderBook book);
 // including a rate-limit refusal), or it was never sent (kTransport, or refused by keel before
 // sending). Everything else about a placement is an unknown outcome, settled by client order id.
 bool IsDefiniteRejection(const Status& status);
-// True for the exchange's "too many requests" on either venue (HTTP 429 or 418, Bybit's retCode
-// 10006 or its 403 IP limit): a request to wait (status.retry_after_ms() says how long when the
+// True for the exchange's "too many requests" (Refusal::kRate: each adapter names its venue's codes,
+// e.g. HTTP 429 or 418, Bybit's retCode 10006 or its 403 IP limit): a request to wait (status.retry_after_ms() says how long when the
 // venue said), never a verdict on the order. Nothing was executed, and the same request sent again
 // after the wait may well be accepted.
 bool IsRateRefusal(const Status& status);

@@ -27,6 +27,18 @@ enum class ErrorCategory {
 
 const char* to_string(ErrorCategory category);
 
+// What an exchange's refusal (kExchange) means, whatever venue said it in its own code: each adapter
+// maps its codes to one of these, and nothing above the adapters reads a venue's code.
+enum class Refusal {
+  kOther,              // refused for a reason of its own (a parameter, the balance, a limit)
+  kRate,               // too many requests: wait (retry_after_ms when the venue said how long), send again
+  kClock,              // keel's timestamp is outside the venue's window
+  kKey,                // the API key, its signature, permissions or bound IP were refused
+  kPostOnlyWouldTake,  // a post-only order would have taken liquidity
+  kUnchanged,          // an amend that would change nothing: the order is as asked already
+};
+const char* to_string(Refusal refusal);
+
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
@@ -45,9 +57,10 @@ class [[nodiscard]] Status {
   static Status Storage(std::string message);
   static Status Internal(std::string message);
   // venue_code: the exchange's own error code (e.g. -2013); http_status: 0 when not over HTTP;
-  // retry_after_ms: what the exchange asked us to wait, 0 when it did not say.
+  // retry_after_ms: what the exchange asked us to wait, 0 when it did not say; refusal: what it
+  // means, venue-neutral.
   static Status Exchange(std::string message, int venue_code, int http_status,
-                         std::int64_t retry_after_ms = 0);
+                         std::int64_t retry_after_ms = 0, Refusal refusal = Refusal::kOther);
 
   bool ok() const { return rep_ == nullptr; }
   ErrorCategory category() const { return rep_ ? rep_->category : ErrorCategory::kOk; }
@@ -63,6 +76,8 @@ class [[nodiscard]] Status {
   std::optional<int> venue_code() const;
   int http_status() const { return rep_ ? rep_->http_status : 0; }
   std::int64_t retry_after_ms() const { return rep_ ? rep_->retry_after_ms : 0; }
+  // kOther for anything that is not a kExchange refusal.
+  Refusal refusal() const { return rep_ ? rep_->refusal : Refusal::kOther; }
 
   // Adds context in front of the message ("opening demo.db: ..."), keeping category and codes.
   Status WithContext(const std::string& context) const;
@@ -77,6 +92,7 @@ class [[nodiscard]] Status {
     std::optional<int> venue_code;
     int http_status = 0;
     std::int64_t retry_after_ms = 0;
+    Refusal refusal = Refusal::kOther;
   };
   Status(ErrorCategory category, std::string message);
   std::unique_ptr<Rep> rep_;

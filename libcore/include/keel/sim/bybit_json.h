@@ -14,6 +14,7 @@ namespace keel::sim::bybit {
 
 // One Bybit order, regular or conditional, in Bybit's terms.
 struct OrderView {
+  std::string category = "linear";  // "spot" for a unified account's spot order (SpotTrade)
   std::string order_id;
   std::string order_link_id;
   std::string symbol;

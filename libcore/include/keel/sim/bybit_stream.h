@@ -27,6 +27,9 @@ class BybitStreamSession {
   // The frames for an event on this connection (none when it does not carry it).
   std::vector<std::string> Render(const MarketEvent& event, const SimExchange& exchange);
   std::vector<std::string> Render(const UserEvent& event, const SimExchange& exchange);
+  // A unified account's spot trade: its order and execution rows (category "spot") on the
+  // all-in-one topics, as Bybit sends them; nothing on the categorised linear ones.
+  std::vector<std::string> Render(const SpotTrade& trade, const SimExchange& exchange);
   // True once the connection has been idle (no ping, nothing sent) longer than it may be.
   bool IdleTooLong(TimeMs now) const { return now - last_activity_ > max_idle_ms_; }
 
@@ -37,6 +40,9 @@ class BybitStreamSession {
  private:
   std::string Push(const std::string& topic, TimeMs creation_time, const std::string& data_json);
   bool Carries(const std::string& topic) const;
+  // The names this session hears a private topic under: "order" (all-in-one), "order.linear"
+  // (categorised), both when both were subscribed, or none.
+  std::vector<std::string> SubscribedAs(const std::string& base) const;
 
   bool private_ = false;
   std::string conn_id_;

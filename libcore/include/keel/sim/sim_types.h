@@ -282,6 +282,18 @@ struct AggTradeUpdate {
   bool buyer_is_maker = false;
 };
 
+// A spot trade of a unified account (Bybit): it touches no perpetual position, and the Bybit
+// stream tells it on the all-in-one order and execution topics only, category "spot".
+struct SpotTrade {
+  AccountId account = 0;
+  std::string symbol;
+  Side side = Side::kBuy;
+  Decimal qty;
+  Decimal price;
+  TimeMs time = 0;
+  std::int64_t number = 0;  // makes its orderId and execId
+};
+
 struct MarketEvent {
   TimeMs event_time = 0;
   TimeMs transaction_time = 0;

@@ -45,6 +45,8 @@ class SimVenue {
   bool TakeDisconnectRequest();
   // Set by {"fault":"stream_garbage"}: frames the server sends as they are to every stream connection.
   std::vector<std::string> TakeGarbageFrames() { return std::exchange(garbage_frames_, {}); }
+  // Set by {"act":"spot_trade"}: spot trades of unified accounts, for the Bybit streams to tell.
+  std::vector<SpotTrade> TakeSpotTrades() { return std::exchange(spot_trades_, {}); }
   // Scenario steps that could not be applied, oldest first.
   const std::vector<std::string>& scenario_errors() const { return scenario_errors_; }
 
@@ -71,6 +73,8 @@ class SimVenue {
   std::vector<std::pair<TimeMs, SimCommand>> scenario_;  // sorted by time
   bool disconnect_requested_ = false;
   std::vector<std::string> garbage_frames_;
+  std::vector<SpotTrade> spot_trades_;
+  std::int64_t spot_trades_made_ = 0;
   std::int64_t stream_messages_sent_ = 0;
   std::int64_t control_calls_ = 0;
   std::vector<std::string> scenario_errors_;
