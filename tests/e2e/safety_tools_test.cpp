@@ -331,11 +331,13 @@ TEST_CASE("e2e: at exchange distance (latency fault) the tools read the account 
   const std::string after = d.Requests();
   // One time sync and the account reads, sent together; nothing read twice. Binance: positions,
   // open orders, open algo orders. Bybit (answers counted by retCode): positions and open orders
-  // for each settle coin, USDT and USDC.
+  // for each settle coin, USDT and USDC, and the listing (a whole-position stop closes only up to
+  // its maxMktOrderQty).
   const std::vector<std::string> expected =
       bybit ? std::vector<std::string>{"\"GET /v5/market/time\": {\n      \"0\": 1",
                                        "\"GET /v5/position/list\": {\n      \"0\": 2",
-                                       "\"GET /v5/order/realtime\": {\n      \"0\": 2"}
+                                       "\"GET /v5/order/realtime\": {\n      \"0\": 2",
+                                       "\"GET /v5/market/instruments-info\": {\n      \"0\": 1"}
             : std::vector<std::string>{"\"GET /fapi/v1/time\": {\n      \"200\": 1",
                                        "\"GET /fapi/v3/positionRisk\": {\n      \"200\": 1",
                                        "\"GET /fapi/v1/openOrders\": {\n      \"200\": 1",
@@ -344,6 +346,6 @@ TEST_CASE("e2e: at exchange distance (latency fault) the tools read the account 
   RunResult reconcile = d.Tool("keel-reconcile", {});
   CHECK(reconcile.exit_code == 1);
   CHECK(has(reconcile.out, "exchange-open-store-flat"));
-  CHECK(has(d.Requests(), bybit ? "\"GET /v5/market/instruments-info\": {\n      \"0\": 1"
+  CHECK(has(d.Requests(), bybit ? "\"GET /v5/market/instruments-info\": {\n      \"0\": 2"
                                 : "\"GET /fapi/v1/exchangeInfo\": {\n      \"200\": 1"));
 }

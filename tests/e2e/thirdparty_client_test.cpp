@@ -37,11 +37,11 @@ TEST_CASE("ccxt from npm trades against the simulator unmodified") {
 
 // Bybit v5: the same simulator process answers /v5/… in Bybit's dialect.
 TEST_CASE("ccxt's bybit from npm trades against the simulator's Bybit dialect unmodified") {
-  RunClient("ccxt", "ccxt_bybit.mjs", false, "ccxt bybit: all 17 steps passed");
+  RunClient("ccxt", "ccxt_bybit.mjs", false, "ccxt bybit: all 18 steps passed");
 }
 
 TEST_CASE("npm bybit-api's RestClientV5 trades against the simulator's Bybit dialect unmodified") {
-  RunClient("bybit-api", "bybit_api_rest.mjs", false, "bybit-api: all 16 steps passed");
+  RunClient("bybit-api", "bybit_api_rest.mjs", false, "bybit-api: all 19 steps passed");
 }
 
 TEST_CASE("npm bybit-api's WebsocketClient reads the simulator's Bybit streams unmodified") {

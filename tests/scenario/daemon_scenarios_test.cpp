@@ -540,6 +540,25 @@ TEST_CASE("daemon: a signal over the leverage bracket's cap is refused before an
   CHECK(!Contains(s.RestCallsSince(calls), OnBybit() ? "GET /v5/position/list x2" : "GET /fapi/v2/positionRisk x2"));
 }
 
+// [3/6] item 4: Bybit's whole-position stop (qty "0") closes at most maxMktOrderQty, so keel refuses
+// an entry it could not protect whole with one stop; Binance's closePosition closes all of it.
+TEST_CASE("daemon: on Bybit a maker entry above maxMktOrderQty is refused: one stop could not close all of it") {
+  if (!OnBybit()) return;  // Binance's closePosition has no such cap: the exchange's LOT_SIZE is the limit there
+  DaemonScenario s;
+  s.Start();
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"0.01"})").ok());
+  s.Run(1000);
+  const auto orders_before = s.OrdersPlaced();
+  auto big = s.Signal(R"({"id":"c-1","symbol":"BTCUSDT","side":"LONG","qty":"500","entry":"maker","stop_loss":{"pct":"2"}})");
+  INFO(big.json);
+  CHECK(big.exit_code == 2);
+  CHECK(Contains(big.json, "qty: 500 is more than the 120 BTCUSDT one whole-position stop closes on this exchange "
+                           "(maxMktOrderQty): keel could not protect all of it: send a smaller signal"));
+  s.Run(1000);
+  CHECK(s.OrdersPlaced() == orders_before);
+  CHECK(s.SignalOf("c-1")->state == SignalState::kRejected);
+}
+
 // Security review [2/6] item 11: a signal for 100000 BTC was accepted and sent. The exchange's own
 // largest order (MARKET_LOT_SIZE maxQty for a market entry, LOT_SIZE maxQty for a limit one) is
 // checked before keel writes an intent, with no risk limit configured at all.

@@ -536,6 +536,42 @@ TEST_CASE("scenario: a triggered stop refused by the matching engine (algo REJEC
   CHECK(*second == ops::kExitAllClear);
 }
 
+TEST_CASE("scenario: an entry whose placement was never settled, read after the exchange forgot it, is too old to read, never rejected") {
+  Scenario s;
+  // A resting entry whose answer was lost: the store holds it PendingNew.
+  const Decimal mark = *s.exchange->MarkPrice("BTCUSDT");
+  PlaceOrder entry;
+  entry.client_order_id = MakeClientOrderId(s.account, OrderPurpose::kEntry, "BTCUSDT", s.clock.NowMs());
+  entry.symbol = "BTCUSDT";
+  entry.side = Side::kBuy;
+  entry.type = OrderType::kLimit;
+  entry.time_in_force = TimeInForce::kGtc;
+  entry.qty = D("0.010");
+  entry.price = mark.Mul(D("0.97"), Rounding::kNearest)->RoundTo(D("0.10"), Rounding::kFloor).value();
+  auto placed = s.exchange->Place(entry);
+  REQUIRE_MESSAGE(placed.ok(), placed.status().ToString());
+  WriteBatch b(s.clock.NowMs());
+  b.PutOrder(PendingRecordOf(entry, OrderPurpose::kEntry, D("0.010"), s.clock.NowMs()),
+             Provenance{Source::kEngine, std::nullopt, "sent, answer lost"});
+  REQUIRE(s.store->Write(b).ok());
+  // Cancelled by someone else, unfilled, and then more time passes than the exchange keeps such an
+  // order (Bybit: a service restart also empties the realtime list of closed orders).
+  REQUIRE(s.exchange->Cancel(OrderBook::kRegular, "BTCUSDT", entry.client_order_id).ok());
+  REQUIRE(s.Control(R"({"fault":"bybit_service_restart"})").ok());
+  s.clock.Advance(s.exchange->UnfilledOrderRetentionMs() + 3'600'000);
+  s.venue->Tick();
+  REQUIRE(s.exchange->Query(OrderBook::kRegular, "BTCUSDT", entry.client_order_id).status().IsNotFound());
+
+  const auto outcomes = Sweep(s);
+  REQUIRE(outcomes.size() == 1);
+  CHECK(outcomes[0].ok);
+  const std::string retention = OnBybit() ? "24 h" : "72 h";
+  CHECK(outcomes[0].action == "settled Expired (too old to read: the exchange keeps an order that ended without a fill " +
+                                  retention + ", and this one is older; it is not open, whether it was ever placed is unknown)");
+  CHECK((*s.store->Order(entry.client_order_id))->state == OrderState::kExpired);  // never kRejected
+  CHECK(s.OrdersPlaced() == 1);  // nothing placed again
+}
+
 TEST_CASE("scenario: a close larger than MARKET_LOT_SIZE goes out in reduce-only chunks, each its own intent") {
   Scenario s([](sim::SimConfig& c) {
     for (auto& i : c.instruments)

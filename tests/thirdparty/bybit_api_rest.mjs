@@ -103,6 +103,20 @@ try {
   check(ok(cleared) && cleared.result.list.length === 0 && Number(flat.result.list[0].stopLoss) === 0,
         'the stop-loss goes with the position', cleared);
 
+  // The fills of the day: the open and the close, newest first; by orderId, only that order's.
+  const executions = await client.getExecutionList({ category: 'linear', symbol: 'BTCUSDT' });
+  check(ok(executions) && executions.result.list.length === 2 && executions.result.list[0].side === 'Sell' &&
+        executions.result.list[0].execType === 'Trade' && executions.result.list[0].closedSize === '0.010',
+        'getExecutionList', executions);
+  const ofClose = await client.getExecutionList({ category: 'linear', orderId: close.result.orderId });
+  check(ok(ofClose) && ofClose.result.list.length === 1 && ofClose.result.list[0].orderId === close.result.orderId,
+        'getExecutionList by orderId', ofClose);
+  const pnl = await client.getClosedPnL({ category: 'linear', symbol: 'BTCUSDT' });
+  const closedRow = pnl.result.list[0];
+  check(ok(pnl) && pnl.result.list.length === 1 && closedRow.orderId === close.result.orderId &&
+        closedRow.closedSize === '0.010' && closedRow.side === 'Sell' && closedRow.fillCount === '1',
+        'getClosedPnL', pnl);
+
   console.log(`bybit-api: all ${steps} steps passed`);
   process.exit(0);
 } catch (e) {

@@ -91,6 +91,11 @@ try {
   const flat = await exchange.fetchPositions([S]);
   check(!flat.some((p) => p.contracts > 0), 'flat', flat);
 
+  // GET /v5/execution/list: the open and the close.
+  const trades = await exchange.fetchMyTrades(S);
+  check(trades.length === 2 && trades.every((t) => t.amount === 0.01) && trades.some((t) => t.order === close.id),
+        'fetchMyTrades', trades.length);
+
   console.log(`ccxt bybit: all ${steps} steps passed`);
   process.exit(0);
 } catch (e) {

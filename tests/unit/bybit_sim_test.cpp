@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "keel/bybit/bybit_exchange.h"
 #include "keel/bybit/codec.h"
@@ -24,8 +25,10 @@ struct BybitOnSim {
   std::unique_ptr<net::InMemoryTransport> transport;
   std::unique_ptr<bybit::BybitExchange> exchange;
   std::vector<net::HttpRequest> sent;  // every request the adapter sent, in order
-  explicit BybitOnSim(bool hedge = false) {
-    venue = SimVenue::Create(keel::sim::test::TestConfig(), clock).value();
+  explicit BybitOnSim(bool hedge = false, const std::function<void(SimConfig&)>& adjust = {}) {
+    SimConfig config = keel::sim::test::TestConfig();
+    if (adjust) adjust(config);
+    venue = SimVenue::Create(config, clock).value();
     venue->exchange().set_market_events(false);
     if (hedge) REQUIRE(venue->exchange().SetDualSidePosition(0, true).ok());
     transport = std::make_unique<net::InMemoryTransport>([this](const net::HttpRequest& r) {
@@ -201,6 +204,72 @@ TEST_CASE("bybit amend sends only what changes: an unchanged qty is Bybit's 1000
   REQUIRE(!same.ok());
   CHECK(same.status().refusal() == Refusal::kUnchanged);
   CHECK(f.sent.empty());
+}
+
+TEST_CASE("bybit on the simulator: realtime keeps the last closed orders until a restart, history an unfilled one 24 h") {
+  BybitOnSim f;
+  CHECK(f.exchange->UnfilledOrderRetentionMs() == 24 * 3'600'000);
+  PlaceOrder resting = f.Order(Side::kBuy, OrderType::kLimit, "1", "kt-e1-T");
+  resting.time_in_force = TimeInForce::kGtc;
+  resting.price = D("96");
+  REQUIRE(f.exchange->Place(resting).ok());
+  REQUIRE(f.exchange->Cancel(OrderBook::kRegular, "TESTUSDT", "kt-e1-T").ok());
+  auto list = [&f](const char* path) {
+    net::HttpRequest r;
+    r.method = "GET";
+    r.target = std::string(path) + "?category=linear&symbol=TESTUSDT&orderLinkId=kt-e1-T";
+    for (auto& h : bybit::SignedHeaders(net::HmacSha256("secret-a"), "key-a", f.clock.NowMs(), 5000,
+                                        "category=linear&symbol=TESTUSDT&orderLinkId=kt-e1-T"))
+      r.headers.push_back(h);
+    auto e = bybit::ParseEnvelope(f.venue->HandleHttp(r).body);
+    REQUIRE(e.ok());
+    return bybit::ParseOrderPage(e->result)->orders.size();
+  };
+  CHECK(list("/v5/order/realtime") == 1);
+  CHECK(list("/v5/order/history") == 1);
+  net::HttpRequest restart;
+  restart.method = "POST";
+  restart.target = "/_sim/command";
+  restart.body = R"({"fault":"bybit_service_restart"})";
+  REQUIRE(f.venue->HandleHttp(restart).status == 200);
+  CHECK(list("/v5/order/realtime") == 0);  // cleared by the restart
+  f.clock.Advance(23 * 3'600'000);
+  CHECK(list("/v5/order/history") == 1);
+  auto read = f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "kt-e1-T");
+  REQUIRE_MESSAGE(read.ok(), read.status().ToString());
+  CHECK(read->status == OrderStatus::kCanceled);
+  f.clock.Advance(2 * 3'600'000);
+  CHECK(list("/v5/order/history") == 0);
+  auto gone = f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "kt-e1-T");
+  REQUIRE(gone.status().IsNotFound());
+  CHECK(gone.status().message().find("it keeps an order that ended without a fill 24 hours") != std::string::npos);
+}
+
+TEST_CASE("bybit on the simulator: a qty 0 stop closes up to maxMktOrderQty; the scanner calls a larger position partly protected") {
+  BybitOnSim f(false, [](SimConfig& c) { c.instruments[0].market_max_qty = D("1"); });
+  auto listed = f.exchange->Instruments();
+  REQUIRE(listed.ok());
+  const Instrument testusdt = listed->instruments.at(0);
+  REQUIRE(testusdt.close_stop_max_qty == std::optional<Decimal>(D("1")));  // maxMktOrderQty
+  CHECK(f.exchange->WholePositionStopIsCapped());
+  REQUIRE(f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "kt-e1-T")).ok());
+  REQUIRE(f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "kt-e2-T")).ok());
+  REQUIRE(f.exchange->Place(f.Stop(Side::kSell, PositionSide::kBoth, "99", "kt-s1-T")).ok());
+  auto account = f.exchange->Account();
+  REQUIRE(account.ok());
+  REQUIRE(account->positions.size() == 1);
+  REQUIRE(account->positions[0].amount == D("2"));
+  const CoverageReport capped = RestingCoverage(account->positions[0], account->open_orders, testusdt.close_stop_max_qty);
+  CHECK(capped.coverage == Coverage::kPartial);
+  CHECK(capped.covered == D("1"));
+  CHECK(RestingCoverage(account->positions[0], account->open_orders).coverage == Coverage::kFull);  // uncapped: Binance
+  // When it fires, Bybit closes 1 and the rest stays open.
+  REQUIRE(f.venue->exchange().MovePrice("TESTUSDT", D("-10"), 1000).ok());
+  f.clock.Advance(2000);
+  auto after = f.exchange->Account();
+  REQUIRE(after.ok());
+  REQUIRE(after->positions.size() == 1);
+  CHECK(after->positions[0].amount == D("1"));
 }
 
 TEST_CASE("bybit on the simulator: a post-only order that would take is accepted, then Cancelled") {
@@ -437,8 +506,21 @@ TEST_CASE("bybit on the simulator: amending a conditional order's trigger price,
   REQUIRE(q.ok());
   CHECK(q->trigger_price == D("92"));
   CHECK(q->exchange_order_id == stop->exchange_order_id);
-  // A Sell stop above the price would fire at once: refused, the order as it was.
-  CHECK(amend(R"(,"orderLinkId":"kt-s1-T","triggerPrice":"101")").ret_code == 110092);
+  // A Sell stop above the price would fire at once: refused as a trigger that should fall (110093),
+  // the order as it was.
+  auto passed = amend(R"(,"orderLinkId":"kt-s1-T","triggerPrice":"101")");
+  CHECK(passed.ret_code == bybit::kTriggerShouldFall);
+  CHECK(passed.ret_msg == "expect Falling, but trigger_price[101] >= current[100]??MarkPrice");
+  // Placed so, it is refused the same way; a Buy stop under the price should rise (110092).
+  auto sell_above = f.PostEnvelope("/v5/order/create", R"({"category":"linear","symbol":"TESTUSDT","side":"Sell",)"
+                                   R"("orderType":"Market","qty":"0","triggerPrice":"105","triggerDirection":2,)"
+                                   R"("reduceOnly":true,"closeOnTrigger":true,"orderLinkId":"kt-s2-T"})");
+  CHECK(sell_above.ret_code == bybit::kTriggerShouldFall);
+  auto buy_below = f.PostEnvelope("/v5/order/create", R"({"category":"linear","symbol":"TESTUSDT","side":"Buy",)"
+                                  R"("orderType":"Market","qty":"1","triggerPrice":"95","triggerDirection":1,)"
+                                  R"("orderLinkId":"kt-e3-T"})");
+  CHECK(buy_below.ret_code == bybit::kTriggerShouldRise);
+  CHECK(buy_below.ret_msg == "expect Rising, but trigger_price[95] <= current[100]??LastPrice");
   // A whole-position stop has no quantity to amend.
   CHECK(amend(R"(,"orderLinkId":"kt-s1-T","qty":"1")").ret_code == bybit::kParamError);
   q = f.exchange->Query(OrderBook::kConditional, "TESTUSDT", "kt-s1-T");

@@ -279,3 +279,27 @@ TEST_CASE("reconcile: a read no newer than keel's record confirms it when they a
   REQUIRE(r.ignored.size() == 1);
   CHECK(r.ignored[0].rfind("ETHUSDT/BOTH: not compared", 0) == 0);
 }
+
+TEST_CASE("a whole-position stop with a cap covers up to the cap: more of them, or reduce-only stops, cover the rest") {
+  auto stop = [](const char* id, bool close, const char* qty) {
+    StopOrder s;
+    s.client_order_id = id;
+    s.symbol = "BTCUSDT";
+    s.side = Side::kSell;
+    s.close_position = close;
+    s.reduce_only = !close;
+    s.qty = Decimal::Parse(qty).value();
+    return s;
+  };
+  const Decimal size = Decimal::Parse("150").value();
+  const Decimal cap = Decimal::Parse("100").value();
+  auto one = CoverageOf("BTCUSDT", PositionSide::kBoth, size, {stop("a", true, "0")}, cap);
+  CHECK(one.coverage == Coverage::kPartial);
+  CHECK(one.covered == cap);
+  CHECK(CoverageOf("BTCUSDT", PositionSide::kBoth, size, {stop("a", true, "0")}).coverage == Coverage::kFull);
+  CHECK(CoverageOf("BTCUSDT", PositionSide::kBoth, size, {stop("a", true, "0"), stop("b", true, "0")}, cap).coverage ==
+        Coverage::kFull);
+  CHECK(CoverageOf("BTCUSDT", PositionSide::kBoth, size, {stop("a", true, "0"), stop("b", false, "50")}, cap).coverage ==
+        Coverage::kFull);
+  CHECK(CoverageOf("BTCUSDT", PositionSide::kBoth, cap, {stop("a", true, "0")}, cap).coverage == Coverage::kFull);
+}

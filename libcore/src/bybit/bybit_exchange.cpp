@@ -325,7 +325,10 @@ Result<OrderReport> BybitExchange::Query(OrderBook, const std::string& symbol, c
     for (auto& o : page->orders)
       if (o.client_order_id == client_order_id) return std::move(o);
   }
-  return Status::NotFound(what + ": Bybit shows no order with orderLinkId " + client_order_id);
+  // Not proof that it was never placed: history keeps an order that ended without a fill 24 hours,
+  // any other 7 days when asked without a time range (order-list.mdx).
+  return Status::NotFound(what + ": Bybit shows no order with orderLinkId " + client_order_id +
+                          " (it keeps an order that ended without a fill 24 hours)");
 }
 
 Result<std::vector<PositionReport>> BybitExchange::Positions() {

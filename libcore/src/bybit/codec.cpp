@@ -181,6 +181,9 @@ Result<Instrument> InstrumentFrom(const Value& v) {
   i.min_notional = lf.Dec("minNotionalValue");
   if (lf.Find("maxOrderQty")) i.max_qty = lf.Dec("maxOrderQty");
   if (lf.Find("maxMktOrderQty")) i.market_max_qty = lf.Dec("maxMktOrderQty");
+  // create-order.mdx: qty "0" with reduceOnly and closeOnTrigger closes "up to maxMktOrderQty or
+  // maxOrderQty": more of a position than that stays open when keel's stop fires.
+  i.close_stop_max_qty = i.market_max_qty ? i.market_max_qty : i.max_qty;
   KEEL_RETURN_IF_ERROR(lf.status());
   KEEL_RETURN_IF_ERROR(i.Validate());
   return i;

@@ -107,6 +107,7 @@ Result<GroundTruth> ParseGroundTruth(std::string_view json) {
     o.trigger_price = r.Dec("triggerPrice");
     o.reduce_only = r.Bool("reduceOnly");
     o.close_position = r.Bool("closePosition");
+    if (v.HasMember("closeUpTo")) o.close_up_to = r.Dec("closeUpTo");
     o.created = r.Int("createTime");
     o.updated = r.Int("updateTime");
     if (!r.error.ok()) return r.error;

@@ -169,7 +169,9 @@ struct Checker {
           if (covered) break;
           if (s->created > t || EndOf(*s) <= t) continue;
           if (s->side != (amount.is_positive() ? "SELL" : "BUY")) continue;
-          covered = s->close_position || (s->reduce_only && s->qty >= amount.abs());
+          // A whole-position stop that closes at most close_up_to (Bybit) covers no more than that.
+          covered = (s->close_position && (!s->close_up_to || *s->close_up_to >= amount.abs())) ||
+                    (s->reduce_only && s->qty >= amount.abs());
         }
         if (covered) close_window(t);
         else if (window_start < 0) window_start = t;

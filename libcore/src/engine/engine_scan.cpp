@@ -33,6 +33,8 @@ void Engine::OnOrphanScan(Result<AccountReport> account) {
   o.account = settings_.account;
   o.now = clock_.NowMs();
   o.grace_ms = settings_.daemon.protect_grace_ms;
+  for (const auto& [symbol, instrument] : instruments_)
+    if (instrument.close_stop_max_qty) o.close_stop_max_qty.emplace(symbol, *instrument.close_stop_max_qty);
   const OrphanScan scan = ScanForOrphans(*account, *view, o);
   // A position too young to judge, that the stream has not explained by the time it can be: looked
   // at again then, not a scan interval later (chaos seed 500394: an outside order's push lost,

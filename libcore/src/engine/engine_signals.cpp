@@ -185,6 +185,14 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
                                 " the exchange takes in one " + (s.entry == EntryKind::kMaker ? "limit" : "market") +
                                 " order: send a smaller signal");
   }
+  // keel protects a trade with one whole-position stop; on Bybit it closes at most
+  // maxMktOrderQty, so a larger position would be only partly protected when it fires.
+  if (instrument.close_stop_max_qty && qty > *instrument.close_stop_max_qty) {
+    std::string asked = s.qty ? "qty: " + qty.ToString() : "notional: " + s.notional->ToString() + " USDT (" + qty.ToString() + ")";
+    return Status::InvalidInput(asked + " is more than the " + instrument.close_stop_max_qty->ToString() + " " + s.symbol +
+                                " one whole-position stop closes on this exchange (maxMktOrderQty): keel could not "
+                                "protect all of it: send a smaller signal");
+  }
   KEEL_RETURN_IF_ERROR(CheckLevelsAgainstMark(s, mark != marks_.end() ? mark->second : reference));
   Decimal notional;
   if (reference.is_positive()) {

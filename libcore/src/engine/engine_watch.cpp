@@ -238,7 +238,10 @@ void Engine::WatchProtection() {
     for (const auto& p : positions) {
       const std::string key = KeyOf(p.symbol, p.position_side);
       seen.insert(key);
-      const CoverageReport cover = CoverageOf(p.symbol, p.position_side, p.qty, stops);
+      const auto instrument = instruments_.find(p.symbol);
+      const CoverageReport cover = CoverageOf(p.symbol, p.position_side, p.qty, stops,
+                                              instrument == instruments_.end() ? std::nullopt
+                                                                               : instrument->second.close_stop_max_qty);
       if (cover.coverage == Coverage::kFull) {
         unprotected_since_.erase(key);
         repair_failed_.erase(key);

@@ -27,19 +27,20 @@ bool ProtectsPosition(const StopOrder& s, const std::string& symbol, PositionSid
 }
 
 CoverageReport CoverageOf(const std::string& symbol, PositionSide position_side, Decimal amount,
-                          const std::vector<StopOrder>& stops) {
+                          const std::vector<StopOrder>& stops, std::optional<Decimal> close_up_to) {
   CoverageReport r;
   const Decimal size = amount.abs();
   for (const auto& s : stops) {
     if (!ProtectsPosition(s, symbol, position_side, amount)) continue;
     r.covering.push_back(s.client_order_id);
-    if (s.close_position) {
+    if (s.close_position && (!close_up_to || *close_up_to >= size)) {
       r.coverage = Coverage::kFull;
       r.covered = size;
       continue;
     }
     if (r.coverage == Coverage::kFull) continue;
-    auto sum = r.covered.Add(s.qty.abs());
+    const Decimal closes = s.close_position ? *close_up_to : s.qty.abs();
+    auto sum = r.covered.Add(closes);
     r.covered = sum.ok() && *sum < size ? *sum : size;
     r.coverage = r.covered >= size ? Coverage::kFull : r.covered.is_positive() ? Coverage::kPartial : Coverage::kNone;
   }

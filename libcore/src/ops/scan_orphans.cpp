@@ -80,7 +80,8 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
   // The instruments are needed to check --symbol and to place stops: read them with the account,
   // in the same round trip.
   Result<Exchange::AccountAndListing> read = Status::Internal("unread");
-  if (!o.symbols.empty() || o.protect) {
+  // On Bybit a whole-position stop closes only up to a cap the listing says: read it too.
+  if (!o.symbols.empty() || o.protect || ctx.exchange->WholePositionStopIsCapped()) {
     read = ctx.exchange->AccountAndInstruments();
   } else {
     auto only = ctx.exchange->Account();
@@ -99,6 +100,7 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
   options.now = ctx.clock.NowMs();
   options.grace_ms = o.grace_ms;
   options.symbols = o.symbols;
+  options.close_stop_max_qty = CloseStopCaps(read->instruments.instruments);
   OrphanScan scan = ScanForOrphans(*account, *view, options);
   auto unproven = UnprovenSymbols(*ctx.exchange, *account, *view, o.symbols, ctx.clock.NowMs());
   if (!unproven.ok()) return unproven.status();

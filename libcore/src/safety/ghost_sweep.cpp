@@ -116,6 +116,14 @@ std::vector<GhostOutcome> SweepGhosts(Exchange& exchange, StateStore* store, con
                  " ms after it was sent: left as it is (a lagging read is no proof it is gone)";
       out.push_back(g);
       continue;
+    } else if (report.status().IsNotFound() && o.now - mine.created_ms >= exchange.UnfilledOrderRetentionMs()) {
+      // Older than the exchange keeps an order that ended without a fill: not open and not filled,
+      // but whether it was ever placed is not known. Never "rejected": nothing is sent again on
+      // the strength of it.
+      state = OrderState::kExpired;
+      why = "too old to read: the exchange keeps an order that ended without a fill " +
+            std::to_string(exchange.UnfilledOrderRetentionMs() / 3'600'000) +
+            " h, and this one is older; it is not open, whether it was ever placed is unknown";
     } else if (report.status().IsNotFound()) {
       // Never accepted (PendingNew), or finished and purged by the exchange.
       state = mine.state == OrderState::kPendingNew ? OrderState::kRejected : OrderState::kExpired;

@@ -38,7 +38,8 @@ std::vector<StopOrder> StopsAmong(const std::vector<OrderReport>& open_orders) {
   return stops;
 }
 
-CoverageReport RestingCoverage(const PositionReport& p, const std::vector<OrderReport>& open_orders) {
+CoverageReport RestingCoverage(const PositionReport& p, const std::vector<OrderReport>& open_orders,
+                               std::optional<Decimal> close_up_to) {
   // The position's own stop-loss or trailing stop closes all of it when it fires, whatever else rests.
   if (!p.amount.is_zero() && (p.stop_loss.is_positive() || p.trailing_stop.is_positive())) {
     CoverageReport full;
@@ -48,7 +49,14 @@ CoverageReport RestingCoverage(const PositionReport& p, const std::vector<OrderR
     if (p.trailing_stop.is_positive()) full.covering.push_back("position trailing stop " + p.trailing_stop.ToString());
     return full;
   }
-  return CoverageOf(p.symbol, p.position_side, p.amount, StopsAmong(open_orders));
+  return CoverageOf(p.symbol, p.position_side, p.amount, StopsAmong(open_orders), close_up_to);
+}
+
+std::map<std::string, Decimal> CloseStopCaps(const std::vector<Instrument>& instruments) {
+  std::map<std::string, Decimal> caps;
+  for (const auto& i : instruments)
+    if (i.close_stop_max_qty) caps.emplace(i.symbol, *i.close_stop_max_qty);
+  return caps;
 }
 
 OrphanScan ScanForOrphans(const AccountReport& exchange, const StoreView& store, const OrphanOptions& options) {
@@ -74,7 +82,9 @@ OrphanScan ScanForOrphans(const AccountReport& exchange, const StoreView& store,
       scan.findings.push_back({OrphanKind::kUntrackedPosition, p.symbol, p.position_side, p.amount, p.entry_price, "",
                                OrderBook::kRegular, describe(p) + " on the exchange, not in keel's store"});
     }
-    const CoverageReport cover = RestingCoverage(p, exchange.open_orders);
+    const auto cap = options.close_stop_max_qty.find(p.symbol);
+    const CoverageReport cover = RestingCoverage(
+        p, exchange.open_orders, cap == options.close_stop_max_qty.end() ? std::nullopt : std::optional<Decimal>(cap->second));
     if (cover.coverage == Coverage::kNone) {
       scan.findings.push_back({OrphanKind::kUnprotectedPosition, p.symbol, p.position_side, p.amount, p.entry_price,
                                "", OrderBook::kRegular, describe(p) + " with no resting stop that closes it"});

@@ -3,9 +3,11 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 
+#include "keel/bybit/errors.h"
 #include "keel/model/json_limits.h"
 #include "keel/model/json_writer.h"
 #include "keel/net/hmac.h"
@@ -67,6 +69,17 @@ bool IsValidOrderLinkId(const std::string& id) {
 }
 
 namespace {
+
+// A trigger the price has already passed (error.mdx): 110092 for one that should rise but is at or
+// below the price, 110093 for one that should fall but is at or above it.
+Status TriggerPassed(Call& c, const std::string& symbol, bool rises, Decimal trigger, WorkingType by) {
+  const Market& m = *c.ex.FindMarket(symbol);
+  const bool mark = by == WorkingType::kMarkPrice;
+  const std::string prices = "trigger_price[" + trigger.ToString() + "] " + (rises ? "<=" : ">=") + " current[" +
+                             (mark ? m.mark() : m.last()).ToString() + "]??" + (mark ? "MarkPrice" : "LastPrice");
+  return rises ? bybit_error(keel::bybit::kTriggerShouldRise, "expect Rising, but " + prices)
+               : bybit_error(keel::bybit::kTriggerShouldFall, "expect Falling, but " + prices);
+}
 
 template <typename F>
 std::string json(F&& fill) {
@@ -344,10 +357,16 @@ Body create_order(Call& c) {
     if (!by.ok()) return by.status();
     r.working_type = *by;
     r.close_position = whole_position;
+    if (whole_position) {
+      // "you can close the position up to maxMktOrderQty or maxOrderQty" (create-order.mdx).
+      const SimInstrument& i = c.ex.FindMarket(*symbol)->instrument();
+      r.close_up_to = i.market_max_qty.is_positive() ? i.market_max_qty : i.max_qty;
+    }
     if (!whole_position) r.reduce_only = ro;
     r.client_algo_id = link_id ? *link_id : std::to_string(c.now) + "-" + std::to_string(c.ex.ledger().size());
     return PlaceWithFaults(c, [&]() -> Body {
       auto a = c.ex.PlaceAlgoOrder(c.account, r);
+      if (!a.ok() && a.status().venue_code() == -2021) return TriggerPassed(c, *symbol, rises, **trigger, *by);
       if (!a.ok()) return FromVenue(a.status());
       return Ack(c.now, std::to_string(a->algo_id), link_id.value_or(""));
     });
@@ -399,6 +418,10 @@ Body amend_order(Call& c) {
     m.quantity = *qty;
     m.price = *price;
     auto a = c.ex.ModifyAlgoOrder(c.account, m);
+    if (!a.ok() && a.status().venue_code() == -2021 && *trigger) {
+      const bool take_profit = algo->type == OrderType::kTakeProfitMarket || algo->type == OrderType::kTakeProfit;
+      return TriggerPassed(c, *symbol, (algo->side == Side::kBuy) != take_profit, **trigger, algo->working_type);
+    }
     if (!a.ok()) return FromVenue(a.status());
     return Ack(c.now, std::to_string(a->algo_id), bybit::ViewOf(*a, nullptr).order_link_id);
   }
@@ -470,6 +493,22 @@ Body cancel_all(Call& c) {
   });
 }
 
+// Whether a list still holds an order (the live view; a stale read is as it was):
+// - realtime: open orders, and the last 500 closed ones (open-order.mdx), fewer after a service
+//   restart, which clears them;
+// - history: 7 days unless asked by time (the simulator takes no time range), and an order that
+//   ended Cancelled, Rejected or Deactivated without a fill for 24 hours only (order-list.mdx).
+constexpr std::size_t kRealtimeClosedKept = 500;
+constexpr TimeMs kHistoryWindowMs = 7LL * 24 * 3'600'000;
+constexpr TimeMs kUnfilledKeptMs = 24LL * 3'600'000;
+
+bool InHistory(const bybit::OrderView& v, TimeMs now) {
+  if (now - v.created > kHistoryWindowMs) return false;
+  const bool unfilled_end = (v.status == "Cancelled" || v.status == "Rejected" || v.status == "Deactivated") &&
+                            v.cum_qty.is_zero();
+  return !unfilled_end || now - v.created <= kUnfilledKeptMs;
+}
+
 // /v5/order/realtime (history = false) and /v5/order/history.
 Body order_list(Call& c, bool history) {
   KEEL_RETURN_IF_ERROR(c.Linear());
@@ -500,7 +539,14 @@ Body order_list(Call& c, bool history) {
     for (auto& v : StaleViews(*snap, symbol, history))
       if (kept(v) && ((!order_id && !link_id) || Names(v, order_id, link_id))) rows.push_back(std::move(v));
   } else {
+    std::size_t closed_seen = 0;  // newest first: the realtime list keeps the newest closed ones
     for (auto& v : AllViews(c, symbol)) {
+      if (!v.open()) {
+        const bool in_list = history ? InHistory(v, c.now)
+                                     : ++closed_seen <= kRealtimeClosedKept &&
+                                           v.updated > c.faults.bybit_realtime_closed_cleared_at;
+        if (!in_list) continue;
+      }
       if (!kept(v)) continue;
       if (order_id || link_id) {
         if (Names(v, order_id, link_id)) rows.push_back(std::move(v));
@@ -525,16 +571,55 @@ Body order_history(Call& c) { return order_list(c, true); }
 // The account's fills, newest first (a symbol is required here; Bybit also takes none for the last
 // 7 days). The trade history does not lag with stale reads: it is the evidence that a lagging flat
 // position row is out of date.
+// The time range of a history read (execution.mdx, close-pnl.mdx): both given, at most 7 days
+// apart; one given, 7 days from or to it; none, the last 7 days.
+Result<std::pair<TimeMs, TimeMs>> TimeRange(Call& c) {
+  constexpr TimeMs kWeek = 7LL * 24 * 3'600'000;
+  auto start = c.OptInt("startTime");
+  if (!start.ok()) return start.status();
+  auto end = c.OptInt("endTime");
+  if (!end.ok()) return end.status();
+  if (*start && *end) {
+    if (**end < **start || **end - **start > kWeek) return params_error("endTime - startTime must be 0..7 days");
+    return std::make_pair(**start, **end);
+  }
+  if (*start) return std::make_pair(**start, **start + kWeek);
+  if (*end) return std::make_pair(**end - kWeek, **end);
+  return std::make_pair(c.now - kWeek, c.now);
+}
+
+// The account's fills, newest first, by orderId, orderLinkId or symbol (in that priority, as
+// execution.mdx says), within the time range, of one execType when asked. The trade history does
+// not lag with stale reads: it is the evidence that a lagging flat position row is out of date.
 Body execution_list(Call& c) {
   KEEL_RETURN_IF_ERROR(c.Linear());
+  const auto order_id = c.Opt("orderId");
+  const auto link_id = c.Opt("orderLinkId");
   // The symbol is optional: without it, the category's executions across every symbol.
   std::string symbol;
-  if (c.Opt("symbol")) {
+  if (c.Opt("symbol") && !order_id && !link_id) {
     auto s = c.Symbol();
     if (!s.ok()) return s.status();
     symbol = *s;
   }
-  std::vector<SimTrade> trades = c.ex.Trades(c.account, symbol);
+  auto range = TimeRange(c);
+  if (!range.ok()) return range.status();
+  const std::string exec_type = c.Opt("execType").value_or("");
+  // The simulator tells every fill as a Trade, liquidations and ADL included (Bybit says BustTrade
+  // and AdlTrade for those: not modelled yet).
+  const bool types_match = exec_type.empty() || exec_type == "Trade";
+  std::vector<SimTrade> trades;
+  if (types_match) {
+    for (auto& t : c.ex.Trades(c.account, symbol)) {
+      if (t.time < range->first || t.time > range->second) continue;
+      if (order_id || link_id) {
+        const SimOrder* order = c.ex.FindOrder(c.account, t.order_id);
+        if (!order) continue;
+        if (order_id ? std::to_string(order->order_id) != *order_id : order->client_order_id != *link_id) continue;
+      }
+      trades.push_back(std::move(t));
+    }
+  }
   std::reverse(trades.begin(), trades.end());
   return Page(c, trades, 50, 100, [&](JsonWriter& w, const SimTrade& t) {
     const SimInstrument& inst = c.ex.FindMarket(t.symbol)->instrument();
@@ -545,6 +630,78 @@ Body execution_list(Call& c) {
     const bool closing = t.realized_pnl.is_positive() || t.realized_pnl.is_negative() || view.reduce_only;
     bybit::WriteExecution(w, view, inst, std::to_string(t.id), t.price, t.qty, t.commission, t.maker,
                           closing ? t.qty : Decimal(), t.time, t.id);
+  });
+}
+
+// One row of /v5/position/closed-pnl: an order that closed (part of) a position, its fills summed.
+struct ClosedPnl {
+  const SimOrder* order = nullptr;
+  Decimal closed_size;
+  Decimal exit_value;
+  Decimal pnl;           // realised, less the closing fills' fees
+  Decimal entry_value;   // what the closed part cost, from the realised PnL: exit -/+ pnl
+  int fills = 0;
+  TimeMs updated = 0;
+};
+
+// Closed PnL, newest first (close-pnl.mdx): one row per closing order within the time range.
+Body closed_pnl(Call& c) {
+  KEEL_RETURN_IF_ERROR(c.Linear());
+  std::string symbol;
+  if (c.Opt("symbol")) {
+    auto s = c.Symbol();
+    if (!s.ok()) return s.status();
+    symbol = *s;
+  }
+  auto range = TimeRange(c);
+  if (!range.ok()) return range.status();
+  std::map<std::int64_t, ClosedPnl> by_order;
+  for (const auto& t : c.ex.Trades(c.account, symbol)) {
+    if (t.time < range->first || t.time > range->second) continue;
+    const SimOrder* order = c.ex.FindOrder(c.account, t.order_id);
+    const bool closing = t.realized_pnl.is_positive() || t.realized_pnl.is_negative() || (order && order->reduce_only);
+    if (!order || !closing) continue;
+    ClosedPnl& row = by_order[t.order_id];
+    row.order = order;
+    row.closed_size = row.closed_size.Add(t.qty).value();
+    const Decimal exit = t.price.Mul(t.qty, Rounding::kNearest).value();
+    row.exit_value = row.exit_value.Add(exit).value();
+    row.pnl = row.pnl.Add(t.realized_pnl).value().Sub(t.commission).value();
+    // A Sell closes a long: pnl = exit - entry; a Buy closes a short: pnl = entry - exit.
+    row.entry_value = row.entry_value
+                          .Add(t.side == Side::kSell ? exit.Sub(t.realized_pnl).value() : exit.Add(t.realized_pnl).value())
+                          .value();
+    ++row.fills;
+    row.updated = std::max(row.updated, t.time);
+  }
+  std::vector<ClosedPnl> rows;
+  for (auto& [id, row] : by_order) rows.push_back(row);
+  std::sort(rows.begin(), rows.end(), [](const ClosedPnl& x, const ClosedPnl& y) { return x.updated > y.updated; });
+  return Page(c, rows, 50, 100, [&](JsonWriter& w, const ClosedPnl& r) {
+    const SimOrder& o = *r.order;
+    const SimInstrument& inst = c.ex.FindMarket(o.symbol)->instrument();
+    auto avg = [&](Decimal value) {
+      return value.Div(r.closed_size, Rounding::kNearest).value().RoundTo(inst.filters.tick_size, Rounding::kNearest).value();
+    };
+    w.StartObject();
+    w.Key("symbol").String(o.symbol);
+    w.Key("orderType").String(o.type == OrderType::kLimit ? "Limit" : "Market");
+    w.Key("leverage").String(std::to_string(c.ex.leverage(c.account, o.symbol)));
+    w.Key("updatedTime").String(std::to_string(r.updated));
+    w.Key("side").String(o.side == Side::kBuy ? "Buy" : "Sell");
+    w.Key("orderId").String(std::to_string(o.order_id));
+    w.Key("closedPnl").String(r.pnl.ToString());
+    w.Key("avgEntryPrice").String(avg(r.entry_value).Format(inst.price_precision));
+    w.Key("qty").String(o.orig_qty.Format(inst.quantity_precision));
+    w.Key("cumEntryValue").String(r.entry_value.ToString());
+    w.Key("createdTime").String(std::to_string(o.time));
+    w.Key("orderPrice").String(o.price.Format(inst.price_precision));
+    w.Key("closedSize").String(r.closed_size.Format(inst.quantity_precision));
+    w.Key("avgExitPrice").String(avg(r.exit_value).Format(inst.price_precision));
+    w.Key("execType").String("Trade");
+    w.Key("fillCount").String(std::to_string(r.fills));
+    w.Key("cumExitValue").String(r.exit_value.ToString());
+    w.EndObject();
   });
 }
 
@@ -675,6 +832,7 @@ const Endpoint kEndpoints[] = {
     {"GET", "/v5/order/history", Security::kSigned, order_history},
     {"GET", "/v5/position/list", Security::kSigned, position_list},
     {"GET", "/v5/execution/list", Security::kSigned, execution_list},
+    {"GET", "/v5/position/closed-pnl", Security::kSigned, closed_pnl},
     {"GET", "/v5/account/wallet-balance", Security::kSigned, wallet_balance},
     {"GET", "/v5/account/info", Security::kSigned, account_info},
     {"GET", "/v5/user/query-api", Security::kSigned, api_key_info},

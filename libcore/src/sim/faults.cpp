@@ -25,6 +25,10 @@ bool FaultState::TakeRateLimit() {
   return true;
 }
 
-void FaultState::Clear() { *this = FaultState(); }
+void FaultState::Clear() {
+  const TimeMs cleared_at = bybit_realtime_closed_cleared_at;
+  *this = FaultState();
+  bybit_realtime_closed_cleared_at = cleared_at;
+}
 
 }  // namespace keel::sim

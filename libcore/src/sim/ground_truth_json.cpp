@@ -63,6 +63,7 @@ std::string GroundTruthJson(const SimExchange& ex, AccountId id, const std::vect
     w.Key("triggerPrice").Number(a.trigger_price);
     w.Key("reduceOnly").Bool(a.reduce_only);
     w.Key("closePosition").Bool(a.close_position);
+    if (a.close_up_to) w.Key("closeUpTo").Number(*a.close_up_to);
     w.Key("createTime").Int(a.create_time);
     w.Key("updateTime").Int(a.update_time);
     w.EndObject();

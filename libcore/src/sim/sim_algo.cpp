@@ -73,6 +73,7 @@ Result<SimAlgoOrder> SimExchange::DoPlaceAlgoOrder(AccountId id, const NewAlgoOr
   algo.trigger_price = *r.trigger_price;
   algo.working_type = r.working_type;
   algo.close_position = r.close_position;
+  algo.close_up_to = r.close_position ? r.close_up_to : std::nullopt;
   algo.reduce_only = r.reduce_only.value_or(false);
   algo.price_protect = r.price_protect;
   algo.create_time = algo.update_time = now();
@@ -146,6 +147,7 @@ void SimExchange::Trigger(AccountId id, SimAlgoOrder& algo) {
   if (o.reduce_only) {
     const Decimal reducible = Reducible(a, o);
     if (algo.close_position || qty > reducible) qty = reducible;
+    if (algo.close_up_to && qty > *algo.close_up_to) qty = *algo.close_up_to;
     if (qty.is_zero()) {
       // Nothing left to close: the system cancels it.
       algo.status = AlgoStatus::kExpired;

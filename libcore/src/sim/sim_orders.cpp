@@ -339,15 +339,26 @@ Result<SimOrder> SimExchange::DoQueryOrder(AccountId id, const std::string& symb
   const Account& a = account(id);
   if (ref.order_id) {
     auto it = a.orders.find(*ref.order_id);
-    if (it == a.orders.end() || it->second.symbol != symbol) return venue_error(-2013, "Order does not exist.");
+    if (it == a.orders.end() || it->second.symbol != symbol || Purged(it->second))
+      return venue_error(-2013, "Order does not exist.");
     return it->second;
   }
   const SimOrder* latest = nullptr;
   for (const auto& [oid, o] : a.orders)
     if (o.symbol == symbol && o.client_order_id == *ref.client_order_id && (!latest || o.order_id > latest->order_id))
       latest = &o;
-  if (!latest) return venue_error(-2013, "Order does not exist.");
+  if (!latest || Purged(*latest)) return venue_error(-2013, "Order does not exist.");
   return *latest;
+}
+
+// GET /fapi/v1/order: "Orders are purged" when CANCELED or EXPIRED with no fills and created more
+// than 3 days ago, or created more than 90 days ago.
+bool SimExchange::Purged(const SimOrder& o) const {
+  constexpr TimeMs kDay = 24LL * 3'600'000;
+  const TimeMs age = now() - o.time;
+  const bool unfilled_end =
+      (o.status == OrderStatus::kCanceled || o.status == OrderStatus::kExpired) && o.executed_qty.is_zero();
+  return age > 90 * kDay || (unfilled_end && age > 3 * kDay);
 }
 
 std::vector<SimOrder> SimExchange::OpenOrders(AccountId id, const std::string& symbol) const {

@@ -197,6 +197,10 @@ Status SimVenue::Apply(const SimCommand& c) {
       garbage_frames_.push_back(std::move(frame));
       return Status::Ok();
     }
+    if (c.what == "bybit_service_restart") {
+      faults_.bybit_realtime_closed_cleared_at = clock_.NowMs();
+      return Status::Ok();
+    }
     if (c.what == "expire_listen_key") {
       auto id = account_of();
       if (!id.ok()) return id.status();

@@ -27,6 +27,11 @@ class BinanceExchange final : public Exchange {
   Result<CancelReport> Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;
   Result<OrderReport> Amend(const AmendOrder& amend) override;
   Result<OrderReport> Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;
+  // GET /fapi/v1/order: CANCELED or EXPIRED orders with no fills are purged 3 days after creation.
+  TimeMs UnfilledOrderRetentionMs() const override { return 3LL * 24 * 3600 * 1000; }
+  // closePosition: "all of the current long position (if SELL order) or current short position (if
+  // BUY order) will be closed" (change log 2020-05-18); no cap is documented.
+  bool WholePositionStopIsCapped() const override { return false; }
   Result<std::vector<PositionReport>> Positions() override;
   Result<std::vector<PositionReport>> PositionRows(const std::string& symbol) override;
   Result<std::vector<OrderReport>> OpenOrders() override;

@@ -44,6 +44,10 @@ class BybitExchange final : public Exchange {
   Result<CancelReport> Cancel(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;
   Result<OrderReport> Amend(const AmendOrder& amend) override;
   Result<OrderReport> Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) override;
+  // order-list.mdx: Cancelled, Rejected and Deactivated orders can be read for the last 24 hours.
+  TimeMs UnfilledOrderRetentionMs() const override { return 24LL * 3600 * 1000; }
+  // create-order.mdx: qty "0" closes "up to maxMktOrderQty or maxOrderQty".
+  bool WholePositionStopIsCapped() const override { return true; }
   Result<std::vector<PositionReport>> Positions() override;
   Result<std::vector<PositionReport>> PositionRows(const std::string& symbol) override;
   Result<std::vector<OrderReport>> OpenOrders() override;

@@ -38,6 +38,7 @@ struct TruthOrder {
   Decimal trigger_price;      // algo orders
   bool reduce_only = false;
   bool close_position = false;
+  std::optional<Decimal> close_up_to;  // a closePosition stop that closes at most this (Bybit's qty "0")
   TimeMs created = 0;
   TimeMs updated = 0;         // for a terminal order: when it ended
   bool open() const;

@@ -153,6 +153,14 @@ class Exchange {
   virtual Result<OrderReport> Amend(const AmendOrder& amend) = 0;
   // kNotFound when the venue does not know the order.
   virtual Result<OrderReport> Query(OrderBook book, const std::string& symbol, const std::string& client_order_id) = 0;
+  // How long after its creation an order that ended without a fill can still be read by client
+  // order id (Bybit's order-list.mdx: Cancelled, Rejected and Deactivated for 24 hours; Binance:
+  // CANCELED or EXPIRED with no fills purged after 3 days). Past it, kNotFound from Query says only
+  // that the order is not open, never that it was not placed: it is too old to read.
+  virtual TimeMs UnfilledOrderRetentionMs() const = 0;
+  // True when a whole-position stop closes only up to Instrument::close_stop_max_qty (Bybit's qty
+  // "0" stop); false when it closes all of the position (Binance's closePosition).
+  virtual bool WholePositionStopIsCapped() const = 0;
   // Non-zero positions of every symbol, in a handful of calls whatever the number of symbols.
   virtual Result<std::vector<PositionReport>> Positions() = 0;
   // Every position row the venue keeps for one symbol, flat ones included, each with the venue's

@@ -20,6 +20,10 @@ struct Instrument {
   Decimal min_notional;  // MIN_NOTIONAL notional
   std::optional<Decimal> max_qty = std::nullopt;         // LOT_SIZE maxQty; absent: not published
   std::optional<Decimal> market_max_qty = std::nullopt;  // MARKET_LOT_SIZE maxQty: a larger market order is refused (-4005)
+  // The most one whole-position stop closes when it fires: Bybit's qty "0" stop closes "up to
+  // maxMktOrderQty or maxOrderQty" (create-order.mdx); Binance's closePosition closes all of the
+  // position (nullopt).
+  std::optional<Decimal> close_stop_max_qty = std::nullopt;
 
   // The instrument's own consistency: a symbol, positive tick and step, non-negative minimums.
   Status Validate() const;

@@ -8,10 +8,11 @@
 //   In hedge mode a closing pair can only reduce, so it counts without the reduceOnly flag (the
 //   venue refuses that flag there).
 //
-// closePosition covers all of it; reduce-only stops cover the sum of their quantities: all of the
+// closePosition covers all of it (on Bybit: up to the instrument's close_stop_max_qty); reduce-only stops cover the sum of their quantities: all of the
 // position (kFull), less (kPartial), or nothing (kNone). A stop that is neither could open a
 // position the other way when it fires: it protects nothing.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,9 @@ Side ClosingSide(PositionSide position_side, Decimal amount);
 // True when this one stop would close (part of) the position when it fires.
 bool ProtectsPosition(const StopOrder& stop, const std::string& symbol, PositionSide position_side, Decimal amount);
 
+// close_up_to: the most one closePosition stop closes when it fires (Instrument::close_stop_max_qty;
+// nullopt: all of the position). Such a stop then counts as a reduce-only stop of that quantity.
 CoverageReport CoverageOf(const std::string& symbol, PositionSide position_side, Decimal amount,
-                          const std::vector<StopOrder>& stops);
+                          const std::vector<StopOrder>& stops, std::optional<Decimal> close_up_to = std::nullopt);
 
 }  // namespace keel

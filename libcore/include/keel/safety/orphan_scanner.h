@@ -14,6 +14,7 @@
 // position read no newer than what the store already applied is stale and ignored (seed 004).
 
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,13 @@ struct OrphanOptions {
   TimeMs now = 0;               // the exchange's time now (or the best estimate of it)
   TimeMs grace_ms = 10'000;
   std::vector<std::string> symbols;  // empty: every symbol
+  // The most one whole-position stop closes, per symbol (Instrument::close_stop_max_qty, Bybit);
+  // a symbol not named here: all of the position (Binance). A larger position with such a stop
+  // alone is partially protected.
+  std::map<std::string, Decimal> close_stop_max_qty;
 };
+// The caps of OrphanOptions::close_stop_max_qty, from the exchange's listing.
+std::map<std::string, Decimal> CloseStopCaps(const std::vector<Instrument>& instruments);
 
 enum class OrphanKind {
   kUntrackedPosition,
@@ -61,8 +68,9 @@ struct OrphanScan {
 // The stops among an exchange order list, as the protection rule reads them.
 std::vector<StopOrder> StopsAmong(const std::vector<OrderReport>& open_orders);
 // How much of this position the exchange's resting stops close (model/protection.h); all of it
-// when the position has its own stop-loss or trailing stop.
-CoverageReport RestingCoverage(const PositionReport& position, const std::vector<OrderReport>& open_orders);
+// when the position has its own stop-loss or trailing stop. close_up_to: Instrument::close_stop_max_qty.
+CoverageReport RestingCoverage(const PositionReport& position, const std::vector<OrderReport>& open_orders,
+                               std::optional<Decimal> close_up_to = std::nullopt);
 
 OrphanScan ScanForOrphans(const AccountReport& exchange, const StoreView& store, const OrphanOptions& options);
 

@@ -68,6 +68,11 @@ struct FaultState {
   int rate_limit_next = 0;     // the next N requests get 429 -1003 (Bybit: 10006)
   int rate_limit_after = 0;    // ... once this many more have gone through (a stop's placement)
   StreamFaults stream;
+  // Set by {"fault":"bybit_service_restart"}: Bybit's realtime list forgets the closed orders it
+  // kept (open-order.mdx: "If the Bybit service is restarted due to an update, this part of the
+  // data will be cleared"); those that ended before this time are read from history only. An event,
+  // not a standing fault: Clear() keeps it.
+  TimeMs bybit_realtime_closed_cleared_at = 0;
 
   // Consumes one use of the first placement fault, if any.
   std::optional<PlacementFault> TakePlacementFault();

@@ -209,6 +209,7 @@ class SimExchange {
   Result<SimOrder> DoModifyOrder(AccountId id, const ModifyRequest& request);
   Result<SimOrder> DoCancelOrder(AccountId id, const std::string& symbol, const OrderRef& ref);
   Result<SimOrder> DoQueryOrder(AccountId id, const std::string& symbol, const OrderRef& ref) const;
+  bool Purged(const SimOrder& o) const;  // no longer found by a query (Binance's purge rule)
   Result<int> DoCancelAllOrders(AccountId id, const std::string& symbol);
   Result<SimAlgoOrder> DoPlaceAlgoOrder(AccountId id, const NewAlgoOrderRequest& request);
   Result<SimAlgoOrder> DoModifyAlgoOrder(AccountId id, const ModifyAlgoRequest& request);

@@ -69,6 +69,7 @@ struct SimAlgoOrder {
   Decimal trigger_price;
   WorkingType working_type = WorkingType::kContractPrice;
   bool close_position = false;
+  std::optional<Decimal> close_up_to;  // NewAlgoOrderRequest::close_up_to
   bool reduce_only = false;
   bool price_protect = false;
   AlgoStatus status = AlgoStatus::kNew;
@@ -137,6 +138,9 @@ struct NewAlgoOrderRequest {
   std::optional<Decimal> trigger_price;
   WorkingType working_type = WorkingType::kContractPrice;
   bool close_position = false;
+  // Bybit's qty "0" whole-position stop closes up to maxMktOrderQty (create-order.mdx); Binance's
+  // closePosition closes all of it (nullopt).
+  std::optional<Decimal> close_up_to;
   std::optional<bool> reduce_only;
   bool price_protect = false;
   std::optional<std::string> client_algo_id;
