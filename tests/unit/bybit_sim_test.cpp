@@ -272,6 +272,32 @@ TEST_CASE("bybit on the simulator: a qty 0 stop closes up to maxMktOrderQty; the
   CHECK(after->positions[0].amount == D("1"));
 }
 
+TEST_CASE("bybit on the simulator: a reduce-only order that dies with its position is Cancelled, CancelByReduceOnly") {
+  BybitOnSim f;
+  REQUIRE(f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", "kt-e1-T")).ok());
+  PlaceOrder take = f.Order(Side::kSell, OrderType::kLimit, "1", "kt-t1-T");
+  take.time_in_force = TimeInForce::kGtc;
+  take.price = D("105");
+  take.reduce_only = true;
+  REQUIRE(f.exchange->Place(take).ok());
+  PlaceOrder close = f.Order(Side::kSell, OrderType::kMarket, "1", "kt-c1-T");
+  close.reduce_only = true;
+  REQUIRE(f.exchange->Place(close).ok());
+  net::HttpRequest r;
+  r.method = "GET";
+  const std::string query = "category=linear&symbol=TESTUSDT&orderLinkId=kt-t1-T";
+  r.target = "/v5/order/realtime?" + query;
+  for (auto& h : bybit::SignedHeaders(net::HmacSha256("secret-a"), "key-a", f.clock.NowMs(), 5000, query))
+    r.headers.push_back(h);
+  const std::string body = f.venue->HandleHttp(r).body;
+  INFO(body);
+  CHECK(body.find(R"("orderStatus":"Cancelled")") != std::string::npos);
+  CHECK(body.find(R"("cancelType":"CancelByReduceOnly")") != std::string::npos);
+  auto ended = f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "kt-t1-T");
+  REQUIRE(ended.ok());
+  CHECK(ended->status == OrderStatus::kExpired);  // ended by the exchange, not by keel
+}
+
 TEST_CASE("bybit on the simulator: a post-only order that would take is accepted, then Cancelled") {
   BybitOnSim f;
   PlaceOrder crossing = f.Order(Side::kBuy, OrderType::kLimit, "1", "kt-e1-T");

@@ -52,7 +52,11 @@ OrderView ViewOf(const SimOrder& o) {
   if (o.type == OrderType::kAdl) v.create_type = "CreateByAdl_PassThrough";
   v.status = StatusOf(o.status);
   if (o.status == OrderStatus::kCanceled) v.cancel_type = o.reject_reason.empty() ? "CancelByUser" : "UNKNOWN";
-  if (o.status == OrderStatus::kExpired) {
+  if (o.status == OrderStatus::kExpired && o.ended_with_position) {
+    // order.mdx's cancelType: a reduce-only order cancelled because its position is gone.
+    v.status = "Cancelled";
+    v.cancel_type = "CancelByReduceOnly";
+  } else if (o.status == OrderStatus::kExpired) {
     // Ended by the exchange, not by the user: what a market or IOC order could not fill at once, or
     // a resting order the venue took off (maintenance, a liquidation's sweep).
     const bool immediate = v.market || o.time_in_force == TimeInForce::kIoc || o.time_in_force == TimeInForce::kFok;

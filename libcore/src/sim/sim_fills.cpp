@@ -98,7 +98,10 @@ Decimal SimExchange::Fill(AccountId id, SimOrder& o, Decimal price, Decimal qty,
       const SimOrder& other = a.orders.at(oid);
       if (other.symbol == o.symbol && other.position_side == o.position_side && other.reduce_only) stale.push_back(oid);
     }
-    for (std::int64_t oid : stale) Close(id, a.orders.at(oid), OrderStatus::kExpired, "EXPIRED", "");
+    for (std::int64_t oid : stale) {
+      a.orders.at(oid).ended_with_position = true;
+      Close(id, a.orders.at(oid), OrderStatus::kExpired, "EXPIRED", "");
+    }
     ExpirePositionAlgos(id, o.symbol, o.position_side);
   }
   return qty;

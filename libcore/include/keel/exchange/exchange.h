@@ -1,10 +1,17 @@
 #pragma once
 // The exchange port: everything keel's engine, safety rules and tools need from a venue, in keel's
-// model. Binance (and later Bybit) adapters implement it; nothing above it knows a wire format.
+// model. The Binance and Bybit adapters implement it; nothing above it knows a wire format or a
+// venue's error code (a refusal's meaning is Status::refusal()).
 //
 // Outcomes are explicit: a placement whose answer was lost is kUnknownOutcome (it may have been
 // accepted), never "not found"; an order the venue does not know is kNotFound. Every report carries
 // the venue's own timestamp so that older observations can be told from newer ones.
+//
+// Threads: one instance is not thread-safe. Its calls come from one thread at a time, and block
+// that thread for the REST round trips (never call it on the engine's loop thread). keel-traderd
+// gives each REST worker an instance of its own and the private stream one more, which it calls
+// for its snapshots on the stream's offload thread. The const members (UnfilledOrderRetentionMs,
+// WholePositionStopIsCapped) state facts of the venue and may be read from any thread.
 
 #include <map>
 #include <functional>

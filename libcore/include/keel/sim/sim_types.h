@@ -54,6 +54,9 @@ struct SimOrder {
   std::optional<std::int64_t> algo_id;  // set when this order came from a triggered algo order
   // Why the venue ended it on its own, in the dialect's words (Bybit: "EC_PostOnlyWillTakeLiquidity").
   std::string reject_reason;
+  // A reduce-only order the venue took off because its position closed (Binance: EXPIRED; Bybit:
+  // Cancelled with cancelType CancelByReduceOnly).
+  bool ended_with_position = false;
 };
 
 struct SimAlgoOrder {
