@@ -188,3 +188,28 @@ TEST_CASE("bybit stream session: categorised topics are named so; a unified acco
   CHECK(std::get<bybit::ExecutionEvent>(*bybit::ParsePrivateMessage(frames[0])).executions.empty());
   CHECK(std::get<bybit::OrderTopicEvent>(*bybit::ParsePrivateMessage(frames[1])).orders.empty());
 }
+
+TEST_CASE("bybit stream session: the exchange's own orders carry createType and no orderLinkId; an ADL that filled is Filled") {
+  test::SimFixture f;
+  auto s = BybitStreamSession::Open("/v5/private", *f.ex, 1);
+  REQUIRE(s.ok());
+  REQUIRE(Has(s->OnText(Auth("secret-a", f.clock.NowMs() + 5000), *f.ex)[0], R"("success":true)"));
+  REQUIRE(Has(s->OnText(R"({"op":"subscribe","args":["order.linear"]})", *f.ex)[0], R"("success":true)"));
+  f.Place(f.Market(Side::kBuy, "1"));
+  (void)f.ex->TakeUserEvents();
+  REQUIRE(f.ex->AutoDeleverage(0, "TESTUSDT", PositionSide::kBoth, std::nullopt).ok());
+  std::vector<std::string> statuses;
+  for (const auto& e : f.ex->TakeUserEvents()) {
+    for (const auto& frame : s->Render(e, *f.ex)) {
+      CHECK(Has(frame, R"("orderLinkId":"")"));
+      CHECK(Has(frame, R"("createType":"CreateByAdl_PassThrough")"));
+      auto parsed = bybit::ParsePrivateMessage(frame);
+      REQUIRE(parsed.ok());
+      for (const auto& o : std::get<bybit::OrderTopicEvent>(*parsed).orders) {
+        statuses.push_back(o.venue_status);
+        CHECK(o.type == std::optional<OrderType>(OrderType::kAdl));
+      }
+    }
+  }
+  CHECK(statuses == std::vector<std::string>{"New", "Filled"});
+}

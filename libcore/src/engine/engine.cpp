@@ -380,7 +380,8 @@ void Engine::OnOrderEvent(const OrderEvent& e) {
     const std::string key = e.symbol + "/" + to_string(e.position_side);
     RaiseAlert(AlertKind::kLiquidation, key, e.symbol,
                key + ": the exchange " + (e.type == OrderType::kAdl || e.venue_type == "ADL" ? "auto-deleveraged" : "liquidated") + " " +
-                   e.last_qty.ToString() + " @ " + e.last_price.ToString() + " (" + e.client_order_id + ")");
+                   e.last_qty.ToString() + " @ " + e.last_price.ToString() + " (" +
+                   (e.client_order_id.empty() ? "order " + e.exchange_order_id : e.client_order_id) + ")");
   }
   auto r = ApplyOrderEvent(store_, e, clock_.NowMs(), &reported_changes_);
   ApplyStreamResult(r, std::string(e.venue_event) + " " + e.client_order_id);

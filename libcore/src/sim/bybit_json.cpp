@@ -50,7 +50,14 @@ OrderView ViewOf(const SimOrder& o) {
   v.market = o.type == OrderType::kMarket || o.type == OrderType::kLiquidation || o.type == OrderType::kAdl;
   if (o.type == OrderType::kLiquidation) v.create_type = "CreateByTakeOver_PassThrough";
   if (o.type == OrderType::kAdl) v.create_type = "CreateByAdl_PassThrough";
+  // The exchange's own orders carry its markers (createType), and no orderLinkId: Binance's
+  // "autoclose-…" and "adl_autoclose" ids are Binance's.
+  if (o.type == OrderType::kLiquidation || o.type == OrderType::kAdl) v.order_link_id.clear();
   v.status = StatusOf(o.status);
+  // Binance tells a liquidation's or ADL's fill as NEW_INSURANCE or NEW_ADL; on Bybit the order
+  // that filled is Filled.
+  if (o.status == OrderStatus::kNewAdl || o.status == OrderStatus::kNewInsurance)
+    v.status = o.executed_qty < o.orig_qty ? "PartiallyFilled" : "Filled";
   if (o.status == OrderStatus::kCanceled) v.cancel_type = o.reject_reason.empty() ? "CancelByUser" : "UNKNOWN";
   if (o.status == OrderStatus::kExpired && o.ended_with_position) {
     // order.mdx's cancelType: a reduce-only order cancelled because its position is gone.
