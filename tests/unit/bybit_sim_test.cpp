@@ -298,6 +298,62 @@ TEST_CASE("bybit on the simulator: a reduce-only order that dies with its positi
   CHECK(ended->status == OrderStatus::kExpired);  // ended by the exchange, not by keel
 }
 
+TEST_CASE("bybit on the simulator: fees, PnL, break-even and margin rates are computed, not \"0\"") {
+  BybitOnSim f;
+  auto get = [&f](const std::string& path, const std::string& query) {
+    net::HttpRequest r;
+    r.method = "GET";
+    r.target = path + "?" + query;
+    for (auto& h : bybit::SignedHeaders(net::HmacSha256("secret-a"), "key-a", f.clock.NowMs(), 5000, query))
+      r.headers.push_back(h);
+    return f.venue->HandleHttp(r).body;
+  };
+  auto field = [](const std::string& body, const std::string& key) {
+    const auto at = body.find("\"" + key + "\":\"");
+    if (at == std::string::npos) return std::string("(absent)");
+    const auto from = at + key.size() + 4;
+    return body.substr(from, body.find('"', from) - from);
+  };
+  auto num = [&field](const std::string& body, const std::string& key) {
+    auto d = Decimal::Parse(field(body, key));
+    REQUIRE_MESSAGE(d.ok(), key);
+    return *d;
+  };
+  REQUIRE(f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "2", "kt-e1-T")).ok());
+  const std::string position = get("/v5/position/list", "category=linear&symbol=TESTUSDT");
+  INFO(position);
+  const Decimal entry = num(position, "avgPrice");
+  // Taker fee 0.0005 each way: entry * 1.0005 / 0.9995.
+  CHECK(num(position, "breakEvenPrice") > entry);
+  const std::string wallet = get("/v5/account/wallet-balance", "accountType=UNIFIED");
+  INFO(wallet);
+  CHECK(num(wallet, "accountMMRate").is_positive());
+  CHECK(num(wallet, "accountIMRate").is_positive());
+
+  REQUIRE(f.venue->exchange().MovePrice("TESTUSDT", D("2"), 1000).ok());
+  f.clock.Advance(2000);
+  PlaceOrder close = f.Order(Side::kSell, OrderType::kMarket, "2", "kt-c1-T");
+  close.reduce_only = true;
+  REQUIRE(f.exchange->Place(close).ok());
+  const std::string order = get("/v5/order/realtime", "category=linear&symbol=TESTUSDT&orderLinkId=kt-c1-T");
+  INFO(order);
+  const Decimal fee = num(order, "cumExecFee");
+  CHECK(fee.is_positive());
+  CHECK(order.find(R"("cumFeeDetail":{"USDT":")" + field(order, "cumExecFee") + "\"}") != std::string::npos);
+  const std::string fills = get("/v5/execution/list", "category=linear&orderLinkId=kt-c1-T");
+  INFO(fills);
+  // Sold higher than bought: each fill realised a gain, and the wallet's cumRealisedPnl is their sum.
+  Decimal realised;
+  for (std::size_t at = fills.find(R"("execPnl":")"); at != std::string::npos; at = fills.find(R"("execPnl":")", at + 1)) {
+    const std::string one = num(fills.substr(at), "execPnl").ToString();
+    CHECK(D(one.c_str()).is_positive());
+    realised = realised.Add(D(one.c_str())).value();
+  }
+  CHECK(realised.is_positive());
+  const std::string after = get("/v5/account/wallet-balance", "accountType=UNIFIED");
+  CHECK(num(after, "cumRealisedPnl") == realised);
+}
+
 TEST_CASE("bybit on the simulator: a post-only order that would take is accepted, then Cancelled") {
   BybitOnSim f;
   PlaceOrder crossing = f.Order(Side::kBuy, OrderType::kLimit, "1", "kt-e1-T");

@@ -1,5 +1,6 @@
 #include "keel/binance/rest_client.h"
 
+#include "exchange/timed_batch.h"
 #include "keel/binance/codec.h"
 #include "keel/binance/errors.h"
 #include "keel/net/hmac.h"
@@ -80,33 +81,22 @@ std::vector<Result<std::string>> RestClient::SendAll(const std::vector<Call>& ca
     for (std::size_t i = 0; i < calls.size(); ++i) out.push_back(limits);
     return out;
   }
-  const bool measure = !synced_;
   std::vector<net::HttpRequest> requests;
-  if (measure) requests.push_back(Build("GET", "/fapi/v1/time", "", "", false));
   for (const auto& c : calls)
     requests.push_back(c.sign ? BuildSigned(c) : Build(c.method, c.path, c.params.Encode(), "", false));
-  const TimeMs before = clock_.NowMs();
-  auto responses = transport_.SendAll(requests, options_.timeout_ms);
-  const TimeMs after = clock_.NowMs();
-  requests_ += static_cast<long>(requests.size());
-  std::size_t first = 0;
-  if (measure) {
-    // The calls beside it were signed with the host's clock; a -1021 among them is sent again
-    // below. A time answer that fails leaves the client unsynced: the next signed call syncs alone
-    // and reports the failure there.
-    auto time = Interpret("GET", "/fapi/v1/time", std::move(responses[0]));
+  venue_rest::TimedBatch batch{transport_, clock_, options_.timeout_ms, std::nullopt, {}, {}, {}, {}};
+  if (!synced_) batch.time_request = Build("GET", "/fapi/v1/time", "", "", false);
+  batch.on_time = [this](Result<net::HttpResponse> response, TimeMs before, TimeMs after) {
+    auto time = Interpret("GET", "/fapi/v1/time", std::move(response));
     if (time.ok()) (void)ApplyServerTime(*time, before, after);
-    first = 1;
-  }
-  for (std::size_t i = 0; i < calls.size(); ++i) {
-    auto body = Interpret(calls[i].method, calls[i].path, std::move(responses[first + i]));
-    if (!body.ok() && IsClockSkew(body.status())) {
-      // Refused for the clock, so not executed: again, alone, with the measured offset.
-      body = Signed(calls[i].method, calls[i].path, calls[i].params);
-    }
-    out.push_back(std::move(body));
-  }
-  return out;
+  };
+  batch.interpret = [this, &calls](std::size_t i, Result<net::HttpResponse> response) {
+    return Interpret(calls[i].method, calls[i].path, std::move(response));
+  };
+  batch.refused_for_clock = [](const Status& s) { return IsClockSkew(s); };
+  batch.again = [this, &calls](std::size_t i) { return Signed(calls[i].method, calls[i].path, calls[i].params); };
+  requests_ += static_cast<long>(requests.size()) + (batch.time_request ? 1 : 0);
+  return venue_rest::SendTimedBatch(batch, std::move(requests));
 }
 
 Result<std::string> RestClient::Public(const std::string& method, const std::string& path, const net::Params& params) {

@@ -1,5 +1,6 @@
 #include "keel/bybit/rest_client.h"
 
+#include "exchange/timed_batch.h"
 #include "exchange/venue_json.h"
 #include "keel/bybit/codec.h"
 #include "keel/bybit/errors.h"
@@ -150,28 +151,21 @@ std::vector<Result<std::string>> RestClient::GetAll(const std::vector<Call>& cal
       return out;
     }
   }
-  const bool measure = !synced_;
   std::vector<net::HttpRequest> requests;
-  if (measure) requests.push_back(Build("GET", kTimePath, "", "", false));
   for (const auto& c : calls) requests.push_back(Build("GET", c.path, c.params.Encode(), "", c.sign));
-  const TimeMs before = clock_.NowMs();
-  auto responses = transport_.SendAll(requests, options_.timeout_ms);
-  const TimeMs after = clock_.NowMs();
-  requests_ += static_cast<long>(requests.size());
-  std::size_t first = 0;
-  if (measure) {
-    // A failed time answer leaves the client unsynced: the next signed call syncs alone and
-    // reports the failure there.
-    auto time = Interpret("GET", kTimePath, std::move(responses[0]));
+  venue_rest::TimedBatch batch{transport_, clock_, options_.timeout_ms, std::nullopt, {}, {}, {}, {}};
+  if (!synced_) batch.time_request = Build("GET", kTimePath, "", "", false);
+  batch.on_time = [this](Result<net::HttpResponse> response, TimeMs before, TimeMs after) {
+    auto time = Interpret("GET", kTimePath, std::move(response));
     if (time.ok()) (void)ApplyServerTime(*time, before, after);
-    first = 1;
-  }
-  for (std::size_t i = 0; i < calls.size(); ++i) {
-    auto result = Interpret("GET", calls[i].path, std::move(responses[first + i]));
-    if (!result.ok() && IsClockSkew(result.status())) result = Get(calls[i].path, calls[i].params);
-    out.push_back(std::move(result));
-  }
-  return out;
+  };
+  batch.interpret = [this, &calls](std::size_t i, Result<net::HttpResponse> response) {
+    return Interpret("GET", calls[i].path, std::move(response));
+  };
+  batch.refused_for_clock = [](const Status& s) { return IsClockSkew(s); };
+  batch.again = [this, &calls](std::size_t i) { return Get(calls[i].path, calls[i].params); };
+  requests_ += static_cast<long>(requests.size()) + (batch.time_request ? 1 : 0);
+  return venue_rest::SendTimedBatch(batch, std::move(requests));
 }
 
 Status RestClient::SyncTime() {

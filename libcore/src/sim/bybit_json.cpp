@@ -77,6 +77,8 @@ OrderView ViewOf(const SimOrder& o) {
   v.cum_qty = o.executed_qty;
   v.cum_value = CumValue(o);
   v.avg_price = o.avg_price;
+  v.cum_fee = o.cum_commission;
+  v.closed_pnl = o.cum_realized_pnl.Sub(o.cum_commission).value();
   v.reduce_only = o.reduce_only;
   v.close_on_trigger = o.close_position;
   v.created = o.time;
@@ -130,6 +132,8 @@ OrderView ViewOf(const SimAlgoOrder& a, const SimOrder* actual) {
       v.qty = actual->orig_qty;
       v.cum_qty = actual->executed_qty;
       v.cum_value = CumValue(*actual);
+      v.cum_fee = actual->cum_commission;
+      v.closed_pnl = actual->cum_realized_pnl.Sub(actual->cum_commission).value();
       v.avg_price = actual->avg_price;
       v.updated = std::max(v.updated, actual->update_time);
   }
@@ -158,7 +162,11 @@ void WriteOrder(JsonWriter& w, const OrderView& o, const SimInstrument& inst, bo
   w.Key("leavesValue").String(money(leaves.Mul(o.price, Rounding::kNearest).value()));
   w.Key("cumExecQty").String(qty(o.cum_qty, inst));
   w.Key("cumExecValue").String(money(o.cum_value));
-  w.Key("cumExecFee").String("0");
+  w.Key("cumExecFee").String(money(o.cum_fee));
+  // The fee per coin it was paid in: USDT alone here.
+  w.Key("cumFeeDetail").StartObject();
+  if (o.cum_fee.is_positive()) w.Key("USDT").String(money(o.cum_fee));
+  w.EndObject();
   w.Key("timeInForce").String(TifName(o.time_in_force, o.market));
   w.Key("orderType").String(o.market ? "Market" : "Limit");
   w.Key("stopOrderType").String(o.stop_order_type);
@@ -181,7 +189,7 @@ void WriteOrder(JsonWriter& w, const OrderView& o, const SimInstrument& inst, bo
   w.Key("slLimitPrice").String("");
   w.Key("placeType").String("");
   w.Key("createType").String(o.create_type);
-  if (stream) w.Key("closedPnl").String("0");
+  if (stream) w.Key("closedPnl").String(money(o.closed_pnl));
   w.Key("createdTime").String(std::to_string(o.created));
   w.Key("updatedTime").String(std::to_string(o.updated));
   w.EndObject();
@@ -232,6 +240,17 @@ void WritePosition(JsonWriter& w, const SimExchange& ex, AccountId id, const Sim
   w.Key("unrealisedPnl").String(money(upnl));
   w.Key("curRealisedPnl").String(money(p.accumulated_realized));
   w.Key("cumRealisedPnl").String(money(p.accumulated_realized));
+  // The price at which closing makes nothing, both fees paid (the opening one, and the closing one
+  // at the taker rate): entry * (1 ± fee) / (1 ∓ fee).
+  {
+    const Decimal fee = ex.config().taker_fee;
+    const Decimal one = Decimal::FromInteger(1).value();
+    const bool long_side = p.amount.is_positive();
+    const Decimal up = long_side ? one.Add(fee).value() : one.Sub(fee).value();
+    const Decimal down = long_side ? one.Sub(fee).value() : one.Add(fee).value();
+    const Decimal even = p.entry_price.Mul(up, Rounding::kNearest).value().Div(down, Rounding::kNearest).value();
+    w.Key("breakEvenPrice").String(p.amount.is_zero() ? std::string("0") : px(even, inst));
+  }
   w.Key("seq").Int(p.update_time);
   w.Key("isReduceOnly").Bool(false);
   w.Key("createdTime").String(std::to_string(p.update_time));
@@ -312,14 +331,23 @@ void WriteTicker(JsonWriter& w, const Market& m, TimeMs now) {
 void WriteWallet(JsonWriter& w, const SimExchange& ex, AccountId id) {
   const AccountSummary s = ex.Summary(id);
   const Decimal equity = s.wallet_balance.Add(s.unrealized_pnl).value();
+  const Decimal initial = s.position_initial_margin.Add(s.open_order_initial_margin).value();
+  // wallet-balance.mdx: the rates are the margins over the margin balance, four decimals.
+  auto rate = [&equity](Decimal margin) {
+    if (!equity.is_positive()) return std::string("0");
+    return margin.Div(equity, Rounding::kUp).value().RoundTo(Decimal::Parse("0.0001").value(), Rounding::kCeiling).value().Format(4);
+  };
+  Decimal realized;
+  for (const auto& i : ex.Income(id))
+    if (i.type == "REALIZED_PNL") realized = realized.Add(i.income).value();
   w.StartObject();
   w.Key("totalEquity").String(money(equity));
-  w.Key("accountIMRate").String("0");
+  w.Key("accountIMRate").String(rate(initial));
   w.Key("totalMarginBalance").String(money(equity));
   w.Key("totalInitialMargin").String(money(s.position_initial_margin.Add(s.open_order_initial_margin).value()));
   w.Key("accountType").String("UNIFIED");
   w.Key("totalAvailableBalance").String(money(s.available_balance));
-  w.Key("accountMMRate").String("0");
+  w.Key("accountMMRate").String(rate(s.maint_margin));
   w.Key("totalPerpUPL").String(money(s.unrealized_pnl));
   w.Key("totalWalletBalance").String(money(s.wallet_balance));
   w.Key("accountLTV").String("0");
@@ -338,7 +366,7 @@ void WriteWallet(JsonWriter& w, const SimExchange& ex, AccountId id) {
   w.Key("borrowAmount").String("0");
   w.Key("totalPositionIM").String(money(s.position_initial_margin));
   w.Key("walletBalance").String(money(s.wallet_balance));
-  w.Key("cumRealisedPnl").String("0");
+  w.Key("cumRealisedPnl").String(money(realized));
   w.Key("locked").String("0");
   w.Key("marginCollateral").Bool(true);
   w.Key("coin").String("USDT");
@@ -348,7 +376,7 @@ void WriteWallet(JsonWriter& w, const SimExchange& ex, AccountId id) {
 
 void WriteExecution(JsonWriter& w, const OrderView& order, const SimInstrument& inst, const std::string& exec_id,
                     Decimal price, Decimal exec_qty, Decimal fee, bool maker, Decimal closed_size, TimeMs time,
-                    std::int64_t seq) {
+                    std::int64_t seq, Decimal pnl) {
   const Decimal leaves = order.open() ? order.qty.Sub(order.cum_qty).value() : Decimal();
   w.StartObject();
   w.Key("category").String(order.category);
@@ -380,7 +408,7 @@ void WriteExecution(JsonWriter& w, const OrderView& order, const SimInstrument& 
   w.Key("isMaker").Bool(maker);
   w.Key("seq").Int(seq);
   w.Key("marketUnit").String("");
-  w.Key("execPnl").String("0");
+  w.Key("execPnl").String(money(pnl));
   w.Key("createType").String(order.create_type);
   w.Key("feeCurrency").String("");
   w.EndObject();

@@ -629,7 +629,7 @@ Body execution_list(Call& c) {
     const bybit::OrderView view = algo ? bybit::ViewOf(*algo, order) : bybit::ViewOf(*order);
     const bool closing = t.realized_pnl.is_positive() || t.realized_pnl.is_negative() || view.reduce_only;
     bybit::WriteExecution(w, view, inst, std::to_string(t.id), t.price, t.qty, t.commission, t.maker,
-                          closing ? t.qty : Decimal(), t.time, t.id);
+                          closing ? t.qty : Decimal(), t.time, t.id, t.realized_pnl);
   });
 }
 

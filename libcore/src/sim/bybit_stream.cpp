@@ -240,7 +240,8 @@ std::vector<std::string> BybitStreamSession::Render(const UserEvent& event, cons
       JsonWriter data;
       data.StartArray();
       bybit::WriteExecution(data, view, i, std::to_string(u->trade_id), u->last_price, u->last_qty, u->commission,
-                            u->maker, closing ? u->last_qty : Decimal(), t, static_cast<std::int64_t>(p.update_time));
+                            u->maker, closing ? u->last_qty : Decimal(), t, static_cast<std::int64_t>(p.update_time),
+                            u->realized_pnl);
       data.EndArray();
       for (const auto& name : SubscribedAs("execution")) out.push_back(Push(name, t, data.str()));
     }
@@ -295,7 +296,7 @@ std::vector<std::string> BybitStreamSession::Render(const SpotTrade& trade, cons
     JsonWriter data;
     data.StartArray();
     bybit::WriteExecution(data, view, market->instrument(), "spot-exec-" + std::to_string(trade.number), trade.price,
-                          trade.qty, Decimal(), false, Decimal(), trade.time, 0);
+                          trade.qty, Decimal(), false, Decimal(), trade.time, 0, Decimal());
     data.EndArray();
     out.push_back(Push("execution", trade.time, data.str()));
   }

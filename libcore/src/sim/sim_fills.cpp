@@ -49,6 +49,8 @@ Decimal SimExchange::Fill(AccountId id, SimOrder& o, Decimal price, Decimal qty,
   const Decimal quote = price.Mul(qty, Rounding::kNearest).value();
   o.executed_qty = o.executed_qty.Add(qty).value();
   o.cum_quote = o.cum_quote.Add(quote).value();
+  o.cum_commission = o.cum_commission.Add(commission).value();
+  o.cum_realized_pnl = o.cum_realized_pnl.Add(change.realized_pnl).value();
   o.avg_price = o.cum_quote.Div(o.executed_qty, Rounding::kNearest).value();
   o.status = o.executed_qty == o.orig_qty ? OrderStatus::kFilled : OrderStatus::kPartiallyFilled;
   o.update_time = at;

@@ -35,6 +35,8 @@ struct OrderView {
   Decimal cum_qty;
   Decimal cum_value;
   Decimal avg_price;
+  Decimal cum_fee;      // cumExecFee (and cumFeeDetail's USDT)
+  Decimal closed_pnl;   // the order topic's closedPnl: realised less fees
   Decimal trigger_price;
   int trigger_direction = 0;      // 1 rise, 2 fall, 0 none
   bool mark_trigger = false;
@@ -61,8 +63,10 @@ void WriteTicker(JsonWriter& w, const Market& m, TimeMs now);
 // The UNIFIED account of /v5/account/wallet-balance (or a wallet topic row): USDT only.
 void WriteWallet(JsonWriter& w, const SimExchange& ex, AccountId id);
 // An execution row (the execution topic): one fill of an order.
+// pnl: what the fill realised (execPnl).
 void WriteExecution(JsonWriter& w, const OrderView& order, const SimInstrument& inst, const std::string& exec_id,
-                    Decimal price, Decimal qty, Decimal fee, bool maker, Decimal closed_size, TimeMs time, std::int64_t seq);
+                    Decimal price, Decimal qty, Decimal fee, bool maker, Decimal closed_size, TimeMs time, std::int64_t seq,
+                    Decimal pnl);
 
 // The envelope of every answer.
 std::string Envelope(int ret_code, const std::string& ret_msg, const std::string& result_json, TimeMs now);

@@ -57,6 +57,8 @@ struct SimOrder {
   // A reduce-only order the venue took off because its position closed (Binance: EXPIRED; Bybit:
   // Cancelled with cancelType CancelByReduceOnly).
   bool ended_with_position = false;
+  Decimal cum_commission;   // the fees its fills paid (Bybit's cumExecFee)
+  Decimal cum_realized_pnl; // what its fills realised (Bybit's closedPnl, less the fees)
 };
 
 struct SimAlgoOrder {
