@@ -117,9 +117,9 @@ std::vector<GhostOutcome> SweepGhosts(Exchange& exchange, StateStore* store, con
       out.push_back(g);
       continue;
     } else if (report.status().IsNotFound() && o.now - mine.created_ms >= exchange.UnfilledOrderRetentionMs()) {
-      // Older than the exchange keeps an order that ended without a fill: not open and not filled,
-      // but whether it was ever placed is not known. Never "rejected": nothing is sent again on
-      // the strength of it.
+      // Older than the exchange keeps an order that ended without a fill: it is not open, and
+      // whether it was ever placed is not known (what it left is the position reads' to say).
+      // Never "rejected": nothing is sent again on the strength of it.
       state = OrderState::kExpired;
       why = "too old to read: the exchange keeps an order that ended without a fill " +
             std::to_string(exchange.UnfilledOrderRetentionMs() / 3'600'000) +
