@@ -27,7 +27,7 @@ std::unique_ptr<bybit::BybitExchange> Connect(std::uint16_t port, const Clock& c
 
 }  // namespace
 
-TEST_CASE("the Bybit private stream authenticates, subscribes, turns order rows into fills and survives a drop") {
+TEST_CASE("the Bybit private stream authenticates, subscribes, joins executions to positions by seq and survives a drop") {
   SimProcess sim;
   REQUIRE(sim.ready());
   SystemClock clock;
@@ -52,7 +52,8 @@ TEST_CASE("the Bybit private stream authenticates, subscribes, turns order rows 
     CHECK(e.event_time > 0);
     CHECK(e.transaction_time > 0);
     if (e.is_fill())
-      fills.push_back(e.client_order_id + " " + to_string(e.book) + " " + e.last_qty.ToString() + " " + e.venue_status);
+      fills.push_back(e.client_order_id + " " + to_string(e.book) + " " + e.last_qty.ToString() + " " + e.venue_execution +
+                      (e.fill_count == FillCount::kInPositionReport ? " counted" : " not counted"));
   };
   handler.on_position = [&](const PositionEvent& p) {
     for (const auto& row : p.positions) positions.push_back(row.symbol + " " + row.amount.ToString());
@@ -105,8 +106,9 @@ TEST_CASE("the Bybit private stream authenticates, subscribes, turns order rows 
   CHECK(stream.subscriptions() == 2);
   CHECK(stream.snapshots() == 2);
   REQUIRE(fills.size() == 2);
-  CHECK(fills[0] == "kdemo-e1-BTCUSDT regular 0.01 Filled");
-  CHECK(fills[1] == "kdemo-s1-BTCUSDT regular 0.01 Filled");
+  // Each fill once, from the execution topic, counted by the position row of its seq.
+  CHECK(fills[0] == "kdemo-e1-BTCUSDT regular 0.01 Trade counted");
+  CHECK(fills[1] == "kdemo-s1-BTCUSDT regular 0.01 Trade counted");
   CHECK(stream.executions_seen() == 2);
   REQUIRE(!positions.empty());
   CHECK(positions.front() == "BTCUSDT 0.01");

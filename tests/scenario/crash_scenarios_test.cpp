@@ -150,6 +150,7 @@ TEST_CASE("scenario 5: a position bare when keel was killed is protected at once
   REQUIRE(s.OutsideOrder("symbol=XRPUSDT&side=SELL&type=MARKET&quantity=10").status == 200);
   REQUIRE(s.Control(R"({"fault":"placement","when":"before","how":"5xx","count":50})").ok());
   s.Run(2000);  // seen and adopted, its repairs refused: still bare, within the grace period
+  INFO(s.EngineLog());
   REQUIRE(s.OpenPositions().size() == 1);
   REQUIRE(VenueOpenStops(s, "XRPUSDT") == 0);
   REQUIRE(s.Control(R"({"clear":"faults"})").ok());

@@ -47,6 +47,7 @@ struct DaemonScenario : Scenario {
         }
         for (auto& item : *items) loop().Post([this, item] { Deliver(item); });
       }
+      for (auto& item : feed->Due()) loop().Post([this, item] { Deliver(item); });
     };
     market_event_sink = [this](std::vector<sim::MarketEvent> events) {
       for (auto& e : events) {

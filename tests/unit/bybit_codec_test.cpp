@@ -3,6 +3,7 @@
 
 #include "keel/bybit/codec.h"
 #include "temp_dir.h"
+#include "venue_fixture.h"
 #include "subprocess.h"
 
 using namespace keel;
@@ -10,9 +11,7 @@ using namespace keel::bybit;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-  return keel::test::read_file(keel::test::source_path("tests/fixtures/bybit/" + name));
-}
+std::string fixture(const std::string& name) { return keel::test::bybit_fixture(name); }
 
 Decimal D(const char* t) { return Decimal::Parse(t).value(); }
 

@@ -12,15 +12,14 @@
 #include "keel/bybit/signing.h"
 #include "subprocess.h"
 #include "temp_dir.h"
+#include "venue_fixture.h"
 
 using namespace keel;
 using namespace keel::bybit;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-  return keel::test::read_file(keel::test::source_path("tests/fixtures/bybit/" + name));
-}
+std::string fixture(const std::string& name) { return keel::test::bybit_fixture(name); }
 
 Decimal D(const char* t) { return Decimal::Parse(t).value(); }
 

@@ -615,3 +615,24 @@ TEST_CASE("bybit on the simulator: amending a conditional order's trigger price,
   REQUIRE(f.exchange->Place(resting).ok());
   CHECK(amend(R"(,"orderLinkId":"kt-e2-T","triggerPrice":"96")").ret_code == bybit::kParamError);
 }
+
+TEST_CASE("bybit on the simulator: a reduce-only order larger than the position is cut to its size, one-way and hedge") {
+  for (const bool hedge : {false, true}) {
+    INFO("hedge " << hedge);
+    BybitOnSim f(hedge);
+    PlaceOrder entry = f.Order(Side::kBuy, OrderType::kMarket, "1", "kt-e1-T");
+    if (hedge) entry.position_side = PositionSide::kLong;
+    REQUIRE(f.exchange->Place(entry).ok());
+    PlaceOrder take = f.Order(Side::kSell, OrderType::kLimit, "3", "kt-t1-T");
+    if (hedge) take.position_side = PositionSide::kLong;
+    take.time_in_force = TimeInForce::kGtc;
+    take.price = D("105");
+    take.reduce_only = true;
+    auto placed = f.exchange->Place(take);
+    REQUIRE_MESSAGE(placed.ok(), placed.status().ToString());
+    auto resting = f.exchange->Query(OrderBook::kRegular, "TESTUSDT", "kt-t1-T");
+    REQUIRE(resting.ok());
+    CHECK(resting->qty == D("1"));
+    CHECK(resting->status == OrderStatus::kNew);
+  }
+}

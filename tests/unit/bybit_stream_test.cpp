@@ -1,9 +1,7 @@
-// The simulator's Bybit stream sessions (auth, subscriptions, pings, idle cut) and the adapter's
-// FillTracker (the order topic's cumulative fills as fills).
+// The simulator's Bybit stream sessions (auth, subscriptions, pings, idle cut, categorised topics).
 #include <doctest/doctest.h>
 
 #include "keel/bybit/codec.h"
-#include "keel/bybit/fill_tracker.h"
 #include "keel/bybit/signing.h"
 #include "keel/sim/bybit_stream.h"
 #include "sim_fixture.h"
@@ -47,7 +45,7 @@ TEST_CASE("bybit stream session: auth by HMAC of GET/realtime+expires, then priv
   CHECK(Has(pong[0], R"({"req_id":"p1","op":"pong","args":[")"));
 
   // A fill, in the venue's order: the order accepted, the position and wallet it changed, then the
-  // execution and the order filled (the adapter takes fills from the order rows either way).
+  // execution and the order filled (the adapter joins execution and position by seq either way).
   auto placed = f.ex->PlaceOrder(0, f.Market(Side::kBuy, "1"));
   REQUIRE(placed.ok());
   std::vector<std::string> frames;
@@ -59,7 +57,7 @@ TEST_CASE("bybit stream session: auth by HMAC of GET/realtime+expires, then priv
     REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString() << " in " << frame);
     topics += frame.substr(frame.find("\"topic\":\"") + 9, frame.find("\",\"creationTime\"") - frame.find("\"topic\":\"") - 9) + " ";
   }
-  CHECK(topics == "order position wallet execution order ");
+  CHECK(topics == "order position position wallet execution order ");  // a position row on every create (position.mdx)
 
   // Idle past max_active_time (1 minute) with no ping and nothing sent: cut.
   CHECK(!s->IdleTooLong(f.clock.NowMs() + 59'000));
@@ -115,33 +113,6 @@ TEST_CASE("bybit stream session: public linear tickers start with a snapshot; po
   CHECK(!ParseMaxActiveTime("1h"));
 }
 
-TEST_CASE("bybit fill tracker: cumulative growth is the fill; a repeated Filled push is none") {
-  bybit::FillTracker t;
-  OrderEvent e;
-  e.exchange_order_id = "1";
-  e.book = OrderBook::kConditional;
-  e.filled_qty = D("0.4");
-  t.Apply(e, D("40"));
-  CHECK(e.last_qty == D("0.4"));
-  CHECK(e.last_price == D("100"));
-  CHECK(e.book == OrderBook::kRegular);  // a fill happens in the matching engine
-  e.filled_qty = D("1");
-  t.Apply(e, D("101.2"));
-  CHECK(e.last_qty == D("0.6"));
-  CHECK(e.last_price == D("102"));
-  // The cancel raced the fill: a second Filled row with nothing new.
-  t.Apply(e, D("101.2"));
-  CHECK(!e.is_fill());
-  // Bounded memory: the oldest order is forgotten first.
-  bybit::FillTracker small(2);
-  for (const char* id : {"a", "b", "c"}) {
-    OrderEvent x;
-    x.exchange_order_id = id;
-    small.Apply(x, Decimal());
-  }
-  CHECK(small.remembered() == 2);
-}
-
 TEST_CASE("bybit stream session: categorised topics are named so; a unified account's spot trade is on the all-in-one ones only") {
   test::SimFixture f;
   auto linear = BybitStreamSession::Open("/v5/private", *f.ex, 1);
@@ -165,7 +136,7 @@ TEST_CASE("bybit stream session: categorised topics are named so; a unified acco
       REQUIRE_MESSAGE(parsed.ok(), parsed.status().ToString());
       topics += frame.substr(frame.find("\"topic\":\"") + 9, frame.find("\",\"creationTime\"") - frame.find("\"topic\":\"") - 9) + " ";
     }
-  CHECK(topics == "order.linear position.linear execution.linear order.linear ");
+  CHECK(topics == "order.linear position.linear position.linear execution.linear order.linear ");
 
   SpotTrade spot;
   spot.account = 0;
@@ -212,4 +183,77 @@ TEST_CASE("bybit stream session: the exchange's own orders carry createType and 
     }
   }
   CHECK(statuses == std::vector<std::string>{"New", "Filled"});
+}
+
+namespace {
+
+// Every private frame the session renders for what the exchange did since the last call.
+std::vector<std::string> Frames(BybitStreamSession& s, SimExchange& ex) {
+  std::vector<std::string> out;
+  for (const auto& e : ex.TakeUserEvents())
+    for (auto& frame : s.Render(e, ex)) out.push_back(frame);
+  return out;
+}
+
+std::vector<std::string> Of(const std::vector<std::string>& frames, const std::string& topic) {
+  std::vector<std::string> out;
+  for (const auto& f : frames)
+    if (Has(f, "\"topic\":\"" + topic + "\"")) out.push_back(f);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("bybit stream session: seq joins a fill and its position row; -1 before the symbol trades; executions of every kind") {
+  SimConfig config = test::TestConfig();
+  config.funding_interval_ms = 60'000;
+  test::SimFixture f(config);
+  auto s = BybitStreamSession::Open("/v5/private", *f.ex, 1);
+  REQUIRE(s.ok());
+  REQUIRE(Has(s->OnText(Auth("secret-a", f.clock.NowMs() + 5000), *f.ex)[0], R"("success":true)"));
+  REQUIRE(Has(s->OnText(R"({"op":"subscribe","args":["order","execution","position"]})", *f.ex)[0], R"("success":true)"));
+
+  // A resting order's create pushes the position as it is: never traded, seq -1.
+  REQUIRE(f.ex->PlaceOrder(0, f.Limit(Side::kBuy, "1", "90.0")).ok());
+  auto frames = Frames(*s, *f.ex);
+  REQUIRE(Of(frames, "position").size() == 1);
+  CHECK(Has(Of(frames, "position")[0], R"("seq":-1)"));
+
+  // A market buy: its execution and its position row carry the same seq.
+  REQUIRE(f.ex->PlaceOrder(0, f.Market(Side::kBuy, "2")).ok());
+  frames = Frames(*s, *f.ex);
+  auto executions = Of(frames, "execution");
+  REQUIRE(executions.size() == 2);  // two levels of the book: one match, one seq
+  auto first = bybit::ParsePrivateMessage(executions[0]);
+  auto second = bybit::ParsePrivateMessage(executions[1]);
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  const auto seq = std::get<bybit::ExecutionEvent>(*first).executions[0].seq;
+  CHECK(seq > 0);
+  CHECK(std::get<bybit::ExecutionEvent>(*second).executions[0].seq == seq);
+  auto position = bybit::ParsePrivateMessage(Of(frames, "position").back());
+  REQUIRE(position.ok());
+  CHECK(std::get<PositionEvent>(*position).positions[0].seq == std::optional<std::int64_t>(seq));
+  CHECK(Has(executions[0], R"("execType":"Trade")"));
+
+  // Funding: an execution of its own, with the payment as its fee, no order.
+  f.clock.Advance(60'000);
+  f.ex->Advance();
+  executions = Of(Frames(*s, *f.ex), "execution");
+  REQUIRE(executions.size() == 1);
+  CHECK(Has(executions[0], R"("execType":"Funding")"));
+  CHECK(Has(executions[0], R"("orderId":"")"));
+  auto funding = bybit::ParsePrivateMessage(executions[0]);
+  REQUIRE(funding.ok());
+  CHECK(std::get<bybit::ExecutionEvent>(*funding).executions[0].exec_fee.is_positive());  // a long pays
+
+  // A liquidation: BustTrade, and the position row says Liq.
+  REQUIRE(f.ex->Liquidate(0, "TESTUSDT", PositionSide::kBoth).ok());
+  frames = Frames(*s, *f.ex);
+  executions = Of(frames, "execution");
+  REQUIRE(!executions.empty());
+  CHECK(Has(executions[0], R"("execType":"BustTrade")"));
+  bool liq = false;
+  for (const auto& p : Of(frames, "position")) liq |= Has(p, R"("positionStatus":"Liq")");
+  CHECK(liq);
 }

@@ -4,10 +4,12 @@
 #include <doctest/doctest.h>
 
 #include "keel/binance/codec.h"
+#include "keel/bybit/codec.h"
 #include "keel/engine/event_applier.h"
 #include "keel/store/sqlite_store.h"
 #include "subprocess.h"
 #include "temp_dir.h"
+#include "venue_fixture.h"
 
 using namespace keel;
 
@@ -280,4 +282,63 @@ TEST_CASE("a reduce-only fill after the position push that closed its leg is jou
   auto opening = ApplyOrderEvent(*s.store, fill, kNow);
   REQUIRE(opening.ok());
   CHECK(opening->rest_reads == std::vector<std::string>{"ETHUSDT"});
+}
+
+// Bybit's fills, joined to position reports by seq (keel/bybit/sequence_join.h): the join says how
+// each fill relates to the reports, and the applier follows it. The documentation's execution row
+// (tests/fixtures/bybit/ws_execution.json): BTCUSDT Sell 0.5 @ 95900.1, one-way.
+TEST_CASE("joined fills: counted by a report moves nothing; not reported moves and reads; unknown reads only") {
+  auto message = bybit::ParsePrivateMessage(
+      test::bybit_fixture("ws_execution.json"));
+  REQUIRE(message.ok());
+  OrderEvent fill = bybit::FillEventOf(std::get<bybit::ExecutionEvent>(*message).executions[0], 1746270400355);
+  fill.position_side = PositionSide::kBoth;
+  const TimeMs now = 1746270401000;
+
+  Store s;
+  s.Open("BTCUSDT", PositionSide::kBoth, "-1");
+  fill.fill_count = FillCount::kInPositionReport;
+  auto counted = ApplyOrderEvent(*s.store, fill, now);
+  REQUIRE(counted.ok());
+  CHECK(s.OpenPosition("BTCUSDT", PositionSide::kBoth)->qty == D("-1"));
+  CHECK(counted->rest_reads.empty());
+  // Journaled with the venue's own id and seq.
+  CHECK(s.StreamJournal().back().payload.find(R"("exec_id":"0ab1bdf7-4219-438b-b30a-32ec863018f7","seq":140612148849382)") !=
+        std::string::npos);
+
+  fill.fill_count = FillCount::kNotReported;
+  auto alone = ApplyOrderEvent(*s.store, fill, now);
+  REQUIRE(alone.ok());
+  CHECK(s.OpenPosition("BTCUSDT", PositionSide::kBoth)->qty == D("-1.5"));
+  CHECK(alone->rest_reads == std::vector<std::string>{"BTCUSDT"});
+  // Not newer than what the store now holds (its own time): REST decides, nothing moves twice.
+  auto again = ApplyOrderEvent(*s.store, fill, now);
+  REQUIRE(again.ok());
+  CHECK(s.OpenPosition("BTCUSDT", PositionSide::kBoth)->qty == D("-1.5"));
+  CHECK(again->rest_reads == std::vector<std::string>{"BTCUSDT"});
+
+  fill.fill_count = FillCount::kUnknown;
+  fill.transaction_time += 10;
+  auto unknown = ApplyOrderEvent(*s.store, fill, now);
+  REQUIRE(unknown.ok());
+  CHECK(s.OpenPosition("BTCUSDT", PositionSide::kBoth)->qty == D("-1.5"));
+  CHECK(unknown->rest_reads == std::vector<std::string>{"BTCUSDT"});
+}
+
+TEST_CASE("joined fills: a liquidation counted by its report is still an incident; the order's status is its own topic's") {
+  auto message = bybit::ParsePrivateMessage(
+      test::bybit_fixture("ws_execution.json"));
+  REQUIRE(message.ok());
+  bybit::Execution x = std::get<bybit::ExecutionEvent>(*message).executions[0];
+  x.exec_type = "BustTrade";
+  OrderEvent fill = bybit::FillEventOf(x, 1746270400355);
+  fill.fill_count = FillCount::kInPositionReport;
+  Store s;
+  s.Open("BTCUSDT", PositionSide::kBoth, "0.5");
+  auto r = ApplyOrderEvent(*s.store, fill, 1746270401000);
+  REQUIRE(r.ok());
+  bool incident = false;
+  for (const auto& i : *s.store->Incidents(RecordFilter{})) incident |= i.kind == IncidentKind::kLiquidation;
+  CHECK(incident);
+  CHECK(r->rest_reads == std::vector<std::string>{"BTCUSDT"});
 }

@@ -120,6 +120,48 @@ OrderEvent OrderEventFrom(const Value& v, TimeMs creation_time, Status& error) {
   return e;
 }
 
+}  // namespace
+
+OrderEvent FillEventOf(const Execution& x, TimeMs creation_time) {
+  OrderEvent e;
+  e.venue_event = "execution";
+  e.event_time = creation_time;
+  e.transaction_time = x.exec_time;
+  e.book = OrderBook::kRegular;
+  e.symbol = x.symbol;
+  e.client_order_id = x.order_link_id;
+  e.exchange_order_id = x.order_id;
+  e.side = x.side;
+  e.venue_type = x.order_type;
+  if (!x.stop_order_type.empty() && x.stop_order_type != "UNKNOWN") e.venue_type += "/" + x.stop_order_type;
+  e.venue_execution = x.exec_type;
+  e.carries_lifecycle = false;
+  e.exec_id = x.exec_id;
+  if (x.seq >= 0) e.seq = x.seq;
+  e.fee = x.exec_fee;
+  e.realized_profit = x.exec_pnl;
+  e.exchange_generated = ExchangeGenerated(x.create_type);
+  const std::string_view t = x.exec_type;
+  if (t == "Funding") return e;  // a payment: no quantity moves
+  e.last_qty = x.exec_qty;
+  e.last_price = x.exec_price;
+  e.filled_qty = x.exec_qty;
+  if (t == "BustTrade") {
+    e.type = OrderType::kLiquidation;
+    e.exchange_generated = true;
+  } else if (t == "AdlTrade") {
+    e.type = OrderType::kAdl;
+    e.exchange_generated = true;
+  } else if (t == "Delivery" || t == "Settle") {
+    e.exchange_generated = true;
+  } else if (t != "Trade" && t != "BlockTrade" && t != "MovePosition") {
+    e.unrecognized.push_back("execType=" + x.exec_type);
+  }
+  return e;
+}
+
+namespace {
+
 Result<PositionReport> PositionFrom(const Value& v, bool stream) {
   Fields f(v, "position");
   PositionReport p;
@@ -134,6 +176,9 @@ Result<PositionReport> PositionFrom(const Value& v, bool stream) {
   p.take_profit = f.Dec("takeProfit", false);
   p.stop_loss = f.Dec("stopLoss", false);
   p.trailing_stop = f.Dec("trailingStop", false);
+  // -1 for a symbol never traded; the REST row and the topic both carry it.
+  if (f.Find("seq")) p.seq = f.Int("seq");
+  p.venue_status = std::string(f.Str("positionStatus", false));
   if (!f.status().ok()) return f.status();
   auto ps = PositionSideOfIdx(idx);
   if (!ps.ok()) return Status::InvalidInput("position " + p.symbol + ": " + ps.status().message());
@@ -443,9 +488,6 @@ Result<PrivateMessage> ParsePrivateMessage(std::string_view json, std::vector<st
       Status error;
       OrderEvent e = OrderEventFrom(row, creation_time, error);
       if (!error.ok()) return error;
-      Fields value(row, "order");
-      out.cum_exec_values.push_back(value.Dec("cumExecValue", false));
-      if (!value.status().ok()) return value.status();
       out.orders.push_back(std::move(e));
     }
     return PrivateMessage(std::move(out));
@@ -469,7 +511,12 @@ Result<PrivateMessage> ParsePrivateMessage(std::string_view json, std::vector<st
       e.closed_size = x.Dec("closedSize", false);
       e.is_maker = x.Bool("isMaker", false);
       e.exec_time = x.Int("execTime");
-      e.seq = x.Int("seq", false);
+      if (x.Find("seq")) e.seq = x.Int("seq");
+      e.exec_fee = x.Dec("execFee", false);
+      e.exec_pnl = x.Dec("execPnl", false);
+      e.order_type = std::string(x.Str("orderType", false));
+      e.stop_order_type = std::string(x.Str("stopOrderType", false));
+      e.create_type = std::string(x.Str("createType", false));
       if (!x.status().ok()) return x.status();
       if (!side.ok()) return Status::InvalidInput("execution field \"side\": " + side.status().message());
       e.side = *side;

@@ -24,7 +24,8 @@ PrivateStream::PrivateStream(net::EventLoop& loop, Exchange& exchange, const Clo
                               options_.offload},
             net::WsClient::Callbacks{[this] { OnOpen(); }, [this](const std::string& text) { OnText(text); },
                                      [this](const std::string& reason) { OnClose(reason); }},
-            handler_.on_state) {
+            handler_.on_state),
+      join_(options_.fill_join_window_ms, SequenceJoin::Sink{handler_.on_order, handler_.on_position}) {
   while (!options_.ws_url.empty() && options_.ws_url.back() == '/') options_.ws_url.pop_back();
 }
 
@@ -41,6 +42,7 @@ Status PrivateStream::Start() {
   if (options_.api_key.empty()) return Status::InvalidInput("the private stream needs the API key");
   link_.Start();
   link_.Every(options_.ping_ms, [this] { Ping(); });
+  link_.Every(std::max<TimeMs>(options_.fill_join_window_ms / 4, 1), [this] { join_.Expire(clock_.NowMs()); });
   Connect();
   return Status::Ok();
 }
@@ -107,18 +109,17 @@ void PrivateStream::OnText(const std::string& text) {
     return;
   }
   if (auto* orders = std::get_if<OrderTopicEvent>(&*message)) {
-    for (std::size_t i = 0; i < orders->orders.size(); ++i) {
-      OrderEvent& e = orders->orders[i];
-      fills_.Apply(e, orders->cum_exec_values[i]);
-      if (handler_.on_order) handler_.on_order(e);
-    }
+    for (auto& row : orders->orders) join_.Order(std::move(row), clock_.NowMs());
     return;
   }
   if (auto* position = std::get_if<PositionEvent>(&*message)) {
-    if (handler_.on_position) handler_.on_position(*position);
+    join_.Positions(std::move(*position), clock_.NowMs());
     return;
   }
-  if (auto* executions = std::get_if<ExecutionEvent>(&*message)) executions_ += static_cast<long>(executions->executions.size());
+  if (auto* executions = std::get_if<ExecutionEvent>(&*message)) {
+    executions_ += static_cast<long>(executions->executions.size());
+    join_.Executions(*executions, clock_.NowMs());
+  }
 }
 
 void PrivateStream::OnClose(const std::string& reason) {

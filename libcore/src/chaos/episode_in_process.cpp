@@ -222,6 +222,8 @@ class World {
         }
         for (auto& item : *items) loop_->Post([this, item] { Deliver(item); });
       }
+      if (stream_up_)
+        for (auto& item : feed_->Due()) loop_->Post([this, item] { Deliver(item); });
       for (auto& e : venue_->TakeMarketEvents()) {
         for (const auto& t : feed_->Decode(e)) {
           loop_->Post([this, t] {
@@ -247,12 +249,12 @@ class World {
       // during start-up only once that start-up succeeds (chaos seed 1001655: an outside position
       // pushed to a start-up that then failed for the rate was counted as told, and its time under
       // lagging reads held against keel). A push of the leg flat (its close) tells nothing of it
-      // being open (chaos seed 854145).
+      // being open (chaos seed 854145). Told when it arrived, not when the row last changed: Bybit
+      // pushes a position on every order's create, amend and cancel, with the updatedTime of its
+      // last fill (seed 1001655: the protecting stop's own push, 7 s after the outside fill).
       auto& told = ready_ ? pushes_ : pushes_during_start_;
       for (const auto& r : p->positions)
-        if (!r.amount.is_zero())
-          told[r.symbol + "/" + to_string(r.position_side)].push_back(
-              {r.update_time ? r.update_time : p->transaction_time, generation_});
+        if (!r.amount.is_zero()) told[r.symbol + "/" + to_string(r.position_side)].push_back({clock_.NowMs(), generation_});
       engine_->OnPositionEvent(*p);
     }
   }

@@ -85,7 +85,12 @@ PlannedFault DrawFault(Draw& d, TimeMs at) {
       return Sim(at, "stream_drop_next", cmd + "}");
     }
     case 9: return Sim(at, "stream_duplicate", R"({"fault":"stream_duplicate","count":)" + std::to_string(d.In(1, 5)) + "}");
-    case 10: return Sim(at, "stream_reorder", R"({"fault":"stream_reorder","count":)" + std::to_string(d.In(1, 3)) + "}");
+    case 10:
+      // Pushes of different topics in any order: two neighbours swapped, or fills told before the
+      // position they changed (the join by Bybit's seq, Binance's by time, exercised both ways).
+      if (d.Chance(50)) return Sim(at, "stream_reorder", R"({"fault":"stream_reorder","count":)" + std::to_string(d.In(1, 3)) + "}");
+      return Sim(at, "fill_before_position",
+                 R"({"fault":"fill_before_position","count":)" + std::to_string(d.In(1, 10)) + "}");
     case 11: {
       PlannedFault f;
       f.at = at;

@@ -113,7 +113,7 @@ struct Checker {
         auto forgotten = input.pushes_forgotten_at.find(key);
         for (std::size_t i = 0; i < told->second.size(); ++i) {
           const TimeMs at = told->second[i];
-          if (at < start || at > end) continue;
+          if (at < start || at >= end) continue;  // one that came as the window closed told nothing of it
           const TimeMs ended = forgotten != input.pushes_forgotten_at.end() && i < forgotten->second.size()
                                    ? forgotten->second[i]
                                    : CheckInput::kNever;

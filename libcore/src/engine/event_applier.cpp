@@ -28,6 +28,10 @@ std::string payload_of(const OrderEvent& e) {
   if (!e.expiry_reason.empty()) w.Key("expiry_reason").String(e.expiry_reason);
   if (!e.reason.empty()) w.Key("reason").String(e.reason);
   if (!e.actual_order_id.empty()) w.Key("actual_order_id").String(e.actual_order_id);
+  if (!e.exec_id.empty()) w.Key("exec_id").String(e.exec_id);
+  if (e.seq) w.Key("seq").Int(*e.seq);
+  if (!e.fee.is_zero()) w.Key("fee").Number(e.fee);
+  if (!e.realized_profit.is_zero()) w.Key("realized_profit").Number(e.realized_profit);
   w.Key("exchange_generated").Bool(e.exchange_generated);
   w.Key("unrecognized").StartArray();
   for (const auto& u : e.unrecognized) w.String(u);
@@ -40,7 +44,10 @@ std::string payload_of(const PositionEvent& e) {
   w.StartObject().Key("reason").String(e.reason).Key("positions").StartArray();
   for (const auto& p : e.positions) {
     w.StartObject().Key("symbol").String(p.symbol).Key("position_side").String(to_string(p.position_side));
-    w.Key("amount").Number(p.amount).Key("entry_price").Number(p.entry_price).EndObject();
+    w.Key("amount").Number(p.amount).Key("entry_price").Number(p.entry_price);
+    if (p.seq) w.Key("seq").Int(*p.seq);
+    if (!p.venue_status.empty()) w.Key("status").String(p.venue_status);
+    w.EndObject();
   }
   w.EndArray().Key("event_time").Int(e.event_time).EndObject();
   return w.str();
@@ -115,18 +122,36 @@ Result<Decimal> blended_entry(Decimal qty, Decimal entry, Decimal add, Decimal p
   return total->Div(*size, Rounding::kNearest);
 }
 
-// The fill's effect on the store's position.
-Status apply_fill(StateStore& store, const OrderEvent& e, bool keels_order, bool reduce_only, TimeMs now,
-                  ReportedChanges* reported, WriteBatch& b, ApplyResult& r) {
-  const std::string key = key_of(e.symbol, e.position_side);
+void record_liquidation(const OrderEvent& e, const std::string& action, WriteBatch& b, ApplyResult& r) {
+  IncidentRecord i;
+  i.kind = IncidentKind::kLiquidation;
+  i.symbol = e.symbol;
+  i.position_side = e.position_side;
+  i.client_order_id = e.client_order_id.empty() ? e.exchange_order_id : e.client_order_id;
+  i.detail = e.venue_type + " " + e.venue_status + " " + to_string(e.side) + " " + e.last_qty.ToString() + " @ " +
+             e.last_price.ToString();
+  i.action = action;
+  b.RecordIncident(i);
+  add_read(r, e.symbol);  // a liquidation touches margin and every order on the symbol
+}
+
+// A fill judged by its time against the position keel holds (or, joined by the venue, one no
+// position report has counted).
+Status apply_fill_by_time(StateStore& store, const OrderEvent& e, const std::string& key, bool keels_order,
+                          bool reduce_only, TimeMs now, ReportedChanges* reported, WriteBatch& b, ApplyResult& r) {
   auto held = HeldPositionOf(store, e.symbol, e.position_side);
   if (!held.ok()) return held.status();
-  if (e.transaction_time < held->newest_exchange_ms) {
+  if (e.fill_count == FillCount::kByTime && e.transaction_time < held->newest_exchange_ms) {
     r.notes.push_back(key + ": fill older than the position keel holds: already counted");
     return Status::Ok();
   }
   const Decimal delta = e.side == Side::kBuy ? e.last_qty : e.last_qty.negated();
-  if (e.transaction_time == held->newest_exchange_ms) {
+  if (e.fill_count == FillCount::kNotReported) add_read(r, e.symbol);
+  if (e.fill_count == FillCount::kNotReported && e.transaction_time <= held->newest_exchange_ms) {
+    r.notes.push_back(key + ": fill with no position report, not newer than the position keel holds: reading by REST");
+    return Status::Ok();
+  }
+  if (e.fill_count == FillCount::kByTime && e.transaction_time == held->newest_exchange_ms) {
     // The exchange reports a fill's position change (ACCOUNT_UPDATE) with the same time. Inside
     // the change that report brought, the fill is counted already; beyond it (two trades in one
     // millisecond, a report lost) nobody can tell: ask.
@@ -185,19 +210,33 @@ Status apply_fill(StateStore& store, const OrderEvent& e, bool keels_order, bool
     b.PutOpenPosition(p, Provenance{Source::kStream, e.transaction_time, why});
     r.notes.push_back(key + ": now " + after->ToString() + " (" + why + ")");
   }
-  if (e.exchange_generated) {
-    IncidentRecord i;
-    i.kind = IncidentKind::kLiquidation;
-    i.symbol = e.symbol;
-    i.position_side = e.position_side;
-    i.client_order_id = e.client_order_id;
-    i.detail = e.venue_type + " " + e.venue_status + " " + to_string(e.side) + " " + e.last_qty.ToString() + " @ " +
-               e.last_price.ToString();
-    i.action = after->is_zero() ? "position closed in the store" : "position reduced in the store";
-    b.RecordIncident(i);
-    add_read(r, e.symbol);  // a liquidation touches margin and every order on the symbol
-  }
+  if (e.exchange_generated)
+    record_liquidation(e, after->is_zero() ? "position closed in the store" : "position reduced in the store", b, r);
   return Status::Ok();
+}
+
+// The fill's effect on the store's position.
+Status apply_fill(StateStore& store, const OrderEvent& e, bool keels_order, bool reduce_only, TimeMs now,
+                  ReportedChanges* reported, WriteBatch& b, ApplyResult& r) {
+  const std::string key = key_of(e.symbol, e.position_side);
+  if (e.fill_count == FillCount::kInPositionReport) {
+    auto held = HeldPositionOf(store, e.symbol, e.position_side);
+    if (!held.ok()) return held.status();
+    if (e.exchange_generated) record_liquidation(e, "position as the exchange reported it", b, r);
+    // On a position the store does not hold, the report was one keel could not apply (not in the
+    // store): the fill says whose it is, as a fill judged by time does.
+    if (!held->open) return apply_fill_by_time(store, e, key, keels_order, reduce_only, now, reported, b, r);
+    r.notes.push_back(key + ": fill " + e.last_qty.ToString() + " counted by the position report of seq " +
+                      std::to_string(e.seq.value_or(-1)));
+    return Status::Ok();
+  }
+  if (e.fill_count == FillCount::kUnknown) {
+    r.notes.push_back(key + ": fill " + e.last_qty.ToString() + " that cannot be joined to a position: reading by REST");
+    if (e.exchange_generated) record_liquidation(e, "position read by REST", b, r);
+    add_read(r, e.symbol);
+    return Status::Ok();
+  }
+  return apply_fill_by_time(store, e, key, keels_order, reduce_only, now, reported, b, r);
 }
 
 }  // namespace
@@ -233,7 +272,7 @@ Result<ApplyResult> ApplyOrderEvent(StateStore& store, const OrderEvent& e, Time
   if (!e.recognized()) add_read(r, e.symbol);
   auto mine = store.Order(e.client_order_id);  // none: not keel's, or not known to this store
   if (!mine.ok()) return mine.status();
-  if (*mine) apply_to_order(**mine, e, now, b, r);
+  if (*mine && e.carries_lifecycle) apply_to_order(**mine, e, now, b, r);
   if (e.is_fill() && e.book == OrderBook::kRegular) {
     const bool keels = mine->has_value();
     const bool reduce_only = keels ? (*mine)->reduce_only || (*mine)->close_position : e.reduce_only || e.close_position;
@@ -264,7 +303,10 @@ Result<ApplyResult> ApplyPositionEvent(StateStore& store, const PositionEvent& e
     }
     if (p.amount.is_zero()) {
       if (held->open) {
-        b.ClosePosition(p.symbol, p.position_side, now, "flat on the exchange (" + e.reason + ")",
+        // Why, where the venue says: Binance's reason (ORDER, ADL, …), Bybit's positionStatus
+        // while it closes the position itself (Liq, Adl).
+        const std::string& cause = !p.venue_status.empty() && p.venue_status != "Normal" ? p.venue_status : e.reason;
+        b.ClosePosition(p.symbol, p.position_side, now, "flat on the exchange" + (cause.empty() ? "" : " (" + cause + ")"),
                         Provenance{Source::kStream, p.update_time, why});
         r.notes.push_back(key + ": closed");
       }

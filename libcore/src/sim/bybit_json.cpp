@@ -195,7 +195,8 @@ void WriteOrder(JsonWriter& w, const OrderView& o, const SimInstrument& inst, bo
   w.EndObject();
 }
 
-void WritePosition(JsonWriter& w, const SimExchange& ex, AccountId id, const SimPosition& p, bool stream) {
+void WritePosition(JsonWriter& w, const SimExchange& ex, AccountId id, const SimPosition& p, bool stream,
+                   const std::string& status) {
   const Market& m = *ex.FindMarket(p.symbol);
   const SimInstrument& inst = m.instrument();
   const Decimal mark = m.mark();
@@ -216,7 +217,7 @@ void WritePosition(JsonWriter& w, const SimExchange& ex, AccountId id, const Sim
   w.Key(stream ? "entryPrice" : "avgPrice").String(p.amount.is_zero() ? std::string("0") : px(p.entry_price, inst));
   w.Key("positionValue").String(money(value));
   w.Key("tradeMode").Int(0);
-  w.Key("positionStatus").String("Normal");
+  w.Key("positionStatus").String(status.empty() ? std::string("Normal") : status);
   w.Key("autoAddMargin").Int(0);
   w.Key("adlRankIndicator").Int(p.amount.is_zero() ? 0 : 2);
   w.Key("leverage").String(std::to_string(ex.leverage(id, p.symbol)));
@@ -251,7 +252,7 @@ void WritePosition(JsonWriter& w, const SimExchange& ex, AccountId id, const Sim
     const Decimal even = p.entry_price.Mul(up, Rounding::kNearest).value().Div(down, Rounding::kNearest).value();
     w.Key("breakEvenPrice").String(p.amount.is_zero() ? std::string("0") : px(even, inst));
   }
-  w.Key("seq").Int(p.update_time);
+  w.Key("seq").Int(p.seq);
   w.Key("isReduceOnly").Bool(false);
   w.Key("createdTime").String(std::to_string(p.update_time));
   w.Key("updatedTime").String(std::to_string(p.update_time));
@@ -374,6 +375,44 @@ void WriteWallet(JsonWriter& w, const SimExchange& ex, AccountId id) {
   w.EndObject();
 }
 
+void WriteFundingExecution(JsonWriter& w, const SimPosition& p, const SimInstrument& inst, Decimal mark,
+                           Decimal payment, Decimal rate, std::int64_t number, TimeMs time) {
+  w.StartObject();
+  w.Key("category").String("linear");
+  w.Key("symbol").String(p.symbol);
+  w.Key("closedSize").String(qty(Decimal(), inst));
+  w.Key("execFee").String(money(payment));
+  w.Key("execId").String("funding-" + std::to_string(number));
+  w.Key("execPrice").String(px(mark, inst));
+  w.Key("execQty").String(qty(p.amount.abs(), inst));
+  w.Key("execType").String("Funding");
+  w.Key("execValue").String(money(p.amount.abs().Mul(mark, Rounding::kNearest).value()));
+  w.Key("feeRate").String(rate.ToString());
+  w.Key("markPrice").String(px(mark, inst));
+  w.Key("leavesQty").String(qty(Decimal(), inst));
+  w.Key("orderId").String("");
+  w.Key("orderLinkId").String("");
+  w.Key("orderPrice").String(px(Decimal(), inst));
+  w.Key("orderQty").String(qty(Decimal(), inst));
+  w.Key("orderType").String("UNKNOWN");
+  w.Key("stopOrderType").String("UNKNOWN");
+  w.Key("side").String(p.amount.is_negative() ? "Sell" : "Buy");
+  w.Key("execTime").String(std::to_string(time));
+  w.Key("isLeverage").String("0");
+  w.Key("isMaker").Bool(false);
+  w.Key("seq").Int(p.seq);
+  w.Key("execPnl").String(money(Decimal()));
+  w.Key("createType").String("");
+  w.Key("feeCurrency").String("USDT");
+  w.EndObject();
+}
+
+const char* ExecTypeOf(const std::string& create_type) {
+  if (create_type == "CreateByTakeOver_PassThrough" || create_type == "CreateByLiq") return "BustTrade";
+  if (create_type == "CreateByAdl_PassThrough") return "AdlTrade";
+  return "Trade";
+}
+
 void WriteExecution(JsonWriter& w, const OrderView& order, const SimInstrument& inst, const std::string& exec_id,
                     Decimal price, Decimal exec_qty, Decimal fee, bool maker, Decimal closed_size, TimeMs time,
                     std::int64_t seq, Decimal pnl) {
@@ -386,7 +425,7 @@ void WriteExecution(JsonWriter& w, const OrderView& order, const SimInstrument& 
   w.Key("execId").String(exec_id);
   w.Key("execPrice").String(px(price, inst));
   w.Key("execQty").String(qty(exec_qty, inst));
-  w.Key("execType").String("Trade");
+  w.Key("execType").String(ExecTypeOf(order.create_type));
   w.Key("execValue").String(money(exec_qty.Mul(price, Rounding::kNearest).value()));
   w.Key("feeRate").String("0.00055");
   w.Key("tradeIv").String("");

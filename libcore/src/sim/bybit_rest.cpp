@@ -384,6 +384,15 @@ Body create_order(Call& c) {
     r.quantity = p.amount.abs();
     if (r.quantity->is_zero()) return bybit_error(110017, "current position is zero, cannot fix reduce-only order qty");
   }
+  // A reduce-only order (or, in hedge mode, one on the leg's closing side) for more than the
+  // position is cut to the position's size when placed (the help centre's Reduce-Only Order page);
+  // Binance refuses a hedge leg's, and caps a one-way one only as it fills.
+  const bool closes = dual ? side == (ps == PositionSide::kLong ? Side::kSell : Side::kBuy) : *reduce_only;
+  if (closes && !whole_position) {
+    const Decimal held = c.ex.Position(c.account, *symbol, ps).amount;
+    const bool opposite = held.is_positive() ? side == Side::kSell : side == Side::kBuy;
+    if (!held.is_zero() && opposite && *r.quantity > held.abs()) r.quantity = held.abs();
+  }
   r.reduce_only = ro;
   r.client_order_id = link_id;
   r.post_only_accept_then_cancel = true;
@@ -605,13 +614,14 @@ Body execution_list(Call& c) {
   auto range = TimeRange(c);
   if (!range.ok()) return range.status();
   const std::string exec_type = c.Opt("execType").value_or("");
-  // The simulator tells every fill as a Trade, liquidations and ADL included (Bybit says BustTrade
-  // and AdlTrade for those: not modelled yet).
-  const bool types_match = exec_type.empty() || exec_type == "Trade";
   std::vector<SimTrade> trades;
-  if (types_match) {
+  {
     for (auto& t : c.ex.Trades(c.account, symbol)) {
       if (t.time < range->first || t.time > range->second) continue;
+      if (!exec_type.empty()) {
+        const SimOrder* order = c.ex.FindOrder(c.account, t.order_id);
+        if (!order || exec_type != bybit::ExecTypeOf(bybit::ViewOf(*order).create_type)) continue;
+      }
       if (order_id || link_id) {
         const SimOrder* order = c.ex.FindOrder(c.account, t.order_id);
         if (!order) continue;
@@ -629,7 +639,7 @@ Body execution_list(Call& c) {
     const bybit::OrderView view = algo ? bybit::ViewOf(*algo, order) : bybit::ViewOf(*order);
     const bool closing = t.realized_pnl.is_positive() || t.realized_pnl.is_negative() || view.reduce_only;
     bybit::WriteExecution(w, view, inst, std::to_string(t.id), t.price, t.qty, t.commission, t.maker,
-                          closing ? t.qty : Decimal(), t.time, t.id, t.realized_pnl);
+                          closing ? t.qty : Decimal(), t.time, t.seq, t.realized_pnl);
   });
 }
 

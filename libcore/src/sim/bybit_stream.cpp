@@ -229,10 +229,23 @@ std::vector<std::string> BybitStreamSession::Render(const UserEvent& event, cons
     data.EndArray();
     for (const auto& name : names) out.push_back(Push(name, t, data.str()));
   };
+  // position.mdx: "Every time when you create/amend/cancel an order, the position topic will
+  // generate a new message (regardless if there's any actual change)": the position as it is now,
+  // with the seq of its last fill.
+  auto position_push = [&](const bybit::OrderView& view) {
+    const auto names = SubscribedAs("position");
+    if (names.empty()) return;
+    JsonWriter data;
+    data.StartArray();
+    bybit::WritePosition(data, exchange, *account_, exchange.Position(*account_, view.symbol, view.position_side), true);
+    data.EndArray();
+    for (const auto& name : names) out.push_back(Push(name, t, data.str()));
+  };
   if (const auto* u = std::get_if<OrderUpdate>(&event.body)) {
     const SimAlgoOrder* algo = u->order.algo_id ? exchange.FindAlgo(*account_, *u->order.algo_id) : nullptr;
     const bybit::OrderView view = algo ? bybit::ViewOf(*algo, &u->order) : bybit::ViewOf(u->order);
-    if (u->execution_type == "TRADE" && Carries("execution")) {
+    // Every fill is an execution: a liquidation's (Binance's CALCULATED) and an ADL's among them.
+    if (u->last_qty.is_positive() && Carries("execution")) {
       const SimInstrument& i = exchange.FindMarket(view.symbol)->instrument();
       const SimPosition p = exchange.Position(*account_, view.symbol, view.position_side);
       // closedSize: what the fill took off an opposite position (0 when it opened or added).
@@ -240,24 +253,35 @@ std::vector<std::string> BybitStreamSession::Render(const UserEvent& event, cons
       JsonWriter data;
       data.StartArray();
       bybit::WriteExecution(data, view, i, std::to_string(u->trade_id), u->last_price, u->last_qty, u->commission,
-                            u->maker, closing ? u->last_qty : Decimal(), t, static_cast<std::int64_t>(p.update_time),
-                            u->realized_pnl);
+                            u->maker, closing ? u->last_qty : Decimal(), t, u->seq, u->realized_pnl);
       data.EndArray();
       for (const auto& name : SubscribedAs("execution")) out.push_back(Push(name, t, data.str()));
     }
     order_push(view);
+    if (!u->last_qty.is_positive()) position_push(view);
   } else if (const auto* a = std::get_if<AlgoUpdate>(&event.body)) {
     // A push says the order as it was when the venue acted. The order a trigger set off is read as
     // it is now, so it may be told only once it has finished: while it works, its own events say
     // how it goes (rendered later, a "Filled" here would come before their "New").
     const bool finished = a->algo.status == AlgoStatus::kFinished && a->algo.actual_order_id;
     const SimOrder* actual = finished ? exchange.FindOrder(*account_, *a->algo.actual_order_id) : nullptr;
-    order_push(bybit::ViewOf(a->algo, actual));
+    const bybit::OrderView view = bybit::ViewOf(a->algo, actual);
+    order_push(view);
+    position_push(view);
   } else if (const auto* acc = std::get_if<AccountUpdate>(&event.body)) {
+    if (acc->funded && Carries("execution")) {
+      const Market* market = exchange.FindMarket(acc->funded->symbol);
+      JsonWriter data;
+      data.StartArray();
+      bybit::WriteFundingExecution(data, *acc->funded, market->instrument(), market->mark(), acc->balance_change.negated(),
+                                   exchange.config().funding_rate, acc->funded_number, t);
+      data.EndArray();
+      for (const auto& name : SubscribedAs("execution")) out.push_back(Push(name, t, data.str()));
+    }
     if (Carries("position") && !acc->positions.empty()) {
       JsonWriter data;
       data.StartArray();
-      for (const auto& p : acc->positions) bybit::WritePosition(data, exchange, *account_, p, true);
+      for (const auto& p : acc->positions) bybit::WritePosition(data, exchange, *account_, p, true, acc->position_status);
       data.EndArray();
       for (const auto& name : SubscribedAs("position")) out.push_back(Push(name, t, data.str()));
     }

@@ -4,7 +4,7 @@
 #include "keel/binance/codec.h"
 #include "keel/bybit/bybit_exchange.h"
 #include "keel/bybit/codec.h"
-#include "keel/bybit/fill_tracker.h"
+#include "keel/bybit/sequence_join.h"
 #include "keel/bybit/public_stream.h"
 #include "keel/bybit/signing.h"
 #include "keel/sim/binance_json.h"
@@ -49,23 +49,30 @@ class BinanceFeed final : public DialectFeed {
 class BybitFeed final : public DialectFeed {
  public:
   BybitFeed(const SimExchange& ex, BybitStreamSession private_session, BybitStreamSession public_session)
-      : ex_(ex), private_(std::move(private_session)), public_(std::move(public_session)) {}
+      : ex_(ex),
+        private_(std::move(private_session)),
+        public_(std::move(public_session)),
+        join_(keel::bybit::kFillJoinWindowMs,
+              keel::bybit::SequenceJoin::Sink{[this](const OrderEvent& e) { joined_.emplace_back(e); },
+                                              [this](const PositionEvent& e) { joined_.emplace_back(e); }}) {}
 
   Result<std::vector<StreamItem>> Decode(const UserEvent& event) override {
-    std::vector<StreamItem> out;
     for (const auto& frame : private_.Render(event, ex_)) {
       auto message = keel::bybit::ParsePrivateMessage(frame);
       if (!message.ok()) return message.status().WithContext(frame);
       if (auto* orders = std::get_if<keel::bybit::OrderTopicEvent>(&*message)) {
-        for (std::size_t i = 0; i < orders->orders.size(); ++i) {
-          fills_.Apply(orders->orders[i], orders->cum_exec_values[i]);
-          out.emplace_back(std::move(orders->orders[i]));
-        }
+        for (auto& row : orders->orders) join_.Order(std::move(row), ex_.now());
+      } else if (auto* x = std::get_if<keel::bybit::ExecutionEvent>(&*message)) {
+        join_.Executions(*x, ex_.now());
       } else if (auto* p = std::get_if<PositionEvent>(&*message)) {
-        out.emplace_back(std::move(*p));
+        join_.Positions(std::move(*p), ex_.now());
       }
     }
-    return out;
+    return Take();
+  }
+  std::vector<StreamItem> Due() override {
+    join_.Expire(ex_.now());
+    return Take();
   }
   std::vector<MarketTick> Decode(const MarketEvent& event) override {
     std::vector<MarketTick> out;
@@ -88,7 +95,14 @@ class BybitFeed final : public DialectFeed {
   const SimExchange& ex_;
   BybitStreamSession private_;
   BybitStreamSession public_;
-  keel::bybit::FillTracker fills_;
+  std::vector<StreamItem> Take() {
+    std::vector<StreamItem> out;
+    out.swap(joined_);
+    return out;
+  }
+
+  keel::bybit::SequenceJoin join_;
+  std::vector<StreamItem> joined_;
   std::set<std::string> subscribed_;
 };
 

@@ -44,6 +44,14 @@ void EventOutbox::Push(std::vector<UserEvent> events, TimeMs now, StreamFaults& 
     }
     fresh.push_back(Entry{due, next_seq_++, std::move(e)});
   }
+  for (std::size_t i = 0; i + 1 < fresh.size() && faults.fill_before_position_next > 0; ++i) {
+    const auto* trade = std::get_if<OrderUpdate>(&fresh[i + 1].event.body);
+    if (!std::holds_alternative<AccountUpdate>(fresh[i].event.body) || !trade || trade->execution_type != "TRADE") continue;
+    std::swap(fresh[i].seq, fresh[i + 1].seq);
+    --faults.fill_before_position_next;
+    ++counters_.reordered;
+    ++i;
+  }
   // Reordering swaps an event with the one that follows it in this batch.
   for (std::size_t i = 0; i + 1 < fresh.size() && faults.reorder_next > 0; i += 2) {
     std::swap(fresh[i].seq, fresh[i + 1].seq);

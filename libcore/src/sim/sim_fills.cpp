@@ -45,6 +45,13 @@ Decimal SimExchange::Fill(AccountId id, SimOrder& o, Decimal price, Decimal qty,
   p.accumulated_realized = p.accumulated_realized.Add(change.realized_pnl).value();
   p.leverage = leverage(id, o.symbol);
   p.update_time = at;
+  SymbolState& s = *symbol_state(o.symbol);
+  if (s.cross_order != o.order_id || s.cross_time != at || maker) {
+    ++s.cross_seq;
+    s.cross_order = maker ? -1 : o.order_id;
+    s.cross_time = at;
+  }
+  p.seq = s.cross_seq;
 
   const Decimal quote = price.Mul(qty, Rounding::kNearest).value();
   o.executed_qty = o.executed_qty.Add(qty).value();
@@ -68,6 +75,7 @@ Decimal SimExchange::Fill(AccountId id, SimOrder& o, Decimal price, Decimal qty,
   t.realized_pnl = change.realized_pnl;
   t.maker = maker;
   t.time = at;
+  t.seq = p.seq;
   a.trades.push_back(t);
   ++counters_.fills;
   if (!change.realized_pnl.is_zero()) a.income.push_back({o.symbol, "REALIZED_PNL", change.realized_pnl, at, next_tran_id_++, t.id});
@@ -79,11 +87,12 @@ Decimal SimExchange::Fill(AccountId id, SimOrder& o, Decimal price, Decimal qty,
   // position row it reports made a close look moved on since the read that proved it flat (CI flake,
   // e2e scenario 9 under ASan: "changed after the read", .307 against a row of .306).
   if (std::string_view(execution_type) == "TRADE") EmitUser(id, TradeLite{o, qty, price, t.id, maker}, at);
-  EmitUser(id, AccountUpdate{"ORDER", a.wallet, a.wallet, Decimal(), {p}}, at);
+  const std::string position_status =
+      o.type == OrderType::kLiquidation ? "Liq" : o.type == OrderType::kAdl ? "Adl" : "";
+  EmitUser(id, AccountUpdate{"ORDER", a.wallet, a.wallet, Decimal(), {p}, position_status}, at);
   SimOrder reported = o;
   if (reported_status) reported.status = *reported_status;
-  EmitUser(id, OrderUpdate{reported, execution_type, qty, price, commission, t.id, maker, change.realized_pnl, ""}, at);
-  SymbolState& s = *symbol_state(o.symbol);
+  EmitUser(id, OrderUpdate{reported, execution_type, qty, price, commission, t.id, maker, change.realized_pnl, "", t.seq}, at);
   s.market->RecordTrade(at, price, qty);
   EmitMarket(AggTradeUpdate{o.symbol, s.next_agg_id++, price, qty, t.id, t.id, maker == (o.side == Side::kBuy)});
 

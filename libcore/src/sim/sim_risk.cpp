@@ -26,7 +26,8 @@ void SimExchange::PayFunding(TimeMs at) {
       // Cross: the balance only; isolated: the balance and that position (USD-M ACCOUNT_UPDATE).
       std::vector<SimPosition> changed;
       if (margin_type(id, p.symbol) == "isolated") changed.push_back(p);
-      EmitUser(id, AccountUpdate{"FUNDING_FEE", a.wallet, a.wallet, payment.negated(), changed});
+      EmitUser(id, AccountUpdate{"FUNDING_FEE", a.wallet, a.wallet, payment.negated(), changed, "", p,
+                                 a.income.back().tran_id});
     }
   }
 }

@@ -154,6 +154,7 @@ Status SimVenue::Apply(const SimCommand& c) {
     }
     if (c.what == "stream_duplicate") return set_count(faults_.stream.duplicate_next, "count");
     if (c.what == "stream_reorder") return set_count(faults_.stream.reorder_next, "count");
+    if (c.what == "fill_before_position") return set_count(faults_.stream.fill_before_position_next, "count");
     if (c.what == "stream_drop") return set_count(faults_.stream.drop_per_mille, "per_mille");
     if (c.what == "latency") {
       auto ms = c.Int("ms", 0);

@@ -99,8 +99,20 @@ struct Execution {
   Decimal closed_size;
   bool is_maker = false;
   TimeMs exec_time = 0;
-  std::int64_t seq = 0;
+  std::int64_t seq = -1;  // -1 when the row has none
+  Decimal exec_fee;      // the fee; for Funding, the payment (positive: paid)
+  Decimal exec_pnl;      // the profit the fill realised (closing fees not deducted)
+  std::string order_type;       // Market, Limit, UNKNOWN
+  std::string stop_order_type;  // "", UNKNOWN, StopLoss, …
+  std::string create_type;      // CreateByUser, CreateByLiq, CreateByAdl_PassThrough, …
 };
+
+// The fill an execution row tells, as keel's event: last_qty and last_price its execQty and
+// execPrice, carries_lifecycle false (the order topic tells the order's status), position side
+// kBoth until the join learns it. BustTrade is a liquidation, AdlTrade an ADL, Delivery and Settle
+// the exchange's closing at delisting; Funding moves nothing (last_qty 0, the payment in `fee`). An
+// execType keel does not know is still a fill, marked unrecognized.
+OrderEvent FillEventOf(const Execution& x, TimeMs creation_time);
 
 struct ExecutionEvent {
   TimeMs creation_time = 0;
@@ -108,11 +120,10 @@ struct ExecutionEvent {
 };
 
 // An order topic push: one OrderEvent per row (venue_event "order"; last_qty 0: the fills are the
-// execution topic's, or the difference of cumExecQty between two pushes).
+// execution topic's, joined by SequenceJoin).
 struct OrderTopicEvent {
   TimeMs creation_time = 0;
   std::vector<OrderEvent> orders;
-  std::vector<Decimal> cum_exec_values;  // each row's cumExecValue, for FillTracker
 };
 
 // {"op":"auth"|"subscribe"|"pong"|"ping", "success", "ret_msg", "req_id", "conn_id"}.

@@ -7,8 +7,8 @@
 //     nothing that happened while disconnected goes unseen;
 //   - a ping every 20 s; no pong within pong_timeout_ms, or any close (the server's cut after
 //     max_active_time among them), and it reconnects with jittered exponential back-off;
-//   - order rows become OrderEvents whose fills come from the growth of cumExecQty (FillTracker:
-//     two Filled pushes for one order are one fill); position rows become PositionEvents;
+//   - order rows tell orders' lifecycles, execution rows their fills (each execId once), position
+//     rows sizes; fills and sizes are joined by seq (SequenceJoin) so that none counts twice;
 //   - a message it cannot read is not dropped silently: a REST snapshot is taken in its place.
 // Runs on the EventLoop's thread, and so do its handlers; the snapshot's REST calls go to
 // `offload` when given.
@@ -17,7 +17,7 @@
 #include <optional>
 #include <string>
 
-#include "keel/bybit/fill_tracker.h"
+#include "keel/bybit/sequence_join.h"
 #include "keel/config/config.h"
 #include "keel/exchange/exchange.h"
 #include "keel/exchange/stream_events.h"
@@ -39,6 +39,7 @@ struct PrivateStreamOptions {
   TimeMs backoff_max_ms = 30'000;
   std::uint64_t jitter_seed = 0;  // 0: seeded from the clock
   std::function<void(std::function<void()>)> offload;
+  TimeMs fill_join_window_ms = kFillJoinWindowMs;  // how long a fill waits for its position's report
 };
 
 struct PrivateStreamHandler {
@@ -68,6 +69,7 @@ class PrivateStream {
   int snapshots() const { return link_.snapshots(); }
   int reconnects_scheduled() const { return link_.reconnects_scheduled(); }
   long executions_seen() const { return executions_; }
+  const SequenceJoin& join() const { return join_; }
 
  private:
   void Connect();
@@ -86,7 +88,7 @@ class PrivateStream {
   PrivateStreamOptions options_;
   PrivateStreamHandler handler_;
   StreamLink link_;
-  FillTracker fills_;
+  SequenceJoin join_;
   TimeMs last_pong_ = 0;
   int connects_ = 0;
   int subscriptions_ = 0;

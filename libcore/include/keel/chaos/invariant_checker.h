@@ -74,7 +74,7 @@ struct CheckInput {
   TimeMs blind_alert_after_ms = 45'000;  // the alert time plus a probe interval
   std::vector<std::pair<TimeMs, TimeMs>> daemon_down;  // [killed, running again)
   // What keel was told and could read, for positions opened outside it: the position pushes the
-  // daemon received (key "SYMBOL/SIDE", exchange time), and the windows REST reads lagged.
+  // daemon received (key "SYMBOL/SIDE", when each arrived), and the windows REST reads lagged.
   // A position keel was never pushed is held to the grace period from the moment a read could show
   // it, plus one orphan scan (keel's cadence for what it was not told): nothing sees it sooner.
   bool pushes_known = false;  // false (real processes): every position counts from its opening

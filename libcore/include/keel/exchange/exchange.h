@@ -13,6 +13,7 @@
 // for its snapshots on the stream's offload thread. The const members (UnfilledOrderRetentionMs,
 // WholePositionStopIsCapped) state facts of the venue and may be read from any thread.
 
+#include <cstdint>
 #include <map>
 #include <functional>
 #include <optional>
@@ -95,6 +96,10 @@ struct PositionReport {
   Decimal take_profit = Decimal();
   Decimal stop_loss = Decimal();
   Decimal trailing_stop = Decimal();  // a distance from the market price, not a price
+  // The venue's sequence of changes to this position, where it has one (Bybit's `seq`, shared with
+  // the fills that made each change; -1 for a symbol never traded); nullopt on Binance.
+  std::optional<std::int64_t> seq = std::nullopt;
+  std::string venue_status = std::string();  // as sent where the venue has one (Bybit's positionStatus: Normal, Liq, Adl)
 };
 
 // Everything open on the account, read in one go. as_of is the newest venue timestamp among the

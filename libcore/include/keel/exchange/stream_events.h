@@ -14,6 +14,19 @@
 
 namespace keel {
 
+// How a fill relates to the venue's position reports, which say the position's size after it.
+enum class FillCount {
+  // Binance: the position's report carries the fill's own time; the applier matches them by time.
+  kByTime,
+  // The venue joined it (Bybit's seq): a position report already delivered counts it.
+  kInPositionReport,
+  // The venue joined it, and no position report came within the join's window: the fill moves the
+  // position, and the symbol is read by REST.
+  kNotReported,
+  // It cannot be joined (the order's position side is unknown): the symbol is read by REST.
+  kUnknown,
+};
+
 struct OrderEvent {
   // "ORDER_TRADE_UPDATE", "ALGO_UPDATE", …: a name with static storage (decoding allocates nothing
   // for it).
@@ -50,6 +63,13 @@ struct OrderEvent {
   bool exchange_generated = false;  // a liquidation, ADL or settlement order the venue placed
   bool position_tpsl = false;       // the position's own TP/SL, made by the venue (OrderReport)
   std::vector<std::string> unrecognized;  // "X=NEW_SOMETHING": the values keel does not know
+  // Where the venue reports fills apart from orders (Bybit's execution topic), a fill's event says
+  // nothing of its order's status: the order's own event does.
+  bool carries_lifecycle = true;
+  FillCount fill_count = FillCount::kByTime;
+  std::string exec_id;              // the venue's id of this fill; "" when none
+  std::optional<std::int64_t> seq;  // the venue's sequence shared with position reports (Bybit)
+  Decimal fee;                      // this fill's (or funding payment's) fee as sent; 0 when none
 
   bool recognized() const { return unrecognized.empty(); }
   bool is_fill() const { return last_qty.is_positive(); }

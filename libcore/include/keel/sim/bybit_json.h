@@ -55,13 +55,21 @@ OrderView ViewOf(const SimAlgoOrder& a, const SimOrder* actual);
 // An order row: /v5/order/realtime and /history, or (stream) a row of the order topic.
 void WriteOrder(JsonWriter& w, const OrderView& o, const SimInstrument& inst, bool stream);
 // A /v5/position/list row, or (stream) a row of the position topic (entryPrice for avgPrice).
-void WritePosition(JsonWriter& w, const SimExchange& ex, AccountId id, const SimPosition& p, bool stream);
+// status: positionStatus ("" is Normal).
+void WritePosition(JsonWriter& w, const SimExchange& ex, AccountId id, const SimPosition& p, bool stream,
+                   const std::string& status = "");
+// execType of a fill of an order made so: BustTrade for a liquidation, AdlTrade for ADL, else Trade.
+const char* ExecTypeOf(const std::string& create_type);
 // A /v5/market/instruments-info row.
 void WriteInstrument(JsonWriter& w, const Market& m);
 // A /v5/market/tickers row.
 void WriteTicker(JsonWriter& w, const Market& m, TimeMs now);
 // The UNIFIED account of /v5/account/wallet-balance (or a wallet topic row): USDT only.
 void WriteWallet(JsonWriter& w, const SimExchange& ex, AccountId id);
+// A Funding execution row: the position's funding payment (execFee, positive when paid) at the
+// mark price, no order (execution.mdx's execType Funding; enum.mdx).
+void WriteFundingExecution(JsonWriter& w, const SimPosition& p, const SimInstrument& inst, Decimal mark,
+                           Decimal payment, Decimal rate, std::int64_t number, TimeMs time);
 // An execution row (the execution topic): one fill of an order.
 // pnl: what the fill realised (execPnl).
 void WriteExecution(JsonWriter& w, const OrderView& order, const SimInstrument& inst, const std::string& exec_id,

@@ -4,7 +4,7 @@
 // simulator's own stream code, then read back by keel's codec for that dialect. One venue, two
 // dialects: Binance USD-M (the user-data stream, bookTicker and markPrice) and Bybit v5 (the
 // private stream authenticated and subscribed to order, execution and position, orderbook.1 and
-// tickers), whose fills keel reads from the order rows' growth as its stream client does.
+// tickers), whose fills, orders and positions keel joins by seq as its stream client does.
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +41,9 @@ class DialectFeed {
   // keel's events for one venue event: none when the dialect does not tell it; an error when keel's
   // codec cannot read what the simulator sent (a bug of one or the other).
   virtual Result<std::vector<StreamItem>> Decode(const UserEvent& event) = 0;
+  // What the adapter hands over with time alone (Bybit's fills that waited for their position
+  // report past the join's window); call it as the clock advances.
+  virtual std::vector<StreamItem> Due() { return {}; }
   virtual std::vector<MarketTick> Decode(const MarketEvent& event) = 0;
 };
 

@@ -54,6 +54,10 @@ struct StreamFaults {
   std::vector<DropRule> drop_rules;
   int duplicate_next = 0;      // send the next N user events twice
   int reorder_next = 0;        // swap each of the next N user events with the one after it
+  // The next N fills tell their order's trade (Binance's ORDER_TRADE_UPDATE, Bybit's execution and
+  // order rows) before the position change (ACCOUNT_UPDATE, Bybit's position row) instead of after:
+  // pushes of different topics come in any order, and keel must join them either way.
+  int fill_before_position_next = 0;
 };
 
 struct FaultState {

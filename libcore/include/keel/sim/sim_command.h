@@ -15,6 +15,7 @@
 //   {"fault":"stream_drop_next","event":"ORDER_TRADE_UPDATE","detail":"CANCELED","count":1}
 //   {"fault":"stream_duplicate","count":2}
 //   {"fault":"stream_reorder","count":1}
+//   {"fault":"fill_before_position","count":5}         the next fills' trade pushes before their position's
 //   {"fault":"disconnect"}                             every stream connection is closed
 //   {"fault":"expire_listen_key","account":"demo"}
 //   {"act":"cancel"|"expire","account":"demo","symbol":"BTCUSDT","orderId":1|"clientOrderId":"x","reason":"…"}

@@ -199,6 +199,11 @@ class SimExchange {
     TimeMs last_mark_event = 0;
     TimeMs last_match_step = 0;
     std::int64_t next_agg_id = 1;
+    // The cross sequence (Bybit's seq): one per match; the fills of one taker order at one
+    // instant share it, as execution.mdx says of the fills of one match.
+    std::int64_t cross_seq = 0;
+    std::int64_t cross_order = -1;
+    TimeMs cross_time = -1;
   };
 
   SimExchange(SimConfig config, const Clock& clock);

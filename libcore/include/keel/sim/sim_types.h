@@ -99,6 +99,8 @@ struct SimPosition {
   Decimal accumulated_realized;  // "cr": realized PnL before fees, over the position's life
   int leverage = 20;
   TimeMs update_time = 0;
+  // The symbol's cross sequence at this position's last fill (Bybit's seq); -1 never traded.
+  std::int64_t seq = -1;
 };
 
 struct SimTrade {
@@ -114,6 +116,7 @@ struct SimTrade {
   Decimal realized_pnl;
   bool maker = false;
   TimeMs time = 0;
+  std::int64_t seq = -1;  // the symbol's cross sequence of this fill
 };
 
 // Requests, already typed. Optional fields are the ones the exchange lets a caller leave out.
@@ -199,6 +202,7 @@ struct OrderUpdate {
   bool maker = false;
   Decimal realized_pnl;
   std::string expiry_reason;  // "er"
+  std::int64_t seq = -1;      // a fill's cross sequence, as its position's (Bybit's seq)
 };
 
 struct AlgoUpdate {
@@ -213,6 +217,12 @@ struct AccountUpdate {
   Decimal cross_wallet_balance;
   Decimal balance_change;  // except PnL and commission
   std::vector<SimPosition> positions;
+  // Bybit's positionStatus while the exchange closes the position itself: "Liq", "Adl"; "" Normal.
+  std::string position_status = std::string();
+  // A funding payment's position (reason FUNDING_FEE), for Bybit's Funding execution; the
+  // payment is -balance_change.
+  std::optional<SimPosition> funded = std::nullopt;
+  std::int64_t funded_number = 0;  // the payment's own number (its execId)
 };
 
 struct ListenKeyExpired {
