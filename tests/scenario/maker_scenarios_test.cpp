@@ -402,3 +402,32 @@ TEST_CASE("chaos seed 3749: a maker fill whose order event is lost is verified w
   CHECK(s.SignalOf("bch-1")->state == SignalState::kClosed);
   CHECK(s.InvariantFindings() == "");
 }
+
+// order.mdx: a cancel that arrives as the order fills gives two Filled pushes on Bybit, the second
+// with cancelType CancelByUser and rejectReason EC_OrigClOrdIDDoesNotExist (Binance pushes the fill
+// once). The fill counts once, the second push is no news, and nothing is amended or replaced.
+TEST_CASE("daemon: a maker entry that fills as a cancel arrives: one fill, one position, protected") {
+  DaemonScenario s;
+  const std::string cid = RestingMakerShort(s);
+  const auto order_id = VenueOpenOrders(s, "BCHUSDT")[0].order_id;
+  REQUIRE(s.Control(R"({"act":"cancel_racing_fill","account":"demo","symbol":"BCHUSDT","orderId":)" +
+                    std::to_string(order_id) + "}")
+              .ok());
+  s.Run(3000);
+  INFO(s.EngineLog());
+  auto entry = s.store->Order(cid).value();
+  REQUIRE(entry);
+  CHECK(entry->state == OrderState::kFilled);
+  CHECK(entry->filled_qty == D("0.164"));
+  CHECK(s.engine->counters().replacements == 0);
+  CHECK(AmendsOf(s, cid) == 0);
+  CHECK(s.SignalOf("bch-1")->state == SignalState::kOpen);
+  CHECK(s.ExchangeAmount("BCHUSDT") == D("-0.164"));
+  REQUIRE(s.OpenPositions().size() == 1);
+  CHECK(s.OpenPositions()[0].qty == D("-0.164"));
+  CHECK(s.VenueOpenAlgoOrders("BCHUSDT") == 1);
+  bool illegal = false;
+  for (const auto& i : *s.store->Incidents(RecordFilter{})) illegal |= i.kind == IncidentKind::kIllegalTransition;
+  CHECK(!illegal);
+  CHECK(s.InvariantFindings() == "");
+}

@@ -10,8 +10,11 @@
 #include "keel/bybit/errors.h"
 #include "keel/bybit/signing.h"
 #include "keel/safety/orphan_scanner.h"
+#include "keel/safety/protect.h"
+#include "keel/store/sqlite_store.h"
 #include "keel/sim/sim_venue.h"
 #include "sim_fixture.h"
+#include "temp_dir.h"
 
 using namespace keel;
 using namespace keel::sim;
@@ -635,4 +638,54 @@ TEST_CASE("bybit on the simulator: a reduce-only order larger than the position 
     CHECK(resting->qty == D("1"));
     CHECK(resting->status == OrderStatus::kNew);
   }
+}
+
+TEST_CASE("bybit on the simulator: protect covers a position above maxMktOrderQty with reduce-only stops for the rest") {
+  BybitOnSim f(false, [](SimConfig& c) { c.instruments[0].market_max_qty = D("1"); });
+  auto listed = f.exchange->Instruments();
+  REQUIRE(listed.ok());
+  const Instrument testusdt = listed->instruments.at(0);
+  for (const char* id : {"kt-e1-T", "kt-e2-T", "kt-e3-T"})
+    REQUIRE(f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", id)).ok());
+  REQUIRE(f.exchange->Place(f.Order(Side::kSell, OrderType::kMarket, "0.5", "kt-r1-T")).ok());
+  auto positions = f.exchange->Positions();
+  REQUIRE(positions.ok());
+  REQUIRE(positions->size() == 1);
+  REQUIRE((*positions)[0].amount == D("2.5"));
+
+  keel::test::TempDir dir;
+  auto store = SqliteStore::OpenWriter(dir.file("k.db")).value();
+  ProtectOptions options;
+  options.account = "t";
+  options.stop_pct = D("2");
+  options.now = f.clock.NowMs();
+  auto r = ProtectPosition(*f.exchange, *store, (*positions)[0], testusdt, options);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->stop.close_position);
+  REQUIRE(r->remainder_stops.size() == 2);  // 1 by the whole-position stop, then 1 and 0.5
+  CHECK(r->remainder_stops[0].qty == D("1"));
+  CHECK(r->remainder_stops[1].qty == D("0.5"));
+  CHECK(r->remainder_stops[0].reduce_only);
+  CHECK(r->uncovered.is_zero());
+  // Each is in the store before it is sent, and acknowledged after.
+  auto recorded = store->Order(r->remainder_stops[1].client_order_id);
+  REQUIRE(recorded.ok());
+  REQUIRE(*recorded);
+  CHECK((*recorded)->state == OrderState::kNew);
+  auto whole = store->Order(r->stop.client_order_id);
+  REQUIRE(whole.ok());
+  REQUIRE(*whole);
+  CHECK((*whole)->close_up_to == std::optional<Decimal>(D("1")));  // what --check counts it for
+
+  auto account = f.exchange->Account();
+  REQUIRE(account.ok());
+  const CoverageReport cover = RestingCoverage(account->positions[0], account->open_orders, testusdt.close_stop_max_qty);
+  CHECK(cover.coverage == Coverage::kFull);
+  CHECK(cover.covered == D("2.5"));
+  // Fired, they close all of it.
+  REQUIRE(f.venue->exchange().MovePrice("TESTUSDT", D("-10"), 1000).ok());
+  f.clock.Advance(2000);
+  auto after = f.exchange->Positions();
+  REQUIRE(after.ok());
+  CHECK(after->empty());
 }

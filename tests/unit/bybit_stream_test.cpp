@@ -195,6 +195,15 @@ std::vector<std::string> Frames(BybitStreamSession& s, SimExchange& ex) {
   return out;
 }
 
+// A private session of alice's, authenticated and subscribed to `topics` ("order","execution").
+BybitStreamSession Subscribed(test::SimFixture& f, const std::string& topics) {
+  auto s = BybitStreamSession::Open("/v5/private", *f.ex, 1);
+  REQUIRE(s.ok());
+  REQUIRE(Has(s->OnText(Auth("secret-a", f.clock.NowMs() + 5000), *f.ex)[0], R"("success":true)"));
+  REQUIRE(Has(s->OnText(R"({"op":"subscribe","args":[)" + topics + "]}", *f.ex)[0], R"("success":true)"));
+  return std::move(*s);
+}
+
 std::vector<std::string> Of(const std::vector<std::string>& frames, const std::string& topic) {
   std::vector<std::string> out;
   for (const auto& f : frames)
@@ -208,10 +217,8 @@ TEST_CASE("bybit stream session: seq joins a fill and its position row; -1 befor
   SimConfig config = test::TestConfig();
   config.funding_interval_ms = 60'000;
   test::SimFixture f(config);
-  auto s = BybitStreamSession::Open("/v5/private", *f.ex, 1);
-  REQUIRE(s.ok());
-  REQUIRE(Has(s->OnText(Auth("secret-a", f.clock.NowMs() + 5000), *f.ex)[0], R"("success":true)"));
-  REQUIRE(Has(s->OnText(R"({"op":"subscribe","args":["order","execution","position"]})", *f.ex)[0], R"("success":true)"));
+  BybitStreamSession session = Subscribed(f, R"("order","execution","position")");
+  auto* s = &session;
 
   // A resting order's create pushes the position as it is: never traded, seq -1.
   REQUIRE(f.ex->PlaceOrder(0, f.Limit(Side::kBuy, "1", "90.0")).ok());
@@ -256,4 +263,23 @@ TEST_CASE("bybit stream session: seq joins a fill and its position row; -1 befor
   bool liq = false;
   for (const auto& p : Of(frames, "position")) liq |= Has(p, R"("positionStatus":"Liq")");
   CHECK(liq);
+}
+
+TEST_CASE("bybit stream session: a cancel racing a fill pushes Filled twice, the second with CancelByUser (order.mdx)") {
+  test::SimFixture f;
+  BybitStreamSession session = Subscribed(f, R"("order")");
+  auto* s = &session;
+  auto placed = f.ex->PlaceOrder(0, f.Limit(Side::kBuy, "1", "90.0"));
+  REQUIRE(placed.ok());
+  (void)Frames(*s, *f.ex);
+  OrderRef ref;
+  ref.order_id = placed->order_id;
+  REQUIRE(f.ex->CancelRacingFill(0, "TESTUSDT", ref).ok());
+  auto orders = Of(Frames(*s, *f.ex), "order");
+  REQUIRE(orders.size() == 2);
+  CHECK(Has(orders[0], R"("orderStatus":"Filled")"));
+  CHECK(Has(orders[0], R"("rejectReason":"EC_NoError")"));
+  CHECK(Has(orders[1], R"("orderStatus":"Filled")"));
+  CHECK(Has(orders[1], R"("cancelType":"CancelByUser")"));
+  CHECK(Has(orders[1], R"("rejectReason":"EC_OrigClOrdIDDoesNotExist")"));
 }

@@ -127,3 +127,24 @@ TEST_CASE("--check holds the position's stops to the protection rule: they must 
                         "position of 1",
                     });
 }
+
+// Bybit's qty "0" stop closes up to maxMktOrderQty (create-order.mdx): its record says how much,
+// and --check counts no more than that, with the reduce-only stops beside it.
+TEST_CASE("--check counts a capped whole-position stop for its cap, and the remainder stops beside it") {
+  const Decimal cap = Decimal::Parse("1").value();
+  InvariantSnapshot s;
+  OrderRecord whole = stop("s-whole", OrderState::kNew, "BTCUSDT", PositionSide::kBoth);
+  whole.close_up_to = cap;
+  s.orders = {whole};
+  PositionRecord p = open_position("BTCUSDT", PositionSide::kBoth, 0, std::string("s-whole"));
+  p.qty = Decimal::Parse("2.5").value();
+  s.open_positions.push_back(p);
+  CHECK(lines(s) == std::vector<std::string>{"partially-protected-position BTCUSDT/BOTH: open since "
+                                             "1970-01-01T00:00:00.000Z; its stops close 1 of 2.5"});
+  OrderRecord rest = stop("s-rest", OrderState::kNew, "BTCUSDT", PositionSide::kBoth);
+  rest.close_position = false;
+  rest.reduce_only = true;
+  rest.qty = Decimal::Parse("1.5").value();
+  s.orders.push_back(rest);
+  CHECK(lines(s).empty());
+}

@@ -334,12 +334,12 @@ TEST_CASE("a version 1 store is migrated: positions get their stop linked, incid
       "INSERT INTO positions (symbol, position_side, qty, entry_price, state, opened_ms, closed_ms) "
       "VALUES ('SOLUSDT','LONG','1','150','closed',5,9);");
   CHECK(SqliteStore::OpenReader(path).status().message() ==
-        "store " + path + " has schema version 1; this keel reads version 3: open it once with a writer "
+        "store " + path + " has schema version 1; this keel reads version 4: open it once with a writer "
                           "(keel-traderd) to migrate it");
   {
     auto store = SqliteStore::OpenWriter(path);
     REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-    CHECK(*(*store)->SchemaVersion() == 3);
+    CHECK(*(*store)->SchemaVersion() == 4);
     auto positions = (*store)->Positions(PositionFilter{});
     REQUIRE(positions.ok());
     REQUIRE(positions->size() == 2);
@@ -365,11 +365,11 @@ TEST_CASE("a store from a newer keel is refused, not downgraded") {
   test::TempDir dir;
   const std::string path = dir.file("new.db");
   { REQUIRE(SqliteStore::OpenWriter(path).ok()); }
-  raw(path, "PRAGMA user_version = 4");
+  raw(path, "PRAGMA user_version = 5");
   auto w = SqliteStore::OpenWriter(path);
   REQUIRE(!w.ok());
   CHECK(w.status().message() == "store " + path +
-                                    " has schema version 4, newer than this keel understands (3); refusing to open "
+                                    " has schema version 5, newer than this keel understands (4); refusing to open "
                                     "it: upgrade keel");
   CHECK(!SqliteStore::OpenReader(path).ok());
   test::write_file(dir.file("empty.db"), "");
@@ -460,12 +460,12 @@ TEST_CASE("signals: written, updated by id, journaled, and read unfinished only"
   CHECK(entries[2].exchange_ms == std::optional<TimeMs>(39));
 }
 
-TEST_CASE("a version 2 store gains the signals table when a writer opens it") {
+TEST_CASE("a version 2 store gains the signals table and the stops' caps when a writer opens it") {
   test::TempDir dir;
   const std::string path = dir.file("v2.db");
   REQUIRE(SqliteStore::CreateAtSchemaVersion(path, 2).ok());
   auto store = SqliteStore::OpenWriter(path);
   REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-  CHECK(*(*store)->SchemaVersion() == 3);
+  CHECK(*(*store)->SchemaVersion() == 4);
   CHECK((*store)->Signals(SignalFilter{})->empty());
 }

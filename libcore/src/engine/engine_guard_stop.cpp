@@ -96,8 +96,9 @@ void Engine::PlaceGuardStop(const std::string& id, const std::string& why) {
   b.PutIntent(IntentRecord{order.client_order_id, OrderPurpose::kStop, symbol, order.side, t->leg, t->entry_qty,
                            *trigger, "signal " + id, now},
               Provenance{Source::kEngine, std::nullopt, purpose_text});
-  b.PutOrder(PendingRecordOf(order, OrderPurpose::kStop, t->entry_qty, now),
-             Provenance{Source::kEngine, std::nullopt, "sending " + purpose_text});
+  OrderRecord pending = PendingRecordOf(order, OrderPurpose::kStop, t->entry_qty, now);
+  pending.close_up_to = inst->second.close_stop_max_qty;
+  b.PutOrder(pending, Provenance{Source::kEngine, std::nullopt, "sending " + purpose_text});
   if (!WriteOrLog(b, "recording the " + purpose_text)) return;
   t->guard_stop = order.client_order_id;
   t->spare_stops.push_back(order.client_order_id);

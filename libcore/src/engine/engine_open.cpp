@@ -573,8 +573,9 @@ void Engine::PlaceExit(const std::string& id, OrderPurpose purpose) {
   b.PutIntent(IntentRecord{order.client_order_id, purpose, symbol, order.side, t->leg, position.qty.abs(), *trigger,
                            "signal " + id, now},
               Provenance{Source::kEngine, std::nullopt, std::string(to_string(purpose)) + " of signal " + id});
-  b.PutOrder(PendingRecordOf(order, purpose, position.qty.abs(), now),
-             Provenance{Source::kEngine, std::nullopt, std::string("sending ") + to_string(purpose)});
+  OrderRecord pending = PendingRecordOf(order, purpose, position.qty.abs(), now);
+  if (auto inst = instruments_.find(symbol); inst != instruments_.end()) pending.close_up_to = inst->second.close_stop_max_qty;
+  b.PutOrder(pending, Provenance{Source::kEngine, std::nullopt, std::string("sending ") + to_string(purpose)});
   Status st = store_.Write(b);
   if (!st.ok()) {
     Log("store error before placing the " + std::string(to_string(purpose)) + " of " + id + ": " + st.message());

@@ -2,8 +2,11 @@
 #include "engine_trade.h"
 
 #include <algorithm>
+#include <deque>
+#include <memory>
 
 #include "keel/model/protection.h"
+#include "keel/safety/client_ids.h"
 #include "keel/safety/ghost_sweep.h"
 #include "keel/safety/orphan_scanner.h"
 #include "keel/safety/protect.h"
@@ -356,6 +359,19 @@ void Engine::Repair(const PositionRecord& p) {
   // Unique per (purpose, symbol) and millisecond: two legs of one symbol repaired at once in hedge
   // mode once got one id, and the second intent could not be recorded.
   o.client_order_id = NewClientId(OrderPurpose::kEmergencyStop, p.symbol);
+  // A position above what one whole-position stop closes (Bybit) gets remainder stops: their ids
+  // made here, on the loop, as every id of the engine's is.
+  if (const auto& cap = inst->second.close_stop_max_qty; cap && cap->is_positive() && p.qty.abs() > *cap) {
+    auto spare = std::make_shared<std::deque<std::string>>();
+    for (Decimal left = p.qty.abs(); left > *cap && spare->size() < 64; left = left.Sub(*cap).value())
+      spare->push_back(NewClientId(OrderPurpose::kEmergencyStop, p.symbol));
+    o.next_client_order_id = [spare, account = settings_.account, symbol = p.symbol, clock = &clock_]() {
+      if (spare->empty()) return MakeClientOrderId(account, OrderPurpose::kEmergencyStop, symbol, clock->NowMs() + 1);
+      std::string id = spare->front();
+      spare->pop_front();
+      return id;
+    };
+  }
   if (auto lost = lost_repair_stop_.find(key); lost != lost_repair_stop_.end()) o.confirmed_stop = lost->second;
   const Instrument instrument = inst->second;
   const std::string symbol = p.symbol;

@@ -33,13 +33,14 @@ CoverageReport CoverageOf(const std::string& symbol, PositionSide position_side,
   for (const auto& s : stops) {
     if (!ProtectsPosition(s, symbol, position_side, amount)) continue;
     r.covering.push_back(s.client_order_id);
-    if (s.close_position && (!close_up_to || *close_up_to >= size)) {
+    const std::optional<Decimal> cap = s.close_up_to ? s.close_up_to : close_up_to;
+    if (s.close_position && (!cap || *cap >= size)) {
       r.coverage = Coverage::kFull;
       r.covered = size;
       continue;
     }
     if (r.coverage == Coverage::kFull) continue;
-    const Decimal closes = s.close_position ? *close_up_to : s.qty.abs();
+    const Decimal closes = s.close_position ? *cap : s.qty.abs();
     auto sum = r.covered.Add(closes);
     r.covered = sum.ok() && *sum < size ? *sum : size;
     r.coverage = r.covered >= size ? Coverage::kFull : r.covered.is_positive() ? Coverage::kPartial : Coverage::kNone;

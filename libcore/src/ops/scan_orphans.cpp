@@ -169,14 +169,23 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
       TimeMs& last = last_stop_ms[symbol];
       last = std::max(protect.now, last + 1);
       protect.client_order_id = MakeClientOrderId(ctx.account(), OrderPurpose::kEmergencyStop, symbol, last);
+      protect.next_client_order_id = [&ctx, &last, symbol] {
+        return MakeClientOrderId(ctx.account(), OrderPurpose::kEmergencyStop, symbol, ++last);
+      };
       protect.settle.sleep = [&ctx](TimeMs ms) { ctx.clock.SleepMs(ms); };
       auto protected_ = ProtectPosition(*ctx.exchange, *ctx.store, *p, *inst, protect);
       if (!protected_.ok()) {
         actions.push_back({symbol, side, "protect", false, protected_.status().message()});
       } else {
-        actions.push_back({symbol, side, "protect", protected_->stop.status == OrderStatus::kNew,
-                           "STOP_MARKET closePosition at " + protected_->trigger_price.ToString() + " (" +
-                               protected_->stop.client_order_id + ")" + (protected_->adopted ? ", adopted" : "")});
+        std::string detail = "STOP_MARKET closePosition at " + protected_->trigger_price.ToString() + " (" +
+                             protected_->stop.client_order_id + ")" + (protected_->adopted ? ", adopted" : "");
+        // Above what one whole-position stop closes: the rest in reduce-only stops.
+        for (const auto& extra : protected_->remainder_stops)
+          detail += ", reduce-only " + extra.qty.ToString() + " (" + extra.client_order_id + ")";
+        if (protected_->uncovered.is_positive())
+          detail += "; " + protected_->uncovered.ToString() + " not covered: " + protected_->uncovered_reason;
+        actions.push_back({symbol, side, "protect",
+                           protected_->stop.status == OrderStatus::kNew && !protected_->uncovered.is_positive(), detail});
       }
     }
   }

@@ -90,6 +90,67 @@ Result<ProtectResult> RecordProtection(StateStore& store, const PositionReport& 
   return r;
 }
 
+// One reduce-only stop for `qty` of the position, recorded before it is sent; its outcome settled
+// by client order id when the answer is lost.
+Result<OrderReport> PlaceRemainderStop(Exchange& ex, StateStore& store, const PositionReport& p, PlaceOrder stop,
+                                       Decimal qty, const ProtectOptions& options) {
+  stop.close_position = false;
+  stop.reduce_only = p.position_side == PositionSide::kBoth;  // a hedge leg's closing side only reduces
+  stop.qty = qty;
+  const TimeMs now = options.now;
+  OrderRecord order = PendingRecordOf(stop, OrderPurpose::kEmergencyStop, qty, now);
+  {
+    WriteBatch b(now);
+    b.PutOrder(order, Provenance{options.source, std::nullopt, "sending a remainder stop"});
+    KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("recording the remainder stop"));
+  }
+  auto placed = ex.Place(stop);
+  if (!placed.ok() && placed.status().IsUnknownOutcome()) {
+    auto settled = SettleByClientId(ex, OrderBook::kConditional, p.symbol, stop.client_order_id, options.settle);
+    placed = settled.ok() ? std::move(settled) : Result<OrderReport>(settled.status().WithContext("its answer was lost"));
+  }
+  WriteBatch b(now);
+  if (placed.ok()) {
+    b.PutOrder(UpdatedRecordOf(order, *placed, now), Provenance{Source::kRest, placed->update_time, "remainder stop acknowledged"});
+  } else if (!placed.status().IsUnknownOutcome()) {
+    order.state = OrderState::kRejected;
+    order.updated_ms = now;
+    b.PutOrder(order, Provenance{Source::kRest, std::nullopt, placed.status().message()});
+  }
+  KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("recording the remainder stop's answer"));
+  return placed;
+}
+
+// Covers what a capped whole-position stop leaves of a larger position.
+void CoverRemainder(Exchange& ex, StateStore& store, const PositionReport& p, const Instrument& instrument,
+                    const PlaceOrder& whole, const ProtectOptions& options, ProtectResult& r) {
+  if (!ex.WholePositionStopIsCapped() || !instrument.close_stop_max_qty || !instrument.close_stop_max_qty->is_positive())
+    return;
+  const Decimal cap = *instrument.close_stop_max_qty;
+  auto beyond = p.amount.abs().Sub(cap);
+  if (!beyond.ok()) {
+    r.uncovered_reason = beyond.status().message();
+    return;
+  }
+  Decimal left = *beyond;
+  TimeMs next_ms = options.now;
+  while (left.is_positive()) {
+    const Decimal qty = std::min(left, cap);
+    PlaceOrder stop = whole;
+    stop.client_order_id = options.next_client_order_id
+                               ? options.next_client_order_id()
+                               : MakeClientOrderId(options.account, OrderPurpose::kEmergencyStop, p.symbol, ++next_ms);
+    auto placed = PlaceRemainderStop(ex, store, p, stop, qty, options);
+    if (!placed.ok()) {
+      r.uncovered = left;
+      r.uncovered_reason = placed.status().message();
+      return;
+    }
+    r.remainder_stops.push_back(*placed);
+    left = left.Sub(qty).value();  // qty <= left: no overflow
+  }
+}
+
 }  // namespace
 
 Status ValidateStopPct(Decimal stop_pct) {
@@ -144,6 +205,7 @@ Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const Pos
   IntentRecord intent{stop.client_order_id, OrderPurpose::kEmergencyStop, p.symbol, stop.side, p.position_side,
                       p.amount.abs(), *trigger, "protect an unprotected position", now};
   OrderRecord order = PendingRecordOf(stop, OrderPurpose::kEmergencyStop, p.amount.abs(), now);
+  if (ex.WholePositionStopIsCapped()) order.close_up_to = instrument.close_stop_max_qty;
   {
     WriteBatch b(now);
     b.PutIntent(intent, Provenance{options.source, std::nullopt, "protect"})
@@ -168,7 +230,9 @@ Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const Pos
     }
     return placed.status().WithContext("protecting " + p.symbol);
   }
-  return RecordProtection(store, p, *placed, order, *trigger, options);
+  auto recorded = RecordProtection(store, p, *placed, order, *trigger, options);
+  if (recorded.ok()) CoverRemainder(ex, store, p, instrument, stop, options, *recorded);
+  return recorded;
 }
 
 }  // namespace keel

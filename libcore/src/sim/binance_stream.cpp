@@ -173,7 +173,7 @@ std::optional<std::string> StreamSession::Render(const MarketEvent& event, const
 }
 
 std::optional<std::string> StreamSession::Render(const UserEvent& event, const SimExchange& exchange) {
-  if (!account_ || event.account != *account_ || expired_) return std::nullopt;
+  if (!account_ || event.account != *account_ || expired_ || event.binance_silent()) return std::nullopt;
   if (std::holds_alternative<ListenKeyExpired>(event.body)) {
     if (std::get<ListenKeyExpired>(event.body).listen_key != *listen_key_) return std::nullopt;
     // The socket stays open; nothing more arrives on it (USD-M "User Data Stream Expired").

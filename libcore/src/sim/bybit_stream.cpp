@@ -243,7 +243,11 @@ std::vector<std::string> BybitStreamSession::Render(const UserEvent& event, cons
   };
   if (const auto* u = std::get_if<OrderUpdate>(&event.body)) {
     const SimAlgoOrder* algo = u->order.algo_id ? exchange.FindAlgo(*account_, *u->order.algo_id) : nullptr;
-    const bybit::OrderView view = algo ? bybit::ViewOf(*algo, &u->order) : bybit::ViewOf(u->order);
+    bybit::OrderView view = algo ? bybit::ViewOf(*algo, &u->order) : bybit::ViewOf(u->order);
+    if (u->execution_type == "CANCEL_REJECTED") {  // order.mdx: the second Filled push of the race
+      view.cancel_type = "CancelByUser";
+      view.reject_reason = "EC_OrigClOrdIDDoesNotExist";
+    }
     // Every fill is an execution: a liquidation's (Binance's CALCULATED) and an ADL's among them.
     if (u->last_qty.is_positive() && Carries("execution")) {
       const SimInstrument& i = exchange.FindMarket(view.symbol)->instrument();

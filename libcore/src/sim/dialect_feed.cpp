@@ -26,6 +26,7 @@ class BinanceFeed final : public DialectFeed {
  public:
   explicit BinanceFeed(const SimExchange& ex) : ex_(ex) {}
   Result<std::vector<StreamItem>> Decode(const UserEvent& event) override {
+    if (event.binance_silent()) return std::vector<StreamItem>{};
     const std::string json = binance::UserEventJson(event, ex_);
     auto parsed = keel::binance::ParseUserDataEvent(json);
     if (!parsed.ok()) return parsed.status().WithContext(json);

@@ -470,4 +470,12 @@ Result<SimOrder> SimExchange::ExchangeFill(AccountId id, const std::string& symb
   return o;
 }
 
+Result<SimOrder> SimExchange::CancelRacingFill(AccountId id, const std::string& symbol, const OrderRef& ref) {
+  auto filled = ExchangeFill(id, symbol, ref, std::nullopt);
+  if (!filled.ok()) return filled.status();
+  // The cancel arrived as the fill did: accepted, then turned down because the order had filled.
+  EmitUser(id, OrderUpdate{*filled, "CANCEL_REJECTED", {}, {}, {}, 0, false, {}, ""});
+  return filled;
+}
+
 }  // namespace keel::sim

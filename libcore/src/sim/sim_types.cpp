@@ -42,6 +42,11 @@ const char* UserEvent::type_name() const {
   }
 }
 
+bool UserEvent::binance_silent() const {
+  const auto* u = std::get_if<OrderUpdate>(&body);
+  return u && u->execution_type == "CANCEL_REJECTED";
+}
+
 const std::string& MarketEvent::symbol() const {
   return std::visit([](const auto& b) -> const std::string& { return b.symbol; }, body);
 }

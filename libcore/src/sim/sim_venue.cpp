@@ -221,7 +221,7 @@ Status SimVenue::Apply(const SimCommand& c) {
       if (!over.ok()) return over.status();
       return exchange_->MovePrice(*symbol, *percent, *over);
     }
-    if (c.what == "cancel" || c.what == "expire" || c.what == "fill") {
+    if (c.what == "cancel" || c.what == "expire" || c.what == "fill" || c.what == "cancel_racing_fill") {
       auto id = account_of();
       if (!id.ok()) return id.status();
       auto symbol = c.Required("symbol");
@@ -233,6 +233,10 @@ Status SimVenue::Apply(const SimCommand& c) {
       ref.client_order_id = c.Get("clientOrderId");
       if (!ref.order_id && !ref.client_order_id)
         return Status::InvalidInput("act " + c.what + ": give orderId or clientOrderId");
+      if (c.what == "cancel_racing_fill") {
+        auto raced = exchange_->CancelRacingFill(*id, *symbol, ref);
+        return raced.ok() ? Status::Ok() : raced.status();
+      }
       if (c.what == "fill") {
         std::optional<Decimal> qty;
         if (auto q = c.Get("qty")) {

@@ -73,6 +73,7 @@ std::vector<Finding> FindInvariantViolations(const InvariantSnapshot& s, const I
     for (const auto& o : s.orders) {
       if (o.symbol != p.symbol || !is_confirmed_working(o.state) || !is_protective(o.purpose)) continue;
       working.push_back(StopOrderOf(o));
+      working.back().close_up_to = o.close_up_to;  // Bybit's qty "0" stop: as much as it closes
     }
     if (!ProtectsPosition(StopOrderOf(stop), p.symbol, p.position_side, p.qty)) {
       findings.push_back({"stop-mismatch", key,

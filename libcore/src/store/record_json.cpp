@@ -45,6 +45,7 @@ void WriteJson(JsonWriter& w, const OrderRecord& v) {
   w.Key("avg_price").Number(v.avg_price);
   w.Key("reduce_only").Bool(v.reduce_only);
   w.Key("close_position").Bool(v.close_position);
+  if (v.close_up_to) w.Key("close_up_to").Number(*v.close_up_to);
   w.Key("exchange_created_ms").Int(v.exchange_created_ms);
   w.Key("exchange_updated_ms").Int(v.exchange_updated_ms);
   w.Key("created_ms").Int(v.created_ms);

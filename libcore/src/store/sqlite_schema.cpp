@@ -132,7 +132,12 @@ CREATE INDEX signals_by_time ON signals (received_ms);
 CREATE INDEX signals_by_state ON signals (state);
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3};
+// Version 4: how much a whole-position stop closes at most, where the venue caps it (Bybit).
+constexpr const char* kVersion4 = R"sql(
+ALTER TABLE orders ADD COLUMN close_up_to TEXT;
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4};
 constexpr int kLatest = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
 }  // namespace

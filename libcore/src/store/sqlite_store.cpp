@@ -65,7 +65,7 @@ class RowDecoder {
 constexpr const char* kOrderColumns =
     "client_order_id, exchange_order_id, symbol, side, position_side, type, time_in_force, purpose, state, qty, "
     "price, stop_price, filled_qty, avg_price, reduce_only, close_position, exchange_created_ms, "
-    "exchange_updated_ms, created_ms, updated_ms";
+    "exchange_updated_ms, created_ms, updated_ms, close_up_to";
 
 constexpr const char* kOrderUpdateSet =
     "exchange_order_id = excluded.exchange_order_id, symbol = excluded.symbol, side = excluded.side, "
@@ -74,7 +74,7 @@ constexpr const char* kOrderUpdateSet =
     "stop_price = excluded.stop_price, filled_qty = excluded.filled_qty, avg_price = excluded.avg_price, "
     "reduce_only = excluded.reduce_only, close_position = excluded.close_position, "
     "exchange_created_ms = excluded.exchange_created_ms, exchange_updated_ms = excluded.exchange_updated_ms, "
-    "created_ms = excluded.created_ms, updated_ms = excluded.updated_ms";
+    "created_ms = excluded.created_ms, updated_ms = excluded.updated_ms, close_up_to = excluded.close_up_to";
 
 Result<OrderRecord> decode_order(const Stmt& s) {
   OrderRecord o;
@@ -99,6 +99,7 @@ Result<OrderRecord> decode_order(const Stmt& s) {
   o.exchange_updated_ms = s.OptInt(17);
   o.created_ms = s.Int(18);
   o.updated_ms = s.Int(19);
+  o.close_up_to = d.OptDec(20, "close_up_to");
   if (!d.status().ok()) return d.status();
   return o;
 }
@@ -125,6 +126,7 @@ void bind_order(Stmt& s, const OrderRecord& o) {
   s.Bind(18, o.exchange_updated_ms);
   s.Bind(19, o.created_ms);
   s.Bind(20, o.updated_ms);
+  s.Bind(21, o.close_up_to);
 }
 
 constexpr const char* kPositionColumns =
@@ -459,7 +461,7 @@ struct SqliteStore::Impl {
     Stmt s;
     // An upsert, not REPLACE: REPLACE deletes the row first, which a position's stop reference forbids.
     KEEL_RETURN_IF_ERROR(s.Prepare(db, std::string("INSERT INTO orders (") + kOrderColumns +
-                                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                                            "ON CONFLICT (client_order_id) DO UPDATE SET " + kOrderUpdateSet));
     bind_order(s, o);
     KEEL_RETURN_IF_ERROR(s.Run().WithContext("writing order " + o.client_order_id));

@@ -31,6 +31,9 @@ struct StopOrder {
   Decimal qty;  // ignored for closePosition
   bool reduce_only = false;
   bool close_position = false;
+  // A closePosition stop's own cap where it is known (the store's record of it), before the
+  // instrument's that CoverageOf is given.
+  std::optional<Decimal> close_up_to = std::nullopt;
 };
 
 // The stop-relevant fields of an exchange order report or a store order record, which name them alike.

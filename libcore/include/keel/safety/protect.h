@@ -6,8 +6,10 @@
 // placement answer is lost is looked up by client order id before anything is concluded; one that
 // stays unknown is left PendingNew in the store, never recorded as refused.
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "keel/exchange/exchange.h"
 #include "keel/safety/settle.h"
@@ -19,6 +21,13 @@ struct ProtectResult {
   OrderReport stop;
   Decimal trigger_price;
   bool adopted = false;  // the store had no record of the position
+  // Where a whole-position stop closes only up to Instrument::close_stop_max_qty (Bybit's qty "0"
+  // stop: "up to maxMktOrderQty", create-order.mdx), the rest of a larger position is covered by
+  // reduce-only stops at the same trigger, each at most that size. What they could not cover (a
+  // refusal) is `uncovered`, with the reason; the scanner reports the position partly protected.
+  std::vector<OrderReport> remainder_stops;
+  Decimal uncovered;
+  std::string uncovered_reason;
 };
 
 struct ProtectOptions {
@@ -36,6 +45,8 @@ struct ProtectOptions {
   // store now holds it resting (the stream told New), the position is protected by it and no
   // second stop is sent.
   std::optional<std::string> confirmed_stop;
+  // The client order ids of the remainder stops (see ProtectResult); empty: made from `now` + 1, + 2, ….
+  std::function<std::string()> next_client_order_id;
 };
 
 // kInvalidInput when P is out of range: checked before anything is read or sent.

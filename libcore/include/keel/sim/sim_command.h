@@ -20,6 +20,7 @@
 //   {"fault":"expire_listen_key","account":"demo"}
 //   {"act":"cancel"|"expire","account":"demo","symbol":"BTCUSDT","orderId":1|"clientOrderId":"x","reason":"…"}
 //   {"act":"fill","account":"demo","symbol":"BTCUSDT","orderId":1,"qty":"0.5"}   qty optional: all
+//   {"act":"cancel_racing_fill","account":"demo","symbol":"BTCUSDT","orderId":1}   the rest fills as a cancel arrives
 //   {"act":"move_price","symbol":"BTCUSDT","percent":"-5","over_ms":2000}
 //   {"act":"liquidate","account":"demo","symbol":"BTCUSDT","position_side":"BOTH"}   at the mark, now
 //   {"act":"adl","account":"demo","symbol":"BTCUSDT","qty":"0.5"}   qty optional: all; position_side too

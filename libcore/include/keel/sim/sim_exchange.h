@@ -108,6 +108,9 @@ class SimExchange {
   // Fills a resting order now at its price: all of what remains, or qty of it.
   Result<SimOrder> ExchangeFill(AccountId id, const std::string& symbol, const OrderRef& ref,
                                 const std::optional<Decimal>& qty);
+  // order.mdx's race: the rest of the order fills as the user's cancel arrives. Bybit pushes Filled,
+  // then Filled again with cancelType CancelByUser and rejectReason EC_OrigClOrdIDDoesNotExist.
+  Result<SimOrder> CancelRacingFill(AccountId id, const std::string& symbol, const OrderRef& ref);
 
   // ---- risk: liquidation, auto-deleveraging, funding ----
   // Liquidates a position at the mark price, as the exchange does when margin runs out (checked at

@@ -192,6 +192,7 @@ struct AccountSummary {
 // ---- events ----
 
 // ORDER_TRADE_UPDATE. execution_type: NEW, TRADE, CANCELED, EXPIRED, AMENDMENT.
+// execution_type "CANCEL_REJECTED": the user's cancel reached an order that had just filled.
 struct OrderUpdate {
   SimOrder order;
   std::string execution_type;
@@ -265,6 +266,9 @@ struct UserEvent {
                TriggerReject>
       body;
   const char* type_name() const;  // "ORDER_TRADE_UPDATE", ...
+  // An event Binance does not push: a cancel that lost the race with the order's fill (Bybit's
+  // second Filled push with CancelByUser; Binance only answers the cancel -2011).
+  bool binance_silent() const;
 };
 
 // One row of the income history (GET /fapi/v1/income).

@@ -54,6 +54,9 @@ struct OrderRecord {
   std::optional<Decimal> avg_price;
   bool reduce_only = false;
   bool close_position = false;
+  // A whole-position stop that closes only up to this much when it fires (Bybit's qty "0" stop
+  // closes up to maxMktOrderQty, create-order.mdx); nullopt: all of the position.
+  std::optional<Decimal> close_up_to;
   std::optional<TimeMs> exchange_created_ms;
   std::optional<TimeMs> exchange_updated_ms;
   TimeMs created_ms = 0;  // local
