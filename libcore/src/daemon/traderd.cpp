@@ -7,15 +7,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include "keel/binance/binance_exchange.h"
-#include "keel/binance/market_stream.h"
-#include "keel/binance/user_stream.h"
-#include "keel/bybit/bybit_exchange.h"
-#include "keel/bybit/private_stream.h"
-#include "keel/bybit/public_stream.h"
 #include "keel/engine/engine.h"
 #include "keel/engine/runtime.h"
 #include "keel/exchange/connect.h"
+#include "keel/exchange/streams.h"
 #include "keel/model/json_fields.h"
 #include "keel/model/json_writer.h"
 #include "keel/model/log_text.h"
@@ -196,13 +191,10 @@ int RunTraderd(const TraderdOptions& options) {
     }
     exchanges.push_back(std::move(ex).value());
   }
-  std::vector<binance::RestClient*> worker_clients;  // their used weight, for the metrics
-  for (std::size_t i = 0; i + 1 < exchanges.size(); ++i)
-    if (auto* b = dynamic_cast<binance::BinanceExchange*>(exchanges[i].get())) worker_clients.push_back(&b->client());
+  std::vector<const Exchange*> worker_exchanges;  // their used request weight, for the metrics
+  for (std::size_t i = 0; i + 1 < exchanges.size(); ++i) worker_exchanges.push_back(exchanges[i].get());
   std::unique_ptr<Exchange> stream_exchange = std::move(exchanges.back());
   exchanges.pop_back();
-  auto* binance_stream_exchange = dynamic_cast<binance::BinanceExchange*>(stream_exchange.get());
-  auto* bybit_stream_exchange = dynamic_cast<bybit::BybitExchange*>(stream_exchange.get());
 
   net::EventLoop loop;
   AsioEngineLoop engine_loop(loop);
@@ -234,7 +226,7 @@ int RunTraderd(const TraderdOptions& options) {
     sample.alerts_delivered = alerts.delivered();
     sample.alerts_failed = alerts.failed();
     sample.alerts_held_back = alerts.held_back();
-    for (auto* client : worker_clients) sample.rest_weight_used = std::max(sample.rest_weight_used, client->used_weight());
+    for (const auto* ex : worker_exchanges) sample.rest_weight_used = std::max(sample.rest_weight_used, ex->UsedRequestWeight());
     metrics->Update(sample);
   };
 
@@ -256,24 +248,27 @@ int RunTraderd(const TraderdOptions& options) {
     spool = std::move(opened).value();
   }
 
-  binance::UserStreamHandler user_handler;
-  user_handler.on_event = [&engine](const binance::UserDataEvent& e) {
-    if (const auto* o = std::get_if<OrderEvent>(&e)) engine.OnOrderEvent(*o);
-    else if (const auto* p = std::get_if<PositionEvent>(&e)) engine.OnPositionEvent(*p);
+  StreamHandler stream_handler;
+  stream_handler.on_order = [&engine](const OrderEvent& e) { engine.OnOrderEvent(e); };
+  stream_handler.on_position = [&engine](const PositionEvent& p) { engine.OnPositionEvent(p); };
+  stream_handler.on_snapshot = [&engine](const AccountReport& a) { engine.OnSnapshot(a); };
+  stream_handler.on_state = [&engine](const std::string& s) { engine.OnStreamState(s == "live", s); };
+  stream_handler.on_book = [&engine](const std::string& s, Decimal bid, Decimal ask) { engine.OnBookTicker(s, bid, ask); };
+  stream_handler.on_mark = [&engine](const std::string& s, Decimal mark) { engine.OnMarkPrice(s, mark); };
+  stream_handler.on_market_state = [](const std::string& line) { spdlog::info("market stream: {}", LogText(line)); };
+  stream_handler.on_refused = [&engine](const std::string& stream, const std::string& s) {
+    engine.OnStreamFrameRefused(stream, s);
   };
-  user_handler.on_snapshot = [&engine](const AccountReport& a) { engine.OnSnapshot(a); };
-  user_handler.on_state = [&engine](const std::string& s) { engine.OnStreamState(s == "live", s); };
-  user_handler.on_refused = [&engine](const std::string& s) { engine.OnStreamFrameRefused("private", s); };
-  binance::UserStreamOptions uso;
-  uso.ws_url = c.ws_url;
-  uso.ca_path = c.ca_path;
-  // The stream's listen-key and snapshot calls: on their own thread and connection, never the loop's.
+  // The streams' REST calls (listen keys, snapshots): on their own thread and connection, never the loop's.
   net::WorkerThreads stream_rest;
-  uso.offload = [&stream_rest](std::function<void()> job) { stream_rest.Run(std::move(job)); };
-  std::unique_ptr<binance::UserDataStream> user_stream;
-  std::unique_ptr<binance::MarketDataStream> market_stream;
-  std::unique_ptr<bybit::PrivateStream> bybit_private;
-  std::unique_ptr<bybit::PublicStream> bybit_public;
+  StreamSetup stream_setup;
+  stream_setup.offload = [&stream_rest](std::function<void()> job) { stream_rest.Run(std::move(job)); };
+  auto connected_streams = ConnectStreams(loop, c, *credentials, *stream_exchange, clock, stream_setup, stream_handler);
+  if (!connected_streams.ok()) {
+    std::cerr << "keel-traderd: " << connected_streams.status().message() << "\n";
+    return exit_code_for(connected_streams.status());
+  }
+  std::unique_ptr<VenueStreams> streams = std::move(connected_streams).value();
 
   int exit_code = 0;
   bool stopping = false;
@@ -283,10 +278,7 @@ int RunTraderd(const TraderdOptions& options) {
     spdlog::info("{}: shutting down", why);
     ops::NotifyStopping();
     engine.Shutdown([&] {
-      if (user_stream) user_stream->Stop();
-      if (market_stream) market_stream->Stop();
-      if (bybit_private) bybit_private->Stop();
-      if (bybit_public) bybit_public->Stop();
+      streams->Stop();
       control.Close();
       loop.Stop();
     });
@@ -304,31 +296,8 @@ int RunTraderd(const TraderdOptions& options) {
   });
   loop.Post([&] {
     engine_loop.MarkLoopThread();
-    if (binance_stream_exchange) {
-      user_stream = std::make_unique<binance::UserDataStream>(loop, *stream_exchange, binance_stream_exchange->client(),
-                                                              uso, user_handler);
-      Status st = user_stream->Start();
-      if (!st.ok()) spdlog::error("user-data stream not started: {}", LogText(st.message()));
-    }
-    if (bybit_stream_exchange) {
-      // The private stream authenticates with the account's own key.
-      bybit::PrivateStreamOptions bso;
-      bso.ws_url = c.ws_url;
-      bso.ca_path = c.ca_path;
-      bso.api_key = credentials->api_key.reveal();
-      bso.offload = uso.offload;
-      bybit::PrivateStreamHandler bh;
-      bh.on_order = [&engine](const OrderEvent& e) { engine.OnOrderEvent(e); };
-      bh.on_position = [&engine](const PositionEvent& p) { engine.OnPositionEvent(p); };
-      bh.on_snapshot = user_handler.on_snapshot;
-      bh.on_state = user_handler.on_state;
-      bh.on_refused = user_handler.on_refused;
-      bybit::RestClient* rest = &bybit_stream_exchange->client();
-      bybit_private = std::make_unique<bybit::PrivateStream>(
-          loop, *stream_exchange, clock, [rest] { return rest->time_offset_ms(); }, credentials->api_secret, bso, bh);
-      Status st = bybit_private->Start();
-      if (!st.ok()) spdlog::error("private stream not started: {}", LogText(st.message()));
-    }
+    Status private_started = streams->StartPrivate();
+    if (!private_started.ok()) spdlog::error("private stream not started: {}", LogText(private_started.message()));
     engine.Start([&](Status st) {
       if (!st.ok()) {
         std::cerr << "keel-traderd: start-up failed: " << st.message() << "\n";
@@ -343,34 +312,8 @@ int RunTraderd(const TraderdOptions& options) {
         symbols.clear();
         for (const auto& [sym, limit] : settings.daemon.risk.symbols) symbols.push_back(sym);
       }
-      if (bybit_stream_exchange && !symbols.empty()) {
-        bybit::PublicStreamOptions pso;
-        pso.ws_url = c.ws_url;
-        pso.ca_path = c.ca_path;
-        pso.symbols = symbols;
-        bybit::PublicStreamHandler ph;
-        ph.on_book = [&engine](const std::string& s, Decimal bid, Decimal ask) { engine.OnBookTicker(s, bid, ask); };
-        ph.on_mark = [&engine](const std::string& s, Decimal mark) { engine.OnMarkPrice(s, mark); };
-        ph.on_state = [](const std::string& line) { spdlog::info("market stream: {}", LogText(line)); };
-        ph.on_refused = [&engine](const std::string& s) { engine.OnStreamFrameRefused("market", s); };
-        bybit_public = std::make_unique<bybit::PublicStream>(loop, pso, ph);
-        Status ps = bybit_public->Start();
-        if (!ps.ok()) spdlog::error("market streams not started: {}", LogText(ps.message()));
-      }
-      binance::MarketStreamOptions mso;
-      mso.ws_url = c.ws_url;
-      mso.ca_path = c.ca_path;
-      mso.symbols = symbols;
-      if (binance_stream_exchange && !symbols.empty()) {
-        binance::MarketStreamHandler mh;
-        mh.on_book_ticker = [&engine](const binance::BookTickerEvent& b) { engine.OnBookTicker(b.symbol, b.bid, b.ask); };
-        mh.on_mark_price = [&engine](const binance::MarkPriceEvent& m) { engine.OnMarkPrice(m.symbol, m.mark_price); };
-        mh.on_state = [](const std::string& line) { spdlog::info("market stream: {}", LogText(line)); };
-        mh.on_refused = [&engine](const std::string& s) { engine.OnStreamFrameRefused("market", s); };
-        market_stream = std::make_unique<binance::MarketDataStream>(loop, mso, mh);
-        Status ms = market_stream->Start();
-        if (!ms.ok()) spdlog::error("market streams not started: {}", LogText(ms.message()));
-      }
+      Status market_started = streams->StartMarket(symbols);
+      if (!market_started.ok()) spdlog::error("market streams not started: {}", LogText(market_started.message()));
       spdlog::info("keel-traderd ready account={} control_socket={}", settings.account, settings.daemon.control_socket);
       spdlog::info("risk limits: {}", DescribeRiskLimits(settings.daemon.risk));
       ops::NotifyReady("taking signals, account " + settings.account);

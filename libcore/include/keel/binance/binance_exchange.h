@@ -32,6 +32,7 @@ class BinanceExchange final : public Exchange {
   // closePosition: "all of the current long position (if SELL order) or current short position (if
   // BUY order) will be closed" (change log 2020-05-18); no cap is documented.
   bool WholePositionStopIsCapped() const override { return false; }
+  int UsedRequestWeight() const override { return client_->used_weight(); }
   Result<std::vector<PositionReport>> Positions() override;
   Result<std::vector<PositionReport>> PositionRows(const std::string& symbol) override;
   Result<std::vector<OrderReport>> OpenOrders() override;

@@ -11,7 +11,8 @@
 // that thread for the REST round trips (never call it on the engine's loop thread). keel-traderd
 // gives each REST worker an instance of its own and the private stream one more, which it calls
 // for its snapshots on the stream's offload thread. The const members (UnfilledOrderRetentionMs,
-// WholePositionStopIsCapped) state facts of the venue and may be read from any thread.
+// WholePositionStopIsCapped, UsedRequestWeight) state facts of the venue and may be read from any
+// thread.
 
 #include <cstdint>
 #include <map>
@@ -173,6 +174,9 @@ class Exchange {
   // True when a whole-position stop closes only up to Instrument::close_stop_max_qty (Bybit's qty
   // "0" stop); false when it closes all of the position (Binance's closePosition).
   virtual bool WholePositionStopIsCapped() const = 0;
+  // The request weight the venue last reported used in its window (Binance's X-MBX-USED-WEIGHT-1M);
+  // 0 where the venue reports none. Any thread.
+  virtual int UsedRequestWeight() const { return 0; }
   // Non-zero positions of every symbol, in a handful of calls whatever the number of symbols.
   virtual Result<std::vector<PositionReport>> Positions() = 0;
   // Every position row the venue keeps for one symbol, flat ones included, each with the venue's
