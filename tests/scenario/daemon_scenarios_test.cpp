@@ -604,3 +604,37 @@ TEST_CASE("guard stop: a guard stop whose answer is lost is followed by another 
   CHECK(s.VenueOpenAlgoOrders("ETHUSDT") == 1);
   CHECK(s.InvariantFindings() == "");
 }
+
+// Pushes of different topics come in any order: every fill of this lifecycle is told before the
+// position change it made (Binance's ORDER_TRADE_UPDATE before ACCOUNT_UPDATE; Bybit's execution
+// and order rows before the position row, joined by seq). Nothing counts twice, nothing is lost, and
+// the join costs no REST call.
+TEST_CASE("daemon: fills told before their position changes: the same lifecycle, the same calls") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(Engine::kScanAgainAfterStartMs + 1000);
+  REQUIRE(s.Control(R"({"fault":"fill_before_position","count":10})").ok());
+  const auto calls_before = s.RestCalls();
+  auto reply = s.Signal(R"({"id":"s-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010",
+      "stop_loss":{"pct":"1"},"take_profit":{"pct":"2"}})");
+  REQUIRE(reply.exit_code == 0);
+  s.Run(2000);
+  INFO(s.EngineLog());
+  auto sig = s.SignalOf("s-1");
+  REQUIRE(sig);
+  CHECK(sig->state == SignalState::kOpen);
+  auto positions = s.OpenPositions();
+  REQUIRE(positions.size() == 1);
+  CHECK(positions[0].qty == D("0.010"));
+  CHECK(s.VenueOpenAlgoOrders("BTCUSDT") == 2);
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"3"})").ok());
+  s.Run(3000);
+  CHECK(s.SignalOf("s-1")->state == SignalState::kClosed);
+  CHECK(s.ExchangeAmount("BTCUSDT") == D("0"));
+  CHECK(s.OpenPositions().empty());
+  CHECK(s.VenueOpenAlgoOrders("BTCUSDT") == 0);
+  CHECK(s.InvariantFindings() == "");
+  CHECK(s.alerts.raised.empty());
+  CHECK(s.RestCallsSince(calls_before) == LifecycleCalls());
+  if (s.dialect == sim::Dialect::kBybitV5) CHECK(Contains(s.EngineLog(), "counted by the position report of seq"));
+}
