@@ -689,3 +689,47 @@ TEST_CASE("bybit on the simulator: protect covers a position above maxMktOrderQt
   REQUIRE(after.ok());
   CHECK(after->empty());
 }
+
+TEST_CASE("bybit on the simulator: a repair whose stop's answer was lost, then confirmed, still covers the rest above the cap") {
+  BybitOnSim f(false, [](SimConfig& c) { c.instruments[0].market_max_qty = D("1"); });
+  const Instrument testusdt = f.exchange->Instruments()->instruments.at(0);
+  for (const char* id : {"kt-e1-T", "kt-e2-T"}) REQUIRE(f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "1", id)).ok());
+  const PositionReport position = (*f.exchange->Positions())[0];
+  REQUIRE(position.amount == D("2"));
+  // The earlier attempt's qty-0 stop rests, and the stream said so: its answer never came.
+  auto sent = f.exchange->Place(f.Stop(Side::kSell, PositionSide::kBoth, "95", "kt-x1-T"));
+  REQUIRE(sent.ok());
+  keel::test::TempDir dir;
+  auto store = SqliteStore::OpenWriter(dir.file("k.db")).value();
+  OrderRecord rests;
+  rests.client_order_id = "kt-x1-T";
+  rests.exchange_order_id = sent->exchange_order_id;
+  rests.symbol = "TESTUSDT";
+  rests.side = Side::kSell;
+  rests.type = OrderType::kStopMarket;
+  rests.purpose = OrderPurpose::kEmergencyStop;
+  rests.state = OrderState::kNew;
+  rests.qty = D("2");
+  rests.stop_price = D("95");
+  rests.close_position = true;
+  rests.close_up_to = D("1");
+  WriteBatch b(f.clock.NowMs());
+  b.PutOrder(rests, Provenance{Source::kStream, std::nullopt, "test"});
+  REQUIRE(store->Write(b).ok());
+
+  ProtectOptions options;
+  options.account = "t";
+  options.stop_pct = D("2");
+  options.now = f.clock.NowMs();
+  options.confirmed_stop = "kt-x1-T";
+  auto r = ProtectPosition(*f.exchange, *store, position, testusdt, options);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->stop.client_order_id == "kt-x1-T");  // no second whole-position stop
+  REQUIRE(r->remainder_stops.size() == 1);
+  CHECK(r->remainder_stops[0].qty == D("1"));
+  CHECK(r->remainder_stops[0].trigger_price == D("95"));
+  auto account = f.exchange->Account();
+  REQUIRE(account.ok());
+  CHECK(account->open_orders.size() == 2);
+  CHECK(RestingCoverage(account->positions[0], account->open_orders, testusdt.close_stop_max_qty).coverage == Coverage::kFull);
+}

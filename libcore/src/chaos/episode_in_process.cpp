@@ -66,7 +66,8 @@ struct RecordedAlerts final : AlertSink {
 
 class World {
  public:
-  World(const EpisodePlan& plan, const std::string& dir, sim::Dialect dialect) : plan_(plan), dir_(dir) {
+  World(const EpisodePlan& plan, const std::string& dir, sim::Dialect dialect)
+      : plan_(plan), dir_(dir), dialect_(dialect) {
     sim::SimConfig config = sim::DefaultSimConfig();
     config.seed = plan.seed;
     venue_ = sim::SimVenue::Create(config, clock_).value();
@@ -129,6 +130,9 @@ class World {
     for (const auto& e : worker_exchanges_) exchanges.push_back(e.get());
     workers_ = std::make_unique<VirtualWorkers>(std::move(exchanges), clock_);
     engine_ = std::make_unique<Engine>(settings_, *store_, clock_, *loop_, *workers_, alerts_);
+    // A new process has a new stream client: what the old one's adapter remembered (Bybit's join
+    // of fills to positions by seq, the execIds it took) is gone with it.
+    if (generation_ > 0) feed_ = sim::DialectFeed::Create(dialect_, venue_->exchange(), "keel-demo-key").value();
     ++generation_;
     ready_ = false;
     start_failed_ = false;
@@ -454,6 +458,7 @@ class World {
   std::unique_ptr<net::InMemoryTransport> transport_;
   std::unique_ptr<Exchange> exchange_;
   std::unique_ptr<sim::DialectFeed> feed_;
+  sim::Dialect dialect_;
   std::unique_ptr<SqliteStore> store_;
   EngineSettings settings_;
   std::unique_ptr<VirtualLoop> loop_;

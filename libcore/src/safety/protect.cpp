@@ -171,7 +171,22 @@ Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const Pos
     auto resting = ConfirmedStopOf(store, *options.confirmed_stop, p.symbol, p.position_side,
                                    long_position ? Side::kSell : Side::kBuy);
     if (!resting.ok()) return resting.status();
-    if (*resting) return RecordProtection(store, p, ReportOfConfirmed(**resting), **resting, *(*resting)->stop_price, options);
+    if (*resting) {
+      const OrderRecord& confirmed = **resting;
+      auto recorded = RecordProtection(store, p, ReportOfConfirmed(confirmed), confirmed, *confirmed.stop_price, options);
+      if (!recorded.ok()) return recorded;
+      // The attempt that sent it ended at its lost answer, before any remainder stop.
+      PlaceOrder whole;
+      whole.book = OrderBook::kConditional;
+      whole.symbol = p.symbol;
+      whole.side = confirmed.side;
+      whole.position_side = p.position_side;
+      whole.type = OrderType::kStopMarket;
+      whole.trigger_price = *confirmed.stop_price;
+      whole.mark_price_trigger = true;
+      CoverRemainder(ex, store, p, instrument, whole, options, *recorded);
+      return recorded;
+    }
   }
   auto mark = ex.MarkPrice(p.symbol);
   if (!mark.ok()) return mark.status();
