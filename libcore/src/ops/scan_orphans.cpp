@@ -169,8 +169,9 @@ Result<int> RunScanOrphans(ToolContext& ctx, const ScanOrphansOptions& o) {
       TimeMs& last = last_stop_ms[symbol];
       last = std::max(protect.now, last + 1);
       protect.client_order_id = MakeClientOrderId(ctx.account(), OrderPurpose::kEmergencyStop, symbol, last);
-      protect.next_client_order_id = [&ctx, &last, symbol] {
-        return MakeClientOrderId(ctx.account(), OrderPurpose::kEmergencyStop, symbol, ++last);
+      // (an init-capture: clang's C++17 cannot capture the structured binding itself)
+      protect.next_client_order_id = [&ctx, &last, of = symbol] {
+        return MakeClientOrderId(ctx.account(), OrderPurpose::kEmergencyStop, of, ++last);
       };
       protect.settle.sleep = [&ctx](TimeMs ms) { ctx.clock.SleepMs(ms); };
       auto protected_ = ProtectPosition(*ctx.exchange, *ctx.store, *p, *inst, protect);
