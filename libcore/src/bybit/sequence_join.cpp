@@ -1,7 +1,5 @@
 #include "keel/bybit/sequence_join.h"
 
-#include <algorithm>
-
 namespace keel::bybit {
 
 bool SequenceJoin::FirstTime(const std::string& exec_id) {
@@ -48,7 +46,7 @@ bool SequenceJoin::Counted(const OrderEvent& fill) const {
 
 void SequenceJoin::Release(TimeMs now, bool expire) {
   std::vector<OrderEvent> ready;
-  auto keep = waiting_.begin();
+  std::vector<Waiting> still;
   for (auto& w : waiting_) {
     const bool sided = ResolveSide(w.fill);
     if (sided && Counted(w.fill)) {
@@ -56,13 +54,12 @@ void SequenceJoin::Release(TimeMs now, bool expire) {
     } else if (expire && now - w.since >= window_ms_) {
       w.fill.fill_count = sided ? FillCount::kNotReported : FillCount::kUnknown;
     } else {
-      if (&*keep != &w) *keep = std::move(w);
-      ++keep;
+      still.push_back(std::move(w));
       continue;
     }
     ready.push_back(std::move(w.fill));
   }
-  waiting_.erase(keep, waiting_.end());
+  waiting_ = std::move(still);
   for (const auto& fill : ready)
     if (sink_.on_order) sink_.on_order(fill);
 }
