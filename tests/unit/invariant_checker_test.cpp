@@ -25,7 +25,7 @@ std::string Truth(TimeMs stop_at, const std::string& extra_requests = "", const 
            R"("status":"FINISHED","quantity":"0","triggerPrice":"95000","reduceOnly":false,"closePosition":true,)"
            R"("createTime":)" + std::to_string(stop_at) + R"(,"updateTime":9000})";
   return R"({"account":"demo","now":20000,"requests":[)"
-         R"({"time":1000,"action":"place","book":"orders","symbol":"BTCUSDT","orderId":1,"clientId":"kdemo.e1","code":0,"status":"FILLED"})" +
+         R"({"time":1000,"action":"place","book":"orders","symbol":"BTCUSDT","orderId":1,"clientId":"kdemo.e1","refused":"","status":"FILLED"})" +
          extra_requests + R"(],"orders":[{"orderId":1,"clientOrderId":"kdemo.e1","symbol":"BTCUSDT","side":"BUY","positionSide":"BOTH",)"
          R"("type":"MARKET","status":"FILLED","origQty":"0.010","executedQty":"0.010","price":"0","reduceOnly":false,)"
          R"("closePosition":false,"time":1000,"updateTime":1000}],"algoOrders":[)" + stop +
@@ -132,20 +132,20 @@ TEST_CASE("invariant checker: a position larger than any signal asked for") {
 
 TEST_CASE("invariant checker: amends of an order that ended, beyond the one that finds it ended") {
   const std::string one =
-      R"(,{"time":2000,"action":"amend","book":"orders","symbol":"BTCUSDT","orderId":0,"clientId":"kdemo.e1","code":-2013,"status":""})";
+      R"(,{"time":2000,"action":"amend","book":"orders","symbol":"BTCUSDT","orderId":0,"clientId":"kdemo.e1","refused":"order_not_found","status":""})";
   const std::string query =
-      R"(,{"time":2100,"action":"query","book":"orders","symbol":"BTCUSDT","orderId":0,"clientId":"kdemo.e1","code":0,"status":"FILLED"})";
+      R"(,{"time":2100,"action":"query","book":"orders","symbol":"BTCUSDT","orderId":0,"clientId":"kdemo.e1","refused":"","status":"FILLED"})";
   const std::string second =
-      R"(,{"time":2600,"action":"cancel","book":"orders","symbol":"BTCUSDT","orderId":1,"clientId":"","code":-2011,"status":""})";
+      R"(,{"time":2600,"action":"cancel","book":"orders","symbol":"BTCUSDT","orderId":1,"clientId":"","refused":"unknown_order","status":""})";
   CHECK(Kinds(Check(Truth(1005, one + query))) == "");
   CHECK(Kinds(Check(Truth(1005, one + query + second))) == "touched-terminal kdemo.e1;");
 }
 
 TEST_CASE("invariant checker: two accepted placements for one client order id") {
   const std::string again =
-      R"(,{"time":3000,"action":"place","book":"orders","symbol":"BTCUSDT","orderId":5,"clientId":"kdemo.e1","code":0,"status":"NEW"})";
+      R"(,{"time":3000,"action":"place","book":"orders","symbol":"BTCUSDT","orderId":5,"clientId":"kdemo.e1","refused":"","status":"NEW"})";
   const std::string refused =
-      R"(,{"time":3000,"action":"place","book":"orders","symbol":"BTCUSDT","orderId":0,"clientId":"kdemo.e1","code":-4116,"status":""})";
+      R"(,{"time":3000,"action":"place","book":"orders","symbol":"BTCUSDT","orderId":0,"clientId":"kdemo.e1","refused":"duplicate_client_id","status":""})";
   CHECK(Kinds(Check(Truth(1005, refused))) == "");
   CHECK(Kinds(Check(Truth(1005, again))) == "duplicate-order orders/kdemo.e1;");
 }
@@ -190,7 +190,8 @@ TEST_CASE("simulator ground truth: every order request is in the ledger, with th
   auto placed = ex.PlaceOrder(0, r);
   REQUIRE(placed.ok());
   REQUIRE(ex.CancelOrder(0, "BTCUSDT", {placed->order_id, std::nullopt}).ok());
-  CHECK(ex.CancelOrder(0, "BTCUSDT", {std::nullopt, std::string("kdemo.e1")}).status().venue_code() == -2011);
+  CHECK(sim::RefusalOf(ex.CancelOrder(0, "BTCUSDT", {std::nullopt, std::string("kdemo.e1")}).status()) ==
+        sim::SimRefusal::kUnknownOrder);
   net::HttpRequest get;
   get.method = "GET";
   get.target = "/_sim/ground-truth?account=demo";
@@ -202,7 +203,7 @@ TEST_CASE("simulator ground truth: every order request is in the ledger, with th
   CHECK(truth->requests[0].action == "place");
   CHECK(truth->requests[0].order_id == placed->order_id);
   CHECK(truth->requests[1].status == "CANCELED");
-  CHECK(truth->requests[2].code == -2011);
+  CHECK(truth->requests[2].refused == "unknown_order");
   CHECK(truth->requests[2].client_id == "kdemo.e1");
   REQUIRE(truth->orders.size() == 1);
   CHECK(!truth->orders[0].open());

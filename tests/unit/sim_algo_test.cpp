@@ -40,33 +40,33 @@ TEST_CASE("a closePosition stop triggers into a market order that closes the pos
 
 TEST_CASE("algo orders are validated as the service does") {
   SimFixture f;
-  CHECK(*f.ex->PlaceAlgoOrder(f.alice, SimFixture::StopMarket(Side::kSell, "100.5")).status().venue_code() == -2021);
-  CHECK(*f.ex->PlaceAlgoOrder(f.alice, SimFixture::StopMarket(Side::kBuy, "99.5")).status().venue_code() == -2021);
+  CHECK(RefusalOf(f.ex->PlaceAlgoOrder(f.alice, SimFixture::StopMarket(Side::kSell, "100.5")).status()) == SimRefusal::kWouldTriggerNow);
+  CHECK(RefusalOf(f.ex->PlaceAlgoOrder(f.alice, SimFixture::StopMarket(Side::kBuy, "99.5")).status()) == SimRefusal::kWouldTriggerNow);
   auto with_qty = SimFixture::StopMarket(Side::kSell, "95");
   with_qty.quantity = D("1");
-  CHECK(*f.ex->PlaceAlgoOrder(f.alice, with_qty).status().venue_code() == -1106);
+  CHECK(RefusalOf(f.ex->PlaceAlgoOrder(f.alice, with_qty).status()) == SimRefusal::kParameterNotAllowed);
   auto no_trigger = SimFixture::StopMarket(Side::kSell, "95");
   no_trigger.trigger_price.reset();
-  CHECK(*f.ex->PlaceAlgoOrder(f.alice, no_trigger).status().venue_code() == -1102);
+  CHECK(RefusalOf(f.ex->PlaceAlgoOrder(f.alice, no_trigger).status()) == SimRefusal::kMissingParameter);
   auto trailing = SimFixture::StopMarket(Side::kSell, "95");
   trailing.type = OrderType::kTrailingStopMarket;
-  CHECK(*f.ex->PlaceAlgoOrder(f.alice, trailing).status().venue_code() == -1116);
+  CHECK(RefusalOf(f.ex->PlaceAlgoOrder(f.alice, trailing).status()) == SimRefusal::kInvalidOrderType);
   auto limit_stop = SimFixture::StopMarket(Side::kSell, "95");
   limit_stop.type = OrderType::kStop;
   limit_stop.close_position = false;
   limit_stop.quantity = D("1");
-  CHECK(*f.ex->PlaceAlgoOrder(f.alice, limit_stop).status().venue_code() == -1102);  // needs price
+  CHECK(RefusalOf(f.ex->PlaceAlgoOrder(f.alice, limit_stop).status()) == SimRefusal::kMissingParameter);  // needs price
   auto tp = SimFixture::StopMarket(Side::kSell, "105");
   tp.type = OrderType::kTakeProfitMarket;
   REQUIRE(f.ex->PlaceAlgoOrder(f.alice, tp).ok());
-  CHECK(*f.ex->PlaceAlgoOrder(f.alice, SimFixture::StopMarket(Side::kSell, "95.05")).status().venue_code() == -1111);
+  CHECK(RefusalOf(f.ex->PlaceAlgoOrder(f.alice, SimFixture::StopMarket(Side::kSell, "95.05")).status()) == SimRefusal::kTooPrecise);
   auto dup = SimFixture::StopMarket(Side::kSell, "90");
   dup.client_algo_id = "x";
   REQUIRE(f.ex->PlaceAlgoOrder(f.alice, dup).ok());
-  CHECK(*f.ex->PlaceAlgoOrder(f.alice, dup).status().venue_code() == -4116);
+  CHECK(RefusalOf(f.ex->PlaceAlgoOrder(f.alice, dup).status()) == SimRefusal::kDuplicateClientId);
   OrderRef x{std::nullopt, std::string("x")};
   CHECK(f.ex->CancelAlgoOrder(f.alice, x)->status == AlgoStatus::kCanceled);
-  CHECK(*f.ex->CancelAlgoOrder(f.alice, x).status().venue_code() == -2011);
+  CHECK(RefusalOf(f.ex->CancelAlgoOrder(f.alice, x).status()) == SimRefusal::kUnknownOrder);
   CHECK(f.ex->CancelAllAlgoOrders(f.alice, "TESTUSDT").value() == 1);
 }
 

@@ -64,14 +64,14 @@ TEST_CASE("a resting limit order fills as maker, at its price, when the market c
 
 TEST_CASE("post-only (GTX) is refused with -5022 when it would take; IOC and FOK") {
   SimFixture f;
-  CHECK(f.Rejected(f.Limit(Side::kBuy, "1", "100.1", TimeInForce::kGtx)) == -5022);
-  CHECK(f.Rejected(f.Limit(Side::kSell, "1", "99.9", TimeInForce::kGtx)) == -5022);
+  CHECK(f.Rejected(f.Limit(Side::kBuy, "1", "100.1", TimeInForce::kGtx)) == SimRefusal::kPostOnlyWouldTake);
+  CHECK(f.Rejected(f.Limit(Side::kSell, "1", "99.9", TimeInForce::kGtx)) == SimRefusal::kPostOnlyWouldTake);
   CHECK(f.Place(f.Limit(Side::kBuy, "1", "100.0", TimeInForce::kGtx)).status == OrderStatus::kNew);
 
   SimOrder ioc = f.Place(f.Limit(Side::kBuy, "2.5", "100.2", TimeInForce::kIoc));
   CHECK(ioc.status == OrderStatus::kExpired);
   CHECK(ioc.executed_qty == D("2"));
-  CHECK(f.Rejected(f.Limit(Side::kBuy, "3", "100.2", TimeInForce::kFok)) == -5021);
+  CHECK(f.Rejected(f.Limit(Side::kBuy, "3", "100.2", TimeInForce::kFok)) == SimRefusal::kFillOrKillUnfilled);
   SimOrder fok = f.Place(f.Limit(Side::kBuy, "2", "100.2", TimeInForce::kFok));
   CHECK(fok.status == OrderStatus::kFilled);
   // A crossing GTC limit takes what it can and rests the rest.
@@ -82,31 +82,29 @@ TEST_CASE("post-only (GTX) is refused with -5022 when it would take; IOC and FOK
 
 TEST_CASE("filters, in the exchange's codes") {
   SimFixture f;
-  CHECK(f.Rejected(f.Limit(Side::kBuy, "1", "100.05")) == -1111);
-  CHECK(f.Rejected(f.Limit(Side::kBuy, "0.0001", "100")) == -1111);
-  CHECK(f.Rejected(f.Limit(Side::kBuy, "0", "100")) == -4003);
-  CHECK(f.Rejected(f.Limit(Side::kBuy, "2000", "100")) == -4005);
-  CHECK(f.Rejected(f.Market(Side::kBuy, "101")) == -4005);  // MARKET_LOT_SIZE
-  CHECK(f.Rejected(f.Limit(Side::kBuy, "1", "0.0")) == -4001);
-  CHECK(f.Rejected(f.Limit(Side::kBuy, "0.01", "100")) == -4164);
+  CHECK(f.Rejected(f.Limit(Side::kBuy, "1", "100.05")) == SimRefusal::kTooPrecise);
+  CHECK(f.Rejected(f.Limit(Side::kBuy, "0.0001", "100")) == SimRefusal::kTooPrecise);
+  CHECK(f.Rejected(f.Limit(Side::kBuy, "0", "100")) == SimRefusal::kQtyNotPositive);
+  CHECK(f.Rejected(f.Limit(Side::kBuy, "2000", "100")) == SimRefusal::kQtyAboveMax);
+  CHECK(f.Rejected(f.Market(Side::kBuy, "101")) == SimRefusal::kQtyAboveMax);  // MARKET_LOT_SIZE
+  CHECK(f.Rejected(f.Limit(Side::kBuy, "1", "0.0")) == SimRefusal::kPriceNotPositive);
+  CHECK(f.Rejected(f.Limit(Side::kBuy, "0.01", "100")) == SimRefusal::kNotionalTooSmall);
   auto no_price = f.Limit(Side::kBuy, "1", "100");
   no_price.price.reset();
-  CHECK(f.Rejected(no_price) == -1102);
+  CHECK(f.Rejected(no_price) == SimRefusal::kMissingParameter);
   auto priced_market = f.Market(Side::kBuy, "1");
   priced_market.price = D("100");
-  CHECK(f.Rejected(priced_market) == -1106);
+  CHECK(f.Rejected(priced_market) == SimRefusal::kParameterNotAllowed);
   auto bad_symbol = f.Market(Side::kBuy, "1");
   bad_symbol.symbol = "NOPEUSDT";
-  CHECK(f.Rejected(bad_symbol) == -1121);
+  CHECK(f.Rejected(bad_symbol) == SimRefusal::kUnknownSymbol);
   auto stop = f.Market(Side::kBuy, "1");
   stop.type = OrderType::kStopMarket;
   auto refused = f.ex->PlaceOrder(f.alice, stop);
-  CHECK(*refused.status().venue_code() == -4120);
-  CHECK(refused.status().message() ==
-        "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.");
+  CHECK(RefusalOf(refused.status()) == SimRefusal::kWrongBook);
   CHECK(f.Place(f.Limit(Side::kBuy, "500", "90")).status == OrderStatus::kNew);  // 4,500 margin at 10x
   REQUIRE(f.ex->SetLeverage(f.alice, "TESTUSDT", 1).ok());
-  CHECK(f.Rejected(f.Limit(Side::kBuy, "60", "90")) == -2019);  // 5,400 more at 1x: 45,000 already reserved
+  CHECK(f.Rejected(f.Limit(Side::kBuy, "60", "90")) == SimRefusal::kInsufficientMargin);  // 5,400 more at 1x: 45,000 already reserved
   CHECK(f.ex->counters().orders_rejected == 12);
 }
 
@@ -116,18 +114,18 @@ TEST_CASE("client order ids: valid, unique among open orders, reusable once clos
   r.client_order_id = "kdemo-1-e";
   SimOrder o = f.Place(r);
   CHECK(o.client_order_id == "kdemo-1-e");
-  CHECK(f.Rejected(r) == -4116);
+  CHECK(f.Rejected(r) == SimRefusal::kDuplicateClientId);
   r.client_order_id = "has space";
-  CHECK(f.Rejected(r) == -4015);
+  CHECK(f.Rejected(r) == SimRefusal::kInvalidClientId);
   r.client_order_id = std::string(37, 'a');
-  CHECK(f.Rejected(r) == -4015);
+  CHECK(f.Rejected(r) == SimRefusal::kInvalidClientId);
   OrderRef by_client{std::nullopt, std::string("kdemo-1-e")};
   CHECK(f.ex->CancelOrder(f.alice, "TESTUSDT", by_client)->status == OrderStatus::kCanceled);
-  CHECK(*f.ex->CancelOrder(f.alice, "TESTUSDT", by_client).status().venue_code() == -2011);
+  CHECK(RefusalOf(f.ex->CancelOrder(f.alice, "TESTUSDT", by_client).status()) == SimRefusal::kUnknownOrder);
   r.client_order_id = "kdemo-1-e";
   SimOrder again = f.Place(r);
   CHECK(f.ex->QueryOrder(f.alice, "TESTUSDT", by_client)->order_id == again.order_id);  // the latest
-  CHECK(*f.ex->QueryOrder(f.alice, "TESTUSDT", OrderRef{12345, std::nullopt}).status().venue_code() == -2013);
+  CHECK(RefusalOf(f.ex->QueryOrder(f.alice, "TESTUSDT", OrderRef{12345, std::nullopt}).status()) == SimRefusal::kOrderNotFound);
   CHECK(f.Place(f.Limit(Side::kBuy, "1", "90")).client_order_id.size() == 22);  // generated
 }
 
@@ -135,11 +133,11 @@ TEST_CASE("reduce-only: refused with nothing to reduce, capped at the position, 
   SimFixture f;
   auto ro = f.Market(Side::kSell, "1");
   ro.reduce_only = true;
-  CHECK(f.Rejected(ro) == -2022);
+  CHECK(f.Rejected(ro) == SimRefusal::kReduceOnlyWouldIncrease);
   f.Place(f.Market(Side::kBuy, "1"));
   auto wrong_way = f.Market(Side::kBuy, "1");
   wrong_way.reduce_only = true;
-  CHECK(f.Rejected(wrong_way) == -2022);
+  CHECK(f.Rejected(wrong_way) == SimRefusal::kReduceOnlyWouldIncrease);
   // A resting reduce-only take-profit, then a bigger reduce-only market close.
   auto tp = f.Limit(Side::kSell, "1", "105");
   tp.reduce_only = true;
@@ -162,8 +160,8 @@ TEST_CASE("hedge mode: positionSide is required and LONG and SHORT are separate 
   SimFixture f;
   auto buy = f.Market(Side::kBuy, "1");
   REQUIRE(f.ex->SetDualSidePosition(f.alice, true).ok());
-  CHECK(*f.ex->SetDualSidePosition(f.alice, true).venue_code() == -4059);
-  CHECK(f.Rejected(buy) == -4061);
+  CHECK(RefusalOf(f.ex->SetDualSidePosition(f.alice, true)) == SimRefusal::kPositionModeUnchanged);
+  CHECK(f.Rejected(buy) == SimRefusal::kPositionSideMismatch);
   buy.position_side = PositionSide::kLong;
   f.Place(buy);
   auto sell = f.Market(Side::kSell, "2");
@@ -173,15 +171,15 @@ TEST_CASE("hedge mode: positionSide is required and LONG and SHORT are separate 
   CHECK(f.PositionAmount(PositionSide::kShort) == D("-2"));
   auto ro = sell;
   ro.reduce_only = true;
-  CHECK(f.Rejected(ro) == -1106);
+  CHECK(f.Rejected(ro) == SimRefusal::kParameterNotAllowed);
   auto close_long = f.Market(Side::kSell, "1.5");
   close_long.position_side = PositionSide::kLong;
-  CHECK(f.Rejected(close_long) == -2022);  // more than the LONG leg holds
+  CHECK(f.Rejected(close_long) == SimRefusal::kReduceOnlyWouldIncrease);  // more than the LONG leg holds
   close_long.quantity = D("1");
   f.Place(close_long);
   CHECK(f.PositionAmount(PositionSide::kLong) == D("0"));
   CHECK(f.PositionAmount(PositionSide::kShort) == D("-2"));
-  CHECK(*f.ex->SetDualSidePosition(f.alice, false).venue_code() == -4068);
+  CHECK(RefusalOf(f.ex->SetDualSidePosition(f.alice, false)) == SimRefusal::kPositionModeOpenPosition);
 }
 
 TEST_CASE("modify: amendment, no-op refusal, the documented cancellations, and lost priority") {
@@ -189,14 +187,14 @@ TEST_CASE("modify: amendment, no-op refusal, the documented cancellations, and l
   SimOrder o = f.Place(f.Limit(Side::kBuy, "2", "99.0"));
   f.Events();
   ModifyRequest m{"TESTUSDT", OrderRef{o.order_id, std::nullopt}, Side::kBuy, D("2"), D("99.0")};
-  CHECK(*f.ex->ModifyOrder(f.alice, m).status().venue_code() == -5027);
+  CHECK(RefusalOf(f.ex->ModifyOrder(f.alice, m).status()) == SimRefusal::kUnchanged);
   m.price = D("99.5");
   SimOrder amended = f.ex->ModifyOrder(f.alice, m).value();
   CHECK(amended.price == D("99.5"));
   CHECK(amended.modifications == 1);
   CHECK(f.Events() == std::vector<std::string>{"ORDER_TRADE_UPDATE AMENDMENT NEW"});
   m.price = D("99.55");
-  CHECK(*f.ex->ModifyOrder(f.alice, m).status().venue_code() == -1111);  // filters leave it unchanged
+  CHECK(RefusalOf(f.ex->ModifyOrder(f.alice, m).status()) == SimRefusal::kTooPrecise);  // filters leave it unchanged
   CHECK(f.ex->OpenOrders(f.alice, "TESTUSDT")[0].price == D("99.5"));
   // Amending through the ask takes liquidity at once.
   m.price = D("100.1");
@@ -211,11 +209,10 @@ TEST_CASE("modify: amendment, no-op refusal, the documented cancellations, and l
   SimOrder gtx = f.Place(f.Limit(Side::kSell, "1", "101", TimeInForce::kGtx));
   ModifyRequest mg{"TESTUSDT", OrderRef{gtx.order_id, std::nullopt}, Side::kSell, D("1"), D("99.9")};
   CHECK(f.ex->ModifyOrder(f.alice, mg)->status == OrderStatus::kCanceled);
-  CHECK(*f.ex->ModifyOrder(f.alice, mg).status().venue_code() == -2013);
-  CHECK(*f.ex->ModifyOrder(f.alice, ModifyRequest{"TESTUSDT", OrderRef{gtx.order_id, std::nullopt}, Side::kBuy,
+  CHECK(RefusalOf(f.ex->ModifyOrder(f.alice, mg).status()) == SimRefusal::kOrderNotFound);
+  CHECK(RefusalOf(f.ex->ModifyOrder(f.alice, ModifyRequest{"TESTUSDT", OrderRef{gtx.order_id, std::nullopt}, Side::kBuy,
                                                   D("1"), D("98")})
-             .status()
-             .venue_code() == -2013);
+             .status()) == SimRefusal::kOrderNotFound);
 }
 
 TEST_CASE("realized PnL and fees reach the wallet; the summary values open positions at the mark") {
@@ -266,7 +263,7 @@ TEST_CASE("listen keys: one per account, extended by keepalive, expired after an
   f.ex->Advance();
   CHECK(!f.ex->AccountForListenKey(key));
   CHECK(f.Events() == std::vector<std::string>{"listenKeyExpired"});
-  CHECK(*f.ex->KeepAliveListenKey(f.alice, key).venue_code() == -1125);
+  CHECK(RefusalOf(f.ex->KeepAliveListenKey(f.alice, key)) == SimRefusal::kUnknownListenKey);
   CHECK(f.ex->CreateListenKey(f.alice) != key);
 }
 
@@ -276,17 +273,17 @@ TEST_CASE("price bands and leverage brackets, in the exchange's codes") {
   config.instruments[0].percent_price_down = D("0.95");
   SimFixture f(config);
   // PERCENT_PRICE around the mark (100): above 105 is -4016, below 95 is -4024.
-  CHECK(f.Rejected(f.Limit(Side::kSell, "1", "105.1")) == -4016);
-  CHECK(f.Rejected(f.Limit(Side::kBuy, "1", "94.9")) == -4024);
+  CHECK(f.Rejected(f.Limit(Side::kSell, "1", "105.1")) == SimRefusal::kPriceAboveBand);
+  CHECK(f.Rejected(f.Limit(Side::kBuy, "1", "94.9")) == SimRefusal::kPriceBelowBand);
   CHECK(f.Place(f.Limit(Side::kBuy, "1", "95.0")).status == OrderStatus::kNew);
   // Brackets: 75x at most, and a position is capped by what its leverage allows.
   const auto& brackets = f.ex->FindMarket("TESTUSDT")->instrument().brackets;
   REQUIRE(brackets.size() == 10);
   CHECK(brackets[1].cum == D("25"));  // 5000 * (0.01 - 0.005): the maintenance margin is continuous
-  CHECK(f.ex->SetLeverage(f.alice, "TESTUSDT", 76).status().venue_code() == std::optional<int>(-4028));
+  CHECK(RefusalOf(f.ex->SetLeverage(f.alice, "TESTUSDT", 76).status()) == SimRefusal::kInvalidLeverage);
   REQUIRE(f.ex->SetLeverage(f.alice, "TESTUSDT", 75).ok());
   CHECK(f.ex->max_notional(f.alice, "TESTUSDT") == D("5000"));
-  CHECK(f.Rejected(f.Market(Side::kBuy, "51")) == -2027);  // 5,100 notional above the 75x cap of 5,000
+  CHECK(f.Rejected(f.Market(Side::kBuy, "51")) == SimRefusal::kPositionLimit);  // 5,100 notional above the 75x cap of 5,000
   REQUIRE(f.ex->SetLeverage(f.alice, "TESTUSDT", 10).ok());
   CHECK(f.ex->max_notional(f.alice, "TESTUSDT") == D("1000000"));
   CHECK(f.ex->maintenance_margin("TESTUSDT", D("10000")) == D("75"));  // 10,000 * 0.01 - 25

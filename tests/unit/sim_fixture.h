@@ -85,10 +85,10 @@ struct SimFixture {
     REQUIRE_MESSAGE(o.ok(), o.status().ToString());
     return *o;
   }
-  int Rejected(const NewOrderRequest& r) {
+  std::optional<SimRefusal> Rejected(const NewOrderRequest& r) {
     auto o = ex->PlaceOrder(alice, r);
     REQUIRE(!o.ok());
-    return *o.status().venue_code();
+    return RefusalOf(o.status());
   }
   Decimal PositionAmount(PositionSide side = PositionSide::kBoth) {
     return ex->Position(alice, "TESTUSDT", side).amount;

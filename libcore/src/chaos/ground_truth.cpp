@@ -70,7 +70,7 @@ Result<GroundTruth> ParseGroundTruth(std::string_view json) {
   for (const auto& v : ArrayOf(doc, "requests")->GetArray()) {
     Reader r{v, "requests[]", Status::Ok()};
     TruthRequest q{r.Int("time"), r.Str("action"), r.Str("book"), r.Str("symbol"), r.Int("orderId"),
-                   r.Str("clientId"), static_cast<int>(r.Int("code")), r.Str("status")};
+                   r.Str("clientId"), r.Str("refused"), r.Str("status")};
     if (!r.error.ok()) return r.error;
     t.requests.push_back(std::move(q));
   }

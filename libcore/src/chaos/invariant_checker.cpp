@@ -207,8 +207,8 @@ struct Checker {
     std::map<std::string, int> after_end;  // "book/id" -> amends and cancels after the order ended
     std::map<std::string, int> accepted;   // "book/clientId" -> accepted placements
     for (const auto& r : truth.requests) {
-      if (r.action == "place" && r.code == 0) ++accepted[r.book + "/" + r.client_id];
-      if ((r.action != "amend" && r.action != "cancel") || r.code == 0) continue;
+      if (r.action == "place" && r.refused.empty()) ++accepted[r.book + "/" + r.client_id];
+      if ((r.action != "amend" && r.action != "cancel") || r.refused.empty()) continue;
       const TruthOrder* o = OrderOf(r);
       if (!o || o->open() || r.time < o->updated) continue;
       const std::string key = r.book + "/" + o->client_id;
@@ -216,7 +216,7 @@ struct Checker {
         Add("touched-terminal", o->client_id,
             std::string(o->algo ? "conditional " : "") + "order " + std::to_string(o->id) + " ended " + o->status + " at " +
                 std::to_string(o->updated) + "; a second " + r.action + " reached it at " + std::to_string(r.time) +
-                " (code " + std::to_string(r.code) + ")");
+                " (refused: " + r.refused + ")");
     }
     for (const auto& [key, n] : accepted)
       if (n > 1) Add("duplicate-order", key, std::to_string(n) + " accepted placements for one client order id");
@@ -343,7 +343,7 @@ struct Checker {
       if (o.open() || (o.status != "CANCELED" && o.status != "EXPIRED")) continue;
       bool by_client = false;
       for (const auto& r : truth.requests)
-        by_client |= r.code == 0 && r.time == o.updated && (r.action == "cancel" || r.action == "cancel_all") &&
+        by_client |= r.refused.empty() && r.time == o.updated && (r.action == "cancel" || r.action == "cancel_all") &&
                      (r.action == "cancel_all" ? r.symbol == o.symbol : (r.order_id == o.id || r.client_id == o.client_id));
       if (by_client) continue;
       auto it = by_id.find(o.client_id);

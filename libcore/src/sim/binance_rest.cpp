@@ -73,12 +73,12 @@ Status read_order_basics(Call& c, Request& r) {
   auto side_text = c.Req("side");
   if (!side_text.ok()) return side_text.status();
   auto side = parse_side(*side_text);
-  if (!side.ok()) return venue_error(-1117, "Invalid side.");
+  if (!side.ok()) return binance_error(-1117, "Invalid side.");
   r.side = *side;
   auto type_text = c.Req("type");
   if (!type_text.ok()) return type_text.status();
   auto type = parse_order_type(*type_text);
-  if (!type.ok()) return venue_error(-1116, "Invalid orderType.");
+  if (!type.ok()) return binance_error(-1116, "Invalid orderType.");
   r.type = *type;
   auto ps = c.OptEnum("positionSide", parse_position_side, -1100,
                       "Illegal characters found in parameter 'positionSide'; legal range is 'BOTH|LONG|SHORT'.");
@@ -87,7 +87,7 @@ Status read_order_basics(Call& c, Request& r) {
   auto tif = c.OptEnum("timeInForce", parse_time_in_force, -1115, "Invalid timeInForce.");
   if (!tif.ok()) return tif.status();
   // GTE_GTC is the exchange's own for closePosition orders; no client may ask for it.
-  if (*tif == TimeInForce::kGteGtc) return venue_error(-1115, "Invalid timeInForce.");
+  if (*tif == TimeInForce::kGteGtc) return binance_error(-1115, "Invalid timeInForce.");
   r.time_in_force = *tif;
   return Status::Ok();
 }
@@ -179,7 +179,7 @@ Result<ModifyRequest> read_modify(Call& c, const std::string& symbol) {
   auto side_text = c.Req("side");
   if (!side_text.ok()) return side_text.status();
   auto side = parse_side(*side_text);
-  if (!side.ok()) return venue_error(-1117, "Invalid side.");
+  if (!side.ok()) return binance_error(-1117, "Invalid side.");
   m.side = *side;
   auto qty = c.OptDecimal("quantity");
   if (!qty.ok()) return qty.status();
@@ -221,7 +221,7 @@ Result<SimOrder> find_order(Call& c, const std::string& symbol, const OrderRef& 
       if (ref.order_id ? o.order_id == *ref.order_id : o.client_order_id == *ref.client_order_id)
         if (!latest || o.order_id > latest->order_id) latest = &o;
     }
-    if (!latest) return venue_error(-2013, "Order does not exist.");
+    if (!latest) return binance_error(-2013, "Order does not exist.");
     return *latest;
   }
   return c.ex.QueryOrder(c.account, symbol, ref);
@@ -256,7 +256,7 @@ Body get_open_order(Call& c) {
     if (ref->order_id ? o.order_id == *ref->order_id : o.client_order_id == *ref->client_order_id)
       return json([&](JsonWriter& w) { binance::WriteOrder(w, o, inst(c, o.symbol), false, true); });
   }
-  return venue_error(-2013, "Order does not exist.");
+  return binance_error(-2013, "Order does not exist.");
 }
 
 Body get_open_orders(Call& c) {
@@ -620,9 +620,9 @@ bool cut_signature(std::string_view raw, std::string& signed_part, std::string& 
 Status authenticate(Call& c, Security security) {
   if (security == Security::kNone) return Status::Ok();
   const std::string key = c.request.header("X-MBX-APIKEY");
-  if (key.empty()) return venue_error(-2014, "API-key format invalid.", 401);
+  if (key.empty()) return binance_error(-2014, "API-key format invalid.", 401);
   auto account = c.ex.FindAccountByKey(key);
-  if (!account) return venue_error(-2015, "Invalid API-key, IP, or permissions for action.", 401);
+  if (!account) return binance_error(-2015, "Invalid API-key, IP, or permissions for action.", 401);
   c.account = *account;
   if (security != Security::kSigned) return Status::Ok();
 
@@ -632,24 +632,25 @@ Status authenticate(Call& c, Security security) {
   if (!in_query) query_part = c.request.raw_query();
   if (!in_body) body_part = c.request.body;
   if (!in_query && !in_body)
-    return venue_error(-1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
+    return binance_error(-1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
   auto timestamp = c.OptInt("timestamp");
   if (!timestamp.ok()) return timestamp.status();
   if (!*timestamp)
-    return venue_error(-1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
+    return binance_error(-1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
   auto window = c.OptInt("recvWindow");
   if (!window.ok()) return window.status();
   const std::int64_t recv_window = window->value_or(5000);
-  if (recv_window > 60000) return venue_error(-1131, "recvWindow must be less than 60000");
+  if (recv_window > 60000) return binance_error(-1131, "recvWindow must be less than 60000");
   const std::string expected = net::hmac_sha256_hex(c.ex.account_spec(c.account).api_secret, query_part + body_part);
-  if (!net::signatures_equal(expected, signature)) return venue_error(-1022, "Signature for this request is not valid.");
+  if (!net::signatures_equal(expected, signature)) return binance_error(-1022, "Signature for this request is not valid.");
   if (**timestamp >= c.now + 1000)
-    return venue_error(-1021, "Timestamp for this request was 1000ms ahead of the server's time.");
-  if (c.now - **timestamp > recv_window) return venue_error(-1021, "Timestamp for this request is outside of the recvWindow.");
+    return binance_error(-1021, "Timestamp for this request was 1000ms ahead of the server's time.");
+  if (c.now - **timestamp > recv_window) return binance_error(-1021, "Timestamp for this request is outside of the recvWindow.");
   return Status::Ok();
 }
 
-std::string error_body(const Status& s) {
+std::string error_body(const Status& shown) {
+  const Status s = ToBinance(shown);
   return json([&](JsonWriter& w) {
     w.StartObject().Key("code").Int(s.venue_code().value_or(-1000)).Key("msg").String(s.message()).EndObject();
   });
@@ -681,7 +682,8 @@ HttpResponse BinanceRestApi::Handle(const HttpRequest& request) {
     ++counts_[key][result];
     return response;
   };
-  auto fail = [&](const Status& s) {
+  auto fail = [&](const Status& refused) {
+    const Status s = ToBinance(refused);
     const int status = s.http_status() ? s.http_status() : 400;
     if (s.retry_after_ms() > 0) response.headers.emplace_back("Retry-After", std::to_string(s.retry_after_ms() / 1000));
     if (status == 429 || status == 418) refusals_.push_back({now, status, s.retry_after_ms() / 1000 * 1000});
@@ -697,13 +699,13 @@ HttpResponse BinanceRestApi::Handle(const HttpRequest& request) {
   }
   if (!endpoint) {
     const int status = path_known ? 405 : 404;
-    return finish(status, error_body(venue_error(-5000, "Path " + path + ", Method " + request.method + " is invalid")),
+    return finish(status, error_body(binance_error(-5000, "Path " + path + ", Method " + request.method + " is invalid")),
                   std::to_string(status));
   }
   auto query = Params::Parse(request.raw_query());
   auto body = Params::Parse(request.body);
   if (!query.ok() || !body.ok())
-    return fail(venue_error(-1100, "Illegal characters found in a parameter."));
+    return fail(binance_error(-1100, "Illegal characters found in a parameter."));
 
   Call c{request, Params::Merge(*query, *body), -1, now, HttpResponse::Delivery::kRespond, 200, false,
          ex_, faults_, stale_, limiter_};

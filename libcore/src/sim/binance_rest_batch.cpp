@@ -10,7 +10,7 @@ namespace keel::sim::rest {
 namespace {
 
 Status invalid_list(const char* name) {
-  return venue_error(-1130, std::string("Data sent for parameter '") + name + "' is not valid.");
+  return binance_error(-1130, std::string("Data sent for parameter '") + name + "' is not valid.");
 }
 
 // The list parameter's JSON objects, each as the parameters of one request.
@@ -39,7 +39,8 @@ Result<std::vector<net::Params>> batch_items(Call& c, std::size_t max) {
   return items;
 }
 
-void write_error(JsonWriter& w, const Status& s) {
+void write_error(JsonWriter& w, const Status& refused) {
+  const Status s = ToBinance(refused);
   w.StartObject().Key("code").Int(s.venue_code().value_or(-1000)).Key("msg").String(s.message()).EndObject();
 }
 

@@ -8,8 +8,14 @@
 #include "keel/model/json_writer.h"
 #include "keel/net/query_string.h"
 #include "keel/sim/binance_rest.h"
+#include "keel/sim/sim_refusal.h"
 
 namespace keel::sim {
+
+// A refusal in Binance's own words: Exchange category, its code, HTTP 400 unless said otherwise.
+inline Status binance_error(int code, std::string message, int http_status = 400) {
+  return Status::Exchange(std::move(message), code, http_status);
+}
 
 struct BinanceRestApi::Call {
   const net::HttpRequest& request;
@@ -31,12 +37,12 @@ struct BinanceRestApi::Call {
   }
   Result<std::string> Req(const char* name) const {
     auto v = Opt(name);
-    if (!v) return venue_error(-1102, std::string("Mandatory parameter '") + name +
+    if (!v) return binance_error(-1102, std::string("Mandatory parameter '") + name +
                                           "' was not sent, was empty/null, or malformed.");
     return *v;
   }
   static Status Illegal(const char* name, const char* range) {
-    return venue_error(-1100, std::string("Illegal characters found in parameter '") + name + "'; legal range is '" +
+    return binance_error(-1100, std::string("Illegal characters found in parameter '") + name + "'; legal range is '" +
                                   range + "'.");
   }
   Result<std::optional<Decimal>> OptDecimal(const char* name) const {
@@ -66,14 +72,14 @@ struct BinanceRestApi::Call {
     auto v = Opt(name);
     if (!v) return std::optional<E>();
     auto e = parse(*v);
-    if (!e.ok()) return venue_error(code, message);
+    if (!e.ok()) return binance_error(code, message);
     return std::optional<E>(*e);
   }
   // The symbol, required and known.
   Result<std::string> Symbol() const {
     auto s = Req("symbol");
     if (!s.ok()) return s.status();
-    if (!ex.FindMarket(*s)) return venue_error(-1121, "Invalid symbol.");
+    if (!ex.FindMarket(*s)) return binance_error(-1121, "Invalid symbol.");
     return *s;
   }
   Result<OrderRef> Ref(const char* id_name, const char* client_name) const {
@@ -83,7 +89,7 @@ struct BinanceRestApi::Call {
     ref.order_id = *id;
     ref.client_order_id = Opt(client_name);
     if (!ref.order_id && !ref.client_order_id)
-      return venue_error(-1102, std::string("Mandatory parameter '") + id_name +
+      return binance_error(-1102, std::string("Mandatory parameter '") + id_name +
                                     "' was not sent, was empty/null, or malformed.");
     return ref;
   }
@@ -112,6 +118,10 @@ const SimInstrument& inst(Call& c, const std::string& symbol);
 Result<NewOrderRequest> new_order_request(Call& c, const std::string& symbol);
 // A modification's parameters (PUT /fapi/v1/order, and each batchOrders item).
 Result<ModifyRequest> modify_request(Call& c, const std::string& symbol);
+
+// A refusal of the simulator's core (sim_refusal.h) in Binance's code and text; any other Status
+// as it is (binance_refusal.cpp).
+Status ToBinance(const Status& s);
 
 // binance_rest_batch.cpp
 Body post_batch_orders(Call& c);

@@ -15,7 +15,7 @@ Result<std::size_t> limit_of(Call& c, std::int64_t fallback, std::int64_t max) {
   auto v = c.OptInt("limit");
   if (!v.ok()) return v.status();
   const std::int64_t n = v->value_or(fallback);
-  if (n < 1 || n > max) return venue_error(-1130, "Data sent for parameter 'limit' is not valid.");
+  if (n < 1 || n > max) return binance_error(-1130, "Data sent for parameter 'limit' is not valid.");
   return static_cast<std::size_t>(n);
 }
 
@@ -35,7 +35,7 @@ Body klines(Call& c) {
   auto interval_text = c.Req("interval");
   if (!interval_text.ok()) return interval_text.status();
   auto interval = KlineIntervalMs(*interval_text);
-  if (!interval) return venue_error(-1120, "Invalid interval.");
+  if (!interval) return binance_error(-1120, "Invalid interval.");
   auto start = opt_time(c, "startTime");
   if (!start.ok()) return start.status();
   auto end = opt_time(c, "endTime");

@@ -23,27 +23,6 @@ using net::Params;
 
 using namespace bybit_rest;
 
-Status bybit_rest::FromVenue(const Status& s) {
-  if (!s.IsExchange() || !s.venue_code()) return s;
-  const int code = *s.venue_code();
-  switch (code) {
-    case -2011:
-    case -2013: return bybit_error(110001, "order not exists or too late to cancel");
-    case -2019: return bybit_error(110007, "ab not enough for new order");
-    case -2021: return bybit_error(110092, "expect Rising, but trigger_price is already passed");
-    case -2022: return bybit_error(110017, "current position is zero, cannot fix reduce-only order qty");
-    case -2025:
-    case -4045: return bybit_error(110020, "not allowed to have more than 500 active orders");
-    case -2027: return bybit_error(110090, "order would exceed your position limit");
-    case -4116: return bybit_error(110072, "OrderLinkedID is duplicate");
-    case -4164: return bybit_error(110094, "Order does not meet minimum order value");
-    case -4016:
-    case -4024: return bybit_error(110003, "Order price is out of permissible range");
-    case -4061: return bybit_error(10001, "position idx not match position mode");
-    default: return params_error(s.message());
-  }
-}
-
 Result<PositionSide> bybit_rest::PositionLeg(Call& c) {
   auto idx = c.OptInt("positionIdx");
   if (!idx.ok()) return idx.status();
@@ -366,8 +345,8 @@ Body create_order(Call& c) {
     r.client_algo_id = link_id ? *link_id : std::to_string(c.now) + "-" + std::to_string(c.ex.ledger().size());
     return PlaceWithFaults(c, [&]() -> Body {
       auto a = c.ex.PlaceAlgoOrder(c.account, r);
-      if (!a.ok() && a.status().venue_code() == -2021) return TriggerPassed(c, *symbol, rises, **trigger, *by);
-      if (!a.ok()) return FromVenue(a.status());
+      if (!a.ok() && Is(a.status(), SimRefusal::kWouldTriggerNow)) return TriggerPassed(c, *symbol, rises, **trigger, *by);
+      if (!a.ok()) return ToBybit(a.status());
       return Ack(c.now, std::to_string(a->algo_id), link_id.value_or(""));
     });
   }
@@ -398,7 +377,7 @@ Body create_order(Call& c) {
   r.post_only_accept_then_cancel = true;
   return PlaceWithFaults(c, [&]() -> Body {
     auto o = c.ex.PlaceOrder(c.account, r);
-    if (!o.ok()) return FromVenue(o.status());
+    if (!o.ok()) return ToBybit(o.status());
     return Ack(c.now, std::to_string(o->order_id), link_id.value_or(""));
   });
 }
@@ -427,11 +406,11 @@ Body amend_order(Call& c) {
     m.quantity = *qty;
     m.price = *price;
     auto a = c.ex.ModifyAlgoOrder(c.account, m);
-    if (!a.ok() && a.status().venue_code() == -2021 && *trigger) {
+    if (!a.ok() && Is(a.status(), SimRefusal::kWouldTriggerNow) && *trigger) {
       const bool take_profit = algo->type == OrderType::kTakeProfitMarket || algo->type == OrderType::kTakeProfit;
       return TriggerPassed(c, *symbol, (algo->side == Side::kBuy) != take_profit, **trigger, algo->working_type);
     }
-    if (!a.ok()) return FromVenue(a.status());
+    if (!a.ok()) return ToBybit(a.status());
     return Ack(c.now, std::to_string(a->algo_id), bybit::ViewOf(*a, nullptr).order_link_id);
   }
   if (*trigger) return params_error("triggerPrice is for a conditional order");
@@ -452,7 +431,7 @@ Body amend_order(Call& c) {
   m.quantity = qty->value_or(current ? current->orig_qty : Decimal());
   m.price = price->value_or(current ? current->price : Decimal());
   auto o = c.ex.ModifyOrder(c.account, m);
-  if (!o.ok()) return FromVenue(o.status());
+  if (!o.ok()) return ToBybit(o.status());
   return Ack(c.now, std::to_string(o->order_id), o->client_order_id);
 }
 
@@ -465,11 +444,11 @@ Body cancel_order(Call& c) {
   if (auto algo = FindAlgo(c, c.Opt("orderId"), c.Opt("orderLinkId"))) {
     if (algo->symbol != *symbol) return bybit_error(110001, "order not exists or too late to cancel");
     auto a = c.ex.CancelAlgoOrder(c.account, OrderRef{algo->algo_id, std::nullopt});
-    if (!a.ok()) return FromVenue(a.status());
+    if (!a.ok()) return ToBybit(a.status());
     return Ack(c.now, std::to_string(a->algo_id), a->client_algo_id);
   }
   auto o = c.ex.CancelOrder(c.account, *symbol, *ref);
-  if (!o.ok()) return FromVenue(o.status());
+  if (!o.ok()) return ToBybit(o.status());
   return Ack(c.now, std::to_string(o->order_id), o->client_order_id);
 }
 
@@ -755,7 +734,7 @@ Body set_leverage(Call& c) {
   const int leverage = std::stoi(*buy);
   if (leverage == c.ex.leverage(c.account, *symbol)) return bybit_error(110043, "Set leverage not modified");
   auto set = c.ex.SetLeverage(c.account, *symbol, leverage);
-  if (!set.ok()) return FromVenue(set.status());
+  if (!set.ok()) return ToBybit(set.status());
   return std::string("{}");
 }
 
@@ -768,7 +747,7 @@ Body switch_mode(Call& c) {
   const bool dual = **mode == 3;
   if (dual == c.ex.dual_side_position(c.account)) return bybit_error(110025, "Position mode is not modified");
   Status s = c.ex.SetDualSidePosition(c.account, dual);
-  if (!s.ok()) return FromVenue(s);
+  if (!s.ok()) return ToBybit(s);
   return std::string("{}");
 }
 
@@ -913,8 +892,9 @@ HttpResponse BybitRestApi::Handle(const HttpRequest& request) {
       // Refused before Bybit's envelope: the HTTP status says it all.
       return finish(s.http_status(), "", std::to_string(s.http_status()));
     }
-    const int code = s.IsExchange() && s.venue_code() ? *s.venue_code() : 10016;
-    return finish(200, bybit::Envelope(code, s.message(), "{}", now), std::to_string(code));
+    const Status said = ToBybit(s);
+    const int code = said.IsExchange() && said.venue_code() ? *said.venue_code() : 10016;
+    return finish(200, bybit::Envelope(code, said.message(), "{}", now), std::to_string(code));
   };
 
   const Endpoint* endpoint = nullptr;

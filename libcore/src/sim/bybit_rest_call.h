@@ -7,6 +7,7 @@
 
 #include "keel/net/query_string.h"
 #include "keel/sim/bybit_rest.h"
+#include "keel/sim/sim_refusal.h"
 
 namespace keel::sim {
 namespace bybit_rest {
@@ -21,9 +22,9 @@ inline Status bybit_error(int code, std::string message, int http = 200) {
 
 inline Status params_error(const std::string& what) { return bybit_error(10001, "params error: " + what); }
 
-// The simulator's matching engine speaks Binance's codes; each becomes what Bybit answers for the
-// same refusal (docs/v5/error.mdx).
-Status FromVenue(const Status& s);
+// A refusal of the simulator's core (sim_refusal.h) as Bybit answers it (docs/v5/error.mdx); any
+// other Status as it is (bybit_refusal.cpp).
+Status ToBybit(const Status& s);
 
 }  // namespace bybit_rest
 

@@ -127,13 +127,13 @@ Body trading_stop(Call& c) {
     m.ref.order_id = algo_id;
     m.trigger_price = price;
     auto moved = c.ex.ModifyAlgoOrder(c.account, m);
-    if (!moved.ok()) return FromVenue(moved.status());
+    if (!moved.ok()) return ToBybit(moved.status());
   }
   for (std::int64_t algo_id : cancels) {
     OrderRef ref;
     ref.order_id = algo_id;
     auto cancelled = c.ex.CancelAlgoOrder(c.account, ref);
-    if (!cancelled.ok()) return FromVenue(cancelled.status());
+    if (!cancelled.ok()) return ToBybit(cancelled.status());
   }
   const bool dual = c.ex.dual_side_position(c.account);
   for (const Leg* leg : places) {
@@ -151,7 +151,7 @@ Body trading_stop(Call& c) {
       if (!dual) r.reduce_only = true;  // hedge mode: the closing side of a leg can only reduce
     }
     auto placed = c.ex.PlaceAlgoOrder(c.account, r);
-    if (!placed.ok()) return FromVenue(placed.status());
+    if (!placed.ok()) return ToBybit(placed.status());
   }
   return std::string("{}");
 }

@@ -22,7 +22,7 @@ std::string GroundTruthJson(const SimExchange& ex, AccountId id, const std::vect
     w.Key("symbol").String(e.symbol);
     w.Key("orderId").Int(e.order_id);
     w.Key("clientId").String(e.client_id);
-    w.Key("code").Int(e.code);
+    w.Key("refused").String(e.refused);
     w.Key("status").String(e.status);
     w.EndObject();
   }

@@ -21,40 +21,40 @@ bool fires(const SimAlgoOrder& a, Decimal price) {
 Result<SimAlgoOrder> SimExchange::DoPlaceAlgoOrder(AccountId id, const NewAlgoOrderRequest& r) {
   Advance();
   SymbolState* s = symbol_state(r.symbol);
-  if (!s) return venue_error(-1121, "Invalid symbol.");
+  if (!s) return Refuse(SimRefusal::kUnknownSymbol);
   const SimInstrument& inst = s->market->instrument();
   Account& a = account(id);
   const bool market_type = r.type == OrderType::kStopMarket || r.type == OrderType::kTakeProfitMarket;
   if (!market_type && r.type != OrderType::kStop && r.type != OrderType::kTakeProfit)
-    return venue_error(-1116, "Invalid orderType.");
+    return Refuse(SimRefusal::kInvalidOrderType, "orderType");
   if (!r.trigger_price)
-    return venue_error(-1102, "Mandatory parameter 'triggerPrice' was not sent, was empty/null, or malformed.");
+    return Refuse(SimRefusal::kMissingParameter, "triggerPrice");
   KEEL_RETURN_IF_ERROR(ValidatePrice(inst, *r.trigger_price));
   auto ps = ResolvePositionSide(a, r.position_side);
   if (!ps.ok()) return ps.status();
-  if (a.dual_side && r.reduce_only) return venue_error(-1106, "Parameter 'reduceOnly' sent when not required.");
+  if (a.dual_side && r.reduce_only) return Refuse(SimRefusal::kParameterNotAllowed, "reduceOnly");
   if (r.close_position) {
-    if (!market_type) return venue_error(-1106, "Parameter 'closePosition' sent when not required.");
-    if (r.quantity) return venue_error(-1106, "Parameter 'quantity' sent when not required.");
-    if (r.reduce_only) return venue_error(-1106, "Parameter 'reduceOnly' sent when not required.");
+    if (!market_type) return Refuse(SimRefusal::kParameterNotAllowed, "closePosition");
+    if (r.quantity) return Refuse(SimRefusal::kParameterNotAllowed, "quantity");
+    if (r.reduce_only) return Refuse(SimRefusal::kParameterNotAllowed, "reduceOnly");
   } else {
     if (!r.quantity)
-      return venue_error(-1102, "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.");
+      return Refuse(SimRefusal::kMissingParameter, "quantity");
     KEEL_RETURN_IF_ERROR(ValidateQuantity(inst, *r.quantity, market_type));
   }
   if (!market_type) {
-    if (!r.price) return venue_error(-1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed.");
+    if (!r.price) return Refuse(SimRefusal::kMissingParameter, "price");
     KEEL_RETURN_IF_ERROR(ValidatePrice(inst, *r.price));
   } else if (r.price) {
-    return venue_error(-1106, "Parameter 'price' sent when not required.");
+    return Refuse(SimRefusal::kParameterNotAllowed, "price");
   }
   std::string client_id = r.client_algo_id.value_or("");
-  if (r.client_algo_id && !is_valid_client_order_id(client_id)) return venue_error(-4015, "Client order id is not valid.");
+  if (r.client_algo_id && !is_valid_client_order_id(client_id)) return Refuse(SimRefusal::kInvalidClientId);
   if (client_id.empty()) client_id = RandomId(22);
-  if (a.open_algo_by_client_id.count(client_id)) return venue_error(-4116, "ClientOrderId is duplicated.");
+  if (a.open_algo_by_client_id.count(client_id)) return Refuse(SimRefusal::kDuplicateClientId);
   int open_on_symbol = 0;
   for (std::int64_t aid : a.open_algos) open_on_symbol += a.algos.at(aid).symbol == r.symbol;
-  if (open_on_symbol >= config_.limits.max_open_algo_orders) return venue_error(-4045, "Reach max stop order limit.");
+  if (open_on_symbol >= config_.limits.max_open_algo_orders) return Refuse(SimRefusal::kTooManyConditionalOrders);
 
   SimAlgoOrder algo;
   algo.algo_id = next_algo_id_++;
@@ -78,10 +78,10 @@ Result<SimAlgoOrder> SimExchange::DoPlaceAlgoOrder(AccountId id, const NewAlgoOr
   algo.price_protect = r.price_protect;
   algo.create_time = algo.update_time = now();
   const Decimal reference = algo.working_type == WorkingType::kMarkPrice ? s->market->mark() : s->market->last();
-  if (fires(algo, reference)) return venue_error(-2021, "Order would immediately trigger.");
+  if (fires(algo, reference)) return Refuse(SimRefusal::kWouldTriggerNow);
   if (refuse_stops_next_ != 0 && r.position_tpsl.empty()) {
     if (refuse_stops_next_ > 0) --refuse_stops_next_;
-    return venue_error(-2021, "Order would immediately trigger.");
+    return Refuse(SimRefusal::kWouldTriggerNow);
   }
 
   a.algos.emplace(algo.algo_id, algo);
@@ -192,13 +192,13 @@ Result<SimAlgoOrder> SimExchange::DoModifyAlgoOrder(AccountId id, const ModifyAl
     auto it = a.open_algo_by_client_id.find(*r.ref.client_order_id);
     if (it != a.open_algo_by_client_id.end()) aid = it->second;
   }
-  if (!aid || !a.open_algos.count(*aid)) return venue_error(-2011, "Unknown order sent.");
+  if (!aid || !a.open_algos.count(*aid)) return Refuse(SimRefusal::kUnknownOrder);
   SimAlgoOrder& algo = a.algos.at(*aid);
   const SymbolState* s = symbol_state(algo.symbol);
   const SimInstrument& inst = s->market->instrument();
   const bool market_type = algo.type == OrderType::kStopMarket || algo.type == OrderType::kTakeProfitMarket;
-  if (r.quantity && algo.close_position) return venue_error(-1106, "Parameter 'quantity' sent when not required.");
-  if (r.price && market_type) return venue_error(-1106, "Parameter 'price' sent when not required.");
+  if (r.quantity && algo.close_position) return Refuse(SimRefusal::kParameterNotAllowed, "quantity");
+  if (r.price && market_type) return Refuse(SimRefusal::kParameterNotAllowed, "price");
   if (r.quantity) KEEL_RETURN_IF_ERROR(ValidateQuantity(inst, *r.quantity, market_type));
   if (r.price) KEEL_RETURN_IF_ERROR(ValidatePrice(inst, *r.price));
   SimAlgoOrder changed = algo;
@@ -206,7 +206,7 @@ Result<SimAlgoOrder> SimExchange::DoModifyAlgoOrder(AccountId id, const ModifyAl
     KEEL_RETURN_IF_ERROR(ValidatePrice(inst, *r.trigger_price));
     changed.trigger_price = *r.trigger_price;
     const Decimal reference = changed.working_type == WorkingType::kMarkPrice ? s->market->mark() : s->market->last();
-    if (fires(changed, reference)) return venue_error(-2021, "Order would immediately trigger.");
+    if (fires(changed, reference)) return Refuse(SimRefusal::kWouldTriggerNow);
   }
   if (r.quantity) changed.quantity = *r.quantity;
   if (r.price) changed.price = *r.price;
@@ -226,8 +226,8 @@ Result<SimAlgoOrder> SimExchange::DoCancelAlgoOrder(AccountId id, const OrderRef
     if (it != a.open_algo_by_client_id.end()) aid = it->second;
   }
   if (!ref.order_id && !ref.client_order_id)
-    return venue_error(-1102, "Mandatory parameter 'algoId' was not sent, was empty/null, or malformed.");
-  if (!aid || !a.open_algos.count(*aid)) return venue_error(-2011, "Unknown order sent.");
+    return Refuse(SimRefusal::kMissingParameter, "algoId");
+  if (!aid || !a.open_algos.count(*aid)) return Refuse(SimRefusal::kUnknownOrder);
   SimAlgoOrder& algo = a.algos.at(*aid);
   a.open_algos.erase(*aid);
   a.open_algo_by_client_id.erase(algo.client_algo_id);
@@ -242,15 +242,15 @@ Result<SimAlgoOrder> SimExchange::DoQueryAlgoOrder(AccountId id, const OrderRef&
   const Account& a = account(id);
   if (ref.order_id) {
     auto it = a.algos.find(*ref.order_id);
-    if (it == a.algos.end()) return venue_error(-2013, "Order does not exist.");
+    if (it == a.algos.end()) return Refuse(SimRefusal::kOrderNotFound);
     return it->second;
   }
   if (!ref.client_order_id)
-    return venue_error(-1102, "Mandatory parameter 'algoId' was not sent, was empty/null, or malformed.");
+    return Refuse(SimRefusal::kMissingParameter, "algoId");
   const SimAlgoOrder* latest = nullptr;
   for (const auto& [aid, algo] : a.algos)
     if (algo.client_algo_id == *ref.client_order_id && (!latest || algo.algo_id > latest->algo_id)) latest = &algo;
-  if (!latest) return venue_error(-2013, "Order does not exist.");
+  if (!latest) return Refuse(SimRefusal::kOrderNotFound);
   return *latest;
 }
 
@@ -274,7 +274,7 @@ std::vector<SimAlgoOrder> SimExchange::AllAlgoOrders(AccountId id, const std::st
 
 Result<int> SimExchange::DoCancelAllAlgoOrders(AccountId id, const std::string& symbol) {
   Advance();
-  if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
+  if (!symbol_state(symbol)) return Refuse(SimRefusal::kUnknownSymbol);
   std::vector<std::int64_t> ids;
   for (std::int64_t aid : account(id).open_algos)
     if (account(id).algos.at(aid).symbol == symbol) ids.push_back(aid);

@@ -122,27 +122,27 @@ bool SimExchange::dual_side_position(AccountId id) const { return account(id).du
 Status SimExchange::SetDualSidePosition(AccountId id, bool dual) {
   Advance();
   Account& a = account(id);
-  if (a.dual_side == dual) return venue_error(-4059, "No need to change position side.");
+  if (a.dual_side == dual) return Refuse(SimRefusal::kPositionModeUnchanged);
   if (!a.open_orders.empty() || !a.open_algos.empty())
-    return venue_error(-4067, "Position side cannot be changed if there exists open orders.");
+    return Refuse(SimRefusal::kPositionModeOpenOrders);
   for (const auto& [key, p] : a.positions)
-    if (!p.amount.is_zero()) return venue_error(-4068, "Position side cannot be changed if there exists position.");
+    if (!p.amount.is_zero()) return Refuse(SimRefusal::kPositionModeOpenPosition);
   a.dual_side = dual;
   return Status::Ok();
 }
 
 Result<int> SimExchange::SetLeverage(AccountId id, const std::string& symbol, int leverage) {
-  if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
+  if (!symbol_state(symbol)) return Refuse(SimRefusal::kUnknownSymbol);
   const auto& brackets = FindMarket(symbol)->instrument().brackets;
   if (leverage < 1 || leverage > MaxLeverage(brackets))
-    return venue_error(-4028, "Leverage " + std::to_string(leverage) + " is not valid");
+    return Refuse(SimRefusal::kInvalidLeverage, std::to_string(leverage));
   Account& a = account(id);
   for (PositionSide side : {PositionSide::kBoth, PositionSide::kLong, PositionSide::kShort}) {
     auto held = a.positions.find({symbol, side});
     if (held == a.positions.end() || held->second.amount.is_zero()) continue;
     const Decimal notional = held->second.amount.abs().Mul(FindMarket(symbol)->mark(), Rounding::kUp).value();
     if (notional > MaxNotionalAt(brackets, leverage))
-      return venue_error(-2027, "Exceeded the maximum allowable position at current leverage.");
+      return Refuse(SimRefusal::kPositionLimit);
   }
   a.leverage[symbol] = leverage;
   // Resting orders on the symbol now reserve margin at the new leverage.
@@ -159,12 +159,12 @@ Result<int> SimExchange::SetLeverage(AccountId id, const std::string& symbol, in
 }
 
 Status SimExchange::SetMarginType(AccountId id, const std::string& symbol, const std::string& margin_type) {
-  if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
+  if (!symbol_state(symbol)) return Refuse(SimRefusal::kUnknownSymbol);
   std::string wanted;
   if (margin_type == "ISOLATED") wanted = "isolated";
   else if (margin_type == "CROSSED") wanted = "cross";
-  else return venue_error(-1116, "Invalid marginType.");
-  if (this->margin_type(id, symbol) == wanted) return venue_error(-4046, "No need to change margin type.");
+  else return Refuse(SimRefusal::kInvalidOrderType, "marginType");
+  if (this->margin_type(id, symbol) == wanted) return Refuse(SimRefusal::kMarginTypeUnchanged);
   account(id).margin_type[symbol] = wanted;
   return Status::Ok();
 }
@@ -262,7 +262,7 @@ Status SimExchange::KeepAliveListenKey(AccountId id, const std::string& key) {
   Advance();
   Account& a = account(id);
   if (!a.listen_key || (!key.empty() && a.listen_key->key != key))
-    return venue_error(-1125, "This listenKey does not exist. Please use POST /fapi/v1/listenKey to recreate listenKey");
+    return Refuse(SimRefusal::kUnknownListenKey);
   a.listen_key->expires_at = now() + config_.listen_key_validity_ms;
   return Status::Ok();
 }

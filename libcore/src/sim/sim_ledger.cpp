@@ -33,12 +33,15 @@ LedgerEntry Entry(TimeMs now, AccountId id, LedgerAction action, LedgerBook book
   return e;
 }
 
-int CodeOf(const Status& s) { return s.venue_code().value_or(-1); }
+std::string RefusedOf(const Status& s) {
+  const auto refusal = RefusalOf(s);
+  return refusal ? to_string(*refusal) : to_string(s.category());
+}
 
 template <typename R>
 void Complete(LedgerEntry& e, const Result<R>& r) {
   if (!r.ok()) {
-    e.code = CodeOf(r.status());
+    e.refused = RefusedOf(r.status());
     return;
   }
   if constexpr (std::is_same_v<R, SimOrder>) {

@@ -4,51 +4,45 @@
 namespace keel::sim {
 namespace {
 
+Status mandatory(const char* param) { return Refuse(SimRefusal::kMissingParameter, param); }
 
-Status mandatory(const char* param) {
-  return venue_error(-1102, std::string("Mandatory parameter '") + param +
-                                "' was not sent, was empty/null, or malformed.");
-}
-
-Status not_required(const char* param) {
-  return venue_error(-1106, std::string("Parameter '") + param + "' sent when not required.");
-}
+Status not_required(const char* param) { return Refuse(SimRefusal::kParameterNotAllowed, param); }
 
 int signed_of(Side side) { return side == Side::kBuy ? 1 : -1; }
 
 }  // namespace
 
 Status SimExchange::ValidateQuantity(const SimInstrument& inst, Decimal qty, bool market) const {
-  if (!qty.is_positive()) return venue_error(-4003, "Quantity less than or equal to zero.");
+  if (!qty.is_positive()) return Refuse(SimRefusal::kQtyNotPositive);
   if (qty.fractional_digits() > inst.quantity_precision)
-    return venue_error(-1111, "Precision is over the maximum defined for this asset.");
-  if (qty < inst.filters.min_qty) return venue_error(-4004, "Quantity less than min quantity.");
+    return Refuse(SimRefusal::kTooPrecise);
+  if (qty < inst.filters.min_qty) return Refuse(SimRefusal::kQtyBelowMin);
   const Decimal max = market ? inst.market_max_qty : inst.max_qty;
-  if (max.is_positive() && qty > max) return venue_error(-4005, "Quantity greater than max quantity.");
-  if (!qty.IsMultipleOf(inst.filters.step_size)) return venue_error(-4023, "Qty not increased by step size.");
+  if (max.is_positive() && qty > max) return Refuse(SimRefusal::kQtyAboveMax);
+  if (!qty.IsMultipleOf(inst.filters.step_size)) return Refuse(SimRefusal::kQtyOffStep);
   return Status::Ok();
 }
 
 Status SimExchange::ValidatePrice(const SimInstrument& inst, Decimal price) const {
-  if (!price.is_positive()) return venue_error(-4001, "Price less than 0.");
+  if (!price.is_positive()) return Refuse(SimRefusal::kPriceNotPositive);
   if (price.fractional_digits() > inst.price_precision)
-    return venue_error(-1111, "Precision is over the maximum defined for this asset.");
-  if (price < inst.min_price) return venue_error(-4013, "Price less than min price.");
-  if (inst.max_price.is_positive() && price > inst.max_price) return venue_error(-4002, "Price greater than max price.");
+    return Refuse(SimRefusal::kTooPrecise);
+  if (price < inst.min_price) return Refuse(SimRefusal::kPriceBelowMin);
+  if (inst.max_price.is_positive() && price > inst.max_price) return Refuse(SimRefusal::kPriceAboveMax);
   // PRICE_FILTER: (price - minPrice) % tickSize == 0
   if (!price.Sub(inst.min_price).value().IsMultipleOf(inst.filters.tick_size))
-    return venue_error(-4014, "Price not increased by tick size.");
+    return Refuse(SimRefusal::kPriceOffTick);
   return Status::Ok();
 }
 
 Result<PositionSide> SimExchange::ResolvePositionSide(const Account& a, const std::optional<PositionSide>& requested) const {
   if (!a.dual_side) {
     if (requested && *requested != PositionSide::kBoth)
-      return venue_error(-4061, "Order's position side does not match user's setting.");
+      return Refuse(SimRefusal::kPositionSideMismatch);
     return PositionSide::kBoth;
   }
   if (!requested || *requested == PositionSide::kBoth)
-    return venue_error(-4061, "Order's position side does not match user's setting.");
+    return Refuse(SimRefusal::kPositionSideMismatch);
   return *requested;
 }
 
@@ -65,19 +59,19 @@ Status SimExchange::CheckReduceOnly(const Account& a, const std::string& symbol,
   auto it = a.positions.find({symbol, ps});
   const Decimal amount = it == a.positions.end() ? Decimal() : it->second.amount;
   // Nothing to reduce, or the order would add to the position.
-  if (amount.is_zero() || amount.sign() == signed_of(side)) return venue_error(-2022, "ReduceOnly Order is rejected.");
+  if (amount.is_zero() || amount.sign() == signed_of(side)) return Refuse(SimRefusal::kReduceOnlyWouldIncrease);
   // Closing a hedge-mode leg for more than it holds is refused too (one-way reduce-only orders are
   // capped at the position instead, when they fill).
-  if (ps != PositionSide::kBoth && qty > amount.abs()) return venue_error(-2022, "ReduceOnly Order is rejected.");
+  if (ps != PositionSide::kBoth && qty > amount.abs()) return Refuse(SimRefusal::kReduceOnlyWouldIncrease);
   return Status::Ok();
 }
 
 Status SimExchange::CheckMargin(AccountId id, const std::string& symbol, Decimal qty, Decimal price) const {
   const Decimal lev = Decimal::FromInteger(leverage(id, symbol)).value();
   auto notional = qty.Mul(price, Rounding::kUp);
-  if (!notional.ok()) return venue_error(-2019, "Margin is insufficient.");
+  if (!notional.ok()) return Refuse(SimRefusal::kInsufficientMargin);
   const Decimal required = notional->Div(lev, Rounding::kUp).value();
-  if (required > Summary(id).available_balance) return venue_error(-2019, "Margin is insufficient.");
+  if (required > Summary(id).available_balance) return Refuse(SimRefusal::kInsufficientMargin);
   return Status::Ok();
 }
 
@@ -86,8 +80,8 @@ Status SimExchange::CheckPriceBand(const Market& m, Decimal price) const {
   const SimInstrument& inst = m.instrument();
   const Decimal cap = m.mark().Mul(inst.percent_price_up, Rounding::kDown).value();
   const Decimal floor = m.mark().Mul(inst.percent_price_down, Rounding::kUp).value();
-  if (price > cap) return venue_error(-4016, "Limit price can't be higher than " + cap.ToString() + ".");
-  if (price < floor) return venue_error(-4024, "Limit price can't be lower than " + floor.ToString() + ".");
+  if (price > cap) return Refuse(SimRefusal::kPriceAboveBand, cap.ToString());
+  if (price < floor) return Refuse(SimRefusal::kPriceBelowBand, floor.ToString());
   return Status::Ok();
 }
 
@@ -99,7 +93,7 @@ Status SimExchange::CheckNotionalCap(AccountId id, const std::string& symbol, Po
   if (it != a.positions.end()) held = it->second.amount.abs();
   const Decimal after = held.Add(qty).value().Mul(price, Rounding::kUp).value();
   const Decimal cap = MaxNotionalAt(FindMarket(symbol)->instrument().brackets, leverage(id, symbol));
-  if (after > cap) return venue_error(-2027, "Exceeded the maximum allowable position at current leverage.");
+  if (after > cap) return Refuse(SimRefusal::kPositionLimit);
   return Status::Ok();
 }
 
@@ -110,10 +104,9 @@ Result<SimOrder> SimExchange::DoPlaceOrder(AccountId id, const NewOrderRequest& 
     ++counters_.orders_rejected;
     return st;
   };
-  if (!s) return reject(venue_error(-1121, "Invalid symbol."));
+  if (!s) return reject(Refuse(SimRefusal::kUnknownSymbol));
   if (is_conditional(r.type))
-    return reject(venue_error(
-        -4120, "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead."));
+    return reject(Refuse(SimRefusal::kWrongBook));
   const SimInstrument& inst = s->market->instrument();
   Account& a = account(id);
   const bool market = r.type == OrderType::kMarket;
@@ -125,9 +118,9 @@ Result<SimOrder> SimExchange::DoPlaceOrder(AccountId id, const NewOrderRequest& 
   if (!ps.ok()) return reject(ps.status());
   if (a.dual_side && r.reduce_only) return reject(not_required("reduceOnly"));
   std::string client_id = r.client_order_id.value_or("");
-  if (r.client_order_id && !is_valid_client_order_id(client_id)) return reject(venue_error(-4015, "Client order id is not valid."));
+  if (r.client_order_id && !is_valid_client_order_id(client_id)) return reject(Refuse(SimRefusal::kInvalidClientId));
   if (client_id.empty()) client_id = RandomId(22);
-  if (a.open_by_client_id.count(client_key(r.symbol, client_id))) return reject(venue_error(-4116, "ClientOrderId is duplicated."));
+  if (a.open_by_client_id.count(client_key(r.symbol, client_id))) return reject(Refuse(SimRefusal::kDuplicateClientId));
   Status q = ValidateQuantity(inst, *r.quantity, market);
   if (!q.ok()) return reject(q);
   if (!market) {
@@ -136,7 +129,7 @@ Result<SimOrder> SimExchange::DoPlaceOrder(AccountId id, const NewOrderRequest& 
     if (!p.ok()) return reject(p);
   }
   if (a.open_count[r.symbol] >= config_.limits.max_open_orders)
-    return reject(venue_error(-2025, "Reach max open order limit."));
+    return reject(Refuse(SimRefusal::kTooManyOpenOrders));
 
   const bool reduce_only = r.reduce_only.value_or(false);
   const bool increases = !reduce_only && Increases(a, r.symbol, *ps, r.side);
@@ -147,16 +140,13 @@ Result<SimOrder> SimExchange::DoPlaceOrder(AccountId id, const NewOrderRequest& 
   const TimeInForce tif = market ? TimeInForce::kGtc : *r.time_in_force;
   const bool post_only_would_take = !market && tif == TimeInForce::kGtx && s->market->WouldTake(r.side, *r.price);
   if (post_only_would_take && !r.post_only_accept_then_cancel) {
-    return reject(venue_error(
-        -5022, "Due to the order could not be executed as maker, the Post Only order will be rejected. The order will "
-               "not be recorded in the order history"));
+    return reject(Refuse(SimRefusal::kPostOnlyWouldTake));
   }
   const Decimal valuation = market ? s->market->mark() : *r.price;
   if (increases) {
     const Decimal notional = r.quantity->Mul(valuation, Rounding::kDown).value();
     if (notional < inst.filters.min_notional) {
-      return reject(venue_error(-4164, "Order's notional must be no smaller than " + inst.filters.min_notional.ToString() +
-                                           " (unless you choose reduce only)."));
+      return reject(Refuse(SimRefusal::kNotionalTooSmall, inst.filters.min_notional.ToString()));
     }
     Status cap = CheckNotionalCap(id, r.symbol, *ps, *r.quantity, valuation);
     if (!cap.ok()) return reject(cap);
@@ -167,8 +157,7 @@ Result<SimOrder> SimExchange::DoPlaceOrder(AccountId id, const NewOrderRequest& 
     Decimal available;
     for (const auto& f : s->market->Take(r.side, *r.quantity, r.price)) available = available.Add(f.qty).value();
     if (available < *r.quantity) {
-      return reject(venue_error(-5021, "Due to the order could not be filled immediately, the FOK order has been "
-                                       "rejected. The order will not be recorded in the order history"));
+      return reject(Refuse(SimRefusal::kFillOrKillUnfilled));
     }
   }
 
@@ -302,18 +291,18 @@ Result<SimOrder*> SimExchange::FindOpenOrder(Account& a, const std::string& symb
     id = *ref.order_id;
   } else {
     auto it = a.open_by_client_id.find(client_key(symbol, *ref.client_order_id));
-    if (it == a.open_by_client_id.end()) return venue_error(-2011, "Unknown order sent.");
+    if (it == a.open_by_client_id.end()) return Refuse(SimRefusal::kUnknownOrder);
     id = it->second;
   }
   auto it = a.orders.find(id);
   if (it == a.orders.end() || it->second.symbol != symbol || !a.open_orders.count(id))
-    return venue_error(-2011, "Unknown order sent.");
+    return Refuse(SimRefusal::kUnknownOrder);
   return &it->second;
 }
 
 Result<SimOrder> SimExchange::DoCancelOrder(AccountId id, const std::string& symbol, const OrderRef& ref) {
   Advance();
-  if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
+  if (!symbol_state(symbol)) return Refuse(SimRefusal::kUnknownSymbol);
   auto order = FindOpenOrder(account(id), symbol, ref);
   if (!order.ok()) return order.status();
   Close(id, **order, OrderStatus::kCanceled, "CANCELED", "");
@@ -323,7 +312,7 @@ Result<SimOrder> SimExchange::DoCancelOrder(AccountId id, const std::string& sym
 
 Result<int> SimExchange::DoCancelAllOrders(AccountId id, const std::string& symbol) {
   Advance();
-  if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
+  if (!symbol_state(symbol)) return Refuse(SimRefusal::kUnknownSymbol);
   Account& a = account(id);
   std::vector<std::int64_t> ids;
   for (std::int64_t oid : a.open_orders)
@@ -334,20 +323,20 @@ Result<int> SimExchange::DoCancelAllOrders(AccountId id, const std::string& symb
 }
 
 Result<SimOrder> SimExchange::DoQueryOrder(AccountId id, const std::string& symbol, const OrderRef& ref) const {
-  if (!FindMarket(symbol)) return venue_error(-1121, "Invalid symbol.");
+  if (!FindMarket(symbol)) return Refuse(SimRefusal::kUnknownSymbol);
   if (!ref.order_id && !ref.client_order_id) return mandatory("orderId");
   const Account& a = account(id);
   if (ref.order_id) {
     auto it = a.orders.find(*ref.order_id);
     if (it == a.orders.end() || it->second.symbol != symbol || Purged(it->second))
-      return venue_error(-2013, "Order does not exist.");
+      return Refuse(SimRefusal::kOrderNotFound);
     return it->second;
   }
   const SimOrder* latest = nullptr;
   for (const auto& [oid, o] : a.orders)
     if (o.symbol == symbol && o.client_order_id == *ref.client_order_id && (!latest || o.order_id > latest->order_id))
       latest = &o;
-  if (!latest || Purged(*latest)) return venue_error(-2013, "Order does not exist.");
+  if (!latest || Purged(*latest)) return Refuse(SimRefusal::kOrderNotFound);
   return *latest;
 }
 
@@ -403,22 +392,22 @@ std::vector<SimOrder> SimExchange::AllOrders(AccountId id, const std::string& sy
 Result<SimOrder> SimExchange::DoModifyOrder(AccountId id, const ModifyRequest& r) {
   Advance();
   SymbolState* s = symbol_state(r.symbol);
-  if (!s) return venue_error(-1121, "Invalid symbol.");
+  if (!s) return Refuse(SimRefusal::kUnknownSymbol);
   Account& a = account(id);
   auto found = FindOpenOrder(a, r.symbol, r.ref);
   if (!found.ok()) {
-    if (found.status().venue_code() == -2011) return venue_error(-2013, "Order does not exist.");
+    if (Is(found.status(), SimRefusal::kUnknownOrder)) return Refuse(SimRefusal::kOrderNotFound);
     return found.status();
   }
   SimOrder& o = **found;
-  if (o.type != OrderType::kLimit) return venue_error(-1116, "Invalid orderType.");
-  if (r.side != o.side) return venue_error(-1102, "Mandatory parameter 'side' was not sent, was empty/null, or malformed.");
-  if (r.quantity == o.orig_qty && r.price == o.price) return venue_error(-5027, "No need to modify the order.");
+  if (o.type != OrderType::kLimit) return Refuse(SimRefusal::kInvalidOrderType, "orderType");
+  if (r.side != o.side) return Refuse(SimRefusal::kMissingParameter, "side");
+  if (r.quantity == o.orig_qty && r.price == o.price) return Refuse(SimRefusal::kUnchanged);
   const SimInstrument& inst = s->market->instrument();
   KEEL_RETURN_IF_ERROR(ValidateQuantity(inst, r.quantity, false));
   KEEL_RETURN_IF_ERROR(ValidatePrice(inst, r.price));
   KEEL_RETURN_IF_ERROR(CheckPriceBand(*s->market, r.price));
-  if (o.modifications >= 10000) return venue_error(-5026, "Exceed maximum modify order limit.");
+  if (o.modifications >= 10000) return Refuse(SimRefusal::kTooManyModifications);
   ++counters_.modifications;
   // The documented cases where a modification cancels the order instead.
   if ((o.executed_qty.is_positive() && r.quantity <= o.executed_qty) ||

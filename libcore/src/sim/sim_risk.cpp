@@ -143,7 +143,7 @@ Result<SimOrder> SimExchange::CloseByExchange(AccountId id, const std::string& s
 std::vector<SimIncome> SimExchange::Income(AccountId id) const { return account(id).income; }
 
 Status SimExchange::SetCountdown(AccountId id, const std::string& symbol, TimeMs countdown_ms) {
-  if (!symbol_state(symbol)) return venue_error(-1121, "Invalid symbol.");
+  if (!symbol_state(symbol)) return Refuse(SimRefusal::kUnknownSymbol);
   Account& a = account(id);
   if (countdown_ms <= 0) a.countdown.erase(symbol);
   else a.countdown[symbol] = now() + countdown_ms;

@@ -69,8 +69,4 @@ bool is_valid_client_order_id(const std::string& id) {
   return true;
 }
 
-Status venue_error(int code, std::string message, int http_status) {
-  return Status::Exchange(std::move(message), code, http_status);
-}
-
 }  // namespace keel::sim

@@ -20,7 +20,7 @@ struct TruthRequest {
   std::string symbol;
   std::int64_t order_id = 0;
   std::string client_id;
-  int code = 0;        // 0: done; else the exchange's error code
+  std::string refused;  // "": done; else why the exchange refused it ("unknown_order")
   std::string status;
 };
 

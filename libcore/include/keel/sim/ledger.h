@@ -28,7 +28,9 @@ struct LedgerEntry {
   // (an accepted placement names the new order). 0 / "" when neither is known.
   std::int64_t order_id = 0;
   std::string client_id;
-  int code = 0;             // 0 when the exchange did it, else its error code (-2011, -2013, …)
+  // "" when the exchange did it, else why not: the refusal's name ("unknown_order", sim_refusal.h),
+  // or the error's category when the core failed otherwise.
+  std::string refused;
   std::string status;       // the order's status after the request, when there is an order
 };
 

@@ -19,6 +19,7 @@
 
 #include "keel/sim/ledger.h"
 #include "keel/sim/sim_config.h"
+#include "keel/sim/sim_refusal.h"
 #include "keel/sim/sim_types.h"
 
 namespace keel::sim {
@@ -314,7 +315,5 @@ class SimExchange {
 // newClientOrderId / clientAlgoId: ^[\.A-Z\:/a-z0-9_-]{1,36}$ (else -4015).
 bool is_valid_client_order_id(const std::string& id);
 
-// A Binance error as a Status: Exchange category, the venue code, HTTP 400 unless said otherwise.
-Status venue_error(int code, std::string message, int http_status = 400);
 
 }  // namespace keel::sim
