@@ -99,6 +99,12 @@ TEST_CASE("positions, exchangeInfo and stream events decode from documented payl
   CHECK(u.trigger_price == D("7103.04"));
   CHECK(u.expiry_reason == "0");  // "er": no expiry
   CHECK(u.recognized());
+  CHECK(u.exec_id.empty());  // "t":0 on an update that is not a trade
+
+  // A trade's id ("t"), unique per symbol, names the fill for good.
+  auto liquidation = ParseUserDataEvent(fixture("order_trade_update_liquidation.json"));
+  REQUIRE(liquidation.ok());
+  CHECK(std::get<OrderEvent>(*liquidation).exec_id == "BTCUSDT:698760");
 
   // The page's example mixes a one-way row with a hedge pair; each row is carried as sent.
   auto account = ParseUserDataEvent(fixture("account_update.json"));

@@ -306,18 +306,29 @@ TEST_CASE("joined fills: counted by a report moves nothing; not reported moves a
   CHECK(s.StreamJournal().back().payload.find(R"("exec_id":"0ab1bdf7-4219-438b-b30a-32ec863018f7","seq":140612148849382)") !=
         std::string::npos);
 
+  // The same execution once more (the adapter's memory died with its process): journaled only.
+  const std::size_t journaled = s.StreamJournal().size();
   fill.fill_count = FillCount::kNotReported;
+  auto repeated = ApplyOrderEvent(*s.store, fill, now);
+  REQUIRE(repeated.ok());
+  CHECK(s.OpenPosition("BTCUSDT", PositionSide::kBoth)->qty == D("-1"));
+  CHECK(repeated->rest_reads.empty());
+  CHECK(s.StreamJournal().size() == journaled + 1);
+
+  fill.exec_id = "exec-2";
   auto alone = ApplyOrderEvent(*s.store, fill, now);
   REQUIRE(alone.ok());
   CHECK(s.OpenPosition("BTCUSDT", PositionSide::kBoth)->qty == D("-1.5"));
   CHECK(alone->rest_reads == std::vector<std::string>{"BTCUSDT"});
   // Not newer than what the store now holds (its own time): REST decides, nothing moves twice.
+  fill.exec_id = "exec-3";
   auto again = ApplyOrderEvent(*s.store, fill, now);
   REQUIRE(again.ok());
   CHECK(s.OpenPosition("BTCUSDT", PositionSide::kBoth)->qty == D("-1.5"));
   CHECK(again->rest_reads == std::vector<std::string>{"BTCUSDT"});
 
   fill.fill_count = FillCount::kUnknown;
+  fill.exec_id = "exec-4";
   fill.transaction_time += 10;
   auto unknown = ApplyOrderEvent(*s.store, fill, now);
   REQUIRE(unknown.ok());

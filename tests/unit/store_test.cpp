@@ -334,12 +334,12 @@ TEST_CASE("a version 1 store is migrated: positions get their stop linked, incid
       "INSERT INTO positions (symbol, position_side, qty, entry_price, state, opened_ms, closed_ms) "
       "VALUES ('SOLUSDT','LONG','1','150','closed',5,9);");
   CHECK(SqliteStore::OpenReader(path).status().message() ==
-        "store " + path + " has schema version 1; this keel reads version 4: open it once with a writer "
+        "store " + path + " has schema version 1; this keel reads version 5: open it once with a writer "
                           "(keel-traderd) to migrate it");
   {
     auto store = SqliteStore::OpenWriter(path);
     REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-    CHECK(*(*store)->SchemaVersion() == 4);
+    CHECK(*(*store)->SchemaVersion() == 5);
     auto positions = (*store)->Positions(PositionFilter{});
     REQUIRE(positions.ok());
     REQUIRE(positions->size() == 2);
@@ -365,11 +365,11 @@ TEST_CASE("a store from a newer keel is refused, not downgraded") {
   test::TempDir dir;
   const std::string path = dir.file("new.db");
   { REQUIRE(SqliteStore::OpenWriter(path).ok()); }
-  raw(path, "PRAGMA user_version = 5");
+  raw(path, "PRAGMA user_version = 6");
   auto w = SqliteStore::OpenWriter(path);
   REQUIRE(!w.ok());
   CHECK(w.status().message() == "store " + path +
-                                    " has schema version 5, newer than this keel understands (4); refusing to open "
+                                    " has schema version 6, newer than this keel understands (5); refusing to open "
                                     "it: upgrade keel");
   CHECK(!SqliteStore::OpenReader(path).ok());
   test::write_file(dir.file("empty.db"), "");
@@ -466,6 +466,32 @@ TEST_CASE("a version 2 store gains the signals table and the stops' caps when a 
   REQUIRE(SqliteStore::CreateAtSchemaVersion(path, 2).ok());
   auto store = SqliteStore::OpenWriter(path);
   REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-  CHECK(*(*store)->SchemaVersion() == 4);
+  CHECK(*(*store)->SchemaVersion() == 5);
   CHECK((*store)->Signals(SignalFilter{})->empty());
+}
+
+TEST_CASE("an execution is recorded once and is still known after the store is reopened") {
+  test::TempDir dir;
+  const std::string path = dir.file("x.db");
+  {
+    auto store = SqliteStore::OpenWriter(path);
+    REQUIRE(store.ok());
+    CHECK(*(*store)->ExecutionSeen("e-1") == false);
+    WriteBatch b(100);
+    b.RecordExecution(ExecutionRecord{"e-1", 100, 90, "BTCUSDT", "k-1-e"});
+    REQUIRE((*store)->Write(b).ok());
+    CHECK(*(*store)->ExecutionSeen("e-1") == true);
+    // A second record of it refuses the whole batch: nothing else in it is written.
+    WriteBatch again(200);
+    again.PutIntent(intent("k-2-e", 200), kSignal);
+    again.RecordExecution(ExecutionRecord{"e-1", 200, 90, "BTCUSDT", "k-1-e"});
+    const Status refused = (*store)->Write(again);
+    CHECK(refused.IsConflict());
+    CHECK(refused.message().find("execution e-1 was recorded before") != std::string::npos);
+    CHECK((*store)->Intents(RecordFilter{})->empty());
+  }
+  auto reopened = SqliteStore::OpenReader(path);
+  REQUIRE(reopened.ok());
+  CHECK(*(*reopened)->ExecutionSeen("e-1") == true);
+  CHECK(*(*reopened)->ExecutionSeen("e-2") == false);
 }

@@ -425,6 +425,7 @@ Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
     e.filled_qty = of.Dec("z");
     e.last_price = of.Dec("L");
     const TimeMs trade_time = of.Int("T");
+    const std::int64_t trade_id = of.Int("t", false);
     e.reduce_only = of.Bool("R");
     e.position_side = of.Enum("ps", parse_position_side);
     e.close_position = of.Bool("cp", false);
@@ -432,6 +433,8 @@ Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
     e.expiry_reason = of.Str("er", false);
     if (!of.status().ok()) return of.status();
     if (trade_time) e.transaction_time = trade_time;
+    // A trade id is unique per symbol: with the symbol it names this fill for good.
+    if (e.last_qty.is_positive() && trade_id > 0) e.exec_id = e.symbol + ":" + std::to_string(trade_id);
     if (auto t = parse_order_type(e.venue_type); t.ok()) e.type = *t;
     else e.unrecognized.push_back("o=" + e.venue_type);
     if (auto st = parse_order_status(e.venue_status); st.ok()) e.status = *st;

@@ -43,6 +43,9 @@ Result<std::vector<SignalRecord>> EngineStore::Signals(const SignalFilter& f) {
 Result<std::optional<SignalRecord>> EngineStore::Signal(const std::string& id) {
   return OnEngine<Result<std::optional<SignalRecord>>>([&](StateStore& s) { return s.Signal(id); });
 }
+Result<bool> EngineStore::ExecutionSeen(const std::string& exec_id) {
+  return OnEngine<Result<bool>>([&](StateStore& s) { return s.ExecutionSeen(exec_id); });
+}
 Result<int> EngineStore::SchemaVersion() {
   return OnEngine<Result<int>>([](StateStore& s) { return s.SchemaVersion(); });
 }

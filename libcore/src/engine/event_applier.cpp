@@ -273,6 +273,18 @@ Result<ApplyResult> ApplyOrderEvent(StateStore& store, const OrderEvent& e, Time
   auto mine = store.Order(e.client_order_id);  // none: not keel's, or not known to this store
   if (!mine.ok()) return mine.status();
   if (*mine && e.carries_lifecycle) apply_to_order(**mine, e, now, b, r);
+  if (e.is_fill() && e.book == OrderBook::kRegular && !e.exec_id.empty()) {
+    // A fill the venue names is applied once: the stream adapter drops a repeat it remembers, the
+    // store one an earlier process applied (a restart between two deliveries of one execution).
+    auto seen = store.ExecutionSeen(e.exec_id);
+    if (!seen.ok()) return seen.status();
+    if (*seen) {
+      r.notes.push_back(key_of(e.symbol, e.position_side) + ": execution " + e.exec_id + " applied before: journaled only");
+      KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("journaling a repeated execution " + e.exec_id));
+      return r;
+    }
+    b.RecordExecution(ExecutionRecord{e.exec_id, now, e.transaction_time, e.symbol, e.client_order_id});
+  }
   if (e.is_fill() && e.book == OrderBook::kRegular) {
     const bool keels = mine->has_value();
     const bool reduce_only = keels ? (*mine)->reduce_only || (*mine)->close_position : e.reduce_only || e.close_position;

@@ -87,11 +87,16 @@ WriteBatch& WriteBatch::AppendJournal(JournalEntry entry) {
   return *this;
 }
 
+WriteBatch& WriteBatch::RecordExecution(ExecutionRecord execution) {
+  ops_.emplace_back(RecordExecutionOp{std::move(execution)});
+  return *this;
+}
+
 bool WriteBatch::needs_full_durability() const {
   for (const auto& op : ops_) {
     if (std::holds_alternative<PutIntentOp>(op) || std::holds_alternative<PutOrderOp>(op) ||
         std::holds_alternative<PutOpenPositionOp>(op) || std::holds_alternative<ClosePositionOp>(op) ||
-        std::holds_alternative<PutSignalOp>(op)) {
+        std::holds_alternative<PutSignalOp>(op) || std::holds_alternative<RecordExecutionOp>(op)) {
       return true;
     }
   }

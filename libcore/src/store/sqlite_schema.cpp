@@ -137,7 +137,19 @@ constexpr const char* kVersion4 = R"sql(
 ALTER TABLE orders ADD COLUMN close_up_to TEXT;
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4};
+// Version 5: the fills applied, by the venue's id of each, so that none is applied twice across a
+// restart (Bybit's execId).
+constexpr const char* kVersion5 = R"sql(
+CREATE TABLE executions (
+  exec_id         TEXT PRIMARY KEY,
+  local_ms        INTEGER NOT NULL,
+  exchange_ms     INTEGER NOT NULL,
+  symbol          TEXT NOT NULL,
+  client_order_id TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
 constexpr int kLatest = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
 }  // namespace

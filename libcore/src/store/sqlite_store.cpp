@@ -556,6 +556,22 @@ struct SqliteStore::Impl {
                          i.symbol, to_string(i.kind), ToJson(i));
   }
 
+  Status Apply(TimeMs t, const WriteBatch::RecordExecutionOp& op) {
+    const ExecutionRecord& x = op.execution;
+    Stmt s;
+    KEEL_RETURN_IF_ERROR(s.Prepare(db,
+                                   "INSERT INTO executions (exec_id, local_ms, exchange_ms, symbol, client_order_id) "
+                                   "VALUES (?,?,?,?,?) ON CONFLICT (exec_id) DO NOTHING"));
+    s.Bind(1, std::string_view(x.exec_id));
+    s.Bind(2, x.local_ms ? x.local_ms : t);
+    s.Bind(3, x.exchange_ms);
+    s.Bind(4, std::string_view(x.symbol));
+    s.Bind(5, std::string_view(x.client_order_id));
+    KEEL_RETURN_IF_ERROR(s.Run().WithContext("recording execution " + x.exec_id));
+    if (sqlite3_changes(db.get()) == 0) return Status::Conflict("execution " + x.exec_id + " was recorded before");
+    return Status::Ok();
+  }
+
   Status Apply(TimeMs t, const WriteBatch::AppendJournalOp& op) {
     JournalEntry e = op.entry;
     if (e.local_ms == 0) e.local_ms = t;
@@ -728,6 +744,15 @@ Result<std::optional<SignalRecord>> SqliteStore::Signal(const std::string& id) {
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<SignalRecord>();
   return std::optional<SignalRecord>(rows->front());
+}
+
+Result<bool> SqliteStore::ExecutionSeen(const std::string& exec_id) {
+  Stmt s;
+  KEEL_RETURN_IF_ERROR(s.Prepare(impl_->db, "SELECT 1 FROM executions WHERE exec_id = ?"));
+  s.Bind(1, std::string_view(exec_id));
+  auto row = s.Step();
+  if (!row.ok()) return row.status().WithContext("reading execution " + exec_id);
+  return *row;
 }
 
 Result<int> SqliteStore::SchemaVersion() { return sqlite::ReadSchemaVersion(impl_->db); }

@@ -26,6 +26,7 @@ class EngineStore final : public StateStore {
   Result<std::vector<IncidentRecord>> Incidents(const RecordFilter& filter) override;
   Result<std::vector<SignalRecord>> Signals(const SignalFilter& filter) override;
   Result<std::optional<SignalRecord>> Signal(const std::string& id) override;
+  Result<bool> ExecutionSeen(const std::string& exec_id) override;
   Result<int> SchemaVersion() override;
   Result<std::vector<std::string>> IntegrityProblems() override;
   Result<std::vector<JournalGap>> JournalGaps() override;

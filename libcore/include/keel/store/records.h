@@ -142,6 +142,16 @@ struct SignalRecord {
   TimeMs updated_ms = 0;   // local
 };
 
+// A fill the venue named by its own id (Bybit's execId, Binance's symbol and trade id), kept so
+// that it is applied once, across restarts too. What it was is in the journal, with its event.
+struct ExecutionRecord {
+  std::string exec_id;  // the key
+  TimeMs local_ms = 0;
+  TimeMs exchange_ms = 0;
+  std::string symbol;
+  std::string client_order_id;  // "" for an exchange-made order without one
+};
+
 struct IncidentRecord {
   std::int64_t id = 0;  // assigned by the store
   TimeMs local_ms = 0;

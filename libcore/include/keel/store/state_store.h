@@ -45,7 +45,7 @@ class StateStore {
   virtual ~StateStore() = default;
 
   // The schema version this build writes.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   virtual Status Write(const WriteBatch& batch) = 0;
 
@@ -59,6 +59,8 @@ class StateStore {
   // Oldest first by received time; since_ms filters on the last update.
   virtual Result<std::vector<SignalRecord>> Signals(const SignalFilter& filter) = 0;
   virtual Result<std::optional<SignalRecord>> Signal(const std::string& id) = 0;
+  // Whether a fill with this venue id was applied before (by this process or an earlier one).
+  virtual Result<bool> ExecutionSeen(const std::string& exec_id) = 0;
 
   virtual Result<int> SchemaVersion() = 0;
   // The storage engine's own consistency check; an empty list means intact.

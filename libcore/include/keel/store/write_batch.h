@@ -42,9 +42,11 @@ class WriteBatch {
   // Inserts the signal, or updates the one with the same id.
   struct PutSignalOp { SignalRecord signal; Provenance provenance; };
   struct RecordIncidentOp { IncidentRecord incident; };
+  // Fails the batch with kConflict if the execution id was recorded before.
+  struct RecordExecutionOp { ExecutionRecord execution; };
   struct AppendJournalOp { JournalEntry entry; };
   using Op = std::variant<PutInstrumentOp, PutIntentOp, PutOrderOp, PutOpenPositionOp, ClosePositionOp,
-                          PutSignalOp, RecordIncidentOp, AppendJournalOp>;
+                          PutSignalOp, RecordIncidentOp, RecordExecutionOp, AppendJournalOp>;
 
   // local_ms: keel's clock when the batch is built; stamped on every journal entry it produces.
   explicit WriteBatch(TimeMs local_ms) : local_ms_(local_ms) {}
@@ -58,12 +60,13 @@ class WriteBatch {
                             Provenance provenance);
   WriteBatch& PutSignal(SignalRecord signal, Provenance provenance);
   WriteBatch& RecordIncident(IncidentRecord incident);
+  WriteBatch& RecordExecution(ExecutionRecord execution);
   WriteBatch& AppendJournal(JournalEntry entry);
 
   TimeMs local_ms() const { return local_ms_; }
   const std::vector<Op>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }
-  // Intents, orders and positions are written with full durability (fsync before commit returns).
+  // Intents, orders, positions, signals and executions are written with full durability (fsync before commit returns).
   bool needs_full_durability() const;
 
  private:
