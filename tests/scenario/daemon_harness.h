@@ -71,11 +71,20 @@ struct DaemonScenario : Scenario {
   // SIGKILL and a new process: the engine and its loop vanish with whatever was queued (nothing
   // of it runs), and a new engine starts on the same store and exchange.
   void Restart() {
+    illegal_trade_transitions += engine->counters().illegal_trade_transitions;
     engine.reset();
     loop_ptr = std::make_unique<VirtualLoop>(clock);
     workers = std::make_unique<InlineWorkers>(*exchange);
     engine = std::make_unique<Engine>(settings, *store, clock, loop(), *workers, alerts);
     Start();
+  }
+
+  // Every scenario holds the engine to its own trade lifecycle: a refused move is a bug whatever
+  // the scenario asserts (the engine's log names it).
+  std::int64_t illegal_trade_transitions = 0;  // of the engines already restarted
+  ~DaemonScenario() {
+    const std::int64_t illegal = illegal_trade_transitions + (engine ? engine->counters().illegal_trade_transitions : 0);
+    CHECK_MESSAGE(illegal == 0, "the engine refused " << illegal << " trade transition(s)");
   }
 
   void Deliver(const sim::StreamItem& item) {

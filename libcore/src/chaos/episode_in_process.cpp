@@ -171,6 +171,7 @@ class World {
   // The process ends: its REST work stops where it is, then the engine goes.
   void StopEngine() {
     if (workers_) workers_->Cancel();
+    if (engine_) illegal_trade_transitions_ += engine_->counters().illegal_trade_transitions;
     engine_.reset();
   }
 
@@ -426,6 +427,11 @@ class World {
     input.grace_ms = settings_.daemon.protect_grace_ms;
     input.tolerance_ms = settings_.watch_interval_ms + 750;
     JudgeEpisode(truth_json, *store_, input, clock_.NowMs(), outcome_);
+    // The engine's own lifecycle refused a move: a bug whatever the exchange shows (engine.log).
+    const std::int64_t illegal = illegal_trade_transitions_ + (engine_ ? engine_->counters().illegal_trade_transitions : 0);
+    if (illegal > 0)
+      outcome_.violations.push_back(
+          Violation{"illegal-trade-transition", "engine", std::to_string(illegal) + " refused trade transition(s)"});
     for (const auto& [endpoint, results] : venue_->request_counts())
       for (const auto& [result, n] : results) outcome_.rest_calls += n;
     if (!outcome_.violations.empty()) Keep(truth_json);
@@ -466,6 +472,7 @@ class World {
   std::unique_ptr<VirtualWorkers> workers_;
   RecordedAlerts alerts_;
   std::vector<Claim> claims_;
+  std::int64_t illegal_trade_transitions_ = 0;  // of the engines already stopped
   TimeMs frozen_since_ = -1;
   TimeMs frozen_until_ = -1;
   std::vector<std::pair<TimeMs, TimeMs>> blind_;

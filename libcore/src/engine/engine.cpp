@@ -61,15 +61,6 @@ const char* to_string(AlertKind k) {
   return "unknown";
 }
 
-const char* Engine::Trade::PhaseName(Phase p) {
-  switch (p) {
-    case Phase::kEntering: return "entering";
-    case Phase::kProtecting: return "protecting";
-    case Phase::kProtected: return "protected";
-    case Phase::kClosing: return "closing";
-  }
-  return "unknown";
-}
 
 struct Engine::StartupReport {
   bool hedge_mode = false;
@@ -262,7 +253,20 @@ Engine::Trade* Engine::ActiveTradeOn(const std::string& symbol, PositionSide leg
   return nullptr;
 }
 
+bool Engine::Advance(Trade& t, TradeState to, const std::string& why) {
+  Status legal = CheckTradeTransition(t.state, to);
+  if (!legal.ok()) {
+    // A bug in the engine: the trade stays where it was, and the operator sees it.
+    ++counters_.illegal_trade_transitions;
+    LogWarning("signal " + t.record.id + ": " + legal.message() + " refused (" + why + ")");
+    return false;
+  }
+  t.state = to;
+  return true;
+}
+
 void Engine::SaveSignal(Trade& t, const std::string& detail, Provenance provenance, WriteBatch* batch) {
+  t.record.state = SignalStateOf(t.state);
   t.record.detail = detail;
   t.record.updated_ms = clock_.NowMs();
   if (batch) {

@@ -85,7 +85,7 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
     if (t->finished || !t->record.entry_client_order_id) continue;
     // A resting entry, or one still on its way (its answer not in, or its outcome unknown): either
     // may fill after the position is read, so it is settled first (issue [1/6] case 4).
-    if (!t->entry_resting && t->phase != Trade::Phase::kEntering) continue;
+    if (!t->entry_resting && t->state != TradeState::kEntering) continue;
     const Trade& trade = *t;  // a structured binding cannot be captured in C++17
     auto leg = std::find_if(legs.begin(), legs.end(), [&trade](const Leg& l) {
       return l.symbol == trade.signal.symbol && (!l.side || *l.side == trade.leg);
@@ -103,7 +103,7 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
   if (legs.empty()) return reply(ReplyOf(0, "flat", "", "no open position on the exchange or in the store, no entry on its way"));
   for (auto& [id, t] : trades_) {
     if (symbol && t->signal.symbol != *symbol) continue;
-    t->phase = Trade::Phase::kClosing;
+    if (!t->finished && !is_closing(t->state)) Advance(*t, TradeState::kClosing, "flatten by the operator");
     t->close_in_flight = true;
   }
   auto results = std::make_shared<std::vector<std::string>>();
@@ -263,19 +263,21 @@ void Engine::RestoreTrades() {
     t->leg = r.position_side.value_or(LegFor(s->direction));
     auto held = OpenPositionOf(store_, r.symbol, t->leg);
     if (held.ok() && *held) t->entry_price = (*held)->entry_price;
-    if (r.state == SignalState::kEntering) t->phase = Trade::Phase::kEntering;
-    else if (r.state == SignalState::kClosing || r.state == SignalState::kUnresolved) {
+    // Protected once the position names the stop: the signal names it before it is sent, so a
+    // stop whose placement a restart cut short is settled again (ResumeProtecting).
+    const bool confirmed =
+        r.stop_client_order_id && held.ok() && *held && (*held)->stop_client_order_id == r.stop_client_order_id;
+    auto restored = RestoredTradeState(r.state, confirmed);
+    if (!restored.ok()) {
+      LogWarning("signal " + r.id + ": " + restored.status().message());
+      continue;
+    }
+    t->state = *restored;
+    if (is_closing(t->state)) {
       // A rollback or close that a restart cut short (or that was never proven flat) is resumed:
       // left alone it would hold the symbol and leave the position to the generic repair stop.
-      t->phase = Trade::Phase::kClosing;
       t->rollback = r.detail.rfind("rolling back", 0) == 0 || r.detail.rfind("rollback", 0) == 0;
       t->closing_because = "resumed after a restart: " + r.detail;
-    } else {
-      // Protected once the position names the stop: the signal names it before it is sent, so a
-      // stop whose placement a restart cut short is settled again (ResumeProtecting).
-      const bool confirmed = r.stop_client_order_id && held.ok() && *held &&
-                             (*held)->stop_client_order_id == r.stop_client_order_id;
-      t->phase = confirmed ? Trade::Phase::kProtected : Trade::Phase::kProtecting;
     }
     t->take_profit_done = !s->take_profit || r.take_profit_client_order_id.has_value();
     t->entry_side = s->direction == PositionSide::kLong ? Side::kBuy : Side::kSell;
@@ -292,7 +294,7 @@ void Engine::RestoreTrades() {
     Log("restored signal " + r.id + " (" + to_string(r.state) + ")");
     const std::string id = r.id;
     const SignalState state = r.state;
-    const bool protecting = t->phase == Trade::Phase::kProtecting;
+    const bool protecting = t->state == TradeState::kProtecting;
     const bool closing = !t->closing_because.empty();
     // The leg's other open stops in the store are spares: sent again while an earlier one's
     // outcome was unknown (OnExitPlaced), or a guard stop of an unverified entry. Whichever stop
@@ -307,8 +309,8 @@ void Engine::RestoreTrades() {
     } else {
       Log("store error reading the stops of " + r.id + ": " + open.status().message());
     }
-    if (t->phase == Trade::Phase::kEntering && !t->spare_stops.empty()) t->guard_stop = t->spare_stops.front();
-    const bool protected_with_spares = t->phase == Trade::Phase::kProtected && !t->spare_stops.empty();
+    if (t->state == TradeState::kEntering && !t->spare_stops.empty()) t->guard_stop = t->spare_stops.front();
+    const bool protected_with_spares = t->state == TradeState::kProtected && !t->spare_stops.empty();
     trades_[id] = std::move(t);
     if (state == SignalState::kEntering && RememberUnknownEntry(id))
       SettleGhost(id, *r.entry_client_order_id, "the exchange answered unknown order before the restart");
@@ -358,7 +360,7 @@ void Engine::ResumeProtecting(const std::string& id) {
         if (r.ok()) RecordOrderReport(*r, "settled after a restart");
         const std::string why = r.ok() ? std::string("it is ") + to_string(r->status) : r.status().message();
         Log("signal " + id + ": the stop " + cid + " does not protect the position (" + why + "): placing another");
-        if (tr->phase == Trade::Phase::kProtecting && !tr->close_in_flight) PlaceExit(id, OrderPurpose::kStop);
+        if (tr->state == TradeState::kProtecting && !tr->close_in_flight) PlaceExit(id, OrderPurpose::kStop);
       },
       // Seconds of queries: ahead of reads, but not on the worker kept for placing stops (SettleExit).
       JobPriority::kClose);
@@ -428,7 +430,7 @@ void Engine::StatusReport(ReplyFn reply, StatusPart part) {
   w.Key("trades").StartArray();
   for (const auto& [id, t] : trades_) {
     w.StartObject().Key("id").String(id).Key("symbol").String(t->signal.symbol);
-    w.Key("phase").String(Trade::PhaseName(t->phase)).Key("detail").String(t->record.detail).EndObject();
+    w.Key("phase").String(to_string(t->state)).Key("detail").String(t->record.detail).EndObject();
   }
   w.EndArray();
   w.Key("positions").StartArray();

@@ -35,9 +35,9 @@ void Engine::PlaceGuardStop(const std::string& id, const std::string& why) {
   // A flatten or rollback begun before the entry was verified can wait seconds on the entry's
   // outcome while whatever it opened is bare (chaos seed 728223: both guards refused, the retry
   // found the trade closing): the guard is still placed while no stop of the trade's own works.
-  const bool bare_close = t->phase == Trade::Phase::kClosing && !t->record.stop_client_order_id &&
+  const bool bare_close = is_closing(t->state) && !t->record.stop_client_order_id &&
                           !t->entry_price.is_positive();  // a verified entry's rollback has its own order
-  if (t->phase != Trade::Phase::kEntering && !bare_close) return;
+  if (t->state != TradeState::kEntering && !bare_close) return;
   const std::string& symbol = t->signal.symbol;
   auto mark = marks_.find(symbol);
   auto inst = instruments_.find(symbol);
@@ -181,7 +181,7 @@ bool Engine::AdoptGuardStop(const std::string& id, Decimal trigger) {
     b.PutOpenPosition(p, Provenance{Source::kEngine, std::nullopt, "protected by " + cid});
     WriteOrLog(b, "naming the stop of " + id);
   }
-  t->phase = Trade::Phase::kProtected;
+  Advance(*t, TradeState::kProtected, "its guard stop adopted");
   CancelSpareStops(id, "a second stop of the same position");
   SaveSignal(*t, "protected by stop " + cid + " at " + trigger.ToString() + " (its guard stop, working since the entry rested)",
              Provenance{Source::kEngine, std::nullopt, "stop adopted"});

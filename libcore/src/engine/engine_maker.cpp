@@ -30,7 +30,7 @@ void Engine::FollowBook(const std::string& symbol) {
     // It filled (or ended) whatever the stream says; a stream that lost the fill (chaos seeds 2108,
     // 2536) would leave the position bare until a scan. Verified now, not amended.
     const bool through = t->entry_side == Side::kSell ? bid >= t->maker_price : ask <= t->maker_price;
-    if (through && !t->fill_suspected_since && !t->amend_in_flight && t->phase == Trade::Phase::kEntering) {
+    if (through && !t->fill_suspected_since && !t->amend_in_flight && t->state == TradeState::kEntering) {
       t->fill_suspected_since = now;
       crossed.push_back(id);
       continue;
@@ -178,7 +178,7 @@ void Engine::SettleGhost(const std::string& id, const std::string& cid, const st
             tr->ghost = false;
             tr->entry_resting = true;
             tr->maker_price = q->price;
-            if (q->status == OrderStatus::kPartiallyFilled && tr->phase == Trade::Phase::kEntering) VerifyEntry(id);
+            if (q->status == OrderStatus::kPartiallyFilled && tr->state == TradeState::kEntering) VerifyEntry(id);
             return;
           }
           tr->entry_resting = false;
@@ -252,7 +252,7 @@ bool Engine::RememberUnknownEntry(const std::string& id) {
 std::string Engine::EntryObjection(const Trade& t) const {
   if (shutting_down_) return "the daemon is shutting down";
   if (paused_) return "paused by the operator";
-  if (t.phase != Trade::Phase::kEntering || t.finished || t.close_in_flight) return "the trade is no longer entering";
+  if (t.state != TradeState::kEntering || t.finished || t.close_in_flight) return "the trade is no longer entering";
   if (t.expiring || (t.deadline_ms && clock_.NowMs() >= t.deadline_ms))
     return "signal " + t.record.id + " passed its time limit";
   return "";

@@ -171,7 +171,7 @@ void Engine::OnEntryPlaced(const std::string& id, const std::string& cid, Result
     RecordRefusedOrder(cid, "refused: " + placed.status().message());
   }
   if (!t || t->record.entry_client_order_id != cid) return;
-  if (t->phase != Trade::Phase::kEntering) {
+  if (t->state != TradeState::kEntering) {
     // Verified already, by the stream's push of its fill while this answer was on its way.
     Log("entry " + cid + ": the placement answered after the fill was verified (" +
         (placed.ok() ? std::string(to_string(placed->status)) : placed.status().message()) + ")");
@@ -245,7 +245,7 @@ void Engine::EndEntry(const std::string& id, const std::string& detail, Provenan
   if (!t) return;
   if (t->deadline_timer) loop_.CancelTimer(t->deadline_timer);
   CancelSpareStops(id, "the entry ended without a fill");
-  t->record.state = SignalState::kFailed;
+  Advance(*t, TradeState::kFailed, detail);
   SaveSignal(*t, detail, std::move(provenance));
   Log("signal " + id + ": " + detail);
   guard_.Forget(id);
@@ -254,7 +254,7 @@ void Engine::EndEntry(const std::string& id, const std::string& detail, Provenan
 
 void Engine::VerifyEntry(const std::string& id) {
   Trade* t = TradeOf(id);
-  if (!t || t->phase != Trade::Phase::kEntering || t->verify_in_flight) return;
+  if (!t || t->state != TradeState::kEntering || t->verify_in_flight) return;
   t->verify_in_flight = true;
   const std::string cid = *t->record.entry_client_order_id;
   const std::string symbol = t->signal.symbol;
@@ -433,7 +433,7 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
   Trade* t = TradeOf(id);
   if (!t) return;
   t->verify_in_flight = false;
-  if (t->phase != Trade::Phase::kEntering) return;
+  if (t->state != TradeState::kEntering) return;
   if (v.status().IsNotFound()) {
     // Settled: it never existed. Nothing to protect, nothing to ask about again.
     RecordRefusedOrder(*t->record.entry_client_order_id, "never accepted: " + v.status().message());
@@ -481,8 +481,7 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
   const TimeMs evidence_ms = std::max(row.update_time, order.update_time);
   if (held.ok() && !held->open && evidence_ms > 0 && held->newest_exchange_ms > evidence_ms) {
     t->entry_price = order.avg_price.is_positive() ? order.avg_price : row.entry_price;
-    t->phase = Trade::Phase::kProtecting;
-    t->record.state = SignalState::kOpen;
+    Advance(*t, TradeState::kProtecting, "entry verified; the position closed since");
     SaveSignal(*t, "entry filled: " + order.filled_qty.ToString() + " @ " + t->entry_price.ToString() +
                        "; the position closed on the exchange since",
                Provenance{Source::kRest, order.update_time, "entry verified"});
@@ -505,8 +504,7 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
       reported_changes_.Record(row.symbol + "/" + to_string(row.position_side), row.update_time, row.amount);
   }
   t->entry_price = order.avg_price.is_positive() ? order.avg_price : row.entry_price;
-  t->phase = Trade::Phase::kProtecting;
-  t->record.state = SignalState::kOpen;
+  Advance(*t, TradeState::kProtecting, "entry verified");
   SaveSignal(*t, "entry filled: " + order.filled_qty.ToString() + " @ " + t->entry_price.ToString() + "; placing the stop",
              Provenance{Source::kRest, row.update_time, "entry verified"});
   Log("signal " + id + ": entry verified " + row.symbol + " " + row.amount.ToString() + " @ " + t->entry_price.ToString());
@@ -663,7 +661,7 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
     loop_.After(wait, [this, id, purpose] {
       Trade* tr = TradeOf(id);
       if (!tr || tr->finished || tr->close_in_flight || !tr->closing_because.empty()) return;
-      if (purpose == OrderPurpose::kStop && (tr->phase != Trade::Phase::kProtecting || tr->record.stop_client_order_id)) return;
+      if (purpose == OrderPurpose::kStop && (tr->state != TradeState::kProtecting || tr->record.stop_client_order_id)) return;
       if (purpose != OrderPurpose::kStop && tr->record.take_profit_client_order_id) return;
       PlaceExit(id, purpose);
     });
@@ -682,7 +680,7 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
     return;
   }
   if (!placed.ok() && placed.status().IsUnknownOutcome() && t->stop_resends < kMaxStopResends &&
-      t->phase == Trade::Phase::kProtecting && !t->close_in_flight) {
+      t->state == TradeState::kProtecting && !t->close_in_flight) {
     // Waiting for the exchange to show it would leave the position bare past the grace period
     // (chaos seed 910). A second closePosition stop cannot close more than the position: it goes
     // out now, and the first, once found, is cancelled.
@@ -692,20 +690,29 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
     PlaceExit(id, OrderPurpose::kStop);  // first: a worker free now sends it before the settle's queries
     return SettleDuplicateStop(id, cid);
   }
-  if (!working) {
+  if (!working && !is_closing(t->state)) {
     const std::string why = placed.ok() ? std::string("the stop ended ") + to_string(placed->status)
                                         : "the stop was not placed: " + placed.status().message();
     return Rollback(id, why);
   }
-  // The position names its stop.
-  if (auto held = OpenPositionOf(store_, t->signal.symbol, t->leg); held.ok() && *held) {
+  // The position names its working stop.
+  auto held = working ? OpenPositionOf(store_, t->signal.symbol, t->leg) : std::optional<PositionRecord>();
+  if (held.ok() && *held) {
     PositionRecord p = **held;
     p.stop_client_order_id = cid;
     WriteBatch b(clock_.NowMs());
     b.PutOpenPosition(p, Provenance{Source::kRest, placed->update_time, "protected by " + cid});
     WriteOrLog(b, "naming the stop of " + id);
   }
-  t->phase = Trade::Phase::kProtected;
+  if (is_closing(t->state)) {
+    // A close owns the trade (a flatten, a rollback, an exit that filled): a working stop guards
+    // the position until the close is verified and its cleanup cancels the stops; the answer
+    // neither makes the trade protected again nor starts a rollback (chaos seed 1090177: a stop
+    // confirmed during a flatten turned the trade "protected" and cancelled stops that had expired).
+    Log("signal " + id + ": stop " + cid + (working ? " working" : " not working") + " while the trade closes");
+    return;
+  }
+  Advance(*t, TradeState::kProtected, "stop " + cid + " confirmed");
   for (const auto& spare : t->spare_stops)
     if (spare != cid) CancelOrder(OrderBook::kConditional, t->signal.symbol, spare, "a second stop of the same position");
   t->spare_stops.clear();
@@ -733,7 +740,7 @@ void Engine::SettleDuplicateStop(const std::string& id, const std::string& cid) 
         if (!tr || tr->record.stop_client_order_id == cid) return;
         // The stop that protects the trade is another one: this one goes, once that one is
         // confirmed. Until then it stays: two stops are safe, none is not.
-        if (tr->phase == Trade::Phase::kProtected)
+        if (tr->state == TradeState::kProtected)
           CancelOrder(OrderBook::kConditional, symbol, cid, "a second stop of the same position");
         else
           tr->spare_stops.push_back(cid);
@@ -762,8 +769,7 @@ void Engine::Rollback(const std::string& id, const std::string& why) {
   Trade* t = TradeOf(id);
   if (!t) return;
   ++counters_.rollbacks;
-  t->phase = Trade::Phase::kClosing;
-  t->record.state = SignalState::kClosing;
+  Advance(*t, TradeState::kClosing, "rollback: " + why);
   t->closing_because = why;
   t->rollback = true;
   SaveSignal(*t, "rolling back: " + why, Provenance{Source::kEngine, std::nullopt, "rollback"});
@@ -798,7 +804,7 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
           const std::string outcome = r->was_flat ? std::string("verified flat by a read newer than the last fill")
                                                   : "closed " + r->closed_amount.ToString() + ", verified flat";
           const std::string after = attempt > 0 ? " (attempt " + std::to_string(attempt + 1) + ")" : std::string();
-          tr->record.state = tr->rollback ? SignalState::kRolledBack : SignalState::kClosed;
+          Advance(*tr, tr->rollback ? TradeState::kRolledBack : TradeState::kClosed, outcome);
           SaveSignal(*tr, std::string(tr->rollback ? "rolled back" : "closed") + " (" + why + "): " + outcome + after,
                      Provenance{Source::kRest, r->flat_as_of ? std::optional<TimeMs>(r->flat_as_of) : std::nullopt,
                                 tr->rollback ? "rolled back" : "closed"});
@@ -818,7 +824,7 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
         TimeMs wait = std::min<TimeMs>(60'000, 1000LL << std::min(attempt, 6));
         if (r.ok()) wait = std::max(wait, r->retry_after_ms);
         else wait = std::max<TimeMs>(wait, r.status().retry_after_ms());
-        tr->record.state = SignalState::kUnresolved;
+        Advance(*tr, TradeState::kUnresolved, what + " not verified: " + detail);
         SaveSignal(*tr, what + " not verified (" + why + "): " + detail + "; trying again in " + std::to_string(wait / 1000) + " s",
                    Provenance{Source::kRest, std::nullopt, what + " not verified"});
         if (attempt == 0) {

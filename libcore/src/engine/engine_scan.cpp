@@ -118,7 +118,7 @@ void Engine::CheckStream(TimeMs now) {
   if (down >= kStreamDownPollMs) {
     std::vector<std::string> resting;
     for (auto& [id, t] : trades_) {
-      if (!t->maker() || t->phase != Trade::Phase::kEntering || !t->entry_resting || t->verify_in_flight || t->ghost) continue;
+      if (!t->maker() || t->state != TradeState::kEntering || !t->entry_resting || t->verify_in_flight || t->ghost) continue;
       if (now - t->last_poll_ms < kStreamDownPollMs) continue;
       t->last_poll_ms = now;
       resting.push_back(id);

@@ -131,7 +131,7 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
   const PositionSide leg = LegFor(s.direction);
   if (Trade* t = ActiveTradeOn(s.symbol, leg))
     return Status::Conflict("symbol: " + s.symbol + " already has an active trade (signal " + t->record.id + ", " +
-                            Trade::PhaseName(t->phase) + ")");
+                            to_string(t->state) + ")");
   auto held = OpenPositionOf(store_, s.symbol, leg);
   if (!held.ok()) return held.status();
   if (*held)

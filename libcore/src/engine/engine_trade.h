@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "keel/engine/engine.h"
+#include "keel/engine/trade_lifecycle.h"
 #include "keel/model/json_writer.h"
 
 namespace keel {
@@ -27,12 +28,11 @@ struct PushedPosition {
 };
 
 struct Engine::Trade {
-  enum class Phase { kEntering, kProtecting, kProtected, kClosing };
-  SignalRecord record;  // as last saved
+  SignalRecord record;  // as last saved; its state is SignalStateOf(state), set by SaveSignal
   Signal signal;
   PositionSide leg = PositionSide::kBoth;
   Decimal entry_price;  // the verified fill's average price
-  Phase phase = Phase::kEntering;
+  TradeState state = TradeState::kEntering;  // moved only by Engine::Advance
   bool verify_in_flight = false;
   bool take_profit_done = false;  // placed, refused or skipped: not tried again
   int stop_resends = 0;  // stops sent again because a placement's outcome was unknown
@@ -89,8 +89,6 @@ struct Engine::Trade {
   bool expiring = false;           // the time limit is cancelling the entry
 
   bool maker() const { return signal.entry == EntryKind::kMaker; }
-
-  static const char* PhaseName(Phase phase);
 };
 
 

@@ -103,7 +103,7 @@ void Engine::AfterOrderChange(const std::string& cid) {
       t->entry_resting = false;
       if (t->finished) return ForgetIfDone(id);
     }
-    if (t->phase != Trade::Phase::kEntering) return;
+    if (t->state != TradeState::kEntering) return;
     const bool ended = o.state == OrderState::kCanceled || o.state == OrderState::kExpired || o.state == OrderState::kRejected;
     if (o.state == OrderState::kFilled || (t->maker() && o.state == OrderState::kPartiallyFilled)) {
       VerifyEntry(id);  // a maker entry is protected from its first fill on
@@ -131,8 +131,7 @@ void Engine::AfterOrderChange(const std::string& cid) {
   else t->record.take_profit_client_order_id.reset();
   std::string detail = std::string(was_stop ? "stop " : "take-profit ") + cid + " " + to_string(o.state);
   if (o.state == OrderState::kFilled && !t->finished) {
-    t->phase = Trade::Phase::kClosing;
-    t->record.state = SignalState::kClosing;
+    if (!is_closing(t->state)) Advance(*t, TradeState::kClosing, detail);
     ScheduleExitCleanup(id, "the other exit filled");
   }
   SaveSignal(*t, detail, Provenance{Source::kStream, o.exchange_updated_ms, "exit ended"});
@@ -179,7 +178,7 @@ void Engine::ForgetIfDone(const std::string& id) {
 
 void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
   Trade* t = ActiveTradeOn(symbol, side);
-  if (!t || t->phase == Trade::Phase::kEntering || t->close_in_flight || !t->closing_because.empty()) return;
+  if (!t || t->state == TradeState::kEntering || t->close_in_flight || !t->closing_because.empty()) return;
   auto held = OpenPositionOf(store_, symbol, side);
   if (!held.ok() || *held) return;
   // Flat: the trade is over. Exits still resting after a moment are cancelled.
@@ -193,13 +192,13 @@ void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
   std::string reason = "flat on the exchange";
   if (auto last = store_.Positions(closed); last.ok() && !last->empty() && last->back().exit_reason)
     reason = *last->back().exit_reason;
-  if (t->record.state != SignalState::kRolledBack && t->record.state != SignalState::kUnresolved) {
-    t->record.state = SignalState::kClosed;
+  if (!is_final(t->state) && t->state != TradeState::kUnresolved) {
+    Advance(*t, TradeState::kClosed, reason);
     SaveSignal(*t, "closed: " + reason, Provenance{Source::kEngine, std::nullopt, "position closed"});
   }
   Log("signal " + id + ": " + symbol + " closed (" + reason + ")");
   // A rollback in flight finishes the trade itself.
-  if (t->record.state == SignalState::kClosed) ForgetIfDone(id);
+  if (t->state == TradeState::kClosed) ForgetIfDone(id);
 }
 
 // ---- protection ----
@@ -289,7 +288,7 @@ void Engine::WatchProtection() {
       const PositionRecord& p = it->second;
       // A keel entry on the leg is being verified: the position is most likely its fill, and its
       // own stop follows the verification (HandleUntracked; chaos seed 784).
-      if (Trade* t = ActiveTradeOn(p.symbol, p.position_side); t && t->phase == Trade::Phase::kEntering) {
+      if (Trade* t = ActiveTradeOn(p.symbol, p.position_side); t && t->state == TradeState::kEntering) {
         ++it;
         continue;
       }
@@ -333,7 +332,8 @@ void Engine::Repair(const PositionRecord& p) {
   if (repairing_.count(key)) return;
   ++counters_.protections_repaired;
   Trade* t = ActiveTradeOn(p.symbol, p.position_side);
-  if (t && t->phase != Trade::Phase::kEntering && t->phase != Trade::Phase::kClosing) {
+  if (t && t->state != TradeState::kEntering && !is_closing(t->state)) {
+    if (t->state == TradeState::kProtected) Advance(*t, TradeState::kProtecting, "its stop is gone: placing it again");
     t->record.stop_client_order_id.reset();
     PlaceExit(t->record.id, OrderPurpose::kStop);  // the trade's own stop level
     return;
@@ -436,7 +436,7 @@ void Engine::HandleUntracked(const std::string& key) {
   std::string symbol;
   PositionSide side = PositionSide::kBoth;
   if (!SplitKey(key, symbol, side)) return;
-  if (Trade* t = ActiveTradeOn(symbol, side); t && t->phase == Trade::Phase::kEntering) {
+  if (Trade* t = ActiveTradeOn(symbol, side); t && t->state == TradeState::kEntering) {
     if (auto pushed = pushed_untracked_.find(key); pushed != pushed_untracked_.end()) {
       const PositionRecord& p = pushed->second;
       t->pushed->Set(PositionReport{p.symbol, p.position_side, p.qty, p.entry_price, p.exchange_updated_ms.value_or(0)});
@@ -456,7 +456,7 @@ void Engine::HandleUntracked(const std::string& key) {
       if (!t->fill_suspected_since) t->fill_suspected_since = clock_.NowMs();
       loop_.After(kOrderEventWaitMs, [this, id = t->record.id] {
         Trade* again = TradeOf(id);
-        if (again && again->phase == Trade::Phase::kEntering && again->entry_resting) VerifyEntry(id);
+        if (again && again->state == TradeState::kEntering && again->entry_resting) VerifyEntry(id);
       });
     }
     return;
@@ -564,7 +564,7 @@ void Engine::ResyncSymbols(const std::vector<std::string>& symbols, bool settle_
           // A position on the leg of an entry still believed resting: its fill, unseen (the stream
           // was down, seed 502). Verified now, so its own stop follows, not a repair's.
           Trade* t = ActiveTradeOn(m.symbol, m.position_side);
-          if (m.kind == MismatchKind::kExchangeOpenStoreFlat && t && t->phase == Trade::Phase::kEntering &&
+          if (m.kind == MismatchKind::kExchangeOpenStoreFlat && t && t->state == TradeState::kEntering &&
               t->entry_resting) {
             if (!t->fill_suspected_since) t->fill_suspected_since = clock_.NowMs();
             VerifyEntry(t->record.id);

@@ -35,6 +35,7 @@
 #include "keel/engine/replacement_guard.h"
 #include "keel/engine/risk_limits.h"
 #include "keel/engine/signal.h"
+#include "keel/engine/trade_lifecycle.h"
 #include "keel/exchange/stream_events.h"
 #include "keel/safety/safe_close.h"
 #include "keel/store/state_store.h"
@@ -89,6 +90,7 @@ struct EngineCounters {
   std::int64_t unprotected_ms = 0;  // summed over positions past the grace period
   std::int64_t rest_unanswered = 0;  // REST jobs that ended with no answer (transport, timeout, 5xx)
   std::int64_t rate_refusals = 0;    // REST jobs the exchange refused for the rate
+  std::int64_t illegal_trade_transitions = 0;  // a bug: a trade asked to move where it cannot
 };
 
 class Engine {
@@ -282,6 +284,9 @@ class Engine {
   void CheckStream(TimeMs now);
   void ApplyStreamResult(const Result<struct ApplyResult>& result, const std::string& what);
   // helpers
+  // The one way a trade's state changes: checked against the lifecycle's table
+  // (trade_lifecycle.h); an illegal move is refused, counted and logged as a warning.
+  bool Advance(Trade& t, TradeState to, const std::string& why);
   Trade* TradeOf(const std::string& signal_id);
   Trade* TradeByOrder(const std::string& client_order_id);
   Trade* ActiveTradeOn(const std::string& symbol, PositionSide leg);
