@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "keel/config/config.h"
+#include "keel/control/control_request.h"
 #include "keel/engine/signal.h"
 #include "keel/model/json_fields.h"
 #include "keel/model/json_writer.h"
@@ -54,6 +55,61 @@ void PrintHuman(const std::string& answer) {
   }
 }
 
+struct SignalOptions {
+  std::string id, symbol, side, entry = "market";
+  std::string qty, notional, stop_pct, stop_price, tp_pct, tp_price;
+  int ttl_s = 0;
+};
+
+// flatten closes positions: confirmed with --yes or on the terminal, never assumed.
+Result<control::ControlRequest> FlattenRequest(const std::string& account, const std::string& symbol, bool yes) {
+  if (!yes) {
+    if (!::isatty(0)) return Status::InvalidInput("flatten closes positions: add --yes (no terminal to ask on)");
+    std::cerr << "Close " << (symbol.empty() ? "every position" : symbol) << " of account " << account << "? [y/N] ";
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "y" && answer != "Y" && answer != "yes") return Status::InvalidInput("not confirmed: nothing done");
+  }
+  control::FlattenRequest r;
+  if (!symbol.empty()) r.symbol = symbol;
+  return control::ControlRequest(r);
+}
+
+Result<control::ControlRequest> ProtectRequest(const std::string& symbol, const std::string& pct_text) {
+  control::ProtectRequest r;
+  if (!symbol.empty()) r.symbol = symbol;
+  if (!pct_text.empty()) {
+    auto pct = Decimal::Parse(pct_text);
+    if (!pct.ok() || !pct->is_positive() || *pct >= Decimal::FromInteger(100).value())
+      return Status::InvalidInput("protect: --stop-pct: expected a percentage above 0 and below 100, found \"" +
+                                  pct_text + "\"");
+    r.stop_pct = *pct;
+  }
+  return control::ControlRequest(r);
+}
+
+// Checked here by the daemon's own reader: a typo is refused before anything is sent or recorded.
+Result<control::ControlRequest> SignalRequest(SignalOptions o) {
+  if (o.qty.empty() == o.notional.empty()) return Status::InvalidInput("signal: give exactly one of --qty and --notional");
+  if (o.stop_pct.empty() == o.stop_price.empty())
+    return Status::InvalidInput("signal: give exactly one of --stop-pct and --stop-price (keel opens nothing without a stop)");
+  if (!o.tp_pct.empty() && !o.tp_price.empty()) return Status::InvalidInput("signal: give at most one of --tp-pct and --tp-price");
+  if (o.id.empty()) o.id = "ctl-" + std::to_string(SystemClock().NowMs());
+  JsonWriter sig;
+  sig.StartObject().Key("id").String(o.id).Key("symbol").String(o.symbol).Key("side").String(o.side);
+  if (!o.qty.empty()) sig.Key("qty").String(o.qty);
+  if (!o.notional.empty()) sig.Key("notional").String(o.notional);
+  sig.Key("entry").String(o.entry);
+  sig.Key("stop_loss").StartObject().Key(o.stop_pct.empty() ? "price" : "pct").String(o.stop_pct.empty() ? o.stop_price : o.stop_pct).EndObject();
+  if (!o.tp_pct.empty() || !o.tp_price.empty())
+    sig.Key("take_profit").StartObject().Key(o.tp_pct.empty() ? "price" : "pct").String(o.tp_pct.empty() ? o.tp_price : o.tp_pct).EndObject();
+  if (o.ttl_s) sig.Key("ttl_s").Int(o.ttl_s);
+  sig.EndObject();
+  auto checked = ParseSignal(sig.str());
+  if (!checked.ok()) return Status::InvalidInput("signal: " + checked.status().message());
+  return control::ControlRequest(control::SignalRequest{sig.str(), "keel-ctl"});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,20 +138,19 @@ int main(int argc, char** argv) {
   flatten->add_option("symbol", flatten_symbol, "only this symbol (BTCUSDT)");
   flatten->add_flag("--yes", yes, "do not ask for confirmation");
   auto* signal = app.add_subcommand("signal", "send a trading signal");
-  std::string id, symbol, side, entry = "market";
-  std::string qty, notional, stop_pct, stop_price, tp_pct, tp_price;
-  int ttl_s = 0;
-  signal->add_option("--id", id, "the signal's id (default: ctl-<time>)");
-  signal->add_option("--symbol", symbol, "BTCUSDT")->required();
-  signal->add_option("--side", side, "LONG or SHORT")->required()->check(CLI::IsMember({"LONG", "SHORT"}));
-  signal->add_option("--qty", qty, "contracts");
-  signal->add_option("--notional", notional, "quote currency (USDT)");
-  signal->add_option("--entry", entry, "market (default), or maker: post-only at the best price until --ttl-s")->check(CLI::IsMember({"market", "maker"}));
-  signal->add_option("--stop-pct", stop_pct, "stop-loss distance in percent");
-  signal->add_option("--stop-price", stop_price, "stop-loss price");
-  signal->add_option("--tp-pct", tp_pct, "take-profit distance in percent");
-  signal->add_option("--tp-price", tp_price, "take-profit price");
-  signal->add_option("--ttl-s", ttl_s, "how long the signal stays valid")->check(CLI::Range(1, 86'400));
+  SignalOptions signal_options;
+  SignalOptions& o = signal_options;
+  signal->add_option("--id", o.id, "the signal's id (default: ctl-<time>)");
+  signal->add_option("--symbol", o.symbol, "BTCUSDT")->required();
+  signal->add_option("--side", o.side, "LONG or SHORT")->required()->check(CLI::IsMember({"LONG", "SHORT"}));
+  signal->add_option("--qty", o.qty, "contracts");
+  signal->add_option("--notional", o.notional, "quote currency (USDT)");
+  signal->add_option("--entry", o.entry, "market (default), or maker: post-only at the best price until --ttl-s")->check(CLI::IsMember({"market", "maker"}));
+  signal->add_option("--stop-pct", o.stop_pct, "stop-loss distance in percent");
+  signal->add_option("--stop-price", o.stop_price, "stop-loss price");
+  signal->add_option("--tp-pct", o.tp_pct, "take-profit distance in percent");
+  signal->add_option("--tp-price", o.tp_price, "take-profit price");
+  signal->add_option("--ttl-s", o.ttl_s, "how long the signal stays valid")->check(CLI::Range(1, 86'400));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -110,7 +165,7 @@ int main(int argc, char** argv) {
     // Runs until the operator stops it; the daemon going away is reported, not taken for success.
     bool first = true;
     int refused = 0;  // the daemon's exit code when it answers anything but "watching"
-    Status followed = net::FollowLines(config->daemon.control_socket, R"({"cmd":"watch"})", [&](const std::string& line) {
+    Status followed = net::FollowLines(config->daemon.control_socket, control::ControlRequestJson(control::WatchRequest{}), [&](const std::string& line) {
       if (first) {
         first = false;
         if (line.find(R"("result":"watching")") != std::string::npos) return true;
@@ -139,59 +194,15 @@ int main(int argc, char** argv) {
     if (refused) return refused;
     return Fail(followed.message(), ops::kExitExchange);
   }
-  JsonWriter w;
-  w.StartObject();
-  if (*status) {
-    w.Key("cmd").String("status");
-  } else if (*pause) {
-    w.Key("cmd").String("pause");
-  } else if (*resume) {
-    w.Key("cmd").String("resume");
-  } else if (*flatten) {
-    if (!yes) {
-      if (!::isatty(0)) return Fail("flatten closes positions: add --yes (no terminal to ask on)", ops::kExitUsage);
-      std::cerr << "Close " << (flatten_symbol.empty() ? "every position" : flatten_symbol) << " of account "
-                << config->account_name << "? [y/N] ";
-      std::string answer;
-      std::getline(std::cin, answer);
-      if (answer != "y" && answer != "Y" && answer != "yes") return Fail("not confirmed: nothing done", ops::kExitUsage);
-    }
-    w.Key("cmd").String("flatten");
-    if (!flatten_symbol.empty()) w.Key("symbol").String(flatten_symbol);
-  } else if (*protect) {
-    w.Key("cmd").String("protect");
-    if (!protect_symbol.empty()) w.Key("symbol").String(protect_symbol);
-    if (!protect_pct.empty()) {
-      auto pct = Decimal::Parse(protect_pct);
-      if (!pct.ok() || !pct->is_positive() || *pct >= Decimal::FromInteger(100).value())
-        return Fail("protect: --stop-pct: expected a percentage above 0 and below 100, found \"" + protect_pct + "\"",
-                    ops::kExitUsage);
-      w.Key("stop_pct").String(pct->ToString());
-    }
-  } else if (*signal) {
-    if (qty.empty() == notional.empty()) return Fail("signal: give exactly one of --qty and --notional", ops::kExitUsage);
-    if (stop_pct.empty() == stop_price.empty())
-      return Fail("signal: give exactly one of --stop-pct and --stop-price (keel opens nothing without a stop)", ops::kExitUsage);
-    if (!tp_pct.empty() && !tp_price.empty()) return Fail("signal: give at most one of --tp-pct and --tp-price", ops::kExitUsage);
-    if (id.empty()) id = "ctl-" + std::to_string(SystemClock().NowMs());
-    JsonWriter sig;
-    sig.StartObject().Key("id").String(id).Key("symbol").String(symbol).Key("side").String(side);
-    if (!qty.empty()) sig.Key("qty").String(qty);
-    if (!notional.empty()) sig.Key("notional").String(notional);
-    sig.Key("entry").String(entry);
-    sig.Key("stop_loss").StartObject().Key(stop_pct.empty() ? "price" : "pct").String(stop_pct.empty() ? stop_price : stop_pct).EndObject();
-    if (!tp_pct.empty() || !tp_price.empty())
-      sig.Key("take_profit").StartObject().Key(tp_pct.empty() ? "price" : "pct").String(tp_pct.empty() ? tp_price : tp_pct).EndObject();
-    if (ttl_s) sig.Key("ttl_s").Int(ttl_s);
-    sig.EndObject();
-    // Checked here by the daemon's own reader: a typo is refused before anything is sent or recorded.
-    auto checked = ParseSignal(sig.str());
-    if (!checked.ok()) return Fail("signal: " + checked.status().message(), ops::kExitUsage);
-    w.Key("cmd").String("signal").Key("origin").String("keel-ctl");
-    w.Key("signal").Raw(sig.str());
-  }
-  w.EndObject();
-  auto answer = net::RequestLine(config->daemon.control_socket, w.str(), timeout_ms);
+  Result<control::ControlRequest> request = Status::InvalidInput("no subcommand");
+  if (*status) request = control::ControlRequest(control::StatusRequest{});
+  else if (*pause) request = control::ControlRequest(control::PauseRequest{});
+  else if (*resume) request = control::ControlRequest(control::ResumeRequest{});
+  else if (*flatten) request = FlattenRequest(config->account_name, flatten_symbol, yes);
+  else if (*protect) request = ProtectRequest(protect_symbol, protect_pct);
+  else if (*signal) request = SignalRequest(signal_options);
+  if (!request.ok()) return Fail(request.status().message(), ops::kExitUsage);
+  auto answer = net::RequestLine(config->daemon.control_socket, control::ControlRequestJson(*request), timeout_ms);
   if (!answer.ok()) return Fail(answer.status().message(), ops::kExitExchange);
   auto fields = JsonFields::Parse(*answer, "answer");
   int code = ops::kExitExchange;

@@ -18,6 +18,7 @@
 
 #include "chaos/child_process.h"
 #include "chaos/episode_judge.h"
+#include "keel/control/control_request.h"
 #include "keel/chaos/episode.h"
 #include "keel/chaos/ground_truth.h"
 #include "keel/chaos/operator_tools.h"
@@ -231,7 +232,7 @@ class ProcessWorld {
   void Send(const PlannedSignal& s) {
     if (!s.close) asked_.push_back(s.asked);
     if (!ready_) return;  // no control socket: the bot's send fails, and it knows
-    const std::string line = R"({"cmd":"signal","origin":"chaos","signal":)" + s.json + "}";
+    const std::string line = control::ControlRequestJson(control::SignalRequest{s.json, "chaos"});
     std::size_t slot;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -341,7 +342,7 @@ class ProcessWorld {
       outcome_.violations.push_back(
           {"hang", "start", "the daemon did not start again" +
                                 (start_failures_.empty() ? std::string() : ": " + start_failures_.back())});
-    } else if (auto status = net::RequestLine(socket_, R"({"cmd":"status"})", 10'000); !status.ok()) {
+    } else if (auto status = net::RequestLine(socket_, control::ControlRequestJson(control::StatusRequest{}), 10'000); !status.ok()) {
       outcome_.violations.push_back({"hang", "status", "the running daemon did not answer status: " + status.status().message()});
     }
     {

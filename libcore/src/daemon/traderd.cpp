@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "keel/control/control_request.h"
 #include "keel/engine/engine.h"
 #include "keel/engine/runtime.h"
 #include "keel/exchange/connect.h"
@@ -71,73 +72,53 @@ void RunAsTool(Engine& engine, const AccountConfig& config, const Clock& clock, 
       std::move(answer));
 }
 
-// One control request: {"cmd":"status"}, {"cmd":"positions"}, {"cmd":"orders"}, {"cmd":"signal","signal":{…}}, {"cmd":"pause"},
-// {"cmd":"resume"}, {"cmd":"flatten","symbol":"BTCUSDT"}, {"cmd":"protect"[,"symbol","stop_pct"]},
-// {"cmd":"watch"}, and a keel tool's forwarded action
-// {"cmd":"tool","tool":"keel-close-position","options":{…}} (ops/tool_forward.h).
+// One control request (control/control_request.h), answered on the engine thread.
 void HandleControl(Engine& engine, const AccountConfig& config, const Clock& clock, const std::string& line,
                    net::LineReply reply, net::LinePush push) {
-  auto fields = JsonFields::Parse(line, "request");
-  if (!fields.ok()) return reply(ErrorReply(fields.status().message()));
-  auto cmd = fields->String("cmd");
-  if (!cmd.ok() || !*cmd) return reply(ErrorReply("cmd: required (status, positions, orders, signal, pause, resume, flatten, protect, watch, tool)"));
+  auto request = control::ParseControlRequest(line);
+  if (!request.ok()) return reply(ErrorReply(request.status().message()));
   auto answer = [reply](EngineReply r) { reply(WithExitCode(r)); };
-  if (**cmd == "flatten") {
-    auto symbol = fields->String("symbol");
-    if (!symbol.ok()) return reply(ErrorReply(symbol.status().message()));
-    if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
-    return engine.Flatten(*symbol, answer);
-  }
-  if (**cmd == "status" || **cmd == "positions" || **cmd == "orders" || **cmd == "pause" || **cmd == "resume") {
-    if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
-    if (**cmd == "status") return engine.StatusReport(answer);
-    if (**cmd == "positions") return engine.StatusReport(answer, Engine::StatusPart::kPositions);
-    if (**cmd == "orders") return engine.StatusReport(answer, Engine::StatusPart::kOrders);
-    return **cmd == "pause" ? engine.Pause(answer) : engine.Resume(answer);
-  }
-  if (**cmd == "signal") {
-    auto signal = fields->Object("signal");
-    if (!signal.ok()) return reply(ErrorReply(signal.status().message()));
-    if (!*signal) return reply(ErrorReply("signal: required, the signal object"));
-    auto origin = fields->String("origin");
-    if (!origin.ok()) return reply(ErrorReply(origin.status().message()));
-    if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
-    return engine.SubmitSignal((*signal)->Text(), *origin ? "socket:" + **origin : std::string("socket"), answer);
-  }
-  if (**cmd == "watch") {
-    if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
-    reply(R"({"result":"watching","detail":"every engine event from now on, one per line","exit_code":0})");
-    return engine.Watch(std::move(push));
-  }
-  if (**cmd == "tool") {
-    auto tool = fields->String("tool");
-    if (!tool.ok()) return reply(ErrorReply(tool.status().message()));
-    if (!*tool) return reply(ErrorReply("tool: required, the tool's name"));
-    auto options = fields->Object("options");
-    if (!options.ok()) return reply(ErrorReply(options.status().message()));
-    if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
-    const std::string options_json = *options ? (*options)->Text() : std::string("{}");
-    return RunAsTool(engine, config, clock, **tool, answer,
-                     [name = **tool, options_json](ToolContext& ctx) { return RunForwardedTool(ctx, name, options_json); });
-  }
-  if (**cmd == "protect") {
-    // keel-scan-orphans --protect run by the daemon: every position without covering protection
-    // gets a stop now (the configured distance unless one is given), none is closed.
-    auto symbol = fields->String("symbol");
-    auto pct = fields->Number("stop_pct");
-    if (!symbol.ok()) return reply(ErrorReply(symbol.status().message()));
-    if (!pct.ok()) return reply(ErrorReply(pct.status().message()));
-    if (Status st = fields->RejectUnknown(); !st.ok()) return reply(ErrorReply(st.message()));
-    ScanOrphansOptions o;
-    o.protect = true;
-    o.yes = true;
-    o.stop_pct = pct->value_or(config.daemon.protect_stop_pct);
-    o.grace_ms = config.daemon.protect_grace_ms;
-    if (*symbol) o.symbols = {**symbol};
-    return RunAsTool(engine, config, clock, "keel-scan-orphans", answer,
-                     [o](ToolContext& ctx) { return RunScanOrphans(ctx, o); });
-  }
-  reply(ErrorReply("cmd: expected status, positions, orders, signal, pause, resume, flatten, protect, watch or tool, found \"" + **cmd + "\""));
+  struct Handle {
+    Engine& engine;
+    const AccountConfig& config;
+    const Clock& clock;
+    net::LineReply& reply;
+    net::LinePush& push;
+    ReplyFn answer;
+    void operator()(const control::StatusRequest& r) {
+      using Part = control::StatusRequest::Part;
+      engine.StatusReport(answer, r.part == Part::kPositions ? Engine::StatusPart::kPositions
+                                  : r.part == Part::kOrders  ? Engine::StatusPart::kOrders
+                                                             : Engine::StatusPart::kAll);
+    }
+    void operator()(const control::PauseRequest&) { engine.Pause(answer); }
+    void operator()(const control::ResumeRequest&) { engine.Resume(answer); }
+    void operator()(const control::WatchRequest&) {
+      reply(R"({"result":"watching","detail":"every engine event from now on, one per line","exit_code":0})");
+      engine.Watch(std::move(push));
+    }
+    void operator()(const control::FlattenRequest& r) { engine.Flatten(r.symbol, answer); }
+    void operator()(const control::SignalRequest& r) {
+      engine.SubmitSignal(r.signal_json, r.origin ? "socket:" + *r.origin : std::string("socket"), answer);
+    }
+    void operator()(const control::ToolRequest& r) {
+      RunAsTool(engine, config, clock, r.tool, answer,
+                [name = r.tool, options = r.options_json](ToolContext& ctx) { return RunForwardedTool(ctx, name, options); });
+    }
+    void operator()(const control::ProtectRequest& r) {
+      // keel-scan-orphans --protect run by the daemon: every position without covering protection
+      // gets a stop now (the configured distance unless one is given), none is closed.
+      ScanOrphansOptions o;
+      o.protect = true;
+      o.yes = true;
+      o.stop_pct = r.stop_pct.value_or(config.daemon.protect_stop_pct);
+      o.grace_ms = config.daemon.protect_grace_ms;
+      if (r.symbol) o.symbols = {*r.symbol};
+      RunAsTool(engine, config, clock, "keel-scan-orphans", answer,
+                [o](ToolContext& ctx) { return RunScanOrphans(ctx, o); });
+    }
+  };
+  std::visit(Handle{engine, config, clock, reply, push, answer}, *request);
 }
 
 }  // namespace

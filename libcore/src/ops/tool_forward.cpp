@@ -6,6 +6,7 @@
 #include <ostream>
 #include <type_traits>
 
+#include "keel/control/control_request.h"
 #include "keel/model/json_fields.h"
 #include "keel/model/json_writer.h"
 #include "keel/net/line_server.h"
@@ -19,10 +20,10 @@ constexpr int kForwardTimeoutMs = 120'000;
 
 std::string Request(const std::string& tool, const std::function<void(JsonWriter&)>& options) {
   JsonWriter w;
-  w.StartObject().Key("cmd").String("tool").Key("tool").String(tool).Key("options").StartObject();
+  w.StartObject();
   options(w);
-  w.EndObject().EndObject();
-  return w.str();
+  w.EndObject();
+  return control::ControlRequestJson(control::ToolRequest{tool, w.str()});
 }
 
 std::string Joined(const std::vector<std::string>& parts) {
