@@ -44,7 +44,7 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
     if (symbol && t->signal.symbol != *symbol) continue;
     if (t->finished) continue;
     if (t->entry_resting) t->close_in_flight = true;
-    amending |= t->amend_in_flight;
+    amending |= t->maker_entry && t->maker_entry->amend_in_flight;
   }
   if (amending) {
     loop_.After(kAmendAnswerPollMs, [this, symbol, on_exchange, reply] { FlattenLegs(symbol, on_exchange, reply); });
@@ -260,6 +260,7 @@ void Engine::RestoreTrades() {
     auto t = std::make_unique<Trade>();
     t->record = r;
     t->signal = *s;
+    if (s->entry == EntryKind::kMaker) t->maker_entry.emplace();
     t->leg = r.position_side.value_or(LegFor(s->direction));
     auto held = OpenPositionOf(store_, r.symbol, t->leg);
     if (held.ok() && *held) t->entry_price = (*held)->entry_price;
@@ -286,10 +287,10 @@ void Engine::RestoreTrades() {
     }
     if (t->maker() && r.state == SignalState::kEntering) {
       // The time limit counts from when the signal was taken, not from the restart.
-      t->deadline_ms = r.received_ms + 1000 * static_cast<TimeMs>(s->ttl_s.value_or(settings_.daemon.signal_ttl_s));
-      const TimeMs left = std::max<TimeMs>(0, t->deadline_ms - clock_.NowMs());
+      t->maker_entry->deadline_ms = r.received_ms + 1000 * static_cast<TimeMs>(s->ttl_s.value_or(settings_.daemon.signal_ttl_s));
+      const TimeMs left = std::max<TimeMs>(0, t->maker_entry->deadline_ms - clock_.NowMs());
       const std::string tid = r.id;
-      t->deadline_timer = loop_.After(left, [this, tid] { EntryTimeLimit(tid); });
+      t->maker_entry->deadline_timer = loop_.After(left, [this, tid] { EntryTimeLimit(tid); });
     }
     Log("restored signal " + r.id + " (" + to_string(r.state) + ")");
     const std::string id = r.id;

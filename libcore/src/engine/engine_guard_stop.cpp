@@ -56,8 +56,8 @@ void Engine::PlaceGuardStop(const std::string& id, const std::string& why) {
   // and the verification adopts it (PlaceExit) rather than sending another.
   Decimal reference = mark->second;
   if (t->maker()) {
-    if (t->maker_price.is_positive()) {
-      reference = t->maker_price;
+    if (t->maker_entry && t->maker_entry->price.is_positive()) {
+      reference = t->maker_entry->price;
     } else if (auto entry = store_.Order(t->record.entry_client_order_id.value_or(""));
                entry.ok() && *entry && (*entry)->price && (*entry)->price->is_positive()) {
       reference = *(*entry)->price;  // the stream showed it resting before its placement answered

@@ -29,23 +29,23 @@ void Engine::FollowBook(const std::string& symbol) {
     // The book has traded through the entry's price: a post-only order cannot rest there any more.
     // It filled (or ended) whatever the stream says; a stream that lost the fill (chaos seeds 2108,
     // 2536) would leave the position bare until a scan. Verified now, not amended.
-    const bool through = t->entry_side == Side::kSell ? bid >= t->maker_price : ask <= t->maker_price;
-    if (through && !t->fill_suspected_since && !t->amend_in_flight && t->state == TradeState::kEntering) {
+    const bool through = t->entry_side == Side::kSell ? bid >= t->maker_entry->price : ask <= t->maker_entry->price;
+    if (through && !t->fill_suspected_since && !t->maker_entry->amend_in_flight && t->state == TradeState::kEntering) {
       t->fill_suspected_since = now;
       crossed.push_back(id);
       continue;
     }
-    if (t->amend_in_flight || t->ghost || t->amend_refused || t->fill_suspected_since || t->replace_in_flight || t->expiring || t->finished || t->close_in_flight) continue;
+    if (t->maker_entry->amend_in_flight || t->ghost || t->amend_refused || t->fill_suspected_since || t->replace_in_flight || t->expiring || t->finished || t->close_in_flight) continue;
     if (guard_.BreakerOpen(*t->record.entry_client_order_id)) continue;
-    if (t->last_amend_ms && now - t->last_amend_ms < kAmendIntervalMs) continue;
-    auto to = MakerFollow(t->entry_side, t->maker_price, bid, ask, inst->second);
-    if (to && !t->first_maker_price.is_zero() && !WithinReprice(t->first_maker_price, *to)) {
+    if (t->maker_entry->last_amend_ms && now - t->maker_entry->last_amend_ms < kAmendIntervalMs) continue;
+    auto to = MakerFollow(t->entry_side, t->maker_entry->price, bid, ask, inst->second);
+    if (to && !t->maker_entry->first_price.is_zero() && !WithinReprice(t->maker_entry->first_price, *to)) {
       // The book ran away: the entry waits at its price (its time limit ends it) instead of chasing.
-      if (!t->reprice_refused_logged) {
-        t->reprice_refused_logged = true;
+      if (!t->maker_entry->reprice_refused_logged) {
+        t->maker_entry->reprice_refused_logged = true;
         Log("signal " + id + ": re-price to " + to->ToString() + " refused: more than max_reprice_pct " +
             settings_.daemon.max_reprice_pct.ToString() + "% from the first entry price " +
-            t->first_maker_price.ToString() + "; the entry waits at " + t->maker_price.ToString());
+            t->maker_entry->first_price.ToString() + "; the entry waits at " + t->maker_entry->price.ToString());
       }
       continue;
     }
@@ -72,10 +72,10 @@ void Engine::AmendEntry(const std::string& id, Decimal price) {
   Trade* t = TradeOf(id);
   if (!t || !t->record.entry_client_order_id) return;
   const std::string cid = *t->record.entry_client_order_id;
-  t->amend_in_flight = true;
-  t->last_amend_ms = clock_.NowMs();
+  t->maker_entry->amend_in_flight = true;
+  t->maker_entry->last_amend_ms = clock_.NowMs();
   ++counters_.amends;
-  const Decimal was = t->maker_price;
+  const Decimal was = t->maker_entry->price;
   AmendOrder amend{cid, t->signal.symbol, t->entry_side, t->entry_qty, price};
   amend.qty_now = t->entry_qty;  // the maker entry is only ever moved, never resized
   amend.price_now = was;
@@ -89,12 +89,12 @@ void Engine::AmendEntry(const std::string& id, Decimal price) {
 void Engine::OnEntryAmended(const std::string& id, const std::string& cid, Decimal price, Result<OrderReport> r) {
   Trade* t = TradeOf(id);
   if (t && t->record.entry_client_order_id != cid) t = nullptr;  // replaced meanwhile
-  if (t) t->amend_in_flight = false;
+  if (t && t->maker_entry) t->maker_entry->amend_in_flight = false;
   if (r.ok()) {
     guard_.RecordSuccess(cid);
     RecordOrderReport(*r, "amended to " + price.ToString());
-    if (!t) return;
-    t->maker_price = r->price;
+    if (!t || !t->maker_entry) return;
+    t->maker_entry->price = r->price;
     // A post-only order amended across the book is cancelled by the venue instead.
     if (r->status != OrderStatus::kNew && r->status != OrderStatus::kPartiallyFilled) AfterOrderChange(cid);
     return;
@@ -177,7 +177,7 @@ void Engine::SettleGhost(const std::string& id, const std::string& cid, const st
             // amend was ever refused.
             tr->ghost = false;
             tr->entry_resting = true;
-            tr->maker_price = q->price;
+            if (tr->maker_entry) tr->maker_entry->price = q->price;
             if (q->status == OrderStatus::kPartiallyFilled && tr->state == TradeState::kEntering) VerifyEntry(id);
             return;
           }
@@ -253,7 +253,7 @@ std::string Engine::EntryObjection(const Trade& t) const {
   if (shutting_down_) return "the daemon is shutting down";
   if (paused_) return "paused by the operator";
   if (t.state != TradeState::kEntering || t.finished || t.close_in_flight) return "the trade is no longer entering";
-  if (t.expiring || (t.deadline_ms && clock_.NowMs() >= t.deadline_ms))
+  if (t.expiring || (t.maker_entry && t.maker_entry->deadline_ms && clock_.NowMs() >= t.maker_entry->deadline_ms))
     return "signal " + t.record.id + " passed its time limit";
   return "";
 }
@@ -330,8 +330,8 @@ void Engine::OnReplacementFacts(const std::string& id, const std::string& why, R
                       Provenance{Source::kEngine, std::nullopt, "replacement failed"});
     Log("REPLACED entry " + old + " by " + entry->client_order_id + " @ " + entry->price->ToString() + " attempt " +
         attempt + ": " + why + " (guard: " + d.detail + ")");
-    if (t->deadline_timer == 0 && t->deadline_ms)
-      t->deadline_timer = loop_.After(t->deadline_ms - now, [this, id] { EntryTimeLimit(id); });
+    if (t->maker_entry && t->maker_entry->deadline_timer == 0 && t->maker_entry->deadline_ms)
+      t->maker_entry->deadline_timer = loop_.After(t->maker_entry->deadline_ms - now, [this, id] { EntryTimeLimit(id); });
     return SubmitEntry(id, *entry);
   }
   switch (*d.block) {
@@ -344,7 +344,7 @@ void Engine::OnReplacementFacts(const std::string& id, const std::string& why, R
       Log("REPLACEMENT_BLOCKED " + f->order_id + " reason=" + to_string(*d.block) + ": " + d.detail);
       t->entry_resting = true;
       t->ghost = false;
-      t->maker_price = f->original->price;
+      if (t->maker_entry) t->maker_entry->price = f->original->price;
       return;
     case GuardBlock::kOriginalFilled:
       // It filled after all: that fill is the position, verified and protected; no second entry.
@@ -368,16 +368,22 @@ void Engine::RefuseReplacement(const std::string& id, const std::string& why, co
            Provenance{Source::kEngine, std::nullopt, "replacement blocked"});
 }
 
+void Engine::CancelEntryTimeLimit(Trade& t) {
+  if (!t.maker_entry || !t.maker_entry->deadline_timer) return;
+  loop_.CancelTimer(t.maker_entry->deadline_timer);
+  t.maker_entry->deadline_timer = 0;
+}
+
 void Engine::EntryTimeLimit(const std::string& id) {
   Trade* t = TradeOf(id);
-  if (!t) return;
-  t->deadline_timer = 0;
+  if (!t || !t->maker_entry) return;
+  t->maker_entry->deadline_timer = 0;
   if (!t->entry_resting || t->expiring) return;  // filled, or ended and on its way to a replacement the guard will refuse
-  if (t->ghost || t->close_in_flight || t->amend_in_flight) {
+  if (t->ghost || t->close_in_flight || t->maker_entry->amend_in_flight) {
     // Its state is being settled by queries, or a flatten is cancelling and settling it (chaos seed
     // 502936), or an amend on its way answers for it first (as for a flatten, 958546): a cancel
     // now could touch an order that already ended.
-    t->deadline_timer = loop_.After(kRetryReadMs, [this, id] { EntryTimeLimit(id); });
+    t->maker_entry->deadline_timer = loop_.After(kRetryReadMs, [this, id] { EntryTimeLimit(id); });
     return;
   }
   const std::string cid = *t->record.entry_client_order_id;

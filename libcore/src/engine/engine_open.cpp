@@ -25,12 +25,13 @@ void Engine::OpenTrade(const Signal& s, Decimal qty, const std::string& origin, 
   const TimeMs now = clock_.NowMs();
   auto t = std::make_unique<Trade>();
   t->signal = s;
+  if (s.entry == EntryKind::kMaker) t->maker_entry.emplace();
   t->leg = LegFor(s.direction);
   t->entry_qty = qty;
   t->entry_side = OpeningSide(s.direction);
   t->record = ReceivedSignal(s.id, s.symbol, "open", origin, SignalJson(s), SignalState::kEntering, now);
   t->record.position_side = t->leg;
-  if (t->maker()) t->deadline_ms = now + 1000 * static_cast<TimeMs>(s.ttl_s.value_or(settings_.daemon.signal_ttl_s));
+  if (t->maker()) t->maker_entry->deadline_ms = now + 1000 * static_cast<TimeMs>(s.ttl_s.value_or(settings_.daemon.signal_ttl_s));
   WriteBatch b(now);
   auto entry = SendEntry(*t, "signal taken", b);
   if (!entry.ok()) {
@@ -43,7 +44,7 @@ void Engine::OpenTrade(const Signal& s, Decimal qty, const std::string& origin, 
   Log("signal " + id + " taken: entry " + entry->client_order_id + " " + s.symbol + " " + to_string(entry->side) + " " +
       qty.ToString() + " " + to_string(entry->type) + (entry->price ? " @ " + entry->price->ToString() : std::string()) +
       " reason=signal");
-  if (t->maker()) t->deadline_timer = loop_.After(t->deadline_ms - now, [this, id] { EntryTimeLimit(id); });
+  if (t->maker()) t->maker_entry->deadline_timer = loop_.After(t->maker_entry->deadline_ms - now, [this, id] { EntryTimeLimit(id); });
   trades_[id] = std::move(t);
   reply(ReplyOf(0, "accepted", id, "entry sent", [&](JsonWriter& w) {
     w.Key("entry_client_order_id").String(entry->client_order_id).Key("qty").Number(qty);
@@ -66,18 +67,18 @@ Result<PlaceOrder> Engine::SendEntry(Trade& t, const std::string& why, WriteBatc
     if (book == books_.end()) return Status::Conflict("entry: no order book price for " + s.symbol + " yet");
     auto price = MakerPrice(entry.side, book->second.first, book->second.second, instruments_.at(s.symbol));
     if (!price.ok()) return price.status().WithContext("entry");
-    if (t.first_maker_price.is_zero()) {
-      t.first_maker_price = *price;
-    } else if (!WithinReprice(t.first_maker_price, *price)) {
+    if (t.maker_entry->first_price.is_zero()) {
+      t.maker_entry->first_price = *price;
+    } else if (!WithinReprice(t.maker_entry->first_price, *price)) {
       // A replacement is a re-price too: not beyond the limit from where the signal first rested.
       return Status::Conflict("entry: a replacement at " + price->ToString() + " is more than max_reprice_pct " +
                               settings_.daemon.max_reprice_pct.ToString() + "% from the first entry price " +
-                              t.first_maker_price.ToString());
+                              t.maker_entry->first_price.ToString());
     }
     entry.type = OrderType::kLimit;
     entry.time_in_force = TimeInForce::kGtx;
     entry.price = *price;
-    t.maker_price = *price;
+    t.maker_entry->price = *price;
   } else {
     entry.type = OrderType::kMarket;
   }
@@ -86,7 +87,7 @@ Result<PlaceOrder> Engine::SendEntry(Trade& t, const std::string& why, WriteBatc
   ++t.record.entry_attempts;
   t.ghost = false;
   t.entry_resting = false;
-  t.last_amend_ms = 0;
+  if (t.maker_entry) t.maker_entry->last_amend_ms = 0;
   SaveSignal(t, "entry " + entry.client_order_id + " sent: " + to_string(entry.side) + " " + t.entry_qty.ToString() + " " +
                     to_string(entry.type) + (entry.price ? " @ " + entry.price->ToString() : std::string()),
              Provenance{Source::kEngine, std::nullopt, why}, &b);
@@ -206,7 +207,7 @@ void Engine::OnEntryPlaced(const std::string& id, const std::string& cid, Result
     const bool working = placed->status == OrderStatus::kNew || placed->status == OrderStatus::kPartiallyFilled;
     if (t->maker() && working) {
       t->entry_resting = true;
-      t->maker_price = placed->price;
+      t->maker_entry->price = placed->price;
       // A resting maker entry waits for its fill on the stream, guarded meanwhile; a part already
       // filled is protected now.
       if (placed->status == OrderStatus::kNew) return PlaceGuardStop(id, "maker entry resting");
@@ -243,7 +244,7 @@ void Engine::OnEntryPlaced(const std::string& id, const std::string& cid, Result
 void Engine::EndEntry(const std::string& id, const std::string& detail, Provenance provenance) {
   Trade* t = TradeOf(id);
   if (!t) return;
-  if (t->deadline_timer) loop_.CancelTimer(t->deadline_timer);
+  CancelEntryTimeLimit(*t);
   CancelSpareStops(id, "the entry ended without a fill");
   Advance(*t, TradeState::kFailed, detail);
   SaveSignal(*t, detail, std::move(provenance));
@@ -464,7 +465,7 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
       // it waits for its fill, its time limit or the venue's cancel.
       t->fill_suspected_since = 0;
       t->entry_resting = true;
-      t->maker_price = order.price;
+      if (t->maker_entry) t->maker_entry->price = order.price;
       return;
     }
     if (t->maker() && !t->expiring && order.status != OrderStatus::kFilled)

@@ -65,15 +65,20 @@ struct Engine::Trade {
   Decimal entry_qty;
   Side entry_side = Side::kBuy;
   bool entry_resting = false;
-  Decimal maker_price;
-  // The price the signal's first maker entry rested at: following the book or replacing the entry
-  // goes at most max_reprice_pct away from it (seed 003: a pending order chased a runaway market).
-  Decimal first_maker_price;
-  bool reprice_refused_logged = false;
-  TimeMs deadline_ms = 0;         // a maker entry's time limit (the signal's ttl_s)
-  TimerId deadline_timer = 0;
-  bool amend_in_flight = false;
-  TimeMs last_amend_ms = 0;
+  // What only a maker entry has (the signal's entry is "maker"): its price following the book, its
+  // time limit, its amends.
+  struct MakerEntry {
+    Decimal price;  // where it rests (or was sent)
+    // The price the signal's first maker entry rested at: following the book or replacing the entry
+    // goes at most max_reprice_pct away from it (seed 003: a pending order chased a runaway market).
+    Decimal first_price;
+    bool reprice_refused_logged = false;
+    TimeMs deadline_ms = 0;  // the time limit (the signal's ttl_s)
+    TimerId deadline_timer = 0;
+    bool amend_in_flight = false;
+    TimeMs last_amend_ms = 0;
+  };
+  std::optional<MakerEntry> maker_entry;  // set exactly when the signal's entry is maker
   // The entry answered "unknown order": it is not amended again; one query settles it.
   bool ghost = false;
   // The matching engine itself answered an amend "unknown order": the order is no longer open,
@@ -88,7 +93,7 @@ struct Engine::Trade {
   bool replace_in_flight = false;  // the guard's reads or a replacement on their way
   bool expiring = false;           // the time limit is cancelling the entry
 
-  bool maker() const { return signal.entry == EntryKind::kMaker; }
+  bool maker() const { return maker_entry.has_value(); }
 };
 
 

@@ -170,7 +170,7 @@ void Engine::ScheduleExitCleanup(const std::string& id, const std::string& why) 
 void Engine::ForgetIfDone(const std::string& id) {
   Trade* t = TradeOf(id);
   if (t && t->finished && !t->entry_resting && !t->record.stop_client_order_id && !t->record.take_profit_client_order_id) {
-    if (t->deadline_timer) loop_.CancelTimer(t->deadline_timer);
+    CancelEntryTimeLimit(*t);
     guard_.Forget(id);
     trades_.erase(id);
   }

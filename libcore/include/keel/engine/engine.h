@@ -167,38 +167,114 @@ class Engine {
   struct Trade;
   struct StartupReport;
 
-  // start-up
+  // Each group below is one file of libcore/src/engine/, and says what state its functions may
+  // write. Every trade state change goes through Advance (engine.cpp); a trade's record is saved
+  // only by SaveSignal, which derives the stored state from it.
+
+  // ---- engine.cpp: start-up, stream events, shutdown, the shared helpers ----
+  // Writes: ready_, hedge_mode_, instruments_, marks_, books_, queued_events_, stream_live_,
+  // exchange_health_ and the rate wait; a trade's state (Advance) and record (SaveSignal).
   void FinishStart(Result<StartupReport> report, std::function<void(Status)> done);
-  void RestoreTrades();
-  // A restored trade whose stop was not confirmed: settles it by client id, then protects with it
-  // or with a new one.
-  void ResumeProtecting(const std::string& signal_id);
-  // signals
+  void ApplyStreamResult(const Result<struct ApplyResult>& result, const std::string& what);
+  void MaybeFinishShutdown();
+  // The one way a trade's state changes: checked against the lifecycle's table
+  // (trade_lifecycle.h); an illegal move is refused, counted and logged as a warning.
+  bool Advance(Trade& t, TradeState to, const std::string& why);
+  Trade* TradeOf(const std::string& signal_id);
+  Trade* TradeByOrder(const std::string& client_order_id);
+  Trade* ActiveTradeOn(const std::string& symbol, PositionSide leg);
+  PositionSide LegFor(PositionSide direction) const;
+  std::string NewClientId(OrderPurpose purpose, const std::string& symbol);
+  // The store's open positions and not-terminal orders.
+  Status ReadOpen(std::vector<PositionRecord>& positions, std::vector<OrderRecord>& orders);
+  // Writes the batch; a failure is logged with `what` and returned as false.
+  bool WriteOrLog(const WriteBatch& batch, const std::string& what);
+  // Into `batch` when given (the caller writes it), else written at once; a failed write is logged
+  // by WriteOrLog, which is all a caller could do with it.
+  void SaveSignal(Trade& t, const std::string& detail, Provenance provenance, WriteBatch* batch = nullptr);
+  void RaiseAlert(AlertKind kind, const std::string& subject, const std::string& symbol, const std::string& message);
+  void Log(const std::string& line);
+  void LogWarning(const std::string& line);  // logged as a warning: something the operator should see
+  void Broadcast(const std::string& json_line);
+  // What a REST job's result says of the exchange (answering, refusing for the rate, silent).
+  void ObserveExchange(const Status& outcome);
+  // Alerts (and their all-clears) for an exchange that does not answer, refuses for the rate or
+  // refuses keel's clock; a cheap read when nothing has answered for a while, so silence is seen.
+  void CheckExchange(TimeMs now);
+  void LookAfterRateWait(TimeMs until);
+  void RateWaitOver();
+  template <typename R>
+  void OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> done,
+                JobPriority priority = JobPriority::kNormal);
+
+  // ---- engine_signals.cpp: taking or refusing a signal ----
+  // Writes: signal records of refused and close signals, signal_rate_, notional_caps_; opens a
+  // trade through OpenTrade, closes one through CloseUntilFlat.
   // A parsed signal from the duplicate check on; mark_read: the mark price was read for it by REST.
   void TakeSignal(const Signal& s, const std::string& origin, ReplyFn reply, bool mark_read);
   // The quantity to enter, rounded to the step, or why the signal is refused.
   Status CheckSignal(const Signal& s, Decimal& qty_out);
   void Reject(const std::string& id, const std::string& symbol, const std::string& action, const std::string& origin,
               const std::string& payload, const Status& why, const ReplyFn& reply);
-  void OpenTrade(const Signal& s, Decimal qty, const std::string& origin, ReplyFn reply);
   void CloseTrade(const Signal& s, const std::string& origin, ReplyFn reply);
-  // the open pipeline
+
+  // ---- engine_open.cpp: a trade's entry, its verification, its exits, rollback and close ----
+  // Writes: trades_ (new trades; EndEntry erases), a trade's entry and exit ids, its state
+  // (Entering -> Protecting -> Protected; Closing, Unresolved, Closed, RolledBack, Failed), its
+  // stop bookkeeping (stop_resends, spare_stops), the orders' records (intents first).
+  void OpenTrade(const Signal& s, Decimal qty, const std::string& origin, ReplyFn reply);
   // Records a new entry order for the trade (intent first, in b with the signal) and returns it.
   Result<PlaceOrder> SendEntry(Trade& t, const std::string& why, WriteBatch& b);
   void SubmitEntry(const std::string& signal_id, const PlaceOrder& entry);
   void OnEntryPlaced(const std::string& signal_id, const std::string& client_order_id, Result<OrderReport> placed);
   // The signal failed without a position: recorded, forgotten.
   void EndEntry(const std::string& signal_id, const std::string& detail, Provenance provenance);
-  // maker entries (engine_maker.cpp)
+  void VerifyEntry(const std::string& signal_id);
+  void OnEntryVerified(const std::string& signal_id, Result<std::pair<OrderReport, PositionReport>> verified);
+  void PlaceExit(const std::string& signal_id, OrderPurpose purpose);
+  void OnExitPlaced(const std::string& signal_id, OrderPurpose purpose, const std::string& client_order_id,
+                    Result<OrderReport> placed);
+  // An exit whose answer was lost and that is not sent again: settled by client order id in a job
+  // of its own, never in the placement's protective job (seconds of queries there held the worker
+  // kept for stops while a new position waited for its own: chaos seed 945517).
+  void SettleExit(const std::string& signal_id, OrderPurpose purpose, const std::string& client_order_id);
+  // A stop or take-profit whose outcome is unknown, asked after by client order id on a worker
+  // (settle_attempts queries, settle_interval_ms apart), then `done` on the engine thread.
+  void SettleConditional(const std::string& symbol, const std::string& client_order_id,
+                         std::function<void(Result<OrderReport>)> done, JobPriority priority);
+  // A stop sent again after its placement's answer was lost: found working, it is cancelled once
+  // the other protects the trade.
+  void SettleDuplicateStop(const std::string& signal_id, const std::string& client_order_id);
+  void Rollback(const std::string& signal_id, const std::string& why);
+  // The close of a trade that must end flat (a rollback, or a close a restart cut short), run until
+  // a read proves it flat: each attempt not verified leaves the signal unresolved, alerts once and
+  // tries again after a back-off (or the exchange's Retry-After). `rollback`: the trade ends rolled
+  // back, else closed.
+  void CloseUntilFlat(const std::string& signal_id, int attempt);
+  // SafeClose's settings for one leg (nullopt: the only one), with the engine's retries and clock.
+  SafeCloseOptions CloseOptions(const std::string& symbol, std::optional<PositionSide> leg,
+                                const std::string& reason) const;
+  void RecordOrderReport(const OrderReport& report, const std::string& why);
+  void RecordRefusedOrder(const std::string& client_order_id, const std::string& why);
+
+  // ---- engine_guard_stop.cpp: the stop of an entry not yet verified ----
+  // Writes: a trade's guard_stop, guard counters and spare_stops; Entering -> Protected when the
+  // guard becomes the trade's stop.
+  // A market entry the exchange may have filled, not yet verified: its stop goes out now, from the
+  // mark.
+  void PlaceGuardStop(const std::string& signal_id, const std::string& why);
+  // The guard stop is working at exactly the trade's stop level: it becomes the trade's stop.
+  bool AdoptGuardStop(const std::string& signal_id, Decimal trigger);
+  void CancelSpareStops(const std::string& signal_id, const std::string& why);
+
+  // ---- engine_maker.cpp: a maker entry resting, following the book, replaced, timed out ----
+  // Writes: a trade's maker_entry part, its ghost and resting flags, the replacement guard.
   void FollowBook(const std::string& symbol);
   // True when price is at most max_reprice_pct from first.
   bool WithinReprice(Decimal first, Decimal price) const;
   void AmendEntry(const std::string& signal_id, Decimal price);
   void OnEntryAmended(const std::string& signal_id, const std::string& client_order_id, Decimal price,
                       Result<OrderReport> amended);
-  // A stop sent again after its placement's answer was lost: found working, it is cancelled once
-  // the other protects the trade.
-  void SettleDuplicateStop(const std::string& signal_id, const std::string& client_order_id);
   // An entry answered "unknown order": one targeted query settles what it became.
   void SettleGhost(const std::string& signal_id, const std::string& client_order_id, const std::string& why);
   // The matching engine answered an amend or cancel of the entry "unknown order": never amended or
@@ -214,52 +290,12 @@ class Engine {
   // Why the engine's own state says the trade should not get a new entry ("" when it agrees).
   std::string EntryObjection(const Trade& t) const;
   void EntryTimeLimit(const std::string& signal_id);
-  void VerifyEntry(const std::string& signal_id);
-  void OnEntryVerified(const std::string& signal_id, Result<std::pair<OrderReport, PositionReport>> verified);
-  void PlaceExit(const std::string& signal_id, OrderPurpose purpose);
-  // A market entry the exchange may have filled, not yet verified: its stop goes out now, from the
-  // mark (engine_guard_stop.cpp).
-  void PlaceGuardStop(const std::string& signal_id, const std::string& why);
-  // The guard stop is working at exactly the trade's stop level: it becomes the trade's stop.
-  bool AdoptGuardStop(const std::string& signal_id, Decimal trigger);
-  void CancelSpareStops(const std::string& signal_id, const std::string& why);
-  void OnExitPlaced(const std::string& signal_id, OrderPurpose purpose, const std::string& client_order_id,
-                    Result<OrderReport> placed);
-  // An exit whose answer was lost and that is not sent again: settled by client order id in a job
-  // of its own, never in the placement's protective job (seconds of queries there held the worker
-  // kept for stops while a new position waited for its own: chaos seed 945517).
-  void SettleExit(const std::string& signal_id, OrderPurpose purpose, const std::string& client_order_id);
-  // A stop or take-profit whose outcome is unknown, asked after by client order id on a worker
-  // (settle_attempts queries, settle_interval_ms apart), then `done` on the engine thread.
-  void SettleConditional(const std::string& symbol, const std::string& client_order_id,
-                         std::function<void(Result<OrderReport>)> done, JobPriority priority);
-  void Rollback(const std::string& signal_id, const std::string& why);
-  // The close of a trade that must end flat (a rollback, or a close a restart cut short), run until
-  // a read proves it flat: each attempt not verified leaves the signal unresolved, alerts once and
-  // tries again after a back-off (or the exchange's Retry-After). `rollback`: the trade ends rolled
-  // back, else closed.
-  void CloseUntilFlat(const std::string& signal_id, int attempt);
-  // Flatten's work once the positions to close are known: the store's, the exchange's (a flatten
-  // of everything reads them first), and every leg with a keel entry resting or in flight.
-  void FlattenLegs(std::optional<std::string> symbol, const std::vector<PositionReport>& on_exchange, ReplyFn reply);
-  void RetryFlatten(const std::string& symbol, const std::string& why);
-  static constexpr int kMaxFlattenRetries = 8;
-  std::map<std::string, int> flatten_retries_;  // symbol -> flattens sent again, not yet verified
-  // Entries a flatten's job is cancelling now: a second flatten meanwhile only settles them by
-  // query (a second cancel would reach an order that ended: chaos seed 727426).
-  std::set<std::string> entries_being_cancelled_;
-  // Orders whose cancel the matching engine answered "unknown order", and when: not there, whatever
-  // a read older than that answer says; never cancelled again on such a read's word (chaos seed
-  // 857103: a lagging read said NEW, and the trade's exit cleanup cancelled the expired stop again).
-  std::map<std::string, TimeMs> answered_unknown_order_;
-  // SafeClose's settings for one leg (nullopt: the only one), with the engine's retries and clock.
-  SafeCloseOptions CloseOptions(const std::string& symbol, std::optional<PositionSide> leg,
-                                const std::string& reason) const;
-  // The store's open positions and not-terminal orders.
-  Status ReadOpen(std::vector<PositionRecord>& positions, std::vector<OrderRecord>& orders);
-  void RecordOrderReport(const OrderReport& report, const std::string& why);
-  void RecordRefusedOrder(const std::string& client_order_id, const std::string& why);
-  // exits and closes
+  void CancelEntryTimeLimit(Trade& t);
+
+  // ---- engine_watch.cpp: exits ending, positions closing, the protection watch, repairs ----
+  // Writes: a trade's exit ids (cleared when terminal), Protected -> Protecting (a repair),
+  // -> Closing (an exit filled), -> Closed (flat); unprotected_since_, repairing_, repair_failed_,
+  // lost_repair_stop_, pushed_untracked_, resyncing_, protective_job_ms_, answered_unknown_order_.
   void AfterOrderChange(const std::string& client_order_id);
   void AfterPositionChange(const std::string& symbol, PositionSide side);
   // After a short wait, cancels the trade's exits that have not ended by themselves (the exchange
@@ -268,7 +304,6 @@ class Engine {
   void ForgetIfDone(const std::string& signal_id);
   void CancelOrder(OrderBook book, const std::string& symbol, const std::string& client_order_id,
                    const std::string& why);
-  // protection and orphans
   void StartProtectionWatch();
   void WatchProtection();
   void Repair(const PositionRecord& position);
@@ -277,57 +312,34 @@ class Engine {
   // settle_stray_orders (the periodic reconcile), the same read also settles orders the store holds
   // open, untouched for absent_after_ms, that the exchange no longer lists: one query each.
   void ResyncSymbols(const std::vector<std::string>& symbols, bool settle_stray_orders = false);
-  // engine_scan.cpp: the periodic orphan scan and reconcile, and the stream-down alert.
-  void PeriodicOrphanScan();
-  void OnOrphanScan(Result<AccountReport> account);
-  void PeriodicReconcile();
-  void CheckStream(TimeMs now);
-  void ApplyStreamResult(const Result<struct ApplyResult>& result, const std::string& what);
-  // helpers
-  // The one way a trade's state changes: checked against the lifecycle's table
-  // (trade_lifecycle.h); an illegal move is refused, counted and logged as a warning.
-  bool Advance(Trade& t, TradeState to, const std::string& why);
-  Trade* TradeOf(const std::string& signal_id);
-  Trade* TradeByOrder(const std::string& client_order_id);
-  Trade* ActiveTradeOn(const std::string& symbol, PositionSide leg);
-  PositionSide LegFor(PositionSide direction) const;
-  std::string NewClientId(OrderPurpose purpose, const std::string& symbol);
-  // Writes the batch; a failure is logged with `what` and returned as false.
-  bool WriteOrLog(const WriteBatch& batch, const std::string& what);
-  // Into `batch` when given (the caller writes it), else written at once; a failed write is logged
-  // by WriteOrLog, which is all a caller could do with it.
-  void SaveSignal(Trade& t, const std::string& detail, Provenance provenance, WriteBatch* batch = nullptr);
-  void RaiseAlert(AlertKind kind, const std::string& subject, const std::string& symbol, const std::string& message);
-  void Log(const std::string& line);
-  void LogWarning(const std::string& line);  // logged as a warning: something the operator should see
-  // What a REST job's result says of the exchange (answering, refusing for the rate, silent).
-  void ObserveExchange(const Status& outcome);
-  // Alerts (and their all-clears) for an exchange that does not answer, refuses for the rate or
-  // refuses keel's clock; a cheap read when nothing has answered for a while, so silence is seen.
-  void CheckExchange(TimeMs now);
-  ExchangeHealth exchange_health_{30'000};
-  bool probe_in_flight_ = false;
-  TimeMs last_probe_ms_ = 0;
-  // The end of the latest wait a rate refusal asked for; a look at the whole account is due then.
-  TimeMs rate_wait_until_ = 0;
-  bool rate_wait_look_pending_ = false;
-  bool orphan_recheck_pending_ = false;
-  void StartOrphanScan();
-  void LookAfterRateWait(TimeMs until);
-  void RateWaitOver();
-  TimeMs started_ms_ = 0;  // when the engine became ready
-  template <typename R>
-  void OnWorker(std::function<R(Exchange&)> job, std::function<void(R)> done,
-                JobPriority priority = JobPriority::kNormal);
-  void MaybeFinishShutdown();
   // How long protective jobs (a stop's placement, a repair) took lately: a repair starts this much
   // before the grace period ends, so that it lands within it when the exchange answers slowly
   // (chaos seed 1049677: 280 ms a call, a repair started at the grace period's end landed 1.1 s
   // after it).
   void RecordProtectiveJob(TimeMs took);
   TimeMs RepairLeadMs() const;
-  std::deque<TimeMs> protective_job_ms_;
 
+  // ---- engine_scan.cpp: the periodic orphan scan and reconcile, the stream-down alert ----
+  // Writes: orphan_scan_in_flight_, orphan_recheck_pending_, stream_down_alerted_ and the timers.
+  void PeriodicOrphanScan();
+  void StartOrphanScan();
+  void OnOrphanScan(Result<AccountReport> account);
+  void PeriodicReconcile();
+  void CheckStream(TimeMs now);
+
+  // ---- engine_commands.cpp: operator commands and restoring trades after a restart ----
+  // Writes: trades_ (restored), -> Closing (a flatten), flatten_retries_, entries_being_cancelled_,
+  // paused_.
+  void RestoreTrades();
+  // A restored trade whose stop was not confirmed: settles it by client id, then protects with it
+  // or with a new one.
+  void ResumeProtecting(const std::string& signal_id);
+  // Flatten's work once the positions to close are known: the store's, the exchange's (a flatten
+  // of everything reads them first), and every leg with a keel entry resting or in flight.
+  void FlattenLegs(std::optional<std::string> symbol, const std::vector<PositionReport>& on_exchange, ReplyFn reply);
+  void RetryFlatten(const std::string& symbol, const std::string& why);
+
+  // ---- the state ----
   EngineSettings settings_;
   StateStore& store_;
   const Clock& clock_;
@@ -393,7 +405,28 @@ class Engine {
   std::vector<Alert> recent_alerts_;
   std::deque<std::string> log_;
   std::vector<Watcher> watchers_;
-  void Broadcast(const std::string& json_line);
+
+  // The exchange's health (engine.cpp).
+  ExchangeHealth exchange_health_{30'000};
+  bool probe_in_flight_ = false;
+  TimeMs last_probe_ms_ = 0;
+  // The end of the latest wait a rate refusal asked for; a look at the whole account is due then.
+  TimeMs rate_wait_until_ = 0;
+  bool rate_wait_look_pending_ = false;
+  TimeMs started_ms_ = 0;  // when the engine became ready
+  bool orphan_recheck_pending_ = false;  // engine_scan.cpp
+  std::deque<TimeMs> protective_job_ms_;  // engine_watch.cpp
+
+  // Flattens (engine_commands.cpp).
+  static constexpr int kMaxFlattenRetries = 8;
+  std::map<std::string, int> flatten_retries_;  // symbol -> flattens sent again, not yet verified
+  // Entries a flatten's job is cancelling now: a second flatten meanwhile only settles them by
+  // query (a second cancel would reach an order that ended: chaos seed 727426).
+  std::set<std::string> entries_being_cancelled_;
+  // Orders whose cancel the matching engine answered "unknown order", and when: not there, whatever
+  // a read older than that answer says; never cancelled again on such a read's word (chaos seed
+  // 857103: a lagging read said NEW, and the trade's exit cleanup cancelled the expired stop again).
+  std::map<std::string, TimeMs> answered_unknown_order_;
 };
 
 }  // namespace keel
