@@ -7,121 +7,22 @@
 
 #include <spdlog/spdlog.h>
 
-#include "keel/control/control_request.h"
 #include "keel/engine/engine.h"
 #include "keel/engine/runtime.h"
 #include "keel/exchange/connect.h"
 #include "keel/exchange/streams.h"
-#include "keel/model/json_fields.h"
-#include "keel/model/json_writer.h"
 #include "keel/model/log_text.h"
 #include "keel/net/worker_threads.h"
 #include "keel/net/line_server.h"
-#include "keel/net/tls_ca.h"
 #include "keel/ops/alert_sinks.h"
 #include "keel/ops/daemon_metrics.h"
 #include "keel/ops/systemd_notify.h"
-#include "keel/ops/tool_forward.h"
 #include "keel/ops/exit_code.h"
 #include "keel/ops/signal_spool.h"
 #include "keel/store/sqlite_store.h"
+#include "traderd_parts.h"
 
 namespace keel::ops {
-namespace {
-
-// Alerts go to the log until [[alert]] sinks are wired.
-// The sinks as text, to tell whether a reload changed them.
-std::string AlertSinksText(const std::vector<AlertSinkConfig>& sinks) {
-  std::string text;
-  for (const auto& s : sinks) {
-    text += std::to_string(static_cast<int>(s.kind)) + "|" + s.url + "|" + std::to_string(static_cast<int>(s.format)) + "|" +
-            s.chat_id + "|" + std::to_string(s.min_interval_ms) + "|";
-    for (const auto& arg : s.command) text += arg + " ";
-    text += "\n";
-  }
-  return text;
-}
-
-std::string ErrorReply(const std::string& detail) {
-  JsonWriter w;
-  w.StartObject().Key("result").String("error").Key("detail").String(detail).Key("exit_code").Int(2).EndObject();
-  return w.str();
-}
-
-// The engine's reply with its exit code inside, as one line.
-std::string WithExitCode(const EngineReply& r) {
-  std::string json = r.json;
-  if (!json.empty() && json.back() == '}') {
-    json.pop_back();
-    json += std::string(json.size() > 1 ? "," : "") + "\"exit_code\":" + std::to_string(r.exit_code) + "}";
-  }
-  return json;
-}
-
-// A tool's library call run by the daemon on its store and a worker's exchange (ops/tool_forward.h).
-void RunAsTool(Engine& engine, const AccountConfig& config, const Clock& clock, const std::string& name, ReplyFn answer,
-               std::function<Result<int>(ToolContext&)> body) {
-  engine.RunToolAction(
-      name,
-      [&config, &clock, name, body = std::move(body)](Exchange& ex, StateStore& store, std::ostream& out) -> Result<int> {
-        const ToolSpec spec{name, "", StoreAccess::kWriter, false, true};
-        ToolContext ctx{spec, CommonOptions{}, config, OwnedOrBorrowed<StateStore>::Borrow(store), config.store_path, out,
-                        clock, OwnedOrBorrowed<Exchange>::Borrow(ex)};
-        return body(ctx);
-      },
-      std::move(answer));
-}
-
-// One control request (control/control_request.h), answered on the engine thread.
-void HandleControl(Engine& engine, const AccountConfig& config, const Clock& clock, const std::string& line,
-                   net::LineReply reply, net::LinePush push) {
-  auto request = control::ParseControlRequest(line);
-  if (!request.ok()) return reply(ErrorReply(request.status().message()));
-  auto answer = [reply](EngineReply r) { reply(WithExitCode(r)); };
-  struct Handle {
-    Engine& engine;
-    const AccountConfig& config;
-    const Clock& clock;
-    net::LineReply& reply;
-    net::LinePush& push;
-    ReplyFn answer;
-    void operator()(const control::StatusRequest& r) {
-      using Part = control::StatusRequest::Part;
-      engine.StatusReport(answer, r.part == Part::kPositions ? Engine::StatusPart::kPositions
-                                  : r.part == Part::kOrders  ? Engine::StatusPart::kOrders
-                                                             : Engine::StatusPart::kAll);
-    }
-    void operator()(const control::PauseRequest&) { engine.Pause(answer); }
-    void operator()(const control::ResumeRequest&) { engine.Resume(answer); }
-    void operator()(const control::WatchRequest&) {
-      reply(R"({"result":"watching","detail":"every engine event from now on, one per line","exit_code":0})");
-      engine.Watch(std::move(push));
-    }
-    void operator()(const control::FlattenRequest& r) { engine.Flatten(r.symbol, answer); }
-    void operator()(const control::SignalRequest& r) {
-      engine.SubmitSignal(r.signal_json, r.origin ? "socket:" + *r.origin : std::string("socket"), answer);
-    }
-    void operator()(const control::ToolRequest& r) {
-      RunAsTool(engine, config, clock, r.tool, answer,
-                [name = r.tool, options = r.options_json](ToolContext& ctx) { return RunForwardedTool(ctx, name, options); });
-    }
-    void operator()(const control::ProtectRequest& r) {
-      // keel-scan-orphans --protect run by the daemon: every position without covering protection
-      // gets a stop now (the configured distance unless one is given), none is closed.
-      ScanOrphansOptions o;
-      o.protect = true;
-      o.yes = true;
-      o.stop_pct = r.stop_pct.value_or(config.daemon.protect_stop_pct);
-      o.grace_ms = config.daemon.protect_grace_ms;
-      if (r.symbol) o.symbols = {*r.symbol};
-      RunAsTool(engine, config, clock, "keel-scan-orphans", answer,
-                [o](ToolContext& ctx) { return RunScanOrphans(ctx, o); });
-    }
-  };
-  std::visit(Handle{engine, config, clock, reply, push, answer}, *request);
-}
-
-}  // namespace
 
 int RunTraderd(const TraderdOptions& options) {
   auto config = LoadAccountConfig(options.config_path);
@@ -131,26 +32,7 @@ int RunTraderd(const TraderdOptions& options) {
   }
   const AccountConfig& c = *config;
   const DaemonConfig& d = c.daemon;
-  if (options.check_only) {
-    std::string problems;
-    for (const SecretSource* source : {&c.api_key, &c.api_secret}) {
-      auto secret = LoadSecret(*source);
-      if (!secret.ok()) problems += "keel-traderd: " + secret.status().message() + "\n";
-    }
-    if (c.ca_path) {
-      auto ca = net::CheckCaPath(*c.ca_path);
-      if (!ca.ok()) problems += "keel-traderd: exchange." + ca.status().message() + "\n";
-    }
-    if (!problems.empty()) {
-      std::cerr << problems;
-      return kExitUsage;
-    }
-    std::cout << "config OK: account " << c.account_name << ", store " << c.store_path << ", control socket "
-              << d.control_socket << ", spool " << d.spool_dir.value_or("none") << ", metrics "
-              << d.metrics_listen.value_or("off") << ", " << d.alerts.size() << " alert sink(s)\n"
-              << "risk limits: " << DescribeRiskLimits(d.risk) << "\n";
-    return 0;
-  }
+  if (options.check_only) return CheckTraderdConfig(c);
   auto store = SqliteStore::OpenWriter(c.store_path);
   if (!store.ok()) {
     std::cerr << "keel-traderd: " << store.status().message() << "\n";
@@ -265,16 +147,7 @@ int RunTraderd(const TraderdOptions& options) {
     });
   };
   loop.OnTerminationSignal([&](int sig) { stop(sig == SIGTERM ? "SIGTERM" : "SIGINT"); });
-  loop.OnSignal(SIGHUP, [&] {
-    auto again = LoadAccountConfig(options.config_path);
-    if (!again.ok()) return spdlog::error("SIGHUP: config not reloaded, the running one stays: {}", LogText(again.status().message()));
-    if (again->account_name != c.account_name || again->rest_url != c.rest_url || again->ws_url != c.ws_url ||
-        again->store_path != c.store_path || again->exchange_kind != c.exchange_kind)
-      return spdlog::error("SIGHUP: config not reloaded: the account, exchange or store changed; restart keel-traderd for that");
-    for (const auto& line : engine.Reconfigure(again->daemon)) spdlog::warn("SIGHUP: {}", LogText(line));
-    if (AlertSinksText(again->daemon.alerts) != AlertSinksText(d.alerts))
-      spdlog::warn("SIGHUP: alert: [[alert]] sinks changed, take effect after a restart");
-  });
+  loop.OnSignal(SIGHUP, [&] { ReloadTraderd(options.config_path, c, engine); });
   loop.Post([&] {
     engine_loop.MarkLoopThread();
     Status private_started = streams->StartPrivate();
