@@ -4,8 +4,6 @@
 
 #include <iostream>
 
-#include <unistd.h>
-
 #include "keel/config/config.h"
 #include "keel/control/control_request.h"
 #include "keel/engine/signal.h"
@@ -63,13 +61,8 @@ struct SignalOptions {
 
 // flatten closes positions: confirmed with --yes or on the terminal, never assumed.
 Result<control::ControlRequest> FlattenRequest(const std::string& account, const std::string& symbol, bool yes) {
-  if (!yes) {
-    if (!::isatty(0)) return Status::InvalidInput("flatten closes positions: add --yes (no terminal to ask on)");
-    std::cerr << "Close " << (symbol.empty() ? "every position" : symbol) << " of account " << account << "? [y/N] ";
-    std::string answer;
-    std::getline(std::cin, answer);
-    if (answer != "y" && answer != "Y" && answer != "yes") return Status::InvalidInput("not confirmed: nothing done");
-  }
+  KEEL_RETURN_IF_ERROR(ops::ConfirmAction(
+      "keel-ctl", yes, "close " + (symbol.empty() ? std::string("every position") : symbol) + " of account " + account));
   control::FlattenRequest r;
   if (!symbol.empty()) r.symbol = symbol;
   return control::ControlRequest(r);

@@ -106,12 +106,14 @@ Status ToolContext::RequireStore(const std::string& action) const {
   return Status::Ok();
 }
 
-Status ToolContext::Confirm(bool yes, const std::string& action) {
+Status ToolContext::Confirm(bool yes, const std::string& action) { return ConfirmAction(spec.name, yes, action); }
+
+Status ConfirmAction(const std::string& program, bool yes, const std::string& action) {
   if (yes) return Status::Ok();
   if (!::isatty(STDIN_FILENO)) {
     return Status::InvalidInput("refusing to " + action + " without --yes: standard input is not a terminal");
   }
-  std::cerr << spec.name << ": about to " << action << ". Proceed? [y/N] " << std::flush;
+  std::cerr << program << ": about to " << action << ". Proceed? [y/N] " << std::flush;
   std::string answer;
   std::getline(std::cin, answer);
   if (answer == "y" || answer == "Y" || answer == "yes") return Status::Ok();

@@ -99,4 +99,8 @@ struct ToolContext {
   Status Confirm(bool yes, const std::string& action);
 };
 
+// The confirmation rule for any keel binary (`program` asks): what ToolContext::Confirm and
+// keel-ctl's actions use.
+Status ConfirmAction(const std::string& program, bool yes, const std::string& action);
+
 }  // namespace keel::ops
