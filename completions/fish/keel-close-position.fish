@@ -4,5 +4,7 @@ complete -c keel-close-position -l account -x -a '(ls (set -q KEEL_CONFIG_DIR; a
 complete -c keel-close-position -l json -d 'Print one JSON document'
 complete -c keel-close-position -l position-side -x -a 'LONG SHORT' -d 'Which leg in hedge mode'
 complete -c keel-close-position -l yes -d 'Do not ask for confirmation'
+complete -c keel-close-position -l qty -x -d 'Close only this quantity; the stop stays'
+complete -c keel-close-position -l pct -x -d 'Close only this percent; the stop stays'
 complete -c keel-close-position -l verify-attempts -x -d 'Reads before giving up'
 complete -c keel-close-position -s h -l help -d 'Print help'

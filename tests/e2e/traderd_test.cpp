@@ -178,3 +178,22 @@ TEST_CASE("scenario 9: a keel tool run while keel-traderd holds the account is f
   CHECK(alone.exit_code == 0);
   CHECK(alone.out.find("run by keel-traderd") == std::string::npos);
 }
+
+TEST_CASE("keel-close-position --qty with a daemon running: the daemon closes part, verified; the trade stays protected") {
+  test::DaemonOnSim d;
+  auto sent = d.Ctl({"signal", "--id", "part-1", "--symbol", "BTCUSDT", "--side", "LONG", "--qty", "0.010", "--stop-pct", "1"});
+  REQUIRE_MESSAGE(sent.exit_code == 0, sent.out << sent.err);
+  INFO(d.StatusUntil("\"phase\":\"protected\""));
+  auto part = test::run({Bin("keel-close-position"), "BTCUSDT", "--qty", "0.004", "--yes", "--config", d.config});
+  INFO(part.out << part.err);
+  CHECK(part.exit_code == 0);
+  CHECK(part.out.find("run by keel-traderd") != std::string::npos);
+  CHECK(part.out.find("verified: BTCUSDT/BOTH 0.006") != std::string::npos);
+  const std::string status = d.StatusUntil("\"qty\":\"0.006\"");
+  CHECK(status.find("\"phase\":\"protected\"") != std::string::npos);
+  CHECK(status.find("\"qty\":\"0.006\"") != std::string::npos);
+  // All of it is not a partial close: refused, nothing sent.
+  auto whole = test::run({Bin("keel-close-position"), "BTCUSDT", "--qty", "0.006", "--yes", "--config", d.config});
+  CHECK(whole.exit_code == 2);
+  CHECK(whole.err.find("is the whole BTCUSDT position (0.006): close it instead") != std::string::npos);
+}

@@ -848,3 +848,80 @@ TEST_CASE("scenario: keel-scan-orphans does not say 'no orphans' on reads older 
   CHECK(caught_up.first == ops::kExitFindings);
   CHECK(Contains(caught_up.second, "ETHUSDT"));
 }
+
+// Issue [4/6] item 6: a partial close is a close of part of the position, with every guarantee of
+// a close: the side from the exchange, reduce-only, intent first, a lost answer settled by client
+// id and never sent twice, and "done" only when a read newer than the fill shows what is left.
+TEST_CASE("scenario: a partial close closes the part asked, proven by a read newer than its fill; the stop stays") {
+  Scenario s;
+  REQUIRE(s.OutsideOrder("symbol=BNBUSDT&side=BUY&type=MARKET&quantity=2.00").status == 200);
+  RecordOpen(s, "BNBUSDT", D("2"), D("652.46"), s.clock.NowMs());
+  const OrderReport stop = ReduceOnlyStop(s, "BNBUSDT", Side::kSell, D("2"), D("600"));
+  s.Wait(2000);
+  // Reads lag, and the close's answer is lost after the exchange took it.
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":1500,"what":"positions"})").ok());
+  REQUIRE(s.Control(R"({"fault":"placement","when":"after","how":"timeout"})").ok());
+  const std::int64_t before = s.OrdersPlaced();
+  SafeCloseOptions o = CloseOptions(s, "BNBUSDT");
+  o.reduce_by = D("0.5");
+  auto reduced = SafeClose(*s.exchange, s.store.get(), o);
+  REQUIRE_MESSAGE(reduced.ok(), reduced.status().ToString());
+  INFO(reduced->not_verified_reason);
+  CHECK(reduced->verified_reduced);
+  CHECK(!reduced->verified_flat);
+  CHECK(reduced->reduced_by == D("0.5"));
+  CHECK(reduced->remaining_amount == D("1.5"));
+  REQUIRE(reduced->close_orders.size() == 1);
+  CHECK(s.OrdersPlaced() == before + 1);  // settled by client id, never sent twice
+  bool settled = false;
+  for (const auto& step : reduced->steps) settled |= Contains(step, "settling by client order id");
+  CHECK(settled);
+  CHECK(s.ExchangeAmount("BNBUSDT") == D("1.5"));
+  auto held = OpenPositionOf(*s.store, "BNBUSDT", PositionSide::kBoth);
+  REQUIRE(held.ok());
+  REQUIRE(*held);
+  CHECK((*held)->qty == D("1.5"));
+  // The stop is untouched: it still rests and protects what is left.
+  auto still = s.exchange->Query(OrderBook::kConditional, "BNBUSDT", stop.client_order_id);
+  REQUIRE(still.ok());
+  CHECK(still->status == OrderStatus::kNew);
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("scenario: a partial close by percent rounds down to the lot step; all of it, or nothing, is refused unsent") {
+  Scenario s;
+  REQUIRE(s.OutsideOrder("symbol=BNBUSDT&side=BUY&type=MARKET&quantity=2.00").status == 200);
+  RecordOpen(s, "BNBUSDT", D("2"), D("652.46"), s.clock.NowMs());
+  s.Wait(2000);
+  const std::int64_t before = s.OrdersPlaced();
+  auto refused = [&](std::optional<Decimal> qty, std::optional<Decimal> pct) {
+    SafeCloseOptions o = CloseOptions(s, "BNBUSDT");
+    o.reduce_by = qty;
+    o.reduce_pct = pct;
+    auto r = SafeClose(*s.exchange, s.store.get(), o);
+    REQUIRE(!r.ok());
+    return r.status();
+  };
+  CHECK(refused(D("2"), std::nullopt).message() ==
+        "a partial close of 2 is the whole BNBUSDT position (2): close it instead; nothing was sent");
+  CHECK(refused(D("0.001"), std::nullopt).message() ==
+        "a partial close of BNBUSDT rounds to nothing at its lot step: nothing was sent");
+  CHECK(refused(D("1"), D("50")).IsInvalidInput());
+  CHECK(refused(std::nullopt, D("100")).IsInvalidInput());
+  CHECK(s.OrdersPlaced() == before);
+
+  SafeCloseOptions o = CloseOptions(s, "BNBUSDT");
+  o.reduce_pct = D("33");
+  auto third = SafeClose(*s.exchange, s.store.get(), o);
+  REQUIRE_MESSAGE(third.ok(), third.status().ToString());
+  CHECK(third->verified_reduced);
+  CHECK(third->reduced_by == D("0.66"));
+  CHECK(s.ExchangeAmount("BNBUSDT") == D("1.34"));
+
+  SafeCloseOptions none = CloseOptions(s, "ETHUSDT");
+  none.reduce_by = D("0.1");
+  auto flat = SafeClose(*s.exchange, s.store.get(), none);
+  REQUIRE(!flat.ok());
+  CHECK(flat.status().IsNotFound());
+  CHECK(s.OrdersPlaced() == before + 1);
+}

@@ -128,7 +128,9 @@ Result<int> RunCancelGhosts(ToolContext& ctx, const CancelGhostsOptions& o) {
 
 Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& o) {
   KEEL_RETURN_IF_ERROR(CheckOptions(o));
-  KEEL_RETURN_IF_ERROR(ctx.Confirm(o.yes, "close the " + o.symbol + " position at market"));
+  const bool partial = o.qty || o.pct;
+  const std::string part = o.qty ? o.qty->ToString() + " of " : o.pct ? o.pct->ToString() + "% of " : "";
+  KEEL_RETURN_IF_ERROR(ctx.Confirm(o.yes, "close " + part + "the " + o.symbol + " position at market"));
   // The close needs no store: its side comes from the exchange and it is verified there. An account
   // keel never tracked is closed store-less, and nothing is created for it.
   if (!ctx.store_missing) KEEL_RETURN_IF_ERROR(ctx.OpenWriter(StoreCreation::kMustExist, "close " + o.symbol));
@@ -140,6 +142,8 @@ Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& o) {
   options.verify_interval_ms = o.verify_interval_ms;
   options.now = [&ctx] { return ctx.clock.NowMs(); };
   options.sleep = [&ctx](TimeMs ms) { ctx.clock.SleepMs(ms); };
+  options.reduce_by = o.qty;
+  options.reduce_pct = o.pct;
   auto r = SafeClose(*ctx.exchange, ctx.store_missing ? nullptr : ctx.store.get(), options);
   if (!r.ok()) return r.status();
   if (ctx.common.json) {
@@ -155,7 +159,11 @@ Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& o) {
     }
     w.EndArray();
     w.Key("verified_flat").Bool(r->verified_flat);
-    if (!r->verified_flat) w.Key("not_verified").String(r->not_verified_reason);
+    if (partial) {
+      w.Key("reduced_by").Number(r->reduced_by).Key("verified_reduced").Bool(r->verified_reduced);
+      if (r->verified_reduced) w.Key("remaining_amount").Number(r->remaining_amount);
+    }
+    if (!(partial ? r->verified_reduced : r->verified_flat)) w.Key("not_verified").String(r->not_verified_reason);
     w.Key("cancelled").StartArray();
     for (const auto& c : r->cancelled) w.String(c);
     w.EndArray().Key("steps").StartArray();
@@ -165,6 +173,7 @@ Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& o) {
   } else {
     for (const auto& s : r->steps) ctx.out << s << '\n';
   }
+  if (partial) return r->verified_reduced ? kExitAllClear : kExitNotVerified;
   return r->verified_flat ? kExitAllClear : kExitNotVerified;
 }
 

@@ -84,6 +84,8 @@ std::string ForwardRequest(const ClosePositionOptions& o) {
   return Request("keel-close-position", [&](JsonWriter& w) {
     w.Key("symbol").String(o.symbol);
     if (o.position_side) w.Key("position_side").String(to_string(*o.position_side));
+    if (o.qty) w.Key("qty").String(o.qty->ToString());
+    if (o.pct) w.Key("pct").String(o.pct->ToString());
     w.Key("verify_attempts").Int(o.verify_attempts).Key("verify_interval_ms").Int(o.verify_interval_ms);
   });
 }
@@ -143,6 +145,12 @@ Result<int> RunForwardedTool(ToolContext& ctx, const std::string& tool, const st
     }
     KEEL_RETURN_IF_ERROR(Take(f->Integer("verify_attempts"), o.verify_attempts));
     KEEL_RETURN_IF_ERROR(Take(f->Integer("verify_interval_ms"), o.verify_interval_ms));
+    auto qty = f->Number("qty");
+    if (!qty.ok()) return qty.status();
+    o.qty = *qty;
+    auto pct = f->Number("pct");
+    if (!pct.ok()) return pct.status();
+    o.pct = *pct;
     KEEL_RETURN_IF_ERROR(f->RejectUnknown());
     return RunClosePosition(ctx, o);
   }

@@ -292,10 +292,16 @@ Result<bool> end_protection(Exchange& ex, StateStore* store, const SafeCloseOpti
   return !*moved;
 }
 
-// Step 1: what cannot be right is refused before anything is sent. The answer is the largest
-// market order the exchange takes (MARKET_LOT_SIZE), when keel can model the symbol.
-Result<std::optional<Decimal>> check_request(Exchange& ex, const SafeCloseOptions& o) {
+// Step 1: what cannot be right is refused before anything is sent. The answer is the symbol's
+// instrument, when keel can model it (its MARKET_LOT_SIZE and lot step).
+Result<std::optional<Instrument>> check_request(Exchange& ex, const SafeCloseOptions& o) {
   KEEL_RETURN_IF_ERROR(ValidateSymbol(o.symbol));
+  if (o.reduce_by && o.reduce_pct) return Status::InvalidInput("a partial close: give a quantity or a percent, not both");
+  if (o.reduce_by && !o.reduce_by->is_positive())
+    return Status::InvalidInput("a partial close: expected a quantity above 0, found " + o.reduce_by->ToString());
+  if (o.reduce_pct && (!o.reduce_pct->is_positive() || *o.reduce_pct >= Decimal::FromInteger(100).value()))
+    return Status::InvalidInput("a partial close: expected a percent above 0 and below 100, found " +
+                                o.reduce_pct->ToString());
   auto listed = ex.Instruments();
   if (!listed.ok()) return listed.status().WithContext("reading the exchange's symbols");
   if (!listed->Lists(o.symbol)) {
@@ -303,7 +309,32 @@ Result<std::optional<Decimal>> check_request(Exchange& ex, const SafeCloseOption
   }
   KEEL_RETURN_IF_ERROR(check_position_mode(ex, o));
   auto instrument = listed->Find(o.symbol);
-  return instrument.ok() ? instrument->MaxMarketQuantity() : std::nullopt;
+  if (!instrument.ok()) return std::optional<Instrument>();
+  return std::optional<Instrument>(*instrument);
+}
+
+// How much a partial close closes of the position `held` (its absolute size): the quantity asked,
+// or the percent of the position, rounded down to the lot step; never all of it.
+Result<Decimal> part_to_close(const SafeCloseOptions& o, const std::optional<Instrument>& instrument, Decimal held) {
+  Decimal part = o.reduce_by.value_or(Decimal());
+  if (o.reduce_pct) {
+    auto share = held.Mul(*o.reduce_pct, Rounding::kDown);
+    if (!share.ok()) return share.status();
+    auto pct = share->Div(Decimal::FromInteger(100).value(), Rounding::kDown);
+    if (!pct.ok()) return pct.status();
+    part = *pct;
+  }
+  if (instrument && instrument->step_size.is_positive()) {
+    auto rounded = instrument->RoundQuantity(part, Rounding::kFloor);
+    if (!rounded.ok()) return rounded.status();
+    part = *rounded;
+  }
+  if (!part.is_positive())
+    return Status::InvalidInput("a partial close of " + o.symbol + " rounds to nothing at its lot step: nothing was sent");
+  if (part >= held)
+    return Status::InvalidInput("a partial close of " + part.ToString() + " is the whole " + o.symbol + " position (" +
+                                held.ToString() + "): close it instead; nothing was sent");
+  return part;
 }
 
 // The read said flat. That is proof only when the read is known to be current: as new as the
@@ -364,6 +395,21 @@ Result<std::optional<PositionReport>> prove_already_flat(Exchange& ex, StateStor
   return Open();
 }
 
+// A partial close proven: the store's open record takes the read's size, unless it already holds
+// something newer (the stream's).
+Status record_reduced(StateStore* store, const SafeCloseOptions& o, const SafeCloseResult& r) {
+  if (!store) return Status::Ok();
+  auto held = HeldPositionOf(*store, o.symbol, r.position_side);
+  if (!held.ok()) return held.status();
+  if (!held->open || held->newest_exchange_ms > r.flat_as_of) return Status::Ok();
+  PositionRecord p = *held->open;
+  p.qty = r.remaining_amount;
+  p.exchange_updated_ms = r.flat_as_of;
+  WriteBatch b(o.now());
+  b.PutOpenPosition(p, Provenance{Source::kRest, r.flat_as_of, "partial close verified: " + o.reason});
+  return store->Write(b);
+}
+
 // Steps 3 and 4 for one chunk: its intent written, the order sent, its outcome settled (asked for
 // by client id, never sent twice). nullopt: the chunk was refused or its outcome stays unknown,
 // and nothing more may be sent.
@@ -417,9 +463,10 @@ Result<std::optional<OrderReport>> close_chunk(Exchange& ex, StateStore* store, 
 Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeCloseOptions& o) {
   SafeCloseResult r;
   // 1. Refuse what cannot be right.
-  auto chunk_max_read = check_request(ex, o);
-  if (!chunk_max_read.ok()) return chunk_max_read.status();
-  const std::optional<Decimal> chunk_max = *chunk_max_read;
+  auto instrument = check_request(ex, o);
+  if (!instrument.ok()) return instrument.status();
+  const std::optional<Decimal> chunk_max = *instrument ? (*instrument)->MaxMarketQuantity() : std::nullopt;
+  const bool partial = o.reduce_by || o.reduce_pct;
 
   // 2. Read the position just before sending.
   auto position = read_position(ex, o.symbol, o.position_side);
@@ -444,6 +491,8 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
     position = read_position(ex, o.symbol, o.position_side);
     if (!position.ok()) return position.status().WithContext("reading " + o.symbol + " before closing");
   }
+  if (!*position && partial)
+    return Status::NotFound("no open " + o.symbol + " position on the exchange to close part of: nothing was sent");
   if (!*position) {
     auto open = prove_already_flat(ex, store, o, mine, r);
     if (!open.ok()) return open.status();
@@ -457,13 +506,22 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
   if (p.position_side == PositionSide::kLong) r.close_side = Side::kSell;
   else if (p.position_side == PositionSide::kShort) r.close_side = Side::kBuy;
   else r.close_side = p.amount.is_negative() ? Side::kBuy : Side::kSell;
+  // What is to be left: nothing, or for a partial close the position less the part.
+  Decimal keep;
+  Decimal remaining = p.amount.abs();
+  if (partial) {
+    auto part = part_to_close(o, *instrument, p.amount.abs());
+    if (!part.ok()) return part.status();
+    remaining = *part;
+    keep = p.amount.abs().Sub(*part).value();
+  }
   r.steps.push_back("exchange position " + o.symbol + "/" + to_string(p.position_side) + " " + p.amount.ToString() +
-                    ": close with " + to_string(r.close_side) + " " + p.amount.abs().ToString() + " reduce-only" +
-                    (chunk_max && p.amount.abs() > *chunk_max
+                    ": close " + (partial ? "part of it " : "") + "with " + to_string(r.close_side) + " " +
+                    remaining.ToString() + " reduce-only" +
+                    (chunk_max && remaining > *chunk_max
                          ? " in orders of at most " + chunk_max->ToString() + " (MARKET_LOT_SIZE)"
                          : std::string()));
 
-  Decimal remaining = p.amount.abs();
   TimeMs last_id_time = 0;
   // One more order than the chunks need covers a partial fill; a close that keeps falling short
   // stops there and is reported, never retried without end.
@@ -479,6 +537,8 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
                               last_id_time, r);
     if (!filled.ok()) return filled.status();
     if (!*filled) break;
+    auto sum = r.reduced_by.Add((*filled)->filled_qty);
+    if (sum.ok()) r.reduced_by = *sum;
     // 5. A read newer than the fill, and than anything the stream told of the leg since, says
     // what is left.
     auto row = fresh_row(ex, store, o, p.position_side, (*filled)->update_time, r);
@@ -487,6 +547,30 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
       not_verified(r, "no position read newer than the fill of " + (*filled)->client_order_id +
                           " came: cannot prove " + o.symbol + " flat (reads lag): run again");
       break;
+    }
+    if (partial) {
+      // The partial close's one decision: a read newer than the last fill shows exactly what was
+      // to be left. More left: the rest of the part goes; less, or turned over: someone else
+      // closed some too, which keel cannot account for.
+      const Decimal left = (*row)->amount.abs();
+      const bool same_side = (*row)->amount.sign() == p.amount.sign();
+      if (same_side && left == keep) {
+        r.verified_reduced = true;
+        r.remaining_amount = (*row)->amount;
+        r.flat_as_of = (*row)->update_time;
+        r.steps.push_back("verified: " + o.symbol + "/" + to_string(p.position_side) + " " + (*row)->amount.ToString() +
+                          " by a position read of " + format_utc((*row)->update_time) + ", newer than the fill");
+        break;
+      }
+      if (!same_side || left < keep) {
+        not_verified(r, o.symbol + " reads " + (*row)->amount.ToString() + " after the partial close, not the " +
+                            keep.ToString() + " to be left: something else closed part of it; look before acting");
+        break;
+      }
+      remaining = left.Sub(keep).value();
+      r.steps.push_back(o.symbol + "/" + to_string(p.position_side) + " still " + (*row)->amount.ToString() + " after " +
+                        (*filled)->client_order_id + ": closing " + remaining.ToString() + " more");
+      continue;
     }
     if ((*row)->amount.is_zero()) {
       // The one decision that says "verified": a read newer than the last fill shows flat.
@@ -503,6 +587,17 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
     remaining = (*row)->amount.abs();
     r.steps.push_back(o.symbol + "/" + to_string(p.position_side) + " still " + (*row)->amount.ToString() +
                       " after " + (*filled)->client_order_id + ": closing the rest");
+  }
+  if (partial) {
+    if (!r.verified_reduced) {
+      if (r.not_verified_reason.empty())
+        not_verified(r, o.symbol + " is not proven reduced after " + std::to_string(r.close_orders.size()) +
+                            " close order(s): read the position before acting again");
+      return r;
+    }
+    // The store's record follows the read (the stream may have been first; a newer record stays).
+    KEEL_RETURN_IF_ERROR(record_reduced(store, o, r));
+    return r;
   }
   if (!r.verified_flat) {
     if (r.not_verified_reason.empty())

@@ -44,7 +44,11 @@ struct ClosePositionOptions {
   bool yes = false;
   int verify_attempts = 10;
   TimeMs verify_interval_ms = 1000;
+  // A partial close (SafeCloseOptions): this quantity, or this percent, of the position.
+  std::optional<Decimal> qty;
+  std::optional<Decimal> pct;
 };
+// Exit 0 when verified flat (a partial close: verified smaller by the part), 4 when not verified.
 Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& options);
 
 // The options' bounds, checked by each Run* call before anything else: the same whether a tool's

@@ -36,6 +36,12 @@ struct SafeCloseOptions {
   std::function<TimeMs()> now;                // keel's clock
   std::function<void(TimeMs)> sleep;
   std::string reason = "closed by operator";
+  // A partial close: this much of the position (reduce_by, rounded down to the lot step) or this
+  // percent of it (reduce_pct, 0 < pct < 100), never all of it. The same steps, with "flat"
+  // replaced by "smaller by exactly the closed amount" (a read newer than the last fill shows
+  // what is left); the protective orders stay, since a whole-position stop covers what is left.
+  std::optional<Decimal> reduce_by;
+  std::optional<Decimal> reduce_pct;
 };
 
 // Only verified_flat means "flat": was_flat says what a read showed, which a lagging read can get
@@ -53,9 +59,15 @@ struct SafeCloseResult {
   TimeMs flat_as_of = 0;        // the venue's time of the read that proved it flat
   std::vector<std::string> cancelled;  // protective orders cancelled afterwards
   std::vector<std::string> steps;      // what happened, one line each, for the log and --json
+  // A partial close: proven smaller by what was closed (a read newer than the last fill), and the
+  // signed amount that read showed left.
+  bool verified_reduced = false;
+  Decimal remaining_amount;
+  Decimal reduced_by;  // what the close orders filled
 };
 
-// store may be null (no record kept). Errors: kInvalidInput for a request that cannot be right
+// store may be null (no record kept). A partial close of a position that is not open is kNotFound;
+// one that would close all of it, kInvalidInput (close it instead). Errors: kInvalidInput for a request that cannot be right
 // (exit 2), kNotFound for a symbol the exchange does not list (exit 2), exchange or transport errors
 // when the position cannot be read or the close not sent.
 Result<SafeCloseResult> SafeClose(Exchange& exchange, StateStore* store, const SafeCloseOptions& options);
