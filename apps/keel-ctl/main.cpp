@@ -60,11 +60,14 @@ struct SignalOptions {
 };
 
 // flatten closes positions: confirmed with --yes or on the terminal, never assumed.
-Result<control::ControlRequest> FlattenRequest(const std::string& account, const std::string& symbol, bool yes) {
-  KEEL_RETURN_IF_ERROR(ops::ConfirmAction(
-      "keel-ctl", yes, "close " + (symbol.empty() ? std::string("every position") : symbol) + " of account " + account));
+Result<control::ControlRequest> FlattenRequest(const std::string& account, const std::string& symbol,
+                                               const std::string& leg, bool yes) {
+  if (!leg.empty() && symbol.empty()) return Status::InvalidInput("flatten: --position-side needs a SYMBOL");
+  const std::string what = symbol.empty() ? std::string("every position") : symbol + (leg.empty() ? "" : " " + leg);
+  KEEL_RETURN_IF_ERROR(ops::ConfirmAction("keel-ctl", yes, "close " + what + " of account " + account));
   control::FlattenRequest r;
   if (!symbol.empty()) r.symbol = symbol;
+  if (!leg.empty()) r.position_side = leg == "LONG" ? PositionSide::kLong : PositionSide::kShort;
   return control::ControlRequest(r);
 }
 
@@ -126,9 +129,11 @@ int main(int argc, char** argv) {
   protect->add_option("symbol", protect_symbol, "only this symbol (BTCUSDT)");
   protect->add_option("--stop-pct", protect_pct, "stop distance in percent (default: the daemon's protect_stop_pct)");
   auto* watch = app.add_subcommand("watch", "follow the daemon's events live (its log lines and alerts) until Ctrl-C");
-  std::string flatten_symbol;
+  std::string flatten_symbol, flatten_leg;
   bool yes = false;
   flatten->add_option("symbol", flatten_symbol, "only this symbol (BTCUSDT)");
+  flatten->add_option("--position-side", flatten_leg, "only this leg of the symbol (hedge mode)")
+      ->check(CLI::IsMember({"LONG", "SHORT"}));
   flatten->add_flag("--yes", yes, "do not ask for confirmation");
   auto* signal = app.add_subcommand("signal", "send a trading signal");
   SignalOptions signal_options;
@@ -191,7 +196,7 @@ int main(int argc, char** argv) {
   if (*status) request = control::ControlRequest(control::StatusRequest{});
   else if (*pause) request = control::ControlRequest(control::PauseRequest{});
   else if (*resume) request = control::ControlRequest(control::ResumeRequest{});
-  else if (*flatten) request = FlattenRequest(config->account_name, flatten_symbol, yes);
+  else if (*flatten) request = FlattenRequest(config->account_name, flatten_symbol, flatten_leg, yes);
   else if (*protect) request = ProtectRequest(protect_symbol, protect_pct);
   else if (*signal) request = SignalRequest(signal_options);
   if (!request.ok()) return Fail(request.status().message(), ops::kExitUsage);

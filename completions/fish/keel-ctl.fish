@@ -25,4 +25,5 @@ complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l stop-price -x -d
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l tp-pct -x -d 'Take-profit percent'
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l tp-price -x -d 'Take-profit price'
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l ttl-s -x -d 'Validity in seconds'
+complete -c keel-ctl -n "__fish_seen_subcommand_from flatten" -l position-side -x -a 'LONG SHORT' -d 'Only this leg (hedge mode)'
 complete -c keel-ctl -n "__fish_seen_subcommand_from flatten" -l yes -d 'Do not ask for confirmation'

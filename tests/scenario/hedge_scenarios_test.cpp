@@ -209,3 +209,43 @@ TEST_CASE("hedge mode: both legs protected in one millisecond each get a stop of
   REQUIRE_MESSAGE(result.ok(), result.status().ToString());
   CHECK(s.venue->exchange().OpenAlgoOrders(0, "BTCUSDT").size() == 2);
 }
+
+// Issue [4/6] item 6: a close names one leg; the other leg, its exits and its pending entry stay.
+TEST_CASE("hedge mode: a close of one leg closes it alone, verified; the other leg keeps its stop") {
+  DaemonScenario s;
+  Hedged(s);
+  REQUIRE(s.Signal(R"({"id":"long-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"}})").exit_code == 0);
+  REQUIRE(s.Signal(R"({"id":"short-1","symbol":"BTCUSDT","side":"SHORT","qty":"0.020","stop_loss":{"pct":"5"}})").exit_code == 0);
+  s.Run(2000);
+  INFO(s.EngineLog());
+  REQUIRE(s.SignalOf("long-1")->state == SignalState::kOpen);
+  REQUIRE(s.SignalOf("short-1")->state == SignalState::kOpen);
+  const std::int64_t placed = s.OrdersPlaced();
+  auto closed = s.Command([&](ReplyFn r) {
+    s.engine->SubmitSignal(R"({"id":"close-long","symbol":"BTCUSDT","action":"close","side":"LONG"})", "test", std::move(r));
+  }, 3000);
+  INFO(closed.json);
+  CHECK(closed.exit_code == 0);
+  s.Run(2000);
+  CHECK(s.SignalOf("close-long")->state == SignalState::kClosed);
+  CHECK(s.SignalOf("long-1")->state == SignalState::kClosed);
+  CHECK(s.SignalOf("short-1")->state == SignalState::kOpen);
+  CHECK(s.ExchangeAmount("BTCUSDT", PositionSide::kLong).is_zero());
+  CHECK(s.ExchangeAmount("BTCUSDT", PositionSide::kShort) == D("-0.02"));
+  auto short_leg = OpenLeg(s, PositionSide::kShort);
+  REQUIRE(short_leg);
+  CHECK(short_leg->stop_client_order_id);
+  CHECK(s.VenueOpenAlgoOrders("BTCUSDT") == 1);  // the SHORT's stop; the LONG's ended with its leg
+  CHECK(s.OrdersPlaced() == placed + 1);         // one reduce-only close, nothing else
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("a close naming a leg on a one-way account is refused before anything is sent") {
+  DaemonScenario s;
+  s.Start();
+  auto refused = s.Signal(R"({"id":"close-long","symbol":"BTCUSDT","action":"close","side":"LONG"})");
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.json.find("one-way mode") != std::string::npos);
+  CHECK(s.SignalOf("close-long")->state == SignalState::kRejected);
+  CHECK(s.OrdersPlaced() == 0);
+}

@@ -37,6 +37,11 @@ TEST_CASE("a signal is read exactly: numbers from their text, every field kept")
   auto close = ParseSignal(R"({"id":"c-1","symbol":"ETHUSDT","action":"close"})");
   REQUIRE(close.ok());
   CHECK(close->action == SignalAction::kClose);
+  CHECK(!close->close_leg);
+  auto leg = ParseSignal(R"({"id":"c-2","symbol":"ETHUSDT","action":"close","side":"SHORT"})");
+  REQUIRE(leg.ok());
+  CHECK(leg->close_leg == std::optional<PositionSide>(PositionSide::kShort));
+  CHECK(SignalJson(*leg) == R"({"id":"c-2","symbol":"ETHUSDT","action":"close","side":"SHORT"})");
   auto market = ParseSignal(R"({"id":"m","symbol":"ETHUSDT","side":"SHORT","qty":"0.5","stop_loss":{"price":3300}})");
   REQUIRE(market.ok());
   CHECK(market->entry == EntryKind::kMarket);
@@ -82,8 +87,10 @@ TEST_CASE("a bad signal is refused with the field named and what was expected") 
         "ttl_s: expected seconds from 1 to 86400, found 0");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"ttl_s":1.5})") ==
         "ttl_s: expected a whole number, found \"1.5\"");
-  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"close","side":"LONG"})") ==
-        "side: not a field keel knows");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"close","side":"BOTH"})") ==
+        "side: expected LONG or SHORT (the leg to close), found \"BOTH\"");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"close","side":"LONG","qty":"1"})") ==
+        "qty: not a field keel knows");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"flatten"})") ==
         "action: expected open or close, found \"flatten\"");
 }

@@ -25,6 +25,14 @@ Result<ControlRequest> Read(JsonFields& f, const std::string& cmd) {
   if (cmd == "flatten") {
     FlattenRequest r;
     KEEL_RETURN_IF_ERROR(Take(f.String("symbol"), r.symbol));
+    std::optional<std::string> side;
+    KEEL_RETURN_IF_ERROR(Take(f.String("position_side"), side));
+    if (side) {
+      if (*side != "LONG" && *side != "SHORT")
+        return Status::InvalidInput("position_side: expected LONG or SHORT, found \"" + *side + "\"");
+      if (!r.symbol) return Status::InvalidInput("position_side: a leg is closed on one symbol: give symbol too");
+      r.position_side = *side == "LONG" ? PositionSide::kLong : PositionSide::kShort;
+    }
     return ControlRequest(r);
   }
   if (cmd == "protect") {
@@ -93,6 +101,7 @@ std::string ControlRequestJson(const ControlRequest& request) {
   w.StartObject().Key("cmd").String(CommandOf(request));
   if (const auto* r = std::get_if<FlattenRequest>(&request)) {
     if (r->symbol) w.Key("symbol").String(*r->symbol);
+    if (r->position_side) w.Key("position_side").String(to_string(*r->position_side));
   } else if (const auto* p = std::get_if<ProtectRequest>(&request)) {
     if (p->symbol) w.Key("symbol").String(*p->symbol);
     if (p->stop_pct) w.Key("stop_pct").String(p->stop_pct->ToString());

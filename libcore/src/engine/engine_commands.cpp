@@ -10,11 +10,15 @@
 
 namespace keel {
 
-void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
+void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply, std::optional<PositionSide> leg) {
   if (!ready_) return reply(ReplyOf(3, "refused", "", "the daemon is starting"));
   if (symbol && !instruments_.count(*symbol))
     return reply(ReplyOf(2, "refused", "", "symbol: " + *symbol + " is not a perpetual the exchange lists for trading"));
-  if (symbol) return FlattenLegs(symbol, {}, std::move(reply));
+  if (leg && !symbol) return reply(ReplyOf(2, "refused", "", "position_side: a leg is closed on one symbol: name it"));
+  if (leg && *leg == PositionSide::kBoth) leg.reset();
+  if (leg && !hedge_mode_)
+    return reply(ReplyOf(2, "refused", "", "position_side: the account is in one-way mode: close the symbol"));
+  if (symbol) return FlattenLegs(symbol, leg, {}, std::move(reply));
   // "Close every position" means every one the exchange holds, not only those the store knows.
   OnWorker<Result<std::vector<PositionReport>>>(
       [](Exchange& ex) { return ex.Positions(); },
@@ -23,7 +27,7 @@ void Engine::Flatten(std::optional<std::string> symbol, ReplyFn reply) {
           return reply(ReplyOf(ops::exit_code_for(positions.status()), "error", "",
                                "reading the exchange's positions: " + positions.status().message()));
         }
-        FlattenLegs(std::nullopt, *positions, reply);
+        FlattenLegs(std::nullopt, std::nullopt, *positions, reply);
       });
 }
 
@@ -33,21 +37,26 @@ namespace {
 constexpr TimeMs kAmendAnswerPollMs = 50;
 }  // namespace
 
-void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<PositionReport>& on_exchange,
-                         ReplyFn reply) {
+void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<PositionSide> only_leg,
+                         const std::vector<PositionReport>& on_exchange, ReplyFn reply) {
+  // Whether a symbol's leg is one this flatten closes.
+  auto in_scope = [&](const std::string& sym, PositionSide side) {
+    return (!symbol || sym == *symbol) && (!only_leg || side == *only_leg);
+  };
   // An amend on its way answers for its entry first: a cancel sent beside it reaches the order a
   // second time if the amend finds it ended (chaos seed 958546: the amend reached a filled entry,
   // answered -2013 only after the flatten's cancel had gone out, -2011). The flatten waits for that
   // answer; no new amend goes out meanwhile.
   bool amending = false;
   for (auto& [id, t] : trades_) {
-    if (symbol && t->signal.symbol != *symbol) continue;
+    if (!in_scope(t->signal.symbol, t->leg)) continue;
     if (t->finished) continue;
     if (t->entry_resting) t->close_in_flight = true;
     amending |= t->maker_entry && t->maker_entry->amend_in_flight;
   }
   if (amending) {
-    loop_.After(kAmendAnswerPollMs, [this, symbol, on_exchange, reply] { FlattenLegs(symbol, on_exchange, reply); });
+    loop_.After(kAmendAnswerPollMs,
+                [this, symbol, only_leg, on_exchange, reply] { FlattenLegs(symbol, only_leg, on_exchange, reply); });
     return;
   }
   PositionFilter open;
@@ -77,11 +86,12 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
     legs.push_back({sym, leg_side, {}, {}});
     return legs.back();
   };
-  for (const auto& p : *positions) add_leg(p.symbol, p.position_side);
+  for (const auto& p : *positions)
+    if (in_scope(p.symbol, p.position_side)) add_leg(p.symbol, p.position_side);
   for (const auto& p : on_exchange)
-    if (!p.amount.is_zero() && (!symbol || p.symbol == *symbol)) add_leg(p.symbol, p.position_side);
+    if (!p.amount.is_zero() && in_scope(p.symbol, p.position_side)) add_leg(p.symbol, p.position_side);
   for (auto& [id, t] : trades_) {
-    if (symbol && t->signal.symbol != *symbol) continue;
+    if (!in_scope(t->signal.symbol, t->leg)) continue;
     if (t->finished || !t->record.entry_client_order_id) continue;
     // A resting entry, or one still on its way (its answer not in, or its outcome unknown): either
     // may fill after the position is read, so it is settled first (issue [1/6] case 4).
@@ -99,10 +109,10 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
     if (t->amend_refused || t->expiring || entries_being_cancelled_.count(*t->record.entry_client_order_id))
       leg->settle_only.insert(*t->record.entry_client_order_id);
   }
-  if (symbol && legs.empty()) legs.push_back({*symbol, std::nullopt, {}, {}});
+  if (symbol && legs.empty()) legs.push_back({*symbol, only_leg, {}, {}});
   if (legs.empty()) return reply(ReplyOf(0, "flat", "", "no open position on the exchange or in the store, no entry on its way"));
   for (auto& [id, t] : trades_) {
-    if (symbol && t->signal.symbol != *symbol) continue;
+    if (!in_scope(t->signal.symbol, t->leg)) continue;
     if (!t->finished && !is_closing(t->state)) Advance(*t, TradeState::kClosing, "flatten by the operator");
     t->close_in_flight = true;
   }
@@ -154,7 +164,7 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
           c->close = SafeClose(ex, &worker_store_, o);
           return c;
         },
-        [this, leg, results, worst, left, reply, cancelling](std::shared_ptr<Closed> c) {
+        [this, leg, only_leg, results, worst, left, reply, cancelling](std::shared_ptr<Closed> c) {
           for (const auto& cid : cancelling) entries_being_cancelled_.erase(cid);
           for (const auto& e : c->entries) {
             RecordOrderReport(e, "cancelled before the flatten");
@@ -205,8 +215,9 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
               keep_closing.push_back(tid);
             }
           }
-          if (code == 4 && !owned) RetryFlatten(leg.symbol, line);
-          else flatten_retries_.erase(leg.symbol);
+          const std::string retry_key = leg.symbol + (only_leg ? "/" + std::string(to_string(*only_leg)) : "");
+          if (code == 4 && !owned) RetryFlatten(leg.symbol, only_leg, line);
+          else flatten_retries_.erase(retry_key);
           for (const auto& tid : keep_closing) CloseUntilFlat(tid, 0);
           AfterPositionChange(leg.symbol, leg.side.value_or(PositionSide::kBoth));
           if (--*left > 0) return;
@@ -220,12 +231,13 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, const std::vector<Po
   }
 }
 
-void Engine::RetryFlatten(const std::string& symbol, const std::string& why) {
+void Engine::RetryFlatten(const std::string& symbol, std::optional<PositionSide> leg, const std::string& why) {
   // A leg no trade owns (an orphan, an outside position) is flattened again, with a back-off and a
   // bound: the answer already said "not verified", this is keel keeping at it.
-  const int attempt = ++flatten_retries_[symbol];
+  const std::string key = symbol + (leg ? "/" + std::string(to_string(*leg)) : "");
+  const int attempt = ++flatten_retries_[key];
   if (attempt > kMaxFlattenRetries) {
-    flatten_retries_.erase(symbol);
+    flatten_retries_.erase(key);
     RaiseAlert(AlertKind::kUnknownOutcome, "flatten/" + symbol, symbol,
                "flatten of " + symbol + " still not verified after " + std::to_string(kMaxFlattenRetries) +
                    " more attempts: " + why + " (keel-close-position " + symbol + ")");
@@ -234,9 +246,9 @@ void Engine::RetryFlatten(const std::string& symbol, const std::string& why) {
   const TimeMs wait = std::min<TimeMs>(60'000, 1000LL << std::min(attempt, 6));
   Log("flatten " + symbol + " not verified: again in " + std::to_string(wait) + " ms (attempt " +
       std::to_string(attempt + 1) + ")");
-  loop_.After(wait, [this, symbol] {
+  loop_.After(wait, [this, symbol, leg, key] {
     if (shutting_down_) return;
-    Flatten(symbol, [this, symbol](EngineReply r) { Log("flatten " + symbol + " (again): " + r.json); });
+    Flatten(symbol, [this, key](EngineReply r) { Log("flatten " + key + " (again): " + r.json); }, leg);
   });
 }
 

@@ -238,8 +238,13 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
 // ---- close signals, flatten ----
 
 void Engine::CloseTrade(const Signal& s, const std::string& origin, ReplyFn reply) {
+  if (s.close_leg && !hedge_mode_) {
+    return Reject(s.id, s.symbol, "close", origin, SignalJson(s),
+                  Status::InvalidInput("side: the account is in one-way mode: close the symbol, naming no leg"), reply);
+  }
   SignalRecord r = ReceivedSignal(s.id, s.symbol, "close", origin, SignalJson(s), SignalState::kClosing, clock_.NowMs());
-  r.detail = "closing " + s.symbol;
+  r.detail = "closing " + s.symbol + (s.close_leg ? std::string("/") + to_string(*s.close_leg) : std::string());
+  r.position_side = s.close_leg;
   WriteBatch b(clock_.NowMs());
   b.PutSignal(r, Provenance{Source::kEngine, std::nullopt, "close signal taken"});
   Status st = store_.Write(b);
@@ -253,7 +258,7 @@ void Engine::CloseTrade(const Signal& s, const std::string& origin, ReplyFn repl
     done.PutSignal(r, Provenance{Source::kEngine, std::nullopt, "close signal done"});
     WriteOrLog(done, "recording close signal " + r.id);
     reply(std::move(result));
-  });
+  }, s.close_leg);
 }
 
 }  // namespace keel

@@ -90,7 +90,15 @@ Result<Signal> ParseSignal(std::string_view json) {
   s.action = (*action && **action == "close") ? SignalAction::kClose : SignalAction::kOpen;
 
   if (s.action == SignalAction::kClose) {
-    // A close names only what to close; anything else would be a signal misread.
+    // A close names only what to close (the symbol, and in hedge mode a leg); anything else would
+    // be a signal misread.
+    auto leg = f.String("side");
+    if (!leg.ok()) return leg.status();
+    if (*leg) {
+      if (**leg == "LONG") s.close_leg = PositionSide::kLong;
+      else if (**leg == "SHORT") s.close_leg = PositionSide::kShort;
+      else return Status::InvalidInput("side: expected LONG or SHORT (the leg to close), found " + quoted(**leg));
+    }
     KEEL_RETURN_IF_ERROR(f.RejectUnknown());
     return s;
   }
@@ -163,6 +171,8 @@ std::string SignalJson(const Signal& s) {
     WriteLevel(w, "stop_loss", s.stop_loss);
     if (s.take_profit) WriteLevel(w, "take_profit", *s.take_profit);
     if (s.ttl_s) w.Key("ttl_s").Int(*s.ttl_s);
+  } else if (s.close_leg) {
+    w.Key("side").String(*s.close_leg == PositionSide::kLong ? "LONG" : "SHORT");
   }
   w.EndObject();
   return w.str();

@@ -5,7 +5,7 @@
 // with ControlRequestJson, and docs/control.schema.json describes the same shapes.
 //
 //   {"cmd":"status"} {"cmd":"positions"} {"cmd":"orders"} {"cmd":"pause"} {"cmd":"resume"} {"cmd":"watch"}
-//   {"cmd":"flatten"[,"symbol":"BTCUSDT"]}
+//   {"cmd":"flatten"[,"symbol":"BTCUSDT"[,"position_side":"LONG"]]}     one leg: hedge mode
 //   {"cmd":"protect"[,"symbol":"BTCUSDT"][,"stop_pct":"1.5"]}
 //   {"cmd":"signal","signal":{…}[,"origin":"keel-ctl"]}            the signal as signal.h reads it
 //   {"cmd":"tool","tool":"keel-close-position","options":{…}}      a tool's forwarded action
@@ -16,6 +16,7 @@
 #include <variant>
 
 #include "keel/model/decimal.h"
+#include "keel/model/side.h"
 #include "keel/model/status.h"
 
 namespace keel::control {
@@ -29,6 +30,7 @@ struct ResumeRequest {};
 struct WatchRequest {};
 struct FlattenRequest {
   std::optional<std::string> symbol;  // none: every position
+  std::optional<PositionSide> position_side;  // one leg of the symbol (hedge mode)
 };
 struct ProtectRequest {
   std::optional<std::string> symbol;

@@ -131,7 +131,8 @@ class Engine {
   void SubmitSignal(const std::string& json, const std::string& origin, ReplyFn reply);
   void Pause(ReplyFn reply);
   void Resume(ReplyFn reply);
-  void Flatten(std::optional<std::string> symbol, ReplyFn reply);
+  // leg: only that leg of the symbol (hedge mode; a symbol is then required).
+  void Flatten(std::optional<std::string> symbol, ReplyFn reply, std::optional<PositionSide> leg = std::nullopt);
   // Everything ({"result":"status",…}), or only the open positions ({"result":"positions",
   // "positions":[…]}) or the open orders ({"result":"orders","open_orders":[…]}), as the store holds them.
   enum class StatusPart { kAll, kPositions, kOrders };
@@ -336,8 +337,9 @@ class Engine {
   void ResumeProtecting(const std::string& signal_id);
   // Flatten's work once the positions to close are known: the store's, the exchange's (a flatten
   // of everything reads them first), and every leg with a keel entry resting or in flight.
-  void FlattenLegs(std::optional<std::string> symbol, const std::vector<PositionReport>& on_exchange, ReplyFn reply);
-  void RetryFlatten(const std::string& symbol, const std::string& why);
+  void FlattenLegs(std::optional<std::string> symbol, std::optional<PositionSide> leg,
+                   const std::vector<PositionReport>& on_exchange, ReplyFn reply);
+  void RetryFlatten(const std::string& symbol, std::optional<PositionSide> leg, const std::string& why);
 
   // ---- the state ----
   EngineSettings settings_;
@@ -419,7 +421,7 @@ class Engine {
 
   // Flattens (engine_commands.cpp).
   static constexpr int kMaxFlattenRetries = 8;
-  std::map<std::string, int> flatten_retries_;  // symbol -> flattens sent again, not yet verified
+  std::map<std::string, int> flatten_retries_;  // "SYMBOL" or "SYMBOL/LEG" -> flattens sent again, not yet verified
   // Entries a flatten's job is cancelling now: a second flatten meanwhile only settles them by
   // query (a second cancel would reach an order that ended: chaos seed 727426).
   std::set<std::string> entries_being_cancelled_;

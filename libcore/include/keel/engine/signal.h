@@ -5,6 +5,7 @@
 //   {"id":"s-42","symbol":"BTCUSDT","side":"LONG","notional":"100","entry":"market",
 //    "stop_loss":{"pct":"1"},"take_profit":{"price":"99000"},"ttl_s":60}
 //   {"id":"s-43","symbol":"BTCUSDT","action":"close"}
+//   {"id":"s-44","symbol":"BTCUSDT","action":"close","side":"LONG"}       one leg, in hedge mode
 //
 // Numbers may be JSON numbers or decimal strings; they are read exactly (never through a double).
 // Exactly one of qty and notional; exactly one of pct and price in each level. A stop-loss is
@@ -45,6 +46,8 @@ struct Signal {
   PriceLevel stop_loss;
   std::optional<PriceLevel> take_profit;
   std::optional<int> ttl_s;  // how long the signal stays valid: the entry's time limit (1..86400)
+  // close only: the one leg to close (hedge mode); none: every leg of the symbol.
+  std::optional<PositionSide> close_leg;
 };
 
 // kInvalidInput "<field>: expected …, found …" for the first field that is wrong.
