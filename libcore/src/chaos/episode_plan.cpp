@@ -209,6 +209,24 @@ void DrawOperatorTools(Draw& d, EpisodePlan& plan) {
   plan.faults.push_back(f);
 }
 
+// An operator closing part of a position keel trades (keel-close-position SYMBOL --pct P, issue
+// [4/6]): drawn after everything else, so that earlier seeds keep their plans.
+void DrawPartialClose(Draw& d, EpisodePlan& plan) {
+  if (!d.Chance(20)) return;
+  std::vector<std::string> symbols;
+  for (const auto& s : plan.signals)
+    if (!s.close) symbols.push_back(s.asked.symbol);
+  if (symbols.empty()) return;
+  PlannedFault f;
+  f.at = d.In(0, plan.options.active_ms / 100 - 1) * 100;
+  f.cls = FaultClass::kOperatorTool;
+  f.kind = "tool_close_part";
+  f.command = "keel-close-position";
+  f.symbol = symbols[static_cast<std::size_t>(d.In(0, static_cast<std::int64_t>(symbols.size()) - 1))];
+  f.part_pct = Decimal::FromInteger(d.In(1, 3) * 25).value();
+  plan.faults.push_back(f);
+}
+
 }  // namespace
 
 const std::vector<std::string>& ChaosSymbols() {
@@ -255,6 +273,7 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
   for (int i = 0; i < faults; ++i) plan.faults.push_back(DrawFault(d, d.In(0, options.active_ms / 100 - 1) * 100));
   DrawLaterFaults(d, plan);
   DrawOperatorTools(d, plan);
+  DrawPartialClose(d, plan);
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;

@@ -11,6 +11,7 @@ ops::ClosePositionOptions CloseOptionsOf(const PlannedFault& tool) {
   ops::ClosePositionOptions o;
   o.symbol = tool.symbol;
   o.yes = true;
+  o.pct = tool.part_pct;
   return o;
 }
 
@@ -38,6 +39,8 @@ std::string OperatorToolRequest(const PlannedFault& tool) {
 
 std::optional<Claim> ClaimOfTool(const PlannedFault& tool, int exit_code, const std::string& output, TimeMs at) {
   if (exit_code != ops::kExitAllClear) return std::nullopt;
+  // A partial close claims a size, not flat; the store against the exchange once quiet judges it.
+  if (tool.command == "keel-close-position" && tool.part_pct) return std::nullopt;
   if (tool.command == "keel-close-position")
     return Claim{Claim::Kind::kFlat, at, tool.symbol, "", "", "keel-close-position " + tool.symbol + " exited 0"};
   if (tool.command == "keel-scan-orphans" && output.find(kAllClear) != std::string::npos)

@@ -44,6 +44,7 @@ struct PlannedFault {
   int kill_after = 0;
   std::string side;     // kOutsidePosition: BUY | SELL
   Decimal qty;          // kOutsidePosition
+  std::optional<Decimal> part_pct;  // kOperatorTool keel-close-position: close only this percent
 };
 
 struct PlanOptions {
