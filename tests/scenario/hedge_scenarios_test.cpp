@@ -167,6 +167,34 @@ TEST_CASE("seed 003: a maker entry follows the book at most max_reprice_pct (5 %
   CHECK(s.InvariantFindings() == "");
 }
 
+TEST_CASE("seed 003: the re-price limit survives a restart: it counts from the signal's first entry price") {
+  DaemonScenario s;
+  Hedged(s);
+  REQUIRE(s.Signal(R"({"id":"long-r","symbol":"BTCUSDT","side":"LONG","qty":"0.010","entry":"maker",
+      "stop_loss":{"pct":"1"},"ttl_s":600})").exit_code == 0);
+  s.Run(500);
+  auto resting = s.venue->exchange().OpenOrders(0, "BTCUSDT");
+  REQUIRE(resting.size() == 1);
+  const Decimal first = resting[0].price;
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"3"})").ok());
+  s.Run(1000);
+  s.Restart();  // the entry rests; the new process finds it there, 3 % above where it began
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"0.01"})").ok());
+  s.Run(Engine::kScanAgainAfterStartMs + 1000);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"3"})").ok());
+    s.Run(1000);
+  }
+  INFO(s.EngineLog());
+  resting = s.venue->exchange().OpenOrders(0, "BTCUSDT");
+  REQUIRE(resting.size() == 1);
+  CHECK(resting[0].price <= first.Mul(D("1.05"), Rounding::kDown).value());  // not 5 % from where the restart found it
+  CHECK(s.EngineLog().find("more than max_reprice_pct 5% from the first entry price " + first.ToString()) !=
+        std::string::npos);
+  CHECK(s.ExchangeAmount("BTCUSDT", PositionSide::kLong).is_zero());
+  CHECK(s.InvariantFindings() == "");
+}
+
 TEST_CASE("seed 003, hedge mode: the account's notional counts each leg once, so the limit neither doubles nor misses") {
   DaemonScenario s({}, [](EngineSettings& settings) {
     // About 2.5 legs of 0.010 BTC (≈ 960 USDT each).

@@ -925,3 +925,32 @@ TEST_CASE("scenario: a partial close by percent rounds down to the lot step; all
   CHECK(flat.status().IsNotFound());
   CHECK(s.OrdersPlaced() == before + 1);
 }
+
+TEST_CASE("scenario: a position that grows while a partial close is verified is not closed further: not verified") {
+  Scenario s;
+  REQUIRE(s.OutsideOrder("symbol=BNBUSDT&side=BUY&type=MARKET&quantity=2.00").status == 200);
+  RecordOpen(s, "BNBUSDT", D("2"), D("652.46"), s.clock.NowMs());
+  s.Wait(2000);
+  SafeCloseOptions o = CloseOptions(s, "BNBUSDT");
+  o.reduce_by = D("1");
+  bool grew = false;
+  const std::int64_t before = s.OrdersPlaced();
+  // Between the close's fill and keel's read of the position, another fill adds 0.5 (an entry
+  // filling on the same leg): the read shows 1.5, not the 1 to be left.
+  o.now = [&, clock = s.Now()]() {
+    if (!grew && s.OrdersPlaced() > before) {
+      grew = true;
+      REQUIRE(s.OutsideOrder("symbol=BNBUSDT&side=BUY&type=MARKET&quantity=0.50").status == 200);
+    }
+    return clock();
+  };
+  auto r = SafeClose(*s.exchange, s.store.get(), o);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  INFO(r->not_verified_reason);
+  CHECK(grew);
+  CHECK(!r->verified_reduced);
+  CHECK(Contains(r->not_verified_reason, "something else changed the position"));
+  CHECK(r->reduced_by == D("1"));
+  CHECK(s.OrdersPlaced() == before + 2);  // the close and the outside order: nothing closed beyond the part
+  CHECK(s.ExchangeAmount("BNBUSDT") == D("1.5"));
+}

@@ -238,9 +238,11 @@ void Engine::RetryFlatten(const std::string& symbol, std::optional<PositionSide>
   const int attempt = ++flatten_retries_[key];
   if (attempt > kMaxFlattenRetries) {
     flatten_retries_.erase(key);
-    RaiseAlert(AlertKind::kUnknownOutcome, "flatten/" + symbol, symbol,
-               "flatten of " + symbol + " still not verified after " + std::to_string(kMaxFlattenRetries) +
-                   " more attempts: " + why + " (keel-close-position " + symbol + ")");
+    const std::string by_hand = "keel-close-position " + symbol +
+                                (leg ? " --position-side " + std::string(to_string(*leg)) : std::string());
+    RaiseAlert(AlertKind::kUnknownOutcome, "flatten/" + key, symbol,
+               "flatten of " + key + " still not verified after " + std::to_string(kMaxFlattenRetries) +
+                   " more attempts: " + why + " (" + by_hand + ")");
     return;
   }
   const TimeMs wait = std::min<TimeMs>(60'000, 1000LL << std::min(attempt, 6));
@@ -303,6 +305,20 @@ void Engine::RestoreTrades() {
       const TimeMs left = std::max<TimeMs>(0, t->maker_entry->deadline_ms - clock_.NowMs());
       const std::string tid = r.id;
       t->maker_entry->deadline_timer = loop_.After(left, [this, tid] { EntryTimeLimit(tid); });
+      // The re-price limit counts from where the signal's first entry rested, not from where the
+      // restart finds it (seed 003: a pending order chased a runaway market).
+      RecordFilter of_symbol;
+      of_symbol.symbol = r.symbol;
+      if (auto intents = store_.Intents(of_symbol); intents.ok()) {
+        for (const auto& i : *intents) {  // oldest first
+          if (i.purpose != OrderPurpose::kEntry || i.reason != "signal " + r.id || !i.price) continue;
+          t->maker_entry->first_price = *i.price;
+          break;
+        }
+      } else {
+        LogWarning("signal " + r.id + ": its entries' intents could not be read (" + intents.status().message() +
+                   "): the re-price limit counts from the entry as it rests now");
+      }
     }
     Log("restored signal " + r.id + " (" + to_string(r.state) + ")");
     const std::string id = r.id;

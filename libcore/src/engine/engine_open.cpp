@@ -245,6 +245,14 @@ void Engine::EndEntry(const std::string& id, const std::string& detail, Provenan
   Trade* t = TradeOf(id);
   if (!t) return;
   CancelEntryTimeLimit(*t);
+  if (is_closing(t->state) || is_final(t->state)) {
+    // A close owns the trade (a flatten met the entry), or has ended it: the entry's end is
+    // recorded and the close finishes the trade; its stops stay until the close is proven.
+    t->entry_resting = false;
+    SaveSignal(*t, detail, std::move(provenance));
+    Log("signal " + id + ": " + detail + " (the trade is " + to_string(t->state) + ")");
+    return ForgetIfDone(id);
+  }
   CancelSpareStops(id, "the entry ended without a fill");
   Advance(*t, TradeState::kFailed, detail);
   SaveSignal(*t, detail, std::move(provenance));

@@ -331,6 +331,9 @@ Result<Decimal> part_to_close(const SafeCloseOptions& o, const std::optional<Ins
   }
   if (!part.is_positive())
     return Status::InvalidInput("a partial close of " + o.symbol + " rounds to nothing at its lot step: nothing was sent");
+  if (instrument && instrument->min_qty.is_positive() && part < instrument->min_qty)
+    return Status::InvalidInput("a partial close of " + part.ToString() + " is below " + o.symbol + "'s minimum order (" +
+                                instrument->min_qty.ToString() + "): nothing was sent");
   if (part >= held)
     return Status::InvalidInput("a partial close of " + part.ToString() + " is the whole " + o.symbol + " position (" +
                                 held.ToString() + "): close it instead; nothing was sent");
@@ -508,12 +511,14 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
   else r.close_side = p.amount.is_negative() ? Side::kBuy : Side::kSell;
   // What is to be left: nothing, or for a partial close the position less the part.
   Decimal keep;
+  Decimal part;
   Decimal remaining = p.amount.abs();
   if (partial) {
-    auto part = part_to_close(o, *instrument, p.amount.abs());
-    if (!part.ok()) return part.status();
-    remaining = *part;
-    keep = p.amount.abs().Sub(*part).value();
+    auto to_close = part_to_close(o, *instrument, p.amount.abs());
+    if (!to_close.ok()) return to_close.status();
+    part = *to_close;
+    remaining = part;
+    keep = p.amount.abs().Sub(part).value();
   }
   r.steps.push_back("exchange position " + o.symbol + "/" + to_string(p.position_side) + " " + p.amount.ToString() +
                     ": close " + (partial ? "part of it " : "") + "with " + to_string(r.close_side) + " " +
@@ -554,6 +559,8 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
       // closed some too, which keel cannot account for.
       const Decimal left = (*row)->amount.abs();
       const bool same_side = (*row)->amount.sign() == p.amount.sign();
+      // What the read should show if only keel's close orders changed the position.
+      const Decimal expected = p.amount.abs().Sub(r.reduced_by).value();
       if (same_side && left == keep) {
         r.verified_reduced = true;
         r.remaining_amount = (*row)->amount;
@@ -562,12 +569,14 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
                           " by a position read of " + format_utc((*row)->update_time) + ", newer than the fill");
         break;
       }
-      if (!same_side || left < keep) {
+      if (!same_side || left != expected || r.reduced_by >= part) {
+        // Something other than keel's close changed the position (another fill, an exit): closing
+        // more now could close what was not asked for.
         not_verified(r, o.symbol + " reads " + (*row)->amount.ToString() + " after the partial close, not the " +
-                            keep.ToString() + " to be left: something else closed part of it; look before acting");
+                            keep.ToString() + " to be left: something else changed the position; look before acting");
         break;
       }
-      remaining = left.Sub(keep).value();
+      remaining = part.Sub(r.reduced_by).value();
       r.steps.push_back(o.symbol + "/" + to_string(p.position_side) + " still " + (*row)->amount.ToString() + " after " +
                         (*filled)->client_order_id + ": closing " + remaining.ToString() + " more");
       continue;
