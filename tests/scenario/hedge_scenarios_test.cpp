@@ -31,6 +31,16 @@ std::optional<PositionRecord> OpenLeg(DaemonScenario& s, PositionSide side) {
   return std::nullopt;
 }
 
+// A LONG maker entry of 0.010 BTC, signal `id`, resting on the book: its price.
+Decimal RestingMakerBuy(DaemonScenario& s, const std::string& id) {
+  REQUIRE(s.Signal(R"({"id":")" + id + R"(","symbol":"BTCUSDT","side":"LONG","qty":"0.010","entry":"maker",
+      "stop_loss":{"pct":"1"},"ttl_s":600})").exit_code == 0);
+  s.Run(500);
+  auto resting = s.venue->exchange().OpenOrders(0, "BTCUSDT");
+  REQUIRE(resting.size() == 1);
+  return resting[0].price;
+}
+
 }  // namespace
 
 TEST_CASE("seed 003, hedge mode: a take-profit close during a resync is applied at once, its id cleared, the other leg kept") {
@@ -142,14 +152,9 @@ TEST_CASE("seed 003, hedge mode: a restart with both legs open restores once, wi
 
 TEST_CASE("seed 003: a maker entry follows the book at most max_reprice_pct (5 %) from its first price, then waits") {
   DaemonScenario s;
-  Hedged(s);
-  REQUIRE(s.Signal(R"({"id":"long-c","symbol":"BTCUSDT","side":"LONG","qty":"0.010","entry":"maker",
-      "stop_loss":{"pct":"1"},"ttl_s":600})").exit_code == 0);
-  s.Run(500);
-  auto resting = s.venue->exchange().OpenOrders(0, "BTCUSDT");
-  REQUIRE(resting.size() == 1);
-  const Decimal first = resting[0].price;
+  const Decimal first = RestingMakerBuy(Hedged(s), "long-c");
   // The market runs away upwards, 3 % a step: the buy follows while within 5 % of where it began.
+  std::vector<sim::SimOrder> resting;
   for (int i = 0; i < 3; ++i) {
     REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"3"})").ok());
     s.Run(1000);
@@ -169,15 +174,10 @@ TEST_CASE("seed 003: a maker entry follows the book at most max_reprice_pct (5 %
 
 TEST_CASE("seed 003: the re-price limit survives a restart: it counts from the signal's first entry price") {
   DaemonScenario s;
-  Hedged(s);
-  REQUIRE(s.Signal(R"({"id":"long-r","symbol":"BTCUSDT","side":"LONG","qty":"0.010","entry":"maker",
-      "stop_loss":{"pct":"1"},"ttl_s":600})").exit_code == 0);
-  s.Run(500);
-  auto resting = s.venue->exchange().OpenOrders(0, "BTCUSDT");
-  REQUIRE(resting.size() == 1);
-  const Decimal first = resting[0].price;
+  const Decimal first = RestingMakerBuy(Hedged(s), "long-r");
   REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"3"})").ok());
   s.Run(1000);
+  std::vector<sim::SimOrder> resting;
   s.Restart();  // the entry rests; the new process finds it there, 3 % above where it began
   REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"0.01"})").ok());
   s.Run(Engine::kScanAgainAfterStartMs + 1000);
