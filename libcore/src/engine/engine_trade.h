@@ -27,6 +27,21 @@ struct PushedPosition {
   }
 };
 
+// What only a maker entry has (the signal's entry is "maker"): its price following the book, its
+// time limit, its amends. At namespace scope: clang cannot construct a nested class with default
+// member initializers inside the enclosing class's own definition (std::optional's emplace).
+struct MakerEntry {
+  Decimal price;  // where it rests (or was sent)
+  // The price the signal's first maker entry rested at: following the book or replacing the entry
+  // goes at most max_reprice_pct away from it (seed 003: a pending order chased a runaway market).
+  Decimal first_price;
+  bool reprice_refused_logged = false;
+  TimeMs deadline_ms = 0;  // the time limit (the signal's ttl_s)
+  TimerId deadline_timer = 0;
+  bool amend_in_flight = false;
+  TimeMs last_amend_ms = 0;
+};
+
 struct Engine::Trade {
   SignalRecord record;  // as last saved; its state is SignalStateOf(state), set by SaveSignal
   Signal signal;
@@ -65,19 +80,6 @@ struct Engine::Trade {
   Decimal entry_qty;
   Side entry_side = Side::kBuy;
   bool entry_resting = false;
-  // What only a maker entry has (the signal's entry is "maker"): its price following the book, its
-  // time limit, its amends.
-  struct MakerEntry {
-    Decimal price;  // where it rests (or was sent)
-    // The price the signal's first maker entry rested at: following the book or replacing the entry
-    // goes at most max_reprice_pct away from it (seed 003: a pending order chased a runaway market).
-    Decimal first_price;
-    bool reprice_refused_logged = false;
-    TimeMs deadline_ms = 0;  // the time limit (the signal's ttl_s)
-    TimerId deadline_timer = 0;
-    bool amend_in_flight = false;
-    TimeMs last_amend_ms = 0;
-  };
   std::optional<MakerEntry> maker_entry;  // set exactly when the signal's entry is maker
   // The entry answered "unknown order": it is not amended again; one query settles it.
   bool ghost = false;
