@@ -789,6 +789,9 @@ void Engine::Rollback(const std::string& id, const std::string& why) {
 void Engine::CloseUntilFlat(const std::string& id, int attempt) {
   Trade* t = TradeOf(id);
   if (!t || shutting_down_) return;
+  // A close owns the trade from here (a flatten not verified may hand it one it did not move, a
+  // trade taken after the flatten began: chaos seed 1092227).
+  if (!is_closing(t->state)) Advance(*t, TradeState::kClosing, "close: " + t->closing_because);
   t->close_in_flight = true;
   t->close_started = false;
   t->close_queued_ms = clock_.NowMs();
