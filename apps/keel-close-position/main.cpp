@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
       if (!d.ok()) return Status::InvalidInput(std::string(name) + ": expected a decimal, found \"" + *text + "\"");
       *out = *d;
     }
+    KEEL_RETURN_IF_ERROR(CheckOptions(o));  // refused before anything is asked, forwarded or read
     const std::string part = o.qty ? qty + " of " : o.pct ? pct + "% of " : "";
     auto forwarded = ForwardIfDaemonHolds(ctx, o.yes, "close " + part + "the " + o.symbol + " position", ForwardRequest(o));
     if (!forwarded.ok()) return forwarded.status();

@@ -41,6 +41,14 @@ Decimal RestingMakerBuy(DaemonScenario& s, const std::string& id) {
   return resting[0].price;
 }
 
+// The market runs away upwards, 3 % a step, a second each.
+void RunAwayUp(DaemonScenario& s, int steps) {
+  for (int i = 0; i < steps; ++i) {
+    REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"3"})").ok());
+    s.Run(1000);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("seed 003, hedge mode: a take-profit close during a resync is applied at once, its id cleared, the other leg kept") {
@@ -154,13 +162,9 @@ TEST_CASE("seed 003: a maker entry follows the book at most max_reprice_pct (5 %
   DaemonScenario s;
   const Decimal first = RestingMakerBuy(Hedged(s), "long-c");
   // The market runs away upwards, 3 % a step: the buy follows while within 5 % of where it began.
-  std::vector<sim::SimOrder> resting;
-  for (int i = 0; i < 3; ++i) {
-    REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"3"})").ok());
-    s.Run(1000);
-  }
+  RunAwayUp(s, 3);
   INFO(s.EngineLog());
-  resting = s.venue->exchange().OpenOrders(0, "BTCUSDT");
+  auto resting = s.venue->exchange().OpenOrders(0, "BTCUSDT");
   REQUIRE(resting.size() == 1);
   const Decimal limit = first.Mul(D("1.05"), Rounding::kDown).value();
   CHECK(resting[0].price > first);   // it did follow
@@ -177,16 +181,12 @@ TEST_CASE("seed 003: the re-price limit survives a restart: it counts from the s
   const Decimal first = RestingMakerBuy(Hedged(s), "long-r");
   REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"3"})").ok());
   s.Run(1000);
-  std::vector<sim::SimOrder> resting;
   s.Restart();  // the entry rests; the new process finds it there, 3 % above where it began
   REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"0.01"})").ok());
   s.Run(Engine::kScanAgainAfterStartMs + 1000);
-  for (int i = 0; i < 3; ++i) {
-    REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"3"})").ok());
-    s.Run(1000);
-  }
+  RunAwayUp(s, 3);
   INFO(s.EngineLog());
-  resting = s.venue->exchange().OpenOrders(0, "BTCUSDT");
+  auto resting = s.venue->exchange().OpenOrders(0, "BTCUSDT");
   REQUIRE(resting.size() == 1);
   CHECK(resting[0].price <= first.Mul(D("1.05"), Rounding::kDown).value());  // not 5 % from where the restart found it
   CHECK(s.EngineLog().find("more than max_reprice_pct 5% from the first entry price " + first.ToString()) !=

@@ -3,6 +3,7 @@
 #include "keel/model/instrument.h"
 #include "keel/ops/safety_tools.h"
 #include "keel/safety/protect.h"
+#include "keel/safety/safe_close.h"
 
 namespace keel::ops {
 namespace {
@@ -29,6 +30,7 @@ Status CheckOptions(const ClosePositionOptions& o) {
   if (o.symbol.empty()) return Status::InvalidInput("SYMBOL: expected the symbol to close, e.g. BTCUSDT");
   KEEL_RETURN_IF_ERROR(ValidateSymbol(o.symbol).WithContext("SYMBOL"));
   KEEL_RETURN_IF_ERROR(InRange("--verify-attempts", o.verify_attempts, 1, kMaxVerifyAttempts, ""));
+  KEEL_RETURN_IF_ERROR(CheckPartialClose(o.qty, o.pct));
   return InRange("verify_interval_ms", o.verify_interval_ms, kMinVerifyIntervalMs, kMaxVerifyIntervalMs, " ms");
 }
 

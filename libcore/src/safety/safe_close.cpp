@@ -296,12 +296,7 @@ Result<bool> end_protection(Exchange& ex, StateStore* store, const SafeCloseOpti
 // instrument, when keel can model it (its MARKET_LOT_SIZE and lot step).
 Result<std::optional<Instrument>> check_request(Exchange& ex, const SafeCloseOptions& o) {
   KEEL_RETURN_IF_ERROR(ValidateSymbol(o.symbol));
-  if (o.reduce_by && o.reduce_pct) return Status::InvalidInput("a partial close: give a quantity or a percent, not both");
-  if (o.reduce_by && !o.reduce_by->is_positive())
-    return Status::InvalidInput("a partial close: expected a quantity above 0, found " + o.reduce_by->ToString());
-  if (o.reduce_pct && (!o.reduce_pct->is_positive() || *o.reduce_pct >= Decimal::FromInteger(100).value()))
-    return Status::InvalidInput("a partial close: expected a percent above 0 and below 100, found " +
-                                o.reduce_pct->ToString());
+  KEEL_RETURN_IF_ERROR(CheckPartialClose(o.reduce_by, o.reduce_pct));
   auto listed = ex.Instruments();
   if (!listed.ok()) return listed.status().WithContext("reading the exchange's symbols");
   if (!listed->Lists(o.symbol)) {
@@ -462,6 +457,16 @@ Result<std::optional<OrderReport>> close_chunk(Exchange& ex, StateStore* store, 
 }
 
 }  // namespace
+
+Status CheckPartialClose(const std::optional<Decimal>& reduce_by, const std::optional<Decimal>& reduce_pct) {
+  if (reduce_by && reduce_pct) return Status::InvalidInput("a partial close: give a quantity or a percent, not both");
+  if (reduce_by && !reduce_by->is_positive())
+    return Status::InvalidInput("a partial close: expected a quantity above 0, found " + reduce_by->ToString());
+  if (reduce_pct && (!reduce_pct->is_positive() || *reduce_pct >= Decimal::FromInteger(100).value()))
+    return Status::InvalidInput("a partial close: expected a percent above 0 and below 100, found " +
+                                reduce_pct->ToString());
+  return Status::Ok();
+}
 
 Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeCloseOptions& o) {
   SafeCloseResult r;

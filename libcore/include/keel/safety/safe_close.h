@@ -66,6 +66,11 @@ struct SafeCloseResult {
   Decimal reduced_by;  // what the close orders filled
 };
 
+// The partial-close options' own bounds (at most one of reduce_by and reduce_pct; a quantity above 0;
+// a percent above 0 and below 100): kInvalidInput naming the problem. SafeClose checks them first;
+// the tools check them before asking for confirmation.
+Status CheckPartialClose(const std::optional<Decimal>& reduce_by, const std::optional<Decimal>& reduce_pct);
+
 // store may be null (no record kept). A partial close of a position that is not open is kNotFound;
 // one that would close all of it, kInvalidInput (close it instead). Errors: kInvalidInput for a request that cannot be right
 // (exit 2), kNotFound for a symbol the exchange does not list (exit 2), exchange or transport errors
