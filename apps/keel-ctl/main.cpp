@@ -106,11 +106,38 @@ Result<control::ControlRequest> SignalRequest(SignalOptions o) {
   return control::ControlRequest(control::SignalRequest{sig.str(), "keel-ctl"});
 }
 
+struct MoveOptions {
+  std::string id, symbol, leg, stop_pct, stop_price, tp_pct, tp_price;
+  bool break_even = false;
+};
+
+// A move signal: the open trade's stop and/or take-profit to a new level, the new one resting before
+// the old one is cancelled. Checked by the daemon's reader before it is sent.
+Result<control::ControlRequest> MoveRequest(MoveOptions o) {
+  const int stops = !o.stop_pct.empty() + !o.stop_price.empty() + o.break_even;
+  if (stops > 1) return Status::InvalidInput("move: give at most one of --stop-pct, --stop-price and --break-even");
+  if (!o.tp_pct.empty() && !o.tp_price.empty()) return Status::InvalidInput("move: give at most one of --tp-pct and --tp-price");
+  if (stops == 0 && o.tp_pct.empty() && o.tp_price.empty())
+    return Status::InvalidInput("move: give a new stop (--stop-pct, --stop-price, --break-even) and/or take-profit (--tp-pct, --tp-price)");
+  if (o.id.empty()) o.id = "ctl-move-" + std::to_string(SystemClock().NowMs());
+  JsonWriter sig;
+  sig.StartObject().Key("id").String(o.id).Key("symbol").String(o.symbol).Key("action").String("move");
+  if (!o.leg.empty()) sig.Key("side").String(o.leg);
+  if (o.break_even) sig.Key("stop_loss").StartObject().Key("break_even").Bool(true).EndObject();
+  else if (stops) sig.Key("stop_loss").StartObject().Key(o.stop_pct.empty() ? "price" : "pct").String(o.stop_pct.empty() ? o.stop_price : o.stop_pct).EndObject();
+  if (!o.tp_pct.empty() || !o.tp_price.empty())
+    sig.Key("take_profit").StartObject().Key(o.tp_pct.empty() ? "price" : "pct").String(o.tp_pct.empty() ? o.tp_price : o.tp_pct).EndObject();
+  sig.EndObject();
+  auto checked = ParseSignal(sig.str());
+  if (!checked.ok()) return Status::InvalidInput("move: " + checked.status().message());
+  return control::ControlRequest(control::SignalRequest{sig.str(), "keel-ctl"});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (!keel::ops::StartHardened("keel-ctl")) return keel::ops::kExitUsage;
-  CLI::App app{"keel-ctl: talk to a running keel-traderd (status, signal, pause, resume, flatten, protect, watch)"};
+  CLI::App app{"keel-ctl: talk to a running keel-traderd (status, signal, move, pause, resume, flatten, protect, watch)"};
   app.require_subcommand(1);
   std::string config_path, account;
   bool json = false;
@@ -149,6 +176,17 @@ int main(int argc, char** argv) {
   signal->add_option("--tp-pct", o.tp_pct, "take-profit distance in percent");
   signal->add_option("--tp-price", o.tp_price, "take-profit price");
   signal->add_option("--ttl-s", o.ttl_s, "how long the signal stays valid")->check(CLI::Range(1, 86'400));
+  auto* move = app.add_subcommand("move", "move an open trade's stop and/or take-profit (the new one rests before the old goes)");
+  MoveOptions move_options;
+  move->add_option("symbol", move_options.symbol, "BTCUSDT")->required();
+  move->add_option("--position-side", move_options.leg, "the leg (hedge mode, when both legs have a trade)")
+      ->check(CLI::IsMember({"LONG", "SHORT"}));
+  move->add_option("--id", move_options.id, "the signal's id (default: ctl-move-<time>)");
+  move->add_option("--stop-pct", move_options.stop_pct, "new stop-loss distance from the average entry, in percent");
+  move->add_option("--stop-price", move_options.stop_price, "new stop-loss price");
+  move->add_flag("--break-even", move_options.break_even, "stop-loss to the average entry price");
+  move->add_option("--tp-pct", move_options.tp_pct, "new take-profit distance from the average entry, in percent");
+  move->add_option("--tp-price", move_options.tp_price, "new take-profit price");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -199,6 +237,7 @@ int main(int argc, char** argv) {
   else if (*flatten) request = FlattenRequest(config->account_name, flatten_symbol, flatten_leg, yes);
   else if (*protect) request = ProtectRequest(protect_symbol, protect_pct);
   else if (*signal) request = SignalRequest(signal_options);
+  else if (*move) request = MoveRequest(move_options);
   if (!request.ok()) return Fail(request.status().message(), ops::kExitUsage);
   auto answer = net::RequestLine(config->daemon.control_socket, control::ControlRequestJson(*request), timeout_ms);
   if (!answer.ok()) return Fail(answer.status().message(), ops::kExitExchange);

@@ -54,6 +54,7 @@ struct Soak {
   int with_processes = 0;
   std::map<std::string, int> faults;
   int faults_skipped = 0;
+  std::map<std::string, int> move_answers;
   std::map<std::string, std::vector<std::uint64_t>> violations;  // kind -> seeds
   std::vector<TimeMs> unprotected, ghost;
   std::int64_t rest_calls = 0;
@@ -63,6 +64,7 @@ struct Soak {
     ++episodes;
     for (const auto& [k, n] : o.faults) faults[k] += n;
     faults_skipped += o.faults_skipped;
+    for (const auto& [k, n] : o.move_answers) move_answers[k] += n;
     for (const auto& v : o.violations) {
       auto& seeds = violations[v.kind];
       if (seeds.empty() || seeds.back() != o.seed) seeds.push_back(o.seed);
@@ -87,6 +89,11 @@ void PrintSummary(const Soak& s, double seconds) {
   for (const auto& [k, n] : s.faults) std::printf("  %-20s %d\n", k.c_str(), n);
   std::printf("  (%d more had nothing to act on when their moment came: no resting order or position, the\n"
               "   stream or the daemon already down; not counted above)\n", s.faults_skipped);
+  if (!s.move_answers.empty()) {
+    std::printf("the bot's moves answered:");
+    for (const auto& [k, n] : s.move_answers) std::printf(" %s %d", k.c_str(), n);
+    std::printf("\n");
+  }
   if (s.violations.empty()) std::printf("violations: none\n");
   else std::printf("violations by kind (seeds):\n");
   for (const auto& [k, seeds] : s.violations) std::printf("  %-20s %zu  %s\n", k.c_str(), seeds.size(), Seeds(seeds).c_str());
@@ -110,6 +117,9 @@ bool WriteJson(const Soak& s, std::uint64_t first_seed, double seconds, const st
   w.Key("seconds").Int(static_cast<std::int64_t>(seconds));
   w.Key("faults").StartObject();
   for (const auto& [k, n] : s.faults) w.Key(k).Int(n);
+  w.EndObject();
+  w.Key("move_answers").StartObject();
+  for (const auto& [k, n] : s.move_answers) w.Key(k).Int(n);
   w.EndObject();
   w.Key("violations").StartObject();
   for (const auto& [k, seeds] : s.violations) {

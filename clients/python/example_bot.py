@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""An example bot on keel: opens a protected trade, waits until keel says it is protected, then
-closes it and waits until keel says it is flat. Exits 0 when all of that happened.
+"""An example bot on keel: opens a protected trade, waits until keel says it is protected, moves
+its stop closer, then closes it and waits until keel says it is flat. Exits 0 when all of that
+happened.
 
     python3 example_bot.py --socket /run/keel/main/keel.sock --symbol BTCUSDT --qty 0.01
 """
@@ -29,6 +30,7 @@ def main() -> int:
     parser.add_argument("--qty", default="0.01", help="contracts, as a decimal string")
     parser.add_argument("--stop-pct", default="1")
     parser.add_argument("--tp-pct", default="2")
+    parser.add_argument("--move-stop-pct", default="0.5", help="where the stop is moved once protected")
     parser.add_argument("--timeout-s", type=int, default=30)
     args = parser.parse_args()
 
@@ -47,6 +49,11 @@ def main() -> int:
 
         trade = wait_for("the trade protected", my_trade, args.timeout_s)
         print("protected: %s" % trade["detail"])
+
+        # Tighter once it is protected: the new stop rests before the old one is cancelled, and
+        # "moved" comes once the new one is confirmed working.
+        moved = keel.move(signal_id + "-move", args.symbol, stop_pct=args.move_stop_pct)
+        print("moved: %s" % moved.get("detail", ""))
 
         closed = keel.close_trade(signal_id + "-close", args.symbol)
         print("closed: %s" % closed.get("detail", ""))

@@ -106,10 +106,39 @@ class KeelClient:
             signal["ttl_s"] = int(ttl_s)
         return self.request({"cmd": "signal", "signal": signal, "origin": origin})
 
-    def close_trade(self, signal_id: str, symbol: str, origin: str = "python") -> Dict[str, Any]:
-        """Closes every leg of the symbol; exit 0 only when verified flat."""
-        return self.request({"cmd": "signal", "signal": {"id": signal_id, "symbol": symbol, "action": "close"},
-                             "origin": origin})
+    def close_trade(self, signal_id: str, symbol: str, side: Optional[str] = None,
+                    origin: str = "python") -> Dict[str, Any]:
+        """Closes every leg of the symbol, or one leg (side, hedge mode); exit 0 only when verified flat."""
+        signal: Dict[str, Any] = {"id": signal_id, "symbol": symbol, "action": "close"}
+        if side is not None:
+            signal["side"] = side
+        return self.request({"cmd": "signal", "signal": signal, "origin": origin})
+
+    def move(self, signal_id: str, symbol: str, *, side: Optional[str] = None,
+             stop_pct: Optional[Number] = None, stop_price: Optional[Number] = None, break_even: bool = False,
+             tp_pct: Optional[Number] = None, tp_price: Optional[Number] = None,
+             origin: str = "python") -> Dict[str, Any]:
+        """Moves the open trade's stop and/or take-profit; the new order rests before the old one goes.
+
+        Answers "moved" (exit 0) once the new order is confirmed; a new stop the exchange refuses
+        leaves the old one ("not-moved", exit 3)."""
+        signal: Dict[str, Any] = {"id": signal_id, "symbol": symbol, "action": "move"}
+        if side is not None:
+            signal["side"] = side
+        if break_even:
+            if stop_pct is not None or stop_price is not None:
+                raise ValueError("break_even: give no stop_pct or stop_price with it")
+            signal["stop_loss"] = {"break_even": True}
+        else:
+            stop = _level("stop", stop_pct, stop_price)
+            if stop is not None:
+                signal["stop_loss"] = stop
+        take_profit = _level("take-profit", tp_pct, tp_price)
+        if take_profit is not None:
+            signal["take_profit"] = take_profit
+        if "stop_loss" not in signal and "take_profit" not in signal:
+            raise ValueError("move: give a new stop and/or take-profit")
+        return self.request({"cmd": "signal", "signal": signal, "origin": origin})
 
     # The operator's commands.
     def pause(self) -> Dict[str, Any]:
@@ -118,10 +147,12 @@ class KeelClient:
     def resume(self) -> Dict[str, Any]:
         return self.request({"cmd": "resume"})
 
-    def flatten(self, symbol: Optional[str] = None) -> Dict[str, Any]:
+    def flatten(self, symbol: Optional[str] = None, position_side: Optional[str] = None) -> Dict[str, Any]:
         req: Dict[str, Any] = {"cmd": "flatten"}
         if symbol:
             req["symbol"] = symbol
+        if position_side:
+            req["position_side"] = position_side
         return self.request(req)
 
     def protect(self, symbol: Optional[str] = None, stop_pct: Optional[Number] = None) -> Dict[str, Any]:

@@ -1,5 +1,5 @@
 # fish completion for keel-ctl
-set -l commands status signal pause resume flatten protect watch
+set -l commands status signal move pause resume flatten protect watch
 complete -c keel-ctl -f
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a status -d 'Trades, positions, orders, alerts'
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a signal -d 'Send a trading signal'
@@ -25,5 +25,13 @@ complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l stop-price -x -d
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l tp-pct -x -d 'Take-profit percent'
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l tp-price -x -d 'Take-profit price'
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l ttl-s -x -d 'Validity in seconds'
+complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a move -d 'Move the stop or take-profit of an open trade'
+complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l position-side -x -a 'LONG SHORT' -d 'The leg (hedge mode)'
+complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l id -x -d 'Signal id'
+complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l stop-pct -x -d 'New stop-loss percent'
+complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l stop-price -x -d 'New stop-loss price'
+complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l break-even -d 'Stop-loss to the average entry'
+complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l tp-pct -x -d 'New take-profit percent'
+complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l tp-price -x -d 'New take-profit price'
 complete -c keel-ctl -n "__fish_seen_subcommand_from flatten" -l position-side -x -a 'LONG SHORT' -d 'Only this leg (hedge mode)'
 complete -c keel-ctl -n "__fish_seen_subcommand_from flatten" -l yes -d 'Do not ask for confirmation'

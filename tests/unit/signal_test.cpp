@@ -37,10 +37,10 @@ TEST_CASE("a signal is read exactly: numbers from their text, every field kept")
   auto close = ParseSignal(R"({"id":"c-1","symbol":"ETHUSDT","action":"close"})");
   REQUIRE(close.ok());
   CHECK(close->action == SignalAction::kClose);
-  CHECK(!close->close_leg);
+  CHECK(!close->leg);
   auto leg = ParseSignal(R"({"id":"c-2","symbol":"ETHUSDT","action":"close","side":"SHORT"})");
   REQUIRE(leg.ok());
-  CHECK(leg->close_leg == std::optional<PositionSide>(PositionSide::kShort));
+  CHECK(leg->leg == std::optional<PositionSide>(PositionSide::kShort));
   CHECK(SignalJson(*leg) == R"({"id":"c-2","symbol":"ETHUSDT","action":"close","side":"SHORT"})");
   auto market = ParseSignal(R"({"id":"m","symbol":"ETHUSDT","side":"SHORT","qty":"0.5","stop_loss":{"price":3300}})");
   REQUIRE(market.ok());
@@ -92,7 +92,40 @@ TEST_CASE("a bad signal is refused with the field named and what was expected") 
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"close","side":"LONG","qty":"1"})") ==
         "qty: not a field keel knows");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"flatten"})") ==
-        "action: expected open or close, found \"flatten\"");
+        "action: expected open, close or move, found \"flatten\"");
+}
+
+TEST_CASE("a move signal: a stop and/or a take-profit, a leg, break-even for the stop only") {
+  auto m = ParseSignal(R"({"id":"m","symbol":"BTCUSDT","action":"move","side":"SHORT","stop_loss":{"break_even":true},
+      "take_profit":{"pct":"1.5"}})");
+  REQUIRE_MESSAGE(m.ok(), m.status().ToString());
+  CHECK(m->action == SignalAction::kMove);
+  CHECK(m->leg == PositionSide::kShort);
+  REQUIRE(m->move_stop_loss);
+  CHECK(m->move_stop_loss->break_even);
+  REQUIRE(m->move_take_profit);
+  CHECK(m->move_take_profit->pct == D("1.5"));
+  // Its JSON reads back the same.
+  CHECK(SignalJson(ParseSignal(SignalJson(*m)).value()) == SignalJson(*m));
+  CHECK(SignalJson(*m) ==
+        R"({"id":"m","symbol":"BTCUSDT","action":"move","side":"SHORT","stop_loss":{"break_even":true},"take_profit":{"pct":"1.5"}})");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"move"})") ==
+        "stop_loss, take_profit: a move needs at least one of them");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"move","take_profit":{"break_even":true}})") ==
+        "take_profit.break_even: not a field keel knows");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"move","stop_loss":{"break_even":false}})") ==
+        "stop_loss.break_even: expected true (or leave it out), found false");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"move","stop_loss":{"break_even":true,"pct":"1"}})") ==
+        "stop_loss: expected exactly one of pct, price and break_even");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"move","stop_loss":{}})") ==
+        "stop_loss: expected exactly one of pct and price (or break_even)");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"move","stop_loss":{"pct":"1"},"qty":"1"})") ==
+        "qty: not a field keel knows");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"move","side":"BOTH","stop_loss":{"pct":"1"}})") ==
+        "side: expected LONG or SHORT (the leg to move), found \"BOTH\"");
+  // An open signal's stop has no break-even: there is no entry yet.
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"break_even":true}})") ==
+        "stop_loss.break_even: not a field keel knows");
 }
 
 TEST_CASE("a level's price: percent below or above the entry by direction and kind") {
@@ -103,6 +136,9 @@ TEST_CASE("a level's price: percent below or above the entry by direction and ki
   CHECK(LevelPrice(one_pct, D("100"), PositionSide::kShort, false).value() == D("99"));
   PriceLevel fixed{std::nullopt, D("95.5")};
   CHECK(LevelPrice(fixed, D("100"), PositionSide::kLong, true).value() == D("95.5"));
+  PriceLevel even;
+  even.break_even = true;
+  CHECK(LevelPrice(even, D("100.25"), PositionSide::kShort, true).value() == D("100.25"));
 }
 
 TEST_CASE("risk limits: the refusal names the limit as the config spells it") {

@@ -334,12 +334,12 @@ TEST_CASE("a version 1 store is migrated: positions get their stop linked, incid
       "INSERT INTO positions (symbol, position_side, qty, entry_price, state, opened_ms, closed_ms) "
       "VALUES ('SOLUSDT','LONG','1','150','closed',5,9);");
   CHECK(SqliteStore::OpenReader(path).status().message() ==
-        "store " + path + " has schema version 1; this keel reads version 5: open it once with a writer "
+        "store " + path + " has schema version 1; this keel reads version 6: open it once with a writer "
                           "(keel-traderd) to migrate it");
   {
     auto store = SqliteStore::OpenWriter(path);
     REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-    CHECK(*(*store)->SchemaVersion() == 5);
+    CHECK(*(*store)->SchemaVersion() == 6);
     auto positions = (*store)->Positions(PositionFilter{});
     REQUIRE(positions.ok());
     REQUIRE(positions->size() == 2);
@@ -365,11 +365,11 @@ TEST_CASE("a store from a newer keel is refused, not downgraded") {
   test::TempDir dir;
   const std::string path = dir.file("new.db");
   { REQUIRE(SqliteStore::OpenWriter(path).ok()); }
-  raw(path, "PRAGMA user_version = 6");
+  raw(path, "PRAGMA user_version = 7");
   auto w = SqliteStore::OpenWriter(path);
   REQUIRE(!w.ok());
   CHECK(w.status().message() == "store " + path +
-                                    " has schema version 6, newer than this keel understands (5); refusing to open "
+                                    " has schema version 7, newer than this keel understands (6); refusing to open "
                                     "it: upgrade keel");
   CHECK(!SqliteStore::OpenReader(path).ok());
   test::write_file(dir.file("empty.db"), "");
@@ -466,8 +466,38 @@ TEST_CASE("a version 2 store gains the signals table and the stops' caps when a 
   REQUIRE(SqliteStore::CreateAtSchemaVersion(path, 2).ok());
   auto store = SqliteStore::OpenWriter(path);
   REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-  CHECK(*(*store)->SchemaVersion() == 5);
+  CHECK(*(*store)->SchemaVersion() == 6);
   CHECK((*store)->Signals(SignalFilter{})->empty());
+}
+
+TEST_CASE("a version 5 store keeps its signals when version 6 rebuilds the table for move signals") {
+  test::TempDir dir;
+  const std::string path = dir.file("v5.db");
+  REQUIRE(SqliteStore::CreateAtSchemaVersion(path, 5).ok());
+  raw(path,
+      "INSERT INTO signals VALUES ('s-1', 'BTCUSDT', 'open', 'socket', '{}', 'open', 'protected', 'BOTH', 'e-1', 's-1x', "
+      "NULL, 1, 10, 20)");
+  auto store = SqliteStore::OpenWriter(path);
+  REQUIRE_MESSAGE(store.ok(), store.status().ToString());
+  CHECK(*(*store)->SchemaVersion() == 6);
+  auto kept = (*store)->Signal("s-1");
+  REQUIRE(kept.ok());
+  REQUIRE(*kept);
+  CHECK((*kept)->stop_client_order_id == std::optional<std::string>("s-1x"));
+  CHECK((*kept)->updated_ms == 20);
+  SignalRecord move;
+  move.id = "m-1";
+  move.symbol = "BTCUSDT";
+  move.action = "move";
+  move.origin = "socket";
+  move.payload = "{}";
+  move.state = SignalState::kDone;
+  WriteBatch b(30);
+  b.PutSignal(move, Provenance{Source::kEngine, std::nullopt, "test"});
+  REQUIRE((*store)->Write(b).ok());
+  SignalFilter unfinished;
+  unfinished.unfinished_only = true;
+  CHECK((*store)->Signals(unfinished)->size() == 1);  // s-1; a done move is final
 }
 
 TEST_CASE("an execution is recorded once and is still known after the store is reopened") {

@@ -15,6 +15,7 @@
 #include "keel/chaos/operator_tools.h"
 #include "keel/config/config.h"
 #include "keel/engine/engine.h"
+#include "keel/model/json_fields.h"
 #include "keel/net/http_transport.h"
 #include "keel/sim/ground_truth_json.h"
 #include "keel/sim/sim_venue.h"
@@ -283,13 +284,18 @@ class World {
   }
 
   void Send(const PlannedSignal& s) {
-    if (!s.close) asked_.push_back(s.asked);
+    if (s.open()) asked_.push_back(s.asked);
     if (!alive() || !ready_) return;  // no control socket: the bot's send fails, and it knows
     const int generation = generation_;
     unanswered_[s.asked.id] = generation;
     loop_->Post([this, s] {
       engine_->SubmitSignal(s.json, "chaos", [this, s](EngineReply reply) {
         unanswered_.erase(s.asked.id);
+        if (s.move) {
+          auto answer = JsonFields::Parse(reply.json, "answer");
+          auto result = answer.ok() ? answer->String("result") : Result<std::optional<std::string>>(std::nullopt);
+          ++outcome_.move_answers[result.ok() && *result ? **result : "?"];
+        }
         // "flat": a close signal answered 0 claims every leg of its symbol flat, now.
         if (s.close && reply.exit_code == 0)
           claims_.push_back(Claim{Claim::Kind::kFlat, clock_.NowMs(), s.asked.symbol, "", "", "close signal " + s.asked.id + " answered flat"});

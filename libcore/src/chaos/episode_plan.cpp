@@ -215,7 +215,7 @@ void DrawPartialClose(Draw& d, EpisodePlan& plan) {
   if (!d.Chance(20)) return;
   std::vector<std::string> symbols;
   for (const auto& s : plan.signals)
-    if (!s.close) symbols.push_back(s.asked.symbol);
+    if (s.open()) symbols.push_back(s.asked.symbol);
   if (symbols.empty()) return;
   PlannedFault f;
   f.at = d.In(0, plan.options.active_ms / 100 - 1) * 100;
@@ -225,6 +225,30 @@ void DrawPartialClose(Draw& d, EpisodePlan& plan) {
   f.symbol = symbols[static_cast<std::size_t>(d.In(0, static_cast<std::int64_t>(symbols.size()) - 1))];
   f.part_pct = Decimal::FromInteger(d.In(1, 3) * 25).value();
   plan.faults.push_back(f);
+}
+
+// The bot moving an open trade's stop (to a new distance, or break-even) and/or its take-profit
+// (issue [4/6]) a while after the open: the new stop rests before the old one goes, so the checker's
+// protection invariant judges the move. Drawn after everything else, so that earlier seeds keep
+// their plans.
+void DrawMoves(Draw& d, EpisodePlan& plan) {
+  std::vector<PlannedSignal> moves;
+  for (const auto& s : plan.signals) {
+    if (!s.open() || !d.Chance(30)) continue;
+    PlannedSignal m;
+    m.move = true;
+    m.at = s.at + d.In(10, 80) * 100;
+    m.asked.id = s.asked.id + "-move";
+    m.asked.symbol = s.asked.symbol;
+    const std::int64_t what = d.In(0, 5);  // 0-2 the stop, 3 break-even, 4 the take-profit, 5 both
+    std::string fields;
+    if (what <= 2 || what == 5) fields += R"(,"stop_loss":{"pct":")" + Tenths(d.In(3, 25)) + "\"}";
+    if (what == 3) fields += R"(,"stop_loss":{"break_even":true})";
+    if (what >= 4) fields += R"(,"take_profit":{"pct":")" + Tenths(d.In(5, 40)) + "\"}";
+    m.json = R"({"id":")" + m.asked.id + R"(","symbol":")" + m.asked.symbol + R"(","action":"move")" + fields + "}";
+    moves.push_back(m);
+  }
+  plan.signals.insert(plan.signals.end(), moves.begin(), moves.end());
 }
 
 }  // namespace
@@ -274,6 +298,7 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
   DrawLaterFaults(d, plan);
   DrawOperatorTools(d, plan);
   DrawPartialClose(d, plan);
+  DrawMoves(d, plan);
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;

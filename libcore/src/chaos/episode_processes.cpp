@@ -230,7 +230,7 @@ class ProcessWorld {
   // The bot sends its signal as keel-ctl does and waits for the answer on its own thread, so the
   // episode goes on meanwhile.
   void Send(const PlannedSignal& s) {
-    if (!s.close) asked_.push_back(s.asked);
+    if (s.open()) asked_.push_back(s.asked);
     if (!ready_) return;  // no control socket: the bot's send fails, and it knows
     const std::string line = control::ControlRequestJson(control::SignalRequest{s.json, "chaos"});
     std::size_t slot;

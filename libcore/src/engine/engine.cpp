@@ -262,6 +262,8 @@ bool Engine::Advance(Trade& t, TradeState to, const std::string& why) {
     return false;
   }
   t.state = to;
+  // A close owns the trade from here: what a move of its exits had left is not done.
+  if (t.exit_move && (is_closing(to) || is_final(to))) AbandonExitMove(t, why);
   return true;
 }
 

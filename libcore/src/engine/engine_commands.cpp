@@ -339,6 +339,7 @@ void Engine::RestoreTrades() {
       Log("store error reading the stops of " + r.id + ": " + open.status().message());
     }
     if (t->state == TradeState::kEntering && !t->spare_stops.empty()) t->guard_stop = t->spare_stops.front();
+    if (held.ok() && *held) RestoreExitMove(*t, **held, *signals);
     const bool protected_with_spares = t->state == TradeState::kProtected && !t->spare_stops.empty();
     trades_[id] = std::move(t);
     if (state == SignalState::kEntering && RememberUnknownEntry(id))
@@ -352,6 +353,24 @@ void Engine::RestoreTrades() {
     else if (protecting) ResumeProtecting(id);
     else if (closing) CloseUntilFlat(id, 0);
     else if (protected_with_spares) CancelSpareStops(id, "a second stop of the same position");
+  }
+  // A move signal a restart cut short whose trade is not resuming it: its new order was confirmed
+  // or never written, and which one is the trade's record to tell (its stop and take-profit ids);
+  // the move itself is not claimed done.
+  for (const auto& r : *signals) {
+    if (r.action != "move") continue;
+    bool resumed = false;
+    for (const auto& [tid, t] : trades_) resumed = resumed || (t->exit_move && t->exit_move->signal_id == r.id);
+    if (resumed) continue;
+    SignalRecord ended = r;
+    ended.state = SignalState::kFailed;
+    ended.detail = "a restart cut the move short before it was confirmed: the trade's exits are as its signal shows (" +
+                   r.detail + ")";
+    ended.updated_ms = clock_.NowMs();
+    WriteBatch b(clock_.NowMs());
+    b.PutSignal(ended, Provenance{Source::kEngine, std::nullopt, "move cut short by a restart"});
+    WriteOrLog(b, "ending move signal " + r.id);
+    LogWarning("move signal " + r.id + ": " + ended.detail);
   }
 }
 

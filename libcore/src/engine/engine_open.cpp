@@ -520,6 +520,33 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
   PlaceExit(id, OrderPurpose::kStop);
 }
 
+Result<Decimal> Engine::ExitTrigger(const Trade& t, const PriceLevel& level, const PositionRecord& position,
+                                    bool is_stop) const {
+  const std::string& symbol = t.signal.symbol;
+  const bool long_position = position.qty.is_positive();
+  const Decimal entry = t.entry_price.is_positive() ? t.entry_price : position.entry_price;
+  auto raw = LevelPrice(level, entry, long_position ? PositionSide::kLong : PositionSide::kShort, is_stop);
+  if (!raw.ok()) return raw.status();
+  auto inst = instruments_.find(symbol);
+  if (inst == instruments_.end()) return Status::NotFound("the exchange does not list " + symbol);
+  // Away from the entry for a stop (never closer than asked), toward it for a take-profit; a
+  // break-even stop rounds toward profit (never a loss by a tick).
+  const bool round_down = (long_position == is_stop) != level.break_even;
+  auto trigger = inst->second.RoundPrice(*raw, round_down ? Rounding::kFloor : Rounding::kCeiling);
+  if (!trigger.ok()) return trigger.status();
+  if (!trigger->is_positive()) return Status::InvalidInput("the level is at or below zero");
+  // A trigger already passed would fire at once (Binance -2021): for a stop that means the loss it
+  // limits is already there.
+  auto mark = marks_.find(symbol);
+  if (mark != marks_.end()) {
+    const bool below = long_position == is_stop;
+    if (below ? *trigger >= mark->second : *trigger <= mark->second)
+      return Status::Conflict("the " + std::string(is_stop ? "stop" : "take-profit") + " level " + trigger->ToString() +
+                              " is already passed (mark " + mark->second.ToString() + ")");
+  }
+  return *trigger;
+}
+
 void Engine::PlaceExit(const std::string& id, OrderPurpose purpose) {
   Trade* t = TradeOf(id);
   if (!t) return;
@@ -534,33 +561,19 @@ void Engine::PlaceExit(const std::string& id, OrderPurpose purpose) {
   const PositionRecord position = **held;
   const bool long_position = position.qty.is_positive();
   const PriceLevel level = is_stop ? t->signal.stop_loss : *t->signal.take_profit;
-  const Decimal entry = t->entry_price.is_positive() ? t->entry_price : position.entry_price;
-  auto raw = LevelPrice(level, entry, long_position ? PositionSide::kLong : PositionSide::kShort, is_stop);
-  const Instrument& instrument = instruments_.at(symbol);
-  // Away from the entry for a stop (never closer than asked), toward it for a take-profit.
-  const bool round_down = long_position == is_stop;
-  auto trigger = raw.ok() ? instrument.RoundPrice(*raw, round_down ? Rounding::kFloor : Rounding::kCeiling) : raw;
-  std::string problem;
-  if (!trigger.ok()) problem = trigger.status().message();
-  else if (!trigger->is_positive()) problem = "the level is at or below zero";
-  if (problem.empty()) {
-    // A trigger already passed would fire at once (Binance -2021): for a stop that means the loss
-    // it limits is already there.
-    auto mark = marks_.find(symbol);
-    if (mark != marks_.end()) {
-      const bool below = long_position == is_stop;
-      if (below ? *trigger >= mark->second : *trigger <= mark->second)
-        problem = "the " + std::string(is_stop ? "stop" : "take-profit") + " level " + trigger->ToString() +
-                  " is already passed (mark " + mark->second.ToString() + ")";
-    }
-  }
-  if (!problem.empty()) {
+  auto trigger = ExitTrigger(*t, level, position, is_stop);
+  if (!trigger.ok()) {
+    const std::string problem = trigger.status().message();
+    if (is_stop && t->exit_move && t->exit_move->stop_pending)
+      return StopMoveSettled(*t, std::nullopt, "the stop cannot be placed: " + problem);
     if (is_stop) return Rollback(id, "the stop cannot be placed: " + problem);
     t->take_profit_done = true;
+    if (t->exit_move && t->exit_move->take_profit_pending)
+      return TakeProfitMoveSettled(*t, std::nullopt, "take-profit not placed: " + problem);
     SaveSignal(*t, "take-profit not placed: " + problem, Provenance{Source::kEngine, std::nullopt, "take-profit skipped"});
     return;
   }
-  if (is_stop && AdoptGuardStop(id, *trigger)) return;
+  if (is_stop && !t->exit_move && AdoptGuardStop(id, *trigger)) return;
   PlaceOrder order;
   order.book = OrderBook::kConditional;
   order.client_order_id = NewClientId(purpose, symbol);
@@ -654,7 +667,10 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
     // back would meet the same wall with the close (seed 70665). The exit goes again once the
     // wait is over; meanwhile the position is exposed, and the operator is told.
     const TimeMs wait = std::max<TimeMs>(1000, placed.status().retry_after_ms());
-    if (is_stop) {
+    if (is_stop && t->exit_move && t->exit_move->stop_pending) {
+      // A moved stop waits; the old one protects the position meanwhile.
+      if (t->record.stop_client_order_id == cid) t->record.stop_client_order_id.reset();
+    } else if (is_stop) {
       if (t->record.stop_client_order_id == cid) t->record.stop_client_order_id.reset();
       RaiseAlert(AlertKind::kUnprotectedPosition, id + "/rate", t->signal.symbol,
                  "signal " + id + ": the exchange refused the stop for its rate (" + placed.status().message() +
@@ -678,13 +694,16 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
   }
   if (!is_stop) {
     t->take_profit_done = true;
+    const bool moving = t->exit_move && t->exit_move->take_profit_pending;
     if (!working) {
       if (t->record.take_profit_client_order_id == cid) t->record.take_profit_client_order_id.reset();
       const std::string why = placed.ok() ? std::string("ended ") + to_string(placed->status) : placed.status().message();
+      if (moving) return TakeProfitMoveSettled(*t, std::nullopt, "take-profit " + cid + " not placed: " + why);
       SaveSignal(*t, "take-profit not placed: " + why, Provenance{Source::kRest, std::nullopt, "take-profit refused"});
       RaiseAlert(AlertKind::kEntryFailed, cid, t->signal.symbol, "signal " + id + ": take-profit not placed: " + why);
       return;
     }
+    if (moving) return TakeProfitMoveSettled(*t, placed->trigger_price, "take-profit " + cid + " resting");
     SaveSignal(*t, "protected; take-profit " + cid + " resting", Provenance{Source::kRest, placed->update_time, "take-profit placed"});
     return;
   }
@@ -702,6 +721,8 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
   if (!working && !is_closing(t->state)) {
     const std::string why = placed.ok() ? std::string("the stop ended ") + to_string(placed->status)
                                         : "the stop was not placed: " + placed.status().message();
+    // A moved stop that did not take leaves the old one, which still protects the position.
+    if (t->exit_move && t->exit_move->stop_pending) return StopMoveSettled(*t, std::nullopt, why);
     return Rollback(id, why);
   }
   // The position names its working stop.
@@ -727,6 +748,7 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
   t->spare_stops.clear();
   SaveSignal(*t, "protected by stop " + cid + " at " + placed->trigger_price.ToString(),
              Provenance{Source::kRest, placed->update_time, "stop placed"});
+  if (t->exit_move && t->exit_move->stop_pending) StopMoveSettled(*t, placed->trigger_price, "stop " + cid + " working");
   if (t->signal.take_profit && !t->take_profit_done && !t->record.take_profit_client_order_id)
     PlaceExit(id, OrderPurpose::kTakeProfit);
 }

@@ -45,7 +45,7 @@ void Engine::SubmitSignal(const std::string& json, const std::string& origin, Re
     if (auto fields = JsonFields::Parse(json, "signal"); fields.ok()) {
       if (auto i = fields->String("id"); i.ok() && *i && !(*i)->empty() && (*i)->size() <= 64) id = **i;
       if (auto s = fields->String("symbol"); s.ok() && *s && !(*s)->empty()) symbol = (*s)->substr(0, 32);
-      if (auto a = fields->String("action"); a.ok() && *a && **a == "close") action = "close";
+      if (auto a = fields->String("action"); a.ok() && *a && (**a == "close" || **a == "move")) action = **a;
     }
     if (!id.empty()) {
       auto seen = store_.Signal(id);
@@ -73,6 +73,8 @@ void Engine::TakeSignal(const Signal& s, const std::string& origin, ReplyFn repl
     return reply(ReplyOf(1, "duplicate", s.id, "signal " + s.id + " was seen before (" + to_string((*seen)->state) + "): ignored"));
   }
   if (s.action == SignalAction::kClose) return CloseTrade(s, origin, reply);
+  // A move only changes a trade's exits: taken while paused, as protection is.
+  if (s.action == SignalAction::kMove) return MoveExits(s, origin, std::move(reply));
   if (paused_) return reply(ReplyOf(2, "refused", s.id, "paused: no new entries (keel-ctl resume)"));
   const bool priced_levels = (s.stop_loss.price) || (s.take_profit && s.take_profit->price);
   if ((s.notional || priced_levels) && !mark_read && instruments_.count(s.symbol) && !marks_.count(s.symbol) &&
@@ -238,13 +240,13 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
 // ---- close signals, flatten ----
 
 void Engine::CloseTrade(const Signal& s, const std::string& origin, ReplyFn reply) {
-  if (s.close_leg && !hedge_mode_) {
+  if (s.leg && !hedge_mode_) {
     return Reject(s.id, s.symbol, "close", origin, SignalJson(s),
                   Status::InvalidInput("side: the account is in one-way mode: close the symbol, naming no leg"), reply);
   }
   SignalRecord r = ReceivedSignal(s.id, s.symbol, "close", origin, SignalJson(s), SignalState::kClosing, clock_.NowMs());
-  r.detail = "closing " + s.symbol + (s.close_leg ? std::string("/") + to_string(*s.close_leg) : std::string());
-  r.position_side = s.close_leg;
+  r.detail = "closing " + s.symbol + (s.leg ? std::string("/") + to_string(*s.leg) : std::string());
+  r.position_side = s.leg;
   WriteBatch b(clock_.NowMs());
   b.PutSignal(r, Provenance{Source::kEngine, std::nullopt, "close signal taken"});
   Status st = store_.Write(b);
@@ -258,7 +260,7 @@ void Engine::CloseTrade(const Signal& s, const std::string& origin, ReplyFn repl
     done.PutSignal(r, Provenance{Source::kEngine, std::nullopt, "close signal done"});
     WriteOrLog(done, "recording close signal " + r.id);
     reply(std::move(result));
-  }, s.close_leg);
+  }, s.leg);
 }
 
 }  // namespace keel

@@ -42,6 +42,22 @@ struct MakerEntry {
   TimeMs last_amend_ms = 0;
 };
 
+// A move signal's work on a trade's exits (engine_move.cpp), or a move a restart found half done.
+// The new order rests before the old one is cancelled: until the new stop is confirmed the old one
+// protects the position, and a new stop that is refused leaves it.
+struct ExitMove {
+  std::string signal_id;  // the move signal ("" when a restart could not name it)
+  ReplyFn reply;          // the sender, waiting for the outcome (none after a restart)
+  bool stop_pending = false;
+  std::string stop_from;  // the stop protecting the trade until the new one is confirmed
+  PriceLevel stop_from_level;
+  bool take_profit_pending = false;
+  std::optional<std::string> take_profit_from;  // cancelled once the new take-profit rests
+  std::optional<PriceLevel> take_profit_from_level;
+  std::vector<std::string> outcomes;  // one per part settled, for the reply and the record
+  bool refused = false;               // a part did not take (its old order stays)
+};
+
 struct Engine::Trade {
   SignalRecord record;  // as last saved; its state is SignalStateOf(state), set by SaveSignal
   Signal signal;
@@ -94,6 +110,8 @@ struct Engine::Trade {
   TimeMs last_poll_ms = 0;  // asked about by REST while the stream was down
   bool replace_in_flight = false;  // the guard's reads or a replacement on their way
   bool expiring = false;           // the time limit is cancelling the entry
+
+  std::optional<ExitMove> exit_move;  // a move of its stop and/or take-profit on its way
 
   bool maker() const { return maker_entry.has_value(); }
 };

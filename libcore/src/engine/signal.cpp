@@ -27,16 +27,31 @@ bool valid_symbol(const std::string& s) {
 // A value quoted back to whoever sent it, who may print it on a terminal: escaped.
 std::string quoted(const std::string& s) { return "\"" + LogText(s.size() > 40 ? s.substr(0, 40) + "…" : s) + "\""; }
 
-Result<PriceLevel> ReadLevel(JsonFields& level) {
+// allow_break_even: a move's stop, which may go to the trade's entry price ({"break_even":true}).
+Result<PriceLevel> ReadLevel(JsonFields& level, bool allow_break_even = false) {
   PriceLevel out;
   auto pct = level.Number("pct");
   if (!pct.ok()) return pct.status();
   auto price = level.Number("price");
   if (!price.ok()) return price.status();
+  std::optional<bool> break_even;
+  if (allow_break_even) {
+    auto be = level.Bool("break_even");
+    if (!be.ok()) return be.status();
+    break_even = *be;
+  }
   KEEL_RETURN_IF_ERROR(level.RejectUnknown());
   const std::string& at = level.path();
+  if (break_even) {
+    if (!*break_even) return Status::InvalidInput(at + "break_even: expected true (or leave it out), found false");
+    if (*pct || *price)
+      return Status::InvalidInput(at.substr(0, at.size() - 1) + ": expected exactly one of pct, price and break_even");
+    out.break_even = true;
+    return out;
+  }
   if (pct->has_value() == price->has_value()) {
-    return Status::InvalidInput(at.substr(0, at.size() - 1) + ": expected exactly one of pct and price");
+    return Status::InvalidInput(at.substr(0, at.size() - 1) + ": expected exactly one of pct and price" +
+                                (allow_break_even ? std::string(" (or break_even)") : std::string()));
   }
   if (*pct) {
     const Decimal hundred = Decimal::FromInteger(100).value();
@@ -55,12 +70,20 @@ void WriteLevel(JsonWriter& w, const char* key, const PriceLevel& level) {
   w.Key(key).StartObject();
   if (level.pct) w.Key("pct").Number(*level.pct);
   if (level.price) w.Key("price").Number(*level.price);
+  if (level.break_even) w.Key("break_even").Bool(true);
   w.EndObject();
 }
 
 }  // namespace
 
-const char* to_string(SignalAction a) { return a == SignalAction::kOpen ? "open" : "close"; }
+const char* to_string(SignalAction a) {
+  switch (a) {
+    case SignalAction::kOpen: return "open";
+    case SignalAction::kClose: return "close";
+    case SignalAction::kMove: return "move";
+  }
+  return "?";
+}
 const char* to_string(EntryKind k) { return k == EntryKind::kMarket ? "market" : "maker"; }
 
 Result<Signal> ParseSignal(std::string_view json) {
@@ -85,21 +108,42 @@ Result<Signal> ParseSignal(std::string_view json) {
 
   auto action = f.String("action");
   if (!action.ok()) return action.status();
-  if (*action && **action != "open" && **action != "close")
-    return Status::InvalidInput("action: expected open or close, found " + quoted(**action));
-  s.action = (*action && **action == "close") ? SignalAction::kClose : SignalAction::kOpen;
+  if (*action && **action != "open" && **action != "close" && **action != "move")
+    return Status::InvalidInput("action: expected open, close or move, found " + quoted(**action));
+  s.action = !*action || **action == "open" ? SignalAction::kOpen
+             : **action == "close"          ? SignalAction::kClose
+                                            : SignalAction::kMove;
 
-  if (s.action == SignalAction::kClose) {
-    // A close names only what to close (the symbol, and in hedge mode a leg); anything else would
-    // be a signal misread.
+  if (s.action != SignalAction::kOpen) {
+    // A close names only what to close (the symbol, and in hedge mode a leg), a move what to move
+    // where; anything else would be a signal misread.
+    const char* what = s.action == SignalAction::kClose ? "close" : "move";
     auto leg = f.String("side");
     if (!leg.ok()) return leg.status();
     if (*leg) {
-      if (**leg == "LONG") s.close_leg = PositionSide::kLong;
-      else if (**leg == "SHORT") s.close_leg = PositionSide::kShort;
-      else return Status::InvalidInput("side: expected LONG or SHORT (the leg to close), found " + quoted(**leg));
+      if (**leg == "LONG") s.leg = PositionSide::kLong;
+      else if (**leg == "SHORT") s.leg = PositionSide::kShort;
+      else return Status::InvalidInput(std::string("side: expected LONG or SHORT (the leg to ") + what + "), found " + quoted(**leg));
+    }
+    if (s.action == SignalAction::kMove) {
+      auto stop = f.Object("stop_loss");
+      if (!stop.ok()) return stop.status();
+      if (*stop) {
+        auto level = ReadLevel(**stop, true);
+        if (!level.ok()) return level.status();
+        s.move_stop_loss = *level;
+      }
+      auto tp = f.Object("take_profit");
+      if (!tp.ok()) return tp.status();
+      if (*tp) {
+        auto level = ReadLevel(**tp);
+        if (!level.ok()) return level.status();
+        s.move_take_profit = *level;
+      }
     }
     KEEL_RETURN_IF_ERROR(f.RejectUnknown());
+    if (s.action == SignalAction::kMove && !s.move_stop_loss && !s.move_take_profit)
+      return Status::InvalidInput("stop_loss, take_profit: a move needs at least one of them");
     return s;
   }
 
@@ -171,8 +215,10 @@ std::string SignalJson(const Signal& s) {
     WriteLevel(w, "stop_loss", s.stop_loss);
     if (s.take_profit) WriteLevel(w, "take_profit", *s.take_profit);
     if (s.ttl_s) w.Key("ttl_s").Int(*s.ttl_s);
-  } else if (s.close_leg) {
-    w.Key("side").String(*s.close_leg == PositionSide::kLong ? "LONG" : "SHORT");
+  } else {
+    if (s.leg) w.Key("side").String(*s.leg == PositionSide::kLong ? "LONG" : "SHORT");
+    if (s.move_stop_loss) WriteLevel(w, "stop_loss", *s.move_stop_loss);
+    if (s.move_take_profit) WriteLevel(w, "take_profit", *s.move_take_profit);
   }
   w.EndObject();
   return w.str();
@@ -180,6 +226,7 @@ std::string SignalJson(const Signal& s) {
 
 Result<Decimal> LevelPrice(const PriceLevel& level, Decimal entry, PositionSide direction, bool is_stop) {
   if (level.price) return *level.price;
+  if (level.break_even) return entry;
   if (!level.pct) return Status::InvalidInput("a level needs pct or price");
   // A long's stop is below its entry and its take-profit above; a short's the other way round.
   const bool below = (direction == PositionSide::kLong) == is_stop;

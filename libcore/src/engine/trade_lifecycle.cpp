@@ -77,7 +77,8 @@ Result<TradeState> RestoredTradeState(SignalState stored, bool stop_confirmed) {
     case SignalState::kRejected:
     case SignalState::kClosed:
     case SignalState::kRolledBack:
-    case SignalState::kFailed: break;
+    case SignalState::kFailed:
+    case SignalState::kDone: break;
   }
   return Status::InvalidInput(std::string("a ") + to_string(stored) + " signal has no trade to restore");
 }

@@ -21,14 +21,15 @@ constexpr detail::EnumNames<IncidentKind, 8> kIncidentKinds{{{IncidentKind::kOrp
                                                             {IncidentKind::kIllegalTransition, "illegal-transition"},
                                                             {IncidentKind::kLiquidation, "liquidation"}}};
 
-constexpr detail::EnumNames<SignalState, 8> kSignalStates{{{SignalState::kRejected, "rejected"},
+constexpr detail::EnumNames<SignalState, 9> kSignalStates{{{SignalState::kRejected, "rejected"},
                                                             {SignalState::kEntering, "entering"},
                                                             {SignalState::kOpen, "open"},
                                                             {SignalState::kClosing, "closing"},
                                                             {SignalState::kClosed, "closed"},
                                                             {SignalState::kRolledBack, "rolled-back"},
                                                             {SignalState::kFailed, "failed"},
-                                                            {SignalState::kUnresolved, "unresolved"}}};
+                                                            {SignalState::kUnresolved, "unresolved"},
+                                                            {SignalState::kDone, "done"}}};
 
 }  // namespace
 
@@ -38,7 +39,7 @@ Result<SignalState> parse_signal_state(std::string_view t) {
 }
 bool is_final(SignalState s) {
   return s == SignalState::kRejected || s == SignalState::kClosed || s == SignalState::kRolledBack ||
-         s == SignalState::kFailed;
+         s == SignalState::kFailed || s == SignalState::kDone;
 }
 
 const char* to_string(Source v) { return detail::enum_name(kSources, v); }

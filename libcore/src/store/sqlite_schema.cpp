@@ -149,7 +149,33 @@ CREATE TABLE executions (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
+// Version 6: move signals (a trade's stop and take-profit moved). SQLite cannot change a CHECK
+// constraint in place: the table is rebuilt with its rows.
+constexpr const char* kVersion6 = R"sql(
+CREATE TABLE signals_v6 (
+  id                          TEXT PRIMARY KEY,
+  symbol                      TEXT NOT NULL,
+  action                      TEXT NOT NULL CHECK (action IN ('open', 'close', 'move')),
+  origin                      TEXT NOT NULL,
+  payload                     TEXT NOT NULL,
+  state                       TEXT NOT NULL,
+  detail                      TEXT NOT NULL,
+  position_side               TEXT CHECK (position_side IN ('BOTH', 'LONG', 'SHORT')),
+  entry_client_order_id       TEXT,
+  stop_client_order_id        TEXT,
+  take_profit_client_order_id TEXT,
+  entry_attempts              INTEGER NOT NULL,
+  received_ms                 INTEGER NOT NULL,
+  updated_ms                  INTEGER NOT NULL
+) STRICT;
+INSERT INTO signals_v6 SELECT * FROM signals;
+DROP TABLE signals;
+ALTER TABLE signals_v6 RENAME TO signals;
+CREATE INDEX signals_by_time ON signals (received_ms);
+CREATE INDEX signals_by_state ON signals (state);
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5, kVersion6};
 constexpr int kLatest = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
 }  // namespace

@@ -733,7 +733,7 @@ Result<std::vector<SignalRecord>> SqliteStore::Signals(const SignalFilter& f) {
   Query q;
   if (f.symbol) q.AddText("symbol = ?", *f.symbol);
   if (f.since_ms) q.AddInt("updated_ms >= ?", *f.since_ms);
-  if (f.unfinished_only) q.AddClause("state NOT IN ('rejected', 'closed', 'rolled-back', 'failed')");
+  if (f.unfinished_only) q.AddClause("state NOT IN ('rejected', 'closed', 'rolled-back', 'failed', 'done')");
   return run_query<SignalRecord>(impl_->db, kSignalColumns, "signals", q, "received_ms,id", f.limit, decode_signal);
 }
 

@@ -17,7 +17,9 @@ struct PlannedSignal {
   TimeMs at = 0;
   std::string json;  // as a bot sends it to keel-traderd
   bool close = false;
-  SignalAsked asked;  // what an open asks for (close: symbol only)
+  bool move = false;  // a move of an open trade's stop and/or take-profit (issue [4/6])
+  SignalAsked asked;  // what an open asks for (close, move: symbol only)
+  bool open() const { return !close && !move; }
 };
 
 // What a fault is, for the runner and the report.

@@ -224,6 +224,10 @@ class Engine {
   // (Entering -> Protecting -> Protected; Closing, Unresolved, Closed, RolledBack, Failed), its
   // stop bookkeeping (stop_resends, spare_stops), the orders' records (intents first).
   void OpenTrade(const Signal& s, Decimal qty, const std::string& origin, ReplyFn reply);
+  // Where a stop or take-profit at `level` triggers for the position, rounded to the tick (a stop
+  // away from the entry, a take-profit toward it, a break-even stop toward profit); kConflict when
+  // the mark has already passed it.
+  Result<Decimal> ExitTrigger(const Trade& t, const PriceLevel& level, const PositionRecord& position, bool is_stop) const;
   // Records a new entry order for the trade (intent first, in b with the signal) and returns it.
   Result<PlaceOrder> SendEntry(Trade& t, const std::string& why, WriteBatch& b);
   void SubmitEntry(const std::string& signal_id, const PlaceOrder& entry);
@@ -257,6 +261,23 @@ class Engine {
                                 const std::string& reason) const;
   void RecordOrderReport(const OrderReport& report, const std::string& why);
   void RecordRefusedOrder(const std::string& client_order_id, const std::string& why);
+
+  // ---- engine_move.cpp: a move signal: a trade's stop and take-profit moved, new before old ----
+  // Writes: a trade's exit_move, its signal's levels (and stored payload), its exit ids back to the
+  // old orders when a new one is refused, Protected -> Protecting -> Protected; the move signal's
+  // record.
+  void MoveExits(const Signal& s, const std::string& origin, ReplyFn reply);
+  // The new stop (or take-profit) of a move: working at `trigger`, or not (nullopt, `detail` says
+  // why: the old order stays and is the trade's again).
+  void StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std::string& detail);
+  void TakeProfitMoveSettled(Trade& t, std::optional<Decimal> trigger, const std::string& detail);
+  // Both parts settled: the move signal's record and the sender's answer.
+  void FinishExitMove(Trade& t);
+  // The trade is closing: whatever the move had left is not done.
+  void AbandonExitMove(Trade& t, const std::string& why);
+  // After a restart: a move the store shows half done (the position names a stop other than the
+  // trade's), resumed with the old stop kept until the new one is confirmed.
+  void RestoreExitMove(Trade& t, const PositionRecord& position, const std::vector<SignalRecord>& unfinished);
 
   // ---- engine_guard_stop.cpp: the stop of an entry not yet verified ----
   // Writes: a trade's guard_stop, guard counters and spare_stops; Entering -> Protected when the

@@ -6,6 +6,7 @@
 //    "stop_loss":{"pct":"1"},"take_profit":{"price":"99000"},"ttl_s":60}
 //   {"id":"s-43","symbol":"BTCUSDT","action":"close"}
 //   {"id":"s-44","symbol":"BTCUSDT","action":"close","side":"LONG"}       one leg, in hedge mode
+//   {"id":"s-45","symbol":"BTCUSDT","action":"move","stop_loss":{"break_even":true}}
 //
 // Numbers may be JSON numbers or decimal strings; they are read exactly (never through a double).
 // Exactly one of qty and notional; exactly one of pct and price in each level. A stop-loss is
@@ -23,15 +24,19 @@
 
 namespace keel {
 
-enum class SignalAction { kOpen, kClose };
+// kMove: the stop-loss and/or take-profit of the open trade on a symbol (one leg in hedge mode)
+// moved to a new level; the new order rests before the old one is cancelled.
+enum class SignalAction { kOpen, kClose, kMove };
 enum class EntryKind { kMarket, kMaker };
 const char* to_string(SignalAction action);
 const char* to_string(EntryKind kind);
 
-// A stop-loss or take-profit level: a distance from the entry price in percent, or a price.
+// A stop-loss or take-profit level: a distance from the entry price in percent, or a price; a
+// move's stop may instead go to break-even (the trade's average entry price).
 struct PriceLevel {
   std::optional<Decimal> pct;    // 0 < pct < 100
   std::optional<Decimal> price;  // > 0
+  bool break_even = false;       // move signals' stop_loss only
 };
 
 struct Signal {
@@ -46,8 +51,12 @@ struct Signal {
   PriceLevel stop_loss;
   std::optional<PriceLevel> take_profit;
   std::optional<int> ttl_s;  // how long the signal stays valid: the entry's time limit (1..86400)
-  // close only: the one leg to close (hedge mode); none: every leg of the symbol.
-  std::optional<PositionSide> close_leg;
+  // close and move: the one leg to act on (hedge mode); none: every leg of the symbol (close), the
+  // symbol's only trade (move).
+  std::optional<PositionSide> leg;
+  // move only, at least one of them: where the stop-loss and the take-profit go.
+  std::optional<PriceLevel> move_stop_loss;
+  std::optional<PriceLevel> move_take_profit;
 };
 
 // kInvalidInput "<field>: expected …, found …" for the first field that is wrong.

@@ -120,6 +120,7 @@ enum class SignalState {
   kRolledBack,  // the stop could not be placed; the position was closed and proven flat
   kFailed,      // ended without a position and without a fill (entry refused, expired, cancelled)
   kUnresolved,  // an outcome keel could not settle (rollback not verified, …): an operator must look
+  kDone,        // a move signal carried out: the new exit confirmed working (a move in flight is open)
 };
 const char* to_string(SignalState state);
 Result<SignalState> parse_signal_state(std::string_view text);

@@ -1,0 +1,256 @@
+// Move signals: an open trade's stop and take-profit moved to new levels (a price, a percentage
+// from the average entry, or break-even for the stop). The new order rests before the old one is
+// cancelled, on both venues: Binance cannot amend a conditional order, and a lost amend would leave
+// a stop whose level nobody knows, where a lost placement is settled by its client id as any other.
+// Until the new stop is confirmed working the old one protects the position; a new stop that is
+// refused leaves it. "moved" is answered only once the new order is confirmed.
+#include "engine_trade.h"
+
+namespace keel {
+namespace {
+
+std::string LevelText(const PriceLevel& level) {
+  if (level.break_even) return "break-even";
+  if (level.pct) return level.pct->ToString() + " %";
+  return level.price ? level.price->ToString() : std::string("?");
+}
+
+std::string Joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
+}  // namespace
+
+void Engine::MoveExits(const Signal& s, const std::string& origin, ReplyFn reply) {
+  const std::string payload = SignalJson(s);
+  auto refuse = [&](const Status& why) { Reject(s.id, s.symbol, "move", origin, payload, why, reply); };
+  if (s.leg && !hedge_mode_)
+    return refuse(Status::InvalidInput("side: the account is in one-way mode: move the symbol's trade, naming no leg"));
+  Trade* t = nullptr;
+  if (!hedge_mode_) {
+    t = ActiveTradeOn(s.symbol, PositionSide::kBoth);
+  } else if (s.leg) {
+    t = ActiveTradeOn(s.symbol, *s.leg);
+  } else {
+    for (PositionSide leg : {PositionSide::kLong, PositionSide::kShort}) {
+      Trade* on = ActiveTradeOn(s.symbol, leg);
+      if (on && t)
+        return refuse(Status::InvalidInput("side: " + s.symbol + " has a trade on both legs: name the leg to move (LONG or SHORT)"));
+      if (on) t = on;
+    }
+  }
+  const std::string where = s.symbol + (s.leg ? std::string("/") + to_string(*s.leg) : std::string());
+  if (!t) return refuse(Status::Conflict("symbol: keel has no open trade on " + where + ": nothing to move"));
+  if (t->exit_move)
+    return refuse(Status::Conflict("symbol: a move of signal " + t->record.id + "'s exits (signal " + t->exit_move->signal_id +
+                                   ") is still on its way: send this one after it"));
+  if (t->state != TradeState::kProtected)
+    return refuse(Status::Conflict("symbol: signal " + t->record.id + " on " + where + " is " + to_string(t->state) +
+                                   ": its exits move once it is protected"));
+  auto held = OpenPositionOf(store_, t->signal.symbol, t->leg);
+  if (!held.ok()) return reply(ReplyOf(3, "error", s.id, held.status().message()));
+  if (!*held) return refuse(Status::Conflict("symbol: the store holds no open position for signal " + t->record.id));
+  const PositionRecord position = **held;
+  auto trigger_of = [&](const std::optional<std::string>& cid) -> std::optional<Decimal> {
+    if (!cid) return std::nullopt;
+    auto rec = store_.Order(*cid);
+    return rec.ok() && *rec ? (*rec)->stop_price : std::nullopt;
+  };
+
+  // The new levels, checked as an open signal's are: nothing is sent for a level already passed.
+  std::optional<Decimal> stop_to, take_profit_to;
+  std::vector<std::string> unchanged;
+  if (s.move_stop_loss) {
+    auto trigger = ExitTrigger(*t, *s.move_stop_loss, position, true);
+    if (!trigger.ok()) return refuse(Status::InvalidInput("stop_loss: " + trigger.status().message() + " (nothing was sent)"));
+    if (trigger_of(t->record.stop_client_order_id) == *trigger) unchanged.push_back("the stop is already at " + trigger->ToString());
+    else stop_to = *trigger;
+  }
+  if (s.move_take_profit) {
+    auto trigger = ExitTrigger(*t, *s.move_take_profit, position, false);
+    if (!trigger.ok()) return refuse(Status::InvalidInput("take_profit: " + trigger.status().message() + " (nothing was sent)"));
+    if (trigger_of(t->record.take_profit_client_order_id) == *trigger)
+      unchanged.push_back("the take-profit is already at " + trigger->ToString());
+    else take_profit_to = *trigger;
+  }
+  const TimeMs now = clock_.NowMs();
+  SignalRecord r = ReceivedSignal(s.id, s.symbol, "move", origin, payload, SignalState::kOpen, now);
+  r.position_side = t->leg;
+  ++counters_.signals_taken;
+  if (!stop_to && !take_profit_to) {
+    // Nothing to move: by rule (exit 1), and recorded so that the id is not acted on again.
+    r.state = SignalState::kDone;
+    r.detail = Joined(unchanged) + ": nothing sent";
+    WriteBatch b(now);
+    b.PutSignal(r, Provenance{Source::kEngine, std::nullopt, "move signal: nothing to move"});
+    WriteOrLog(b, "recording move signal " + s.id);
+    return reply(ReplyOf(1, "unchanged", s.id, r.detail));
+  }
+  std::vector<std::string> plan;
+  if (stop_to) plan.push_back("stop to " + stop_to->ToString() + " (" + LevelText(*s.move_stop_loss) + ")");
+  if (take_profit_to) plan.push_back("take-profit to " + take_profit_to->ToString() + " (" + LevelText(*s.move_take_profit) + ")");
+  r.detail = "moving signal " + t->record.id + "'s " + Joined(plan);
+  WriteBatch b(now);
+  b.PutSignal(r, Provenance{Source::kEngine, std::nullopt, "move signal taken"});
+  Status st = store_.Write(b);
+  if (!st.ok()) return reply(ReplyOf(3, "error", s.id, "recording the move: " + st.message()));
+
+  ExitMove m;
+  m.signal_id = s.id;
+  m.reply = std::move(reply);
+  m.outcomes = unchanged;
+  if (stop_to) {
+    m.stop_pending = true;
+    m.stop_from = *t->record.stop_client_order_id;
+    m.stop_from_level = t->signal.stop_loss;
+    t->signal.stop_loss = *s.move_stop_loss;
+    // The old stop is a spare from here: cancelled once the new one is confirmed (OnExitPlaced).
+    t->spare_stops.push_back(m.stop_from);
+    t->stop_resends = 0;
+  }
+  if (take_profit_to) {
+    m.take_profit_pending = true;
+    m.take_profit_from = t->record.take_profit_client_order_id;
+    m.take_profit_from_level = t->signal.take_profit;
+    t->signal.take_profit = *s.move_take_profit;
+    t->record.take_profit_client_order_id.reset();
+    t->take_profit_done = false;
+  }
+  // The trade's stored signal carries its levels as they are now: a restart places what it
+  // resumes at them (PlaceExit saves the record with the new order's intent).
+  t->record.payload = SignalJson(t->signal);
+  t->exit_move = std::move(m);
+  const std::string id = t->record.id;
+  Log("signal " + s.id + ": " + r.detail);
+  if (stop_to) {
+    Advance(*t, TradeState::kProtecting, "moving its stop to " + stop_to->ToString() + " (the old one stays until then)");
+    PlaceExit(id, OrderPurpose::kStop);
+  }
+  if (take_profit_to) {
+    if (Trade* still = TradeOf(id); still && still->exit_move && still->exit_move->take_profit_pending)
+      PlaceExit(id, OrderPurpose::kTakeProfit);
+  }
+}
+
+void Engine::StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std::string& detail) {
+  if (!t.exit_move || !t.exit_move->stop_pending) return;
+  ExitMove& m = *t.exit_move;
+  m.stop_pending = false;
+  if (trigger) {
+    // OnExitPlaced has made the new stop the trade's and sent the cancel of the spares, the old
+    // one among them.
+    m.outcomes.push_back("stop moved to " + trigger->ToString() + " (" + detail + "; the old stop " + m.stop_from +
+                         " is cancelled)");
+    return FinishExitMove(t);
+  }
+  m.refused = true;
+  const std::string from = m.stop_from;
+  t.signal.stop_loss = m.stop_from_level;
+  t.record.payload = SignalJson(t.signal);
+  t.spare_stops.erase(std::remove(t.spare_stops.begin(), t.spare_stops.end(), from), t.spare_stops.end());
+  // Stops the move sent that may still rest (sent again after a lost answer) go; the old one stays.
+  CancelSpareStops(t.record.id, "a stop of a move that did not take");
+  auto old = store_.Order(from);
+  const bool old_working = old.ok() && *old && is_confirmed_working((*old)->state);
+  const std::string at = old.ok() && *old && (*old)->stop_price ? (*old)->stop_price->ToString() : std::string("?");
+  LogWarning("signal " + t.record.id + ": the stop was not moved (" + detail + "): " +
+             (old_working ? "the old stop " + from + " at " + at + " stays" : "the old stop " + from + " is not working either"));
+  if (old_working) {
+    t.record.stop_client_order_id = from;
+    Advance(t, TradeState::kProtected, "the move did not take: the old stop " + from + " stays");
+    SaveSignal(t, "protected by stop " + from + " at " + at + " (a move did not take: " + detail + ")",
+               Provenance{Source::kEngine, std::nullopt, "stop move refused"});
+    m.outcomes.push_back("stop not moved: " + detail + "; it stays at " + at);
+    return FinishExitMove(t);
+  }
+  // The old stop has gone meanwhile (cancelled outside keel, expired): the trade is protected again
+  // at its old level, as a repair would.
+  t.record.stop_client_order_id.reset();
+  m.outcomes.push_back("stop not moved: " + detail + "; the old stop " + from + " is gone too: placing one at the old level");
+  const std::string id = t.record.id;
+  FinishExitMove(t);
+  PlaceExit(id, OrderPurpose::kStop);
+}
+
+void Engine::TakeProfitMoveSettled(Trade& t, std::optional<Decimal> trigger, const std::string& detail) {
+  if (!t.exit_move || !t.exit_move->take_profit_pending) return;
+  ExitMove& m = *t.exit_move;
+  m.take_profit_pending = false;
+  if (trigger) {
+    if (m.take_profit_from)
+      CancelOrder(OrderBook::kConditional, t.signal.symbol, *m.take_profit_from, "replaced by the moved take-profit");
+    SaveSignal(t, "take-profit moved to " + trigger->ToString() + " (" + detail + ")",
+               Provenance{Source::kRest, std::nullopt, "take-profit moved"});
+    m.outcomes.push_back("take-profit moved to " + trigger->ToString() +
+                         (m.take_profit_from ? " (the old one " + *m.take_profit_from + " is cancelled)" : std::string()));
+    return FinishExitMove(t);
+  }
+  m.refused = true;
+  t.signal.take_profit = m.take_profit_from_level;
+  t.record.payload = SignalJson(t.signal);
+  t.record.take_profit_client_order_id = m.take_profit_from;
+  t.take_profit_done = true;
+  SaveSignal(t, "take-profit not moved: " + detail + (m.take_profit_from ? "; " + *m.take_profit_from + " stays" : std::string()),
+             Provenance{Source::kEngine, std::nullopt, "take-profit move refused"});
+  m.outcomes.push_back("take-profit not moved: " + detail);
+  FinishExitMove(t);
+}
+
+void Engine::FinishExitMove(Trade& t) {
+  if (!t.exit_move || t.exit_move->stop_pending || t.exit_move->take_profit_pending) return;
+  ExitMove m = std::move(*t.exit_move);
+  t.exit_move.reset();
+  const std::string detail = "signal " + t.record.id + ": " + Joined(m.outcomes);
+  if (!m.signal_id.empty()) {
+    auto rec = store_.Signal(m.signal_id);
+    if (rec.ok() && *rec) {
+      SignalRecord r = **rec;
+      r.state = m.refused ? SignalState::kFailed : SignalState::kDone;
+      r.detail = detail;
+      r.updated_ms = clock_.NowMs();
+      WriteBatch b(clock_.NowMs());
+      b.PutSignal(r, Provenance{Source::kEngine, std::nullopt, m.refused ? "move not done" : "move done"});
+      WriteOrLog(b, "recording move signal " + m.signal_id);
+    } else {
+      LogWarning("move signal " + m.signal_id + ": its record could not be read to end it: " +
+                 (rec.ok() ? std::string("not found") : rec.status().message()));
+    }
+  }
+  Log((m.signal_id.empty() ? std::string("a move resumed after a restart") : "move signal " + m.signal_id) + ": " + detail);
+  if (m.reply) m.reply(ReplyOf(m.refused ? 3 : 0, m.refused ? "not-moved" : "moved", m.signal_id, detail));
+}
+
+void Engine::AbandonExitMove(Trade& t, const std::string& why) {
+  if (!t.exit_move) return;
+  ExitMove& m = *t.exit_move;
+  if (m.stop_pending) m.outcomes.push_back("stop not moved: the trade is closing (" + why + ")");
+  if (m.take_profit_pending) m.outcomes.push_back("take-profit not moved: the trade is closing (" + why + ")");
+  m.refused = m.refused || m.stop_pending || m.take_profit_pending;
+  m.stop_pending = m.take_profit_pending = false;
+  FinishExitMove(t);
+}
+
+void Engine::RestoreExitMove(Trade& t, const PositionRecord& position, const std::vector<SignalRecord>& unfinished) {
+  // The position names the stop that protected it last; the trade names another, not yet
+  // confirmed: a move was on its way (MoveExits writes the new stop as the trade's before sending
+  // it). The old one is a spare already (RestoreTrades): it stays until the new one is confirmed.
+  if (t.state != TradeState::kProtecting || !position.stop_client_order_id ||
+      position.stop_client_order_id == t.record.stop_client_order_id)
+    return;
+  auto old = store_.Order(*position.stop_client_order_id);
+  if (!old.ok() || !*old || is_terminal((*old)->state) || !(*old)->stop_price) return;
+  ExitMove m;
+  m.stop_pending = true;
+  m.stop_from = *position.stop_client_order_id;
+  m.stop_from_level.price = (*old)->stop_price;
+  for (const auto& r : unfinished)
+    if (r.action == "move" && r.symbol == t.signal.symbol && r.position_side == t.leg) m.signal_id = r.id;
+  Log("signal " + t.record.id + ": a move of its stop" + (m.signal_id.empty() ? std::string() : " (signal " + m.signal_id + ")") +
+      " was on its way when keel stopped: resumed; the stop " + m.stop_from + " at " + (*old)->stop_price->ToString() +
+      " protects the position until the new one is confirmed");
+  t.exit_move = std::move(m);
+}
+
+}  // namespace keel
