@@ -133,11 +133,23 @@ Result<control::ControlRequest> MoveRequest(MoveOptions o) {
   return control::ControlRequest(control::SignalRequest{sig.str(), "keel-ctl"});
 }
 
+// A cancel signal: the symbol's pending entries (one leg's), checked by the daemon's reader.
+Result<control::ControlRequest> CancelEntriesRequest(const std::string& symbol, const std::string& leg, std::string id) {
+  if (id.empty()) id = "ctl-cancel-" + std::to_string(SystemClock().NowMs());
+  JsonWriter sig;
+  sig.StartObject().Key("id").String(id).Key("symbol").String(symbol).Key("action").String("cancel");
+  if (!leg.empty()) sig.Key("side").String(leg);
+  sig.EndObject();
+  auto checked = ParseSignal(sig.str());
+  if (!checked.ok()) return Status::InvalidInput("cancel-entries: " + checked.status().message());
+  return control::ControlRequest(control::SignalRequest{sig.str(), "keel-ctl"});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (!keel::ops::StartHardened("keel-ctl")) return keel::ops::kExitUsage;
-  CLI::App app{"keel-ctl: talk to a running keel-traderd (status, signal, move, pause, resume, flatten, protect, watch)"};
+  CLI::App app{"keel-ctl: talk to a running keel-traderd (status, signal, move, cancel-entries, pause, resume, flatten, protect, watch)"};
   app.require_subcommand(1);
   std::string config_path, account;
   bool json = false;
@@ -187,6 +199,11 @@ int main(int argc, char** argv) {
   move->add_flag("--break-even", move_options.break_even, "stop-loss to the average entry price");
   move->add_option("--tp-pct", move_options.tp_pct, "new take-profit distance from the average entry, in percent");
   move->add_option("--tp-price", move_options.tp_price, "new take-profit price");
+  auto* cancel = app.add_subcommand("cancel-entries", "cancel the pending entries of a symbol (or one leg); what filled stays, protected");
+  std::string cancel_symbol, cancel_leg, cancel_id;
+  cancel->add_option("symbol", cancel_symbol, "BTCUSDT")->required();
+  cancel->add_option("--position-side", cancel_leg, "only this leg's entries (hedge mode)")->check(CLI::IsMember({"LONG", "SHORT"}));
+  cancel->add_option("--id", cancel_id, "the signal's id (default: ctl-cancel-<time>)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -238,6 +255,7 @@ int main(int argc, char** argv) {
   else if (*protect) request = ProtectRequest(protect_symbol, protect_pct);
   else if (*signal) request = SignalRequest(signal_options);
   else if (*move) request = MoveRequest(move_options);
+  else if (*cancel) request = CancelEntriesRequest(cancel_symbol, cancel_leg, cancel_id);
   if (!request.ok()) return Fail(request.status().message(), ops::kExitUsage);
   auto answer = net::RequestLine(config->daemon.control_socket, control::ControlRequestJson(*request), timeout_ms);
   if (!answer.ok()) return Fail(answer.status().message(), ops::kExitExchange);

@@ -140,6 +140,17 @@ class KeelClient:
             raise ValueError("move: give a new stop and/or take-profit")
         return self.request({"cmd": "signal", "signal": signal, "origin": origin})
 
+    def cancel_entries(self, signal_id: str, symbol: str, side: Optional[str] = None,
+                       origin: str = "python") -> Dict[str, Any]:
+        """Cancels the symbol's pending entries (one leg's with side); what filled stays, protected.
+
+        "cancelled" (exit 0) once every entry has ended on the exchange; "nothing-pending" raises
+        KeelError with exit_code 1."""
+        signal: Dict[str, Any] = {"id": signal_id, "symbol": symbol, "action": "cancel"}
+        if side is not None:
+            signal["side"] = side
+        return self.request({"cmd": "signal", "signal": signal, "origin": origin})
+
     # The operator's commands.
     def pause(self) -> Dict[str, Any]:
         return self.request({"cmd": "pause"})

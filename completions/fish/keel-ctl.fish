@@ -1,5 +1,5 @@
 # fish completion for keel-ctl
-set -l commands status signal move pause resume flatten protect watch
+set -l commands status signal move cancel-entries pause resume flatten protect watch
 complete -c keel-ctl -f
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a status -d 'Trades, positions, orders, alerts'
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a signal -d 'Send a trading signal'
@@ -33,5 +33,8 @@ complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l stop-price -x -d '
 complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l break-even -d 'Stop-loss to the average entry'
 complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l tp-pct -x -d 'New take-profit percent'
 complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l tp-price -x -d 'New take-profit price'
+complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a cancel-entries -d 'Cancel the pending entries of a symbol or leg'
+complete -c keel-ctl -n "__fish_seen_subcommand_from cancel-entries" -l position-side -x -a 'LONG SHORT' -d 'Only this leg (hedge mode)'
+complete -c keel-ctl -n "__fish_seen_subcommand_from cancel-entries" -l id -x -d 'Signal id'
 complete -c keel-ctl -n "__fish_seen_subcommand_from flatten" -l position-side -x -a 'LONG SHORT' -d 'Only this leg (hedge mode)'
 complete -c keel-ctl -n "__fish_seen_subcommand_from flatten" -l yes -d 'Do not ask for confirmation'

@@ -92,7 +92,7 @@ TEST_CASE("a bad signal is refused with the field named and what was expected") 
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"close","side":"LONG","qty":"1"})") ==
         "qty: not a field keel knows");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"flatten"})") ==
-        "action: expected open, close or move, found \"flatten\"");
+        "action: expected open, close, move or cancel, found \"flatten\"");
 }
 
 TEST_CASE("a move signal: a stop and/or a take-profit, a leg, break-even for the stop only") {

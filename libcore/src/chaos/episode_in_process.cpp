@@ -291,10 +291,10 @@ class World {
     loop_->Post([this, s] {
       engine_->SubmitSignal(s.json, "chaos", [this, s](EngineReply reply) {
         unanswered_.erase(s.asked.id);
-        if (s.move) {
+        if (s.move || s.cancel) {
           auto answer = JsonFields::Parse(reply.json, "answer");
           auto result = answer.ok() ? answer->String("result") : Result<std::optional<std::string>>(std::nullopt);
-          ++outcome_.move_answers[result.ok() && *result ? **result : "?"];
+          ++outcome_.move_answers[std::string(s.move ? "move " : "cancel ") + (result.ok() && *result ? **result : "?")];
         }
         // "flat": a close signal answered 0 claims every leg of its symbol flat, now.
         if (s.close && reply.exit_code == 0)

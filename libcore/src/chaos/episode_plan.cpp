@@ -251,6 +251,23 @@ void DrawMoves(Draw& d, EpisodePlan& plan) {
   plan.signals.insert(plan.signals.end(), moves.begin(), moves.end());
 }
 
+// The bot cancelling its pending entries on a symbol a while after a maker open (issue [4/6]):
+// what filled stays, protected; the rest must never fill afterwards. Drawn after the moves.
+void DrawCancels(Draw& d, EpisodePlan& plan) {
+  std::vector<PlannedSignal> cancels;
+  for (const auto& s : plan.signals) {
+    if (!s.open() || !s.maker || !d.Chance(35)) continue;
+    PlannedSignal c;
+    c.cancel = true;
+    c.at = s.at + d.In(1, 12) * 100;
+    c.asked.id = s.asked.id + "-cancel";
+    c.asked.symbol = s.asked.symbol;
+    c.json = R"({"id":")" + c.asked.id + R"(","symbol":")" + c.asked.symbol + R"(","action":"cancel"})";
+    cancels.push_back(c);
+  }
+  plan.signals.insert(plan.signals.end(), cancels.begin(), cancels.end());
+}
+
 }  // namespace
 
 const std::vector<std::string>& ChaosSymbols() {
@@ -277,6 +294,7 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
     const Decimal unit = Decimal::Parse(lot.unit).value();
     s.asked.qty = unit.Mul(Decimal::FromInteger(d.In(1, 3)).value(), Rounding::kDown).value();
     const bool maker = d.Chance(30);
+    s.maker = maker;
     s.json = R"({"id":")" + s.asked.id + R"(","symbol":")" + lot.symbol + R"(","side":")" +
              (d.Chance(50) ? "LONG" : "SHORT") + R"(","qty":")" + s.asked.qty.ToString() + "\"" +
              (maker ? R"(,"entry":"maker","ttl_s":)" + std::to_string(d.In(3, 20)) : std::string()) +
@@ -299,6 +317,7 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
   DrawOperatorTools(d, plan);
   DrawPartialClose(d, plan);
   DrawMoves(d, plan);
+  DrawCancels(d, plan);
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;

@@ -358,6 +358,27 @@ void Engine::RestoreTrades() {
   // or never written, and which one is the trade's record to tell (its stop and take-profit ids);
   // the move itself is not claimed done.
   for (const auto& r : *signals) {
+    if (r.action == "cancel") {
+      // A cancel a restart cut short (or not yet seen through): asked again of its entries, which
+      // are cancelled once their restored state shows them resting.
+      std::vector<std::string> ids;
+      for (const auto& [tid, t] : trades_) {
+        if (t->signal.symbol != r.symbol || (r.position_side && t->leg != *r.position_side)) continue;
+        if (!t->maker() || is_closing(t->state) || is_final(t->state)) continue;
+        if (auto entry = t->record.entry_client_order_id ? store_.Order(*t->record.entry_client_order_id)
+                                                         : Result<std::optional<OrderRecord>>(std::nullopt);
+            entry.ok() && *entry && is_terminal((**entry).state))
+          continue;
+        ids.push_back(tid);
+        // A trade protected from its entry's first fill whose entry still rests: nothing verifies
+        // it again after a restart, the store's record says it rests.
+        if (t->state != TradeState::kEntering) t->entry_resting = true;
+        CancelRestingEntry(tid, "cancelled by signal " + r.id);
+      }
+      LogWarning("cancel signal " + r.id + ": resumed after a restart (" + std::to_string(ids.size()) + " entry(ies))");
+      AwaitEntriesEnded(r.id, std::move(ids), clock_.NowMs() + 30'000, nullptr);
+      continue;
+    }
     if (r.action != "move") continue;
     bool resumed = false;
     for (const auto& [tid, t] : trades_) resumed = resumed || (t->exit_move && t->exit_move->signal_id == r.id);

@@ -253,6 +253,7 @@ std::string Engine::EntryObjection(const Trade& t) const {
   if (shutting_down_) return "the daemon is shutting down";
   if (paused_) return "paused by the operator";
   if (t.state != TradeState::kEntering || t.finished || t.close_in_flight) return "the trade is no longer entering";
+  if (!t.entry_cancel_asked.empty()) return "its entry was " + t.entry_cancel_asked;
   if (t.expiring || (t.maker_entry && t.maker_entry->deadline_ms && clock_.NowMs() >= t.maker_entry->deadline_ms))
     return "signal " + t.record.id + " passed its time limit";
   return "";
@@ -378,12 +379,20 @@ void Engine::EntryTimeLimit(const std::string& id) {
   Trade* t = TradeOf(id);
   if (!t || !t->maker_entry) return;
   t->maker_entry->deadline_timer = 0;
+  CancelRestingEntry(id, "at its time limit");
+}
+
+void Engine::CancelRestingEntry(const std::string& id, const std::string& why) {
+  Trade* t = TradeOf(id);
+  if (!t || !t->maker_entry) return;
+  t->entry_cancel_asked = why;  // a restart's entry found resting later is cancelled then (VerifyEntry)
   if (!t->entry_resting || t->expiring) return;  // filled, or ended and on its way to a replacement the guard will refuse
   if (t->ghost || t->close_in_flight || t->maker_entry->amend_in_flight) {
     // Its state is being settled by queries, or a flatten is cancelling and settling it (chaos seed
     // 502936), or an amend on its way answers for it first (as for a flatten, 958546): a cancel
     // now could touch an order that already ended.
-    t->maker_entry->deadline_timer = loop_.After(kRetryReadMs, [this, id] { EntryTimeLimit(id); });
+    CancelEntryTimeLimit(*t);
+    t->maker_entry->deadline_timer = loop_.After(kRetryReadMs, [this, id, why] { CancelRestingEntry(id, why); });
     return;
   }
   const std::string cid = *t->record.entry_client_order_id;
@@ -392,9 +401,11 @@ void Engine::EntryTimeLimit(const std::string& id) {
     t->entry_resting = false;
     return;
   }
+  CancelEntryTimeLimit(*t);
   t->expiring = true;
-  Log("signal " + id + ": entry " + cid + " reached its time limit");
-  CancelOrder(OrderBook::kRegular, t->signal.symbol, cid, "time limit");
+  t->entry_cancel_reason = why;
+  Log("signal " + id + ": entry " + cid + " cancelled: " + why);
+  CancelOrder(OrderBook::kRegular, t->signal.symbol, cid, why);
 }
 
 }  // namespace keel

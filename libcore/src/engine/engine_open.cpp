@@ -474,6 +474,7 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
       t->fill_suspected_since = 0;
       t->entry_resting = true;
       if (t->maker_entry) t->maker_entry->price = order.price;
+      if (!t->entry_cancel_asked.empty()) CancelRestingEntry(id, t->entry_cancel_asked);
       return;
     }
     if (t->maker() && !t->expiring && order.status != OrderStatus::kFilled)

@@ -45,7 +45,7 @@ void Engine::SubmitSignal(const std::string& json, const std::string& origin, Re
     if (auto fields = JsonFields::Parse(json, "signal"); fields.ok()) {
       if (auto i = fields->String("id"); i.ok() && *i && !(*i)->empty() && (*i)->size() <= 64) id = **i;
       if (auto s = fields->String("symbol"); s.ok() && *s && !(*s)->empty()) symbol = (*s)->substr(0, 32);
-      if (auto a = fields->String("action"); a.ok() && *a && (**a == "close" || **a == "move")) action = **a;
+      if (auto a = fields->String("action"); a.ok() && *a && (**a == "close" || **a == "move" || **a == "cancel")) action = **a;
     }
     if (!id.empty()) {
       auto seen = store_.Signal(id);
@@ -75,6 +75,8 @@ void Engine::TakeSignal(const Signal& s, const std::string& origin, ReplyFn repl
   if (s.action == SignalAction::kClose) return CloseTrade(s, origin, reply);
   // A move only changes a trade's exits: taken while paused, as protection is.
   if (s.action == SignalAction::kMove) return MoveExits(s, origin, std::move(reply));
+  // Cancelling pending entries takes nothing new: taken while paused too.
+  if (s.action == SignalAction::kCancel) return CancelEntries(s, origin, std::move(reply));
   if (paused_) return reply(ReplyOf(2, "refused", s.id, "paused: no new entries (keel-ctl resume)"));
   const bool priced_levels = (s.stop_loss.price) || (s.take_profit && s.take_profit->price);
   if ((s.notional || priced_levels) && !mark_read && instruments_.count(s.symbol) && !marks_.count(s.symbol) &&

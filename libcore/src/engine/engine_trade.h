@@ -109,7 +109,9 @@ struct Engine::Trade {
   std::shared_ptr<PushedPosition> pushed = std::make_shared<PushedPosition>();
   TimeMs last_poll_ms = 0;  // asked about by REST while the stream was down
   bool replace_in_flight = false;  // the guard's reads or a replacement on their way
-  bool expiring = false;           // the time limit is cancelling the entry
+  bool expiring = false;           // keel is cancelling the entry: its time limit, a cancel signal
+  std::string entry_cancel_asked;  // a cancel asked for while the entry was not known resting
+  std::string entry_cancel_reason;  // why, as the entry's end says it ("at its time limit", "cancelled by signal X")
 
   std::optional<ExitMove> exit_move;  // a move of its stop and/or take-profit on its way
 

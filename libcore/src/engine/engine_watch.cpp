@@ -116,7 +116,7 @@ void Engine::AfterOrderChange(const std::string& cid) {
         ReplaceEntry(id, std::string("the exchange ended the entry ") + to_string(o.state), std::nullopt);
       } else {
         EndEntry(id, std::string("entry ") + cid + " " + to_string(o.state) +
-                         (t->expiring ? " at its time limit" : " by the exchange") + " without a fill",
+                         (t->expiring ? " " + t->entry_cancel_reason : std::string(" by the exchange")) + " without a fill",
                  Provenance{Source::kStream, o.exchange_updated_ms, "entry ended"});
       }
     } else if (is_terminal(o.state) && o.filled_qty.is_positive()) {
@@ -154,6 +154,7 @@ void Engine::ScheduleExitCleanup(const std::string& id, const std::string& why) 
         t->entry_resting = false;
       } else {
         t->expiring = true;
+        t->entry_cancel_reason = "cancelled: " + why;
         CancelOrder(OrderBook::kRegular, t->signal.symbol, *t->record.entry_client_order_id, why);
       }
     }

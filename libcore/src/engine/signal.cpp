@@ -81,6 +81,7 @@ const char* to_string(SignalAction a) {
     case SignalAction::kOpen: return "open";
     case SignalAction::kClose: return "close";
     case SignalAction::kMove: return "move";
+    case SignalAction::kCancel: return "cancel";
   }
   return "?";
 }
@@ -108,16 +109,17 @@ Result<Signal> ParseSignal(std::string_view json) {
 
   auto action = f.String("action");
   if (!action.ok()) return action.status();
-  if (*action && **action != "open" && **action != "close" && **action != "move")
-    return Status::InvalidInput("action: expected open, close or move, found " + quoted(**action));
+  if (*action && **action != "open" && **action != "close" && **action != "move" && **action != "cancel")
+    return Status::InvalidInput("action: expected open, close, move or cancel, found " + quoted(**action));
   s.action = !*action || **action == "open" ? SignalAction::kOpen
              : **action == "close"          ? SignalAction::kClose
-                                            : SignalAction::kMove;
+             : **action == "move"           ? SignalAction::kMove
+                                            : SignalAction::kCancel;
 
   if (s.action != SignalAction::kOpen) {
     // A close names only what to close (the symbol, and in hedge mode a leg), a move what to move
     // where; anything else would be a signal misread.
-    const char* what = s.action == SignalAction::kClose ? "close" : "move";
+    const char* what = s.action == SignalAction::kClose ? "close" : s.action == SignalAction::kMove ? "move" : "cancel";
     auto leg = f.String("side");
     if (!leg.ok()) return leg.status();
     if (*leg) {

@@ -149,13 +149,14 @@ CREATE TABLE executions (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
-// Version 6: move signals (a trade's stop and take-profit moved). SQLite cannot change a CHECK
+// Version 6: move signals (a trade's stop and take-profit moved) and cancel signals (pending
+// entries cancelled). SQLite cannot change a CHECK
 // constraint in place: the table is rebuilt with its rows.
 constexpr const char* kVersion6 = R"sql(
 CREATE TABLE signals_v6 (
   id                          TEXT PRIMARY KEY,
   symbol                      TEXT NOT NULL,
-  action                      TEXT NOT NULL CHECK (action IN ('open', 'close', 'move')),
+  action                      TEXT NOT NULL CHECK (action IN ('open', 'close', 'move', 'cancel')),
   origin                      TEXT NOT NULL,
   payload                     TEXT NOT NULL,
   state                       TEXT NOT NULL,

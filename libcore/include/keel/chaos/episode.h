@@ -33,8 +33,8 @@ struct EpisodeOutcome {
   // Drawn but with nothing to act on when their moment came: no resting order or position, the
   // stream or the daemon already down.
   int faults_skipped = 0;
-  // The answers to the bot's move signals by result (moved, not-moved, rejected, …): a soak whose
-  // moves are all refused would judge nothing of them.
+  // The answers to the bot's move and cancel signals by result ("move moved", "cancel cancelled",
+  // "move rejected", …): a soak whose moves are all refused would judge nothing of them.
   std::map<std::string, int> move_answers;
   std::vector<Violation> violations;
   CheckFigures figures;

@@ -17,9 +17,11 @@ struct PlannedSignal {
   TimeMs at = 0;
   std::string json;  // as a bot sends it to keel-traderd
   bool close = false;
-  bool move = false;  // a move of an open trade's stop and/or take-profit (issue [4/6])
-  SignalAsked asked;  // what an open asks for (close, move: symbol only)
-  bool open() const { return !close && !move; }
+  bool move = false;    // a move of an open trade's stop and/or take-profit (issue [4/6])
+  bool cancel = false;  // the symbol's pending entries cancelled (issue [4/6])
+  bool maker = false;   // an open whose entry rests (entry "maker")
+  SignalAsked asked;    // what an open asks for (close, move, cancel: symbol only)
+  bool open() const { return !close && !move && !cancel; }
 };
 
 // What a fault is, for the runner and the report.

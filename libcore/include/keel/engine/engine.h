@@ -275,6 +275,10 @@ class Engine {
   void FinishExitMove(Trade& t);
   // The trade is closing: whatever the move had left is not done.
   void AbandonExitMove(Trade& t, const std::string& why);
+  // A cancel signal: the pending entries of a symbol (or one leg) cancelled; answered once each
+  // has ended on the exchange (what filled stays, protected), or "not verified" (exit 4).
+  void CancelEntries(const Signal& s, const std::string& origin, ReplyFn reply);
+  void AwaitEntriesEnded(const std::string& cancel_id, std::vector<std::string> trade_ids, TimeMs until, ReplyFn reply);
   // After a restart: a move the store shows half done (the position names a stop other than the
   // trade's), resumed with the old stop kept until the new one is confirmed.
   void RestoreExitMove(Trade& t, const PositionRecord& position, const std::vector<SignalRecord>& unfinished);
@@ -312,6 +316,9 @@ class Engine {
   // Why the engine's own state says the trade should not get a new entry ("" when it agrees).
   std::string EntryObjection(const Trade& t) const;
   void EntryTimeLimit(const std::string& signal_id);
+  // A resting maker entry cancelled by keel (its time limit, a cancel signal): what filled of it
+  // is the trade, protected; nothing filled, the signal ends failed.
+  void CancelRestingEntry(const std::string& signal_id, const std::string& why);
   void CancelEntryTimeLimit(Trade& t);
 
   // ---- engine_watch.cpp: exits ending, positions closing, the protection watch, repairs ----

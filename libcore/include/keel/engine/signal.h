@@ -7,6 +7,7 @@
 //   {"id":"s-43","symbol":"BTCUSDT","action":"close"}
 //   {"id":"s-44","symbol":"BTCUSDT","action":"close","side":"LONG"}       one leg, in hedge mode
 //   {"id":"s-45","symbol":"BTCUSDT","action":"move","stop_loss":{"break_even":true}}
+//   {"id":"s-46","symbol":"BTCUSDT","action":"cancel","side":"SHORT"}    pending entries of a leg
 //
 // Numbers may be JSON numbers or decimal strings; they are read exactly (never through a double).
 // Exactly one of qty and notional; exactly one of pct and price in each level. A stop-loss is
@@ -26,7 +27,9 @@ namespace keel {
 
 // kMove: the stop-loss and/or take-profit of the open trade on a symbol (one leg in hedge mode)
 // moved to a new level; the new order rests before the old one is cancelled.
-enum class SignalAction { kOpen, kClose, kMove };
+// kCancel: the symbol's pending entries (one leg's in hedge mode) cancelled; what filled of them
+// stays, protected.
+enum class SignalAction { kOpen, kClose, kMove, kCancel };
 enum class EntryKind { kMarket, kMaker };
 const char* to_string(SignalAction action);
 const char* to_string(EntryKind kind);
@@ -51,8 +54,8 @@ struct Signal {
   PriceLevel stop_loss;
   std::optional<PriceLevel> take_profit;
   std::optional<int> ttl_s;  // how long the signal stays valid: the entry's time limit (1..86400)
-  // close and move: the one leg to act on (hedge mode); none: every leg of the symbol (close), the
-  // symbol's only trade (move).
+  // close, move and cancel: the one leg to act on (hedge mode); none: every leg of the symbol
+  // (close, cancel), the symbol's only trade (move).
   std::optional<PositionSide> leg;
   // move only, at least one of them: where the stop-loss and the take-profit go.
   std::optional<PriceLevel> move_stop_loss;
