@@ -55,7 +55,8 @@ void PrintHuman(const std::string& answer) {
 
 struct SignalOptions {
   std::string id, symbol, side, entry = "market";
-  std::string qty, notional, stop_pct, stop_price, tp_pct, tp_price;
+  std::string qty, notional, stop_pct, stop_price, tp_pct, tp_price, price;
+  bool post_only = false;
   int ttl_s = 0;
 };
 
@@ -96,6 +97,8 @@ Result<control::ControlRequest> SignalRequest(SignalOptions o) {
   if (!o.qty.empty()) sig.Key("qty").String(o.qty);
   if (!o.notional.empty()) sig.Key("notional").String(o.notional);
   sig.Key("entry").String(o.entry);
+  if (!o.price.empty()) sig.Key("price").String(o.price);
+  if (o.post_only) sig.Key("post_only").Bool(true);
   sig.Key("stop_loss").StartObject().Key(o.stop_pct.empty() ? "price" : "pct").String(o.stop_pct.empty() ? o.stop_price : o.stop_pct).EndObject();
   if (!o.tp_pct.empty() || !o.tp_price.empty())
     sig.Key("take_profit").StartObject().Key(o.tp_pct.empty() ? "price" : "pct").String(o.tp_pct.empty() ? o.tp_price : o.tp_pct).EndObject();
@@ -182,12 +185,16 @@ int main(int argc, char** argv) {
   signal->add_option("--side", o.side, "LONG or SHORT")->required()->check(CLI::IsMember({"LONG", "SHORT"}));
   signal->add_option("--qty", o.qty, "contracts");
   signal->add_option("--notional", o.notional, "quote currency (USDT)");
-  signal->add_option("--entry", o.entry, "market (default), or maker: post-only at the best price until --ttl-s")->check(CLI::IsMember({"market", "maker"}));
+  signal->add_option("--entry", o.entry, "market (default); maker: post-only at the best price, following the book, until --ttl-s; limit: at --price")
+      ->check(CLI::IsMember({"market", "maker", "limit"}));
+  signal->add_option("--price", o.price, "a limit entry's price");
+  signal->add_flag("--post-only", o.post_only, "a limit entry that must rest as a maker (refused if it would take)");
   signal->add_option("--stop-pct", o.stop_pct, "stop-loss distance in percent");
   signal->add_option("--stop-price", o.stop_price, "stop-loss price");
   signal->add_option("--tp-pct", o.tp_pct, "take-profit distance in percent");
   signal->add_option("--tp-price", o.tp_price, "take-profit price");
-  signal->add_option("--ttl-s", o.ttl_s, "how long the signal stays valid")->check(CLI::Range(1, 86'400));
+  signal->add_option("--ttl-s", o.ttl_s, "a resting entry's time limit (maker: a day at most; limit: 30 days; none: until cancelled)")
+      ->check(CLI::Range(1, 2'592'000));
   auto* move = app.add_subcommand("move", "move an open trade's stop and/or take-profit (the new one rests before the old goes)");
   MoveOptions move_options;
   move->add_option("symbol", move_options.symbol, "BTCUSDT")->required();

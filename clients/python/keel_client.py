@@ -88,7 +88,10 @@ class KeelClient:
                    notional: Optional[Number] = None, stop_pct: Optional[Number] = None,
                    stop_price: Optional[Number] = None, tp_pct: Optional[Number] = None,
                    tp_price: Optional[Number] = None, entry: str = "market", ttl_s: Optional[int] = None,
+                   price: Optional[Number] = None, post_only: bool = False,
                    origin: str = "python") -> Dict[str, Any]:
+        """Opens a trade: entry "market", "maker" (post-only, following the book) or "limit" at
+        `price` (GTC, or `post_only`; resting until it fills, ttl_s passes or it is cancelled)."""
         if (qty is None) == (notional is None):
             raise ValueError("give exactly one of qty and notional")
         stop = _level("stop_loss", stop_pct, stop_price)
@@ -104,6 +107,10 @@ class KeelClient:
             signal["take_profit"] = take_profit
         if ttl_s is not None:
             signal["ttl_s"] = int(ttl_s)
+        if price is not None:
+            signal["price"] = _decimal_text("price", price)
+        if post_only:
+            signal["post_only"] = True
         return self.request({"cmd": "signal", "signal": signal, "origin": origin})
 
     def close_trade(self, signal_id: str, symbol: str, side: Optional[str] = None,

@@ -81,8 +81,16 @@ TEST_CASE("a bad signal is refused with the field named and what was expected") 
         "stop_loss.pc: not a field keel knows");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"take_proft":{"pct":"2"}})") ==
         "take_proft: not a field keel knows");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"entry":"stop"})") ==
+        "entry: expected market, maker or limit, found \"stop\"");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"entry":"limit"})") ==
-        "entry: expected market or maker, found \"limit\"");
+        "price: required for a limit entry");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"price":"90000"})") ==
+        "price: only a limit entry has a price (\"entry\":\"limit\")");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"entry":"maker","post_only":true})") ==
+        "post_only: only a limit entry takes it (a maker entry is always post-only)");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"entry":"maker","ttl_s":86401})") ==
+        "ttl_s: expected seconds from 1 to 86400, found 86401");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"ttl_s":0})") ==
         "ttl_s: expected seconds from 1 to 86400, found 0");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"pct":"1"},"ttl_s":1.5})") ==
@@ -93,6 +101,22 @@ TEST_CASE("a bad signal is refused with the field named and what was expected") 
         "qty: not a field keel knows");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"flatten"})") ==
         "action: expected open, close, move or cancel, found \"flatten\"");
+}
+
+TEST_CASE("a limit entry: a price, post-only or not, resting for up to 30 days") {
+  auto s = ParseSignal(R"({"id":"l","symbol":"SOLUSDT","side":"LONG","qty":"3","entry":"limit","price":"142.5",
+      "post_only":true,"stop_loss":{"pct":"2"},"ttl_s":172800})");
+  REQUIRE_MESSAGE(s.ok(), s.status().ToString());
+  CHECK(s->entry == EntryKind::kLimit);
+  CHECK(s->price == D("142.5"));
+  CHECK(s->post_only);
+  CHECK(s->ttl_s == 172800);
+  CHECK(SignalJson(*s) ==
+        R"({"id":"l","symbol":"SOLUSDT","action":"open","side":"LONG","qty":"3","entry":"limit","price":"142.5","post_only":true,"stop_loss":{"pct":"2"},"ttl_s":172800})");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"SOLUSDT","side":"LONG","qty":"3","entry":"limit","price":"0","stop_loss":{"pct":"2"}})") ==
+        "price: expected a price above 0, found 0");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"SOLUSDT","side":"LONG","qty":"3","entry":"limit","price":"1","stop_loss":{"pct":"2"},"ttl_s":2592001})") ==
+        "ttl_s: expected seconds from 1 to 2592000, found 2592001");
 }
 
 TEST_CASE("a move signal: a stop and/or a take-profit, a leg, break-even for the stop only") {

@@ -288,13 +288,19 @@ class World {
     if (!alive() || !ready_) return;  // no control socket: the bot's send fails, and it knows
     const int generation = generation_;
     unanswered_[s.asked.id] = generation;
-    loop_->Post([this, s] {
-      engine_->SubmitSignal(s.json, "chaos", [this, s](EngineReply reply) {
+    std::string json = s.json;
+    if (s.limit_offset_bps) {
+      const sim::Market* market = venue_->exchange().FindMarket(s.asked.symbol);
+      const sim::SimInstrument* inst = venue_->exchange().config().Find(s.asked.symbol);
+      if (market && inst) json = SignalToSend(s, market->mark(), inst->filters.tick_size);
+    }
+    loop_->Post([this, s, json] {
+      engine_->SubmitSignal(json, "chaos", [this, s](EngineReply reply) {
         unanswered_.erase(s.asked.id);
-        if (s.move || s.cancel) {
+        if (s.move || s.cancel || s.limit_offset_bps) {
           auto answer = JsonFields::Parse(reply.json, "answer");
           auto result = answer.ok() ? answer->String("result") : Result<std::optional<std::string>>(std::nullopt);
-          ++outcome_.move_answers[std::string(s.move ? "move " : "cancel ") + (result.ok() && *result ? **result : "?")];
+          ++outcome_.move_answers[std::string(s.move ? "move " : s.cancel ? "cancel " : "limit ") + (result.ok() && *result ? **result : "?")];
         }
         // "flat": a close signal answered 0 claims every leg of its symbol flat, now.
         if (s.close && reply.exit_code == 0)

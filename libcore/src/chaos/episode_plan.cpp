@@ -187,6 +187,18 @@ void DrawLaterFaults(Draw& d, EpisodePlan& plan) {
   }
 }
 
+// A close or cancel signal (`action`) on a symbol, as the bot sends it.
+PlannedSignal ActionOn(const std::string& id, const std::string& symbol, TimeMs at, const std::string& action) {
+  PlannedSignal c;
+  c.close = action == "close";
+  c.cancel = action == "cancel";
+  c.at = at;
+  c.asked.id = id;
+  c.asked.symbol = symbol;
+  c.json = R"({"id":")" + id + R"(","symbol":")" + symbol + R"(","action":")" + action + "\"}";
+  return c;
+}
+
 // The operator's tools, run mid-episode as at 3 a.m. (issue [1/6]): keel-close-position on a
 // symbol keel trades or someone opened outside it, or keel-scan-orphans. Drawn last, so that every
 // earlier seed keeps its plan and gains these.
@@ -257,15 +269,34 @@ void DrawCancels(Draw& d, EpisodePlan& plan) {
   std::vector<PlannedSignal> cancels;
   for (const auto& s : plan.signals) {
     if (!s.open() || !s.maker || !d.Chance(35)) continue;
-    PlannedSignal c;
-    c.cancel = true;
-    c.at = s.at + d.In(1, 12) * 100;
-    c.asked.id = s.asked.id + "-cancel";
-    c.asked.symbol = s.asked.symbol;
-    c.json = R"({"id":")" + c.asked.id + R"(","symbol":")" + c.asked.symbol + R"(","action":"cancel"})";
-    cancels.push_back(c);
+    cancels.push_back(ActionOn(s.asked.id + "-cancel", s.asked.symbol, s.at + d.In(1, 12) * 100, "cancel"));
   }
   plan.signals.insert(plan.signals.end(), cancels.begin(), cancels.end());
+}
+
+// Limit entries (issue [4/6]) a little off the market, post-only or not, some cancelled later,
+// on symbols no other open trades (a one-way account takes one trade a symbol). Drawn last.
+void DrawLimits(Draw& d, EpisodePlan& plan) {
+  if (!d.Chance(30)) return;
+  const Lot& lot = d.Pick(kLots);
+  for (const auto& s : plan.signals)
+    if (s.asked.symbol == lot.symbol) return;
+  for (const auto& o : plan.outside)
+    if (o.symbol == lot.symbol) return;
+  PlannedSignal s;
+  s.at = d.In(0, plan.options.active_ms * 2 / 3 / 100) * 100;
+  s.maker = true;
+  s.limit_offset_bps = static_cast<int>(d.In(2, 60));
+  s.asked.id = "c" + std::to_string(plan.seed) + "-limit";
+  s.asked.symbol = lot.symbol;
+  s.asked.qty = Decimal::Parse(lot.unit).value().Mul(Decimal::FromInteger(d.In(1, 3)).value(), Rounding::kDown).value();
+  s.json = R"({"id":")" + s.asked.id + R"(","symbol":")" + lot.symbol + R"(","side":")" + (d.Chance(50) ? "LONG" : "SHORT") +
+           R"(","qty":")" + s.asked.qty.ToString() + R"(","entry":"limit","price":"@LIMIT_PRICE@")" +
+           (d.Chance(50) ? R"(,"post_only":true)" : "") + R"(,"stop_loss":{"pct":")" + Tenths(d.In(5, 30)) + "\"}" +
+           (d.Chance(60) ? R"(,"take_profit":{"pct":")" + Tenths(d.In(10, 50)) + "\"}" : std::string()) +
+           (d.Chance(50) ? R"(,"ttl_s":)" + std::to_string(d.In(5, 40)) : std::string()) + "}";
+  plan.signals.push_back(s);
+  if (d.Chance(30)) plan.signals.push_back(ActionOn(s.asked.id + "-cancel", lot.symbol, s.at + d.In(10, 80) * 100, "cancel"));
 }
 
 }  // namespace
@@ -301,15 +332,7 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
              R"(,"stop_loss":{"pct":")" + Tenths(d.In(5, 30)) + "\"}" +
              (d.Chance(70) ? R"(,"take_profit":{"pct":")" + Tenths(d.In(10, 50)) + "\"}" : std::string()) + "}";
     plan.signals.push_back(s);
-    if (d.Chance(40)) {
-      PlannedSignal c;
-      c.close = true;
-      c.at = s.at + d.In(5, 60) * 100;
-      c.asked.id = s.asked.id + "-close";
-      c.asked.symbol = lot.symbol;
-      c.json = R"({"id":")" + c.asked.id + R"(","symbol":")" + lot.symbol + R"(","action":"close"})";
-      plan.signals.push_back(c);
-    }
+    if (d.Chance(40)) plan.signals.push_back(ActionOn(s.asked.id + "-close", lot.symbol, s.at + d.In(5, 60) * 100, "close"));
   }
   const int faults = static_cast<int>(d.In(1, options.max_faults));
   for (int i = 0; i < faults; ++i) plan.faults.push_back(DrawFault(d, d.In(0, options.active_ms / 100 - 1) * 100));
@@ -318,9 +341,23 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
   DrawPartialClose(d, plan);
   DrawMoves(d, plan);
   DrawCancels(d, plan);
+  DrawLimits(d, plan);
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;
+}
+
+std::string SignalToSend(const PlannedSignal& s, Decimal mark, Decimal tick) {
+  const std::string placeholder = "@LIMIT_PRICE@";
+  const auto at = s.json.find(placeholder);
+  if (!s.limit_offset_bps || at == std::string::npos) return s.json;
+  const bool is_long = s.json.find(R"("side":"LONG")") != std::string::npos;
+  const Decimal bps = Decimal::FromInteger(10'000 + (is_long ? -s.limit_offset_bps : s.limit_offset_bps)).value();
+  auto scaled = mark.Mul(bps, Rounding::kNearest).value().Div(Decimal::FromInteger(10'000).value(), Rounding::kNearest).value();
+  auto price = scaled.RoundTo(tick, is_long ? Rounding::kFloor : Rounding::kCeiling);
+  std::string out = s.json;
+  out.replace(at, placeholder.size(), price.ok() ? price->ToString() : scaled.ToString());
+  return out;
 }
 
 std::string DescribePlan(const EpisodePlan& plan) {

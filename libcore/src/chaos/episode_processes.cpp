@@ -20,6 +20,7 @@
 #include "chaos/episode_judge.h"
 #include "keel/control/control_request.h"
 #include "keel/chaos/episode.h"
+#include "keel/sim/sim_config.h"
 #include "keel/chaos/ground_truth.h"
 #include "keel/chaos/operator_tools.h"
 #include "keel/model/json_fields.h"
@@ -232,7 +233,15 @@ class ProcessWorld {
   void Send(const PlannedSignal& s) {
     if (s.open()) asked_.push_back(s.asked);
     if (!ready_) return;  // no control socket: the bot's send fails, and it knows
-    const std::string line = control::ControlRequestJson(control::SignalRequest{s.json, "chaos"});
+    std::string json = s.json;
+    if (s.limit_offset_bps) {
+      // The simulator process's market is not read from here: its starting price stands in for the
+      // mark (the walk moves it a little; a limit that crosses by then fills, or is refused post-only).
+      static const sim::SimConfig defaults = sim::DefaultSimConfig();
+      if (const sim::SimInstrument* inst = defaults.Find(s.asked.symbol))
+        json = SignalToSend(s, inst->initial_price, inst->filters.tick_size);
+    }
+    const std::string line = control::ControlRequestJson(control::SignalRequest{json, "chaos"});
     std::size_t slot;
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -274,7 +274,10 @@ void Engine::RestoreTrades() {
     auto t = std::make_unique<Trade>();
     t->record = r;
     t->signal = *s;
-    if (s->entry == EntryKind::kMaker) t->maker_entry.emplace();
+    if (s->entry != EntryKind::kMarket) {
+      t->maker_entry.emplace();
+      t->maker_entry->follows_book = s->entry == EntryKind::kMaker;
+    }
     t->leg = r.position_side.value_or(LegFor(s->direction));
     auto held = OpenPositionOf(store_, r.symbol, t->leg);
     if (held.ok() && *held) t->entry_price = (*held)->entry_price;
@@ -299,7 +302,7 @@ void Engine::RestoreTrades() {
     if (r.entry_client_order_id) {
       if (auto entry = store_.Order(*r.entry_client_order_id); entry.ok() && *entry) t->entry_qty = (*entry)->qty;
     }
-    if (t->maker() && r.state == SignalState::kEntering) {
+    if (t->maker() && r.state == SignalState::kEntering && (s->ttl_s || s->entry == EntryKind::kMaker)) {
       // The time limit counts from when the signal was taken, not from the restart.
       t->maker_entry->deadline_ms = r.received_ms + 1000 * static_cast<TimeMs>(s->ttl_s.value_or(settings_.daemon.signal_ttl_s));
       const TimeMs left = std::max<TimeMs>(0, t->maker_entry->deadline_ms - clock_.NowMs());

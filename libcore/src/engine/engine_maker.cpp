@@ -35,6 +35,7 @@ void Engine::FollowBook(const std::string& symbol) {
       crossed.push_back(id);
       continue;
     }
+    if (!t->maker_entry->follows_book) continue;  // a limit entry stays at its price
     if (t->maker_entry->amend_in_flight || t->ghost || t->amend_refused || t->fill_suspected_since || t->replace_in_flight || t->expiring || t->finished || t->close_in_flight) continue;
     if (guard_.BreakerOpen(*t->record.entry_client_order_id)) continue;
     if (t->maker_entry->last_amend_ms && now - t->maker_entry->last_amend_ms < kAmendIntervalMs) continue;
@@ -262,6 +263,15 @@ std::string Engine::EntryObjection(const Trade& t) const {
 void Engine::ReplaceEntry(const std::string& id, const std::string& why, std::optional<OrderReport> queried) {
   Trade* t = TradeOf(id);
   if (!t || t->replace_in_flight || !t->record.entry_client_order_id) return;
+  if (t->maker_entry && !t->maker_entry->follows_book) {
+    // A limit entry is the bot's price: the venue ending it (a post-only that would have taken, a
+    // price band) ends the signal; another at the same price would meet the same answer.
+    t->entry_resting = false;
+    if (t->state != TradeState::kEntering) return;  // partly filled: the part is the trade
+    RaiseAlert(AlertKind::kEntryFailed, id, t->signal.symbol, "signal " + id + ": limit entry " + *t->record.entry_client_order_id + ": " + why);
+    return EndEntry(id, "limit entry " + *t->record.entry_client_order_id + ": " + why + " (not replaced)",
+                    Provenance{Source::kEngine, std::nullopt, "limit entry ended"});
+  }
   t->entry_resting = false;
   const std::string cid = *t->record.entry_client_order_id;
   const TimeMs now = clock_.NowMs();

@@ -25,13 +25,18 @@ void Engine::OpenTrade(const Signal& s, Decimal qty, const std::string& origin, 
   const TimeMs now = clock_.NowMs();
   auto t = std::make_unique<Trade>();
   t->signal = s;
-  if (s.entry == EntryKind::kMaker) t->maker_entry.emplace();
+  if (s.entry != EntryKind::kMarket) {
+    t->maker_entry.emplace();
+    t->maker_entry->follows_book = s.entry == EntryKind::kMaker;
+  }
   t->leg = LegFor(s.direction);
   t->entry_qty = qty;
   t->entry_side = OpeningSide(s.direction);
   t->record = ReceivedSignal(s.id, s.symbol, "open", origin, SignalJson(s), SignalState::kEntering, now);
   t->record.position_side = t->leg;
-  if (t->maker()) t->maker_entry->deadline_ms = now + 1000 * static_cast<TimeMs>(s.ttl_s.value_or(settings_.daemon.signal_ttl_s));
+  // A limit entry without ttl_s rests until it fills or is cancelled (GTC).
+  if (t->maker() && (s.ttl_s || s.entry == EntryKind::kMaker))
+    t->maker_entry->deadline_ms = now + 1000 * static_cast<TimeMs>(s.ttl_s.value_or(settings_.daemon.signal_ttl_s));
   WriteBatch b(now);
   auto entry = SendEntry(*t, "signal taken", b);
   if (!entry.ok()) {
@@ -44,7 +49,8 @@ void Engine::OpenTrade(const Signal& s, Decimal qty, const std::string& origin, 
   Log("signal " + id + " taken: entry " + entry->client_order_id + " " + s.symbol + " " + to_string(entry->side) + " " +
       qty.ToString() + " " + to_string(entry->type) + (entry->price ? " @ " + entry->price->ToString() : std::string()) +
       " reason=signal");
-  if (t->maker()) t->maker_entry->deadline_timer = loop_.After(t->maker_entry->deadline_ms - now, [this, id] { EntryTimeLimit(id); });
+  if (t->maker() && t->maker_entry->deadline_ms)
+    t->maker_entry->deadline_timer = loop_.After(t->maker_entry->deadline_ms - now, [this, id] { EntryTimeLimit(id); });
   trades_[id] = std::move(t);
   reply(ReplyOf(0, "accepted", id, "entry sent", [&](JsonWriter& w) {
     w.Key("entry_client_order_id").String(entry->client_order_id).Key("qty").Number(qty);
@@ -61,7 +67,14 @@ Result<PlaceOrder> Engine::SendEntry(Trade& t, const std::string& why, WriteBatc
   entry.side = t.entry_side;
   entry.position_side = t.leg;
   entry.qty = t.entry_qty;
-  if (t.maker()) {
+  if (t.maker() && !t.maker_entry->follows_book) {
+    // At the signal's price: GTC, or post-only (GTX) when asked, refused then rather than taking.
+    entry.type = OrderType::kLimit;
+    entry.time_in_force = s.post_only ? TimeInForce::kGtx : TimeInForce::kGtc;
+    entry.price = *s.price;
+    t.maker_entry->price = *s.price;
+    if (t.maker_entry->first_price.is_zero()) t.maker_entry->first_price = *s.price;
+  } else if (t.maker()) {
     // Post-only at the best price of its own side: it rests as a maker or is refused, never takes.
     auto book = books_.find(s.symbol);
     if (book == books_.end()) return Status::Conflict("entry: no order book price for " + s.symbol + " yet");

@@ -10,21 +10,22 @@ namespace {
 // A stop or take-profit price already on the wrong side of the market would fire at once, or be
 // refused, right after the entry filled: two fills for nothing (issue [1/6] case 8). Refused
 // before anything is sent. A level given in percent is placed from the fill and cannot be wrong.
-Status CheckLevelsAgainstMark(const Signal& s, Decimal mark) {
+// `what` names the price: the mark, or a limit entry's price.
+Status CheckLevelsAgainstMark(const Signal& s, Decimal mark, const std::string& what) {
   if (!mark.is_positive()) return Status::Ok();
   const bool is_long = s.direction == PositionSide::kLong;
   if (s.stop_loss.price) {
     const Decimal stop = *s.stop_loss.price;
     if (is_long ? stop >= mark : stop <= mark)
       return Status::InvalidInput("stop_loss: " + stop.ToString() + " is " + (is_long ? "at or above" : "at or below") +
-                                  " the mark " + mark.ToString() + " of " + s.symbol + ": a " + (is_long ? "LONG" : "SHORT") +
+                                  " " + what + " " + mark.ToString() + " of " + s.symbol + ": a " + (is_long ? "LONG" : "SHORT") +
                                   "'s stop must be " + (is_long ? "below" : "above") + " it (nothing was sent)");
   }
   if (s.take_profit && s.take_profit->price) {
     const Decimal tp = *s.take_profit->price;
     if (is_long ? tp <= mark : tp >= mark)
       return Status::InvalidInput("take_profit: " + tp.ToString() + " is " + (is_long ? "at or below" : "at or above") +
-                                  " the mark " + mark.ToString() + " of " + s.symbol + ": a " + (is_long ? "LONG" : "SHORT") +
+                                  " " + what + " " + mark.ToString() + " of " + s.symbol + ": a " + (is_long ? "LONG" : "SHORT") +
                                   "'s take-profit must be " + (is_long ? "above" : "below") + " it (nothing was sent)");
   }
   return Status::Ok();
@@ -149,10 +150,18 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
   // The price the size is worked out at: the side of the book the entry takes, else the mark.
   Decimal reference;
   auto book = books_.find(s.symbol);
+  if (s.entry == EntryKind::kLimit) {
+    auto on_tick = instrument.RoundPrice(*s.price, Rounding::kFloor);
+    if (!on_tick.ok()) return on_tick.status();
+    if (*on_tick != *s.price)
+      return Status::InvalidInput("price: " + s.price->ToString() + " is not a multiple of " + s.symbol + "'s tick " +
+                                  instrument.tick_size.ToString());
+  }
   if (s.entry == EntryKind::kMaker && book == books_.end())
     return Status::Conflict("entry: no order book price for " + s.symbol + " yet (no market data): a maker entry rests at it");
   auto mark = marks_.find(s.symbol);
-  if (book != books_.end()) reference = s.direction == PositionSide::kLong ? book->second.second : book->second.first;
+  if (s.entry == EntryKind::kLimit) reference = *s.price;  // it fills there, or better
+  else if (book != books_.end()) reference = s.direction == PositionSide::kLong ? book->second.second : book->second.first;
   else if (mark != marks_.end()) reference = mark->second;
   if (s.qty) {
     qty = *s.qty;
@@ -182,11 +191,11 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
   qty = *rounded;
   // The exchange's largest order (a market entry: MARKET_LOT_SIZE; a limit one: LOT_SIZE), refused
   // here rather than by the exchange after keel has written its intent (-4005).
-  const std::optional<Decimal> most = s.entry == EntryKind::kMaker ? instrument.max_qty : instrument.MaxMarketQuantity();
+  const std::optional<Decimal> most = s.entry != EntryKind::kMarket ? instrument.max_qty : instrument.MaxMarketQuantity();
   if (most && qty > *most) {
     std::string asked = s.qty ? "qty: " + qty.ToString() : "notional: " + s.notional->ToString() + " USDT (" + qty.ToString() + ")";
     return Status::InvalidInput(asked + " is more than the " + most->ToString() + " " + s.symbol +
-                                " the exchange takes in one " + (s.entry == EntryKind::kMaker ? "limit" : "market") +
+                                " the exchange takes in one " + (s.entry != EntryKind::kMarket ? "limit" : "market") +
                                 " order: send a smaller signal");
   }
   // keel protects a trade with one whole-position stop; on Bybit it closes at most
@@ -197,7 +206,13 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
                                 " one whole-position stop closes on this exchange (maxMktOrderQty): keel could not "
                                 "protect all of it: send a smaller signal");
   }
-  KEEL_RETURN_IF_ERROR(CheckLevelsAgainstMark(s, mark != marks_.end() ? mark->second : reference));
+  // A limit entry's levels are reckoned from its price, where it fills: a stop on the wrong side of
+  // it would fire (or be refused) at the fill.
+  KEEL_RETURN_IF_ERROR(CheckLevelsAgainstMark(s,
+                                              s.entry == EntryKind::kLimit ? reference
+                                              : mark != marks_.end()       ? mark->second
+                                                                           : reference,
+                                              s.entry == EntryKind::kLimit ? "the limit price" : "the mark"));
   Decimal notional;
   if (reference.is_positive()) {
     auto n = qty.Mul(reference, Rounding::kUp);
@@ -233,7 +248,7 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
     ++exposure.account_open_orders;
     ++exposure.open_orders[o.symbol];
   }
-  const int added_orders = 1 + (s.take_profit ? 1 : 0) + (s.entry == EntryKind::kMaker ? 1 : 0);
+  const int added_orders = 1 + (s.take_profit ? 1 : 0) + (s.entry != EntryKind::kMarket ? 1 : 0);
   KEEL_RETURN_IF_ERROR(CheckRiskLimits(settings_.daemon.risk, exposure, signal_rate_,
                                        RiskRequest{s.symbol, notional, added_orders}, clock_.NowMs()));
   return Status::Ok();

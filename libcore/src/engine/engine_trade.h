@@ -27,10 +27,14 @@ struct PushedPosition {
   }
 };
 
-// What only a maker entry has (the signal's entry is "maker"): its price following the book, its
-// time limit, its amends. At namespace scope: clang cannot construct a nested class with default
-// member initializers inside the enclosing class's own definition (std::optional's emplace).
+// What only a resting entry has (the signal's entry is "maker" or "limit"): its price (a maker
+// entry's following the book), its time limit, its amends. At namespace scope: clang cannot
+// construct a nested class with default member initializers inside the enclosing class's own
+// definition (std::optional's emplace).
 struct MakerEntry {
+  // A maker entry follows the book and is replaced through the guard when the venue ends it; a
+  // limit entry stays at the signal's price, and the venue ending it ends the signal.
+  bool follows_book = true;
   Decimal price;  // where it rests (or was sent)
   // The price the signal's first maker entry rested at: following the book or replacing the entry
   // goes at most max_reprice_pct away from it (seed 003: a pending order chased a runaway market).
@@ -96,7 +100,7 @@ struct Engine::Trade {
   Decimal entry_qty;
   Side entry_side = Side::kBuy;
   bool entry_resting = false;
-  std::optional<MakerEntry> maker_entry;  // set exactly when the signal's entry is maker
+  std::optional<MakerEntry> maker_entry;  // set exactly when the signal's entry rests (maker, limit)
   // The entry answered "unknown order": it is not amended again; one query settles it.
   bool ghost = false;
   // The matching engine itself answered an amend "unknown order": the order is no longer open,

@@ -85,7 +85,14 @@ const char* to_string(SignalAction a) {
   }
   return "?";
 }
-const char* to_string(EntryKind k) { return k == EntryKind::kMarket ? "market" : "maker"; }
+const char* to_string(EntryKind k) {
+  switch (k) {
+    case EntryKind::kMarket: return "market";
+    case EntryKind::kMaker: return "maker";
+    case EntryKind::kLimit: return "limit";
+  }
+  return "?";
+}
 
 Result<Signal> ParseSignal(std::string_view json) {
   auto fields = JsonFields::Parse(json, "signal");
@@ -174,7 +181,21 @@ Result<Signal> ParseSignal(std::string_view json) {
   if (*entry) {
     if (**entry == "market") s.entry = EntryKind::kMarket;
     else if (**entry == "maker") s.entry = EntryKind::kMaker;
-    else return Status::InvalidInput("entry: expected market or maker, found " + quoted(**entry));
+    else if (**entry == "limit") s.entry = EntryKind::kLimit;
+    else return Status::InvalidInput("entry: expected market, maker or limit, found " + quoted(**entry));
+  }
+  auto price = f.Number("price");
+  if (!price.ok()) return price.status();
+  auto post_only = f.Bool("post_only");
+  if (!post_only.ok()) return post_only.status();
+  if (s.entry == EntryKind::kLimit) {
+    if (!*price) return Status::InvalidInput("price: required for a limit entry");
+    if (!(**price).is_positive()) return Status::InvalidInput("price: expected a price above 0, found " + (**price).ToString());
+    s.price = **price;
+    s.post_only = post_only->value_or(false);
+  } else {
+    if (*price) return Status::InvalidInput("price: only a limit entry has a price (\"entry\":\"limit\")");
+    if (*post_only) return Status::InvalidInput("post_only: only a limit entry takes it (a maker entry is always post-only)");
   }
 
   auto stop = f.Object("stop_loss");
@@ -195,8 +216,11 @@ Result<Signal> ParseSignal(std::string_view json) {
   auto ttl = f.Integer("ttl_s");
   if (!ttl.ok()) return ttl.status();
   if (*ttl) {
-    if (**ttl < 1 || **ttl > 86'400)
-      return Status::InvalidInput("ttl_s: expected seconds from 1 to 86400, found " + std::to_string(**ttl));
+    // A limit entry may rest for days (a grid's levels); a maker entry follows the book and is
+    // re-priced, a day at most.
+    const std::int64_t most = s.entry == EntryKind::kLimit ? 2'592'000 : 86'400;
+    if (**ttl < 1 || **ttl > most)
+      return Status::InvalidInput("ttl_s: expected seconds from 1 to " + std::to_string(most) + ", found " + std::to_string(**ttl));
     s.ttl_s = static_cast<int>(**ttl);
   }
   KEEL_RETURN_IF_ERROR(f.RejectUnknown());
@@ -214,6 +238,8 @@ std::string SignalJson(const Signal& s) {
     if (s.qty) w.Key("qty").Number(*s.qty);
     if (s.notional) w.Key("notional").Number(*s.notional);
     w.Key("entry").String(to_string(s.entry));
+    if (s.price) w.Key("price").Number(*s.price);
+    if (s.post_only) w.Key("post_only").Bool(true);
     WriteLevel(w, "stop_loss", s.stop_loss);
     if (s.take_profit) WriteLevel(w, "take_profit", *s.take_profit);
     if (s.ttl_s) w.Key("ttl_s").Int(*s.ttl_s);

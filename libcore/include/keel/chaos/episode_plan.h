@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "keel/chaos/invariant_checker.h"
+#include "keel/model/decimal.h"
 #include "keel/model/time.h"
 
 namespace keel::chaos {
@@ -19,7 +20,10 @@ struct PlannedSignal {
   bool close = false;
   bool move = false;    // a move of an open trade's stop and/or take-profit (issue [4/6])
   bool cancel = false;  // the symbol's pending entries cancelled (issue [4/6])
-  bool maker = false;   // an open whose entry rests (entry "maker")
+  bool maker = false;   // an open whose entry rests (entry "maker" or "limit")
+  // A limit entry this many basis points from the mark when it is sent (under it for a LONG, over
+  // it for a SHORT): the runner writes the price into json's "@LIMIT_PRICE@", on the tick.
+  int limit_offset_bps = 0;
   SignalAsked asked;    // what an open asks for (close, move, cancel: symbol only)
   bool open() const { return !close && !move && !cancel; }
 };
@@ -74,6 +78,10 @@ struct EpisodePlan {
 const std::vector<std::string>& ChaosSymbols();
 
 EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options = {});
+// The signal as the bot sends it: a limit entry's price written in, limit_offset_bps from the
+// mark (under it for a LONG, over it for a SHORT), rounded away from the mark onto the tick.
+std::string SignalToSend(const PlannedSignal& s, Decimal mark, Decimal tick);
+
 // One line per signal and fault, by time: what a failing episode prints.
 std::string DescribePlan(const EpisodePlan& plan);
 

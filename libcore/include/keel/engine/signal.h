@@ -30,7 +30,9 @@ namespace keel {
 // kCancel: the symbol's pending entries (one leg's in hedge mode) cancelled; what filled of them
 // stays, protected.
 enum class SignalAction { kOpen, kClose, kMove, kCancel };
-enum class EntryKind { kMarket, kMaker };
+// kMaker: post-only at the best price of its side, following the book; kLimit: at the signal's
+// price, resting until it fills, its time limit (if any) or a cancel.
+enum class EntryKind { kMarket, kMaker, kLimit };
 const char* to_string(SignalAction action);
 const char* to_string(EntryKind kind);
 
@@ -51,9 +53,13 @@ struct Signal {
   std::optional<Decimal> qty;       // contracts
   std::optional<Decimal> notional;  // quote currency (USDT)
   EntryKind entry = EntryKind::kMarket;
+  std::optional<Decimal> price;  // a limit entry's price (required for "limit", refused otherwise)
+  bool post_only = false;        // a limit entry that must rest as a maker (refused if it would take)
   PriceLevel stop_loss;
   std::optional<PriceLevel> take_profit;
-  std::optional<int> ttl_s;  // how long the signal stays valid: the entry's time limit (1..86400)
+  // How long the signal stays valid: a resting entry's time limit (maker 1..86400, limit
+  // 1..2592000, none: a limit entry rests until it fills or is cancelled).
+  std::optional<int> ttl_s;
   // close, move and cancel: the one leg to act on (hedge mode); none: every leg of the symbol
   // (close, cancel), the symbol's only trade (move).
   std::optional<PositionSide> leg;
