@@ -126,3 +126,34 @@ TEST_CASE("cancel: SIGKILL right after the cancel signal: the restart cancels th
     if (!killed) break;
   }
 }
+
+TEST_CASE("cancel: sent while the limit entry's placement is still on its way: cancelled once it rests") {
+  DaemonScenario s;
+  Ready(s, false);
+  const Decimal mark = s.venue->exchange().FindMarket("BTCUSDT")->mark();
+  const Decimal price = s.InstrumentOf("BTCUSDT").RoundPrice(mark.Mul(D("0.99"), Rounding::kNearest).value(), Rounding::kFloor).value();
+  // A first limit entry, cancelled: the symbol's notional cap is read and kept (a first signal on
+  // a symbol waits for that read; a cancel meanwhile finds no trade yet, rightly nothing-pending).
+  REQUIRE(s.Signal(R"({"id":"l-0","symbol":"BTCUSDT","side":"LONG","qty":"0.010","entry":"limit","price":")" +
+                   price.ToString() + R"(","stop_loss":{"pct":"1"}})").exit_code != -1);
+  s.Run(500);
+  REQUIRE(SendCancel(s, R"({"id":"c-0","symbol":"BTCUSDT","action":"cancel"})", 2000).exit_code == 0);
+  // Both before the engine runs a task: the entry's answer has not been taken in when the cancel comes.
+  EngineReply opened{-1, ""};
+  s.engine->SubmitSignal(R"({"id":"l-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","entry":"limit","price":")" +
+                             price.ToString() + R"(","stop_loss":{"pct":"1"}})",
+                         "test", [&](EngineReply r) { opened = std::move(r); });
+  auto reply = SendCancel(s, R"({"id":"c-1","symbol":"BTCUSDT","action":"cancel"})", 3000);
+  INFO(s.EngineLog());
+  INFO(reply.json);
+  CHECK(opened.exit_code == 0);
+  CHECK(reply.exit_code == 0);
+  CHECK(Contains(reply.json, R"("result":"cancelled")"));
+  CHECK(VenueEntries(s).empty());
+  CHECK(s.SignalOf("l-1")->state == SignalState::kFailed);
+  // The price then comes through the old price: nothing fills.
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"-1.5"})").ok());
+  s.Run(3000);
+  CHECK(s.ExchangeAmount("BTCUSDT").is_zero());
+  CHECK(s.InvariantFindings() == "");
+}

@@ -47,9 +47,10 @@ TEST_CASE("limit: a LONG limit 1 % under the market rests unamended, across a re
   CHECK(Amends(s) == amends);
   REQUIRE(VenueEntries(s).size() == 1);
   CHECK(VenueEntries(s)[0].price == price);
-  // keel restarts while it rests: restored, still not amended, no time limit of its own.
+  // keel restarts while it rests: restored, still not amended, and with no time limit of its own
+  // (past the daemon's signal_ttl_s, which bounds maker entries).
   s.Restart();
-  s.Run(3000);
+  s.Run(1000 * static_cast<TimeMs>(s.settings.daemon.signal_ttl_s) + 5000);
   INFO(s.EngineLog());
   CHECK(Amends(s) == amends);
   REQUIRE(VenueEntries(s).size() == 1);

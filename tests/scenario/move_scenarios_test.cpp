@@ -72,6 +72,14 @@ MoveRun SendMove(DaemonScenario& s, const std::string& json, TimeMs ms, Position
   return *run;
 }
 
+// The store's journal position (seq) of the first record of order `cid` whose payload says `what`
+// (0: none): the order in which keel learnt things.
+std::int64_t FirstJournal(DaemonScenario& s, const std::string& cid, const std::string& what) {
+  for (const auto& e : s.store->Journal(RecordFilter{}).value())
+    if (e.entity == "order" && e.entity_id == cid && Contains(e.payload, what)) return e.seq;
+  return 0;
+}
+
 }  // namespace
 
 TEST_CASE("move: a stop moved by percent rests before the old one is cancelled; 'moved' once it is confirmed") {
@@ -101,6 +109,12 @@ TEST_CASE("move: a stop moved by percent rests before the old one is cancelled; 
   auto old = s.store->Order(old_stop).value();
   REQUIRE(old);
   CHECK(old->state == OrderState::kCanceled);
+  // New before old: the new stop was known working before the old one's cancel was sent (its end
+  // recorded after), whatever the venue's timing.
+  const std::int64_t new_working = FirstJournal(s, stops[0].client_algo_id, R"("state":"New")");
+  const std::int64_t old_cancelled = FirstJournal(s, old_stop, R"("state":"Canceled")");
+  CHECK(new_working > 0);
+  CHECK(old_cancelled > new_working);
   auto move = s.SignalOf("m-1");
   REQUIRE(move);
   CHECK(move->state == SignalState::kDone);
@@ -287,4 +301,57 @@ TEST_CASE("move: refused before anything is sent: no trade, a leg on a one-way a
   CHECK(nothing.exit_code == 2);
   CHECK(Contains(nothing.json, "at least one"));
   CHECK(s.RestCallsSince(after_open) == "");
+}
+
+TEST_CASE("move: the new stop refused for the rate waits and goes again; the old one protects meanwhile, no alert") {
+  DaemonScenario s;
+  const SignalRecord before = ProtectedLong(s);
+  REQUIRE(s.Control(R"({"fault":"rate_limit","count":1})").ok());
+  // The exchange's wait runs to the end of its minute.
+  const auto [reply, bare] = SendMove(s, R"({"id":"m-1","symbol":"BTCUSDT","action":"move","stop_loss":{"pct":"1"}})", 65'000);
+  INFO(s.EngineLog());
+  INFO(reply.json);
+  CHECK(bare == 0);
+  CHECK(reply.exit_code == 0);
+  CHECK(Contains(reply.json, R"("result":"moved")"));
+  auto stops = VenueStops(s);
+  REQUIRE(stops.size() == 1);
+  CHECK(stops[0].client_algo_id != *before.stop_client_order_id);
+  CHECK(s.engine->counters().rate_refusals >= 1);
+  CHECK(s.alerts.Count(AlertKind::kUnprotectedPosition) == 0);
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("exits follow the entry: a fill that moves the position's average re-prices a percent stop, new before old") {
+  // The fill here is an order placed beside keel (the website) on the same one-way position: the
+  // position's average moves as an add's would (issue [4/6] operation 4).
+  DaemonScenario s;
+  s.Start();
+  s.Run(Engine::kScanAgainAfterStartMs + 1000);
+  REQUIRE(s.Signal(R"({"id":"s-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"2"},
+      "take_profit":{"price":"200000"}})").exit_code == 0);
+  s.Run(2000);
+  REQUIRE(s.SignalOf("s-1")->stop_client_order_id);
+  const std::string first_stop = *s.SignalOf("s-1")->stop_client_order_id;
+  const Decimal first_avg = EntryOf(s);
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"0.5"})").ok());
+  s.Run(2000);
+  REQUIRE(s.OutsideOrder("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010").status == 200);
+  CHECK(StepsWithoutStop(s, 3000) == 0);
+  INFO(s.EngineLog());
+  const Decimal avg = EntryOf(s);
+  CHECK(avg > first_avg);
+  CHECK(s.ExchangeAmount("BTCUSDT") == D("0.020"));
+  auto stops = VenueStops(s);
+  REQUIRE(stops.size() == 1);
+  CHECK(stops[0].client_algo_id != first_stop);
+  CHECK(stops[0].trigger_price ==
+        s.InstrumentOf("BTCUSDT").RoundPrice(avg.Mul(D("0.98"), Rounding::kNearest).value(), Rounding::kFloor).value());
+  // The take-profit was given as a price: it stays.
+  auto tps = VenueTakeProfits(s);
+  REQUIRE(tps.size() == 1);
+  CHECK(tps[0].trigger_price == D("200000"));
+  CHECK(s.SignalOf("s-1")->stop_client_order_id == stops[0].client_algo_id);
+  CHECK(Contains(s.EngineLog(), "the average entry moved from"));
+  CHECK(s.InvariantFindings() == "");
 }

@@ -243,6 +243,10 @@ Engine::Trade* Engine::TradeByOrder(const std::string& cid) {
     const auto& r = t->record;
     if (r.entry_client_order_id == cid || r.stop_client_order_id == cid || r.take_profit_client_order_id == cid)
       return t.get();
+    // Its other exits: stops sent before the one that protects it (a move's old stop, one sent
+    // again after a lost answer), a moved take-profit's old one.
+    if (std::find(t->spare_stops.begin(), t->spare_stops.end(), cid) != t->spare_stops.end()) return t.get();
+    if (t->exit_move && t->exit_move->take_profit_from == cid) return t.get();
   }
   return nullptr;
 }

@@ -10,6 +10,8 @@ namespace {
 
 constexpr TimeMs kCancelPollMs = 100;
 constexpr TimeMs kCancelAnswerWithinMs = 30'000;
+constexpr TimeMs kCancelRecheckMs = 1000;                 // after the answer "not verified"
+constexpr TimeMs kCancelWatchAfterAnswerMs = 10 * 60'000;
 
 }  // namespace
 
@@ -21,8 +23,15 @@ void Engine::CancelEntries(const Signal& s, const std::string& origin, ReplyFn r
   std::vector<std::string> pending;
   for (const auto& [id, t] : trades_) {
     if (t->finished || t->signal.symbol != s.symbol || (s.leg && t->leg != *s.leg)) continue;
-    // A maker entry partly filled is a protected trade whose entry still rests: it counts too.
-    if (!t->maker() || !t->entry_resting || t->expiring || is_closing(t->state) || is_final(t->state)) continue;
+    // A maker entry partly filled is a protected trade whose entry still rests: it counts too; so
+    // does an entry whose placement is still on its way (its record not ended): it is cancelled
+    // the moment it is known resting (OnEntryPlaced, OnEntryVerified).
+    if (!t->maker() || t->expiring || is_closing(t->state) || is_final(t->state)) continue;
+    if (!t->entry_resting) {
+      if (!t->record.entry_client_order_id) continue;
+      auto entry = store_.Order(*t->record.entry_client_order_id);
+      if (!entry.ok() || !*entry || is_terminal((*entry)->state)) continue;
+    }
     pending.push_back(id);
   }
   const TimeMs now = clock_.NowMs();
@@ -69,10 +78,16 @@ void Engine::AwaitEntriesEnded(const std::string& cancel_id, std::vector<std::st
     else resting.push_back(id);
   }
   const bool done = resting.empty();
-  if (!done && clock_.NowMs() < until) {
-    loop_.After(kCancelPollMs, [this, cancel_id, trade_ids = std::move(trade_ids), until, reply = std::move(reply)]() mutable {
-      AwaitEntriesEnded(cancel_id, std::move(trade_ids), until, std::move(reply));
-    });
+  const TimeMs now = clock_.NowMs();
+  const bool answer_due = reply && (done || now >= until);
+  const bool giving_up = !done && now >= until + kCancelWatchAfterAnswerMs;
+  if (!done && !answer_due && !giving_up) {
+    // Still resting: asked again shortly; after the sender's answer ("not verified"), keel keeps
+    // watching (CancelOrder sends a failed cancel again) and records the end when it comes.
+    loop_.After(reply ? kCancelPollMs : kCancelRecheckMs,
+                [this, cancel_id, trade_ids = std::move(trade_ids), until, reply = std::move(reply)]() mutable {
+                  AwaitEntriesEnded(cancel_id, std::move(trade_ids), until, std::move(reply));
+                });
     return;
   }
   std::string text;
@@ -81,20 +96,25 @@ void Engine::AwaitEntriesEnded(const std::string& cancel_id, std::vector<std::st
   if (!done) {
     std::string still;
     for (const auto& id : resting) still += (still.empty() ? "" : ", ") + id;
-    text += std::string(text.empty() ? "" : "; ") + "not seen ended yet: " + still + " (keel keeps at it)";
+    text += std::string(text.empty() ? "" : "; ") + "not seen ended yet: " + still +
+            (giving_up ? " (keel-cancel-ghosts lists what still rests)" : " (keel keeps at it)");
   }
-  auto rec = store_.Signal(cancel_id);
-  if (rec.ok() && *rec) {
+  if (auto rec = store_.Signal(cancel_id); rec.ok() && *rec) {
     SignalRecord r = **rec;
     r.state = done ? SignalState::kDone : SignalState::kUnresolved;
     r.detail = text;
-    r.updated_ms = clock_.NowMs();
-    WriteBatch b(clock_.NowMs());
+    r.updated_ms = now;
+    WriteBatch b(now);
     b.PutSignal(r, Provenance{Source::kEngine, std::nullopt, done ? "entries cancelled" : "cancel not verified"});
     WriteOrLog(b, "recording cancel signal " + cancel_id);
   }
   Log("cancel signal " + cancel_id + ": " + text);
   if (reply) reply(ReplyOf(done ? 0 : 4, done ? "cancelled" : "not-verified", cancel_id, text));
+  if (!done && !giving_up) {
+    loop_.After(kCancelRecheckMs, [this, cancel_id, trade_ids = std::move(trade_ids), until]() mutable {
+      AwaitEntriesEnded(cancel_id, std::move(trade_ids), until, nullptr);
+    });
+  }
 }
 
 }  // namespace keel

@@ -356,6 +356,10 @@ void Engine::RestoreTrades() {
     else if (protecting) ResumeProtecting(id);
     else if (closing) CloseUntilFlat(id, 0);
     else if (protected_with_spares) CancelSpareStops(id, "a second stop of the same position");
+    // A fill that moved the average while keel was down (or before its re-price was sent).
+    if (Trade* back = TradeOf(id); back && back->state == TradeState::kProtected) {
+      if (auto pos = OpenPositionOf(store_, r.symbol, back->leg); pos.ok() && *pos) RepriceExits(*back, **pos);
+    }
   }
   // A move signal a restart cut short whose trade is not resuming it: its new order was confirmed
   // or never written, and which one is the trade's record to tell (its stop and take-profit ids);
@@ -368,6 +372,7 @@ void Engine::RestoreTrades() {
       for (const auto& [tid, t] : trades_) {
         if (t->signal.symbol != r.symbol || (r.position_side && t->leg != *r.position_side)) continue;
         if (!t->maker() || is_closing(t->state) || is_final(t->state)) continue;
+        if (t->record.received_ms > r.received_ms) continue;  // taken after the cancel: not its business
         if (auto entry = t->record.entry_client_order_id ? store_.Order(*t->record.entry_client_order_id)
                                                          : Result<std::optional<OrderRecord>>(std::nullopt);
             entry.ok() && *entry && is_terminal((**entry).state))

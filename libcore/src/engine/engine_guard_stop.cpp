@@ -153,6 +153,7 @@ void Engine::CancelSpareStops(const std::string& id, const std::string& why) {
   Trade* t = TradeOf(id);
   if (!t) return;
   for (const auto& cid : t->spare_stops) {
+    if (cid == t->record.stop_client_order_id) continue;  // the one that protects it
     auto rec = store_.Order(cid);
     if (rec.ok() && *rec && !is_terminal((*rec)->state) && (*rec)->state != OrderState::kPendingCancel)
       CancelOrder(OrderBook::kConditional, t->signal.symbol, cid, why);

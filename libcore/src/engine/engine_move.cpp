@@ -23,6 +23,12 @@ std::string Joined(const std::vector<std::string>& parts) {
 
 }  // namespace
 
+std::optional<Decimal> Engine::TriggerOf(const std::optional<std::string>& client_order_id) {
+  if (!client_order_id) return std::nullopt;
+  auto rec = store_.Order(*client_order_id);
+  return rec.ok() && *rec ? (*rec)->stop_price : std::nullopt;
+}
+
 void Engine::MoveExits(const Signal& s, const std::string& origin, ReplyFn reply) {
   const std::string payload = SignalJson(s);
   auto refuse = [&](const Status& why) { Reject(s.id, s.symbol, "move", origin, payload, why, reply); };
@@ -46,18 +52,14 @@ void Engine::MoveExits(const Signal& s, const std::string& origin, ReplyFn reply
   if (t->exit_move)
     return refuse(Status::Conflict("symbol: a move of signal " + t->record.id + "'s exits (signal " + t->exit_move->signal_id +
                                    ") is still on its way: send this one after it"));
-  if (t->state != TradeState::kProtected)
-    return refuse(Status::Conflict("symbol: signal " + t->record.id + " on " + where + " is " + to_string(t->state) +
+  if (t->state != TradeState::kProtected || !t->record.stop_client_order_id)
+    return refuse(Status::Conflict("symbol: signal " + t->record.id + " on " + where + " is " +
+                                   (t->record.stop_client_order_id ? to_string(t->state) : "without its stop (being repaired)") +
                                    ": its exits move once it is protected"));
   auto held = OpenPositionOf(store_, t->signal.symbol, t->leg);
   if (!held.ok()) return reply(ReplyOf(3, "error", s.id, held.status().message()));
   if (!*held) return refuse(Status::Conflict("symbol: the store holds no open position for signal " + t->record.id));
   const PositionRecord position = **held;
-  auto trigger_of = [&](const std::optional<std::string>& cid) -> std::optional<Decimal> {
-    if (!cid) return std::nullopt;
-    auto rec = store_.Order(*cid);
-    return rec.ok() && *rec ? (*rec)->stop_price : std::nullopt;
-  };
 
   // The new levels, checked as an open signal's are: nothing is sent for a level already passed.
   std::optional<Decimal> stop_to, take_profit_to;
@@ -65,13 +67,13 @@ void Engine::MoveExits(const Signal& s, const std::string& origin, ReplyFn reply
   if (s.move_stop_loss) {
     auto trigger = ExitTrigger(*t, *s.move_stop_loss, position, true);
     if (!trigger.ok()) return refuse(Status::InvalidInput("stop_loss: " + trigger.status().message() + " (nothing was sent)"));
-    if (trigger_of(t->record.stop_client_order_id) == *trigger) unchanged.push_back("the stop is already at " + trigger->ToString());
+    if (TriggerOf(t->record.stop_client_order_id) == *trigger) unchanged.push_back("the stop is already at " + trigger->ToString());
     else stop_to = *trigger;
   }
   if (s.move_take_profit) {
     auto trigger = ExitTrigger(*t, *s.move_take_profit, position, false);
     if (!trigger.ok()) return refuse(Status::InvalidInput("take_profit: " + trigger.status().message() + " (nothing was sent)"));
-    if (trigger_of(t->record.take_profit_client_order_id) == *trigger)
+    if (TriggerOf(t->record.take_profit_client_order_id) == *trigger)
       unchanged.push_back("the take-profit is already at " + trigger->ToString());
     else take_profit_to = *trigger;
   }
@@ -97,41 +99,79 @@ void Engine::MoveExits(const Signal& s, const std::string& origin, ReplyFn reply
   Status st = store_.Write(b);
   if (!st.ok()) return reply(ReplyOf(3, "error", s.id, "recording the move: " + st.message()));
 
+  Log("signal " + s.id + ": " + r.detail);
+  StartExitMove(*t, stop_to ? s.move_stop_loss : std::nullopt, take_profit_to ? s.move_take_profit : std::nullopt, s.id,
+                std::move(reply), unchanged);
+}
+
+void Engine::StartExitMove(Trade& t, std::optional<PriceLevel> stop, std::optional<PriceLevel> take_profit,
+                           const std::string& move_id, ReplyFn reply, std::vector<std::string> outcomes) {
   ExitMove m;
-  m.signal_id = s.id;
+  m.signal_id = move_id;
   m.reply = std::move(reply);
-  m.outcomes = unchanged;
-  if (stop_to) {
+  m.outcomes = std::move(outcomes);
+  if (stop) {
     m.stop_pending = true;
-    m.stop_from = *t->record.stop_client_order_id;
-    m.stop_from_level = t->signal.stop_loss;
-    t->signal.stop_loss = *s.move_stop_loss;
+    m.stop_from = *t.record.stop_client_order_id;
+    m.stop_from_level = t.signal.stop_loss;
+    t.signal.stop_loss = *stop;
     // The old stop is a spare from here: cancelled once the new one is confirmed (OnExitPlaced).
-    t->spare_stops.push_back(m.stop_from);
-    t->stop_resends = 0;
+    t.spare_stops.push_back(m.stop_from);
+    t.stop_resends = 0;
   }
-  if (take_profit_to) {
+  if (take_profit) {
     m.take_profit_pending = true;
-    m.take_profit_from = t->record.take_profit_client_order_id;
-    m.take_profit_from_level = t->signal.take_profit;
-    t->signal.take_profit = *s.move_take_profit;
-    t->record.take_profit_client_order_id.reset();
-    t->take_profit_done = false;
+    m.take_profit_from = t.record.take_profit_client_order_id;
+    m.take_profit_from_level = t.signal.take_profit;
+    t.signal.take_profit = *take_profit;
+    t.record.take_profit_client_order_id.reset();
+    t.take_profit_done = false;
   }
   // The trade's stored signal carries its levels as they are now: a restart places what it
   // resumes at them (PlaceExit saves the record with the new order's intent).
-  t->record.payload = SignalJson(t->signal);
-  t->exit_move = std::move(m);
-  const std::string id = t->record.id;
-  Log("signal " + s.id + ": " + r.detail);
-  if (stop_to) {
-    Advance(*t, TradeState::kProtecting, "moving its stop to " + stop_to->ToString() + " (the old one stays until then)");
+  t.record.payload = SignalJson(t.signal);
+  t.exit_move = std::move(m);
+  const std::string id = t.record.id;
+  if (stop) {
+    Advance(t, TradeState::kProtecting, "moving its stop (the old one stays until the new one is confirmed)");
     PlaceExit(id, OrderPurpose::kStop);
   }
-  if (take_profit_to) {
+  if (take_profit) {
     if (Trade* still = TradeOf(id); still && still->exit_move && still->exit_move->take_profit_pending)
       PlaceExit(id, OrderPurpose::kTakeProfit);
   }
+}
+
+void Engine::RepriceExits(Trade& t, const PositionRecord& position) {
+  // Only a protected trade's exits move (one being placed takes the new average itself), one move
+  // at a time (FinishExitMove asks again), and once per average: a re-price the exchange refused is
+  // not tried again until the average changes.
+  if (t.state != TradeState::kProtected || t.exit_move || t.finished || !position.entry_price.is_positive()) return;
+  if (position.entry_price == t.exits_reckoned_from) return;
+  const Decimal was = t.entry_price;
+  t.entry_price = position.entry_price;
+  t.exits_reckoned_from = position.entry_price;
+  const bool stop_follows = t.signal.stop_loss.pct || t.signal.stop_loss.break_even;
+  const bool take_profit_follows = t.signal.take_profit && t.signal.take_profit->pct;
+  if (!stop_follows && !take_profit_follows) return;
+  std::optional<PriceLevel> stop, take_profit;
+  std::vector<std::string> notes;
+  if (stop_follows && t.record.stop_client_order_id) {
+    auto to = ExitTrigger(t, t.signal.stop_loss, position, true);
+    if (!to.ok()) notes.push_back("the stop stays: " + to.status().message());
+    else if (TriggerOf(t.record.stop_client_order_id) != *to) stop = t.signal.stop_loss;
+  }
+  if (take_profit_follows && t.record.take_profit_client_order_id) {
+    auto to = ExitTrigger(t, *t.signal.take_profit, position, false);
+    if (!to.ok()) notes.push_back("the take-profit stays: " + to.status().message());
+    else if (TriggerOf(t.record.take_profit_client_order_id) != *to) take_profit = *t.signal.take_profit;
+  }
+  const std::string why = "the average entry moved from " + was.ToString() + " to " + position.entry_price.ToString();
+  for (const auto& n : notes) LogWarning("signal " + t.record.id + ": " + why + ": " + n);
+  if (!stop && !take_profit) return;
+  Log("signal " + t.record.id + ": " + why + ": re-pricing its " +
+      (stop && take_profit ? "stop and take-profit" : stop ? "stop" : "take-profit") + " (new before old)");
+  StartExitMove(t, stop, take_profit, "", nullptr, {why});
 }
 
 void Engine::StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std::string& detail) {
@@ -141,8 +181,8 @@ void Engine::StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std
   if (trigger) {
     // OnExitPlaced has made the new stop the trade's and sent the cancel of the spares, the old
     // one among them.
-    m.outcomes.push_back("stop moved to " + trigger->ToString() + " (" + detail + "; the old stop " + m.stop_from +
-                         " is cancelled)");
+    m.outcomes.push_back("stop moved to " + trigger->ToString() + " (" + detail + "; the cancel of the old stop " +
+                         m.stop_from + " sent)");
     return FinishExitMove(t);
   }
   m.refused = true;
@@ -179,12 +219,15 @@ void Engine::TakeProfitMoveSettled(Trade& t, std::optional<Decimal> trigger, con
   ExitMove& m = *t.exit_move;
   m.take_profit_pending = false;
   if (trigger) {
-    if (m.take_profit_from)
-      CancelOrder(OrderBook::kConditional, t.signal.symbol, *m.take_profit_from, "replaced by the moved take-profit");
+    if (m.take_profit_from) {
+      auto old = store_.Order(*m.take_profit_from);
+      if (old.ok() && *old && !is_terminal((*old)->state) && (*old)->state != OrderState::kPendingCancel)
+        CancelOrder(OrderBook::kConditional, t.signal.symbol, *m.take_profit_from, "replaced by the moved take-profit");
+    }
     SaveSignal(t, "take-profit moved to " + trigger->ToString() + " (" + detail + ")",
                Provenance{Source::kRest, std::nullopt, "take-profit moved"});
     m.outcomes.push_back("take-profit moved to " + trigger->ToString() +
-                         (m.take_profit_from ? " (the old one " + *m.take_profit_from + " is cancelled)" : std::string()));
+                         (m.take_profit_from ? " (the cancel of the old one " + *m.take_profit_from + " sent)" : std::string()));
     return FinishExitMove(t);
   }
   m.refused = true;
@@ -202,12 +245,16 @@ void Engine::FinishExitMove(Trade& t) {
   if (!t.exit_move || t.exit_move->stop_pending || t.exit_move->take_profit_pending) return;
   ExitMove m = std::move(*t.exit_move);
   t.exit_move.reset();
+  // A part moved and a part not: said so, not "not moved" (a bot would take its stop for the old).
+  bool moved_some = false;
+  for (const auto& o : m.outcomes) moved_some = moved_some || o.find(" moved to ") != std::string::npos;
+  const std::string result = !m.refused ? "moved" : moved_some ? "partly-moved" : "not-moved";
   const std::string detail = "signal " + t.record.id + ": " + Joined(m.outcomes);
   if (!m.signal_id.empty()) {
     auto rec = store_.Signal(m.signal_id);
     if (rec.ok() && *rec) {
       SignalRecord r = **rec;
-      r.state = m.refused ? SignalState::kFailed : SignalState::kDone;
+      r.state = m.refused && !moved_some ? SignalState::kFailed : SignalState::kDone;
       r.detail = detail;
       r.updated_ms = clock_.NowMs();
       WriteBatch b(clock_.NowMs());
@@ -218,8 +265,10 @@ void Engine::FinishExitMove(Trade& t) {
                  (rec.ok() ? std::string("not found") : rec.status().message()));
     }
   }
-  Log((m.signal_id.empty() ? std::string("a move resumed after a restart") : "move signal " + m.signal_id) + ": " + detail);
-  if (m.reply) m.reply(ReplyOf(m.refused ? 3 : 0, m.refused ? "not-moved" : "moved", m.signal_id, detail));
+  Log((m.signal_id.empty() ? std::string("a move of its exits") : "move signal " + m.signal_id) + ": " + detail);
+  if (m.reply) m.reply(ReplyOf(m.refused ? 3 : 0, result, m.signal_id, detail));
+  // The average may have moved while this move was on its way.
+  if (auto held = OpenPositionOf(store_, t.signal.symbol, t.leg); held.ok() && *held) RepriceExits(t, **held);
 }
 
 void Engine::AbandonExitMove(Trade& t, const std::string& why) {

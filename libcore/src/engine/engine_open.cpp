@@ -221,6 +221,9 @@ void Engine::OnEntryPlaced(const std::string& id, const std::string& cid, Result
     if (t->maker() && working) {
       t->entry_resting = true;
       t->maker_entry->price = placed->price;
+      // A cancel signal came while the placement was on its way: cancelled now, guarded as any
+      // resting entry meanwhile (a fill may race the cancel).
+      if (!t->entry_cancel_asked.empty()) CancelRestingEntry(id, t->entry_cancel_asked);
       // A resting maker entry waits for its fill on the stream, guarded meanwhile; a part already
       // filled is protected now.
       if (placed->status == OrderStatus::kNew) return PlaceGuardStop(id, "maker entry resting");
@@ -527,6 +530,9 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
       reported_changes_.Record(row.symbol + "/" + to_string(row.position_side), row.update_time, row.amount);
   }
   t->entry_price = order.avg_price.is_positive() ? order.avg_price : row.entry_price;
+  // The exits are reckoned from this fill: a later fill that moves the position's average (an add,
+  // a ladder's level) re-prices those given in percent (RepriceExits).
+  t->exits_reckoned_from = row.entry_price.is_positive() ? row.entry_price : t->entry_price;
   Advance(*t, TradeState::kProtecting, "entry verified");
   SaveSignal(*t, "entry filled: " + order.filled_qty.ToString() + " @ " + t->entry_price.ToString() + "; placing the stop",
              Provenance{Source::kRest, row.update_time, "entry verified"});
@@ -757,9 +763,8 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
     return;
   }
   Advance(*t, TradeState::kProtected, "stop " + cid + " confirmed");
-  for (const auto& spare : t->spare_stops)
-    if (spare != cid) CancelOrder(OrderBook::kConditional, t->signal.symbol, spare, "a second stop of the same position");
-  t->spare_stops.clear();
+  // Those not ended already (a move's old stop may have filled or expired meanwhile).
+  CancelSpareStops(id, "a second stop of the same position");
   SaveSignal(*t, "protected by stop " + cid + " at " + placed->trigger_price.ToString(),
              Provenance{Source::kRest, placed->update_time, "stop placed"});
   if (t->exit_move && t->exit_move->stop_pending) StopMoveSettled(*t, placed->trigger_price, "stop " + cid + " working");

@@ -208,11 +208,16 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
   }
   // A limit entry's levels are reckoned from its price, where it fills: a stop on the wrong side of
   // it would fire (or be refused) at the fill.
-  KEEL_RETURN_IF_ERROR(CheckLevelsAgainstMark(s,
-                                              s.entry == EntryKind::kLimit ? reference
-                                              : mark != marks_.end()       ? mark->second
-                                                                           : reference,
+  // A limit entry's levels are checked against its price and, when it would take at once (a GTC
+  // limit through the market), against the mark too: it fills near the mark then.
+  KEEL_RETURN_IF_ERROR(CheckLevelsAgainstMark(s, s.entry == EntryKind::kLimit ? reference
+                                                 : mark != marks_.end()       ? mark->second
+                                                                              : reference,
                                               s.entry == EntryKind::kLimit ? "the limit price" : "the mark"));
+  if (s.entry == EntryKind::kLimit && mark != marks_.end()) {
+    const bool marketable = s.direction == PositionSide::kLong ? *s.price >= mark->second : *s.price <= mark->second;
+    if (marketable) KEEL_RETURN_IF_ERROR(CheckLevelsAgainstMark(s, mark->second, "the mark (the limit would fill at once)"));
+  }
   Decimal notional;
   if (reference.is_positive()) {
     auto n = qty.Mul(reference, Rounding::kUp);

@@ -66,7 +66,10 @@ struct Engine::Trade {
   SignalRecord record;  // as last saved; its state is SignalStateOf(state), set by SaveSignal
   Signal signal;
   PositionSide leg = PositionSide::kBoth;
-  Decimal entry_price;  // the verified fill's average price
+  Decimal entry_price;  // the verified fill's average price; the position's average once it changes
+  // The position's average entry its exits (in percent) were last placed from; 0 after a restart:
+  // checked against the position once (RepriceExits).
+  Decimal exits_reckoned_from;
   TradeState state = TradeState::kEntering;  // moved only by Engine::Advance
   bool verify_in_flight = false;
   bool take_profit_done = false;  // placed, refused or skipped: not tried again

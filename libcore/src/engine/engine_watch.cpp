@@ -40,7 +40,7 @@ void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::s
   ++counters_.cancels;
   OnWorker<Result<CancelReport>>(
       [book, symbol, cid](Exchange& ex) { return ex.Cancel(book, symbol, cid); },
-      [this, book, symbol, cid](Result<CancelReport> r) {
+      [this, book, symbol, cid, why](Result<CancelReport> r) {
         if (r.ok()) {
           // The stream reports the cancel too; a record it has not moved yet is settled here.
           if (r->order) {
@@ -86,7 +86,32 @@ void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::s
                 AfterOrderChange(cid);
               });
         } else {
-          Log("cancel " + cid + " failed: " + r.status().message());
+          // Not cancelled, or no answer: the order may still rest (an entry that can fill, a
+          // replaced stop beside the new one). Sent again after a wait (the exchange's own for a
+          // rate refusal) while the store does not show it ended, a few times; then the periodic
+          // reconcile and its sweep of stray orders are what is left, and the operator is told.
+          // An entry keel is cancelling could still open a position: it is never given up on.
+          bool entry = false;
+          for (const auto& [tid, t] : trades_) entry = entry || t->record.entry_client_order_id == cid;
+          const int failures = ++cancel_failures_[cid];
+          if (failures == kCancelRetries + 1) {
+            RaiseAlert(AlertKind::kUnknownOutcome, cid, symbol,
+                       "cancel of " + cid + " on " + symbol + " failed " + std::to_string(failures) + " times (" +
+                           r.status().message() + "): it may still rest; " +
+                           (entry ? "keel keeps cancelling it" : "keel-cancel-ghosts lists it"));
+          }
+          if (failures > kCancelRetries && !entry) {
+            cancel_failures_.erase(cid);
+            return;
+          }
+          const TimeMs wait = std::max<TimeMs>(std::min<TimeMs>(30'000, 1000LL << std::min(failures, 5)),
+                                               r.status().retry_after_ms());
+          Log("cancel " + cid + " failed: " + r.status().message() + "; again in " + std::to_string(wait) + " ms");
+          loop_.After(wait, [this, book, symbol, cid, why] {
+            auto rec = store_.Order(cid);
+            if (rec.ok() && *rec && !is_terminal((*rec)->state)) CancelOrder(book, symbol, cid, why);
+            else cancel_failures_.erase(cid);
+          });
         }
       });
 }
@@ -125,6 +150,19 @@ void Engine::AfterOrderChange(const std::string& cid) {
     return;
   }
   if (!is_terminal(o.state)) return;
+  if (t->record.stop_client_order_id != cid && t->record.take_profit_client_order_id != cid) {
+    // One of its other exits ended (a move's old stop or take-profit, a spare): nothing to cancel
+    // any more; filled, it closed the position as the trade's own exit would have.
+    t->spare_stops.erase(std::remove(t->spare_stops.begin(), t->spare_stops.end(), cid), t->spare_stops.end());
+    if (t->exit_move && t->exit_move->take_profit_from == cid) t->exit_move->take_profit_from.reset();
+    if (o.state != OrderState::kFilled || t->finished) return;
+    const std::string detail = "exit " + cid + " (an earlier one of the trade's) " + to_string(o.state);
+    if (!is_closing(t->state)) Advance(*t, TradeState::kClosing, detail);
+    ScheduleExitCleanup(id, "an earlier exit filled");
+    SaveSignal(*t, detail, Provenance{Source::kStream, o.exchange_updated_ms, "exit ended"});
+    Log("signal " + id + ": " + detail);
+    return AfterPositionChange(t->signal.symbol, t->leg);
+  }
   // An exit ended: its id is cleared at once (seed 003), and when it filled, the other is cancelled.
   const bool was_stop = t->record.stop_client_order_id == cid;
   if (was_stop) t->record.stop_client_order_id.reset();
@@ -181,7 +219,8 @@ void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
   Trade* t = ActiveTradeOn(symbol, side);
   if (!t || t->state == TradeState::kEntering || t->close_in_flight || !t->closing_because.empty()) return;
   auto held = OpenPositionOf(store_, symbol, side);
-  if (!held.ok() || *held) return;
+  if (!held.ok()) return;
+  if (*held) return RepriceExits(*t, **held);  // still open: a fill may have moved its average
   // Flat: the trade is over. Exits still resting after a moment are cancelled.
   const std::string id = t->record.id;
   t->finished = true;

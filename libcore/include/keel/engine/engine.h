@@ -267,6 +267,15 @@ class Engine {
   // old orders when a new one is refused, Protected -> Protecting -> Protected; the move signal's
   // record.
   void MoveExits(const Signal& s, const std::string& origin, ReplyFn reply);
+  // The trigger of a conditional order as the store holds it (none: unknown).
+  std::optional<Decimal> TriggerOf(const std::optional<std::string>& client_order_id);
+  // The move itself: the stop and/or take-profit to these levels (nullopt: stays), for the move
+  // signal move_id ("" for keel's own re-price), answering reply once settled.
+  void StartExitMove(Trade& t, std::optional<PriceLevel> stop, std::optional<PriceLevel> take_profit,
+                     const std::string& move_id, ReplyFn reply, std::vector<std::string> outcomes);
+  // A fill moved the position's average entry: its exits given in percent (or at break-even) move
+  // to the new average, new before old; those given as a price stay.
+  void RepriceExits(Trade& t, const PositionRecord& position);
   // The new stop (or take-profit) of a move: working at `trigger`, or not (nullopt, `detail` says
   // why: the old order stays and is the trade's again).
   void StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std::string& detail);
@@ -416,6 +425,9 @@ class Engine {
   // protected by it if the stream has told it rests meanwhile, rather than sending a second.
   std::map<std::string, std::string> lost_repair_stop_;
   std::set<std::string> resyncing_;                          // symbols being read by REST
+  // Cancels that failed (refused, no answer), by client order id: sent again a few times.
+  static constexpr int kCancelRetries = 4;
+  std::map<std::string, int> cancel_failures_;
   std::map<std::string, TimeMs> last_client_id_ms_;
   SignalRate signal_rate_;
   ReplacementGuard guard_;
