@@ -355,3 +355,41 @@ TEST_CASE("exits follow the entry: a fill that moves the position's average re-p
   CHECK(Contains(s.EngineLog(), "the average entry moved from"));
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("move: SIGKILL at every point of a take-profit's move, then a restart: one take-profit, the trade's, at its level") {
+  const char* faults[] = {"", R"({"fault":"placement","when":"after","how":"timeout","count":1})"};
+  for (const char* fault : faults) {
+    CAPTURE(fault);
+    int points = 0;
+    for (int kill = 0; kill <= 80; ++kill, ++points) {
+      CAPTURE(kill);
+      DaemonScenario s;
+      ProtectedLong(s);
+      if (*fault) REQUIRE(s.Control(fault).ok());
+      s.loop().KillAfter(kill);
+      s.engine->SubmitSignal(R"({"id":"m-1","symbol":"BTCUSDT","action":"move","take_profit":{"pct":"3"}})", "test",
+                             [](EngineReply) {});
+      s.Run(3000);
+      const bool killed = s.loop().killed();
+      s.Restart();
+      s.Run(s.settings.daemon.protect_grace_ms + 5000);
+      INFO(s.EngineLog());
+      auto tps = VenueTakeProfits(s);
+      REQUIRE(tps.size() == 1);
+      auto sig = s.SignalOf("s-1");
+      CHECK(sig->take_profit_client_order_id == tps[0].client_algo_id);
+      // The stored level is where the take-profit is: 3 % (moved), or the old one's.
+      const Decimal moved_to = s.InstrumentOf("BTCUSDT")
+                                   .RoundPrice(EntryOf(s).Mul(D("1.03"), Rounding::kNearest).value(), Rounding::kCeiling)
+                                   .value();
+      if (tps[0].trigger_price == moved_to) CHECK(Contains(sig->payload, R"("take_profit":{"pct":"3"})"));
+      else CHECK(!Contains(sig->payload, R"("take_profit":{"pct":"3"})"));
+      CHECK(VenueStops(s).size() == 1);
+      CHECK(s.ExchangeAmount("BTCUSDT") == D("0.010"));
+      CHECK(s.InvariantFindings() == "");
+      if (!killed) break;
+    }
+    CHECK(points > 3);
+    CHECK(points < 80);
+  }
+}

@@ -334,10 +334,16 @@ void Engine::RestoreTrades() {
     OrderFilter open_on_symbol;
     open_on_symbol.symbol = r.symbol;
     open_on_symbol.open_only = true;
+    std::vector<std::string> other_take_profits;
     if (auto open = store_.Orders(open_on_symbol); open.ok()) {
-      for (const auto& o : *open)
-        if (o.purpose == OrderPurpose::kStop && o.position_side == t->leg && o.client_order_id != r.stop_client_order_id)
+      for (const auto& o : *open) {
+        if (o.position_side != t->leg) continue;
+        if (o.purpose == OrderPurpose::kStop && o.client_order_id != r.stop_client_order_id)
           t->spare_stops.push_back(o.client_order_id);
+        // A take-profit other than the trade's: the old one of a move a restart cut short.
+        if (o.purpose == OrderPurpose::kTakeProfit && o.client_order_id != r.take_profit_client_order_id)
+          other_take_profits.push_back(o.client_order_id);
+      }
     } else {
       Log("store error reading the stops of " + r.id + ": " + open.status().message());
     }
@@ -345,6 +351,7 @@ void Engine::RestoreTrades() {
     if (held.ok() && *held) RestoreExitMove(*t, **held, *signals);
     const bool protected_with_spares = t->state == TradeState::kProtected && !t->spare_stops.empty();
     trades_[id] = std::move(t);
+    if (!other_take_profits.empty()) ResumeTakeProfitMove(id, other_take_profits);
     if (state == SignalState::kEntering && RememberUnknownEntry(id))
       SettleGhost(id, *r.entry_client_order_id, "the exchange answered unknown order before the restart");
     else if (state == SignalState::kEntering) {
@@ -401,6 +408,51 @@ void Engine::RestoreTrades() {
     WriteOrLog(b, "ending move signal " + r.id);
     LogWarning("move signal " + r.id + ": " + ended.detail);
   }
+}
+
+void Engine::ResumeTakeProfitMove(const std::string& id, const std::vector<std::string>& older) {
+  Trade* t = TradeOf(id);
+  if (!t || older.empty()) return;
+  const std::string symbol = t->signal.symbol;
+  // Which one is the trade's: the newest once it is known working (the move went through: the older
+  // ones go), else the old one, back at its own level (the move did not happen).
+  auto settled = [this, id, symbol, older](std::optional<OrderReport> newest) {
+    Trade* tr = TradeOf(id);
+    if (!tr) return;
+    const bool working = newest && (newest->status == OrderStatus::kNew || newest->status == OrderStatus::kPartiallyFilled);
+    if (working) {
+      for (const auto& cid : older) CancelOrder(OrderBook::kConditional, symbol, cid, "the take-profit moved before the restart");
+      Log("signal " + id + ": the take-profit moved before the restart: " + *tr->record.take_profit_client_order_id +
+          " works; the older one(s) cancelled");
+      return;
+    }
+    const std::string old = older.front();
+    tr->record.take_profit_client_order_id = old;
+    tr->take_profit_done = true;
+    if (auto trigger = TriggerOf(old)) {
+      PriceLevel at;
+      at.price = *trigger;
+      tr->signal.take_profit = at;
+      tr->record.payload = SignalJson(tr->signal);
+    }
+    SaveSignal(*tr, "the take-profit move a restart cut short did not take: " + old + " stays",
+               Provenance{Source::kEngine, std::nullopt, "take-profit move not resumed"});
+    for (std::size_t i = 1; i < older.size(); ++i)
+      CancelOrder(OrderBook::kConditional, symbol, older[i], "a take-profit beside the trade's");
+  };
+  if (!t->record.take_profit_client_order_id) return settled(std::nullopt);
+  auto rec = store_.Order(*t->record.take_profit_client_order_id);
+  if (rec.ok() && *rec && is_confirmed_working((*rec)->state)) {
+    OrderReport known;
+    known.status = OrderStatus::kNew;
+    return settled(known);
+  }
+  SettleConditional(symbol, *t->record.take_profit_client_order_id,
+                    [this, settled](Result<OrderReport> r) {
+                      if (r.ok()) RecordOrderReport(*r, "settled after a restart");
+                      settled(r.ok() ? std::optional<OrderReport>(*r) : std::nullopt);
+                    },
+                    JobPriority::kNormal);
 }
 
 void Engine::ResumeProtecting(const std::string& id) {

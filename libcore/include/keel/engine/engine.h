@@ -372,6 +372,9 @@ class Engine {
   // A restored trade whose stop was not confirmed: settles it by client id, then protects with it
   // or with a new one.
   void ResumeProtecting(const std::string& signal_id);
+  // A restored trade with take-profits beside its own (a move a restart cut short): its own, once
+  // settled working, stays and the older go; else the old one is the trade's again.
+  void ResumeTakeProfitMove(const std::string& signal_id, const std::vector<std::string>& older);
   // Flatten's work once the positions to close are known: the store's, the exchange's (a flatten
   // of everything reads them first), and every leg with a keel entry resting or in flight.
   void FlattenLegs(std::optional<std::string> symbol, std::optional<PositionSide> leg,
