@@ -80,6 +80,18 @@ std::int64_t FirstJournal(DaemonScenario& s, const std::string& cid, const std::
   return 0;
 }
 
+// The fault set, the daemon killed after `kill` tasks of the move signal `json`, then started again:
+// whether the kill came before the move was over.
+bool KilledDuring(DaemonScenario& s, const char* fault, int kill, const std::string& json) {
+  if (*fault) REQUIRE(s.Control(fault).ok());
+  s.loop().KillAfter(kill);
+  s.engine->SubmitSignal(json, "test", [](EngineReply) {});
+  s.Run(3000);
+  const bool killed = s.loop().killed();
+  s.Restart();
+  return killed;
+}
+
 }  // namespace
 
 TEST_CASE("move: a stop moved by percent rests before the old one is cancelled; 'moved' once it is confirmed") {
@@ -224,13 +236,7 @@ TEST_CASE("move: SIGKILL at every point of a stop's move, then a restart: one st
       const SignalRecord before = ProtectedLong(s);
       const std::string old_stop = *before.stop_client_order_id;
       const Decimal old_trigger = VenueStops(s)[0].trigger_price;
-      if (*fault) REQUIRE(s.Control(fault).ok());
-      s.loop().KillAfter(kill);
-      s.engine->SubmitSignal(R"({"id":"m-1","symbol":"BTCUSDT","action":"move","stop_loss":{"pct":"1"}})", "test",
-                             [](EngineReply) {});
-      s.Run(3000);
-      const bool killed = s.loop().killed();
-      s.Restart();
+      const bool killed = KilledDuring(s, fault, kill, R"({"id":"m-1","symbol":"BTCUSDT","action":"move","stop_loss":{"pct":"1"}})");
       // From the restart on, the position is never without a stop.
       CHECK(StepsWithoutStop(s, s.settings.daemon.protect_grace_ms + 3000) == 0);
       INFO(s.EngineLog());
@@ -365,13 +371,7 @@ TEST_CASE("move: SIGKILL at every point of a take-profit's move, then a restart:
       CAPTURE(kill);
       DaemonScenario s;
       ProtectedLong(s);
-      if (*fault) REQUIRE(s.Control(fault).ok());
-      s.loop().KillAfter(kill);
-      s.engine->SubmitSignal(R"({"id":"m-1","symbol":"BTCUSDT","action":"move","take_profit":{"pct":"3"}})", "test",
-                             [](EngineReply) {});
-      s.Run(3000);
-      const bool killed = s.loop().killed();
-      s.Restart();
+      const bool killed = KilledDuring(s, fault, kill, R"({"id":"m-1","symbol":"BTCUSDT","action":"move","take_profit":{"pct":"3"}})");
       s.Run(s.settings.daemon.protect_grace_ms + 5000);
       INFO(s.EngineLog());
       auto tps = VenueTakeProfits(s);
