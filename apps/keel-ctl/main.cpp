@@ -148,11 +148,38 @@ Result<control::ControlRequest> CancelEntriesRequest(const std::string& symbol, 
   return control::ControlRequest(control::SignalRequest{sig.str(), "keel-ctl"});
 }
 
+struct AddOptions {
+  std::string id, symbol, leg, trade, entry = "market", qty, notional, price;
+  bool post_only = false;
+  int ttl_s = 0;
+};
+
+// An add signal: one more entry on the open trade's leg, covered by the trade's exits. Checked by
+// the daemon's reader before it is sent.
+Result<control::ControlRequest> AddRequest(AddOptions o) {
+  if (o.qty.empty() == o.notional.empty()) return Status::InvalidInput("add: give exactly one of --qty and --notional");
+  if (o.id.empty()) o.id = "ctl-add-" + std::to_string(SystemClock().NowMs());
+  JsonWriter sig;
+  sig.StartObject().Key("id").String(o.id).Key("symbol").String(o.symbol).Key("action").String("add");
+  if (!o.leg.empty()) sig.Key("side").String(o.leg);
+  if (!o.trade.empty()) sig.Key("trade").String(o.trade);
+  if (!o.qty.empty()) sig.Key("qty").String(o.qty);
+  if (!o.notional.empty()) sig.Key("notional").String(o.notional);
+  sig.Key("entry").String(o.entry);
+  if (!o.price.empty()) sig.Key("price").String(o.price);
+  if (o.post_only) sig.Key("post_only").Bool(true);
+  if (o.ttl_s) sig.Key("ttl_s").Int(o.ttl_s);
+  sig.EndObject();
+  auto checked = ParseSignal(sig.str());
+  if (!checked.ok()) return Status::InvalidInput("add: " + checked.status().message());
+  return control::ControlRequest(control::SignalRequest{sig.str(), "keel-ctl"});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (!keel::ops::StartHardened("keel-ctl")) return keel::ops::kExitUsage;
-  CLI::App app{"keel-ctl: talk to a running keel-traderd (status, signal, move, cancel-entries, pause, resume, flatten, protect, watch)"};
+  CLI::App app{"keel-ctl: talk to a running keel-traderd (status, signal, add, move, cancel-entries, pause, resume, flatten, protect, watch)"};
   app.require_subcommand(1);
   std::string config_path, account;
   bool json = false;
@@ -194,6 +221,20 @@ int main(int argc, char** argv) {
   signal->add_option("--tp-pct", o.tp_pct, "take-profit distance in percent");
   signal->add_option("--tp-price", o.tp_price, "take-profit price");
   signal->add_option("--ttl-s", o.ttl_s, "a resting entry's time limit (maker: a day at most; limit: 30 days; none: until cancelled)")
+      ->check(CLI::Range(1, 2'592'000));
+  auto* add = app.add_subcommand("add", "add to an open trade: one more entry on its leg, market or limit (several limits: a ladder)");
+  AddOptions add_options;
+  add->add_option("symbol", add_options.symbol, "BTCUSDT")->required();
+  add->add_option("--position-side", add_options.leg, "the leg (hedge mode, when both legs have a trade)")
+      ->check(CLI::IsMember({"LONG", "SHORT"}));
+  add->add_option("--id", add_options.id, "the signal's id (default: ctl-add-<time>)");
+  add->add_option("--trade", add_options.trade, "the open signal whose trade this adds to (refused if the leg's trade is another)");
+  add->add_option("--qty", add_options.qty, "contracts");
+  add->add_option("--notional", add_options.notional, "quote currency (USDT)");
+  add->add_option("--entry", add_options.entry, "market (default) or limit (at --price)")->check(CLI::IsMember({"market", "limit"}));
+  add->add_option("--price", add_options.price, "a limit add's price");
+  add->add_flag("--post-only", add_options.post_only, "a limit add that must rest as a maker (refused if it would take)");
+  add->add_option("--ttl-s", add_options.ttl_s, "a limit add's time limit (30 days at most; none: until it fills or is cancelled)")
       ->check(CLI::Range(1, 2'592'000));
   auto* move = app.add_subcommand("move", "move an open trade's stop and/or take-profit (the new one rests before the old goes)");
   MoveOptions move_options;
@@ -261,6 +302,7 @@ int main(int argc, char** argv) {
   else if (*flatten) request = FlattenRequest(config->account_name, flatten_symbol, flatten_leg, yes);
   else if (*protect) request = ProtectRequest(protect_symbol, protect_pct);
   else if (*signal) request = SignalRequest(signal_options);
+  else if (*add) request = AddRequest(add_options);
   else if (*move) request = MoveRequest(move_options);
   else if (*cancel) request = CancelEntriesRequest(cancel_symbol, cancel_leg, cancel_id);
   if (!request.ok()) return Fail(request.status().message(), ops::kExitUsage);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""An example bot on keel: opens a protected trade, waits until keel says it is protected, moves
-its stop closer, then closes it and waits until keel says it is flat. Exits 0 when all of that
-happened.
+"""An example bot on keel: opens a protected trade, waits until keel says it is protected, adds to
+it at the market, moves its stop closer, then closes it and waits until keel says it is flat.
+Exits 0 when all of that happened.
 
     python3 example_bot.py --socket /run/keel/main/keel.sock --symbol BTCUSDT --qty 0.01
 """
@@ -28,6 +28,7 @@ def main() -> int:
     parser.add_argument("--socket", required=True, help="keel-traderd's control socket")
     parser.add_argument("--symbol", default="BTCUSDT")
     parser.add_argument("--qty", default="0.01", help="contracts, as a decimal string")
+    parser.add_argument("--add-qty", default="0.01", help="added once the trade is protected")
     parser.add_argument("--stop-pct", default="1")
     parser.add_argument("--tp-pct", default="2")
     parser.add_argument("--move-stop-pct", default="0.5", help="where the stop is moved once protected")
@@ -49,6 +50,21 @@ def main() -> int:
 
         trade = wait_for("the trade protected", my_trade, args.timeout_s)
         print("protected: %s" % trade["detail"])
+
+        # Averaging in: the trade's stop closes the whole position, the add's fill included.
+        added = keel.add(signal_id + "-add", args.symbol, qty=args.add_qty, trade=signal_id)
+        print("add accepted: %s" % added.get("detail", ""))
+        from decimal import Decimal
+        want = Decimal(args.qty) + Decimal(args.add_qty)
+
+        def grown():
+            for p in keel.positions()["positions"]:
+                if p["symbol"] == args.symbol and abs(Decimal(p["qty"])) == want:
+                    return p
+            return None
+
+        position = wait_for("the position grown by the add", grown, args.timeout_s)
+        print("added: %s %s at an average of %s" % (args.symbol, position["qty"], position["entry_price"]))
 
         # Tighter once it is protected: the new stop rests before the old one is cancelled, and
         # "moved" comes once the new one is confirmed working.

@@ -147,6 +147,36 @@ class KeelClient:
             raise ValueError("move: give a new stop and/or take-profit")
         return self.request({"cmd": "signal", "signal": signal, "origin": origin})
 
+    def add(self, signal_id: str, symbol: str, *, qty: Optional[Number] = None, notional: Optional[Number] = None,
+            side: Optional[str] = None, trade: Optional[str] = None, price: Optional[Number] = None,
+            post_only: bool = False, ttl_s: Optional[int] = None, origin: str = "python") -> Dict[str, Any]:
+        """Adds to the open, protected trade on the symbol (side: its leg, hedge mode): one more entry,
+        at the market, or a limit at price (several limits at different prices are a ladder).
+
+        Its fill grows the position the trade's stop and take-profit already close in full; exits
+        given in percent move to the new average. trade: the open signal it adds to (refused when
+        the leg's trade is another). "accepted" (exit 0) once its order is sent; the add's end
+        (what filled) shows in the trade's position."""
+        if (qty is None) == (notional is None):
+            raise ValueError("add: give exactly one of qty and notional")
+        signal: Dict[str, Any] = {"id": signal_id, "symbol": symbol, "action": "add",
+                                  "entry": "limit" if price is not None else "market"}
+        if side is not None:
+            signal["side"] = side
+        if trade is not None:
+            signal["trade"] = trade
+        if qty is not None:
+            signal["qty"] = _decimal_text("qty", qty)
+        if notional is not None:
+            signal["notional"] = _decimal_text("notional", notional)
+        if price is not None:
+            signal["price"] = _decimal_text("price", price)
+        if post_only:
+            signal["post_only"] = True
+        if ttl_s is not None:
+            signal["ttl_s"] = int(ttl_s)
+        return self.request({"cmd": "signal", "signal": signal, "origin": origin})
+
     def cancel_entries(self, signal_id: str, symbol: str, side: Optional[str] = None,
                        origin: str = "python") -> Dict[str, Any]:
         """Cancels the symbol's pending entries (one leg's with side); what filled stays, protected.

@@ -1,5 +1,5 @@
 # fish completion for keel-ctl
-set -l commands status signal move cancel-entries pause resume flatten protect watch
+set -l commands status signal add move cancel-entries pause resume flatten protect watch
 complete -c keel-ctl -f
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a status -d 'Trades, positions, orders, alerts'
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a signal -d 'Send a trading signal'
@@ -27,6 +27,16 @@ complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l stop-price -x -d
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l tp-pct -x -d 'Take-profit percent'
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l tp-price -x -d 'Take-profit price'
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l ttl-s -x -d 'Validity in seconds'
+complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a add -d 'Add to an open trade: one more entry on its leg'
+complete -c keel-ctl -n "__fish_seen_subcommand_from add" -l position-side -x -a 'LONG SHORT' -d 'The leg (hedge mode)'
+complete -c keel-ctl -n "__fish_seen_subcommand_from add" -l id -x -d 'Signal id'
+complete -c keel-ctl -n "__fish_seen_subcommand_from add" -l trade -x -d 'The open signal it adds to'
+complete -c keel-ctl -n "__fish_seen_subcommand_from add" -l qty -x -d 'Contracts'
+complete -c keel-ctl -n "__fish_seen_subcommand_from add" -l notional -x -d 'Quote amount'
+complete -c keel-ctl -n "__fish_seen_subcommand_from add" -l entry -x -a 'market limit' -d 'Entry kind'
+complete -c keel-ctl -n "__fish_seen_subcommand_from add" -l price -x -d 'A limit add price'
+complete -c keel-ctl -n "__fish_seen_subcommand_from add" -l post-only -d 'A limit add that must rest as a maker'
+complete -c keel-ctl -n "__fish_seen_subcommand_from add" -l ttl-s -x -d 'A limit add time limit in seconds'
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a move -d 'Move the stop or take-profit of an open trade'
 complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l position-side -x -a 'LONG SHORT' -d 'The leg (hedge mode)'
 complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l id -x -d 'Signal id'

@@ -1,6 +1,6 @@
 // clients/python: keel's control protocol from a bot outside keel, standard library only, run
 // against a real keel-traderd on the simulator: the example bot opens a protected trade, sees it
-// protected, moves its stop, closes it and sees it flat.
+// protected, adds to it, moves its stop, closes it and sees it flat.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -25,6 +25,8 @@ TEST_CASE("the Python client's example bot trades through keel-traderd, both ven
   CHECK(bot.exit_code == 0);
   CHECK(bot.out.find("accepted: entry sent\n") == 0);
   CHECK(bot.out.find("\nprotected: protected") != std::string::npos);  // by its stop, its take-profit resting or on its way
+  CHECK(bot.out.find("\nadd accepted: add sent to signal py-") != std::string::npos);
+  CHECK(bot.out.find("\nadded: BTCUSDT 0.02 at an average of ") != std::string::npos);
   CHECK(bot.out.find("\nmoved: signal py-") != std::string::npos);
   CHECK(bot.out.find(": stop moved to ") != std::string::npos);
   CHECK(bot.out.find("flat: BTCUSDT holds no position in keel's store") != std::string::npos);

@@ -100,7 +100,7 @@ TEST_CASE("a bad signal is refused with the field named and what was expected") 
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"close","side":"LONG","qty":"1"})") ==
         "qty: not a field keel knows");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"flatten"})") ==
-        "action: expected open, close, move or cancel, found \"flatten\"");
+        "action: expected open, close, move, cancel or add, found \"flatten\"");
 }
 
 TEST_CASE("a limit entry: a price, post-only or not, resting for up to 30 days") {
@@ -150,6 +150,40 @@ TEST_CASE("a move signal: a stop and/or a take-profit, a leg, break-even for the
   // An open signal's stop has no break-even: there is no entry yet.
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"1","stop_loss":{"break_even":true}})") ==
         "stop_loss.break_even: not a field keel knows");
+}
+
+TEST_CASE("an add signal: qty or notional on a leg, market or limit, no exits of its own") {
+  auto a = ParseSignal(R"({"id":"a","symbol":"BTCUSDT","action":"add","side":"LONG","notional":"150","entry":"limit",
+      "price":"93000.5","post_only":true,"ttl_s":3600})");
+  REQUIRE_MESSAGE(a.ok(), a.status().ToString());
+  CHECK(a->action == SignalAction::kAdd);
+  CHECK(a->leg == PositionSide::kLong);
+  CHECK(a->notional == D("150"));
+  CHECK(a->entry == EntryKind::kLimit);
+  CHECK(a->price == D("93000.5"));
+  CHECK(a->post_only);
+  CHECK(a->ttl_s == 3600);
+  CHECK(SignalJson(ParseSignal(SignalJson(*a)).value()) == SignalJson(*a));
+  CHECK(SignalJson(*a) ==
+        R"({"id":"a","symbol":"BTCUSDT","action":"add","side":"LONG","notional":"150","entry":"limit","price":"93000.5","post_only":true,"ttl_s":3600})");
+  auto market = ParseSignal(R"({"id":"b","symbol":"BTCUSDT","action":"add","qty":0.01,"trade":"s-1"})");
+  REQUIRE(market.ok());
+  CHECK(market->trade == std::optional<std::string>("s-1"));
+  CHECK(SignalJson(*market) == R"({"id":"b","symbol":"BTCUSDT","action":"add","trade":"s-1","qty":"0.01","entry":"market"})");
+  CHECK(market->entry == EntryKind::kMarket);
+  CHECK(!market->leg);
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"add"})") == "qty, notional: expected exactly one of them");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"add","qty":"1","stop_loss":{"pct":"1"}})") ==
+        "stop_loss: an add has none of its own: the trade's exits cover the whole position (a move signal moves them)");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"add","qty":"1","entry":"maker"})") ==
+        "entry: an add is market or limit (a maker add would follow the book beside the trade's exits)");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"add","qty":"1","ttl_s":60})") ==
+        "ttl_s: only a limit add rests, and has a time limit");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"add","qty":"1","side":"BOTH"})") ==
+        "side: expected LONG or SHORT (the leg to add to), found \"BOTH\"");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"add","qty":"1","entry":"limit"})") == "price: required for a limit entry");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"ad","qty":"1"})") ==
+        "action: expected open, close, move, cancel or add, found \"ad\"");
 }
 
 TEST_CASE("a level's price: percent below or above the entry by direction and kind") {

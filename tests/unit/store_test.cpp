@@ -334,12 +334,12 @@ TEST_CASE("a version 1 store is migrated: positions get their stop linked, incid
       "INSERT INTO positions (symbol, position_side, qty, entry_price, state, opened_ms, closed_ms) "
       "VALUES ('SOLUSDT','LONG','1','150','closed',5,9);");
   CHECK(SqliteStore::OpenReader(path).status().message() ==
-        "store " + path + " has schema version 1; this keel reads version 6: open it once with a writer "
+        "store " + path + " has schema version 1; this keel reads version 7: open it once with a writer "
                           "(keel-traderd) to migrate it");
   {
     auto store = SqliteStore::OpenWriter(path);
     REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-    CHECK(*(*store)->SchemaVersion() == 6);
+    CHECK(*(*store)->SchemaVersion() == 7);
     auto positions = (*store)->Positions(PositionFilter{});
     REQUIRE(positions.ok());
     REQUIRE(positions->size() == 2);
@@ -365,11 +365,11 @@ TEST_CASE("a store from a newer keel is refused, not downgraded") {
   test::TempDir dir;
   const std::string path = dir.file("new.db");
   { REQUIRE(SqliteStore::OpenWriter(path).ok()); }
-  raw(path, "PRAGMA user_version = 7");
+  raw(path, "PRAGMA user_version = 8");
   auto w = SqliteStore::OpenWriter(path);
   REQUIRE(!w.ok());
   CHECK(w.status().message() == "store " + path +
-                                    " has schema version 7, newer than this keel understands (6); refusing to open "
+                                    " has schema version 8, newer than this keel understands (7); refusing to open "
                                     "it: upgrade keel");
   CHECK(!SqliteStore::OpenReader(path).ok());
   test::write_file(dir.file("empty.db"), "");
@@ -466,7 +466,7 @@ TEST_CASE("a version 2 store gains the signals table and the stops' caps when a 
   REQUIRE(SqliteStore::CreateAtSchemaVersion(path, 2).ok());
   auto store = SqliteStore::OpenWriter(path);
   REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-  CHECK(*(*store)->SchemaVersion() == 6);
+  CHECK(*(*store)->SchemaVersion() == StateStore::kSchemaVersion);
   CHECK((*store)->Signals(SignalFilter{})->empty());
 }
 
@@ -479,7 +479,7 @@ TEST_CASE("a version 5 store keeps its signals when version 6 rebuilds the table
       "NULL, 1, 10, 20)");
   auto store = SqliteStore::OpenWriter(path);
   REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-  CHECK(*(*store)->SchemaVersion() == 6);
+  CHECK(*(*store)->SchemaVersion() == 7);
   auto kept = (*store)->Signal("s-1");
   REQUIRE(kept.ok());
   REQUIRE(*kept);
@@ -498,6 +498,44 @@ TEST_CASE("a version 5 store keeps its signals when version 6 rebuilds the table
   SignalFilter unfinished;
   unfinished.unfinished_only = true;
   CHECK((*store)->Signals(unfinished)->size() == 1);  // s-1; a done move is final
+}
+
+TEST_CASE("a version 6 store keeps its signals when version 7 rebuilds the table for add signals") {
+  test::TempDir dir;
+  const std::string path = dir.file("v6.db");
+  REQUIRE(SqliteStore::CreateAtSchemaVersion(path, 6).ok());
+  raw(path,
+      "INSERT INTO signals VALUES ('m-1', 'BTCUSDT', 'move', 'socket', '{}', 'done', 'moved', NULL, NULL, NULL, "
+      "NULL, 0, 10, 20)");
+  {
+    // A reader does not migrate: it refuses a store older than it reads.
+    auto old = SqliteStore::OpenReader(path);
+    CHECK(!old.ok());
+  }
+  auto store = SqliteStore::OpenWriter(path);
+  REQUIRE_MESSAGE(store.ok(), store.status().ToString());
+  CHECK(*(*store)->SchemaVersion() == 7);
+  auto kept = (*store)->Signal("m-1");
+  REQUIRE(kept.ok());
+  REQUIRE(*kept);
+  CHECK((*kept)->state == SignalState::kDone);
+  CHECK((*kept)->detail == "moved");
+  SignalRecord add;
+  add.id = "a-1";
+  add.symbol = "BTCUSDT";
+  add.action = "add";
+  add.origin = "socket";
+  add.payload = "{}";
+  add.state = SignalState::kEntering;
+  add.position_side = PositionSide::kLong;
+  add.entry_client_order_id = "k-a-1";
+  WriteBatch b(30);
+  b.PutSignal(add, Provenance{Source::kEngine, std::nullopt, "test"});
+  REQUIRE((*store)->Write(b).ok());
+  SignalFilter unfinished;
+  unfinished.unfinished_only = true;
+  REQUIRE((*store)->Signals(unfinished)->size() == 1);
+  CHECK((*store)->Signals(unfinished)->front().id == "a-1");
 }
 
 TEST_CASE("an execution is recorded once and is still known after the store is reopened") {

@@ -284,7 +284,7 @@ class World {
   }
 
   void Send(const PlannedSignal& s) {
-    if (s.open()) asked_.push_back(s.asked);
+    if (s.open() || s.add) asked_.push_back(s.asked);
     if (!alive() || !ready_) return;  // no control socket: the bot's send fails, and it knows
     const int generation = generation_;
     unanswered_[s.asked.id] = generation;
@@ -297,10 +297,11 @@ class World {
     loop_->Post([this, s, json] {
       engine_->SubmitSignal(json, "chaos", [this, s](EngineReply reply) {
         unanswered_.erase(s.asked.id);
-        if (s.move || s.cancel || s.limit_offset_bps) {
+        if (s.move || s.cancel || s.add || s.limit_offset_bps) {
           auto answer = JsonFields::Parse(reply.json, "answer");
           auto result = answer.ok() ? answer->String("result") : Result<std::optional<std::string>>(std::nullopt);
-          ++outcome_.move_answers[std::string(s.move ? "move " : s.cancel ? "cancel " : "limit ") + (result.ok() && *result ? **result : "?")];
+          ++outcome_.move_answers[std::string(s.move ? "move " : s.cancel ? "cancel " : s.add ? "add " : "limit ") +
+                                  (result.ok() && *result ? **result : "?")];
         }
         // "flat": a close signal answered 0 claims every leg of its symbol flat, now.
         if (s.close && reply.exit_code == 0)

@@ -274,6 +274,48 @@ void DrawCancels(Draw& d, EpisodePlan& plan) {
   plan.signals.insert(plan.signals.end(), cancels.begin(), cancels.end());
 }
 
+// The bot adding to an open trade (issue [4/6]): one to three adds a while after the open, at the
+// market or as limits a little off it (a ladder), each asking for the open's quantity with every
+// add so far. One the trade is not ready for is refused; the checker judges the position by the
+// most it may reach. Drawn after the limit entries, so that earlier seeds keep their plans.
+void DrawAdds(Draw& d, EpisodePlan& plan) {
+  std::vector<PlannedSignal> adds;
+  for (const auto& s : plan.signals) {
+    if (!s.open() || !d.Chance(30)) continue;
+    const bool is_long = s.json.find(R"("side":"LONG")") != std::string::npos;
+    const Lot* lot = nullptr;
+    for (const auto& l : kLots)
+      if (l.symbol == s.asked.symbol) lot = &l;
+    if (!lot) continue;
+    Decimal most = s.asked.qty;
+    const int count = static_cast<int>(d.In(1, 3));
+    for (int i = 0; i < count; ++i) {
+      PlannedSignal a;
+      a.add = true;
+      a.at = s.at + d.In(10, 90) * 100;
+      a.asked.id = s.asked.id + "-add" + std::to_string(i);
+      a.asked.symbol = s.asked.symbol;
+      const Decimal qty =
+          Decimal::Parse(lot->unit).value().Mul(Decimal::FromInteger(d.In(1, 2)).value(), Rounding::kDown).value();
+      most = most.Add(qty).value();
+      a.asked.qty = most;
+      const bool limit = d.Chance(60);
+      a.json = R"({"id":")" + a.asked.id + R"(","symbol":")" + s.asked.symbol + R"(","action":"add","trade":")" + s.asked.id +
+               R"(","qty":")" + qty.ToString() + "\"";
+      if (limit) {
+        a.limit_offset_bps = static_cast<int>(d.In(3, 60));
+        a.limit_direction = is_long ? 1 : -1;
+        a.json += R"(,"entry":"limit","price":"@LIMIT_PRICE@")";
+        if (d.Chance(30)) a.json += R"(,"post_only":true)";
+        if (d.Chance(40)) a.json += R"(,"ttl_s":)" + std::to_string(d.In(3, 30));
+      }
+      a.json += "}";
+      adds.push_back(a);
+    }
+  }
+  plan.signals.insert(plan.signals.end(), adds.begin(), adds.end());
+}
+
 // Limit entries (issue [4/6]) a little off the market, post-only or not, some cancelled later,
 // on symbols no other open trades (a one-way account takes one trade a symbol). Drawn last.
 void DrawLimits(Draw& d, EpisodePlan& plan) {
@@ -342,6 +384,7 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
   DrawMoves(d, plan);
   DrawCancels(d, plan);
   DrawLimits(d, plan);
+  DrawAdds(d, plan);
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;
@@ -351,7 +394,7 @@ std::string SignalToSend(const PlannedSignal& s, Decimal mark, Decimal tick) {
   const std::string placeholder = "@LIMIT_PRICE@";
   const auto at = s.json.find(placeholder);
   if (!s.limit_offset_bps || at == std::string::npos) return s.json;
-  const bool is_long = s.json.find(R"("side":"LONG")") != std::string::npos;
+  const bool is_long = s.limit_direction ? s.limit_direction > 0 : s.json.find(R"("side":"LONG")") != std::string::npos;
   const Decimal bps = Decimal::FromInteger(10'000 + (is_long ? -s.limit_offset_bps : s.limit_offset_bps)).value();
   auto scaled = mark.Mul(bps, Rounding::kNearest).value().Div(Decimal::FromInteger(10'000).value(), Rounding::kNearest).value();
   auto price = scaled.RoundTo(tick, is_long ? Rounding::kFloor : Rounding::kCeiling);

@@ -231,7 +231,7 @@ class ProcessWorld {
   // The bot sends its signal as keel-ctl does and waits for the answer on its own thread, so the
   // episode goes on meanwhile.
   void Send(const PlannedSignal& s) {
-    if (s.open()) asked_.push_back(s.asked);
+    if (s.open() || s.add) asked_.push_back(s.asked);
     if (!ready_) return;  // no control socket: the bot's send fails, and it knows
     std::string json = s.json;
     if (s.limit_offset_bps) {

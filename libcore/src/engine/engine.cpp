@@ -247,6 +247,7 @@ Engine::Trade* Engine::TradeByOrder(const std::string& cid) {
     // again after a lost answer), a moved take-profit's old one.
     if (std::find(t->spare_stops.begin(), t->spare_stops.end(), cid) != t->spare_stops.end()) return t.get();
     if (t->exit_move && t->exit_move->take_profit_from == cid) return t.get();
+    if (t->AddByOrder(cid)) return t.get();
   }
   return nullptr;
 }

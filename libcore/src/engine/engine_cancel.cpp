@@ -34,6 +34,14 @@ void Engine::CancelEntries(const Signal& s, const std::string& origin, ReplyFn r
     }
     pending.push_back(id);
   }
+  // Adds resting on the leg's trades are pending entries too; what filled of them stays.
+  std::vector<std::pair<std::string, std::string>> adds;  // trade, add signal
+  for (const auto& [id, t] : trades_) {
+    if (t->finished || t->signal.symbol != s.symbol || (s.leg && t->leg != *s.leg)) continue;
+    for (const auto& a : t->adds)
+      if (a.cancel_reason.empty()) adds.emplace_back(id, a.record.id);
+  }
+  for (const auto& [tid, aid] : adds) pending.push_back(aid);
   const TimeMs now = clock_.NowMs();
   const std::string where = s.symbol + (s.leg ? std::string("/") + to_string(*s.leg) : std::string());
   SignalRecord r = ReceivedSignal(s.id, s.symbol, "cancel", origin, payload, SignalState::kOpen, now);
@@ -56,7 +64,10 @@ void Engine::CancelEntries(const Signal& s, const std::string& origin, ReplyFn r
   Status st = store_.Write(b);
   if (!st.ok()) return reply(ReplyOf(3, "error", s.id, "recording the cancel: " + st.message()));
   Log("signal " + s.id + ": " + r.detail);
-  for (const auto& id : pending) CancelRestingEntry(id, "cancelled by signal " + s.id);
+  for (const auto& id : pending)
+    if (TradeOf(id)) CancelRestingEntry(id, "cancelled by signal " + s.id);
+  for (const auto& [tid, aid] : adds)
+    if (Trade* t = TradeOf(tid)) CancelAdd(*t, aid, "cancelled by signal " + s.id);
   AwaitEntriesEnded(s.id, std::move(pending), now + kCancelAnswerWithinMs, std::move(reply));
 }
 
@@ -65,14 +76,18 @@ void Engine::AwaitEntriesEnded(const std::string& cancel_id, std::vector<std::st
   std::vector<std::string> ended, resting;
   for (const auto& id : trade_ids) {
     // Ended when its signal is (nothing filled) or its entry order is terminal in the store, as the
-    // stream or a read told it; a part filled is the trade, protected from its first fill on.
+    // stream or a read told it; a part filled is the trade, protected from its first fill on. An
+    // add is no trade of its own: its record names its order.
+    auto rec = store_.Signal(id);
     Trade* t = TradeOf(id);
-    bool over = !t || !t->record.entry_client_order_id;
+    std::optional<std::string> entry = t ? t->record.entry_client_order_id
+                                       : rec.ok() && *rec && (*rec)->action == "add" ? (*rec)->entry_client_order_id
+                                                                                     : std::nullopt;
+    bool over = !entry;
     if (!over) {
-      auto order = store_.Order(*t->record.entry_client_order_id);
+      auto order = store_.Order(*entry);
       over = order.ok() && *order && is_terminal((*order)->state);
     }
-    auto rec = store_.Signal(id);
     const std::string detail = rec.ok() && *rec ? (*rec)->detail : std::string("?");
     if (over) ended.push_back(id + ": " + detail);
     else resting.push_back(id);

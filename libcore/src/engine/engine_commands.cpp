@@ -109,6 +109,22 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
     if (t->amend_refused || t->expiring || entries_being_cancelled_.count(*t->record.entry_client_order_id))
       leg->settle_only.insert(*t->record.entry_client_order_id);
   }
+  // Adds resting (or on their way) are entries of their leg too: cancelled by the flatten's own
+  // job before the position is read; one keel is cancelling already is only settled.
+  for (auto& [id, t] : trades_) {
+    if (!in_scope(t->signal.symbol, t->leg) || t->adds.empty()) continue;
+    Leg& leg = add_leg(t->signal.symbol, t->leg);
+    for (auto& a : t->adds) {
+      leg.entries.push_back(a.client_order_id);
+      // Its own cancel on its way (CancelOrder sends a failed one again) answers for it; a
+      // flatten's earlier cancel that failed does not: this one sends it again.
+      if ((a.cancel_sent && !a.cancel_by_flatten) || entries_being_cancelled_.count(a.client_order_id))
+        leg.settle_only.insert(a.client_order_id);
+      if (a.cancel_reason.empty()) a.cancel_reason = "cancelled by a flatten";
+      if (!a.cancel_sent) a.cancel_by_flatten = true;
+      a.cancel_sent = true;
+    }
+  }
   if (symbol && legs.empty()) legs.push_back({*symbol, only_leg, {}, {}});
   if (legs.empty()) return reply(ReplyOf(0, "flat", "", "no open position on the exchange or in the store, no entry on its way"));
   for (auto& [id, t] : trades_) {
@@ -170,6 +186,8 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
             RecordOrderReport(e, "cancelled before the flatten");
             for (auto& [tid, t] : trades_)
               if (t->record.entry_client_order_id == e.client_order_id) t->entry_resting = false;
+            if (Trade* owner = TradeByOrder(e.client_order_id); owner && owner->AddByOrder(e.client_order_id))
+              AfterAddChange(*owner, e.client_order_id);
           }
           for (const auto& cid : c->unknown_to_exchange) {
             for (auto& [tid, t] : trades_) {
@@ -368,6 +386,8 @@ void Engine::RestoreTrades() {
       if (auto pos = OpenPositionOf(store_, r.symbol, back->leg); pos.ok() && *pos) RepriceExits(*back, **pos);
     }
   }
+  // Adds back on their trades (before cancels are resumed: a cancel covers them too).
+  RestoreAdds(*signals);
   // A move signal a restart cut short whose trade is not resuming it: its new order was confirmed
   // or never written, and which one is the trade's record to tell (its stop and take-profit ids);
   // the move itself is not claimed done.
@@ -389,6 +409,16 @@ void Engine::RestoreTrades() {
         // it again after a restart, the store's record says it rests.
         if (t->state != TradeState::kEntering) t->entry_resting = true;
         CancelRestingEntry(tid, "cancelled by signal " + r.id);
+      }
+      for (auto& [tid, t] : trades_) {
+        if (t->signal.symbol != r.symbol || (r.position_side && t->leg != *r.position_side)) continue;
+        std::vector<std::string> adds;
+        for (const auto& a : t->adds)
+          if (a.record.received_ms <= r.received_ms) adds.push_back(a.record.id);
+        for (const auto& aid : adds) {
+          ids.push_back(aid);
+          CancelAdd(*t, aid, "cancelled by signal " + r.id);
+        }
       }
       LogWarning("cancel signal " + r.id + ": resumed after a restart (" + std::to_string(ids.size()) + " entry(ies))");
       AwaitEntriesEnded(r.id, std::move(ids), clock_.NowMs() + 30'000, nullptr);
@@ -559,7 +589,16 @@ void Engine::StatusReport(ReplyFn reply, StatusPart part) {
   w.Key("trades").StartArray();
   for (const auto& [id, t] : trades_) {
     w.StartObject().Key("id").String(id).Key("symbol").String(t->signal.symbol);
-    w.Key("phase").String(to_string(t->state)).Key("detail").String(t->record.detail).EndObject();
+    w.Key("phase").String(to_string(t->state)).Key("detail").String(t->record.detail);
+    if (!t->adds.empty()) {
+      w.Key("adds").StartArray();
+      for (const auto& a : t->adds) {
+        w.StartObject().Key("id").String(a.record.id).Key("client_order_id").String(a.client_order_id);
+        w.Key("qty").Number(a.qty).Key("detail").String(a.record.detail).EndObject();
+      }
+      w.EndArray();
+    }
+    w.EndObject();
   }
   w.EndArray();
   w.Key("positions").StartArray();

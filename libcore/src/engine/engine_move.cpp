@@ -32,23 +32,10 @@ std::optional<Decimal> Engine::TriggerOf(const std::optional<std::string>& clien
 void Engine::MoveExits(const Signal& s, const std::string& origin, ReplyFn reply) {
   const std::string payload = SignalJson(s);
   auto refuse = [&](const Status& why) { Reject(s.id, s.symbol, "move", origin, payload, why, reply); };
-  if (s.leg && !hedge_mode_)
-    return refuse(Status::InvalidInput("side: the account is in one-way mode: move the symbol's trade, naming no leg"));
-  Trade* t = nullptr;
-  if (!hedge_mode_) {
-    t = ActiveTradeOn(s.symbol, PositionSide::kBoth);
-  } else if (s.leg) {
-    t = ActiveTradeOn(s.symbol, *s.leg);
-  } else {
-    for (PositionSide leg : {PositionSide::kLong, PositionSide::kShort}) {
-      Trade* on = ActiveTradeOn(s.symbol, leg);
-      if (on && t)
-        return refuse(Status::InvalidInput("side: " + s.symbol + " has a trade on both legs: name the leg to move (LONG or SHORT)"));
-      if (on) t = on;
-    }
-  }
+  auto named = TradeNamedBy(s, "move");
+  if (!named.ok()) return refuse(named.status());
+  Trade* t = *named;
   const std::string where = s.symbol + (s.leg ? std::string("/") + to_string(*s.leg) : std::string());
-  if (!t) return refuse(Status::Conflict("symbol: keel has no open trade on " + where + ": nothing to move"));
   if (t->exit_move)
     return refuse(Status::Conflict("symbol: a move of signal " + t->record.id + "'s exits (signal " + t->exit_move->signal_id +
                                    ") is still on its way: send this one after it"));

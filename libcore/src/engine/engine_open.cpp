@@ -833,6 +833,7 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
   // A close owns the trade from here (a flatten not verified may hand it one it did not move, a
   // trade taken after the flatten began: chaos seed 1092227).
   if (!is_closing(t->state)) Advance(*t, TradeState::kClosing, "close: " + t->closing_because);
+  CancelAdds(*t, "its trade is closing: " + t->closing_because);
   t->close_in_flight = true;
   t->close_started = false;
   t->close_queued_ms = clock_.NowMs();

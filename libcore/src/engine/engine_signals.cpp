@@ -46,7 +46,8 @@ void Engine::SubmitSignal(const std::string& json, const std::string& origin, Re
     if (auto fields = JsonFields::Parse(json, "signal"); fields.ok()) {
       if (auto i = fields->String("id"); i.ok() && *i && !(*i)->empty() && (*i)->size() <= 64) id = **i;
       if (auto s = fields->String("symbol"); s.ok() && *s && !(*s)->empty()) symbol = (*s)->substr(0, 32);
-      if (auto a = fields->String("action"); a.ok() && *a && (**a == "close" || **a == "move" || **a == "cancel")) action = **a;
+      if (auto a = fields->String("action"); a.ok() && *a && (**a == "close" || **a == "move" || **a == "cancel" || **a == "add"))
+        action = **a;
     }
     if (!id.empty()) {
       auto seen = store_.Signal(id);
@@ -110,6 +111,7 @@ void Engine::TakeSignal(const Signal& s, const std::string& origin, ReplyFn repl
                               });
     return;
   }
+  if (s.action == SignalAction::kAdd) return AddToTrade(s, origin, std::move(reply));
   Decimal qty;
   Status ok = CheckSignal(s, qty);
   if (!ok.ok()) return Reject(s.id, s.symbol, "open", origin, SignalJson(s), ok, reply);
@@ -134,17 +136,19 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
     return Status::InvalidInput("symbol: " + s.symbol + " is not a perpetual the exchange lists for trading");
   const Instrument& instrument = inst->second;
   const PositionSide leg = LegFor(s.direction);
-  if (Trade* t = ActiveTradeOn(s.symbol, leg))
+  // An add goes onto its trade's position (AddToTrade found it open and protected).
+  const bool add = s.action == SignalAction::kAdd;
+  if (Trade* t = add ? nullptr : ActiveTradeOn(s.symbol, leg))
     return Status::Conflict("symbol: " + s.symbol + " already has an active trade (signal " + t->record.id + ", " +
                             to_string(t->state) + ")");
   auto held = OpenPositionOf(store_, s.symbol, leg);
   if (!held.ok()) return held.status();
-  if (*held)
+  if (*held && !add)
     return Status::Conflict("symbol: " + s.symbol + " already has an open " + to_string(leg) + " position of " +
                             (*held)->qty.ToString() + ": close it first");
   // The stream showed a position there that the store does not hold yet: entering on top of it
   // would mix keel's fill with it (and its push with the entry's own evidence).
-  if (auto pushed = pushed_untracked_.find(s.symbol + "/" + to_string(leg)); pushed != pushed_untracked_.end())
+  if (auto pushed = pushed_untracked_.find(s.symbol + "/" + to_string(leg)); !add && pushed != pushed_untracked_.end())
     return Status::Conflict("symbol: " + s.symbol + " has an open " + to_string(leg) + " position of " +
                             pushed->second.qty.ToString() + " on the exchange that keel does not track: close it first");
   // The price the size is worked out at: the side of the book the entry takes, else the mark.
@@ -218,6 +222,15 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
     const bool marketable = s.direction == PositionSide::kLong ? *s.price >= mark->second : *s.price <= mark->second;
     if (marketable) KEEL_RETURN_IF_ERROR(CheckLevelsAgainstMark(s, mark->second, "the mark (the limit would fill at once)"));
   }
+  // An add's trade may have adds resting already: they count as the position they would be.
+  Decimal pending_adds;
+  if (add) {
+    if (Trade* t = ActiveTradeOn(s.symbol, leg)) {
+      auto sum = t->AddsQty();
+      if (!sum.ok()) return sum.status();
+      pending_adds = *sum;
+    }
+  }
   Decimal notional;
   if (reference.is_positive()) {
     auto n = qty.Mul(reference, Rounding::kUp);
@@ -227,9 +240,21 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
       return Status::InvalidInput((s.qty ? "qty: " : "notional: ") + qty.ToString() + " " + s.symbol + " is worth " +
                                   notional.ToString() + ", below the exchange's minimum notional " +
                                   instrument.min_notional.ToString());
-    if (auto cap = notional_caps_.find(s.symbol); cap != notional_caps_.end() && cap->second.cap && notional > *cap->second.cap)
+    // An add grows the leg's position: the cap is on the whole of it, resting adds included.
+    Decimal leg_notional = notional;
+    if (add) {
+      auto leg_qty = (*held ? (*held)->qty.abs() : Decimal()).Add(pending_adds);
+      if (!leg_qty.ok()) return leg_qty.status();
+      auto held_value = leg_qty->Mul(reference, Rounding::kUp);
+      if (!held_value.ok()) return held_value.status();
+      auto sum = notional.Add(*held_value);
+      if (!sum.ok()) return sum.status();
+      leg_notional = *sum;
+    }
+    if (auto cap = notional_caps_.find(s.symbol); cap != notional_caps_.end() && cap->second.cap && leg_notional > *cap->second.cap)
       return Status::InvalidInput((s.qty ? "qty: " : "notional: ") + qty.ToString() + " " + s.symbol + " is worth " +
-                                  notional.ToString() + " USDT, more than the " + cap->second.cap->ToString() +
+                                  notional.ToString() + (add ? " USDT (" + leg_notional.ToString() + " with the position it adds to)" : " USDT") +
+                                  ", more than the " + cap->second.cap->ToString() +
                                   " USDT the account's leverage allows on " + s.symbol +
                                   " (its leverage bracket): lower the leverage or send a smaller signal");
   }
@@ -253,9 +278,19 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
     ++exposure.account_open_orders;
     ++exposure.open_orders[o.symbol];
   }
-  const int added_orders = 1 + (s.take_profit ? 1 : 0) + (s.entry != EntryKind::kMarket ? 1 : 0);
+  // An add rests only its own entry (when it is a limit): the trade's exits are there already.
+  const int added_orders = add ? (s.entry != EntryKind::kMarket ? 1 : 0)
+                               : 1 + (s.take_profit ? 1 : 0) + (s.entry != EntryKind::kMarket ? 1 : 0);
+  Decimal added_notional = notional;
+  if (add && reference.is_positive()) {
+    auto pending_value = pending_adds.Mul(reference, Rounding::kUp);
+    if (!pending_value.ok()) return pending_value.status();
+    auto sum = notional.Add(*pending_value);
+    if (!sum.ok()) return sum.status();
+    added_notional = *sum;
+  }
   KEEL_RETURN_IF_ERROR(CheckRiskLimits(settings_.daemon.risk, exposure, signal_rate_,
-                                       RiskRequest{s.symbol, notional, added_orders}, clock_.NowMs()));
+                                       RiskRequest{s.symbol, added_notional, added_orders}, clock_.NowMs()));
   return Status::Ok();
 }
 

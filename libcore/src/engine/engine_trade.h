@@ -62,6 +62,24 @@ struct ExitMove {
   bool refused = false;               // a part did not take (its old order stays)
 };
 
+// An add signal's entry on a trade's leg (engine_add.cpp): one more order in the trade's
+// direction, whose fill grows the position the trade's whole-position exits already cover.
+struct AddEntry {
+  SignalRecord record;  // the add signal's, as last saved
+  std::string client_order_id;
+  Decimal qty;
+  bool limit = false;
+  TimeMs deadline_ms = 0;  // a limit add's time limit (0: until it fills or is cancelled)
+  TimerId deadline_timer = 0;
+  bool answered = false;  // its placement answered, or its order settled since
+  // keel is cancelling it (its time limit, a cancel signal, the trade closing): why, and whether
+  // the cancel is sent (a flatten's own job cancels it, and nothing else then).
+  std::string cancel_reason;
+  bool cancel_sent = false;
+  bool cancel_by_flatten = false;
+  int checks = 0;  // reads of an order whose end the stream has not told
+};
+
 struct Engine::Trade {
   SignalRecord record;  // as last saved; its state is SignalStateOf(state), set by SaveSignal
   Signal signal;
@@ -121,6 +139,28 @@ struct Engine::Trade {
   std::string entry_cancel_reason;  // why, as the entry's end says it ("at its time limit", "cancelled by signal X")
 
   std::optional<ExitMove> exit_move;  // a move of its stop and/or take-profit on its way
+  // Add signals' entries not yet ended (engine_add.cpp): the trade is not forgotten before they are.
+  std::vector<AddEntry> adds;
+  AddEntry* AddByOrder(const std::string& client_order_id) {
+    for (auto& a : adds)
+      if (a.client_order_id == client_order_id) return &a;
+    return nullptr;
+  }
+  // What its adds not yet ended would add if they all filled.
+  Result<Decimal> AddsQty() const {
+    Decimal sum;
+    for (const auto& a : adds) {
+      auto next = sum.Add(a.qty);
+      if (!next.ok()) return next.status();
+      sum = *next;
+    }
+    return sum;
+  }
+  AddEntry* AddBySignal(const std::string& signal_id) {
+    for (auto& a : adds)
+      if (a.record.id == signal_id) return &a;
+    return nullptr;
+  }
 
   bool maker() const { return maker_entry.has_value(); }
 };

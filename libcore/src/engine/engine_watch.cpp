@@ -123,6 +123,7 @@ void Engine::AfterOrderChange(const std::string& cid) {
   if (!rec.ok() || !*rec) return;
   const OrderRecord& o = **rec;
   const std::string id = t->record.id;
+  if (t->AddByOrder(cid)) return AfterAddChange(*t, cid);
   if (t->record.entry_client_order_id == cid) {
     if (is_terminal(o.state)) {
       t->entry_resting = false;
@@ -179,6 +180,9 @@ void Engine::AfterOrderChange(const std::string& cid) {
 }
 
 void Engine::ScheduleExitCleanup(const std::string& id, const std::string& why) {
+  // Adds still resting are cancelled now, not after the wait: one filling after the close would
+  // open a position the trade's exits no longer cover.
+  if (Trade* t = TradeOf(id)) CancelAdds(*t, "its trade is closing: " + why);
   loop_.After(1000, [this, id, why] {
     Trade* t = TradeOf(id);
     if (!t) return;
@@ -208,7 +212,8 @@ void Engine::ScheduleExitCleanup(const std::string& id, const std::string& why) 
 
 void Engine::ForgetIfDone(const std::string& id) {
   Trade* t = TradeOf(id);
-  if (t && t->finished && !t->entry_resting && !t->record.stop_client_order_id && !t->record.take_profit_client_order_id) {
+  if (t && t->finished && !t->entry_resting && !t->record.stop_client_order_id && !t->record.take_profit_client_order_id &&
+      t->adds.empty()) {
     CancelEntryTimeLimit(*t);
     guard_.Forget(id);
     trades_.erase(id);

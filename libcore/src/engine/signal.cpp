@@ -82,6 +82,7 @@ const char* to_string(SignalAction a) {
     case SignalAction::kClose: return "close";
     case SignalAction::kMove: return "move";
     case SignalAction::kCancel: return "cancel";
+    case SignalAction::kAdd: return "add";
   }
   return "?";
 }
@@ -116,14 +117,16 @@ Result<Signal> ParseSignal(std::string_view json) {
 
   auto action = f.String("action");
   if (!action.ok()) return action.status();
-  if (*action && **action != "open" && **action != "close" && **action != "move" && **action != "cancel")
-    return Status::InvalidInput("action: expected open, close, move or cancel, found " + quoted(**action));
+  if (*action && **action != "open" && **action != "close" && **action != "move" && **action != "cancel" &&
+      **action != "add")
+    return Status::InvalidInput("action: expected open, close, move, cancel or add, found " + quoted(**action));
   s.action = !*action || **action == "open" ? SignalAction::kOpen
              : **action == "close"          ? SignalAction::kClose
              : **action == "move"           ? SignalAction::kMove
+             : **action == "add"            ? SignalAction::kAdd
                                             : SignalAction::kCancel;
 
-  if (s.action != SignalAction::kOpen) {
+  if (s.action != SignalAction::kOpen && s.action != SignalAction::kAdd) {
     // A close names only what to close (the symbol, and in hedge mode a leg), a move what to move
     // where; anything else would be a signal misread.
     const char* what = s.action == SignalAction::kClose ? "close" : s.action == SignalAction::kMove ? "move" : "cancel";
@@ -156,12 +159,22 @@ Result<Signal> ParseSignal(std::string_view json) {
     return s;
   }
 
+  const bool add = s.action == SignalAction::kAdd;
   auto side = f.String("side");
   if (!side.ok()) return side.status();
-  if (!*side) return Status::InvalidInput("side: required (LONG or SHORT)");
-  if (**side == "LONG") s.direction = PositionSide::kLong;
-  else if (**side == "SHORT") s.direction = PositionSide::kShort;
-  else return Status::InvalidInput("side: expected LONG or SHORT, found " + quoted(**side));
+  if (add) {
+    // An add names the leg it adds to (hedge mode); its direction is the trade's.
+    if (*side) {
+      if (**side == "LONG") s.leg = PositionSide::kLong;
+      else if (**side == "SHORT") s.leg = PositionSide::kShort;
+      else return Status::InvalidInput("side: expected LONG or SHORT (the leg to add to), found " + quoted(**side));
+    }
+  } else {
+    if (!*side) return Status::InvalidInput("side: required (LONG or SHORT)");
+    if (**side == "LONG") s.direction = PositionSide::kLong;
+    else if (**side == "SHORT") s.direction = PositionSide::kShort;
+    else return Status::InvalidInput("side: expected LONG or SHORT, found " + quoted(**side));
+  }
 
   auto qty = f.Number("qty");
   if (!qty.ok()) return qty.status();
@@ -183,6 +196,8 @@ Result<Signal> ParseSignal(std::string_view json) {
     else if (**entry == "maker") s.entry = EntryKind::kMaker;
     else if (**entry == "limit") s.entry = EntryKind::kLimit;
     else return Status::InvalidInput("entry: expected market, maker or limit, found " + quoted(**entry));
+    if (add && s.entry == EntryKind::kMaker)
+      return Status::InvalidInput("entry: an add is market or limit (a maker add would follow the book beside the trade's exits)");
   }
   auto price = f.Number("price");
   if (!price.ok()) return price.status();
@@ -196,6 +211,35 @@ Result<Signal> ParseSignal(std::string_view json) {
   } else {
     if (*price) return Status::InvalidInput("price: only a limit entry has a price (\"entry\":\"limit\")");
     if (*post_only) return Status::InvalidInput("post_only: only a limit entry takes it (a maker entry is always post-only)");
+  }
+
+  if (add) {
+    auto trade = f.String("trade");
+    if (!trade.ok()) return trade.status();
+    if (*trade) {
+      if (!valid_id(**trade))
+        return Status::InvalidInput("trade: expected the id of the open signal to add to, found " + quoted(**trade));
+      s.trade = **trade;
+    }
+    // The trade's stop and take-profit close the whole position, the add's fill included: an add
+    // has none of its own.
+    for (const char* exit : {"stop_loss", "take_profit"}) {
+      auto level = f.Object(exit);
+      if (!level.ok()) return level.status();
+      if (*level)
+        return Status::InvalidInput(std::string(exit) + ": an add has none of its own: the trade's exits cover the whole position "
+                                    "(a move signal moves them)");
+    }
+    auto ttl = f.Integer("ttl_s");
+    if (!ttl.ok()) return ttl.status();
+    if (*ttl) {
+      if (s.entry != EntryKind::kLimit) return Status::InvalidInput("ttl_s: only a limit add rests, and has a time limit");
+      if (**ttl < 1 || **ttl > 2'592'000)
+        return Status::InvalidInput("ttl_s: expected seconds from 1 to 2592000, found " + std::to_string(**ttl));
+      s.ttl_s = static_cast<int>(**ttl);
+    }
+    KEEL_RETURN_IF_ERROR(f.RejectUnknown());
+    return s;
   }
 
   auto stop = f.Object("stop_loss");
@@ -233,7 +277,16 @@ std::string SignalJson(const Signal& s) {
   w.Key("id").String(s.id);
   w.Key("symbol").String(s.symbol);
   w.Key("action").String(to_string(s.action));
-  if (s.action == SignalAction::kOpen) {
+  if (s.action == SignalAction::kAdd) {
+    if (s.leg) w.Key("side").String(*s.leg == PositionSide::kLong ? "LONG" : "SHORT");
+    if (s.trade) w.Key("trade").String(*s.trade);
+    if (s.qty) w.Key("qty").Number(*s.qty);
+    if (s.notional) w.Key("notional").Number(*s.notional);
+    w.Key("entry").String(to_string(s.entry));
+    if (s.price) w.Key("price").Number(*s.price);
+    if (s.post_only) w.Key("post_only").Bool(true);
+    if (s.ttl_s) w.Key("ttl_s").Int(*s.ttl_s);
+  } else if (s.action == SignalAction::kOpen) {
     w.Key("side").String(s.direction == PositionSide::kLong ? "LONG" : "SHORT");
     if (s.qty) w.Key("qty").Number(*s.qty);
     if (s.notional) w.Key("notional").Number(*s.notional);

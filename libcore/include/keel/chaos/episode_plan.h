@@ -20,12 +20,17 @@ struct PlannedSignal {
   bool close = false;
   bool move = false;    // a move of an open trade's stop and/or take-profit (issue [4/6])
   bool cancel = false;  // the symbol's pending entries cancelled (issue [4/6])
+  // More on an open trade's leg (issue [4/6]): asked.qty is the open's with every add of it so far,
+  // the most its position may reach.
+  bool add = false;
   bool maker = false;   // an open whose entry rests (entry "maker" or "limit")
   // A limit entry this many basis points from the mark when it is sent (under it for a LONG, over
   // it for a SHORT): the runner writes the price into json's "@LIMIT_PRICE@", on the tick.
   int limit_offset_bps = 0;
+  // The direction of that limit when json names none (an add's is its trade's): +1 LONG, -1 SHORT.
+  int limit_direction = 0;
   SignalAsked asked;    // what an open asks for (close, move, cancel: symbol only)
-  bool open() const { return !close && !move && !cancel; }
+  bool open() const { return !close && !move && !cancel && !add; }
 };
 
 // What a fault is, for the runner and the report.

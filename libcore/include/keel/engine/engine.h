@@ -292,6 +292,27 @@ class Engine {
   // trade's), resumed with the old stop kept until the new one is confirmed.
   void RestoreExitMove(Trade& t, const PositionRecord& position, const std::vector<SignalRecord>& unfinished);
 
+  // ---- engine_add.cpp: add signals: one more entry on the leg of an open, protected trade ----
+  // Writes: a trade's adds, the add signals' records, the add orders' records (intents first).
+  // The trade a close, move or add signal names: its leg's in hedge mode, the symbol's only one
+  // otherwise; kInvalidInput/kConflict saying why there is none.
+  Result<Trade*> TradeNamedBy(const Signal& s, const std::string& verb);
+  void AddToTrade(const Signal& s, const std::string& origin, ReplyFn reply);
+  void SubmitAdd(const std::string& trade_id, const std::string& add_id, const PlaceOrder& order);
+  void OnAddPlaced(const std::string& trade_id, const std::string& add_id, Result<OrderReport> placed);
+  // The add's order as the store holds it now: an end ends the add signal (done with what filled,
+  // failed with nothing filled); a working order keel is cancelling gets its cancel.
+  void AfterAddChange(Trade& t, const std::string& client_order_id);
+  // An add whose end the stream has not told (a market order answered NEW, an unknown outcome):
+  // its order read by client id.
+  void CheckAdd(const std::string& trade_id, const std::string& add_id);
+  void CancelAdds(Trade& t, const std::string& why);
+  void CancelAdd(Trade& t, const std::string& add_id, const std::string& why);
+  // After a restart: unfinished add signals back on their trades; one whose trade has ended is
+  // cancelled and settled on its own.
+  void RestoreAdds(const std::vector<SignalRecord>& unfinished);
+  void SettleLooseAdd(SignalRecord record, int attempt);
+
   // ---- engine_guard_stop.cpp: the stop of an entry not yet verified ----
   // Writes: a trade's guard_stop, guard counters and spare_stops; Entering -> Protected when the
   // guard becomes the trade's stop.

@@ -8,6 +8,7 @@
 //   {"id":"s-44","symbol":"BTCUSDT","action":"close","side":"LONG"}       one leg, in hedge mode
 //   {"id":"s-45","symbol":"BTCUSDT","action":"move","stop_loss":{"break_even":true}}
 //   {"id":"s-46","symbol":"BTCUSDT","action":"cancel","side":"SHORT"}    pending entries of a leg
+//   {"id":"s-47","symbol":"BTCUSDT","action":"add","qty":"0.01","entry":"limit","price":"93000"}
 //
 // Numbers may be JSON numbers or decimal strings; they are read exactly (never through a double).
 // Exactly one of qty and notional; exactly one of pct and price in each level. A stop-loss is
@@ -29,7 +30,10 @@ namespace keel {
 // moved to a new level; the new order rests before the old one is cancelled.
 // kCancel: the symbol's pending entries (one leg's in hedge mode) cancelled; what filled of them
 // stays, protected.
-enum class SignalAction { kOpen, kClose, kMove, kCancel };
+// kAdd: one more entry (market or limit) on the leg of an open, protected trade: its fill grows
+// the position the trade's whole-position exits already cover, and exits given in percent follow
+// the new average. Several limit adds at different prices are a ladder.
+enum class SignalAction { kOpen, kClose, kMove, kCancel, kAdd };
 // kMaker: post-only at the best price of its side, following the book; kLimit: at the signal's
 // price, resting until it fills, its time limit (if any) or a cancel.
 enum class EntryKind { kMarket, kMaker, kLimit };
@@ -48,7 +52,7 @@ struct Signal {
   std::string id;      // 1-64 characters of A-Z a-z 0-9 and . _ - :
   std::string symbol;  // as the exchange spells it: upper-case letters and digits
   SignalAction action = SignalAction::kOpen;
-  // open only:
+  // open (and add: qty or notional, entry market or limit, price, post_only, ttl_s):
   PositionSide direction = PositionSide::kLong;  // kLong or kShort
   std::optional<Decimal> qty;       // contracts
   std::optional<Decimal> notional;  // quote currency (USDT)
@@ -60,12 +64,15 @@ struct Signal {
   // How long the signal stays valid: a resting entry's time limit (maker 1..86400, limit
   // 1..2592000, none: a limit entry rests until it fills or is cancelled).
   std::optional<int> ttl_s;
-  // close, move and cancel: the one leg to act on (hedge mode); none: every leg of the symbol
-  // (close, cancel), the symbol's only trade (move).
+  // close, move, cancel and add: the one leg to act on (hedge mode); none: every leg of the symbol
+  // (close, cancel), the symbol's only trade (move, add).
   std::optional<PositionSide> leg;
   // move only, at least one of them: where the stop-loss and the take-profit go.
   std::optional<PriceLevel> move_stop_loss;
   std::optional<PriceLevel> move_take_profit;
+  // add only: the open signal whose trade it adds to; refused when the leg's trade is another (the
+  // bot's trade closed and a new one opened since it decided).
+  std::optional<std::string> trade;
 };
 
 // kInvalidInput "<field>: expected …, found …" for the first field that is wrong.
