@@ -57,6 +57,7 @@ struct SignalOptions {
   std::string id, symbol, side, entry = "market";
   std::string qty, notional, stop_pct, stop_price, tp_pct, tp_price, price;
   bool post_only = false;
+  bool flip = false;
   int ttl_s = 0;
 };
 
@@ -93,7 +94,9 @@ Result<control::ControlRequest> SignalRequest(SignalOptions o) {
   if (!o.tp_pct.empty() && !o.tp_price.empty()) return Status::InvalidInput("signal: give at most one of --tp-pct and --tp-price");
   if (o.id.empty()) o.id = "ctl-" + std::to_string(SystemClock().NowMs());
   JsonWriter sig;
-  sig.StartObject().Key("id").String(o.id).Key("symbol").String(o.symbol).Key("side").String(o.side);
+  sig.StartObject().Key("id").String(o.id).Key("symbol").String(o.symbol);
+  if (o.flip) sig.Key("action").String("flip");
+  sig.Key("side").String(o.side);
   if (!o.qty.empty()) sig.Key("qty").String(o.qty);
   if (!o.notional.empty()) sig.Key("notional").String(o.notional);
   sig.Key("entry").String(o.entry);
@@ -216,6 +219,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"market", "maker", "limit"}));
   signal->add_option("--price", o.price, "a limit entry's price");
   signal->add_flag("--post-only", o.post_only, "a limit entry that must rest as a maker (refused if it would take)");
+  signal->add_flag("--flip", o.flip, "close the symbol (in hedge mode the other leg) first, proven flat, then open this side");
   signal->add_option("--stop-pct", o.stop_pct, "stop-loss distance in percent");
   signal->add_option("--stop-price", o.stop_price, "stop-loss price");
   signal->add_option("--tp-pct", o.tp_pct, "take-profit distance in percent");

@@ -90,7 +90,7 @@ void PrintSummary(const Soak& s, double seconds) {
   std::printf("  (%d more had nothing to act on when their moment came: no resting order or position, the\n"
               "   stream or the daemon already down; not counted above)\n", s.faults_skipped);
   if (!s.move_answers.empty()) {
-    std::printf("the bot's moves, cancels, adds and limit entries answered:");
+    std::printf("the bot's moves, cancels, adds, flips and limit entries answered:");
     for (const auto& [k, n] : s.move_answers) std::printf(" %s %d", k.c_str(), n);
     std::printf("\n");
   }

@@ -88,16 +88,21 @@ class KeelClient:
                    notional: Optional[Number] = None, stop_pct: Optional[Number] = None,
                    stop_price: Optional[Number] = None, tp_pct: Optional[Number] = None,
                    tp_price: Optional[Number] = None, entry: str = "market", ttl_s: Optional[int] = None,
-                   price: Optional[Number] = None, post_only: bool = False,
+                   price: Optional[Number] = None, post_only: bool = False, flip: bool = False,
                    origin: str = "python") -> Dict[str, Any]:
         """Opens a trade: entry "market", "maker" (post-only, following the book) or "limit" at
-        `price` (GTC, or `post_only`; resting until it fills, ttl_s passes or it is cancelled)."""
+        `price` (GTC, or `post_only`; resting until it fills, ttl_s passes or it is cancelled).
+
+        flip: the symbol's position (in hedge mode the other leg's) is closed first and proven flat,
+        then this side opens as signal "<signal_id>.open"; nothing opens when the close is not proven."""
         if (qty is None) == (notional is None):
             raise ValueError("give exactly one of qty and notional")
         stop = _level("stop_loss", stop_pct, stop_price)
         if stop is None:
             raise ValueError("a stop is required: keel opens nothing it cannot protect")
         signal: Dict[str, Any] = {"id": signal_id, "symbol": symbol, "side": side, "entry": entry, "stop_loss": stop}
+        if flip:
+            signal["action"] = "flip"
         if qty is not None:
             signal["qty"] = _decimal_text("qty", qty)
         if notional is not None:

@@ -100,7 +100,7 @@ TEST_CASE("a bad signal is refused with the field named and what was expected") 
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"close","side":"LONG","qty":"1"})") ==
         "qty: not a field keel knows");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"flatten"})") ==
-        "action: expected open, close, move, cancel or add, found \"flatten\"");
+        "action: expected open, close, move, cancel, add or flip, found \"flatten\"");
 }
 
 TEST_CASE("a limit entry: a price, post-only or not, resting for up to 30 days") {
@@ -183,7 +183,19 @@ TEST_CASE("an add signal: qty or notional on a leg, market or limit, no exits of
         "side: expected LONG or SHORT (the leg to add to), found \"BOTH\"");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"add","qty":"1","entry":"limit"})") == "price: required for a limit entry");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"ad","qty":"1"})") ==
-        "action: expected open, close, move, cancel or add, found \"ad\"");
+        "action: expected open, close, move, cancel, add or flip, found \"ad\"");
+}
+
+TEST_CASE("a flip signal: an open's fields, its open's id <id>.open") {
+  auto f = ParseSignal(R"({"id":"f","symbol":"BTCUSDT","action":"flip","side":"SHORT","qty":"0.01","stop_loss":{"pct":"1"}})");
+  REQUIRE_MESSAGE(f.ok(), f.status().ToString());
+  CHECK(f->action == SignalAction::kFlip);
+  CHECK(f->direction == PositionSide::kShort);
+  CHECK(FlipOpenId(f->id) == "f.open");
+  CHECK(SignalJson(*f) == R"({"id":"f","symbol":"BTCUSDT","action":"flip","side":"SHORT","qty":"0.01","entry":"market","stop_loss":{"pct":"1"}})");
+  CHECK(RefusalOf(R"({"id":"f","symbol":"BTCUSDT","action":"flip","side":"SHORT","qty":"0.01"})").rfind("stop_loss: required", 0) == 0);
+  CHECK(RefusalOf(R"({"id":")" + std::string(60, 'x') + R"(","symbol":"BTCUSDT","action":"flip","side":"SHORT","qty":"1","stop_loss":{"pct":"1"}})") ==
+        "id: a flip's id is at most 59 characters (its open is \"<id>.open\")");
 }
 
 TEST_CASE("a level's price: percent below or above the entry by direction and kind") {

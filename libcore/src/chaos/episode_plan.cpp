@@ -316,6 +316,30 @@ void DrawAdds(Draw& d, EpisodePlan& plan) {
   plan.signals.insert(plan.signals.end(), adds.begin(), adds.end());
 }
 
+// The bot flipping a trade to the other side (issue [4/6]) a while after opening it: keel closes
+// the symbol, proven flat, then opens the other side. The checker judges both: never the two sides
+// added up (oversized-position), the open protected. Drawn last, so that earlier seeds keep their
+// plans.
+void DrawFlips(Draw& d, EpisodePlan& plan) {
+  std::vector<PlannedSignal> flips;
+  for (const auto& s : plan.signals) {
+    if (!s.open() || s.limit_offset_bps || !d.Chance(15)) continue;
+    const bool is_long = s.json.find(R"("side":"LONG")") != std::string::npos;
+    PlannedSignal f;
+    f.flip = true;
+    f.at = s.at + d.In(10, 90) * 100;
+    f.asked.id = s.asked.id + "-flip";
+    f.asked.symbol = s.asked.symbol;
+    f.asked.qty = s.asked.qty;
+    f.json = R"({"id":")" + f.asked.id + R"(","symbol":")" + s.asked.symbol + R"(","action":"flip","side":")" +
+             (is_long ? "SHORT" : "LONG") + R"(","qty":")" + s.asked.qty.ToString() + R"(","stop_loss":{"pct":")" +
+             Tenths(d.In(5, 30)) + "\"}" + (d.Chance(50) ? R"(,"take_profit":{"pct":")" + Tenths(d.In(10, 50)) + "\"}" : std::string()) +
+             "}";
+    flips.push_back(f);
+  }
+  plan.signals.insert(plan.signals.end(), flips.begin(), flips.end());
+}
+
 // Limit entries (issue [4/6]) a little off the market, post-only or not, some cancelled later,
 // on symbols no other open trades (a one-way account takes one trade a symbol). Drawn last.
 void DrawLimits(Draw& d, EpisodePlan& plan) {
@@ -385,6 +409,7 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
   DrawCancels(d, plan);
   DrawLimits(d, plan);
   DrawAdds(d, plan);
+  DrawFlips(d, plan);
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;

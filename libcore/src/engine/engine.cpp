@@ -410,6 +410,7 @@ void Engine::OnPositionEvent(const PositionEvent& e) {
   for (const auto& p : e.positions) {
     const std::string key = p.symbol + "/" + to_string(p.position_side);
     auto it = pushed_untracked_.find(key);
+    if (p.amount.is_zero()) flat_pushed_ms_[key] = clock_.NowMs();
     if (p.amount.is_zero()) {
       if (it != pushed_untracked_.end() && p.update_time >= it->second.exchange_updated_ms.value_or(0))
         pushed_untracked_.erase(it);

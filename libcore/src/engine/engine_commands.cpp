@@ -239,7 +239,9 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
           for (const auto& tid : keep_closing) CloseUntilFlat(tid, 0);
           AfterPositionChange(leg.symbol, leg.side.value_or(PositionSide::kBoth));
           if (--*left > 0) return;
-          reply(ReplyOf(*worst, *worst == 0 ? "flat" : "not-verified", "", "flatten", [&](JsonWriter& w) {
+          std::string detail;
+          for (const auto& l : *results) detail += (detail.empty() ? "" : "; ") + l;
+          reply(ReplyOf(*worst, *worst == 0 ? "flat" : "not-verified", "", detail, [&](JsonWriter& w) {
             w.Key("legs").StartArray();
             for (const auto& l : *results) w.String(l);
             w.EndArray();
@@ -388,6 +390,7 @@ void Engine::RestoreTrades() {
   }
   // Adds back on their trades (before cancels are resumed: a cancel covers them too).
   RestoreAdds(*signals);
+  RestoreFlips(*signals);
   // A move signal a restart cut short whose trade is not resuming it: its new order was confirmed
   // or never written, and which one is the trade's record to tell (its stop and take-profit ids);
   // the move itself is not claimed done.

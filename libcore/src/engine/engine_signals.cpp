@@ -46,7 +46,7 @@ void Engine::SubmitSignal(const std::string& json, const std::string& origin, Re
     if (auto fields = JsonFields::Parse(json, "signal"); fields.ok()) {
       if (auto i = fields->String("id"); i.ok() && *i && !(*i)->empty() && (*i)->size() <= 64) id = **i;
       if (auto s = fields->String("symbol"); s.ok() && *s && !(*s)->empty()) symbol = (*s)->substr(0, 32);
-      if (auto a = fields->String("action"); a.ok() && *a && (**a == "close" || **a == "move" || **a == "cancel" || **a == "add"))
+      if (auto a = fields->String("action"); a.ok() && *a && (**a == "close" || **a == "move" || **a == "cancel" || **a == "add" || **a == "flip"))
         action = **a;
     }
     if (!id.empty()) {
@@ -112,6 +112,7 @@ void Engine::TakeSignal(const Signal& s, const std::string& origin, ReplyFn repl
     return;
   }
   if (s.action == SignalAction::kAdd) return AddToTrade(s, origin, std::move(reply));
+  if (s.action == SignalAction::kFlip) return FlipTrade(s, origin, std::move(reply));
   Decimal qty;
   Status ok = CheckSignal(s, qty);
   if (!ok.ok()) return Reject(s.id, s.symbol, "open", origin, SignalJson(s), ok, reply);
@@ -130,7 +131,7 @@ void Engine::Reject(const std::string& id, const std::string& symbol, const std:
   reply(ReplyOf(2, "rejected", id, why.message()));
 }
 
-Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
+Status Engine::CheckSignal(const Signal& s, Decimal& qty, bool leg_being_closed) {
   auto inst = instruments_.find(s.symbol);
   if (inst == instruments_.end())
     return Status::InvalidInput("symbol: " + s.symbol + " is not a perpetual the exchange lists for trading");
@@ -138,17 +139,19 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty) {
   const PositionSide leg = LegFor(s.direction);
   // An add goes onto its trade's position (AddToTrade found it open and protected).
   const bool add = s.action == SignalAction::kAdd;
-  if (Trade* t = add ? nullptr : ActiveTradeOn(s.symbol, leg))
+  // What a flip closes first is no reason to refuse it.
+  const bool leg_taken_as_is = add || leg_being_closed;
+  if (Trade* t = leg_taken_as_is ? nullptr : ActiveTradeOn(s.symbol, leg))
     return Status::Conflict("symbol: " + s.symbol + " already has an active trade (signal " + t->record.id + ", " +
                             to_string(t->state) + ")");
   auto held = OpenPositionOf(store_, s.symbol, leg);
   if (!held.ok()) return held.status();
-  if (*held && !add)
+  if (*held && !leg_taken_as_is)
     return Status::Conflict("symbol: " + s.symbol + " already has an open " + to_string(leg) + " position of " +
                             (*held)->qty.ToString() + ": close it first");
   // The stream showed a position there that the store does not hold yet: entering on top of it
   // would mix keel's fill with it (and its push with the entry's own evidence).
-  if (auto pushed = pushed_untracked_.find(s.symbol + "/" + to_string(leg)); !add && pushed != pushed_untracked_.end())
+  if (auto pushed = pushed_untracked_.find(s.symbol + "/" + to_string(leg)); !leg_taken_as_is && pushed != pushed_untracked_.end())
     return Status::Conflict("symbol: " + s.symbol + " has an open " + to_string(leg) + " position of " +
                             pushed->second.qty.ToString() + " on the exchange that keel does not track: close it first");
   // The price the size is worked out at: the side of the book the entry takes, else the mark.

@@ -83,6 +83,7 @@ const char* to_string(SignalAction a) {
     case SignalAction::kMove: return "move";
     case SignalAction::kCancel: return "cancel";
     case SignalAction::kAdd: return "add";
+    case SignalAction::kFlip: return "flip";
   }
   return "?";
 }
@@ -118,15 +119,19 @@ Result<Signal> ParseSignal(std::string_view json) {
   auto action = f.String("action");
   if (!action.ok()) return action.status();
   if (*action && **action != "open" && **action != "close" && **action != "move" && **action != "cancel" &&
-      **action != "add")
-    return Status::InvalidInput("action: expected open, close, move, cancel or add, found " + quoted(**action));
+      **action != "add" && **action != "flip")
+    return Status::InvalidInput("action: expected open, close, move, cancel, add or flip, found " + quoted(**action));
   s.action = !*action || **action == "open" ? SignalAction::kOpen
              : **action == "close"          ? SignalAction::kClose
              : **action == "move"           ? SignalAction::kMove
              : **action == "add"            ? SignalAction::kAdd
+             : **action == "flip"           ? SignalAction::kFlip
                                             : SignalAction::kCancel;
+  // A flip's open must have an id of its own that is still a valid id.
+  if (s.action == SignalAction::kFlip && s.id.size() + 5 > 64)
+    return Status::InvalidInput("id: a flip's id is at most 59 characters (its open is \"<id>.open\")");
 
-  if (s.action != SignalAction::kOpen && s.action != SignalAction::kAdd) {
+  if (s.action != SignalAction::kOpen && s.action != SignalAction::kAdd && s.action != SignalAction::kFlip) {
     // A close names only what to close (the symbol, and in hedge mode a leg), a move what to move
     // where; anything else would be a signal misread.
     const char* what = s.action == SignalAction::kClose ? "close" : s.action == SignalAction::kMove ? "move" : "cancel";
@@ -286,7 +291,7 @@ std::string SignalJson(const Signal& s) {
     if (s.price) w.Key("price").Number(*s.price);
     if (s.post_only) w.Key("post_only").Bool(true);
     if (s.ttl_s) w.Key("ttl_s").Int(*s.ttl_s);
-  } else if (s.action == SignalAction::kOpen) {
+  } else if (s.action == SignalAction::kOpen || s.action == SignalAction::kFlip) {
     w.Key("side").String(s.direction == PositionSide::kLong ? "LONG" : "SHORT");
     if (s.qty) w.Key("qty").Number(*s.qty);
     if (s.notional) w.Key("notional").Number(*s.notional);
@@ -304,6 +309,8 @@ std::string SignalJson(const Signal& s) {
   w.EndObject();
   return w.str();
 }
+
+std::string FlipOpenId(const std::string& flip_id) { return flip_id + ".open"; }
 
 Result<Decimal> LevelPrice(const PriceLevel& level, Decimal entry, PositionSide direction, bool is_stop) {
   if (level.price) return *level.price;

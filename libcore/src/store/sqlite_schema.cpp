@@ -176,12 +176,13 @@ CREATE INDEX signals_by_time ON signals (received_ms);
 CREATE INDEX signals_by_state ON signals (state);
 )sql";
 
-// Version 7: add signals (one more entry on an open trade's leg).
+// Version 7: add signals (one more entry on an open trade's leg) and flip signals (close, then
+// open the other side).
 constexpr const char* kVersion7 = R"sql(
 CREATE TABLE signals_v7 (
   id                          TEXT PRIMARY KEY,
   symbol                      TEXT NOT NULL,
-  action                      TEXT NOT NULL CHECK (action IN ('open', 'close', 'move', 'cancel', 'add')),
+  action                      TEXT NOT NULL CHECK (action IN ('open', 'close', 'move', 'cancel', 'add', 'flip')),
   origin                      TEXT NOT NULL,
   payload                     TEXT NOT NULL,
   state                       TEXT NOT NULL,

@@ -23,6 +23,7 @@ struct PlannedSignal {
   // More on an open trade's leg (issue [4/6]): asked.qty is the open's with every add of it so far,
   // the most its position may reach.
   bool add = false;
+  bool flip = false;  // an open of the other side once the symbol is closed (counts as an open)
   bool maker = false;   // an open whose entry rests (entry "maker" or "limit")
   // A limit entry this many basis points from the mark when it is sent (under it for a LONG, over
   // it for a SHORT): the runner writes the price into json's "@LIMIT_PRICE@", on the tick.

@@ -213,8 +213,10 @@ class Engine {
   // trade through OpenTrade, closes one through CloseUntilFlat.
   // A parsed signal from the duplicate check on; mark_read: the mark price was read for it by REST.
   void TakeSignal(const Signal& s, const std::string& origin, ReplyFn reply, bool mark_read);
-  // The quantity to enter, rounded to the step, or why the signal is refused.
-  Status CheckSignal(const Signal& s, Decimal& qty_out);
+  // The quantity to enter, rounded to the step, or why the signal is refused. leg_being_closed: a
+  // flip's check before its close, on a one-way account: the trade and position on the leg are the
+  // ones the flip closes first.
+  Status CheckSignal(const Signal& s, Decimal& qty_out, bool leg_being_closed = false);
   void Reject(const std::string& id, const std::string& symbol, const std::string& action, const std::string& origin,
               const std::string& payload, const Status& why, const ReplyFn& reply);
   void CloseTrade(const Signal& s, const std::string& origin, ReplyFn reply);
@@ -312,6 +314,21 @@ class Engine {
   // cancelled and settled on its own.
   void RestoreAdds(const std::vector<SignalRecord>& unfinished);
   void SettleLooseAdd(SignalRecord record, int attempt);
+
+  // ---- engine_flip.cpp: flip signals: close, proven flat, then open the other side ----
+  // Writes: the flip signal's record; closes through Flatten, opens through OpenTrade.
+  void FlipTrade(const Signal& s, const std::string& origin, ReplyFn reply);
+  // not_opened: why the open does not follow a proven close ("" when it may).
+  void AfterFlipClose(const Signal& s, const std::string& origin, PositionSide from_leg, EngineReply closed, ReplyFn reply,
+                      const std::string& not_opened = "");
+  // A one-way flip's open waits until the stream has told the close (flat pushed since `since`):
+  // a flat push of the close that arrived after the open was verified at the same millisecond would
+  // close the new trade's record (chaos seed 1099072: a false "closed").
+  void OpenAfterFlip(const Signal& s, const std::string& origin, PositionSide from_leg, TimeMs since, EngineReply closed,
+                     ReplyFn reply);
+  // After a restart: a flip whose close a restart cut short opens nothing (the bot's decision is
+  // old by then); one whose open was taken is done.
+  void RestoreFlips(const std::vector<SignalRecord>& unfinished);
 
   // ---- engine_guard_stop.cpp: the stop of an entry not yet verified ----
   // Writes: a trade's guard_stop, guard counters and spare_stops; Entering -> Protected when the
@@ -489,6 +506,8 @@ class Engine {
   // Entries a flatten's job is cancelling now: a second flatten meanwhile only settles them by
   // query (a second cancel would reach an order that ended: chaos seed 727426).
   std::set<std::string> entries_being_cancelled_;
+  // "SYMBOL/SIDE" -> when the stream last pushed it flat (local time): a flip's open waits for it.
+  std::map<std::string, TimeMs> flat_pushed_ms_;
   // Orders whose cancel the matching engine answered "unknown order", and when: not there, whatever
   // a read older than that answer says; never cancelled again on such a read's word (chaos seed
   // 857103: a lagging read said NEW, and the trade's exit cleanup cancelled the expired stop again).

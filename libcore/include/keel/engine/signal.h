@@ -9,6 +9,7 @@
 //   {"id":"s-45","symbol":"BTCUSDT","action":"move","stop_loss":{"break_even":true}}
 //   {"id":"s-46","symbol":"BTCUSDT","action":"cancel","side":"SHORT"}    pending entries of a leg
 //   {"id":"s-47","symbol":"BTCUSDT","action":"add","qty":"0.01","entry":"limit","price":"93000"}
+//   {"id":"s-48","symbol":"BTCUSDT","action":"flip","side":"SHORT","qty":"0.01","stop_loss":{"pct":"1"}}
 //
 // Numbers may be JSON numbers or decimal strings; they are read exactly (never through a double).
 // Exactly one of qty and notional; exactly one of pct and price in each level. A stop-loss is
@@ -33,7 +34,9 @@ namespace keel {
 // kAdd: one more entry (market or limit) on the leg of an open, protected trade: its fill grows
 // the position the trade's whole-position exits already cover, and exits given in percent follow
 // the new average. Several limit adds at different prices are a ladder.
-enum class SignalAction { kOpen, kClose, kMove, kCancel, kAdd };
+// kFlip: an open of the other side, after keel's position on the symbol (one-way) or on the other
+// leg (hedge mode) is closed and proven flat; nothing opens when the close is not proven.
+enum class SignalAction { kOpen, kClose, kMove, kCancel, kAdd, kFlip };
 // kMaker: post-only at the best price of its side, following the book; kLimit: at the signal's
 // price, resting until it fills, its time limit (if any) or a cancel.
 enum class EntryKind { kMarket, kMaker, kLimit };
@@ -52,7 +55,7 @@ struct Signal {
   std::string id;      // 1-64 characters of A-Z a-z 0-9 and . _ - :
   std::string symbol;  // as the exchange spells it: upper-case letters and digits
   SignalAction action = SignalAction::kOpen;
-  // open (and add: qty or notional, entry market or limit, price, post_only, ttl_s):
+  // open and flip (add: qty or notional, entry market or limit, price, post_only, ttl_s):
   PositionSide direction = PositionSide::kLong;  // kLong or kShort
   std::optional<Decimal> qty;       // contracts
   std::optional<Decimal> notional;  // quote currency (USDT)
@@ -79,6 +82,9 @@ struct Signal {
 Result<Signal> ParseSignal(std::string_view json);
 // The signal as one JSON object, in the form ParseSignal reads (numbers as decimal strings).
 std::string SignalJson(const Signal& signal);
+
+// The id of the open a flip signal makes once its close is proven: "<flip id>.open".
+std::string FlipOpenId(const std::string& flip_id);
 
 // The price a level puts a stop or take-profit at for a position entered at `entry` in
 // `direction`: pct below (long stop, short take-profit) or above the entry. Not rounded to a tick.
