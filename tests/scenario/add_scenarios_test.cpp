@@ -302,3 +302,74 @@ TEST_CASE("add: hedge mode: an add names its leg when both legs trade; the other
   CHECK(s.SignalOf("a-1")->position_side == PositionSide::kShort);
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("add: a flatten whose cancel of a resting add is refused for the rate: the add is cancelled after the wait, never fills") {
+  DaemonScenario s;
+  ProtectedLong(s);
+  REQUIRE(s.Signal(R"({"id":"a-1","symbol":"BTCUSDT","action":"add","qty":"0.010","entry":"limit","price":")" +
+                   PriceAt(s, "0.99").ToString() + R"("})").exit_code == 0);
+  s.Run(1000);
+  REQUIRE(VenueEntries(s).size() == 1);
+  REQUIRE(s.Control(R"({"fault":"rate_limit","count":1})").ok());
+  auto flattened = s.Command([&](ReplyFn r) { s.engine->Flatten(std::string("BTCUSDT"), std::move(r)); }, 4000);
+  INFO(flattened.json);
+  s.Run(180'000);
+  INFO(s.EngineLog());
+  CHECK(s.ExchangeAmount("BTCUSDT").is_zero());
+  CHECK(VenueEntries(s).empty());
+  CHECK(s.SignalOf("a-1")->state == SignalState::kFailed);
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"-1.5"})").ok());
+  s.Run(2000);
+  CHECK(s.ExchangeAmount("BTCUSDT").is_zero());
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("add: a stop moved past a resting add's price cancels the add; the stop closes the trade and nothing fills after") {
+  DaemonScenario s;
+  ProtectedLong(s);
+  REQUIRE(s.Signal(R"({"id":"a-1","symbol":"BTCUSDT","action":"add","qty":"0.010","entry":"limit","price":")" +
+                   PriceAt(s, "0.99").ToString() + R"("})").exit_code == 0);
+  s.Run(1000);
+  auto moved = s.Signal(R"({"id":"m-1","symbol":"BTCUSDT","action":"move","stop_loss":{"pct":"0.5"}})");
+  INFO(moved.json);
+  s.Run(3000);
+  INFO(s.EngineLog());
+  CHECK(VenueEntries(s).empty());
+  CHECK(Contains(s.SignalOf("a-1")->detail, "at or past the trade's moved stop"));
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"-1.5"})").ok());
+  s.Run(3000);
+  CHECK(s.ExchangeAmount("BTCUSDT").is_zero());
+  CHECK(s.SignalOf("a-1")->state == SignalState::kFailed);
+  CHECK(s.SignalOf("s-1")->state == SignalState::kClosed);
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("add: SIGKILL at every point of a close signal with a resting add: nothing reopens afterwards") {
+  for (int kill = 1;; ++kill) {
+    CAPTURE(kill);
+    DaemonScenario k;
+    ProtectedLong(k);
+    REQUIRE(k.Signal(R"({"id":"a-1","symbol":"BTCUSDT","action":"add","qty":"0.010","entry":"limit","price":")" +
+                     PriceAt(k, "0.99").ToString() + R"("})").exit_code == 0);
+    k.Run(1000);
+    k.loop().KillAfter(kill);
+    k.engine->SubmitSignal(R"({"id":"c-1","symbol":"BTCUSDT","action":"close"})", "test", [](EngineReply) {});
+    k.Run(3000);
+    const bool killed = k.loop().killed();
+    k.Restart();
+    k.Run(20'000);
+    INFO(k.EngineLog());
+    // Wherever the kill came, the add either still rests on a protected trade (the close never
+    // began) or it has ended and nothing reopens when the price comes.
+    if (k.ExchangeAmount("BTCUSDT").is_zero()) {
+      CHECK(VenueEntries(k).empty());
+      REQUIRE(k.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"-1.5"})").ok());
+      k.Run(3000);
+      CHECK(k.ExchangeAmount("BTCUSDT").is_zero());
+    }
+    CHECK(k.SignalOf("a-1")->state != SignalState::kDone);
+    CHECK(k.InvariantFindings() == "");
+    if (!killed) break;
+    REQUIRE(kill < 80);
+  }
+}

@@ -13,6 +13,7 @@ namespace {
 
 constexpr TimeMs kCheckAddAfterMs = 2000;  // a market add answered NEW; an unknown outcome later
 constexpr int kMaxAddChecks = 30;
+constexpr TimeMs kCheckAddLaterMs = 30'000;
 constexpr TimeMs kLooseAddPollMs = 1000;
 constexpr int kLooseAddCancelAgainEvery = 30;
 
@@ -112,7 +113,11 @@ void Engine::AddToTrade(const Signal& s, const std::string& origin, ReplyFn repl
   }
   const TimeMs now = clock_.NowMs();
   AddEntry a;
-  a.record = ReceivedSignal(s.id, s.symbol, "add", origin, payload, SignalState::kEntering, now);
+  // Its record names the trade it adds to: a restart puts it back on that trade, never on another
+  // opened on the leg since.
+  Signal stored = s;
+  stored.trade = t.record.id;
+  a.record = ReceivedSignal(s.id, s.symbol, "add", origin, SignalJson(stored), SignalState::kEntering, now);
   a.record.position_side = t.leg;
   a.record.entry_client_order_id = order.client_order_id;
   a.record.entry_attempts = 1;
@@ -121,6 +126,7 @@ void Engine::AddToTrade(const Signal& s, const std::string& origin, ReplyFn repl
   a.client_order_id = order.client_order_id;
   a.qty = qty;
   a.limit = s.entry == EntryKind::kLimit;
+  a.price = order.price;
   WriteBatch b(now);
   b.PutSignal(a.record, Provenance{Source::kEngine, std::nullopt, "add signal taken"});
   b.PutIntent(IntentRecord{order.client_order_id, OrderPurpose::kEntry, s.symbol, order.side, t.leg, qty, order.price,
@@ -207,7 +213,16 @@ void Engine::AfterAddChange(Trade& t, const std::string& cid) {
     return;
   }
   SignalRecord r = a->record;
-  if (o.filled_qty.is_positive()) {
+  const bool trade_over = t.finished || is_final(t.state) || is_closing(t.state);
+  if (o.filled_qty.is_positive() && trade_over) {
+    // It filled after its trade began closing (its cancel too late, a gap through the stop): what
+    // it bought or sold is no longer covered by the trade's exits. The watch protects it as a
+    // position keel did not open; the operator decides.
+    r.state = SignalState::kUnresolved;
+    r.detail = "filled " + o.filled_qty.ToString() + " after signal " + t.record.id + " began closing (" +
+               to_string(t.state) + "): not the trade's; keel protects it as a position it did not open";
+    RaiseAlert(AlertKind::kUnknownOutcome, r.id, t.signal.symbol, "add " + r.id + ": " + r.detail);
+  } else if (o.filled_qty.is_positive()) {
     r.state = SignalState::kDone;
     r.detail = "added " + o.filled_qty.ToString() + (o.filled_qty < a->qty ? " of " + a->qty.ToString() : std::string()) +
                " to signal " + t.record.id + (o.avg_price && o.avg_price->is_positive() ? " @ " + o.avg_price->ToString() : std::string()) +
@@ -240,17 +255,17 @@ void Engine::CheckAdd(const std::string& trade_id, const std::string& add_id) {
   // A limit add the exchange showed resting waits for its fill on the stream (and the periodic
   // reconcile); a market add, or an order whose outcome is unknown, is read until it ends.
   if (a->limit && a->answered) return;
-  if (++a->checks > kMaxAddChecks) {
+  // Asked until its end is known: every 2 s at first, then every 30 s, with one alert.
+  if (++a->checks == kMaxAddChecks)
     RaiseAlert(AlertKind::kUnknownOutcome, a->client_order_id, t->signal.symbol,
                "add " + add_id + ": the end of entry " + a->client_order_id + " is still not known after " +
-                   std::to_string(kMaxAddChecks) + " reads: keel-state-inspect shows it; the periodic reconcile keeps at it");
-    return;
-  }
+                   std::to_string(kMaxAddChecks) + " reads: keel keeps asking (keel-state-inspect shows it)");
+  const TimeMs next = a->checks >= kMaxAddChecks ? kCheckAddLaterMs : kCheckAddAfterMs;
   const std::string symbol = t->signal.symbol, cid = a->client_order_id;
   const TimeMs sent_ms = rec.ok() && *rec ? (*rec)->created_ms : clock_.NowMs();
   OnWorker<Result<OrderReport>>(
       [symbol, cid](Exchange& ex) { return ex.Query(OrderBook::kRegular, symbol, cid); },
-      [this, trade_id, add_id, cid, sent_ms](Result<OrderReport> q) {
+      [this, trade_id, add_id, cid, sent_ms, next](Result<OrderReport> q) {
         Trade* owner = TradeOf(trade_id);
         if (q.ok()) {
           RecordOrderReport(*q, "add settled by query");
@@ -265,7 +280,7 @@ void Engine::CheckAdd(const std::string& trade_id, const std::string& add_id) {
         }
         Trade* again = TradeOf(trade_id);
         if (again && again->AddBySignal(add_id))
-          loop_.After(kCheckAddAfterMs, [this, trade_id, add_id] { CheckAdd(trade_id, add_id); });
+          loop_.After(next, [this, trade_id, add_id] { CheckAdd(trade_id, add_id); });
       });
 }
 
@@ -280,8 +295,27 @@ void Engine::CancelAdd(Trade& t, const std::string& add_id, const std::string& w
   if (!a || !a->cancel_reason.empty()) return;  // ended, or already being cancelled
   a->cancel_reason = why;
   Log("add " + add_id + ": cancelling entry " + a->client_order_id + " (" + why + ")");
-  // Sent now when the order is known working; else once its placement answers (AfterAddChange).
+  // Sent now when the order is known working; else once its placement answers (AfterAddChange),
+  // or a read finds it (CheckAdd).
+  const bool answered = a->answered;
+  const std::string trade_id = t.record.id;
   AfterAddChange(t, a->client_order_id);
+  if (!answered) loop_.After(kCheckAddAfterMs, [this, trade_id, add_id] { CheckAdd(trade_id, add_id); });
+}
+
+void Engine::ResumeAddCancels(const std::string& symbol, std::optional<PositionSide> leg) {
+  std::vector<std::pair<std::string, std::string>> left;  // trade, order
+  for (auto& [id, t] : trades_) {
+    if (t->signal.symbol != symbol || (leg && t->leg != *leg)) continue;
+    for (auto& a : t->adds) {
+      if (!a.cancel_in_close_job) continue;
+      a.cancel_in_close_job = false;
+      a.cancel_sent = false;
+      left.emplace_back(id, a.client_order_id);
+    }
+  }
+  for (const auto& [tid, cid] : left)
+    if (Trade* t = TradeOf(tid)) AfterAddChange(*t, cid);
 }
 
 void Engine::RestoreAdds(const std::vector<SignalRecord>& unfinished) {
@@ -292,7 +326,9 @@ void Engine::RestoreAdds(const std::vector<SignalRecord>& unfinished) {
       LogWarning("add " + r.id + ": stored record unreadable (" + (s.ok() ? "no entry order" : s.status().message()) + ")");
       continue;
     }
-    Trade* t = ActiveTradeOn(r.symbol, *r.position_side);
+    // On the trade it was taken for (its record names it), never on one opened on the leg since.
+    Trade* t = s->trade ? TradeOf(*s->trade) : nullptr;
+    if (t && t->finished) t = nullptr;
     if (!t) {
       // Its trade ended while keel was down (or as it went down): what still rests would open a
       // position nobody protects.
@@ -305,6 +341,7 @@ void Engine::RestoreAdds(const std::vector<SignalRecord>& unfinished) {
     a.limit = s->entry == EntryKind::kLimit;
     if (auto o = store_.Order(a.client_order_id); o.ok() && *o) {
       a.qty = (*o)->qty;
+      a.price = (*o)->price;
       a.answered = (*o)->state != OrderState::kPendingNew;
     }
     const std::string trade_id = t->record.id, add_id = r.id;
@@ -317,8 +354,8 @@ void Engine::RestoreAdds(const std::vector<SignalRecord>& unfinished) {
     }
     Log("restored add " + add_id + " on signal " + trade_id);
     t->adds.push_back(std::move(a));
-    if (!t->closing_because.empty() || is_closing(t->state) || is_final(t->state)) CancelAdd(*t, add_id, "its trade is closing");
-    else AfterAddChange(*t, *r.entry_client_order_id);
+    // A closing trade's close (resumed after this) ends its adds in its own job before its read.
+    if (t->closing_because.empty() && !is_closing(t->state) && !is_final(t->state)) AfterAddChange(*t, *r.entry_client_order_id);
     if (Trade* still = TradeOf(trade_id); still && still->AddBySignal(add_id))
       loop_.After(kCheckAddAfterMs, [this, trade_id, add_id] { CheckAdd(trade_id, add_id); });
   }

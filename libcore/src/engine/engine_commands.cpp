@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "engine_trade.h"
+#include "entries_before_close.h"
 #include "keel/model/json_writer.h"
 #include "keel/ops/exit_code.h"
 #include "keel/safety/safe_close.h"
@@ -118,10 +119,10 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
       leg.entries.push_back(a.client_order_id);
       // Its own cancel on its way (CancelOrder sends a failed one again) answers for it; a
       // flatten's earlier cancel that failed does not: this one sends it again.
-      if ((a.cancel_sent && !a.cancel_by_flatten) || entries_being_cancelled_.count(a.client_order_id))
+      if ((a.cancel_sent && !a.cancel_in_close_job) || entries_being_cancelled_.count(a.client_order_id))
         leg.settle_only.insert(a.client_order_id);
       if (a.cancel_reason.empty()) a.cancel_reason = "cancelled by a flatten";
-      if (!a.cancel_sent) a.cancel_by_flatten = true;
+      if (!a.cancel_sent) a.cancel_in_close_job = true;
       a.cancel_sent = true;
     }
   }
@@ -136,11 +137,10 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
   auto worst = std::make_shared<int>(0);
   auto left = std::make_shared<int>(static_cast<int>(legs.size()));
   struct Closed {
-    std::vector<OrderReport> entries;  // the resting entries as their cancel (or query) left them
-    std::vector<std::string> problems;
-    // Entries whose cancel the matching engine answered "unknown order": not open there, whatever
-    // a lagging read says; never cancelled or amended again (seed 000).
-    std::vector<std::string> unknown_to_exchange;
+    // The resting entries as their cancel (or query) left them; those the matching engine
+    // answered "unknown order" are not open there, whatever a lagging read says: never cancelled
+    // or amended again (seed 000).
+    EntriesEnded entries;
     Result<SafeCloseResult> close = Status::Internal("not run");
   };
   for (const auto& leg : legs) {
@@ -154,42 +154,20 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
     OnWorker<std::shared_ptr<Closed>>(
         [this, o, leg, settle](Exchange& ex) {
           auto c = std::make_shared<Closed>();
-          for (const auto& cid : leg.entries) {
-            const bool cancel = !leg.settle_only.count(cid);
-            auto cancelled = cancel ? ex.Cancel(OrderBook::kRegular, leg.symbol, cid)
-                                    : Result<CancelReport>(Status::NotFound(cid + ": settled by query only"));
-            if (cancelled.ok() && cancelled->order) {
-              c->entries.push_back(*cancelled->order);
-              continue;
-            }
-            if (!cancelled.ok() && !cancelled.status().IsNotFound()) {
-              c->problems.push_back("cancel of " + cid + ": " + cancelled.status().message());
-              continue;
-            }
-            if (cancel && !cancelled.ok()) c->unknown_to_exchange.push_back(cid);
-            // Cancelled without the order in the answer, already ended, or not there yet (its
-            // placement still on its way, or its outcome unknown: Binance -1007 can execute late):
-            // settled by client id before the position is read. A read that still says NEW then
-            // lags, or the order came after the cancel: it is not cancelled again on a read's word
-            // (chaos seed 402019, a filled entry touched twice); the flatten is "not verified"
-            // and keel keeps at it.
-            auto q = SettleByClientId(ex, OrderBook::kRegular, leg.symbol, cid, settle);
-            if (q.ok() && is_terminal(q->status)) c->entries.push_back(*q);
-            else c->problems.push_back("entry " + cid + ": " + (q.ok() ? std::string("a read still says ") + to_string(q->status) : q.status().message()));
-          }
+          // An entry that may still rest makes the flatten "not verified"; keel keeps at it.
+          c->entries = EndEntriesBeforeClose(ex, leg.symbol, leg.entries, leg.settle_only, settle);
           c->close = SafeClose(ex, &worker_store_, o);
           return c;
         },
         [this, leg, only_leg, results, worst, left, reply, cancelling](std::shared_ptr<Closed> c) {
           for (const auto& cid : cancelling) entries_being_cancelled_.erase(cid);
-          for (const auto& e : c->entries) {
+          for (const auto& e : c->entries.ended) {
             RecordOrderReport(e, "cancelled before the flatten");
             for (auto& [tid, t] : trades_)
               if (t->record.entry_client_order_id == e.client_order_id) t->entry_resting = false;
-            if (Trade* owner = TradeByOrder(e.client_order_id); owner && owner->AddByOrder(e.client_order_id))
-              AfterAddChange(*owner, e.client_order_id);
           }
-          for (const auto& cid : c->unknown_to_exchange) {
+          ResumeAddCancels(leg.symbol, leg.side);
+          for (const auto& cid : c->entries.unknown_to_exchange) {
             for (auto& [tid, t] : trades_) {
               if (t->record.entry_client_order_id != cid) continue;
               // Its time limit or a later flatten would touch it again (chaos seed 502936).
@@ -197,7 +175,7 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
               RecordUnknownEntry(tid, cid, "the flatten's cancel was answered unknown order");
             }
           }
-          for (const auto& p : c->problems) Log("flatten " + leg.symbol + ": " + p);
+          for (const auto& p : c->entries.problems) Log("flatten " + leg.symbol + ": " + p);
           const Result<SafeCloseResult>& r = c->close;
           std::string line = leg.symbol + ": ";
           int code = 0;
@@ -212,10 +190,10 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
             code = 4;
             line += "not verified: " + r->not_verified_reason;
           }
-          if (!c->problems.empty()) {
+          if (!c->entries.problems.empty()) {
             // An entry that may still rest can still open a position: not a verified flatten.
             code = std::max(code, 4);
-            line += "; an entry may still rest (" + c->problems.front() + ")";
+            line += "; an entry may still rest (" + c->entries.problems.front() + ")";
           }
           Log("flatten " + line);
           results->push_back(line);
@@ -284,6 +262,7 @@ void Engine::RestoreTrades() {
     Log("store error reading unfinished signals: " + signals.status().message());
     return;
   }
+  std::vector<std::string> resume_closing;
   for (const auto& r : *signals) {
     if (r.action != "open") continue;
     auto s = ParseSignal(r.payload);
@@ -381,7 +360,7 @@ void Engine::RestoreTrades() {
       PlaceGuardStop(id, "restored before its entry was verified");
     }
     else if (protecting) ResumeProtecting(id);
-    else if (closing) CloseUntilFlat(id, 0);
+    else if (closing) resume_closing.push_back(id);  // once its adds are back (RestoreAdds)
     else if (protected_with_spares) CancelSpareStops(id, "a second stop of the same position");
     // A fill that moved the average while keel was down (or before its re-price was sent).
     if (Trade* back = TradeOf(id); back && back->state == TradeState::kProtected) {
@@ -390,6 +369,8 @@ void Engine::RestoreTrades() {
   }
   // Adds back on their trades (before cancels are resumed: a cancel covers them too).
   RestoreAdds(*signals);
+  // A close a restart cut short ends the trade's adds in its own job before its read.
+  for (const auto& id : resume_closing) CloseUntilFlat(id, 0);
   RestoreFlips(*signals);
   // A move signal a restart cut short whose trade is not resuming it: its new order was confirmed
   // or never written, and which one is the trade's record to tell (its stop and take-profit ids);

@@ -170,6 +170,12 @@ void Engine::StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std
     // one among them.
     m.outcomes.push_back("stop moved to " + trigger->ToString() + " (" + detail + "; the cancel of the old stop " +
                          m.stop_from + " sent)");
+    // An add resting at or past the new stop would fill only once the stop has closed the trade.
+    const bool is_long = t.signal.direction == PositionSide::kLong;
+    std::vector<std::string> past;
+    for (const auto& a : t.adds)
+      if (a.price && (is_long ? *a.price <= *trigger : *a.price >= *trigger)) past.push_back(a.record.id);
+    for (const auto& add_id : past) CancelAdd(t, add_id, "at or past the trade's moved stop " + trigger->ToString());
     return FinishExitMove(t);
   }
   m.refused = true;

@@ -1,6 +1,7 @@
 // The atomic open: entry -> verified fill -> stop -> take-profit; a rollback through SafeClose
 // when the stop cannot be placed.
 #include "engine_trade.h"
+#include "entries_before_close.h"
 #include "keel/engine/maker_quote.h"
 #include "keel/model/time.h"
 #include "keel/ops/exit_code.h"
@@ -833,7 +834,6 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
   // A close owns the trade from here (a flatten not verified may hand it one it did not move, a
   // trade taken after the flatten began: chaos seed 1092227).
   if (!is_closing(t->state)) Advance(*t, TradeState::kClosing, "close: " + t->closing_because);
-  CancelAdds(*t, "its trade is closing: " + t->closing_because);
   t->close_in_flight = true;
   t->close_started = false;
   t->close_queued_ms = clock_.NowMs();
@@ -841,17 +841,42 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
   const std::string what = t->rollback ? "rollback" : "close";
   const SafeCloseOptions o = CloseOptions(t->signal.symbol, hedge_mode_ ? std::optional<PositionSide>(t->leg) : std::nullopt,
                                           what + " of signal " + id + ": " + why);
-  OnWorker<Result<SafeCloseResult>>(
-      [this, o, id](Exchange& ex) {
+  // Its adds still resting are ended in the close's own job, before the position is read (as a
+  // flatten's entries are): one filling after the read would reopen what the close proved flat.
+  std::vector<std::string> adds;
+  std::set<std::string> settle_only;
+  for (auto& a : t->adds) {
+    adds.push_back(a.client_order_id);
+    if ((a.cancel_sent && !a.cancel_in_close_job) || entries_being_cancelled_.count(a.client_order_id))
+      settle_only.insert(a.client_order_id);
+    if (a.cancel_reason.empty()) a.cancel_reason = "its trade is closing: " + why;
+    if (!a.cancel_sent) a.cancel_in_close_job = true;
+    a.cancel_sent = true;
+  }
+  const SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
+  using Outcome = std::pair<EntriesEnded, Result<SafeCloseResult>>;
+  OnWorker<std::shared_ptr<Outcome>>(
+      [this, o, id, adds, settle_only, settle](Exchange& ex) {
         loop_.Post([this, id] { if (Trade* tr = TradeOf(id)) tr->close_started = true; });
-        return SafeClose(ex, &worker_store_, o);
+        EntriesEnded ended = EndEntriesBeforeClose(ex, o.symbol, adds, settle_only, settle);
+        return std::make_shared<Outcome>(std::move(ended), SafeClose(ex, &worker_store_, o));
       },
-      [this, id, why, what, attempt](Result<SafeCloseResult> r) {
+      [this, id, why, what, attempt](std::shared_ptr<Outcome> job) {
         Trade* tr = TradeOf(id);
         if (!tr) return;
         tr->close_in_flight = false;
         tr->close_started = false;
         const std::string symbol = tr->signal.symbol;
+        for (const auto& e : job->first.ended) RecordOrderReport(e, "cancelled before the close");
+        ResumeAddCancels(symbol, tr->leg);
+        tr = TradeOf(id);
+        if (!tr) return;
+        Result<SafeCloseResult>& r = job->second;
+        // An add that may still rest can still open the leg: not a verified close.
+        if (r.ok() && r->verified_flat && !job->first.problems.empty()) {
+          r->verified_flat = false;
+          r->not_verified_reason = "an add may still rest (" + job->first.problems.front() + ")";
+        }
         if (r.ok() && r->verified_flat) {
           // Only a read newer than the last fill that shows flat ends it: "the read said flat" is
           // not evidence while reads lag.

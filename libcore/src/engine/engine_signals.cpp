@@ -144,6 +144,10 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty, bool leg_being_closed)
   if (Trade* t = leg_taken_as_is ? nullptr : ActiveTradeOn(s.symbol, leg))
     return Status::Conflict("symbol: " + s.symbol + " already has an active trade (signal " + t->record.id + ", " +
                             to_string(t->state) + ")");
+  // An ended trade's add not yet settled could still fill into a new trade's position.
+  for (const auto& [id, t] : trades_)
+    if (!add && t->signal.symbol == s.symbol && t->leg == leg && t->finished && !t->adds.empty())
+      return Status::Conflict("symbol: an add of signal " + id + " (ended) on " + s.symbol + " is still being cancelled: send this once it has ended");
   auto held = OpenPositionOf(store_, s.symbol, leg);
   if (!held.ok()) return held.status();
   if (*held && !leg_taken_as_is)

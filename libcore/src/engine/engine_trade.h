@@ -69,14 +69,17 @@ struct AddEntry {
   std::string client_order_id;
   Decimal qty;
   bool limit = false;
+  std::optional<Decimal> price;  // a limit add's
   TimeMs deadline_ms = 0;  // a limit add's time limit (0: until it fills or is cancelled)
   TimerId deadline_timer = 0;
   bool answered = false;  // its placement answered, or its order settled since
   // keel is cancelling it (its time limit, a cancel signal, the trade closing): why, and whether
-  // the cancel is sent (a flatten's own job cancels it, and nothing else then).
+  // the cancel is sent. A close's own job (a flatten's, CloseUntilFlat's) cancels it before the
+  // position is read, and nothing else meanwhile; when that cancel does not end it, CancelOrder
+  // takes over (ResumeAddCancels).
   std::string cancel_reason;
   bool cancel_sent = false;
-  bool cancel_by_flatten = false;
+  bool cancel_in_close_job = false;
   int checks = 0;  // reads of an order whose end the stream has not told
 };
 

@@ -92,7 +92,8 @@ void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::s
           // reconcile and its sweep of stray orders are what is left, and the operator is told.
           // An entry keel is cancelling could still open a position: it is never given up on.
           bool entry = false;
-          for (const auto& [tid, t] : trades_) entry = entry || t->record.entry_client_order_id == cid;
+          for (const auto& [tid, t] : trades_) entry = entry || t->record.entry_client_order_id == cid || t->AddByOrder(cid);
+          if (auto rec = store_.Order(cid); rec.ok() && *rec && (*rec)->purpose == OrderPurpose::kEntry) entry = true;
           const int failures = ++cancel_failures_[cid];
           if (failures == kCancelRetries + 1) {
             RaiseAlert(AlertKind::kUnknownOutcome, cid, symbol,

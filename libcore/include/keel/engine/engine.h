@@ -309,6 +309,9 @@ class Engine {
   // its order read by client id.
   void CheckAdd(const std::string& trade_id, const std::string& add_id);
   void CancelAdds(Trade& t, const std::string& why);
+  // A close's own job tried to end the adds of the symbol (one leg's): those it did not end are
+  // cancelled by CancelOrder from here (sent again after a failure, never given up on).
+  void ResumeAddCancels(const std::string& symbol, std::optional<PositionSide> leg);
   void CancelAdd(Trade& t, const std::string& add_id, const std::string& why);
   // After a restart: unfinished add signals back on their trades; one whose trade has ended is
   // cancelled and settled on its own.
