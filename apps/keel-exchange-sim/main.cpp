@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
                  "Which exchange it speaks over its one venue: binance-usdm, bybit-v5 or both (default both)")
       ->type_name("D")
       ->check(CLI::IsMember({"binance-usdm", "bybit-v5", "both"}));
+  bool hedge_mode = false;
+  app.add_flag("--hedge-mode", hedge_mode, "The first account starts in hedge mode (both legs of a symbol at once)");
   app.add_flag("--legacy-ws-paths", options.legacy_ws_paths,
                "Also serve the /ws, /ws/<x> and /stream paths Binance retired on 2026-04-23, for older clients");
   app.footer("Exit codes: 0 stopped cleanly, 2 usage or configuration error, 3 cannot listen.\n"
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
     return ops::kExitUsage;
   }
   if (seed_given) config->seed = seed;
+  if (hedge_mode) config->accounts[0].hedge_mode = true;
   if (!api_key.empty()) {
     config->accounts[0].api_key = api_key;
     config->accounts[0].api_secret = api_secret;

@@ -11,4 +11,5 @@ complete -c keel-exchange-sim -l port-file -r -F -d 'Write the ports here once s
 complete -c keel-exchange-sim -l tick-ms -x -d 'How often prices move and streams flush'
 complete -c keel-exchange-sim -l dialect -x -a 'binance-usdm bybit-v5 both' -d 'Which exchange it speaks'
 complete -c keel-exchange-sim -l legacy-ws-paths -d 'Also serve the /ws and /stream paths retired on 2026-04-23'
+complete -c keel-exchange-sim -l hedge-mode -d 'The first account starts in hedge mode'
 complete -c keel-exchange-sim -s h -l help -d 'Print help'

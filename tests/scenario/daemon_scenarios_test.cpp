@@ -221,8 +221,12 @@ TEST_CASE("daemon: a reload takes new risk limits at once and names what needs a
   next.control_socket = "/elsewhere.sock";
   next.metrics_listen.reset();
   next.risk.account.max_position_notional = D("100");
+  GridConfig grid;
+  grid.symbol = "SOLUSDT";
+  next.grids.push_back(grid);  // a grid is never started or rebuilt by a reload
   auto restart = s.engine->Reconfigure(next);
-  CHECK(restart == std::vector<std::string>{"daemon.control_socket: changed, takes effect after a restart"});
+  CHECK(restart == std::vector<std::string>{"daemon.control_socket: changed, takes effect after a restart",
+                                            "strategy: changed, takes effect after a restart"});
   auto refused = s.Signal(R"({"id":"r-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"}})");
   CHECK(refused.exit_code == 2);
   CHECK(Contains(refused.json, "risk limit daemon.risk.max_position_notional = 100: the trade would bring the notional to"));

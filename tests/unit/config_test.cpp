@@ -62,7 +62,7 @@ x = 1
   REQUIRE(!c.ok());
   CHECK(c.status().IsInvalidInput());
   CHECK(c.status().message() ==
-        "bad.toml: alerts: unknown section or key, expected one of [account], [exchange], [store], [daemon], [[alert]]\n"
+        "bad.toml: alerts: unknown section or key, expected one of [account], [exchange], [store], [daemon], [[alert]], [[strategy]]\n"
         "bad.toml: exchange.ca_pth: unknown key, expected one of allow_insecure, api_key_credential, api_key_env, "
         "api_key_file, api_secret_credential, api_secret_env, api_secret_file, ca_path, kind, rest_url, ws_url\n"
         "bad.toml: account.name: found \"demo account!\", expected 1-32 characters of letters, digits, '-' or '_'\n"

@@ -138,10 +138,10 @@ void ConfigValidator::UnknownKeys(const toml::table& table, const std::string& p
 void ConfigValidator::UnknownSections(const toml::table& root) {
   for (const auto& [key, node] : root) {
     const std::string name(key.str());
-    if (name == "daemon" || name == "alert") continue;  // ParseDaemonSection checks them
+    if (name == "daemon" || name == "alert" || name == "strategy") continue;  // ParseDaemonSection checks them
     auto section = flat_sections().find(name);
     if (section == flat_sections().end()) {
-      Problem(name, "unknown section or key, expected one of [account], [exchange], [store], [daemon], [[alert]]");
+      Problem(name, "unknown section or key, expected one of [account], [exchange], [store], [daemon], [[alert]], [[strategy]]");
       continue;
     }
     if (!node.is_table()) {

@@ -24,6 +24,9 @@ const std::set<std::string> kDaemonKeys{"control_socket",
                                         "rest_workers",
                                         "risk"};
 const std::set<std::string> kRiskKeys{"max_position_notional", "max_open_orders", "max_signals_per_minute"};
+const std::set<std::string> kGridKeys{"kind",         "symbol",          "legs",          "levels",
+                                      "spacing_pct",  "qty",             "take_profit_pct", "stop_loss_pct",
+                                      "reopen",       "max_notional",    "recenter_pct"};
 const std::set<std::string> kAlertKeys{"kind", "url", "format", "chat_id", "command", "min_interval_s", "allow_insecure"};
 
 // The path of a Unix socket must fit sockaddr_un.sun_path (108 bytes with its NUL).
@@ -129,6 +132,67 @@ std::vector<AlertSinkConfig> alerts(ConfigValidator& v, const toml::table& root)
   return out;
 }
 
+// A percentage above 0 and below 100 at `path`, required unless `fallback` is given.
+Decimal percent_at(ConfigValidator& v, const toml::table& root, const std::string& path, std::optional<Decimal> fallback) {
+  auto d = v.DecimalAt(root, path);
+  if (!d) {
+    if (!fallback && !root.at_path(path)) v.Problem(path, "missing, expected a percentage above 0 and below 100");
+    return fallback.value_or(Decimal());
+  }
+  if (!d->is_positive() || *d >= Decimal::FromInteger(100).value()) {
+    v.Problem(path, "found " + d->ToString() + ", expected a percentage above 0 and below 100");
+    return fallback.value_or(Decimal());
+  }
+  return *d;
+}
+
+std::vector<GridConfig> strategies(ConfigValidator& v, const toml::table& root) {
+  std::vector<GridConfig> out;
+  const toml::node* node = root.get("strategy");
+  if (!node) return out;
+  const toml::array* list = node->as_array();
+  if (!list || !list->is_array_of_tables()) {
+    v.Problem("strategy", "found " + DescribeTomlNode(*node) + ", expected [[strategy]] tables");
+    return out;
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const toml::table& t = *list->get(i)->as_table();
+    const std::string path = "strategy[" + std::to_string(i) + "]";
+    v.UnknownKeys(t, path, kGridKeys);
+    auto kind = v.ChoiceAt(root, path + ".kind", {"grid"});
+    if (!t.get("kind")) v.Problem(path + ".kind", "missing, expected \"grid\"");
+    if (!kind) continue;
+    GridConfig g;
+    g.label = path;
+    if (auto s = v.StringAt(root, path + ".symbol", true)) g.symbol = *s;
+    if (!g.symbol.empty() &&
+        g.symbol.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != std::string::npos)
+      v.Problem(path + ".symbol", "found \"" + g.symbol + "\", expected the exchange's symbol in capitals (SOLUSDT)");
+    if (auto legs = v.ChoiceAt(root, path + ".legs", {"long", "short", "both"})) {
+      g.long_leg = *legs != "short";
+      g.short_leg = *legs != "long";
+    }
+    if (auto n = v.IntegerAt(root, path + ".levels", 1, 50)) g.levels = static_cast<int>(*n);
+    g.spacing_pct = percent_at(v, root, path + ".spacing_pct", std::nullopt);
+    g.take_profit_pct = percent_at(v, root, path + ".take_profit_pct", std::nullopt);
+    g.stop_loss_pct = percent_at(v, root, path + ".stop_loss_pct", std::nullopt);
+    g.recenter_pct = percent_at(v, root, path + ".recenter_pct", Decimal::FromInteger(5).value());
+    auto qty = v.DecimalAt(root, path + ".qty");
+    if (!qty || !qty->is_positive()) v.Problem(path + ".qty", qty ? "found " + qty->ToString() + ", expected above 0" : "missing, expected the contracts per level");
+    else g.qty = *qty;
+    if (auto reopen = v.BoolAt(root, path + ".reopen")) g.reopen = *reopen;
+    g.max_notional = v.DecimalAt(root, path + ".max_notional");
+    if (g.max_notional && !g.max_notional->is_positive()) {
+      v.Problem(path + ".max_notional", "found " + g.max_notional->ToString() + ", expected above 0");
+      g.max_notional.reset();
+    }
+    for (const auto& other : out)
+      if (other.symbol == g.symbol) v.Problem(path + ".symbol", g.symbol + " has a grid already (" + other.label + ")");
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* to_string(ReconcilePolicy p) { return p == ReconcilePolicy::kFix ? "fix" : "report"; }
@@ -140,6 +204,7 @@ DaemonConfig ParseDaemonSection(ConfigValidator& v, const toml::table& root, con
   d.control_socket = default_socket(store_path);
   d.metrics_listen = "127.0.0.1:9464";
   d.alerts = alerts(v, root);
+  d.grids = strategies(v, root);
   const toml::node* section = root.get("daemon");
   if (!section) return d;
   if (!section->is_table()) {

@@ -50,7 +50,7 @@ void HandleControl(Engine& engine, const AccountConfig& config, const Clock& clo
       reply(R"({"result":"watching","detail":"every engine event from now on, one per line","exit_code":0})");
       engine.Watch(std::move(push));
     }
-    void operator()(const control::FlattenRequest& r) { engine.Flatten(r.symbol, answer, r.position_side); }
+    void operator()(const control::FlattenRequest& r) { engine.OperatorFlatten(r.symbol, answer, r.position_side); }
     void operator()(const control::SignalRequest& r) {
       engine.SubmitSignal(r.signal_json, r.origin ? "socket:" + *r.origin : std::string("socket"), answer);
     }

@@ -357,6 +357,7 @@ void Engine::FinishStart(Result<StartupReport> report, std::function<void(Status
   queued_events_.clear();
   for (auto& fn : queued) fn();
   StartProtectionWatch();  // protects what start-up found unprotected at once, then every interval
+  StartStrategies();
   // Start-up has just scanned and reconciled: the periodic ones begin one interval from now. But
   // what the stream pushed while keel was down is lost, and start-up's read may lag behind it
   // (chaos seed 856156: a position opened during the kill, read flat at start, seen 20 s later).
@@ -478,7 +479,7 @@ void Engine::Shutdown(std::function<void()> done) {
   shutting_down_ = true;
   on_shutdown_done_ = std::move(done);
   Log("shutting down: no new signals; " + std::to_string(jobs_in_flight_) + " REST job(s) in flight");
-  for (TimerId* timer : {&watch_timer_, &orphan_timer_, &reconcile_timer_}) {
+  for (TimerId* timer : {&watch_timer_, &orphan_timer_, &reconcile_timer_, &strategy_timer_}) {
     if (*timer) loop_.CancelTimer(*timer);
     *timer = 0;
   }

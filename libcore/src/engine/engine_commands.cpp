@@ -541,6 +541,11 @@ void Engine::Pause(ReplyFn reply) {
 
 void Engine::Resume(ReplyFn reply) {
   paused_ = false;
+  // A strategy paused, or with a leg stopped (its trade ended by its stop or a flatten), starts again.
+  for (auto& s : strategies_) {
+    s->Resume();
+    Log("strategy " + s->name() + " resumed");
+  }
   Log("resumed by operator");
   reply(ReplyOf(0, "resumed", "", "taking signals"));
 }
@@ -588,6 +593,9 @@ void Engine::StatusReport(ReplyFn reply, StatusPart part) {
   w.Key("positions").StartArray();
   for (const auto& p : positions) WriteJson(w, p);
   w.EndArray();
+  w.Key("strategies").StartArray();
+  for (const auto& s : strategies_) s->WriteStatus(w);
+  w.EndArray();
   w.Key("open_orders").StartArray();
   for (const auto& o : open_orders) WriteJson(w, o);
   w.EndArray();
@@ -621,11 +629,13 @@ std::vector<std::string> Engine::Reconfigure(const DaemonConfig& next) {
   if (next.spool_dir != now.spool_dir) restart.push_back("daemon.spool_dir");
   if (next.metrics_listen != now.metrics_listen) restart.push_back("daemon.metrics_listen");
   if (next.rest_workers != now.rest_workers) restart.push_back("daemon.rest_workers");
+  if (next.grids != now.grids) restart.push_back("strategy");
   DaemonConfig applied = next;
   applied.control_socket = now.control_socket;
   applied.spool_dir = now.spool_dir;
   applied.metrics_listen = now.metrics_listen;
   applied.rest_workers = now.rest_workers;
+  applied.grids = now.grids;
   settings_.daemon = applied;
   GuardLimits limits = guard_.limits();
   limits.enabled = applied.auto_replace_cancelled_orders;

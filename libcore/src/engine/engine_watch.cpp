@@ -158,6 +158,7 @@ void Engine::AfterOrderChange(const std::string& cid) {
     t->spare_stops.erase(std::remove(t->spare_stops.begin(), t->spare_stops.end(), cid), t->spare_stops.end());
     if (t->exit_move && t->exit_move->take_profit_from == cid) t->exit_move->take_profit_from.reset();
     if (o.state != OrderState::kFilled || t->finished) return;
+    if (o.purpose == OrderPurpose::kTakeProfit) NoteTakeProfitFilled(id);
     const std::string detail = "exit " + cid + " (an earlier one of the trade's) " + to_string(o.state);
     if (!is_closing(t->state)) Advance(*t, TradeState::kClosing, detail);
     ScheduleExitCleanup(id, "an earlier exit filled");
@@ -170,6 +171,7 @@ void Engine::AfterOrderChange(const std::string& cid) {
   if (was_stop) t->record.stop_client_order_id.reset();
   else t->record.take_profit_client_order_id.reset();
   std::string detail = std::string(was_stop ? "stop " : "take-profit ") + cid + " " + to_string(o.state);
+  if (!was_stop && o.state == OrderState::kFilled) NoteTakeProfitFilled(id);
   if (o.state == OrderState::kFilled && !t->finished) {
     if (!is_closing(t->state)) Advance(*t, TradeState::kClosing, detail);
     ScheduleExitCleanup(id, "the other exit filled");

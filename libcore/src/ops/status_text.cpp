@@ -46,6 +46,24 @@ Result<std::string> StatusText(const std::string& json) {
   if (const auto* a = Array(d, "trades"))
     for (const auto& t : a->GetArray()) trades.AddRow({Text(t, "id"), Text(t, "symbol"), Text(t, "phase"), Text(t, "detail")});
   trades.Print(out);
+  // Strategies keel runs itself ([[strategy]]): each leg's trade, levels filled and what it did last.
+  if (const auto* a = Array(d, "strategies"); a && !a->Empty()) {
+    out << "\nstrategies\n";
+    Table legs({"STRATEGY", "LEG", "TRADE", "LEVELS", "CYCLES", "STATE", "LAST"});
+    for (const auto& s : a->GetArray()) {
+      const std::string name = Text(s, "kind") + " " + Text(s, "symbol");
+      const bool paused_strategy = Text(s, "paused") == "yes";
+      if (const auto* l = Array(s, "legs"))
+        for (const auto& leg : l->GetArray()) {
+          const std::string state = paused_strategy ? "PAUSED: " + Text(s, "pause_reason")
+                                    : Text(leg, "stopped") == "yes" ? "STOPPED"
+                                                                     : Text(leg, "phase");
+          legs.AddRow({name, Text(leg, "leg"), Text(leg, "trade"), Text(leg, "filled_levels") + "/" + Text(s, "levels"),
+                       Text(leg, "cycles"), state, Text(leg, "last")});
+        }
+    }
+    legs.Print(out);
+  }
   out << "\npositions\n";
   Table positions({"SYMBOL", "SIDE", "QTY", "ENTRY", "STOP"});
   if (const auto* a = Array(d, "positions"))

@@ -1,6 +1,8 @@
 #include "keel/safety/safe_close.h"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 
 #include "keel/safety/client_ids.h"
 #include "keel/safety/sent_order.h"
@@ -408,6 +410,18 @@ Status record_reduced(StateStore* store, const SafeCloseOptions& o, const SafeCl
   return store->Write(b);
 }
 
+// The time a close's client order id is made from: never one used before in this process for the
+// symbol. Two closes of one symbol's legs (a hedge-mode flatten) run on two workers at once, and an
+// id made from the same millisecond would be refused as reused for one of them.
+TimeMs NextCloseIdTime(const std::string& account, const std::string& symbol, TimeMs now) {
+  static std::mutex mu;
+  static std::map<std::string, TimeMs> last;
+  std::lock_guard<std::mutex> lock(mu);
+  TimeMs& t = last[account + "/" + symbol];
+  t = std::max(now, t + 1);
+  return t;
+}
+
 // Steps 3 and 4 for one chunk: its intent written, the order sent, its outcome settled (asked for
 // by client id, never sent twice). nullopt: the chunk was refused or its outcome stays unknown,
 // and nothing more may be sent.
@@ -532,7 +546,6 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
                          ? " in orders of at most " + chunk_max->ToString() + " (MARKET_LOT_SIZE)"
                          : std::string()));
 
-  TimeMs last_id_time = 0;
   // One more order than the chunks need covers a partial fill; a close that keeps falling short
   // stops there and is reported, never retried without end.
   int orders_left = 2;
@@ -542,9 +555,8 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
   }
   while (remaining.is_positive() && orders_left-- > 0) {
     // 3 and 4. One chunk, its own intent and id (ids made from distinct milliseconds), settled.
-    last_id_time = std::max(o.now(), last_id_time + 1);
     auto filled = close_chunk(ex, store, o, p, chunk_max && remaining > *chunk_max ? *chunk_max : remaining,
-                              last_id_time, r);
+                              NextCloseIdTime(o.account, o.symbol, o.now()), r);
     if (!filled.ok()) return filled.status();
     if (!*filled) break;
     auto sum = r.reduced_by.Add((*filled)->filled_qty);

@@ -224,6 +224,10 @@ Result<SimConfig> ParseSimConfig(std::string_view toml_text, const std::string& 
       a.api_key = r.Str(*t, path, "api_key", true).value_or("");
       a.api_secret = r.Str(*t, path, "api_secret", true).value_or("");
       a.initial_balance = r.Dec(*t, path, "balance", false).value_or(D("10000"));
+      if (const toml::node* hedge = t->get("hedge_mode")) {
+        if (hedge->is_boolean()) a.hedge_mode = hedge->as_boolean()->get();
+        else r.Problem(path + ".hedge_mode", "expected true or false");
+      }
       for (const auto& other : c.accounts)
         if (other.api_key == a.api_key) r.Problem(path + ".api_key", "used by account " + other.name + " too");
       c.accounts.push_back(a);

@@ -40,6 +40,7 @@ Result<std::unique_ptr<SimExchange>> SimExchange::Create(SimConfig config, const
     a.spec = spec;
     a.wallet = spec.initial_balance;
     a.wallet_time = start;
+    a.dual_side = spec.hedge_mode;
     ex->accounts_.push_back(std::move(a));
   }
   return ex;

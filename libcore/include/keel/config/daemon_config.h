@@ -33,6 +33,7 @@
 //   command = ["/usr/local/bin/page"]   # exec: the alert JSON on stdin
 //   min_interval_s = 300                # the same alert again only after this long
 
+#include "keel/config/strategy_config.h"
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,6 +79,7 @@ struct DaemonConfig {
   int rest_workers = 4;
   RiskLimits risk;
   std::vector<AlertSinkConfig> alerts;
+  std::vector<GridConfig> grids;  // [[strategy]] kind = "grid"
 };
 
 }  // namespace keel

@@ -39,6 +39,7 @@
 #include "keel/exchange/stream_events.h"
 #include "keel/safety/safe_close.h"
 #include "keel/store/state_store.h"
+#include "keel/strategy/strategy.h"
 
 namespace keel {
 
@@ -133,6 +134,9 @@ class Engine {
   void Resume(ReplyFn reply);
   // leg: only that leg of the symbol (hedge mode; a symbol is then required).
   void Flatten(std::optional<std::string> symbol, ReplyFn reply, std::optional<PositionSide> leg = std::nullopt);
+  // The operator's flatten: the same, and the strategies trading what it closes are paused first
+  // (a grid would reopen what was just closed) until keel-ctl resume.
+  void OperatorFlatten(std::optional<std::string> symbol, ReplyFn reply, std::optional<PositionSide> leg = std::nullopt);
   // Everything ({"result":"status",…}), or only the open positions ({"result":"positions",
   // "positions":[…]}) or the open orders ({"result":"orders","open_orders":[…]}), as the store holds them.
   enum class StatusPart { kAll, kPositions, kOrders };
@@ -167,6 +171,7 @@ class Engine {
  private:
   struct Trade;
   struct StartupReport;
+  friend class EngineStrategyContext;
 
   // Each group below is one file of libcore/src/engine/, and says what state its functions may
   // write. Every trade state change goes through Advance (engine.cpp); a trade's record is saved
@@ -332,6 +337,15 @@ class Engine {
   // After a restart: a flip whose close a restart cut short opens nothing (the bot's decision is
   // old by then); one whose open was taken is done.
   void RestoreFlips(const std::vector<SignalRecord>& unfinished);
+
+  // ---- engine_strategy.cpp: strategies keel-traderd runs itself ([[strategy]]) ----
+  // Writes: strategies_, strategy_timer_, take_profit_filled_. A strategy sends signals through
+  // SubmitSignal, as a bot would, and is told their answers.
+  void StartStrategies();
+  void StrategyTick();
+  std::optional<TradeView> TradeViewOf(const std::string& signal_id) const;
+  void PauseStrategies(const std::optional<std::string>& symbol, const std::string& why);
+  void NoteTakeProfitFilled(const std::string& signal_id);
 
   // ---- engine_guard_stop.cpp: the stop of an entry not yet verified ----
   // Writes: a trade's guard_stop, guard counters and spare_stops; Entering -> Protected when the
@@ -509,6 +523,11 @@ class Engine {
   // Entries a flatten's job is cancelling now: a second flatten meanwhile only settles them by
   // query (a second cancel would reach an order that ended: chaos seed 727426).
   std::set<std::string> entries_being_cancelled_;
+  // Strategies (engine_strategy.cpp), and the trades whose take-profit filled (newest last,
+  // bounded): a grid reopens a leg only after its take-profit.
+  std::vector<std::unique_ptr<Strategy>> strategies_;
+  TimerId strategy_timer_ = 0;
+  std::deque<std::string> take_profit_filled_;
   // "SYMBOL/SIDE" -> when the stream last pushed it flat (local time): a flip's open waits for it.
   std::map<std::string, TimeMs> flat_pushed_ms_;
   // Orders whose cancel the matching engine answered "unknown order", and when: not there, whatever

@@ -46,6 +46,7 @@ struct SimAccountSpec {
   std::string api_key;
   std::string api_secret;
   Decimal initial_balance;  // USDT
+  bool hedge_mode = false;  // starts in hedge mode (dualSidePosition true; Bybit: both sides)
 };
 
 // The documented limits (exchangeInfo rateLimits); enforcement can be switched off for benchmarks.
