@@ -70,9 +70,16 @@ struct DaemonScenario : Scenario {
 
   // SIGKILL and a new process: the engine and its loop vanish with whatever was queued (nothing
   // of it runs), and a new engine starts on the same store and exchange.
-  void Restart() {
+  void Restart() { RestartAfter({}); }
+  // SIGKILL, then while_down runs (the venue goes on; what its stream pushes is lost), then a new
+  // engine starts on the same store.
+  void RestartAfter(const std::function<void()>& while_down) {
     illegal_trade_transitions += engine->counters().illegal_trade_transitions;
     engine.reset();
+    if (while_down) {
+      while_down();
+      Wait(10);
+    }
     loop_ptr = std::make_unique<VirtualLoop>(clock);
     workers = std::make_unique<InlineWorkers>(*exchange);
     engine = std::make_unique<Engine>(settings, *store, clock, loop(), *workers, alerts);

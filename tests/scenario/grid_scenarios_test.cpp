@@ -3,62 +3,13 @@
 // take-profit re-priced, the take-profit closing the leg, both legs' pending levels cancelled
 // before the reopen), a pending level re-placed after the market moved past the threshold, an
 // operator's flatten leaving the grid paused with nothing resting, and SIGKILL at every step.
-#include "daemon_harness.h"
+#include "grid_harness.h"
 
 using namespace keel;
 using namespace keel::scenario;
+using namespace keel::scenario::grid;
 
-namespace {
-
-bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-GridConfig Grid(const std::string& legs = "both") {
-  GridConfig g;
-  g.label = "strategy[0]";
-  g.symbol = "BTCUSDT";
-  g.long_leg = legs != "short";
-  g.short_leg = legs != "long";
-  g.levels = 3;
-  g.spacing_pct = D("0.5");
-  g.qty = D("0.010");
-  g.take_profit_pct = D("0.8");
-  g.stop_loss_pct = D("1");
-  return g;
-}
-
-std::function<void(EngineSettings&)> WithGrid(GridConfig g) {
-  return [g](EngineSettings& s) { s.daemon.grids.push_back(g); };
-}
-
-// Hedge mode, started, the grid's first tick run.
-void Started(DaemonScenario& s) {
-  REQUIRE(s.venue->exchange().SetDualSidePosition(0, true).ok());
-  s.Start();
-  s.Run(Engine::kScanAgainAfterStartMs + 3000);
-}
-
-std::vector<sim::SimOrder> Pending(DaemonScenario& s, Side side) {
-  std::vector<sim::SimOrder> out;
-  for (const auto& o : s.venue->exchange().OpenOrders(0, "BTCUSDT"))
-    if (o.side == side) out.push_back(o);
-  return out;
-}
-
-int Stops(DaemonScenario& s, PositionSide leg) {
-  int n = 0;
-  for (const auto& o : s.venue->exchange().OpenAlgoOrders(0, "BTCUSDT")) n += o.type == OrderType::kStopMarket && o.position_side == leg;
-  return n;
-}
-
-std::string StatusJson(DaemonScenario& s) {
-  return s.Command([&](ReplyFn r) { s.engine->StatusReport(std::move(r)); }).json;
-}
-
-Decimal Mark(DaemonScenario& s) { return s.venue->exchange().FindMarket("BTCUSDT")->mark(); }
-
-}  // namespace
-
-TEST_CASE("grid: both legs open protected with one pending level each; a fill averages in, the take-profit follows; its fill cancels both legs' levels, then the leg reopens") {
+TEST_CASE("grid: both legs open protected with one pending level each; a fill averages in, the take-profit follows; its fill cancels both legs' levels, then the leg reopens afresh (seed 003 #1, #6)") {
   DaemonScenario s({}, WithGrid(Grid()));
   Started(s);
   INFO(s.EngineLog());
@@ -100,6 +51,13 @@ TEST_CASE("grid: both legs open protected with one pending level each; a fill av
   CHECK(cancel_at != std::string::npos);
   CHECK(reopen_at != std::string::npos);
   CHECK(cancel_at < reopen_at);
+  // Seed 003 #6: nothing of the last cycle's size carries over: the new cycle opens one level's
+  // qty, counts one level filled, and its next level is one level's qty from the market now.
+  CHECK(Opens(s, "L").size() == 2);
+  CHECK(Contains(status, R"("leg":"LONG","trade":")" + Opens(s, "L").back().id + R"(","phase":"protected","filled_levels":1)"));
+  REQUIRE(Pending(s, Side::kBuy).size() == 1);
+  CHECK(Pending(s, Side::kBuy)[0].orig_qty == D("0.010"));
+  CHECK(Pending(s, Side::kBuy)[0].price > long_level);
   CHECK(s.InvariantFindings() == "");
 }
 

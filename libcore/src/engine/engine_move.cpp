@@ -153,7 +153,10 @@ void Engine::RepriceExits(Trade& t, const PositionRecord& position) {
     if (!to.ok()) notes.push_back("the take-profit stays: " + to.status().message());
     else if (TriggerOf(t.record.take_profit_client_order_id) != *to) take_profit = *t.signal.take_profit;
   }
-  const std::string why = "the average entry moved from " + was.ToString() + " to " + position.entry_price.ToString();
+  // After a restart the trade's entry is the position's already; its exits are checked once.
+  const std::string why = was == position.entry_price
+                              ? "its exits are checked against the average entry " + was.ToString() + " once after a restart"
+                              : "the average entry moved from " + was.ToString() + " to " + position.entry_price.ToString();
   for (const auto& n : notes) LogWarning("signal " + t.record.id + ": " + why + ": " + n);
   if (!stop && !take_profit) return;
   Log("signal " + t.record.id + ": " + why + ": re-pricing its " +

@@ -1,5 +1,7 @@
 // Signals in: parsed, checked against the instruments, the open trades and the risk limits,
 // recorded taken or refused (an id is acted on once), then handed to the open or the close.
+#include <set>
+
 #include "engine_trade.h"
 #include "keel/model/json_fields.h"
 #include "keel/model/json_writer.h"
@@ -281,16 +283,44 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty, bool leg_being_closed)
     exposure.notional[p.symbol] = *symbol_total;
     exposure.account_notional = *account_total;
   }
+  // Entries resting anywhere (limit and maker opens, adds, on every leg and symbol) count as the
+  // positions they would become: a grid's pending levels on both legs fill into one account (the
+  // grid's seed 003 #4 scenario found them uncounted).
+  std::set<std::string> counted_entries;
   for (const auto& o : open_orders) {
     ++exposure.account_open_orders;
     ++exposure.open_orders[o.symbol];
+    if (o.purpose != OrderPurpose::kEntry || o.reduce_only) continue;
+    auto left = o.qty.Sub(o.filled_qty);
+    if (!left.ok()) return left.status();
+    auto m = marks_.find(o.symbol);
+    const Decimal at = o.price && o.price->is_positive() ? *o.price : m != marks_.end() ? m->second : Decimal();
+    auto v = left->abs().Mul(at, Rounding::kUp);
+    if (!v.ok()) return v.status();
+    auto symbol_total = exposure.notional[o.symbol].Add(*v);
+    auto account_total = exposure.account_notional.Add(*v);
+    if (!symbol_total.ok()) return symbol_total.status();
+    if (!account_total.ok()) return account_total.status();
+    exposure.notional[o.symbol] = *symbol_total;
+    exposure.account_notional = *account_total;
+    counted_entries.insert(o.client_order_id);
   }
   // An add rests only its own entry (when it is a limit): the trade's exits are there already.
   const int added_orders = add ? (s.entry != EntryKind::kMarket ? 1 : 0)
                                : 1 + (s.take_profit ? 1 : 0) + (s.entry != EntryKind::kMarket ? 1 : 0);
   Decimal added_notional = notional;
+  // The trade's adds not resting in the store yet (on their way) count here; the others did above.
+  Decimal adds_on_their_way;
+  if (add)
+    if (Trade* t = ActiveTradeOn(s.symbol, leg))
+      for (const auto& a : t->adds) {
+        if (counted_entries.count(a.client_order_id)) continue;
+        auto sum = adds_on_their_way.Add(a.qty);
+        if (!sum.ok()) return sum.status();
+        adds_on_their_way = *sum;
+      }
   if (add && reference.is_positive()) {
-    auto pending_value = pending_adds.Mul(reference, Rounding::kUp);
+    auto pending_value = adds_on_their_way.Mul(reference, Rounding::kUp);
     if (!pending_value.ok()) return pending_value.status();
     auto sum = notional.Add(*pending_value);
     if (!sum.ok()) return sum.status();
