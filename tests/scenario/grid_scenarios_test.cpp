@@ -93,6 +93,8 @@ TEST_CASE("grid: an operator's flatten leaves the grid paused with nothing resti
   CHECK(s.venue->exchange().OpenOrders(0, "BTCUSDT").empty());
   CHECK(s.VenueOpenAlgoOrders("BTCUSDT") == 0);
   CHECK(Contains(StatusJson(s), R"("paused":true,"pause_reason":"flattened by the operator)"));
+  CHECK(Contains(StatusJson(s), "ended closed while the grid was paused"));  // no stale "level pending"
+  CHECK(!Contains(StatusJson(s), "pending at"));
   // A restart does not undo the flatten: the legs' last trades ended not by their take-profit,
   // as the store shows, so the grid opens nothing.
   s.Restart();

@@ -71,6 +71,7 @@ class World {
       : plan_(plan), dir_(dir), dialect_(dialect) {
     sim::SimConfig config = sim::DefaultSimConfig();
     config.seed = plan.seed;
+    if (plan.hedge_mode) config.accounts[0].hedge_mode = true;
     venue_ = sim::SimVenue::Create(config, clock_).value();
     venue_->exchange().set_market_events(true);
     // The venue acts at once; its answer reaches a REST worker one network distance later (the
@@ -356,6 +357,7 @@ class World {
         r.type = OrderType::kMarket;
         r.quantity = f.qty;
         r.client_order_id = "web-" + std::to_string(clock_.NowMs());
+        if (plan_.hedge_mode) r.position_side = r.side == Side::kBuy ? PositionSide::kLong : PositionSide::kShort;
         if (frozen_until_ >= 0 || !venue_->exchange().PlaceOrder(0, r).ok()) {
           ++outcome_.faults_skipped;
           return;

@@ -410,6 +410,7 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
   DrawLimits(d, plan);
   DrawAdds(d, plan);
   DrawFlips(d, plan);
+  plan.hedge_mode = d.Chance(25);
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;
@@ -441,7 +442,7 @@ std::string DescribePlan(const EpisodePlan& plan) {
     lines.emplace_back(f.at, text);
   }
   std::stable_sort(lines.begin(), lines.end(), [](auto& a, auto& b) { return a.first < b.first; });
-  std::string out;
+  std::string out = plan.hedge_mode ? "  hedge mode\n" : "";
   for (const auto& [at, text] : lines) out += "  +" + std::to_string(at) + " ms  " + text + "\n";
   return out;
 }

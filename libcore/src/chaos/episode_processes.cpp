@@ -117,9 +117,10 @@ class ProcessWorld {
 
   Status StartSimulator() {
     const std::string port_file = dir_ + "/ports.json";
-    auto sim = ChildProcess::Start({options_.bin_dir + "/keel-exchange-sim", "--port-file", port_file, "--seed",
-                                    std::to_string(plan_.seed)},
-                                   {}, dir_ + "/sim.log");
+    std::vector<std::string> args = {options_.bin_dir + "/keel-exchange-sim", "--port-file", port_file, "--seed",
+                                     std::to_string(plan_.seed)};
+    if (plan_.hedge_mode) args.push_back("--hedge-mode");
+    auto sim = ChildProcess::Start(args, {}, dir_ + "/sim.log");
     if (!sim.ok()) return sim.status();
     sim_ = std::make_unique<ChildProcess>(std::move(*sim));
     for (int waited = 0; waited < 10'000; waited += 10) {

@@ -272,16 +272,21 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty, bool leg_being_closed)
   std::vector<PositionRecord> positions;
   std::vector<OrderRecord> open_orders;
   KEEL_RETURN_IF_ERROR(ReadOpen(positions, open_orders));
-  for (const auto& p : positions) {
-    auto m = marks_.find(p.symbol);
-    auto v = p.qty.abs().Mul(m != marks_.end() ? m->second : p.entry_price, Rounding::kUp);
+  // amount at price onto the symbol's and the account's notional.
+  auto count = [&exposure](const std::string& symbol, Decimal amount, Decimal price) -> Status {
+    auto v = amount.abs().Mul(price, Rounding::kUp);
     if (!v.ok()) return v.status();
-    auto symbol_total = exposure.notional[p.symbol].Add(*v);
+    auto symbol_total = exposure.notional[symbol].Add(*v);
     auto account_total = exposure.account_notional.Add(*v);
     if (!symbol_total.ok()) return symbol_total.status();
     if (!account_total.ok()) return account_total.status();
-    exposure.notional[p.symbol] = *symbol_total;
+    exposure.notional[symbol] = *symbol_total;
     exposure.account_notional = *account_total;
+    return Status::Ok();
+  };
+  for (const auto& p : positions) {
+    auto m = marks_.find(p.symbol);
+    KEEL_RETURN_IF_ERROR(count(p.symbol, p.qty, m != marks_.end() ? m->second : p.entry_price));
   }
   // Entries resting anywhere (limit and maker opens, adds, on every leg and symbol) count as the
   // positions they would become: a grid's pending levels on both legs fill into one account (the
@@ -295,14 +300,7 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty, bool leg_being_closed)
     if (!left.ok()) return left.status();
     auto m = marks_.find(o.symbol);
     const Decimal at = o.price && o.price->is_positive() ? *o.price : m != marks_.end() ? m->second : Decimal();
-    auto v = left->abs().Mul(at, Rounding::kUp);
-    if (!v.ok()) return v.status();
-    auto symbol_total = exposure.notional[o.symbol].Add(*v);
-    auto account_total = exposure.account_notional.Add(*v);
-    if (!symbol_total.ok()) return symbol_total.status();
-    if (!account_total.ok()) return account_total.status();
-    exposure.notional[o.symbol] = *symbol_total;
-    exposure.account_notional = *account_total;
+    KEEL_RETURN_IF_ERROR(count(o.symbol, *left, at));
     counted_entries.insert(o.client_order_id);
   }
   // An add rests only its own entry (when it is a limit): the trade's exits are there already.

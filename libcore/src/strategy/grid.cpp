@@ -54,7 +54,19 @@ std::vector<StrategySignal> GridStrategy::Tick(const StrategyContext& ctx) {
   std::vector<StrategySignal> out;
   if (legs_[0].enabled && legs_[1].enabled && !ctx.hedge_mode() && !paused_)
     Pause("legs = \"both\" needs the account in hedge mode (one-way holds one position a symbol)");
-  if (paused_ || ctx.engine_paused()) return out;
+  if (paused_ || ctx.engine_paused()) {
+    // Nothing is sent, but what the status shows stays true: a trade that ended meanwhile (a
+    // flatten's) is shown ended.
+    for (auto& leg : legs_) {
+      if (leg.trade_id.empty()) continue;
+      auto trade = ctx.trade(leg.trade_id);
+      if (!trade || trade->active || leg.phase == trade->phase) continue;
+      leg.phase = trade->phase;
+      leg.pending_from.reset();
+      leg.last = "its trade " + leg.trade_id + " ended " + trade->phase + " while the grid was paused";
+    }
+    return out;
+  }
   for (auto& leg : legs_) {
     if (!leg.enabled) continue;
     if (auto s = TickLeg(leg, ctx)) out.push_back(std::move(*s));

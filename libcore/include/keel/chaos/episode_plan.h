@@ -78,6 +78,10 @@ struct EpisodePlan {
   // Positions opened outside keel during the episode: no signal asked for them (the size check
   // allows them), but they must be protected all the same.
   std::vector<SignalAsked> outside;
+  // The account in hedge mode: a LONG and a SHORT leg per symbol, each its own trade, and a close
+  // of the symbol closes both (seed 003's Bybit account). Drawn last, so a seed's signals and
+  // faults are the same in either mode.
+  bool hedge_mode = false;
 };
 
 // The symbols episodes trade (the simulator's defaults, with their lot sizes).
