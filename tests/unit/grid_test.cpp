@@ -49,10 +49,12 @@ struct FakeContext : StrategyContext {
       if (t.active && t.leg == leg) return t;
     return std::nullopt;
   }
-  std::vector<std::string> signal_ids(const std::string&, const std::string& prefix) const override {
-    std::vector<std::string> out;
+  bool history_complete = true;
+  SignalHistory signal_ids(const std::string&, const std::string& prefix) const override {
+    SignalHistory out;
+    out.complete = history_complete;
     for (const auto& id : sent)
-      if (id.rfind(prefix, 0) == 0) out.push_back(id);
+      if (id.rfind(prefix, 0) == 0) out.ids.push_back(id);
     return out;
   }
 };
@@ -130,6 +132,18 @@ tp = 1
   CHECK(Contains(m, "strategy[0].spacing_pct: found 100, expected a percentage above 0 and below 100"));
   CHECK(Contains(m, "strategy[0].stop_loss_pct: missing"));
   CHECK(Contains(m, "strategy[0].qty: found -1, expected above 0"));
+  auto deep = ParseAccountConfig(kAccount + R"(
+[[strategy]]
+kind = "grid"
+symbol = "SOLUSDT"
+levels = 20
+spacing_pct = "4"
+qty = "1"
+take_profit_pct = "1"
+stop_loss_pct = "30"
+)", "d.toml", "");
+  REQUIRE(!deep.ok());
+  CHECK(Contains(deep.status().message(), "strategy[0].stop_loss_pct: levels x spacing_pct + stop_loss_pct = 110 %, expected below 100"));
   auto kind = ParseAccountConfig(kAccount + "[[strategy]]\nkind = \"dca\"\n", "c.toml", "");
   REQUIRE(!kind.ok());
   CHECK(Contains(kind.status().message(), "strategy[0].kind"));
@@ -277,6 +291,18 @@ TEST_CASE("grid: after a restart a leg reopens only when the store shows its las
     CHECK(Contains(w.str(), "after a restart: its last trade grid-SOLUSDT-L-100 ended closed"));
     grid.Resume();
     CHECK(grid.Tick(ctx).size() == 1);
+  }
+  // No open of the leg among the newest signals read, and older ones may exist (or the store could
+  // not be read): not shown to be fresh, so stopped.
+  {
+    GridStrategy grid(Long());
+    FakeContext ctx;
+    ctx.sent = {"grid-SOLUSDT-L-101-a1", "grid-SOLUSDT-L-150-c"};
+    ctx.history_complete = false;
+    CHECK(grid.Tick(ctx).empty());
+    JsonWriter w;
+    grid.WriteStatus(w);
+    CHECK(Contains(w.str(), "its last cycle could not be read from the store"));
   }
   // The last open was refused: nothing was opened, nothing to stop for.
   {

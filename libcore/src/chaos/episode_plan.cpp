@@ -410,7 +410,7 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
   DrawLimits(d, plan);
   DrawAdds(d, plan);
   DrawFlips(d, plan);
-  plan.hedge_mode = d.Chance(25);
+  plan.hedge_mode = d.Chance(options.hedge_pct);
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;

@@ -186,6 +186,14 @@ std::vector<GridConfig> strategies(ConfigValidator& v, const toml::table& root) 
       v.Problem(path + ".max_notional", "found " + g.max_notional->ToString() + ", expected above 0");
       g.max_notional.reset();
     }
+    // The stop is levels x spacing + stop_loss_pct from the open: under 100 %, or no stop price exists.
+    if (g.spacing_pct.is_positive() && g.stop_loss_pct.is_positive()) {
+      auto depth = Decimal::FromInteger(g.levels).value().Mul(g.spacing_pct, Rounding::kNearest);
+      auto total = depth.ok() ? depth->Add(g.stop_loss_pct) : depth;
+      if (!total.ok() || *total >= Decimal::FromInteger(100).value())
+        v.Problem(path + ".stop_loss_pct", "levels x spacing_pct + stop_loss_pct = " + (total.ok() ? total->ToString() : "?") +
+                                               " %, expected below 100 (the stop lies that far from the open)");
+    }
     for (const auto& other : out)
       if (other.symbol == g.symbol) v.Problem(path + ".symbol", g.symbol + " has a grid already (" + other.label + ")");
     out.push_back(std::move(g));

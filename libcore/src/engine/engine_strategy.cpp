@@ -10,8 +10,8 @@ namespace {
 
 constexpr TimeMs kStrategyTickMs = 1000;
 constexpr std::size_t kTakeProfitsRemembered = 1000;
-// Enough for a cycle's open, its levels and re-placements; a strategy that finds no open of its
-// own among them takes the conservative reading (docs/strategies.md).
+// Enough for a cycle's open, its levels and re-placements; a strategy whose last open may lie
+// beyond it takes the conservative reading (docs/strategies.md).
 constexpr std::int64_t kSignalsLookedBack = 500;
 
 }  // namespace
@@ -38,19 +38,21 @@ class EngineStrategyContext : public StrategyContext {
     if (!t) return std::nullopt;
     return e_.TradeViewOf(t->record.id);
   }
-  std::vector<std::string> signal_ids(const std::string& symbol, const std::string& prefix) const override {
+  SignalHistory signal_ids(const std::string& symbol, const std::string& prefix) const override {
     SignalFilter f;
     f.symbol = symbol;
     f.limit = kSignalsLookedBack;
-    std::vector<std::string> ids;
+    SignalHistory h;
     auto records = e_.store_.Signals(f);
     if (!records.ok()) {
       e_.Log("strategy: reading the signals of " + symbol + ": " + records.status().message());
-      return ids;
+      h.complete = false;
+      return h;
     }
+    h.complete = static_cast<std::int64_t>(records->size()) < kSignalsLookedBack;
     for (const auto& r : *records)
-      if (r.id.rfind(prefix, 0) == 0) ids.push_back(r.id);
-    return ids;
+      if (r.id.rfind(prefix, 0) == 0) h.ids.push_back(r.id);
+    return h;
   }
 
  private:

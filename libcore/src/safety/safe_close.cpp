@@ -1,8 +1,6 @@
 #include "keel/safety/safe_close.h"
 
 #include <algorithm>
-#include <map>
-#include <mutex>
 
 #include "keel/safety/client_ids.h"
 #include "keel/safety/sent_order.h"
@@ -410,15 +408,15 @@ Status record_reduced(StateStore* store, const SafeCloseOptions& o, const SafeCl
   return store->Write(b);
 }
 
-// The time a close's client order id is made from: never one used before in this process for the
-// symbol. Two closes of one symbol's legs (a hedge-mode flatten) run on two workers at once, and an
-// id made from the same millisecond would be refused as reused for one of them.
-TimeMs NextCloseIdTime(const std::string& account, const std::string& symbol, TimeMs now) {
-  static std::mutex mu;
-  static std::map<std::string, TimeMs> last;
-  std::lock_guard<std::mutex> lock(mu);
-  TimeMs& t = last[account + "/" + symbol];
-  t = std::max(now, t + 1);
+// The time a close's client order id is made from: after the last one this close used, and of
+// the leg's own parity. Two closes of one symbol's legs (a hedge-mode flatten) run on two workers
+// at once: a LONG leg's ids are made from even milliseconds and a SHORT leg's from odd ones, so the
+// two never make the same id (one would be refused as reused). No state outside the close: a
+// replayed episode makes the same ids.
+TimeMs CloseIdTime(PositionSide leg, TimeMs now, TimeMs last) {
+  TimeMs t = std::max(now, last + 1);
+  if (leg == PositionSide::kLong && t % 2 != 0) ++t;
+  if (leg == PositionSide::kShort && t % 2 == 0) ++t;
   return t;
 }
 
@@ -553,10 +551,12 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
     const std::int64_t chunks = (remaining.units() - 1) / chunk_max->units() + 1;
     orders_left += static_cast<int>(std::min<std::int64_t>(chunks, 1000));
   }
+  TimeMs last_id_time = 0;
   while (remaining.is_positive() && orders_left-- > 0) {
     // 3 and 4. One chunk, its own intent and id (ids made from distinct milliseconds), settled.
+    last_id_time = CloseIdTime(p.position_side, o.now(), last_id_time);
     auto filled = close_chunk(ex, store, o, p, chunk_max && remaining > *chunk_max ? *chunk_max : remaining,
-                              NextCloseIdTime(o.account, o.symbol, o.now()), r);
+                              last_id_time, r);
     if (!filled.ok()) return filled.status();
     if (!*filled) break;
     auto sum = r.reduced_by.Add((*filled)->filled_qty);

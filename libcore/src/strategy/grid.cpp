@@ -77,9 +77,11 @@ std::vector<StrategySignal> GridStrategy::Tick(const StrategyContext& ctx) {
 std::optional<StrategySignal> GridStrategy::TickLeg(Leg& leg, const StrategyContext& ctx) {
   const TimeMs now = ctx.now();
   if (!leg.awaiting.empty()) {
-    if (now - leg.awaiting_since < kAnswerWaitMs) return std::nullopt;
-    leg.last = "no answer to " + leg.awaiting + " within 60 s";
-    leg.awaiting.clear();
+    // Never sent again unanswered: a second level (or open) beside one still being taken would
+    // break one-at-a-time and the leg's limits. The engine answers every signal.
+    if (now - leg.awaiting_since >= kAnswerWaitMs)
+      leg.last = "no answer to " + leg.awaiting + " for " + std::to_string((now - leg.awaiting_since) / 1000) + " s: waiting";
+    return std::nullopt;
   }
   if (now < leg.quiet_until) return std::nullopt;
   const auto mark = ctx.mark(config_.symbol);
@@ -142,11 +144,11 @@ std::optional<StrategySignal> GridStrategy::TickLeg(Leg& leg, const StrategyCont
 void GridStrategy::ReadHistory(Leg& leg, const StrategyContext& ctx) {
   leg.history_read = true;
   const std::string prefix = IdPrefix() + (leg.direction == PositionSide::kLong ? "L-" : "S-");
-  const auto ids = ctx.signal_ids(config_.symbol, prefix);
+  const SignalHistory history = ctx.signal_ids(config_.symbol, prefix);
   // The leg's last open, and how its cycle ended if the grid said so before the restart.
   std::string last_open;
   std::string ending;
-  for (const auto& id : ids) {
+  for (const auto& id : history.ids) {
     const std::string rest = id.substr(prefix.size());
     if (!rest.empty() && rest.find_first_not_of("0123456789") == std::string::npos) {
       last_open = id;
@@ -156,10 +158,22 @@ void GridStrategy::ReadHistory(Leg& leg, const StrategyContext& ctx) {
       ending = rest.substr(rest.size() - 2);
     }
   }
-  if (last_open.empty()) return;  // a fresh grid
+  if (last_open.empty()) {
+    if (history.complete) return;  // a fresh grid
+    // Its last open may be older than what was read (or nothing could be read): not known to
+    // have ended by its take-profit.
+    leg.stopped = true;
+    leg.last = "after a restart: its last cycle could not be read from the store: stopped until keel-ctl resume";
+    return;
+  }
   auto trade = ctx.trade(last_open);
-  // Refused (or never taken): nothing was opened, nothing to stop for.
-  if (!trade || trade->phase == "rejected") return;
+  if (!trade) {  // its id came from the store, so only a failed read loses it
+    leg.stopped = true;
+    leg.last = "after a restart: its last trade " + last_open + " could not be read: stopped until keel-ctl resume";
+    return;
+  }
+  // Refused: nothing was opened, nothing to stop for.
+  if (trade->phase == "rejected") return;
   if (ending == "-c") {
     leg.last = "after a restart: " + last_open + " ended by its take-profit" +
                (config_.reopen ? ": reopening" : ": not reopening (reopen = false)");
@@ -216,7 +230,10 @@ std::optional<StrategySignal> GridStrategy::NextLevel(Leg& leg, const StrategyCo
     }
     return std::nullopt;
   }
-  if (leg.filled_levels >= config_.levels) {
+  // In quantity, not rounded levels: part-filled levels never take the leg past levels x qty.
+  auto cap = Decimal::FromInteger(config_.levels).value().Mul(config_.qty, Rounding::kNearest);
+  auto next_qty = trade.position_qty.Add(config_.qty);
+  if (leg.filled_levels >= config_.levels || !cap.ok() || !next_qty.ok() || *next_qty > *cap) {
     leg.last = "all " + std::to_string(config_.levels) + " levels filled";
     return std::nullopt;
   }

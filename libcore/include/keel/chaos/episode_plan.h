@@ -68,6 +68,9 @@ struct PlanOptions {
   TimeMs quiet_ms = 75'000;
   int max_signals = 4;
   int max_faults = 6;
+  // Episodes whose account is in hedge mode, in percent. The seeds the soak found before hedge
+  // episodes existed replay with 0: one-way, as they were found.
+  int hedge_pct = 25;
 };
 
 struct EpisodePlan {

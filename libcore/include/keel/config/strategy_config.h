@@ -7,7 +7,7 @@
 //   symbol = "SOLUSDT"
 //   legs = "both"            # "long", "short", or "both" (hedge mode)
 //   levels = 5               # entries per leg: the first at the market, then one pending level at a time
-//   spacing_pct = "1"        # between levels, from the last fill (or the market, re-placed)
+//   spacing_pct = "1"        # a level this far beyond the market when it is placed
 //   qty = "1"                # per level, contracts
 //   take_profit_pct = "0.8"  # from the leg's average entry: re-priced after every averaging fill
 //   stop_loss_pct = "2"      # beyond the deepest level: a fixed price, required

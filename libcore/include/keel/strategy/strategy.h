@@ -28,6 +28,11 @@ struct TradeView {
   bool closed_by_take_profit = false;  // ended: its take-profit filled
 };
 
+struct SignalHistory {
+  std::vector<std::string> ids;
+  bool complete = true;
+};
+
 // What a strategy may read. Implemented by the engine on its own thread.
 class StrategyContext {
  public:
@@ -42,8 +47,9 @@ class StrategyContext {
   // The active trade on a leg, if any (after a restart: the strategy's own, found by id prefix).
   virtual std::optional<TradeView> active_trade_on(const std::string& symbol, PositionSide leg) const = 0;
   // The ids of the newest signals on the symbol whose id starts with prefix, oldest first, as the
-  // store holds them: what a strategy sent before a restart.
-  virtual std::vector<std::string> signal_ids(const std::string& symbol, const std::string& prefix) const = 0;
+  // store holds them: what a strategy sent before a restart. complete is false when older ones may
+  // exist beyond the look-back, or the store could not be read: the strategy cannot tell its past.
+  virtual SignalHistory signal_ids(const std::string& symbol, const std::string& prefix) const = 0;
 };
 
 struct StrategySignal {
