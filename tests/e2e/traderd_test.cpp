@@ -108,6 +108,14 @@ TEST_CASE("keel-traderd --check: the example config is read whole; missing crede
   INFO(demo_check.err);
   CHECK(demo_check.exit_code == 0);
   CHECK(demo_check.out.find("\nrisk limits: notional 1000, 20 open orders, 10 signals/min\n") != std::string::npos);
+  // The grid example: the strategy is said back as read.
+  auto grid_check = test::run({Bin("keel-traderd"), "--config", std::string(KEEL_SOURCE_DIR) + "/examples/grid.toml", "--check"},
+                              {{"KEEL_API_KEY", "key"}, {"KEEL_API_SECRET", "secret"}});
+  INFO(grid_check.err);
+  CHECK(grid_check.exit_code == 0);
+  CHECK(grid_check.out.find("\nstrategy: grid SOLUSDT, legs both (hedge mode), 4 levels 0.5 % apart, 1 a level, take-profit 0.6 %, "
+                            "stop 1.5 % beyond the deepest level, reopens after a take-profit, at most 1000 USDT a leg\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("scenario 9: a keel tool run while keel-traderd holds the account is forwarded to it: no lock error, no race") {

@@ -1,7 +1,8 @@
-// [daemon], [daemon.risk], [daemon.risk.symbols.SYMBOL] and [[alert]] of an account config.
+// [daemon], [daemon.risk], [daemon.risk.symbols.SYMBOL], [[alert]] and [[strategy]] of an account config.
 #include <charconv>
 
 #include "config_validator.h"
+#include "keel/model/instrument.h"
 #include "plain_url.h"
 
 namespace keel {
@@ -165,8 +166,7 @@ std::vector<GridConfig> strategies(ConfigValidator& v, const toml::table& root) 
     GridConfig g;
     g.label = path;
     if (auto s = v.StringAt(root, path + ".symbol", true)) g.symbol = *s;
-    if (!g.symbol.empty() &&
-        g.symbol.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != std::string::npos)
+    if (!g.symbol.empty() && !IsPlainSymbol(g.symbol))
       v.Problem(path + ".symbol", "found \"" + g.symbol + "\", expected the exchange's symbol in capitals (SOLUSDT)");
     if (auto legs = v.ChoiceAt(root, path + ".legs", {"long", "short", "both"})) {
       g.long_leg = *legs != "short";

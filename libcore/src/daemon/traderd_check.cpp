@@ -26,6 +26,13 @@ int CheckTraderdConfig(const AccountConfig& c) {
             << d.control_socket << ", spool " << d.spool_dir.value_or("none") << ", metrics "
             << d.metrics_listen.value_or("off") << ", " << d.alerts.size() << " alert sink(s)\n"
             << "risk limits: " << DescribeRiskLimits(d.risk) << "\n";
+  // The grid as read: its symbol is checked against the exchange's list only when the daemon starts.
+  for (const auto& g : d.grids)
+    std::cout << "strategy: grid " << g.symbol << ", legs " << (g.long_leg && g.short_leg ? "both (hedge mode)" : g.long_leg ? "long" : "short")
+              << ", " << g.levels << " levels " << g.spacing_pct.ToString() << " % apart, " << g.qty.ToString()
+              << " a level, take-profit " << g.take_profit_pct.ToString() << " %, stop " << g.stop_loss_pct.ToString()
+              << " % beyond the deepest level, " << (g.reopen ? "reopens" : "does not reopen") << " after a take-profit"
+              << (g.max_notional ? ", at most " + g.max_notional->ToString() + " USDT a leg" : std::string()) << "\n";
   return 0;
 }
 

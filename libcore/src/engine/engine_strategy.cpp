@@ -89,7 +89,7 @@ void Engine::StrategyTick() {
   strategy_timer_ = loop_.After(kStrategyTickMs, [this] { StrategyTick(); });
 }
 
-std::optional<TradeView> Engine::TradeViewOf(const std::string& id) const {
+std::optional<TradeView> Engine::TradeViewOf(const std::string& id) {
   TradeView v;
   v.id = id;
   auto active = trades_.find(id);
@@ -98,17 +98,18 @@ std::optional<TradeView> Engine::TradeViewOf(const std::string& id) const {
     v.active = true;
     v.phase = to_string(t.state);
     v.leg = t.leg;
-    if (auto held = OpenPositionOf(store_, t.signal.symbol, t.leg); held.ok() && *held) {
-      v.position_qty = (*held)->qty.abs();
-      v.average = (*held)->entry_price;
+    auto held = OpenPositionOf(store_, t.signal.symbol, t.leg);
+    if (!held.ok()) {
+      // Sized at 0 the grid would place a level its limits forbid: nothing this tick.
+      Log("strategy: reading the position of " + id + ": " + held.status().message());
+      return std::nullopt;
     }
-    for (const auto& a : t.adds) {
-      ++v.pending_adds;
-      if (a.price) v.pending_add_prices.push_back(*a.price);
-    }
+    if (*held) v.position_qty = (*held)->qty.abs();
+    v.pending_adds = static_cast<int>(t.adds.size());
     return v;
   }
   auto rec = store_.Signal(id);
+  if (!rec.ok()) Log("strategy: reading signal " + id + ": " + rec.status().message());
   if (!rec.ok() || !*rec) return std::nullopt;
   // Taken, its trade not (yet) in memory: still entering as far as anyone can say.
   v.active = (*rec)->state == SignalState::kEntering || (*rec)->state == SignalState::kOpen ||

@@ -1,5 +1,6 @@
 #include "keel/engine/signal.h"
 
+#include "keel/model/instrument.h"
 #include "keel/model/json_fields.h"
 #include "keel/model/json_writer.h"
 #include "keel/model/log_text.h"
@@ -14,13 +15,6 @@ bool valid_id(const std::string& id) {
                     c == '_' || c == '-' || c == ':';
     if (!ok) return false;
   }
-  return true;
-}
-
-bool valid_symbol(const std::string& s) {
-  if (s.empty() || s.size() > 32) return false;
-  for (char c : s)
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
   return true;
 }
 
@@ -112,7 +106,7 @@ Result<Signal> ParseSignal(std::string_view json) {
   auto symbol = f.String("symbol");
   if (!symbol.ok()) return symbol.status();
   if (!*symbol) return Status::InvalidInput("symbol: required");
-  if (!valid_symbol(**symbol))
+  if (!IsPlainSymbol(**symbol))
     return Status::InvalidInput("symbol: expected the exchange's symbol in capitals (BTCUSDT), found " + quoted(**symbol));
   s.symbol = **symbol;
 

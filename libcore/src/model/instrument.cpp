@@ -19,6 +19,13 @@ Status ValidateSymbol(std::string_view symbol) {
 
 std::optional<Decimal> Instrument::MaxMarketQuantity() const { return market_max_qty ? market_max_qty : max_qty; }
 
+bool IsPlainSymbol(std::string_view symbol) {
+  if (symbol.empty() || symbol.size() > 32) return false;
+  for (char c : symbol)
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
 Status Instrument::Validate() const {
   KEEL_RETURN_IF_ERROR(ValidateSymbol(symbol).WithContext("instrument"));
   if (!tick_size.is_positive())

@@ -92,6 +92,15 @@ class Reader {
     }
     return **n->as_integer();
   }
+  std::optional<bool> Bool(const toml::table& t, const std::string& path, const char* key) {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_boolean()) {
+      Problem(path + "." + key, "expected true or false");
+      return std::nullopt;
+    }
+    return **n->as_boolean();
+  }
   void Problem(const std::string& key, const std::string& what) {
     problems_ += (problems_.empty() ? "" : "\n") + source_ + ": " + key + ": " + what;
   }
@@ -198,10 +207,7 @@ Result<SimConfig> ParseSimConfig(std::string_view toml_text, const std::string& 
   if (auto v = r.Int(root, "", "step_ms", 1, 3'600'000)) c.step_ms = *v;
   if (auto v = r.Int(root, "", "default_leverage", 1, 125)) c.default_leverage = static_cast<int>(*v);
   if (const toml::table* limits = root["limits"].as_table()) {
-    if (const toml::node* e = limits->get("enforce")) {
-      if (e->is_boolean()) c.limits.enforce = **e->as_boolean();
-      else r.Problem("limits.enforce", "expected true or false");
-    }
+    if (auto v = r.Bool(*limits, "limits", "enforce")) c.limits.enforce = *v;
     if (auto v = r.Int(*limits, "limits", "request_weight_1m", 1, 100'000'000)) c.limits.request_weight_1m = static_cast<int>(*v);
     if (auto v = r.Int(*limits, "limits", "orders_10s", 1, 100'000'000)) c.limits.orders_10s = static_cast<int>(*v);
     if (auto v = r.Int(*limits, "limits", "orders_1m", 1, 100'000'000)) c.limits.orders_1m = static_cast<int>(*v);
@@ -224,10 +230,7 @@ Result<SimConfig> ParseSimConfig(std::string_view toml_text, const std::string& 
       a.api_key = r.Str(*t, path, "api_key", true).value_or("");
       a.api_secret = r.Str(*t, path, "api_secret", true).value_or("");
       a.initial_balance = r.Dec(*t, path, "balance", false).value_or(D("10000"));
-      if (const toml::node* hedge = t->get("hedge_mode")) {
-        if (hedge->is_boolean()) a.hedge_mode = hedge->as_boolean()->get();
-        else r.Problem(path + ".hedge_mode", "expected true or false");
-      }
+      if (auto v = r.Bool(*t, path, "hedge_mode")) a.hedge_mode = *v;
       for (const auto& other : c.accounts)
         if (other.api_key == a.api_key) r.Problem(path + ".api_key", "used by account " + other.name + " too");
       c.accounts.push_back(a);

@@ -109,13 +109,10 @@ std::optional<StrategySignal> GridStrategy::TickLeg(Leg& leg, const StrategyCont
   if (!trade) return std::nullopt;  // taken, its record not written yet
   leg.phase = trade->phase;
   if (trade->active) {
-    // Levels filled: the position in levels, to the nearest (a level may fill in part).
-    leg.filled_levels = 0;
-    if (config_.qty.is_positive()) {
-      auto n = trade->position_qty.Div(config_.qty, Rounding::kNearest);
-      auto whole = n.ok() ? n->RoundTo(Decimal::FromInteger(1).value(), Rounding::kNearest) : n;
-      if (whole.ok()) leg.filled_levels = static_cast<int>(whole->units() / Decimal::FromInteger(1).value().units());
-    }
+    // Levels filled: the position in levels, to the nearest (a level may fill in part). Both
+    // decimals count the same units.
+    const std::int64_t level_units = config_.qty.units();
+    leg.filled_levels = level_units > 0 ? static_cast<int>((trade->position_qty.units() + level_units / 2) / level_units) : 0;
     if (trade->phase != "protected") return std::nullopt;  // entering, being protected or closing: keel's work
     return NextLevel(leg, ctx, *trade, *mark);
   }
@@ -223,7 +220,8 @@ std::optional<StrategySignal> GridStrategy::NextLevel(Leg& leg, const StrategyCo
     if (!leg.pending_from) leg.pending_from = mark;  // taken up after a restart: measured from now
     auto moved = mark.Sub(*leg.pending_from);
     if (moved.ok() && leg.pending_from->is_positive()) {
-      auto pct = moved->abs().Mul(kHundred, Rounding::kNearest).value().Div(*leg.pending_from, Rounding::kNearest);
+      auto scaled = moved->abs().Mul(kHundred, Rounding::kNearest);
+      auto pct = scaled.ok() ? scaled->Div(*leg.pending_from, Rounding::kNearest) : scaled;
       if (pct.ok() && *pct > config_.recenter_pct)
         return CancelPending(leg, ctx, false, "the market moved " + pct->ToString() + " % from where the pending level was placed",
                              "-r");
@@ -233,16 +231,16 @@ std::optional<StrategySignal> GridStrategy::NextLevel(Leg& leg, const StrategyCo
   // In quantity, not rounded levels: part-filled levels never take the leg past levels x qty.
   auto cap = Decimal::FromInteger(config_.levels).value().Mul(config_.qty, Rounding::kNearest);
   auto next_qty = trade.position_qty.Add(config_.qty);
-  if (leg.filled_levels >= config_.levels || !cap.ok() || !next_qty.ok() || *next_qty > *cap) {
-    leg.last = "all " + std::to_string(config_.levels) + " levels filled";
+  if (!cap.ok() || !next_qty.ok() || *next_qty > *cap) {
+    leg.last = "holds " + trade.position_qty.ToString() + ": another level would pass " + std::to_string(config_.levels) +
+               " levels of " + config_.qty.ToString();
     return std::nullopt;
   }
   auto raw = Away(mark, config_.spacing_pct, is_long);
   auto price = raw ? OnTick(*raw, ctx.tick_size(config_.symbol), is_long) : std::nullopt;
   if (!price) return std::nullopt;
   if (config_.max_notional) {
-    auto after = trade.position_qty.Add(config_.qty);
-    auto worth = after.ok() ? after->Mul(*price, Rounding::kUp) : after;
+    auto worth = next_qty->Mul(*price, Rounding::kUp);
     if (!worth.ok() || *worth > *config_.max_notional) {
       leg.last = "max_notional " + config_.max_notional->ToString() + " reached: no further level";
       return std::nullopt;

@@ -343,7 +343,8 @@ class Engine {
   // SubmitSignal, as a bot would, and is told their answers.
   void StartStrategies();
   void StrategyTick();
-  std::optional<TradeView> TradeViewOf(const std::string& signal_id) const;
+  // None: never taken, or the store could not say (logged): the strategy does nothing on it then.
+  std::optional<TradeView> TradeViewOf(const std::string& signal_id);
   void PauseStrategies(const std::optional<std::string>& symbol, const std::string& why);
   void NoteTakeProfitFilled(const std::string& signal_id);
 

@@ -47,4 +47,8 @@ struct Instrument {
 // contracts: "BTCUSDT_260327").
 Status ValidateSymbol(std::string_view symbol);
 
+// A symbol as a bot's signal or a config names it: 1-32 upper-case ASCII letters and digits
+// (BTCUSDT). Symbols with other letters are traded by the tools, not named in signals.
+bool IsPlainSymbol(std::string_view symbol);
+
 }  // namespace keel

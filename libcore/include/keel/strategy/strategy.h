@@ -21,10 +21,7 @@ struct TradeView {
   bool active = false;
   PositionSide leg = PositionSide::kBoth;
   Decimal position_qty;  // absolute; 0 when flat or unknown
-  Decimal average;       // the position's average entry (0: none yet)
-  // Its adds still resting or on their way, and the price of each (market adds: none).
-  int pending_adds = 0;
-  std::vector<Decimal> pending_add_prices;
+  int pending_adds = 0;  // its adds still resting or on their way
   bool closed_by_take_profit = false;  // ended: its take-profit filled
 };
 
