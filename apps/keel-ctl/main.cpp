@@ -59,6 +59,7 @@ struct SignalOptions {
   bool post_only = false;
   bool flip = false;
   int ttl_s = 0;
+  int offset_bps = 0;
 };
 
 // flatten closes positions: confirmed with --yes or on the terminal, never assumed.
@@ -102,6 +103,7 @@ Result<control::ControlRequest> SignalRequest(SignalOptions o) {
   sig.Key("entry").String(o.entry);
   if (!o.price.empty()) sig.Key("price").String(o.price);
   if (o.post_only) sig.Key("post_only").Bool(true);
+  if (o.offset_bps) sig.Key("offset_bps").Int(o.offset_bps);
   sig.Key("stop_loss").StartObject().Key(o.stop_pct.empty() ? "price" : "pct").String(o.stop_pct.empty() ? o.stop_price : o.stop_pct).EndObject();
   if (!o.tp_pct.empty() || !o.tp_price.empty())
     sig.Key("take_profit").StartObject().Key(o.tp_pct.empty() ? "price" : "pct").String(o.tp_pct.empty() ? o.tp_price : o.tp_pct).EndObject();
@@ -136,6 +138,28 @@ Result<control::ControlRequest> MoveRequest(MoveOptions o) {
   sig.EndObject();
   auto checked = ParseSignal(sig.str());
   if (!checked.ok()) return Status::InvalidInput("move: " + checked.status().message());
+  return control::ControlRequest(control::SignalRequest{sig.str(), "keel-ctl"});
+}
+
+struct TrailOptions {
+  std::string id, symbol, leg, callback_pct, activation_price;
+  bool off = false;
+};
+
+// A trail signal: the venue's own trailing stop beside the open trade's stop, or (--off) removed.
+Result<control::ControlRequest> TrailRequest(TrailOptions o) {
+  if (o.off == !o.callback_pct.empty()) return Status::InvalidInput("trail: give exactly one of --callback-pct and --off");
+  if (o.off && !o.activation_price.empty()) return Status::InvalidInput("trail: --activation-price goes with --callback-pct");
+  if (o.id.empty()) o.id = "ctl-trail-" + std::to_string(SystemClock().NowMs());
+  JsonWriter sig;
+  sig.StartObject().Key("id").String(o.id).Key("symbol").String(o.symbol).Key("action").String("trail");
+  if (!o.leg.empty()) sig.Key("side").String(o.leg);
+  if (o.off) sig.Key("off").Bool(true);
+  if (!o.callback_pct.empty()) sig.Key("callback_pct").String(o.callback_pct);
+  if (!o.activation_price.empty()) sig.Key("activation_price").String(o.activation_price);
+  sig.EndObject();
+  auto checked = ParseSignal(sig.str());
+  if (!checked.ok()) return Status::InvalidInput("trail: " + checked.status().message());
   return control::ControlRequest(control::SignalRequest{sig.str(), "keel-ctl"});
 }
 
@@ -182,7 +206,7 @@ Result<control::ControlRequest> AddRequest(AddOptions o) {
 
 int main(int argc, char** argv) {
   if (!keel::ops::StartHardened("keel-ctl")) return keel::ops::kExitUsage;
-  CLI::App app{"keel-ctl: talk to a running keel-traderd (status, signal, add, move, cancel-entries, pause, resume, flatten, protect, watch)"};
+  CLI::App app{"keel-ctl: talk to a running keel-traderd (status, signal, add, move, trail, cancel-entries, pause, resume, flatten, protect, watch)"};
   app.require_subcommand(1);
   std::string config_path, account;
   bool json = false;
@@ -219,6 +243,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"market", "maker", "limit"}));
   signal->add_option("--price", o.price, "a limit entry's price");
   signal->add_flag("--post-only", o.post_only, "a limit entry that must rest as a maker (refused if it would take)");
+  signal->add_option("--offset-bps", o.offset_bps, "a maker entry's distance behind the best price, in basis points")
+      ->check(CLI::Range(0, 1000));
   signal->add_flag("--flip", o.flip, "close the symbol (in hedge mode the other leg) first, proven flat, then open this side");
   signal->add_option("--stop-pct", o.stop_pct, "stop-loss distance in percent");
   signal->add_option("--stop-price", o.stop_price, "stop-loss price");
@@ -251,6 +277,15 @@ int main(int argc, char** argv) {
   move->add_flag("--break-even", move_options.break_even, "stop-loss to the average entry price");
   move->add_option("--tp-pct", move_options.tp_pct, "new take-profit distance from the average entry, in percent");
   move->add_option("--tp-price", move_options.tp_price, "new take-profit price");
+  auto* trail = app.add_subcommand("trail", "set (or --off) the exchange's own trailing stop beside an open trade's stop");
+  TrailOptions trail_options;
+  trail->add_option("symbol", trail_options.symbol, "BTCUSDT")->required();
+  trail->add_option("--position-side", trail_options.leg, "the leg (hedge mode, when both legs have a trade)")
+      ->check(CLI::IsMember({"LONG", "SHORT"}));
+  trail->add_option("--id", trail_options.id, "the signal's id (default: ctl-trail-<time>)");
+  trail->add_option("--callback-pct", trail_options.callback_pct, "how far back from the best price it closes, in percent (0.1 to 10)");
+  trail->add_option("--activation-price", trail_options.activation_price, "the price it starts trailing at (default: at once)");
+  trail->add_flag("--off", trail_options.off, "remove the trailing stop (the stop stays)");
   auto* cancel = app.add_subcommand("cancel-entries", "cancel the pending entries of a symbol (or one leg); what filled stays, protected");
   std::string cancel_symbol, cancel_leg, cancel_id;
   cancel->add_option("symbol", cancel_symbol, "BTCUSDT")->required();
@@ -308,6 +343,7 @@ int main(int argc, char** argv) {
   else if (*signal) request = SignalRequest(signal_options);
   else if (*add) request = AddRequest(add_options);
   else if (*move) request = MoveRequest(move_options);
+  else if (*trail) request = TrailRequest(trail_options);
   else if (*cancel) request = CancelEntriesRequest(cancel_symbol, cancel_leg, cancel_id);
   if (!request.ok()) return Fail(request.status().message(), ops::kExitUsage);
   auto answer = net::RequestLine(config->daemon.control_socket, control::ControlRequestJson(*request), timeout_ms);

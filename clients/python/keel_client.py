@@ -152,6 +152,29 @@ class KeelClient:
             raise ValueError("move: give a new stop and/or take-profit")
         return self.request({"cmd": "signal", "signal": signal, "origin": origin})
 
+    def trail(self, signal_id: str, symbol: str, *, callback_pct: Optional[Number] = None,
+              activation_price: Optional[Number] = None, off: bool = False, side: Optional[str] = None,
+              origin: str = "python") -> Dict[str, Any]:
+        """Sets the exchange's own trailing stop beside the open trade's stop (callback_pct 0.1 to 10,
+        from activation_price or at once), or removes it (off=True); the stop stays.
+
+        Answers "trailing" (exit 0) once the exchange shows it; "rejected" (exit 2) leaves the one
+        before; "not-verified" (exit 4) when its answer was lost and could not be settled."""
+        if off == (callback_pct is not None):
+            raise ValueError("trail: give exactly one of callback_pct and off")
+        if off and activation_price is not None:
+            raise ValueError("trail: activation_price goes with callback_pct")
+        signal: Dict[str, Any] = {"id": signal_id, "symbol": symbol, "action": "trail"}
+        if side is not None:
+            signal["side"] = side
+        if off:
+            signal["off"] = True
+        else:
+            signal["callback_pct"] = str(callback_pct)
+            if activation_price is not None:
+                signal["activation_price"] = str(activation_price)
+        return self.request({"cmd": "signal", "signal": signal, "origin": origin})
+
     def add(self, signal_id: str, symbol: str, *, qty: Optional[Number] = None, notional: Optional[Number] = None,
             side: Optional[str] = None, trade: Optional[str] = None, price: Optional[Number] = None,
             post_only: bool = False, ttl_s: Optional[int] = None, origin: str = "python") -> Dict[str, Any]:

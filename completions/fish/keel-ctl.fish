@@ -1,5 +1,5 @@
 # fish completion for keel-ctl
-set -l commands status signal add move cancel-entries pause resume flatten protect watch
+set -l commands status signal add move trail cancel-entries pause resume flatten protect watch
 complete -c keel-ctl -f
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a status -d 'Trades, positions, orders, alerts'
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a signal -d 'Send a trading signal'
@@ -22,6 +22,7 @@ complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l notional -x -d '
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l entry -x -a 'market maker limit' -d 'Entry kind'
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l price -x -d 'A limit entry price'
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l post-only -d 'A limit entry that must rest as a maker'
+complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l offset-bps -x -d 'A maker entry behind the best price, in basis points'
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l flip -d 'Close the symbol (other leg) first, then open this side'
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l stop-pct -x -d 'Stop-loss percent'
 complete -c keel-ctl -n "__fish_seen_subcommand_from signal" -l stop-price -x -d 'Stop-loss price'
@@ -38,6 +39,12 @@ complete -c keel-ctl -n "__fish_seen_subcommand_from add" -l entry -x -a 'market
 complete -c keel-ctl -n "__fish_seen_subcommand_from add" -l price -x -d 'A limit add price'
 complete -c keel-ctl -n "__fish_seen_subcommand_from add" -l post-only -d 'A limit add that must rest as a maker'
 complete -c keel-ctl -n "__fish_seen_subcommand_from add" -l ttl-s -x -d 'A limit add time limit in seconds'
+complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a trail -d "Set or remove the exchange's trailing stop of an open trade"
+complete -c keel-ctl -n "__fish_seen_subcommand_from trail" -l position-side -x -a 'LONG SHORT' -d 'The leg (hedge mode)'
+complete -c keel-ctl -n "__fish_seen_subcommand_from trail" -l id -x -d 'Signal id'
+complete -c keel-ctl -n "__fish_seen_subcommand_from trail" -l callback-pct -x -d 'Callback in percent (0.1 to 10)'
+complete -c keel-ctl -n "__fish_seen_subcommand_from trail" -l activation-price -x -d 'Price it starts trailing at'
+complete -c keel-ctl -n "__fish_seen_subcommand_from trail" -l off -d 'Remove the trailing stop'
 complete -c keel-ctl -n "not __fish_seen_subcommand_from $commands" -a move -d 'Move the stop or take-profit of an open trade'
 complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l position-side -x -a 'LONG SHORT' -d 'The leg (hedge mode)'
 complete -c keel-ctl -n "__fish_seen_subcommand_from move" -l id -x -d 'Signal id'

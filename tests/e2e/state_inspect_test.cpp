@@ -87,7 +87,7 @@ TEST_CASE("--export writes the whole store as one JSON document, atomically") {
   const std::string doc = read_file(out);
   CHECK(keel::is_valid_json(doc));
   CHECK(doc.find("\"format\": \"keel-state-export\"") != std::string::npos);
-  CHECK(doc.find("\"schema_version\": 7") != std::string::npos);
+  CHECK(doc.find("\"schema_version\": 8") != std::string::npos);
   for (const char* section : {"instruments", "positions", "orders", "intents", "journal", "incidents"})
     CHECK(doc.find(std::string("\"") + section + "\": [") != std::string::npos);
   // No temporary file is left beside it.

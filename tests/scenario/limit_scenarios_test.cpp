@@ -133,3 +133,67 @@ TEST_CASE("limit: ttl_s ends a resting limit entry at its time limit, not before
   CHECK(Contains(sig->detail, "at its time limit without a fill"));
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("limit: a time limit past 10 minutes goes to the exchange (Binance's GTD) and holds while keel is down; Bybit's is keel's own") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(Engine::kScanAgainAfterStartMs + 1000);
+  const Decimal price =
+      s.InstrumentOf("BTCUSDT").RoundPrice(Mark(s).Mul(D("0.98"), Rounding::kNearest).value(), Rounding::kFloor).value();
+  const TimeMs taken = s.clock.NowMs();
+  REQUIRE(s.Signal(R"({"id":"l-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","entry":"limit","price":")" +
+                   price.ToString() + R"(","stop_loss":{"pct":"1"},"ttl_s":900})")
+              .exit_code == 0);
+  s.Run(1000);
+  auto resting = VenueEntries(s);
+  REQUIRE(resting.size() == 1);
+  const bool gtd = s.exchange->SupportsGoodTillDate();
+  if (gtd) {
+    CHECK(resting[0].time_in_force == TimeInForce::kGtd);
+    CHECK(resting[0].good_till_date == (taken + 900'000) / 1000 * 1000);
+  } else {
+    CHECK(resting[0].time_in_force == TimeInForce::kGtc);
+  }
+  const auto cancels = s.RestCalls();
+  // keel is killed and stays down past the time limit: on Binance the exchange ends the entry.
+  s.RestartAfter([&] { s.Wait(901'000); });
+  s.Run(5000);
+  INFO(s.EngineLog());
+  CHECK(VenueEntries(s).empty());
+  auto sig = s.SignalOf("l-1");
+  CHECK(sig->state == SignalState::kFailed);
+  if (gtd) {
+    CHECK(Contains(sig->detail, "at its time limit (GTD on the exchange)"));
+    // keel sent no cancel: the exchange's own expiry did it.
+    auto calls = s.RestCalls();
+    const std::int64_t before = cancels.count("DELETE /fapi/v1/order") ? cancels.at("DELETE /fapi/v1/order") : 0;
+    CHECK(calls["DELETE /fapi/v1/order"] == before);
+    CHECK(s.alerts.raised.empty());
+  } else {
+    CHECK(Contains(sig->detail, "at its time limit"));
+  }
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("limit: a GTD entry the exchange expires while keel runs ends at its time limit, no cancel sent, no alert") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(Engine::kScanAgainAfterStartMs + 1000);
+  if (!s.exchange->SupportsGoodTillDate()) return;  // Bybit: keel's own time limit (the test above)
+  const Decimal price =
+      s.InstrumentOf("BTCUSDT").RoundPrice(Mark(s).Mul(D("0.98"), Rounding::kNearest).value(), Rounding::kFloor).value();
+  REQUIRE(s.Signal(R"({"id":"l-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","entry":"limit","price":")" +
+                   price.ToString() + R"(","stop_loss":{"pct":"1"},"ttl_s":700})")
+              .exit_code == 0);
+  s.Run(699'000);
+  CHECK(VenueEntries(s).size() == 1);
+  s.Run(5'000);
+  INFO(s.EngineLog());
+  CHECK(VenueEntries(s).empty());
+  auto sig = s.SignalOf("l-1");
+  CHECK(sig->state == SignalState::kFailed);
+  CHECK(Contains(sig->detail, "Expired at its time limit (GTD on the exchange) without a fill"));
+  CHECK(s.RestCalls()["DELETE /fapi/v1/order"] == 0);
+  CHECK(s.alerts.raised.empty());
+  CHECK(s.InvariantFindings() == "");
+}

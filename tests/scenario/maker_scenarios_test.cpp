@@ -431,3 +431,32 @@ TEST_CASE("daemon: a maker entry that fills as a cancel arrives: one fill, one p
   CHECK(!illegal);
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("maker entry with an offset: rests that many basis points over the ask, follows the book at that distance") {
+  DaemonScenario s;
+  s.Start();
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BCHUSDT","percent":"0.01"})").ok());
+  s.Run(1000);
+  const Instrument inst = s.InstrumentOf("BCHUSDT");
+  auto offset_from = [&](Decimal ask) {
+    return inst.RoundPrice(ask.Mul(D("1.0020"), Rounding::kNearest).value(), Rounding::kCeiling).value();
+  };
+  auto reply = s.Signal(R"({"id":"bch-o","symbol":"BCHUSDT","side":"SHORT","qty":"0.164","entry":"maker","offset_bps":20,
+      "stop_loss":{"pct":"1"},"ttl_s":60})");
+  INFO(reply.json);
+  REQUIRE(reply.exit_code == 0);
+  s.Run(500);
+  INFO(s.EngineLog());
+  auto open = VenueOpenOrders(s, "BCHUSDT");
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].time_in_force == TimeInForce::kGtx);
+  CHECK(open[0].price == offset_from(s.venue->exchange().FindMarket("BCHUSDT")->quote().ask));
+  // The book falls away: the entry follows, 20 bps over the new ask.
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BCHUSDT","percent":"-0.5"})").ok());
+  s.Run(500);
+  open = VenueOpenOrders(s, "BCHUSDT");
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].price == offset_from(s.venue->exchange().FindMarket("BCHUSDT")->quote().ask));
+  CHECK(s.SignalOf("bch-o")->state == SignalState::kEntering);
+  CHECK(s.InvariantFindings() == "");
+}

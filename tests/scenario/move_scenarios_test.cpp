@@ -393,3 +393,27 @@ TEST_CASE("move: SIGKILL at every point of a take-profit's move, then a restart:
     CHECK(points < 80);
   }
 }
+
+TEST_CASE("move: a trade whose stop went to break-even is restored after a restart, its stop still at break-even") {
+  DaemonScenario s;
+  ProtectedLong(s);
+  REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"1"})").ok());
+  s.Run(1000);
+  const auto [reply, bare] = SendMove(s, R"({"id":"m-1","symbol":"BTCUSDT","action":"move","stop_loss":{"break_even":true}})", 2000);
+  REQUIRE(reply.exit_code == 0);
+  const std::string stop = *s.SignalOf("s-1")->stop_client_order_id;
+  s.Restart();
+  s.Run(3000);
+  INFO(s.EngineLog());
+  CHECK(!Contains(s.EngineLog(), "stored payload unreadable"));
+  CHECK(Contains(s.EngineLog(), "restored signal s-1 (open)"));
+  auto stops = VenueStops(s);
+  REQUIRE(stops.size() == 1);
+  CHECK(stops[0].client_algo_id == stop);
+  // Still keel's trade: a close signal closes it.
+  CHECK(s.Signal(R"({"id":"c-1","symbol":"BTCUSDT","action":"close"})").exit_code != 2);
+  s.Run(3000);
+  CHECK(s.ExchangeAmount("BTCUSDT").is_zero());
+  CHECK(s.SignalOf("s-1")->state == SignalState::kClosed);
+  CHECK(s.InvariantFindings() == "");
+}

@@ -2,6 +2,8 @@
 // Binance tests trade on, spoken to through /v5/…
 #include <doctest/doctest.h>
 
+#include <rapidjson/document.h>
+
 #include <algorithm>
 #include <functional>
 
@@ -71,6 +73,15 @@ struct BybitOnSim {
     r.headers.emplace_back("Content-Type", "application/json");
     for (auto& h : bybit::SignedHeaders(net::HmacSha256("secret-a"), key, clock.NowMs(), 5000, body)) r.headers.push_back(h);
     return venue->HandleHttp(r);
+  }
+  // A signed GET's body.
+  std::string Get(const std::string& path, const std::string& query) {
+    net::HttpRequest r;
+    r.method = "GET";
+    r.target = path + "?" + query;
+    for (auto& h : bybit::SignedHeaders(net::HmacSha256("secret-a"), "key-a", clock.NowMs(), 5000, query))
+      r.headers.push_back(h);
+    return venue->HandleHttp(r).body;
   }
   // The same, read as Bybit's envelope.
   bybit::Envelope PostEnvelope(const std::string& path, const std::string& body) {
@@ -303,14 +314,7 @@ TEST_CASE("bybit on the simulator: a reduce-only order that dies with its positi
 
 TEST_CASE("bybit on the simulator: fees, PnL, break-even and margin rates are computed, not \"0\"") {
   BybitOnSim f;
-  auto get = [&f](const std::string& path, const std::string& query) {
-    net::HttpRequest r;
-    r.method = "GET";
-    r.target = path + "?" + query;
-    for (auto& h : bybit::SignedHeaders(net::HmacSha256("secret-a"), "key-a", f.clock.NowMs(), 5000, query))
-      r.headers.push_back(h);
-    return f.venue->HandleHttp(r).body;
-  };
+  auto get = [&f](const std::string& path, const std::string& query) { return f.Get(path, query); };
   auto field = [](const std::string& body, const std::string& key) {
     const auto at = body.find("\"" + key + "\":\"");
     if (at == std::string::npos) return std::string("(absent)");
@@ -565,7 +569,7 @@ TEST_CASE("bybit on the simulator: the position's own TP/SL (trading-stop) prote
   REQUIRE(read.open_orders.size() == 1);  // the take-profit
   CHECK(RestingCoverage(read.positions[0], read.open_orders).coverage == Coverage::kNone);
   // What the simulator does not model is refused, saying so.
-  CHECK(trading_stop(R"(,"trailingStop":"5")") == bybit::kParamError);
+  CHECK(trading_stop(R"(,"stopLoss":"95","slOrderType":"Limit")") == bybit::kParamError);
 
   // A stop-loss that fires closes the position; the exchange then clears the take-profit.
   CHECK(trading_stop(R"(,"stopLoss":"95")") == bybit::kOk);
@@ -574,6 +578,124 @@ TEST_CASE("bybit on the simulator: the position's own TP/SL (trading-stop) prote
   read = account();
   CHECK(read.positions.empty());
   CHECK(read.open_orders.empty());
+}
+
+TEST_CASE("bybit on the simulator: a position's trailing stop (trading-stop trailingStop and activePrice)") {
+  BybitOnSim f;
+  SimExchange& ex = f.venue->exchange();
+  // Each call 150 ms after the last: under Bybit's per-endpoint limits (10006 otherwise).
+  auto trading_stop = [&](const std::string& fields, const std::string& mode = "Full") {
+    f.clock.Advance(150);
+    return f.PostEnvelope("/v5/position/trading-stop", R"({"category":"linear","symbol":"TESTUSDT","tpslMode":")" + mode +
+                                                           R"(","positionIdx":0)" + fields + "}");
+  };
+  auto parsed = [](const std::string& body) {
+    rapidjson::Document d;
+    d.Parse(body.c_str());
+    REQUIRE_MESSAGE(!d.HasParseError(), body);
+    return d;
+  };
+  auto row = [&](const char* key) {
+    f.clock.Advance(150);
+    auto d = parsed(f.Get("/v5/position/list", "category=linear&symbol=TESTUSDT"));
+    return std::string(d["result"]["list"][0][key].GetString());
+  };
+  // One field of the newest TrailingStop order in realtime (or of the one named), as text.
+  auto order = [&](const char* key, const std::string& order_id = "") {
+    f.clock.Advance(150);
+    auto d = parsed(f.Get("/v5/order/realtime",
+                          "category=linear&symbol=TESTUSDT" + (order_id.empty() ? "" : "&orderId=" + order_id)));
+    for (const auto& o : d["result"]["list"].GetArray()) {
+      if (o["stopOrderType"] != "TrailingStop") continue;
+      if (o[key].IsString()) return std::string(o[key].GetString());
+      if (o[key].IsBool()) return std::string(o[key].GetBool() ? "true" : "false");
+      return std::to_string(o[key].GetInt());
+    }
+    return std::string("(none)");
+  };
+  auto move = [&](const char* percent, const char* to) {
+    REQUIRE(ex.MovePrice("TESTUSDT", D(percent), 0).ok());
+    REQUIRE(ex.FindMarket("TESTUSDT")->last() == D(to));
+  };
+
+  auto flat = trading_stop(R"(,"trailingStop":"2")");
+  CHECK(flat.ret_code == bybit::kParamError);
+  CHECK(flat.ret_msg == "can not set tp/sl/ts for zero position");
+  REQUIRE(f.exchange->Place(f.Order(Side::kBuy, OrderType::kMarket, "2", "kt-e1-T")).ok());
+  CHECK(trading_stop(R"(,"trailingStop":"2")", "Partial").ret_msg ==
+        "params error: trailingStop is set in tpslMode Full only");
+  CHECK(trading_stop(R"(,"activePrice":"103")").ret_msg == "params error: activePrice goes with trailingStop");
+  // A long's trailing stop starts once the price rises to its activePrice: one at or under the
+  // price is refused.
+  auto under = trading_stop(R"(,"trailingStop":"2","activePrice":"99")");
+  CHECK(under.ret_code == bybit::kParamError);
+  CHECK(under.ret_msg == "TrailingStop:99 set for Buy position should higher than base_price:100??LastPrice");
+  CHECK(trading_stop(R"(,"trailingStop":"0.05")").ret_msg == "params error: trailingStop is not a multiple of tickSize");
+  CHECK(trading_stop(R"(,"trailingStop":"0")").ret_code == 34040);  // none to cancel
+  CHECK(row("trailingStop") == "0");
+
+  CHECK(trading_stop(R"(,"trailingStop":"2","activePrice":"103")").ret_code == bybit::kOk);
+  CHECK(row("trailingStop") == "2.0");
+  const std::string id = order("orderId");
+  CHECK(order("orderLinkId") == "");
+  CHECK(order("createType") == "CreateByTrailingStop");
+  CHECK(order("side") == "Sell");
+  CHECK(order("orderType") == "Market");
+  CHECK(order("orderStatus") == "Untriggered");
+  CHECK(order("triggerPrice") == "103.0");  // "If stopOrderType=TrailingStop, it is activate price"
+  CHECK(order("triggerBy") == "LastPrice");
+  CHECK(order("triggerDirection") == "2");
+  CHECK(order("closeOnTrigger") == "true");
+  CHECK(trading_stop(R"(,"trailingStop":"2","activePrice":"103")").ret_code == 34040);
+
+  move("2", "102");  // under its activation price: nothing follows
+  CHECK(ex.FindAlgo(0, std::stoll(id))->trigger_price == D("0"));
+  move("3.9216", "106");  // active: 2 under the highest
+  CHECK(ex.FindAlgo(0, std::stoll(id))->trigger_price == D("104"));
+  CHECK(order("triggerPrice") == "103.0");
+  // A new distance amends the same order from the highest price it has seen.
+  CHECK(trading_stop(R"(,"trailingStop":"3")").ret_code == bybit::kOk);
+  CHECK(row("trailingStop") == "3.0");
+  CHECK(order("orderId") == id);
+  CHECK(ex.FindAlgo(0, std::stoll(id))->trigger_price == D("103"));
+  move("-2.7358", "103.1");
+  CHECK(order("orderStatus") == "Untriggered");
+  // "0" cancels it.
+  CHECK(trading_stop(R"(,"trailingStop":"0")").ret_code == bybit::kOk);
+  CHECK(row("trailingStop") == "0");
+  CHECK(order("orderStatus", id) == "Deactivated");
+  CHECK(order("cancelType", id) == "CancelByUser");
+  CHECK(trading_stop(R"(,"trailingStop":"0")").ret_code == 34040);
+
+  // Without activePrice it trails from the price now, and fires when the price falls 1 from the
+  // highest since.
+  CHECK(trading_stop(R"(,"trailingStop":"1")").ret_code == bybit::kOk);
+  const std::string fired = order("orderId");
+  CHECK(order("triggerPrice") == "103.1");
+  move("0.8729", "104");
+  move("-0.8654", "103.1");
+  CHECK(order("orderStatus") == "Untriggered");
+  move("-0.097", "103");
+  CHECK(order("orderStatus", fired) == "Filled");
+  CHECK(order("cumExecQty", fired) == "2.000");
+  CHECK(order("avgPrice", fired) == "102.85");  // 1 at the bid, 102.9, and 1 a level under
+  CHECK(order("orderStatus") == "(none)");  // nothing open
+  CHECK(row("size") == "0.000");
+  CHECK(row("trailingStop") == "0");
+
+  // A short's starts once the price falls to it; closing the position by hand clears it.
+  REQUIRE(f.exchange->Place(f.Order(Side::kSell, OrderType::kMarket, "1", "kt-e2-T")).ok());
+  CHECK(trading_stop(R"(,"trailingStop":"2","activePrice":"104")").ret_msg ==
+        "TrailingStop:104 set for Sell position should lower than base_price:103??LastPrice");
+  CHECK(trading_stop(R"(,"trailingStop":"2","activePrice":"101")").ret_code == bybit::kOk);
+  const std::string short_id = order("orderId");
+  CHECK(order("side") == "Buy");
+  CHECK(order("triggerDirection") == "1");
+  PlaceOrder close = f.Order(Side::kBuy, OrderType::kMarket, "1", "kt-c2-T");
+  close.reduce_only = true;
+  REQUIRE(f.exchange->Place(close).ok());
+  CHECK(order("orderStatus", short_id) == "Deactivated");
+  CHECK(order("cancelType", short_id) == "CancelByTpSlTsClear");
 }
 
 TEST_CASE("bybit on the simulator: amending a conditional order's trigger price, as Bybit allows") {

@@ -148,3 +148,31 @@ TEST_CASE("--check counts a capped whole-position stop for its cap, and the rema
   s.orders.push_back(rest);
   CHECK(lines(s).empty());
 }
+
+TEST_CASE("--check finds a trade the store calls open on a leg without an open position (past the grace period)") {
+  InvariantSnapshot s;
+  SignalRecord open;
+  open.id = "s-1";
+  open.symbol = "BTCUSDT";
+  open.action = "open";
+  open.state = SignalState::kOpen;
+  open.position_side = PositionSide::kBoth;
+  open.updated_ms = kNow - 60'000;
+  s.unfinished_signals.push_back(open);
+  SignalRecord young = open;
+  young.id = "s-2";
+  young.symbol = "ETHUSDT";
+  young.updated_ms = kNow - 1'000;  // may be closing right now
+  s.unfinished_signals.push_back(young);
+  SignalRecord entering = open;
+  entering.id = "s-3";
+  entering.symbol = "XRPUSDT";
+  entering.state = SignalState::kEntering;  // no position yet is what entering means
+  s.unfinished_signals.push_back(entering);
+  CHECK(lines(s) == std::vector<std::string>{
+                        "trade-without-position BTCUSDT/BOTH: signal s-1 is open (since 1970-01-01T00:15:40.000Z) but the "
+                        "store holds no open position on its leg"});
+  s.open_positions.push_back(open_position("BTCUSDT", PositionSide::kBoth, kNow - 60'000, "k-s"));
+  s.orders.push_back(stop("k-s", OrderState::kNew, "BTCUSDT", PositionSide::kBoth));
+  CHECK(lines(s).empty());
+}

@@ -125,3 +125,13 @@ TEST_CASE("maker quote: joins its own side of the book, follows it only when it 
   CHECK(MakerFollow(Side::kSell, D("420.20"), D("419.90"), D("420.00"), bch).value() == D("420.00"));
   CHECK(!MakerFollow(Side::kSell, D("420.20"), D("420.20"), D("420.30"), bch));
 }
+
+TEST_CASE("maker quote with an offset: that many basis points behind the best price, on the tick, away from the book") {
+  Instrument bch{"BCHUSDT", D("0.01"), D("0.001"), D("0.001"), D("5")};
+  // 10 bps under a bid of 420.10 is 419.6799, down to the tick; over an ask of 420.20, 420.6202 up.
+  CHECK(MakerPrice(Side::kBuy, D("420.10"), D("420.20"), bch, 10).value() == D("419.67"));
+  CHECK(MakerPrice(Side::kSell, D("420.10"), D("420.20"), bch, 10).value() == D("420.63"));
+  // Following keeps the distance: the bid rising to 420.50 moves a buy at 419.67 to 420.07.
+  CHECK(MakerFollow(Side::kBuy, D("419.67"), D("420.50"), D("420.60"), bch, 10).value() == D("420.07"));
+  CHECK(!MakerFollow(Side::kBuy, D("419.67"), D("420.10"), D("420.20"), bch, 10));
+}

@@ -100,7 +100,7 @@ TEST_CASE("a bad signal is refused with the field named and what was expected") 
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"close","side":"LONG","qty":"1"})") ==
         "qty: not a field keel knows");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"flatten"})") ==
-        "action: expected open, close, move, cancel, add or flip, found \"flatten\"");
+        "action: expected open, close, move, cancel, add, flip or trail, found \"flatten\"");
 }
 
 TEST_CASE("a limit entry: a price, post-only or not, resting for up to 30 days") {
@@ -183,7 +183,7 @@ TEST_CASE("an add signal: qty or notional on a leg, market or limit, no exits of
         "side: expected LONG or SHORT (the leg to add to), found \"BOTH\"");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"add","qty":"1","entry":"limit"})") == "price: required for a limit entry");
   CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"ad","qty":"1"})") ==
-        "action: expected open, close, move, cancel, add or flip, found \"ad\"");
+        "action: expected open, close, move, cancel, add, flip or trail, found \"ad\"");
 }
 
 TEST_CASE("a flip signal: an open's fields, its open's id <id>.open") {
@@ -264,4 +264,30 @@ TEST_CASE("signal: a refused id or symbol is quoted back escaped, so no terminal
   auto st = ParseSignal(R"({"id":"x\u001b]0;pwn\u0007y","symbol":"BTCUSDT","side":"LONG","qty":"0.1","stop_loss":{"pct":"1"}})");
   REQUIRE_FALSE(st.ok());
   CHECK(st.status().message() == "id: expected 1-64 characters of A-Z a-z 0-9 . _ - :, found \"x\\x1b]0;pwn\\x07y\"");
+}
+
+TEST_CASE("a trail signal: callback_pct (0.1 to 10) and an optional activation price, or off; a maker entry's offset") {
+  auto t = ParseSignal(R"({"id":"t","symbol":"BTCUSDT","action":"trail","side":"LONG","callback_pct":"1.5","activation_price":98000})");
+  REQUIRE(t.ok());
+  CHECK(t->action == SignalAction::kTrail);
+  CHECK(t->leg == PositionSide::kLong);
+  REQUIRE(t->trailing_stop);
+  CHECK(t->trailing_stop->callback_pct == D("1.5"));
+  CHECK(t->trailing_stop->activation_price == D("98000"));
+  CHECK(SignalJson(*t) == R"({"id":"t","symbol":"BTCUSDT","action":"trail","side":"LONG","callback_pct":"1.5","activation_price":"98000"})");
+  auto off = ParseSignal(R"({"id":"t","symbol":"BTCUSDT","action":"trail","off":true})");
+  REQUIRE(off.ok());
+  CHECK(!off->trailing_stop);
+  CHECK(SignalJson(*off) == R"({"id":"t","symbol":"BTCUSDT","action":"trail","off":true})");
+  CHECK(RefusalOf(R"({"id":"t","symbol":"BTCUSDT","action":"trail"})") == "callback_pct: required (0.1 to 10), or \"off\":true");
+  CHECK(RefusalOf(R"({"id":"t","symbol":"BTCUSDT","action":"trail","callback_pct":"0.09"})") ==
+        "callback_pct: expected 0.1 to 10 (percent), found 0.09");
+  CHECK(RefusalOf(R"({"id":"t","symbol":"BTCUSDT","action":"trail","off":true,"callback_pct":"1"})") ==
+        "off: a trail that removes the trailing stop names no callback_pct or activation_price");
+  auto maker = ParseSignal(R"({"id":"m","symbol":"BTCUSDT","side":"LONG","qty":"1","entry":"maker","offset_bps":5,"stop_loss":{"pct":"1"}})");
+  REQUIRE(maker.ok());
+  CHECK(maker->offset_bps == 5);
+  CHECK(SignalJson(*maker).find(R"("offset_bps":5)") != std::string::npos);
+  CHECK(RefusalOf(R"({"id":"m","symbol":"BTCUSDT","side":"LONG","qty":"1","offset_bps":5,"stop_loss":{"pct":"1"}})") ==
+        "offset_bps: only a maker entry rests at a distance from the best price (\"entry\":\"maker\")");
 }

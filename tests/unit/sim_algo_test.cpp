@@ -49,8 +49,8 @@ TEST_CASE("algo orders are validated as the service does") {
   no_trigger.trigger_price.reset();
   CHECK(RefusalOf(f.ex->PlaceAlgoOrder(f.alice, no_trigger).status()) == SimRefusal::kMissingParameter);
   auto trailing = SimFixture::StopMarket(Side::kSell, "95");
-  trailing.type = OrderType::kTrailingStopMarket;
-  CHECK(RefusalOf(f.ex->PlaceAlgoOrder(f.alice, trailing).status()) == SimRefusal::kInvalidOrderType);
+  trailing.type = OrderType::kTrailingStopMarket;  // trails instead of a trigger (sim_trailing_test.cpp)
+  CHECK(RefusalOf(f.ex->PlaceAlgoOrder(f.alice, trailing).status()) == SimRefusal::kParameterNotAllowed);
   auto limit_stop = SimFixture::StopMarket(Side::kSell, "95");
   limit_stop.type = OrderType::kStop;
   limit_stop.close_position = false;

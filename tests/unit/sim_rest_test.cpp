@@ -39,12 +39,13 @@ struct RestFixture : keel::sim::test::SimFixture {
     if (!key.empty()) r.headers.emplace_back("X-MBX-APIKEY", key);
     return api.Handle(r);
   }
-  static rapidjson::Document Json(const HttpResponse& r) {
+  static rapidjson::Document Json(const std::string& body) {
     rapidjson::Document d;
-    d.Parse(r.body.c_str());
-    REQUIRE_MESSAGE(!d.HasParseError(), r.body);
+    d.Parse(body.c_str());
+    REQUIRE_MESSAGE(!d.HasParseError(), body);
     return d;
   }
+  static rapidjson::Document Json(const HttpResponse& r) { return Json(r.body); }
   static int Code(const HttpResponse& r) {
     auto d = Json(r);
     REQUIRE_MESSAGE(d.IsObject(), r.body);
@@ -370,4 +371,139 @@ TEST_CASE("klines, income, commissionRate and countdownCancelAll") {
   f.clock.Advance(5'001);
   f.ex->Advance();
   CHECK(f.ex->OpenOrders(f.alice, "TESTUSDT").empty());
+}
+
+TEST_CASE("trailing stops over REST: the algo answer, the order it becomes, and both pushes carry its terms") {
+  RestFixture f;
+  REQUIRE(f.Send("POST", "/fapi/v1/order", "symbol=TESTUSDT&side=BUY&type=MARKET&quantity=1").status == 200);
+  const std::string trailing = "algoType=CONDITIONAL&symbol=TESTUSDT&side=SELL&type=TRAILING_STOP_MARKET&";
+  CHECK(f.Send("POST", "/fapi/v1/algoOrder", trailing + "quantity=1&callbackRate=10.5").body ==
+        R"({"code":-1130,"msg":"Data sent for parameter 'callbackRate' is not valid."})");
+  CHECK(f.Send("POST", "/fapi/v1/algoOrder", trailing + "quantity=1&callbackRate=1&activatePrice=99").body ==
+        R"({"code":-2021,"msg":"Order would immediately trigger."})");
+  CHECK(f.Send("POST", "/fapi/v1/algoOrder", trailing + "closePosition=true&callbackRate=1").body ==
+        R"({"code":-1106,"msg":"Parameter 'closePosition' sent when not required."})");
+  CHECK(f.Send("POST", "/fapi/v1/algoOrder", trailing + "quantity=1&callbackRate=1&triggerPrice=95").body ==
+        R"({"code":-1106,"msg":"Parameter 'triggerPrice' sent when not required."})");
+  CHECK(RestFixture::Code(f.Send("POST", "/fapi/v1/algoOrder", trailing + "quantity=1")) == -1102);
+
+  auto placed = RestFixture::Json(f.Send(
+      "POST", "/fapi/v1/algoOrder", trailing + "quantity=1&reduceOnly=true&callbackRate=1&activatePrice=105&clientAlgoId=k-t"));
+  CHECK(placed["orderType"] == "TRAILING_STOP_MARKET");
+  CHECK(placed["algoStatus"] == "NEW");
+  CHECK(placed["activatePrice"] == "105.0");
+  CHECK(placed["callbackRate"] == "1.0");
+  CHECK(placed["triggerPrice"] == "0.0");  // no level until it is active
+  CHECK(placed["goodTillDate"] == 0);
+  auto open = RestFixture::Json(f.Send("GET", "/fapi/v1/openAlgoOrders", "symbol=TESTUSDT"));
+  REQUIRE(open.Size() == 1);
+  CHECK(open[0]["activatePrice"] == "105.0");
+  CHECK(open[0]["callbackRate"] == "1.0");
+  // Other conditional orders keep their answer: the trailing terms empty.
+  auto stop = RestFixture::Json(f.Send("POST", "/fapi/v1/algoOrder",
+                                       "algoType=CONDITIONAL&symbol=TESTUSDT&side=SELL&type=STOP_MARKET&"
+                                       "triggerPrice=80&closePosition=true"));
+  CHECK(stop["activatePrice"] == "");
+  CHECK(stop["callbackRate"] == "");
+  f.ex->TakeUserEvents();
+
+  REQUIRE(f.ex->MovePrice("TESTUSDT", D("5"), 0).ok());  // 105: active
+  REQUIRE(f.ex->MovePrice("TESTUSDT", D("4.7619"), 0).ok());  // 110
+  auto following = RestFixture::Json(f.Send("GET", "/fapi/v1/algoOrder", "clientAlgoId=k-t"));
+  CHECK(following["triggerPrice"] == "108.9");
+  CHECK(following["algoStatus"] == "NEW");
+  CHECK(f.ex->TakeUserEvents().empty());  // it moved without a push
+  REQUIRE(f.ex->MovePrice("TESTUSDT", D("-1"), 0).ok());  // 108.9: fires
+  CHECK(f.ex->FindMarket("TESTUSDT")->last() == D("108.9"));
+
+  int algo_pushes = 0, order_pushes = 0;
+  for (const auto& e : f.ex->TakeUserEvents()) {
+    if (std::holds_alternative<TradeLite>(e.body) || std::holds_alternative<AccountUpdate>(e.body)) continue;
+    auto d = RestFixture::Json(binance::UserEventJson(e, *f.ex));
+    const auto& o = d["o"];
+    CAPTURE(binance::UserEventJson(e, *f.ex));
+    if (std::holds_alternative<AlgoUpdate>(e.body)) {
+      if (o["caid"] != "k-t") continue;
+      ++algo_pushes;
+      CHECK(o["o"] == "TRAILING_STOP_MARKET");
+      CHECK(o["AP"] == "105.0");
+      CHECK(o["cr"] == "1.0");
+      CHECK(o["tp"] == "108.9");
+    } else {
+      ++order_pushes;
+      CHECK(o["o"] == "MARKET");
+      CHECK(o["ot"] == "TRAILING_STOP_MARKET");
+      CHECK(o["sp"] == "108.9");
+      CHECK(o["AP"] == "105.0");
+      CHECK(o["cr"] == "1.0");
+      CHECK(o["gtd"] == 0);
+    }
+  }
+  CHECK(algo_pushes == 3);   // TRIGGERING, TRIGGERED, FINISHED
+  CHECK(order_pushes == 2);  // NEW, TRADE
+  auto done = RestFixture::Json(f.Send("GET", "/fapi/v1/algoOrder", "clientAlgoId=k-t"));
+  CHECK(done["algoStatus"] == "FINISHED");
+  const std::string actual = done["actualOrderId"].GetString();
+  auto order = RestFixture::Json(f.Send("GET", "/fapi/v1/order", "symbol=TESTUSDT&orderId=" + actual));
+  CHECK(order["status"] == "FILLED");
+  CHECK(order["type"] == "MARKET");
+  CHECK(order["origType"] == "TRAILING_STOP_MARKET");
+  CHECK(order["stopPrice"] == "108.9");
+  CHECK(order["activatePrice"] == "105.0");
+  CHECK(order["priceRate"] == "1.0");
+  CHECK(order["reduceOnly"] == true);
+  // An order that was not a trailing stop has neither field.
+  auto first = RestFixture::Json(f.Send("GET", "/fapi/v1/allOrders", "symbol=TESTUSDT"));
+  CHECK(!first[0].HasMember("activatePrice"));
+  CHECK(!first[0].HasMember("priceRate"));
+  auto all = RestFixture::Json(f.Send("GET", "/fapi/v1/allAlgoOrders", "symbol=TESTUSDT"));
+  REQUIRE(all.Size() == 2);
+  CHECK(all[0]["activatePrice"] == "105.0");
+}
+
+TEST_CASE("GTD over REST: refused without goodTillDate or too early, expired at it with gtd in the push") {
+  RestFixture f;
+  const TimeMs t0 = f.clock.NowMs();
+  const std::string limit = "symbol=TESTUSDT&side=BUY&type=LIMIT&quantity=1&price=95&timeInForce=GTD";
+  CHECK(f.Send("POST", "/fapi/v1/order", limit).body ==
+        R"({"code":-1102,"msg":"Mandatory parameter 'goodTillDate' was not sent, was empty/null, or malformed."})");
+  CHECK(f.Send("POST", "/fapi/v1/order", limit + "&goodTillDate=" + std::to_string(t0 + 599'000)).body ==
+        R"({"code":-5040,"msg":"The goodTillDate timestamp must be greater than the current time plus 600 seconds and smaller than 253402300799000"})");
+  auto placed = RestFixture::Json(
+      f.Send("POST", "/fapi/v1/order", limit + "&newClientOrderId=k-gtd&goodTillDate=" + std::to_string(t0 + 900'123)));
+  CHECK(placed["timeInForce"] == "GTD");
+  CHECK(placed["goodTillDate"] == t0 + 900'000);  // whole seconds
+  CHECK(RestFixture::Json(f.Send("GET", "/fapi/v1/order", "symbol=TESTUSDT&origClientOrderId=k-gtd"))["goodTillDate"] ==
+        t0 + 900'000);
+  auto stop = RestFixture::Json(f.Send("POST", "/fapi/v1/algoOrder",
+                                       "algoType=CONDITIONAL&symbol=TESTUSDT&side=BUY&type=STOP_MARKET&quantity=1&"
+                                       "triggerPrice=110&timeInForce=GTD&goodTillDate=" +
+                                           std::to_string(t0 + 1'200'000)));
+  CHECK(stop["timeInForce"] == "GTD");
+  CHECK(stop["goodTillDate"] == t0 + 1'200'000);
+  f.ex->TakeUserEvents();
+
+  f.clock.Advance(899'999);
+  CHECK(RestFixture::Json(f.Send("GET", "/fapi/v1/order", "symbol=TESTUSDT&origClientOrderId=k-gtd"))["status"] == "NEW");
+  f.clock.Advance(1);
+  CHECK(RestFixture::Json(f.Send("GET", "/fapi/v1/order", "symbol=TESTUSDT&origClientOrderId=k-gtd"))["status"] ==
+        "EXPIRED");
+  const auto events = f.ex->TakeUserEvents();
+  REQUIRE(events.size() == 1);
+  auto push = RestFixture::Json(binance::UserEventJson(events[0], *f.ex));
+  CHECK(push["e"] == "ORDER_TRADE_UPDATE");
+  CHECK(push["E"] == t0 + 900'000);
+  CHECK(push["o"]["c"] == "k-gtd");
+  CHECK(push["o"]["x"] == "EXPIRED");
+  CHECK(push["o"]["X"] == "EXPIRED");
+  CHECK(push["o"]["f"] == "GTD");
+  CHECK(push["o"]["gtd"] == t0 + 900'000);
+  f.clock.Advance(300'000);
+  CHECK(RestFixture::Json(f.Send("GET", "/fapi/v1/algoOrder", "algoId=" + std::to_string(stop["algoId"].GetInt64())))
+            ["algoStatus"] == "EXPIRED");
+  const auto algo_events = f.ex->TakeUserEvents();
+  REQUIRE(algo_events.size() == 1);
+  auto algo_push = RestFixture::Json(binance::UserEventJson(algo_events[0], *f.ex));
+  CHECK(algo_push["o"]["X"] == "EXPIRED");
+  CHECK(algo_push["o"]["gtd"] == t0 + 1'200'000);
 }

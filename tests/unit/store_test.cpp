@@ -334,12 +334,12 @@ TEST_CASE("a version 1 store is migrated: positions get their stop linked, incid
       "INSERT INTO positions (symbol, position_side, qty, entry_price, state, opened_ms, closed_ms) "
       "VALUES ('SOLUSDT','LONG','1','150','closed',5,9);");
   CHECK(SqliteStore::OpenReader(path).status().message() ==
-        "store " + path + " has schema version 1; this keel reads version 7: open it once with a writer "
+        "store " + path + " has schema version 1; this keel reads version 8: open it once with a writer "
                           "(keel-traderd) to migrate it");
   {
     auto store = SqliteStore::OpenWriter(path);
     REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-    CHECK(*(*store)->SchemaVersion() == 7);
+    CHECK(*(*store)->SchemaVersion() == 8);
     auto positions = (*store)->Positions(PositionFilter{});
     REQUIRE(positions.ok());
     REQUIRE(positions->size() == 2);
@@ -365,11 +365,11 @@ TEST_CASE("a store from a newer keel is refused, not downgraded") {
   test::TempDir dir;
   const std::string path = dir.file("new.db");
   { REQUIRE(SqliteStore::OpenWriter(path).ok()); }
-  raw(path, "PRAGMA user_version = 8");
+  raw(path, "PRAGMA user_version = 9");
   auto w = SqliteStore::OpenWriter(path);
   REQUIRE(!w.ok());
   CHECK(w.status().message() == "store " + path +
-                                    " has schema version 8, newer than this keel understands (7); refusing to open "
+                                    " has schema version 9, newer than this keel understands (8); refusing to open "
                                     "it: upgrade keel");
   CHECK(!SqliteStore::OpenReader(path).ok());
   test::write_file(dir.file("empty.db"), "");
@@ -479,7 +479,7 @@ TEST_CASE("a version 5 store keeps its signals when version 6 rebuilds the table
       "NULL, 1, 10, 20)");
   auto store = SqliteStore::OpenWriter(path);
   REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-  CHECK(*(*store)->SchemaVersion() == 7);
+  CHECK(*(*store)->SchemaVersion() == 8);
   auto kept = (*store)->Signal("s-1");
   REQUIRE(kept.ok());
   REQUIRE(*kept);
@@ -500,7 +500,7 @@ TEST_CASE("a version 5 store keeps its signals when version 6 rebuilds the table
   CHECK((*store)->Signals(unfinished)->size() == 1);  // s-1; a done move is final
 }
 
-TEST_CASE("a version 6 store keeps its signals when version 7 rebuilds the table for add signals") {
+TEST_CASE("a version 6 store keeps its signals when versions 7 and 8 rebuild the table for add and trail signals") {
   test::TempDir dir;
   const std::string path = dir.file("v6.db");
   REQUIRE(SqliteStore::CreateAtSchemaVersion(path, 6).ok());
@@ -514,7 +514,7 @@ TEST_CASE("a version 6 store keeps its signals when version 7 rebuilds the table
   }
   auto store = SqliteStore::OpenWriter(path);
   REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-  CHECK(*(*store)->SchemaVersion() == 7);
+  CHECK(*(*store)->SchemaVersion() == 8);
   auto kept = (*store)->Signal("m-1");
   REQUIRE(kept.ok());
   REQUIRE(*kept);
@@ -536,6 +536,15 @@ TEST_CASE("a version 6 store keeps its signals when version 7 rebuilds the table
   unfinished.unfinished_only = true;
   REQUIRE((*store)->Signals(unfinished)->size() == 1);
   CHECK((*store)->Signals(unfinished)->front().id == "a-1");
+  SignalRecord trail = add;
+  trail.id = "t-1";
+  trail.action = "trail";
+  trail.state = SignalState::kOpen;
+  trail.entry_client_order_id.reset();
+  WriteBatch t(40);
+  t.PutSignal(trail, Provenance{Source::kEngine, std::nullopt, "test"});
+  REQUIRE((*store)->Write(t).ok());
+  CHECK((*store)->Signal("t-1").value()->action == "trail");
 }
 
 TEST_CASE("an execution is recorded once and is still known after the store is reopened") {

@@ -65,9 +65,12 @@ Result<OrderReport> BinanceExchange::Place(const PlaceOrder& o) {
   p.Add("positionSide", to_string(o.position_side));
   p.Add("type", to_string(o.type));
   if (o.time_in_force) p.Add("timeInForce", to_string(*o.time_in_force));
+  if (o.good_till_date) p.Add("goodTillDate", std::to_string(*o.good_till_date));
   if (o.qty) p.Add("quantity", o.qty->ToString());
   if (o.price) p.Add("price", o.price->ToString());
   if (o.trigger_price) p.Add("triggerPrice", o.trigger_price->ToString());
+  if (o.callback_rate) p.Add("callbackRate", o.callback_rate->ToString());
+  if (o.activation_price) p.Add("activatePrice", o.activation_price->ToString());
   if (o.book == OrderBook::kConditional) p.Add("workingType", o.mark_price_trigger ? "MARK_PRICE" : "CONTRACT_PRICE");
   if (o.close_position) p.Add("closePosition", "true");
   if (o.reduce_only && o.position_side == PositionSide::kBoth) p.Add("reduceOnly", "true");
@@ -275,6 +278,59 @@ Result<std::map<std::string, TimeMs>> BinanceExchange::RecentFills() {
   auto body = client_->Signed("GET", "/fapi/v1/income", p);
   if (!body.ok()) return body.status().WithContext("reading the recent fills");
   return ParseNewestCommissionTimes(*body);
+}
+
+namespace {
+
+TrailingStopReport TrailingOf(const OrderReport& o) {
+  TrailingStopReport r;
+  r.client_order_id = o.client_order_id;
+  r.exchange_order_id = o.exchange_order_id;
+  r.callback_pct = o.callback_rate;
+  r.activation_price = o.activation_price;
+  r.qty = o.qty;
+  r.update_time = o.update_time;
+  r.order = o;
+  return r;
+}
+
+}  // namespace
+
+Result<TrailingStopReport> BinanceExchange::SetTrailingStop(const TrailingStopRequest& t) {
+  PlaceOrder o;
+  o.book = OrderBook::kConditional;
+  o.client_order_id = t.client_order_id;
+  o.symbol = t.symbol;
+  o.side = t.direction == PositionSide::kLong ? Side::kSell : Side::kBuy;
+  o.position_side = t.position_side;
+  o.type = OrderType::kTrailingStopMarket;
+  o.qty = t.qty;
+  // closePosition is for STOP_MARKET and TAKE_PROFIT_MARKET only: a trailing stop is reduce-only
+  // for the position's size.
+  o.reduce_only = true;
+  o.callback_rate = t.callback_pct;
+  o.activation_price = t.activation_price;
+  auto placed = Place(o);
+  if (!placed.ok()) return placed.status();
+  return TrailingOf(*placed);
+}
+
+Result<std::optional<TrailingStopReport>> BinanceExchange::TrailingStopOf(const std::string& symbol, PositionSide,
+                                                                          const std::string& client_order_id) {
+  auto order = Query(OrderBook::kConditional, symbol, client_order_id);
+  if (!order.ok()) {
+    if (order.status().IsNotFound()) return std::optional<TrailingStopReport>();
+    return order.status();
+  }
+  if (order->type != OrderType::kTrailingStopMarket)
+    return Status::InvalidInput("order " + client_order_id + " is a " + to_string(order->type) + ", not a trailing stop");
+  if (is_terminal(order->status)) return std::optional<TrailingStopReport>();
+  return std::optional<TrailingStopReport>(TrailingOf(*order));
+}
+
+Status BinanceExchange::RemoveTrailingStop(const std::string& symbol, PositionSide, const std::string& client_order_id) {
+  auto cancelled = Cancel(OrderBook::kConditional, symbol, client_order_id);
+  return cancelled.ok() ? Status::Ok() : cancelled.status();
 }
 
 Result<bool> BinanceExchange::HedgeMode() {

@@ -53,7 +53,17 @@ Result<AlgoOrderDetail> algo_detail_from(const Value& v) {
   o.qty = f.Dec("quantity");
   d.algo_status = std::string(f.Str("algoStatus"));
   d.actual_order_id = std::string(f.Str("actualOrderId", false));
-  o.trigger_price = f.Dec("triggerPrice");
+  // A trailing stop has no trigger of its own until it fires: its callback and activation instead.
+  const bool trailing = o.type == OrderType::kTrailingStopMarket;
+  o.trigger_price = f.Dec("triggerPrice", !trailing);
+  if (trailing) {
+    // The algo service's answers name the callback callbackRate; the order pages call it priceRate.
+    o.callback_rate = f.Find("callbackRate") ? f.Dec("callbackRate") : f.Dec("priceRate");
+    if (f.Find("activatePrice")) {
+      const Decimal at = f.Dec("activatePrice", false);
+      if (at.is_positive()) o.activation_price = at;
+    }
+  }
   o.price = f.Dec("price", false);
   o.reduce_only = f.Bool("reduceOnly");
   o.close_position = f.Bool("closePosition");
@@ -498,7 +508,8 @@ Result<UserDataEvent> ParseUserDataEvent(std::string_view json) {
     e.avg_price = of.Dec("ap", false);
     std::optional<Decimal> executed;
     if (of.Find("aq")) executed = of.Dec("aq");
-    e.trigger_price = of.Dec("tp");
+    // A trailing stop trails instead (AP, cr): it may carry no trigger price until it fires.
+    e.trigger_price = of.Dec("tp", e.venue_type != "TRAILING_STOP_MARKET");
     e.price = of.Dec("p", false);
     e.close_position = of.Bool("cp", false);
     e.reduce_only = of.Bool("R", false);

@@ -452,4 +452,84 @@ Result<bool> BybitExchange::HedgeMode() {
   return hedge;
 }
 
+Result<std::optional<TrailingStopReport>> BybitExchange::TrailingStopOf(const std::string& symbol, PositionSide position_side,
+                                                                        const std::string&) {
+  auto rows = PositionRows(symbol);
+  if (!rows.ok()) return rows.status();
+  for (const auto& p : *rows) {
+    if (p.position_side != position_side) continue;
+    if (p.amount.is_zero() || !p.trailing_stop.is_positive()) return std::optional<TrailingStopReport>();
+    TrailingStopReport r;
+    r.distance = p.trailing_stop;
+    r.qty = p.amount.abs();
+    r.update_time = p.update_time;
+    return std::optional<TrailingStopReport>(r);
+  }
+  return std::optional<TrailingStopReport>();
+}
+
+Result<TrailingStopReport> BybitExchange::SetTrailingStop(const TrailingStopRequest& t) {
+  if (!t.tick_size.is_positive()) return Status::InvalidInput("a trailing stop on " + t.symbol + " needs the tick size");
+  // trading-stop.mdx: trailingStop is "by price distance"; keel's callback is a percentage of the
+  // price it starts trailing at.
+  Decimal from;
+  if (t.activation_price) {
+    from = *t.activation_price;
+  } else {
+    auto mark = MarkPrice(t.symbol);
+    if (!mark.ok()) return mark.status().WithContext("placing a trailing stop on " + t.symbol);
+    from = *mark;
+  }
+  const Decimal hundred = Decimal::FromInteger(100).value();
+  auto scaled = from.Mul(t.callback_pct, Rounding::kNearest);
+  if (!scaled.ok()) return scaled.status();
+  auto raw = scaled->Div(hundred, Rounding::kNearest);
+  if (!raw.ok()) return raw.status();
+  auto distance = raw->RoundTo(t.tick_size, Rounding::kNearest);
+  if (!distance.ok()) return distance.status();
+  if (!distance->is_positive()) distance = t.tick_size;
+  JsonWriter w;
+  w.StartObject().Key("category").String(kCategory).Key("symbol").String(t.symbol);
+  w.Key("tpslMode").String("Full");
+  w.Key("positionIdx").Int(PositionIdxOf(t.position_side));
+  w.Key("trailingStop").String(distance->ToString());
+  if (t.activation_price) w.Key("activePrice").String(t.activation_price->ToString());
+  w.EndObject();
+  const std::string what = "setting the trailing stop of " + t.symbol + " " + to_string(t.position_side) + " to " +
+                           distance->ToString();
+  auto result = client_->Post("/v5/position/trading-stop", w.str());
+  if (!result.ok()) {
+    if (IsDefiniteRejection(result.status())) return result.status().WithContext(what);
+    return Status::UnknownOutcome(what + ": " + result.status().message() +
+                                  ": outcome unknown, read the position's trailingStop");
+  }
+  // The answer is {}: the position says what took.
+  auto now = TrailingStopOf(t.symbol, t.position_side, "");
+  if (!now.ok()) return Status::UnknownOutcome(what + ": accepted, but the position could not be read (" + now.status().message() + ")");
+  if (!*now || (*now)->distance != *distance)
+    return Status::UnknownOutcome(what + ": accepted, but the position does not show it yet" +
+                                  (*now ? " (trailingStop " + (*now)->distance.ToString() + ")" : std::string()));
+  TrailingStopReport r = **now;
+  r.callback_pct = t.callback_pct;
+  r.activation_price = t.activation_price;
+  return r;
+}
+
+Status BybitExchange::RemoveTrailingStop(const std::string& symbol, PositionSide position_side, const std::string&) {
+  JsonWriter w;
+  w.StartObject().Key("category").String(kCategory).Key("symbol").String(symbol);
+  w.Key("tpslMode").String("Full");
+  w.Key("positionIdx").Int(PositionIdxOf(position_side));
+  w.Key("trailingStop").String("0");
+  w.EndObject();
+  auto result = client_->Post("/v5/position/trading-stop", w.str());
+  if (!result.ok()) {
+    // 34040 "not modified": there was none.
+    if (result.status().IsExchange() && result.status().venue_code() == 34040)
+      return Status::NotFound("no trailing stop on " + symbol + " " + to_string(position_side));
+    return result.status().WithContext("removing the trailing stop of " + symbol);
+  }
+  return Status::Ok();
+}
+
 }  // namespace keel::bybit

@@ -298,10 +298,10 @@ class World {
     loop_->Post([this, s, json] {
       engine_->SubmitSignal(json, "chaos", [this, s](EngineReply reply) {
         unanswered_.erase(s.asked.id);
-        if (s.move || s.cancel || s.add || s.flip || s.limit_offset_bps) {
+        if (s.move || s.cancel || s.add || s.flip || s.trail || s.limit_offset_bps) {
           auto answer = JsonFields::Parse(reply.json, "answer");
           auto result = answer.ok() ? answer->String("result") : Result<std::optional<std::string>>(std::nullopt);
-          ++outcome_.move_answers[std::string(s.move ? "move " : s.cancel ? "cancel " : s.add ? "add " : s.flip ? "flip " : "limit ") +
+          ++outcome_.move_answers[std::string(s.move ? "move " : s.cancel ? "cancel " : s.add ? "add " : s.flip ? "flip " : s.trail ? "trail " : "limit ") +
                                   (result.ok() && *result ? **result : "?")];
         }
         // "flat": a close signal answered 0 claims every leg of its symbol flat, now.

@@ -340,6 +340,55 @@ void DrawFlips(Draw& d, EpisodePlan& plan) {
   plan.signals.insert(plan.signals.end(), flips.begin(), flips.end());
 }
 
+// The bot trailing an open trade's stop (issue [4/6]) a while after the open, with the venue's
+// own trailing stop beside the stop, and now and then removing it again. The checker judges what
+// it closes as any exit. Drawn after the hedge mode, so that earlier seeds keep their plans.
+void DrawTrails(Draw& d, EpisodePlan& plan) {
+  std::vector<PlannedSignal> trails;
+  for (const auto& s : plan.signals) {
+    if (!s.open() || !d.Chance(20)) continue;
+    PlannedSignal t;
+    t.trail = true;
+    t.at = s.at + d.In(10, 70) * 100;
+    t.asked.id = s.asked.id + "-trail";
+    t.asked.symbol = s.asked.symbol;
+    t.json = R"({"id":")" + t.asked.id + R"(","symbol":")" + t.asked.symbol + R"(","action":"trail","callback_pct":")" +
+             Tenths(d.In(1, 30)) + "\"}";
+    trails.push_back(t);
+    if (!d.Chance(30)) continue;
+    PlannedSignal off = t;
+    off.at = t.at + d.In(5, 40) * 100;
+    off.asked.id = s.asked.id + "-trail-off";
+    off.json = R"({"id":")" + off.asked.id + R"(","symbol":")" + t.asked.symbol + R"(","action":"trail","off":true})";
+    trails.push_back(off);
+  }
+  plan.signals.insert(plan.signals.end(), trails.begin(), trails.end());
+}
+
+// keel down while the price runs through the stops of a symbol it trades: the exchange's own
+// stops close positions keel is not there to see, and the restart must end those trades closed
+// rather than protect a flat leg (the store-invariant trade-without-position). Drawn last.
+void DrawKillThroughStops(Draw& d, EpisodePlan& plan, const PlanOptions& options) {
+  if (!d.Chance(15)) return;
+  std::vector<std::string> traded;
+  for (const auto& s : plan.signals)
+    if (s.open()) traded.push_back(s.asked.symbol);
+  if (traded.empty()) return;
+  PlannedFault kill;
+  kill.at = d.In(20, options.active_ms / 100 - 1) * 100;
+  kill.kind = "kill";
+  kill.cls = FaultClass::kKill;
+  kill.kill_after = 0;
+  kill.duration_ms = d.In(20, 40) * 100;
+  const std::string symbol = traded[static_cast<std::size_t>(d.In(0, static_cast<std::int64_t>(traded.size()) - 1))];
+  const bool down = d.Chance(50);
+  PlannedFault run = Sim(kill.at + 200, "move_price",
+                         std::string(R"({"act":"move_price","symbol":")") + symbol + R"(","percent":")" + (down ? "-" : "") +
+                             Tenths(d.In(35, 60)) + R"(","over_ms":1000})");
+  plan.faults.push_back(kill);
+  plan.faults.push_back(run);
+}
+
 // Limit entries (issue [4/6]) a little off the market, post-only or not, some cancelled later,
 // on symbols no other open trades (a one-way account takes one trade a symbol). Drawn last.
 void DrawLimits(Draw& d, EpisodePlan& plan) {
@@ -411,6 +460,8 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
   DrawAdds(d, plan);
   DrawFlips(d, plan);
   plan.hedge_mode = d.Chance(options.hedge_pct);
+  DrawTrails(d, plan);
+  DrawKillThroughStops(d, plan, options);
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;

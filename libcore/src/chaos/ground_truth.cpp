@@ -108,6 +108,7 @@ Result<GroundTruth> ParseGroundTruth(std::string_view json) {
     o.reduce_only = r.Bool("reduceOnly");
     o.close_position = r.Bool("closePosition");
     if (v.HasMember("closeUpTo")) o.close_up_to = r.Dec("closeUpTo");
+    if (v.HasMember("positionTpsl")) o.position_tpsl = r.Str("positionTpsl");
     o.created = r.Int("createTime");
     o.updated = r.Int("updateTime");
     if (!r.error.ok()) return r.error;

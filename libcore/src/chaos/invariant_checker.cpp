@@ -238,7 +238,7 @@ struct Checker {
       if (!venue.count(key)) Add("store-mismatch", key, "the store holds " + qty.ToString() + "; the exchange is flat");
     std::map<std::string, const TruthOrder*> resting;
     for (const auto& o : truth.orders)
-      if (Resting(o)) resting[o.client_id] = &o;
+      if (Resting(o) && o.position_tpsl.empty()) resting[o.client_id] = &o;  // the venue's own are not keel's
     std::set<std::string> working;
     for (const auto& o : store.orders) {
       if (is_terminal(o.state)) continue;

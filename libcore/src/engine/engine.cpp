@@ -64,6 +64,8 @@ const char* to_string(AlertKind k) {
 
 struct Engine::StartupReport {
   bool hedge_mode = false;
+  bool trailing_is_order = false;
+  bool good_till_date = false;
   InstrumentList instruments;
   AccountReport account;
   std::vector<std::string> lines;
@@ -248,6 +250,7 @@ Engine::Trade* Engine::TradeByOrder(const std::string& cid) {
     if (std::find(t->spare_stops.begin(), t->spare_stops.end(), cid) != t->spare_stops.end()) return t.get();
     if (t->exit_move && t->exit_move->take_profit_from == cid) return t.get();
     if (t->AddByOrder(cid)) return t.get();
+    if (t->trailing_order == cid) return t.get();
   }
   return nullptr;
 }
@@ -299,6 +302,8 @@ void Engine::Start(std::function<void(Status)> done) {
         auto hedge = ex.HedgeMode();
         if (!hedge.ok()) return hedge.status();  // the adapter names what it was reading
         r.hedge_mode = *hedge;
+        r.trailing_is_order = ex.TrailingStopIsAnOrder();
+        r.good_till_date = ex.SupportsGoodTillDate();
         auto both = ex.AccountAndInstruments();
         if (!both.ok()) return both.status().WithContext("reading the account");
         r.instruments = std::move(both->instruments);
@@ -345,6 +350,8 @@ void Engine::FinishStart(Result<StartupReport> report, std::function<void(Status
     return;
   }
   hedge_mode_ = report->hedge_mode;
+  trailing_is_order_ = report->trailing_is_order;
+  good_till_date_venue_ = report->good_till_date;
   for (const auto& i : report->instruments.instruments) instruments_[i.symbol] = i;
   for (const auto& line : report->lines) Log("start-up: " + line);
   RestoreTrades();

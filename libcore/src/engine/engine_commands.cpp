@@ -265,9 +265,10 @@ void Engine::RestoreTrades() {
   std::vector<std::string> resume_closing;
   for (const auto& r : *signals) {
     if (r.action != "open") continue;
-    auto s = ParseSignal(r.payload);
+    auto s = ParseSignal(r.payload, /*stored=*/true);
     if (!s.ok()) {
-      Log("signal " + r.id + ": stored payload unreadable: " + s.status().message());
+      // Not restored: say so loudly, it is a trade keel no longer looks after.
+      LogWarning("signal " + r.id + ": stored payload unreadable: " + s.status().message());
       continue;
     }
     auto t = std::make_unique<Trade>();
@@ -304,7 +305,12 @@ void Engine::RestoreTrades() {
     if (t->maker() && r.state == SignalState::kEntering && (s->ttl_s || s->entry == EntryKind::kMaker)) {
       // The time limit counts from when the signal was taken, not from the restart.
       t->maker_entry->deadline_ms = r.received_ms + 1000 * static_cast<TimeMs>(s->ttl_s.value_or(settings_.daemon.signal_ttl_s));
-      const TimeMs left = std::max<TimeMs>(0, t->maker_entry->deadline_ms - clock_.NowMs());
+      TimeMs left = std::max<TimeMs>(0, t->maker_entry->deadline_ms - clock_.NowMs());
+      // Its own expiry on the exchange (GTD) comes first; keel's just after (OpenTrade).
+      if (auto entry = r.entry_client_order_id ? store_.Order(*r.entry_client_order_id)
+                                               : Result<std::optional<OrderRecord>>(std::nullopt);
+          entry.ok() && *entry && (*entry)->time_in_force == TimeInForce::kGtd)
+        left += kAfterGoodTillDateMs;
       const std::string tid = r.id;
       t->maker_entry->deadline_timer = loop_.After(left, [this, tid] { EntryTimeLimit(tid); });
       // The re-price limit counts from where the signal's first entry rested, not from where the
@@ -325,8 +331,13 @@ void Engine::RestoreTrades() {
     Log("restored signal " + r.id + " (" + to_string(r.state) + ")");
     const std::string id = r.id;
     const SignalState state = r.state;
+    const PositionSide leg = t->leg;
     const bool protecting = t->state == TradeState::kProtecting;
     const bool closing = !t->closing_because.empty();
+    // Its position closed while keel was down (its stop or take-profit fired, and start-up's
+    // reconcile proved the leg flat): the trade is over, not a flat leg to protect.
+    const bool closed_while_down =
+        held.ok() && !*held && !closing && t->state != TradeState::kEntering && !is_final(t->state);
     // The leg's other open stops in the store are spares: sent again while an earlier one's
     // outcome was unknown (OnExitPlaced), or a guard stop of an unverified entry. Whichever stop
     // is confirmed protects the position, and the spares are cancelled then.
@@ -359,6 +370,7 @@ void Engine::RestoreTrades() {
       VerifyEntry(id);
       PlaceGuardStop(id, "restored before its entry was verified");
     }
+    else if (closed_while_down) AfterPositionChange(r.symbol, leg);
     else if (protecting) ResumeProtecting(id);
     else if (closing) resume_closing.push_back(id);  // once its adds are back (RestoreAdds)
     else if (protected_with_spares) CancelSpareStops(id, "a second stop of the same position");
@@ -372,6 +384,7 @@ void Engine::RestoreTrades() {
   // A close a restart cut short ends the trade's adds in its own job before its read.
   for (const auto& id : resume_closing) CloseUntilFlat(id, 0);
   RestoreFlips(*signals);
+  RestoreTrails(*signals);
   // A move signal a restart cut short whose trade is not resuming it: its new order was confirmed
   // or never written, and which one is the trade's record to tell (its stop and take-profit ids);
   // the move itself is not claimed done.

@@ -39,7 +39,7 @@ void Engine::FollowBook(const std::string& symbol) {
     if (t->maker_entry->amend_in_flight || t->ghost || t->amend_refused || t->fill_suspected_since || t->replace_in_flight || t->expiring || t->finished || t->close_in_flight) continue;
     if (guard_.BreakerOpen(*t->record.entry_client_order_id)) continue;
     if (t->maker_entry->last_amend_ms && now - t->maker_entry->last_amend_ms < kAmendIntervalMs) continue;
-    auto to = MakerFollow(t->entry_side, t->maker_entry->price, bid, ask, inst->second);
+    auto to = MakerFollow(t->entry_side, t->maker_entry->price, bid, ask, inst->second, t->signal.offset_bps);
     if (to && !t->maker_entry->first_price.is_zero() && !WithinReprice(t->maker_entry->first_price, *to)) {
       // The book ran away: the entry waits at its price (its time limit ends it) instead of chasing.
       if (!t->maker_entry->reprice_refused_logged) {
@@ -268,7 +268,15 @@ void Engine::ReplaceEntry(const std::string& id, const std::string& why, std::op
     // price band) ends the signal; another at the same price would meet the same answer.
     t->entry_resting = false;
     if (t->state != TradeState::kEntering) return;  // partly filled: the part is the trade
-    RaiseAlert(AlertKind::kEntryFailed, id, t->signal.symbol, "signal " + id + ": limit entry " + *t->record.entry_client_order_id + ": " + why);
+    const std::string cid = *t->record.entry_client_order_id;
+    if (auto rec = store_.Order(cid); rec.ok() && *rec && (*rec)->time_in_force == TimeInForce::kGtd &&
+                                       (*rec)->state == OrderState::kExpired) {
+      // Its own expiry on the exchange (GTD), found after a restart: the signal's time limit.
+      CancelEntryTimeLimit(*t);
+      return EndEntry(id, "entry " + cid + " Expired at its time limit (GTD on the exchange) without a fill",
+                      Provenance{Source::kEngine, std::nullopt, "entry ended"});
+    }
+    RaiseAlert(AlertKind::kEntryFailed, id, t->signal.symbol, "signal " + id + ": limit entry " + cid + ": " + why);
     return EndEntry(id, "limit entry " + *t->record.entry_client_order_id + ": " + why + " (not replaced)",
                     Provenance{Source::kEngine, std::nullopt, "limit entry ended"});
   }

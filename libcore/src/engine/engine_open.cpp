@@ -10,6 +10,12 @@
 #include "keel/safety/settle.h"
 
 namespace keel {
+namespace {
+// Binance's goodTillDate must lie more than 600 s ahead when the order arrives; a few seconds more
+// for the request's way there.
+constexpr TimeMs kGoodTillDateMinMs = 605'000;
+}  // namespace
+
 
 namespace {
 
@@ -50,8 +56,11 @@ void Engine::OpenTrade(const Signal& s, Decimal qty, const std::string& origin, 
   Log("signal " + id + " taken: entry " + entry->client_order_id + " " + s.symbol + " " + to_string(entry->side) + " " +
       qty.ToString() + " " + to_string(entry->type) + (entry->price ? " @ " + entry->price->ToString() : std::string()) +
       " reason=signal");
-  if (t->maker() && t->maker_entry->deadline_ms)
-    t->maker_entry->deadline_timer = loop_.After(t->maker_entry->deadline_ms - now, [this, id] { EntryTimeLimit(id); });
+  if (t->maker() && t->maker_entry->deadline_ms) {
+    const TimeMs after = entry->good_till_date ? kAfterGoodTillDateMs : 0;
+    t->maker_entry->deadline_timer =
+        loop_.After(t->maker_entry->deadline_ms - now + after, [this, id] { EntryTimeLimit(id); });
+  }
   trades_[id] = std::move(t);
   reply(ReplyOf(0, "accepted", id, "entry sent", [&](JsonWriter& w) {
     w.Key("entry_client_order_id").String(entry->client_order_id).Key("qty").Number(qty);
@@ -72,6 +81,13 @@ Result<PlaceOrder> Engine::SendEntry(Trade& t, const std::string& why, WriteBatc
     // At the signal's price: GTC, or post-only (GTX) when asked, refused then rather than taking.
     entry.type = OrderType::kLimit;
     entry.time_in_force = s.post_only ? TimeInForce::kGtx : TimeInForce::kGtc;
+    // Its time limit on the exchange too, where the venue has one (GTD: at least 600 s ahead, in
+    // whole seconds): it then ends while keel is down. keel's own timer stays, just after it.
+    if (!s.post_only && good_till_date_venue_ && t.maker_entry->deadline_ms &&
+        t.maker_entry->deadline_ms - clock_.NowMs() > kGoodTillDateMinMs) {
+      entry.time_in_force = TimeInForce::kGtd;
+      entry.good_till_date = t.maker_entry->deadline_ms / 1000 * 1000;
+    }
     entry.price = *s.price;
     t.maker_entry->price = *s.price;
     if (t.maker_entry->first_price.is_zero()) t.maker_entry->first_price = *s.price;
@@ -79,7 +95,7 @@ Result<PlaceOrder> Engine::SendEntry(Trade& t, const std::string& why, WriteBatc
     // Post-only at the best price of its own side: it rests as a maker or is refused, never takes.
     auto book = books_.find(s.symbol);
     if (book == books_.end()) return Status::Conflict("entry: no order book price for " + s.symbol + " yet");
-    auto price = MakerPrice(entry.side, book->second.first, book->second.second, instruments_.at(s.symbol));
+    auto price = MakerPrice(entry.side, book->second.first, book->second.second, instruments_.at(s.symbol), s.offset_bps);
     if (!price.ok()) return price.status().WithContext("entry");
     if (t.maker_entry->first_price.is_zero()) {
       t.maker_entry->first_price = *price;

@@ -87,6 +87,11 @@ void Engine::OnOrphanScan(Result<AccountReport> account) {
       }
       case OrphanKind::kUnknownOrder:
       case OrphanKind::kForeignOrder:
+        if (f.position_tpsl && f.order_type == OrderType::kTrailingStopMarket) {
+          // The position's trailing stop keel set itself (a trail signal, on Bybit): keel's own.
+          const Trade* t = ActiveTradeOn(f.symbol, f.position_side);
+          if (t && t->trailing_level) break;
+        }
         ++counters_.orphans;
         RaiseAlert(AlertKind::kOrphan, f.client_order_id, f.symbol,
                    f.symbol + " order " + f.client_order_id + ": " + f.detail + " (reported, never touched)");

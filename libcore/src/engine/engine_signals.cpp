@@ -79,6 +79,7 @@ void Engine::TakeSignal(const Signal& s, const std::string& origin, ReplyFn repl
   if (s.action == SignalAction::kClose) return CloseTrade(s, origin, reply);
   // A move only changes a trade's exits: taken while paused, as protection is.
   if (s.action == SignalAction::kMove) return MoveExits(s, origin, std::move(reply));
+  if (s.action == SignalAction::kTrail) return TrailTrade(s, origin, std::move(reply));
   // Cancelling pending entries takes nothing new: taken while paused too.
   if (s.action == SignalAction::kCancel) return CancelEntries(s, origin, std::move(reply));
   if (paused_) return reply(ReplyOf(2, "refused", s.id, "paused: no new entries (keel-ctl resume)"));

@@ -142,6 +142,12 @@ struct Engine::Trade {
   std::string entry_cancel_reason;  // why, as the entry's end says it ("at its time limit", "cancelled by signal X")
 
   std::optional<ExitMove> exit_move;  // a move of its stop and/or take-profit on its way
+  // Its trailing stop (engine_trailing.cpp), the venue's own, beside its stop. Where it is an
+  // order (Binance) its client id, until the order has ended; the level as last set (none after a
+  // restart: the order's record and the trail signals tell what it was).
+  std::optional<std::string> trailing_order;
+  std::optional<TrailingLevel> trailing_level;
+  bool trailing_in_flight = false;  // a trail signal's request on its way
   // Add signals' entries not yet ended (engine_add.cpp): the trade is not forgotten before they are.
   std::vector<AddEntry> adds;
   AddEntry* AddByOrder(const std::string& client_order_id) {

@@ -137,6 +137,11 @@ void Engine::AfterOrderChange(const std::string& cid) {
     } else if (t->maker() && o.state == OrderState::kNew) {
       PlaceGuardStop(id, "maker entry resting");  // its placement's answer may still be on its way
     } else if (ended && o.filled_qty.is_zero()) {
+      if (t->maker() && !t->expiring && o.state == OrderState::kExpired && o.time_in_force == TimeInForce::kGtd) {
+        // Its own expiry on the exchange: the signal's time limit, not the venue ending it.
+        t->expiring = true;
+        t->entry_cancel_reason = "at its time limit (GTD on the exchange)";
+      }
       if (t->maker() && !t->expiring) {
         // The venue ended a resting maker entry (seed 000): the slot is free, no amend follows;
         // a new one only through the guard, which asks the exchange first.
@@ -157,9 +162,12 @@ void Engine::AfterOrderChange(const std::string& cid) {
     // any more; filled, it closed the position as the trade's own exit would have.
     t->spare_stops.erase(std::remove(t->spare_stops.begin(), t->spare_stops.end(), cid), t->spare_stops.end());
     if (t->exit_move && t->exit_move->take_profit_from == cid) t->exit_move->take_profit_from.reset();
-    if (o.state != OrderState::kFilled || t->finished) return;
+    const bool trailing = t->trailing_order == cid;
+    if (trailing) t->trailing_order.reset();
+    if (o.state != OrderState::kFilled || t->finished) return t->finished ? ForgetIfDone(id) : void();
     if (o.purpose == OrderPurpose::kTakeProfit) NoteTakeProfitFilled(id);
-    const std::string detail = "exit " + cid + " (an earlier one of the trade's) " + to_string(o.state);
+    const std::string detail = trailing ? "trailing stop " + cid + " " + to_string(o.state)
+                                        : "exit " + cid + " (an earlier one of the trade's) " + to_string(o.state);
     if (!is_closing(t->state)) Advance(*t, TradeState::kClosing, detail);
     ScheduleExitCleanup(id, "an earlier exit filled");
     SaveSignal(*t, detail, Provenance{Source::kStream, o.exchange_updated_ms, "exit ended"});
@@ -204,7 +212,7 @@ void Engine::ScheduleExitCleanup(const std::string& id, const std::string& why) 
       }
     }
     CancelSpareStops(id, why);
-    for (const auto& cid : {t->record.stop_client_order_id, t->record.take_profit_client_order_id}) {
+    for (const auto& cid : {t->record.stop_client_order_id, t->record.take_profit_client_order_id, t->trailing_order}) {
       if (!cid) continue;
       auto rec = store_.Order(*cid);
       if (rec.ok() && *rec && !is_terminal((*rec)->state) && (*rec)->state != OrderState::kPendingCancel)
@@ -216,7 +224,7 @@ void Engine::ScheduleExitCleanup(const std::string& id, const std::string& why) 
 void Engine::ForgetIfDone(const std::string& id) {
   Trade* t = TradeOf(id);
   if (t && t->finished && !t->entry_resting && !t->record.stop_client_order_id && !t->record.take_profit_client_order_id &&
-      t->adds.empty()) {
+      t->adds.empty() && !t->trailing_order && !t->trailing_in_flight) {
     CancelEntryTimeLimit(*t);
     guard_.Forget(id);
     trades_.erase(id);
@@ -228,7 +236,10 @@ void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
   if (!t || t->state == TradeState::kEntering || t->close_in_flight || !t->closing_because.empty()) return;
   auto held = OpenPositionOf(store_, symbol, side);
   if (!held.ok()) return;
-  if (*held) return RepriceExits(*t, **held);  // still open: a fill may have moved its average
+  if (*held) {  // still open: a fill may have moved its average, or grown it past its trailing order
+    FollowTrailingSize(*t, **held);
+    return RepriceExits(*t, **held);
+  }
   // Flat: the trade is over. Exits still resting after a moment are cancelled.
   const std::string id = t->record.id;
   t->finished = true;

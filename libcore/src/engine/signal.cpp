@@ -68,6 +68,34 @@ void WriteLevel(JsonWriter& w, const char* key, const PriceLevel& level) {
   w.EndObject();
 }
 
+// A trail signal's trailing stop: callback_pct (and activation_price), or "off": true.
+Result<std::optional<TrailingLevel>> ReadTrailing(JsonFields& f) {
+  auto off = f.Bool("off");
+  if (!off.ok()) return off.status();
+  auto callback = f.Number("callback_pct");
+  if (!callback.ok()) return callback.status();
+  auto activation = f.Number("activation_price");
+  if (!activation.ok()) return activation.status();
+  if (off->value_or(false)) {
+    if (*callback || *activation)
+      return Status::InvalidInput("off: a trail that removes the trailing stop names no callback_pct or activation_price");
+    return std::optional<TrailingLevel>();
+  }
+  if (*off) return Status::InvalidInput("off: expected true (to remove the trailing stop), found false");
+  if (!*callback) return Status::InvalidInput("callback_pct: required (0.1 to 10), or \"off\":true");
+  const Decimal low = Decimal::Parse("0.1").value(), high = Decimal::FromInteger(10).value();
+  if (**callback < low || **callback > high)
+    return Status::InvalidInput("callback_pct: expected 0.1 to 10 (percent), found " + (**callback).ToString());
+  TrailingLevel level;
+  level.callback_pct = **callback;
+  if (*activation) {
+    if (!(**activation).is_positive())
+      return Status::InvalidInput("activation_price: expected a price above 0, found " + (**activation).ToString());
+    level.activation_price = **activation;
+  }
+  return std::optional<TrailingLevel>(level);
+}
+
 }  // namespace
 
 const char* to_string(SignalAction a) {
@@ -78,6 +106,7 @@ const char* to_string(SignalAction a) {
     case SignalAction::kCancel: return "cancel";
     case SignalAction::kAdd: return "add";
     case SignalAction::kFlip: return "flip";
+    case SignalAction::kTrail: return "trail";
   }
   return "?";
 }
@@ -90,7 +119,7 @@ const char* to_string(EntryKind k) {
   return "?";
 }
 
-Result<Signal> ParseSignal(std::string_view json) {
+Result<Signal> ParseSignal(std::string_view json, bool stored) {
   auto fields = JsonFields::Parse(json, "signal");
   if (!fields.ok()) return fields.status();
   JsonFields& f = *fields;
@@ -113,13 +142,14 @@ Result<Signal> ParseSignal(std::string_view json) {
   auto action = f.String("action");
   if (!action.ok()) return action.status();
   if (*action && **action != "open" && **action != "close" && **action != "move" && **action != "cancel" &&
-      **action != "add" && **action != "flip")
-    return Status::InvalidInput("action: expected open, close, move, cancel, add or flip, found " + quoted(**action));
+      **action != "add" && **action != "flip" && **action != "trail")
+    return Status::InvalidInput("action: expected open, close, move, cancel, add, flip or trail, found " + quoted(**action));
   s.action = !*action || **action == "open" ? SignalAction::kOpen
              : **action == "close"          ? SignalAction::kClose
              : **action == "move"           ? SignalAction::kMove
              : **action == "add"            ? SignalAction::kAdd
              : **action == "flip"           ? SignalAction::kFlip
+             : **action == "trail"          ? SignalAction::kTrail
                                             : SignalAction::kCancel;
   // A flip's open must have an id of its own that is still a valid id.
   if (s.action == SignalAction::kFlip && s.id.size() + 5 > 64)
@@ -128,7 +158,10 @@ Result<Signal> ParseSignal(std::string_view json) {
   if (s.action != SignalAction::kOpen && s.action != SignalAction::kAdd && s.action != SignalAction::kFlip) {
     // A close names only what to close (the symbol, and in hedge mode a leg), a move what to move
     // where; anything else would be a signal misread.
-    const char* what = s.action == SignalAction::kClose ? "close" : s.action == SignalAction::kMove ? "move" : "cancel";
+    const char* what = s.action == SignalAction::kClose  ? "close"
+                       : s.action == SignalAction::kMove ? "move"
+                       : s.action == SignalAction::kTrail ? "trail"
+                                                         : "cancel";
     auto leg = f.String("side");
     if (!leg.ok()) return leg.status();
     if (*leg) {
@@ -151,6 +184,11 @@ Result<Signal> ParseSignal(std::string_view json) {
         if (!level.ok()) return level.status();
         s.move_take_profit = *level;
       }
+    }
+    if (s.action == SignalAction::kTrail) {
+      auto trailing = ReadTrailing(f);
+      if (!trailing.ok()) return trailing.status();
+      s.trailing_stop = *trailing;
     }
     KEEL_RETURN_IF_ERROR(f.RejectUnknown());
     if (s.action == SignalAction::kMove && !s.move_stop_loss && !s.move_take_profit)
@@ -202,6 +240,15 @@ Result<Signal> ParseSignal(std::string_view json) {
   if (!price.ok()) return price.status();
   auto post_only = f.Bool("post_only");
   if (!post_only.ok()) return post_only.status();
+  auto offset = f.Integer("offset_bps");
+  if (!offset.ok()) return offset.status();
+  if (*offset) {
+    if (s.entry != EntryKind::kMaker)
+      return Status::InvalidInput("offset_bps: only a maker entry rests at a distance from the best price (\"entry\":\"maker\")");
+    if (**offset < 0 || **offset > 1000)
+      return Status::InvalidInput("offset_bps: expected 0 to 1000 basis points, found " + std::to_string(**offset));
+    s.offset_bps = static_cast<int>(**offset);
+  }
   if (s.entry == EntryKind::kLimit) {
     if (!*price) return Status::InvalidInput("price: required for a limit entry");
     if (!(**price).is_positive()) return Status::InvalidInput("price: expected a price above 0, found " + (**price).ToString());
@@ -244,7 +291,7 @@ Result<Signal> ParseSignal(std::string_view json) {
   auto stop = f.Object("stop_loss");
   if (!stop.ok()) return stop.status();
   if (!*stop) return Status::InvalidInput("stop_loss: required ({\"pct\":…} or {\"price\":…}): keel opens no position without a stop");
-  auto stop_level = ReadLevel(**stop);
+  auto stop_level = ReadLevel(**stop, stored);
   if (!stop_level.ok()) return stop_level.status();
   s.stop_loss = *stop_level;
 
@@ -290,6 +337,7 @@ std::string SignalJson(const Signal& s) {
     if (s.qty) w.Key("qty").Number(*s.qty);
     if (s.notional) w.Key("notional").Number(*s.notional);
     w.Key("entry").String(to_string(s.entry));
+    if (s.offset_bps) w.Key("offset_bps").Int(s.offset_bps);
     if (s.price) w.Key("price").Number(*s.price);
     if (s.post_only) w.Key("post_only").Bool(true);
     WriteLevel(w, "stop_loss", s.stop_loss);
@@ -299,6 +347,14 @@ std::string SignalJson(const Signal& s) {
     if (s.leg) w.Key("side").String(*s.leg == PositionSide::kLong ? "LONG" : "SHORT");
     if (s.move_stop_loss) WriteLevel(w, "stop_loss", *s.move_stop_loss);
     if (s.move_take_profit) WriteLevel(w, "take_profit", *s.move_take_profit);
+    if (s.action == SignalAction::kTrail) {
+      if (!s.trailing_stop) {
+        w.Key("off").Bool(true);
+      } else {
+        w.Key("callback_pct").Number(s.trailing_stop->callback_pct);
+        if (s.trailing_stop->activation_price) w.Key("activation_price").Number(*s.trailing_stop->activation_price);
+      }
+    }
   }
   w.EndObject();
   return w.str();

@@ -41,12 +41,13 @@ constexpr detail::EnumNames<OrderStatus, 9> kOrderStatuses{{{OrderStatus::kNew, 
                                                             {OrderStatus::kNewInsurance, "NEW_INSURANCE"},
                                                             {OrderStatus::kNewAdl, "NEW_ADL"}}};
 
-constexpr detail::EnumNames<OrderPurpose, 6> kPurposes{{{OrderPurpose::kEntry, "entry"},
+constexpr detail::EnumNames<OrderPurpose, 7> kPurposes{{{OrderPurpose::kEntry, "entry"},
                                                        {OrderPurpose::kStop, "stop"},
                                                        {OrderPurpose::kTakeProfit, "take-profit"},
                                                        {OrderPurpose::kEmergencyStop, "emergency-stop"},
                                                        {OrderPurpose::kClose, "close"},
-                                                       {OrderPurpose::kGrid, "grid"}}};
+                                                       {OrderPurpose::kGrid, "grid"},
+                                                       {OrderPurpose::kTrailingStop, "trailing-stop"}}};
 
 }  // namespace
 

@@ -13,6 +13,7 @@ char purpose_letter(OrderPurpose p) {
     case OrderPurpose::kEmergencyStop: return 'x';
     case OrderPurpose::kClose: return 'c';
     case OrderPurpose::kGrid: return 'g';
+    case OrderPurpose::kTrailingStop: return 'r';
   }
   return 'o';
 }

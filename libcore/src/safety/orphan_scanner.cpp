@@ -104,7 +104,8 @@ OrphanScan ScanForOrphans(const AccountReport& exchange, const StoreView& store,
       scan.findings.push_back({OrphanKind::kForeignOrder, o.symbol, o.position_side, Decimal(), Decimal(),
                                o.client_order_id, o.book,
                                what + " (order " + o.exchange_order_id +
-                                   ") is the position's own TP/SL, made by the exchange (left alone)"});
+                                   ") is the position's own TP/SL, made by the exchange (left alone)",
+                               true, o.type});
     } else if (!IsOwnClientOrderId(options.account, o.client_order_id)) {
       const std::string id = o.client_order_id.empty() ? " (order " + o.exchange_order_id + ", no client id)" : "";
       scan.findings.push_back({OrphanKind::kForeignOrder, o.symbol, o.position_side, Decimal(), Decimal(),

@@ -8,6 +8,9 @@ namespace {
 std::string px(Decimal d, const SimInstrument& i) { return d.Format(i.price_precision); }
 std::string qty(Decimal d, const SimInstrument& i) { return d.Format(i.quantity_precision); }
 std::string money(Decimal d) { return d.Format(8); }
+// A callback rate in percent, as the documented examples write it ("0.3", "5.0").
+std::string rate(Decimal d) { return d.Format(1); }
+bool trailing(const SimOrder& o) { return o.orig_type == OrderType::kTrailingStopMarket; }
 
 const SimInstrument& instrument_of(const SimExchange& ex, const std::string& symbol) {
   return ex.FindMarket(symbol)->instrument();
@@ -38,9 +41,14 @@ void WriteOrder(JsonWriter& w, const SimOrder& o, const SimInstrument& inst, boo
   w.Key("workingType").String(to_string(o.working_type));
   w.Key("priceProtect").Bool(false);
   w.Key("origType").String(to_string(o.orig_type));
+  // "Trailing orders also carry activatePrice and priceRate" (the order pages' answers).
+  if (trailing(o)) {
+    w.Key("activatePrice").String(px(o.activate_price, inst));
+    w.Key("priceRate").String(rate(o.price_rate));
+  }
   w.Key("priceMatch").String("NONE");
   w.Key("selfTradePreventionMode").String("EXPIRE_MAKER");
-  w.Key("goodTillDate").Int(0);
+  w.Key("goodTillDate").Int(o.good_till_date);
   if (with_time) w.Key("time").Int(o.time);
   w.Key("updateTime").Int(fresh ? o.time : o.update_time);
   w.EndObject();
@@ -79,12 +87,14 @@ void WriteAlgoOrder(JsonWriter& w, const SimAlgoOrder& a, const SimInstrument& i
   w.Key("closePosition").Bool(a.close_position);
   w.Key("priceProtect").Bool(a.price_protect);
   w.Key("reduceOnly").Bool(a.reduce_only);
-  w.Key("activatePrice").String("");
-  w.Key("callbackRate").String("");
+  // New Algo Order's answer names the trailing terms activatePrice and callbackRate (the order
+  // pages' priceRate is the same number), "" on other types.
+  w.Key("activatePrice").String(a.trailing ? px(a.trailing->activate_price, inst) : std::string());
+  w.Key("callbackRate").String(a.trailing ? rate(a.trailing->callback_rate) : std::string());
   w.Key("createTime").Int(a.create_time);
   w.Key("updateTime").Int(a.update_time);
   w.Key("triggerTime").Int(a.trigger_time);
-  w.Key("goodTillDate").Int(0);
+  w.Key("goodTillDate").Int(a.good_till_date);
   w.EndObject();
 }
 
@@ -456,13 +466,17 @@ std::string UserEventJson(const UserEvent& e, const SimExchange& ex) {
     w.Key("ot").String(to_string(o.orig_type));
     w.Key("ps").String(to_string(o.position_side));
     w.Key("cp").Bool(o.close_position);
+    if (trailing(o)) {  // "only pushed with TRAILING_STOP_MARKET order"
+      w.Key("AP").String(px(o.activate_price, i));
+      w.Key("cr").String(rate(o.price_rate));
+    }
     w.Key("rp").String(money(u->realized_pnl));
     w.Key("pP").Bool(false);
     w.Key("si").Int(0);
     w.Key("ss").Int(0);
     w.Key("V").String("EXPIRE_MAKER");
     w.Key("pm").String("NONE");
-    w.Key("gtd").Int(0);
+    w.Key("gtd").Int(o.good_till_date);
     w.Key("er").String(u->expiry_reason.empty() ? "0" : u->expiry_reason);
     w.EndObject();
   } else if (const auto* g = std::get_if<AlgoUpdate>(&e.body)) {
@@ -487,6 +501,12 @@ std::string UserEventJson(const UserEvent& e, const SimExchange& ex) {
                                                                                                            : "MARKET")
                                           : "0");
     w.Key("tp").String(px(a.trigger_price, i));
+    // Not on the ALGO_UPDATE page; named as ORDER_TRADE_UPDATE names them (NautilusTrader reads a
+    // "cr" here), for trailing stops only.
+    if (a.trailing) {
+      w.Key("AP").String(px(a.trailing->activate_price, i));
+      w.Key("cr").String(rate(a.trailing->callback_rate));
+    }
     w.Key("p").String(px(a.price, i));
     w.Key("V").String("EXPIRE_MAKER");
     w.Key("wt").String(to_string(a.working_type));
@@ -495,7 +515,7 @@ std::string UserEventJson(const UserEvent& e, const SimExchange& ex) {
     w.Key("pP").Bool(a.price_protect);
     w.Key("R").Bool(a.reduce_only);
     w.Key("tt").Int(a.trigger_time);
-    w.Key("gtd").Int(0);
+    w.Key("gtd").Int(a.good_till_date);
     if (!g->failure_reason.empty()) w.Key("rm").String(g->failure_reason);
     w.EndObject();
   } else if (const auto* acc = std::get_if<AccountUpdate>(&e.body)) {

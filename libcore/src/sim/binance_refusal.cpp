@@ -58,6 +58,12 @@ Status rest::ToBinance(const Status& s) {
     case SimRefusal::kMarginTypeUnchanged: return binance_error(-4046, "No need to change margin type.");
     case SimRefusal::kUnknownListenKey:
       return binance_error(-1125, "This listenKey does not exist. Please use POST /fapi/v1/listenKey to recreate listenKey");
+    // The error-code page has no code of its own for a value out of its documented range (a
+    // callbackRate outside 0.1..10): the generic INVALID_PARAMETER.
+    case SimRefusal::kInvalidParameter: return binance_error(-1130, "Data sent for parameter '" + d + "' is not valid.");
+    case SimRefusal::kInvalidGoodTillDate:
+      return binance_error(-5040, "The goodTillDate timestamp must be greater than the current time plus 600 seconds and "
+                                  "smaller than 253402300799000");
   }
   return Status::Internal("a simulator refusal Binance's dialect cannot say: " + s.ToString());
 }

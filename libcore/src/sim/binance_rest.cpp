@@ -89,6 +89,9 @@ Status read_order_basics(Call& c, Request& r) {
   // GTE_GTC is the exchange's own for closePosition orders; no client may ask for it.
   if (*tif == TimeInForce::kGteGtc) return binance_error(-1115, "Invalid timeInForce.");
   r.time_in_force = *tif;
+  auto good_till_date = c.OptInt("goodTillDate");
+  if (!good_till_date.ok()) return good_till_date.status();
+  r.good_till_date = *good_till_date;
   return Status::Ok();
 }
 
@@ -315,7 +318,9 @@ Body post_algo_order(Call& c) {
   r.working_type = wt->value_or(WorkingType::kContractPrice);
   for (auto [name, field] : {std::pair<const char*, std::optional<Decimal>*>{"quantity", &r.quantity},
                              {"price", &r.price},
-                             {"triggerPrice", &r.trigger_price}}) {
+                             {"triggerPrice", &r.trigger_price},
+                             {"activatePrice", &r.activate_price},
+                             {"callbackRate", &r.callback_rate}}) {
     auto d = c.OptDecimal(name);
     if (!d.ok()) return d.status();
     *field = *d;

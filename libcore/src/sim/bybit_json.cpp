@@ -94,14 +94,17 @@ OrderView ViewOf(const SimAlgoOrder& a, const SimOrder* actual) {
   v.symbol = a.symbol;
   v.side = a.side;
   v.position_side = a.position_side;
-  v.market = a.type == OrderType::kStopMarket || a.type == OrderType::kTakeProfitMarket;
+  v.market = a.type == OrderType::kStopMarket || a.type == OrderType::kTakeProfitMarket ||
+             a.type == OrderType::kTrailingStopMarket;
   v.conditional = true;
   v.stop_order_type = a.position_tpsl.empty() ? "Stop" : a.position_tpsl;
   if (!a.position_tpsl.empty()) v.create_type = "CreateBy" + a.position_tpsl;
   v.time_in_force = a.time_in_force;
   v.price = a.price;
   v.qty = a.quantity;
-  v.trigger_price = a.trigger_price;
+  // order-list.mdx, open-order.mdx and the order topic: "Trigger price. If stopOrderType=
+  // TrailingStop, it is activate price": the level it trails at is not shown.
+  v.trigger_price = a.trailing ? a.trailing->activate_price : a.trigger_price;
   const bool take_profit = a.type == OrderType::kTakeProfit || a.type == OrderType::kTakeProfitMarket;
   v.trigger_direction = (a.side == Side::kBuy) != take_profit ? 1 : 2;
   v.mark_trigger = a.working_type == WorkingType::kMarkPrice;
@@ -227,17 +230,20 @@ void WritePosition(JsonWriter& w, const SimExchange& ex, AccountId id, const Sim
   w.Key("bustPrice").String("");
   w.Key("positionMM").String(money(ex.maintenance_margin(p.symbol, notional)));
   w.Key("positionIM").String(money(notional.Div(lev, Rounding::kUp).value()));
-  // The position's own TP/SL: the trigger prices of its Full-mode orders (trading-stop).
-  Decimal take_profit, stop_loss;
+  // The position's own TP/SL: the trigger prices of its Full-mode orders, and its trailing stop's
+  // distance (trading-stop).
+  Decimal take_profit, stop_loss, trailing_stop;
   for (const SimAlgoOrder& a : ex.OpenAlgoOrders(id, p.symbol)) {
     if (a.position_side != p.position_side) continue;
     if (a.position_tpsl == "TakeProfit") take_profit = a.trigger_price;
     if (a.position_tpsl == "StopLoss") stop_loss = a.trigger_price;
+    if (a.position_tpsl == "TrailingStop" && a.trailing) trailing_stop = a.trailing->distance;
   }
+  auto price_or_zero = [&inst](Decimal d) { return d.is_zero() ? std::string("0") : px(d, inst); };
   w.Key("tpslMode").String("Full");
-  w.Key("takeProfit").String(take_profit.is_zero() ? std::string("0") : px(take_profit, inst));
-  w.Key("stopLoss").String(stop_loss.is_zero() ? std::string("0") : px(stop_loss, inst));
-  w.Key("trailingStop").String("0");
+  w.Key("takeProfit").String(price_or_zero(take_profit));
+  w.Key("stopLoss").String(price_or_zero(stop_loss));
+  w.Key("trailingStop").String(price_or_zero(trailing_stop));
   w.Key("unrealisedPnl").String(money(upnl));
   w.Key("curRealisedPnl").String(money(p.accumulated_realized));
   w.Key("cumRealisedPnl").String(money(p.accumulated_realized));

@@ -68,6 +68,8 @@ Status bybit_rest::ToBybit(const Status& s) {
     case SimRefusal::kInvalidLeverage: return params_error("leverage " + d + " invalid");
     case SimRefusal::kMarginTypeUnchanged: return bybit_error(110026, "Cross/isolated margin mode is not modified");
     case SimRefusal::kUnknownListenKey: return params_error("Bybit has no listen key");
+    case SimRefusal::kInvalidParameter: return params_error(BybitName(d) + " invalid");
+    case SimRefusal::kInvalidGoodTillDate: return params_error("Bybit has no GTD time in force");
   }
   return Status::Internal("a simulator refusal Bybit's dialect cannot say: " + s.ToString());
 }

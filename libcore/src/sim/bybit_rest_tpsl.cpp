@@ -5,7 +5,10 @@
 //   tpslMode Full: one stop-loss and one take-profit per position, for all of it. A new price
 //     replaces the order, "0" cancels it, and a call that changes nothing is 34040.
 //   tpslMode Partial: each call adds orders for tpSize / slSize (equal when both are given).
-// Not modelled, and refused with 10001 saying so: trailingStop, activePrice, Limit TP/SL orders.
+//   trailingStop ("by price distance", "0" cancels it) with activePrice: one TrailingStop order per
+//     position, for all of it, triggered by LastPrice; a new distance or activation price amends
+//     it. Full mode only: the page says nothing of a partial one, so Partial refuses it.
+// Not modelled, and refused with 10001 saying so: Limit TP/SL orders.
 #include <vector>
 
 #include "bybit_rest_call.h"
@@ -36,10 +39,27 @@ Status CheckAgainstBase(const Leg& leg, bool long_position, Decimal base) {
                                 TriggerName(leg.by));
 }
 
-const SimAlgoOrder* FullOrderOf(const std::vector<SimAlgoOrder>& open, const Leg& leg, PositionSide ps) {
+const SimAlgoOrder* FullOrderOf(const std::vector<SimAlgoOrder>& open, const std::string& kind, PositionSide ps) {
   for (const auto& a : open)
-    if (a.position_tpsl == leg.kind_full && a.position_side == ps) return &a;
+    if (a.position_tpsl == kind && a.position_side == ps) return &a;
   return nullptr;
+}
+
+// The venue's own order closing the position, of this kind (SimAlgoOrder::position_tpsl).
+NewAlgoOrderRequest PositionOrder(const std::string& symbol, bool long_position, PositionSide ps, const char* kind) {
+  NewAlgoOrderRequest r;
+  r.symbol = symbol;
+  r.side = long_position ? Side::kSell : Side::kBuy;
+  r.position_side = ps;
+  r.position_tpsl = kind;
+  return r;
+}
+
+Status CheckOnTick(const char* name, const std::optional<Decimal>& price, Decimal tick) {
+  // The page gives no rule; the simulator refuses what it would otherwise have to round.
+  if (price && price->is_positive() && !price->IsMultipleOf(tick))
+    return params_error(std::string(name) + " is not a multiple of tickSize");
+  return Status::Ok();
 }
 
 }  // namespace
@@ -58,8 +78,10 @@ Body trading_stop(Call& c) {
 
   auto trailing = c.OptDecimal("trailingStop");
   if (!trailing.ok()) return trailing.status();
-  if ((*trailing && (*trailing)->is_positive()) || c.Opt("activePrice"))
-    return params_error("trailingStop and activePrice are not modelled by the simulator");
+  auto active_price = c.OptDecimal("activePrice");
+  if (!active_price.ok()) return active_price.status();
+  if (*active_price && !*trailing) return params_error("activePrice goes with trailingStop");
+  if (*trailing && !full) return params_error("trailingStop is set in tpslMode Full only");
   for (const char* name : {"tpOrderType", "slOrderType"}) {
     auto type = c.Opt(name);
     if (type && *type != "Market")
@@ -85,14 +107,22 @@ Body trading_stop(Call& c) {
 
   const SimPosition position = c.ex.Position(c.account, *symbol, ps);
   if (position.amount.is_zero()) return bybit_error(10001, "can not set tp/sl/ts for zero position");
-  if (given.empty()) return bybit_error(34040, "not modified");
+  if (given.empty() && !*trailing) return bybit_error(34040, "not modified");
   const bool long_position = position.amount.is_positive();
   const Market& market = *c.ex.FindMarket(*symbol);
-  for (const Leg* leg : given) {
+  // A long's trailing stop starts once the price rises to its activePrice, a short's once it
+  // falls to it: checked as a take-profit's price is (no text of its own is documented).
+  Leg activation{"activePrice", "TrailingStop", "TrailingStop", false, *active_price, {}, {}};
+  std::vector<const Leg*> checked(given.begin(), given.end());
+  if (activation.price) checked.push_back(&activation);
+  for (const Leg* leg : checked) {
     if (leg->price->is_zero()) continue;
     const Decimal base = leg->by == WorkingType::kMarkPrice ? market.mark() : market.last();
     KEEL_RETURN_IF_ERROR(CheckAgainstBase(*leg, long_position, base));
   }
+  const Decimal tick = market.instrument().filters.tick_size;
+  KEEL_RETURN_IF_ERROR(CheckOnTick("trailingStop", *trailing, tick));
+  KEEL_RETURN_IF_ERROR(CheckOnTick("activePrice", *active_price, tick));
   if (!full) {
     if (take_profit.size && stop_loss.size && *take_profit.size != *stop_loss.size)
       return params_error("tpSize and slSize must be equal");
@@ -109,23 +139,40 @@ Body trading_stop(Call& c) {
   // replaces it.
   const std::vector<SimAlgoOrder> open = c.ex.OpenAlgoOrders(c.account, *symbol);
   std::vector<std::int64_t> cancels;
-  std::vector<std::pair<std::int64_t, Decimal>> moves;
+  std::vector<ModifyAlgoRequest> moves;
   std::vector<const Leg*> places;
   for (const Leg* leg : given) {
-    const SimAlgoOrder* existing = full ? FullOrderOf(open, *leg, ps) : nullptr;
+    const SimAlgoOrder* existing = full ? FullOrderOf(open, leg->kind_full, ps) : nullptr;
     if (existing && leg->price->is_positive() && existing->working_type == leg->by) {
-      if (existing->trigger_price != *leg->price) moves.emplace_back(existing->algo_id, *leg->price);
+      if (existing->trigger_price != *leg->price) {
+        ModifyAlgoRequest m;
+        m.ref.order_id = existing->algo_id;
+        m.trigger_price = *leg->price;
+        moves.push_back(m);
+      }
       continue;
     }
     if (existing) cancels.push_back(existing->algo_id);
     if (leg->price->is_positive()) places.push_back(leg);
   }
-  if (cancels.empty() && moves.empty() && places.empty()) return bybit_error(34040, "not modified");
+  bool place_trailing = false;
+  if (*trailing) {
+    const SimAlgoOrder* existing = FullOrderOf(open, "TrailingStop", ps);
+    if ((*trailing)->is_zero()) {
+      if (existing) cancels.push_back(existing->algo_id);
+    } else if (!existing || !existing->trailing) {
+      place_trailing = true;
+    } else {
+      ModifyAlgoRequest m;
+      m.ref.order_id = existing->algo_id;
+      if (existing->trailing->distance != **trailing) m.trail_distance = **trailing;
+      if (*active_price && existing->trailing->activate_price != **active_price) m.activate_price = **active_price;
+      if (m.trail_distance || m.activate_price) moves.push_back(m);
+    }
+  }
+  if (cancels.empty() && moves.empty() && places.empty() && !place_trailing) return bybit_error(34040, "not modified");
 
-  for (const auto& [algo_id, price] : moves) {
-    ModifyAlgoRequest m;
-    m.ref.order_id = algo_id;
-    m.trigger_price = price;
+  for (const ModifyAlgoRequest& m : moves) {
     auto moved = c.ex.ModifyAlgoOrder(c.account, m);
     if (!moved.ok()) return ToBybit(moved.status());
   }
@@ -136,20 +183,28 @@ Body trading_stop(Call& c) {
     if (!cancelled.ok()) return ToBybit(cancelled.status());
   }
   const bool dual = c.ex.dual_side_position(c.account);
+  std::vector<NewAlgoOrderRequest> orders;
   for (const Leg* leg : places) {
-    NewAlgoOrderRequest r;
-    r.symbol = *symbol;
-    r.side = long_position ? Side::kSell : Side::kBuy;
-    r.position_side = ps;
+    NewAlgoOrderRequest r = PositionOrder(*symbol, long_position, ps, full ? leg->kind_full : leg->kind_partial);
     r.type = leg->stop ? OrderType::kStopMarket : OrderType::kTakeProfitMarket;
     r.trigger_price = *leg->price;
     r.working_type = leg->by;
-    r.position_tpsl = full ? leg->kind_full : leg->kind_partial;
     r.close_position = full;
     if (!full) {
       r.quantity = *leg->size;
       if (!dual) r.reduce_only = true;  // hedge mode: the closing side of a leg can only reduce
     }
+    orders.push_back(r);
+  }
+  if (place_trailing) {
+    NewAlgoOrderRequest r = PositionOrder(*symbol, long_position, ps, "TrailingStop");
+    r.type = OrderType::kTrailingStopMarket;
+    r.trail_distance = **trailing;
+    r.activate_price = *active_price;
+    r.close_position = true;
+    orders.push_back(r);
+  }
+  for (const NewAlgoOrderRequest& r : orders) {
     auto placed = c.ex.PlaceAlgoOrder(c.account, r);
     if (!placed.ok()) return ToBybit(placed.status());
   }

@@ -64,6 +64,8 @@ std::string GroundTruthJson(const SimExchange& ex, AccountId id, const std::vect
     w.Key("reduceOnly").Bool(a.reduce_only);
     w.Key("closePosition").Bool(a.close_position);
     if (a.close_up_to) w.Key("closeUpTo").Number(*a.close_up_to);
+    // The venue made it for the position's own TP/SL or trailing stop (Bybit's stopOrderType).
+    if (!a.position_tpsl.empty()) w.Key("positionTpsl").String(a.position_tpsl);
     w.Key("createTime").Int(a.create_time);
     w.Key("updateTime").Int(a.update_time);
     w.EndObject();

@@ -50,6 +50,8 @@ void SimExchange::Advance() {
   if (advancing_) return;
   advancing_ = true;
   const TimeMs t = now();
+  // What expires at t does not fill at t.
+  ExpireGoodTillDate(t);
   for (auto& [symbol, s] : symbols_) AdvanceMarket(s, t);
   if (config_.funding_interval_ms > 0) {
     for (TimeMs slot = last_funding_slot_ + 1; slot <= t / config_.funding_interval_ms; ++slot)

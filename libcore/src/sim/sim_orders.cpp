@@ -138,6 +138,8 @@ Result<SimOrder> SimExchange::DoPlaceOrder(AccountId id, const NewOrderRequest& 
     if (!ro.ok()) return reject(ro);
   }
   const TimeInForce tif = market ? TimeInForce::kGtc : *r.time_in_force;
+  auto good_till = GoodTillDate(tif, r.good_till_date);
+  if (!good_till.ok()) return reject(good_till.status());
   const bool post_only_would_take = !market && tif == TimeInForce::kGtx && s->market->WouldTake(r.side, *r.price);
   if (post_only_would_take && !r.post_only_accept_then_cancel) {
     return reject(Refuse(SimRefusal::kPostOnlyWouldTake));
@@ -170,11 +172,13 @@ Result<SimOrder> SimExchange::DoPlaceOrder(AccountId id, const NewOrderRequest& 
   o.type = r.type;
   o.orig_type = r.type;
   o.time_in_force = tif;
+  o.good_till_date = *good_till;
   o.orig_qty = *r.quantity;
   o.price = market ? Decimal() : *r.price;
   o.reduce_only = reduce_only;
   o.time = o.update_time = now();
   ++counters_.orders_placed;
+  if (o.good_till_date > 0) good_till_dates_.emplace(o.good_till_date, id, false, o.order_id);
   if (post_only_would_take) {
     o.reject_reason = "EC_PostOnlyWillTakeLiquidity";
     SimOrder& placed = a.orders.emplace(o.order_id, std::move(o)).first->second;
@@ -184,6 +188,33 @@ Result<SimOrder> SimExchange::DoPlaceOrder(AccountId id, const NewOrderRequest& 
     return placed;
   }
   return Submit(id, std::move(o));
+}
+
+// "goodTillDate: order cancel time for timeInForce GTD, mandatory when timeInforce set to GTD;
+// order the timestamp only retains second-level precision, ms part will be ignored; The
+// goodTillDate timestamp must be greater than the current time plus 600 seconds and smaller than
+// 253402300799000" (New Order, New Algo Order).
+Result<TimeMs> SimExchange::GoodTillDate(const std::optional<TimeInForce>& tif,
+                                         const std::optional<TimeMs>& good_till_date) const {
+  if (tif != TimeInForce::kGtd) return TimeMs{0};
+  if (!good_till_date) return mandatory("goodTillDate");
+  const TimeMs seconds = *good_till_date / 1000 * 1000;
+  if (seconds <= now() + 600'000 || seconds >= 253'402'300'799'000) return Refuse(SimRefusal::kInvalidGoodTillDate);
+  return seconds;
+}
+
+void SimExchange::ExpireGoodTillDate(TimeMs t) {
+  while (!good_till_dates_.empty() && std::get<0>(*good_till_dates_.begin()) <= t) {
+    const auto [at, id, conditional, order_id] = *good_till_dates_.begin();
+    good_till_dates_.erase(good_till_dates_.begin());
+    Account& a = account(id);
+    if (conditional) {
+      if (a.open_algos.count(order_id) && a.algos.at(order_id).status == AlgoStatus::kNew)
+        EndAlgo(id, a.algos.at(order_id), AlgoStatus::kExpired);
+    } else if (a.open_orders.count(order_id)) {
+      Close(id, a.orders.at(order_id), OrderStatus::kExpired, "EXPIRED", "");
+    }
+  }
 }
 
 SimOrder& SimExchange::Submit(AccountId id, SimOrder order) {

@@ -42,6 +42,8 @@ const char* to_string(SimRefusal refusal) {
     case SimRefusal::kInvalidLeverage: return "invalid_leverage";
     case SimRefusal::kMarginTypeUnchanged: return "margin_type_unchanged";
     case SimRefusal::kUnknownListenKey: return "unknown_listen_key";
+    case SimRefusal::kInvalidParameter: return "invalid_parameter";
+    case SimRefusal::kInvalidGoodTillDate: return "invalid_good_till_date";
   }
   return "unknown_refusal";
 }

@@ -97,6 +97,17 @@ std::vector<Finding> FindInvariantViolations(const InvariantSnapshot& s, const I
       findings.push_back({"mixed-position-mode", symbol, "open positions in both one-way (BOTH) and hedge (LONG/SHORT) mode"});
     }
   }
+  // A trade the store calls open (its entry verified, protected or being protected) on a leg
+  // where the store holds no open position: keel would go on protecting, or report, a position
+  // that is gone (a stop that fired while keel was down). Young ones may be closing right now.
+  for (const auto& sig : s.unfinished_signals) {
+    if (sig.action != "open" || sig.state != SignalState::kOpen || !sig.position_side) continue;
+    if (opt.now_ms - sig.updated_ms <= opt.protect_grace_ms) continue;
+    if (open_count.count(key_of(sig.symbol, *sig.position_side))) continue;
+    findings.push_back({"trade-without-position", key_of(sig.symbol, *sig.position_side),
+                        "signal " + sig.id + " is open (since " + format_utc(sig.updated_ms) +
+                            ") but the store holds no open position on its leg"});
+  }
   for (const auto& intent : s.intents) {
     if (orders_by_id.count(intent.client_order_id)) continue;
     if (opt.now_ms - intent.created_ms <= opt.crash_window_ms) continue;
@@ -127,6 +138,11 @@ Result<InvariantSnapshot> LoadInvariantSnapshot(StateStore& store) {
   auto intents = store.Intents(RecordFilter{});
   if (!intents.ok()) return intents.status();
   s.intents = std::move(intents).value();
+  SignalFilter unfinished;
+  unfinished.unfinished_only = true;
+  auto signals = store.Signals(unfinished);
+  if (!signals.ok()) return signals.status();
+  s.unfinished_signals = std::move(signals).value();
   return s;
 }
 

@@ -202,7 +202,32 @@ CREATE INDEX signals_by_time ON signals (received_ms);
 CREATE INDEX signals_by_state ON signals (state);
 )sql";
 
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5, kVersion6, kVersion7};
+// Version 8: trail signals (the venue's own trailing stop beside a trade's stop).
+constexpr const char* kVersion8 = R"sql(
+CREATE TABLE signals_v8 (
+  id                          TEXT PRIMARY KEY,
+  symbol                      TEXT NOT NULL,
+  action                      TEXT NOT NULL CHECK (action IN ('open', 'close', 'move', 'cancel', 'add', 'flip', 'trail')),
+  origin                      TEXT NOT NULL,
+  payload                     TEXT NOT NULL,
+  state                       TEXT NOT NULL,
+  detail                      TEXT NOT NULL,
+  position_side               TEXT CHECK (position_side IN ('BOTH', 'LONG', 'SHORT')),
+  entry_client_order_id       TEXT,
+  stop_client_order_id        TEXT,
+  take_profit_client_order_id TEXT,
+  entry_attempts              INTEGER NOT NULL,
+  received_ms                 INTEGER NOT NULL,
+  updated_ms                  INTEGER NOT NULL
+) STRICT;
+INSERT INTO signals_v8 SELECT * FROM signals;
+DROP TABLE signals;
+ALTER TABLE signals_v8 RENAME TO signals;
+CREATE INDEX signals_by_time ON signals (received_ms);
+CREATE INDEX signals_by_state ON signals (state);
+)sql";
+
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5, kVersion6, kVersion7, kVersion8};
 constexpr int kLatest = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
 }  // namespace

@@ -54,6 +54,13 @@ class BybitExchange final : public Exchange {
   Result<bool> HedgeMode() override;
   Result<std::optional<TimeMs>> LastFillTime(const std::string& symbol) override;
   Result<Decimal> MaxPositionNotional(const std::string& symbol) override;
+  Result<TrailingStopReport> SetTrailingStop(const TrailingStopRequest& request) override;
+  bool SupportsGoodTillDate() const override { return false; }
+  bool TrailingStopIsAnOrder() const override { return false; }
+  Result<std::optional<TrailingStopReport>> TrailingStopOf(const std::string& symbol, PositionSide position_side,
+                                                           const std::string& client_order_id) override;
+  Status RemoveTrailingStop(const std::string& symbol, PositionSide position_side,
+                            const std::string& client_order_id) override;
   Result<std::map<std::string, TimeMs>> RecentFills() override;
   Result<AccountReport> Account() override;
   Result<AccountAndListing> AccountAndInstruments() override;

@@ -24,6 +24,7 @@ struct PlannedSignal {
   // the most its position may reach.
   bool add = false;
   bool flip = false;  // an open of the other side once the symbol is closed (counts as an open)
+  bool trail = false;  // the venue's trailing stop set on an open trade, or removed (issue [4/6])
   bool maker = false;   // an open whose entry rests (entry "maker" or "limit")
   // A limit entry this many basis points from the mark when it is sent (under it for a LONG, over
   // it for a SHORT): the runner writes the price into json's "@LIMIT_PRICE@", on the tick.
@@ -31,7 +32,7 @@ struct PlannedSignal {
   // The direction of that limit when json names none (an add's is its trade's): +1 LONG, -1 SHORT.
   int limit_direction = 0;
   SignalAsked asked;    // what an open asks for (close, move, cancel: symbol only)
-  bool open() const { return !close && !move && !cancel && !add; }
+  bool open() const { return !close && !move && !cancel && !add && !trail; }
 };
 
 // What a fault is, for the runner and the report.

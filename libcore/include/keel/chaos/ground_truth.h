@@ -39,6 +39,9 @@ struct TruthOrder {
   bool reduce_only = false;
   bool close_position = false;
   std::optional<Decimal> close_up_to;  // a closePosition stop that closes at most this (Bybit's qty "0")
+  // The venue made it for the position's own TP/SL or trailing stop (Bybit: StopLoss, TakeProfit,
+  // TrailingStop, …): no client id of keel's, never in keel's store.
+  std::string position_tpsl;
   TimeMs created = 0;
   TimeMs updated = 0;         // for a terminal order: when it ended
   bool open() const;

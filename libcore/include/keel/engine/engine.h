@@ -103,6 +103,9 @@ class Engine {
   // emergency stop beside it) once its job has started, or for this long while it waits for a
   // worker: long enough for a job behind a busy loop, short of a queue behind settles.
   static constexpr TimeMs kCloseStartAllowanceMs = 500;
+  // How long after the venue's own expiry (GTD) of a limit entry keel's time limit cancels what is
+  // left: the venue's EXPIRED is on its way by then.
+  static constexpr TimeMs kAfterGoodTillDateMs = 2000;
 
   Engine(EngineSettings settings, StateStore& store, const Clock& clock, EngineLoop& loop, RestWorkers& workers,
          AlertSink& alerts);
@@ -338,6 +341,26 @@ class Engine {
   // old by then); one whose open was taken is done.
   void RestoreFlips(const std::vector<SignalRecord>& unfinished);
 
+  // ---- engine_trailing.cpp: trail signals: the venue's own trailing stop beside a trade's stop ----
+  // Writes: a trade's trailing_order, trailing_level and trailing_in_flight; the trail signal's
+  // record; where the venue's trailing stop is an order, its intent and order record.
+  void TrailTrade(const Signal& s, const std::string& origin, ReplyFn reply);
+  // Where the trailing stop is an order (Binance): its intent and pending record for the
+  // position's size, in `b`; its client id.
+  std::string TrailingIntent(Trade& t, const PositionRecord& position, const TrailingLevel& level, WriteBatch& b);
+  // The position grew past what the trailing order covers: a new one for all of it, new before old.
+  void FollowTrailingSize(Trade& t, const PositionRecord& position);
+  struct TrailOutcome;
+  void OnTrailSettled(const std::string& trade_id, const Signal& s, std::optional<std::string> cid, int rate_waits,
+                      TrailOutcome outcome, ReplyFn reply);
+  void SendTrail(const std::string& trade_id, const Signal& s, std::optional<std::string> cid, int rate_waits, ReplyFn reply);
+  // A trail signal's end: its record and the sender's answer.
+  void EndTrail(const std::string& signal_id, bool done, int code, const std::string& result, const std::string& detail,
+                const ReplyFn& reply);
+  // After a restart: the trade's trailing orders from the store, and trail signals a restart cut
+  // short settled by what the venue shows.
+  void RestoreTrails(const std::vector<SignalRecord>& unfinished);
+
   // ---- engine_strategy.cpp: strategies keel-traderd runs itself ([[strategy]]) ----
   // Writes: strategies_, strategy_timer_, take_profit_filled_. A strategy sends signals through
   // SubmitSignal, as a bot would, and is told their answers.
@@ -450,6 +473,11 @@ class Engine {
   bool paused_ = false;
   bool shutting_down_ = false;
   bool hedge_mode_ = false;
+  // The venue's trailing stop is an order keel names (Binance), not the position's own (Bybit).
+  bool trailing_is_order_ = false;
+  // The venue expires an order itself at a time it is given (Binance's GTD): a limit entry's time
+  // limit goes with it, and holds while keel is down.
+  bool good_till_date_venue_ = false;
   std::function<void()> on_shutdown_done_;
   int jobs_in_flight_ = 0;
   std::vector<std::function<void()>> queued_events_;  // stream events that arrived before ready

@@ -15,8 +15,11 @@
 namespace keel {
 
 // The price a new maker order rests at; kInvalidInput when the book is empty or crossed.
-Result<Decimal> MakerPrice(Side side, Decimal bid, Decimal ask, const Instrument& instrument);
+// offset_bps: that many basis points behind the best price (a buy under the bid, a sell over the
+// ask), rounded further away from the book (the maker bots of seeds 000/004 quote a little off it).
+Result<Decimal> MakerPrice(Side side, Decimal bid, Decimal ask, const Instrument& instrument, int offset_bps = 0);
 // The price to amend a resting maker order to, or nullopt when it should stay where it is.
-std::optional<Decimal> MakerFollow(Side side, Decimal resting, Decimal bid, Decimal ask, const Instrument& instrument);
+std::optional<Decimal> MakerFollow(Side side, Decimal resting, Decimal bid, Decimal ask, const Instrument& instrument,
+                                   int offset_bps = 0);
 
 }  // namespace keel

@@ -10,6 +10,8 @@
 //   {"id":"s-46","symbol":"BTCUSDT","action":"cancel","side":"SHORT"}    pending entries of a leg
 //   {"id":"s-47","symbol":"BTCUSDT","action":"add","qty":"0.01","entry":"limit","price":"93000"}
 //   {"id":"s-48","symbol":"BTCUSDT","action":"flip","side":"SHORT","qty":"0.01","stop_loss":{"pct":"1"}}
+//   {"id":"s-49","symbol":"BTCUSDT","action":"trail","callback_pct":"1.5","activation_price":"98000"}
+//   {"id":"s-50","symbol":"BTCUSDT","action":"trail","off":true}
 //
 // Numbers may be JSON numbers or decimal strings; they are read exactly (never through a double).
 // Exactly one of qty and notional; exactly one of pct and price in each level. A stop-loss is
@@ -36,7 +38,9 @@ namespace keel {
 // the new average. Several limit adds at different prices are a ladder.
 // kFlip: an open of the other side, after keel's position on the symbol (one-way) or on the other
 // leg (hedge mode) is closed and proven flat; nothing opens when the close is not proven.
-enum class SignalAction { kOpen, kClose, kMove, kCancel, kAdd, kFlip };
+// kTrail: the venue's own trailing stop on an open, protected trade (it keeps trailing while keel
+// is down), beside the trade's stop, which stays as its floor; or ("off") the trailing stop removed.
+enum class SignalAction { kOpen, kClose, kMove, kCancel, kAdd, kFlip, kTrail };
 // kMaker: post-only at the best price of its side, following the book; kLimit: at the signal's
 // price, resting until it fills, its time limit (if any) or a cancel.
 enum class EntryKind { kMarket, kMaker, kLimit };
@@ -51,6 +55,13 @@ struct PriceLevel {
   bool break_even = false;       // move signals' stop_loss only
 };
 
+// A trailing stop: it follows the best price since it became active by callback_pct and closes
+// the position when the price comes back that far.
+struct TrailingLevel {
+  Decimal callback_pct;                    // 0.1 .. 10 (Binance's callbackRate range)
+  std::optional<Decimal> activation_price;  // none: active at once
+};
+
 struct Signal {
   std::string id;      // 1-64 characters of A-Z a-z 0-9 and . _ - :
   std::string symbol;  // as the exchange spells it: upper-case letters and digits
@@ -62,6 +73,9 @@ struct Signal {
   EntryKind entry = EntryKind::kMarket;
   std::optional<Decimal> price;  // a limit entry's price (required for "limit", refused otherwise)
   bool post_only = false;        // a limit entry that must rest as a maker (refused if it would take)
+  // A maker entry's distance behind the best price of its side, in basis points (0..1000): a buy
+  // rests that far under the bid, a sell over the ask, and follows the book at that distance.
+  int offset_bps = 0;
   PriceLevel stop_loss;
   std::optional<PriceLevel> take_profit;
   // How long the signal stays valid: a resting entry's time limit (maker 1..86400, limit
@@ -73,13 +87,17 @@ struct Signal {
   // move only, at least one of them: where the stop-loss and the take-profit go.
   std::optional<PriceLevel> move_stop_loss;
   std::optional<PriceLevel> move_take_profit;
+  // trail only: the trailing stop to set; none: "off", the trailing stop removed.
+  std::optional<TrailingLevel> trailing_stop;
   // add only: the open signal whose trade it adds to; refused when the leg's trade is another (the
   // bot's trade closed and a new one opened since it decided).
   std::optional<std::string> trade;
 };
 
 // kInvalidInput "<field>: expected …, found …" for the first field that is wrong.
-Result<Signal> ParseSignal(std::string_view json);
+// stored: a trade's own signal as keel stored it, whose stop a move may have put at break-even
+// ({"break_even":true}); a bot's open names a pct or a price.
+Result<Signal> ParseSignal(std::string_view json, bool stored = false);
 // The signal as one JSON object, in the form ParseSignal reads (numbers as decimal strings).
 std::string SignalJson(const Signal& signal);
 

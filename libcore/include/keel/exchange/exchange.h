@@ -54,6 +54,10 @@ struct OrderReport {
   // (Bybit: /v5/position/trading-stop, or TP/SL attached to an entry; stopOrderType TakeProfit,
   // StopLoss, TrailingStop, PartialTakeProfit or PartialStopLoss). It has no client id.
   bool position_tpsl = false;
+  // A trailing stop's (Binance's TRAILING_STOP_MARKET: priceRate / cr, activatePrice / AP): the
+  // callback in percent, and the price it starts trailing at (nullopt: from its placement).
+  Decimal callback_rate = Decimal();
+  std::optional<Decimal> activation_price = std::nullopt;
   TimeMs update_time = 0;  // the venue's
 };
 
@@ -127,6 +131,12 @@ struct PlaceOrder {
   bool reduce_only = false;
   bool close_position = false;
   bool mark_price_trigger = true;        // workingType MARK_PRICE (else CONTRACT_PRICE)
+  // time_in_force GTD: when the venue expires the order (Binance's goodTillDate, in whole seconds,
+  // at least 600 s ahead). Only where SupportsGoodTillDate().
+  std::optional<TimeMs> good_till_date;
+  // A TRAILING_STOP_MARKET's callback in percent and optional activation price (no trigger_price).
+  std::optional<Decimal> callback_rate;
+  std::optional<Decimal> activation_price;
   // Called on the placing thread once the exchange has accepted the order, before Place reads it
   // back: what depends on the order existing (an entry's guard stop) need not wait for a read
   // that may lag by seconds.
@@ -147,6 +157,34 @@ struct AmendOrder {
   // when nothing changes it sends nothing and answers Refusal::kUnchanged. Binance sends all.
   std::optional<Decimal> qty_now = std::nullopt;
   std::optional<Decimal> price_now = std::nullopt;
+};
+
+// The venue's own trailing stop on a position's leg, which keeps trailing while keel is down:
+// Binance's TRAILING_STOP_MARKET in the algo service (callbackRate in percent; an order of its own
+// for `qty`, with the client id), Bybit's trailingStop on the position (/v5/position/trading-stop:
+// a price distance, reckoned here as callback_pct of the activation price, or of the mark price
+// without one, rounded to the tick; the whole position, no client id).
+struct TrailingStopRequest {
+  std::string symbol;
+  PositionSide position_side = PositionSide::kBoth;
+  PositionSide direction = PositionSide::kLong;  // the position's: a long's trailing stop sells
+  Decimal qty;                                   // the position's size (Binance)
+  Decimal callback_pct;                          // 0.1 .. 10
+  std::optional<Decimal> activation_price;
+  std::string client_order_id;  // Binance's clientAlgoId (Bybit's has none)
+  Decimal tick_size;            // the instrument's: Bybit's distance is a multiple of it
+};
+
+// A trailing stop working on the venue, as read back from it.
+struct TrailingStopReport {
+  std::string client_order_id;    // "" on Bybit
+  std::string exchange_order_id;  // Binance's algoId; "" on Bybit
+  Decimal callback_pct;           // Binance: as placed; Bybit: 0 (it keeps a distance)
+  Decimal distance;               // Bybit: the position's trailingStop; Binance: 0
+  std::optional<Decimal> activation_price;
+  Decimal qty;  // Binance: the order's; Bybit: the position's size (it covers all of it)
+  TimeMs update_time = 0;  // the venue's
+  std::optional<OrderReport> order = std::nullopt;  // Binance: the order itself
 };
 
 class Exchange {
@@ -209,6 +247,24 @@ class Exchange {
   // (Binance: the leverage bracket's `maxNotionalValue`; Bybit: the risk limit's
   // `riskLimitValue`). An entry past it is refused by the venue (-2027, 110090).
   virtual Result<Decimal> MaxPositionNotional(const std::string& symbol) = 0;
+
+  // Sets the leg's trailing stop: a new one beside any other on Binance (keel cancels the old
+  // once the new rests), the position's one replaced on Bybit. kUnknownOutcome when the answer was
+  // lost (settle with TrailingStopOf); a venue refusal as Status::Exchange.
+  virtual Result<TrailingStopReport> SetTrailingStop(const TrailingStopRequest& request) = 0;
+  // The trailing stop working on the leg (Binance: the order with this client id, while open;
+  // Bybit: the position's): nullopt when none is.
+  virtual Result<std::optional<TrailingStopReport>> TrailingStopOf(const std::string& symbol, PositionSide position_side,
+                                                                   const std::string& client_order_id) = 0;
+  // True where an order can carry its own expiry (Binance's GTD with goodTillDate); Bybit's
+  // timeInForce has no GTD. Any thread.
+  virtual bool SupportsGoodTillDate() const = 0;
+  // True where the trailing stop is an order keel names (Binance), false where it is the
+  // position's own (Bybit). Any thread.
+  virtual bool TrailingStopIsAnOrder() const = 0;
+  // Ends it (Binance: cancels the order; Bybit: trailingStop "0"). kNotFound when none works.
+  virtual Status RemoveTrailingStop(const std::string& symbol, PositionSide position_side,
+                                    const std::string& client_order_id) = 0;
 };
 
 const char* to_string(OrderBook book);

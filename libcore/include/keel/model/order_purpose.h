@@ -8,7 +8,9 @@
 
 namespace keel {
 
-enum class OrderPurpose { kEntry, kStop, kTakeProfit, kEmergencyStop, kClose, kGrid };
+// kTrailingStop: the venue's own trailing stop beside a trade's stop (Binance's
+// TRAILING_STOP_MARKET); not protection on its own (it may not be active yet), an exit when it fires.
+enum class OrderPurpose { kEntry, kStop, kTakeProfit, kEmergencyStop, kClose, kGrid, kTrailingStop };
 
 const char* to_string(OrderPurpose purpose);
 Result<OrderPurpose> parse_order_purpose(std::string_view text);

@@ -55,6 +55,9 @@ struct OrphanFinding {
   std::string client_order_id;   // orders
   OrderBook book = OrderBook::kRegular;
   std::string detail;            // one line for an operator
+  // Orders: the venue made it for the position's own TP/SL or trailing stop (Bybit), and its type.
+  bool position_tpsl = false;
+  OrderType order_type = OrderType::kLimit;
 };
 
 struct OrphanScan {

@@ -14,6 +14,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -258,6 +259,12 @@ class SimExchange {
   // The position after adding qty, against maxNotionalValue at the account's leverage (-2027).
   Status CheckNotionalCap(AccountId id, const std::string& symbol, PositionSide ps, Decimal qty, Decimal price) const;
   bool Increases(const Account& a, const std::string& symbol, PositionSide ps, Side side) const;
+  // goodTillDate with GTD: required (-1102), in whole seconds, beyond now + 600 s (-5040). 0
+  // without GTD, where it is ignored.
+  Result<TimeMs> GoodTillDate(const std::optional<TimeInForce>& tif, const std::optional<TimeMs>& good_till_date) const;
+  // Expires what is still open at its goodTillDate: orders (EXPIRED), conditional orders not yet
+  // triggered (algo EXPIRED).
+  void ExpireGoodTillDate(TimeMs now);
   // Places an order that passed validation: takes liquidity, rests or expires, emitting events.
   SimOrder& Submit(AccountId id, SimOrder order);
   void Rest(AccountId id, SimOrder& order);
@@ -286,10 +293,18 @@ class SimExchange {
   Result<SimOrder> CloseByExchange(AccountId id, const std::string& symbol, PositionSide side,
                                    const std::optional<Decimal>& qty, bool adl);
 
+  // sim_trailing.cpp
+  Status ValidateTrailing(const SimInstrument& inst, const NewAlgoOrderRequest& r) const;
+  Status ValidateDistance(const SimInstrument& inst, Decimal distance) const;
+  // True when an activation price is one the working price has already reached.
+  static bool ActivatesNow(Side side, Decimal activate_price, Decimal reference);
+
   // sim_algo.cpp
   void TriggerAlgos(SymbolState& s);
   void Trigger(AccountId id, SimAlgoOrder& algo);
   void EmitAlgo(AccountId id, const SimAlgoOrder& algo, const std::string& reason = "");
+  // Ends an untriggered conditional order: CANCELED by the user, EXPIRED by the system (saying why).
+  void EndAlgo(AccountId id, SimAlgoOrder& algo, AlgoStatus status, const std::string& reason = "");
   // The system's cancel of GTE_GTC (closePosition) orders when their position closes: EXPIRED.
   void ExpirePositionAlgos(AccountId id, const std::string& symbol, PositionSide position_side);
 
@@ -307,6 +322,8 @@ class SimExchange {
   std::vector<MarketEvent> market_events_;
   bool market_events_enabled_ = true;
   int refuse_stops_next_ = 0;
+  // GTD deadlines, soonest first: (goodTillDate, account, conditional?, order or algo id).
+  std::set<std::tuple<TimeMs, AccountId, bool, std::int64_t>> good_till_dates_;
   bool advancing_ = false;  // Advance is not re-entered by what it sets off
   Counters counters_;
   mutable std::vector<LedgerEntry> ledger_;

@@ -54,8 +54,10 @@ enum class SimRefusal {
   kInvalidLeverage,         // detail: the leverage asked
   kMarginTypeUnchanged,
   kUnknownListenKey,        // a user stream key the exchange does not hold (Binance's concept)
+  kInvalidParameter,        // detail: the parameter, sent with a value out of its range
+  kInvalidGoodTillDate,     // goodTillDate not later than now + 600 s, or past the documented maximum
 };
-inline constexpr int kSimRefusalCount = static_cast<int>(SimRefusal::kUnknownListenKey);
+inline constexpr int kSimRefusalCount = static_cast<int>(SimRefusal::kInvalidGoodTillDate);
 inline constexpr int kSimRefusalCodeBase = 900000;
 
 // snake_case name, as the ground-truth ledger writes it ("unknown_order").

@@ -29,6 +29,22 @@ enum class AlgoStatus { kNew, kCanceled, kTriggering, kTriggered, kFinished, kRe
 const char* to_string(AlgoStatus status);
 bool is_open(AlgoStatus status);
 
+// A trailing stop's terms and state (Binance's TRAILING_STOP_MARKET in the algo service; Bybit's
+// position trailingStop): it waits until the working price reaches activate_price, then follows
+// the best price since (extreme: the highest for a SELL, the lowest for a BUY) and fires when the
+// price comes back from it by callback_rate percent (Binance) or by distance (Bybit).
+struct TrailingStop {
+  Decimal activate_price;
+  Decimal callback_rate;  // percent, 1 is 1 % (Binance's callbackRate); 0 with a distance
+  Decimal distance;       // a price distance (Bybit's trailingStop); 0 with a callback rate
+  bool active = false;
+  Decimal extreme;
+  // Takes one observed working price: activates, follows the extreme. Returns the level it fires
+  // at (a SELL at or below it, a BUY at or above), on the tick grid; 0 while not active.
+  Decimal Follow(Side side, Decimal price, Decimal tick);
+  Decimal Level(Side side, Decimal tick) const;
+};
+
 struct SimOrder {
   std::int64_t order_id = 0;
   std::string client_order_id;
@@ -59,6 +75,11 @@ struct SimOrder {
   bool ended_with_position = false;
   Decimal cum_commission;   // the fees its fills paid (Bybit's cumExecFee)
   Decimal cum_realized_pnl; // what its fills realised (Bybit's closedPnl, less the fees)
+  // A triggered trailing stop's terms (orig_type TRAILING_STOP_MARKET), as its reads and pushes
+  // carry them: activatePrice / AP and priceRate / cr.
+  Decimal activate_price;
+  Decimal price_rate;
+  TimeMs good_till_date = 0;  // GTD: when the exchange expires it (whole seconds), else 0
 };
 
 struct SimAlgoOrder {
@@ -71,7 +92,9 @@ struct SimAlgoOrder {
   TimeInForce time_in_force = TimeInForce::kGtc;
   Decimal quantity;  // 0 with closePosition
   Decimal price;     // limit price for STOP / TAKE_PROFIT, else 0
-  Decimal trigger_price;
+  Decimal trigger_price;  // a trailing stop's: the level it fires at now, 0 until it is active
+  std::optional<TrailingStop> trailing;  // set for TRAILING_STOP_MARKET
+  TimeMs good_till_date = 0;             // GTD: when the exchange expires it (whole seconds), else 0
   WorkingType working_type = WorkingType::kContractPrice;
   bool close_position = false;
   std::optional<Decimal> close_up_to;  // NewAlgoOrderRequest::close_up_to
@@ -85,9 +108,9 @@ struct SimAlgoOrder {
   Decimal executed_qty;
   Decimal avg_price;
   // Set when the venue made it for the position's own TP/SL (Bybit's /v5/position/trading-stop), in
-  // Bybit's stopOrderType words: StopLoss, TakeProfit (tpslMode Full: the whole position, one of
-  // each per position), PartialStopLoss, PartialTakeProfit. Such an order lives as long as its
-  // position and has no client id.
+  // Bybit's stopOrderType words: StopLoss, TakeProfit, TrailingStop (tpslMode Full: the whole
+  // position, one of each per position), PartialStopLoss, PartialTakeProfit. Such an order lives
+  // as long as its position and has no client id.
   std::string position_tpsl;
 };
 
@@ -130,6 +153,7 @@ struct NewOrderRequest {
   std::optional<Decimal> price;
   std::optional<bool> reduce_only;
   std::optional<std::string> client_order_id;
+  std::optional<TimeMs> good_till_date;  // goodTillDate, ms; needed with GTD
   // Bybit's way with a post-only order that would take: accepted, then cancelled with
   // EC_PostOnlyWillTakeLiquidity (Binance refuses it with -5022 instead).
   bool post_only_accept_then_cancel = false;
@@ -153,6 +177,12 @@ struct NewAlgoOrderRequest {
   bool price_protect = false;
   std::optional<std::string> client_algo_id;
   std::string position_tpsl;  // SimAlgoOrder::position_tpsl
+  // TRAILING_STOP_MARKET: activatePrice (the working price now when absent), and callbackRate
+  // (Binance, percent) or trailingStop (Bybit, a price distance).
+  std::optional<Decimal> activate_price;
+  std::optional<Decimal> callback_rate;
+  std::optional<Decimal> trail_distance;
+  std::optional<TimeMs> good_till_date;
 };
 
 // An order named by the exchange's id or the client's; the exchange's id wins when both are given.
@@ -168,6 +198,10 @@ struct ModifyAlgoRequest {
   std::optional<Decimal> trigger_price;
   std::optional<Decimal> quantity;
   std::optional<Decimal> price;
+  // A trailing stop's (Bybit's trading-stop): a new distance keeps what it has followed; a new
+  // activation price waits for the price to reach it again.
+  std::optional<Decimal> trail_distance;
+  std::optional<Decimal> activate_price;
 };
 
 struct ModifyRequest {

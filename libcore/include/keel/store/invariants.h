@@ -22,7 +22,8 @@ struct InvariantOptions {
 
 struct Finding {
   std::string kind;     // integrity | journal-gap | unprotected-position | terminal-stop | stop-mismatch |
-                        // duplicate-open-position | mixed-position-mode | unresolved-intent
+                        // duplicate-open-position | mixed-position-mode | unresolved-intent |
+                        // trade-without-position
   std::string subject;  // "BTCUSDT/LONG", a client order id, "journal"
   std::string message;  // one line for an operator
 };
@@ -34,6 +35,7 @@ struct InvariantSnapshot {
   std::vector<PositionRecord> open_positions;
   std::vector<OrderRecord> orders;
   std::vector<IntentRecord> intents;
+  std::vector<SignalRecord> unfinished_signals;
 };
 
 // Pure: the findings for a snapshot, in a stable order.

@@ -45,7 +45,7 @@ class StateStore {
   virtual ~StateStore() = default;
 
   // The schema version this build writes.
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   virtual Status Write(const WriteBatch& batch) = 0;
 
