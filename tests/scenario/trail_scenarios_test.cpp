@@ -2,7 +2,10 @@
 // (Binance's TRAILING_STOP_MARKET with callbackRate in the algo service; Bybit's trailingStop on the
 // position). It follows the price while keel does nothing (or is down) and closes the position when
 // the price comes back; the stop stays beside it throughout. Both dialects, one-way and hedge mode.
+// Also two defects the soak's trade-without-position invariant found (a stop filled while keel was
+// down; a forwarded tool's close while the stream was silent): the trade ends closed.
 #include "daemon_harness.h"
+#include "keel/safety/safe_close.h"
 
 using namespace keel;
 using namespace keel::scenario;
@@ -281,5 +284,35 @@ TEST_CASE("trail: an add that fills grows the trailing stop with the position, n
     CHECK(s.store->Order(first).value()->state == OrderState::kCanceled);
   }
   CHECK(VenueStops(s).size() == 1);
+  CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("a forwarded keel-close-position closes the trade's position with the stream down: the trade ends closed, not open") {
+  DaemonScenario s;
+  ProtectedPosition(s);
+  REQUIRE(s.Control(R"({"fault":"stream_drop","per_mille":1000})").ok());  // no push will tell the engine
+  SafeCloseOptions o;
+  o.account = s.account;
+  o.symbol = "BTCUSDT";
+  o.now = [&] { return s.clock.NowMs(); };
+  o.sleep = [&](TimeMs ms) { s.Wait(ms); };
+  o.verify_interval_ms = 200;
+  o.settle_interval_ms = 200;
+  auto reply = s.Command([&](ReplyFn r) {
+    s.engine->RunToolAction("keel-close-position",
+                            [o](Exchange& ex, StateStore& store, std::ostream&) -> Result<int> {
+                              auto closed = SafeClose(ex, &store, o);
+                              if (!closed.ok()) return closed.status();
+                              return 0;
+                            },
+                            r);
+  }, 3000);
+  INFO(s.EngineLog());
+  CHECK(reply.exit_code == 0);
+  CHECK(s.ExchangeAmount("BTCUSDT", PositionSide::kBoth).is_zero());
+  CHECK(s.SignalOf("s-1")->state == SignalState::kClosed);
+  REQUIRE(s.Control(R"({"fault":"stream_drop","per_mille":0})").ok());
+  s.Run(3000);
+  CHECK(VenueStops(s).empty());  // its stop went with it
   CHECK(s.InvariantFindings() == "");
 }

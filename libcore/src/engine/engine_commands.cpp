@@ -538,6 +538,13 @@ void Engine::RunToolAction(const std::string& tool, ToolAction action, ReplyFn r
       [this, tool, reply](Done done) {
         const int code = done.first.ok() ? *done.first : ops::exit_code_for(done.first.status());
         Log(tool + " (forwarded) exited " + std::to_string(code));
+        // The tool wrote the store itself (a position it closed, verified flat): keel's trades
+        // on those legs learn it now, not from a stream push that may never come (chaos seed
+        // 1102374: the stream down, a closed position's trade left open).
+        std::vector<std::pair<std::string, PositionSide>> legs;
+        for (const auto& [id, t] : trades_)
+          if (!t->finished) legs.emplace_back(t->signal.symbol, t->leg);
+        for (const auto& [symbol, leg] : legs) AfterPositionChange(symbol, leg);
         // What the tool printed, and apart from it the error that ended it (its stderr line).
         reply(ReplyOf(code, "tool", "", tool + " exited " + std::to_string(code), [&](JsonWriter& w) {
           w.Key("output").String(done.second);
