@@ -137,10 +137,15 @@ TEST_CASE("trail: a new trail replaces the one before (new before old); off remo
     CHECK(s.store->Order(first).value()->state == OrderState::kCanceled);
     CHECK(!VenueTrailing(s, first));
   }
+  // The same trail again: Bybit answers "not modified" (34040) and a read proves it is there.
+  auto same = SendTrail(s, R"({"id":"t-2b","symbol":"BTCUSDT","action":"trail","callback_pct":"0.5"})");
+  CHECK(same.exit_code == 0);
+  CHECK(Contains(same.json, R"("result":"trailing")"));
   auto off = SendTrail(s, R"({"id":"t-3","symbol":"BTCUSDT","action":"trail","off":true})");
   CHECK(off.exit_code == 0);
   CHECK(Contains(off.json, R"("result":"removed")"));
-  CHECK(!VenueTrailing(s, now));
+  CHECK(!VenueTrailing(s, TrailingOrderId(s)));
+  if (TrailingIsOrder(s)) CHECK(s.store->Order(TrailingOrderId(s)).value()->state == OrderState::kCanceled);
   CHECK(VenueStops(s).size() == 1);
   CHECK(s.ExchangeAmount("BTCUSDT", PositionSide::kBoth) == D("0.010"));
   // Off again: none is working, nothing to do.

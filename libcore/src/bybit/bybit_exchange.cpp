@@ -498,21 +498,31 @@ Result<TrailingStopReport> BybitExchange::SetTrailingStop(const TrailingStopRequ
   const std::string what = "setting the trailing stop of " + t.symbol + " " + to_string(t.position_side) + " to " +
                            distance->ToString();
   auto result = client_->Post("/v5/position/trading-stop", w.str());
-  if (!result.ok()) {
+  // 34040 "not modified": the position has this trailing stop already; the read below proves it.
+  const bool unchanged = !result.ok() && result.status().IsExchange() && result.status().venue_code() == 34040;
+  if (!result.ok() && !unchanged) {
     if (IsDefiniteRejection(result.status())) return result.status().WithContext(what);
     return Status::UnknownOutcome(what + ": " + result.status().message() +
                                   ": outcome unknown, read the position's trailingStop");
   }
-  // The answer is {}: the position says what took.
-  auto now = TrailingStopOf(t.symbol, t.position_side, "");
-  if (!now.ok()) return Status::UnknownOutcome(what + ": accepted, but the position could not be read (" + now.status().message() + ")");
-  if (!*now || (*now)->distance != *distance)
-    return Status::UnknownOutcome(what + ": accepted, but the position does not show it yet" +
-                                  (*now ? " (trailingStop " + (*now)->distance.ToString() + ")" : std::string()));
-  TrailingStopReport r = **now;
-  r.callback_pct = t.callback_pct;
-  r.activation_price = t.activation_price;
-  return r;
+  // The answer is {}: the position says what took, once a read has caught up.
+  for (int attempt = 1;; ++attempt) {
+    auto now = TrailingStopOf(t.symbol, t.position_side, "");
+    if (now.ok() && *now && (*now)->distance == *distance) {
+      TrailingStopReport r = **now;
+      r.callback_pct = t.callback_pct;
+      r.activation_price = t.activation_price;
+      return r;
+    }
+    if (attempt == kAckQueryAttempts) {
+      if (!now.ok())
+        return Status::UnknownOutcome(what + ": accepted, but the position could not be read (" + now.status().message() + ")");
+      return Status::UnknownOutcome(what + ": accepted, but the position does not show it after " +
+                                    std::to_string(kAckQueryAttempts) + " reads" +
+                                    (*now ? " (trailingStop " + (*now)->distance.ToString() + ")" : std::string()));
+    }
+    client_->Sleep(kAckQueryIntervalMs);
+  }
 }
 
 Status BybitExchange::RemoveTrailingStop(const std::string& symbol, PositionSide position_side, const std::string&) {

@@ -251,6 +251,7 @@ Engine::Trade* Engine::TradeByOrder(const std::string& cid) {
     if (t->exit_move && t->exit_move->take_profit_from == cid) return t.get();
     if (t->AddByOrder(cid)) return t.get();
     if (t->trailing_order == cid) return t.get();
+    if (std::find(t->trailing_spares.begin(), t->trailing_spares.end(), cid) != t->trailing_spares.end()) return t.get();
   }
   return nullptr;
 }

@@ -146,6 +146,9 @@ struct Engine::Trade {
   // order (Binance) its client id, until the order has ended; the level as last set (none after a
   // restart: the order's record and the trail signals tell what it was).
   std::optional<std::string> trailing_order;
+  // Its other trailing orders not known ended: one replaced (its cancel sent), one whose placement
+  // is not settled. Found by TradeByOrder, cancelled with the trade's exits, dropped once ended.
+  std::vector<std::string> trailing_spares;
   std::optional<TrailingLevel> trailing_level;
   bool trailing_in_flight = false;  // a trail signal's request on its way
   // Add signals' entries not yet ended (engine_add.cpp): the trade is not forgotten before they are.

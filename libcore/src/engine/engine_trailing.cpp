@@ -12,8 +12,6 @@
 namespace keel {
 namespace {
 
-constexpr int kMaxTrailRateWaits = 5;
-
 std::string LevelText(const std::optional<TrailingLevel>& level) {
   if (!level) return "off";
   return "callback " + level->callback_pct.ToString() + " %" +
@@ -151,7 +149,8 @@ void Engine::SendTrail(const std::string& trade_id, const Signal& s, std::option
   if (!held.ok() || !*held) {
     t->trailing_in_flight = false;
     if (cid) RecordRefusedOrder(*cid, "not sent: the position closed first");
-    return EndTrail(s.id, false, 3, "not-done", "signal " + trade_id + "'s position closed before its trailing stop was sent", reply);
+    EndTrail(s.id, false, 3, "not-done", "signal " + trade_id + "'s position closed before its trailing stop was sent", reply);
+    return ForgetIfDone(trade_id);
   }
   const std::optional<TrailingLevel> level = s.trailing_stop;
   TrailingStopRequest req;
@@ -221,15 +220,27 @@ void Engine::SendTrail(const std::string& trade_id, const Signal& s, std::option
 void Engine::OnTrailSettled(const std::string& trade_id, const Signal& s, std::optional<std::string> cid, int rate_waits,
                             TrailOutcome outcome, ReplyFn reply) {
   Trade* t = TradeOf(trade_id);
-  if (outcome.kind == TrailOutcome::kRateRefused && rate_waits < kMaxTrailRateWaits && t && !t->finished) {
-    // "Too many requests" is "wait": the same request goes again after the wait.
+  if (outcome.kind == TrailOutcome::kRateRefused && t && !t->finished) {
+    // "Too many requests" is "wait", never a verdict: the same request goes again after the wait,
+    // for as long as the trade lives.
     const TimeMs wait = std::max<TimeMs>(1000, outcome.retry_after_ms);
-    Log("trail signal " + s.id + ": refused for the rate (" + outcome.why + "): again in " + std::to_string(wait) + " ms");
+    Log("trail signal " + s.id + ": refused for the rate (" + outcome.why + "), wait " + std::to_string(rate_waits + 1) +
+        ": again in " + std::to_string(wait) + " ms");
     loop_.After(wait, [this, trade_id, s, cid, rate_waits, reply] { SendTrail(trade_id, s, cid, rate_waits + 1, reply); });
     return;
   }
   if (t) t->trailing_in_flight = false;
   const std::string of = "signal " + trade_id + "'s trailing stop";
+  // Every end: the trail's record and answer, then the trade is let go if it ended meanwhile.
+  auto end = [&](bool done, int code, const std::string& result, const std::string& detail) {
+    EndTrail(s.id, done, code, result, detail, reply);
+    if (TradeOf(trade_id)) ForgetIfDone(trade_id);
+  };
+  auto cancel_unless_ended = [&](const std::string& order, const std::string& why) {
+    auto rec = store_.Order(order);
+    if (rec.ok() && *rec && !is_terminal((*rec)->state) && (*rec)->state != OrderState::kPendingCancel)
+      CancelOrder(OrderBook::kConditional, t->signal.symbol, order, why);
+  };
   switch (outcome.kind) {
     case TrailOutcome::kSet: {
       ++counters_.orders_placed;
@@ -237,50 +248,64 @@ void Engine::OnTrailSettled(const std::string& trade_id, const Signal& s, std::o
       std::string replaced;
       if (t && cid) {
         if (t->trailing_order && *t->trailing_order != *cid) {
+          // Tracked until it has ended: the trade is not let go before.
           replaced = *t->trailing_order;
-          CancelOrder(OrderBook::kConditional, t->signal.symbol, replaced, "replaced by the trailing stop " + *cid);
+          t->trailing_spares.push_back(replaced);
+          cancel_unless_ended(replaced, "replaced by the trailing stop " + *cid);
         }
         t->trailing_order = cid;
+        t->trailing_spares.erase(std::remove(t->trailing_spares.begin(), t->trailing_spares.end(), *cid),
+                                 t->trailing_spares.end());
       }
       if (t) t->trailing_level = s.trailing_stop;
-      if (t && t->finished && cid) CancelOrder(OrderBook::kConditional, t->signal.symbol, *cid, "the trade ended before its answer");
-      return EndTrail(s.id, true, 0, "trailing",
-                      of + " works: " + LevelText(s.trailing_stop) + "; " + ReportText(*outcome.report) +
-                          (replaced.empty() ? std::string() : "; the cancel of the old one " + replaced + " sent") +
-                          "; the stop stays beside it",
-                      reply);
+      if (t && t->finished && cid) cancel_unless_ended(*cid, "the trade ended before its answer");
+      return end(true, 0, "trailing",
+                 of + " works: " + LevelText(s.trailing_stop) + "; " + ReportText(*outcome.report) +
+                     (replaced.empty() ? std::string() : "; the cancel of the old one " + replaced + " sent") +
+                     "; the stop stays beside it");
     }
     case TrailOutcome::kRemoved:
     case TrailOutcome::kNoneToRemove: {
       std::string removed_order;
       if (t) {
-        if (t->trailing_order) removed_order = *t->trailing_order;
-        t->trailing_level.reset();
+        if (t->trailing_order) {
+          removed_order = *t->trailing_order;
+          // The algo service acknowledges a cancel without the order: its record ends here.
+          if (outcome.kind == TrailOutcome::kRemoved) {
+            RecordCancelled(removed_order);
+            AfterOrderChange(removed_order);
+          } else {
+            t->trailing_spares.push_back(removed_order);  // gone already: its end is for the sweep to record
+            t->trailing_order.reset();
+          }
+        }
+        if (Trade* still = TradeOf(trade_id)) still->trailing_level.reset();
       }
       if (outcome.kind == TrailOutcome::kNoneToRemove)
-        return EndTrail(s.id, true, 1, "unchanged", of + ": none was working: nothing to remove", reply);
-      return EndTrail(s.id, true, 0, "removed",
-                      of + " removed" + (removed_order.empty() ? std::string() : " (order " + removed_order + ")") +
-                          "; the stop stays",
-                      reply);
+        return end(true, 1, "unchanged", of + ": none was working: nothing to remove");
+      return end(true, 0, "removed",
+                 of + " removed" + (removed_order.empty() ? std::string() : " (order " + removed_order + ")") +
+                     "; the stop stays");
     }
     case TrailOutcome::kRefused:
-    case TrailOutcome::kRateRefused:
       ++counters_.orders_rejected;
       if (cid) RecordRefusedOrder(*cid, "refused: " + outcome.why);
-      return EndTrail(s.id, false, 2, "rejected",
-                      of + " " + (s.trailing_stop ? "not set" : "not removed") + ": " + outcome.why +
-                          (t && t->trailing_order ? "; the one before (" + *t->trailing_order + ") stays" : std::string()),
-                      reply);
+      return end(false, 2, "rejected",
+                 of + " " + (s.trailing_stop ? "not set" : "not removed") + ": " + outcome.why +
+                     (t && t->trailing_order ? "; the one before (" + *t->trailing_order + ") stays" : std::string()));
+    case TrailOutcome::kRateRefused:
+      // The trade ended while the request waited: nothing more to do, nothing refused.
+      if (cid) RecordRefusedOrder(*cid, "not sent: refused for the rate until its trade ended");
+      return end(false, 3, "not-done", of + ": not sent: its trade ended while the exchange asked keel to wait");
     case TrailOutcome::kUnknown:
       ++counters_.orders_unknown;
-      // An order whose placement is unknown is settled by the ghost sweep like any other; the
-      // signal does not claim it.
-      return EndTrail(s.id, false, 4, "not-verified",
-                      of + ": not verified (" + outcome.why + "): " +
-                          (cid ? "order " + *cid + " is settled by its client id"
-                               : std::string("read the position's trailingStop (keel-reconcile)")),
-                      reply);
+      // The order may rest: the trade keeps it in sight (cancelled with its exits, adopted by no
+      // claim) until its end is known; the signal does not claim it.
+      if (t && cid) t->trailing_spares.push_back(*cid);
+      return end(false, 4, "not-verified",
+                 of + ": not verified (" + outcome.why + "): " +
+                     (cid ? "order " + *cid + " is settled by its client id"
+                          : std::string("read the position's trailingStop (keel-reconcile)")));
   }
 }
 
@@ -308,8 +333,6 @@ void Engine::EndTrail(const std::string& signal_id, bool done, int code, const s
 }
 
 void Engine::RestoreTrails(const std::vector<SignalRecord>& unfinished) {
-  // The trade's trailing orders: the newest working one is its trailing stop; older ones (a
-  // replacement a restart cut short) are cancelled.
   for (auto& [id, t] : trades_) {
     OrderFilter open_on_symbol;
     open_on_symbol.symbol = t->signal.symbol;
@@ -319,19 +342,23 @@ void Engine::RestoreTrails(const std::vector<SignalRecord>& unfinished) {
       LogWarning("signal " + id + ": its trailing orders could not be read: " + open.status().message());
       continue;
     }
+    // The newest one confirmed working is its trailing stop; older working ones (a replacement a
+    // restart cut short after the new one was confirmed) are cancelled; one whose placement the
+    // start-up sweep could not settle is kept in sight, never taken for the trade's.
     const OrderRecord* newest = nullptr;
-    std::vector<std::string> older;
+    std::vector<const OrderRecord*> mine;
     for (const auto& o : *open) {
       if (o.purpose != OrderPurpose::kTrailingStop || o.position_side != t->leg || o.created_ms < t->record.received_ms) continue;
-      if (newest && newest->created_ms > o.created_ms) {
-        older.push_back(o.client_order_id);
-        continue;
-      }
-      if (newest) older.push_back(newest->client_order_id);
-      newest = &o;
+      mine.push_back(&o);
+      if (is_confirmed_working(o.state) && (!newest || o.created_ms > newest->created_ms)) newest = &o;
     }
     if (newest) t->trailing_order = newest->client_order_id;
-    for (const auto& cid : older) CancelOrder(OrderBook::kConditional, t->signal.symbol, cid, "an older trailing stop of the trade");
+    for (const OrderRecord* o : mine) {
+      if (o == newest) continue;
+      t->trailing_spares.push_back(o->client_order_id);
+      if (newest && is_confirmed_working(o->state) && o->created_ms < newest->created_ms)
+        CancelOrder(OrderBook::kConditional, t->signal.symbol, o->client_order_id, "an older trailing stop of the trade");
+    }
     // Its level: the newest trail signal done on its leg since it opened (none: never set, or off).
     SignalFilter of_symbol;
     of_symbol.symbol = t->signal.symbol;

@@ -30,6 +30,18 @@ bool SplitKey(const std::string& key, std::string& symbol, PositionSide& side) {
 
 }  // namespace
 
+void Engine::RecordCancelled(const std::string& cid) {
+  auto rec = store_.Order(cid);
+  if (!rec.ok()) return LogWarning("recording the cancel of " + cid + ": " + rec.status().message());
+  if (!*rec || is_terminal((*rec)->state)) return;
+  OrderRecord after = **rec;
+  after.state = OrderState::kCanceled;
+  after.updated_ms = clock_.NowMs();
+  WriteBatch b(clock_.NowMs());
+  b.PutOrder(after, Provenance{Source::kRest, std::nullopt, "cancelled"});
+  WriteOrLog(b, "recording the cancel of " + cid);
+}
+
 void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::string& cid, const std::string& why) {
   if (answered_unknown_order_.count(cid)) {
     Log("cancel " + cid + " " + symbol + " not sent (" + why +
@@ -43,16 +55,8 @@ void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::s
       [this, book, symbol, cid, why](Result<CancelReport> r) {
         if (r.ok()) {
           // The stream reports the cancel too; a record it has not moved yet is settled here.
-          if (r->order) {
-            RecordOrderReport(*r->order, "cancelled");
-          } else if (auto rec = store_.Order(cid); rec.ok() && *rec && !is_terminal((*rec)->state)) {
-            OrderRecord after = **rec;
-            after.state = OrderState::kCanceled;
-            after.updated_ms = clock_.NowMs();
-            WriteBatch b(clock_.NowMs());
-            b.PutOrder(after, Provenance{Source::kRest, std::nullopt, "cancelled"});
-            WriteOrLog(b, "recording the cancel of " + cid);
-          }
+          if (r->order) RecordOrderReport(*r->order, "cancelled");
+          else RecordCancelled(cid);
           Log("cancelled " + cid);
           AfterOrderChange(cid);
         } else if (r.status().IsNotFound()) {
@@ -162,8 +166,10 @@ void Engine::AfterOrderChange(const std::string& cid) {
     // any more; filled, it closed the position as the trade's own exit would have.
     t->spare_stops.erase(std::remove(t->spare_stops.begin(), t->spare_stops.end(), cid), t->spare_stops.end());
     if (t->exit_move && t->exit_move->take_profit_from == cid) t->exit_move->take_profit_from.reset();
-    const bool trailing = t->trailing_order == cid;
-    if (trailing) t->trailing_order.reset();
+    const bool trailing = t->trailing_order == cid ||
+                          std::find(t->trailing_spares.begin(), t->trailing_spares.end(), cid) != t->trailing_spares.end();
+    if (t->trailing_order == cid) t->trailing_order.reset();
+    t->trailing_spares.erase(std::remove(t->trailing_spares.begin(), t->trailing_spares.end(), cid), t->trailing_spares.end());
     if (o.state != OrderState::kFilled || t->finished) return t->finished ? ForgetIfDone(id) : void();
     if (o.purpose == OrderPurpose::kTakeProfit) NoteTakeProfitFilled(id);
     const std::string detail = trailing ? "trailing stop " + cid + " " + to_string(o.state)
@@ -212,7 +218,10 @@ void Engine::ScheduleExitCleanup(const std::string& id, const std::string& why) 
       }
     }
     CancelSpareStops(id, why);
-    for (const auto& cid : {t->record.stop_client_order_id, t->record.take_profit_client_order_id, t->trailing_order}) {
+    std::vector<std::optional<std::string>> exits{t->record.stop_client_order_id, t->record.take_profit_client_order_id,
+                                                  t->trailing_order};
+    for (const auto& spare : t->trailing_spares) exits.emplace_back(spare);
+    for (const auto& cid : exits) {
       if (!cid) continue;
       auto rec = store_.Order(*cid);
       if (rec.ok() && *rec && !is_terminal((*rec)->state) && (*rec)->state != OrderState::kPendingCancel)
@@ -224,7 +233,7 @@ void Engine::ScheduleExitCleanup(const std::string& id, const std::string& why) 
 void Engine::ForgetIfDone(const std::string& id) {
   Trade* t = TradeOf(id);
   if (t && t->finished && !t->entry_resting && !t->record.stop_client_order_id && !t->record.take_profit_client_order_id &&
-      t->adds.empty() && !t->trailing_order && !t->trailing_in_flight) {
+      t->adds.empty() && !t->trailing_order && t->trailing_spares.empty() && !t->trailing_in_flight) {
     CancelEntryTimeLimit(*t);
     guard_.Forget(id);
     trades_.erase(id);

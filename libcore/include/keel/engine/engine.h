@@ -345,6 +345,9 @@ class Engine {
   // Writes: a trade's trailing_order, trailing_level and trailing_in_flight; the trail signal's
   // record; where the venue's trailing stop is an order, its intent and order record.
   void TrailTrade(const Signal& s, const std::string& origin, ReplyFn reply);
+  // A cancel the exchange acknowledged without the order (Binance's algo service): its record
+  // ends Canceled unless it has ended already.
+  void RecordCancelled(const std::string& cid);
   // Where the trailing stop is an order (Binance): its intent and pending record for the
   // position's size, in `b`; its client id.
   std::string TrailingIntent(Trade& t, const PositionRecord& position, const TrailingLevel& level, WriteBatch& b);
