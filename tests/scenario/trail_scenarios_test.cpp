@@ -321,3 +321,22 @@ TEST_CASE("a forwarded keel-close-position closes the trade's position with the 
   CHECK(VenueStops(s).empty());  // its stop went with it
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("trail: a trailing order whose answer was lost is kept in sight; off cancels it and claims nothing") {
+  DaemonScenario s;
+  ProtectedPosition(s);
+  if (!TrailingIsOrder(s)) return;  // Bybit's is the position's: a lost answer is read there
+  REQUIRE(s.Control(R"({"fault":"placement","when":"before","how":"5xx","count":1})").ok());
+  auto lost = SendTrail(s, R"({"id":"t-1","symbol":"BTCUSDT","action":"trail","callback_pct":"1"})", 8000);
+  INFO(s.EngineLog());
+  CHECK(lost.exit_code == 4);
+  CHECK(Contains(lost.json, R"("result":"not-verified")"));
+  const std::string cid = TrailingOrderId(s);
+  REQUIRE(!cid.empty());
+  auto off = SendTrail(s, R"({"id":"t-2","symbol":"BTCUSDT","action":"trail","off":true})", 3000);
+  CHECK(off.exit_code == 4);
+  CHECK(Contains(off.json, "the cancel of " + cid));
+  CHECK(!VenueTrailing(s, cid));
+  CHECK(VenueStops(s).size() == 1);
+  CHECK(s.InvariantFindings() == "");
+}

@@ -111,13 +111,30 @@ void Engine::TrailTrade(const Signal& s, const std::string& origin, ReplyFn repl
                                          " the market (nothing was sent)"));
   }
   if (!s.trailing_stop && trailing_is_order_ && !t->trailing_order) {
-    SignalRecord r = ReceivedSignal(s.id, s.symbol, "trail", origin, payload, SignalState::kDone, clock_.NowMs());
+    // None confirmed working. One whose placement was never settled may still rest: cancelled,
+    // and the answer claims nothing.
+    std::vector<std::string> cancelled;
+    for (const auto& spare : t->trailing_spares) {
+      auto rec = store_.Order(spare);
+      if (rec.ok() && *rec && !is_terminal((*rec)->state) && (*rec)->state != OrderState::kPendingCancel) {
+        CancelOrder(OrderBook::kConditional, t->signal.symbol, spare, "trail signal " + s.id + ": off");
+        cancelled.push_back(spare);
+      }
+    }
+    std::string sent;
+    for (const auto& c : cancelled) sent += (sent.empty() ? "" : ", ") + c;
+    const bool unsure = !cancelled.empty();
+    SignalRecord r = ReceivedSignal(s.id, s.symbol, "trail", origin, payload,
+                                    unsure ? SignalState::kFailed : SignalState::kDone, clock_.NowMs());
     r.position_side = t->leg;
-    r.detail = "signal " + t->record.id + " has no trailing stop: nothing sent";
+    r.detail = unsure ? "signal " + t->record.id + " has no trailing stop confirmed working: not verified; the cancel of " +
+                            sent + " (placed, its outcome never settled) sent"
+                      : "signal " + t->record.id + " has no trailing stop: nothing sent";
     WriteBatch b(clock_.NowMs());
     b.PutSignal(r, Provenance{Source::kEngine, std::nullopt, "trail signal: nothing to remove"});
     WriteOrLog(b, "recording trail signal " + s.id);
     ++counters_.signals_taken;
+    if (unsure) return reply(ReplyOf(4, "not-verified", s.id, r.detail));
     return reply(ReplyOf(1, "unchanged", s.id, r.detail));
   }
 
