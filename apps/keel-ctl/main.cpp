@@ -57,6 +57,8 @@ struct SignalOptions {
   std::string id, symbol, side, entry = "market";
   std::string qty, notional, stop_pct, stop_price, tp_pct, tp_price, price;
   bool post_only = false;
+  bool tp_limit = false;
+  bool tp_post_only = false;
   bool flip = false;
   int ttl_s = 0;
   int offset_bps = 0;
@@ -105,8 +107,15 @@ Result<control::ControlRequest> SignalRequest(SignalOptions o) {
   if (o.post_only) sig.Key("post_only").Bool(true);
   if (o.offset_bps) sig.Key("offset_bps").Int(o.offset_bps);
   sig.Key("stop_loss").StartObject().Key(o.stop_pct.empty() ? "price" : "pct").String(o.stop_pct.empty() ? o.stop_price : o.stop_pct).EndObject();
-  if (!o.tp_pct.empty() || !o.tp_price.empty())
-    sig.Key("take_profit").StartObject().Key(o.tp_pct.empty() ? "price" : "pct").String(o.tp_pct.empty() ? o.tp_price : o.tp_pct).EndObject();
+  if ((o.tp_limit || o.tp_post_only) && o.tp_pct.empty() && o.tp_price.empty())
+    return Status::InvalidInput("signal: --tp-limit and --tp-post-only need a take-profit (--tp-pct or --tp-price)");
+  if (!o.tp_pct.empty() || !o.tp_price.empty()) {
+    sig.Key("take_profit").StartObject().Key(o.tp_pct.empty() ? "price" : "pct").String(o.tp_pct.empty() ? o.tp_price : o.tp_pct);
+    // --tp-post-only is a limit take-profit's word: it implies --tp-limit.
+    if (o.tp_limit || o.tp_post_only) sig.Key("limit").Bool(true);
+    if (o.tp_post_only) sig.Key("post_only").Bool(true);
+    sig.EndObject();
+  }
   if (o.ttl_s) sig.Key("ttl_s").Int(o.ttl_s);
   sig.EndObject();
   auto checked = ParseSignal(sig.str());
@@ -250,6 +259,8 @@ int main(int argc, char** argv) {
   signal->add_option("--stop-price", o.stop_price, "stop-loss price");
   signal->add_option("--tp-pct", o.tp_pct, "take-profit distance in percent");
   signal->add_option("--tp-price", o.tp_price, "take-profit price");
+  signal->add_flag("--tp-limit", o.tp_limit, "the take-profit rests as a reduce-only limit order in the book (a maker's exit)");
+  signal->add_flag("--tp-post-only", o.tp_post_only, "a limit take-profit that must rest as a maker (implies --tp-limit)");
   signal->add_option("--ttl-s", o.ttl_s, "a resting entry's time limit (maker: a day at most; limit: 30 days; none: until cancelled)")
       ->check(CLI::Range(1, 2'592'000));
   auto* add = app.add_subcommand("add", "add to an open trade: one more entry on its leg, market or limit (several limits: a ladder)");

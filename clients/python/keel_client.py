@@ -36,7 +36,7 @@ def _decimal_text(name: str, value: Number) -> str:
     return str(value)
 
 
-def _level(name: str, pct: Optional[Number], price: Optional[Number]) -> Optional[Dict[str, str]]:
+def _level(name: str, pct: Optional[Number], price: Optional[Number]) -> Optional[Dict[str, Any]]:
     if pct is not None and price is not None:
         raise ValueError("%s: give a percent or a price, not both" % name)
     if pct is not None:
@@ -89,9 +89,13 @@ class KeelClient:
                    stop_price: Optional[Number] = None, tp_pct: Optional[Number] = None,
                    tp_price: Optional[Number] = None, entry: str = "market", ttl_s: Optional[int] = None,
                    price: Optional[Number] = None, post_only: bool = False, flip: bool = False,
+                   tp_limit: bool = False, tp_post_only: bool = False,
                    origin: str = "python") -> Dict[str, Any]:
         """Opens a trade: entry "market", "maker" (post-only, following the book) or "limit" at
         `price` (GTC, or `post_only`; resting until it fills, ttl_s passes or it is cancelled).
+
+        tp_limit: the take-profit rests as a reduce-only limit order in the book (a maker's exit),
+        post-only with tp_post_only (which implies it).
 
         flip: the symbol's position (in hedge mode the other leg's) is closed first and proven flat,
         then this side opens as signal "<signal_id>.open"; nothing opens when the close is not proven."""
@@ -108,7 +112,13 @@ class KeelClient:
         if notional is not None:
             signal["notional"] = _decimal_text("notional", notional)
         take_profit = _level("take_profit", tp_pct, tp_price)
+        if (tp_limit or tp_post_only) and take_profit is None:
+            raise ValueError("tp_limit and tp_post_only need a take-profit (tp_pct or tp_price)")
         if take_profit is not None:
+            if tp_limit or tp_post_only:
+                take_profit["limit"] = True
+            if tp_post_only:
+                take_profit["post_only"] = True
             signal["take_profit"] = take_profit
         if ttl_s is not None:
             signal["ttl_s"] = int(ttl_s)

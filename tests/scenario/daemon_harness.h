@@ -27,6 +27,8 @@ struct DaemonScenario : Scenario {
   std::unique_ptr<VirtualLoop> loop_ptr = std::make_unique<VirtualLoop>(clock);
   VirtualLoop& loop() { return *loop_ptr; }
   EngineSettings settings;
+  // The venue's market data does not reach keel while set: its book and mark stay where they were.
+  bool market_data_lost = false;
   std::unique_ptr<InlineWorkers> workers;
   RecordingAlerts alerts;
   std::unique_ptr<Engine> engine;
@@ -50,6 +52,7 @@ struct DaemonScenario : Scenario {
       for (auto& item : feed->Due()) loop().Post([this, item] { Deliver(item); });
     };
     market_event_sink = [this](std::vector<sim::MarketEvent> events) {
+      if (market_data_lost) return;
       for (auto& e : events) {
         for (const auto& t : feed->Decode(e)) {
           loop().Post([this, t] {

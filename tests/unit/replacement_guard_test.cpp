@@ -135,3 +135,27 @@ TEST_CASE("maker quote with an offset: that many basis points behind the best pr
   CHECK(MakerFollow(Side::kBuy, D("419.67"), D("420.50"), D("420.60"), bch, 10).value() == D("420.07"));
   CHECK(!MakerFollow(Side::kBuy, D("419.67"), D("420.10"), D("420.20"), bch, 10));
 }
+
+TEST_CASE("replacement guard: an exit that reduces (a limit take-profit): a part filled is no block, a flat leg is") {
+  ReplacementGuard g;
+  ReplacementFacts f = Cancelled();
+  f.reduces = true;
+  f.original = Original(OrderStatus::kCanceled, "0.05");
+  f.position_amount = D("0.114");
+  auto d = g.Check(f, 1000);
+  CHECK(d.allowed);
+  CHECK(d.detail == "k-e-1 CANCELED with 0.05 filled, 0.114 left on the leg");
+  f.position_amount = Decimal();
+  d = g.Check(f, 1000);
+  CHECK(!d.allowed);
+  REQUIRE(d.block);
+  CHECK(*d.block == GuardBlock::kNoPosition);
+  CHECK(std::string(to_string(GuardBlock::kNoPosition)) == "no_position");
+  // Still working is still a block; another take-profit resting too.
+  f.position_amount = D("0.114");
+  f.original = Original(OrderStatus::kNew, "0");
+  CHECK(*g.Check(f, 1000).block == GuardBlock::kOriginalWorking);
+  f.original = Original(OrderStatus::kExpired, "0");
+  f.duplicates_working = 1;
+  CHECK(*g.Check(f, 1000).block == GuardBlock::kDuplicateWorking);
+}

@@ -291,3 +291,32 @@ TEST_CASE("a trail signal: callback_pct (0.1 to 10) and an optional activation p
   CHECK(RefusalOf(R"({"id":"m","symbol":"BTCUSDT","side":"LONG","qty":"1","offset_bps":5,"stop_loss":{"pct":"1"}})") ==
         "offset_bps: only a maker entry rests at a distance from the best price (\"entry\":\"maker\")");
 }
+
+TEST_CASE("a limit take-profit: limit and post_only on the take-profit only; post_only needs limit") {
+  auto s = ParseSignal(R"({"id":"t","symbol":"BTCUSDT","side":"LONG","qty":"0.01","stop_loss":{"pct":"1"},
+      "take_profit":{"pct":"2","limit":true,"post_only":true}})");
+  REQUIRE_MESSAGE(s.ok(), s.status().ToString());
+  REQUIRE(s->take_profit);
+  CHECK(s->take_profit->limit);
+  CHECK(s->take_profit->post_only);
+  CHECK(!s->stop_loss.limit);
+  CHECK(SignalJson(*s) ==
+        R"({"id":"t","symbol":"BTCUSDT","action":"open","side":"LONG","qty":"0.01","entry":"market","stop_loss":{"pct":"1"},"take_profit":{"pct":"2","limit":true,"post_only":true}})");
+  CHECK(SignalJson(ParseSignal(SignalJson(*s)).value()) == SignalJson(*s));
+  // "limit": false is the conditional take-profit, written as nothing.
+  auto plain = ParseSignal(R"({"id":"t","symbol":"BTCUSDT","side":"LONG","qty":"0.01","stop_loss":{"pct":"1"},
+      "take_profit":{"price":"99000","limit":false}})");
+  REQUIRE(plain.ok());
+  CHECK(!plain->take_profit->limit);
+  CHECK(SignalJson(*plain).find("limit") == std::string::npos);
+  // A move's take-profit may say limit too.
+  auto m = ParseSignal(R"({"id":"m","symbol":"BTCUSDT","action":"move","take_profit":{"price":"99000","limit":true}})");
+  REQUIRE(m.ok());
+  CHECK(m->move_take_profit->limit);
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"0.01","stop_loss":{"pct":"1"},"take_profit":{"pct":"2","post_only":true}})") ==
+        R"(take_profit.post_only: a post-only take-profit is a limit one (add "limit":true))");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","side":"LONG","qty":"0.01","stop_loss":{"pct":"1","limit":true}})") ==
+        "stop_loss.limit: not a field keel knows");
+  CHECK(RefusalOf(R"({"id":"x","symbol":"BTCUSDT","action":"move","stop_loss":{"pct":"1","post_only":true}})") ==
+        "stop_loss.post_only: not a field keel knows");
+}

@@ -340,6 +340,20 @@ void DrawFlips(Draw& d, EpisodePlan& plan) {
   plan.signals.insert(plan.signals.end(), flips.begin(), flips.end());
 }
 
+// The maker bot's exits (issue [4/6], operation 7): some trades' take-profits rest as reduce-only
+// limit orders in the book, a part of them post-only, so that adds, partial closes, flips, moves
+// and the faults act on them too. Drawn after the kills, so that earlier seeds keep their plans.
+void DrawLimitExits(Draw& d, EpisodePlan& plan) {
+  const std::string tp = R"("take_profit":{)";
+  for (auto& s : plan.signals) {
+    const auto at = s.json.find(tp);
+    if (at == std::string::npos || s.move || !d.Chance(35)) continue;
+    const auto end = s.json.find('}', at);
+    if (end == std::string::npos) continue;
+    s.json.insert(end, d.Chance(40) ? R"(,"limit":true,"post_only":true)" : R"(,"limit":true)");
+  }
+}
+
 // The bot trailing an open trade's stop (issue [4/6]) a while after the open, with the venue's
 // own trailing stop beside the stop, and now and then removing it again. The checker judges what
 // it closes as any exit. Drawn after the hedge mode, so that earlier seeds keep their plans.
@@ -462,6 +476,7 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
   plan.hedge_mode = d.Chance(options.hedge_pct);
   DrawTrails(d, plan);
   DrawKillThroughStops(d, plan, options);
+  DrawLimitExits(d, plan);
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;

@@ -448,7 +448,7 @@ void Engine::ResumeTakeProfitMove(const std::string& id, const std::vector<std::
     if (!tr) return;
     const bool working = newest && (newest->status == OrderStatus::kNew || newest->status == OrderStatus::kPartiallyFilled);
     if (working) {
-      for (const auto& cid : older) CancelOrder(OrderBook::kConditional, symbol, cid, "the take-profit moved before the restart");
+      for (const auto& cid : older) CancelExit(symbol, cid, "the take-profit moved before the restart");
       Log("signal " + id + ": the take-profit moved before the restart: " + *tr->record.take_profit_client_order_id +
           " works; the older one(s) cancelled");
       return;
@@ -457,7 +457,8 @@ void Engine::ResumeTakeProfitMove(const std::string& id, const std::vector<std::
     tr->record.take_profit_client_order_id = old;
     tr->take_profit_done = true;
     if (auto trigger = TriggerOf(old)) {
-      PriceLevel at;
+      PriceLevel at = tr->signal.take_profit.value_or(PriceLevel{});  // its kind (a limit one) stays
+      at.pct.reset();
       at.price = *trigger;
       tr->signal.take_profit = at;
       tr->record.payload = SignalJson(tr->signal);
@@ -465,7 +466,7 @@ void Engine::ResumeTakeProfitMove(const std::string& id, const std::vector<std::
     SaveSignal(*tr, "the take-profit move a restart cut short did not take: " + old + " stays",
                Provenance{Source::kEngine, std::nullopt, "take-profit move not resumed"});
     for (std::size_t i = 1; i < older.size(); ++i)
-      CancelOrder(OrderBook::kConditional, symbol, older[i], "a take-profit beside the trade's");
+      CancelExit(symbol, older[i], "a take-profit beside the trade's");
   };
   if (!t->record.take_profit_client_order_id) return settled(std::nullopt);
   auto rec = store_.Order(*t->record.take_profit_client_order_id);
@@ -474,7 +475,7 @@ void Engine::ResumeTakeProfitMove(const std::string& id, const std::vector<std::
     known.status = OrderStatus::kNew;
     return settled(known);
   }
-  SettleConditional(symbol, *t->record.take_profit_client_order_id,
+  SettleExitOrder(symbol, *t->record.take_profit_client_order_id,
                     [this, settled](Result<OrderReport> r) {
                       if (r.ok()) RecordOrderReport(*r, "settled after a restart");
                       settled(r.ok() ? std::optional<OrderReport>(*r) : std::nullopt);
@@ -503,7 +504,7 @@ void Engine::ResumeProtecting(const std::string& id) {
   }
   Log("signal " + id + ": the stop " + cid + " was being placed when keel stopped: settling it");
   repairing_.insert(symbol + "/" + to_string(t->leg));
-  SettleConditional(
+  SettleExitOrder(
       symbol, cid,
       [this, id, cid](Result<OrderReport> r) {
         Trade* tr = TradeOf(id);

@@ -303,17 +303,8 @@ void Engine::ReplaceEntry(const std::string& id, const std::string& why, std::op
         f.signal_id = id;
         f.order_id = cid;
         // A terminal state read a moment ago is final; anything else is asked now.
-        if (queried) {
-          f.original = *queried;
-        } else {
-          auto q = ex.Query(OrderBook::kRegular, symbol, cid);
-          if (q.ok()) f.original = *q;
-          else if (!q.status().IsNotFound()) return q.status().WithContext("the guard's query of " + cid);
-        }
-        auto account = ex.Account();
-        if (!account.ok()) return account.status().WithContext("the guard's read of the account");
-        for (const auto& p : account->positions)
-          if (p.symbol == symbol && p.position_side == leg) f.position_amount = p.amount;
+        auto account = ReadReplacementFacts(ex, symbol, leg, queried, f);
+        if (!account.ok()) return account.status();
         for (const auto& o : account->open_orders)
           if (o.book == OrderBook::kRegular && o.symbol == symbol && o.position_side == leg && o.side == side &&
               !o.reduce_only && !o.close_position && o.client_order_id != cid)

@@ -26,7 +26,9 @@ std::string Joined(const std::vector<std::string>& parts) {
 std::optional<Decimal> Engine::TriggerOf(const std::optional<std::string>& client_order_id) {
   if (!client_order_id) return std::nullopt;
   auto rec = store_.Order(*client_order_id);
-  return rec.ok() && *rec ? (*rec)->stop_price : std::nullopt;
+  if (!rec.ok() || !*rec) return std::nullopt;
+  // A limit take-profit has no trigger: it rests at its price.
+  return (*rec)->stop_price ? (*rec)->stop_price : (*rec)->price;
 }
 
 void Engine::MoveExits(const Signal& s, const std::string& origin, ReplyFn reply) {
@@ -57,10 +59,18 @@ void Engine::MoveExits(const Signal& s, const std::string& origin, ReplyFn reply
     if (TriggerOf(t->record.stop_client_order_id) == *trigger) unchanged.push_back("the stop is already at " + trigger->ToString());
     else stop_to = *trigger;
   }
-  if (s.move_take_profit) {
-    auto trigger = ExitTrigger(*t, *s.move_take_profit, position, false);
+  // A limit take-profit stays a limit one (and post-only as it was) unless the move says limit.
+  std::optional<PriceLevel> take_profit_level = s.move_take_profit;
+  if (take_profit_level && !take_profit_level->limit && t->signal.take_profit) {
+    take_profit_level->limit = t->signal.take_profit->limit;
+    take_profit_level->post_only = t->signal.take_profit->post_only;
+  }
+  if (take_profit_level) {
+    auto trigger = ExitTrigger(*t, *take_profit_level, position, false, !take_profit_level->limit);
     if (!trigger.ok()) return refuse(Status::InvalidInput("take_profit: " + trigger.status().message() + " (nothing was sent)"));
-    if (TriggerOf(t->record.take_profit_client_order_id) == *trigger)
+    const bool same_kind = !t->record.take_profit_client_order_id ||
+                           (BookOfOrder(*t->record.take_profit_client_order_id) == OrderBook::kRegular) == take_profit_level->limit;
+    if (same_kind && TriggerOf(t->record.take_profit_client_order_id) == *trigger)
       unchanged.push_back("the take-profit is already at " + trigger->ToString());
     else take_profit_to = *trigger;
   }
@@ -87,7 +97,7 @@ void Engine::MoveExits(const Signal& s, const std::string& origin, ReplyFn reply
   if (!st.ok()) return reply(ReplyOf(3, "error", s.id, "recording the move: " + st.message()));
 
   Log("signal " + s.id + ": " + r.detail);
-  StartExitMove(*t, stop_to ? s.move_stop_loss : std::nullopt, take_profit_to ? s.move_take_profit : std::nullopt, s.id,
+  StartExitMove(*t, stop_to ? s.move_stop_loss : std::nullopt, take_profit_to ? take_profit_level : std::nullopt, s.id,
                 std::move(reply), unchanged);
 }
 
@@ -134,13 +144,15 @@ void Engine::RepriceExits(Trade& t, const PositionRecord& position) {
   // at a time (FinishExitMove asks again), and once per average: a re-price the exchange refused is
   // not tried again until the average changes.
   if (t.state != TradeState::kProtected || t.exit_move || t.finished || !position.entry_price.is_positive()) return;
-  if (position.entry_price == t.exits_reckoned_from) return;
+  const std::optional<std::string> short_take_profit = TakeProfitShortOf(t, position);
+  const bool averaged = position.entry_price != t.exits_reckoned_from;
+  if (!averaged && !short_take_profit) return;
   const Decimal was = t.entry_price;
   t.entry_price = position.entry_price;
   t.exits_reckoned_from = position.entry_price;
-  const bool stop_follows = t.signal.stop_loss.pct || t.signal.stop_loss.break_even;
-  const bool take_profit_follows = t.signal.take_profit && t.signal.take_profit->pct;
-  if (!stop_follows && !take_profit_follows) return;
+  const bool stop_follows = averaged && (t.signal.stop_loss.pct || t.signal.stop_loss.break_even);
+  const bool take_profit_follows = averaged && t.signal.take_profit && t.signal.take_profit->pct;
+  if (!stop_follows && !take_profit_follows && !short_take_profit) return;
   std::optional<PriceLevel> stop, take_profit;
   std::vector<std::string> notes;
   if (stop_follows && t.record.stop_client_order_id) {
@@ -153,10 +165,14 @@ void Engine::RepriceExits(Trade& t, const PositionRecord& position) {
     if (!to.ok()) notes.push_back("the take-profit stays: " + to.status().message());
     else if (TriggerOf(t.record.take_profit_client_order_id) != *to) take_profit = *t.signal.take_profit;
   }
+  // At its level, for the whole position (a percent level re-priced above already is).
+  if (short_take_profit && !take_profit) take_profit = *t.signal.take_profit;
   // After a restart the trade's entry is the position's already; its exits are checked once.
-  const std::string why = was == position.entry_price
-                              ? "its exits are checked against the average entry " + was.ToString() + " once after a restart"
-                              : "the average entry moved from " + was.ToString() + " to " + position.entry_price.ToString();
+  std::string why = !averaged ? *short_take_profit
+                    : was == position.entry_price
+                        ? "its exits are checked against the average entry " + was.ToString() + " once after a restart"
+                        : "the average entry moved from " + was.ToString() + " to " + position.entry_price.ToString();
+  if (averaged && short_take_profit) why += "; " + *short_take_profit;
   for (const auto& n : notes) LogWarning("signal " + t.record.id + ": " + why + ": " + n);
   if (!stop && !take_profit) return;
   Log("signal " + t.record.id + ": " + why + ": re-pricing its " +
@@ -218,7 +234,7 @@ void Engine::TakeProfitMoveSettled(Trade& t, std::optional<Decimal> trigger, con
     if (m.take_profit_from) {
       auto old = store_.Order(*m.take_profit_from);
       if (old.ok() && *old && !is_terminal((*old)->state) && (*old)->state != OrderState::kPendingCancel)
-        CancelOrder(OrderBook::kConditional, t.signal.symbol, *m.take_profit_from, "replaced by the moved take-profit");
+        CancelExit(t.signal.symbol, *m.take_profit_from, "replaced by the moved take-profit");
     }
     SaveSignal(t, "take-profit moved to " + trigger->ToString() + " (" + detail + ")",
                Provenance{Source::kRest, std::nullopt, "take-profit moved"});

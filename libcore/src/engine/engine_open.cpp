@@ -1,6 +1,7 @@
 // The atomic open: entry -> verified fill -> stop -> take-profit; a rollback through SafeClose
 // when the stop cannot be placed.
 #include "engine_trade.h"
+#include "keel/model/order_kind.h"
 #include "entries_before_close.h"
 #include "keel/engine/maker_quote.h"
 #include "keel/model/time.h"
@@ -558,7 +559,7 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
 }
 
 Result<Decimal> Engine::ExitTrigger(const Trade& t, const PriceLevel& level, const PositionRecord& position,
-                                    bool is_stop) const {
+                                    bool is_stop, bool check_passed) const {
   const std::string& symbol = t.signal.symbol;
   const bool long_position = position.qty.is_positive();
   const Decimal entry = t.entry_price.is_positive() ? t.entry_price : position.entry_price;
@@ -575,7 +576,7 @@ Result<Decimal> Engine::ExitTrigger(const Trade& t, const PriceLevel& level, con
   // A trigger already passed would fire at once (Binance -2021): for a stop that means the loss it
   // limits is already there.
   auto mark = marks_.find(symbol);
-  if (mark != marks_.end()) {
+  if (check_passed && mark != marks_.end()) {
     const bool below = long_position == is_stop;
     if (below ? *trigger >= mark->second : *trigger <= mark->second)
       return Status::Conflict("the " + std::string(is_stop ? "stop" : "take-profit") + " level " + trigger->ToString() +
@@ -598,7 +599,11 @@ void Engine::PlaceExit(const std::string& id, OrderPurpose purpose) {
   const PositionRecord position = **held;
   const bool long_position = position.qty.is_positive();
   const PriceLevel level = is_stop ? t->signal.stop_loss : *t->signal.take_profit;
-  auto trigger = ExitTrigger(*t, level, position, is_stop);
+  // A limit take-profit whose level the price has passed takes its profit at once (or, post-only,
+  // rests at the book: LimitExitPrice); a conditional one would fire at once.
+  const bool limit = !is_stop && level.limit;
+  auto trigger = ExitTrigger(*t, level, position, is_stop, !limit);
+  if (trigger.ok() && limit) trigger = LimitExitPrice(*t, level, *trigger, long_position);
   if (!trigger.ok()) {
     const std::string problem = trigger.status().message();
     if (is_stop && t->exit_move && t->exit_move->stop_pending)
@@ -612,15 +617,26 @@ void Engine::PlaceExit(const std::string& id, OrderPurpose purpose) {
   }
   if (is_stop && !t->exit_move && AdoptGuardStop(id, *trigger)) return;
   PlaceOrder order;
-  order.book = OrderBook::kConditional;
   order.client_order_id = NewClientId(purpose, symbol);
   order.symbol = symbol;
   order.side = long_position ? Side::kSell : Side::kBuy;
   order.position_side = t->leg;
-  order.type = is_stop ? OrderType::kStopMarket : OrderType::kTakeProfitMarket;
-  order.trigger_price = *trigger;
-  order.close_position = true;
-  order.mark_price_trigger = true;
+  if (limit) {
+    // In the order book, for the position's size: a reduce-only order cannot close more than the
+    // position (the exchange caps or refuses it), and follows its size (FollowTakeProfitSize).
+    order.book = OrderBook::kRegular;
+    order.type = OrderType::kLimit;
+    order.price = *trigger;
+    order.qty = position.qty.abs();
+    order.reduce_only = true;
+    order.time_in_force = level.post_only ? TimeInForce::kGtx : TimeInForce::kGtc;
+  } else {
+    order.book = OrderBook::kConditional;
+    order.type = is_stop ? OrderType::kStopMarket : OrderType::kTakeProfitMarket;
+    order.trigger_price = *trigger;
+    order.close_position = true;
+    order.mark_price_trigger = true;
+  }
   const TimeMs now = clock_.NowMs();
   WriteBatch b(now);
   if (is_stop) t->record.stop_client_order_id = order.client_order_id;
@@ -641,7 +657,10 @@ void Engine::PlaceExit(const std::string& id, OrderPurpose purpose) {
   }
   if (is_stop) repairing_.insert(key);
   Log("signal " + id + ": " + to_string(purpose) + " " + order.client_order_id + " " + symbol + " " + to_string(order.side) +
-      " closePosition trigger " + trigger->ToString() + " MARK_PRICE reason=signal");
+      (limit ? " LIMIT reduceOnly " + order.qty->ToString() + " @ " + trigger->ToString() +
+                   (level.post_only ? " post-only" : "")
+             : " closePosition trigger " + trigger->ToString() + " MARK_PRICE") +
+      " reason=signal");
   const std::string cid = order.client_order_id;
   // A stop whose answer is lost is not waited for: another goes out at once (OnExitPlaced), and
   // this one is settled meanwhile. A take-profit, or a stop already sent again, is settled first.
@@ -656,18 +675,19 @@ void Engine::PlaceExit(const std::string& id, OrderPurpose purpose) {
       is_stop ? JobPriority::kProtective : JobPriority::kNormal);
 }
 
-void Engine::SettleConditional(const std::string& symbol, const std::string& cid,
-                               std::function<void(Result<OrderReport>)> done, JobPriority priority) {
+void Engine::SettleExitOrder(const std::string& symbol, const std::string& cid,
+                             std::function<void(Result<OrderReport>)> done, JobPriority priority) {
   SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
+  const OrderBook book = BookOfOrder(cid);
   OnWorker<Result<OrderReport>>(
-      [symbol, cid, settle](Exchange& ex) { return SettleByClientId(ex, OrderBook::kConditional, symbol, cid, settle); },
+      [symbol, cid, settle, book](Exchange& ex) { return SettleByClientId(ex, book, symbol, cid, settle); },
       std::move(done), priority);
 }
 
 void Engine::SettleExit(const std::string& id, OrderPurpose purpose, const std::string& cid) {
   Trade* t = TradeOf(id);
   if (!t) return;
-  SettleConditional(
+  SettleExitOrder(
       t->signal.symbol, cid,
       [this, id, purpose, cid](Result<OrderReport> settled) { OnExitPlaced(id, purpose, cid, std::move(settled)); },
       // A stop's settle decides between protected and a rollback: ahead of reads, but slow, so
@@ -689,13 +709,12 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
     RecordRefusedOrder(cid, "refused: " + placed.status().message());
   }
   if (!t) return;
-  const bool working = placed.ok() && (placed->status == OrderStatus::kNew || placed->status == OrderStatus::kPartiallyFilled);
+  bool working = placed.ok() && (placed->status == OrderStatus::kNew || placed->status == OrderStatus::kPartiallyFilled);
   if (t->finished) {
     // The position closed while the answer was on its way (a settle of seconds behind lagging
     // reads): nothing to protect or roll back, and the exit cleanup has already run (chaos seed
     // 857103: "not placed" rolled a closed trade back, whose cancel reached the expired stop again).
-    if (working) CancelOrder(OrderBook::kConditional, t->signal.symbol, cid,
-                             "the trade ended before its answer");
+    if (working) CancelExit(t->signal.symbol, cid, "the trade ended before its answer");
     return;
   }
   if (!placed.ok() && IsRateRefusal(placed.status()) && !t->finished && !t->close_in_flight &&
@@ -731,7 +750,29 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
   }
   if (!is_stop) {
     t->take_profit_done = true;
+    t->take_profit_refill_after.reset();
     const bool moving = t->exit_move && t->exit_move->take_profit_pending;
+    if (!moving && !placed.ok() && placed.status().refusal() == Refusal::kPostOnlyWouldTake) {
+      // The book crossed its price on the way (Binance -5022): it never existed; one at the book,
+      // through the guard, as a maker entry would be.
+      if (t->record.take_profit_client_order_id == cid) t->record.take_profit_client_order_id.reset();
+      return ReplaceTakeProfit(id, cid, "post-only, the book had crossed its price", std::nullopt);
+    }
+    if (!moving && placed.ok() && is_terminal(placed->status) && !is_conditional(placed->type) &&
+        t->record.take_profit_client_order_id == cid) {
+      // A limit take-profit that ended by the time its answer came: the price had passed it and it
+      // took its profit at once, or the venue ended it (Bybit accepts a post-only the book has
+      // crossed, then cancels it): an exit that ended, as the stream tells it.
+      return AfterOrderChange(cid);
+    }
+    // Its end came first (a Bybit post-only the venue cancels right after accepting it): the stream
+    // handled it (AfterOrderChange), or a moved one is not working whatever its answer said.
+    const bool ended_already = [&] {
+      auto rec = store_.Order(cid);
+      return rec.ok() && *rec && is_terminal((*rec)->state);
+    }();
+    if (!moving && working && ended_already && t->record.take_profit_client_order_id != cid) return;
+    if (ended_already) working = false;
     if (!working) {
       if (t->record.take_profit_client_order_id == cid) t->record.take_profit_client_order_id.reset();
       const std::string why = placed.ok() ? std::string("ended ") + to_string(placed->status) : placed.status().message();
@@ -793,7 +834,7 @@ void Engine::SettleDuplicateStop(const std::string& id, const std::string& cid) 
   Trade* t = TradeOf(id);
   if (!t) return;
   const std::string symbol = t->signal.symbol;
-  SettleConditional(
+  SettleExitOrder(
       symbol, cid,
       [this, id, symbol, cid](Result<OrderReport> r) {
         if (!r.ok()) {

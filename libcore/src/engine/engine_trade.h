@@ -94,6 +94,11 @@ struct Engine::Trade {
   TradeState state = TradeState::kEntering;  // moved only by Engine::Advance
   bool verify_in_flight = false;
   bool take_profit_done = false;  // placed, refused or skipped: not tried again
+  // A limit take-profit the exchange ended, on its way to a replacement through the guard.
+  std::optional<std::string> take_profit_replacing;
+  // A limit take-profit filled while the position held more than it covered: placed again for the
+  // rest once a position row from this time (the fill's) on shows what is left.
+  std::optional<TimeMs> take_profit_refill_after;
   int stop_resends = 0;  // stops sent again because a placement's outcome was unknown
   // Stops sent before the one that protects the trade, found working: cancelled once it does.
   std::vector<std::string> spare_stops;

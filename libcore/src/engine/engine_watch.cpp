@@ -1,5 +1,6 @@
 // What the engine does after the exchange moves: exits, closes, protection, orphans, resyncs.
 #include "engine_trade.h"
+#include "keel/model/order_kind.h"
 
 #include <algorithm>
 #include <deque>
@@ -186,7 +187,30 @@ void Engine::AfterOrderChange(const std::string& cid) {
   else t->record.take_profit_client_order_id.reset();
   std::string detail = std::string(was_stop ? "stop " : "take-profit ") + cid + " " + to_string(o.state);
   if (!was_stop && o.state == OrderState::kFilled) NoteTakeProfitFilled(id);
-  if (o.state == OrderState::kFilled && !t->finished) {
+  const bool limit_take_profit = !was_stop && !is_conditional(o.type);
+  if (limit_take_profit && o.state != OrderState::kFilled && !t->finished && !t->close_in_flight &&
+      t->closing_because.empty() && t->state == TradeState::kProtected) {
+    // keel cancels the trade's own take-profit only once it is closing (a move's old one is not
+    // the trade's any more): the exchange ended this one (a post-only that would have taken,
+    // a venue cancel). A new one only through the guard.
+    SaveSignal(*t, detail + " by the exchange", Provenance{Source::kStream, o.exchange_updated_ms, "exit ended"});
+    return ReplaceTakeProfit(id, cid, "the exchange ended it " + std::string(to_string(o.state)), std::nullopt);
+  }
+  // A limit take-profit covers the size it was sent for: the position may hold more (an add
+  // since). A position row from the fill on says what is left; an older one, what was there.
+  const bool covered_all = !limit_take_profit || [&] {
+    auto held = OpenPositionOf(store_, t->signal.symbol, t->leg);
+    if (!held.ok() || !*held) return true;
+    const bool after_fill = (*held)->exchange_updated_ms && o.exchange_updated_ms &&
+                            *(*held)->exchange_updated_ms >= *o.exchange_updated_ms;
+    return !after_fill && (*held)->qty.abs() <= o.filled_qty;
+  }();
+  if (o.state == OrderState::kFilled && !t->finished && !covered_all) {
+    // Placed again for what is left (RepriceExits), once a position row from the fill on shows it.
+    t->take_profit_done = false;
+    t->take_profit_refill_after = o.exchange_updated_ms.value_or(clock_.NowMs());
+    detail += " (the position held more: an add filled since it was placed)";
+  } else if (o.state == OrderState::kFilled && !t->finished) {
     if (!is_closing(t->state)) Advance(*t, TradeState::kClosing, detail);
     ScheduleExitCleanup(id, "the other exit filled");
   }
@@ -225,7 +249,7 @@ void Engine::ScheduleExitCleanup(const std::string& id, const std::string& why) 
       if (!cid) continue;
       auto rec = store_.Order(*cid);
       if (rec.ok() && *rec && !is_terminal((*rec)->state) && (*rec)->state != OrderState::kPendingCancel)
-        CancelOrder(OrderBook::kConditional, t->signal.symbol, *cid, why);
+        CancelExit(t->signal.symbol, *cid, why);
     }
   });
 }

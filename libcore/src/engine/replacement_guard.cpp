@@ -13,6 +13,7 @@ const char* to_string(GuardBlock b) {
     case GuardBlock::kAttemptsExhausted: return "attempts_exhausted";
     case GuardBlock::kCooldown: return "cooldown";
     case GuardBlock::kBreakerOpen: return "breaker_open";
+    case GuardBlock::kNoPosition: return "no_position";
   }
   return "?";
 }
@@ -54,20 +55,44 @@ GuardDecision ReplacementGuard::Check(const ReplacementFacts& f, TimeMs now) {
                        o.status == OrderStatus::kRejected;
     if (!ended && o.status != OrderStatus::kFilled)
       return Blocked(GuardBlock::kOriginalWorking, f.order_id + " is still " + to_string(o.status));
-    if (!o.filled_qty.is_zero())
+    if (!o.filled_qty.is_zero() && !f.reduces)
       return Blocked(GuardBlock::kOriginalFilled, f.order_id + " " + to_string(o.status) + " with " +
                                                       o.filled_qty.ToString() + " filled");
   }
-  if (!f.position_amount.is_zero())
+  if (f.reduces && f.position_amount.is_zero())
+    return Blocked(GuardBlock::kNoPosition, "the exchange holds no position on the leg");
+  if (!f.reduces && !f.position_amount.is_zero())
     return Blocked(GuardBlock::kPositionExists, "the exchange holds " + f.position_amount.ToString());
   if (f.duplicates_working > 0)
     return Blocked(GuardBlock::kDuplicateWorking,
                    std::to_string(f.duplicates_working) + " other order(s) for it already working");
   GuardDecision local = Precheck(f.signal_id, f.engine_objection, now);
   if (!local.allowed) return local;
-  local.detail = f.original ? f.order_id + " " + to_string(f.original->status) + " with nothing filled"
-                            : f.order_id + " unknown to the exchange";
+  if (f.reduces)
+    local.detail = (f.original ? f.order_id + " " + to_string(f.original->status) + " with " +
+                                     f.original->filled_qty.ToString() + " filled"
+                               : f.order_id + " unknown to the exchange") +
+                   ", " + f.position_amount.ToString() + " left on the leg";
+  else
+    local.detail = f.original ? f.order_id + " " + to_string(f.original->status) + " with nothing filled"
+                              : f.order_id + " unknown to the exchange";
   return local;
+}
+
+Result<AccountReport> ReadReplacementFacts(Exchange& ex, const std::string& symbol, PositionSide leg,
+                                           const std::optional<OrderReport>& queried, ReplacementFacts& f) {
+  if (queried) {
+    f.original = *queried;
+  } else {
+    auto q = ex.Query(OrderBook::kRegular, symbol, f.order_id);
+    if (q.ok()) f.original = *q;
+    else if (!q.status().IsNotFound()) return q.status().WithContext("the guard's query of " + f.order_id);
+  }
+  auto account = ex.Account();
+  if (!account.ok()) return account.status().WithContext("the guard's read of the account");
+  for (const auto& p : account->positions)
+    if (p.symbol == symbol && p.position_side == leg) f.position_amount = p.amount;
+  return account;
 }
 
 void ReplacementGuard::RecordAttempt(const std::string& signal_id, TimeMs now) {

@@ -22,8 +22,19 @@ bool valid_id(const std::string& id) {
 std::string quoted(const std::string& s) { return "\"" + LogText(s.size() > 40 ? s.substr(0, 40) + "…" : s) + "\""; }
 
 // allow_break_even: a move's stop, which may go to the trade's entry price ({"break_even":true}).
-Result<PriceLevel> ReadLevel(JsonFields& level, bool allow_break_even = false) {
+// allow_limit: a take-profit, which may rest as a limit order ({"limit":true,"post_only":true}).
+Result<PriceLevel> ReadLevel(JsonFields& level, bool allow_break_even = false, bool allow_limit = false) {
   PriceLevel out;
+  if (allow_limit) {
+    auto limit = level.Bool("limit");
+    if (!limit.ok()) return limit.status();
+    auto post_only = level.Bool("post_only");
+    if (!post_only.ok()) return post_only.status();
+    out.limit = limit->value_or(false);
+    out.post_only = post_only->value_or(false);
+    if (out.post_only && !out.limit)
+      return Status::InvalidInput(level.path() + "post_only: a post-only take-profit is a limit one (add \"limit\":true)");
+  }
   auto pct = level.Number("pct");
   if (!pct.ok()) return pct.status();
   auto price = level.Number("price");
@@ -65,6 +76,8 @@ void WriteLevel(JsonWriter& w, const char* key, const PriceLevel& level) {
   if (level.pct) w.Key("pct").Number(*level.pct);
   if (level.price) w.Key("price").Number(*level.price);
   if (level.break_even) w.Key("break_even").Bool(true);
+  if (level.limit) w.Key("limit").Bool(true);
+  if (level.post_only) w.Key("post_only").Bool(true);
   w.EndObject();
 }
 
@@ -180,7 +193,7 @@ Result<Signal> ParseSignal(std::string_view json, bool stored) {
       auto tp = f.Object("take_profit");
       if (!tp.ok()) return tp.status();
       if (*tp) {
-        auto level = ReadLevel(**tp);
+        auto level = ReadLevel(**tp, false, true);
         if (!level.ok()) return level.status();
         s.move_take_profit = *level;
       }
@@ -298,7 +311,7 @@ Result<Signal> ParseSignal(std::string_view json, bool stored) {
   auto tp = f.Object("take_profit");
   if (!tp.ok()) return tp.status();
   if (*tp) {
-    auto tp_level = ReadLevel(**tp);
+    auto tp_level = ReadLevel(**tp, false, true);
     if (!tp_level.ok()) return tp_level.status();
     s.take_profit = *tp_level;
   }

@@ -237,7 +237,9 @@ class Engine {
   // Where a stop or take-profit at `level` triggers for the position, rounded to the tick (a stop
   // away from the entry, a take-profit toward it, a break-even stop toward profit); kConflict when
   // the mark has already passed it.
-  Result<Decimal> ExitTrigger(const Trade& t, const PriceLevel& level, const PositionRecord& position, bool is_stop) const;
+  // check_passed false: a limit take-profit, for which a passed level is a profit to take.
+  Result<Decimal> ExitTrigger(const Trade& t, const PriceLevel& level, const PositionRecord& position, bool is_stop,
+                              bool check_passed = true) const;
   // Records a new entry order for the trade (intent first, in b with the signal) and returns it.
   Result<PlaceOrder> SendEntry(Trade& t, const std::string& why, WriteBatch& b);
   void SubmitEntry(const std::string& signal_id, const PlaceOrder& entry);
@@ -253,10 +255,11 @@ class Engine {
   // of its own, never in the placement's protective job (seconds of queries there held the worker
   // kept for stops while a new position waited for its own: chaos seed 945517).
   void SettleExit(const std::string& signal_id, OrderPurpose purpose, const std::string& client_order_id);
-  // A stop or take-profit whose outcome is unknown, asked after by client order id on a worker
-  // (settle_attempts queries, settle_interval_ms apart), then `done` on the engine thread.
-  void SettleConditional(const std::string& symbol, const std::string& client_order_id,
-                         std::function<void(Result<OrderReport>)> done, JobPriority priority);
+  // A stop or take-profit whose outcome is unknown, asked after by client order id (in the book
+  // its record names) on a worker (settle_attempts queries, settle_interval_ms apart), then `done`
+  // on the engine thread.
+  void SettleExitOrder(const std::string& symbol, const std::string& client_order_id,
+                       std::function<void(Result<OrderReport>)> done, JobPriority priority);
   // A stop sent again after its placement's answer was lost: found working, it is cancelled once
   // the other protects the trade.
   void SettleDuplicateStop(const std::string& signal_id, const std::string& client_order_id);
@@ -272,6 +275,32 @@ class Engine {
   void RecordOrderReport(const OrderReport& report, const std::string& why);
   void RecordRefusedOrder(const std::string& client_order_id, const std::string& why);
 
+  // ---- engine_limit_exit.cpp: a take-profit resting as a reduce-only limit order ----
+  // Writes: a trade's take_profit_replacing, its take-profit id (a replacement), the replacement
+  // guard's attempts (under "<signal>/take-profit").
+  // The book an order of keel's rests in, from its record (conditional when there is none).
+  OrderBook BookOfOrder(const std::string& client_order_id);
+  // Cancels an exit (stop, take-profit, trailing stop) in the book its record names.
+  void CancelExit(const std::string& symbol, const std::string& client_order_id, const std::string& why);
+  // Where a limit take-profit at `level_price` rests: there, or, post-only, no nearer the book than
+  // the best price of its side (a sell at the ask or above), so that it never takes.
+  Result<Decimal> LimitExitPrice(const Trade& t, const PriceLevel& level, Decimal level_price, bool long_position) const;
+  // Why the trade's limit take-profit must go again for the whole position: the position grew
+  // past what it still has to fill (an add, a ladder's level); nullopt when it covers it (a smaller
+  // position needs nothing: a reduce-only order closes no more than there is). RepriceExits sends
+  // it again, new before old.
+  std::optional<std::string> TakeProfitShortOf(const Trade& t, const PositionRecord& position);
+  // The exchange ended the limit take-profit `client_order_id` without keel asking (a post-only
+  // that would have taken, a venue cancel): a new one only through the ReplacementGuard, which
+  // reads the order and the position first. `queried`: its terminal state, known a moment ago.
+  void ReplaceTakeProfit(const std::string& signal_id, const std::string& client_order_id, const std::string& why,
+                         std::optional<OrderReport> queried);
+  void OnTakeProfitFacts(const std::string& signal_id, const std::string& why,
+                         Result<std::pair<ReplacementFacts, std::vector<std::string>>> facts);
+  // The guard said no: the stop protects on; the operator is told unless the trade is closing.
+  void TakeProfitNotReplaced(Trade& t, const std::string& client_order_id, const std::string& why,
+                             const GuardDecision& decision);
+
   // ---- engine_move.cpp: a move signal: a trade's stop and take-profit moved, new before old ----
   // Writes: a trade's exit_move, its signal's levels (and stored payload), its exit ids back to the
   // old orders when a new one is refused, Protected -> Protecting -> Protected; the move signal's
@@ -284,7 +313,8 @@ class Engine {
   void StartExitMove(Trade& t, std::optional<PriceLevel> stop, std::optional<PriceLevel> take_profit,
                      const std::string& move_id, ReplyFn reply, std::vector<std::string> outcomes);
   // A fill moved the position's average entry: its exits given in percent (or at break-even) move
-  // to the new average, new before old; those given as a price stay.
+  // to the new average, new before old; those given as a price stay. A limit take-profit the
+  // position outgrew goes again for all of it (TakeProfitShortOf).
   void RepriceExits(Trade& t, const PositionRecord& position);
   // The new stop (or take-profit) of a move: working at `trigger`, or not (nullopt, `detail` says
   // why: the old order stays and is the trade's again).

@@ -7,6 +7,8 @@
 //   1. the original order ended (CANCELED, EXPIRED, REJECTED, or unknown to the venue) with nothing
 //      filled;
 //   2. no position on the leg;
+// (an exit that reduces a position, a limit take-profit, instead: 1. it ended, a part filled or
+// not, since its replacement is sized to what is left; 2. a position still on the leg;)
 //   3. no other working order for the same purpose on the symbol and leg;
 //   4. the engine's own state agrees (the signal still wants an entry, within its time limit, not
 //      paused or shutting down);
@@ -35,6 +37,7 @@ enum class GuardBlock {
   kAttemptsExhausted,  // max_attempts replacements already sent for the signal
   kCooldown,           // the last replacement was less than min_interval_ms ago
   kBreakerOpen,        // the order failed breaker_failures times in a row
+  kNoPosition,         // an exit's: nothing left on the leg to reduce
 };
 const char* to_string(GuardBlock block);  // "original_filled", … (log and metric label)
 
@@ -53,6 +56,8 @@ struct ReplacementFacts {
   Decimal position_amount;              // on the leg, signed, as read from the exchange
   int duplicates_working = 0;           // other working orders for the purpose on symbol and leg
   std::string engine_objection;         // empty when the engine's state agrees, else why not
+  // The original reduces the position (a limit take-profit): see checks 1 and 2 above.
+  bool reduces = false;
 };
 
 struct GuardDecision {
@@ -61,6 +66,12 @@ struct GuardDecision {
   std::string detail;   // the reason, with the values that decided it
   TimeMs retry_at = 0;  // kCooldown: when asking again may pass
 };
+
+// Reads what checks 1 and 2 need into f (f.order_id named): the original, from `queried` when a
+// terminal state was read a moment ago (final), else asked by client id in the order book; the
+// position on the leg. Returns the account read, whose open orders the caller counts for check 3.
+Result<AccountReport> ReadReplacementFacts(Exchange& ex, const std::string& symbol, PositionSide leg,
+                                           const std::optional<OrderReport>& queried, ReplacementFacts& f);
 
 class ReplacementGuard {
  public:

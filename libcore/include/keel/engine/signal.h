@@ -53,6 +53,12 @@ struct PriceLevel {
   std::optional<Decimal> pct;    // 0 < pct < 100
   std::optional<Decimal> price;  // > 0
   bool break_even = false;       // move signals' stop_loss only
+  // take_profit only: the take-profit rests as a reduce-only LIMIT order at the level in the
+  // order book (a maker's exit) instead of a conditional order that fires a market close; post_only
+  // (limit only): it must rest as a maker, and where the book has already crossed it is replaced
+  // under the guard at the best price of its side. A move's take-profit keeps the trade's kind.
+  bool limit = false;
+  bool post_only = false;
 };
 
 // A trailing stop: it follows the best price since it became active by callback_pct and closes
