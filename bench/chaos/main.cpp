@@ -55,6 +55,7 @@ struct Soak {
   std::map<std::string, int> faults;
   int faults_skipped = 0;
   std::map<std::string, int> move_answers;
+  GridFigures grid;
   std::map<std::string, std::vector<std::uint64_t>> violations;  // kind -> seeds
   std::vector<TimeMs> unprotected, ghost;
   std::int64_t rest_calls = 0;
@@ -65,6 +66,7 @@ struct Soak {
     for (const auto& [k, n] : o.faults) faults[k] += n;
     faults_skipped += o.faults_skipped;
     for (const auto& [k, n] : o.move_answers) move_answers[k] += n;
+    grid.Add(o.grid);
     for (const auto& v : o.violations) {
       auto& seeds = violations[v.kind];
       if (seeds.empty() || seeds.back() != o.seed) seeds.push_back(o.seed);
@@ -83,6 +85,37 @@ std::string Seeds(const std::vector<std::uint64_t>& seeds) {
   return s;
 }
 
+// What the grids of grid episodes did: a soak whose grids never fill a level judges little of them.
+void PrintGrid(const GridFigures& g) {
+  if (!g.episodes) return;
+  std::printf("grid episodes: %d: cycles opened %d, levels placed %d, levels filled %d, take-profits filled %d, "
+              "cycles ended by take-profit %d, otherwise %d, re-centered %d, grid signals refused %d\n",
+              g.episodes, g.opens, g.levels_placed, g.levels_filled, g.take_profits, g.cycles, g.stopped, g.recenters,
+              g.refused);
+  if (!g.operator_answers.empty()) {
+    std::printf("  the operator's keel-ctl on the grid answered:");
+    for (const auto& [k, n] : g.operator_answers) std::printf(" %s: %d,", k.c_str(), n);
+    std::printf("\n");
+  }
+}
+
+void WriteGrid(JsonWriter& w, const GridFigures& g) {
+  w.Key("grid").StartObject();
+  w.Key("episodes").Int(g.episodes);
+  w.Key("opens").Int(g.opens);
+  w.Key("levels_placed").Int(g.levels_placed);
+  w.Key("levels_filled").Int(g.levels_filled);
+  w.Key("take_profits_filled").Int(g.take_profits);
+  w.Key("cycles_by_take_profit").Int(g.cycles);
+  w.Key("cycles_ended_otherwise").Int(g.stopped);
+  w.Key("recenters").Int(g.recenters);
+  w.Key("refused").Int(g.refused);
+  w.Key("operator_answers").StartObject();
+  for (const auto& [k, n] : g.operator_answers) w.Key(k).Int(n);
+  w.EndObject();
+  w.EndObject();
+}
+
 void PrintSummary(const Soak& s, double seconds) {
   std::printf("episodes: %d in %.1f s (%d with real processes)\n", s.episodes, seconds, s.with_processes);
   std::printf("faults injected by kind:\n");
@@ -94,6 +127,7 @@ void PrintSummary(const Soak& s, double seconds) {
     for (const auto& [k, n] : s.move_answers) std::printf(" %s %d", k.c_str(), n);
     std::printf("\n");
   }
+  PrintGrid(s.grid);
   if (s.violations.empty()) std::printf("violations: none\n");
   else std::printf("violations by kind (seeds):\n");
   for (const auto& [k, seeds] : s.violations) std::printf("  %-20s %zu  %s\n", k.c_str(), seeds.size(), Seeds(seeds).c_str());
@@ -121,6 +155,7 @@ bool WriteJson(const Soak& s, std::uint64_t first_seed, double seconds, const st
   w.Key("move_answers").StartObject();
   for (const auto& [k, n] : s.move_answers) w.Key(k).Int(n);
   w.EndObject();
+  WriteGrid(w, s.grid);
   w.Key("violations").StartObject();
   for (const auto& [k, seeds] : s.violations) {
     w.Key(k).StartArray();
@@ -252,6 +287,7 @@ int main(int argc, char** argv) {
     for (const auto& v : o.violations) std::printf("VIOLATION %s %s: %s\n", v.kind.c_str(), v.subject.c_str(), v.detail.c_str());
     if (!o.kept.empty()) std::printf("evidence: %s\n", o.kept.c_str());
     if (!o.keep_error.empty()) std::printf("evidence lost: %s\n", o.keep_error.c_str());
+    PrintGrid(o.grid);
     std::printf("%s: %zu violation(s), %lld REST calls, %d position(s) opened\n", o.violations.empty() ? "ok" : "FAILED",
                 o.violations.size(), static_cast<long long>(o.rest_calls), o.lifecycles);
     return o.violations.empty() ? 0 : 1;
@@ -267,8 +303,8 @@ int main(int argc, char** argv) {
     soak.Add(o);
     if (real) ++soak.with_processes;
     if (verbose)
-      std::printf("seed %llu%s: %zu violation(s)\n", static_cast<unsigned long long>(o.seed), real ? " (real processes)" : "",
-                  o.violations.size());
+      std::printf("seed %llu%s%s: %zu violation(s)\n", static_cast<unsigned long long>(o.seed), real ? " (real processes)" : "",
+                  o.grid.episodes ? " (grid)" : "", o.violations.size());
     if (!o.violations.empty()) PrintFailure(o, real, DialectOf(o.seed, dialect_choice));
     std::fflush(stdout);
   };

@@ -17,6 +17,7 @@ std::string Violations(std::uint64_t seed, sim::Dialect dialect) {
   options.dialect = dialect;
   PlanOptions one_way;  // found before hedge-mode episodes existed: replayed as found
   one_way.hedge_pct = 0;
+  one_way.grid_pct = 0;  // and before grid episodes
   const EpisodeOutcome outcome = RunInProcess(DrawEpisode(seed, one_way), options);
   std::string text;
   for (const auto& v : outcome.violations) text += v.kind + " " + v.subject + ": " + v.detail + "\n";

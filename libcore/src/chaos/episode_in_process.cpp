@@ -96,11 +96,19 @@ class World {
     settings_.daemon.orphan_scan_interval_ms = 10'000;
     settings_.daemon.reconcile_interval_ms = 20'000;
     settings_.sleep = [this](TimeMs ms) { Sleep(ms); };
+    // A grid episode: the daemon runs the grid ([[strategy]] kind = "grid") on the hedge account.
+    if (plan.grid) settings_.daemon.grids.push_back(*plan.grid);
   }
   ~World() { StopEngine(); }
 
   EpisodeOutcome Run() {
     outcome_.seed = plan_.seed;
+    if (plan_.grid) {
+      // The most a grid's leg may hold: every level filled.
+      const GridConfig& g = *plan_.grid;
+      asked_.push_back(SignalAsked{GridIdPrefix(g.symbol), g.symbol,
+                                   Decimal::FromInteger(g.levels).value().Mul(g.qty, Rounding::kNearest).value()});
+    }
     StartEngine();
     const TimeMs t0 = t0_ = clock_.NowMs();
     std::size_t next_signal = 0, next_fault = 0;
@@ -371,6 +379,13 @@ class World {
         }
         RunTool(f);
         break;
+      case FaultClass::kGridOperator:
+        if (!alive() || !ready_) {
+          ++outcome_.faults_skipped;
+          return;
+        }
+        GridOperator(f);
+        break;
       case FaultClass::kKill:
         if (!alive() || kill_pending_) {
           ++outcome_.faults_skipped;
@@ -401,6 +416,28 @@ class World {
           [this, f](EngineReply reply) {
             if (auto claim = ClaimOfTool(f, reply.exit_code, reply.json, clock_.NowMs())) claims_.push_back(*claim);
           });
+    });
+  }
+
+  // keel-ctl pause, resume or flatten SYMBOL on the daemon running the grid, as the control
+  // socket hands them to the engine. A flatten answered 0 claims every leg of the symbol flat.
+  void GridOperator(const PlannedFault& f) {
+    loop_->Post([this, f] {
+      const TimeMs began = clock_.NowMs();
+      std::size_t slot = grid_flattens_.size();
+      if (f.command == "flatten") grid_flattens_.push_back(CheckInput::GridFlatten{began, -1, -1, CheckInput::kNever});
+      if (f.command == "resume") grid_resumes_.push_back(began);
+      ReplyFn reply = [this, f, slot](EngineReply r) {
+        ++outcome_.grid.operator_answers[f.command + " exit " + std::to_string(r.exit_code)];
+        if (f.command != "flatten" || slot >= grid_flattens_.size()) return;
+        grid_flattens_[slot].answered = clock_.NowMs();
+        grid_flattens_[slot].exit_code = r.exit_code;
+        if (r.exit_code == 0)
+          claims_.push_back(Claim{Claim::Kind::kFlat, clock_.NowMs(), f.symbol, "", "", "operator flatten " + f.symbol + " answered flat"});
+      };
+      if (f.command == "pause") engine_->Pause(std::move(reply));
+      else if (f.command == "resume") engine_->Resume(std::move(reply));
+      else engine_->OperatorFlatten(f.symbol, std::move(reply));
     });
   }
 
@@ -441,7 +478,20 @@ class World {
     input.unseen_allowance_ms = settings_.daemon.orphan_scan_interval_ms;
     input.grace_ms = settings_.daemon.protect_grace_ms;
     input.tolerance_ms = settings_.watch_interval_ms + 750;
+    if (plan_.grid) {
+      CheckInput::Grid grid{plan_.grid->symbol, GridIdPrefix(plan_.grid->symbol), grid_flattens_};
+      // The grid may send again after a resume, or once the process that paused it ended.
+      std::vector<TimeMs> ends = grid_resumes_;
+      for (const auto& [from, to] : down_) ends.push_back(from);
+      if (down_since_ >= 0) ends.push_back(down_since_);
+      for (const auto& [generation, at] : ended_at_) ends.push_back(at);
+      for (auto& f : grid.flattens)
+        for (TimeMs at : ends)
+          if (at >= f.began && at < f.paused_until) f.paused_until = at;
+      input.grid = grid;
+    }
     JudgeEpisode(truth_json, *store_, input, clock_.NowMs(), outcome_);
+    if (plan_.grid) CountGrid(*store_, *plan_.grid, outcome_);
     // The engine's own lifecycle refused a move: a bug whatever the exchange shows (engine.log).
     const std::int64_t illegal = illegal_trade_transitions_ + (engine_ ? engine_->counters().illegal_trade_transitions : 0);
     if (illegal > 0)
@@ -514,6 +564,8 @@ class World {
   std::vector<std::string> log_;
   std::vector<SignalAsked> asked_;
   std::map<std::string, int> unanswered_;
+  std::vector<CheckInput::GridFlatten> grid_flattens_;
+  std::vector<TimeMs> grid_resumes_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <set>
 
 #include "keel/chaos/ground_truth.h"
@@ -101,6 +102,51 @@ void JudgeEpisode(const std::string& truth_json, StateStore& store, const CheckI
   outcome.lifecycles = static_cast<int>(filled.size());
 }
 
+void GridFigures::Add(const GridFigures& o) {
+  episodes += o.episodes;
+  opens += o.opens;
+  levels_placed += o.levels_placed;
+  levels_filled += o.levels_filled;
+  take_profits += o.take_profits;
+  cycles += o.cycles;
+  recenters += o.recenters;
+  stopped += o.stopped;
+  refused += o.refused;
+  for (const auto& [k, n] : o.operator_answers) operator_answers[k] += n;
+}
+
+void CountGrid(StateStore& store, const GridConfig& grid, EpisodeOutcome& outcome) {
+  GridFigures& f = outcome.grid;
+  f.episodes = 1;
+  const std::string prefix = GridIdPrefix(grid.symbol);
+  SignalFilter sf;
+  sf.symbol = grid.symbol;
+  auto signals = store.Signals(sf);
+  if (signals.ok()) {
+    for (const auto& s : *signals) {
+      if (s.id.rfind(prefix, 0) != 0 || s.id.size() < prefix.size() + 3) continue;
+      const std::string rest = s.id.substr(prefix.size() + 2);
+      const auto tail = rest.find_first_not_of("0123456789");
+      const std::string suffix = tail == std::string::npos ? "" : rest.substr(tail);
+      const bool refused = s.state == SignalState::kRejected;
+      if (refused) ++f.refused;
+      if (suffix.empty()) f.opens += !refused;
+      else if (suffix.rfind("-a", 0) == 0) f.levels_placed += !refused;
+      else if (suffix == "-c") ++f.cycles;
+      else if (suffix == "-r") ++f.recenters;
+      else if (suffix == "-x") ++f.stopped;
+    }
+  }
+  OrderFilter of;
+  of.symbol = grid.symbol;
+  auto orders = store.Orders(of);
+  if (!orders.ok()) return;
+  for (const auto& o : *orders) {
+    if (o.purpose == OrderPurpose::kEntry && o.type == OrderType::kLimit && o.filled_qty.is_positive()) ++f.levels_filled;
+    if (o.purpose == OrderPurpose::kTakeProfit && o.state == OrderState::kFilled) ++f.take_profits;
+  }
+}
+
 void WriteEvidence(const std::string& dir, const EpisodePlan& plan, const std::string& truth_json, StateStore& store,
                    EpisodeOutcome& outcome) {
   std::ofstream(dir + "/plan.txt") << "seed " << plan.seed << "\n" << DescribePlan(plan);
@@ -109,7 +155,10 @@ void WriteEvidence(const std::string& dir, const EpisodePlan& plan, const std::s
     std::ofstream v(dir + "/violations.txt");
     for (const auto& x : outcome.violations) v << x.kind << " " << x.subject << ": " << x.detail << "\n";
   }
-  for (const auto& symbol : ChaosSymbols()) {
+  std::vector<std::string> symbols = ChaosSymbols();
+  if (plan.grid && std::find(symbols.begin(), symbols.end(), plan.grid->symbol) == symbols.end())
+    symbols.push_back(plan.grid->symbol);
+  for (const auto& symbol : symbols) {
     ops::TimelineOptions o;
     o.symbol = symbol;
     o.title = dir;

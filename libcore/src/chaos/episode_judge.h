@@ -15,6 +15,9 @@ namespace keel::chaos {
 void JudgeEpisode(const std::string& truth_json, StateStore& store, const CheckInput& input, TimeMs now,
                   EpisodeOutcome& outcome);
 
+// What the grid did (its signals and orders in the store), into outcome.grid.
+void CountGrid(StateStore& store, const GridConfig& grid, EpisodeOutcome& outcome);
+
 // plan.txt, ground-truth.json, violations.txt and a timeline per symbol in dir (the store, the
 // logs are there already); marks the outcome kept.
 void WriteEvidence(const std::string& dir, const EpisodePlan& plan, const std::string& truth_json, StateStore& store,

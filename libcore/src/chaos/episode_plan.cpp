@@ -428,6 +428,145 @@ void DrawLimits(Draw& d, EpisodePlan& plan) {
   if (d.Chance(30)) plan.signals.push_back(ActionOn(s.asked.id + "-cancel", lot.symbol, s.at + d.In(10, 80) * 100, "cancel"));
 }
 
+// The symbols a grid runs on: the signals' own when no signal trades them, and two no signal ever
+// does. unit: a level's quantity (1-2 of it), worth about `notional` USDT at the starting price.
+struct GridLot {
+  const char* symbol;
+  const char* unit;
+  int notional;
+};
+constexpr GridLot kGridLots[] = {{"BTCUSDT", "0.002", 193}, {"ETHUSDT", "0.050", 156}, {"SOLUSDT", "1", 150},
+                                 {"XRPUSDT", "100.0", 220}, {"BNBUSDT", "0.30", 196}, {"LINKUSDT", "10.00", 185}};
+
+Decimal TenthsDecimal(std::int64_t tenths) { return Decimal::Parse(Tenths(tenths)).value(); }
+
+PlannedFault GridOperator(TimeMs at, const std::string& command, const std::string& symbol) {
+  PlannedFault f;
+  f.at = at;
+  f.cls = FaultClass::kGridOperator;
+  f.kind = "grid_" + command;
+  f.command = command;
+  f.symbol = symbol;
+  return f;
+}
+
+// A grid episode (seed 003's strategy run by the daemon itself): the grid's settings, a price walk
+// on its symbol that takes the market down and up through its levels and take-profits (and, in
+// some, far enough from a pending level to re-center it), exchange acts on its orders, a kill,
+// and the operator's pause, resume, flatten or keel-close-position. Drawn last, so that a seed's
+// other draws are the same; the account is then in hedge mode.
+void DrawGrid(Draw& d, EpisodePlan& plan) {
+  if (!d.Chance(plan.options.grid_pct)) return;
+  std::vector<const GridLot*> free;
+  for (const auto& lot : kGridLots) {
+    bool used = false;
+    for (const auto& s : plan.signals) used = used || s.asked.symbol == lot.symbol;
+    for (const auto& o : plan.outside) used = used || o.symbol == lot.symbol;
+    if (!used) free.push_back(&lot);
+  }
+  const GridLot& lot = *free[static_cast<std::size_t>(d.In(0, static_cast<std::int64_t>(free.size()) - 1))];
+  GridConfig g;
+  g.label = "strategy[0]";
+  g.symbol = lot.symbol;
+  const std::int64_t legs = d.In(0, 3);  // long, short, both (twice as often)
+  g.long_leg = legs != 1;
+  g.short_leg = legs != 0;
+  g.levels = static_cast<int>(d.In(2, 5));
+  const std::int64_t spacing = d.In(3, 10);  // tenths of a percent
+  g.spacing_pct = TenthsDecimal(spacing);
+  const std::int64_t units = d.In(1, 2);
+  g.qty = Decimal::Parse(lot.unit).value().Mul(Decimal::FromInteger(units).value(), Rounding::kDown).value();
+  // Re-centering needs a take-profit beyond the re-centering distance: the market leaving a
+  // LONG's pending level behind is the market rising towards the LONG's take-profit.
+  const bool recentering = d.Chance(30);
+  const std::int64_t recenter = recentering ? d.In(8, 20) : d.In(25, 50);
+  const std::int64_t take_profit = recentering ? recenter + d.In(10, 20) : d.In(3, 12);
+  g.recenter_pct = TenthsDecimal(recenter);
+  g.take_profit_pct = TenthsDecimal(take_profit);
+  g.stop_loss_pct = TenthsDecimal(d.In(5, 20));
+  g.reopen = d.Chance(85);
+  if (d.Chance(50))
+    g.max_notional = Decimal::FromInteger(lot.notional * units * d.In(2, g.levels) + d.In(0, 50)).value();
+  plan.hedge_mode = true;
+  plan.options.active_ms = std::max(plan.options.active_ms, plan.options.grid_active_ms);
+  const TimeMs active = plan.options.active_ms;
+  // The walk: alternating swings of about a level or two (a level fills, then the take-profit).
+  const int moves = static_cast<int>(d.In(4, 9));
+  const TimeMs slot = (active - 3000) / moves;
+  int direction = d.Chance(50) ? 1 : -1;
+  auto move = [&](TimeMs at, std::int64_t tenths, int dir) {
+    plan.faults.push_back(Sim(at, "grid_move_price",
+                              std::string(R"({"act":"move_price","symbol":")") + lot.symbol + R"(","percent":")" +
+                                  (dir < 0 ? "-" : "") + Tenths(tenths) + R"(","over_ms":)" +
+                                  std::to_string(d.In(0, 20) * 100) + "}"));
+  };
+  for (int i = 0; i < moves; ++i) {
+    const TimeMs at = 2500 + i * slot + d.In(0, slot / 100 - 1) * 100;
+    const std::int64_t swing = d.In(spacing, spacing * 2 + 8);
+    move(at, swing, direction);
+    if (d.Chance(70)) direction = -direction;
+  }
+  if (recentering) {
+    // Away from a pending level: up for a LONG's, down for a SHORT's.
+    const int dir = g.long_leg && (!g.short_leg || d.Chance(50)) ? 1 : -1;
+    move(d.In(60, active / 100 - 30) * 100, recenter + d.In(3, 10), dir);
+  }
+  auto at = [&](std::int64_t from_tenths) { return d.In(from_tenths, active / 100 - 1) * 100; };
+  // The exchange acting on what rests of the grid's: a level cancelled, expired or filled by itself.
+  if (d.Chance(40)) {
+    static const char* kGridActs[] = {"cancel", "expire", "fill", "fill", "cancel", "liquidate"};
+    const int acts = static_cast<int>(d.In(1, 2));
+    for (int i = 0; i < acts; ++i) {
+      PlannedFault f;
+      f.at = at(30);
+      f.cls = FaultClass::kExchangeAct;
+      f.command = d.Pick(kGridActs);
+      f.kind = "exchange_" + f.command;
+      f.symbol = lot.symbol;
+      plan.faults.push_back(f);
+    }
+  }
+  if (d.Chance(30)) {
+    PlannedFault kill;
+    kill.at = at(40);
+    kill.kind = "kill";
+    kill.cls = FaultClass::kKill;
+    kill.kill_after = static_cast<int>(d.In(0, 40));
+    kill.duration_ms = d.In(5, 40) * 100;
+    plan.faults.push_back(kill);
+  }
+  // The operator: pause and resume, a flatten of the grid's symbol (the grid paused until resumed),
+  // or keel-close-position on it (its legs stopped until resumed), in part or whole.
+  if (d.Chance(45)) {
+    const TimeMs when = d.In(60, active / 100 - 20) * 100;
+    switch (d.In(0, 3)) {
+      case 0:
+        plan.faults.push_back(GridOperator(when, "flatten", lot.symbol));
+        if (d.Chance(50)) plan.faults.push_back(GridOperator(when + d.In(20, 80) * 100, "resume", lot.symbol));
+        break;
+      case 1:
+        plan.faults.push_back(GridOperator(when, "pause", lot.symbol));
+        if (d.Chance(80)) plan.faults.push_back(GridOperator(when + d.In(10, 100) * 100, "resume", lot.symbol));
+        break;
+      default: {
+        PlannedFault f;
+        f.at = when;
+        f.cls = FaultClass::kOperatorTool;
+        f.command = "keel-close-position";
+        f.symbol = lot.symbol;
+        f.kind = "tool_close_position";
+        if (d.Chance(40)) {
+          f.kind = "tool_close_part";
+          f.part_pct = Decimal::FromInteger(d.In(1, 3) * 25).value();
+        }
+        plan.faults.push_back(f);
+        if (d.Chance(50)) plan.faults.push_back(GridOperator(when + d.In(30, 80) * 100, "resume", lot.symbol));
+      }
+    }
+  }
+  plan.grid = g;
+}
+
 }  // namespace
 
 const std::vector<std::string>& ChaosSymbols() {
@@ -477,6 +616,7 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
   DrawTrails(d, plan);
   DrawKillThroughStops(d, plan, options);
   DrawLimitExits(d, plan);
+  DrawGrid(d, plan);
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;
@@ -495,6 +635,19 @@ std::string SignalToSend(const PlannedSignal& s, Decimal mark, Decimal tick) {
   return out;
 }
 
+std::string GridIdPrefix(const std::string& symbol) { return "grid-" + symbol + "-"; }
+
+std::string GridToml(const GridConfig& g) {
+  std::string out = "[[strategy]]\nkind = \"grid\"\nsymbol = \"" + g.symbol + "\"\nlegs = \"" +
+                    (g.long_leg && g.short_leg ? "both" : g.long_leg ? "long" : "short") + "\"\nlevels = " +
+                    std::to_string(g.levels) + "\nspacing_pct = \"" + g.spacing_pct.ToString() + "\"\nqty = \"" +
+                    g.qty.ToString() + "\"\ntake_profit_pct = \"" + g.take_profit_pct.ToString() +
+                    "\"\nstop_loss_pct = \"" + g.stop_loss_pct.ToString() + "\"\nreopen = " + (g.reopen ? "true" : "false") +
+                    "\nrecenter_pct = \"" + g.recenter_pct.ToString() + "\"\n";
+  if (g.max_notional) out += "max_notional = \"" + g.max_notional->ToString() + "\"\n";
+  return out;
+}
+
 std::string DescribePlan(const EpisodePlan& plan) {
   std::vector<std::pair<TimeMs, std::string>> lines;
   for (const auto& s : plan.signals) lines.emplace_back(s.at, "signal " + s.json);
@@ -504,11 +657,21 @@ std::string DescribePlan(const EpisodePlan& plan) {
     if (!f.symbol.empty()) text += " " + f.symbol;
     if (f.cls == FaultClass::kKill) text += " after " + std::to_string(f.kill_after) + " tasks";
     if (f.cls == FaultClass::kOutsidePosition) text += " " + f.side + " " + f.qty.ToString();
+    if (f.part_pct) text += " --pct " + f.part_pct->ToString();
     if (f.duration_ms) text += " for " + std::to_string(f.duration_ms) + " ms";
     lines.emplace_back(f.at, text);
   }
   std::stable_sort(lines.begin(), lines.end(), [](auto& a, auto& b) { return a.first < b.first; });
   std::string out = plan.hedge_mode ? "  hedge mode\n" : "";
+  if (plan.grid) {
+    const GridConfig& g = *plan.grid;
+    out += "  grid " + g.symbol + " legs " + (g.long_leg && g.short_leg ? "both" : g.long_leg ? "long" : "short") + ", " +
+           std::to_string(g.levels) + " levels of qty " + g.qty.ToString() + ", " + g.spacing_pct.ToString() +
+           " % apart, take-profit " + g.take_profit_pct.ToString() + " %, stop " + g.stop_loss_pct.ToString() +
+           " % beyond the deepest level, re-centering at " + g.recenter_pct.ToString() + " %" +
+           (g.max_notional ? ", max notional " + g.max_notional->ToString() : std::string()) +
+           (g.reopen ? "" : ", no reopen") + "; active " + std::to_string(plan.options.active_ms / 1000) + " s\n";
+  }
   for (const auto& [at, text] : lines) out += "  +" + std::to_string(at) + " ms  " + text + "\n";
   return out;
 }

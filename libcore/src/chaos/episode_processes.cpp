@@ -93,6 +93,11 @@ class ProcessWorld {
       return outcome_;
     }
     WriteConfig();
+    if (plan_.grid) {
+      const GridConfig& g = *plan_.grid;
+      asked_.push_back(SignalAsked{GridIdPrefix(g.symbol), g.symbol,
+                                   Decimal::FromInteger(g.levels).value().Mul(g.qty, Rounding::kNearest).value()});
+    }
     StartDaemon();
     const TimeMs t0 = Now();
     for (const auto& s : plan_.signals) At(t0 + s.at, [this, &s] { Send(s); });
@@ -153,6 +158,7 @@ class ProcessWorld {
                            << "[store]\npath = \"keel.db\"\n"
                            << "[daemon]\nmetrics_listen = \"off\"\norphan_scan_interval_s = 10\nreconcile_interval_s = 20\n"
                            << "protect_grace_ms = " << kGraceMs << "\n";
+    if (plan_.grid) std::ofstream(config_, std::ios::app) << GridToml(*plan_.grid);
     socket_ = dir_ + "/keel.sock";
   }
 
@@ -313,6 +319,40 @@ class ProcessWorld {
         });
         break;
       }
+      case FaultClass::kGridOperator: {
+        if (!ready_) {
+          ++outcome_.faults_skipped;
+          return;
+        }
+        // As keel-ctl sends it on the control socket.
+        control::ControlRequest request = control::PauseRequest{};
+        if (f.command == "resume") request = control::ResumeRequest{};
+        if (f.command == "flatten") request = control::FlattenRequest{f.symbol, std::nullopt};
+        const std::string line = control::ControlRequestJson(request);
+        std::size_t slot;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          slot = grid_flattens_.size();
+          if (f.command == "flatten") grid_flattens_.push_back(CheckInput::GridFlatten{now, -1, -1, CheckInput::kNever});
+          if (f.command == "resume") grid_resumes_.push_back(now);
+        }
+        const int timeout = static_cast<int>(plan_.options.active_ms + plan_.options.quiet_ms);
+        bots_.emplace_back([this, f, line, timeout, slot] {
+          auto answer = net::RequestLine(socket_, line, timeout);
+          if (!answer.ok()) return;
+          auto fields = JsonFields::Parse(*answer, "the daemon's answer");
+          auto code = fields.ok() ? fields->Integer("exit_code") : Result<std::optional<std::int64_t>>(fields.status());
+          const int exit_code = code.ok() && *code ? static_cast<int>(**code) : -1;
+          std::lock_guard<std::mutex> lock(mu_);
+          ++outcome_.grid.operator_answers[f.command + " exit " + std::to_string(exit_code)];
+          if (f.command != "flatten" || slot >= grid_flattens_.size()) return;
+          grid_flattens_[slot].answered = Now();
+          grid_flattens_[slot].exit_code = exit_code;
+          if (exit_code == 0)
+            claims_.push_back(Claim{Claim::Kind::kFlat, Now(), f.symbol, "", "", "operator flatten " + f.symbol + " answered flat"});
+        });
+        break;
+      }
       case FaultClass::kKill:
         if (!ready_ || kill_pending_) {
           ++outcome_.faults_skipped;
@@ -382,7 +422,19 @@ class ProcessWorld {
       input.grace_ms = kGraceMs;
       // Loopback and a WebSocket add a little to the engine's own watch interval.
       input.tolerance_ms = defaults.watch_interval_ms + 1000;
+      if (plan_.grid) {
+        std::lock_guard<std::mutex> lock(mu_);
+        CheckInput::Grid grid{plan_.grid->symbol, GridIdPrefix(plan_.grid->symbol), grid_flattens_, 1000};
+        std::vector<TimeMs> ends = grid_resumes_;
+        for (const auto& [from, to] : down_) ends.push_back(from);
+        if (down_since_ >= 0) ends.push_back(down_since_);
+        for (auto& f : grid.flattens)
+          for (TimeMs at : ends)
+            if (at >= f.began && at < f.paused_until) f.paused_until = at;
+        input.grid = grid;
+      }
       JudgeEpisode(*truth, **store, input, Now(), outcome_);
+      if (plan_.grid) CountGrid(**store, *plan_.grid, outcome_);
     }
     // A clean stop must be clean: SIGTERM, exit 0.
     if (daemon_ && daemon_->running()) {
@@ -427,6 +479,8 @@ class ProcessWorld {
   std::vector<SentSignal> sent_;
   std::vector<Claim> claims_;  // the tools' answers (guarded by mu_: the bots' threads add them)
   std::vector<std::thread> bots_;
+  std::vector<CheckInput::GridFlatten> grid_flattens_;  // guarded by mu_
+  std::vector<TimeMs> grid_resumes_;
 };
 
 }  // namespace

@@ -315,6 +315,41 @@ struct Checker {
   }
 
   // The exchange silent past the alert time while the daemon ran: an alert must have said so.
+  // The operator's flatten of a grid's symbol pauses the grid before anything else: from then it
+  // sends nothing (its signals' ids carry the moment it made them) until a resume, or a restart
+  // (the pause is held in memory). A signal the grid made before the flatten may still be taken
+  // after it (docs/strategies.md, "Not yet"): only what it made after counts. Once the flatten
+  // answers "flat", nothing of the symbol placed before it began rests on the exchange: its
+  // pending levels were cancelled first.
+  void Grid() {
+    if (!input.grid) return;
+    const auto& g = *input.grid;
+    for (const auto& f : g.flattens) {
+      for (const auto& s : store.signals) {
+        if (s.id.rfind(g.id_prefix, 0) != 0 || s.id.size() < g.id_prefix.size() + 3) continue;
+        const std::string rest = s.id.substr(g.id_prefix.size() + 2);
+        const auto digits = rest.find_first_not_of("0123456789");
+        const std::string ms_text = rest.substr(0, digits);
+        if (ms_text.empty() || ms_text.size() > 15) continue;
+        const TimeMs made = std::stoll(ms_text);
+        // Both legs' signals of one tick are made a millisecond apart.
+        if (made > f.began + g.slack_ms && made < f.paused_until)
+          Add("grid-after-flatten", s.id,
+              "the grid made it at " + std::to_string(made) + ", after the operator's flatten of " + g.symbol + " paused it at " +
+                  std::to_string(f.began) + ", with no resume or restart between (" + to_string(s.state) + ": " + s.detail + ")");
+      }
+      if (f.exit_code != 0 || f.answered < 0) continue;
+      for (const auto& o : truth.orders) {
+        if (o.algo || o.symbol != g.symbol || o.created > f.began) continue;
+        if (EndOf(o) > f.answered)
+          Add("grid-after-flatten", o.client_id,
+              "order " + std::to_string(o.id) + " of " + g.symbol + " (" + o.side + " " + o.position_side + ", placed at " +
+                  std::to_string(o.created) + ") still rested when the flatten begun at " + std::to_string(f.began) +
+                  " answered flat at " + std::to_string(f.answered));
+      }
+    }
+  }
+
   void Blindness() {
     for (const auto& [from, to] : input.blind) {
       // Time the exchange had told keel to wait (a 429's Retry-After) keel spends not asking.
@@ -406,6 +441,9 @@ Result<StoreView> ReadStoreView(StateStore& store, const InvariantOptions& optio
   auto findings = CheckStoreInvariants(store, options);
   if (!findings.ok()) return findings.status();
   v.findings = std::move(*findings);
+  auto signals = store.Signals(SignalFilter{});
+  if (!signals.ok()) return signals.status();
+  v.signals = std::move(*signals);
   return v;
 }
 
@@ -418,6 +456,7 @@ std::vector<Violation> CheckEpisode(const GroundTruth& truth, const StoreView& s
   c.GhostRecovery();
   c.Claims();
   c.Blindness();
+  c.Grid();
   if (figures) *figures = std::move(c.figures);
   return std::move(c.out);
 }

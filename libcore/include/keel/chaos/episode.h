@@ -27,6 +27,21 @@ struct EpisodeOptions {
   sim::Dialect dialect = sim::Dialect::kBinanceUsdm;
 };
 
+// What a grid episode's grid did, from the store once quiet (its signals and orders).
+struct GridFigures {
+  int episodes = 0;
+  int opens = 0;           // cycles opened (open signals taken)
+  int levels_placed = 0;   // level adds taken
+  int levels_filled = 0;   // level orders that filled (in part or whole)
+  int take_profits = 0;    // take-profit orders of the grid's that filled
+  int cycles = 0;          // cycles the grid saw end by their take-profit ("-c")
+  int recenters = 0;       // pending levels cancelled to be placed again from the market ("-r")
+  int stopped = 0;         // cycles ended otherwise: a stop, a close, a flatten ("-x")
+  int refused = 0;         // the grid's signals keel refused (a limit, a stop passed, paused)
+  std::map<std::string, int> operator_answers;  // "flatten exit 0", "pause exit 0", …
+  void Add(const GridFigures& o);
+};
+
 struct EpisodeOutcome {
   std::uint64_t seed = 0;
   std::map<std::string, int> faults;   // injected, by kind
@@ -36,6 +51,7 @@ struct EpisodeOutcome {
   // The answers to the bot's move and cancel signals by result ("move moved", "cancel cancelled",
   // "move rejected", …): a soak whose moves are all refused would judge nothing of them.
   std::map<std::string, int> move_answers;
+  GridFigures grid;  // a grid episode's
   std::vector<Violation> violations;
   CheckFigures figures;
   std::int64_t rest_calls = 0;         // every request keel made to the exchange API

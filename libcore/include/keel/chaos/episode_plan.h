@@ -5,10 +5,12 @@
 // whose output the standard leaves to each library), so a failing seed replays exactly.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "keel/chaos/invariant_checker.h"
+#include "keel/config/strategy_config.h"
 #include "keel/model/decimal.h"
 #include "keel/model/time.h"
 
@@ -46,6 +48,8 @@ enum class FaultClass {
   kOutsidePosition, // someone else (the website, another bot) opens `qty` of `symbol` at market
   kOperatorTool,    // the operator runs keel's tool `command` (keel-close-position on `symbol`,
                     // keel-scan-orphans) while the daemon runs: its answer is a claim to judge
+  kGridOperator,    // the operator's keel-ctl `command` (pause | resume | flatten `symbol`) on a
+                    // daemon running a grid
 };
 
 struct PlannedFault {
@@ -72,6 +76,12 @@ struct PlanOptions {
   // Episodes whose account is in hedge mode, in percent. The seeds the soak found before hedge
   // episodes existed replay with 0: one-way, as they were found.
   int hedge_pct = 25;
+  // Episodes whose daemon runs a grid strategy ([[strategy]] kind = "grid"), in percent; drawn
+  // last, so that the seed's other draws are the same (the account is then in hedge mode).
+  int grid_pct = 12;
+  // A grid episode's active phase: long enough for levels to fill, take-profits to fill and the
+  // leg to reopen under the price walk drawn for it.
+  TimeMs grid_active_ms = 30'000;
 };
 
 struct EpisodePlan {
@@ -86,7 +96,15 @@ struct EpisodePlan {
   // of the symbol closes both (seed 003's Bybit account). Drawn last, so a seed's signals and
   // faults are the same in either mode.
   bool hedge_mode = false;
+  // The grid the daemon runs ([[strategy]] kind = "grid", on a symbol no signal trades), and the
+  // leg's most (levels x qty): the size bound the checker holds its legs to.
+  std::optional<GridConfig> grid;
 };
+
+// The id prefix of every signal a grid on symbol sends (GridStrategy::IdPrefix).
+std::string GridIdPrefix(const std::string& symbol);
+// The [[strategy]] table of a grid, as keel-traderd reads it.
+std::string GridToml(const GridConfig& g);
 
 // The symbols episodes trade (the simulator's defaults, with their lot sizes).
 const std::vector<std::string>& ChaosSymbols();

@@ -19,9 +19,13 @@
 //                         at the moment of the claim, allowing the events in flight: the tolerance)
 //   silent-blindness      the exchange answered nothing for longer than the alert time plus a
 //                         probe's interval while the daemon ran, and no alert said so
+//   grid-after-flatten    a grid sent a signal after the operator's flatten of its symbol paused it,
+//                         with no resume or restart between; or an order of the symbol placed before
+//                         the flatten still rested on the exchange when it answered "flat"
 //   crash / hang          added by the runner: the daemon died, or a signal or shutdown never ended
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +47,7 @@ struct StoreView {
   std::vector<PositionRecord> open_positions;
   std::vector<OrderRecord> orders;  // every order, terminal or not
   std::vector<Finding> findings;    // CheckStoreInvariants
+  std::vector<SignalRecord> signals;  // every signal taken (a grid's among them)
 };
 Result<StoreView> ReadStoreView(StateStore& store, const InvariantOptions& options);
 
@@ -93,6 +98,24 @@ struct CheckInput {
   TimeMs grace_ms = 3000;
   // How far past the grace period a repair may land: the watch's interval and one placement.
   TimeMs tolerance_ms = 1000;
+  // A grid the daemon ran ([[strategy]] kind = "grid"), and the operator's flattens of its symbol.
+  struct GridFlatten {
+    TimeMs began = 0;        // the flatten taken on the engine's thread: the grid paused from here
+    TimeMs answered = -1;    // -1: never answered (the daemon killed meanwhile)
+    int exit_code = -1;
+    // The grid may send again from here: a resume, or the end of the process (a flatten's pause is
+    // held in memory, docs/strategies.md).
+    TimeMs paused_until = kNever;
+  };
+  struct Grid {
+    std::string symbol;
+    std::string id_prefix;  // its signals' ids: prefix, "L-" or "S-", the time they were made in ms
+    std::vector<GridFlatten> flattens;
+    // How long after `began` the grid may still make a signal (the engine takes the flatten a
+    // little after the runner asked: nothing in process, loopback with real processes).
+    TimeMs slack_ms = 5;
+  };
+  std::optional<Grid> grid;
 };
 
 struct Violation {
