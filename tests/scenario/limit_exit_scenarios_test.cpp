@@ -220,6 +220,7 @@ TEST_CASE("limit exit: a move of a limit take-profit whose answer is lost: found
   CHECK(resting[0].time_in_force == TimeInForce::kGtc);  // still a limit one: a move keeps its kind
   CHECK(s.store->Order(first).value()->state == OrderState::kCanceled);
   CHECK(s.SignalOf("m-1")->state == SignalState::kDone);
+  CHECK(Contains(s.SignalOf("m-1")->detail, "take-profit moved to " + to));  // its price, not a trigger of 0
   CHECK(s.InvariantFindings() == "");
 }
 
@@ -257,4 +258,42 @@ TEST_CASE("limit exit: SIGKILL with it resting; after the restart a close cancel
   CHECK(VenueStops(s, PositionSide::kLong).empty());
   CHECK(s.SignalOf("s-1")->state == SignalState::kClosed);
   CHECK(s.InvariantFindings() == "");
+}
+
+TEST_CASE("limit exit: a flatten or a close with it resting cancels it first (Binance refuses a close its reduce-only orders already cover, -4118): flat, verified") {
+  for (const bool hedge : {false, true}) {
+    for (const bool flatten : {true, false}) {
+      CAPTURE(hedge);
+      CAPTURE(flatten);
+      DaemonScenario s;
+      Protected(s, R"({"pct":"2.5","limit":true})", hedge);
+      const PositionSide leg = hedge ? PositionSide::kLong : PositionSide::kBoth;
+      const std::string tp = *s.SignalOf("s-1")->take_profit_client_order_id;
+      REQUIRE(VenueTakeProfits(s, leg).size() == 1);
+      if (!hedge && s.dialect == sim::Dialect::kBinanceUsdm) {
+        // What keel must not do: a close of the whole position beside it.
+        auto refused = s.OutsideOrder("symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.010&reduceOnly=true");
+        CHECK(refused.status == 400);
+        CHECK(Contains(refused.body, "-4118"));
+      }
+      EngineReply reply{-1, ""};
+      if (flatten) {
+        reply = s.Command([&](ReplyFn r) { s.engine->Flatten(std::string("BTCUSDT"), std::move(r)); }, 5000);
+      } else {
+        reply = s.Signal(hedge ? R"({"id":"c-1","symbol":"BTCUSDT","action":"close","side":"LONG"})"
+                               : R"({"id":"c-1","symbol":"BTCUSDT","action":"close"})");
+        s.Run(5000);
+      }
+      INFO(s.EngineLog());
+      INFO(reply.json);
+      if (flatten) CHECK(reply.exit_code == 0);
+      CHECK(s.ExchangeAmount("BTCUSDT", leg).is_zero());
+      CHECK(VenueTakeProfits(s, leg).empty());
+      CHECK(s.store->Order(tp).value()->state == OrderState::kCanceled);
+      CHECK(VenueStops(s, leg).empty());
+      CHECK(s.SignalOf("s-1")->state == SignalState::kClosed);
+      CHECK(s.alerts.raised.empty());
+      CHECK(s.InvariantFindings() == "");
+    }
+  }
 }

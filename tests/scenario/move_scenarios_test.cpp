@@ -417,3 +417,37 @@ TEST_CASE("move: a trade whose stop went to break-even is restored after a resta
   CHECK(s.SignalOf("s-1")->state == SignalState::kClosed);
   CHECK(s.InvariantFindings() == "");
 }
+
+TEST_CASE("move: a bot's move while keel re-prices the stop after an add waits for it, then moves (never refused for keel's own work)") {
+  // The Python example bot moved its stop the moment its add showed in the position: refused,
+  // now and then, with "a move ... is still on its way" (keel's own re-price, started by the fill).
+  for (const char* action : {"move", "trail"}) {
+    CAPTURE(action);
+    DaemonScenario s;
+    ProtectedLong(s);
+    REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"0.5"})").ok());
+    s.Run(2000);
+    REQUIRE(s.Signal(R"({"id":"a-1","symbol":"BTCUSDT","action":"add","trade":"s-1","qty":"0.010"})").exit_code == 0);
+    // Once the add has filled on the venue, the exchange refuses keel's next requests for their
+    // rate: the re-price's new stop waits (the old one protects) while the bot asks.
+    for (int i = 0; i < 300 && s.ExchangeAmount("BTCUSDT") != D("0.020"); ++i) s.Run(1);
+    REQUIRE(s.Control(R"({"fault":"rate_limit","count":1})").ok());
+    // The moment the store shows the grown position, as a bot polling keel sees it.
+    for (int i = 0; i < 300; ++i) {
+      auto p = OpenPositionOf(*s.store, "BTCUSDT", PositionSide::kBoth).value();
+      if (p && p->qty == D("0.020")) break;
+      s.Run(10);
+    }
+    const std::string json = std::string(action) == "move"
+                                 ? R"({"id":"m-1","symbol":"BTCUSDT","action":"move","stop_loss":{"pct":"1"}})"
+                                 : R"({"id":"m-1","symbol":"BTCUSDT","action":"trail","callback_pct":"1"})";
+    auto run = SendMove(s, json, 70'000);  // the rate refusal's wait: 60 s
+    INFO(s.EngineLog());
+    INFO(run.reply.json);
+    CHECK(Contains(s.EngineLog(), "the average entry moved from"));
+    CHECK(run.reply.exit_code == 0);
+    CHECK(run.bare == 0);
+    CHECK(VenueStops(s).size() == 1);
+    CHECK(s.InvariantFindings() == "");
+  }
+}

@@ -142,6 +142,7 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
     // or amended again (seed 000).
     EntriesEnded entries;
     Result<SafeCloseResult> close = Status::Internal("not run");
+    EntriesEnded limit_exits;  // the legs' limit take-profits, ended before the close
   };
   for (const auto& leg : legs) {
     const SafeCloseOptions o = CloseOptions(leg.symbol, leg.side, "flatten");
@@ -151,11 +152,13 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
     std::vector<std::string> cancelling;
     for (const auto& cid : leg.entries)
       if (!leg.settle_only.count(cid) && entries_being_cancelled_.insert(cid).second) cancelling.push_back(cid);
+    const std::vector<std::string> limit_exits = RestingLimitExits(leg.symbol, leg.side);
     OnWorker<std::shared_ptr<Closed>>(
-        [this, o, leg, settle](Exchange& ex) {
+        [this, o, leg, settle, limit_exits](Exchange& ex) {
           auto c = std::make_shared<Closed>();
           // An entry that may still rest makes the flatten "not verified"; keel keeps at it.
           c->entries = EndEntriesBeforeClose(ex, leg.symbol, leg.entries, leg.settle_only, settle);
+          c->limit_exits = EndEntriesBeforeClose(ex, leg.symbol, limit_exits, {}, settle);
           c->close = SafeClose(ex, &worker_store_, o);
           return c;
         },
@@ -167,6 +170,7 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
               if (t->record.entry_client_order_id == e.client_order_id) t->entry_resting = false;
           }
           ResumeAddCancels(leg.symbol, leg.side);
+          RecordLimitExitsEnded(c->limit_exits, "cancelled before the flatten");
           for (const auto& cid : c->entries.unknown_to_exchange) {
             for (auto& [tid, t] : trades_) {
               if (t->record.entry_client_order_id != cid) continue;
@@ -255,6 +259,7 @@ void Engine::RetryFlatten(const std::string& symbol, std::optional<PositionSide>
 // ---- start-up: trades that were under way ----
 
 void Engine::RestoreTrades() {
+  RememberUnknownOrders();
   SignalFilter f;
   f.unfinished_only = true;
   auto signals = store_.Signals(f);

@@ -2,6 +2,7 @@
 // trade's conditional stop: where it rests, how it follows the position's size, and its
 // replacement through the ReplacementGuard when the exchange ends it.
 #include "engine_trade.h"
+#include "entries_before_close.h"
 #include "keel/engine/maker_quote.h"
 #include "keel/model/order_kind.h"
 
@@ -11,6 +12,30 @@ OrderBook Engine::BookOfOrder(const std::string& cid) {
   auto rec = store_.Order(cid);
   if (!rec.ok() || !*rec) return OrderBook::kConditional;
   return is_conditional((*rec)->type) ? OrderBook::kConditional : OrderBook::kRegular;
+}
+
+std::vector<std::string> Engine::RestingLimitExits(const std::string& symbol, std::optional<PositionSide> leg) {
+  std::vector<std::string> out;
+  for (const auto& [id, t] : trades_) {
+    if (t->signal.symbol != symbol || (leg && t->leg != *leg)) continue;
+    for (const auto& cid : {t->record.take_profit_client_order_id,
+                            t->exit_move ? t->exit_move->take_profit_from : std::optional<std::string>()}) {
+      if (!cid || BookOfOrder(*cid) != OrderBook::kRegular) continue;
+      auto rec = store_.Order(*cid);
+      if (rec.ok() && *rec && !is_terminal((*rec)->state)) out.push_back(*cid);
+    }
+  }
+  return out;
+}
+
+void Engine::RecordLimitExitsEnded(const EntriesEnded& ended, const std::string& why) {
+  for (const auto& e : ended.ended) {
+    RecordOrderReport(e, why);
+    AfterOrderChange(e.client_order_id);
+  }
+  // A reduce-only take-profit that may still rest cannot open anything: the close goes on, the
+  // trade's cleanup cancels it again once flat.
+  for (const auto& p : ended.problems) LogWarning(why + ": take-profit " + p);
 }
 
 void Engine::CancelExit(const std::string& symbol, const std::string& cid, const std::string& why) {
@@ -69,11 +94,26 @@ void Engine::TakeProfitNotReplaced(Trade& t, const std::string& cid, const std::
              Provenance{Source::kEngine, std::nullopt, "take-profit not replaced"});
 }
 
+void Engine::RetryTakeProfitReplacement(const std::string& id, const std::string& cid, const std::string& why,
+                                        std::optional<OrderReport> queried, TimeMs after_ms) {
+  loop_.After(after_ms, [this, id, cid, why, queried] {
+    if (Trade* tr = TradeOf(id); tr && tr->take_profit_replacing == cid) {
+      tr->take_profit_replacing.reset();
+      ReplaceTakeProfit(id, cid, why, queried);
+    }
+  });
+}
+
 void Engine::ReplaceTakeProfit(const std::string& id, const std::string& cid, const std::string& why,
                                std::optional<OrderReport> queried) {
   Trade* t = TradeOf(id);
   if (!t || !t->signal.take_profit) return;
   t->take_profit_replacing = cid;
+  if (t->exit_move && !t->finished && !is_closing(t->state)) {
+    // A move of its stop on its way (its new stop not yet confirmed): replaced once it is over.
+    RetryTakeProfitReplacement(id, cid, why, queried, kRetryReadMs);
+    return;
+  }
   std::string objection;
   if (shutting_down_) objection = "the daemon is shutting down";
   else if (t->finished || t->close_in_flight || !t->closing_because.empty() || is_closing(t->state) ||
@@ -86,12 +126,7 @@ void Engine::ReplaceTakeProfit(const std::string& id, const std::string& cid, co
   if (!pre.allowed) {
     if (*pre.block == GuardBlock::kCooldown) {
       Log("replacement of take-profit " + cid + " deferred: " + pre.detail);
-      loop_.After(pre.retry_at - now, [this, id, cid, why, queried] {
-        if (Trade* tr = TradeOf(id); tr && tr->take_profit_replacing == cid) {
-          tr->take_profit_replacing.reset();
-          ReplaceTakeProfit(id, cid, why, queried);
-        }
-      });
+      RetryTakeProfitReplacement(id, cid, why, queried, pre.retry_at - now);
       return;
     }
     t->take_profit_replacing.reset();
@@ -127,12 +162,7 @@ void Engine::OnTakeProfitFacts(const std::string& id, const std::string& why,
   const std::string cid = *t->take_profit_replacing;
   if (!read.ok()) {
     Log("replacement of take-profit " + cid + " waits: " + read.status().message());
-    loop_.After(kRetryReadMs, [this, id, cid, why] {
-      if (Trade* tr = TradeOf(id); tr && tr->take_profit_replacing == cid) {
-        tr->take_profit_replacing.reset();
-        ReplaceTakeProfit(id, cid, why, std::nullopt);
-      }
-    });
+    RetryTakeProfitReplacement(id, cid, why, std::nullopt, kRetryReadMs);
     return;
   }
   ReplacementFacts& f = read->first;
@@ -145,6 +175,7 @@ void Engine::OnTakeProfitFacts(const std::string& id, const std::string& why,
   if (t->finished || t->close_in_flight || !t->closing_because.empty() || is_closing(t->state) || is_final(t->state))
     f.engine_objection = "the trade is closing";
   else if (t->exit_move) f.engine_objection = "a move of its exits is on its way";
+  else if (t->record.take_profit_client_order_id) f.engine_objection = "it has a take-profit again";
   const TimeMs now = clock_.NowMs();
   const GuardDecision d = guard_.Check(f, now);
   t->take_profit_replacing.reset();
@@ -160,12 +191,7 @@ void Engine::OnTakeProfitFacts(const std::string& id, const std::string& why,
     case GuardBlock::kCooldown:
       Log("replacement of take-profit " + cid + " deferred: " + d.detail);
       t->take_profit_replacing = cid;
-      loop_.After(d.retry_at - now, [this, id, cid, why, original = f.original] {
-        if (Trade* tr = TradeOf(id); tr && tr->take_profit_replacing == cid) {
-          tr->take_profit_replacing.reset();
-          ReplaceTakeProfit(id, cid, why, original);
-        }
-      });
+      RetryTakeProfitReplacement(id, cid, why, f.original, d.retry_at - now);
       return;
     case GuardBlock::kOriginalWorking:
       // The exchange still has it: what said it ended was wrong; it is the trade's take-profit.

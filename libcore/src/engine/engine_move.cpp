@@ -31,12 +31,27 @@ std::optional<Decimal> Engine::TriggerOf(const std::optional<std::string>& clien
   return (*rec)->stop_price ? (*rec)->stop_price : (*rec)->price;
 }
 
-void Engine::MoveExits(const Signal& s, const std::string& origin, ReplyFn reply) {
+bool Engine::WaitForOwnExitMove(const Trade& t, TimeMs& waiting_since, std::function<void(TimeMs)> again) {
+  // Its re-price (a move without a signal), or the guard replacing its limit take-profit.
+  const bool own_work = (t.exit_move && t.exit_move->signal_id.empty()) || t.take_profit_replacing.has_value();
+  if (!own_work || shutting_down_) return false;
+  const TimeMs now = clock_.NowMs();
+  if (!waiting_since) waiting_since = now;
+  if (now - waiting_since >= kOwnMoveWaitMs) return false;
+  loop_.After(kOwnMoveRetryMs, [again = std::move(again), since = waiting_since] { again(since); });
+  return true;
+}
+
+void Engine::MoveExits(const Signal& s, const std::string& origin, ReplyFn reply, TimeMs waiting_since) {
   const std::string payload = SignalJson(s);
   auto refuse = [&](const Status& why) { Reject(s.id, s.symbol, "move", origin, payload, why, reply); };
   auto named = TradeNamedBy(s, "move");
   if (!named.ok()) return refuse(named.status());
   Trade* t = *named;
+  // The Python example bot's move right after its add (CI, under load): refused for keel's own
+  // re-price of the stop the add's fill had started.
+  if (WaitForOwnExitMove(*t, waiting_since, [this, s, origin, reply](TimeMs since) { MoveExits(s, origin, reply, since); }))
+    return;
   const std::string where = s.symbol + (s.leg ? std::string("/") + to_string(*s.leg) : std::string());
   if (t->exit_move)
     return refuse(Status::Conflict("symbol: a move of signal " + t->record.id + "'s exits (signal " + t->exit_move->signal_id +
@@ -123,6 +138,10 @@ void Engine::StartExitMove(Trade& t, std::optional<PriceLevel> stop, std::option
     t.signal.take_profit = *take_profit;
     t.record.take_profit_client_order_id.reset();
     t.take_profit_done = false;
+    if (m.take_profit_from && BookOfOrder(*m.take_profit_from) == OrderBook::kRegular) {
+      auto old = store_.Order(*m.take_profit_from);
+      m.take_profit_after_cancel = old.ok() && *old && !is_terminal((*old)->state);
+    }
   }
   // The trade's stored signal carries its levels as they are now: a restart places what it
   // resumes at them (PlaceExit saves the record with the new order's intent).
@@ -134,9 +153,35 @@ void Engine::StartExitMove(Trade& t, std::optional<PriceLevel> stop, std::option
     PlaceExit(id, OrderPurpose::kStop);
   }
   if (take_profit) {
-    if (Trade* still = TradeOf(id); still && still->exit_move && still->exit_move->take_profit_pending)
-      PlaceExit(id, OrderPurpose::kTakeProfit);
+    Trade* still = TradeOf(id);
+    if (!still || !still->exit_move || !still->exit_move->take_profit_pending) return;
+    if (still->exit_move->take_profit_after_cancel)
+      return CancelExit(still->signal.symbol, *still->exit_move->take_profit_from,
+                        "a limit take-profit is cancelled before the one replacing it is placed");
+    PlaceExit(id, OrderPurpose::kTakeProfit);
   }
+}
+
+void Engine::OldTakeProfitEnded(Trade& t, const OrderRecord& old) {
+  if (!t.exit_move || !t.exit_move->take_profit_after_cancel || t.exit_move->take_profit_from != old.client_order_id)
+    return;
+  ExitMove& m = *t.exit_move;
+  m.take_profit_after_cancel = false;
+  m.take_profit_from.reset();  // ended: nothing of it stays, whatever the new one's fate
+  if (!old.filled_qty.is_zero() || t.finished || is_closing(t.state) || !t.closing_because.empty()) {
+    // It filled (in part) before the cancel: the position is what it left; the move is over.
+    m.take_profit_pending = false;
+    m.refused = true;
+    m.outcomes.push_back("take-profit not moved: the old one " + old.client_order_id + " " + to_string(old.state) +
+                         " with " + old.filled_qty.ToString() + " filled before its cancel");
+    t.take_profit_done = true;
+    if (old.filled_qty.is_positive() && !t.finished) {
+      t.take_profit_done = false;
+      t.take_profit_refill_after = old.exchange_updated_ms.value_or(clock_.NowMs());
+    }
+    return FinishExitMove(t);
+  }
+  PlaceExit(t.record.id, OrderPurpose::kTakeProfit);
 }
 
 void Engine::RepriceExits(Trade& t, const PositionRecord& position) {
@@ -247,7 +292,7 @@ void Engine::TakeProfitMoveSettled(Trade& t, std::optional<Decimal> trigger, con
   t.record.payload = SignalJson(t.signal);
   t.record.take_profit_client_order_id = m.take_profit_from;
   t.take_profit_done = true;
-  SaveSignal(t, "take-profit not moved: " + detail + (m.take_profit_from ? "; " + *m.take_profit_from + " stays" : std::string()),
+  SaveSignal(t, "take-profit not moved: " + detail + (m.take_profit_from ? "; " + *m.take_profit_from + " stays" : "; none rests"),
              Provenance{Source::kEngine, std::nullopt, "take-profit move refused"});
   m.outcomes.push_back("take-profit not moved: " + detail);
   FinishExitMove(t);
@@ -288,6 +333,13 @@ void Engine::AbandonExitMove(Trade& t, const std::string& why) {
   ExitMove& m = *t.exit_move;
   if (m.stop_pending) m.outcomes.push_back("stop not moved: the trade is closing (" + why + ")");
   if (m.take_profit_pending) m.outcomes.push_back("take-profit not moved: the trade is closing (" + why + ")");
+  // The old take-profit is not the trade's any more: nothing else would cancel it (a limit one
+  // left resting would close the next trade on the leg at its price).
+  if (m.take_profit_from) {
+    auto old = store_.Order(*m.take_profit_from);
+    if (old.ok() && *old && !is_terminal((*old)->state) && (*old)->state != OrderState::kPendingCancel)
+      CancelExit(t.signal.symbol, *m.take_profit_from, "the trade is closing: " + why);
+  }
   m.refused = m.refused || m.stop_pending || m.take_profit_pending;
   m.stop_pending = m.take_profit_pending = false;
   FinishExitMove(t);

@@ -758,12 +758,18 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
       if (t->record.take_profit_client_order_id == cid) t->record.take_profit_client_order_id.reset();
       return ReplaceTakeProfit(id, cid, "post-only, the book had crossed its price", std::nullopt);
     }
-    if (!moving && placed.ok() && is_terminal(placed->status) && !is_conditional(placed->type) &&
+    if (placed.ok() && is_terminal(placed->status) && !is_conditional(placed->type) &&
         t->record.take_profit_client_order_id == cid) {
       // A limit take-profit that ended by the time its answer came: the price had passed it and it
       // took its profit at once, or the venue ended it (Bybit accepts a post-only the book has
-      // crossed, then cancels it): an exit that ended, as the stream tells it.
-      return AfterOrderChange(cid);
+      // crossed, then cancels it): an exit that ended, as the stream tells it. A move's new one
+      // that filled at once moved it (to its profit).
+      if (moving && placed->filled_qty.is_positive())
+        TakeProfitMoveSettled(*t, placed->price, "take-profit " + cid + " filled at once");
+      else if (moving)
+        return TakeProfitMoveSettled(*t, std::nullopt, "take-profit " + cid + " ended " + to_string(placed->status));
+      if (Trade* still = TradeOf(id); still && still->record.take_profit_client_order_id == cid) AfterOrderChange(cid);
+      return;
     }
     // Its end came first (a Bybit post-only the venue cancels right after accepting it): the stream
     // handled it (AfterOrderChange), or a moved one is not working whatever its answer said.
@@ -781,7 +787,10 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
       RaiseAlert(AlertKind::kEntryFailed, cid, t->signal.symbol, "signal " + id + ": take-profit not placed: " + why);
       return;
     }
-    if (moving) return TakeProfitMoveSettled(*t, placed->trigger_price, "take-profit " + cid + " resting");
+    // A limit one has a price, not a trigger.
+    if (moving)
+      return TakeProfitMoveSettled(*t, placed->trigger_price.is_positive() ? placed->trigger_price : placed->price,
+                                   "take-profit " + cid + " resting");
     SaveSignal(*t, "protected; take-profit " + cid + " resting", Provenance{Source::kRest, placed->update_time, "take-profit placed"});
     return;
   }
@@ -911,12 +920,20 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
     a.cancel_sent = true;
   }
   const SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
-  using Outcome = std::pair<EntriesEnded, Result<SafeCloseResult>>;
+  const std::vector<std::string> limit_exits = RestingLimitExits(t->signal.symbol, o.position_side);
+  struct Outcome {
+    EntriesEnded first;  // its adds
+    Result<SafeCloseResult> second = Status::Internal("not run");
+    EntriesEnded limit_exits;
+  };
   OnWorker<std::shared_ptr<Outcome>>(
-      [this, o, id, adds, settle_only, settle](Exchange& ex) {
+      [this, o, id, adds, settle_only, settle, limit_exits](Exchange& ex) {
         loop_.Post([this, id] { if (Trade* tr = TradeOf(id)) tr->close_started = true; });
-        EntriesEnded ended = EndEntriesBeforeClose(ex, o.symbol, adds, settle_only, settle);
-        return std::make_shared<Outcome>(std::move(ended), SafeClose(ex, &worker_store_, o));
+        auto out = std::make_shared<Outcome>();
+        out->first = EndEntriesBeforeClose(ex, o.symbol, adds, settle_only, settle);
+        out->limit_exits = EndEntriesBeforeClose(ex, o.symbol, limit_exits, {}, settle);
+        out->second = SafeClose(ex, &worker_store_, o);
+        return out;
       },
       [this, id, why, what, attempt](std::shared_ptr<Outcome> job) {
         Trade* tr = TradeOf(id);
@@ -926,6 +943,7 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
         const std::string symbol = tr->signal.symbol;
         for (const auto& e : job->first.ended) RecordOrderReport(e, "cancelled before the close");
         ResumeAddCancels(symbol, tr->leg);
+        RecordLimitExitsEnded(job->limit_exits, "cancelled before the close");
         tr = TradeOf(id);
         if (!tr) return;
         Result<SafeCloseResult>& r = job->second;

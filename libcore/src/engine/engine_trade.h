@@ -58,6 +58,9 @@ struct ExitMove {
   bool take_profit_pending = false;
   std::optional<std::string> take_profit_from;  // cancelled once the new take-profit rests
   std::optional<PriceLevel> take_profit_from_level;
+  // take_profit_from is a limit take-profit: cancelled first, the new one placed once it has ended
+  // (two full-size reduce-only orders: Binance refuses the second, -4118; both could fill).
+  bool take_profit_after_cancel = false;
   std::vector<std::string> outcomes;  // one per part settled, for the reply and the record
   bool refused = false;               // a part did not take (its old order stays)
 };

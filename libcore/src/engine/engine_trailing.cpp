@@ -79,12 +79,14 @@ void Engine::FollowTrailingSize(Trade& t, const PositionRecord& position) {
   SendTrail(t.record.id, again, cid, 0, nullptr);
 }
 
-void Engine::TrailTrade(const Signal& s, const std::string& origin, ReplyFn reply) {
+void Engine::TrailTrade(const Signal& s, const std::string& origin, ReplyFn reply, TimeMs waiting_since) {
   const std::string payload = SignalJson(s);
   auto refuse = [&](const Status& why) { Reject(s.id, s.symbol, "trail", origin, payload, why, reply); };
   auto named = TradeNamedBy(s, "trail");
   if (!named.ok()) return refuse(named.status());
   Trade* t = *named;
+  if (WaitForOwnExitMove(*t, waiting_since, [this, s, origin, reply](TimeMs since) { TrailTrade(s, origin, reply, since); }))
+    return;
   if (t->trailing_in_flight)
     return refuse(Status::Conflict("symbol: a trail of signal " + t->record.id + " is still on its way: send this one after it"));
   if (t->state != TradeState::kProtected || !t->record.stop_client_order_id)

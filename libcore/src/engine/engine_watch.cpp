@@ -31,6 +31,42 @@ bool SplitKey(const std::string& key, std::string& symbol, PositionSide& side) {
 
 }  // namespace
 
+void Engine::RecordUnknownOrder(const std::string& symbol, const std::string& cid, const std::string& why) {
+  auto rec = store_.Order(cid);
+  // A limit take-profit's (an entry's is journaled with its trade: RecordUnknownEntry; a stop's
+  // answer is settled by the ghost sweep, which a restart runs again).
+  if (!rec.ok() || !*rec || (*rec)->purpose != OrderPurpose::kTakeProfit || is_conditional((*rec)->type) ||
+      is_terminal((*rec)->state))
+    return;
+  IncidentRecord i;
+  i.local_ms = clock_.NowMs();
+  i.kind = IncidentKind::kGhostOrder;
+  i.symbol = symbol;
+  i.position_side = (*rec)->position_side;
+  i.client_order_id = cid;
+  i.detail = why + "; the store holds it open";
+  i.action = "never cancelled again; settled by query";
+  WriteBatch b(clock_.NowMs());
+  b.RecordIncident(i);
+  WriteOrLog(b, "recording that the exchange does not know " + cid);
+}
+
+void Engine::RememberUnknownOrders() {
+  // A restart forgets what the matching engine answered a cancel; a move or cleanup would then
+  // cancel an order that already ended (chaos seed 854145: a limit take-profit that had filled,
+  // its cancel answered unknown order, cancelled again after the restart while reads lagged).
+  RecordFilter f;
+  f.since_ms = clock_.NowMs() - kUnknownOrderMemoryMs;
+  auto incidents = store_.Incidents(f);
+  if (!incidents.ok()) return LogWarning("store error reading incidents: " + incidents.status().message());
+  for (const auto& i : *incidents) {
+    if (i.kind != IncidentKind::kGhostOrder || !i.client_order_id) continue;
+    auto rec = store_.Order(*i.client_order_id);
+    if (!rec.ok() || !*rec || is_terminal((*rec)->state) || (*rec)->purpose != OrderPurpose::kTakeProfit) continue;
+    answered_unknown_order_[*i.client_order_id] = i.local_ms;
+  }
+}
+
 void Engine::RecordCancelled(const std::string& cid) {
   auto rec = store_.Order(cid);
   if (!rec.ok()) return LogWarning("recording the cancel of " + cid + ": " + rec.status().message());
@@ -46,7 +82,21 @@ void Engine::RecordCancelled(const std::string& cid) {
 void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::string& cid, const std::string& why) {
   if (answered_unknown_order_.count(cid)) {
     Log("cancel " + cid + " " + symbol + " not sent (" + why +
-        "): the exchange already answered unknown order, and no newer read shows it working");
+        "): the exchange already answered unknown order, and no newer read shows it working; settled by query");
+    // What waits for its end (a move that cancels a limit take-profit first) learns it from the query.
+    SettleExitOrder(symbol, cid,
+                    [this, book, symbol, cid, why](Result<OrderReport> q) {
+                      auto answered = answered_unknown_order_.find(cid);
+                      if (!q.ok() || answered == answered_unknown_order_.end()) return;
+                      if (!is_terminal(q->status) && q->update_time <= answered->second) return;  // lags
+                      // Ended; or working by a read newer than the answer (placed after it): a
+                      // cancel may reach it now.
+                      answered_unknown_order_.erase(answered);
+                      RecordOrderReport(*q, "settled after an unknown-order cancel");
+                      if (is_terminal(q->status)) return AfterOrderChange(cid);
+                      CancelOrder(book, symbol, cid, why);
+                    },
+                    JobPriority::kNormal);
     return;
   }
   Log("cancel " + cid + " " + symbol + " reason=" + why);
@@ -71,6 +121,7 @@ void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::s
           }
           const TimeMs answered = clock_.NowMs();
           answered_unknown_order_[cid] = answered;
+          RecordUnknownOrder(symbol, cid, "the cancel (" + why + ") was answered unknown order");
           OnWorker<Result<OrderReport>>(
               [book, symbol, cid](Exchange& ex) { return ex.Query(book, symbol, cid); },
               [this, cid, answered](Result<OrderReport> q) {
@@ -166,7 +217,10 @@ void Engine::AfterOrderChange(const std::string& cid) {
     // One of its other exits ended (a move's old stop or take-profit, a spare): nothing to cancel
     // any more; filled, it closed the position as the trade's own exit would have.
     t->spare_stops.erase(std::remove(t->spare_stops.begin(), t->spare_stops.end(), cid), t->spare_stops.end());
-    if (t->exit_move && t->exit_move->take_profit_from == cid) t->exit_move->take_profit_from.reset();
+    if (t->exit_move && t->exit_move->take_profit_from == cid) {
+      if (t->exit_move->take_profit_after_cancel) OldTakeProfitEnded(*t, o);
+      if (t->exit_move && t->exit_move->take_profit_from == cid) t->exit_move->take_profit_from.reset();
+    }
     const bool trailing = t->trailing_order == cid ||
                           std::find(t->trailing_spares.begin(), t->trailing_spares.end(), cid) != t->trailing_spares.end();
     if (t->trailing_order == cid) t->trailing_order.reset();
@@ -188,8 +242,10 @@ void Engine::AfterOrderChange(const std::string& cid) {
   std::string detail = std::string(was_stop ? "stop " : "take-profit ") + cid + " " + to_string(o.state);
   if (!was_stop && o.state == OrderState::kFilled) NoteTakeProfitFilled(id);
   const bool limit_take_profit = !was_stop && !is_conditional(o.type);
+  const bool moving_take_profit = t->exit_move && t->exit_move->take_profit_pending;
   if (limit_take_profit && o.state != OrderState::kFilled && !t->finished && !t->close_in_flight &&
-      t->closing_because.empty() && t->state == TradeState::kProtected) {
+      t->closing_because.empty() && !moving_take_profit &&
+      (t->state == TradeState::kProtected || (t->state == TradeState::kProtecting && t->exit_move))) {
     // keel cancels the trade's own take-profit only once it is closing (a move's old one is not
     // the trade's any more): the exchange ended this one (a post-only that would have taken,
     // a venue cancel). A new one only through the guard.

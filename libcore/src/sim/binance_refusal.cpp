@@ -31,6 +31,8 @@ Status rest::ToBinance(const Status& s) {
     case SimRefusal::kPriceBelowBand: return binance_error(-4024, "Limit price can't be lower than " + d + ".");
     case SimRefusal::kPositionSideMismatch: return binance_error(-4061, "Order's position side does not match user's setting.");
     case SimRefusal::kReduceOnlyWouldIncrease: return binance_error(-2022, "ReduceOnly Order is rejected.");
+    case SimRefusal::kReduceOnlyOrdersCover:
+      return binance_error(-4118, "ReduceOnly Order Failed. Please check your existing position and open orders.");
     case SimRefusal::kInsufficientMargin: return binance_error(-2019, "Margin is insufficient.");
     case SimRefusal::kPositionLimit:
       return binance_error(-2027, "Exceeded the maximum allowable position at current leverage.");

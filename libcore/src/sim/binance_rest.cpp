@@ -98,6 +98,7 @@ Status read_order_basics(Call& c, Request& r) {
 Result<NewOrderRequest> read_new_order(Call& c, const std::string& symbol) {
   NewOrderRequest r;
   r.symbol = symbol;
+  r.reduce_only_counts_resting = true;
   KEEL_RETURN_IF_ERROR(read_order_basics(c, r));
   auto qty = c.OptDecimal("quantity");
   if (!qty.ok()) return qty.status();

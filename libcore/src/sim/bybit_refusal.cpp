@@ -41,6 +41,7 @@ Status bybit_rest::ToBybit(const Status& s) {
     case SimRefusal::kPriceBelowBand:
       return bybit_error(110120, "Order price cannot be smaller than " + d + ", the price limitation");
     case SimRefusal::kPositionSideMismatch: return params_error("position idx not match position mode");
+    case SimRefusal::kReduceOnlyOrdersCover:  // Bybit adjusts instead: never asked for
     case SimRefusal::kReduceOnlyWouldIncrease:
       return bybit_error(110017, "current position is zero, cannot fix reduce-only order qty");
     case SimRefusal::kInsufficientMargin: return bybit_error(110007, "ab not enough for new order");

@@ -182,7 +182,7 @@ void SimExchange::Trigger(AccountId id, SimAlgoOrder& algo) {
   o.reduce_only = algo.reduce_only || algo.close_position;
   o.close_position = algo.close_position;
   Decimal qty = algo.quantity;
-  if (o.reduce_only) {
+  if (o.reduce_only || ClosesHedgeLeg(o.position_side, o.side)) {
     const Decimal reducible = Reducible(a, o);
     if (algo.close_position || qty > reducible) qty = reducible;
     if (algo.close_up_to && qty > *algo.close_up_to) qty = *algo.close_up_to;

@@ -22,7 +22,10 @@ Decimal SimExchange::Fill(AccountId id, SimOrder& o, Decimal price, Decimal qty,
   const TimeMs at = now();
   const Decimal remaining = o.orig_qty.Sub(o.executed_qty).value();
   if (qty > remaining) qty = remaining;
-  const bool reducing_only = o.reduce_only || o.close_position;
+  // A hedge-mode order on its leg's closing side (SELL LONG, BUY SHORT) only ever reduces the leg:
+  // the venue never turns a leg to the other side (chaos seed 1104760: a trailing stop that fired
+  // after the leg's stop had closed it made a SHORT leg +30).
+  const bool reducing_only = o.reduce_only || o.close_position || ClosesHedgeLeg(o.position_side, o.side);
   if (reducing_only) {
     const Decimal cap = Reducible(a, o);
     if (qty > cap) qty = cap;

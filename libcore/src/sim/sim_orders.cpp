@@ -55,7 +55,7 @@ bool SimExchange::Increases(const Account& a, const std::string& symbol, Positio
 }
 
 Status SimExchange::CheckReduceOnly(const Account& a, const std::string& symbol, PositionSide ps, Side side,
-                                    Decimal qty) const {
+                                    Decimal qty, bool count_resting) const {
   auto it = a.positions.find({symbol, ps});
   const Decimal amount = it == a.positions.end() ? Decimal() : it->second.amount;
   // Nothing to reduce, or the order would add to the position.
@@ -63,6 +63,17 @@ Status SimExchange::CheckReduceOnly(const Account& a, const std::string& symbol,
   // Closing a hedge-mode leg for more than it holds is refused too (one-way reduce-only orders are
   // capped at the position instead, when they fill).
   if (ps != PositionSide::kBoth && qty > amount.abs()) return Refuse(SimRefusal::kReduceOnlyWouldIncrease);
+  if (count_resting) {
+    Decimal resting;
+    for (const auto order_id : a.open_orders) {
+      const SimOrder& o = a.orders.at(order_id);
+      // On the same leg and side as this closing order: closing too (one-way: only reduce-only).
+      if (o.symbol != symbol || o.position_side != ps || o.side != side) continue;
+      if (ps == PositionSide::kBoth && !o.reduce_only) continue;
+      resting = resting.Add(o.orig_qty.Sub(o.executed_qty).value()).value();
+    }
+    if (resting.Add(qty).value() > amount.abs()) return Refuse(SimRefusal::kReduceOnlyOrdersCover);
+  }
   return Status::Ok();
 }
 
@@ -134,7 +145,7 @@ Result<SimOrder> SimExchange::DoPlaceOrder(AccountId id, const NewOrderRequest& 
   const bool reduce_only = r.reduce_only.value_or(false);
   const bool increases = !reduce_only && Increases(a, r.symbol, *ps, r.side);
   if (reduce_only || (*ps != PositionSide::kBoth && !increases)) {
-    Status ro = CheckReduceOnly(a, r.symbol, *ps, r.side, *r.quantity);
+    Status ro = CheckReduceOnly(a, r.symbol, *ps, r.side, *r.quantity, r.reduce_only_counts_resting);
     if (!ro.ok()) return reject(ro);
   }
   const TimeInForce tif = market ? TimeInForce::kGtc : *r.time_in_force;

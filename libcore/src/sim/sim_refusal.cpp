@@ -24,6 +24,7 @@ const char* to_string(SimRefusal refusal) {
     case SimRefusal::kPriceBelowBand: return "price_below_band";
     case SimRefusal::kPositionSideMismatch: return "position_side_mismatch";
     case SimRefusal::kReduceOnlyWouldIncrease: return "reduce_only_would_increase";
+    case SimRefusal::kReduceOnlyOrdersCover: return "reduce_only_orders_cover";
     case SimRefusal::kInsufficientMargin: return "insufficient_margin";
     case SimRefusal::kPositionLimit: return "position_limit";
     case SimRefusal::kTooManyOpenOrders: return "too_many_open_orders";

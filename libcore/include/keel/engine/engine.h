@@ -94,6 +94,8 @@ struct EngineCounters {
   std::int64_t illegal_trade_transitions = 0;  // a bug: a trade asked to move where it cannot
 };
 
+struct EntriesEnded;
+
 class Engine {
  public:
   // The first orphan scan after a start, sooner than the interval: start-up's own read may lag
@@ -106,6 +108,12 @@ class Engine {
   // How long after the venue's own expiry (GTD) of a limit entry keel's time limit cancels what is
   // left: the venue's EXPIRED is on its way by then.
   static constexpr TimeMs kAfterGoodTillDateMs = 2000;
+  // A bot's move or trail signal waits this long at most for keel's own re-price of the trade's
+  // exits (new before old: seconds when a lost answer is settled), asking again this often.
+  static constexpr TimeMs kOwnMoveWaitMs = 90'000;
+  static constexpr TimeMs kOwnMoveRetryMs = 100;
+  // How far back a restart looks for cancels answered "unknown order" (RememberUnknownOrders).
+  static constexpr TimeMs kUnknownOrderMemoryMs = 24LL * 3600 * 1000;
 
   Engine(EngineSettings settings, StateStore& store, const Clock& clock, EngineLoop& loop, RestWorkers& workers,
          AlertSink& alerts);
@@ -280,6 +288,12 @@ class Engine {
   // guard's attempts (under "<signal>/take-profit").
   // The book an order of keel's rests in, from its record (conditional when there is none).
   OrderBook BookOfOrder(const std::string& client_order_id);
+  // The limit take-profits of keel's trades resting on a symbol (one leg, or every leg): a close
+  // ends them in its own job before it sends its order (Binance counts resting reduce-only orders
+  // against the position: a close beside a full-size one is refused, -4118).
+  std::vector<std::string> RestingLimitExits(const std::string& symbol, std::optional<PositionSide> leg);
+  // Their ends, as the close's job left them: recorded, and each trade told.
+  void RecordLimitExitsEnded(const EntriesEnded& ended, const std::string& why);
   // Cancels an exit (stop, take-profit, trailing stop) in the book its record names.
   void CancelExit(const std::string& symbol, const std::string& client_order_id, const std::string& why);
   // Where a limit take-profit at `level_price` rests: there, or, post-only, no nearer the book than
@@ -295,6 +309,9 @@ class Engine {
   // reads the order and the position first. `queried`: its terminal state, known a moment ago.
   void ReplaceTakeProfit(const std::string& signal_id, const std::string& client_order_id, const std::string& why,
                          std::optional<OrderReport> queried);
+  // Asks again after after_ms, unless the replacement was given up or done meanwhile.
+  void RetryTakeProfitReplacement(const std::string& signal_id, const std::string& client_order_id, const std::string& why,
+                                  std::optional<OrderReport> queried, TimeMs after_ms);
   void OnTakeProfitFacts(const std::string& signal_id, const std::string& why,
                          Result<std::pair<ReplacementFacts, std::vector<std::string>>> facts);
   // The guard said no: the stop protects on; the operator is told unless the trade is closing.
@@ -305,7 +322,12 @@ class Engine {
   // Writes: a trade's exit_move, its signal's levels (and stored payload), its exit ids back to the
   // old orders when a new one is refused, Protected -> Protecting -> Protected; the move signal's
   // record.
-  void MoveExits(const Signal& s, const std::string& origin, ReplyFn reply);
+  // waiting_since: when the signal began waiting for keel's own re-price of the trade's exits.
+  void MoveExits(const Signal& s, const std::string& origin, ReplyFn reply, TimeMs waiting_since = 0);
+  // keel's own re-price of the trade's exits (a fill moved its average), or the guard's
+  // replacement of its limit take-profit, is on its way: a bot's move or trail signal waits for it (again() called every kOwnMoveRetryMs, up to kOwnMoveWaitMs), not
+  // refused for work keel started itself. True when it waits.
+  bool WaitForOwnExitMove(const Trade& t, TimeMs& waiting_since, std::function<void(TimeMs)> again);
   // The trigger of a conditional order as the store holds it (none: unknown).
   std::optional<Decimal> TriggerOf(const std::optional<std::string>& client_order_id);
   // The move itself: the stop and/or take-profit to these levels (nullopt: stays), for the move
@@ -320,6 +342,9 @@ class Engine {
   // why: the old order stays and is the trade's again).
   void StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std::string& detail);
   void TakeProfitMoveSettled(Trade& t, std::optional<Decimal> trigger, const std::string& detail);
+  // A limit take-profit a move cancelled first has ended: the new one goes out now (or, filled
+  // before the cancel, the move is over).
+  void OldTakeProfitEnded(Trade& t, const OrderRecord& old);
   // Both parts settled: the move signal's record and the sender's answer.
   void FinishExitMove(Trade& t);
   // The trade is closing: whatever the move had left is not done.
@@ -374,7 +399,7 @@ class Engine {
   // ---- engine_trailing.cpp: trail signals: the venue's own trailing stop beside a trade's stop ----
   // Writes: a trade's trailing_order, trailing_level and trailing_in_flight; the trail signal's
   // record; where the venue's trailing stop is an order, its intent and order record.
-  void TrailTrade(const Signal& s, const std::string& origin, ReplyFn reply);
+  void TrailTrade(const Signal& s, const std::string& origin, ReplyFn reply, TimeMs waiting_since = 0);
   // A cancel the exchange acknowledged without the order (Binance's algo service): its record
   // ends Canceled unless it has ended already.
   void RecordCancelled(const std::string& cid);
@@ -454,6 +479,11 @@ class Engine {
   void ForgetIfDone(const std::string& signal_id);
   void CancelOrder(OrderBook book, const std::string& symbol, const std::string& client_order_id,
                    const std::string& why);
+  // A cancel of an order that is not an entry answered "unknown order": journaled (a ghost-order
+  // incident), so that after a restart it is settled by query, never cancelled again
+  // (RememberUnknownOrders reads them back into answered_unknown_order_).
+  void RecordUnknownOrder(const std::string& symbol, const std::string& client_order_id, const std::string& why);
+  void RememberUnknownOrders();
   void StartProtectionWatch();
   void WatchProtection();
   void Repair(const PositionRecord& position);

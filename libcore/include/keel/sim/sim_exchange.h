@@ -252,7 +252,8 @@ class SimExchange {
   Status ValidateQuantity(const SimInstrument& inst, Decimal qty, bool market) const;
   Status ValidatePrice(const SimInstrument& inst, Decimal price) const;
   Result<PositionSide> ResolvePositionSide(const Account& a, const std::optional<PositionSide>& requested) const;
-  Status CheckReduceOnly(const Account& a, const std::string& symbol, PositionSide ps, Side side, Decimal qty) const;
+  Status CheckReduceOnly(const Account& a, const std::string& symbol, PositionSide ps, Side side, Decimal qty,
+                         bool count_resting = false) const;
   Status CheckMargin(AccountId id, const std::string& symbol, Decimal qty, Decimal price) const;
   // PERCENT_PRICE around the mark: -4016 above, -4024 below.
   Status CheckPriceBand(const Market& market, Decimal price) const;
@@ -283,6 +284,10 @@ class SimExchange {
   Decimal Fill(AccountId id, SimOrder& order, Decimal price, Decimal qty, bool maker, const char* execution_type = "TRADE",
                std::optional<OrderStatus> reported_status = std::nullopt);
   Decimal Reducible(const Account& a, const SimOrder& order) const;
+  // A hedge-mode order on its leg's closing side (SELL on LONG, BUY on SHORT): it can only reduce.
+  static bool ClosesHedgeLeg(PositionSide leg, Side side) {
+    return (leg == PositionSide::kLong && side == Side::kSell) || (leg == PositionSide::kShort && side == Side::kBuy);
+  }
   void MatchResting(SymbolState& s);
   void OnOrderFinished(AccountId id, const SimOrder& order);
 

@@ -36,6 +36,7 @@ enum class SimRefusal {
   kPriceBelowBand,          // detail: the lowest
   kPositionSideMismatch,    // the order's position side does not match the account's mode
   kReduceOnlyWouldIncrease, // reduce-only with nothing to reduce, or larger than a hedge leg
+  kReduceOnlyOrdersCover,   // Binance: with the reduce-only orders resting, more than the position
   kInsufficientMargin,
   kPositionLimit,           // the position would exceed what the leverage allows
   kTooManyOpenOrders,

@@ -157,6 +157,9 @@ struct NewOrderRequest {
   // Bybit's way with a post-only order that would take: accepted, then cancelled with
   // EC_PostOnlyWillTakeLiquidity (Binance refuses it with -5022 instead).
   bool post_only_accept_then_cancel = false;
+  // Binance's way with reduce-only orders (and hedge-mode closing ones): refused (-4118) when,
+  // with those already resting on the position's closing side, they would close more than it holds.
+  bool reduce_only_counts_resting = false;
 };
 
 struct NewAlgoOrderRequest {
