@@ -242,6 +242,9 @@ int main(int argc, char** argv) {
   app.add_option("--dialect", dialect_choice,
                  "The venue's dialect keel speaks: binance-usdm, bybit-v5, or both (odd seeds Bybit, even Binance)")
       ->check(CLI::IsMember({"binance-usdm", "bybit-v5", "both"}));
+  keel::chaos::PlanOptions plan_options;
+  app.add_option("--grid-pct", plan_options.grid_pct, "Percent of episodes that run a grid strategy (default 12)")
+      ->check(CLI::Range(0, 100));
   app.add_option("--bin-dir", bin_dir, "Where keel-exchange-sim and keel-traderd are (default: the build tree's bin/)")
       ->type_name("DIR");
   app.add_flag("--verbose", verbose, "One line per episode; with --replay, the engine's log as it runs");
@@ -279,7 +282,7 @@ int main(int argc, char** argv) {
   options.keep_dir = keep;
   options.bin_dir = bin_dir;
   if (replay) {
-    const EpisodePlan plan = DrawEpisode(*replay);
+    const EpisodePlan plan = DrawEpisode(*replay, plan_options);
     options.dialect = DialectOf(*replay, dialect_choice);
     std::printf("seed %llu (%s)\n%s", static_cast<unsigned long long>(*replay), keel::sim::to_string(options.dialect),
                 DescribePlan(plan).c_str());
@@ -330,10 +333,10 @@ int main(int argc, char** argv) {
       collect(false, kProcessesAtOnce - 1);
       EpisodeOptions episode = options;
       episode.dialect = DialectOf(s, dialect_choice);
-      running.push_back(std::async(std::launch::async, [s, episode] { return RunWithProcesses(DrawEpisode(s), episode); }));
+      running.push_back(std::async(std::launch::async, [s, episode, plan_options] { return RunWithProcesses(DrawEpisode(s, plan_options), episode); }));
       continue;
     }
-    const EpisodePlan plan = DrawEpisode(s);
+    const EpisodePlan plan = DrawEpisode(s, plan_options);
     EpisodeOptions episode = options;
     episode.dialect = DialectOf(s, dialect_choice);
     report(RunInProcess(plan, episode), false);
