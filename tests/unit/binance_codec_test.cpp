@@ -161,6 +161,7 @@ TEST_CASE("error answers keep the venue code and say what keel may conclude") {
       {R"({"code":-5022,"msg":"Due to the order could not be executed as maker, the Post Only order will be rejected."})",
        Refusal::kPostOnlyWouldTake},
       {R"({"code":-5027,"msg":"No need to modify the order."})", Refusal::kUnchanged},
+      {R"({"code":-2021,"msg":"Order would immediately trigger."})", Refusal::kTriggerPassed},
       {R"({"code":-1015,"msg":"Too many new orders; current limit is 300 orders per TEN_SECONDS."})", Refusal::kRate},
       {R"({"code":-1022,"msg":"Signature for this request is not valid."})", Refusal::kKey},
       {R"({"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."})", Refusal::kKey},

@@ -96,7 +96,7 @@ TEST_CASE("bybit errors: HTTP 200 with a retCode is the exchange's answer, class
     CHECK(IsClockSkewRefusal(st));
   }
   SUBCASE("definite: refused for a reason of its own, nothing was done") {
-    for (int code : {10001, 110017, 110072, 110094, 110092, 110093, 110007, -1, 12345678}) {
+    for (int code : {10001, 110017, 110072, 110094, 110007, -1, 12345678}) {
       CAPTURE(code);
       auto st = answer(code);
       CHECK(st.IsExchange());
@@ -105,6 +105,12 @@ TEST_CASE("bybit errors: HTTP 200 with a retCode is the exchange's answer, class
       CHECK(IsDefiniteRejection(st));
     }
     CHECK(answer(34040, "Not modified").refusal() == Refusal::kUnchanged);
+    // Definite too: nothing was placed.
+    CHECK(IsDefiniteRejection(answer(110092)));
+    CHECK(answer(110092, "expect Rising, but trigger_price[18.571] <= current[18.58]??LastPrice").refusal() ==
+          Refusal::kTriggerPassed);
+    CHECK(answer(110093, "expect Falling, but trigger_price[145.91] >= current[149.95]??MarkPrice").refusal() ==
+          Refusal::kTriggerPassed);
   }
 }
 

@@ -16,6 +16,7 @@ Refusal RefusalOf(int code, int http_status) {
     case kRejectedApiKey: return Refusal::kKey;
     case kPostOnlyRejected: return Refusal::kPostOnlyWouldTake;
     case kNoNeedToModify: return Refusal::kUnchanged;
+    case kWouldTrigger: return Refusal::kTriggerPassed;
     default: return http_status == 401 ? Refusal::kKey : Refusal::kOther;
   }
 }

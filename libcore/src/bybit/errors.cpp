@@ -82,6 +82,8 @@ RetCodeMeaning MeaningOf(int ret_code) {
     case kDerivativesKeyExpired:
     case kSpotKeyExpired: return {RetCodeClass::kDefinite, Refusal::kKey};
     case kNotModified: return {RetCodeClass::kDefinite, Refusal::kUnchanged};
+    case kTriggerShouldRise:
+    case kTriggerShouldFall: return {RetCodeClass::kDefinite, Refusal::kTriggerPassed};
     default: return {RetCodeClass::kDefinite, Refusal::kOther};
   }
 }

@@ -387,6 +387,7 @@ void Engine::ApplyStreamResult(const Result<ApplyResult>& r, const std::string& 
   for (const auto& note : r->notes) Log("stream: " + note);
   if (!r->rest_reads.empty()) ResyncSymbols(r->rest_reads);
   for (const auto& key : r->untracked) HandleUntracked(key);
+  for (const auto& key : r->reopened) OnLegReopened(key);
 }
 
 void Engine::OnOrderEvent(const OrderEvent& e) {
@@ -479,7 +480,10 @@ void Engine::OnBookTicker(const std::string& symbol, Decimal bid, Decimal ask) {
   books_[symbol] = {bid, ask};
   FollowBook(symbol);
 }
-void Engine::OnMarkPrice(const std::string& symbol, Decimal mark) { marks_[symbol] = mark; }
+void Engine::OnMarkPrice(const std::string& symbol, Decimal mark) {
+  marks_[symbol] = mark;
+  mark_seen_ms_[symbol] = clock_.NowMs();
+}
 
 // ---- shutdown ----
 

@@ -5,6 +5,7 @@
 // An add is sent only while its trade is protected, and every add still resting is cancelled the
 // moment the trade starts closing: a fill after the close would be a position nobody protects.
 #include "engine_trade.h"
+#include "entries_before_close.h"
 #include "keel/safety/sent_order.h"
 #include "keel/safety/settle.h"
 
@@ -218,9 +219,13 @@ void Engine::AfterAddChange(Trade& t, const std::string& cid) {
     // It filled after its trade began closing (its cancel too late, a gap through the stop): what
     // it bought or sold is no longer covered by the trade's exits. The watch protects it as a
     // position keel did not open; the operator decides.
+    // A close not yet proven flat takes it too (its read comes after its adds have ended).
+    const bool close_takes_it = !t.closing_because.empty() && !t.finished;
     r.state = SignalState::kUnresolved;
     r.detail = "filled " + o.filled_qty.ToString() + " after signal " + t.record.id + " began closing (" +
-               to_string(t.state) + "): not the trade's; keel protects it as a position it did not open";
+               to_string(t.state) + "): not the trade's; " +
+               (close_takes_it ? "the trade's close closes it too (" + t.closing_because + ")"
+                               : "keel protects it as a position it did not open");
     RaiseAlert(AlertKind::kUnknownOutcome, r.id, t.signal.symbol, "add " + r.id + ": " + r.detail);
   } else if (o.filled_qty.is_positive()) {
     r.state = SignalState::kDone;
@@ -301,6 +306,14 @@ void Engine::CancelAdd(Trade& t, const std::string& add_id, const std::string& w
   const std::string trade_id = t.record.id;
   AfterAddChange(t, a->client_order_id);
   if (!answered) loop_.After(kCheckAddAfterMs, [this, trade_id, add_id] { CheckAdd(trade_id, add_id); });
+}
+
+void Engine::RememberUnknownToExchange(const EntriesEnded& job) {
+  // A cancel the close's job sent that the matching engine answered "unknown order": what resumes
+  // the add's cancel settles it by query, never cancels it a second time (chaos seed 1105962: an
+  // add that filled while keel was down, a read lagging behind it).
+  for (const auto& cid : job.unknown_to_exchange)
+    if (!answered_unknown_order_.count(cid)) answered_unknown_order_[cid] = clock_.NowMs();
 }
 
 void Engine::ResumeAddCancels(const std::string& symbol, std::optional<PositionSide> leg) {

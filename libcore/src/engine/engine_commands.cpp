@@ -145,6 +145,7 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
     EntriesEnded limit_exits;  // the legs' limit take-profits, ended before the close
   };
   for (const auto& leg : legs) {
+    ++flattening_[FlatteningKey(leg.symbol, only_leg)];  // what the answer will speak for
     const SafeCloseOptions o = CloseOptions(leg.symbol, leg.side, "flatten");
     Log("flatten " + leg.symbol + (leg.side ? std::string("/") + to_string(*leg.side) : std::string()) + " reason=operator" +
         (leg.entries.empty() ? std::string() : ", " + std::to_string(leg.entries.size()) + " resting entry(ies) cancelled first"));
@@ -169,6 +170,7 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
             for (auto& [tid, t] : trades_)
               if (t->record.entry_client_order_id == e.client_order_id) t->entry_resting = false;
           }
+          RememberUnknownToExchange(c->entries);
           ResumeAddCancels(leg.symbol, leg.side);
           RecordLimitExitsEnded(c->limit_exits, "cancelled before the flatten");
           for (const auto& cid : c->entries.unknown_to_exchange) {
@@ -200,6 +202,8 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
             line += "; an entry may still rest (" + c->entries.problems.front() + ")";
           }
           Log("flatten " + line);
+          if (auto f = flattening_.find(FlatteningKey(leg.symbol, only_leg)); f != flattening_.end() && --f->second <= 0)
+            flattening_.erase(f);
           results->push_back(line);
           *worst = std::max(*worst, code);
           std::vector<std::string> keep_closing;
@@ -231,6 +235,10 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
         },
         JobPriority::kClose);
   }
+}
+
+std::string Engine::FlatteningKey(const std::string& symbol, std::optional<PositionSide> leg) {
+  return leg ? symbol + "/" + to_string(*leg) : symbol;
 }
 
 void Engine::RetryFlatten(const std::string& symbol, std::optional<PositionSide> leg, const std::string& why) {

@@ -162,6 +162,25 @@ void Engine::StartExitMove(Trade& t, std::optional<PriceLevel> stop, std::option
   }
 }
 
+void Engine::OldTakeProfitNotCancelled(Trade& t, const std::string& why) {
+  if (!t.exit_move || !t.exit_move->take_profit_after_cancel || !t.exit_move->take_profit_from) return;
+  ExitMove& m = *t.exit_move;
+  const std::string old = *m.take_profit_from;
+  m.take_profit_after_cancel = false;
+  m.take_profit_pending = false;
+  m.refused = true;
+  // The new one was never sent: the old one is still the trade's, at its old level.
+  t.signal.take_profit = m.take_profit_from_level;
+  t.record.payload = SignalJson(t.signal);
+  t.record.take_profit_client_order_id = old;
+  t.take_profit_done = true;
+  m.outcomes.push_back("take-profit not moved: the old one " + old + " could not be cancelled (" + why +
+                       "); it stays, at its old level");
+  SaveSignal(t, "take-profit not moved: " + old + " could not be cancelled; it stays",
+             Provenance{Source::kEngine, std::nullopt, "take-profit move not sent"});
+  FinishExitMove(t);
+}
+
 void Engine::OldTakeProfitEnded(Trade& t, const OrderRecord& old) {
   if (!t.exit_move || !t.exit_move->take_profit_after_cancel || t.exit_move->take_profit_from != old.client_order_id)
     return;
@@ -225,7 +244,8 @@ void Engine::RepriceExits(Trade& t, const PositionRecord& position) {
   StartExitMove(t, stop, take_profit, "", nullptr, {why});
 }
 
-void Engine::StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std::string& detail) {
+void Engine::StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std::string& detail,
+                             std::optional<Decimal> passed_level) {
   if (!t.exit_move || !t.exit_move->stop_pending) return;
   ExitMove& m = *t.exit_move;
   m.stop_pending = false;
@@ -250,10 +270,21 @@ void Engine::StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std
   // Stops the move sent that may still rest (sent again after a lost answer) go; the old one stays.
   CancelSpareStops(t.record.id, "a stop of a move that did not take");
   auto old = store_.Order(from);
-  const bool old_working = old.ok() && *old && is_confirmed_working((*old)->state);
+  // The store's word is not enough when the price has passed its trigger since it was placed: the
+  // exchange has fired it. The mark keel was given says so, or the exchange itself: it refused the
+  // new stop as already passed, and the old one lies beyond it (chaos seed 1105962, after a
+  // restart, the store under lagging reads).
+  const bool old_beyond_refused = [&] {
+    if (!passed_level || !old.ok() || !*old || !(*old)->stop_price) return false;
+    return (*old)->side == Side::kSell ? *(*old)->stop_price >= *passed_level : *(*old)->stop_price <= *passed_level;
+  }();
+  const bool old_passed = old.ok() && *old && (StopPassedByMark(**old) || old_beyond_refused);
+  const bool old_working = old.ok() && *old && is_confirmed_working((*old)->state) && !old_passed;
   const std::string at = old.ok() && *old && (*old)->stop_price ? (*old)->stop_price->ToString() : std::string("?");
   LogWarning("signal " + t.record.id + ": the stop was not moved (" + detail + "): " +
-             (old_working ? "the old stop " + from + " at " + at + " stays" : "the old stop " + from + " is not working either"));
+             (old_working  ? "the old stop " + from + " at " + at + " stays"
+              : old_passed ? "the old stop " + from + " at " + at + " is passed by the mark: no protection"
+                           : "the old stop " + from + " is not working either"));
   if (old_working) {
     t.record.stop_client_order_id = from;
     Advance(t, TradeState::kProtected, "the move did not take: the old stop " + from + " stays");
@@ -262,10 +293,12 @@ void Engine::StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std
     m.outcomes.push_back("stop not moved: " + detail + "; it stays at " + at);
     return FinishExitMove(t);
   }
-  // The old stop has gone meanwhile (cancelled outside keel, expired): the trade is protected again
-  // at its old level, as a repair would.
+  // The old stop has gone meanwhile (cancelled outside keel, expired, fired): the trade is
+  // protected again at its old level, as a repair would (a level already passed rolls it back).
   t.record.stop_client_order_id.reset();
-  m.outcomes.push_back("stop not moved: " + detail + "; the old stop " + from + " is gone too: placing one at the old level");
+  if (old_passed) t.spare_stops.push_back(from);  // cancelled once a stop is confirmed, if it still rests
+  m.outcomes.push_back("stop not moved: " + detail + "; the old stop " + from +
+                       (old_passed ? " is passed by the mark" : " is gone too") + ": placing one at the old level");
   const std::string id = t.record.id;
   FinishExitMove(t);
   PlaceExit(id, OrderPurpose::kStop);

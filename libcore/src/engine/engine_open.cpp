@@ -808,8 +808,13 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
   if (!working && !is_closing(t->state)) {
     const std::string why = placed.ok() ? std::string("the stop ended ") + to_string(placed->status)
                                         : "the stop was not placed: " + placed.status().message();
-    // A moved stop that did not take leaves the old one, which still protects the position.
-    if (t->exit_move && t->exit_move->stop_pending) return StopMoveSettled(*t, std::nullopt, why);
+    // A moved stop that did not take leaves the old one, which still protects the position (unless
+    // the price the exchange refused it for has passed the old one too).
+    if (t->exit_move && t->exit_move->stop_pending) {
+      std::optional<Decimal> passed_level;
+      if (!placed.ok() && placed.status().refusal() == Refusal::kTriggerPassed) passed_level = TriggerOf(cid);
+      return StopMoveSettled(*t, std::nullopt, why, passed_level);
+    }
     return Rollback(id, why);
   }
   // The position names its working stop.
@@ -942,6 +947,7 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
         tr->close_started = false;
         const std::string symbol = tr->signal.symbol;
         for (const auto& e : job->first.ended) RecordOrderReport(e, "cancelled before the close");
+        RememberUnknownToExchange(job->first);
         ResumeAddCancels(symbol, tr->leg);
         RecordLimitExitsEnded(job->limit_exits, "cancelled before the close");
         tr = TradeOf(id);

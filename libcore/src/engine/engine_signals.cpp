@@ -147,6 +147,11 @@ Status Engine::CheckSignal(const Signal& s, Decimal& qty, bool leg_being_closed)
   if (Trade* t = leg_taken_as_is ? nullptr : ActiveTradeOn(s.symbol, leg))
     return Status::Conflict("symbol: " + s.symbol + " already has an active trade (signal " + t->record.id + ", " +
                             to_string(t->state) + ")");
+  // A close or flatten of the leg in flight answers "flat" for it: a trade taken meanwhile would
+  // make that answer false (chaos seed 1106599: a SHORT taken while a close signal flattened the
+  // symbol in hedge mode, the close then answered the symbol flat).
+  if (!leg_taken_as_is && (flattening_.count(s.symbol) || flattening_.count(FlatteningKey(s.symbol, leg))))
+    return Status::Conflict("symbol: " + s.symbol + " is being closed (a close signal or flatten in flight): send this once it has answered");
   // An ended trade's add not yet settled could still fill into a new trade's position.
   for (const auto& [id, t] : trades_)
     if (!add && t->signal.symbol == s.symbol && t->leg == leg && t->finished && !t->adds.empty())

@@ -17,6 +17,9 @@
 namespace keel {
 namespace {
 
+// What RecordUnknownOrder writes as its incident's action: how RememberUnknownOrders knows its own.
+constexpr const char* kSettledByQueryAction = "never cancelled again; settled by query";
+
 std::string KeyOf(const std::string& symbol, PositionSide side) { return symbol + "/" + to_string(side); }
 
 bool SplitKey(const std::string& key, std::string& symbol, PositionSide& side) {
@@ -33,11 +36,10 @@ bool SplitKey(const std::string& key, std::string& symbol, PositionSide& side) {
 
 void Engine::RecordUnknownOrder(const std::string& symbol, const std::string& cid, const std::string& why) {
   auto rec = store_.Order(cid);
-  // A limit take-profit's (an entry's is journaled with its trade: RecordUnknownEntry; a stop's
-  // answer is settled by the ghost sweep, which a restart runs again).
-  if (!rec.ok() || !*rec || (*rec)->purpose != OrderPurpose::kTakeProfit || is_conditional((*rec)->type) ||
-      is_terminal((*rec)->state))
-    return;
+  // An exit's (an entry's is journaled with its trade: RecordUnknownEntry). A conditional one too:
+  // a take-profit move a restart cut short cancelled one again that had filled, its first cancel
+  // answered unknown order while reads lagged (chaos seed 1105596).
+  if (!rec.ok() || !*rec || (*rec)->purpose == OrderPurpose::kEntry || is_terminal((*rec)->state)) return;
   IncidentRecord i;
   i.local_ms = clock_.NowMs();
   i.kind = IncidentKind::kGhostOrder;
@@ -45,7 +47,7 @@ void Engine::RecordUnknownOrder(const std::string& symbol, const std::string& ci
   i.position_side = (*rec)->position_side;
   i.client_order_id = cid;
   i.detail = why + "; the store holds it open";
-  i.action = "never cancelled again; settled by query";
+  i.action = kSettledByQueryAction;
   WriteBatch b(clock_.NowMs());
   b.RecordIncident(i);
   WriteOrLog(b, "recording that the exchange does not know " + cid);
@@ -60,9 +62,11 @@ void Engine::RememberUnknownOrders() {
   auto incidents = store_.Incidents(f);
   if (!incidents.ok()) return LogWarning("store error reading incidents: " + incidents.status().message());
   for (const auto& i : *incidents) {
-    if (i.kind != IncidentKind::kGhostOrder || !i.client_order_id) continue;
+    // Only the answers RecordUnknownOrder journaled: the start-up reconcile records ghost orders of
+    // its own (a stop a restart cut short, found working after all).
+    if (i.kind != IncidentKind::kGhostOrder || !i.client_order_id || i.action != kSettledByQueryAction) continue;
     auto rec = store_.Order(*i.client_order_id);
-    if (!rec.ok() || !*rec || is_terminal((*rec)->state) || (*rec)->purpose != OrderPurpose::kTakeProfit) continue;
+    if (!rec.ok() || !*rec || is_terminal((*rec)->state) || (*rec)->purpose == OrderPurpose::kEntry) continue;
     answered_unknown_order_[*i.client_order_id] = i.local_ms;
   }
 }
@@ -159,6 +163,12 @@ void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::s
           }
           if (failures > kCancelRetries && !entry) {
             cancel_failures_.erase(cid);
+            // A move waiting for this one to end before placing its new take-profit is answered:
+            // the old one stays (chaos seed 1106272: the exchange unreachable for 53 s, the move
+            // never answered).
+            for (auto& [tid, t] : trades_)
+              if (t->exit_move && t->exit_move->take_profit_after_cancel && t->exit_move->take_profit_from == cid)
+                return OldTakeProfitNotCancelled(*t, r.status().message());
             return;
           }
           const TimeMs wait = std::max<TimeMs>(std::min<TimeMs>(30'000, 1000LL << std::min(failures, 5)),
@@ -320,6 +330,19 @@ void Engine::ForgetIfDone(const std::string& id) {
   }
 }
 
+std::string Engine::LastCloseReason(const std::string& symbol, PositionSide side) {
+  PositionFilter closed;
+  closed.symbol = symbol;
+  closed.state = PositionState::kClosed;
+  closed.limit = 8;  // newest last; in hedge mode the other leg's may be newer
+  auto last = store_.Positions(closed);
+  if (last.ok()) {
+    for (auto it = last->rbegin(); it != last->rend(); ++it)
+      if (it->position_side == side) return it->exit_reason.value_or("flat on the exchange");
+  }
+  return "flat on the exchange";
+}
+
 void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
   Trade* t = ActiveTradeOn(symbol, side);
   if (!t || t->state == TradeState::kEntering || t->close_in_flight || !t->closing_because.empty()) return;
@@ -329,17 +352,22 @@ void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
     FollowTrailingSize(*t, **held);
     return RepriceExits(*t, **held);
   }
-  // Flat: the trade is over. Exits still resting after a moment are cancelled.
   const std::string id = t->record.id;
+  if (!t->adds.empty()) {
+    // Flat while its own adds may still rest: one can fill at any moment (or has, its report on its
+    // way), so flat is not yet evidence that the trade is over (chaos seed 116: an add filled in the
+    // millisecond a grid leg was auto-deleveraged, after the trade said "closed"). Its close ends
+    // them in its own job, then proves the leg flat by a read, closing what they filled.
+    t->closing_because = "its leg went flat (" + LastCloseReason(symbol, side) + ") while " +
+                         std::to_string(t->adds.size()) + " add(s) rested";
+    SaveSignal(*t, "closing: " + t->closing_because, Provenance{Source::kStream, std::nullopt, "flat with adds resting"});
+    Log("signal " + id + ": " + t->closing_because + ": ending them before the trade is called closed");
+    return CloseUntilFlat(id, 0);
+  }
+  // Flat: the trade is over. Exits still resting after a moment are cancelled.
   t->finished = true;
   ScheduleExitCleanup(id, "position closed");
-  PositionFilter closed;
-  closed.symbol = symbol;
-  closed.state = PositionState::kClosed;
-  closed.limit = 1;
-  std::string reason = "flat on the exchange";
-  if (auto last = store_.Positions(closed); last.ok() && !last->empty() && last->back().exit_reason)
-    reason = *last->back().exit_reason;
+  const std::string reason = LastCloseReason(symbol, side);
   if (!is_final(t->state) && t->state != TradeState::kUnresolved) {
     Advance(*t, TradeState::kClosed, reason);
     SaveSignal(*t, "closed: " + reason, Provenance{Source::kEngine, std::nullopt, "position closed"});
@@ -349,7 +377,63 @@ void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
   if (t->state == TradeState::kClosed) ForgetIfDone(id);
 }
 
+void Engine::OnLegReopened(const std::string& key) {
+  std::string symbol;
+  PositionSide side = PositionSide::kBoth;
+  if (!SplitKey(key, symbol, side)) return;
+  auto held = OpenPositionOf(store_, symbol, side);
+  if (!held.ok() || !*held) return;
+  const PositionRecord p = **held;
+  const TimeMs now = clock_.NowMs();
+  reopened_at_[key] = now;
+  // Bare since it opened, which the exchange's time tells better than the moment keel heard.
+  unprotected_since_[key] = std::min(now, p.exchange_updated_ms.value_or(now));
+  Trade* t = ActiveTradeOn(symbol, side);
+  const bool trade_protects = t && t->state == TradeState::kProtected && !t->exit_move && !t->close_in_flight &&
+                              t->closing_because.empty() && !t->finished;
+  RaiseAlert(AlertKind::kReconcileMismatch, "reopened " + key, symbol,
+             key + " closed and opened again while keel did not see it (now " + p.qty.ToString() + " @ " +
+                 p.entry_price.ToString() + "): the stops of the closed one are no protection; " +
+                 (trade_protects ? "signal " + t->record.id + " places its exits again" : "the watch protects it"));
+  if (!trade_protects) return;
+  const std::string id = t->record.id;
+  if (t->record.stop_client_order_id) t->spare_stops.push_back(*t->record.stop_client_order_id);
+  t->record.stop_client_order_id.reset();
+  if (t->record.take_profit_client_order_id) {
+    const std::string old = *t->record.take_profit_client_order_id;
+    t->record.take_profit_client_order_id.reset();
+    auto rec = store_.Order(old);
+    if (rec.ok() && *rec && !is_terminal((*rec)->state) && (*rec)->state != OrderState::kPendingCancel)
+      CancelExit(symbol, old, "a take-profit of the position that closed unseen");
+  }
+  t->take_profit_done = !t->signal.take_profit;
+  t->take_profit_refill_after.reset();
+  // Its exits are reckoned from the position that is open now.
+  t->entry_price = p.entry_price;
+  t->exits_reckoned_from = p.entry_price;
+  const std::string why = "its position closed and opened again unseen (now " + p.qty.ToString() + " @ " +
+                          p.entry_price.ToString() + "): placing its exits again";
+  Advance(*t, TradeState::kProtecting, why);
+  SaveSignal(*t, why, Provenance{Source::kStream, p.exchange_updated_ms, "leg reopened"});
+  PlaceExit(id, OrderPurpose::kStop);
+}
+
 // ---- protection ----
+
+bool Engine::OfClosedLeg(const OrderRecord& stop) const {
+  const auto at = reopened_at_.find(KeyOf(stop.symbol, stop.position_side));
+  return at != reopened_at_.end() && stop.created_ms < at->second;
+}
+
+bool Engine::StopPassedByMark(const OrderRecord& stop) const {
+  // A trailing stop's trigger follows the price: never judged by its first one.
+  if (!stop.stop_price || stop.type == OrderType::kTrailingStopMarket) return false;
+  const auto mark = marks_.find(stop.symbol);
+  const auto seen = mark_seen_ms_.find(stop.symbol);
+  if (mark == marks_.end() || seen == mark_seen_ms_.end() || seen->second <= stop.created_ms) return false;
+  // A SELL stop closes a long when the price falls to it, a BUY stop a short when it rises to it.
+  return stop.side == Side::kSell ? mark->second <= *stop.stop_price : mark->second >= *stop.stop_price;
+}
 
 void Engine::StartProtectionWatch() {
   // A position open before the restart gets no new grace period: whatever was protecting it may
@@ -383,7 +467,8 @@ void Engine::WatchProtection() {
   if (read.ok()) {
     std::vector<StopOrder> stops;
     for (const auto& o : open_orders)
-      if (is_protective(o.purpose) && is_confirmed_working(o.state)) stops.push_back(StopOrderOf(o));
+      if (is_protective(o.purpose) && is_confirmed_working(o.state) && !StopPassedByMark(o) && !OfClosedLeg(o))
+        stops.push_back(StopOrderOf(o));
     std::set<std::string> seen;
     for (const auto& p : positions) {
       const std::string key = KeyOf(p.symbol, p.position_side);
@@ -455,6 +540,8 @@ void Engine::WatchProtection() {
     }
     for (auto it = unprotected_since_.begin(); it != unprotected_since_.end();)
       it = seen.count(it->first) ? std::next(it) : unprotected_since_.erase(it);
+    for (auto it = reopened_at_.begin(); it != reopened_at_.end();)
+      it = seen.count(it->first) ? std::next(it) : reopened_at_.erase(it);
   } else {
     Log("store error reading positions for the protection watch: " + read.message());
   }
@@ -481,6 +568,19 @@ void Engine::Repair(const PositionRecord& p) {
   ++counters_.protections_repaired;
   Trade* t = ActiveTradeOn(p.symbol, p.position_side);
   if (t && t->state != TradeState::kEntering && !is_closing(t->state)) {
+    auto stop = t->record.stop_client_order_id ? store_.Order(*t->record.stop_client_order_id)
+                                               : Result<std::optional<OrderRecord>>(std::nullopt);
+    if (stop.ok() && *stop && is_confirmed_working((*stop)->state) && StopPassedByMark(**stop)) {
+      // Its stop's trigger is behind the mark: the exchange has fired it (its report lost, or the
+      // stream down), and would refuse a new one at its level. What the stop would have done is
+      // what the trade does: closed, proven flat by a read (a close that finds it flat already
+      // closes nothing).
+      t->closing_because = "its stop " + (*stop)->client_order_id + " at " + (*stop)->stop_price->ToString() +
+                           " is passed by the mark " + marks_.at(p.symbol).ToString() + " and no fill of it reached keel";
+      SaveSignal(*t, "closing: " + t->closing_because, Provenance{Source::kEngine, std::nullopt, "stop passed"});
+      Log("signal " + t->record.id + ": " + t->closing_because + ": closing as it would have");
+      return CloseUntilFlat(t->record.id, 0);
+    }
     if (t->state == TradeState::kProtected) Advance(*t, TradeState::kProtecting, "its stop is gone: placing it again");
     t->record.stop_client_order_id.reset();
     PlaceExit(t->record.id, OrderPurpose::kStop);  // the trade's own stop level

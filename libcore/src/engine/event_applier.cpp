@@ -330,11 +330,23 @@ Result<ApplyResult> ApplyPositionEvent(StateStore& store, const PositionEvent& e
       continue;
     }
     PositionRecord next = *held->open;
+    // A reduce keeps the average entry and only an add moves it: a new one on a leg that has not
+    // grown is a position opened after the held one closed.
+    const Decimal& was = held->open->qty;
+    const bool other_side = p.amount.is_positive() != was.is_positive();
+    const bool reopened = other_side || (p.amount.abs() <= was.abs() && held->open->entry_price.is_positive() &&
+                                         p.entry_price.is_positive() && p.entry_price != held->open->entry_price);
     next.qty = p.amount;
     next.entry_price = p.entry_price;
     next.exchange_updated_ms = p.update_time;
     b.PutOpenPosition(next, Provenance{Source::kStream, p.update_time, why});
-    r.notes.push_back(key + ": now " + p.amount.ToString());
+    if (reopened) {
+      r.reopened.push_back(key);
+      r.notes.push_back(key + ": now " + p.amount.ToString() + " @ " + p.entry_price.ToString() + " (held " + was.ToString() +
+                        " @ " + held->open->entry_price.ToString() + "): closed and opened again unseen");
+    } else {
+      r.notes.push_back(key + ": now " + p.amount.ToString());
+    }
   }
   KEEL_RETURN_IF_ERROR(store.Write(b).WithContext("applying " + std::string(e.venue_event)));
   return r;

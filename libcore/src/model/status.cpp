@@ -28,6 +28,7 @@ const char* to_string(Refusal refusal) {
     case Refusal::kKey: return "key";
     case Refusal::kPostOnlyWouldTake: return "post-only would take";
     case Refusal::kUnchanged: return "unchanged";
+    case Refusal::kTriggerPassed: return "trigger passed";
   }
   return "unknown refusal";
 }

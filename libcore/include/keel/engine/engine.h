@@ -189,8 +189,8 @@ class Engine {
   // only by SaveSignal, which derives the stored state from it.
 
   // ---- engine.cpp: start-up, stream events, shutdown, the shared helpers ----
-  // Writes: ready_, hedge_mode_, instruments_, marks_, books_, queued_events_, stream_live_,
-  // exchange_health_ and the rate wait; a trade's state (Advance) and record (SaveSignal).
+  // Writes: ready_, hedge_mode_, instruments_, marks_, mark_seen_ms_, books_, queued_events_,
+  // stream_live_, exchange_health_ and the rate wait; a trade's state (Advance) and record (SaveSignal).
   void FinishStart(Result<StartupReport> report, std::function<void(Status)> done);
   void ApplyStreamResult(const Result<struct ApplyResult>& result, const std::string& what);
   void MaybeFinishShutdown();
@@ -340,10 +340,15 @@ class Engine {
   void RepriceExits(Trade& t, const PositionRecord& position);
   // The new stop (or take-profit) of a move: working at `trigger`, or not (nullopt, `detail` says
   // why: the old order stays and is the trade's again).
-  void StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std::string& detail);
+  // passed_level: the new stop's trigger, which the exchange refused as already passed.
+  void StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std::string& detail,
+                       std::optional<Decimal> passed_level = std::nullopt);
   void TakeProfitMoveSettled(Trade& t, std::optional<Decimal> trigger, const std::string& detail);
   // A limit take-profit a move cancelled first has ended: the new one goes out now (or, filled
   // before the cancel, the move is over).
+  // The cancel of a limit take-profit a move is replacing gave up (CancelOrder's retries): the move's
+  // take-profit part ends refused, the old one the trade's again.
+  void OldTakeProfitNotCancelled(Trade& t, const std::string& why);
   void OldTakeProfitEnded(Trade& t, const OrderRecord& old);
   // Both parts settled: the move signal's record and the sender's answer.
   void FinishExitMove(Trade& t);
@@ -375,6 +380,9 @@ class Engine {
   // A close's own job tried to end the adds of the symbol (one leg's): those it did not end are
   // cancelled by CancelOrder from here (sent again after a failure, never given up on).
   void ResumeAddCancels(const std::string& symbol, std::optional<PositionSide> leg);
+  // The cancels of a close's job answered "unknown order", into answered_unknown_order_ (before
+  // ResumeAddCancels: settled by query from then on).
+  void RememberUnknownToExchange(const EntriesEnded& job);
   void CancelAdd(Trade& t, const std::string& add_id, const std::string& why);
   // After a restart: unfinished add signals back on their trades; one whose trade has ended is
   // cancelled and settled on its own.
@@ -470,9 +478,12 @@ class Engine {
   // ---- engine_watch.cpp: exits ending, positions closing, the protection watch, repairs ----
   // Writes: a trade's exit ids (cleared when terminal), Protected -> Protecting (a repair),
   // -> Closing (an exit filled), -> Closed (flat); unprotected_since_, repairing_, repair_failed_,
-  // lost_repair_stop_, pushed_untracked_, resyncing_, protective_job_ms_, answered_unknown_order_.
+  // lost_repair_stop_, pushed_untracked_, resyncing_, protective_job_ms_, answered_unknown_order_,
+  // reopened_at_.
   void AfterOrderChange(const std::string& client_order_id);
   void AfterPositionChange(const std::string& symbol, PositionSide side);
+  // Why the leg's newest closed position closed, as the store has it.
+  std::string LastCloseReason(const std::string& symbol, PositionSide side);
   // After a short wait, cancels the trade's exits that have not ended by themselves (the exchange
   // expires a closePosition order when the position goes flat; a cancel sent first is wasted).
   void ScheduleExitCleanup(const std::string& signal_id, const std::string& why);
@@ -484,6 +495,18 @@ class Engine {
   // (RememberUnknownOrders reads them back into answered_unknown_order_).
   void RecordUnknownOrder(const std::string& symbol, const std::string& client_order_id, const std::string& why);
   void RememberUnknownOrders();
+  // A stop is no protection once a mark the stream gave after the stop was placed has passed its
+  // trigger: the exchange fired it (or expired it with its position) and the store has not heard
+  // (chaos seed 1105962: a stop that filled while keel was down, the store under lagging reads
+  // still holding it working beside a position opened again since).
+  bool StopPassedByMark(const OrderRecord& stop) const;
+  // A position push whose leg shows a new average entry without having grown: the position the
+  // trade's exits were placed for closed and another opened while keel did not see it (a resting
+  // add filling after a stop or take-profit, while keel was down: chaos seeds 1105053, 1105596).
+  // Its exits ended with the old position: the trade is protected again from the new one.
+  void OnLegReopened(const std::string& key);
+  // A stop placed before its leg was seen closed and opened again (reopened_at_).
+  bool OfClosedLeg(const OrderRecord& stop) const;
   void StartProtectionWatch();
   void WatchProtection();
   void Repair(const PositionRecord& position);
@@ -508,7 +531,7 @@ class Engine {
   void CheckStream(TimeMs now);
 
   // ---- engine_commands.cpp: operator commands and restoring trades after a restart ----
-  // Writes: trades_ (restored), -> Closing (a flatten), flatten_retries_, entries_being_cancelled_,
+  // Writes: trades_ (restored), -> Closing (a flatten), flatten_retries_, flattening_, entries_being_cancelled_,
   // paused_.
   void RestoreTrades();
   // A restored trade whose stop was not confirmed: settles it by client id, then protects with it
@@ -522,6 +545,7 @@ class Engine {
   void FlattenLegs(std::optional<std::string> symbol, std::optional<PositionSide> leg,
                    const std::vector<PositionReport>& on_exchange, ReplyFn reply);
   void RetryFlatten(const std::string& symbol, std::optional<PositionSide> leg, const std::string& why);
+  static std::string FlatteningKey(const std::string& symbol, std::optional<PositionSide> leg);
 
   // ---- the state ----
   EngineSettings settings_;
@@ -547,6 +571,8 @@ class Engine {
 
   std::map<std::string, Instrument> instruments_;
   std::map<std::string, Decimal> marks_;
+  // When the stream last gave each symbol's mark (a REST read of it sets none: it may lag).
+  std::map<std::string, TimeMs> mark_seen_ms_;
   std::map<std::string, std::pair<Decimal, Decimal>> books_;  // bid, ask
   // The account's cap on a position's notional by symbol (Exchange::MaxPositionNotional): read
   // when a signal first trades the symbol, again once older than kNotionalCapTtlMs (the operator
@@ -561,6 +587,12 @@ class Engine {
   std::map<std::string, NotionalCap> notional_caps_;
   std::map<std::string, std::unique_ptr<Trade>> trades_;     // active (unfinished) signals by id
   std::map<std::string, TimeMs> unprotected_since_;          // "SYMBOL/SIDE"
+  // "SYMBOL/SIDE" -> when a push showed the leg closed and opened again unseen (OnLegReopened):
+  // stops the store holds from before it are no protection; forgotten once the leg is flat.
+  std::map<std::string, TimeMs> reopened_at_;
+  // Flattens in flight (FlattenLegs), by FlatteningKey of what their answer speaks for: "SYMBOL"
+  // (every leg of it), or "SYMBOL/SIDE" (one leg); an open signal there is refused meanwhile.
+  std::map<std::string, int> flattening_;
   std::set<std::string> repairing_;                          // "SYMBOL/SIDE" with a stop on its way
   // Positions the stream pushed (or an orphan scan found) that keel does not track, as seen
   // (amount, entry, the venue's time): a REST read older than the push is judged against it, and

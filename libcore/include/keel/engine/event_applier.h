@@ -23,6 +23,9 @@ namespace keel {
 struct ApplyResult {
   std::vector<std::string> rest_reads;  // symbols whose orders and positions must be read by REST
   std::vector<std::string> untracked;   // "SYMBOL/SIDE": open on the exchange, not in the store
+  // "SYMBOL/SIDE": a new average entry without growth (or the other side, one-way): the position
+  // the store held closed and another opened, unseen in between.
+  std::vector<std::string> reopened;
   std::vector<std::string> notes;       // what was done, one line each
 };
 

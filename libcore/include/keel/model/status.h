@@ -36,6 +36,7 @@ enum class Refusal {
   kKey,                // the API key, its signature, permissions or bound IP were refused
   kPostOnlyWouldTake,  // a post-only order would have taken liquidity
   kUnchanged,          // an amend that would change nothing: the order is as asked already
+  kTriggerPassed,      // a trigger the price has already passed: the order would fire at once
 };
 const char* to_string(Refusal refusal);
 
