@@ -228,6 +228,8 @@ void Engine::AfterAddChange(Trade& t, const std::string& cid) {
                                : "keel protects it as a position it did not open");
     RaiseAlert(AlertKind::kUnknownOutcome, r.id, t.signal.symbol, "add " + r.id + ": " + r.detail);
   } else if (o.filled_qty.is_positive()) {
+    const TimeMs filled_at = o.exchange_updated_ms.value_or(clock_.NowMs());
+    t.last_add_fill_ms = std::max(t.last_add_fill_ms.value_or(0), filled_at);
     r.state = SignalState::kDone;
     r.detail = "added " + o.filled_qty.ToString() + (o.filled_qty < a->qty ? " of " + a->qty.ToString() : std::string()) +
                " to signal " + t.record.id + (o.avg_price && o.avg_price->is_positive() ? " @ " + o.avg_price->ToString() : std::string()) +
@@ -352,10 +354,12 @@ void Engine::RestoreAdds(const std::vector<SignalRecord>& unfinished) {
     a.record = r;
     a.client_order_id = *r.entry_client_order_id;
     a.limit = s->entry == EntryKind::kLimit;
+    bool ended = false;
     if (auto o = store_.Order(a.client_order_id); o.ok() && *o) {
       a.qty = (*o)->qty;
       a.price = (*o)->price;
       a.answered = (*o)->state != OrderState::kPendingNew;
+      ended = is_terminal((*o)->state);
     }
     const std::string trade_id = t->record.id, add_id = r.id;
     if (a.limit && s->ttl_s) {
@@ -367,8 +371,11 @@ void Engine::RestoreAdds(const std::vector<SignalRecord>& unfinished) {
     }
     Log("restored add " + add_id + " on signal " + trade_id);
     t->adds.push_back(std::move(a));
-    // A closing trade's close (resumed after this) ends its adds in its own job before its read.
-    if (t->closing_because.empty() && !is_closing(t->state) && !is_final(t->state)) AfterAddChange(*t, *r.entry_client_order_id);
+    // A closing trade's close (resumed after this) ends its adds in its own job before its read;
+    // one the store shows ended is settled now, never cancelled again (chaos seed 1108572: an add
+    // that had filled, cancelled by the close a restart resumed).
+    if (ended || (t->closing_because.empty() && !is_closing(t->state) && !is_final(t->state)))
+      AfterAddChange(*t, *r.entry_client_order_id);
     if (Trade* still = TradeOf(trade_id); still && still->AddBySignal(add_id))
       loop_.After(kCheckAddAfterMs, [this, trade_id, add_id] { CheckAdd(trade_id, add_id); });
   }

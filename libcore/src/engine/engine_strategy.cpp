@@ -106,6 +106,8 @@ std::optional<TradeView> Engine::TradeViewOf(const std::string& id) {
     }
     if (*held) v.position_qty = (*held)->qty.abs();
     v.pending_adds = static_cast<int>(t.adds.size());
+    v.position_behind_fills =
+        t.last_add_fill_ms && (!*held || (*held)->exchange_updated_ms.value_or(0) < *t.last_add_fill_ms);
     return v;
   }
   auto rec = store_.Signal(id);

@@ -94,6 +94,9 @@ struct Engine::Trade {
   // The position's average entry its exits (in percent) were last placed from; 0 after a restart:
   // checked against the position once (RepriceExits).
   Decimal exits_reckoned_from;
+  // The exchange's time of its adds' latest fill: a position row older than it does not hold that
+  // fill yet (a strategy sizing its next level from it would pass its cap).
+  std::optional<TimeMs> last_add_fill_ms;
   TradeState state = TradeState::kEntering;  // moved only by Engine::Advance
   bool verify_in_flight = false;
   bool take_profit_done = false;  // placed, refused or skipped: not tried again

@@ -228,6 +228,12 @@ std::optional<StrategySignal> GridStrategy::NextLevel(Leg& leg, const StrategyCo
     }
     return std::nullopt;
   }
+  // Sized from a position that does not show a level's fill yet, the next level would pass the cap
+  // (chaos seed 1107763: a level filled as the re-centering cancelled it, the stream down).
+  if (trade.position_behind_fills) {
+    leg.last = "waits for the position to show a level's fill";
+    return std::nullopt;
+  }
   // In quantity, not rounded levels: part-filled levels never take the leg past levels x qty.
   auto cap = Decimal::FromInteger(config_.levels).value().Mul(config_.qty, Rounding::kNearest);
   auto next_qty = trade.position_qty.Add(config_.qty);

@@ -22,6 +22,8 @@ struct TradeView {
   PositionSide leg = PositionSide::kBoth;
   Decimal position_qty;  // absolute; 0 when flat or unknown
   int pending_adds = 0;  // its adds still resting or on their way
+  // An add filled after the position was last reported: position_qty does not hold it yet.
+  bool position_behind_fills = false;
   bool closed_by_take_profit = false;  // ended: its take-profit filled
 };
 
