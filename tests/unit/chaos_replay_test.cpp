@@ -139,13 +139,17 @@ TEST_CASE("chaos seeds of issue [4/6] replay clean") {
   // take-profit's cancel that gave up (1106272); a close signal answering its symbol flat while a
   // trade opened on its other leg (1106599). A grid level placed from a position that did not show
   // the last level's fill yet (1107763); an add the store showed ended, cancelled again by the
-  // close a restart resumed (1108572, 1108421).
+  // close a restart resumed (1108572, 1108421). A limit take-profit cancelled twice, by the move
+  // replacing it and by its trade closing (1109435); a trailing stop waiting out a rate refusal
+  // settled "rejected" by the stray-order sweep just before it was placed (1109012); a limit
+  // take-profit answered "unknown order" by a close's job, cancelled again by its next try (1110006).
   const std::pair<std::uint64_t, sim::Dialect> seeds[] = {
       {1105962, sim::Dialect::kBinanceUsdm}, {1105053, sim::Dialect::kBybitV5},
       {1105596, sim::Dialect::kBinanceUsdm}, {116, sim::Dialect::kBinanceUsdm},
       {1106272, sim::Dialect::kBinanceUsdm}, {1106599, sim::Dialect::kBybitV5},
       {1107763, sim::Dialect::kBybitV5},     {1108572, sim::Dialect::kBinanceUsdm},
-      {1108421, sim::Dialect::kBybitV5},
+      {1108421, sim::Dialect::kBybitV5},     {1109435, sim::Dialect::kBybitV5},
+      {1109012, sim::Dialect::kBinanceUsdm}, {1110006, sim::Dialect::kBinanceUsdm},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

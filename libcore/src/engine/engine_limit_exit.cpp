@@ -20,7 +20,8 @@ std::vector<std::string> Engine::RestingLimitExits(const std::string& symbol, st
     if (t->signal.symbol != symbol || (leg && t->leg != *leg)) continue;
     for (const auto& cid : {t->record.take_profit_client_order_id,
                             t->exit_move ? t->exit_move->take_profit_from : std::optional<std::string>()}) {
-      if (!cid || BookOfOrder(*cid) != OrderBook::kRegular) continue;
+      // One the matching engine answered "unknown order" is settled by query, never cancelled again.
+      if (!cid || BookOfOrder(*cid) != OrderBook::kRegular || answered_unknown_order_.count(*cid)) continue;
       auto rec = store_.Order(*cid);
       if (rec.ok() && *rec && !is_terminal((*rec)->state)) out.push_back(*cid);
     }
@@ -29,6 +30,9 @@ std::vector<std::string> Engine::RestingLimitExits(const std::string& symbol, st
 }
 
 void Engine::RecordLimitExitsEnded(const EntriesEnded& ended, const std::string& why) {
+  // A close tried again after one not verified sends no second cancel to those (chaos seed
+  // 1110006: a take-profit that expired while keel was down, a read still saying NEW).
+  RememberUnknownToExchange(ended);
   for (const auto& e : ended.ended) {
     RecordOrderReport(e, why);
     AfterOrderChange(e.client_order_id);

@@ -367,8 +367,9 @@ void Engine::AbandonExitMove(Trade& t, const std::string& why) {
   if (m.stop_pending) m.outcomes.push_back("stop not moved: the trade is closing (" + why + ")");
   if (m.take_profit_pending) m.outcomes.push_back("take-profit not moved: the trade is closing (" + why + ")");
   // The old take-profit is not the trade's any more: nothing else would cancel it (a limit one
-  // left resting would close the next trade on the leg at its price).
-  if (m.take_profit_from) {
+  // left resting would close the next trade on the leg at its price). Unless the move's own cancel
+  // of it is on its way already: a second would reach it ended (chaos seed 1109435).
+  if (m.take_profit_from && !m.take_profit_after_cancel) {
     auto old = store_.Order(*m.take_profit_from);
     if (old.ok() && *old && !is_terminal((*old)->state) && (*old)->state != OrderState::kPendingCancel)
       CancelExit(t.signal.symbol, *m.take_profit_from, "the trade is closing: " + why);

@@ -239,9 +239,12 @@ void Engine::SendTrail(const std::string& trade_id, const Signal& s, std::option
 void Engine::OnTrailSettled(const std::string& trade_id, const Signal& s, std::optional<std::string> cid, int rate_waits,
                             TrailOutcome outcome, ReplyFn reply) {
   Trade* t = TradeOf(trade_id);
+  if (cid) placements_waiting_.erase(*cid);
   if (outcome.kind == TrailOutcome::kRateRefused && t && !t->finished) {
     // "Too many requests" is "wait", never a verdict: the same request goes again after the wait,
-    // for as long as the trade lives.
+    // for as long as the trade lives. Its record is no stray meanwhile (chaos seed 1109012: the
+    // sweep after the wait settled it "rejected" just before it was placed).
+    if (cid) placements_waiting_.insert(*cid);
     const TimeMs wait = std::max<TimeMs>(1000, outcome.retry_after_ms);
     Log("trail signal " + s.id + ": refused for the rate (" + outcome.why + "), wait " + std::to_string(rate_waits + 1) +
         ": again in " + std::to_string(wait) + " ms");

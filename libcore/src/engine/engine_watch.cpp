@@ -737,7 +737,7 @@ void Engine::ResyncSymbols(const std::vector<std::string>& symbols, bool settle_
   const TimeMs grace = settings_.daemon.protect_grace_ms;
   const TimeMs absent_after = settings_.absent_after_ms;
   OnWorker<Result<Read>>(
-      [this, account, grace, settle_stray_orders, absent_after](Exchange& ex) -> Result<Read> {
+      [this, account, grace, settle_stray_orders, absent_after, waiting = placements_waiting_](Exchange& ex) -> Result<Read> {
         Read r;
         auto a = ex.Account();
         if (!a.ok()) return a.status();
@@ -756,12 +756,17 @@ void Engine::ResyncSymbols(const std::vector<std::string>& symbols, bool settle_
           // An order left open in the store that no resting list shows: its trade ended while its
           // placement was unknown (a close signal, a flatten), or its end was never streamed.
           // Asked about by client order id; nothing guessed, nothing cancelled.
+          // One whose placement waits out a rate refusal is sent again under its id: not a stray.
+          StoreView swept = *view;
+          swept.open_orders.erase(std::remove_if(swept.open_orders.begin(), swept.open_orders.end(),
+                                                 [&](const OrderRecord& o) { return waiting.count(o.client_order_id) > 0; }),
+                                  swept.open_orders.end());
           GhostSweepOptions sweep;
           sweep.account = account;
           sweep.act = true;
           sweep.now = clock_.NowMs();
           sweep.store_side_older_than_ms = absent_after;
-          for (const auto& g : SweepGhosts(ex, &worker_store_, *view, r.account, sweep))
+          for (const auto& g : SweepGhosts(ex, &worker_store_, swept, r.account, sweep))
             r.settled.push_back("order " + g.client_order_id + " " + g.symbol + ": " + g.action);
         }
         return r;

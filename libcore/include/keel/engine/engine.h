@@ -593,6 +593,9 @@ class Engine {
   // Flattens in flight (FlattenLegs), by FlatteningKey of what their answer speaks for: "SYMBOL"
   // (every leg of it), or "SYMBOL/SIDE" (one leg); an open signal there is refused meanwhile.
   std::map<std::string, int> flattening_;
+  // Client ids whose placement waits out a rate refusal, to be sent again under the same id: the
+  // stray-order sweep leaves them alone.
+  std::set<std::string> placements_waiting_;
   std::set<std::string> repairing_;                          // "SYMBOL/SIDE" with a stop on its way
   // Positions the stream pushed (or an orphan scan found) that keel does not track, as seen
   // (amount, entry, the venue's time): a REST read older than the push is judged against it, and
