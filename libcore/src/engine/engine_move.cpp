@@ -5,6 +5,7 @@
 // Until the new stop is confirmed working the old one protects the position; a new stop that is
 // refused leaves it. "moved" is answered only once the new order is confirmed.
 #include "engine_trade.h"
+#include "keel/model/protection.h"
 
 namespace keel {
 namespace {
@@ -274,16 +275,15 @@ void Engine::StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std
   // exchange has fired it. The mark keel was given says so, or the exchange itself: it refused the
   // new stop as already passed, and the old one lies beyond it (chaos seed 1105962, after a
   // restart, the store under lagging reads).
-  const bool old_beyond_refused = [&] {
-    if (!passed_level || !old.ok() || !*old || !(*old)->stop_price) return false;
-    return (*old)->side == Side::kSell ? *(*old)->stop_price >= *passed_level : *(*old)->stop_price <= *passed_level;
-  }();
+  // (The price is at or beyond the refused level, so the old one fires wherever that level would.)
+  const bool old_beyond_refused = passed_level && old.ok() && *old && (*old)->stop_price &&
+                                  StopFiresAt((*old)->side, *(*old)->stop_price, *passed_level);
   const bool old_passed = old.ok() && *old && (StopPassedByMark(**old) || old_beyond_refused);
   const bool old_working = old.ok() && *old && is_confirmed_working((*old)->state) && !old_passed;
   const std::string at = old.ok() && *old && (*old)->stop_price ? (*old)->stop_price->ToString() : std::string("?");
   LogWarning("signal " + t.record.id + ": the stop was not moved (" + detail + "): " +
              (old_working  ? "the old stop " + from + " at " + at + " stays"
-              : old_passed ? "the old stop " + from + " at " + at + " is passed by the mark: no protection"
+              : old_passed ? "the old stop " + from + " at " + at + " is passed by the price: no protection"
                            : "the old stop " + from + " is not working either"));
   if (old_working) {
     t.record.stop_client_order_id = from;
@@ -298,7 +298,7 @@ void Engine::StopMoveSettled(Trade& t, std::optional<Decimal> trigger, const std
   t.record.stop_client_order_id.reset();
   if (old_passed) t.spare_stops.push_back(from);  // cancelled once a stop is confirmed, if it still rests
   m.outcomes.push_back("stop not moved: " + detail + "; the old stop " + from +
-                       (old_passed ? " is passed by the mark" : " is gone too") + ": placing one at the old level");
+                       (old_passed ? " is passed by the price" : " is gone too") + ": placing one at the old level");
   const std::string id = t.record.id;
   FinishExitMove(t);
   PlaceExit(id, OrderPurpose::kStop);

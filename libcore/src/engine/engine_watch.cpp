@@ -431,8 +431,7 @@ bool Engine::StopPassedByMark(const OrderRecord& stop) const {
   const auto mark = marks_.find(stop.symbol);
   const auto seen = mark_seen_ms_.find(stop.symbol);
   if (mark == marks_.end() || seen == mark_seen_ms_.end() || seen->second <= stop.created_ms) return false;
-  // A SELL stop closes a long when the price falls to it, a BUY stop a short when it rises to it.
-  return stop.side == Side::kSell ? mark->second <= *stop.stop_price : mark->second >= *stop.stop_price;
+  return StopFiresAt(stop.side, *stop.stop_price, mark->second);
 }
 
 void Engine::StartProtectionWatch() {

@@ -55,6 +55,12 @@ struct CoverageReport {
 Side ClosingSide(PositionSide position_side, Decimal amount);
 
 // True when this one stop would close (part of) the position when it fires.
+// Whether a closing stop of this side fires at this price: a SELL stop (closing a long) when the
+// price falls to its trigger, a BUY stop (closing a short) when it rises to it.
+inline bool StopFiresAt(Side side, Decimal trigger, Decimal price) {
+  return side == Side::kSell ? price <= trigger : price >= trigger;
+}
+
 bool ProtectsPosition(const StopOrder& stop, const std::string& symbol, PositionSide position_side, Decimal amount);
 
 // close_up_to: the most one closePosition stop closes when it fires (Instrument::close_stop_max_qty;
