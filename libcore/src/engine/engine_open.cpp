@@ -641,7 +641,10 @@ void Engine::PlaceExit(const std::string& id, OrderPurpose purpose) {
   WriteBatch b(now);
   if (is_stop) t->record.stop_client_order_id = order.client_order_id;
   else t->record.take_profit_client_order_id = order.client_order_id;
-  SaveSignal(*t, std::string("placing the ") + to_string(purpose) + " " + order.client_order_id + " at " + trigger->ToString(),
+  // A protected trade stays "protected" while a take-profit goes out (a bot polling the detail
+  // waits for that word; the CI's ASan run once read it in this window).
+  const std::string still = !is_stop && t->state == TradeState::kProtected ? "protected; " : "";
+  SaveSignal(*t, still + "placing the " + to_string(purpose) + " " + order.client_order_id + " at " + trigger->ToString(),
              Provenance{Source::kEngine, std::nullopt, std::string(to_string(purpose)) + " of signal " + id}, &b);
   b.PutIntent(IntentRecord{order.client_order_id, purpose, symbol, order.side, t->leg, position.qty.abs(), *trigger,
                            "signal " + id, now},
