@@ -4,7 +4,13 @@
 // exchange ending it (a venue cancel, a post-only the book had crossed) gets a new one only through
 // the replacement guard; it is found by client id in the order book when an answer is lost, and
 // after a restart. Both dialects, one-way and hedge mode.
+#include <sstream>
+
 #include "daemon_harness.h"
+#include "keel/ops/exit_code.h"
+#include "keel/ops/safety_tools.h"
+#include "keel/ops/tool_forward.h"
+#include "keel/sim/ledger.h"
 
 using namespace keel;
 using namespace keel::scenario;
@@ -296,4 +302,161 @@ TEST_CASE("limit exit: a flatten or a close with it resting cancels it first (Bi
       CHECK(s.InvariantFindings() == "");
     }
   }
+}
+
+namespace {
+
+// keel-close-position BTCUSDT --pct 50 (--position-side LONG in hedge mode) as keel-traderd runs
+// it when the tool forwards it: on a worker, with the daemon's store and a worker's exchange.
+EngineReply ForwardedPartialClose(DaemonScenario& s, bool hedge, std::string* output) {
+  const std::string options = hedge ? R"({"symbol":"BTCUSDT","position_side":"LONG","pct":"50","verify_interval_ms":200})"
+                                    : R"({"symbol":"BTCUSDT","pct":"50","verify_interval_ms":200})";
+  auto spec = std::make_shared<ops::ToolSpec>(ops::ToolSpec{"keel-close-position", "", ops::StoreAccess::kWriter, false, true});
+  return s.Command(
+      [&](ReplyFn r) {
+        s.engine->RunToolAction(
+            "keel-close-position",
+            [&s, spec, options, output](Exchange& ex, StateStore& store, std::ostream& out) -> Result<int> {
+              AccountConfig config;
+              config.account_name = s.account;
+              ops::ToolContext ctx{*spec, {}, config, ops::OwnedOrBorrowed<StateStore>::Borrow(store), "", out, s.clock,
+                                   ops::OwnedOrBorrowed<Exchange>::Borrow(ex)};
+              auto code = ops::RunForwardedTool(ctx, "keel-close-position", options);
+              if (output) *output = static_cast<std::ostringstream&>(out).str();
+              return code;
+            },
+            r);
+      },
+      5000);
+}
+
+// keel-close-position BTCUSDT --pct 50 run by hand while no daemon holds the account.
+Result<int> PartialCloseByHand(DaemonScenario& s, bool hedge, std::ostringstream& out) {
+  static const ops::ToolSpec spec{"keel-close-position", "", ops::StoreAccess::kWriter, false, true};
+  AccountConfig config;
+  config.account_name = s.account;
+  ops::ToolContext ctx{spec, {}, config, ops::OwnedOrBorrowed<StateStore>::Borrow(*s.store), "", out, s.clock,
+                       ops::OwnedOrBorrowed<Exchange>::Borrow(*s.exchange)};
+  ops::ClosePositionOptions co;
+  co.symbol = "BTCUSDT";
+  if (hedge) co.position_side = PositionSide::kLong;
+  co.pct = D("50");
+  co.yes = true;
+  co.verify_interval_ms = 200;
+  return ops::RunClosePosition(ctx, co);
+}
+
+// No request of keel's was refused because its own reduce-only orders covered the position.
+int RefusedAsCovered(DaemonScenario& s) {
+  int n = 0;
+  for (const auto& e : s.venue->exchange().ledger())
+    n += e.action == sim::LedgerAction::kPlace && e.refused == "reduce_only_orders_cover";
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("limit exit: keel-close-position --pct 50 forwarded to the daemon ends the take-profit first; the trade places it again for the half left") {
+  for (const bool hedge : {false, true}) {
+    CAPTURE(hedge);
+    DaemonScenario s;
+    Protected(s, R"({"pct":"2.5","limit":true})", hedge);
+    const PositionSide leg = hedge ? PositionSide::kLong : PositionSide::kBoth;
+    const std::string tp = *s.SignalOf("s-1")->take_profit_client_order_id;
+    REQUIRE(VenueTakeProfits(s, leg).size() == 1);
+    const Decimal price = VenueTakeProfits(s, leg).front().price;
+    std::string output;
+    auto reply = ForwardedPartialClose(s, hedge, &output);
+    s.Run(3000);
+    INFO(s.EngineLog());
+    INFO(reply.json);
+    CHECK(reply.exit_code == 0);
+    CHECK(Contains(output, "take-profit " + tp + " (LIMIT 0.01 @ " + price.ToString() + ") CANCELED before the close"));
+    CHECK(Contains(output, "keel-traderd places the take-profit again for what is left"));
+    CHECK(s.ExchangeAmount("BTCUSDT", leg) == D("0.005"));
+    CHECK(s.store->Order(tp).value()->state == OrderState::kCanceled);
+    // Again, for the half left, at its price: the trade's own.
+    auto resting = VenueTakeProfits(s, leg);
+    REQUIRE(resting.size() == 1);
+    CHECK(resting.front().client_order_id != tp);
+    CHECK(resting.front().orig_qty == D("0.005"));
+    CHECK(resting.front().price == price);
+    CHECK(s.SignalOf("s-1")->take_profit_client_order_id == resting.front().client_order_id);
+    CHECK(s.SignalOf("s-1")->state == SignalState::kOpen);
+    CHECK(VenueStops(s, leg).size() == 1);  // the stop stays, for what is left
+    CHECK(RefusedAsCovered(s) == 0);
+    CHECK(s.alerts.raised.empty());
+    CHECK(s.InvariantFindings() == "");
+  }
+}
+
+TEST_CASE("limit exit: keel-close-position --pct 50 by hand, no daemon: the take-profit ended first and placed again for the half left; the daemon takes it over") {
+  for (const bool hedge : {false, true}) {
+    CAPTURE(hedge);
+    DaemonScenario s;
+    Protected(s, R"({"pct":"2.5","limit":true})", hedge);
+    const PositionSide leg = hedge ? PositionSide::kLong : PositionSide::kBoth;
+    const std::string tp = *s.SignalOf("s-1")->take_profit_client_order_id;
+    const Decimal price = VenueTakeProfits(s, leg).front().price;
+    std::ostringstream out;
+    s.RestartAfter([&] {
+      auto code = PartialCloseByHand(s, hedge, out);
+      REQUIRE_MESSAGE(code.ok(), code.status().ToString());
+      CHECK(*code == ops::kExitAllClear);
+    });
+    s.Run(3000);
+    INFO(out.str());
+    INFO(s.EngineLog());
+    CHECK(s.ExchangeAmount("BTCUSDT", leg) == D("0.005"));
+    CHECK(s.store->Order(tp).value()->state == OrderState::kCanceled);
+    auto resting = VenueTakeProfits(s, leg);
+    REQUIRE(resting.size() == 1);
+    CHECK(Contains(out.str(), "take-profit " + resting.front().client_order_id + " (LIMIT 0.005 @ " + price.ToString() +
+                                  ", in place of " + tp + ") resting"));
+    CHECK(resting.front().orig_qty == D("0.005"));
+    CHECK(resting.front().price == price);
+    // The restarted daemon's trade owns the new one.
+    CHECK(s.SignalOf("s-1")->take_profit_client_order_id == resting.front().client_order_id);
+    CHECK(s.SignalOf("s-1")->state == SignalState::kOpen);
+    CHECK(VenueStops(s, leg).size() == 1);
+    CHECK(RefusedAsCovered(s) == 0);
+    CHECK(s.InvariantFindings() == "");
+    // It takes its profit as the trade's take-profit: the trade ends closed.
+    MovePrice(s, "3", 3000);
+    CHECK(s.ExchangeAmount("BTCUSDT", leg).is_zero());
+    CHECK(s.SignalOf("s-1")->state == SignalState::kClosed);
+    CHECK(s.InvariantFindings() == "");
+  }
+}
+
+TEST_CASE("limit exit: keel-close-position --pct 50 by hand cannot place the take-profit again: exit 4, named; the daemon places it once it runs") {
+  DaemonScenario s;
+  Protected(s, R"({"pct":"2.5","limit":true})");
+  const std::string tp = *s.SignalOf("s-1")->take_profit_client_order_id;
+  const Decimal price = VenueTakeProfits(s).front().price;
+  std::ostringstream out;
+  s.RestartAfter([&] {
+    // Down 3 %: the take-profit's price is past the venue's price band (5 % above the mark) now.
+    REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"-3"})").ok());
+    auto code = PartialCloseByHand(s, false, out);
+    REQUIRE_MESSAGE(code.ok(), code.status().ToString());
+    CHECK(*code == ops::kExitNotVerified);
+    CHECK(s.ExchangeAmount("BTCUSDT") == D("0.005"));  // the close itself is done
+    CHECK(VenueTakeProfits(s).empty());
+    REQUIRE(s.Control(R"({"act":"move_price","symbol":"BTCUSDT","percent":"3"})").ok());
+  });
+  s.Run(3000);
+  INFO(out.str());
+  INFO(s.EngineLog());
+  CHECK(Contains(out.str(), "in place of " + tp + ") not placed: "));
+  CHECK(s.store->Order(tp).value()->state == OrderState::kCanceled);
+  // The restarted daemon's trade places it, for what is left, at its level.
+  auto resting = VenueTakeProfits(s);
+  REQUIRE(resting.size() == 1);
+  CHECK(resting.front().orig_qty == D("0.005"));
+  CHECK(resting.front().price == price);
+  CHECK(s.SignalOf("s-1")->take_profit_client_order_id == resting.front().client_order_id);
+  CHECK(VenueStops(s).size() == 1);
+  CHECK(RefusedAsCovered(s) == 0);
+  CHECK(s.InvariantFindings() == "");
 }

@@ -143,6 +143,8 @@ TEST_CASE("chaos seeds of issue [4/6] replay clean") {
   // replacing it and by its trade closing (1109435); a trailing stop waiting out a rate refusal
   // settled "rejected" by the stray-order sweep just before it was placed (1109012); a limit
   // take-profit answered "unknown order" by a close's job, cancelled again by its next try (1110006).
+  // Binance refusing keel's order beside its own reduce-only ones (-4118): a move placing a second
+  // limit take-profit (1112514); the operator's partial close beside the take-profit (1112966).
   const std::pair<std::uint64_t, sim::Dialect> seeds[] = {
       {1105962, sim::Dialect::kBinanceUsdm}, {1105053, sim::Dialect::kBybitV5},
       {1105596, sim::Dialect::kBinanceUsdm}, {116, sim::Dialect::kBinanceUsdm},
@@ -150,6 +152,7 @@ TEST_CASE("chaos seeds of issue [4/6] replay clean") {
       {1107763, sim::Dialect::kBybitV5},     {1108572, sim::Dialect::kBinanceUsdm},
       {1108421, sim::Dialect::kBybitV5},     {1109435, sim::Dialect::kBybitV5},
       {1109012, sim::Dialect::kBinanceUsdm}, {1110006, sim::Dialect::kBinanceUsdm},
+      {1112514, sim::Dialect::kBinanceUsdm}, {1112966, sim::Dialect::kBinanceUsdm},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

@@ -208,6 +208,12 @@ struct Checker {
     std::map<std::string, int> accepted;   // "book/clientId" -> accepted placements
     for (const auto& r : truth.requests) {
       if (r.action == "place" && r.refused.empty()) ++accepted[r.book + "/" + r.client_id];
+      // Binance's -4118: keel's own reduce-only orders already covered the position (a close sent
+      // beside its limit take-profit). Not an exchange fault: keel ends those before it closes.
+      if (r.action == "place" && r.refused == "reduce_only_orders_cover")
+        Add("own-orders-cover", r.client_id,
+            "refused at " + std::to_string(r.time) + ": the reduce-only orders resting on " + r.symbol +
+                " already covered the position (-4118)");
       if ((r.action != "amend" && r.action != "cancel") || r.refused.empty()) continue;
       const TruthOrder* o = OrderOf(r);
       if (!o || o->open() || r.time < o->updated) continue;

@@ -21,7 +21,11 @@ constexpr const char* kAllClear = "no orphans: every position on the exchange is
 }  // namespace
 
 Result<int> RunOperatorTool(ops::ToolContext& ctx, const PlannedFault& tool) {
-  if (tool.command == "keel-close-position") return ops::RunClosePosition(ctx, CloseOptionsOf(tool));
+  if (tool.command == "keel-close-position") {
+    ops::ClosePositionOptions o = CloseOptionsOf(tool);
+    o.run_by_daemon = true;  // on the daemon's worker (Engine::RunToolAction), as a forwarded one runs
+    return ops::RunClosePosition(ctx, o);
+  }
   if (tool.command == "keel-scan-orphans") {
     ops::ScanOrphansOptions o;
     o.grace_ms = kToolScanGraceMs;

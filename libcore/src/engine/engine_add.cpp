@@ -5,7 +5,7 @@
 // An add is sent only while its trade is protected, and every add still resting is cancelled the
 // moment the trade starts closing: a fill after the close would be a position nobody protects.
 #include "engine_trade.h"
-#include "entries_before_close.h"
+#include "keel/safety/entries_before_close.h"
 #include "keel/safety/sent_order.h"
 #include "keel/safety/settle.h"
 

@@ -2,7 +2,7 @@
 #include <sstream>
 
 #include "engine_trade.h"
-#include "entries_before_close.h"
+#include "keel/safety/entries_before_close.h"
 #include "keel/model/json_writer.h"
 #include "keel/ops/exit_code.h"
 #include "keel/safety/safe_close.h"
@@ -391,6 +391,12 @@ void Engine::RestoreTrades() {
     if (Trade* back = TradeOf(id); back && back->state == TradeState::kProtected) {
       if (auto pos = OpenPositionOf(store_, r.symbol, back->leg); pos.ok() && *pos) RepriceExits(*back, **pos);
     }
+    // Its take-profit ended while keel was down and was not placed again (keel-close-position by
+    // hand could not): placed now, for the position as it is.
+    if (Trade* back = TradeOf(id); back && back->state == TradeState::kProtected && !back->exit_move && TakeProfitDue(*back)) {
+      Log("signal " + id + ": restored protected without its take-profit: placing it");
+      PlaceExit(id, OrderPurpose::kTakeProfit);
+    }
   }
   // Adds back on their trades (before cancels are resumed: a cancel covers them too).
   RestoreAdds(*signals);
@@ -542,6 +548,7 @@ void Engine::RunToolAction(const std::string& tool, ToolAction action, ReplyFn r
   if (!ready_) return reply(ReplyOf(3, "refused", "", "the daemon is starting: try again once it is ready"));
   if (shutting_down_) return reply(ReplyOf(3, "refused", "", "the daemon is shutting down"));
   Log(tool + " forwarded by the operator: running it here");
+  ++tools_running_;
   using Done = std::pair<Result<int>, std::string>;
   OnWorker<Done>(
       [this, action](Exchange& ex) {
@@ -559,6 +566,7 @@ void Engine::RunToolAction(const std::string& tool, ToolAction action, ReplyFn r
         for (const auto& [id, t] : trades_)
           if (!t->finished) legs.emplace_back(t->signal.symbol, t->leg);
         for (const auto& [symbol, leg] : legs) AfterPositionChange(symbol, leg);
+        TakeProfitsAfterTool();
         // What the tool printed, and apart from it the error that ended it (its stderr line).
         reply(ReplyOf(code, "tool", "", tool + " exited " + std::to_string(code), [&](JsonWriter& w) {
           w.Key("output").String(done.second);

@@ -187,8 +187,7 @@ bool Engine::AdoptGuardStop(const std::string& id, Decimal trigger) {
   SaveSignal(*t, "protected by stop " + cid + " at " + trigger.ToString() + " (its guard stop, working since the entry rested)",
              Provenance{Source::kEngine, std::nullopt, "stop adopted"});
   Log("signal " + id + ": stop " + cid + " adopted: the guard stop works at the stop level " + trigger.ToString());
-  if (t->signal.take_profit && !t->take_profit_done && !t->record.take_profit_client_order_id)
-    PlaceExit(id, OrderPurpose::kTakeProfit);
+  if (TakeProfitDue(*t)) PlaceExit(id, OrderPurpose::kTakeProfit);
   return true;
 }
 

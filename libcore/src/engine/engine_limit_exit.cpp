@@ -2,7 +2,7 @@
 // trade's conditional stop: where it rests, how it follows the position's size, and its
 // replacement through the ReplacementGuard when the exchange ends it.
 #include "engine_trade.h"
-#include "entries_before_close.h"
+#include "keel/safety/entries_before_close.h"
 #include "keel/engine/maker_quote.h"
 #include "keel/model/order_kind.h"
 
@@ -73,6 +73,34 @@ std::optional<std::string> Engine::TakeProfitShortOf(const Trade& t, const Posit
   if (!left.ok() || position.qty.abs() <= *left) return std::nullopt;
   return "the position grew to " + position.qty.abs().ToString() + ", past the " + left->ToString() +
          " its take-profit " + *t.record.take_profit_client_order_id + " has left to fill";
+}
+
+bool Engine::TakeProfitDue(const Trade& t) const {
+  if (!t.signal.take_profit || t.take_profit_done || t.record.take_profit_client_order_id) return false;
+  return !(t.exit_move && t.exit_move->take_profit_after_cancel);
+}
+
+void Engine::TakeProfitsAfterTool() {
+  // Still counted as running: an end the store shows but the stream did not tell goes the way
+  // one told during the tool would.
+  std::vector<std::string> ended;
+  for (const auto& [id, t] : trades_) {
+    if (t->finished || !t->record.take_profit_client_order_id) continue;
+    auto rec = store_.Order(*t->record.take_profit_client_order_id);
+    if (rec.ok() && *rec && is_terminal((*rec)->state)) ended.push_back(*t->record.take_profit_client_order_id);
+  }
+  for (const auto& cid : ended) AfterOrderChange(cid);
+  if (--tools_running_ > 0) return;
+  std::set<std::string> waiting;
+  waiting.swap(take_profits_after_tool_);
+  for (const auto& id : waiting) {
+    Trade* t = TradeOf(id);
+    if (!t || t->finished || is_closing(t->state) || !t->closing_because.empty() || t->close_in_flight) continue;
+    // A move of its exits places its own take-profit.
+    if (!TakeProfitDue(*t) || t->exit_move || t->state != TradeState::kProtected) continue;
+    Log("signal " + id + ": its take-profit goes again for what the position holds after the operator's close");
+    PlaceExit(id, OrderPurpose::kTakeProfit);
+  }
 }
 
 namespace {

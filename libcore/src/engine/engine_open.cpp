@@ -2,7 +2,7 @@
 // when the stop cannot be placed.
 #include "engine_trade.h"
 #include "keel/model/order_kind.h"
-#include "entries_before_close.h"
+#include "keel/safety/entries_before_close.h"
 #include "keel/engine/maker_quote.h"
 #include "keel/model/time.h"
 #include "keel/ops/exit_code.h"
@@ -843,8 +843,7 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
   SaveSignal(*t, "protected by stop " + cid + " at " + placed->trigger_price.ToString(),
              Provenance{Source::kRest, placed->update_time, "stop placed"});
   if (t->exit_move && t->exit_move->stop_pending) StopMoveSettled(*t, placed->trigger_price, "stop " + cid + " working");
-  if (t->signal.take_profit && !t->take_profit_done && !t->record.take_profit_client_order_id)
-    PlaceExit(id, OrderPurpose::kTakeProfit);
+  if (TakeProfitDue(*t)) PlaceExit(id, OrderPurpose::kTakeProfit);
 }
 
 void Engine::SettleDuplicateStop(const std::string& id, const std::string& cid) {
@@ -887,6 +886,9 @@ SafeCloseOptions Engine::CloseOptions(const std::string& symbol, std::optional<P
   o.now = [clock] { return clock->NowMs(); };
   o.sleep = settings_.sleep;
   o.reason = reason;
+  // The close's own job ends the trades' limit take-profits first (RestingLimitExits), knowing
+  // which the exchange already answered "unknown order": SafeClose does not again.
+  o.end_limit_exits = false;
   return o;
 }
 

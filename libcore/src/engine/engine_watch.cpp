@@ -254,6 +254,16 @@ void Engine::AfterOrderChange(const std::string& cid) {
   const bool limit_take_profit = !was_stop && !is_conditional(o.type);
   const bool moving_take_profit = t->exit_move && t->exit_move->take_profit_pending;
   if (limit_take_profit && o.state != OrderState::kFilled && !t->finished && !t->close_in_flight &&
+      t->closing_because.empty() && !moving_take_profit && tools_running_ > 0) {
+    // An operator's close forwarded to the daemon ends it before closing (or the exchange did,
+    // meanwhile): placed again for what is left once the tool is over.
+    t->take_profit_done = false;
+    take_profits_after_tool_.insert(id);
+    SaveSignal(*t, detail + " while an operator's close runs: placed again for what is left once it is over",
+               Provenance{Source::kStream, o.exchange_updated_ms, "exit ended"});
+    return;
+  }
+  if (limit_take_profit && o.state != OrderState::kFilled && !t->finished && !t->close_in_flight &&
       t->closing_because.empty() && !moving_take_profit &&
       (t->state == TradeState::kProtected || (t->state == TradeState::kProtecting && t->exit_move))) {
     // keel cancels the trade's own take-profit only once it is closing (a move's old one is not

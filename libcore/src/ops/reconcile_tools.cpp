@@ -144,6 +144,7 @@ Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& o) {
   options.sleep = [&ctx](TimeMs ms) { ctx.clock.SleepMs(ms); };
   options.reduce_by = o.qty;
   options.reduce_pct = o.pct;
+  options.place_limit_exits_again = !o.run_by_daemon;
   auto r = SafeClose(*ctx.exchange, ctx.store_missing ? nullptr : ctx.store.get(), options);
   if (!r.ok()) return r.status();
   if (ctx.common.json) {
@@ -164,6 +165,13 @@ Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& o) {
       if (r->verified_reduced) w.Key("remaining_amount").Number(r->remaining_amount);
     }
     if (!(partial ? r->verified_reduced : r->verified_flat)) w.Key("not_verified").String(r->not_verified_reason);
+    w.Key("take_profits_ended").StartArray();
+    for (const auto& c : r->limit_exits_ended) w.String(c);
+    w.EndArray().Key("take_profits_placed").StartArray();
+    for (const auto& c : r->limit_exits_placed) w.String(c);
+    w.EndArray().Key("take_profits_not_placed").StartArray();
+    for (const auto& c : r->limit_exits_not_placed) w.String(c);
+    w.EndArray();
     w.Key("cancelled").StartArray();
     for (const auto& c : r->cancelled) w.String(c);
     w.EndArray().Key("steps").StartArray();
@@ -173,7 +181,9 @@ Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& o) {
   } else {
     for (const auto& s : r->steps) ctx.out << s << '\n';
   }
-  if (partial) return r->verified_reduced ? kExitAllClear : kExitNotVerified;
+  // A take-profit the close ended and could not place again: the close is done, the position is
+  // not as its bot left it (its stop still protects it).
+  if (partial) return r->verified_reduced && r->limit_exits_not_placed.empty() ? kExitAllClear : kExitNotVerified;
   return r->verified_flat ? kExitAllClear : kExitNotVerified;
 }
 

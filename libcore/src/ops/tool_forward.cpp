@@ -132,6 +132,7 @@ Result<int> RunForwardedTool(ToolContext& ctx, const std::string& tool, const st
   if (tool == "keel-close-position") {
     ClosePositionOptions o;
     o.yes = true;
+    o.run_by_daemon = true;
     auto symbol = f->String("symbol");
     if (!symbol.ok()) return symbol.status();
     if (!*symbol || (*symbol)->empty()) return Status::InvalidInput("options.symbol: required");

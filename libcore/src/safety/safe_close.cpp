@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "close_limit_exits.h"
 #include "keel/safety/client_ids.h"
 #include "keel/safety/sent_order.h"
 #include "keel/safety/settle.h"
@@ -84,32 +85,6 @@ Result<bool> moved_on_since(StateStore* store, const std::string& symbol, Positi
                       format_utc(*known) + ", the read was of " + format_utc(flat_as_of) +
                       "): what is open now is another position's; run again");
   return true;
-}
-
-Status record_order(StateStore* store, const std::string& client_order_id, const OrderReport& report, TimeMs now,
-                    const std::string& why) {
-  if (!store) return Status::Ok();
-  auto existing = store->Order(client_order_id);
-  if (!existing.ok()) return existing.status();
-  if (!*existing) return Status::Ok();
-  const OrderRecord& rec = **existing;
-  if (state_for(report.status) == rec.state && rec.filled_qty == report.filled_qty) return Status::Ok();
-  WriteBatch b(now);
-  b.PutOrder(UpdatedRecordOf(rec, report, now), Provenance{Source::kRest, report.update_time, why});
-  return store->Write(b);
-}
-
-Status record_refused(StateStore* store, const std::string& client_order_id, TimeMs now, const std::string& why) {
-  if (!store) return Status::Ok();
-  auto existing = store->Order(client_order_id);
-  if (!existing.ok()) return existing.status();
-  if (!*existing) return Status::Ok();
-  OrderRecord rec = **existing;
-  rec.state = OrderState::kRejected;
-  rec.updated_ms = now;
-  WriteBatch b(now);
-  b.PutOrder(rec, Provenance{Source::kRest, std::nullopt, why});
-  return store->Write(b);
 }
 
 // The rows of the leg (every leg of the symbol when none is named), once every one of them is at
@@ -253,7 +228,7 @@ void cancel_protection(Exchange& ex, StateStore* store, const SafeCloseOptions& 
       continue;
     }
     if (!is_terminal(now_state->status)) continue;
-    Status s = record_order(store, mine.client_order_id, *now_state, o.now(), "ended by the exchange with its position");
+    Status s = RecordReported(store, mine.client_order_id, *now_state, o.now(), "ended by the exchange with its position");
     if (s.ok()) r.steps.push_back(mine.client_order_id + " was " + to_string(now_state->status) + " by the exchange");
     else r.steps.push_back("recording the end of " + mine.client_order_id + " failed: " + s.message());
   }
@@ -447,7 +422,7 @@ Result<std::optional<OrderReport>> close_chunk(Exchange& ex, StateStore* store, 
   r.sent = true;
   if (!placed.ok() && !placed.status().IsUnknownOutcome()) {
     r.steps.push_back("close " + close.client_order_id + " refused: " + placed.status().message());
-    KEEL_RETURN_IF_ERROR(record_refused(store, close.client_order_id, o.now(), placed.status().message()));
+    KEEL_RETURN_IF_ERROR(RecordRefused(store, close.client_order_id, o.now(), placed.status().message()));
     if (IsRateRefusal(placed.status())) {
       r.retry_after_ms = std::max<TimeMs>(placed.status().retry_after_ms(), 1000);
       not_verified(r, "the exchange asked to wait (rate limit) before the close of " + o.symbol +
@@ -464,11 +439,17 @@ Result<std::optional<OrderReport>> close_chunk(Exchange& ex, StateStore* store, 
     return std::optional<OrderReport>();
   }
   r.close_orders.push_back(*outcome);
-  KEEL_RETURN_IF_ERROR(record_order(store, close.client_order_id, *outcome, o.now(), "close answered"));
+  KEEL_RETURN_IF_ERROR(RecordReported(store, close.client_order_id, *outcome, o.now(), "close answered"));
   return std::optional<OrderReport>(*outcome);
 }
 
 }  // namespace
+
+Side ClosingSide(const PositionReport& p) {
+  if (p.position_side == PositionSide::kLong) return Side::kSell;
+  if (p.position_side == PositionSide::kShort) return Side::kBuy;
+  return p.amount.is_negative() ? Side::kBuy : Side::kSell;
+}
 
 Status CheckPartialClose(const std::optional<Decimal>& reduce_by, const std::optional<Decimal>& reduce_pct) {
   if (reduce_by && reduce_pct) return Status::InvalidInput("a partial close: give a quantity or a percent, not both");
@@ -520,12 +501,40 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
     *position = std::move(open).value();
   }
 
+  // keel's limit take-profits on the leg end before anything is sent (close_limit_exits.h); what
+  // they did meanwhile (a fill) shows in a read after them, which the close goes by.
+  EntriesEnded limit_exits;
+  if (o.end_limit_exits) {
+    const PositionSide leg = (*position)->position_side;
+    auto ended = EndLimitExits(ex, store, o, leg, ClosingSide(**position), r);
+    if (!ended.ok()) return ended.status();
+    limit_exits = std::move(ended).value();
+    if (!limit_exits.problems.empty()) {
+      not_verified(r, "take-profit " + limit_exits.problems.front() + ": it may still rest, and a close beside it " +
+                          "is refused; nothing was sent: run again");
+      return r;
+    }
+    if (!limit_exits.ended.empty()) {
+      position = read_position(ex, o.symbol, leg);
+      if (!position.ok()) return position.status().WithContext("reading " + o.symbol + " after its take-profits ended");
+      if (!*position && partial) {
+        not_verified(r, o.symbol + " reads flat after its take-profits ended (one may have filled): nothing was "
+                        "sent; look before acting");
+        return r;
+      }
+      if (!*position) {
+        auto open = prove_already_flat(ex, store, o, mine, r);
+        if (!open.ok()) return open.status();
+        if (!*open) return r;
+        *position = std::move(open).value();
+      }
+    }
+  }
+
   const PositionReport& p = **position;
   r.position_side = p.position_side;
   r.closed_amount = p.amount;
-  if (p.position_side == PositionSide::kLong) r.close_side = Side::kSell;
-  else if (p.position_side == PositionSide::kShort) r.close_side = Side::kBuy;
-  else r.close_side = p.amount.is_negative() ? Side::kBuy : Side::kSell;
+  r.close_side = ClosingSide(p);
   // What is to be left: nothing, or for a partial close the position less the part.
   Decimal keep;
   Decimal part;
@@ -619,10 +628,16 @@ Result<SafeCloseResult> SafeClose(Exchange& ex, StateStore* store, const SafeClo
       if (r.not_verified_reason.empty())
         not_verified(r, o.symbol + " is not proven reduced after " + std::to_string(r.close_orders.size()) +
                             " close order(s): read the position before acting again");
+      for (const auto& e : limit_exits.ended)
+        r.not_verified_reason += "; its take-profit " + e.client_order_id + " was cancelled before the close and is "
+                                 "not placed again until the position is known";
       return r;
     }
     // The store's record follows the read (the stream may have been first; a newer record stays).
     KEEL_RETURN_IF_ERROR(record_reduced(store, o, r));
+    if (o.place_limit_exits_again) PlaceLimitExitsAgain(ex, store, o, limit_exits.ended, r.remaining_amount.abs(), r);
+    else if (!limit_exits.ended.empty())
+      r.steps.push_back("keel-traderd places the take-profit again for what is left");
     return r;
   }
   if (!r.verified_flat) {

@@ -58,4 +58,30 @@ OrderRecord UpdatedRecordOf(const OrderRecord& before, const OrderReport& report
   return r;
 }
 
+Status RecordReported(StateStore* store, const std::string& client_order_id, const OrderReport& report, TimeMs now,
+                    const std::string& why) {
+  if (!store) return Status::Ok();
+  auto existing = store->Order(client_order_id);
+  if (!existing.ok()) return existing.status();
+  if (!*existing) return Status::Ok();
+  const OrderRecord& rec = **existing;
+  if (state_for(report.status) == rec.state && rec.filled_qty == report.filled_qty) return Status::Ok();
+  WriteBatch b(now);
+  b.PutOrder(UpdatedRecordOf(rec, report, now), Provenance{Source::kRest, report.update_time, why});
+  return store->Write(b);
+}
+
+Status RecordRefused(StateStore* store, const std::string& client_order_id, TimeMs now, const std::string& why) {
+  if (!store) return Status::Ok();
+  auto existing = store->Order(client_order_id);
+  if (!existing.ok()) return existing.status();
+  if (!*existing) return Status::Ok();
+  OrderRecord rec = **existing;
+  rec.state = OrderState::kRejected;
+  rec.updated_ms = now;
+  WriteBatch b(now);
+  b.PutOrder(rec, Provenance{Source::kRest, std::nullopt, why});
+  return store->Write(b);
+}
+
 }  // namespace keel

@@ -72,7 +72,10 @@ Status SimExchange::CheckReduceOnly(const Account& a, const std::string& symbol,
       if (ps == PositionSide::kBoth && !o.reduce_only) continue;
       resting = resting.Add(o.orig_qty.Sub(o.executed_qty).value()).value();
     }
-    if (resting.Add(qty).value() > amount.abs()) return Refuse(SimRefusal::kReduceOnlyOrdersCover);
+    // Refused for the orders resting before it ("…check your existing position and open orders"):
+    // alone, a one-way reduce-only order larger than the position is capped when it fills.
+    if (resting.is_positive() && resting.Add(qty).value() > amount.abs())
+      return Refuse(SimRefusal::kReduceOnlyOrdersCover);
   }
   return Status::Ok();
 }

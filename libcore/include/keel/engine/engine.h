@@ -307,6 +307,13 @@ class Engine {
   // The exchange ended the limit take-profit `client_order_id` without keel asking (a post-only
   // that would have taken, a venue cancel): a new one only through the ReplacementGuard, which
   // reads the order and the position first. `queried`: its terminal state, known a moment ago.
+  // After a forwarded tool: limit take-profits it ended (the store says so, the stream may not
+  // have yet) are placed again by their trades for what the position holds now.
+  void TakeProfitsAfterTool();
+  // A protected trade's take-profit is to be placed now: its signal has one, none is on its way,
+  // and no move waits for the old one's cancel to place it (chaos seed 1112514: a stop confirmed
+  // meanwhile placed it too, and the move placed a second).
+  bool TakeProfitDue(const Trade& t) const;
   void ReplaceTakeProfit(const std::string& signal_id, const std::string& client_order_id, const std::string& why,
                          std::optional<OrderReport> queried);
   // Asks again after after_ms, unless the replacement was given up or done meanwhile.
@@ -596,6 +603,11 @@ class Engine {
   // Client ids whose placement waits out a rate refusal, to be sent again under the same id: the
   // stray-order sweep leaves them alone.
   std::set<std::string> placements_waiting_;
+  // Forwarded tools running (RunToolAction): a keel-close-position ends limit take-profits before
+  // it closes; their trades place them again for what is left once it is over, not while it runs
+  // (a new one beside the close is refused, -4118). Signal ids waiting for that.
+  int tools_running_ = 0;
+  std::set<std::string> take_profits_after_tool_;
   std::set<std::string> repairing_;                          // "SYMBOL/SIDE" with a stop on its way
   // Positions the stream pushed (or an orphan scan found) that keel does not track, as seen
   // (amount, entry, the venue's time): a REST read older than the push is judged against it, and

@@ -47,8 +47,12 @@ struct ClosePositionOptions {
   // A partial close (SafeCloseOptions): this quantity, or this percent, of the position.
   std::optional<Decimal> qty;
   std::optional<Decimal> pct;
+  // Run by keel-traderd (forwarded): its trades place their limit take-profits again after a
+  // partial close; by hand, the tool does (SafeCloseOptions::place_limit_exits_again).
+  bool run_by_daemon = false;
 };
-// Exit 0 when verified flat (a partial close: verified smaller by the part), 4 when not verified.
+// Exit 0 when verified flat (a partial close: verified smaller by the part, and any limit
+// take-profit it ended placed again by hand), 4 when not verified or one could not be placed again.
 Result<int> RunClosePosition(ToolContext& ctx, const ClosePositionOptions& options);
 
 // The options' bounds, checked by each Run* call before anything else: the same whether a tool's

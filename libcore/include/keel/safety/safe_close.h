@@ -13,6 +13,7 @@
 //      A read that shows flat before anything is sent proves it only when it is newer than the
 //      account's last fill in the symbol (the trade history) and than keel's own record;
 //   6. only then are the position's protective orders (keel's) cancelled and the close recorded.
+//      keel's limit take-profits on the leg are ended before step 3 (close_limit_exits.h).
 //      Not proven flat: alert, and the caller exits 4.
 
 #include <functional>
@@ -42,6 +43,13 @@ struct SafeCloseOptions {
   // what is left); the protective orders stay, since a whole-position stop covers what is left.
   std::optional<Decimal> reduce_by;
   std::optional<Decimal> reduce_pct;
+  // keel's limit take-profits resting on the leg are ended before the close (Binance refuses a
+  // close that resting reduce-only orders already cover, -4118). After a verified partial close
+  // they are placed again for what is left, at their price, unless keel-traderd's trades do that
+  // (the close forwarded to the daemon: false).
+  bool place_limit_exits_again = true;
+  // false: the caller ended them already (keel-traderd's own closes, which know more of them).
+  bool end_limit_exits = true;
 };
 
 // Only verified_flat means "flat": was_flat says what a read showed, which a lagging read can get
@@ -64,7 +72,16 @@ struct SafeCloseResult {
   bool verified_reduced = false;
   Decimal remaining_amount;
   Decimal reduced_by;  // what the close orders filled
+  // keel's limit take-profits ended before the close; after a partial close, those placed again
+  // (new client ids) and those that could not be, with why.
+  std::vector<std::string> limit_exits_ended;
+  std::vector<std::string> limit_exits_placed;
+  std::vector<std::string> limit_exits_not_placed;
 };
+
+// The side that closes the position the row shows: SELL for LONG, BUY for SHORT; one-way (BOTH)
+// by the sign of the amount.
+Side ClosingSide(const PositionReport& p);
 
 // The partial-close options' own bounds (at most one of reduce_by and reduce_pct; a quantity above 0;
 // a percent above 0 and below 100): kInvalidInput naming the problem. SafeClose checks them first;

@@ -5,6 +5,7 @@
 
 #include "keel/exchange/exchange.h"
 #include "keel/store/records.h"
+#include "keel/store/state_store.h"
 
 namespace keel {
 
@@ -18,5 +19,12 @@ OrderRecord AdoptedRecordOf(const OrderReport& order, OrderPurpose purpose, Deci
 // keel's record of an order brought up to what the exchange reports of it: its lifecycle state, the
 // exchange's id, the fill and the exchange's time. now: keel's time of the change.
 OrderRecord UpdatedRecordOf(const OrderRecord& before, const OrderReport& report, TimeMs now);
+
+// The store's record of the order brought up to the exchange's report, when it has one (store may
+// be null: nothing is kept). Written only when the state or the fill changed.
+Status RecordReported(StateStore* store, const std::string& client_order_id, const OrderReport& report, TimeMs now,
+                      const std::string& why);
+// The store's record of the order marked refused (rejected), when it has one.
+Status RecordRefused(StateStore* store, const std::string& client_order_id, TimeMs now, const std::string& why);
 
 }  // namespace keel

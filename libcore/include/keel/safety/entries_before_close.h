@@ -1,7 +1,8 @@
 #pragma once
 // Entries that could still open a leg, ended on the worker before a close reads its position: one
 // that fills between the read and a later cancel would open a position nobody owns (chaos seed
-// 916). Private to the engine (FlattenLegs, CloseUntilFlat).
+// 916); and a limit take-profit before a tool's close (SafeClose: Binance refuses a close that
+// reduce-only orders already cover, -4118).
 
 #include <set>
 #include <string>

@@ -1,4 +1,4 @@
-#include "entries_before_close.h"
+#include "keel/safety/entries_before_close.h"
 
 namespace keel {
 
@@ -23,7 +23,7 @@ EntriesEnded EndEntriesBeforeClose(Exchange& ex, const std::string& symbol, cons
     // id before the position is read (chaos seed 402019, a filled entry touched twice).
     auto q = SettleByClientId(ex, OrderBook::kRegular, symbol, cid, settle);
     if (q.ok() && is_terminal(q->status)) out.ended.push_back(*q);
-    else out.problems.push_back("entry " + cid + ": " + (q.ok() ? std::string("a read still says ") + to_string(q->status) : q.status().message()));
+    else out.problems.push_back(cid + ": " + (q.ok() ? std::string("a read still says ") + to_string(q->status) : q.status().message()));
   }
   return out;
 }
