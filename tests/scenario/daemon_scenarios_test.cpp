@@ -642,3 +642,22 @@ TEST_CASE("daemon: fills told before their position changes: the same lifecycle,
   CHECK(s.RestCallsSince(calls_before) == LifecycleCalls());
   if (s.dialect == sim::Dialect::kBybitV5) CHECK(Contains(s.EngineLog(), "counted by the position report of seq"));
 }
+
+TEST_CASE("daemon: order reads 20 s behind: the stream's word that the stop rests settles its placement; protected, not rolled back") {
+  DaemonScenario s;
+  s.Start();
+  s.Run(Engine::kScanAgainAfterStartMs + 1000);
+  // From here a new order is not visible to a query for 20 s: Bybit's read-back after an
+  // acknowledgement (and Binance's after a minimal answer) gives up, and so does a settle.
+  REQUIRE(s.Control(R"({"fault":"stale_reads","ms":20000,"what":"orders"})").ok());
+  REQUIRE(s.Control(R"({"fault":"minimal_ack","count":-1})").ok());
+  REQUIRE(s.Signal(R"({"id":"q-1","symbol":"BTCUSDT","side":"LONG","qty":"0.010","stop_loss":{"pct":"1"},
+      "take_profit":{"pct":"2"}})").exit_code == 0);
+  s.Run(30'000);
+  INFO(s.EngineLog());
+  CHECK(s.SignalOf("q-1")->state == SignalState::kOpen);
+  CHECK(s.ExchangeAmount("BTCUSDT") == D("0.010"));
+  CHECK(s.VenueOpenAlgoOrders("BTCUSDT") == 2);  // one stop, one take-profit: none sent twice
+  CHECK(s.alerts.raised.empty());
+  CHECK(s.InvariantFindings() == "");
+}

@@ -144,7 +144,11 @@ TEST_CASE("chaos seeds of issue [4/6] replay clean") {
   // settled "rejected" by the stray-order sweep just before it was placed (1109012); a limit
   // take-profit answered "unknown order" by a close's job, cancelled again by its next try (1110006).
   // Binance refusing keel's order beside its own reduce-only ones (-4118): a move placing a second
-  // limit take-profit (1112514); the operator's partial close beside the take-profit (1112966).
+  // limit take-profit (1112514); the operator's partial close beside the take-profit (1112966),
+  // and one a list of orders lagging behind it did not show (1115404). A Bybit stop the stream
+  // showed resting, its read-back lagging: rolled back as "not placed" (1190243), settled Expired
+  // at start-up (1115631). An add answered "unknown order" cancelled again by a cancel signal a
+  // restart resumed (1190119), and by a flatten beside the close that had been answered (1190437).
   const std::pair<std::uint64_t, sim::Dialect> seeds[] = {
       {1105962, sim::Dialect::kBinanceUsdm}, {1105053, sim::Dialect::kBybitV5},
       {1105596, sim::Dialect::kBinanceUsdm}, {116, sim::Dialect::kBinanceUsdm},
@@ -153,6 +157,9 @@ TEST_CASE("chaos seeds of issue [4/6] replay clean") {
       {1108421, sim::Dialect::kBybitV5},     {1109435, sim::Dialect::kBybitV5},
       {1109012, sim::Dialect::kBinanceUsdm}, {1110006, sim::Dialect::kBinanceUsdm},
       {1112514, sim::Dialect::kBinanceUsdm}, {1112966, sim::Dialect::kBinanceUsdm},
+      {1115404, sim::Dialect::kBinanceUsdm}, {1190243, sim::Dialect::kBybitV5},
+      {1115631, sim::Dialect::kBybitV5},     {1190119, sim::Dialect::kBinanceUsdm},
+      {1190437, sim::Dialect::kBybitV5},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

@@ -287,6 +287,16 @@ struct Checker {
                       " had no covering stop from " + std::to_string(from) + " to " + std::to_string(to));
         continue;
       }
+      if (c.kind == Claim::Kind::kStopNotPlaced) {
+        // Rolling a position back for a stop the exchange held resting throughout the window:
+        // its placement's answer was lost, and something newer (the stream) said it rested.
+        for (const auto& o : truth.orders)
+          if (o.algo && o.client_id == c.stop_client_id && o.created <= c.at - tol && EndOf(o) > c.at)
+            Add("false-claim", c.symbol,
+                c.who + " at " + std::to_string(c.at) + " rolled back: the stop " + c.stop_client_id +
+                    " was not placed; the exchange held it resting from " + std::to_string(o.created));
+        continue;
+      }
       for (const auto& leg : LegsOf(c)) {
         const Decimal now = AmountAt(c.symbol, leg, c.at);
         const Decimal before = AmountAt(c.symbol, leg, c.at - tol);
@@ -425,6 +435,10 @@ Result<std::vector<Claim>> ClaimsInJournal(StateStore& store) {
     if (state == "closed" || state == "rolled-back") {
       c.kind = Claim::Kind::kFlat;
       out.push_back(c);
+    } else if (detail.rfind("rolling back: the stop was not placed", 0) == 0) {
+      c.kind = Claim::Kind::kStopNotPlaced;
+      c.stop_client_id = text("stop_client_order_id");
+      if (!c.stop_client_id.empty()) out.push_back(c);
     } else if (state == "open" && detail.rfind("protected by stop ", 0) == 0) {
       c.kind = Claim::Kind::kProtected;
       c.stop_client_id = text("stop_client_order_id");

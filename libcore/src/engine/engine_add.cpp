@@ -167,11 +167,12 @@ void Engine::SubmitAdd(const std::string& trade_id, const std::string& add_id, c
       [this, trade_id, add_id](Result<OrderReport> placed) { OnAddPlaced(trade_id, add_id, std::move(placed)); });
 }
 
-void Engine::OnAddPlaced(const std::string& trade_id, const std::string& add_id, Result<OrderReport> placed) {
+void Engine::OnAddPlaced(const std::string& trade_id, const std::string& add_id, Result<OrderReport> placed_now) {
   Trade* t = TradeOf(trade_id);
   AddEntry* a = t ? t->AddBySignal(add_id) : nullptr;
   if (!a) return LogWarning("add " + add_id + ": its placement answered, its trade " + trade_id + " is not held");
   const std::string cid = a->client_order_id;
+  Result<OrderReport> placed = WithStreamsWord(cid, std::move(placed_now));
   if (placed.ok()) {
     ++counters_.orders_placed;
     a->answered = true;

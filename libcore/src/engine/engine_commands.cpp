@@ -107,7 +107,8 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
     }
     leg->entries.push_back(*t->record.entry_client_order_id);
     // The time limit's cancel on its way answers for the entry as well (chaos seed 884418).
-    if (t->amend_refused || t->expiring || entries_being_cancelled_.count(*t->record.entry_client_order_id))
+    if (t->amend_refused || t->expiring || entries_being_cancelled_.count(*t->record.entry_client_order_id) ||
+        answered_unknown_order_.count(*t->record.entry_client_order_id))
       leg->settle_only.insert(*t->record.entry_client_order_id);
   }
   // Adds resting (or on their way) are entries of their leg too: cancelled by the flatten's own
@@ -119,7 +120,10 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
       leg.entries.push_back(a.client_order_id);
       // Its own cancel on its way (CancelOrder sends a failed one again) answers for it; a
       // flatten's earlier cancel that failed does not: this one sends it again.
-      if ((a.cancel_sent && !a.cancel_in_close_job) || entries_being_cancelled_.count(a.client_order_id))
+      // One the matching engine answered "unknown order" is settled by query, never cancelled
+      // again (chaos seed 1190437: a close's job had been answered so, then a flatten cancelled).
+      if ((a.cancel_sent && !a.cancel_in_close_job) || entries_being_cancelled_.count(a.client_order_id) ||
+          answered_unknown_order_.count(a.client_order_id))
         leg.settle_only.insert(a.client_order_id);
       if (a.cancel_reason.empty()) a.cancel_reason = "cancelled by a flatten";
       if (!a.cancel_sent) a.cancel_in_close_job = true;

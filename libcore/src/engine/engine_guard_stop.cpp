@@ -165,6 +165,24 @@ void Engine::CancelSpareStops(const std::string& id, const std::string& why) {
 
 namespace keel {
 
+void Engine::CancelRepairStopsBeside(const Trade& t) {
+  if (t.state != TradeState::kProtected || !t.record.stop_client_order_id || t.finished) return;
+  auto own = store_.Order(*t.record.stop_client_order_id);
+  if (!own.ok() || !*own || !is_confirmed_working((*own)->state)) return;
+  OrderFilter f;
+  f.symbol = t.signal.symbol;
+  f.open_only = true;
+  auto open = store_.Orders(f);
+  if (!open.ok()) return LogWarning("reading the open orders of " + t.signal.symbol + ": " + open.status().message());
+  for (const auto& o : *open) {
+    if (o.purpose != OrderPurpose::kEmergencyStop || o.position_side != t.leg || !is_confirmed_working(o.state)) continue;
+    if (!repair_stops_cancelled_.insert(o.client_order_id).second) continue;
+    CancelOrder(OrderBook::kConditional, t.signal.symbol, o.client_order_id,
+                "a second stop of the same position (a repair stop beside signal " + t.record.id + "'s own " +
+                    *t.record.stop_client_order_id + ")");
+  }
+}
+
 bool Engine::AdoptGuardStop(const std::string& id, Decimal trigger) {
   Trade* t = TradeOf(id);
   if (!t || t->guard_stop.empty()) return false;
@@ -184,6 +202,7 @@ bool Engine::AdoptGuardStop(const std::string& id, Decimal trigger) {
   }
   Advance(*t, TradeState::kProtected, "its guard stop adopted");
   CancelSpareStops(id, "a second stop of the same position");
+  CancelRepairStopsBeside(*t);
   SaveSignal(*t, "protected by stop " + cid + " at " + trigger.ToString() + " (its guard stop, working since the entry rested)",
              Provenance{Source::kEngine, std::nullopt, "stop adopted"});
   Log("signal " + id + ": stop " + cid + " adopted: the guard stop works at the stop level " + trigger.ToString());

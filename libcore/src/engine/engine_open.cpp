@@ -193,7 +193,16 @@ void Engine::RecordRefusedOrder(const std::string& cid, const std::string& why) 
   WriteOrLog(b, "recording " + cid + " as refused");
 }
 
-void Engine::OnEntryPlaced(const std::string& id, const std::string& cid, Result<OrderReport> placed) {
+Result<OrderReport> Engine::WithStreamsWord(const std::string& cid, Result<OrderReport> placed) {
+  if (placed.ok() || !placed.status().IsUnknownOutcome()) return placed;
+  auto rec = store_.Order(cid);
+  if (!rec.ok() || !*rec || !(*rec)->exchange_order_id || (*rec)->state == OrderState::kPendingNew) return placed;
+  Log(cid + ": " + placed.status().message() + "; the stream has shown it " + to_string((*rec)->state) + ": settled by that");
+  return ReportOfRecord(**rec);
+}
+
+void Engine::OnEntryPlaced(const std::string& id, const std::string& cid, Result<OrderReport> placed_now) {
+  Result<OrderReport> placed = WithStreamsWord(cid, std::move(placed_now));
   Trade* t = TradeOf(id);
   if (placed.ok()) {
     ++counters_.orders_placed;
@@ -698,7 +707,9 @@ void Engine::SettleExit(const std::string& id, OrderPurpose purpose, const std::
       purpose == OrderPurpose::kStop ? JobPriority::kClose : JobPriority::kNormal);
 }
 
-void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std::string& cid, Result<OrderReport> placed) {
+void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std::string& cid,
+                          Result<OrderReport> placed_now) {
+  Result<OrderReport> placed = WithStreamsWord(cid, std::move(placed_now));
   Trade* t = TradeOf(id);
   const bool is_stop = purpose == OrderPurpose::kStop;
   if (t && is_stop) repairing_.erase(t->signal.symbol + "/" + to_string(t->leg));
@@ -840,6 +851,7 @@ void Engine::OnExitPlaced(const std::string& id, OrderPurpose purpose, const std
   Advance(*t, TradeState::kProtected, "stop " + cid + " confirmed");
   // Those not ended already (a move's old stop may have filled or expired meanwhile).
   CancelSpareStops(id, "a second stop of the same position");
+  CancelRepairStopsBeside(*t);
   SaveSignal(*t, "protected by stop " + cid + " at " + placed->trigger_price.ToString(),
              Provenance{Source::kRest, placed->update_time, "stop placed"});
   if (t->exit_move && t->exit_move->stop_pending) StopMoveSettled(*t, placed->trigger_price, "stop " + cid + " working");
@@ -923,7 +935,8 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
   std::set<std::string> settle_only;
   for (auto& a : t->adds) {
     adds.push_back(a.client_order_id);
-    if ((a.cancel_sent && !a.cancel_in_close_job) || entries_being_cancelled_.count(a.client_order_id))
+    if ((a.cancel_sent && !a.cancel_in_close_job) || entries_being_cancelled_.count(a.client_order_id) ||
+        answered_unknown_order_.count(a.client_order_id))
       settle_only.insert(a.client_order_id);
     if (a.cancel_reason.empty()) a.cancel_reason = "its trade is closing: " + why;
     if (!a.cancel_sent) a.cancel_in_close_job = true;
@@ -931,6 +944,11 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
   }
   const SettleOptions settle{settings_.settle_attempts, settings_.settle_interval_ms, settings_.sleep};
   const std::vector<std::string> limit_exits = RestingLimitExits(t->signal.symbol, o.position_side);
+  // Cancels this job sends: a flatten meanwhile only settles them (chaos seed 1190437: a flatten's
+  // job cancelled an add again that this one had been answered "unknown order" for).
+  std::vector<std::string> cancelling;
+  for (const auto& cid : adds)
+    if (!settle_only.count(cid) && entries_being_cancelled_.insert(cid).second) cancelling.push_back(cid);
   struct Outcome {
     EntriesEnded first;  // its adds
     Result<SafeCloseResult> second = Status::Internal("not run");
@@ -945,7 +963,8 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
         out->second = SafeClose(ex, &worker_store_, o);
         return out;
       },
-      [this, id, why, what, attempt](std::shared_ptr<Outcome> job) {
+      [this, id, why, what, attempt, cancelling](std::shared_ptr<Outcome> job) {
+        for (const auto& cid : cancelling) entries_being_cancelled_.erase(cid);
         Trade* tr = TradeOf(id);
         if (!tr) return;
         tr->close_in_flight = false;

@@ -36,10 +36,14 @@ bool SplitKey(const std::string& key, std::string& symbol, PositionSide& side) {
 
 void Engine::RecordUnknownOrder(const std::string& symbol, const std::string& cid, const std::string& why) {
   auto rec = store_.Order(cid);
-  // An exit's (an entry's is journaled with its trade: RecordUnknownEntry). A conditional one too:
-  // a take-profit move a restart cut short cancelled one again that had filled, its first cancel
-  // answered unknown order while reads lagged (chaos seed 1105596).
-  if (!rec.ok() || !*rec || (*rec)->purpose == OrderPurpose::kEntry || is_terminal((*rec)->state)) return;
+  // An exit's, or an add's (a trade's own entry is journaled with its trade: RecordUnknownEntry).
+  // A conditional one too: a take-profit move a restart cut short cancelled one again that had
+  // filled, its first cancel answered unknown order while reads lagged (chaos seed 1105596). An
+  // add: a cancel signal a restart resumed cancelled it again (chaos seed 1190119).
+  if (!rec.ok() || !*rec || is_terminal((*rec)->state)) return;
+  if ((*rec)->purpose == OrderPurpose::kEntry)
+    for (const auto& [id, t] : trades_)
+      if (t->record.entry_client_order_id == cid) return;
   IncidentRecord i;
   i.local_ms = clock_.NowMs();
   i.kind = IncidentKind::kGhostOrder;
@@ -66,7 +70,7 @@ void Engine::RememberUnknownOrders() {
     // its own (a stop a restart cut short, found working after all).
     if (i.kind != IncidentKind::kGhostOrder || !i.client_order_id || i.action != kSettledByQueryAction) continue;
     auto rec = store_.Order(*i.client_order_id);
-    if (!rec.ok() || !*rec || is_terminal((*rec)->state) || (*rec)->purpose == OrderPurpose::kEntry) continue;
+    if (!rec.ok() || !*rec || is_terminal((*rec)->state)) continue;
     answered_unknown_order_[*i.client_order_id] = i.local_ms;
   }
 }
@@ -185,7 +189,14 @@ void Engine::CancelOrder(OrderBook book, const std::string& symbol, const std::s
 
 void Engine::AfterOrderChange(const std::string& cid) {
   Trade* t = TradeByOrder(cid);
-  if (!t) return;
+  if (!t) {
+    // A repair stop the stream shows working after its placement's answer was lost, beside a
+    // trade protected by its own stop meanwhile.
+    auto rec = store_.Order(cid);
+    if (rec.ok() && *rec && (*rec)->purpose == OrderPurpose::kEmergencyStop && is_confirmed_working((*rec)->state))
+      if (Trade* owner = ActiveTradeOn((*rec)->symbol, (*rec)->position_side)) CancelRepairStopsBeside(*owner);
+    return;
+  }
   auto rec = store_.Order(cid);
   if (!rec.ok() || !*rec) return;
   const OrderRecord& o = **rec;

@@ -20,21 +20,6 @@ Result<std::optional<OrderRecord>> ConfirmedStopOf(StateStore& store, const std:
   return rests ? *known : std::optional<OrderRecord>();
 }
 
-OrderReport ReportOfConfirmed(const OrderRecord& o) {
-  OrderReport r;
-  r.book = OrderBook::kConditional;
-  r.client_order_id = o.client_order_id;
-  r.exchange_order_id = *o.exchange_order_id;
-  r.symbol = o.symbol;
-  r.side = o.side;
-  r.position_side = o.position_side;
-  r.type = o.type;
-  r.status = OrderStatus::kNew;
-  r.trigger_price = *o.stop_price;
-  r.close_position = o.close_position;
-  r.update_time = o.exchange_updated_ms.value_or(0);
-  return r;
-}
 
 // The stop is on the exchange: its record, the position's (adopted when the store had none) and
 // the incident.
@@ -173,7 +158,7 @@ Result<ProtectResult> ProtectPosition(Exchange& ex, StateStore& store, const Pos
     if (!resting.ok()) return resting.status();
     if (*resting) {
       const OrderRecord& confirmed = **resting;
-      auto recorded = RecordProtection(store, p, ReportOfConfirmed(confirmed), confirmed, *confirmed.stop_price, options);
+      auto recorded = RecordProtection(store, p, ReportOfRecord(confirmed), confirmed, *confirmed.stop_price, options);
       if (!recorded.ok()) return recorded;
       // The attempt that sent it ended at its lost answer, before any remainder stop.
       PlaceOrder whole;

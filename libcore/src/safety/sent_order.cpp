@@ -1,5 +1,7 @@
 #include "keel/safety/sent_order.h"
 
+#include "keel/model/order_kind.h"
+
 namespace keel {
 
 OrderRecord PendingRecordOf(const PlaceOrder& order, OrderPurpose purpose, Decimal qty, TimeMs now) {
@@ -55,6 +57,34 @@ OrderRecord UpdatedRecordOf(const OrderRecord& before, const OrderReport& report
   if (report.avg_price.is_positive()) r.avg_price = report.avg_price;
   r.exchange_updated_ms = report.update_time;
   r.updated_ms = now;
+  return r;
+}
+
+OrderReport ReportOfRecord(const OrderRecord& o) {
+  OrderReport r;
+  r.book = is_conditional(o.type) ? OrderBook::kConditional : OrderBook::kRegular;
+  r.client_order_id = o.client_order_id;
+  r.exchange_order_id = o.exchange_order_id.value_or("");
+  r.symbol = o.symbol;
+  r.side = o.side;
+  r.position_side = o.position_side;
+  r.type = o.type;
+  switch (o.state) {
+    case OrderState::kPartiallyFilled: r.status = OrderStatus::kPartiallyFilled; break;
+    case OrderState::kFilled: r.status = OrderStatus::kFilled; break;
+    case OrderState::kCanceled: r.status = OrderStatus::kCanceled; break;
+    case OrderState::kExpired: r.status = OrderStatus::kExpired; break;
+    case OrderState::kRejected: r.status = OrderStatus::kRejected; break;
+    default: r.status = OrderStatus::kNew; break;  // working, a cancel or an amend on its way
+  }
+  r.qty = o.close_position ? Decimal() : o.qty;  // as the exchange reports a closePosition stop
+  r.price = o.price.value_or(Decimal());
+  r.trigger_price = o.stop_price.value_or(Decimal());
+  r.filled_qty = o.filled_qty;
+  r.avg_price = o.avg_price.value_or(Decimal());
+  r.reduce_only = o.reduce_only;
+  r.close_position = o.close_position;
+  r.update_time = o.exchange_updated_ms.value_or(0);
   return r;
 }
 

@@ -55,7 +55,9 @@ Result<StoreView> ReadStoreView(StateStore& store, const InvariantOptions& optio
 struct Claim {
   // kAllProtected: every position open on the exchange for longer than older_than_ms had a
   // covering stop (keel-scan-orphans' all-clear).
-  enum class Kind { kFlat, kProtected, kAllProtected };
+  // kStopNotPlaced: a rollback "the stop was not placed" (stop_client_id names the last one sent),
+  // false while the exchange held that stop resting.
+  enum class Kind { kFlat, kProtected, kAllProtected, kStopNotPlaced };
   Kind kind = Kind::kFlat;
   TimeMs at = 0;
   std::string symbol;
@@ -66,7 +68,8 @@ struct Claim {
 };
 
 // Claims read off the store's journal: a signal's record written closed or rolled back (flat), or
-// open and "protected by stop …" (protected).
+// open and "protected by stop …" (protected), or "rolling back: the stop was not placed" (its last
+// stop not placed).
 Result<std::vector<Claim>> ClaimsInJournal(StateStore& store);
 
 struct CheckInput {

@@ -257,6 +257,10 @@ class Engine {
   void VerifyEntry(const std::string& signal_id);
   void OnEntryVerified(const std::string& signal_id, Result<std::pair<OrderReport, PositionReport>> verified);
   void PlaceExit(const std::string& signal_id, OrderPurpose purpose);
+  // A placement whose answer is unknown (its read-back lagged: Bybit acknowledges with ids only,
+  // Binance's minimal answer) that the stream has already shown on the exchange: the stream's word,
+  // as keel's record holds it, is the answer. Otherwise `placed` as it came.
+  Result<OrderReport> WithStreamsWord(const std::string& client_order_id, Result<OrderReport> placed);
   void OnExitPlaced(const std::string& signal_id, OrderPurpose purpose, const std::string& client_order_id,
                     Result<OrderReport> placed);
   // An exit whose answer was lost and that is not sent again: settled by client order id in a job
@@ -314,6 +318,9 @@ class Engine {
   // and no move waits for the old one's cancel to place it (chaos seed 1112514: a stop confirmed
   // meanwhile placed it too, and the move placed a second).
   bool TakeProfitDue(const Trade& t) const;
+  // The watch's repair stops working on the trade's leg (placed while the trade was not yet
+  // protected, a restart cut its entry short) once its own stop is confirmed: spares, cancelled.
+  void CancelRepairStopsBeside(const Trade& t);
   void ReplaceTakeProfit(const std::string& signal_id, const std::string& client_order_id, const std::string& why,
                          std::optional<OrderReport> queried);
   // Asks again after after_ms, unless the replacement was given up or done meanwhile.
@@ -607,6 +614,8 @@ class Engine {
   // it closes; their trades place them again for what is left once it is over, not while it runs
   // (a new one beside the close is refused, -4118). Signal ids waiting for that.
   int tools_running_ = 0;
+  // Repair stops cancelled as spares beside their trade's own stop (CancelRepairStopsBeside).
+  std::set<std::string> repair_stops_cancelled_;
   std::set<std::string> take_profits_after_tool_;
   std::set<std::string> repairing_;                          // "SYMBOL/SIDE" with a stop on its way
   // Positions the stream pushed (or an orphan scan found) that keel does not track, as seen

@@ -20,6 +20,11 @@ OrderRecord AdoptedRecordOf(const OrderReport& order, OrderPurpose purpose, Deci
 // exchange's id, the fill and the exchange's time. now: keel's time of the change.
 OrderRecord UpdatedRecordOf(const OrderRecord& before, const OrderReport& report, TimeMs now);
 
+// The order as keel's record of it last saw the exchange report it (the stream's push, an
+// earlier answer): for a placement whose own answer was lost. Only meaningful for a record with
+// the exchange's id (one the exchange has shown).
+OrderReport ReportOfRecord(const OrderRecord& record);
+
 // The store's record of the order brought up to the exchange's report, when it has one (store may
 // be null: nothing is kept). Written only when the state or the fill changed.
 Status RecordReported(StateStore* store, const std::string& client_order_id, const OrderReport& report, TimeMs now,
