@@ -149,6 +149,10 @@ TEST_CASE("chaos seeds of issue [4/6] replay clean") {
   // showed resting, its read-back lagging: rolled back as "not placed" (1190243), settled Expired
   // at start-up (1115631). An add answered "unknown order" cancelled again by a cancel signal a
   // restart resumed (1190119), and by a flatten beside the close that had been answered (1190437).
+  // A leg closed and opened again at the same size while the stream was down (1118005, 1118672);
+  // a move's stop placing the take-profit an operator's close had ended, while it ran (1118548);
+  // two flips' flattens each cancelling one take-profit (1118146); the operator's close cancelling
+  // a take-profit the exchange had answered "unknown order" for (1118935).
   const std::pair<std::uint64_t, sim::Dialect> seeds[] = {
       {1105962, sim::Dialect::kBinanceUsdm}, {1105053, sim::Dialect::kBybitV5},
       {1105596, sim::Dialect::kBinanceUsdm}, {116, sim::Dialect::kBinanceUsdm},
@@ -159,7 +163,9 @@ TEST_CASE("chaos seeds of issue [4/6] replay clean") {
       {1112514, sim::Dialect::kBinanceUsdm}, {1112966, sim::Dialect::kBinanceUsdm},
       {1115404, sim::Dialect::kBinanceUsdm}, {1190243, sim::Dialect::kBybitV5},
       {1115631, sim::Dialect::kBybitV5},     {1190119, sim::Dialect::kBinanceUsdm},
-      {1190437, sim::Dialect::kBybitV5},
+      {1190437, sim::Dialect::kBybitV5},     {1118005, sim::Dialect::kBybitV5},
+      {1118672, sim::Dialect::kBinanceUsdm}, {1118548, sim::Dialect::kBinanceUsdm},
+      {1118146, sim::Dialect::kBinanceUsdm}, {1118935, sim::Dialect::kBybitV5},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

@@ -144,6 +144,33 @@ stop_loss_pct = "30"
 )", "d.toml", "");
   REQUIRE(!deep.ok());
   CHECK(Contains(deep.status().message(), "strategy[0].stop_loss_pct: levels x spacing_pct + stop_loss_pct = 110 %, expected below 100"));
+  CHECK(g.take_profit_order == "conditional");
+  auto maker = ParseAccountConfig(kAccount + R"(
+[[strategy]]
+kind = "grid"
+symbol = "SOLUSDT"
+legs = "long"
+spacing_pct = "0.5"
+qty = "1"
+take_profit_pct = "0.6"
+stop_loss_pct = "1.5"
+take_profit_order = "post_only"
+)", "m.toml", "");
+  REQUIRE_MESSAGE(maker.ok(), maker.status().ToString());
+  CHECK(maker->daemon.grids[0].take_profit_order == "post_only");
+  auto unknown = ParseAccountConfig(kAccount + R"(
+[[strategy]]
+kind = "grid"
+symbol = "SOLUSDT"
+spacing_pct = "0.5"
+qty = "1"
+take_profit_pct = "0.6"
+stop_loss_pct = "1.5"
+take_profit_order = "maker"
+)", "u.toml", "");
+  REQUIRE(!unknown.ok());
+  CHECK(Contains(unknown.status().message(),
+                 "strategy[0].take_profit_order: found \"maker\", expected conditional, limit or post_only"));
   auto kind = ParseAccountConfig(kAccount + "[[strategy]]\nkind = \"dca\"\n", "c.toml", "");
   REQUIRE(!kind.ok());
   CHECK(Contains(kind.status().message(), "strategy[0].kind"));
@@ -311,5 +338,19 @@ TEST_CASE("grid: after a restart a leg reopens only when the store shows its las
     ctx.sent = {"grid-SOLUSDT-L-100"};
     ctx.trades["grid-SOLUSDT-L-100"] = Ended("grid-SOLUSDT-L-100", "rejected");
     CHECK(grid.Tick(ctx).size() == 1);
+  }
+}
+
+TEST_CASE("grid: take_profit_order rests the cycle's take-profit in the book, post-only where asked") {
+  for (const std::string order : {"limit", "post_only"}) {
+    CAPTURE(order);
+    GridConfig c = Long();
+    c.take_profit_order = order;
+    GridStrategy grid(c);
+    FakeContext ctx;
+    auto first = grid.Tick(ctx);
+    REQUIRE(first.size() == 1);
+    CHECK(Contains(first[0].json, order == "limit" ? R"("take_profit":{"pct":"0.8","limit":true})"
+                                                   : R"("take_profit":{"pct":"0.8","limit":true,"post_only":true})"));
   }
 }

@@ -617,6 +617,8 @@ EpisodePlan DrawEpisode(std::uint64_t seed, const PlanOptions& options) {
   DrawKillThroughStops(d, plan, options);
   DrawLimitExits(d, plan);
   DrawGrid(d, plan);
+  // A grid's take-profit in the book (issue [4/6]), drawn last so that earlier seeds keep their plans.
+  if (plan.grid && d.Chance(40)) plan.grid->take_profit_order = d.Chance(40) ? "post_only" : "limit";
   std::stable_sort(plan.signals.begin(), plan.signals.end(), [](auto& a, auto& b) { return a.at < b.at; });
   std::stable_sort(plan.faults.begin(), plan.faults.end(), [](auto& a, auto& b) { return a.at < b.at; });
   return plan;
@@ -643,7 +645,8 @@ std::string GridToml(const GridConfig& g) {
                     std::to_string(g.levels) + "\nspacing_pct = \"" + g.spacing_pct.ToString() + "\"\nqty = \"" +
                     g.qty.ToString() + "\"\ntake_profit_pct = \"" + g.take_profit_pct.ToString() +
                     "\"\nstop_loss_pct = \"" + g.stop_loss_pct.ToString() + "\"\nreopen = " + (g.reopen ? "true" : "false") +
-                    "\nrecenter_pct = \"" + g.recenter_pct.ToString() + "\"\n";
+                    "\nrecenter_pct = \"" + g.recenter_pct.ToString() + "\"\ntake_profit_order = \"" +
+                    g.take_profit_order + "\"\n";
   if (g.max_notional) out += "max_notional = \"" + g.max_notional->ToString() + "\"\n";
   return out;
 }
@@ -667,7 +670,7 @@ std::string DescribePlan(const EpisodePlan& plan) {
     const GridConfig& g = *plan.grid;
     out += "  grid " + g.symbol + " legs " + (g.long_leg && g.short_leg ? "both" : g.long_leg ? "long" : "short") + ", " +
            std::to_string(g.levels) + " levels of qty " + g.qty.ToString() + ", " + g.spacing_pct.ToString() +
-           " % apart, take-profit " + g.take_profit_pct.ToString() + " %, stop " + g.stop_loss_pct.ToString() +
+           " % apart, take-profit " + g.take_profit_pct.ToString() + " % (" + g.take_profit_order + "), stop " + g.stop_loss_pct.ToString() +
            " % beyond the deepest level, re-centering at " + g.recenter_pct.ToString() + " %" +
            (g.max_notional ? ", max notional " + g.max_notional->ToString() : std::string()) +
            (g.reopen ? "" : ", no reopen") + "; active " + std::to_string(plan.options.active_ms / 1000) + " s\n";

@@ -27,7 +27,7 @@ const std::set<std::string> kDaemonKeys{"control_socket",
 const std::set<std::string> kRiskKeys{"max_position_notional", "max_open_orders", "max_signals_per_minute"};
 const std::set<std::string> kGridKeys{"kind",         "symbol",          "legs",          "levels",
                                       "spacing_pct",  "qty",             "take_profit_pct", "stop_loss_pct",
-                                      "reopen",       "max_notional",    "recenter_pct"};
+                                      "reopen",       "max_notional",    "recenter_pct",  "take_profit_order"};
 const std::set<std::string> kAlertKeys{"kind", "url", "format", "chat_id", "command", "min_interval_s", "allow_insecure"};
 
 // The path of a Unix socket must fit sockaddr_un.sun_path (108 bytes with its NUL).
@@ -181,6 +181,8 @@ std::vector<GridConfig> strategies(ConfigValidator& v, const toml::table& root) 
     if (!qty || !qty->is_positive()) v.Problem(path + ".qty", qty ? "found " + qty->ToString() + ", expected above 0" : "missing, expected the contracts per level");
     else g.qty = *qty;
     if (auto reopen = v.BoolAt(root, path + ".reopen")) g.reopen = *reopen;
+    if (auto order = v.ChoiceAt(root, path + ".take_profit_order", {"conditional", "limit", "post_only"}))
+      g.take_profit_order = *order;
     g.max_notional = v.DecimalAt(root, path + ".max_notional");
     if (g.max_notional && !g.max_notional->is_positive()) {
       v.Problem(path + ".max_notional", "found " + g.max_notional->ToString() + ", expected above 0");

@@ -158,12 +158,19 @@ void Engine::FlattenLegs(std::optional<std::string> symbol, std::optional<Positi
     for (const auto& cid : leg.entries)
       if (!leg.settle_only.count(cid) && entries_being_cancelled_.insert(cid).second) cancelling.push_back(cid);
     const std::vector<std::string> limit_exits = RestingLimitExits(leg.symbol, leg.side);
+    // One another close's job is ending already is only settled (chaos seed 1118146: two flips'
+    // flattens of one symbol each cancelled its take-profit).
+    std::set<std::string> exits_settle_only;
+    for (const auto& cid : limit_exits) {
+      if (entries_being_cancelled_.insert(cid).second) cancelling.push_back(cid);
+      else exits_settle_only.insert(cid);
+    }
     OnWorker<std::shared_ptr<Closed>>(
-        [this, o, leg, settle, limit_exits](Exchange& ex) {
+        [this, o, leg, settle, limit_exits, exits_settle_only](Exchange& ex) {
           auto c = std::make_shared<Closed>();
           // An entry that may still rest makes the flatten "not verified"; keel keeps at it.
           c->entries = EndEntriesBeforeClose(ex, leg.symbol, leg.entries, leg.settle_only, settle);
-          c->limit_exits = EndEntriesBeforeClose(ex, leg.symbol, limit_exits, {}, settle);
+          c->limit_exits = EndEntriesBeforeClose(ex, leg.symbol, limit_exits, exits_settle_only, settle);
           c->close = SafeClose(ex, &worker_store_, o);
           return c;
         },

@@ -77,6 +77,9 @@ std::optional<std::string> Engine::TakeProfitShortOf(const Trade& t, const Posit
 
 bool Engine::TakeProfitDue(const Trade& t) const {
   if (!t.signal.take_profit || t.take_profit_done || t.record.take_profit_client_order_id) return false;
+  // An operator's close ended it and runs still: placed again once it is over (chaos seed
+  // 1118548: a move's stop confirmed meanwhile placed it beside the close, -4118).
+  if (take_profits_after_tool_.count(t.record.id)) return false;
   return !(t.exit_move && t.exit_move->take_profit_after_cancel);
 }
 
@@ -97,7 +100,7 @@ void Engine::TakeProfitsAfterTool() {
     Trade* t = TradeOf(id);
     if (!t || t->finished || is_closing(t->state) || !t->closing_because.empty() || t->close_in_flight) continue;
     // A move of its exits places its own take-profit.
-    if (!TakeProfitDue(*t) || t->exit_move || t->state != TradeState::kProtected) continue;
+    if (t->exit_move || t->state != TradeState::kProtected || !TakeProfitDue(*t)) continue;
     Log("signal " + id + ": its take-profit goes again for what the position holds after the operator's close");
     PlaceExit(id, OrderPurpose::kTakeProfit);
   }

@@ -949,17 +949,22 @@ void Engine::CloseUntilFlat(const std::string& id, int attempt) {
   std::vector<std::string> cancelling;
   for (const auto& cid : adds)
     if (!settle_only.count(cid) && entries_being_cancelled_.insert(cid).second) cancelling.push_back(cid);
+  std::set<std::string> exits_settle_only;
+  for (const auto& cid : limit_exits) {
+    if (entries_being_cancelled_.insert(cid).second) cancelling.push_back(cid);
+    else exits_settle_only.insert(cid);
+  }
   struct Outcome {
     EntriesEnded first;  // its adds
     Result<SafeCloseResult> second = Status::Internal("not run");
     EntriesEnded limit_exits;
   };
   OnWorker<std::shared_ptr<Outcome>>(
-      [this, o, id, adds, settle_only, settle, limit_exits](Exchange& ex) {
+      [this, o, id, adds, settle_only, settle, limit_exits, exits_settle_only](Exchange& ex) {
         loop_.Post([this, id] { if (Trade* tr = TradeOf(id)) tr->close_started = true; });
         auto out = std::make_shared<Outcome>();
         out->first = EndEntriesBeforeClose(ex, o.symbol, adds, settle_only, settle);
-        out->limit_exits = EndEntriesBeforeClose(ex, o.symbol, limit_exits, {}, settle);
+        out->limit_exits = EndEntriesBeforeClose(ex, o.symbol, limit_exits, exits_settle_only, settle);
         out->second = SafeClose(ex, &worker_store_, o);
         return out;
       },

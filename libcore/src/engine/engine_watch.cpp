@@ -441,6 +441,30 @@ void Engine::OnLegReopened(const std::string& key) {
 
 // ---- protection ----
 
+void Engine::ReopenedWhileBlind(const std::vector<std::string>& symbols, const std::vector<PositionReport>& rows) {
+  for (const auto& row : rows) {
+    if (std::find(symbols.begin(), symbols.end(), row.symbol) == symbols.end() || !row.entry_price.is_positive()) continue;
+    auto held = OpenPositionOf(store_, row.symbol, row.position_side);
+    if (!held.ok() || !*held) continue;
+    PositionRecord p = **held;
+    // The same size at another average, by a read newer than everything keel heard of the leg:
+    // it closed (a take-profit, a stop) and opened again (a resting add) while the stream was down
+    // (chaos seed 1118005). A size that changed is the reconcile's to judge.
+    if (row.amount != p.qty || row.entry_price == p.entry_price || !p.exchange_updated_ms ||
+        row.update_time <= *p.exchange_updated_ms)
+      continue;
+    const std::string key = KeyOf(row.symbol, row.position_side);
+    Log("resync: " + key + " now " + row.amount.ToString() + " @ " + row.entry_price.ToString() + " (held " +
+        p.qty.ToString() + " @ " + p.entry_price.ToString() + "): closed and opened again unseen");
+    p.entry_price = row.entry_price;
+    p.exchange_updated_ms = row.update_time;
+    WriteBatch b(clock_.NowMs());
+    b.PutOpenPosition(p, Provenance{Source::kRest, row.update_time, "reopened while the stream was down"});
+    if (!WriteOrLog(b, "recording the reopened " + key)) continue;
+    OnLegReopened(key);
+  }
+}
+
 bool Engine::OfClosedLeg(const OrderRecord& stop) const {
   const auto at = reopened_at_.find(KeyOf(stop.symbol, stop.position_side));
   return at != reopened_at_.end() && stop.created_ms < at->second;
@@ -798,6 +822,7 @@ void Engine::ResyncSymbols(const std::vector<std::string>& symbols, bool settle_
           return;
         }
         for (const auto& line : r->settled) Log("stray order settled: " + line);
+        ReopenedWhileBlind(wanted, r->account.positions);
         // Judged against the store as it is now: events applied while the read was on its way
         // are newer than it, and the stale-read guard keeps them (seed 004).
         auto view = LoadStoreView(store_);

@@ -200,7 +200,10 @@ StrategySignal GridStrategy::Open(Leg& leg, const StrategyContext& ctx, Decimal 
   w.Key("qty").Number(config_.qty).Key("entry").String("market");
   // No stop price (no tick known yet, or levels too deep): the signal carries none and keel refuses it.
   if (stop) w.Key("stop_loss").StartObject().Key("price").Number(*stop).EndObject();
-  w.Key("take_profit").StartObject().Key("pct").Number(config_.take_profit_pct).EndObject();
+  w.Key("take_profit").StartObject().Key("pct").Number(config_.take_profit_pct);
+  if (config_.take_profit_order != "conditional") w.Key("limit").Bool(true);
+  if (config_.take_profit_order == "post_only") w.Key("post_only").Bool(true);
+  w.EndObject();
   w.EndObject();
   s.json = w.str();
   s.why = "grid " + config_.symbol + " " + SideWord(leg.direction) + ": opening cycle " + std::to_string(leg.cycles + 1);
@@ -327,6 +330,7 @@ void GridStrategy::WriteStatus(JsonWriter& w) const {
   if (paused_) w.Key("pause_reason").String(pause_reason_);
   w.Key("levels").Int(config_.levels).Key("spacing_pct").Number(config_.spacing_pct).Key("qty").Number(config_.qty);
   w.Key("take_profit_pct").Number(config_.take_profit_pct).Key("stop_loss_pct").Number(config_.stop_loss_pct);
+  w.Key("take_profit_order").String(config_.take_profit_order);
   w.Key("legs").StartArray();
   for (const auto& leg : legs_) {
     if (!leg.enabled) continue;

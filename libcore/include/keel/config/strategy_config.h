@@ -36,6 +36,9 @@ struct GridConfig {
   bool reopen = true;
   std::optional<Decimal> max_notional;
   Decimal recenter_pct = Decimal::FromInteger(5).value();
+  // How its take-profit rests: "conditional" (TAKE_PROFIT_MARKET, the default), "limit" (a
+  // reduce-only LIMIT in the book, a maker's exit) or "post_only" (that, never taking).
+  std::string take_profit_order = "conditional";
 };
 
 // A running grid is not rebuilt on SIGHUP (its legs are trades in flight): a change is reported
@@ -44,7 +47,7 @@ inline bool operator==(const GridConfig& a, const GridConfig& b) {
   return a.symbol == b.symbol && a.long_leg == b.long_leg && a.short_leg == b.short_leg && a.levels == b.levels &&
          a.spacing_pct == b.spacing_pct && a.qty == b.qty && a.take_profit_pct == b.take_profit_pct &&
          a.stop_loss_pct == b.stop_loss_pct && a.reopen == b.reopen && a.max_notional == b.max_notional &&
-         a.recenter_pct == b.recenter_pct;
+         a.recenter_pct == b.recenter_pct && a.take_profit_order == b.take_profit_order;
 }
 inline bool operator!=(const GridConfig& a, const GridConfig& b) { return !(a == b); }
 

@@ -321,6 +321,9 @@ class Engine {
   // The watch's repair stops working on the trade's leg (placed while the trade was not yet
   // protected, a restart cut its entry short) once its own stop is confirmed: spares, cancelled.
   void CancelRepairStopsBeside(const Trade& t);
+  // A resync's rows of `symbols` that show a leg closed and opened again while keel was blind:
+  // recorded, and handled as a push showing it would be (OnLegReopened).
+  void ReopenedWhileBlind(const std::vector<std::string>& symbols, const std::vector<PositionReport>& rows);
   void ReplaceTakeProfit(const std::string& signal_id, const std::string& client_order_id, const std::string& why,
                          std::optional<OrderReport> queried);
   // Asks again after after_ms, unless the replacement was given up or done meanwhile.
