@@ -152,7 +152,9 @@ TEST_CASE("chaos seeds of issue [4/6] replay clean") {
   // A leg closed and opened again at the same size while the stream was down (1118005, 1118672);
   // a move's stop placing the take-profit an operator's close had ended, while it ran (1118548);
   // two flips' flattens each cancelling one take-profit (1118146); the operator's close cancelling
-  // a take-profit the exchange had answered "unknown order" for (1118935).
+  // a take-profit the exchange had answered "unknown order" for (1118935). A market add sent to a
+  // leg keel could not see (reads 27 s behind, the stream down, its stop filled unseen) that opened
+  // it again unprotected (1120665).
   const std::pair<std::uint64_t, sim::Dialect> seeds[] = {
       {1105962, sim::Dialect::kBinanceUsdm}, {1105053, sim::Dialect::kBybitV5},
       {1105596, sim::Dialect::kBinanceUsdm}, {116, sim::Dialect::kBinanceUsdm},
@@ -166,6 +168,7 @@ TEST_CASE("chaos seeds of issue [4/6] replay clean") {
       {1190437, sim::Dialect::kBybitV5},     {1118005, sim::Dialect::kBybitV5},
       {1118672, sim::Dialect::kBinanceUsdm}, {1118548, sim::Dialect::kBinanceUsdm},
       {1118146, sim::Dialect::kBinanceUsdm}, {1118935, sim::Dialect::kBybitV5},
+      {1120665, sim::Dialect::kBybitV5},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

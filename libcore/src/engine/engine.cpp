@@ -69,6 +69,7 @@ struct Engine::StartupReport {
   InstrumentList instruments;
   AccountReport account;
   std::vector<std::string> lines;
+  std::vector<std::string> unproven_legs;  // "SYMBOL/SIDE": open in the store, read flat, not proven
 };
 
 Engine::Engine(EngineSettings settings, StateStore& store, const Clock& clock, EngineLoop& loop, RestWorkers& workers,
@@ -339,6 +340,11 @@ void Engine::Start(std::function<void(Status)> done) {
           if (!applied.ok()) return applied.status();
           for (const auto& m : *applied) r.lines.push_back(std::string("fixed ") + to_string(m.kind) + " " + m.symbol);
         }
+        for (const auto& m : rec.mismatches) {
+          if (m.kind != MismatchKind::kStoreOpenExchangeFlat) continue;
+          auto still = OpenPositionOf(worker_store_, m.symbol, m.position_side);
+          if (still.ok() && *still) r.unproven_legs.push_back(KeyOf(m.symbol, m.position_side));
+        }
         return r;
       },
       [this, done](Result<StartupReport> r) { FinishStart(std::move(r), done); });
@@ -355,6 +361,7 @@ void Engine::FinishStart(Result<StartupReport> report, std::function<void(Status
   good_till_date_venue_ = report->good_till_date;
   for (const auto& i : report->instruments.instruments) instruments_[i.symbol] = i;
   for (const auto& line : report->lines) Log("start-up: " + line);
+  for (const auto& key : report->unproven_legs) unproven_legs_.insert(key);
   RestoreTrades();
   ready_ = true;
   started_ms_ = clock_.NowMs();
@@ -419,6 +426,7 @@ void Engine::OnPositionEvent(const PositionEvent& e) {
   auto r = ApplyPositionEvent(store_, e, clock_.NowMs(), &reported_changes_);
   for (const auto& p : e.positions) {
     const std::string key = p.symbol + "/" + to_string(p.position_side);
+    unproven_legs_.erase(key);  // the exchange's own push: newer than any read that lagged
     auto it = pushed_untracked_.find(key);
     if (p.amount.is_zero()) flat_pushed_ms_[key] = clock_.NowMs();
     if (p.amount.is_zero()) {

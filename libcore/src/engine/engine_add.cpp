@@ -67,6 +67,12 @@ void Engine::AddToTrade(const Signal& s, const std::string& origin, ReplyFn repl
   if (!held.ok()) return reply(ReplyOf(2, "error", s.id, held.status().message()));
   if (!*held) return refuse(Status::Conflict("symbol: the store holds no open position for signal " + t.record.id));
   const PositionRecord position = **held;
+  // Adding to a position keel cannot see (its stop may have filled unseen, reads lagging, the
+  // stream down) would open one its stop no longer covers (chaos seed 1120665).
+  if (unproven_legs_.count(KeyOf(s.symbol, t.leg)))
+    return refuse(Status::Conflict("symbol: the position of signal " + t.record.id + " on " + where +
+                                   " is not proven (the exchange reads it flat by a read older than keel's record): "
+                                   "an add is taken once a read or push shows it"));
 
   Signal checked = s;
   checked.direction = t.signal.direction;

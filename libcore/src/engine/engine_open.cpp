@@ -485,6 +485,7 @@ void Engine::OnEntryVerified(const std::string& id, Result<std::pair<OrderReport
   Trade* t = TradeOf(id);
   if (!t) return;
   t->verify_in_flight = false;
+  if (v.ok()) unproven_legs_.erase(KeyOf(t->signal.symbol, t->leg));  // a read that shows the position
   if (t->state != TradeState::kEntering) return;
   if (v.status().IsNotFound()) {
     // Settled: it never existed. Nothing to protect, nothing to ask about again.

@@ -190,6 +190,9 @@ struct Engine::Trade {
 
 
 // A signal's record as it is received: who sent what, when, and the state it starts in.
+// "SYMBOL/SIDE": how the engine's per-leg maps name a leg.
+inline std::string KeyOf(const std::string& symbol, PositionSide side) { return symbol + "/" + to_string(side); }
+
 inline SignalRecord ReceivedSignal(const std::string& id, const std::string& symbol, const std::string& action,
                                    const std::string& origin, std::string payload, SignalState state, TimeMs now) {
   SignalRecord r;

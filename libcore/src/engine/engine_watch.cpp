@@ -20,8 +20,6 @@ namespace {
 // What RecordUnknownOrder writes as its incident's action: how RememberUnknownOrders knows its own.
 constexpr const char* kSettledByQueryAction = "never cancelled again; settled by query";
 
-std::string KeyOf(const std::string& symbol, PositionSide side) { return symbol + "/" + to_string(side); }
-
 bool SplitKey(const std::string& key, std::string& symbol, PositionSide& side) {
   const auto slash = key.find('/');
   if (slash == std::string::npos) return false;
@@ -365,6 +363,7 @@ std::string Engine::LastCloseReason(const std::string& symbol, PositionSide side
 }
 
 void Engine::AfterPositionChange(const std::string& symbol, PositionSide side) {
+  if (auto open = OpenPositionOf(store_, symbol, side); open.ok() && !*open) unproven_legs_.erase(KeyOf(symbol, side));
   Trade* t = ActiveTradeOn(symbol, side);
   if (!t || t->state == TradeState::kEntering || t->close_in_flight || !t->closing_because.empty()) return;
   auto held = OpenPositionOf(store_, symbol, side);
@@ -847,6 +846,13 @@ void Engine::ResyncSymbols(const std::vector<std::string>& symbols, bool settle_
           Log(std::string("resync mismatch ") + to_string(m.kind) + " " + m.symbol + ": " + m.detail);
           fix.push_back(m);
         }
+        // A leg read flat that the store holds open, not proven either way (reads lag): nothing is
+        // added to it until a push or a read proves what it holds (chaos seed 1120665).
+        for (const auto& m : rec.mismatches)
+          if (m.kind == MismatchKind::kStoreOpenExchangeFlat &&
+              std::find(wanted.begin(), wanted.end(), m.symbol) != wanted.end())
+            unproven_legs_.insert(KeyOf(m.symbol, m.position_side));
+        for (const auto& row : r->account.positions) unproven_legs_.erase(KeyOf(row.symbol, row.position_side));
         if (fix.empty()) return;
         if (settings_.daemon.reconcile_policy == ReconcilePolicy::kFix) {
           auto applied = ApplyReconcileFixes(store_, fix,

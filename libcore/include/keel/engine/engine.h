@@ -617,6 +617,9 @@ class Engine {
   // it closes; their trades place them again for what is left once it is over, not while it runs
   // (a new one beside the close is refused, -4118). Signal ids waiting for that.
   int tools_running_ = 0;
+  // "SYMBOL/SIDE" legs the store holds open that a read showed flat without proving it (a read
+  // older than keel's record): an add is refused there until a push or a read shows the leg.
+  std::set<std::string> unproven_legs_;
   // Repair stops cancelled as spares beside their trade's own stop (CancelRepairStopsBeside).
   std::set<std::string> repair_stops_cancelled_;
   std::set<std::string> take_profits_after_tool_;
