@@ -154,7 +154,8 @@ TEST_CASE("chaos seeds of issue [4/6] replay clean") {
   // two flips' flattens each cancelling one take-profit (1118146); the operator's close cancelling
   // a take-profit the exchange had answered "unknown order" for (1118935). A market add sent to a
   // leg keel could not see (reads 27 s behind, the stream down, its stop filled unseen) that opened
-  // it again unprotected (1120665).
+  // it again unprotected (1120665). A move's new take-profit placed while an operator's close ran
+  // (1122778).
   const std::pair<std::uint64_t, sim::Dialect> seeds[] = {
       {1105962, sim::Dialect::kBinanceUsdm}, {1105053, sim::Dialect::kBybitV5},
       {1105596, sim::Dialect::kBinanceUsdm}, {116, sim::Dialect::kBinanceUsdm},
@@ -168,7 +169,7 @@ TEST_CASE("chaos seeds of issue [4/6] replay clean") {
       {1190437, sim::Dialect::kBybitV5},     {1118005, sim::Dialect::kBybitV5},
       {1118672, sim::Dialect::kBinanceUsdm}, {1118548, sim::Dialect::kBinanceUsdm},
       {1118146, sim::Dialect::kBinanceUsdm}, {1118935, sim::Dialect::kBybitV5},
-      {1120665, sim::Dialect::kBybitV5},
+      {1120665, sim::Dialect::kBybitV5},     {1122778, sim::Dialect::kBinanceUsdm},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

@@ -34,7 +34,10 @@ std::optional<Decimal> Engine::TriggerOf(const std::optional<std::string>& clien
 
 bool Engine::WaitForOwnExitMove(const Trade& t, TimeMs& waiting_since, std::function<void(TimeMs)> again) {
   // Its re-price (a move without a signal), or the guard replacing its limit take-profit.
-  const bool own_work = (t.exit_move && t.exit_move->signal_id.empty()) || t.take_profit_replacing.has_value();
+  // Or an operator's close forwarded to the daemon, which ends limit take-profits before it closes
+  // (chaos seed 1122778: a move's new take-profit placed beside it, -4118).
+  const bool own_work = (t.exit_move && t.exit_move->signal_id.empty()) || t.take_profit_replacing.has_value() ||
+                        tools_running_ > 0;
   if (!own_work || shutting_down_) return false;
   const TimeMs now = clock_.NowMs();
   if (!waiting_since) waiting_since = now;

@@ -341,8 +341,8 @@ class Engine {
   // record.
   // waiting_since: when the signal began waiting for keel's own re-price of the trade's exits.
   void MoveExits(const Signal& s, const std::string& origin, ReplyFn reply, TimeMs waiting_since = 0);
-  // keel's own re-price of the trade's exits (a fill moved its average), or the guard's
-  // replacement of its limit take-profit, is on its way: a bot's move or trail signal waits for it (again() called every kOwnMoveRetryMs, up to kOwnMoveWaitMs), not
+  // keel's own re-price of the trade's exits (a fill moved its average), the guard's replacement
+  // of its limit take-profit, or an operator's forwarded tool is on its way: a bot's move or trail signal waits for it (again() called every kOwnMoveRetryMs, up to kOwnMoveWaitMs), not
   // refused for work keel started itself. True when it waits.
   bool WaitForOwnExitMove(const Trade& t, TimeMs& waiting_since, std::function<void(TimeMs)> again);
   // The trigger of a conditional order as the store holds it (none: unknown).
