@@ -415,7 +415,10 @@ class World {
           },
           [this, f](EngineReply reply) {
             if (auto claim = ClaimOfTool(f, reply.exit_code, reply.json, clock_.NowMs())) claims_.push_back(*claim);
-          });
+          },
+          // As the daemon's control handler does for a forwarded keel-close-position.
+          f.command == "keel-close-position" ? std::optional<Engine::ToolCloses>(Engine::ToolCloses{f.symbol, std::nullopt})
+                                             : std::nullopt);
     });
   }
 

@@ -1,7 +1,9 @@
 #include <variant>
 
 #include "keel/control/control_request.h"
+#include "keel/model/json_fields.h"
 #include "keel/model/json_writer.h"
+#include "keel/model/side.h"
 #include "keel/ops/safety_tools.h"
 #include "keel/ops/tool_forward.h"
 #include "traderd_parts.h"
@@ -11,7 +13,7 @@ namespace {
 
 // A tool's library call run by the daemon on its store and a worker's exchange (ops/tool_forward.h).
 void RunAsTool(Engine& engine, const AccountConfig& config, const Clock& clock, const std::string& name, ReplyFn answer,
-               std::function<Result<int>(ToolContext&)> body) {
+               std::function<Result<int>(ToolContext&)> body, std::optional<Engine::ToolCloses> closes = std::nullopt) {
   engine.RunToolAction(
       name,
       [&config, &clock, name, body = std::move(body)](Exchange& ex, StateStore& store, std::ostream& out) -> Result<int> {
@@ -20,7 +22,21 @@ void RunAsTool(Engine& engine, const AccountConfig& config, const Clock& clock, 
                         clock, OwnedOrBorrowed<Exchange>::Borrow(ex)};
         return body(ctx);
       },
-      std::move(answer));
+      std::move(answer), std::move(closes));
+}
+
+// What a forwarded keel-close-position closes, from its options (nothing when they do not parse:
+// the tool itself refuses them).
+std::optional<Engine::ToolCloses> ClosesOf(const std::string& tool, const std::string& options_json) {
+  if (tool != "keel-close-position") return std::nullopt;
+  auto f = JsonFields::Parse(options_json, "options");
+  if (!f.ok()) return std::nullopt;
+  auto symbol = f->String("symbol");
+  if (!symbol.ok() || !*symbol || (*symbol)->empty()) return std::nullopt;
+  Engine::ToolCloses c{**symbol, std::nullopt};
+  if (auto side = f->String("position_side"); side.ok() && *side)
+    if (auto parsed = parse_position_side(**side); parsed.ok()) c.leg = *parsed;
+  return c;
 }
 
 }  // namespace
@@ -56,7 +72,8 @@ void HandleControl(Engine& engine, const AccountConfig& config, const Clock& clo
     }
     void operator()(const control::ToolRequest& r) {
       RunAsTool(engine, config, clock, r.tool, answer,
-                [name = r.tool, options = r.options_json](ToolContext& ctx) { return RunForwardedTool(ctx, name, options); });
+                [name = r.tool, options = r.options_json](ToolContext& ctx) { return RunForwardedTool(ctx, name, options); },
+                ClosesOf(r.tool, r.options_json));
     }
     void operator()(const control::ProtectRequest& r) {
       // keel-scan-orphans --protect run by the daemon: every position without covering protection

@@ -555,11 +555,16 @@ void Engine::ResumeProtecting(const std::string& id) {
 
 // ---- operator commands ----
 
-void Engine::RunToolAction(const std::string& tool, ToolAction action, ReplyFn reply) {
+void Engine::RunToolAction(const std::string& tool, ToolAction action, ReplyFn reply, std::optional<ToolCloses> closes) {
   if (!ready_) return reply(ReplyOf(3, "refused", "", "the daemon is starting: try again once it is ready"));
   if (shutting_down_) return reply(ReplyOf(3, "refused", "", "the daemon is shutting down"));
   Log(tool + " forwarded by the operator: running it here");
   ++tools_running_;
+  // Opens where it closes are refused meanwhile (chaos seed 1127359: a trade taken on the other leg
+  // while keel-close-position XRPUSDT ran, which then answered the symbol flat).
+  const std::optional<std::string> closing = closes ? std::optional<std::string>(FlatteningKey(closes->symbol, closes->leg))
+                                                    : std::nullopt;
+  if (closing) ++flattening_[*closing];
   using Done = std::pair<Result<int>, std::string>;
   OnWorker<Done>(
       [this, action](Exchange& ex) {
@@ -567,7 +572,9 @@ void Engine::RunToolAction(const std::string& tool, ToolAction action, ReplyFn r
         Result<int> code = action(ex, worker_store_, out);
         return Done(std::move(code), out.str());
       },
-      [this, tool, reply](Done done) {
+      [this, tool, reply, closing](Done done) {
+        if (closing)
+          if (auto f = flattening_.find(*closing); f != flattening_.end() && --f->second <= 0) flattening_.erase(f);
         const int code = done.first.ok() ? *done.first : ops::exit_code_for(done.first.status());
         Log(tool + " (forwarded) exited " + std::to_string(code));
         // The tool wrote the store itself (a position it closed, verified flat): keel's trades

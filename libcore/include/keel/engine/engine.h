@@ -160,7 +160,14 @@ class Engine {
   // worker with the daemon's store (through the engine thread) and a worker's exchange, the same
   // library code as the tool. The reply carries its exit code and everything it printed.
   using ToolAction = std::function<Result<int>(Exchange& exchange, StateStore& store, std::ostream& out)>;
-  void RunToolAction(const std::string& tool, ToolAction action, ReplyFn reply);
+  // closes: what a keel-close-position closes (a symbol, and its leg when named): an open signal
+  // there is refused while it runs, as during a flatten (its "flat" speaks for it).
+  struct ToolCloses {
+    std::string symbol;
+    std::optional<PositionSide> leg;
+  };
+  void RunToolAction(const std::string& tool, ToolAction action, ReplyFn reply,
+                     std::optional<ToolCloses> closes = std::nullopt);
   // SIGHUP: takes the [daemon] settings that can change while running (grace, intervals, policies,
   // stop distance, risk limits, alerts). Returns one line per setting that needs a restart instead.
   std::vector<std::string> Reconfigure(const DaemonConfig& next);
