@@ -157,7 +157,8 @@ TEST_CASE("chaos seeds of issue [4/6] replay clean") {
   // it again unprotected (1120665). A move's new take-profit placed while an operator's close ran
   // (1122778). keel-close-position without a leg in hedge mode, a read 10 s behind showing one of
   // the two legs keel's record holds: it closed that one and said the symbol flat (1123668); a
-  // trade taken on the symbol's other leg while keel-close-position SYMBOL ran (1127359).
+  // trade taken on the symbol's other leg while keel-close-position SYMBOL ran (1127359); a move's
+  // old take-profit, its cancel waiting out a rate refusal, missed by a flatten (1126875).
   const std::pair<std::uint64_t, sim::Dialect> seeds[] = {
       {1105962, sim::Dialect::kBinanceUsdm}, {1105053, sim::Dialect::kBybitV5},
       {1105596, sim::Dialect::kBinanceUsdm}, {116, sim::Dialect::kBinanceUsdm},
@@ -173,6 +174,7 @@ TEST_CASE("chaos seeds of issue [4/6] replay clean") {
       {1118146, sim::Dialect::kBinanceUsdm}, {1118935, sim::Dialect::kBybitV5},
       {1120665, sim::Dialect::kBybitV5},     {1122778, sim::Dialect::kBinanceUsdm},
       {1123668, sim::Dialect::kBinanceUsdm}, {1127359, sim::Dialect::kBybitV5},
+      {1126875, sim::Dialect::kBybitV5},
   };
   for (const auto& [seed, dialect] : seeds) {
     INFO("seed " << seed);

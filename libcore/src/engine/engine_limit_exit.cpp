@@ -26,6 +26,20 @@ std::vector<std::string> Engine::RestingLimitExits(const std::string& symbol, st
       if (rec.ok() && *rec && !is_terminal((*rec)->state)) out.push_back(*cid);
     }
   }
+  // And one no trade names any more that keel's record holds open: a move's old take-profit whose
+  // cancel waits out a rate refusal after the move gave it up (chaos seed 1126875).
+  OrderFilter f;
+  f.symbol = symbol;
+  f.open_only = true;
+  if (auto open = store_.Orders(f); open.ok()) {
+    for (const auto& o : *open) {
+      if (o.purpose != OrderPurpose::kTakeProfit || is_conditional(o.type) || (leg && o.position_side != *leg)) continue;
+      if (answered_unknown_order_.count(o.client_order_id)) continue;
+      if (std::find(out.begin(), out.end(), o.client_order_id) == out.end()) out.push_back(o.client_order_id);
+    }
+  } else {
+    LogWarning("reading the open orders of " + symbol + ": " + open.status().message());
+  }
   return out;
 }
 
